@@ -1,0 +1,495 @@
+package debrief
+
+import (
+	"context"
+	"strings"
+	"time"
+)
+
+// NewPostmortem is what it takes to start a postmortem.
+type NewPostmortem struct {
+	// IncidentID is nil for a project postmortem.
+	IncidentID *int64 `json:"incident_id,omitempty"`
+	// Template is a template key; it defaults to "incident", or "project"
+	// when there is no incident.
+	Template string   `json:"template,omitempty"`
+	Title    string   `json:"title,omitempty"`
+	Owner    string   `json:"owner,omitempty"`
+	Project  *Project `json:"project,omitempty"`
+}
+
+// TemplateSource finds templates beyond the built-in ones. The template
+// package of a later capability plugs custom templates in through it.
+type TemplateSource interface {
+	Template(ctx context.Context, key string) (*Template, error)
+	Templates(ctx context.Context) ([]*Template, error)
+}
+
+// WithTemplates makes the Service find templates in src as well as the
+// built-in ones.
+func WithTemplates(src TemplateSource) Option { return func(s *Service) { s.templates = src } }
+
+// Template returns the template with key: a custom one first, then a built-in one.
+func (s *Service) Template(ctx context.Context, key string) (*Template, error) {
+	if s.templates != nil {
+		t, err := s.templates.Template(ctx, key)
+		if err == nil {
+			return t, nil
+		}
+		if !IsCode(err, ENotFound) {
+			return nil, err
+		}
+	}
+	if t := BuiltInTemplate(key); t != nil {
+		return t, nil
+	}
+	return nil, Errorf(ENotFound, "template", "There is no template %q; the built-in ones are incident, sre and project.", key)
+}
+
+// Templates lists every template, built-in ones first.
+func (s *Service) Templates(ctx context.Context) ([]*Template, error) {
+	if _, err := s.require(ctx, RoleViewer); err != nil {
+		return nil, err
+	}
+	out := BuiltInTemplates()
+	if s.templates != nil {
+		custom, err := s.templates.Templates(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, custom...)
+	}
+	return out, nil
+}
+
+// CreatePostmortem starts a postmortem from a template. An incident has at
+// most one postmortem, so everyone edits the same document.
+func (s *Service) CreatePostmortem(ctx context.Context, in NewPostmortem) (*Postmortem, error) {
+	a, err := s.require(ctx, RoleResponder)
+	if err != nil {
+		return nil, err
+	}
+	key := in.Template
+	if key == "" {
+		key = TemplateIncident
+		if in.IncidentID == nil {
+			key = TemplateProject
+		}
+	}
+	tpl, err := s.Template(ctx, key)
+	if err != nil {
+		if IsCode(err, ENotFound) {
+			return nil, Errorf(EInvalid, "template", "There is no template %q; the built-in ones are incident, sre and project.", key)
+		}
+		return nil, err
+	}
+	pm := &Postmortem{
+		Kind: tpl.Kind, Title: in.Title, Owner: strings.TrimSpace(in.Owner), Status: PostmortemDraft,
+		Template: tpl.Key, TemplateVersion: tpl.Version, Sections: tpl.NewSections(),
+		ContributingFactors: []string{}, Lessons: Lessons{WentWell: []string{}, WentWrong: []string{}, GotLucky: []string{}},
+	}
+	if in.IncidentID != nil {
+		if tpl.Kind == KindProject {
+			return nil, Errorf(EInvalid, "template", "The %q template is for project postmortems, which have no incident.", tpl.Key)
+		}
+		inc, err := s.store.Incident(ctx, *in.IncidentID)
+		if err != nil {
+			if IsCode(err, ENotFound) {
+				return nil, Errorf(EInvalid, "incident_id", "Incident %d does not exist.", *in.IncidentID)
+			}
+			return nil, err
+		}
+		existing, err := s.store.ListPostmortems(ctx, PostmortemFilter{IncidentID: &inc.ID, Limit: 1})
+		if err != nil {
+			return nil, err
+		}
+		if len(existing.Items) > 0 {
+			return nil, &Error{Code: EConflict, Field: "incident_id", Current: existing.Items[0],
+				Message: inc.Key + " already has a postmortem (" + existing.Items[0].Key + "); edit that one."}
+		}
+		pm.IncidentID = &inc.ID
+		if strings.TrimSpace(pm.Title) == "" {
+			pm.Title = inc.Title
+		}
+		if pm.Owner == "" {
+			pm.Owner = inc.Roles.Commander
+		}
+	} else {
+		if tpl.Kind != KindProject {
+			return nil, Errorf(EInvalid, "incident_id", "The %q template is for incidents: give incident_id, or use the project template.", tpl.Key)
+		}
+		pm.Project = in.Project
+		if pm.Project == nil {
+			pm.Project = &Project{}
+		}
+		pm.Project.LiveFrom = normTimePtr(pm.Project.LiveFrom)
+		pm.Project.LiveUntil = normTimePtr(pm.Project.LiveUntil)
+		if pm.Project.Feedback == nil {
+			pm.Project.Feedback = []Feedback{}
+		}
+	}
+	if pm.Owner == "" {
+		pm.Owner = a.Label()
+	}
+	if err := pm.Validate(); err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	pm.CreatedBy = a.Label()
+	pm.CreatedAt, pm.UpdatedAt = now, now
+	if err := s.store.CreatePostmortem(ctx, pm, s.revision(a, EntityPostmortem, 0, 1, "create", Snapshot(pm))); err != nil {
+		return nil, err
+	}
+	return pm, nil
+}
+
+// Postmortem returns one postmortem.
+func (s *Service) Postmortem(ctx context.Context, id int64) (*Postmortem, error) {
+	if _, err := s.require(ctx, RoleViewer); err != nil {
+		return nil, err
+	}
+	return s.store.Postmortem(ctx, id)
+}
+
+// PostmortemByRef returns the postmortem named by "7" or "PM-7".
+func (s *Service) PostmortemByRef(ctx context.Context, ref string) (*Postmortem, error) {
+	id, err := ParseRef(ref, PostmortemKeyPrefix)
+	if err != nil {
+		return nil, err
+	}
+	return s.Postmortem(ctx, id)
+}
+
+// PostmortemPatch names the fields an update changes.
+type PostmortemPatch struct {
+	Title  *string           `json:"title,omitempty"`
+	Owner  *string           `json:"owner,omitempty"`
+	Status *PostmortemStatus `json:"status,omitempty"`
+	// Sections replaces all sections (to add, remove or reorder them).
+	Sections *[]Section `json:"sections,omitempty"`
+	// SectionBodies sets the bodies of existing sections by key, so two
+	// people editing different sections only need the one version check.
+	SectionBodies       map[string]string `json:"section_bodies,omitempty"`
+	RootCause           *string           `json:"root_cause,omitempty"`
+	ContributingFactors *[]string         `json:"contributing_factors,omitempty"`
+	Lessons             *Lessons          `json:"lessons,omitempty"`
+	Project             *Project          `json:"project,omitempty"`
+}
+
+// UpdatePostmortem applies p if the postmortem is still at ifVersion.
+func (s *Service) UpdatePostmortem(ctx context.Context, id int64, p PostmortemPatch, ifVersion int) (*Postmortem, error) {
+	a, err := s.require(ctx, RoleResponder)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := s.store.Postmortem(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if cur.Version != ifVersion {
+		return nil, conflict("postmortem", cur, cur.Version)
+	}
+	next := *cur
+	next.Sections = append([]Section(nil), cur.Sections...)
+	if p.Title != nil {
+		next.Title = *p.Title
+	}
+	if p.Owner != nil {
+		next.Owner = strings.TrimSpace(*p.Owner)
+	}
+	if p.Sections != nil {
+		next.Sections = append([]Section(nil), (*p.Sections)...)
+	}
+	for key, body := range p.SectionBodies {
+		sec := next.Section(key)
+		if sec == nil {
+			return nil, Errorf(EInvalid, "section_bodies", "This postmortem has no section %q.", key)
+		}
+		sec.Body = body
+	}
+	if p.RootCause != nil {
+		next.RootCause = *p.RootCause
+	}
+	if p.ContributingFactors != nil {
+		next.ContributingFactors = *p.ContributingFactors
+	}
+	if p.Lessons != nil {
+		next.Lessons = *p.Lessons
+	}
+	if p.Project != nil {
+		if next.Kind != KindProject {
+			return nil, Errorf(EInvalid, "project", "Only project postmortems have project details.")
+		}
+		pr := *p.Project
+		pr.LiveFrom, pr.LiveUntil = normTimePtr(pr.LiveFrom), normTimePtr(pr.LiveUntil)
+		if pr.Feedback == nil {
+			pr.Feedback = []Feedback{}
+		}
+		next.Project = &pr
+	}
+	now := s.Now()
+	if p.Status != nil {
+		next.Status = *p.Status
+		if next.Status == PostmortemPublished && cur.Status != PostmortemPublished {
+			next.PublishedAt = &now
+		}
+		if next.Status != PostmortemPublished {
+			next.PublishedAt = nil
+		}
+	}
+	normLessons(&next.Lessons)
+	if err := next.Validate(); err != nil {
+		return nil, err
+	}
+	changes := Diff(cur, &next)
+	if len(changes) == 0 {
+		return cur, nil
+	}
+	next.UpdatedAt = now
+	if err := s.store.UpdatePostmortem(ctx, &next, ifVersion, s.revision(a, EntityPostmortem, id, ifVersion+1, "update", changes)); err != nil {
+		return nil, err
+	}
+	return &next, nil
+}
+
+func normLessons(l *Lessons) {
+	if l.WentWell == nil {
+		l.WentWell = []string{}
+	}
+	if l.WentWrong == nil {
+		l.WentWrong = []string{}
+	}
+	if l.GotLucky == nil {
+		l.GotLucky = []string{}
+	}
+}
+
+// DeletePostmortem removes a postmortem if it is still at ifVersion.
+func (s *Service) DeletePostmortem(ctx context.Context, id int64, ifVersion int) error {
+	a, err := s.require(ctx, RoleAdmin)
+	if err != nil {
+		return err
+	}
+	cur, err := s.store.Postmortem(ctx, id)
+	if err != nil {
+		return err
+	}
+	if cur.Version != ifVersion {
+		return conflict("postmortem", cur, cur.Version)
+	}
+	return s.store.DeletePostmortem(ctx, id, ifVersion, s.revision(a, EntityPostmortem, id, ifVersion+1, "delete", nil))
+}
+
+// ListPostmortems returns a page of postmortems.
+func (s *Service) ListPostmortems(ctx context.Context, f PostmortemFilter) (Page[*Postmortem], error) {
+	if _, err := s.require(ctx, RoleViewer); err != nil {
+		return Page[*Postmortem]{}, err
+	}
+	for _, st := range f.Status {
+		if !st.Valid() {
+			return Page[*Postmortem]{}, Errorf(EInvalid, "status", "Unknown status %q; use draft, in_review or published.", st)
+		}
+	}
+	if f.Kind != "" && f.Kind != KindIncident && f.Kind != KindProject {
+		return Page[*Postmortem]{}, Errorf(EInvalid, "kind", "Unknown kind %q; use incident or project.", f.Kind)
+	}
+	if _, err := DecodeCursor(f.After); err != nil {
+		return Page[*Postmortem]{}, err
+	}
+	f.Limit = PageLimit(f.Limit)
+	return s.store.ListPostmortems(ctx, f)
+}
+
+// CreateActionItem records an action item for an incident or postmortem.
+func (s *Service) CreateActionItem(ctx context.Context, in *ActionItem) (*ActionItem, error) {
+	a, err := s.require(ctx, RoleResponder)
+	if err != nil {
+		return nil, err
+	}
+	item := *in
+	item.ID, item.Key, item.Version, item.CompletedAt = 0, "", 0, nil
+	if item.Priority == "" {
+		item.Priority = PriorityP3
+	}
+	if item.Type == "" {
+		item.Type = ActionPrevent
+	}
+	if item.Status == "" {
+		item.Status = ActionOpen
+	}
+	if err := s.linkActionItem(ctx, &item); err != nil {
+		return nil, err
+	}
+	if err := item.Validate(); err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	if item.Status.Closed() {
+		item.CompletedAt = &now
+	}
+	item.CreatedBy = a.Label()
+	item.CreatedAt, item.UpdatedAt = now, now
+	if err := s.store.CreateActionItem(ctx, &item, s.revision(a, EntityActionItem, 0, 1, "create", Snapshot(&item))); err != nil {
+		return nil, err
+	}
+	return &item, nil
+}
+
+// linkActionItem checks the item's incident and postmortem exist and agree,
+// filling the incident from the postmortem when only that is given.
+func (s *Service) linkActionItem(ctx context.Context, item *ActionItem) error {
+	if item.PostmortemID != nil {
+		pm, err := s.store.Postmortem(ctx, *item.PostmortemID)
+		if err != nil {
+			if IsCode(err, ENotFound) {
+				return Errorf(EInvalid, "postmortem_id", "Postmortem %d does not exist.", *item.PostmortemID)
+			}
+			return err
+		}
+		if pm.IncidentID != nil {
+			if item.IncidentID != nil && *item.IncidentID != *pm.IncidentID {
+				return Errorf(EInvalid, "incident_id", "Postmortem %s is about incident %d, not %d.", pm.Key, *pm.IncidentID, *item.IncidentID)
+			}
+			id := *pm.IncidentID
+			item.IncidentID = &id
+		}
+	}
+	if item.IncidentID != nil {
+		if _, err := s.store.Incident(ctx, *item.IncidentID); err != nil {
+			if IsCode(err, ENotFound) {
+				return Errorf(EInvalid, "incident_id", "Incident %d does not exist.", *item.IncidentID)
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// ActionItem returns one action item.
+func (s *Service) ActionItem(ctx context.Context, id int64) (*ActionItem, error) {
+	if _, err := s.require(ctx, RoleViewer); err != nil {
+		return nil, err
+	}
+	return s.store.ActionItem(ctx, id)
+}
+
+// ActionItemByRef returns the action item named by "3" or "AI-3".
+func (s *Service) ActionItemByRef(ctx context.Context, ref string) (*ActionItem, error) {
+	id, err := ParseRef(ref, ActionItemKeyPrefix)
+	if err != nil {
+		return nil, err
+	}
+	return s.ActionItem(ctx, id)
+}
+
+// ActionItemPatch names the fields an update changes.
+type ActionItemPatch struct {
+	Title      *string       `json:"title,omitempty"`
+	Owner      *string       `json:"owner,omitempty"`
+	DueDate    *time.Time    `json:"due_date,omitempty"`
+	Priority   *Priority     `json:"priority,omitempty"`
+	Type       *ActionType   `json:"type,omitempty"`
+	Status     *ActionStatus `json:"status,omitempty"`
+	TrackerURL *string       `json:"tracker_url,omitempty"`
+	// Clear lists optional fields to unset: due_date, tracker_url.
+	Clear []string `json:"clear,omitempty"`
+}
+
+// UpdateActionItem applies p if the item is still at ifVersion.
+func (s *Service) UpdateActionItem(ctx context.Context, id int64, p ActionItemPatch, ifVersion int) (*ActionItem, error) {
+	a, err := s.require(ctx, RoleResponder)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := s.store.ActionItem(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if cur.Version != ifVersion {
+		return nil, conflict("action item", cur, cur.Version)
+	}
+	next := *cur
+	if p.Title != nil {
+		next.Title = *p.Title
+	}
+	if p.Owner != nil {
+		next.Owner = strings.TrimSpace(*p.Owner)
+	}
+	if p.DueDate != nil {
+		next.DueDate = normTimePtr(p.DueDate)
+	}
+	if p.Priority != nil {
+		next.Priority = *p.Priority
+	}
+	if p.Type != nil {
+		next.Type = *p.Type
+	}
+	if p.Status != nil {
+		next.Status = *p.Status
+	}
+	if p.TrackerURL != nil {
+		next.TrackerURL = strings.TrimSpace(*p.TrackerURL)
+	}
+	for _, f := range p.Clear {
+		switch f {
+		case "due_date":
+			next.DueDate = nil
+		case "tracker_url":
+			next.TrackerURL = ""
+		default:
+			return nil, Errorf(EInvalid, "clear", "%q cannot be cleared; only due_date and tracker_url can.", f)
+		}
+	}
+	if err := next.Validate(); err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	switch {
+	case next.Status.Closed() && !cur.Status.Closed():
+		next.CompletedAt = &now
+	case !next.Status.Closed():
+		next.CompletedAt = nil
+	}
+	changes := Diff(cur, &next)
+	if len(changes) == 0 {
+		return cur, nil
+	}
+	next.UpdatedAt = now
+	if err := s.store.UpdateActionItem(ctx, &next, ifVersion, s.revision(a, EntityActionItem, id, ifVersion+1, "update", changes)); err != nil {
+		return nil, err
+	}
+	return &next, nil
+}
+
+// DeleteActionItem removes an action item if it is still at ifVersion.
+func (s *Service) DeleteActionItem(ctx context.Context, id int64, ifVersion int) error {
+	a, err := s.require(ctx, RoleResponder)
+	if err != nil {
+		return err
+	}
+	cur, err := s.store.ActionItem(ctx, id)
+	if err != nil {
+		return err
+	}
+	if cur.Version != ifVersion {
+		return conflict("action item", cur, cur.Version)
+	}
+	return s.store.DeleteActionItem(ctx, id, ifVersion, s.revision(a, EntityActionItem, id, ifVersion+1, "delete", Snapshot(cur)))
+}
+
+// ListActionItems returns a page of action items.
+func (s *Service) ListActionItems(ctx context.Context, f ActionItemFilter) (Page[*ActionItem], error) {
+	if _, err := s.require(ctx, RoleViewer); err != nil {
+		return Page[*ActionItem]{}, err
+	}
+	for _, st := range f.Status {
+		if !st.Valid() {
+			return Page[*ActionItem]{}, Errorf(EInvalid, "status", "Unknown status %q; use open, in_progress, done or wont_do.", st)
+		}
+	}
+	if _, err := DecodeCursor(f.After); err != nil {
+		return Page[*ActionItem]{}, err
+	}
+	f.Limit = PageLimit(f.Limit)
+	return s.store.ListActionItems(ctx, f)
+}

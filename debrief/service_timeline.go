@@ -1,0 +1,203 @@
+package debrief
+
+import (
+	"context"
+	"sort"
+	"time"
+)
+
+// AddEventsOptions says how added events may change the incident.
+type AddEventsOptions struct {
+	// SetLifecycle lets an event's lifecycle tag set the matching incident
+	// timestamp. Without it a tag only sets a timestamp that is still empty,
+	// so ingested alerts suggest times but never overwrite what a person set.
+	SetLifecycle bool
+	// SuggestOnly leaves incident timestamps alone entirely: the tags stay on
+	// the events as suggestions a person can accept.
+	SuggestOnly bool
+}
+
+// AddTimelineEvents adds events to an incident's timeline. Events already
+// present (same source and external id) are skipped, so retried deliveries
+// and re-run imports add nothing twice. It returns how many were new.
+func (s *Service) AddTimelineEvents(ctx context.Context, incidentID int64, events []*TimelineEvent, opt AddEventsOptions) (int, error) {
+	a, err := s.require(ctx, RoleResponder)
+	if err != nil {
+		return 0, err
+	}
+	if len(events) == 0 {
+		return 0, Errorf(EInvalid, "events", "Give at least one event.")
+	}
+	if len(events) > MaxTimelineBatch {
+		return 0, Errorf(EInvalid, "events", "At most %d events can be added at once, got %d.", MaxTimelineBatch, len(events))
+	}
+	now := s.Now()
+	for i, e := range events {
+		if err := e.Validate(); err != nil {
+			if de, ok := err.(*Error); ok && len(events) > 1 {
+				de.Message = "Event " + itoa(i+1) + ": " + de.Message
+			}
+			return 0, err
+		}
+		e.At = normTime(e.At)
+		e.IncidentID = incidentID
+		e.CreatedAt = now
+		if e.Actor == "" && e.Source == SourceManual {
+			e.Actor = a.Label()
+		}
+	}
+	for attempt := 0; ; attempt++ {
+		cur, err := s.store.Incident(ctx, incidentID)
+		if err != nil {
+			return 0, err
+		}
+		change, err := s.lifecycleChange(a, cur, events, opt, now)
+		if err != nil {
+			return 0, err
+		}
+		rev := s.revision(a, EntityIncident, incidentID, 0, "timeline.add", []Change{{Field: "timeline", New: jsonCount(len(events))}})
+		added, err := s.store.AddTimelineEvents(ctx, incidentID, events, change, rev)
+		// A concurrent edit of the incident only matters for the timestamps
+		// we derive from it: recompute them from the fresh state and retry.
+		if IsCode(err, EConflict) && change != nil && attempt < 5 {
+			continue
+		}
+		return added, err
+	}
+}
+
+func jsonCount(n int) []byte { return []byte(itoa(n)) }
+
+// lifecycleChange works out the incident update implied by lifecycle tags,
+// or nil when there is none.
+func (s *Service) lifecycleChange(a Actor, cur *Incident, events []*TimelineEvent, opt AddEventsOptions, now time.Time) (*IncidentChange, error) {
+	if opt.SuggestOnly {
+		return nil, nil
+	}
+	next := *cur
+	tagged := make([]*TimelineEvent, 0)
+	for _, e := range events {
+		if e.Lifecycle != LifecycleNone {
+			tagged = append(tagged, e)
+		}
+	}
+	if len(tagged) == 0 {
+		return nil, nil
+	}
+	sort.SliceStable(tagged, func(i, j int) bool { return tagged[i].At.Before(tagged[j].At) })
+	for _, e := range tagged {
+		existing := next.Timestamp(e.Lifecycle)
+		if e.Lifecycle == LifecycleStarted {
+			// Started always has a value; an event moves it only earlier
+			// unless the caller asked to set it.
+			if opt.SetLifecycle || e.At.Before(next.StartedAt) {
+				next.StartedAt = e.At
+			}
+			continue
+		}
+		if existing == nil || opt.SetLifecycle {
+			next.SetTimestamp(e.Lifecycle, e.At)
+		}
+	}
+	changes := Diff(cur, &next)
+	if len(changes) == 0 {
+		return nil, nil
+	}
+	if err := next.checkOrder(); err != nil {
+		return nil, err
+	}
+	next.UpdatedAt = now
+	return &IncidentChange{Incident: &next, IfVersion: cur.Version,
+		Revision: s.revision(a, EntityIncident, cur.ID, cur.Version+1, "update", changes)}, nil
+}
+
+// TimelineEventPatch names the fields of an event to change.
+type TimelineEventPatch struct {
+	At        *time.Time `json:"at,omitempty"`
+	Kind      *EventKind `json:"kind,omitempty"`
+	Text      *string    `json:"text,omitempty"`
+	Actor     *string    `json:"actor,omitempty"`
+	Starred   *bool      `json:"starred,omitempty"`
+	Lifecycle *Lifecycle `json:"lifecycle,omitempty"`
+}
+
+// UpdateTimelineEvent changes one event if it is still at ifVersion.
+func (s *Service) UpdateTimelineEvent(ctx context.Context, incidentID, id int64, p TimelineEventPatch, ifVersion int) (*TimelineEvent, error) {
+	a, err := s.require(ctx, RoleResponder)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := s.store.TimelineEvent(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if cur.IncidentID != incidentID {
+		return nil, Errorf(ENotFound, "", "Incident %d has no timeline event %d.", incidentID, id)
+	}
+	if cur.Version != ifVersion {
+		return nil, conflict("timeline event", cur, cur.Version)
+	}
+	next := *cur
+	if p.At != nil {
+		next.At = *p.At
+		next.Zone = ""
+	}
+	if p.Kind != nil {
+		next.Kind = *p.Kind
+	}
+	if p.Text != nil {
+		next.Text = *p.Text
+	}
+	if p.Actor != nil {
+		next.Actor = *p.Actor
+	}
+	if p.Starred != nil {
+		next.Starred = *p.Starred
+	}
+	if p.Lifecycle != nil {
+		next.Lifecycle = *p.Lifecycle
+	}
+	if err := next.Validate(); err != nil {
+		return nil, err
+	}
+	next.At = normTime(next.At)
+	changes := Diff(cur, &next)
+	if len(changes) == 0 {
+		return cur, nil
+	}
+	rev := s.revision(a, EntityTimeline, id, ifVersion+1, "update", changes)
+	if err := s.store.UpdateTimelineEvent(ctx, &next, ifVersion, rev); err != nil {
+		return nil, err
+	}
+	return &next, nil
+}
+
+// DeleteTimelineEvent removes one event if it is still at ifVersion.
+func (s *Service) DeleteTimelineEvent(ctx context.Context, incidentID, id int64, ifVersion int) error {
+	a, err := s.require(ctx, RoleResponder)
+	if err != nil {
+		return err
+	}
+	cur, err := s.store.TimelineEvent(ctx, id)
+	if err != nil {
+		return err
+	}
+	if cur.IncidentID != incidentID {
+		return Errorf(ENotFound, "", "Incident %d has no timeline event %d.", incidentID, id)
+	}
+	if cur.Version != ifVersion {
+		return conflict("timeline event", cur, cur.Version)
+	}
+	return s.store.DeleteTimelineEvent(ctx, id, ifVersion, s.revision(a, EntityTimeline, id, ifVersion+1, "delete", Snapshot(cur)))
+}
+
+// ListTimeline returns the incident's timeline, oldest first.
+func (s *Service) ListTimeline(ctx context.Context, incidentID int64, f TimelineFilter) ([]*TimelineEvent, error) {
+	if _, err := s.require(ctx, RoleViewer); err != nil {
+		return nil, err
+	}
+	if _, err := s.store.Incident(ctx, incidentID); err != nil {
+		return nil, err
+	}
+	return s.store.ListTimeline(ctx, incidentID, f)
+}

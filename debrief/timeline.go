@@ -1,0 +1,161 @@
+package debrief
+
+import (
+	"strings"
+	"time"
+)
+
+// EventSource says where a timeline event came from.
+type EventSource string
+
+const (
+	SourceManual       EventSource = "manual"
+	SourceAlertmanager EventSource = "alertmanager"
+	SourcePagerDuty    EventSource = "pagerduty"
+	SourceGrafana      EventSource = "grafana"
+	SourceOpsgenie     EventSource = "opsgenie"
+	SourceSlack        EventSource = "slack"
+	SourceDeploy       EventSource = "deploy"
+	SourceAPI          EventSource = "api"
+)
+
+// EventSources lists every source.
+var EventSources = []EventSource{SourceManual, SourceAlertmanager, SourcePagerDuty, SourceGrafana, SourceOpsgenie, SourceSlack, SourceDeploy, SourceAPI}
+
+// Valid reports whether s is a known source.
+func (s EventSource) Valid() bool {
+	for _, v := range EventSources {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// EventKind says what a timeline event records.
+type EventKind string
+
+const (
+	KindAlert         EventKind = "alert"
+	KindDetection     EventKind = "detection"
+	KindAction        EventKind = "action"
+	KindDecision      EventKind = "decision"
+	KindCommunication EventKind = "communication"
+	KindMitigation    EventKind = "mitigation"
+	KindResolution    EventKind = "resolution"
+	KindNote          EventKind = "note"
+)
+
+// EventKinds lists every kind.
+var EventKinds = []EventKind{KindAlert, KindDetection, KindAction, KindDecision, KindCommunication, KindMitigation, KindResolution, KindNote}
+
+// Valid reports whether k is a known kind.
+func (k EventKind) Valid() bool {
+	for _, v := range EventKinds {
+		if k == v {
+			return true
+		}
+	}
+	return false
+}
+
+// TimelineEvent is one significant moment of an incident.
+type TimelineEvent struct {
+	ID         int64 `json:"id"`
+	IncidentID int64 `json:"incident_id"`
+	// At is stored in UTC; Zone keeps the zone the source gave (an IANA name
+	// or an offset like "+02:00") so the original wall time can be shown.
+	At     time.Time   `json:"at"`
+	Zone   string      `json:"zone,omitempty"`
+	Source EventSource `json:"source"`
+	Kind   EventKind   `json:"kind"`
+	Text   string      `json:"text"`
+	Actor  string      `json:"actor,omitempty"`
+	// ExternalID identifies the event at its source; an event whose
+	// (incident, source, external id) already exists is not added again, so
+	// redelivered webhooks and re-run imports create no duplicates.
+	ExternalID string    `json:"external_id,omitempty"`
+	Starred    bool      `json:"starred"`
+	Lifecycle  Lifecycle `json:"lifecycle,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
+	Version    int       `json:"version"`
+}
+
+// LocalTime returns At in the event's original zone when it is known.
+func (e *TimelineEvent) LocalTime() time.Time {
+	if e.Zone == "" || e.Zone == "UTC" {
+		return e.At.UTC()
+	}
+	if loc, err := time.LoadLocation(e.Zone); err == nil {
+		return e.At.In(loc)
+	}
+	if t, err := time.Parse("-07:00", e.Zone); err == nil {
+		_, off := t.Zone()
+		return e.At.In(time.FixedZone(e.Zone, off))
+	}
+	return e.At.UTC()
+}
+
+// Validate checks an event and normalises its time to UTC, keeping the zone.
+func (e *TimelineEvent) Validate() error {
+	if e.At.IsZero() {
+		return Errorf(EInvalid, "at", "The event time is required (RFC 3339, e.g. 2024-03-05T14:02:00+01:00).")
+	}
+	if e.Zone == "" {
+		e.Zone = ZoneName(e.At)
+	}
+	e.At = e.At.UTC()
+	if e.Source == "" {
+		e.Source = SourceManual
+	}
+	if !e.Source.Valid() {
+		return Errorf(EInvalid, "source", "Unknown source %q.", e.Source)
+	}
+	if e.Kind == "" {
+		e.Kind = KindNote
+	}
+	if !e.Kind.Valid() {
+		return Errorf(EInvalid, "kind", "Unknown kind %q; use alert, detection, action, decision, communication, mitigation, resolution or note.", e.Kind)
+	}
+	e.Text = strings.TrimSpace(e.Text)
+	if e.Text == "" {
+		return Errorf(EInvalid, "text", "The event text is required.")
+	}
+	if len(e.Text) > MaxEventTextLen {
+		return Errorf(EInvalid, "text", "The event text is too long (%d bytes; at most %d).", len(e.Text), MaxEventTextLen)
+	}
+	if len(e.ExternalID) > 500 {
+		return Errorf(EInvalid, "external_id", "The external id is too long (at most 500 characters).")
+	}
+	if len(e.Actor) > MaxListItemLen {
+		return Errorf(EInvalid, "actor", "The actor is too long (at most %d characters).", MaxListItemLen)
+	}
+	if !e.Lifecycle.Valid() {
+		return Errorf(EInvalid, "lifecycle", "Unknown lifecycle tag %q; use started, detected, acknowledged, mitigated or resolved.", e.Lifecycle)
+	}
+	return nil
+}
+
+// ZoneName names t's zone: the IANA name when t carries one, else its offset.
+func ZoneName(t time.Time) string {
+	name := t.Location().String()
+	if name != "" && name != "Local" && t.Location() != time.UTC && !strings.HasPrefix(name, "+") && !strings.HasPrefix(name, "-") && name != "" {
+		if _, err := time.LoadLocation(name); err == nil {
+			return name
+		}
+	}
+	if t.Location() == time.UTC {
+		return "UTC"
+	}
+	return t.Format("-07:00")
+}
+
+// TimelineFilter selects timeline events. Events are listed by time, oldest first.
+type TimelineFilter struct {
+	Starred bool
+	Source  EventSource
+	Kind    EventKind
+}
+
+// MaxTimelineBatch bounds how many events one bulk add may carry.
+const MaxTimelineBatch = 5000
