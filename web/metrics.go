@@ -1,0 +1,78 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics counts and times requests by method, route pattern and status.
+// Labels use the route pattern, never the path, so the number of series is
+// bounded by the route table.
+type metrics struct {
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	gatherer prometheus.Gatherer
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	var gatherer prometheus.Gatherer = prometheus.DefaultGatherer
+	if reg == nil {
+		r := prometheus.NewRegistry()
+		r.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		reg, gatherer = r, r
+	} else if g, ok := reg.(prometheus.Gatherer); ok {
+		gatherer = g
+	}
+	m := &metrics{gatherer: gatherer}
+	m.requests = register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "debrief_http_requests_total",
+		Help: "HTTP requests answered, by method, route pattern and status.",
+	}, []string{"method", "route", "status"}))
+	m.duration = register(reg, prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "debrief_http_request_duration_seconds",
+		Help:    "Time to answer HTTP requests, by method, route pattern and status.",
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+	}, []string{"method", "route", "status"}))
+	return m
+}
+
+// register adds c to reg, or returns the collector already registered under
+// the same name, so several servers can share one registry (tests, a
+// process serving two listeners).
+func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
+	if err := reg.Register(c); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if errors.As(err, &are) {
+			if existing, ok := are.ExistingCollector.(C); ok {
+				return existing
+			}
+		}
+		panic("web: registering metrics: " + err.Error())
+	}
+	return c
+}
+
+func (m *metrics) observe(method, route string, status int, d time.Duration) {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions:
+	default:
+		method = "other" // any token is a valid method; keep the label set bounded
+	}
+	code := strconv.Itoa(status)
+	m.requests.WithLabelValues(method, route, code).Inc()
+	m.duration.WithLabelValues(method, route, code).Observe(d.Seconds())
+}
+
+func (m *metrics) handler() HandlerFunc {
+	h := promhttp.HandlerFor(m.gatherer, promhttp.HandlerOpts{})
+	return func(w http.ResponseWriter, r *http.Request) error {
+		h.ServeHTTP(w, r)
+		return nil
+	}
+}

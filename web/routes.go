@@ -1,0 +1,88 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/debriefhq/debrief/debrief"
+)
+
+// HandlerFunc handles one request and returns an error instead of writing
+// one; the server's adapter renders it (status from the error's code).
+type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// RouteKind says which door a route belongs to, which decides how errors
+// are rendered and which tests walk it.
+type RouteKind string
+
+const (
+	KindAPI     RouteKind = "api"     // JSON under /api/v1, described in openapi.yaml
+	KindUI      RouteKind = "ui"      // HTML pages
+	KindWebhook RouteKind = "webhook" // inbound deliveries from other systems
+	KindOps     RouteKind = "ops"     // health, readiness, metrics, the API description
+)
+
+// Route is one entry of the route table.
+type Route struct {
+	// Pattern is an http.ServeMux pattern with its method, e.g.
+	// "GET /api/v1/incidents/{id}".
+	Pattern string
+	Kind    RouteKind
+	// Role is the least role that may call the route; "" means no
+	// authentication at all (health checks, metrics).
+	Role    debrief.Role
+	Handler HandlerFunc
+}
+
+// routeTable lists every route the server answers. It is the one place to
+// add a route: each area appends its own lines.
+func (s *Server) routeTable() []Route {
+	svc, dec := s.svc, decoder{maxBody: s.maxBody}
+	const (
+		viewer    = debrief.RoleViewer
+		responder = debrief.RoleResponder
+		admin     = debrief.RoleAdmin
+	)
+	return []Route{
+		// Operations.
+		{Pattern: "GET /healthz", Kind: KindOps, Handler: healthz(s.version)},
+		{Pattern: "GET /readyz", Kind: KindOps, Handler: readyz(s.store)},
+		{Pattern: "GET /metrics", Kind: KindOps, Handler: s.metrics.handler()},
+		{Pattern: "GET /api/v1/openapi.json", Kind: KindOps, Handler: openAPIDocument(s.openAPI, s.openAPIErr)},
+
+		// Incidents.
+		{Pattern: "GET /api/v1/incidents", Kind: KindAPI, Role: viewer, Handler: listIncidents(svc)},
+		{Pattern: "POST /api/v1/incidents", Kind: KindAPI, Role: responder, Handler: createIncident(svc, dec)},
+		{Pattern: "GET /api/v1/incidents/{id}", Kind: KindAPI, Role: viewer, Handler: getIncident(svc)},
+		{Pattern: "PATCH /api/v1/incidents/{id}", Kind: KindAPI, Role: responder, Handler: updateIncident(svc, dec)},
+		{Pattern: "DELETE /api/v1/incidents/{id}", Kind: KindAPI, Role: admin, Handler: deleteIncident(svc, dec)},
+		{Pattern: "GET /api/v1/incidents/{id}/revisions", Kind: KindAPI, Role: viewer, Handler: listRevisions(svc, debrief.EntityIncident, debrief.IncidentKeyPrefix)},
+
+		// Timelines.
+		{Pattern: "GET /api/v1/incidents/{id}/timeline", Kind: KindAPI, Role: viewer, Handler: listTimeline(svc)},
+		{Pattern: "POST /api/v1/incidents/{id}/timeline", Kind: KindAPI, Role: responder, Handler: addTimeline(svc, dec)},
+		{Pattern: "PATCH /api/v1/incidents/{id}/timeline/{event}", Kind: KindAPI, Role: responder, Handler: updateTimelineEvent(svc, dec)},
+		{Pattern: "DELETE /api/v1/incidents/{id}/timeline/{event}", Kind: KindAPI, Role: responder, Handler: deleteTimelineEvent(svc, dec)},
+
+		// Postmortems.
+		{Pattern: "GET /api/v1/postmortems", Kind: KindAPI, Role: viewer, Handler: listPostmortems(svc)},
+		{Pattern: "POST /api/v1/postmortems", Kind: KindAPI, Role: responder, Handler: createPostmortem(svc, dec)},
+		{Pattern: "GET /api/v1/postmortems/{id}", Kind: KindAPI, Role: viewer, Handler: getPostmortem(svc)},
+		{Pattern: "PATCH /api/v1/postmortems/{id}", Kind: KindAPI, Role: responder, Handler: updatePostmortem(svc, dec)},
+		{Pattern: "DELETE /api/v1/postmortems/{id}", Kind: KindAPI, Role: admin, Handler: deletePostmortem(svc, dec)},
+		{Pattern: "GET /api/v1/postmortems/{id}/sections", Kind: KindAPI, Role: viewer, Handler: listSections(svc)},
+		{Pattern: "PATCH /api/v1/postmortems/{id}/sections/{key}", Kind: KindAPI, Role: responder, Handler: updateSection(svc, dec)},
+		{Pattern: "GET /api/v1/postmortems/{id}/revisions", Kind: KindAPI, Role: viewer, Handler: listRevisions(svc, debrief.EntityPostmortem, debrief.PostmortemKeyPrefix)},
+
+		// Action items.
+		{Pattern: "GET /api/v1/action-items", Kind: KindAPI, Role: viewer, Handler: listActionItems(svc)},
+		{Pattern: "POST /api/v1/action-items", Kind: KindAPI, Role: responder, Handler: createActionItem(svc, dec)},
+		{Pattern: "GET /api/v1/action-items/{id}", Kind: KindAPI, Role: viewer, Handler: getActionItem(svc)},
+		{Pattern: "PATCH /api/v1/action-items/{id}", Kind: KindAPI, Role: responder, Handler: updateActionItem(svc, dec)},
+		{Pattern: "DELETE /api/v1/action-items/{id}", Kind: KindAPI, Role: responder, Handler: deleteActionItem(svc, dec)},
+
+		// Reference data.
+		{Pattern: "GET /api/v1/templates", Kind: KindAPI, Role: viewer, Handler: listTemplates(svc)},
+		{Pattern: "GET /api/v1/templates/{key}", Kind: KindAPI, Role: viewer, Handler: getTemplate(svc)},
+		{Pattern: "GET /api/v1/severities", Kind: KindAPI, Role: viewer, Handler: listSeverities(svc)},
+	}
+}

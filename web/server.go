@@ -1,0 +1,325 @@
+// Package web is Debrief's HTTP server: the REST API under /api/v1, the
+// health and metrics endpoints, and (in later files) the web UI and webhooks.
+//
+// Every route is listed once in routes.go. Handlers are built by small
+// functions that take their dependencies and return a HandlerFunc, which
+// returns an error instead of writing one; a single adapter authenticates,
+// checks the route's role and renders errors, so every door answers errors
+// the same way.
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/debriefhq/debrief/debrief"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// DefaultMaxBodyBytes bounds a request body unless Config.MaxBodyBytes says otherwise.
+const DefaultMaxBodyBytes = 1 << 20
+
+// Config is what a Server needs. Service is required; everything else has a default.
+type Config struct {
+	Service *debrief.Service
+	// Store answers readiness probes (Ping). It defaults to Service.Store().
+	Store  debrief.Store
+	Logger *slog.Logger
+	// Version is reported by /healthz and the OpenAPI document.
+	Version string
+	// MaxBodyBytes bounds every request body; 0 means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// Authenticate names the actor of a request, or returns an error (with
+	// code EUnauthorized for missing or bad credentials). Nil means every
+	// request acts as a local admin, for a single-user installation.
+	Authenticate func(r *http.Request) (debrief.Actor, error)
+	// Registry receives the HTTP metrics; nil means a new registry, served
+	// at /metrics together with the Go runtime and process collectors.
+	Registry prometheus.Registerer
+}
+
+// LocalActor is who every request acts as when Config.Authenticate is nil.
+var LocalActor = debrief.Actor{Email: "local", Role: debrief.RoleAdmin, Via: "open"}
+
+// Server serves Debrief over HTTP. Build it with New; it is safe for
+// concurrent use.
+type Server struct {
+	svc          *debrief.Service
+	store        debrief.Store
+	log          *slog.Logger
+	version      string
+	maxBody      int64
+	authenticate func(r *http.Request) (debrief.Actor, error)
+	metrics      *metrics
+	openAPI      []byte
+	openAPIErr   error
+	routes       []Route
+	mux          *http.ServeMux
+	handler      http.Handler
+
+	// bootID and requestSeq make request ids that are unique across restarts
+	// without a random read per request.
+	bootID     string
+	requestSeq atomic.Uint64
+}
+
+// New returns a Server for cfg. It panics only on a programming error in the
+// route table (two routes with the same pattern), as http.ServeMux does.
+func New(cfg Config) *Server {
+	s := &Server{
+		svc:          cfg.Service,
+		store:        cfg.Store,
+		log:          cfg.Logger,
+		version:      cfg.Version,
+		maxBody:      cfg.MaxBodyBytes,
+		authenticate: cfg.Authenticate,
+	}
+	if s.store == nil && s.svc != nil {
+		s.store = s.svc.Store()
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.version == "" {
+		s.version = "dev"
+	}
+	if s.maxBody <= 0 {
+		s.maxBody = DefaultMaxBodyBytes
+	}
+	if s.authenticate == nil {
+		s.authenticate = func(*http.Request) (debrief.Actor, error) { return LocalActor, nil }
+	}
+	s.metrics = newMetrics(cfg.Registry)
+	s.openAPI, s.openAPIErr = openAPIJSON(s.version)
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	s.bootID = hex.EncodeToString(b[:])
+
+	s.mux = http.NewServeMux()
+	s.routes = s.routeTable()
+	for _, rt := range s.routes {
+		s.mux.Handle(rt.Pattern, s.adapt(rt))
+	}
+	// Unknown API paths and methods answer JSON like every other API error.
+	s.mux.Handle("/api/v1/", s.adapt(Route{Pattern: "/api/v1/", Kind: KindAPI, Handler: s.apiFallback}))
+	s.handler = s.middleware(s.mux)
+	return s
+}
+
+// Handler returns the server's root handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Routes returns a copy of the route table, so tests can walk every route
+// (the OpenAPI check, the permission matrix).
+func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
+
+// requestInfo travels in the request context so the outer middleware learns
+// what the inner adapter decided (route pattern) without reading headers.
+type requestInfo struct {
+	id    string
+	route string
+	kind  RouteKind
+}
+
+type requestInfoKey struct{}
+
+func infoFrom(ctx context.Context) *requestInfo {
+	if ri, ok := ctx.Value(requestInfoKey{}).(*requestInfo); ok {
+		return ri
+	}
+	return &requestInfo{}
+}
+
+// RequestID returns the id of the request ctx belongs to, for logs.
+func RequestID(ctx context.Context) string { return infoFrom(ctx).id }
+
+// statusWriter remembers the status and size of a response for logs and metrics.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the connection (flush, deadlines).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// middleware wraps every request: request id, headers every response
+// carries, panic recovery, logging and metrics.
+func (s *Server) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ri := &requestInfo{id: s.requestID(r)}
+		r = r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, ri))
+		h := w.Header()
+		h.Set("X-Request-Id", ri.id)
+		h.Set("X-Content-Type-Options", "nosniff")
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.log.Error("panic serving request", "request_id", ri.id, "method", r.Method, "route", ri.route,
+					"panic", p, "stack", string(debug.Stack()))
+				if sw.status == 0 {
+					s.renderError(sw, r, panicError{p})
+				}
+			}
+			s.observe(r, ri, sw, time.Since(start))
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+type panicError struct{ v any }
+
+func (p panicError) Error() string { return "panic: " + debugString(p.v) }
+
+func debugString(v any) string {
+	switch v := v.(type) {
+	case error:
+		return v.Error()
+	case string:
+		return v
+	}
+	return "non-error panic value"
+}
+
+func (s *Server) observe(r *http.Request, ri *requestInfo, sw *statusWriter, d time.Duration) {
+	status := sw.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	route := ri.route
+	if route == "" {
+		// Unmatched paths would give every scanner's URL its own series.
+		route = "unmatched"
+	}
+	s.metrics.observe(r.Method, route, status, d)
+	level := slog.LevelInfo
+	if status >= 500 {
+		level = slog.LevelError
+	}
+	// Headers and bodies are never logged: they carry credentials and
+	// whatever users wrote.
+	s.log.LogAttrs(r.Context(), level, "request",
+		slog.String("method", r.Method),
+		slog.String("route", route),
+		slog.String("path", r.URL.Path),
+		slog.Int("status", status),
+		slog.Int64("bytes", sw.bytes),
+		slog.Duration("duration", d),
+		slog.String("request_id", ri.id),
+	)
+}
+
+// requestID keeps a caller's X-Request-Id when it is short and plain, so a
+// proxy's id can be followed through the logs; otherwise it makes one.
+func (s *Server) requestID(r *http.Request) string {
+	if id := r.Header.Get("X-Request-Id"); id != "" && len(id) <= 64 && plainID(id) {
+		return id
+	}
+	return s.bootID + "-" + strconv.FormatUint(s.requestSeq.Add(1), 36)
+}
+
+func plainID(id string) bool {
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// adapt turns a route into an http.Handler: it records the route for logs
+// and metrics, authenticates, checks the route's role and renders the
+// handler's error.
+func (s *Server) adapt(rt Route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ri := infoFrom(r.Context())
+		ri.route, ri.kind = rt.Pattern, rt.Kind
+		if rt.Role != "" {
+			actor, err := s.authenticate(r)
+			if err != nil {
+				s.renderError(w, r, err)
+				return
+			}
+			if !actor.Role.Includes(rt.Role) {
+				s.renderError(w, r, debrief.Errorf(debrief.EForbidden, "", "Your role (%s) cannot do this; it needs the %s role.", actor.Role, rt.Role))
+				return
+			}
+			r = r.WithContext(debrief.WithActor(r.Context(), actor))
+		}
+		if err := rt.Handler(w, r); err != nil {
+			s.renderError(w, r, err)
+		}
+	})
+}
+
+// apiFallback answers API paths no route matched: 405 when another method
+// would match, 404 otherwise, in the API's error format.
+func (s *Server) apiFallback(w http.ResponseWriter, r *http.Request) error {
+	var allowed []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if m == r.Method {
+			continue
+		}
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "" && pattern != "/api/v1/" {
+			allowed = append(allowed, m)
+		}
+	}
+	if len(allowed) > 0 {
+		if contains(allowed, http.MethodGet) {
+			allowed = append(allowed, http.MethodHead)
+		}
+		w.Header().Set("Allow", joinComma(allowed))
+		return debrief.Errorf(codeMethodNotAllowed, "", "%s is not allowed on %s; use %s.", r.Method, r.URL.Path, joinComma(allowed))
+	}
+	return debrief.Errorf(debrief.ENotFound, "", "There is no API endpoint %s; see /api/v1/openapi.json for the list.", r.URL.Path)
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func joinComma(list []string) string {
+	out := ""
+	for i, v := range list {
+		if i > 0 {
+			out += ", "
+		}
+		out += v
+	}
+	return out
+}
