@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/debriefhq/debrief/debrief"
+	"github.com/debriefhq/debrief/sqlstore"
+	"github.com/debriefhq/debrief/web"
+)
+
+// DBFlag names the database; serve and migrate share it.
+type DBFlag struct {
+	DB string `name:"db" help:"SQLite file, or a postgres:// URL to use PostgreSQL." default:"./debrief.db" env:"DEBRIEF_DB" placeholder:"PATH|URL"`
+}
+
+// LogFlags configure the server's structured logs (on stderr).
+type LogFlags struct {
+	LogFormat string `help:"Log format: text or json." enum:"text,json" default:"text" env:"DEBRIEF_LOG_FORMAT"`
+	LogLevel  string `help:"Lowest level logged: debug, info, warn or error." enum:"debug,info,warn,error" default:"info" env:"DEBRIEF_LOG_LEVEL"`
+}
+
+// logger builds the slog logger the flags describe.
+func (f *LogFlags) logger(w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(f.LogLevel)) // the enum tag admits only valid names
+	opts := &slog.HandlerOptions{Level: level}
+	if f.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// ServeCmd runs the server.
+type ServeCmd struct {
+	Addr     string `help:"Address to listen on (host:port; port 0 picks a free one)." default:"127.0.0.1:8080" env:"DEBRIEF_ADDR"`
+	DBFlag   `embed:""`
+	Demo     bool  `help:"Load a small demo data set if the database is empty."`
+	MaxBody  int64 `help:"Largest request body accepted, in bytes." default:"1048576" env:"DEBRIEF_MAX_BODY" placeholder:"BYTES"`
+	LogFlags `embed:""`
+}
+
+// shutdownGrace bounds how long in-flight requests may take to finish after
+// a stop signal before connections are closed.
+const shutdownGrace = 15 * time.Second
+
+// Run opens the database (migrating it), optionally loads demo data,
+// listens, and serves until ctx is cancelled (SIGINT or SIGTERM in main),
+// then finishes in-flight requests and closes the database.
+func (c *ServeCmd) Run(env *Env) error {
+	ctx := env.Ctx
+	log := c.logger(env.Stderr)
+	db, err := sqlstore.Open(ctx, c.DB, log)
+	if err != nil {
+		return openError(c.DB, err)
+	}
+	defer db.Close()
+	svc := debrief.NewService(db)
+	if c.Demo {
+		loaded, err := loadDemo(ctx, svc)
+		if err != nil {
+			return fmt.Errorf("could not load the demo data: %w", err)
+		}
+		if loaded {
+			fmt.Fprintln(env.Stdout, "Loaded the demo data set: a handful of incidents with timelines, postmortems and action items.")
+		} else {
+			fmt.Fprintln(env.Stdout, "The database already holds data, so the demo data set was not loaded.")
+		}
+	}
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %v; is another server using it? Pick another with --addr or DEBRIEF_ADDR", c.Addr, errors.Unwrap(err))
+	}
+	srv := web.New(web.Config{
+		Service:      svc,
+		Store:        db,
+		Logger:       log,
+		Version:      version,
+		MaxBodyBytes: c.MaxBody,
+	})
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	fmt.Fprintf(env.Stdout, "Debrief listening on http://%s\n", ln.Addr())
+	log.Info("listening", "addr", ln.Addr().String(), "db", dbKind(c.DB), "version", version)
+
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("the server stopped: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "grace", shutdownGrace.String())
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		hs.Close()
+		return fmt.Errorf("requests still running after %s were cut off: %w", shutdownGrace, err)
+	}
+	<-served
+	log.Info("stopped")
+	return nil
+}
+
+// openError explains a failure to open the database in terms of the flag.
+func openError(dsn string, err error) error {
+	if debrief.ErrorCode(err) != debrief.EInternal {
+		return errors.New(debrief.ErrorMessage(err))
+	}
+	return fmt.Errorf("cannot open the %s database %s (set with --db or DEBRIEF_DB): %v", dbKind(dsn), redactDSN(dsn), err)
+}
+
+// dbKind names the engine a --db value selects.
+func dbKind(dsn string) string {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return "PostgreSQL"
+	}
+	return "SQLite"
+}
+
+// redactDSN hides a password in a PostgreSQL URL so it never reaches logs.
+func redactDSN(dsn string) string {
+	at := strings.LastIndex(dsn, "@")
+	scheme := strings.Index(dsn, "://")
+	if at < 0 || scheme < 0 || at < scheme {
+		return dsn
+	}
+	userinfo := dsn[scheme+3 : at]
+	if i := strings.Index(userinfo, ":"); i >= 0 {
+		return dsn[:scheme+3] + userinfo[:i] + ":xxxxx" + dsn[at:]
+	}
+	return dsn
+}
+
+// MigrateCmd brings the schema up to date.
+type MigrateCmd struct {
+	DBFlag   `embed:""`
+	LogFlags `embed:""`
+}
+
+// Run applies pending migrations and lists them.
+func (c *MigrateCmd) Run(env *Env) error {
+	applied, err := sqlstore.Migrate(env.Ctx, c.DB, c.logger(env.Stderr))
+	if err != nil {
+		return openError(c.DB, err)
+	}
+	if len(applied) == 0 {
+		fmt.Fprintf(env.Stdout, "The %s database %s is up to date.\n", dbKind(c.DB), redactDSN(c.DB))
+		return nil
+	}
+	fmt.Fprintf(env.Stdout, "Applied %d migrations to the %s database %s:\n", len(applied), dbKind(c.DB), redactDSN(c.DB))
+	for _, m := range applied {
+		fmt.Fprintf(env.Stdout, "  %s\n", m)
+	}
+	return nil
+}
+
+// VersionCmd prints the version.
+type VersionCmd struct{}
+
+// Run prints the version.
+func (c *VersionCmd) Run(env *Env) error {
+	fmt.Fprintf(env.Stdout, "debrief %s\n", version)
+	return nil
+}
