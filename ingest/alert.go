@@ -1,0 +1,207 @@
+// Package ingest turns what other tools send or export into Debrief records.
+// It holds parsers only: payload bytes in, normalized values out, with no
+// storage and no clock, so every parser can be tested on real samples with
+// golden outputs and fuzzed. Package debrief is imported for its types.
+package ingest
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/debriefhq/debrief/debrief"
+)
+
+// AlertStatus is where an alert is in its life at its source.
+type AlertStatus string
+
+const (
+	// AlertFiring means the alert condition holds (or the source incident was
+	// triggered); it opens an incident when the integration's matchers allow.
+	AlertFiring AlertStatus = "firing"
+	// AlertResolved means the condition no longer holds.
+	AlertResolved AlertStatus = "resolved"
+	// AlertUpdate is any other news about an alert: acknowledged, annotated,
+	// reassigned, priority changed. It adds events but changes no state.
+	AlertUpdate AlertStatus = "update"
+)
+
+// Batch is what one webhook delivery carries, normalized.
+type Batch struct {
+	Source debrief.EventSource `json:"source"`
+	// Alerts are in the order the payload gave them.
+	Alerts []Alert `json:"alerts,omitempty"`
+	// Deploys are deployments reported by a CI or deploy tool.
+	Deploys []Deploy `json:"deploys,omitempty"`
+	// Truncated is how many alerts the sender left out of this delivery
+	// (Alertmanager's and Grafana's truncatedAlerts).
+	Truncated int `json:"truncated,omitempty"`
+	// Ignored explains why a delivery carries nothing to record (a ping, a
+	// test notification); the receiver acknowledges it without changes.
+	Ignored string `json:"ignored,omitempty"`
+}
+
+// Alert is one alert (or one alerting-tool incident) at one moment.
+type Alert struct {
+	Source debrief.EventSource `json:"source"`
+	// GroupKey decides which Debrief incident the alert belongs to: alerts of
+	// one integration with the same group key share an incident.
+	GroupKey string `json:"group_key"`
+	// Fingerprint identifies the alert within its group across deliveries
+	// (Alertmanager fingerprint, PagerDuty incident id, Opsgenie alert id).
+	Fingerprint string      `json:"fingerprint"`
+	Status      AlertStatus `json:"status"`
+	Title       string      `json:"title"`
+	// Severity is the source's own severity value (a label, a priority, an
+	// urgency); the integration's configuration maps it to a Debrief level.
+	Severity string            `json:"severity,omitempty"`
+	Service  string            `json:"service,omitempty"`
+	Labels   map[string]string `json:"labels,omitempty"`
+	// StartsAt is when the alert began firing; EndsAt when it resolved, the
+	// zero time while it has not (Alertmanager's 0001-01-01T00:00:00Z).
+	StartsAt time.Time `json:"starts_at"`
+	EndsAt   time.Time `json:"ends_at"`
+	URL      string    `json:"url,omitempty"`
+	// Events are the timeline events this alert contributes, each with an
+	// external id that is the same on every redelivery.
+	Events []Event `json:"events"`
+}
+
+// Event is a timeline event an ingested record contributes.
+type Event struct {
+	At         time.Time         `json:"at"`
+	Kind       debrief.EventKind `json:"kind"`
+	Text       string            `json:"text"`
+	Actor      string            `json:"actor,omitempty"`
+	ExternalID string            `json:"external_id"`
+	// Lifecycle hints at the incident moment this event marks; the service
+	// decides whether it sets or only suggests a time.
+	Lifecycle debrief.Lifecycle `json:"lifecycle,omitempty"`
+}
+
+// Deploy is one deployment state change.
+type Deploy struct {
+	Source      debrief.EventSource `json:"source"`
+	ExternalID  string              `json:"external_id"`
+	Service     string              `json:"service"`
+	Environment string              `json:"environment,omitempty"`
+	// State is the deploy tool's word: success, failure, error, pending, …
+	State   string    `json:"state"`
+	At      time.Time `json:"at"`
+	Ref     string    `json:"ref,omitempty"`
+	SHA     string    `json:"sha,omitempty"`
+	Creator string    `json:"creator,omitempty"`
+	URL     string    `json:"url,omitempty"`
+	Event   Event     `json:"event"`
+}
+
+// TimelineEvent returns e as a debrief timeline event from source.
+func (e Event) TimelineEvent(source debrief.EventSource) *debrief.TimelineEvent {
+	return &debrief.TimelineEvent{At: e.At, Zone: "UTC", Source: source, Kind: e.Kind, Text: e.Text,
+		Actor: e.Actor, ExternalID: e.ExternalID, Lifecycle: e.Lifecycle}
+}
+
+// invalid returns the error for a payload a sender must fix; field names the
+// JSON path so the message says where the problem is.
+func payloadError(field, format string, args ...any) error {
+	return debrief.Errorf(debrief.EInvalid, field, format, args...)
+}
+
+// Limits that keep one delivery from filling the database with junk.
+const (
+	maxTitleLen  = debrief.MaxTitleLen
+	maxLabelLen  = 1000
+	maxLabels    = 200
+	maxTextLen   = 16 << 10
+	maxExtIDLen  = 400
+	maxAlertsPer = 10000
+)
+
+// clean makes s storable: valid UTF-8, no NUL bytes (PostgreSQL refuses
+// them in text), trimmed, at most max bytes cut at a rune boundary.
+func cleanText(s string, max int) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		s = strings.ReplaceAll(s, "\x00", "")
+	}
+	s = strings.TrimSpace(s)
+	if len(s) <= max {
+		return s
+	}
+	cut := max - len("…")
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// cleanLabels copies labels through clean, dropping empty names.
+func cleanLabels(in map[string]string) map[string]string {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(in))
+	for k, v := range in {
+		k = cleanText(k, maxLabelLen)
+		if k == "" {
+			continue
+		}
+		if len(out) >= maxLabels {
+			break
+		}
+		out[k] = cleanText(v, maxLabelLen)
+	}
+	return out
+}
+
+// externalID keeps ids under the stored limit: long ones are replaced by a
+// hash, which stays equal across redeliveries.
+func eventID(parts ...string) string {
+	id := strings.Join(parts, "/")
+	id = strings.ToValidUTF8(strings.ReplaceAll(id, "\x00", ""), "\uFFFD")
+	if len(id) <= maxExtIDLen {
+		return id
+	}
+	sum := sha256.Sum256([]byte(id))
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// labelsFingerprint identifies an alert by its label set when the sender
+// gave no fingerprint of its own.
+func labelsFingerprint(labels map[string]string) string {
+	keys := make([]string, 0, len(labels))
+	for k := range labels {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	h := sha256.New()
+	for _, k := range keys {
+		h.Write([]byte(k))
+		h.Write([]byte{0})
+		h.Write([]byte(labels[k]))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// stamp formats t for external ids: exact, so two firings of one alert that
+// start at different times are two events.
+func stampNano(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// notEnded reports whether t is Alertmanager's "not ended" value.
+func notEnded(t time.Time) bool { return t.IsZero() }
+
+// firstNonEmpty returns the first argument that is not blank.
+func firstText(ss ...string) string {
+	for _, s := range ss {
+		if strings.TrimSpace(s) != "" {
+			return s
+		}
+	}
+	return ""
+}
