@@ -14,6 +14,9 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	// Embedded zone data, so event zones and $TZ work on machines without
+	// /usr/share/zoneinfo (minimal containers).
+	_ "time/tzdata"
 
 	"github.com/alecthomas/kong"
 )
@@ -76,7 +79,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		kong.Description("Debrief: incident postmortems, self-hosted."),
 		kong.Writers(stdout, stderr),
 		kong.Exit(func(int) { exited = true }),
-		kong.UsageOnError(),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
 		kong.Resolvers(envResolver(getenv)),
 		kong.Vars{"version": version},
