@@ -128,4 +128,3 @@ func csvReason(pe *csv.ParseError) string {
 	}
 	return "the row is not valid CSV (" + pe.Err.Error() + ")"
 }
-

@@ -122,8 +122,8 @@ func FuzzParseSlackExport(f *testing.F) {
 	f.Add(zulip, []byte("[]"))
 	f.Fuzz(func(t *testing.T, day, users []byte) {
 		fsys := fstest.MapFS{
-			"channels.json": {Data: channels},
-			"users.json":    {Data: users},
+			"channels.json":                      {Data: channels},
+			"users.json":                         {Data: users},
 			incidentChannel + "/2024-03-05.json": {Data: day},
 		}
 		res, err := ParseSlackExport(fsys, SlackOptions{Channel: incidentChannel})

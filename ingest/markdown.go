@@ -187,4 +187,3 @@ func splitRow(row string) []string {
 	}
 	return cells
 }
-

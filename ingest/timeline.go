@@ -615,3 +615,42 @@ func rowEvent(cells []string, cols columns, zone *time.Location, rc *rowClock, o
 	}
 	return e, nil
 }
+
+// LookupZone turns a zone a person gave (an IANA name like Europe/Berlin,
+// an offset like +01:00, or a common abbreviation like UTC, CET or PST)
+// into a location, for the --zone flags and zone parameters of imports.
+func LookupZone(s string) (*time.Location, error) {
+	if loc, ok := lookupZone(s); ok {
+		return loc, nil
+	}
+	return nil, debrief.Errorf(debrief.EInvalid, "zone", "Unknown time zone %q; use an IANA name like Europe/Berlin, an offset like +01:00, or UTC.", s)
+}
+
+// ParseTime reads a time a person gave for an import window: RFC 3339, or
+// "2024-03-05 14:02" (or a date alone, meaning its midnight) in zone loc.
+// field names the input in the error.
+func ParseTime(s string, loc *time.Location, field string) (time.Time, error) {
+	c, err := parseClock(s)
+	if err == nil && !c.hasDate {
+		err = fmt.Errorf("%q has no date", s)
+	}
+	if err != nil {
+		return time.Time{}, debrief.Errorf(debrief.EInvalid, field, "%s; give a time like 2024-03-05T14:02:00Z or \"2024-03-05 14:02\".", upperFirst(err.Error()))
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	var rc rowClock
+	t, _, err := rc.resolve(c, loc, time.Time{})
+	if err != nil {
+		return time.Time{}, debrief.Errorf(debrief.EInvalid, field, "%s.", upperFirst(err.Error()))
+	}
+	return t, nil
+}
+
+func upperFirst(s string) string {
+	if s != "" && s[0] >= 'a' && s[0] <= 'z' {
+		return string(s[0]-'a'+'A') + s[1:]
+	}
+	return s
+}

@@ -60,6 +60,7 @@ func (s *Server) routeTable() []Route {
 		// Timelines.
 		{Pattern: "GET /api/v1/incidents/{id}/timeline", Kind: KindAPI, Role: viewer, Handler: listTimeline(svc)},
 		{Pattern: "POST /api/v1/incidents/{id}/timeline", Kind: KindAPI, Role: responder, Handler: addTimeline(svc, dec)},
+		{Pattern: "POST /api/v1/incidents/{id}/timeline/import", Kind: KindAPI, Role: responder, Handler: importTimeline(svc)},
 		{Pattern: "PATCH /api/v1/incidents/{id}/timeline/{event}", Kind: KindAPI, Role: responder, Handler: updateTimelineEvent(svc, dec)},
 		{Pattern: "DELETE /api/v1/incidents/{id}/timeline/{event}", Kind: KindAPI, Role: responder, Handler: deleteTimelineEvent(svc, dec)},
 

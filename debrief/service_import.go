@@ -1,0 +1,62 @@
+package debrief
+
+import "context"
+
+// MaxImportEvents bounds one import. It is far above any real incident
+// (a busy incident channel holds a few thousand messages) and keeps a
+// mistaken window over a whole workspace from flooding a timeline.
+const MaxImportEvents = 500_000
+
+// ImportTimeline adds the events of one import (a Slack channel, a
+// timeline file) to an incident's timeline in one transaction: all of them
+// or, on any error, none. Unlike AddTimelineEvents it takes more than
+// MaxTimelineBatch events, because an import is one user action and must
+// not half-succeed in chunks. Events the incident already has (same source
+// and external id) are skipped, so running the same import again adds
+// nothing; it returns how many were new. Lifecycle tags follow opt as in
+// AddTimelineEvents.
+func (s *Service) ImportTimeline(ctx context.Context, incidentID int64, events []*TimelineEvent, opt AddEventsOptions) (int, error) {
+	a, err := s.require(ctx, RoleResponder)
+	if err != nil {
+		return 0, err
+	}
+	if len(events) == 0 {
+		return 0, Errorf(EInvalid, "events", "The import holds no events.")
+	}
+	if len(events) > MaxImportEvents {
+		return 0, Errorf(EInvalid, "events", "At most %d events can be imported at once, got %d; import a shorter time window.", MaxImportEvents, len(events))
+	}
+	now := s.Now()
+	for i, e := range events {
+		if err := e.Validate(); err != nil {
+			if de, ok := err.(*Error); ok {
+				de.Message = "Event " + itoa(i+1) + ": " + de.Message
+			}
+			return 0, err
+		}
+		e.At = normTime(e.At)
+		e.IncidentID = incidentID
+		e.CreatedAt = now
+		if e.Actor == "" && e.Source == SourceManual {
+			e.Actor = a.Label()
+		}
+	}
+	for attempt := 0; ; attempt++ {
+		cur, err := s.store.Incident(ctx, incidentID)
+		if err != nil {
+			return 0, err
+		}
+		change, err := s.lifecycleChange(a, cur, events, opt, now)
+		if err != nil {
+			return 0, err
+		}
+		rev := s.revision(a, EntityIncident, incidentID, 0, "timeline.import", []Change{{Field: "timeline", New: jsonCount(len(events))}})
+		added, err := s.store.AddTimelineEvents(ctx, incidentID, events, change, rev)
+		// As in AddTimelineEvents: a concurrent incident edit only matters
+		// for the timestamps derived from it, so recompute and retry.
+		if IsCode(err, EConflict) && change != nil && attempt < 5 {
+			continue
+		}
+		return added, err
+	}
+}

@@ -1,0 +1,323 @@
+package web
+
+import (
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/debriefhq/debrief/debrief"
+	"github.com/debriefhq/debrief/ingest"
+)
+
+// MaxImportBytes bounds an uploaded import. A Slack export is spooled to a
+// temporary file (zip needs random access), so this limits disk, not memory;
+// timeline files are further bounded by ingest.MaxTimelineFileSize.
+const MaxImportBytes = 1 << 30
+
+// importFormats are the values of the format parameter.
+var importFormats = []string{"slack", "csv", "json", "markdown", "events"}
+
+// importResult is the answer of an import.
+type importResult struct {
+	// Added counts the events that were new; Received all the import held
+	// (the rest were already on the timeline from an earlier import).
+	Added    int            `json:"added"`
+	Received int            `json:"received"`
+	Channel  string         `json:"channel,omitempty"`
+	Skipped  map[string]int `json:"skipped,omitempty"`
+}
+
+// importTimeline adds the events of an uploaded file to an incident's
+// timeline, all or nothing: a Slack export (zip), a CSV, JSON or Markdown
+// timeline, or {"events": [...]} as the CLI sends after reading files
+// locally. The file is the raw body or the "file" part of a multipart form.
+// A bad line is answered 400 with "file:line: reason" and writes nothing;
+// importing the same file again adds nothing (200 with added 0).
+func importTimeline(svc *debrief.Service) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathRef(r, "id", debrief.IncidentKeyPrefix)
+		if err != nil {
+			return err
+		}
+		q, err := parseQuery(r, "format", "name", "zone", "date", "kind", "channel", "from", "to", "include_bots", "set_lifecycle", "suggest_only")
+		if err != nil {
+			return err
+		}
+		if r.ContentLength > MaxImportBytes {
+			return tooLarge(MaxImportBytes)
+		}
+		body, name, contentType, err := importBody(r)
+		if err != nil {
+			return err
+		}
+		if n, err := q.one("name"); err != nil {
+			return err
+		} else if n != "" {
+			name = n
+		}
+		format, err := q.one("format")
+		if err != nil {
+			return err
+		}
+		if format == "" {
+			format = guessImportFormat(name, contentType)
+		}
+		var opt debrief.AddEventsOptions
+		if opt.SetLifecycle, err = q.bool("set_lifecycle"); err != nil {
+			return err
+		}
+		if opt.SuggestOnly, err = q.bool("suggest_only"); err != nil {
+			return err
+		}
+		res := importResult{}
+		var events []*debrief.TimelineEvent
+		switch format {
+		case "slack":
+			events, err = importSlack(q, body, &res)
+		case "csv", "json", "markdown":
+			events, err = importFile(q, format, body, name)
+		case "events":
+			events, opt, err = importEventList(body, contentType, opt)
+		case "":
+			return debrief.Errorf(debrief.EInvalid, "format", "Say what the file is with ?format=slack, csv, json or markdown (it could not be told from the file name %q).", name)
+		default:
+			return debrief.Errorf(debrief.EInvalid, "format", "Unknown format %q; use %s.", truncate(format, 40), strings.Join(importFormats, ", "))
+		}
+		if err != nil {
+			return err
+		}
+		res.Received = len(events)
+		res.Added, err = svc.ImportTimeline(r.Context(), id, events, opt)
+		if err != nil {
+			return err
+		}
+		status := http.StatusCreated
+		if res.Added == 0 {
+			status = http.StatusOK
+		}
+		writeJSON(w, status, res)
+		return nil
+	}
+}
+
+// importBody returns the uploaded file: the "file" part of a multipart
+// form, or else the body itself, with its file name and media type.
+func importBody(r *http.Request) (io.Reader, string, string, error) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, "", "", debrief.Errorf(debrief.EInvalid, "file", "The request has no file; send it as the body or as the \"file\" part of a multipart form.")
+	}
+	body := io.Reader(http.MaxBytesReader(nil, r.Body, MaxImportBytes))
+	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mediaType != "multipart/form-data" {
+		return body, "upload", mediaType, nil
+	}
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, "", "", debrief.Errorf(debrief.EInvalid, "file", "The multipart form cannot be read: %s.", err)
+	}
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return nil, "", "", debrief.Errorf(debrief.EInvalid, "file", "The form has no \"file\" part.")
+		}
+		if err != nil {
+			return nil, "", "", uploadError(err)
+		}
+		if part.FormName() == "file" {
+			name := path.Base(strings.ReplaceAll(part.FileName(), `\`, "/"))
+			if name == "." || name == "/" {
+				name = "upload"
+			}
+			pt, _, _ := mime.ParseMediaType(part.Header.Get("Content-Type"))
+			return multipartFile{part}, name, pt, nil
+		}
+		part.Close()
+	}
+}
+
+// multipartFile reads one part and turns a body over the limit into
+// ETooLarge.
+type multipartFile struct{ p *multipart.Part }
+
+func (m multipartFile) Read(b []byte) (int, error) {
+	n, err := m.p.Read(b)
+	if err != nil && err != io.EOF {
+		return n, uploadError(err)
+	}
+	return n, err
+}
+
+// uploadError keeps coded errors and turns a failed read into one.
+func uploadError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return tooLarge(MaxImportBytes)
+	}
+	var de *debrief.Error
+	if errors.As(err, &de) {
+		return err
+	}
+	return debrief.Errorf(debrief.EInvalid, "file", "The upload could not be read (%s).", err)
+}
+
+// guessImportFormat tells the format from the file name or media type.
+func guessImportFormat(name, contentType string) string {
+	switch strings.ToLower(path.Ext(name)) {
+	case ".zip":
+		return "slack"
+	case ".csv", ".tsv":
+		return "csv"
+	case ".json", ".jsonl", ".ndjson":
+		return "json"
+	case ".md", ".markdown":
+		return "markdown"
+	}
+	switch contentType {
+	case "application/zip", "application/x-zip-compressed":
+		return "slack"
+	case "text/csv", "text/tab-separated-values":
+		return "csv"
+	case "application/x-ndjson", "application/jsonl":
+		return "json"
+	case "text/markdown":
+		return "markdown"
+	}
+	return ""
+}
+
+// importZone reads the zone parameter (nil when absent).
+func importZone(q query) (*time.Location, error) {
+	z, err := q.one("zone")
+	if err != nil || z == "" {
+		return nil, err
+	}
+	return ingest.LookupZone(z)
+}
+
+func importFile(q query, format string, body io.Reader, name string) ([]*debrief.TimelineEvent, error) {
+	opt := ingest.TimelineOptions{Name: name}
+	var err error
+	if opt.Zone, err = importZone(q); err != nil {
+		return nil, err
+	}
+	if d, err := q.one("date"); err != nil {
+		return nil, err
+	} else if d != "" {
+		day, perr := time.Parse("2006-01-02", d)
+		if perr != nil {
+			return nil, debrief.Errorf(debrief.EInvalid, "date", "The date %q is not a day like 2024-03-05.", truncate(d, 40))
+		}
+		opt.Date = day
+	}
+	kind, err := q.one("kind")
+	if err != nil {
+		return nil, err
+	}
+	if opt.Kind = debrief.EventKind(kind); kind != "" && !opt.Kind.Valid() {
+		return nil, debrief.Errorf(debrief.EInvalid, "kind", "Unknown kind %q.", truncate(kind, 40))
+	}
+	var events []*debrief.TimelineEvent
+	switch format {
+	case "csv":
+		events, err = ingest.ParseTimelineCSV(body, opt)
+	case "json":
+		events, err = ingest.ParseTimelineJSON(body, opt)
+	default:
+		events, err = ingest.ParseTimelineMarkdown(body, opt)
+	}
+	return events, uploadError(err)
+}
+
+func importSlack(q query, body io.Reader, res *importResult) ([]*debrief.TimelineEvent, error) {
+	channel, err := q.one("channel")
+	if err != nil {
+		return nil, err
+	}
+	if channel == "" {
+		return nil, debrief.Errorf(debrief.EInvalid, "channel", "Name the Slack channel to import with ?channel=incident-42.")
+	}
+	opt := ingest.SlackOptions{Channel: channel}
+	zone, err := importZone(q)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range []struct {
+		name string
+		dst  *time.Time
+	}{{"from", &opt.From}, {"to", &opt.To}} {
+		s, err := q.one(f.name)
+		if err != nil {
+			return nil, err
+		}
+		if s != "" {
+			if *f.dst, err = ingest.ParseTime(s, zone, f.name); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if opt.IncludeBots, err = q.bool("include_bots"); err != nil {
+		return nil, err
+	}
+	if kind, err := q.one("kind"); err != nil {
+		return nil, err
+	} else if opt.Kind = debrief.EventKind(kind); kind != "" && !opt.Kind.Valid() {
+		return nil, debrief.Errorf(debrief.EInvalid, "kind", "Unknown kind %q.", truncate(kind, 40))
+	}
+	// A zip needs random access: spool the upload to a temporary file, so
+	// memory stays flat however large the export is.
+	tmp, err := os.CreateTemp("", "debrief-slack-*.zip")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	size, err := io.Copy(tmp, body)
+	if err != nil {
+		return nil, uploadError(err)
+	}
+	fsys, err := ingest.OpenSlackZip(tmp, size)
+	if err != nil {
+		return nil, err
+	}
+	out, err := ingest.ParseSlackExport(fsys, opt)
+	if err != nil {
+		return nil, err
+	}
+	res.Channel, res.Skipped = out.Channel, out.Skipped
+	return out.Events, nil
+}
+
+// importEventList reads {"events": [...]}: events a client already read
+// from its files, kept with their source, zone and external ids.
+func importEventList(body io.Reader, contentType string, opt debrief.AddEventsOptions) ([]*debrief.TimelineEvent, debrief.AddEventsOptions, error) {
+	if contentType != "application/json" {
+		return nil, opt, debrief.Errorf(debrief.EUnsupported, "", "Send the events as application/json.")
+	}
+	b, err := io.ReadAll(body)
+	if err != nil {
+		return nil, opt, uploadError(err)
+	}
+	var in eventsCreate
+	if err := unmarshalStrict(b, &in); err != nil {
+		return nil, opt, err
+	}
+	if in.Events == nil {
+		return nil, opt, debrief.Errorf(debrief.EInvalid, "events", "events must be a list of event objects.")
+	}
+	events := make([]*debrief.TimelineEvent, len(in.Events))
+	for i := range in.Events {
+		events[i] = in.Events[i].event()
+	}
+	opt.SetLifecycle = opt.SetLifecycle || in.SetLifecycle
+	opt.SuggestOnly = opt.SuggestOnly || in.SuggestOnly
+	return events, opt, nil
+}
