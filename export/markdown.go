@@ -340,7 +340,7 @@ func writeTimeline(b *strings.Builder, events []*debrief.TimelineEvent, zones zo
 			starred = "yes"
 		}
 		writeRow(b, escapeCell(formatEventTime(e, zones)), escapeCell(e.Text), escapeCell(string(e.Kind)), escapeCell(string(e.Source)),
-			escapeCell(e.Actor), escapeCell(string(e.Lifecycle)), starred, strconv.FormatInt(e.ID, 10))
+			escapeCell(e.Actor), escapeCell(string(e.Lifecycle)), starred, idCell(e.ID))
 	}
 }
 
@@ -365,4 +365,12 @@ func writeActionItems(b *strings.Builder, items []*debrief.ActionItem) {
 		writeRow(b, escapeCell(a.Key), escapeCell(a.Title), escapeCell(a.Owner), formatDue(a.DueDate), escapeCell(string(a.Priority)),
 			escapeCell(string(a.Type)), escapeCell(string(a.Status)), escapeCell(a.TrackerURL))
 	}
+}
+
+// idCell shows an ID, or nothing for a record not yet stored.
+func idCell(id int64) string {
+	if id == 0 {
+		return ""
+	}
+	return strconv.FormatInt(id, 10)
 }
