@@ -26,7 +26,7 @@ var knownSections = map[string]string{
 	"timeline": "timeline", "incident timeline": "timeline", "timeline of events": "timeline", "detailed timeline": "timeline",
 	"root cause": "root-cause", "root cause analysis": "root-cause", "cause": "root-cause", "rca": "root-cause", "why did it happen": "root-cause",
 	"root causes": "root-causes",
-	"trigger": "trigger", "triggers": "trigger",
+	"trigger":     "trigger", "triggers": "trigger",
 	"resolution": "resolution", "mitigation": "resolution", "resolution and recovery": "resolution", "recovery": "resolution",
 	"diagnosis, assessment and resolution": "resolution", "mitigation and resolution": "resolution",
 	"detection": "detection", "how it was detected": "detection",
