@@ -85,5 +85,15 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "GET /api/v1/templates", Kind: KindAPI, Role: viewer, Handler: listTemplates(svc)},
 		{Pattern: "GET /api/v1/templates/{key}", Kind: KindAPI, Role: viewer, Handler: getTemplate(svc)},
 		{Pattern: "GET /api/v1/severities", Kind: KindAPI, Role: viewer, Handler: listSeverities(svc)},
+
+		// Custom templates (admins manage them) and quality checks.
+		{Pattern: "POST /api/v1/templates", Kind: KindAPI, Role: admin, Handler: createTemplate(svc, dec)},
+		{Pattern: "PUT /api/v1/templates/{key}", Kind: KindAPI, Role: admin, Handler: putTemplate(svc, dec)},
+		{Pattern: "DELETE /api/v1/templates/{key}", Kind: KindAPI, Role: admin, Handler: deleteTemplate(svc, dec)},
+		{Pattern: "GET /api/v1/templates/{key}/versions", Kind: KindAPI, Role: viewer, Handler: listTemplateVersions(svc)},
+		{Pattern: "GET /api/v1/templates/{key}/versions/{version}", Kind: KindAPI, Role: viewer, Handler: getTemplateVersion(svc)},
+		{Pattern: "POST /api/v1/lint", Kind: KindAPI, Role: viewer, Handler: lintDocument(svc, dec)},
+		{Pattern: "GET /api/v1/lint/rules", Kind: KindAPI, Role: viewer, Handler: listLintRules()},
+		{Pattern: "GET /api/v1/postmortems/{id}/lint", Kind: KindAPI, Role: viewer, Handler: lintPostmortem(svc)},
 	}
 }

@@ -1,0 +1,155 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/debriefhq/debrief/debrief"
+	"github.com/debriefhq/debrief/templates"
+)
+
+// templateBody is a custom template as the API accepts it: the fields a
+// YAML file holds, in JSON. Version and authorship come from the server.
+type templateBody struct {
+	Key         string                    `json:"key"`
+	Name        string                    `json:"name"`
+	Description string                    `json:"description"`
+	Kind        debrief.PostmortemKind    `json:"kind"`
+	Policy      debrief.TemplatePolicy    `json:"policy"`
+	Sections    []debrief.TemplateSection `json:"sections"`
+	// Version, when given, is the version a PUT starts from (like If-Match).
+	Version *int `json:"version,omitempty"`
+}
+
+func (b templateBody) template() *debrief.CustomTemplate {
+	return &debrief.CustomTemplate{
+		Template: debrief.Template{Key: b.Key, Name: b.Name, Description: b.Description, Kind: b.Kind, Sections: b.Sections},
+		Policy:   b.Policy,
+	}
+}
+
+// checkVariables rejects starting text with unknown {{variables}} before
+// the Service sees it (the Service cannot know the renderer's names).
+func checkVariables(t *debrief.CustomTemplate) error { return templates.Check(t) }
+
+func createTemplate(svc *debrief.Service, dec decoder) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var in templateBody
+		if err := dec.decode(r, &in); err != nil {
+			return err
+		}
+		t := in.template()
+		if err := checkVariables(t); err != nil {
+			return err
+		}
+		ct, err := svc.CreateTemplate(r.Context(), t)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Location", "/api/v1/templates/"+ct.Key)
+		setETag(w, ct.Version)
+		writeJSON(w, http.StatusCreated, ct)
+		return nil
+	}
+}
+
+// putTemplate applies a template like `debrief template apply`: created
+// when new, a new version when changed, nothing when the same. With
+// If-Match (or "version") it changes only that version.
+func putTemplate(svc *debrief.Service, dec decoder) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var in templateBody
+		if err := dec.decode(r, &in); err != nil {
+			return err
+		}
+		key := r.PathValue("key")
+		if in.Key == "" {
+			in.Key = key
+		}
+		if in.Key != key {
+			return debrief.Errorf(debrief.EInvalid, "key", "The body names template %q but the URL names %q.", truncate(in.Key, 70), truncate(key, 70))
+		}
+		t := in.template()
+		if err := checkVariables(t); err != nil {
+			return err
+		}
+		if r.Header.Get("If-Match") != "" || in.Version != nil {
+			version, err := versionFrom(r, in.Version)
+			if err != nil {
+				return err
+			}
+			ct, err := svc.UpdateTemplate(r.Context(), key, t, version)
+			if err != nil {
+				return err
+			}
+			setETag(w, ct.Version)
+			writeJSON(w, http.StatusOK, ct)
+			return nil
+		}
+		ct, changed, err := svc.ApplyTemplate(r.Context(), t)
+		if err != nil {
+			return err
+		}
+		setETag(w, ct.Version)
+		status := http.StatusOK
+		if changed && ct.Version == 1 {
+			status = http.StatusCreated
+		}
+		writeJSON(w, status, ct)
+		return nil
+	}
+}
+
+func deleteTemplate(svc *debrief.Service, dec decoder) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		version, err := deleteVersion(r, dec)
+		if err != nil {
+			return err
+		}
+		if err := svc.DeleteTemplate(r.Context(), r.PathValue("key"), version); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+}
+
+func listTemplateVersions(svc *debrief.Service) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if _, err := parseQuery(r); err != nil {
+			return err
+		}
+		list, err := svc.TemplateVersions(r.Context(), r.PathValue("key"))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, listBody[*debrief.CustomTemplate]{Items: nonNil(list)})
+		return nil
+	}
+}
+
+// getTemplateVersion returns one version with its policy; "latest" names
+// the newest one.
+func getTemplateVersion(svc *debrief.Service) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		key, v := r.PathValue("key"), strings.TrimSpace(r.PathValue("version"))
+		var ct *debrief.CustomTemplate
+		var err error
+		if v == "latest" {
+			ct, err = svc.TemplateDefinition(r.Context(), key)
+		} else {
+			n, convErr := strconv.Atoi(v)
+			if convErr != nil || n < 1 {
+				return debrief.Errorf(debrief.EInvalid, "version", "The version must be a positive number or \"latest\"; got %q.", truncate(v, 20))
+			}
+			ct, err = svc.TemplateAtVersion(r.Context(), key, n)
+		}
+		if err != nil {
+			return err
+		}
+		setETag(w, ct.Version)
+		writeJSON(w, http.StatusOK, ct)
+		return nil
+	}
+}
