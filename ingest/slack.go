@@ -8,9 +8,12 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -148,6 +151,8 @@ type slackEntry struct {
 	starred      bool
 	files        []string
 	lastReply    time.Time
+	// prefix starts the text of the replies in this message's thread.
+	prefix string
 }
 
 // ParseSlackExport reads one channel of a Slack workspace export (the
@@ -184,7 +189,7 @@ func ParseSlackExport(fsys fs.FS, opt SlackOptions) (*SlackImport, error) {
 	p := &slackParser{
 		fsys: root, opt: opt, users: users, channel: ch,
 		res:      &SlackImport{ChannelID: ch.ID, Channel: ch.Name, Skipped: map[string]int{}},
-		zones:    map[string]string{},
+		zones:    map[string]slackZone{},
 		edits:    map[string]*slackMessage{},
 		deleted:  map[string]bool{},
 		entryIdx: map[string]int{},
@@ -195,6 +200,7 @@ func ParseSlackExport(fsys fs.FS, opt SlackOptions) (*SlackImport, error) {
 	if err := p.read(); err != nil {
 		return nil, err
 	}
+	p.res.Bytes = p.done.Load()
 	if err := p.build(); err != nil {
 		return nil, err
 	}
@@ -421,14 +427,17 @@ type slackParser struct {
 	users   map[string]slackUser
 	channel slackChannel
 	res     *SlackImport
-	zones   map[string]string
+	zones   map[string]slackZone
 
 	entries  []slackEntry
 	entryIdx map[string]int // ts → index in entries
 	edits    map[string]*slackMessage
 	deleted  map[string]bool
-	done     int64
-	total    int64
+	// done counts bytes read by all day readers; progressMu serialises the
+	// progress callback, which may be called from several of them.
+	done       atomic.Int64
+	progressMu sync.Mutex
+	total      int64
 }
 
 type dayFile struct {
@@ -460,10 +469,8 @@ func (p *slackParser) read() error {
 	for _, d := range first {
 		p.total += d.size
 	}
-	for _, d := range first {
-		if err := p.readDay(d, nil); err != nil {
-			return err
-		}
+	if err := p.readDays(first, nil); err != nil {
+		return err
 	}
 	// Threads started in the window may go on after it.
 	open := map[string]bool{}
@@ -486,12 +493,82 @@ func (p *slackParser) read() error {
 			p.total += d.size
 		}
 	}
-	for _, d := range extra {
-		if err := p.readDay(d, open); err != nil {
-			return err
+	return p.readDays(extra, open)
+}
+
+// dayResult is what one day file held, before it is merged in day order.
+type dayResult struct {
+	entries []slackEntry
+	edits   []*slackMessage
+	deleted []string
+	skipped map[string]int
+	err     error
+}
+
+// readDays decodes day files on every core (decoding JSON is the cost of an
+// import) and merges their messages in day order as each day is ready, so
+// the result is the same as reading them one by one and only a few decoded
+// days wait in memory. The first error in day order wins.
+func (p *slackParser) readDays(days []dayFile, onlyThreads map[string]bool) error {
+	if len(days) == 0 {
+		return nil
+	}
+	results := make([]chan dayResult, len(days))
+	for i := range results {
+		results[i] = make(chan dayResult, 1)
+	}
+	next := make(chan int)
+	stop := make(chan struct{})
+	defer close(stop)
+	workers := min(runtime.GOMAXPROCS(0), len(days))
+	for range workers {
+		go func() {
+			for i := range next {
+				results[i] <- p.readDay(days[i], onlyThreads)
+			}
+		}()
+	}
+	go func() {
+		defer close(next)
+		for i := range days {
+			select {
+			case next <- i:
+			case <-stop:
+				return
+			}
 		}
+	}()
+	for i := range days {
+		r := <-results[i]
+		if r.err != nil {
+			return r.err
+		}
+		p.merge(&r)
 	}
 	return nil
+}
+
+// merge adds one day's messages to the parser's, in order.
+func (p *slackParser) merge(r *dayResult) {
+	p.res.Files++
+	for k, n := range r.skipped {
+		p.res.Skipped[k] += n
+	}
+	for _, m := range r.edits {
+		p.edits[m.TS] = m
+	}
+	for _, ts := range r.deleted {
+		p.deleted[ts] = true
+	}
+	for _, e := range r.entries {
+		if j, dup := p.entryIdx[e.ts]; dup {
+			// The same message in two day files: keep the later copy.
+			p.entries[j] = e
+			continue
+		}
+		p.entryIdx[e.ts] = len(p.entries)
+		p.entries = append(p.entries, e)
+	}
 }
 
 func (p *slackParser) windowEnd() time.Time {
@@ -542,48 +619,57 @@ type countingReader struct {
 
 func (c *countingReader) Read(b []byte) (int, error) {
 	n, err := c.r.Read(b)
-	c.p.done += int64(n)
-	c.p.res.Bytes += int64(n)
-	if c.p.opt.Progress != nil && n > 0 {
-		c.p.opt.Progress(c.p.done, c.p.total)
+	if n > 0 {
+		done := c.p.done.Add(int64(n))
+		if c.p.opt.Progress != nil {
+			c.p.progressMu.Lock()
+			c.p.opt.Progress(done, c.p.total)
+			c.p.progressMu.Unlock()
+		}
 	}
 	return n, err
 }
 
 // readDay decodes one day file message by message. With onlyThreads set,
-// only replies to those threads are kept.
-func (p *slackParser) readDay(d dayFile, onlyThreads map[string]bool) error {
+// only replies to those threads are kept. It touches no shared state but
+// the byte count, so several run at once.
+func (p *slackParser) readDay(d dayFile, onlyThreads map[string]bool) (r dayResult) {
+	r.skipped = map[string]int{}
 	f, err := p.fsys.Open(d.name)
 	if err != nil {
-		return fmt.Errorf("ingest: open %s: %w", d.name, err)
+		r.err = fmt.Errorf("ingest: open %s: %w", d.name, err)
+		return r
 	}
 	defer f.Close()
-	p.res.Files++
 	dec := json.NewDecoder(&countingReader{r: f, p: p})
 	tok, err := dec.Token()
 	if err != nil {
-		return p.dayError(d, dec, 0, err)
+		r.err = p.dayError(d, dec, 0, err)
+		return r
 	}
 	if delim, ok := tok.(json.Delim); !ok || delim != '[' {
-		return p.dayError(d, dec, 0, errors.New("expected a JSON array of messages"))
+		r.err = p.dayError(d, dec, 0, errors.New("expected a JSON array of messages"))
+		return r
 	}
 	for dec.More() {
 		var m slackMessage
 		start := dec.InputOffset()
 		if err := dec.Decode(&m); err != nil {
-			return p.dayError(d, dec, start, err)
+			r.err = p.dayError(d, dec, start, err)
+			return r
 		}
 		if onlyThreads != nil && !(m.ThreadTS != "" && m.ThreadTS != m.TS && onlyThreads[m.ThreadTS]) {
 			continue
 		}
-		if err := p.keep(&m, d); err != nil {
-			return err
+		if err := p.keep(&m, d, &r); err != nil {
+			r.err = err
+			return r
 		}
 	}
 	if _, err := dec.Token(); err != nil {
-		return p.dayError(d, dec, dec.InputOffset(), err)
+		r.err = p.dayError(d, dec, dec.InputOffset(), err)
 	}
-	return nil
+	return r
 }
 
 // dayError names the day file and the line of a decoding error. Finding
@@ -610,29 +696,29 @@ func (p *slackParser) dayError(d dayFile, dec *json.Decoder, valueStart int64, e
 }
 
 // keep records one message unless it is noise.
-func (p *slackParser) keep(m *slackMessage, d dayFile) error {
+func (p *slackParser) keep(m *slackMessage, d dayFile, r *dayResult) error {
 	switch {
 	case m.Subtype == "message_changed":
 		if m.Message != nil && m.Message.TS != "" {
-			p.edits[m.Message.TS] = m.Message
+			r.edits = append(r.edits, m.Message)
 		}
 		return nil
 	case m.Subtype == "message_deleted":
 		if m.DeletedTS != "" {
-			p.deleted[m.DeletedTS] = true
+			r.deleted = append(r.deleted, m.DeletedTS)
 		}
 		return nil
 	case slackJoinLeaveSubtypes[m.Subtype]:
-		p.res.Skipped[SkipJoinLeave]++
+		r.skipped[SkipJoinLeave]++
 		return nil
 	case slackNoticeSubtypes[m.Subtype]:
-		p.res.Skipped[SkipNotice]++
+		r.skipped[SkipNotice]++
 		return nil
 	case (m.Subtype == "bot_message" || (m.BotID != "" && m.User == "")) && !p.opt.IncludeBots:
-		p.res.Skipped[SkipBot]++
+		r.skipped[SkipBot]++
 		return nil
 	case m.Type != "" && m.Type != "message":
-		p.res.Skipped[SkipNotice]++
+		r.skipped[SkipNotice]++
 		return nil
 	}
 	at, err := parseSlackTS(m.TS)
@@ -667,13 +753,7 @@ func (p *slackParser) keep(m *slackMessage, d dayFile) error {
 			}
 		}
 	}
-	if i, dup := p.entryIdx[m.TS]; dup {
-		// The same message in two day files: keep the later copy.
-		p.entries[i] = e
-		return nil
-	}
-	p.entryIdx[m.TS] = len(p.entries)
-	p.entries = append(p.entries, e)
+	r.entries = append(r.entries, e)
 	return nil
 }
 
@@ -692,23 +772,25 @@ func (p *slackParser) actor(m *slackMessage) string {
 	return slackFirst(m.Username, m.User, m.BotID)
 }
 
-// zone is the author's IANA zone from users.json, or UTC.
+// zone is the author's IANA zone from users.json, or UTC. Locations are
+// cached per author: loading one reads the zone database.
 func (p *slackParser) zone(user string) (string, *time.Location) {
-	name, ok := p.zones[user]
-	if !ok {
-		name = "UTC"
-		if u, found := p.users[user]; found && u.zone != "" {
-			if _, err := time.LoadLocation(u.zone); err == nil {
-				name = u.zone
-			}
+	if z, ok := p.zones[user]; ok {
+		return z.name, z.loc
+	}
+	z := slackZone{name: "UTC", loc: time.UTC}
+	if u, found := p.users[user]; found && u.zone != "" {
+		if loc, err := time.LoadLocation(u.zone); err == nil {
+			z = slackZone{name: u.zone, loc: loc}
 		}
-		p.zones[user] = name
 	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return "UTC", time.UTC
-	}
-	return name, loc
+	p.zones[user] = z
+	return z.name, z.loc
+}
+
+type slackZone struct {
+	name string
+	loc  *time.Location
 }
 
 // build applies edits, deletions, the window and threads, and turns the
@@ -784,7 +866,10 @@ func (p *slackParser) emit(e *slackEntry, parents map[string]*slackEntry) error 
 	if e.threadTS != "" {
 		prefix := "↳ In a thread: "
 		if parent := parents[e.threadTS]; parent != nil && !p.deleted[parent.ts] {
-			prefix = "↳ In thread \"" + snippet(p.plainText(parent.text), 60) + "\": "
+			if parent.prefix == "" {
+				parent.prefix = "↳ In thread \"" + snippet(p.plainText(parent.text), 60) + "\": "
+			}
+			prefix = parent.prefix
 		}
 		text = prefix + text
 	}

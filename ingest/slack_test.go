@@ -237,3 +237,17 @@ func TestParseSlackTS(t *testing.T) {
 		}
 	}
 }
+
+// TestParseSlackExportProgress checks that progress reaches the total.
+func TestParseSlackExportProgress(t *testing.T) {
+	var last, total int64
+	calls := 0
+	res, err := ParseSlackExport(os.DirFS(filepath.Join("testdata", "import", "slack", "incident-export")), SlackOptions{
+		Channel: incidentChannel, Progress: func(done, all int64) { calls++; last, total = done, all }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls == 0 || last != total || total != res.Bytes || res.Files != 3 {
+		t.Errorf("progress ended at %d of %d after %d calls (read %d bytes in %d files), want done = total = bytes read, 3 files", last, total, calls, res.Bytes, res.Files)
+	}
+}
