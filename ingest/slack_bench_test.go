@@ -12,7 +12,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
 )
 
 // benchExportBytes is the size of the generated export: the 100 MB of the
