@@ -13,6 +13,7 @@ import "context"
 // that take a *Revision append it in the same transaction as the change,
 // after filling in its ID and, where the store assigns it, EntityID.
 type Store interface {
+	SearchStore
 	TemplateStore
 	// CreateIncident inserts inc, assigning ID, Key and Version 1.
 	CreateIncident(ctx context.Context, inc *Incident, rev *Revision) error

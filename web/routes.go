@@ -81,6 +81,14 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "PATCH /api/v1/action-items/{id}", Kind: KindAPI, Role: responder, Handler: updateActionItem(svc, dec)},
 		{Pattern: "DELETE /api/v1/action-items/{id}", Kind: KindAPI, Role: responder, Handler: deleteActionItem(svc, dec)},
 
+		// Search, similar incidents and digests.
+		{Pattern: "GET /api/v1/search", Kind: KindAPI, Role: viewer, Handler: searchHandler(svc)},
+		{Pattern: "GET /api/v1/incidents/{id}/similar", Kind: KindAPI, Role: viewer, Handler: similarIncidents(svc)},
+		{Pattern: "GET /api/v1/digest/on-this-day", Kind: KindAPI, Role: viewer, Handler: onThisDay(svc)},
+		{Pattern: "GET /api/v1/digest/weekly", Kind: KindAPI, Role: viewer, Handler: weeklyDigest(svc)},
+		{Pattern: "GET /feeds/weekly.atom", Kind: KindUI, Role: viewer, Handler: weeklyAtom(svc)},
+		{Pattern: "GET /feeds/weekly.rss", Kind: KindUI, Role: viewer, Handler: weeklyRSS(svc)},
+
 		// Reference data.
 		{Pattern: "GET /api/v1/templates", Kind: KindAPI, Role: viewer, Handler: listTemplates(svc)},
 		{Pattern: "GET /api/v1/templates/{key}", Kind: KindAPI, Role: viewer, Handler: getTemplate(svc)},

@@ -48,6 +48,9 @@ type CLI struct {
 	Postmortem PostmortemCmd `cmd:"" help:"Start, show and edit postmortems."`
 	Action     ActionCmd     `cmd:"" help:"Add, list and complete action items."`
 
+	Search  SearchCmd  `cmd:"" help:"Search incidents and postmortems, or find incidents like one (--similar)."`
+	Reindex ReindexCmd `cmd:"" help:"Rebuild the search index from the records."`
+
 	Bench BenchCmd `cmd:"" hidden:"" help:"Measure a running server's speed (load generator)."`
 }
 

@@ -1,0 +1,820 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/debriefhq/debrief/debrief"
+)
+
+// The search index holds one document per incident (with its postmortem,
+// timeline and action items) and one per project postmortem, built here,
+// in Go, from the records.
+//
+// How it stays in step: triggers on the core tables (migration 00004) note
+// in search_dirty which incidents and postmortems a write touched, and
+// inTx calls flushSearch just before it commits, which rebuilds exactly
+// those documents in the same transaction. Triggers alone would have to
+// assemble documents from JSON columns twice (SQLite and PL/pgSQL), split
+// words twice (differently), and rebuild a document once per row, so a
+// 5,000-event import would rebuild it 5,000 times; Go alone would rely on
+// every write path, present and future, remembering to call it. Together,
+// no write path can forget, and each document is rebuilt once per
+// transaction with one tokenizer for both engines.
+
+// searchLockClass namespaces the advisory locks that serialise rebuilds of
+// one document on PostgreSQL ('srch').
+const searchLockClass = 0x73726368
+
+// flushSearch rebuilds the documents the transaction's writes touched.
+func (db *DB) flushSearch(ctx context.Context, tx *sql.Tx) error {
+	var rows *sql.Rows
+	var err error
+	if db.d.engine == EnginePostgres {
+		rows, err = tx.QueryContext(ctx, `DELETE FROM search_dirty WHERE tx = txid_current() RETURNING kind, id`)
+	} else {
+		rows, err = tx.QueryContext(ctx, `DELETE FROM search_dirty RETURNING kind, id`)
+	}
+	if err != nil {
+		return fmt.Errorf("sqlstore: search index: %w", err)
+	}
+	var incidentIDs, postmortemIDs []int64
+	seen := map[string]bool{}
+	for rows.Next() {
+		var kind string
+		var id int64
+		if err := rows.Scan(&kind, &id); err != nil {
+			rows.Close()
+			return fmt.Errorf("sqlstore: search index: %w", err)
+		}
+		if k := kind + strconv.FormatInt(id, 10); seen[k] {
+			continue
+		} else {
+			seen[k] = true
+		}
+		if kind == "p" {
+			postmortemIDs = append(postmortemIDs, id)
+		} else {
+			incidentIDs = append(incidentIDs, id)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlstore: search index: %w", err)
+	}
+	if len(incidentIDs)+len(postmortemIDs) == 0 {
+		return nil
+	}
+	return db.indexSearch(ctx, tx, incidentIDs, postmortemIDs)
+}
+
+// indexSearch rebuilds the documents of the given incidents and
+// postmortems, whether the records still exist or were just deleted.
+func (db *DB) indexSearch(ctx context.Context, tx *sql.Tx, incidentIDs, postmortemIDs []int64) error {
+	incidents := map[int64]bool{}
+	for _, id := range incidentIDs {
+		incidents[id] = true
+	}
+	projects := map[int64]bool{}
+	for _, postmortemID := range postmortemIDs {
+		var inc sql.NullInt64
+		err := tx.QueryRowContext(ctx, `SELECT incident_id FROM postmortems WHERE id = $1`, postmortemID).Scan(&inc)
+		switch {
+		case err == sql.ErrNoRows:
+			// Deleted: rebuild the incident whose document held it, if any,
+			// and drop the document of a project postmortem.
+			err := tx.QueryRowContext(ctx, `SELECT incident_id FROM search_docs WHERE postmortem_id = $1 AND incident_id IS NOT NULL`, postmortemID).Scan(&inc)
+			if err != nil && err != sql.ErrNoRows {
+				return fmt.Errorf("sqlstore: search index: %w", err)
+			}
+			if inc.Valid {
+				incidents[inc.Int64] = true
+			}
+			projects[postmortemID] = true
+		case err != nil:
+			return fmt.Errorf("sqlstore: search index: %w", err)
+		case inc.Valid:
+			incidents[inc.Int64] = true
+		default:
+			projects[postmortemID] = true
+		}
+	}
+	ids, pids := keys(incidents), keys(projects)
+	if db.d.engine == EnginePostgres {
+		// Two transactions that touch one incident each rebuild its
+		// document; the lock makes the second wait for the first to
+		// commit, so it reads the first one's changes (READ COMMITTED
+		// takes a new snapshot per statement) and replaces its document
+		// instead of colliding with it. Locks are taken in id order and
+		// only after every other write, so they cannot deadlock.
+		var docIDs []int64
+		for _, id := range ids {
+			docIDs = append(docIDs, incidentDocID(id))
+		}
+		for _, id := range pids {
+			docIDs = append(docIDs, projectDocID(id))
+		}
+		sort.Slice(docIDs, func(i, j int) bool { return docIDs[i] < docIDs[j] })
+		for _, id := range docIDs {
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, searchLockClass, int32(id%2147483647)); err != nil {
+				return fmt.Errorf("sqlstore: search index: lock: %w", err)
+			}
+		}
+	}
+	return db.rebuildDocs(ctx, tx, ids, pids)
+}
+
+// incidentDocID and projectDocID derive a document's id from its record,
+// so the index row of a deleted record can still be found.
+func incidentDocID(id int64) int64 { return 2 * id }
+func projectDocID(id int64) int64  { return 2*id + 1 }
+
+// rebuildDocs rewrites the documents of the given incidents and project
+// postmortems, deleting those whose record no longer exists.
+func (db *DB) rebuildDocs(ctx context.Context, tx *sql.Tx, incidentIDs, projectIDs []int64) error {
+	docs, err := loadSearchDocs(ctx, tx, incidentIDs, projectIDs)
+	if err != nil {
+		return fmt.Errorf("sqlstore: search index: load: %w", err)
+	}
+	found := map[int64]bool{}
+	for _, d := range docs {
+		found[d.id] = true
+	}
+	for _, id := range incidentIDs {
+		if !found[incidentDocID(id)] {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM search_docs WHERE id = $1`, incidentDocID(id)); err != nil {
+				return fmt.Errorf("sqlstore: search index: %w", err)
+			}
+		}
+	}
+	for _, id := range projectIDs {
+		if !found[projectDocID(id)] {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM search_docs WHERE id = $1`, projectDocID(id)); err != nil {
+				return fmt.Errorf("sqlstore: search index: %w", err)
+			}
+		}
+	}
+	for _, d := range docs {
+		if err := db.writeSearchDoc(ctx, tx, d, true); err != nil {
+			return fmt.Errorf("sqlstore: search index: write %d: %w", d.id, err)
+		}
+	}
+	return nil
+}
+
+// searchDoc is one document as the index stores it.
+type searchDoc struct {
+	id           int64
+	incidentID   *int64
+	projectID    *int64
+	postmortemID *int64
+	kind         debrief.PostmortemKind
+	key, title   string
+	severity     string
+	status       string
+	services     []string
+	date         time.Time
+	publishedAt  *time.Time
+	owner        string
+	private      bool
+	openActions  int
+	repeatOf     *int64
+	fields       []debrief.SearchField
+	factors      []string
+	alerts       []string
+	attachments  []string
+	tags         map[string][]string // name → values, lowercased
+	// columns are the index columns' tokens: title, summary, body, extra.
+	columns [4][]string
+}
+
+// Per-column caps on indexed tokens keep a huge document within what a
+// PostgreSQL tsvector holds (1 MB) and keep both engines indexing the
+// same words. Snippets still see the whole text.
+var columnTokenCap = [4]int{500, 10000, 40000, 40000}
+
+// maxTokenLen skips tokens no one searches for (hashes, base64) that would
+// also break PostgreSQL's lexeme limit.
+const maxTokenLen = 100
+
+// Field names of SearchHit.Field, in the order a match is reported.
+func (d *searchDoc) add(col int, name, label, text string) {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return
+	}
+	d.fields = append(d.fields, debrief.SearchField{Name: name, Label: label, Text: text})
+	for _, tok := range debrief.SearchTokens(text) {
+		if len(d.columns[col]) >= columnTokenCap[col] {
+			return
+		}
+		if len(tok) <= maxTokenLen {
+			d.columns[col] = append(d.columns[col], tok)
+		}
+	}
+}
+
+func (d *searchDoc) tag(name string, values ...string) {
+	if d.tags == nil {
+		d.tags = map[string][]string{}
+	}
+	for _, v := range values {
+		v = strings.ToLower(strings.TrimSpace(v))
+		if v == "" || len(v) > 500 {
+			continue
+		}
+		d.tags[name] = append(d.tags[name], v)
+	}
+}
+
+const (
+	colTitle = iota
+	colSummary
+	colBody
+	colExtra
+)
+
+// normalizeFactor makes contributing factors and alert names comparable:
+// "Missing alert on disk-usage" and "missing alert on disk usage" match.
+func normalizeFactor(s string) string { return strings.Join(debrief.SearchTokens(s), " ") }
+
+// alertName extracts what an alert is called from an alert event's text,
+// as the ingestion parsers write it ("Alert fired: HighErrorRate (instance
+// web-1): description"): the part after the verb, before the details.
+func alertName(text string) string {
+	s := strings.TrimSpace(text)
+	for _, p := range []string{"Alert fired:", "Alert resolved:", "Alert acknowledged:", "Alert triggered:", "Triggered:", "Resolved:"} {
+		if len(s) >= len(p) && strings.EqualFold(s[:len(p)], p) {
+			s = s[len(p):]
+			break
+		}
+	}
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "[") {
+		if i := strings.IndexByte(s, ']'); i > 0 {
+			s = strings.TrimSpace(s[i+1:])
+		}
+	}
+	for _, sep := range []string{" (", ": ", "\n", " - ", " — "} {
+		if i := strings.Index(s, sep); i > 0 {
+			s = s[:i]
+		}
+	}
+	s = normalizeFactor(s)
+	if len(s) > 200 {
+		s = s[:200]
+	}
+	return s
+}
+
+func isAlertSource(s debrief.EventSource) bool {
+	switch s {
+	case debrief.SourceAlertmanager, debrief.SourcePagerDuty, debrief.SourceGrafana, debrief.SourceOpsgenie:
+		return true
+	}
+	return false
+}
+
+// loadSearchDocs builds the documents of the given records from the core
+// tables; records that do not exist yield no document.
+func loadSearchDocs(ctx context.Context, q querier, incidentIDs, projectIDs []int64) ([]*searchDoc, error) {
+	var docs []*searchDoc
+	byIncident := map[int64]*searchDoc{}
+	byPostmortem := map[int64]*searchDoc{}
+	if len(incidentIDs) > 0 {
+		rows, err := q.QueryContext(ctx, `SELECT `+incidentColumns+` FROM incidents WHERE id IN (`+idList(incidentIDs)+`)`)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			inc, err := scanIncident(rows)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			d := incidentDoc(inc)
+			docs = append(docs, d)
+			byIncident[inc.ID] = d
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	var pms []*debrief.Postmortem
+	if len(byIncident) > 0 {
+		ps, err := queryPostmortems(ctx, q, `incident_id IN (`+idList(keys(byIncident))+`)`)
+		if err != nil {
+			return nil, err
+		}
+		pms = append(pms, ps...)
+	}
+	if len(projectIDs) > 0 {
+		ps, err := queryPostmortems(ctx, q, `id IN (`+idList(projectIDs)+`) AND incident_id IS NULL`)
+		if err != nil {
+			return nil, err
+		}
+		pms = append(pms, ps...)
+	}
+	for _, pm := range pms {
+		var d *searchDoc
+		if pm.IncidentID != nil {
+			d = byIncident[*pm.IncidentID]
+		} else {
+			d = projectDoc(pm)
+			docs = append(docs, d)
+		}
+		addPostmortem(d, pm)
+		byPostmortem[pm.ID] = d
+	}
+	if len(byIncident) > 0 {
+		rows, err := q.QueryContext(ctx, `SELECT incident_id, source, kind, text FROM timeline_events
+WHERE incident_id IN (`+idList(keys(byIncident))+`) ORDER BY incident_id, at, id`)
+		if err != nil {
+			return nil, err
+		}
+		texts := map[int64][]string{}
+		for rows.Next() {
+			var id int64
+			var source, kind, text string
+			if err := rows.Scan(&id, &source, &kind, &text); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			d := byIncident[id]
+			texts[id] = append(texts[id], text)
+			if debrief.EventKind(kind) == debrief.KindAlert || isAlertSource(debrief.EventSource(source)) && debrief.EventKind(kind) == debrief.KindDetection {
+				if name := alertName(text); name != "" && !containsString(d.alerts, name) {
+					d.alerts = append(d.alerts, name)
+				}
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		for id, t := range texts {
+			byIncident[id].add(colExtra, "timeline", "Timeline", strings.Join(t, "\n"))
+		}
+	}
+	if len(byIncident)+len(byPostmortem) > 0 {
+		var conds []string
+		if len(byIncident) > 0 {
+			conds = append(conds, `incident_id IN (`+idList(keys(byIncident))+`)`)
+		}
+		if len(byPostmortem) > 0 {
+			conds = append(conds, `postmortem_id IN (`+idList(keys(byPostmortem))+`)`)
+		}
+		rows, err := q.QueryContext(ctx, `SELECT id, incident_id, postmortem_id, title, status FROM action_items
+WHERE `+strings.Join(conds, " OR ")+` ORDER BY id`)
+		if err != nil {
+			return nil, err
+		}
+		titles := map[*searchDoc][]string{}
+		for rows.Next() {
+			var id int64
+			var inc, pm sql.NullInt64
+			var title, status string
+			if err := rows.Scan(&id, &inc, &pm, &title, &status); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			d := byIncident[inc.Int64]
+			if d == nil {
+				d = byPostmortem[pm.Int64]
+			}
+			if d == nil {
+				continue
+			}
+			titles[d] = append(titles[d], title)
+			if !debrief.ActionStatus(status).Closed() {
+				d.openActions++
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		for d, t := range titles {
+			d.add(colExtra, "action_items", "Action items", strings.Join(t, "\n"))
+		}
+	}
+	for _, d := range docs {
+		d.finish()
+	}
+	return docs, nil
+}
+
+func queryPostmortems(ctx context.Context, q querier, cond string) ([]*debrief.Postmortem, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+postmortemColumns+` FROM postmortems WHERE `+cond)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*debrief.Postmortem
+	for rows.Next() {
+		pm, err := scanPostmortem(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, pm)
+	}
+	return out, rows.Err()
+}
+
+func incidentDoc(inc *debrief.Incident) *searchDoc {
+	id := inc.ID
+	d := &searchDoc{
+		id: incidentDocID(id), incidentID: &id, kind: debrief.KindIncident, key: inc.Key,
+		title: inc.Title, severity: inc.Severity, status: string(inc.Status), services: inc.Services,
+		date: inc.StartedAt, private: inc.Private, repeatOf: inc.RepeatOf, owner: inc.Roles.Commander,
+	}
+	d.add(colTitle, "title", "Title", inc.Title)
+	d.add(colSummary, "impact", "Impact", inc.Impact)
+	d.add(colBody, "services", "Services", strings.Join(inc.Services, ", "))
+	d.add(colBody, "labels", "Labels", strings.Join(inc.Labels, ", "))
+	d.add(colBody, "customers", "Customers", strings.Join(inc.Customers, ", "))
+	d.tag("service", inc.Services...)
+	d.tag("label", inc.Labels...)
+	d.tag("status", string(inc.Status))
+	d.tag("owner", inc.Roles.Commander)
+	d.tag("member", inc.Members...)
+	return d
+}
+
+func projectDoc(pm *debrief.Postmortem) *searchDoc {
+	id := pm.ID
+	date := pm.CreatedAt
+	if pm.Project != nil && pm.Project.LiveFrom != nil {
+		date = *pm.Project.LiveFrom
+	}
+	return &searchDoc{id: projectDocID(id), projectID: &id, kind: debrief.KindProject,
+		key: debrief.PostmortemKeyPrefix + strconv.FormatInt(id, 10), title: pm.Title, status: string(pm.Status), date: date}
+}
+
+// addPostmortem adds a postmortem's text to its document. The postmortem
+// title is the document's title: it is what people wrote after the fact.
+func addPostmortem(d *searchDoc, pm *debrief.Postmortem) {
+	id := pm.ID
+	d.postmortemID = &id
+	if pm.Title != d.title || pm.IncidentID == nil {
+		d.add(colTitle, "title", "Title", pm.Title)
+		d.title = pm.Title
+	}
+	d.publishedAt = pm.PublishedAt
+	if pm.Owner != "" {
+		d.owner = pm.Owner
+	}
+	d.tag("owner", pm.Owner)
+	d.tag("status", string(pm.Status))
+	for _, s := range pm.Sections {
+		if s.Key == "summary" {
+			d.add(colSummary, "summary", s.Heading, s.Body)
+		}
+	}
+	for _, s := range pm.Sections {
+		if s.Key != "summary" {
+			d.add(colBody, "section:"+s.Key, s.Heading, s.Body)
+		}
+	}
+	d.add(colBody, "root_cause", "Root cause", pm.RootCause)
+	d.add(colBody, "contributing_factors", "Contributing factors", strings.Join(pm.ContributingFactors, "\n"))
+	for _, f := range pm.ContributingFactors {
+		if n := normalizeFactor(f); n != "" && !containsString(d.factors, n) {
+			d.factors = append(d.factors, n)
+		}
+	}
+	var lessons []string
+	lessons = append(lessons, pm.Lessons.WentWell...)
+	lessons = append(lessons, pm.Lessons.WentWrong...)
+	lessons = append(lessons, pm.Lessons.GotLucky...)
+	d.add(colBody, "lessons", "Lessons", strings.Join(lessons, "\n"))
+	if pm.Project != nil {
+		var fb []string
+		for _, f := range pm.Project.Feedback {
+			fb = append(fb, f.Text)
+		}
+		d.add(colBody, "feedback", "Feedback", strings.Join(fb, "\n"))
+	}
+}
+
+// finish fills what is derived from the rest.
+func (d *searchDoc) finish() {
+	d.tag("factor", d.factors...)
+	d.tag("alert", d.alerts...)
+	// The summary field leads the snippet when nothing else matched, so it
+	// goes right after the title; the impact statement follows.
+	sort.SliceStable(d.fields, func(i, j int) bool { return fieldRank(d.fields[i].Name) < fieldRank(d.fields[j].Name) })
+	for name, vs := range d.tags {
+		sort.Strings(vs)
+		d.tags[name] = dedupeSorted(vs)
+	}
+}
+
+func fieldRank(name string) int {
+	switch name {
+	case "title":
+		return 0
+	case "summary":
+		return 1
+	case "impact":
+		return 2
+	case "timeline", "action_items", "attachments":
+		return 4
+	}
+	return 3
+}
+
+func dedupeSorted(vs []string) []string {
+	out := vs[:0]
+	for i, v := range vs {
+		if i == 0 || v != vs[i-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// writeSearchDoc replaces document d. replace is false during a full
+// rebuild, which has emptied the index first.
+func (db *DB) writeSearchDoc(ctx context.Context, tx *sql.Tx, d *searchDoc, replace bool) error {
+	if replace {
+		// The delete cascades to the tags and, on SQLite, a trigger removes
+		// the FTS row.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM search_docs WHERE id = $1`, d.id); err != nil {
+			return err
+		}
+	}
+	fields, err := json.Marshal(d.fields)
+	if err != nil {
+		return err
+	}
+	factors, _ := json.Marshal(nonNil(d.factors))
+	alerts, _ := json.Marshal(nonNil(d.alerts))
+	attachments, _ := json.Marshal(nonNil(d.attachments))
+	var published any
+	if d.publishedAt != nil {
+		published = d.publishedAt.UTC().UnixMicro()
+	}
+	date := d.date.UTC()
+	args := []any{d.id, nullID(d.incidentID), nullID(d.projectID), nullID(d.postmortemID), string(d.kind), d.key, d.title,
+		d.severity, d.status, joinServices(d.services), date.UnixMicro(), date.Year(), int(date.Month())*100 + date.Day(),
+		published, d.owner, boolInt(d.private), d.openActions, nullID(d.repeatOf), string(fields), string(factors), string(alerts), string(attachments)}
+	cols := `id, incident_id, project_id, postmortem_id, kind, key, title, severity, status, services, date, year, month_day,
+	published_at, owner, private, open_actions, repeat_of, fields, factors, alerts, attachments`
+	marks := `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22`
+	if db.d.engine == EnginePostgres {
+		cols += `, tsv`
+		marks += `, $23::tsvector`
+		args = append(args, tsvectorLiteral(d.columns))
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO search_docs (`+cols+`) VALUES (`+marks+`)`, args...); err != nil {
+		return err
+	}
+	if err := writeSearchTags(ctx, tx, d); err != nil {
+		return err
+	}
+	if db.d.engine == EngineSQLite {
+		_, err := tx.ExecContext(ctx, `INSERT INTO search_fts (rowid, title, summary, body, extra) VALUES ($1, $2, $3, $4, $5)`,
+			d.id, strings.Join(d.columns[colTitle], " "), strings.Join(d.columns[colSummary], " "),
+			strings.Join(d.columns[colBody], " "), strings.Join(d.columns[colExtra], " "))
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeSearchTags(ctx context.Context, tx *sql.Tx, d *searchDoc) error {
+	names := make([]string, 0, len(d.tags))
+	for name := range d.tags {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	w := where{args: []any{d.id}}
+	for _, name := range names {
+		for _, v := range d.tags[name] {
+			if len(w.args) > 1 {
+				b.WriteString(", ")
+			}
+			b.WriteString("($1, " + w.next(name) + ", " + w.next(v) + ")")
+			if len(w.args) > 900 {
+				// Stay well under SQLite's limit on bound parameters.
+				if _, err := tx.ExecContext(ctx, `INSERT INTO search_tags (doc_id, name, value) VALUES `+b.String()+` ON CONFLICT DO NOTHING`, w.args...); err != nil {
+					return err
+				}
+				b.Reset()
+				w = where{args: []any{d.id}}
+			}
+		}
+	}
+	if len(w.args) == 1 {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO search_tags (doc_id, name, value) VALUES `+b.String()+` ON CONFLICT DO NOTHING`, w.args...)
+	return err
+}
+
+// tsvectorLiteral writes the columns as a PostgreSQL tsvector literal with
+// weights A (title), B (summary), C (body) and D (extra), so PostgreSQL
+// indexes exactly the tokens SQLite does, at the same positions.
+func tsvectorLiteral(columns [4][]string) string {
+	type lexeme struct {
+		positions []string
+	}
+	lex := map[string]*lexeme{}
+	var order []string
+	pos := 0
+	for col, toks := range columns {
+		weight := "ABCD"[col : col+1]
+		for _, t := range toks {
+			pos++
+			p := pos
+			if p > 16383 {
+				p = 16383 // PostgreSQL's largest position
+			}
+			l := lex[t]
+			if l == nil {
+				l = &lexeme{}
+				lex[t] = l
+				order = append(order, t)
+			}
+			// PostgreSQL keeps at most 256 positions per lexeme.
+			if len(l.positions) < 256 && (p < 16383 || len(l.positions) == 0 || !strings.HasPrefix(l.positions[len(l.positions)-1], "16383")) {
+				l.positions = append(l.positions, strconv.Itoa(p)+weight)
+			}
+		}
+	}
+	var b strings.Builder
+	for i, t := range order {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(quoteLexeme(t))
+		b.WriteByte(':')
+		b.WriteString(strings.Join(lex[t].positions, ","))
+	}
+	return b.String()
+}
+
+// quoteLexeme quotes a token for tsvector and tsquery literals.
+func quoteLexeme(t string) string {
+	t = strings.ReplaceAll(t, `\`, `\\`)
+	t = strings.ReplaceAll(t, `'`, `''`)
+	return "'" + t + "'"
+}
+
+func joinServices(s []string) string {
+	out := make([]string, 0, len(s))
+	for _, v := range s {
+		out = append(out, strings.ReplaceAll(v, "\n", " "))
+	}
+	return strings.Join(out, "\n")
+}
+
+func splitServices(s string) []string {
+	if s == "" {
+		return []string{}
+	}
+	return strings.Split(s, "\n")
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func containsString(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func keys[V any](m map[int64]V) []int64 {
+	out := make([]int64, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// idList writes IDs (integers, never user text) into an IN list.
+func idList(ids []int64) string {
+	var b strings.Builder
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatInt(id, 10))
+	}
+	return b.String()
+}
+
+// Reindex rebuilds the whole search index in one transaction, so searches
+// see either the old index or the new one, and reports how many documents
+// it holds.
+func (db *DB) Reindex(ctx context.Context) (int, error) {
+	n := 0
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM search_tags`); err != nil {
+			return err
+		}
+		if db.d.engine == EngineSQLite {
+			// 'delete-all' empties a contentless table at once; the trigger
+			// would delete row by row.
+			if _, err := tx.ExecContext(ctx, `INSERT INTO search_fts (search_fts) VALUES ('delete-all')`); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `DROP TRIGGER search_docs_delete`); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM search_docs`); err != nil {
+			return err
+		}
+		if db.d.engine == EngineSQLite {
+			if _, err := tx.ExecContext(ctx, `CREATE TRIGGER search_docs_delete AFTER DELETE ON search_docs BEGIN
+    DELETE FROM search_fts WHERE rowid = old.id;
+END`); err != nil {
+				return err
+			}
+		}
+		for _, table := range []string{"incidents", "postmortems"} {
+			cond := ""
+			if table == "postmortems" {
+				cond = " AND incident_id IS NULL"
+			}
+			var last int64
+			for {
+				rows, err := tx.QueryContext(ctx, `SELECT id FROM `+table+` WHERE id > $1`+cond+` ORDER BY id LIMIT 500`, last)
+				if err != nil {
+					return err
+				}
+				var ids []int64
+				for rows.Next() {
+					var id int64
+					if err := rows.Scan(&id); err != nil {
+						rows.Close()
+						return err
+					}
+					ids = append(ids, id)
+				}
+				rows.Close()
+				if err := rows.Err(); err != nil {
+					return err
+				}
+				if len(ids) == 0 {
+					break
+				}
+				last = ids[len(ids)-1]
+				var docs []*searchDoc
+				if table == "incidents" {
+					docs, err = loadSearchDocs(ctx, tx, ids, nil)
+				} else {
+					docs, err = loadSearchDocs(ctx, tx, nil, ids)
+				}
+				if err != nil {
+					return err
+				}
+				for _, d := range docs {
+					if err := db.writeSearchDoc(ctx, tx, d, false); err != nil {
+						return err
+					}
+				}
+				n += len(docs)
+			}
+		}
+		if db.d.engine == EngineSQLite {
+			// Merge the index segments written by the rebuild into one,
+			// which makes the first searches after it fast.
+			if _, err := tx.ExecContext(ctx, `INSERT INTO search_fts (search_fts) VALUES ('optimize')`); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, mapErr(err, "reindex search")
+	}
+	return n, nil
+}

@@ -1,0 +1,428 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/debriefhq/debrief/debrief"
+)
+
+// Weights of the similarity components; they sum to 1, so a score reads
+// as "how alike, out of 1". Shared contributing factors and alerts say
+// most about a repeat; shared services are common; text is the fallback.
+const (
+	simServices = 0.25
+	simFactors  = 0.30
+	simAlerts   = 0.25
+	simText     = 0.20
+	// simPerValue bounds the candidates one shared value brings in (the
+	// newest ones), so a service every other incident touched stays cheap.
+	simPerValue = 200
+	// simTextCandidates bounds the candidates found by text.
+	simTextCandidates = 50
+	// simMaxWords bounds the words of the probe's text search.
+	simMaxWords = 12
+)
+
+// stopWords are left out of similarity text searches: they say nothing
+// about what broke.
+var stopWords = map[string]bool{
+	"a": true, "an": true, "and": true, "are": true, "as": true, "at": true, "be": true, "by": true, "for": true,
+	"from": true, "in": true, "is": true, "it": true, "of": true, "on": true, "or": true, "the": true, "to": true,
+	"was": true, "were": true, "with": true, "after": true, "during": true, "some": true, "all": true, "not": true,
+	"no": true, "down": true, "up": true, "we": true, "our": true, "this": true, "that": true, "when": true,
+}
+
+// simDoc is what scoring needs of one incident document.
+type simDoc struct {
+	id       int64
+	summary  debrief.SimilarSummary
+	services []string
+	factors  []string
+	alerts   []string
+	text     float64
+	date     int64
+}
+
+// SimilarIncidents finds past incidents like p.IncidentID: ones that
+// started before it and share services, contributing factors or alert
+// names, or whose title and summary use its most telling words. Each comes
+// with the score of every component that contributed.
+func (db *DB) SimilarIncidents(ctx context.Context, p debrief.SimilarProbe, viewer debrief.Actor) ([]debrief.SimilarIncident, error) {
+	limit := p.Limit
+	if limit <= 0 {
+		limit = debrief.SimilarLimit
+	}
+	probe, err := db.simDocs(ctx, []int64{incidentDocID(p.IncidentID)}, debrief.Actor{Role: debrief.RoleAdmin})
+	if err != nil {
+		return nil, err
+	}
+	if len(probe) == 0 {
+		return nil, debrief.Errorf(debrief.ENotFound, "", "There is no incident %s.", debrief.IncidentKey(p.IncidentID))
+	}
+	me := probe[0]
+	services := append(lowerList(me.services), lowerList(p.Services)...)
+	factors := append(me.factors, p.Factors...)
+	alerts := append(me.alerts, p.Alerts...)
+	before := me.date
+	if !p.Before.IsZero() {
+		before = p.Before.UTC().UnixMicro()
+	}
+
+	candidates := map[int64]bool{}
+	for _, tag := range []struct {
+		name   string
+		values []string
+	}{{"service", services}, {"factor", factors}, {"alert", alerts}} {
+		for _, v := range dedupe(tag.values) {
+			rows, err := db.r.QueryContext(ctx, `SELECT t.doc_id FROM search_tags t JOIN search_docs d ON d.id = t.doc_id
+WHERE t.name = $1 AND t.value = $2 AND d.kind = 'incident' AND d.date < $3 AND d.id <> $4
+ORDER BY d.date DESC LIMIT `+fmt.Sprint(simPerValue), tag.name, v, before, me.id)
+			if err != nil {
+				return nil, mapErr(err, "similar incidents")
+			}
+			for rows.Next() {
+				var id int64
+				if err := rows.Scan(&id); err != nil {
+					rows.Close()
+					return nil, mapErr(err, "similar incidents")
+				}
+				candidates[id] = true
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return nil, mapErr(err, "similar incidents")
+			}
+		}
+	}
+	words := append(debrief.SearchTokens(me.summary.Title), p.Words...)
+	for _, f := range factors {
+		words = append(words, strings.Fields(f)...)
+	}
+	text, err := db.similarText(ctx, me, tellingWords(words), before)
+	if err != nil {
+		return nil, err
+	}
+	for id := range text {
+		candidates[id] = true
+	}
+	ids := make([]int64, 0, len(candidates))
+	for id := range candidates {
+		ids = append(ids, id)
+	}
+	docs, err := db.simDocs(ctx, ids, viewer)
+	if err != nil {
+		return nil, err
+	}
+	bestText := 0.0
+	for _, s := range text {
+		bestText = max(bestText, s)
+	}
+	out := make([]debrief.SimilarIncident, 0, len(docs))
+	for _, d := range docs {
+		var si debrief.SimilarIncident
+		si.Incident = d.summary
+		add := func(kind string, shared []string, weight, part float64) {
+			if part <= 0 {
+				return
+			}
+			s := weight * part
+			si.Score += s
+			si.Reasons = append(si.Reasons, debrief.SimilarReason{Kind: kind, Shared: shared, Score: round3(s)})
+		}
+		if sh := shared(services, lowerList(d.services)); len(sh) > 0 {
+			add("services", sh, simServices, jaccard(len(sh), len(dedupe(services)), len(dedupe(lowerList(d.services)))))
+		}
+		if sh := shared(factors, d.factors); len(sh) > 0 {
+			add("contributing_factors", sh, simFactors, float64(len(sh))/float64(min(len(dedupe(factors)), len(d.factors))))
+		}
+		if sh := shared(alerts, d.alerts); len(sh) > 0 {
+			add("alerts", sh, simAlerts, float64(len(sh))/float64(min(len(dedupe(alerts)), len(d.alerts))))
+		}
+		if s, ok := text[d.id]; ok && bestText > 0 {
+			add("text", nil, simText, s/bestText)
+		}
+		if si.Score <= 0 {
+			continue
+		}
+		si.Score = round3(si.Score)
+		out = append(out, si)
+	}
+	dates := map[int64]int64{}
+	for _, d := range docs {
+		dates[d.summary.ID] = d.date
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Score != out[j].Score {
+			return out[i].Score > out[j].Score
+		}
+		a, b := out[i].Incident.ID, out[j].Incident.ID
+		if dates[a] != dates[b] {
+			return dates[a] > dates[b]
+		}
+		return a > b
+	})
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// tellingWords keeps distinct words that are not stop words, in order.
+func tellingWords(words []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, w := range words {
+		if len(w) < 3 || stopWords[w] || seen[w] || len(w) > maxTokenLen {
+			continue
+		}
+		seen[w] = true
+		out = append(out, w)
+		if len(out) == simMaxWords {
+			break
+		}
+	}
+	return out
+}
+
+// similarText scores earlier incidents by how well their title and summary
+// match any of words. Words found in more than a fiftieth of all documents
+// are dropped first: they would rank half the corpus and say little.
+func (db *DB) similarText(ctx context.Context, me *simDoc, words []string, before int64) (map[int64]float64, error) {
+	out := map[int64]float64{}
+	if len(words) == 0 {
+		return out, nil
+	}
+	var total int
+	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM search_docs`).Scan(&total); err != nil {
+		return nil, mapErr(err, "similar incidents")
+	}
+	common := max(20, total/50)
+	var kept []debrief.SearchTerm
+	for _, w := range words {
+		term := debrief.SearchTerm{Text: w, Tokens: []string{w}}
+		var n int
+		var err error
+		if db.d.engine == EngineSQLite {
+			err = db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM search_fts WHERE search_fts MATCH $1 LIMIT $2) AS s`, ftsTerm(term), common+1).Scan(&n)
+		} else {
+			err = db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM search_docs WHERE tsv @@ $1::tsquery LIMIT $2) AS s`, tsTerm(term), common+1).Scan(&n)
+		}
+		if err != nil {
+			return nil, mapErr(err, "similar incidents")
+		}
+		if n <= common {
+			kept = append(kept, term)
+		}
+	}
+	if len(kept) == 0 {
+		return out, nil
+	}
+	group := []debrief.SearchGroup{kept}
+	var query string
+	if db.d.engine == EngineSQLite {
+		// Only the title and summary columns: what the incident is about.
+		query = `SELECT d.id, -bm25(search_fts, 10.0, 4.0, 0.0, 0.0) AS s FROM search_fts JOIN search_docs d ON d.id = search_fts.rowid
+WHERE search_fts MATCH $1 AND d.kind = 'incident' AND d.date < $2 AND d.id <> $3 ORDER BY s DESC LIMIT ` + fmt.Sprint(simTextCandidates)
+		rows, err := db.r.QueryContext(ctx, query, "{title summary} : ("+ftsQuery(group, nil)+")", before, me.id)
+		if err != nil {
+			return nil, mapErr(err, "similar incidents")
+		}
+		return scanScores(rows, out)
+	}
+	// Weight-restricted lexemes ('word':AB) keep the match to the title
+	// (A) and summary (B), like the column filter on SQLite.
+	var alts []string
+	for _, t := range kept {
+		alts = append(alts, quoteLexeme(t.Tokens[0])+":AB")
+	}
+	query = `SELECT d.id, ts_rank_cd('{0, 0, 0.4, 1.0}', d.tsv, q) AS s FROM search_docs d, CAST($1 AS tsquery) AS q
+WHERE d.tsv @@ q AND d.kind = 'incident' AND d.date < $2 AND d.id <> $3 ORDER BY s DESC LIMIT ` + fmt.Sprint(simTextCandidates)
+	rows, err := db.r.QueryContext(ctx, query, strings.Join(alts, " | "), before, me.id)
+	if err != nil {
+		return nil, mapErr(err, "similar incidents")
+	}
+	return scanScores(rows, out)
+}
+
+func scanScores(rows *sql.Rows, out map[int64]float64) (map[int64]float64, error) {
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var s float64
+		if err := rows.Scan(&id, &s); err != nil {
+			return nil, mapErr(err, "similar incidents")
+		}
+		if s > 0 {
+			out[id] = s
+		}
+	}
+	return out, mapErr(rows.Err(), "similar incidents")
+}
+
+// simDocs loads incident documents the viewer may see.
+func (db *DB) simDocs(ctx context.Context, ids []int64, viewer debrief.Actor) ([]*simDoc, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	w := &where{}
+	w.add("d.id IN (" + idList(ids) + ")")
+	w.add("d.kind = 'incident'")
+	visibility(w, viewer)
+	rows, err := db.r.QueryContext(ctx, `SELECT d.id, d.incident_id, d.key, d.title, d.severity, d.status, d.services, d.date, d.repeat_of, d.factors, d.alerts
+FROM search_docs d`+w.sql(), w.args...)
+	if err != nil {
+		return nil, mapErr(err, "similar incidents")
+	}
+	defer rows.Close()
+	var out []*simDoc
+	for rows.Next() {
+		var d simDoc
+		var services, factors, alerts string
+		var repeat sql.NullInt64
+		if err := rows.Scan(&d.id, &d.summary.ID, &d.summary.Key, &d.summary.Title, &d.summary.Severity, &d.summary.Status,
+			&services, &d.date, &repeat, &factors, &alerts); err != nil {
+			return nil, mapErr(err, "similar incidents")
+		}
+		d.services = splitServices(services)
+		d.summary.Services = d.services
+		d.summary.StartedAt = time.UnixMicro(d.date).UTC()
+		if repeat.Valid {
+			d.summary.RepeatOf = &repeat.Int64
+		}
+		if err := json.Unmarshal([]byte(factors), &d.factors); err != nil {
+			return nil, fmt.Errorf("sqlstore: similar incidents: %w", err)
+		}
+		if err := json.Unmarshal([]byte(alerts), &d.alerts); err != nil {
+			return nil, fmt.Errorf("sqlstore: similar incidents: %w", err)
+		}
+		out = append(out, &d)
+	}
+	return out, mapErr(rows.Err(), "similar incidents")
+}
+
+func lowerList(vs []string) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = strings.ToLower(strings.TrimSpace(v))
+	}
+	return out
+}
+
+func dedupe(vs []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, v := range vs {
+		if v != "" && !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// shared lists the values of a that b has too, sorted.
+func shared(a, b []string) []string {
+	in := map[string]bool{}
+	for _, v := range b {
+		in[v] = true
+	}
+	var out []string
+	for _, v := range dedupe(a) {
+		if in[v] {
+			out = append(out, v)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func jaccard(shared, a, b int) float64 {
+	union := a + b - shared
+	if union <= 0 {
+		return 0
+	}
+	return float64(shared) / float64(union)
+}
+
+func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }
+
+// IncidentsOnDay returns incidents that started on month/day (UTC) in a year
+// before before's, newest first, that the viewer may see.
+func (db *DB) IncidentsOnDay(ctx context.Context, month time.Month, day int, before time.Time, viewer debrief.Actor) ([]debrief.DigestEntry, error) {
+	w := &where{}
+	w.add("d.kind = 'incident'")
+	w.add("d.month_day = ?", int(month)*100+day)
+	w.add("d.year < ?", before.UTC().Year())
+	visibility(w, viewer)
+	entries, err := db.digest(ctx, w, "d.date DESC")
+	if err != nil {
+		return nil, err
+	}
+	for i := range entries {
+		entries[i].YearsAgo = before.UTC().Year() - entries[i].Date.Year()
+	}
+	return entries, nil
+}
+
+// PublishedPostmortems returns the documents whose postmortem was published
+// in [from, to), newest first, that the viewer may see.
+func (db *DB) PublishedPostmortems(ctx context.Context, from, to time.Time, viewer debrief.Actor) ([]debrief.DigestEntry, error) {
+	w := &where{}
+	w.add("d.published_at >= ?", from.UTC().UnixMicro())
+	w.add("d.published_at < ?", to.UTC().UnixMicro())
+	visibility(w, viewer)
+	return db.digest(ctx, w, "d.published_at DESC, d.id DESC")
+}
+
+// digestLimit bounds a digest: a digest longer than this is not read.
+const digestLimit = 200
+
+func (db *DB) digest(ctx context.Context, w *where, order string) ([]debrief.DigestEntry, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT d.kind, d.incident_id, d.postmortem_id, d.key, d.title, d.severity, d.services, d.owner, d.date, d.published_at, d.fields
+FROM search_docs d`+w.sql()+` ORDER BY `+order+` LIMIT `+fmt.Sprint(digestLimit), w.args...)
+	if err != nil {
+		return nil, mapErr(err, "digest")
+	}
+	defer rows.Close()
+	out := []debrief.DigestEntry{}
+	for rows.Next() {
+		var e debrief.DigestEntry
+		var kind, services, fields string
+		var inc, pm, published sql.NullInt64
+		var date int64
+		if err := rows.Scan(&kind, &inc, &pm, &e.Key, &e.Title, &e.Severity, &services, &e.Owner, &date, &published, &fields); err != nil {
+			return nil, mapErr(err, "digest")
+		}
+		e.Kind = debrief.PostmortemKind(kind)
+		if inc.Valid {
+			e.IncidentID = &inc.Int64
+		}
+		if pm.Valid {
+			e.PostmortemID = &pm.Int64
+		}
+		e.Services = splitServices(services)
+		e.Date = time.UnixMicro(date).UTC()
+		if published.Valid {
+			t := time.UnixMicro(published.Int64).UTC()
+			e.PublishedAt = &t
+		}
+		var fs []debrief.SearchField
+		if err := json.Unmarshal([]byte(fields), &fs); err != nil {
+			return nil, fmt.Errorf("sqlstore: digest: %w", err)
+		}
+		for _, f := range fs {
+			if f.Name == "summary" || f.Name == "impact" {
+				e.Summary, _ = debrief.CutText(f.Text, 300)
+				break
+			}
+		}
+		out = append(out, e)
+	}
+	return out, mapErr(rows.Err(), "digest")
+}
