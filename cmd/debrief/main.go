@@ -48,6 +48,9 @@ type CLI struct {
 	Postmortem PostmortemCmd `cmd:"" help:"Start, show and edit postmortems."`
 	Action     ActionCmd     `cmd:"" help:"Add, list and complete action items."`
 
+	Lint     LintCmd     `cmd:"" help:"Check postmortems like a reviewer would: Markdown files offline, stored ones by ID."`
+	Template TemplateCmd `cmd:"" help:"Manage postmortem templates: apply YAML files, list, show, export."`
+
 	Search  SearchCmd  `cmd:"" help:"Search incidents and postmortems, or find incidents like one (--similar)."`
 	Reindex ReindexCmd `cmd:"" help:"Rebuild the search index from the records."`
 

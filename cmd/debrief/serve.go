@@ -62,7 +62,8 @@ func (c *ServeCmd) Run(env *Env) error {
 		return openError(c.DB, err)
 	}
 	defer db.Close()
-	svc := debrief.NewService(db)
+	// Custom templates live in the same database as the records.
+	svc := debrief.NewService(db, debrief.WithTemplates(debrief.StoreTemplates(db)))
 	if c.Demo {
 		loaded, err := loadDemo(ctx, svc)
 		if err != nil {
