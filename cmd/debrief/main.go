@@ -78,6 +78,10 @@ func (e *usageError) Error() string { return e.msg }
 // run parses args and runs the chosen command. It never exits the process:
 // kong's exit (after --help) is redirected to a flag that run checks.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		// A bare "debrief" is a request for help, not a mistake.
+		args = []string{"--help"}
+	}
 	var cli CLI
 	exited := false
 	parser, err := kong.New(&cli,

@@ -121,7 +121,32 @@ func openError(dsn string, err error) error {
 	if debrief.ErrorCode(err) != debrief.EInternal {
 		return errors.New(debrief.ErrorMessage(err))
 	}
-	return fmt.Errorf("cannot open the %s database %s (set with --db or DEBRIEF_DB): %v", dbKind(dsn), redactDSN(dsn), err)
+	hint := "check the server, the user name and the password in the URL"
+	if dbKind(dsn) == "SQLite" {
+		hint = "check that its directory exists and that Debrief may write there"
+	}
+	return fmt.Errorf("cannot open the %s database %s (set with --db or DEBRIEF_DB): %s; %s", dbKind(dsn), redactDSN(dsn), plainCause(err), hint)
+}
+
+// plainCause shortens a wrapped error for a person: it drops the package
+// prefixes ("sqlstore: open …: ") that help in logs and puts a multi-line
+// driver message on one line.
+func plainCause(err error) string {
+	s := err.Error()
+	for {
+		i := strings.Index(s, "sqlstore: ")
+		if i < 0 {
+			break
+		}
+		j := strings.Index(s[i+len("sqlstore: "):], ": ")
+		if j < 0 {
+			s = s[:i] + s[i+len("sqlstore: "):]
+			continue
+		}
+		s = s[:i] + s[i+len("sqlstore: ")+j+2:]
+	}
+	s = strings.Join(strings.Fields(s), " ")
+	return strings.TrimRight(s, ".")
 }
 
 // dbKind names the engine a --db value selects.
