@@ -47,6 +47,7 @@ type CLI struct {
 	Timeline   TimelineCmd   `cmd:"" help:"Add to and list an incident's timeline."`
 	Postmortem PostmortemCmd `cmd:"" help:"Start, show and edit postmortems."`
 	Action     ActionCmd     `cmd:"" help:"Add, list and complete action items."`
+	Slack      SlackCmd      `cmd:"" help:"Import a channel of a Slack workspace export into a timeline."`
 
 	Lint     LintCmd     `cmd:"" help:"Check postmortems like a reviewer would: Markdown files offline, stored ones by ID."`
 	Template TemplateCmd `cmd:"" help:"Manage postmortem templates: apply YAML files, list, show, export."`

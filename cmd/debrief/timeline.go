@@ -18,6 +18,8 @@ import (
 type TimelineCmd struct {
 	Add  TimelineAddCmd  `cmd:"" help:"Add an event (or a file of events) to an incident's timeline."`
 	List TimelineListCmd `cmd:"" help:"List an incident's timeline, oldest first."`
+	// Import is in import.go.
+	Import TimelineImportCmd `cmd:"" help:"Import a CSV, JSON or Markdown timeline file into an incident's timeline."`
 }
 
 // TimelineAddCmd adds events.
