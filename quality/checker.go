@@ -59,14 +59,16 @@ func roleOf(key, heading string) string {
 
 // secInfo is one section with what the rules need to know about it.
 type secInfo struct {
-	sec        *debrief.Section
-	role       string
-	tpl        *debrief.TemplateSection // the template's section, when known
-	headingLn  int                      // line of the heading in the document
-	bodyLn     int                      // line the body starts on
-	prose      []proseLine
-	proseDone  bool
-	lowerWords map[string]bool
+	sec       *debrief.Section
+	role      string
+	tpl       *debrief.TemplateSection // the template's section, when known
+	headingLn int                      // line of the heading in the document
+	bodyLn    int                      // line the body starts on
+	prose     []proseLine
+	proseDone bool
+	// body is the prose of the section on one string, made once.
+	body     string
+	bodyDone bool
 }
 
 func (s *secInfo) lines() []proseLine {

@@ -336,8 +336,16 @@ func (s *secInfo) required() bool { return s.sec.Required || s.tpl != nil && s.t
 // bodyText returns the section's body without HTML comments (guidance
 // some editors leave in the text) and surrounding space.
 func bodyText(s *secInfo) string {
+	if s.bodyDone {
+		return s.body
+	}
+	s.body, s.bodyDone = joinProse(s.lines()), true
+	return s.body
+}
+
+func joinProse(lines []proseLine) string {
 	var b strings.Builder
-	for _, l := range s.lines() {
+	for _, l := range lines {
 		if t := strings.TrimSpace(l.text); t != "" {
 			b.WriteString(t)
 			b.WriteByte('\n')

@@ -125,7 +125,20 @@ var momentWords = []struct {
 
 // momentOfText classifies a line of a timeline written as text.
 func momentOfText(text string) momentKind {
-	lower := " " + strings.Join(tokenWords(text), " ") + " "
+	return momentOfTokens(tokenize(text))
+}
+
+func momentOfTokens(toks []token) momentKind {
+	if len(toks) == 0 {
+		return momentNone
+	}
+	var b strings.Builder
+	b.WriteByte(' ')
+	for _, t := range toks {
+		b.WriteString(t.word)
+		b.WriteByte(' ')
+	}
+	lower := b.String()
 	for _, m := range momentWords {
 		for _, w := range m.words {
 			if strings.Contains(lower, " "+w+" ") {
@@ -183,7 +196,7 @@ func (c *checker) moments() map[momentKind]bool {
 	}
 	for _, s := range c.timelineSections() {
 		for _, l := range s.lines() {
-			if m := momentOfText(l.text); m != momentNone {
+			if m := momentOfTokens(l.toks); m != momentNone {
 				found[m] = true
 			}
 		}

@@ -254,9 +254,10 @@ func stripListMarker(s string) (string, bool) {
 }
 
 // plainText removes emphasis markers and link syntax for messages.
+var emphasis = strings.NewReplacer("**", "", "__", "", "`", "")
+
 func plainText(s string) string {
-	r := strings.NewReplacer("**", "", "__", "", "`", "")
-	s = r.Replace(s)
+	s = emphasis.Replace(s)
 	// [text](url) → text
 	for {
 		i := strings.Index(s, "](")
