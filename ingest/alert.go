@@ -205,3 +205,23 @@ func firstText(ss ...string) string {
 	}
 	return ""
 }
+
+// Domain returns the batch as the Service ingests it. Each call makes new
+// events, so a retried ingest never sees a previous attempt's changes.
+func (b *Batch) Domain() ([]debrief.IngestAlert, []debrief.IngestDeploy) {
+	alerts := make([]debrief.IngestAlert, 0, len(b.Alerts))
+	for _, a := range b.Alerts {
+		da := debrief.IngestAlert{GroupKey: a.GroupKey, Fingerprint: a.Fingerprint, Status: string(a.Status), Title: a.Title,
+			Severity: a.Severity, Service: a.Service, Labels: a.Labels, StartsAt: a.StartsAt, EndsAt: a.EndsAt,
+			Events: make([]*debrief.TimelineEvent, len(a.Events))}
+		for i, e := range a.Events {
+			da.Events[i] = e.TimelineEvent(a.Source)
+		}
+		alerts = append(alerts, da)
+	}
+	deploys := make([]debrief.IngestDeploy, 0, len(b.Deploys))
+	for _, d := range b.Deploys {
+		deploys = append(deploys, debrief.IngestDeploy{Service: d.Service, Event: d.Event.TimelineEvent(d.Source)})
+	}
+	return alerts, deploys
+}
