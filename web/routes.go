@@ -103,5 +103,15 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "POST /api/v1/lint", Kind: KindAPI, Role: viewer, Handler: lintDocument(svc, dec)},
 		{Pattern: "GET /api/v1/lint/rules", Kind: KindAPI, Role: viewer, Handler: listLintRules()},
 		{Pattern: "GET /api/v1/postmortems/{id}/lint", Kind: KindAPI, Role: viewer, Handler: lintPostmortem(svc)},
+
+		// Alert integrations and their webhooks (the webhooks authenticate
+		// by the integration's own secret, not by a user session).
+		{Pattern: "GET /api/v1/integrations", Kind: KindAPI, Role: admin, Handler: listIntegrations(svc)},
+		{Pattern: "POST /api/v1/integrations", Kind: KindAPI, Role: admin, Handler: createIntegration(svc, dec)},
+		{Pattern: "GET /api/v1/integrations/{id}", Kind: KindAPI, Role: admin, Handler: getIntegration(svc)},
+		{Pattern: "PATCH /api/v1/integrations/{id}", Kind: KindAPI, Role: admin, Handler: updateIntegration(svc, dec)},
+		{Pattern: "DELETE /api/v1/integrations/{id}", Kind: KindAPI, Role: admin, Handler: deleteIntegration(svc)},
+		{Pattern: "GET /api/v1/integrations/{id}/deliveries", Kind: KindAPI, Role: admin, Handler: listDeliveries(svc)},
+		{Pattern: "POST /hooks/{id}/{kind}", Kind: KindWebhook, Handler: receiveWebhook(svc)},
 	}
 }

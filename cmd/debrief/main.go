@@ -55,6 +55,8 @@ type CLI struct {
 	Search  SearchCmd  `cmd:"" help:"Search incidents and postmortems, or find incidents like one (--similar)."`
 	Reindex ReindexCmd `cmd:"" help:"Rebuild the search index from the records."`
 
+	Integration IntegrationCmd `cmd:"" help:"Add and inspect alert and deploy webhook integrations."`
+
 	Bench BenchCmd `cmd:"" hidden:"" help:"Measure a running server's speed (load generator)."`
 }
 

@@ -1,0 +1,163 @@
+package web
+
+import (
+	"encoding/json"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/debriefhq/debrief/debrief"
+	"github.com/debriefhq/debrief/ingest"
+)
+
+// MaxWebhookBytes bounds one webhook body: Alertmanager batches a whole
+// group into one delivery, so this is larger than the API's limit.
+const MaxWebhookBytes = 16 << 20
+
+// WebhookPath returns the path an integration's sender posts to.
+func WebhookPath(in *debrief.Integration) string {
+	return "/hooks/" + strconv.FormatInt(in.ID, 10) + "/" + string(in.Kind)
+}
+
+// webhookAnswer is the body of a webhook response.
+type webhookAnswer struct {
+	Delivery *debrief.Delivery `json:"delivery,omitempty"`
+	Ignored  string            `json:"ignored,omitempty"`
+}
+
+// receiveWebhook accepts one delivery for the integration named in the
+// path. It authenticates by the integration's secret (no user session),
+// answers 2xx only after the delivery is committed, 5xx when storage fails
+// (the sender retries), 4xx with the reason for a bad payload and 401 for a
+// bad secret, and logs every delivery it can attribute to an integration.
+func receiveWebhook(svc *debrief.Service) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		if err != nil || id <= 0 {
+			return debrief.Errorf(debrief.ENotFound, "", "There is no such webhook.")
+		}
+		in, err := svc.WebhookIntegration(r.Context(), id)
+		if debrief.IsCode(err, debrief.ENotFound) || (err == nil && string(in.Kind) != r.PathValue("kind")) {
+			return debrief.Errorf(debrief.ENotFound, "", "There is no such webhook.")
+		}
+		if err != nil {
+			return storageError(err)
+		}
+		d := &debrief.Delivery{IntegrationID: in.ID, Source: deliverySource(r)}
+		reject := func(err error) error {
+			d.Status, d.Error = StatusOf(err), debrief.ErrorMessage(err)
+			// Best effort: the answer does not depend on the log entry.
+			_ = svc.RecordRejectedDelivery(r.Context(), d)
+			return err
+		}
+		body, err := readBody(r, MaxWebhookBytes)
+		if err != nil {
+			return reject(err)
+		}
+		if err := authenticateDelivery(in, r, body); err != nil {
+			return reject(err)
+		}
+		if !in.Enabled {
+			return reject(debrief.Errorf(debrief.EForbidden, "", "The integration %q is disabled; an admin can enable it.", in.Name))
+		}
+		batch, err := parseDelivery(in, r, body, svc.Now())
+		if err != nil {
+			return reject(err)
+		}
+		if batch.Ignored != "" || (len(batch.Alerts) == 0 && len(batch.Deploys) == 0) {
+			d.Status, d.Error = http.StatusOK, batch.Ignored
+			_ = svc.RecordRejectedDelivery(r.Context(), d)
+			writeJSON(w, http.StatusOK, webhookAnswer{Ignored: batch.Ignored})
+			return nil
+		}
+		alerts, deploys := batch.Domain()
+		ctx := debrief.WithActor(r.Context(), debrief.IntegrationActor(in))
+		out, err := svc.Ingest(ctx, in, alerts, deploys, d)
+		if err != nil {
+			switch debrief.ErrorCode(err) {
+			case debrief.EInvalid, debrief.EUnprocessable:
+				return reject(err)
+			}
+			err = storageError(err)
+			d.Status, d.Error = StatusOf(err), debrief.ErrorMessage(err)
+			_ = svc.RecordRejectedDelivery(r.Context(), d)
+			return err
+		}
+		writeJSON(w, http.StatusOK, webhookAnswer{Delivery: out})
+		return nil
+	}
+}
+
+// storageError makes any failure to store a delivery a 503, so the sender
+// retries it later instead of dropping it (Alertmanager drops on 4xx).
+func storageError(err error) error {
+	if debrief.IsCode(err, debrief.EUnavailable) {
+		return err
+	}
+	return &debrief.Error{Code: debrief.EUnavailable, Message: "The delivery could not be stored; retry it.", Err: err}
+}
+
+// deliverySource names the sender for the delivery log.
+func deliverySource(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	ua := r.UserAgent()
+	if len(ua) > 120 {
+		ua = ua[:120]
+	}
+	return strings.TrimSpace(host + " " + strings.ToValidUTF8(ua, ""))
+}
+
+// authenticateDelivery checks the delivery's secret: an HMAC signature for
+// PagerDuty and GitHub, otherwise a bearer token (Authorization: Bearer, as
+// Alertmanager's http_config.authorization sends it, or the password of
+// basic auth, which older Grafana contact points offer).
+func authenticateDelivery(in *debrief.Integration, r *http.Request, body []byte) error {
+	switch in.Kind {
+	case debrief.IntegrationPagerDuty:
+		return ingest.VerifyPagerDuty(body, r.Header.Get("X-PagerDuty-Signature"), in.SigningSecrets)
+	case debrief.IntegrationGitHub:
+		return ingest.VerifyGitHub(body, r.Header.Get("X-Hub-Signature-256"), in.SigningSecrets)
+	}
+	token := ""
+	auth := strings.TrimSpace(r.Header.Get("Authorization"))
+	if scheme, rest, ok := strings.Cut(auth, " "); ok && strings.EqualFold(scheme, "Bearer") {
+		token = strings.TrimSpace(rest)
+	} else if _, pass, ok := r.BasicAuth(); ok {
+		token = pass
+	}
+	if token == "" {
+		return debrief.Errorf(debrief.EUnauthorized, "Authorization", "Send the integration's token as Authorization: Bearer <token>.")
+	}
+	if !in.CheckToken(token) {
+		return debrief.Errorf(debrief.EUnauthorized, "Authorization", "The token is not this integration's token.")
+	}
+	return nil
+}
+
+// parseDelivery picks the parser for the integration's kind.
+func parseDelivery(in *debrief.Integration, r *http.Request, body []byte, now time.Time) (*ingest.Batch, error) {
+	switch in.Kind {
+	case debrief.IntegrationAlertmanager:
+		return ingest.ParseAlertmanager(body)
+	case debrief.IntegrationGrafana:
+		return ingest.ParseGrafana(body)
+	case debrief.IntegrationPagerDuty:
+		return ingest.ParsePagerDuty(body)
+	case debrief.IntegrationOpsgenie:
+		return ingest.ParseOpsgenie(body)
+	case debrief.IntegrationGitHub:
+		return ingest.ParseGitHub(r.Header.Get("X-GitHub-Event"), body)
+	case debrief.IntegrationGeneric:
+		var m ingest.GenericMapping
+		if err := json.Unmarshal(in.Config.Mapping, &m); err != nil {
+			return nil, debrief.Errorf(debrief.EUnprocessable, "config.mapping", "The integration's mapping is not valid JSON; an admin must fix it.")
+		}
+		return ingest.ParseGeneric(m, body, now)
+	}
+	return nil, debrief.Errorf(debrief.ENotFound, "", "There is no such webhook.")
+}

@@ -1,0 +1,291 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/debriefhq/debrief/debrief"
+	"github.com/debriefhq/debrief/ingest"
+	"github.com/debriefhq/debrief/sqlstore"
+	"github.com/debriefhq/debrief/storetest"
+	"github.com/debriefhq/debrief/web"
+)
+
+// samples are the real payloads package ingest keeps in its testdata.
+const samples = "../ingest/testdata/"
+
+type hookEnv struct {
+	t   *testing.T
+	db  *sqlstore.DB
+	svc *debrief.Service
+	srv *httptest.Server
+}
+
+func newHookEnv(t *testing.T, dsn string) *hookEnv {
+	t.Helper()
+	db, err := sqlstore.Open(context.Background(), dsn, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("sqlstore.Open = %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	now := time.Date(2026, 11, 24, 11, 0, 0, 0, time.UTC)
+	svc := debrief.NewService(db, debrief.WithClock(func() time.Time { return now }))
+	srv := httptest.NewServer(web.New(web.Config{Service: svc}).Handler())
+	t.Cleanup(srv.Close)
+	return &hookEnv{t: t, db: db, svc: svc, srv: srv}
+}
+
+func sample(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(samples, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// do sends a request and returns the status and decoded JSON body.
+func (e *hookEnv) do(method, path string, body []byte, header map[string]string) (int, map[string]any) {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.srv.URL+path, bytes.NewReader(body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var out map[string]any
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &out); err != nil {
+			e.t.Fatalf("%s %s answered non-JSON %q", method, path, raw)
+		}
+	}
+	return resp.StatusCode, out
+}
+
+// addIntegration creates an integration through the API and returns its
+// webhook path and secret.
+func (e *hookEnv) addIntegration(body string) (path, secret string, id float64) {
+	e.t.Helper()
+	st, out := e.do("POST", "/api/v1/integrations", []byte(body), nil)
+	if st != http.StatusCreated {
+		e.t.Fatalf("POST /api/v1/integrations %s = %d %v, want 201", body, st, out)
+	}
+	return out["webhook_path"].(string), out["secret"].(string), out["id"].(float64)
+}
+
+func bearer(token string) map[string]string {
+	return map[string]string{"Authorization": "Bearer " + token}
+}
+
+// post delivers a payload and checks the status; it returns the delivery.
+func (e *hookEnv) post(call, path string, body []byte, header map[string]string, want int) map[string]any {
+	e.t.Helper()
+	st, out := e.do("POST", path, body, header)
+	if st != want {
+		e.t.Fatalf("%s: POST %s = %d %v, want %d", call, path, st, out, want)
+	}
+	if d, ok := out["delivery"].(map[string]any); ok {
+		return d
+	}
+	return out
+}
+
+func (e *hookEnv) incidents() []*debrief.Incident {
+	e.t.Helper()
+	ctx := debrief.WithActor(context.Background(), debrief.SystemActor)
+	page, err := e.svc.ListIncidents(ctx, debrief.IncidentFilter{Limit: 100})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return page.Items
+}
+
+func (e *hookEnv) timeline(id int64) []*debrief.TimelineEvent {
+	e.t.Helper()
+	ctx := debrief.WithActor(context.Background(), debrief.SystemActor)
+	events, err := e.svc.ListTimeline(ctx, id, debrief.TimelineFilter{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return events
+}
+
+func byTitle(list []*debrief.Incident, title string) *debrief.Incident {
+	for _, inc := range list {
+		if inc.Title == title {
+			return inc
+		}
+	}
+	return nil
+}
+
+func TestWebhooksSQLite(t *testing.T) {
+	testWebhooks(t, filepath.Join(t.TempDir(), "debrief.db"))
+}
+
+func TestWebhooksPostgres(t *testing.T) {
+	testWebhooks(t, storetest.PostgresDSN(t))
+}
+
+// testWebhooks posts real payload sequences (fire, re-fire, resolve,
+// redeliver, out of order) from every source and checks the incidents and
+// timelines that result.
+func testWebhooks(t *testing.T, dsn string) {
+	e := newHookEnv(t, dsn)
+
+	// Alertmanager, with the captured v0.28.1 deliveries.
+	am, token, amID := e.addIntegration(`{"name":"prod-alertmanager","kind":"alertmanager","config":{"matchers":["severity=~\"critical|warning\""]}}`)
+	e.post("no token", am, sample(t, "alertmanager/01-firing-group-of-2.json"), nil, 401)
+	e.post("wrong token", am, sample(t, "alertmanager/01-firing-group-of-2.json"), bearer(token+"x"), 401)
+	e.post("wrong kind in path", strings.Replace(am, "alertmanager", "grafana", 1), sample(t, "alertmanager/01-firing-group-of-2.json"), bearer(token), 404)
+	if n := len(e.incidents()); n != 0 {
+		t.Fatalf("after rejected deliveries there are %d incidents, want 0", n)
+	}
+	// Out of order: the mixed delivery (web-1 resolved) arrives first.
+	d := e.post("mixed group first", am, sample(t, "alertmanager/03-group-firing-with-one-resolved.json"), bearer(token), 200)
+	if d["events_added"].(float64) != 3 {
+		t.Fatalf("mixed delivery added %v events, want 3 (fired+resolved web-1, fired web-2)", d["events_added"])
+	}
+	d = e.post("late first firing", am, sample(t, "alertmanager/01-firing-group-of-2.json"), bearer(token), 200)
+	if d["events_added"].(float64) != 0 {
+		t.Fatalf("late firing delivery added %v events, want 0", d["events_added"])
+	}
+	e.post("redelivery", am, sample(t, "alertmanager/03-group-firing-with-one-resolved.json"), bearer(token), 200)
+	e.post("disk full fires", am, sample(t, "alertmanager/02-firing-single.json"), bearer(token), 200)
+	e.post("disk full resolves", am, sample(t, "alertmanager/04-resolved.json"), bearer(token), 200)
+	e.post("disk full resolve redelivered", am, sample(t, "alertmanager/04-resolved.json"), bearer(token), 200)
+	e.post("retried after restart", am, sample(t, "alertmanager/05-firing-delivered-after-receiver-restart.json"), bearer(token), 200)
+	e.post("Grafana's variant on the Alertmanager hook", am, sample(t, "grafana/unified-v11-firing-with-values.json"), bearer(token), 200)
+	bad := e.post("bad payload", am, []byte(`{"version":"4","alerts":[{"status":"firing"}]}`), bearer(token), 400)
+	if msg := bad["error"].(map[string]any)["message"].(string); !strings.Contains(msg, "startsAt") {
+		t.Fatalf("bad payload answered %q, want the reason (startsAt)", msg)
+	}
+
+	incs := e.incidents()
+	checkout := byTitle(incs, "Checkout 5xx rate above 20%")
+	disk := byTitle(incs, "Disk 95% full on db-1")
+	lag := byTitle(incs, "Replica lag 300s")
+	if checkout == nil || disk == nil || lag == nil || len(incs) != 3 {
+		t.Fatalf("incidents = %v, want checkout, disk and replication lag (Grafana's alert has no severity the matchers take)", incs)
+	}
+	if checkout.Severity != "SEV1" || disk.Severity != "SEV3" || checkout.Services[0] != "checkout" {
+		t.Fatalf("severities = %s, %s; want critical → SEV1, warning → SEV3", checkout.Severity, disk.Severity)
+	}
+	if n := len(e.timeline(checkout.ID)); n != 3 {
+		t.Fatalf("checkout timeline has %d events, want 3", n)
+	}
+	diskEvents := e.timeline(disk.ID)
+	if len(diskEvents) != 2 || diskEvents[1].Lifecycle != debrief.LifecycleMitigated || disk.MitigatedAt != nil {
+		t.Fatalf("disk timeline = %d events, last tagged %q, incident mitigated %v; want the resolve suggesting mitigated", len(diskEvents), diskEvents[len(diskEvents)-1].Lifecycle, disk.MitigatedAt)
+	}
+
+	_, log := e.do("GET", "/api/v1/integrations/"+ftoa(amID)+"/deliveries", nil, nil)
+	items := log["items"].([]any)
+	newest := items[0].(map[string]any)
+	if len(items) != 11 || newest["status"].(float64) != 400 || !strings.Contains(newest["error"].(string), "startsAt") {
+		t.Fatalf("delivery log = %d entries, newest %v; want 11 (the 404 names no integration) with the 400 and its reason first", len(items), newest)
+	}
+	statuses := map[float64]int{}
+	for _, it := range items {
+		statuses[it.(map[string]any)["status"].(float64)]++
+	}
+	if statuses[401] != 2 || statuses[200] != 8 {
+		t.Fatalf("delivery log statuses = %v, want two 401 and eight 200", statuses)
+	}
+
+	// PagerDuty, signed; secrets rotate.
+	const pdSecret = "pd-signing-secret-0123456789"
+	pd, _, _ := e.addIntegration(`{"name":"pagerduty","kind":"pagerduty","secrets":["` + pdSecret + `"]}`)
+	sign := func(body []byte, secrets ...string) map[string]string {
+		var sigs []string
+		for _, s := range secrets {
+			sigs = append(sigs, "v1="+ingest.SignHMAC(body, s))
+		}
+		return map[string]string{"X-PagerDuty-Signature": strings.Join(sigs, ",")}
+	}
+	trig := sample(t, "pagerduty/incident.triggered.json")
+	e.post("pd unsigned", pd, trig, nil, 401)
+	e.post("pd wrong secret", pd, trig, sign(trig, "another-secret-0123456789"), 401)
+	e.post("pd triggered", pd, trig, sign(trig, "old-secret-0123456789", pdSecret), 200)
+	for _, name := range []string{"written-incident.reassigned.json", "written-incident.priority_updated.json", "incident.resolved.json", "incident.annotated.json", "incident.acknowledged.json"} {
+		body := sample(t, "pagerduty/"+name)
+		e.post("pd "+name, pd, body, sign(body, pdSecret), 200)
+	}
+	e.post("pd redelivery", pd, trig, sign(trig, pdSecret), 200)
+	pdInc := byTitle(e.incidents(), "Test Incident 3")
+	if pdInc == nil || pdInc.Severity != "SEV2" {
+		t.Fatalf("PagerDuty incident = %v, want 'Test Incident 3' at SEV2 (urgency high when it opened; later priority changes are events, not overwrites)", pdInc)
+	}
+	if n := len(e.timeline(pdInc.ID)); n != 3 {
+		t.Fatalf("PagerDuty incident timeline has %d events, want 3 (triggered, reassigned, priority)", n)
+	}
+
+	// GitHub deploys land on the open checkout incident.
+	gh, ghSecret, _ := e.addIntegration(`{"name":"github","kind":"github"}`)
+	dep := sample(t, "github/deployment_status-success.json")
+	e.post("github wrong signature", gh, dep, map[string]string{"X-GitHub-Event": "deployment_status", "X-Hub-Signature-256": "sha256=" + ingest.SignHMAC(dep, "nope")}, 401)
+	d = e.post("github deploy", gh, dep, map[string]string{"X-GitHub-Event": "deployment_status", "X-Hub-Signature-256": "sha256=" + ingest.SignHMAC(dep, ghSecret)}, 200)
+	if inc := d["incidents"].([]any); len(inc) != 1 || int64(inc[0].(float64)) != checkout.ID {
+		t.Fatalf("deploy of checkout went to incidents %v, want [%d]", inc, checkout.ID)
+	}
+	ping := []byte(`{"zen":"Design for failure."}`)
+	e.post("github ping", gh, ping, map[string]string{"X-GitHub-Event": "ping", "X-Hub-Signature-256": "sha256=" + ingest.SignHMAC(ping, ghSecret)}, 200)
+
+	// Opsgenie (create, note with nanosecond time, close), Grafana, generic.
+	og, ogToken, _ := e.addIntegration(`{"name":"opsgenie","kind":"opsgenie"}`)
+	for _, name := range []string{"create.json", "addnote.json", "written-acknowledge.json", "close.json"} {
+		e.post("opsgenie "+name, og, sample(t, "opsgenie/"+name), bearer(ogToken), 200)
+	}
+	note := byTitle(e.incidents(), "test alert")
+	if note == nil {
+		t.Fatalf("no incident for the Opsgenie alert 'test alert'")
+	}
+	ev := e.timeline(note.ID)
+	if len(ev) != 3 || ev[1].At.UnixNano() != 1420452275002000000 {
+		t.Fatalf("Opsgenie timeline = %d events, note at %d; want 3 with the note at the exact microsecond", len(ev), ev[1].At.UnixNano())
+	}
+	gf, gfToken, _ := e.addIntegration(`{"name":"grafana","kind":"grafana"}`)
+	e.post("grafana mixed", gf, sample(t, "grafana/unified-v9-mixed-firing-resolved.json"), bearer(gfToken), 200)
+	e.post("grafana legacy", gf, sample(t, "grafana/legacy-pre-v8-alerting.json"), bearer(gfToken), 400)
+	mapping, _ := os.ReadFile(filepath.Join(samples, "generic/uptime-checker.mapping.json"))
+	gen, genToken, _ := e.addIntegration(`{"name":"uptime","kind":"generic","config":{"mapping":` + string(mapping) + `}}`)
+	e.post("generic", gen, sample(t, "generic/uptime-checker.json"), bearer(genToken), 200)
+	if byTitle(e.incidents(), "Checkout API health check failed from 3 of 4 regions (HTTP 503)") == nil {
+		t.Fatalf("no incident from the generic webhook")
+	}
+	e.do("POST", "/api/v1/integrations", []byte(`{"name":"bad-mapping","kind":"generic","config":{"mapping":{"title":"a..b"}}}`), nil)
+	if st, _ := e.do("POST", "/api/v1/integrations", []byte(`{"name":"bad-mapping","kind":"generic","config":{"mapping":{"title":"a..b"}}}`), nil); st != 400 {
+		t.Fatalf("creating a generic integration with a bad path = %d, want 400", st)
+	}
+
+	// A storage failure answers 503 so the sender retries.
+	e.db.Close()
+	e.post("database closed", am, sample(t, "alertmanager/02-firing-single.json"), bearer(token), 503)
+}
+
+func ftoa(f float64) string {
+	return strings.TrimSuffix(strings.TrimSuffix(json.Number(jsonNum(f)).String(), ".0"), ".")
+}
+
+func jsonNum(f float64) string {
+	b, _ := json.Marshal(f)
+	return string(b)
+}
