@@ -1,0 +1,303 @@
+// Package sqlstore is the debrief.Store on database/sql, for both SQLite
+// (modernc.org/sqlite, the default) and PostgreSQL (pgx v5). The SQL is
+// hand-written and mostly shared: modernc binds $1..$n like PostgreSQL does.
+// What differs between the engines (time columns, full-text search, the
+// current time in SQL) lives in a small dialect value.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"runtime"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/debriefhq/debrief/debrief"
+)
+
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
+var migrationFiles embed.FS
+
+// Engine names.
+const (
+	EngineSQLite   = "sqlite"
+	EnginePostgres = "postgres"
+)
+
+// DB is the store. It is safe for concurrent use.
+//
+// On SQLite, writes go through w, a pool of exactly one connection: SQLite
+// allows one writer at a time anyway, and queueing writers in Go instead of
+// in SQLite's busy handler means no SQLITE_BUSY under load, no lost
+// busy_timeout sleeps, and transactions that start with BEGIN IMMEDIATE
+// never deadlock on a lock upgrade. Reads go through r, a pool of several
+// connections, which WAL lets run alongside the writer. On PostgreSQL, r
+// and w are the same pool.
+type DB struct {
+	// r serves reads; w serves every write transaction.
+	r, w *sql.DB
+	// d holds what differs between the engines.
+	d      dialect
+	logger *slog.Logger
+	dsn    string
+}
+
+// dialect is what differs between SQLite and PostgreSQL. Code in this package
+// (and in other areas' files in it) uses it instead of branching on names.
+type dialect struct {
+	engine string
+	// now is an SQL expression for the current time in the engine's time
+	// column representation.
+	now string
+	// migrations holds the engine's numbered .sql files.
+	migrations string
+}
+
+var (
+	sqliteDialect   = dialect{engine: EngineSQLite, now: "CAST(unixepoch('subsec') * 1000000 AS INTEGER)", migrations: "migrations/sqlite"}
+	postgresDialect = dialect{engine: EnginePostgres, now: "now()", migrations: "migrations/postgres"}
+)
+
+// isPostgresDSN reports whether dsn names a PostgreSQL server.
+func isPostgresDSN(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open opens the database named by dsn and brings its schema up to date.
+// A dsn starting with postgres:// or postgresql:// opens PostgreSQL; anything
+// else is the path of a SQLite file, created if missing. Migrations on
+// PostgreSQL run under an advisory lock, so several instances may start
+// at once.
+func Open(ctx context.Context, dsn string, logger *slog.Logger) (*DB, error) {
+	db, err := open(ctx, dsn, logger)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Migrate opens the database named by dsn, applies pending migrations and
+// closes it, for `debrief migrate`. It returns the migrations it applied.
+func Migrate(ctx context.Context, dsn string, logger *slog.Logger) ([]string, error) {
+	db, err := open(ctx, dsn, logger)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	return db.Migrate(ctx)
+}
+
+func open(ctx context.Context, dsn string, logger *slog.Logger) (*DB, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if strings.TrimSpace(dsn) == "" {
+		return nil, debrief.Errorf(debrief.EInvalid, "db", "No database given: pass a SQLite file path or a postgres:// URL.")
+	}
+	var db *DB
+	var err error
+	if isPostgresDSN(dsn) {
+		db, err = openPostgres(dsn)
+	} else {
+		db, err = openSQLite(dsn)
+	}
+	if err != nil {
+		return nil, err
+	}
+	db.logger, db.dsn = logger, dsn
+	if err := db.Ping(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlstore: open %s database: %w", db.d.engine, err)
+	}
+	return db, nil
+}
+
+func openPostgres(dsn string) (*DB, error) {
+	pool, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: open postgres: %w", err)
+	}
+	pool.SetMaxOpenConns(max(8, 4*runtime.GOMAXPROCS(0)))
+	pool.SetMaxIdleConns(max(8, 4*runtime.GOMAXPROCS(0)))
+	pool.SetConnMaxIdleTime(5 * time.Minute)
+	return &DB{r: pool, w: pool, d: postgresDialect}, nil
+}
+
+// sqlitePragmas apply to every SQLite connection.
+//
+// journal_mode=WAL lets readers run while the writer writes.
+// synchronous=NORMAL in WAL mode does not fsync on every commit, only at
+// checkpoints: a commit survives a crash of the process (kill -9), which is
+// the durability Debrief promises, because the WAL is in the OS page cache;
+// only a power loss or kernel crash could lose the last commits, and even
+// then the database stays consistent.
+// foreign_keys=on makes SQLite enforce the REFERENCES clauses (it does not
+// by default). busy_timeout covers other processes (debrief migrate, a
+// backup) holding the write lock for a moment.
+var sqlitePragmas = []string{
+	"journal_mode(WAL)",
+	"synchronous(NORMAL)",
+	"foreign_keys(1)",
+	"busy_timeout(10000)",
+}
+
+func sqliteDSN(path string, extra ...string) string {
+	q := url.Values{}
+	for _, p := range sqlitePragmas {
+		q.Add("_pragma", p)
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		q.Add(extra[i], extra[i+1])
+	}
+	// modernc treats everything after the first '?' as its options; a path
+	// written as a file: URI keeps its own query (e.g. ?mode=ro).
+	if strings.HasPrefix(path, "file:") {
+		if strings.Contains(path, "?") {
+			return path + "&" + q.Encode()
+		}
+		return path + "?" + q.Encode()
+	}
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+}
+
+func openSQLite(path string) (*DB, error) {
+	if path == ":memory:" || strings.Contains(path, "mode=memory") {
+		// Two pools on one in-memory database would see two databases.
+		return nil, debrief.Errorf(debrief.EInvalid, "db", "An in-memory SQLite database is not supported; give a file path.")
+	}
+	// BEGIN IMMEDIATE takes the write lock at the start of the transaction,
+	// so a transaction that reads then writes never fails half way with
+	// SQLITE_BUSY when another process writes.
+	w, err := sql.Open("sqlite", sqliteDSN(path, "_txlock", "immediate"))
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: open sqlite %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	// query_only keeps the read pool honest: a write through it fails
+	// instead of competing with the one writer for the lock.
+	r, err := sql.Open("sqlite", sqliteDSN(path, "_pragma", "query_only(1)"))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlstore: open sqlite %s: %w", path, err)
+	}
+	// Readers do not block each other in WAL mode; a few per core keeps
+	// the cores busy while some connections wait on I/O.
+	n := max(4, 2*runtime.GOMAXPROCS(0))
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	r.SetConnMaxLifetime(0)
+	r.SetConnMaxIdleTime(0)
+	return &DB{r: r, w: w, d: sqliteDialect}, nil
+}
+
+// Engine returns "sqlite" or "postgres".
+func (db *DB) Engine() string { return db.d.engine }
+
+// Ping checks that the database answers, for readiness probes.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.r.PingContext(ctx); err != nil {
+		return fmt.Errorf("sqlstore: ping: %w", err)
+	}
+	if db.w != db.r {
+		if err := db.w.PingContext(ctx); err != nil {
+			return fmt.Errorf("sqlstore: ping: %w", err)
+		}
+	}
+	return nil
+}
+
+// Close releases the database.
+func (db *DB) Close() error {
+	err := db.r.Close()
+	if db.w != db.r {
+		err = errors.Join(err, db.w.Close())
+	}
+	return err
+}
+
+// Migrate applies pending migrations and returns the ones it applied (as
+// file names). It is safe to run from several processes at once: on
+// PostgreSQL it holds an advisory lock while it works; on SQLite the write
+// lock serialises it.
+func (db *DB) Migrate(ctx context.Context) ([]string, error) {
+	fsys, err := fs.Sub(migrationFiles, db.d.migrations)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: migrations: %w", err)
+	}
+	var opts []goose.ProviderOption
+	dialect := goose.DialectSQLite3
+	if db.d.engine == EnginePostgres {
+		dialect = goose.DialectPostgres
+		// The advisory lock is held for the session of one connection;
+		// others wait, retrying every second for up to five minutes, then
+		// find nothing left to apply.
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: migration lock: %w", err)
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	p, err := goose.NewProvider(dialect, db.w, fsys, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: migrations: %w", err)
+	}
+	results, err := p.Up(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: migrate %s database: %w", db.d.engine, err)
+	}
+	applied := make([]string, 0, len(results))
+	for _, r := range results {
+		name := r.Source.Path
+		applied = append(applied, name)
+		db.logger.Info("applied migration", "engine", db.d.engine, "migration", name, "duration", r.Duration)
+	}
+	return applied, nil
+}
+
+// SchemaVersion returns the number of the newest migration applied.
+func (db *DB) SchemaVersion(ctx context.Context) (int64, error) {
+	var v int64
+	err := db.r.QueryRowContext(ctx, `SELECT COALESCE(MAX(version_id), 0) FROM goose_db_version WHERE is_applied`).Scan(&v)
+	if err != nil {
+		return 0, fmt.Errorf("sqlstore: schema version: %w", err)
+	}
+	return v, nil
+}
+
+// inTx runs fn in a write transaction and commits it when fn returns nil.
+// Driver errors are turned into debrief codes by the caller via mapErr.
+func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	// The search index follows every write in the same transaction
+	// (search_index.go).
+	if err := db.flushSearch(ctx, tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
