@@ -2,8 +2,12 @@ package main
 
 import (
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -197,5 +201,33 @@ func TestEnvironmentSetsFlags(t *testing.T) {
 	_, _, err = cli(t, "", "", map[string]string{"DEBRIEF_LOG_FORMAT": "xml"}, "migrate", "--db", filepath.Join(t.TempDir(), "x.db"))
 	if err == nil || !strings.Contains(err.Error(), "xml") {
 		t.Errorf("DEBRIEF_LOG_FORMAT=xml debrief migrate = %v, want an error naming the bad value", err)
+	}
+}
+
+func TestClientSendsToken(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r.Header.Get("Authorization"))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"items":[]}`)
+	}))
+	defer srv.Close()
+	if _, _, err := cli(t, srv.URL, "", map[string]string{"DEBRIEF_TOKEN": "dbf_env"}, "incident", "list"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := cli(t, srv.URL, "", map[string]string{"DEBRIEF_TOKEN": "dbf_env"}, "action", "list", "--token", "dbf_flag"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := cli(t, srv.URL, "", nil, "incident", "list"); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"Bearer dbf_env", "Bearer dbf_flag", ""}
+	mu.Lock()
+	defer mu.Unlock()
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("Authorization headers sent = %q, want %q (DEBRIEF_TOKEN, then --token winning, then none)", got, want)
 	}
 }
