@@ -148,7 +148,9 @@ func testTimelineFilters(t *testing.T, open Opener) {
 		{"source", debrief.TimelineFilter{Source: debrief.SourceSlack}, func(e *debrief.TimelineEvent) bool { return e.Source == debrief.SourceSlack }},
 		{"kind", debrief.TimelineFilter{Kind: debrief.KindDecision}, func(e *debrief.TimelineEvent) bool { return e.Kind == debrief.KindDecision }},
 		{"source and kind", debrief.TimelineFilter{Source: debrief.SourceManual, Kind: debrief.KindNote},
-			func(e *debrief.TimelineEvent) bool { return e.Source == debrief.SourceManual && e.Kind == debrief.KindNote }},
+			func(e *debrief.TimelineEvent) bool {
+				return e.Source == debrief.SourceManual && e.Kind == debrief.KindNote
+			}},
 		{"starred and source", debrief.TimelineFilter{Starred: true, Source: debrief.SourceGrafana},
 			func(e *debrief.TimelineEvent) bool { return e.Starred && e.Source == debrief.SourceGrafana }},
 	} {
