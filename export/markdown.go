@@ -2,6 +2,7 @@ package export
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"strconv"
 	"strings"
@@ -250,38 +251,58 @@ func frontMatter(doc *Document) ([]byte, error) {
 		}
 		root.Content = append(root.Content, strNode("incident"), incNode)
 	}
+	out, err := encodeYAML(root)
+	if err != nil {
+		return nil, err
+	}
+	// Event and action-item metadata is written one JSON object per line
+	// (JSON is YAML flow style): compact to read, and far faster to write
+	// than a node tree for timelines of thousands of events.
+	b := bytes.NewBuffer(out)
 	if len(doc.Timeline) > 0 {
 		// Keyed by the ID shown in the table's last column.
-		tl := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		b.WriteString("timeline:\n")
 		for _, e := range doc.Timeline {
 			if e.ID == 0 {
 				continue // a new event: nothing to keep beyond its row
 			}
-			n, err := jsonNode(eventMeta{IncidentID: e.IncidentID, ExternalID: e.ExternalID, CreatedAt: e.CreatedAt, Version: e.Version})
-			if err != nil {
+			if err := metaLine(b, strconv.FormatInt(e.ID, 10), eventMeta{IncidentID: e.IncidentID, ExternalID: e.ExternalID, CreatedAt: e.CreatedAt, Version: e.Version}); err != nil {
 				return nil, err
 			}
-			tl.Content = append(tl.Content, strNode(strconv.FormatInt(e.ID, 10)), n)
 		}
-		root.Content = append(root.Content, strNode("timeline"), tl)
 	}
 	if len(doc.ActionItems) > 0 {
 		// Keyed by the key shown in the table's first column.
-		am := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		b.WriteString("action_items:\n")
 		for _, a := range doc.ActionItems {
 			if a.Key == "" {
 				continue // a new item: nothing to keep beyond its row
 			}
-			n, err := jsonNode(actionMeta{ID: a.ID, IncidentID: a.IncidentID, PostmortemID: a.PostmortemID, CompletedAt: a.CompletedAt,
-				CreatedBy: a.CreatedBy, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, Version: a.Version})
-			if err != nil {
+			if err := metaLine(b, a.Key, actionMeta{ID: a.ID, IncidentID: a.IncidentID, PostmortemID: a.PostmortemID, CompletedAt: a.CompletedAt,
+				CreatedBy: a.CreatedBy, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, Version: a.Version}); err != nil {
 				return nil, err
 			}
-			am.Content = append(am.Content, strNode(a.Key), n)
 		}
-		root.Content = append(root.Content, strNode("action_items"), am)
 	}
-	return encodeYAML(root)
+	return b.Bytes(), nil
+}
+
+// metaLine writes `  "key": {json}` as one line of YAML.
+func metaLine(b *bytes.Buffer, key string, v any) error {
+	k, err := json.Marshal(key)
+	if err != nil {
+		return err
+	}
+	j, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b.WriteString("  ")
+	b.Write(yamlPrintable(k))
+	b.WriteString(": ")
+	b.Write(yamlPrintable(j))
+	b.WriteByte('\n')
+	return nil
 }
 
 // Event times are written as the wall time in the event's own zone with
