@@ -62,6 +62,7 @@ RETURNING id`)
 			return err
 		}
 		defer ins.Close()
+		var existing *sql.Stmt // prepared on the first duplicate
 		for i, e := range events {
 			s := *e
 			s.IncidentID = incidentID
@@ -72,8 +73,18 @@ RETURNING id`)
 			case errors.Is(err, sql.ErrNoRows):
 				// The unique index on (incident_id, source, external_id)
 				// turned the insert into a no-op: return what is stored.
-				cur, err := scanTimelineEvent(tx.QueryRowContext(ctx, `SELECT `+timelineColumns+` FROM timeline_events
-WHERE incident_id = $1 AND source = $2 AND external_id = $3`, incidentID, string(e.Source), e.ExternalID))
+				// "external_id <> ''" repeats the index's predicate so
+				// both engines can prove the partial index applies;
+				// without it this is a scan of the whole timeline.
+				if existing == nil {
+					existing, err = tx.PrepareContext(ctx, `SELECT `+timelineColumns+` FROM timeline_events
+WHERE incident_id = $1 AND source = $2 AND external_id = $3 AND external_id <> ''`)
+					if err != nil {
+						return err
+					}
+					defer existing.Close()
+				}
+				cur, err := scanTimelineEvent(existing.QueryRowContext(ctx, incidentID, string(e.Source), e.ExternalID))
 				if err != nil {
 					return err
 				}
