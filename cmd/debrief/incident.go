@@ -220,6 +220,9 @@ func printIncident(env *Env, inc *debrief.Incident, loc *time.Location) error {
 	if inc.Private {
 		d.add("Private", "yes, members: "+strings.Join(inc.Members, ", "))
 	}
+	if inc.RepeatOf != nil {
+		d.add("Repeats", debrief.IncidentKey(*inc.RepeatOf))
+	}
 	d.add("Declared by", inc.CreatedBy)
 	d.add("Version", strconv.Itoa(inc.Version))
 	return d.flush()
@@ -246,7 +249,8 @@ type IncidentUpdateCmd struct {
 	Resolved       string   `help:"When it was resolved." placeholder:"TIME"`
 	Private        *bool    `help:"Make the incident private (--private) or visible to all (--private=false)."`
 	Member         []string `help:"Replace the members who can see a private incident."`
-	Clear          []string `help:"Unset optional times: detected_at, acknowledged_at, mitigated_at, resolved_at." placeholder:"FIELD"`
+	RepeatOf       string   `help:"An earlier incident this one repeats, e.g. INC-12." placeholder:"INCIDENT"`
+	Clear          []string `help:"Unset optional fields: detected_at, acknowledged_at, mitigated_at, resolved_at, repeat_of." placeholder:"FIELD"`
 	IfVersion      int      `help:"Only update if the incident is still at this version (default: the version just read)." placeholder:"N"`
 }
 
@@ -278,6 +282,7 @@ func (c *IncidentUpdateCmd) Run(env *Env) error {
 	if c.Private != nil {
 		patch["private"] = *c.Private
 	}
+	setIf(patch, "repeat_of", c.RepeatOf)
 	for _, t := range []struct{ flag, field, value string }{
 		{"--started", "started_at", c.Started}, {"--detected", "detected_at", c.Detected},
 		{"--acknowledged", "acknowledged_at", c.Acknowledged}, {"--mitigated", "mitigated_at", c.Mitigated},

@@ -375,6 +375,13 @@ func exercise(t *testing.T, srv string) {
 	if upd["version"] != float64(3) || upd["mitigated_at"] != "2026-03-05T13:49:00Z" {
 		t.Errorf("incident update --mitigated --json = version %v, mitigated_at %v; want 3 and 2026-03-05T13:49:00Z", upd["version"], upd["mitigated_at"])
 	}
+	out = mustCLI(t, srv, "incident", "update", "INC-3", "--repeat-of", "INC-1", "--private", "--member", "mei@example.com")
+	wantLines(t, "incident update --repeat-of", out, "Private:", "yes, members: mei@example.com", "Repeats:", "INC-1")
+	var cleared map[string]any
+	mustJSON(t, srv, &cleared, "incident", "update", "INC-3", "--clear", "repeat_of", "--private=false")
+	if cleared["repeat_of"] != nil || cleared["private"] != false {
+		t.Errorf("incident update --clear repeat_of --private=false --json = repeat_of %v, private %v; want both unset", cleared["repeat_of"], cleared["private"])
+	}
 	_, _, err = cli(t, srv, "", nil, "incident", "update", "INC-2", "--title", "Stale", "--if-version", "1")
 	if err == nil || !strings.Contains(err.Error(), "changed by someone else") {
 		t.Errorf("incident update --if-version 1 on version 3 = %v, want a conflict saying someone else changed it", err)
