@@ -76,6 +76,12 @@ func (s *Service) CreatePostmortem(ctx context.Context, in NewPostmortem) (*Post
 			key = TemplateProject
 		}
 	}
+	if in.Template == "" && in.IncidentID != nil {
+		// A custom template whose policy fits the incident wins over the default.
+		if k := s.templateKeyFor(ctx, *in.IncidentID); k != "" {
+			key = k
+		}
+	}
 	tpl, err := s.Template(ctx, key)
 	if err != nil {
 		if IsCode(err, ENotFound) {

@@ -262,6 +262,28 @@ func (s *Service) TemplateForIncident(ctx context.Context, inc *Incident) (*Cust
 	return BuiltInCustom(TemplateIncident), nil
 }
 
+// templateKeyFor returns the key of the custom template whose policy fits
+// the incident best, or "" when none does (or the incident cannot be read:
+// CreatePostmortem reports that itself).
+func (s *Service) templateKeyFor(ctx context.Context, incidentID int64) string {
+	ts, ok := s.templateStore()
+	if !ok {
+		return ""
+	}
+	inc, err := s.store.Incident(ctx, incidentID)
+	if err != nil {
+		return ""
+	}
+	custom, err := ts.ListCustomTemplates(ctx)
+	if err != nil {
+		return ""
+	}
+	if ct := ChooseTemplate(custom, inc.Severity, inc.Labels); ct != nil {
+		return ct.Key
+	}
+	return ""
+}
+
 // PostmortemRequirement says whether inc needs a postmortem and when it is
 // due, by the policy of the template that applies to it.
 type PostmortemRequirement struct {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/debriefhq/debrief/debrief"
+	"github.com/debriefhq/debrief/export"
 	"gopkg.in/yaml.v3"
 )
 
@@ -26,11 +27,24 @@ const MaxMarkdownSize = 8 << 20
 // It never fails on content: text it cannot structure stays in the section
 // bodies, where the rules still read it. It fails only on size.
 //
-// This is a small reader of its own until package export's Markdown import
-// can be used here; the rules only see the Input, so switching is local.
+// A document Debrief wrote (front matter with a "debrief:" key) is read by
+// package export's parser, exactly as `debrief import` reads it, and an
+// error in it is returned with its line. Other Markdown is read by the
+// heading reader in this file, which is lenient on purpose: a linter must
+// say something useful about any postmortem, and it infers what the rules
+// need that an importer must not guess (event kinds from their words,
+// action item types, "**Label**:" paragraphs as sections). The rules only
+// see the Input, so either reader can change without touching them.
 func ParseMarkdown(src []byte, name string) (*Input, error) {
 	if len(src) > MaxMarkdownSize {
 		return nil, debrief.Errorf(debrief.ETooLarge, "markdown", "The document is %d bytes; at most %d are read.", len(src), MaxMarkdownSize)
+	}
+	if writtenByDebrief(src) {
+		doc, err := export.ParseMarkdown(bytes.NewReader(src))
+		if err != nil {
+			return nil, err
+		}
+		return FromDocument(doc, name), nil
 	}
 	p := &mdParser{
 		in: &Input{

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/debriefhq/debrief/debrief"
+	"github.com/debriefhq/debrief/export"
 )
 
 func day(s string) time.Time {
@@ -438,4 +440,52 @@ func TestProjectPostmortemSkipsIncidentRules(t *testing.T) {
 			t.Errorf("Check(project postmortem) has %s; want no incident rules", f.Rule)
 		}
 	}
+}
+
+// TestSameRulesForRecordAndItsMarkdown exports a stored postmortem with
+// package export and lints the Markdown: the same rules must fire as on the
+// record, because both go through one Input.
+func TestSameRulesForRecordAndItsMarkdown(t *testing.T) {
+	for _, name := range []string{"good", "broken"} {
+		in := goodRecord()
+		if name == "broken" {
+			in.Postmortem.Title = "Outage"
+			in.Postmortem.Section("detection").Body = "Obviously he should have seen the alert."
+			in.ActionItems[0].Owner = ""
+			in.ActionItems[1].Title = "Improve alerting"
+		}
+		doc := &export.Document{Postmortem: in.Postmortem, Incident: in.Incident, Timeline: in.Timeline, ActionItems: in.ActionItems}
+		md, err := export.Markdown(doc)
+		if err != nil {
+			t.Fatalf("export.Markdown(%s) = %v", name, err)
+		}
+		parsed, err := ParseMarkdown(md, name+".md")
+		if err != nil {
+			t.Fatalf("ParseMarkdown(export of %s) = %v\n%s", name, err, md)
+		}
+		parsed.Now, parsed.Template = in.Now, in.Template
+		want, got := ruleSet(Check(in, nil)), ruleSet(Check(parsed, nil))
+		if want != got {
+			t.Errorf("%s: rules on the record = %s, on its Markdown = %s", name, want, got)
+		}
+		lines := strings.Split(string(md), "\n")
+		for _, f := range Check(parsed, nil).Findings {
+			if f.Rule == "blameless.counterfactual" && !strings.Contains(lines[f.Line-1], "should have") {
+				t.Errorf("%s: counterfactual finding at line %d = %q, want the line with 'should have'", name, f.Line, lines[f.Line-1])
+			}
+		}
+	}
+}
+
+func ruleSet(rep *Report) string {
+	seen := map[string]bool{}
+	var out []string
+	for _, f := range rep.Findings {
+		if !seen[f.Rule] {
+			seen[f.Rule] = true
+			out = append(out, f.Rule)
+		}
+	}
+	sort.Strings(out)
+	return strings.Join(out, ",")
 }

@@ -172,6 +172,23 @@ func testTemplateService(t *testing.T, open Opener) {
 		t.Fatalf("CreatePostmortem = template %s v%d with %d sections, want security v1 with its 2 sections", pm.Template, pm.TemplateVersion, len(pm.Sections))
 	}
 
+	// Without a template named, the one whose policy fits the incident is used.
+	inc2, err := svc.CreateIncident(admin, &debrief.Incident{Title: "Access tokens logged in plain text", Severity: "SEV1",
+		StartedAt: at(-time.Hour), Labels: []string{"Security"}})
+	must(t, err, "CreateIncident(second)")
+	pm2, err := svc.CreatePostmortem(admin, debrief.NewPostmortem{IncidentID: &inc2.ID})
+	must(t, err, "CreatePostmortem(no template)")
+	if pm2.Template != "security" {
+		t.Errorf("CreatePostmortem(SEV1 security incident, no template) used %q, want security", pm2.Template)
+	}
+	inc3, err := svc.CreateIncident(admin, &debrief.Incident{Title: "Search results were slow for 20 minutes", Severity: "SEV1", StartedAt: at(-time.Hour)})
+	must(t, err, "CreateIncident(third)")
+	pm3, err := svc.CreatePostmortem(admin, debrief.NewPostmortem{IncidentID: &inc3.ID})
+	must(t, err, "CreatePostmortem(no template, no label)")
+	if pm3.Template != debrief.TemplateIncident {
+		t.Errorf("CreatePostmortem(SEV1 without labels, no template) used %q, want incident", pm3.Template)
+	}
+
 	// Applying the same content changes nothing; new content adds a version.
 	_, changed, err := svc.ApplyTemplate(admin, sampleTemplate("security", "S"))
 	must(t, err, "ApplyTemplate(same)")
