@@ -467,7 +467,7 @@ func (db *DB) insertEvents(ctx context.Context, tx *sql.Tx, incidentID int64, ev
 		var b strings.Builder
 		b.WriteString(`INSERT INTO timeline_events (incident_id, at, zone, source, kind, text, actor,
 	external_id, starred, lifecycle, created_at, version) VALUES `)
-		w := where{args: make([]any, 0, len(chunk)*11)}
+		w := placeholders{d: db.d, args: make([]any, 0, len(chunk)*11)}
 		for i, e := range chunk {
 			if i > 0 {
 				b.WriteString(", ")
@@ -509,7 +509,7 @@ func (db *DB) upsertAlertStates(ctx context.Context, tx *sql.Tx, integrationID i
 		chunk := states[start:min(start+rowsPerInsert, len(states))]
 		var b strings.Builder
 		b.WriteString(`INSERT INTO alert_states (integration_id, group_key, fingerprint, status, starts_at, ends_at, incident_id) VALUES `)
-		var w where
+		w := placeholders{d: db.d}
 		for i, as := range chunk {
 			id := as.IncidentID
 			if id == 0 {
@@ -541,4 +541,20 @@ func (db *DB) upsertAlertStates(ctx context.Context, tx *sql.Tx, integrationID i
 		}
 	}
 	return nil
+}
+
+// placeholders numbers the values of a multi-row statement. SQLite gets
+// anonymous "?" marks: it resolves "$n" names by a linear search of every
+// name so far, which makes a statement with thousands of values quadratic.
+type placeholders struct {
+	d    dialect
+	args []any
+}
+
+func (p *placeholders) next(v any) string {
+	p.args = append(p.args, v)
+	if p.d.engine == EngineSQLite {
+		return "?"
+	}
+	return "$" + strconv.Itoa(len(p.args))
 }
