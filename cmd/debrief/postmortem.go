@@ -145,6 +145,12 @@ func printPostmortem(env *Env, pm *debrief.Postmortem, loc *time.Location) error
 		}
 		fmt.Fprintln(env.Stdout, strings.TrimRight(s.Body, "\n"))
 	}
+	if pm.Project != nil && len(pm.Project.Feedback) > 0 {
+		fmt.Fprintln(env.Stdout, "\n## Feedback from the team")
+		for _, f := range pm.Project.Feedback {
+			fmt.Fprintf(env.Stdout, "\n%s: %s\n", f.Member, f.Text)
+		}
+	}
 	l := pm.Lessons
 	if len(l.WentWell)+len(l.WentWrong)+len(l.GotLucky) > 0 {
 		fmt.Fprintln(env.Stdout, "\n## Lessons")

@@ -295,6 +295,13 @@ func demo(t *testing.T, dsn string) {
 	if kinds["project"] != 1 || kinds["incident"] < 2 {
 		t.Errorf("demo postmortem kinds = %v, want one project postmortem and at least two incident postmortems", kinds)
 	}
+	for _, pm := range pms.Items {
+		if pm["kind"] == "project" {
+			out := mustCLI(t, s.URL, "postmortem", "show", pm["key"].(string))
+			wantLines(t, "postmortem show (demo project)", out, "Kind:", "project postmortem", "Live from:", "## Why we launched it",
+				"## Feedback from the team", "Went well:")
+		}
+	}
 	var items list[map[string]any]
 	mustJSON(t, s.URL, &items, "action", "list")
 	if len(items.Items) < 3 {
