@@ -526,6 +526,9 @@ func (s *Service) planIngest(a Actor, in *Integration, matchers []LabelMatcher, 
 			continue
 		}
 		evs := alerts[resolvedHere].Events
+		if len(evs) == 0 {
+			continue
+		}
 		if last := evs[len(evs)-1]; last.Lifecycle == LifecycleNone {
 			last.Lifecycle = LifecycleMitigated
 		}
