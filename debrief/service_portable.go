@@ -1,0 +1,237 @@
+package debrief
+
+import (
+	"context"
+	"strconv"
+)
+
+func (s *Service) portableStore() (PortableStore, error) {
+	st, ok := s.store.(PortableStore)
+	if !ok {
+		return nil, Errorf(EInternal, "", "This store cannot import postmortems or keep public links.")
+	}
+	return st, nil
+}
+
+// ImportPostmortem stores a postmortem brought in from a document, with its
+// incident, timeline and action items, as new records (IDs, versions and
+// bookkeeping times are assigned afresh; times of the incident and its
+// events are kept). Every record is checked first and the whole import is
+// one transaction, so a bad record anywhere stores nothing.
+func (s *Service) ImportPostmortem(ctx context.Context, imp *PostmortemImport) (*PostmortemImport, error) {
+	a, err := s.require(ctx, RoleResponder)
+	if err != nil {
+		return nil, err
+	}
+	st, err := s.portableStore()
+	if err != nil {
+		return nil, err
+	}
+	if imp == nil || imp.Postmortem == nil {
+		return nil, Errorf(EInvalid, "postmortem", "The document holds no postmortem.")
+	}
+	if len(imp.Timeline) > MaxImportEvents {
+		return nil, Errorf(EInvalid, "timeline", "At most %d timeline events can be imported at once, got %d.", MaxImportEvents, len(imp.Timeline))
+	}
+	now := s.Now()
+	out := &PostmortemImport{}
+	pm := *imp.Postmortem
+	pm.Sections = append([]Section(nil), imp.Postmortem.Sections...)
+	pm.ID, pm.Key, pm.Version, pm.IncidentID = 0, "", 0, nil
+	pm.CreatedBy, pm.CreatedAt, pm.UpdatedAt = a.Label(), now, now
+	if pm.Status == "" {
+		pm.Status = PostmortemDraft
+	}
+	pm.PublishedAt = normTimePtr(pm.PublishedAt)
+	if pm.Status == PostmortemPublished && pm.PublishedAt == nil {
+		pm.PublishedAt = &now
+	}
+	if pm.Status != PostmortemPublished {
+		pm.PublishedAt = nil
+	}
+	if pm.ContributingFactors == nil {
+		pm.ContributingFactors = []string{}
+	}
+	normLessons(&pm.Lessons)
+	if pm.Owner == "" {
+		pm.Owner = a.Label()
+	}
+	if imp.Incident != nil {
+		if pm.Kind == "" {
+			pm.Kind = KindIncident
+		}
+		inc := *imp.Incident
+		inc.ID, inc.Key, inc.Version, inc.RepeatOf = 0, "", 0, nil
+		if inc.Status == "" {
+			inc.Status = StatusResolved
+		}
+		if inc.Severity == "" {
+			inc.Severity = s.severities[len(s.severities)-1].Name
+		}
+		if inc.StartedAt.IsZero() {
+			inc.StartedAt = now
+		}
+		inc.StartedAt = normTime(inc.StartedAt)
+		inc.DetectedAt, inc.AcknowledgedAt = normTimePtr(inc.DetectedAt), normTimePtr(inc.AcknowledgedAt)
+		inc.MitigatedAt, inc.ResolvedAt = normTimePtr(inc.MitigatedAt), normTimePtr(inc.ResolvedAt)
+		for _, p := range []*[]string{&inc.Services, &inc.Customers, &inc.Labels, &inc.Members} {
+			if *p == nil {
+				*p = []string{}
+			}
+		}
+		if inc.Private && a.Email != "" && !contains(inc.Members, a.Email) {
+			inc.Members = append(inc.Members, a.Email)
+		}
+		if err := inc.Validate(s.severities); err != nil {
+			return nil, prefixError(err, "Incident: ")
+		}
+		inc.CreatedBy, inc.CreatedAt, inc.UpdatedAt = a.Label(), now, now
+		out.Incident = &inc
+		// The postmortem and action items are checked as if linked; the
+		// store links them to the new incident's ID.
+		placeholder := int64(1)
+		pm.IncidentID = &placeholder
+	} else if pm.Kind == "" {
+		pm.Kind = KindProject
+	}
+	if pm.Kind == KindProject {
+		if pm.Project == nil {
+			pm.Project = &Project{}
+		}
+		if pm.Project.Feedback == nil {
+			pm.Project.Feedback = []Feedback{}
+		}
+		pm.Project.LiveFrom, pm.Project.LiveUntil = normTimePtr(pm.Project.LiveFrom), normTimePtr(pm.Project.LiveUntil)
+	}
+	if err := pm.Validate(); err != nil {
+		return nil, prefixError(err, "Postmortem: ")
+	}
+	pm.IncidentID = nil
+	out.Postmortem = &pm
+	if len(imp.Timeline) > 0 && out.Incident == nil {
+		return nil, Errorf(EInvalid, "timeline", "A project postmortem has no incident, so it cannot have a timeline.")
+	}
+	for i, e := range imp.Timeline {
+		ev := *e
+		ev.ID, ev.IncidentID, ev.Version = 0, 0, 0
+		if err := ev.Validate(); err != nil {
+			return nil, prefixError(err, "Timeline event "+strconv.Itoa(i+1)+": ")
+		}
+		ev.At = normTime(ev.At)
+		ev.CreatedAt = now
+		out.Timeline = append(out.Timeline, &ev)
+	}
+	for i, it := range imp.ActionItems {
+		item := *it
+		item.ID, item.Key, item.Version = 0, "", 0
+		one := int64(1)
+		item.IncidentID, item.PostmortemID = nil, &one
+		if item.Priority == "" {
+			item.Priority = PriorityP3
+		}
+		if item.Type == "" {
+			item.Type = ActionPrevent
+		}
+		if item.Status == "" {
+			item.Status = ActionOpen
+		}
+		if err := item.Validate(); err != nil {
+			return nil, prefixError(err, "Action item "+strconv.Itoa(i+1)+": ")
+		}
+		item.PostmortemID = nil
+		item.CompletedAt = normTimePtr(item.CompletedAt)
+		if item.Status.Closed() && item.CompletedAt == nil {
+			item.CompletedAt = &now
+		}
+		if !item.Status.Closed() {
+			item.CompletedAt = nil
+		}
+		item.CreatedBy, item.CreatedAt, item.UpdatedAt = a.Label(), now, now
+		out.ActionItems = append(out.ActionItems, &item)
+	}
+	if err := st.ImportPostmortem(ctx, out, a.Label(), now); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// prefixError says which record of an import a validation error is about.
+func prefixError(err error, prefix string) error {
+	if e, ok := err.(*Error); ok {
+		c := *e
+		c.Message = prefix + e.Message
+		return &c
+	}
+	return err
+}
+
+// CreatePublicLink makes a new unguessable public URL token for the public
+// version of a postmortem and returns it; the token is shown only now.
+func (s *Service) CreatePublicLink(ctx context.Context, postmortemID int64) (*PublicLink, string, error) {
+	a, err := s.require(ctx, RoleResponder)
+	if err != nil {
+		return nil, "", err
+	}
+	st, err := s.portableStore()
+	if err != nil {
+		return nil, "", err
+	}
+	if _, err := s.store.Postmortem(ctx, postmortemID); err != nil {
+		return nil, "", err
+	}
+	token := NewToken()
+	l := &PublicLink{PostmortemID: postmortemID, TokenHash: HashToken(token), CreatedBy: a.Label(), CreatedAt: s.Now()}
+	if err := st.CreatePublicLink(ctx, l); err != nil {
+		return nil, "", err
+	}
+	return l, token, nil
+}
+
+// PublicLinks lists a postmortem's public links (without their tokens).
+func (s *Service) PublicLinks(ctx context.Context, postmortemID int64) ([]*PublicLink, error) {
+	if _, err := s.require(ctx, RoleViewer); err != nil {
+		return nil, err
+	}
+	st, err := s.portableStore()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.store.Postmortem(ctx, postmortemID); err != nil {
+		return nil, err
+	}
+	return st.ListPublicLinks(ctx, postmortemID)
+}
+
+// RevokePublicLink stops a public link from working.
+func (s *Service) RevokePublicLink(ctx context.Context, postmortemID, id int64) (*PublicLink, error) {
+	if _, err := s.require(ctx, RoleResponder); err != nil {
+		return nil, err
+	}
+	st, err := s.portableStore()
+	if err != nil {
+		return nil, err
+	}
+	return st.RevokePublicLink(ctx, postmortemID, id, s.Now())
+}
+
+// PublicLinkPostmortem returns the ID of the postmortem an active public
+// link token shows. It needs no actor: having the token is the permission.
+// Unknown and revoked tokens are both ENotFound, so a revoked link reveals
+// nothing.
+func (s *Service) PublicLinkPostmortem(ctx context.Context, token string) (int64, error) {
+	st, err := s.portableStore()
+	if err != nil {
+		return 0, err
+	}
+	if len(token) < 20 || len(token) > 100 {
+		return 0, Errorf(ENotFound, "", "This public link does not exist or was revoked.")
+	}
+	l, err := st.PublicLinkByHash(ctx, HashToken(token))
+	if err != nil || !l.Active() {
+		if err != nil && !IsCode(err, ENotFound) {
+			return 0, err
+		}
+		return 0, Errorf(ENotFound, "", "This public link does not exist or was revoked.")
+	}
+	return l.PostmortemID, nil
+}

@@ -1,0 +1,17 @@
+-- Public links: unguessable URLs that show the public version of one
+-- postmortem without signing in. Only the SHA-256 of the token is kept, so
+-- a copy of the database holds no working link.
+
+-- +goose Up
+CREATE TABLE public_links (
+    id            BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    postmortem_id BIGINT      NOT NULL REFERENCES postmortems (id) ON DELETE CASCADE,
+    token_hash    TEXT        NOT NULL UNIQUE,
+    created_by    TEXT        NOT NULL,
+    created_at    TIMESTAMPTZ NOT NULL,
+    revoked_at    TIMESTAMPTZ
+);
+CREATE INDEX public_links_postmortem ON public_links (postmortem_id);
+
+-- +goose Down
+DROP TABLE public_links;
