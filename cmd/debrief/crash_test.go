@@ -56,7 +56,7 @@ func TestCrashKeepsAcknowledgedWrites(t *testing.T) {
 			}(w)
 		}
 		// Kill at a random moment while writes are in flight.
-		time.Sleep(time.Duration(50+rng.IntN(400)) * time.Millisecond)
+		time.Sleep(time.Duration(150+rng.IntN(400)) * time.Millisecond)
 		if err := proc.Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatalf("round %d: kill -9: %v", round, err)
 		}
@@ -78,7 +78,7 @@ func TestCrashKeepsAcknowledgedWrites(t *testing.T) {
 		t.Errorf("serve after SIGTERM exited with %v, want a clean exit", err)
 	}
 	integrityCheck(t, db, rounds+1)
-	t.Logf("%d acknowledged incidents survived %d kills", acked.count(), rounds)
+	t.Logf("%d acknowledged incidents and timeline events survived %d kills", acked.count(), rounds)
 }
 
 // startProcess starts `debrief serve` on port 0 and reads its address.
@@ -115,6 +115,8 @@ func startProcess(t *testing.T, bin, db string) (*exec.Cmd, string) {
 type ackLog struct {
 	mu sync.Mutex
 	m  map[int64]ack
+	// events holds the external ids of acknowledged timeline events per incident.
+	events map[int64][]string
 }
 
 type ack struct {
@@ -122,7 +124,13 @@ type ack struct {
 	version int
 }
 
-func newAckLog() *ackLog { return &ackLog{m: map[int64]ack{}} }
+func newAckLog() *ackLog { return &ackLog{m: map[int64]ack{}, events: map[int64][]string{}} }
+
+func (a *ackLog) event(incident int64, externalID string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.events[incident] = append(a.events[incident], externalID)
+}
 
 func (a *ackLog) set(id int64, title string, version int) {
 	a.mu.Lock()
@@ -151,7 +159,11 @@ func (a *ackLog) pick(rng *rand.Rand) (int64, ack, bool) {
 func (a *ackLog) count() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return len(a.m)
+	n := len(a.m)
+	for _, ev := range a.events {
+		n += len(ev)
+	}
+	return n
 }
 
 // verify checks every acknowledged write is in the restarted server: each
@@ -184,6 +196,31 @@ func (a *ackLog) verify(t *testing.T, url string, round int) {
 		// The server's answer is the new truth for later rounds.
 		a.m[id] = ack{got.Title, got.Version}
 	}
+	for id, want := range a.events {
+		resp, err := http.Get(fmt.Sprintf("%s/api/v1/incidents/%d/timeline", url, id))
+		if err != nil {
+			t.Fatalf("round %d: GET timeline of %d: %v", round, id, err)
+		}
+		var page struct {
+			Items []struct {
+				ExternalID string `json:"external_id"`
+			} `json:"items"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&page)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatalf("round %d: timeline of %d: %v", round, id, err)
+		}
+		have := map[string]bool{}
+		for _, e := range page.Items {
+			have[e.ExternalID] = true
+		}
+		for _, x := range want {
+			if !have[x] {
+				t.Errorf("round %d: acknowledged timeline event %s of incident %d is missing after the crash", round, x, id)
+			}
+		}
+	}
 }
 
 // write creates and updates incidents until ctx ends or the server dies,
@@ -195,7 +232,25 @@ func write(ctx context.Context, url string, acked *ackLog, round, worker int) {
 		var req *http.Request
 		var title string
 		id, cur, ok := acked.pick(rng)
-		if ok && rng.IntN(2) == 0 {
+		op := rng.IntN(3)
+		if ok && op == 2 {
+			// A timeline event, which also appends a revision of the incident.
+			ext := fmt.Sprintf("r%d-w%d-e%d", round, worker, i)
+			body := fmt.Sprintf(`{"at":"2026-03-05T13:%02d:00Z","kind":"note","source":"api","external_id":%q,"text":"Event %s"}`, i%60, ext, ext)
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, fmt.Sprintf("%s/api/v1/incidents/%d/timeline", url, id), strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := client.Do(req)
+			if err != nil {
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusCreated {
+				acked.event(id, ext)
+			}
+			continue
+		}
+		if ok && op == 1 {
 			title = fmt.Sprintf("Round %d worker %d update %d", round, worker, i)
 			req, _ = http.NewRequestWithContext(ctx, http.MethodPatch, fmt.Sprintf("%s/api/v1/incidents/%d", url, id), strings.NewReader(`{"title":`+strconv.Quote(title)+`}`))
 			req.Header.Set("If-Match", strconv.Quote(strconv.Itoa(cur.version)))
