@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/debriefhq/debrief/debrief"
+	"github.com/debriefhq/debrief/templates"
 )
 
 // Section roles: what a section is for, found from its key or heading, so
@@ -59,7 +60,9 @@ func roleOf(key, heading string) string {
 
 // secInfo is one section with what the rules need to know about it.
 type secInfo struct {
-	sec       *debrief.Section
+	sec *debrief.Section
+	// text is the body with template variables rendered.
+	text      string
 	role      string
 	tpl       *debrief.TemplateSection // the template's section, when known
 	headingLn int                      // line of the heading in the document
@@ -73,7 +76,7 @@ type secInfo struct {
 
 func (s *secInfo) lines() []proseLine {
 	if !s.proseDone {
-		s.prose = proseLines(s.sec.Body)
+		s.prose = proseLines(s.text)
 		s.proseDone = true
 	}
 	return s.prose
@@ -166,7 +169,13 @@ func (c *checker) layout() {
 	line = 3
 	for i := range c.pm.Sections {
 		s := &c.pm.Sections[i]
-		si := &secInfo{sec: s, role: roleOf(s.Key, s.Heading)}
+		si := &secInfo{sec: s, role: roleOf(s.Key, s.Heading), text: s.Body}
+		if strings.Contains(s.Body, "{{") {
+			// Rules read the text as readers see it, with variables such
+			// as {{incident.duration}} filled in from the record; the
+			// starting-text check compares the raw body.
+			si.text = templates.Render(s.Body, c.in.Incident, templates.WithPostmortem(c.pm))
+		}
 		if c.tpl != nil {
 			for k := range c.tpl.Sections {
 				if c.tpl.Sections[k].Key == s.Key {

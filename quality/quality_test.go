@@ -290,6 +290,21 @@ func TestRules(t *testing.T) {
 	}
 }
 
+// TestVariablesAreRendered checks that a section written with template
+// variables is read as its readers see it.
+func TestVariablesAreRendered(t *testing.T) {
+	in := goodRecord()
+	in.Incident.Impact = ""
+	in.Postmortem.Section("impact").Body = "Checkout failed for {{incident.duration}}."
+	if fs := findings(Check(in, nil), "impact.numbers"); len(fs) != 0 {
+		t.Errorf("impact with {{incident.duration}} = %s, want it read as a duration", fs[0].Message)
+	}
+	in.Incident = nil
+	if fs := findings(Check(in, nil), "impact.numbers"); len(fs) == 0 {
+		t.Errorf("impact with an unresolvable variable has no impact.numbers finding")
+	}
+}
+
 func cloneWithStarting(t *debrief.CustomTemplate, key, text string) *debrief.CustomTemplate {
 	c := *t
 	c.Sections = append([]debrief.TemplateSection(nil), t.Sections...)
