@@ -1,9 +1,16 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
+	"log/slog"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/debriefhq/debrief/debrief"
 
 	"github.com/debriefhq/debrief/quality"
 )
@@ -120,6 +127,47 @@ func TestTemplateAndLintErrors(t *testing.T) {
 		code, field := x.errorCode()
 		if x.status != c.status || field != c.field {
 			t.Errorf("%s %s %s = %d %s (field %q), want %d on field %q", c.method, c.path, truncate(c.body, 60), x.status, code, field, c.status, c.field)
+		}
+	}
+}
+
+// BenchmarkLintDraft is what an editor calls as the author types: POST
+// /api/v1/lint with a postmortem id and one unsaved section, through the
+// whole handler on SQLite (store reads included).
+func BenchmarkLintDraft(b *testing.B) {
+	store := openSQLite(b)
+	svc := debrief.NewService(store)
+	ctx := debrief.WithActor(context.Background(), LocalActor)
+	inc, err := svc.CreateIncident(ctx, &debrief.Incident{Title: "Checkout API returned 503s", Severity: "SEV2", Services: []string{"checkout"},
+		StartedAt: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	pm, err := svc.CreatePostmortem(ctx, debrief.NewPostmortem{IncidentID: &inc.ID, Template: "sre"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < 20; i++ {
+		at := inc.StartedAt.Add(time.Duration(i) * time.Minute)
+		if _, err := svc.AddTimelineEvents(ctx, inc.ID, []*debrief.TimelineEvent{{At: at, Text: "Step " + strconv.Itoa(i) + " of the response"}}, debrief.AddEventsOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for i := 0; i < 5; i++ {
+		if _, err := svc.CreateActionItem(ctx, &debrief.ActionItem{IncidentID: &inc.ID, Title: "Add an alert on checkout error rate " + strconv.Itoa(i)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	h := New(Config{Service: svc, Logger: slog.New(slog.DiscardHandler)}).Handler()
+	body := `{"postmortem_id": "` + pm.Key + `", "section_bodies": {"summary": "From 14:02 to 14:49 UTC checkout returned 503 to 18% of requests. He should have checked the pool size."}}`
+	b.ReportAllocs()
+	for b.Loop() {
+		r := httptest.NewRequest("POST", "/api/v1/lint", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != 200 {
+			b.Fatalf("POST /api/v1/lint = %d %s", w.Code, w.Body)
 		}
 	}
 }
