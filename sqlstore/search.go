@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"bytes"
 	"container/heap"
 	"context"
 	"database/sql"
@@ -105,7 +106,9 @@ func searchFilters(w *where, q *debrief.SearchQuery, viewer debrief.Actor) {
 			marks[i] = "?"
 			args = append(args, v)
 		}
-		w.add(`EXISTS (SELECT 1 FROM search_tags t WHERE t.doc_id = d.id AND t.name = ? AND t.value IN (`+strings.Join(marks, ", ")+`))`, args...)
+		// IN (subquery) lets SQLite start from the tag index when the
+		// filter is the most selective part of the query.
+		w.add(`d.id IN (SELECT t.doc_id FROM search_tags t WHERE t.name = ? AND t.value IN (`+strings.Join(marks, ", ")+`))`, args...)
 	}
 	for _, s := range q.Services {
 		tagFilter("service", s)
@@ -173,18 +176,97 @@ func (h *worstFirst) Pop() any {
 	return x
 }
 
-// Search runs q for viewer. One pass over the matches ranks them (keeping
-// only the best offset+limit), counts them and builds the facets; a second
-// query fetches the page's documents for display.
+// searchTierThreshold is the number of matches above which SQLite ranks in
+// tiers: BM25 costs about a microsecond and a half per match in modernc's
+// SQLite, so ranking every match of a common word in 100,000 documents
+// would take longer than the whole search may.
+var searchTierThreshold = 2000
+
+// Search runs q for viewer. A pass over the matches counts them and builds
+// the facets; ranking keeps only the best offset+limit. A second query
+// fetches the page's documents for display.
+//
+// On SQLite, when a query matches more than searchTierThreshold documents,
+// ranking runs in tiers: the documents that match in the title or summary
+// come first, ranked by BM25 over those fields, then (only when the page
+// reaches past them) the others by BM25. That is the order people expect
+// (a title match is a better answer than a mention in the body) at the
+// cost of ranking only the matches that can be on the page.
 func (db *DB) Search(ctx context.Context, q *debrief.SearchQuery, viewer debrief.Actor) (*debrief.SearchResults, error) {
 	limit := debrief.PageLimit(q.Limit)
 	offset := min(max(q.Offset, 0), debrief.MaxSearchOffset)
-	w := &where{}
-	var from, score string
+	keep := offset + limit
+	sqlite := db.d.engine == EngineSQLite
+	tiered := false
+	if q.HasText() && sqlite {
+		var n int
+		err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM search_fts WHERE search_fts MATCH $1 LIMIT $2) AS m`,
+			ftsQuery(q.All, q.Not), searchTierThreshold+1).Scan(&n)
+		if err != nil {
+			return nil, mapSearchErr(err)
+		}
+		tiered = n > searchTierThreshold
+	}
+	acc := newFacetAcc()
+	var best []scored
+	if !tiered {
+		from, score, w := db.searchSource(q, viewer, ftsQuery(q.All, q.Not))
+		heap, err := db.scanMatches(ctx, `SELECT d.id, `+score+`, d.date, d.severity, d.services FROM `+from+w.sql(), w.args, keep, acc)
+		if err != nil {
+			return nil, err
+		}
+		best = heap
+	} else {
+		from, _, w := db.searchSource(q, viewer, ftsQuery(q.All, q.Not))
+		if _, err := db.scanMatches(ctx, `SELECT d.id, 0, d.date, d.severity, d.services FROM `+from+w.sql(), w.args, 0, acc); err != nil {
+			return nil, err
+		}
+		positive := ftsQuery(q.All, nil)
+		first := "({title summary} : (" + positive + "))"
+		if len(q.Not) > 0 {
+			first = "(" + first + ") NOT (" + ftsQuery(nil, q.Not) + ")"
+		}
+		from, score, w := db.searchSource(q, viewer, first)
+		top, err := db.scanMatches(ctx, `SELECT d.id, `+score+`, d.date, NULL, NULL FROM `+from+w.sql(), w.args, keep, nil)
+		if err != nil {
+			return nil, err
+		}
+		sortScored(top)
+		best = top
+		if len(top) < keep {
+			// The page reaches past the title and summary matches: rank the
+			// rest and put them after.
+			rest := "(" + ftsQuery(q.All, q.Not) + ") NOT " + first
+			from, score, w := db.searchSource(q, viewer, rest)
+			more, err := db.scanMatches(ctx, `SELECT d.id, `+score+`, d.date, NULL, NULL FROM `+from+w.sql(), w.args, keep-len(top), nil)
+			if err != nil {
+				return nil, err
+			}
+			sortScored(more)
+			best = append(best, more...)
+		}
+	}
+	sortScoredIfFlat(best, tiered)
+	var page []scored
+	if offset < len(best) {
+		page = best[offset:]
+	}
+	hits, err := db.searchHits(ctx, page, q)
+	if err != nil {
+		return nil, err
+	}
+	return &debrief.SearchResults{Query: q, Total: acc.total, Hits: hits, Facets: acc.facets()}, nil
+}
+
+// searchSource returns the FROM clause, the score expression and the WHERE
+// conditions (text match, filters, visibility) of a search; match is the
+// FTS5 expression to use on SQLite.
+func (db *DB) searchSource(q *debrief.SearchQuery, viewer debrief.Actor, match string) (from, score string, w *where) {
+	w = &where{}
 	switch {
 	case q.HasText() && db.d.engine == EngineSQLite:
 		from = `search_fts JOIN search_docs d ON d.id = search_fts.rowid`
-		w.add(`search_fts MATCH ?`, ftsQuery(q.All, q.Not))
+		w.add(`search_fts MATCH ?`, match)
 		// bm25 is lower for better matches.
 		score = `-bm25(search_fts, ` + bm25Weights + `)`
 	case q.HasText():
@@ -203,58 +285,99 @@ func (db *DB) Search(ctx context.Context, q *debrief.SearchQuery, viewer debrief
 		}
 	}
 	searchFilters(w, q, viewer)
-	rows, err := db.r.QueryContext(ctx, `SELECT d.id, `+score+`, d.date, d.year, d.severity, d.services FROM `+from+w.sql(), w.args...)
+	return from, score, w
+}
+
+// facetAcc counts matches and their facet values.
+type facetAcc struct {
+	total                   int
+	severity, service, year map[string]int
+}
+
+func newFacetAcc() *facetAcc {
+	return &facetAcc{severity: map[string]int{}, service: map[string]int{}, year: map[string]int{}}
+}
+
+func (a *facetAcc) facets() debrief.SearchFacets {
+	return debrief.SearchFacets{Severity: facetList(a.severity, false), Service: facetList(a.service, false), Year: facetList(a.year, true)}
+}
+
+// scanMatches reads (id, score, date, severity, services) rows, keeping the
+// best keep of them (none when keep is 0) and, when acc is not nil,
+// counting them into acc. Text columns are read as raw bytes: this loop
+// runs once per match, so it must not allocate per row.
+func (db *DB) scanMatches(ctx context.Context, query string, args []any, keep int, acc *facetAcc) ([]scored, error) {
+	rows, err := db.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, mapSearchErr(err)
 	}
 	defer rows.Close()
-	keep := offset + limit
 	best := make(worstFirst, 0, keep+1)
-	severity := map[string]int{}
-	service := map[string]int{}
-	year := map[string]int{}
-	total := 0
-	var services string
-	var sev string
-	var yr int
+	var sev, services sql.RawBytes
 	for rows.Next() {
 		var s scored
-		if err := rows.Scan(&s.id, &s.score, &s.date, &yr, &sev, &services); err != nil {
+		if err := rows.Scan(&s.id, &s.score, &s.date, &sev, &services); err != nil {
 			return nil, fmt.Errorf("sqlstore: search: %w", err)
 		}
-		total++
-		if len(best) < keep {
-			heap.Push(&best, s)
-		} else if better(s, best[0]) {
-			best[0] = s
-			heap.Fix(&best, 0)
-		}
-		if sev != "" {
-			severity[sev]++
-		}
-		year[strconv.Itoa(yr)]++
-		if services != "" {
-			for _, sv := range strings.Split(services, "\n") {
-				service[sv]++
+		if keep > 0 {
+			if len(best) < keep {
+				heap.Push(&best, s)
+			} else if better(s, best[0]) {
+				best[0] = s
+				heap.Fix(&best, 0)
 			}
+		}
+		if acc == nil {
+			continue
+		}
+		acc.total++
+		if len(sev) > 0 {
+			acc.severity[string(sev)]++
+		}
+		acc.year[yearString(s.date)]++
+		for len(services) > 0 {
+			i := bytes.IndexByte(services, '\n')
+			if i < 0 {
+				acc.service[string(services)]++
+				break
+			}
+			acc.service[string(services[:i])]++
+			services = services[i+1:]
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, mapSearchErr(err)
 	}
-	rows.Close()
-	sort.Slice(best, func(i, j int) bool { return better(best[i], best[j]) })
-	var page []scored
-	if offset < len(best) {
-		page = best[offset:]
+	return best, nil
+}
+
+// years caches the year strings facets count by.
+var years = func() map[int]string {
+	m := map[int]string{}
+	for y := 1970; y <= 2100; y++ {
+		m[y] = strconv.Itoa(y)
 	}
-	hits, err := db.searchHits(ctx, page, q)
-	if err != nil {
-		return nil, err
+	return m
+}()
+
+func yearString(micros int64) string {
+	y := time.UnixMicro(micros).UTC().Year()
+	if s, ok := years[y]; ok {
+		return s
 	}
-	return &debrief.SearchResults{Query: q, Total: total, Hits: hits, Facets: debrief.SearchFacets{
-		Severity: facetList(severity, false), Service: facetList(service, false), Year: facetList(year, true),
-	}}, nil
+	return strconv.Itoa(y)
+}
+
+func sortScored(s []scored) {
+	sort.Slice(s, func(i, j int) bool { return better(s[i], s[j]) })
+}
+
+// sortScoredIfFlat sorts a single-pass result; tiered results are already
+// in tier order.
+func sortScoredIfFlat(s []scored, tiered bool) {
+	if !tiered {
+		sortScored(s)
+	}
 }
 
 // mapSearchErr turns an engine's complaint about a query into EInvalid: the
@@ -299,8 +422,8 @@ func (db *DB) searchHits(ctx context.Context, page []scored, q *debrief.SearchQu
 	for i, s := range page {
 		ids[i] = s.id
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT id, kind, incident_id, postmortem_id, key, title, severity, status, services, date, fields
-FROM search_docs WHERE id IN (`+idList(ids)+`)`)
+	rows, err := db.r.QueryContext(ctx, `SELECT d.id, d.kind, d.incident_id, d.postmortem_id, d.key, d.title, d.severity, d.status, d.services, d.date, x.fields
+FROM search_docs d JOIN search_text x ON x.doc_id = d.id WHERE d.id IN (`+idList(ids)+`)`)
 	if err != nil {
 		return nil, mapErr(err, "search: load hits")
 	}

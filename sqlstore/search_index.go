@@ -142,28 +142,26 @@ func (db *DB) rebuildDocs(ctx context.Context, tx *sql.Tx, incidentIDs, projectI
 	if err != nil {
 		return fmt.Errorf("sqlstore: search index: load: %w", err)
 	}
-	found := map[int64]bool{}
-	for _, d := range docs {
-		found[d.id] = true
-	}
+	// Every document named is deleted first, in one statement, then the
+	// current ones are written: FTS5 flushes its pending writes to a new
+	// segment at every statement that opens a savepoint (any statement
+	// that fires a trigger), so interleaving deletes and inserts per
+	// document would write one tiny segment per document.
+	var ids []int64
 	for _, id := range incidentIDs {
-		if !found[incidentDocID(id)] {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM search_docs WHERE id = $1`, incidentDocID(id)); err != nil {
-				return fmt.Errorf("sqlstore: search index: %w", err)
-			}
-		}
+		ids = append(ids, incidentDocID(id))
 	}
 	for _, id := range projectIDs {
-		if !found[projectDocID(id)] {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM search_docs WHERE id = $1`, projectDocID(id)); err != nil {
-				return fmt.Errorf("sqlstore: search index: %w", err)
-			}
+		ids = append(ids, projectDocID(id))
+	}
+	for start := 0; start < len(ids); start += 500 {
+		chunk := ids[start:min(len(ids), start+500)]
+		if _, err := tx.ExecContext(ctx, `DELETE FROM search_docs WHERE id IN (`+idList(chunk)+`)`); err != nil {
+			return fmt.Errorf("sqlstore: search index: %w", err)
 		}
 	}
-	for _, d := range docs {
-		if err := db.writeSearchDoc(ctx, tx, d, true); err != nil {
-			return fmt.Errorf("sqlstore: search index: write %d: %w", d.id, err)
-		}
+	if err := db.writeSearchDocs(ctx, tx, docs); err != nil {
+		return fmt.Errorf("sqlstore: search index: write: %w", err)
 	}
 	return nil
 }
@@ -541,16 +539,48 @@ func dedupeSorted(vs []string) []string {
 	return out
 }
 
-// writeSearchDoc replaces document d. replace is false during a full
-// rebuild, which has emptied the index first.
-func (db *DB) writeSearchDoc(ctx context.Context, tx *sql.Tx, d *searchDoc, replace bool) error {
-	if replace {
-		// The delete cascades to the tags and, on SQLite, a trigger removes
-		// the FTS row.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM search_docs WHERE id = $1`, d.id); err != nil {
+// writeSearchDocs inserts documents that are not in the index (the caller
+// deleted them): rows, then tags, then, on SQLite, the FTS rows together
+// in multi-row statements, so FTS5 writes one segment for the batch.
+func (db *DB) writeSearchDocs(ctx context.Context, tx *sql.Tx, docs []*searchDoc) error {
+	if len(docs) == 0 {
+		return nil
+	}
+	for _, d := range docs {
+		if err := db.insertSearchDoc(ctx, tx, d); err != nil {
+			return fmt.Errorf("document %d: %w", d.id, err)
+		}
+		if err := writeSearchTags(ctx, tx, d); err != nil {
+			return fmt.Errorf("document %d tags: %w", d.id, err)
+		}
+	}
+	if db.d.engine != EngineSQLite {
+		return nil
+	}
+	const perStatement = 100
+	for start := 0; start < len(docs); start += perStatement {
+		chunk := docs[start:min(len(docs), start+perStatement)]
+		var b strings.Builder
+		w := where{}
+		b.WriteString(`INSERT INTO search_fts (rowid, title, summary, body, extra) VALUES `)
+		for i, d := range chunk {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(" + w.next(d.id) + ", " + w.next(strings.Join(d.columns[colTitle], " ")) + ", " +
+				w.next(strings.Join(d.columns[colSummary], " ")) + ", " + w.next(strings.Join(d.columns[colBody], " ")) + ", " +
+				w.next(strings.Join(d.columns[colExtra], " ")) + ")")
+		}
+		if _, err := tx.ExecContext(ctx, b.String(), w.args...); err != nil {
 			return err
 		}
 	}
+	return nil
+}
+
+// insertSearchDoc inserts the row of document d (on PostgreSQL with its
+// tsvector).
+func (db *DB) insertSearchDoc(ctx context.Context, tx *sql.Tx, d *searchDoc) error {
 	fields, err := json.Marshal(d.fields)
 	if err != nil {
 		return err
@@ -565,30 +595,20 @@ func (db *DB) writeSearchDoc(ctx context.Context, tx *sql.Tx, d *searchDoc, repl
 	date := d.date.UTC()
 	args := []any{d.id, nullID(d.incidentID), nullID(d.projectID), nullID(d.postmortemID), string(d.kind), d.key, d.title,
 		d.severity, d.status, joinServices(d.services), date.UnixMicro(), date.Year(), int(date.Month())*100 + date.Day(),
-		published, d.owner, boolInt(d.private), d.openActions, nullID(d.repeatOf), string(fields), string(factors), string(alerts), string(attachments)}
+		published, d.owner, boolInt(d.private), d.openActions, nullID(d.repeatOf), string(factors), string(alerts)}
 	cols := `id, incident_id, project_id, postmortem_id, kind, key, title, severity, status, services, date, year, month_day,
-	published_at, owner, private, open_actions, repeat_of, fields, factors, alerts, attachments`
-	marks := `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22`
+	published_at, owner, private, open_actions, repeat_of, factors, alerts`
+	marks := `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20`
 	if db.d.engine == EnginePostgres {
 		cols += `, tsv`
-		marks += `, $23::tsvector`
+		marks += `, $21::tsvector`
 		args = append(args, tsvectorLiteral(d.columns))
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO search_docs (`+cols+`) VALUES (`+marks+`)`, args...); err != nil {
 		return err
 	}
-	if err := writeSearchTags(ctx, tx, d); err != nil {
-		return err
-	}
-	if db.d.engine == EngineSQLite {
-		_, err := tx.ExecContext(ctx, `INSERT INTO search_fts (rowid, title, summary, body, extra) VALUES ($1, $2, $3, $4, $5)`,
-			d.id, strings.Join(d.columns[colTitle], " "), strings.Join(d.columns[colSummary], " "),
-			strings.Join(d.columns[colBody], " "), strings.Join(d.columns[colExtra], " "))
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err = tx.ExecContext(ctx, `INSERT INTO search_text (doc_id, fields, attachments) VALUES ($1, $2, $3)`, d.id, string(fields), string(attachments))
+	return err
 }
 
 func writeSearchTags(ctx context.Context, tx *sql.Tx, d *searchDoc) error {
@@ -736,8 +756,10 @@ func idList(ids []int64) string {
 func (db *DB) Reindex(ctx context.Context) (int, error) {
 	n := 0
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM search_tags`); err != nil {
-			return err
+		for _, table := range []string{"search_tags", "search_text"} {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table); err != nil {
+				return err
+			}
 		}
 		if db.d.engine == EngineSQLite {
 			// 'delete-all' empties a contentless table at once; the trigger
@@ -796,10 +818,8 @@ END`); err != nil {
 				if err != nil {
 					return err
 				}
-				for _, d := range docs {
-					if err := db.writeSearchDoc(ctx, tx, d, false); err != nil {
-						return err
-					}
+				if err := db.writeSearchDocs(ctx, tx, docs); err != nil {
+					return err
 				}
 				n += len(docs)
 			}

@@ -21,8 +21,9 @@ const (
 	simAlerts   = 0.25
 	simText     = 0.20
 	// simPerValue bounds the candidates one shared value brings in (the
-	// newest ones), so a service every other incident touched stays cheap.
-	simPerValue = 200
+	// most recently recorded ones, read backwards off the tag index), so a
+	// service every other incident touched stays cheap.
+	simPerValue = 100
 	// simTextCandidates bounds the candidates found by text.
 	simTextCandidates = 50
 	// simMaxWords bounds the words of the probe's text search.
@@ -82,7 +83,7 @@ func (db *DB) SimilarIncidents(ctx context.Context, p debrief.SimilarProbe, view
 		for _, v := range dedupe(tag.values) {
 			rows, err := db.r.QueryContext(ctx, `SELECT t.doc_id FROM search_tags t JOIN search_docs d ON d.id = t.doc_id
 WHERE t.name = $1 AND t.value = $2 AND d.kind = 'incident' AND d.date < $3 AND d.id <> $4
-ORDER BY d.date DESC LIMIT `+fmt.Sprint(simPerValue), tag.name, v, before, me.id)
+ORDER BY t.doc_id DESC LIMIT `+fmt.Sprint(simPerValue), tag.name, v, before, me.id)
 			if err != nil {
 				return nil, mapErr(err, "similar incidents")
 			}
@@ -384,8 +385,8 @@ func (db *DB) PublishedPostmortems(ctx context.Context, from, to time.Time, view
 const digestLimit = 200
 
 func (db *DB) digest(ctx context.Context, w *where, order string) ([]debrief.DigestEntry, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT d.kind, d.incident_id, d.postmortem_id, d.key, d.title, d.severity, d.services, d.owner, d.date, d.published_at, d.fields
-FROM search_docs d`+w.sql()+` ORDER BY `+order+` LIMIT `+fmt.Sprint(digestLimit), w.args...)
+	rows, err := db.r.QueryContext(ctx, `SELECT d.kind, d.incident_id, d.postmortem_id, d.key, d.title, d.severity, d.services, d.owner, d.date, d.published_at, x.fields
+FROM search_docs d JOIN search_text x ON x.doc_id = d.id`+w.sql()+` ORDER BY `+order+` LIMIT `+fmt.Sprint(digestLimit), w.args...)
 	if err != nil {
 		return nil, mapErr(err, "digest")
 	}

@@ -43,10 +43,8 @@ CREATE TABLE search_docs (
     private       INTEGER NOT NULL DEFAULT 0,
     open_actions  INTEGER NOT NULL DEFAULT 0,
     repeat_of     BIGINT,
-    fields        TEXT    NOT NULL DEFAULT '[]',
     factors       TEXT    NOT NULL DEFAULT '[]',
     alerts        TEXT    NOT NULL DEFAULT '[]',
-    attachments   TEXT    NOT NULL DEFAULT '[]',
     tsv           TSVECTOR NOT NULL
 );
 CREATE INDEX search_docs_tsv ON search_docs USING GIN (tsv);
@@ -54,6 +52,16 @@ CREATE INDEX search_docs_date ON search_docs (date);
 CREATE INDEX search_docs_postmortem ON search_docs (postmortem_id) WHERE postmortem_id IS NOT NULL;
 CREATE INDEX search_docs_month_day ON search_docs (month_day, year);
 CREATE INDEX search_docs_published ON search_docs (published_at) WHERE published_at IS NOT NULL;
+
+-- search_text holds each document's text by field (JSON), for snippets and
+-- for naming the field that matched, and the names of attached files
+-- (searchable once attachments exist). It is apart from search_docs so
+-- that the rows every search reads stay small and many fit in a page.
+CREATE TABLE search_text (
+    doc_id      BIGINT PRIMARY KEY REFERENCES search_docs (id) ON DELETE CASCADE,
+    fields      TEXT    NOT NULL DEFAULT '[]',
+    attachments TEXT    NOT NULL DEFAULT '[]'
+);
 
 CREATE TABLE search_tags (
     doc_id BIGINT NOT NULL REFERENCES search_docs (id) ON DELETE CASCADE,
@@ -149,5 +157,6 @@ DROP FUNCTION search_dirty_postmortem();
 DROP FUNCTION search_dirty_timeline();
 DROP FUNCTION search_dirty_incident();
 DROP TABLE search_dirty;
+DROP TABLE search_text;
 DROP TABLE search_tags;
 DROP TABLE search_docs;

@@ -41,18 +41,23 @@ CREATE TABLE search_docs (
     private       INTEGER NOT NULL DEFAULT 0,
     open_actions  INTEGER NOT NULL DEFAULT 0,
     repeat_of     INTEGER,
-    -- fields holds the searchable text by field (JSON), for snippets and
-    -- for naming the field that matched.
-    fields        TEXT    NOT NULL DEFAULT '[]',
     factors       TEXT    NOT NULL DEFAULT '[]',
-    alerts        TEXT    NOT NULL DEFAULT '[]',
-    -- attachments: names of attached files, searchable once attachments exist.
-    attachments   TEXT    NOT NULL DEFAULT '[]'
+    alerts        TEXT    NOT NULL DEFAULT '[]'
 );
 CREATE INDEX search_docs_date ON search_docs (date);
 CREATE INDEX search_docs_postmortem ON search_docs (postmortem_id) WHERE postmortem_id IS NOT NULL;
 CREATE INDEX search_docs_month_day ON search_docs (month_day, year);
 CREATE INDEX search_docs_published ON search_docs (published_at) WHERE published_at IS NOT NULL;
+
+-- search_text holds each document's text by field (JSON), for snippets and
+-- for naming the field that matched, and the names of attached files
+-- (searchable once attachments exist). It is apart from search_docs so
+-- that the rows every search reads stay small and many fit in a page.
+CREATE TABLE search_text (
+    doc_id      INTEGER PRIMARY KEY REFERENCES search_docs (id) ON DELETE CASCADE,
+    fields      TEXT    NOT NULL DEFAULT '[]',
+    attachments TEXT    NOT NULL DEFAULT '[]'
+);
 
 -- search_tags holds one row per filterable value (service, label, status,
 -- owner, member, factor, alert), lowercased, so filters are index lookups.
@@ -64,7 +69,7 @@ CREATE TABLE search_tags (
 ) WITHOUT ROWID;
 CREATE INDEX search_tags_value ON search_tags (name, value, doc_id);
 
--- Contentless: the text lives in search_docs.fields, so it is not stored
+-- Contentless: the text lives in search_text.fields, so it is not stored
 -- twice. Columns are weighted title > summary > body > extra (timeline,
 -- action items, attachment names). The tokenizer splits exactly where
 -- debrief.SearchTokens does (letters, numbers and marks are word
@@ -166,5 +171,6 @@ END;
 DROP TABLE search_dirty;
 DROP TRIGGER search_docs_delete;
 DROP TABLE search_fts;
+DROP TABLE search_text;
 DROP TABLE search_tags;
 DROP TABLE search_docs;

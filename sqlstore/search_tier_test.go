@@ -1,0 +1,93 @@
+package sqlstore
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/debriefhq/debrief/debrief"
+	"github.com/debriefhq/debrief/search"
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestSearchTiers checks the tiered ranking used for queries with many
+// matches on SQLite: the same documents, counts and facets as ranking every
+// match, title and summary matches first, and pages that do not overlap.
+func TestSearchTiers(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "tiers.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	recs := make([]genRecord, 300)
+	for i := range recs {
+		recs[i] = genCorpusRecord(i)
+	}
+	if err := bulkImport(ctx, db, recs); err != nil {
+		t.Fatal(err)
+	}
+	admin := debrief.Actor{Role: debrief.RoleAdmin}
+	run := func(q string, threshold, limit, offset int) *debrief.SearchResults {
+		t.Helper()
+		saved := searchTierThreshold
+		searchTierThreshold = threshold
+		defer func() { searchTierThreshold = saved }()
+		p, err := search.Parse(q, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Limit, p.Offset = limit, offset
+		res, err := db.Search(ctx, p, admin)
+		if err != nil {
+			t.Fatalf("Search(%q) with tier threshold %d = %v", q, threshold, err)
+		}
+		return res
+	}
+	keys := func(res *debrief.SearchResults) map[string]bool {
+		m := map[string]bool{}
+		for _, h := range res.Hits {
+			m[h.Key] = true
+		}
+		return m
+	}
+	for _, q := range []string{"database", "rollback -kafka", "redis OR memcached", `"connection pool" severity:3`, "checkout service:checkout"} {
+		flat := run(q, 1_000_000, 500, 0)
+		tiers := run(q, 1, 500, 0)
+		if flat.Total == 0 {
+			t.Fatalf("Search(%q) found nothing in the corpus; pick a query that matches", q)
+		}
+		if tiers.Total != flat.Total || !cmp.Equal(tiers.Facets, flat.Facets) {
+			t.Errorf("Search(%q) tiered: total %d facets %v; flat: total %d facets %v; want the same", q, tiers.Total, tiers.Facets, flat.Total, flat.Facets)
+		}
+		if !cmp.Equal(keys(tiers), keys(flat)) {
+			t.Errorf("Search(%q) tiered and flat return different documents", q)
+		}
+		// Title or summary matches come first.
+		seenBody := false
+		for _, h := range tiers.Hits {
+			inFirstTier := h.Field == "title" || h.Field == "summary" || h.Field == "impact"
+			if inFirstTier && seenBody {
+				t.Errorf("Search(%q) tiered: %s matched in %s after a body match", q, h.Key, h.Field)
+				break
+			}
+			if !inFirstTier {
+				seenBody = true
+			}
+		}
+		// Pages of 7 put together give the same order as one big page.
+		var paged []string
+		for off := 0; off < min(tiers.Total, 60); off += 7 {
+			for _, h := range run(q, 1, 7, off).Hits {
+				paged = append(paged, h.Key)
+			}
+		}
+		var whole []string
+		for _, h := range tiers.Hits[:min(len(tiers.Hits), len(paged))] {
+			whole = append(whole, h.Key)
+		}
+		if !cmp.Equal(paged, whole) {
+			t.Errorf("Search(%q) tiered pages of 7 = %v, want %v", q, paged, whole)
+		}
+	}
+}
