@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -34,6 +35,7 @@ type BenchCmd struct {
 	Creates     int           `help:"Incidents to create in the create phase (at most)." default:"5000"`
 	Requests    int           `help:"Requests per read and list phase (at most)." default:"200000"`
 	Duration    time.Duration `help:"Time limit of each phase." default:"10s"`
+	ServerPID   int           `help:"Process id of the server, on the same Linux machine: also report the CPU time it spent per request." placeholder:"PID"`
 }
 
 // benchResult is one phase's figures.
@@ -47,6 +49,18 @@ type benchResult struct {
 	Max      time.Duration
 	// FirstError describes the first failed request, to make errors explainable.
 	FirstError string
+	// ServerCPU and ClientCPU are the CPU time the server process and this
+	// process spent in the phase (zero when unknown). Unlike rates, they do
+	// not depend on what else the machine is running.
+	ServerCPU, ClientCPU time.Duration
+}
+
+// perRequest divides d over the phase's requests.
+func (r benchResult) perRequest(d time.Duration) time.Duration {
+	if r.Requests == 0 {
+		return 0
+	}
+	return d / time.Duration(r.Requests)
 }
 
 func (r benchResult) rate() float64 {
@@ -86,6 +100,7 @@ func (c *BenchCmd) Run(env *Env) error {
 		return err
 	}
 
+	b.serverPID = c.ServerPID
 	var results []benchResult
 	var createdMu sync.Mutex
 	var created []int64
@@ -137,10 +152,18 @@ func (c *BenchCmd) Run(env *Env) error {
 	results = append(results, b.phase(ctx, "list 50 postmortems", 1, c.Requests, c.Duration, list))
 	results = append(results, b.phase(ctx, "list 50 postmortems", c.Clients, c.Requests, c.Duration, list))
 
-	t := newTable(env.Stdout, "PHASE", "CLIENTS", "REQUESTS", "ERRORS", "REQ/S", "P50", "P99", "MAX")
+	headers := []string{"PHASE", "CLIENTS", "REQUESTS", "ERRORS", "REQ/S", "P50", "P99", "MAX"}
+	if c.ServerPID > 0 {
+		headers = append(headers, "SERVER CPU/REQ", "CLIENT CPU/REQ")
+	}
+	t := newTable(env.Stdout, headers...)
 	for _, r := range results {
-		t.row(r.Phase, strconv.Itoa(r.Clients), strconv.Itoa(r.Requests), strconv.Itoa(r.Errors), fmt.Sprintf("%.0f", r.rate()),
-			fmtLatency(r.P50), fmtLatency(r.P99), fmtLatency(r.Max))
+		row := []string{r.Phase, strconv.Itoa(r.Clients), strconv.Itoa(r.Requests), strconv.Itoa(r.Errors), fmt.Sprintf("%.0f", r.rate()),
+			fmtLatency(r.P50), fmtLatency(r.P99), fmtLatency(r.Max)}
+		if c.ServerPID > 0 {
+			row = append(row, fmtLatency(r.perRequest(r.ServerCPU)), fmtLatency(r.perRequest(r.ClientCPU)))
+		}
+		t.row(row...)
 	}
 	if err := t.flush(); err != nil {
 		return err
@@ -158,10 +181,34 @@ func fmtLatency(d time.Duration) string {
 }
 
 type bench struct {
-	base  string
-	token string
-	http  *http.Client
-	seq   int64
+	base      string
+	token     string
+	http      *http.Client
+	seq       int64
+	serverPID int
+}
+
+// processCPU returns the user+system CPU time of process pid so far, from
+// /proc (Linux), or 0 when it cannot be read.
+func processCPU(pid int) time.Duration {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	// The command name (field 2) may hold spaces; fields count from after it.
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	// Linux reports these in clock ticks of 1/100 s on every common platform.
+	return time.Duration(utime+stime) * 10 * time.Millisecond
 }
 
 // send makes one request and reads the whole answer, as a client would.
@@ -197,6 +244,7 @@ func (b *bench) phase(ctx context.Context, name string, clients, total int, limi
 	var firstErr atomic.Value
 	deadline := time.Now().Add(limit)
 	lat := make([][]time.Duration, clients)
+	server0, client0 := b.cpu()
 	var wg sync.WaitGroup
 	start := time.Now()
 	for w := 0; w < clients; w++ {
@@ -225,12 +273,14 @@ func (b *bench) phase(ctx context.Context, name string, clients, total int, limi
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	server1, client1 := b.cpu()
 	var all []time.Duration
 	for _, l := range lat {
 		all = append(all, l...)
 	}
 	slices.Sort(all)
-	r := benchResult{Phase: name, Clients: clients, Requests: len(all), Errors: int(errs.Load()), Elapsed: elapsed}
+	r := benchResult{Phase: name, Clients: clients, Requests: len(all), Errors: int(errs.Load()), Elapsed: elapsed,
+		ServerCPU: server1 - server0, ClientCPU: client1 - client0}
 	if len(all) > 0 {
 		r.P50 = all[len(all)*50/100]
 		r.P99 = all[min(len(all)-1, len(all)*99/100)]
@@ -240,6 +290,15 @@ func (b *bench) phase(ctx context.Context, name string, clients, total int, limi
 		r.FirstError = v.(string)
 	}
 	return r
+}
+
+// cpu returns the CPU time used so far by the server (when its pid is
+// known) and by this process.
+func (b *bench) cpu() (server, client time.Duration) {
+	if b.serverPID <= 0 {
+		return 0, 0
+	}
+	return processCPU(b.serverPID), processCPU(os.Getpid())
 }
 
 // postmortemIDs pages through up to want postmortems and returns their IDs.
