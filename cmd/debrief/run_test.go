@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -647,4 +648,28 @@ func keptFile(msg string) string {
 		rest = rest[:j]
 	}
 	return rest
+}
+
+// TestBench runs the load generator with small bounds against a real
+// server, so that it keeps working as the API changes.
+func TestBench(t *testing.T) {
+	s := startServer(t, filepath.Join(t.TempDir(), "bench.db"))
+	out, errOut, err := cli(t, s.URL, "", nil, "bench", "--clients", "4", "--creates", "30", "--postmortems", "40",
+		"--requests", "60", "--duration", "30s", "--server-pid", strconv.Itoa(os.Getpid()))
+	if err != nil {
+		t.Fatalf("debrief bench = %v; stderr:\n%s", err, errOut)
+	}
+	wantLines(t, "debrief bench", out, "PHASE", "ERRORS", "SERVER CPU/REQ",
+		"create incident", "30", " 0 ", "read one postmortem", "60", " 0 ",
+		"list 50 postmortems", "60", " 0 ", "list 50 postmortems", "60", " 0 ")
+	var pms list[map[string]any]
+	api(t, "GET", s.URL+"/api/v1/postmortems?limit=500", "", nil, &pms)
+	if len(pms.Items) != 40 {
+		t.Errorf("after bench --postmortems 40 there are %d postmortems, want 40", len(pms.Items))
+	}
+	for _, bad := range [][]string{{"--clients", "0"}, {"--duration", "0s"}, {"--postmortems", "0"}} {
+		if _, _, err := cli(t, s.URL, "", nil, append([]string{"bench"}, bad...)...); err == nil {
+			t.Errorf("debrief bench %v succeeded, want a usage error", bad)
+		}
+	}
 }
