@@ -145,14 +145,19 @@ func newRedactor(doc *Document) *redactor {
 		}
 		seen[strings.ToLower(s)] = true
 		r.names = append(r.names, s)
-		local := s
+		// Parts of a person's name are redacted on their own too ("Ana" of
+		// "Ana Pérez", "ana" of ana.perez@…), but handles such as
+		// "deploy-bot" are not split, so ordinary words survive.
+		local, sep := s, " "
 		if at := strings.IndexByte(s, '@'); at > 0 {
-			local = s[:at]
+			local, sep = s[:at], "._"
 			r.names = append(r.names, local)
 		}
-		for _, w := range strings.FieldsFunc(local, func(c rune) bool { return !unicode.IsLetter(c) && !unicode.IsDigit(c) }) {
-			if len([]rune(w)) >= 3 {
-				r.words[strings.ToLower(w)] = true
+		if strings.ContainsAny(local, sep) {
+			for _, w := range strings.FieldsFunc(local, func(c rune) bool { return strings.ContainsRune(sep, c) }) {
+				if len([]rune(w)) >= 3 && isNameWord(w) {
+					r.words[strings.ToLower(w)] = true
+				}
 			}
 		}
 	}
@@ -182,6 +187,16 @@ func newRedactor(doc *Document) *redactor {
 	}
 	sort.SliceStable(r.names, func(i, j int) bool { return len(r.names[i]) > len(r.names[j]) })
 	return r
+}
+
+// isNameWord reports whether w is letters only, as name parts are.
+func isNameWord(w string) bool {
+	for _, c := range w {
+		if !unicode.IsLetter(c) {
+			return false
+		}
+	}
+	return true
 }
 
 func (r *redactor) list(in []string) []string {

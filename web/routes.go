@@ -37,6 +37,7 @@ type Route struct {
 // add a route: each area appends its own lines.
 func (s *Server) routeTable() []Route {
 	svc, dec := s.svc, decoder{maxBody: s.maxBody}
+	exportCfg := exportConfigFromEnv()
 	const (
 		viewer    = debrief.RoleViewer
 		responder = debrief.RoleResponder
@@ -103,6 +104,15 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "POST /api/v1/lint", Kind: KindAPI, Role: viewer, Handler: lintDocument(svc, dec)},
 		{Pattern: "GET /api/v1/lint/rules", Kind: KindAPI, Role: viewer, Handler: listLintRules()},
 		{Pattern: "GET /api/v1/postmortems/{id}/lint", Kind: KindAPI, Role: viewer, Handler: lintPostmortem(svc)},
+
+		// Portable documents: export, import, the public version and its links.
+		{Pattern: "GET /api/v1/postmortems/{id}/export", Kind: KindAPI, Role: viewer, Handler: exportPostmortem(svc, exportCfg)},
+		{Pattern: "POST /api/v1/postmortems/import", Kind: KindAPI, Role: responder, Handler: importPostmortem(svc, exportCfg)},
+		{Pattern: "GET /api/v1/postmortems/{id}/public", Kind: KindAPI, Role: viewer, Handler: previewPublic(svc, exportCfg)},
+		{Pattern: "POST /api/v1/postmortems/{id}/public-link", Kind: KindAPI, Role: responder, Handler: createPublicLink(svc)},
+		{Pattern: "GET /api/v1/postmortems/{id}/public-links", Kind: KindAPI, Role: viewer, Handler: listPublicLinks(svc)},
+		{Pattern: "DELETE /api/v1/postmortems/{id}/public-links/{link}", Kind: KindAPI, Role: responder, Handler: revokePublicLink(svc)},
+		{Pattern: "GET /public/{token}", Kind: KindUI, Handler: publicPage(svc)},
 
 		// Alert integrations and their webhooks (the webhooks authenticate
 		// by the integration's own secret, not by a user session).
