@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -672,4 +674,66 @@ func TestBench(t *testing.T) {
 			t.Errorf("debrief bench %v succeeded, want a usage error", bad)
 		}
 	}
+}
+
+// TestGracefulShutdownFinishesRequests stops the server (as SIGINT does)
+// while a request is half sent, and checks that the request still completes
+// and is stored. "Expect: 100-continue" makes the order certain: the server
+// answers "100 Continue" only once the handler has started reading the body.
+func TestGracefulShutdownFinishesRequests(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "graceful.db")
+	s := startServer(t, db)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(s.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	body := `{"title":"Created while the server was stopping","severity":"SEV4"}`
+	fmt.Fprintf(conn, "POST /api/v1/incidents HTTP/1.1\r\nHost: debrief\r\nContent-Type: application/json\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n", len(body))
+	rd := bufio.NewReader(conn)
+	line, err := rd.ReadString('\n')
+	if err != nil || !strings.Contains(line, "100 Continue") {
+		t.Fatalf("server answered %q, %v to Expect: 100-continue; want 100 Continue", line, err)
+	}
+	if _, err := rd.ReadString('\n'); err != nil { // the blank line after 100 Continue
+		t.Fatal(err)
+	}
+	stopped := make(chan struct{})
+	first := s
+	go func() { first.Stop(t); close(stopped) }()
+	// Shutdown has begun: new connections are refused from here on.
+	waitRefused(t, s.URL)
+	if _, err := io.WriteString(conn, body); err != nil {
+		t.Fatalf("sending the rest of the body during shutdown: %v", err)
+	}
+	resp, err := http.ReadResponse(rd, nil)
+	if err != nil {
+		t.Fatalf("reading the answer during shutdown: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Errorf("POST during shutdown = %d, want 201", resp.StatusCode)
+	}
+	<-stopped
+	s = startServer(t, db)
+	var inc map[string]any
+	api(t, "GET", s.URL+"/api/v1/incidents/INC-1", "", nil, &inc)
+	if inc["title"] != "Created while the server was stopping" {
+		t.Errorf("after restart INC-1 = %v, want the incident created during shutdown", inc)
+	}
+}
+
+// waitRefused waits until the server stops accepting connections.
+func waitRefused(t *testing.T, url string) {
+	t.Helper()
+	addr := strings.TrimPrefix(url, "http://")
+	for i := 0; i < 6000; i++ {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			return
+		}
+		c.Close()
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("%s still accepts connections after shutdown began", url)
 }
