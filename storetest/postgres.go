@@ -56,10 +56,16 @@ func PostgresDSN(t testing.TB) string {
 		defer db.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		// FORCE ends connections a failed test may have left open.
-		if _, err := db.ExecContext(ctx, `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`); err != nil {
-			t.Errorf("drop test database %s: %v", name, err)
+		// FORCE ends connections a failed test may have left open. It
+		// cannot end an autovacuum worker that happens to be in the
+		// database (that needs a superuser), so wait for it and retry.
+		for range 40 {
+			if _, err = db.ExecContext(ctx, `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`); err == nil {
+				return
+			}
+			time.Sleep(250 * time.Millisecond)
 		}
+		t.Errorf("drop test database %s: %v", name, err)
 	})
 	u.Path = "/" + name
 	return u.String()
