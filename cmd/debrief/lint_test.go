@@ -161,6 +161,30 @@ func TestTemplatesAndLintOnServer(t *testing.T) {
 	}
 	wantLines(t, "debrief lint "+pm.Key, out, pm.Key+":", "[sections.empty]", "score ")
 
+	// Rule settings travel to the server for a stored postmortem.
+	cfg := filepath.Join(t.TempDir(), "lint.json")
+	os.WriteFile(cfg, []byte(`{"rules": {"sections.empty": "off", "publish.shared": {"severity": "error"}}}`), 0o644)
+	out, _, _ = cli(t, s.URL, "", nil, "lint", "--config", cfg, "--format", "json", "--fail-on", "never", pm.Key)
+	var rep struct {
+		Findings []struct {
+			Rule     string `json:"rule"`
+			Severity string `json:"severity"`
+		} `json:"findings"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("debrief lint --config --format json %s printed %q: %v", pm.Key, out, err)
+	}
+	shared := false
+	for _, f := range rep.Findings {
+		if f.Rule == "sections.empty" || f.Rule == "publish.shared" && f.Severity != "error" {
+			t.Errorf("debrief lint --config %s has %s (%s), want sections.empty off and publish.shared an error", pm.Key, f.Rule, f.Severity)
+		}
+		shared = shared || f.Rule == "publish.shared"
+	}
+	if !shared {
+		t.Errorf("debrief lint --config %s has no publish.shared finding for a draft", pm.Key)
+	}
+
 	mustCLI(t, s.URL, "template", "delete", "security-incident")
 	out = mustCLI(t, s.URL, "template", "show", "security-incident", "--version", "1")
 	wantLines(t, "template show of a deleted template's version", out, "Security incident")
