@@ -57,6 +57,9 @@ type CLI struct {
 
 	Integration IntegrationCmd `cmd:"" help:"Add and inspect alert and deploy webhook integrations."`
 
+	Export ExportCmd `cmd:"" help:"Write a postmortem as Markdown, HTML, PDF or JSON (--public for the customer-facing version)."`
+	Import ImportCmd `cmd:"" help:"Store a whole postmortem from a Markdown file (exported by Debrief, or written elsewhere)."`
+
 	Bench BenchCmd `cmd:"" hidden:"" help:"Measure a running server's speed (load generator)."`
 }
 

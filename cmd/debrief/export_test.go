@@ -1,0 +1,84 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestExportImportCLI exports a postmortem in every format through the
+// CLI, imports the Markdown back as a new postmortem, and checks the errors
+// a user sees for a bad file and a missing Chromium.
+func TestExportImportCLI(t *testing.T) {
+	srv := startServer(t, filepath.Join(t.TempDir(), "debrief.db"))
+	mustCLI(t, srv.URL, "incident", "new", "--title", "Checkout API returned 500s for EU customers", "--severity", "SEV2")
+	mustCLI(t, srv.URL, "postmortem", "new", "--incident", "INC-1")
+	dir := t.TempDir()
+
+	md := filepath.Join(dir, "pm.md")
+	mustCLI(t, srv.URL, "export", "PM-1", "-o", md)
+	data, err := os.ReadFile(md)
+	if err != nil || !bytes.HasPrefix(data, []byte("---\ndebrief: 1\n")) {
+		t.Fatalf("debrief export PM-1 -o pm.md wrote %q, %v; want Markdown with Debrief front matter", truncateBytes(data), err)
+	}
+	out := mustCLI(t, srv.URL, "import", md)
+	if !strings.Contains(out, "Imported PM-2 (incident INC-2)") {
+		t.Errorf("debrief import pm.md printed %q, want it to name the new postmortem and incident", out)
+	}
+	again := mustCLI(t, srv.URL, "export", "PM-2")
+	if strings.Count(again, "<!-- debrief:section ") != strings.Count(string(data), "<!-- debrief:section ") {
+		t.Errorf("the imported postmortem has other sections than the exported one")
+	}
+
+	for _, f := range []string{"html", "json"} {
+		out := mustCLI(t, srv.URL, "export", "--format", f, "PM-1")
+		if !strings.Contains(out, "Checkout API returned 500s for EU customers") {
+			t.Errorf("debrief export --format %s PM-1 lacks the title", f)
+		}
+	}
+	pdf := filepath.Join(dir, "pm.pdf")
+	chromium := os.Getenv("DEBRIEF_TEST_CHROMIUM")
+	if chromium == "" {
+		chromium = "/usr/bin/chromium"
+	}
+	if _, errOut, err := cli(t, srv.URL, "", map[string]string{"DEBRIEF_CHROMIUM": chromium}, "export", "--format", "pdf", "-o", pdf, "PM-1"); err != nil {
+		t.Fatalf("debrief export --format pdf = %v; stderr %s", err, errOut)
+	}
+	text, err := exec.Command("pdftotext", pdf, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	for _, want := range []string{"Checkout API returned 500s for EU customers", "Summary", "Root cause analysis", "Page 1 of"} {
+		if !strings.Contains(string(text), want) {
+			t.Errorf("the exported PDF lacks %q", want)
+		}
+	}
+	_, _, err = cli(t, srv.URL, "", map[string]string{"DEBRIEF_CHROMIUM": "/nonexistent/chromium"}, "export", "--format", "pdf", "PM-1")
+	if err == nil || !strings.Contains(err.Error(), "PDF export needs Chromium") || !strings.Contains(err.Error(), "apt-get install chromium") {
+		t.Errorf("export --format pdf without Chromium = %v, want a message saying how to install it", err)
+	}
+
+	bad := filepath.Join(dir, "bad.md")
+	os.WriteFile(bad, bytes.Replace(data, []byte("status: draft"), []byte("status: [draft"), 1), 0o644)
+	_, _, err = cli(t, srv.URL, "", nil, "import", bad)
+	if err == nil || !strings.HasPrefix(err.Error(), bad+":") {
+		t.Errorf("debrief import bad.md = %v, want an error starting %s:LINE", err, bad)
+	}
+	out = mustCLI(t, srv.URL, "import", "--dry-run", md)
+	if !strings.Contains(out, "Nothing was sent") {
+		t.Errorf("debrief import --dry-run printed %q", out)
+	}
+	if _, _, err := cli(t, srv.URL, "", nil, "export", "PM-3"); err == nil || !strings.Contains(err.Error(), "PM-3") && !strings.Contains(strings.ToLower(err.Error()), "not found") {
+		t.Errorf("after one import, a failed one and a dry run, debrief export PM-3 = %v; want no such postmortem", err)
+	}
+}
+
+func truncateBytes(b []byte) string {
+	if len(b) > 80 {
+		return string(b[:80]) + "…"
+	}
+	return string(b)
+}
