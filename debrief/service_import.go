@@ -41,6 +41,14 @@ func (s *Service) ImportTimeline(ctx context.Context, incidentID int64, events [
 			e.Actor = a.Label()
 		}
 	}
+	received := len(events)
+	events, err = s.withoutImported(ctx, incidentID, events)
+	if err != nil {
+		return 0, err
+	}
+	if len(events) == 0 {
+		return 0, nil
+	}
 	for attempt := 0; ; attempt++ {
 		cur, err := s.store.Incident(ctx, incidentID)
 		if err != nil {
@@ -50,7 +58,7 @@ func (s *Service) ImportTimeline(ctx context.Context, incidentID int64, events [
 		if err != nil {
 			return 0, err
 		}
-		rev := s.revision(a, EntityIncident, incidentID, 0, "timeline.import", []Change{{Field: "timeline", New: jsonCount(len(events))}})
+		rev := s.revision(a, EntityIncident, incidentID, 0, "timeline.import", []Change{{Field: "timeline", New: jsonCount(received)}})
 		added, err := s.store.AddTimelineEvents(ctx, incidentID, events, change, rev)
 		// As in AddTimelineEvents: a concurrent incident edit only matters
 		// for the timestamps derived from it, so recompute and retry.
@@ -59,4 +67,40 @@ func (s *Service) ImportTimeline(ctx context.Context, incidentID int64, events [
 		}
 		return added, err
 	}
+}
+
+// withoutImported drops the events the incident already has (same source
+// and external id). The store skips them too, but one by one; a re-run of a
+// large import is mostly such events, and reading the timeline once is far
+// cheaper. An event added concurrently after this read is still skipped by
+// the store, so the check is an optimisation, not the rule.
+func (s *Service) withoutImported(ctx context.Context, incidentID int64, events []*TimelineEvent) ([]*TimelineEvent, error) {
+	sources := map[EventSource]bool{}
+	for _, e := range events {
+		if e.ExternalID != "" {
+			sources[e.Source] = true
+		}
+	}
+	have := map[string]bool{}
+	for src := range sources {
+		existing, err := s.store.ListTimeline(ctx, incidentID, TimelineFilter{Source: src})
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range existing {
+			if e.ExternalID != "" {
+				have[string(e.Source)+"\x00"+e.ExternalID] = true
+			}
+		}
+	}
+	if len(have) == 0 {
+		return events, nil
+	}
+	kept := events[:0:0]
+	for _, e := range events {
+		if e.ExternalID == "" || !have[string(e.Source)+"\x00"+e.ExternalID] {
+			kept = append(kept, e)
+		}
+	}
+	return kept, nil
 }

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -297,27 +299,74 @@ func importSlack(q query, body io.Reader, res *importResult) ([]*debrief.Timelin
 }
 
 // importEventList reads {"events": [...]}: events a client already read
-// from its files, kept with their source, zone and external ids.
+// from its files, kept with their source, zone and external ids. The body is
+// decoded one event at a time, so a long channel's import does not hold
+// its whole JSON text in memory.
 func importEventList(body io.Reader, contentType string, opt debrief.AddEventsOptions) ([]*debrief.TimelineEvent, debrief.AddEventsOptions, error) {
 	if contentType != "application/json" {
 		return nil, opt, debrief.Errorf(debrief.EUnsupported, "", "Send the events as application/json.")
 	}
-	b, err := io.ReadAll(body)
-	if err != nil {
-		return nil, opt, uploadError(err)
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	bad := func(err error) error {
+		if de := uploadError(err); debrief.ErrorCode(de) == debrief.ETooLarge {
+			return de
+		}
+		return jsonError(nil, &eventCreate{}, err)
 	}
-	var in eventsCreate
-	if err := unmarshalStrict(b, &in); err != nil {
-		return nil, opt, err
+	if tok, err := dec.Token(); err != nil {
+		return nil, opt, bad(err)
+	} else if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, opt, debrief.Errorf(debrief.EInvalid, "", "The body must be a JSON object like {\"events\": [...]}.")
 	}
-	if in.Events == nil {
+	var events []*debrief.TimelineEvent
+	seen := false
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, opt, bad(err)
+		}
+		switch key, _ := tok.(string); key {
+		case "events":
+			seen = true
+			if t, err := dec.Token(); err != nil {
+				return nil, opt, bad(err)
+			} else if d, ok := t.(json.Delim); !ok || d != '[' {
+				return nil, opt, debrief.Errorf(debrief.EInvalid, "events", "events must be a list of event objects.")
+			}
+			for dec.More() {
+				var in eventCreate
+				if err := dec.Decode(&in); err != nil {
+					e := bad(err)
+					if de, ok := e.(*debrief.Error); ok && de.Code == debrief.EInvalid {
+						de.Message = fmt.Sprintf("Event %d: %s", len(events)+1, de.Message)
+					}
+					return nil, opt, e
+				}
+				events = append(events, in.event())
+			}
+			if _, err := dec.Token(); err != nil {
+				return nil, opt, bad(err)
+			}
+		case "set_lifecycle", "suggest_only":
+			var v bool
+			if err := dec.Decode(&v); err != nil {
+				return nil, opt, debrief.Errorf(debrief.EInvalid, key, "%s must be true or false.", key)
+			}
+			if key == "set_lifecycle" {
+				opt.SetLifecycle = opt.SetLifecycle || v
+			} else {
+				opt.SuggestOnly = opt.SuggestOnly || v
+			}
+		default:
+			return nil, opt, debrief.Errorf(debrief.EInvalid, key, "Unknown field %q; send {\"events\": [...]}.", key)
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, opt, bad(err)
+	}
+	if !seen {
 		return nil, opt, debrief.Errorf(debrief.EInvalid, "events", "events must be a list of event objects.")
 	}
-	events := make([]*debrief.TimelineEvent, len(in.Events))
-	for i := range in.Events {
-		events[i] = in.Events[i].event()
-	}
-	opt.SetLifecycle = opt.SetLifecycle || in.SetLifecycle
-	opt.SuggestOnly = opt.SuggestOnly || in.SuggestOnly
 	return events, opt, nil
 }

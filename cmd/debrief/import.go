@@ -2,6 +2,8 @@ package main
 
 import (
 	"archive/zip"
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -204,42 +206,68 @@ type importEvent struct {
 }
 
 // sendImport posts the events in one request, so the server adds all of
-// them or none.
+// them or none. The body is written while it is sent, so the client never
+// holds the JSON text of a long channel in memory.
 func sendImport(env *Env, flags *ClientFlags, incident string, events []*debrief.TimelineEvent, from string) error {
 	cl, err := flags.client()
 	if err != nil {
 		return err
 	}
+	u := *cl.base
+	u.Path = cl.base.Path + "/api/v1/incidents/" + ref(incident) + "/timeline/import"
+	u.RawQuery = url.Values{"format": {"events"}}.Encode()
+	pr, pw := io.Pipe()
+	go func() { pw.CloseWithError(writeImportEvents(pw, events)) }()
+	bar := importBar(env, int64(len(events)), "Sending", false)
+	var body io.Reader = pr
+	if bar != nil {
+		body = io.TeeReader(pr, progressWriter{bar: bar})
+	}
+	req, err := http.NewRequestWithContext(env.Ctx, http.MethodPost, u.String(), body)
+	if err != nil {
+		return fmt.Errorf("build the request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	if cl.token != "" {
+		req.Header.Set("Authorization", "Bearer "+cl.token)
+	}
 	// An import of a long channel is one large request; give it time.
-	cl.http = &http.Client{Timeout: 30 * time.Minute}
-	body := struct {
-		Events []importEvent `json:"events"`
-	}{Events: make([]importEvent, len(events))}
-	for i, e := range events {
-		body.Events[i] = importEvent{At: e.At.UTC().Format(time.RFC3339Nano), Zone: e.Zone, Source: string(e.Source), Kind: string(e.Kind),
-			Text: e.Text, Actor: e.Actor, ExternalID: e.ExternalID, Starred: e.Starred, Lifecycle: string(e.Lifecycle)}
-	}
-	payload, err := json.Marshal(body)
-	if err != nil {
-		return fmt.Errorf("encode the events: %w", err)
-	}
-	body.Events = nil
-	spin := importBar(env, -1, "Sending "+countNoun(len(events), "event"), false)
-	resp, err := cl.do(env.Ctx, http.MethodPost, "/api/v1/incidents/"+ref(incident)+"/timeline/import", url.Values{"format": {"events"}}, json.RawMessage(payload), 0)
-	if spin != nil {
-		_ = spin.Finish()
+	resp, err := (&http.Client{Timeout: 30 * time.Minute}).Do(req)
+	pr.CloseWithError(io.ErrClosedPipe) // stop the writer if the request ended early
+	if bar != nil {
+		_ = bar.Finish()
 	}
 	if err != nil {
-		return err
+		return cl.unreachable(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return fmt.Errorf("read the answer from %s: %w", cl.base, err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		e := &apiError{Status: resp.StatusCode}
+		var env struct {
+			Error struct {
+				Code    string `json:"code"`
+				Message string `json:"message"`
+				Field   string `json:"field"`
+			} `json:"error"`
+		}
+		if json.Unmarshal(data, &env) == nil {
+			e.Code, e.Message, e.Field = env.Error.Code, env.Error.Message, env.Error.Field
+		}
+		return e
 	}
 	if flags.JSON {
-		return writeJSON(env.Stdout, resp.Body)
+		return writeJSON(env.Stdout, data)
 	}
 	var out struct {
 		Added    int `json:"added"`
 		Received int `json:"received"`
 	}
-	if err := json.Unmarshal(resp.Body, &out); err != nil {
+	if err := json.Unmarshal(data, &out); err != nil {
 		return fmt.Errorf("the server's answer is not the import result: %w", err)
 	}
 	what := countNoun(out.Added, "new event")
@@ -252,6 +280,36 @@ func sendImport(env *Env, flags *ClientFlags, incident string, events []*debrief
 		fmt.Fprintf(env.Stdout, "Imported %s into %s.\n", what, incident)
 	}
 	return nil
+}
+
+// writeImportEvents writes {"events": [...]} one event at a time.
+func writeImportEvents(w io.Writer, events []*debrief.TimelineEvent) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	enc := json.NewEncoder(bw)
+	bw.WriteString(`{"events":[`)
+	for i, e := range events {
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		err := enc.Encode(importEvent{At: e.At.UTC().Format(time.RFC3339Nano), Zone: e.Zone, Source: string(e.Source), Kind: string(e.Kind),
+			Text: e.Text, Actor: e.Actor, ExternalID: e.ExternalID, Starred: e.Starred, Lifecycle: string(e.Lifecycle)})
+		if err != nil {
+			return err
+		}
+	}
+	bw.WriteString("]}")
+	return bw.Flush()
+}
+
+// progressWriter advances the bar by the events sent: each event ends with
+// the newline json.Encoder writes after it.
+type progressWriter struct{ bar *progressbar.ProgressBar }
+
+func (p progressWriter) Write(b []byte) (int, error) {
+	if n := bytes.Count(b, []byte{'\n'}); n > 0 {
+		_ = p.bar.Add(n)
+	}
+	return len(b), nil
 }
 
 // importBar returns a progress bar on stderr, or nil when stderr is not a
