@@ -153,3 +153,23 @@ func getTemplateVersion(svc *debrief.Service) HandlerFunc {
 		return nil
 	}
 }
+
+// postmortemRequirement says which template applies to an incident, whether
+// its severity requires a postmortem and when that is due.
+func postmortemRequirement(svc *debrief.Service) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if _, err := parseQuery(r); err != nil {
+			return err
+		}
+		inc, err := svc.IncidentByRef(r.Context(), r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		req, err := svc.PostmortemRequirementFor(r.Context(), inc)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, req)
+		return nil
+	}
+}

@@ -65,6 +65,20 @@ func templatesScenario(t *testing.T, e *testEnv) {
 	// Lint a stored postmortem, and a draft of it as an editor would.
 	var inc struct{ Key string }
 	e.must(201, "POST", "/api/v1/incidents", `{"title": "Checkout API returned 503s", "severity": "SEV2", "services": ["checkout"], "started_at": "2026-03-01T10:00:00Z"}`, nil).decode(t, &inc)
+	var req struct {
+		Template string `json:"template"`
+		Required bool   `json:"required"`
+	}
+	e.must(200, "GET", "/api/v1/incidents/"+inc.Key+"/postmortem-requirement", "", nil).decode(t, &req)
+	if req.Template != "incident" || !req.Required {
+		t.Errorf("GET postmortem-requirement (SEV2, no labels) = %+v, want the incident template, required", req)
+	}
+	var secInc struct{ Key string }
+	e.must(201, "POST", "/api/v1/incidents", `{"title": "Session tokens written to logs", "severity": "SEV2", "labels": ["security"], "started_at": "2026-03-01T10:00:00Z"}`, nil).decode(t, &secInc)
+	e.must(200, "GET", "/api/v1/incidents/"+secInc.Key+"/postmortem-requirement", "", nil).decode(t, &req)
+	if req.Template != "security" || req.Required {
+		t.Errorf("GET postmortem-requirement (SEV2 security) = %+v, want the security template, not required (it requires SEV1 only)", req)
+	}
 	var pm struct {
 		Key     string `json:"key"`
 		Version int    `json:"version"`
