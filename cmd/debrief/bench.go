@@ -104,7 +104,6 @@ func (c *BenchCmd) Run(env *Env) error {
 	var results []benchResult
 	var createdMu sync.Mutex
 	var created []int64
-	n := 0
 	res := b.phase(ctx, "create incident", c.Clients, c.Creates, c.Duration, func(rng *rand.Rand) (int, error) {
 		i := atomic.AddInt64(&b.seq, 1)
 		body := fmt.Sprintf(`{"title":"Bench incident %d: checkout latency above 2s for EU customers","severity":"SEV%d","services":["checkout-api","payments"],"labels":["bench"],"impact":"About 4%% of checkouts took longer than two seconds."}`, i, 1+i%4)
@@ -136,7 +135,7 @@ func (c *BenchCmd) Run(env *Env) error {
 		}
 		ids = append(ids, newIDs...)
 	}
-	n = len(ids)
+	n := len(ids)
 	fmt.Fprintf(env.Stderr, "reading from %d postmortems\n", n)
 
 	results = append(results, b.phase(ctx, "read one postmortem", c.Clients, c.Requests, c.Duration, func(rng *rand.Rand) (int, error) {

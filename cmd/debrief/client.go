@@ -31,7 +31,7 @@ type client struct {
 	http  *http.Client
 }
 
-// newClient checks the server URL and returns a client for it.
+// client checks the server URL and returns a client for it.
 func (f *ClientFlags) client() (*client, error) {
 	u, err := url.Parse(strings.TrimRight(f.Server, "/"))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
