@@ -88,6 +88,9 @@ type IntegrationConfig struct {
 	// the built-in map (critical → the most severe level, …) and then to
 	// DefaultSeverity.
 	SeverityMap map[string]string `json:"severity_map,omitempty"`
+	// SeverityLabel is the label that carries the alert's severity
+	// (default: severity).
+	SeverityLabel string `json:"severity_label,omitempty"`
 	// DefaultSeverity is used for alerts whose severity maps to nothing;
 	// empty means the least severe level.
 	DefaultSeverity string `json:"default_severity,omitempty"`

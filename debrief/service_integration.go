@@ -290,6 +290,9 @@ func (s *Service) Ingest(ctx context.Context, in *Integration, alerts []IngestAl
 	seenGroup, seenService := map[string]bool{}, map[string]bool{}
 	for i := range alerts {
 		al := &alerts[i]
+		if in.Config.SeverityLabel != "" {
+			al.Severity = al.Labels[in.Config.SeverityLabel]
+		}
 		if in.Config.ServiceLabel != "" {
 			if v := al.Labels[in.Config.ServiceLabel]; v != "" {
 				al.Service = v

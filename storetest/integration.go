@@ -15,6 +15,26 @@ func init() {
 	Register("IngestSequence", testIngestSequence)
 	Register("IngestAllOrNothing", testIngestAllOrNothing)
 	Register("IngestDeploys", testIngestDeploys)
+	Register("IngestSeverityLabel", testIngestSeverityLabel)
+}
+
+// testIngestSeverityLabel maps a severity read from a configured label.
+func testIngestSeverityLabel(t *testing.T, open Opener) {
+	svc, ctx, _ := integrationSetup(t, open)
+	in, _, err := svc.CreateIntegration(ctx, &debrief.Integration{Name: "am", Kind: debrief.IntegrationAlertmanager,
+		Config: debrief.IntegrationConfig{SeverityLabel: "priority", SeverityMap: map[string]string{"urgent": "SEV2"}, DefaultSeverity: "SEV3"}}, nil)
+	must(t, err, "CreateIntegration")
+	for _, tt := range []struct {
+		group, priority, want string
+	}{{"g1", "URGENT", "SEV2"}, {"g2", "P1", "SEV1"}, {"g3", "whatever", "SEV3"}} {
+		d := ingestAs(t, svc, in, "Ingest(priority="+tt.priority+")", []debrief.IngestAlert{
+			amAlert(tt.group, "a", debrief.AlertFiring, base, time.Time{}, map[string]string{"priority": tt.priority, "severity": "info"})}, nil)
+		inc, err := svc.Incident(ctx, d.Incidents[0])
+		must(t, err, "Incident")
+		if inc.Severity != tt.want {
+			t.Errorf("alert with priority=%s opened an incident at %s, want %s", tt.priority, inc.Severity, tt.want)
+		}
+	}
 }
 
 func integrationSetup(t *testing.T, open Opener) (*debrief.Service, context.Context, *time.Time) {

@@ -29,6 +29,7 @@ type IntegrationAddCmd struct {
 	Secret          []string          `help:"Signing secret (PagerDuty: the one PagerDuty shows, required; GitHub: optional, made when absent). Repeat while rotating." placeholder:"SECRET"`
 	Matcher         []string          `help:"Only alerts matching all of these open incidents: label=value, label!=value, label=~regex, label!~regex." placeholder:"MATCHER"`
 	SeverityMap     map[string]string `help:"Map a source severity to a Debrief one, e.g. --severity-map critical=SEV1." placeholder:"FROM=TO"`
+	SeverityLabel   string            `help:"Label carrying the alert's severity (default: severity)." placeholder:"LABEL"`
 	DefaultSeverity string            `help:"Severity for alerts whose severity maps to nothing (default: the least severe)." placeholder:"SEV"`
 	ServiceLabel    string            `help:"Label naming the affected service (default: service, app, job)." placeholder:"LABEL"`
 	Service         map[string]string `help:"Map a GitHub repository to a Debrief service, e.g. --service checkout-api=checkout." placeholder:"REPO=SERVICE"`
@@ -44,7 +45,7 @@ func (c *IntegrationAddCmd) Run(env *Env) error {
 	defer db.Close()
 	svc := debrief.NewService(db)
 	in := &debrief.Integration{Name: c.Name, Kind: debrief.IntegrationKind(c.Kind), Config: debrief.IntegrationConfig{
-		Matchers: c.Matcher, SeverityMap: c.SeverityMap, DefaultSeverity: c.DefaultSeverity,
+		Matchers: c.Matcher, SeverityMap: c.SeverityMap, SeverityLabel: c.SeverityLabel, DefaultSeverity: c.DefaultSeverity,
 		ServiceLabel: c.ServiceLabel, Services: c.Service,
 	}}
 	if c.Mapping != "" {
