@@ -127,7 +127,10 @@ func TestTemplatesAndLintOnServer(t *testing.T) {
 	wantLines(t, "template show", out, "Security incident", "severities SEV1, SEV2; incident types security", "3 days after resolution", "## Data exposure  (exposure, required, internal)")
 
 	inc := struct{ Key string }{}
-	mustJSON(t, s.URL, &inc, "incident", "new", "--title", "Customer emails visible to other accounts", "--severity", "SEV2", "--started", "2026-03-05T10:00:00Z")
+	mustJSON(t, s.URL, &inc, "incident", "new", "--title", "Customer emails visible to other accounts", "--severity", "SEV2", "--label", "security", "--started", "2026-03-05T10:00:00Z")
+	out = mustCLI(t, s.URL, "template", "for", inc.Key)
+	// The file's policy: SEV1 and SEV2 security incidents; required for SEV1 to SEV3.
+	wantLines(t, "template for "+inc.Key, out, "security-incident", "Postmortem required", "yes")
 	var pm struct {
 		Key             string `json:"key"`
 		Template        string `json:"template"`

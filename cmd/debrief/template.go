@@ -20,6 +20,7 @@ type TemplateCmd struct {
 	Export    TemplateExportCmd    `cmd:"" help:"Write a template as a YAML file that 'template apply' reads."`
 	Delete    TemplateDeleteCmd    `cmd:"" help:"Delete a custom template (admins); postmortems made from it keep it."`
 	Variables TemplateVariablesCmd `cmd:"" help:"List the variables a template's starting text may use, such as {{incident.title}}."`
+	For       TemplateForCmd       `cmd:"" help:"Say which template applies to an incident, whether it needs a postmortem and when it is due."`
 }
 
 // TemplateApplyCmd applies template files.
@@ -296,4 +297,39 @@ func (c *TemplateVariablesCmd) Run(env *Env) error {
 		t.row("{{"+v.Name+"}}", v.Description)
 	}
 	return t.flush()
+}
+
+// TemplateForCmd shows the template policy that applies to an incident.
+type TemplateForCmd struct {
+	ClientFlags `embed:""`
+	Incident    string `arg:"" help:"The incident, e.g. INC-42."`
+}
+
+// Run prints the template, whether a postmortem is required and its deadline.
+func (c *TemplateForCmd) Run(env *Env) error {
+	cl, err := c.client()
+	if err != nil {
+		return err
+	}
+	var req debrief.PostmortemRequirement
+	resp, err := cl.getJSON(env.Ctx, "/api/v1/incidents/"+ref(c.Incident)+"/postmortem-requirement", nil, &req)
+	if err != nil {
+		return err
+	}
+	if c.JSON {
+		return writeJSON(env.Stdout, resp.Body)
+	}
+	d := newDetails(env.Stdout)
+	d.add("Template", req.Template)
+	required := "no"
+	if req.Required {
+		required = "yes"
+	}
+	d.add("Postmortem required", required)
+	due := "no deadline (or not resolved yet)"
+	if req.DueAt != nil {
+		due = showTime(*req.DueAt, viewerZone(env.Getenv))
+	}
+	d.add("Due", due)
+	return d.flush()
 }
