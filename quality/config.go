@@ -14,6 +14,8 @@ import (
 
 // Config turns rules off, changes their severity and adds words to the
 // lists the rules use. The zero value of every field means "the default".
+// A Config from ParseConfig or DefaultConfig is only read by Check, so one
+// may serve concurrent checks.
 //
 // In YAML (JSON is read the same way):
 //
