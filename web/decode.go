@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -119,7 +120,11 @@ func jsonError(b []byte, v any, err error) error {
 		if typ.Field == "" {
 			return debrief.Errorf(debrief.EInvalid, "", "The body must be a JSON object, not %s.", article(typ.Value))
 		}
-		return debrief.Errorf(debrief.EInvalid, typ.Field, "The field %s must be %s, not %s.", typ.Field, describeType(typ.Type), article(typ.Value))
+		field := typ.Field
+		if p, ok := locateTypeError(b, reflect.TypeOf(v), strings.Split(field, "."), ""); ok && p != "" {
+			field = p // with list positions: events[2].at rather than events.at
+		}
+		return debrief.Errorf(debrief.EInvalid, field, "The field %s must be %s, not %s.", field, describeType(typ.Type), article(typ.Value))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
 		path := unknownFieldPath(b, reflect.TypeOf(v))
@@ -291,6 +296,73 @@ func jsonField(t reflect.Type, key string) (reflect.Type, bool) {
 		}
 	}
 	return fold, fold != nil
+}
+
+// locateTypeError finds the full path, list positions included, of the
+// first value that fails to decode at the dotted path encoding/json named
+// (it leaves positions out). It runs only on the error path.
+func locateTypeError(raw []byte, t reflect.Type, parts []string, prefix string) (string, bool) {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil {
+		return "", false
+	}
+	if len(parts) == 0 {
+		if t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
+			var items []json.RawMessage
+			if json.Unmarshal(raw, &items) == nil {
+				for i, item := range items {
+					if p, ok := locateTypeError(item, t.Elem(), nil, prefix+"["+strconv.Itoa(i)+"]"); ok {
+						return p, true
+					}
+				}
+			}
+		}
+		if json.Unmarshal(raw, reflect.New(t).Interface()) != nil {
+			return prefix, true
+		}
+		return "", false
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		var m map[string]json.RawMessage
+		if json.Unmarshal(raw, &m) != nil {
+			return "", false
+		}
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if k != parts[0] && !strings.EqualFold(k, parts[0]) {
+				continue
+			}
+			ft, ok := jsonField(t, k)
+			if !ok {
+				continue
+			}
+			sub := k
+			if prefix != "" {
+				sub = prefix + "." + k
+			}
+			if p, ok := locateTypeError(m[k], ft, parts[1:], sub); ok {
+				return p, true
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		var items []json.RawMessage
+		if json.Unmarshal(raw, &items) != nil {
+			return "", false
+		}
+		for i, item := range items {
+			if p, ok := locateTypeError(item, t.Elem(), parts, prefix+"["+strconv.Itoa(i)+"]"); ok {
+				return p, true
+			}
+		}
+	}
+	return "", false
 }
 
 // versionFrom returns the version a change started from: the If-Match
