@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -288,4 +289,49 @@ func ftoa(f float64) string {
 func jsonNum(f float64) string {
 	b, _ := json.Marshal(f)
 	return string(b)
+}
+
+func TestWebhookConcurrentDeliveriesSQLite(t *testing.T) {
+	testWebhookConcurrentDeliveries(t, filepath.Join(t.TempDir(), "debrief.db"))
+}
+
+func TestWebhookConcurrentDeliveriesPostgres(t *testing.T) {
+	testWebhookConcurrentDeliveries(t, storetest.PostgresDSN(t))
+}
+
+// testWebhookConcurrentDeliveries sends the same new group many times at
+// once, as an Alertmanager cluster's peers or a retrying sender can: one
+// incident, each event once.
+func testWebhookConcurrentDeliveries(t *testing.T, dsn string) {
+	e := newHookEnv(t, dsn)
+	am, token, _ := e.addIntegration(`{"name":"am","kind":"alertmanager"}`)
+	body := sample(t, "alertmanager/01-firing-group-of-2.json")
+	const n = 12
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			req, _ := http.NewRequest("POST", e.srv.URL+am, bytes.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+token)
+			resp, err := http.DefaultClient.Do(req)
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					err = fmt.Errorf("status %d", resp.StatusCode)
+				}
+			}
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Errorf("concurrent POST %s: %v", am, err)
+		}
+	}
+	incs := e.incidents()
+	if len(incs) != 1 {
+		t.Fatalf("%d concurrent deliveries of one group opened %d incidents, want 1", n, len(incs))
+	}
+	if ev := e.timeline(incs[0].ID); len(ev) != 2 {
+		t.Fatalf("timeline after %d concurrent deliveries has %d events, want 2", n, len(ev))
+	}
 }
