@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -40,6 +41,34 @@ func FuzzParseMarkdown(f *testing.F) {
 		}
 		if !bytes.Equal(md, md2) {
 			t.Fatalf("export → import → export changed the bytes:\n--- first\n%s\n--- second\n%s", md, md2)
+		}
+	})
+}
+
+// FuzzRedact: redacting any text never panics, and what it returns holds
+// no email address or IPv4 address that the text had.
+func FuzzRedact(f *testing.F) {
+	for _, s := range []string{"ask ana@example.com on db-1.internal (10.0.0.1)", "fe80::1%eth0 2001:db8::1/64 ::ffff:1.2.3.4",
+		"Ana Pérez and @oncall", "std::fmt at 10:29:05", "ÅÄÖ åäö İstanbul ǅ", ""} {
+		f.Add(s)
+	}
+	doc := sampleDocument()
+	doc.Incident.Roles.Communications = "Ana Pérez"
+	r := newRedactor(doc)
+	f.Fuzz(func(t *testing.T, s string) {
+		out := r.text(s)
+		if emailRe.MatchString(out) && !emailRe.MatchString(s) {
+			t.Fatalf("redact(%q) = %q made an email address", s, out)
+		}
+		for _, ip := range ipv4Re.FindAllString(s, -1) {
+			if strings.Contains(out, ip) && !strings.Contains(RedactedIP, ip) {
+				// The address may survive only as part of a longer token
+				// that is not an address (e.g. a version 1.2.3.4.5).
+				if ipv4Re.MatchString(out) && strings.Contains(s, ip+".") {
+					continue
+				}
+				t.Fatalf("redact(%q) = %q still holds %s", s, out, ip)
+			}
 		}
 	})
 }

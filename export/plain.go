@@ -206,6 +206,27 @@ func parsePlain(fm *yaml.Node, lines []string, bodyStart int) (*Document, error)
 		p.appendLine(&cur, &preamble, l, i)
 	}
 	if pm.Title == "" {
+		// No heading to take the title from: use the first line of text,
+		// so real documents still import; the warning says so.
+		for i := bodyStart; i < len(lines); i++ {
+			t := strings.TrimSpace(strings.Trim(strings.TrimSpace(lines[i]), "*_#>`"))
+			if t == "" || t == "---" {
+				continue
+			}
+			if len(t) > 120 {
+				cut := strings.LastIndexByte(t[:120], ' ')
+				if cut < 40 {
+					cut = 120
+				}
+				t = truncate(t, cut)
+			}
+			pm.Title = t
+			p.doc.Source.Title = i + 1
+			p.warn(i+1, "the document has no '# Title' heading; its first line became the title")
+			break
+		}
+	}
+	if pm.Title == "" {
 		return nil, lineErr(bodyStart+1, "the document has no title; start it with a '# Title' line")
 	}
 	if genericTitles[normHeading(pm.Title)] && len(p.sections) > 0 && (preamble == nil || strings.TrimSpace(strings.Join(preamble.lines, "")) == "") {

@@ -97,3 +97,51 @@ func TestParsePlainRealPostmortems(t *testing.T) {
 		})
 	}
 }
+
+func TestParsePlainEdgeCases(t *testing.T) {
+	tests := []struct {
+		name, in  string
+		title     string
+		sections  []string
+		events    int
+		warnings  int
+		wantError string
+	}{
+		{"no heading: first line is the title", "Search was down for 20 minutes on 1 May.\n\nMore text.\n", "Search was down for 20 minutes on 1 May.", []string{"introduction"}, 0, 1, ""},
+		{"front matter title", "---\ntitle: Login failed for SSO users\n---\n\n## Impact\n\n12% of logins failed.\n", "Login failed for SSO users", []string{"impact"}, 0, 0, ""},
+		{"setext headings and bold labels", "Outage report\n=============\n\n**Summary**: It broke.\n\n**Impact**: 3 users.\n\nTimeline\n--------\n\n2024-01-02 (all times UTC)\n\n- 10:00 began\n- 10:05 ended\n", "Outage report", []string{"summary", "impact", "timeline"}, 2, 0, ""},
+		{"timeline past midnight", "# T\n\n## Timeline\n\nAll times UTC, 2024-01-02.\n\n- 23:50 began\n- 00:10 ended\n", "T", []string{"timeline"}, 2, 0, ""},
+		{"unreadable time keeps the table", "# T\n\n## Timeline\n\n| Time (UTC) | Event |\n|---|---|\n| soon | x |\n", "T", []string{"timeline"}, 0, 1, ""},
+		{"code fence hides headings", "# T\n\n## Summary\n\n```\n## not a section\n```\n", "T", []string{"summary"}, 0, 0, ""},
+		{"empty", "\n\n  \n", "", nil, 0, 0, "no title"},
+		{"bad utf-8", "# T\xff\n", "", nil, 0, 0, "line 1: the text is not valid UTF-8"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			doc, err := ParseMarkdown(strings.NewReader(tc.in))
+			if tc.wantError != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantError) {
+					t.Fatalf("ParseMarkdown(%q) = %v, want an error containing %q", tc.in, err, tc.wantError)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("ParseMarkdown(%q) error: %v", tc.in, err)
+			}
+			if doc.Postmortem.Title != tc.title {
+				t.Errorf("title = %q, want %q", doc.Postmortem.Title, tc.title)
+			}
+			for _, k := range tc.sections {
+				if doc.Postmortem.Section(k) == nil {
+					t.Errorf("no section %q in %+v", k, doc.Postmortem.Sections)
+				}
+			}
+			if len(doc.Timeline) != tc.events || len(doc.Warnings) != tc.warnings {
+				t.Errorf("%d events and warnings %v, want %d events and %d warnings", len(doc.Timeline), doc.Warnings, tc.events, tc.warnings)
+			}
+			if tc.name == "timeline past midnight" && len(doc.Timeline) == 2 && !doc.Timeline[1].At.After(doc.Timeline[0].At) {
+				t.Errorf("00:10 after 23:50 should be the next day, got %v then %v", doc.Timeline[0].At, doc.Timeline[1].At)
+			}
+		})
+	}
+}
