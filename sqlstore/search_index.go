@@ -550,7 +550,7 @@ func (db *DB) writeSearchDocs(ctx context.Context, tx *sql.Tx, docs []*searchDoc
 		if err := db.insertSearchDoc(ctx, tx, d); err != nil {
 			return fmt.Errorf("document %d: %w", d.id, err)
 		}
-		if err := writeSearchTags(ctx, tx, d); err != nil {
+		if err := db.writeSearchTags(ctx, tx, d); err != nil {
 			return fmt.Errorf("document %d tags: %w", d.id, err)
 		}
 	}
@@ -561,7 +561,7 @@ func (db *DB) writeSearchDocs(ctx context.Context, tx *sql.Tx, docs []*searchDoc
 	for start := 0; start < len(docs); start += perStatement {
 		chunk := docs[start:min(len(docs), start+perStatement)]
 		var b strings.Builder
-		w := where{}
+		w := placeholders{d: db.d}
 		b.WriteString(`INSERT INTO search_fts (rowid, title, summary, body, extra) VALUES `)
 		for i, d := range chunk {
 			if i > 0 {
@@ -611,35 +611,38 @@ func (db *DB) insertSearchDoc(ctx context.Context, tx *sql.Tx, d *searchDoc) err
 	return err
 }
 
-func writeSearchTags(ctx context.Context, tx *sql.Tx, d *searchDoc) error {
+func (db *DB) writeSearchTags(ctx context.Context, tx *sql.Tx, d *searchDoc) error {
 	names := make([]string, 0, len(d.tags))
 	for name := range d.tags {
 		names = append(names, name)
 	}
 	sort.Strings(names)
 	var b strings.Builder
-	w := where{args: []any{d.id}}
+	p := placeholders{d: db.d}
+	flush := func() error {
+		if len(p.args) == 0 {
+			return nil
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO search_tags (doc_id, name, value) VALUES `+b.String()+` ON CONFLICT DO NOTHING`, p.args...)
+		b.Reset()
+		p = placeholders{d: db.d}
+		return err
+	}
 	for _, name := range names {
 		for _, v := range d.tags[name] {
-			if len(w.args) > 1 {
+			if len(p.args) > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString("($1, " + w.next(name) + ", " + w.next(v) + ")")
-			if len(w.args) > 900 {
+			b.WriteString("(" + p.next(d.id) + ", " + p.next(name) + ", " + p.next(v) + ")")
+			if len(p.args) >= 900 {
 				// Stay well under SQLite's limit on bound parameters.
-				if _, err := tx.ExecContext(ctx, `INSERT INTO search_tags (doc_id, name, value) VALUES `+b.String()+` ON CONFLICT DO NOTHING`, w.args...); err != nil {
+				if err := flush(); err != nil {
 					return err
 				}
-				b.Reset()
-				w = where{args: []any{d.id}}
 			}
 		}
 	}
-	if len(w.args) == 1 {
-		return nil
-	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO search_tags (doc_id, name, value) VALUES `+b.String()+` ON CONFLICT DO NOTHING`, w.args...)
-	return err
+	return flush()
 }
 
 // tsvectorLiteral writes the columns as a PostgreSQL tsvector literal with

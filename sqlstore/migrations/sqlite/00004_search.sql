@@ -71,15 +71,18 @@ CREATE INDEX search_tags_value ON search_tags (name, value, doc_id);
 
 -- Contentless: the text lives in search_text.fields, so it is not stored
 -- twice. Columns are weighted title > summary > body > extra (timeline,
--- action items, attachment names). The tokenizer splits exactly where
--- debrief.SearchTokens does (letters, numbers and marks are word
--- characters); the store feeds it text already split and lowercased.
+-- action items, attachment names). The store feeds it text already split
+-- by debrief.SearchTokens (runs of letters, numbers and marks, lowercased)
+-- and joined with spaces, and quotes query tokens split the same way, so
+-- the plain ascii tokenizer (which splits at ASCII spaces and punctuation
+-- and keeps every non-ASCII byte) reads exactly those tokens, faster than
+-- unicode61 would classify each character again.
 -- prefix='2 3' keeps "de*"-style prefix searches fast.
 CREATE VIRTUAL TABLE search_fts USING fts5 (
     title, summary, body, extra,
     content = '',
     contentless_delete = 1,
-    tokenize = "unicode61 remove_diacritics 0 categories 'L* N* M*'",
+    tokenize = 'ascii',
     prefix = '2 3'
 );
 
