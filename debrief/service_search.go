@@ -44,9 +44,9 @@ func (s *Service) Search(ctx context.Context, q *SearchQuery) (*SearchResults, e
 	return s.store.Search(ctx, &qq, a)
 }
 
-// canSeeIncident reports whether a may see inc: admins see every incident,
+// searchMaySee reports whether a may see inc: admins see every incident,
 // others the incidents that are not private or that list them as members.
-func canSeeIncident(a Actor, inc *Incident) bool {
+func searchMaySee(a Actor, inc *Incident) bool {
 	if !inc.Private || a.Role == RoleAdmin {
 		return true
 	}
@@ -70,7 +70,7 @@ func (s *Service) SimilarIncidents(ctx context.Context, id int64) ([]SimilarInci
 	if err != nil {
 		return nil, err
 	}
-	if !canSeeIncident(a, inc) {
+	if !searchMaySee(a, inc) {
 		return nil, Errorf(ENotFound, "", "There is no incident %s.", IncidentKey(id))
 	}
 	out, err := s.store.SimilarIncidents(ctx, SimilarProbe{IncidentID: id, Limit: SimilarLimit}, a)
@@ -99,7 +99,7 @@ func (s *Service) OnThisDay(ctx context.Context, day time.Time) ([]DigestEntry, 
 	if err != nil {
 		return nil, err
 	}
-	if day.Month() == time.February && day.Day() == 28 && !isLeap(day.Year()) {
+	if day.Month() == time.February && day.Day() == 28 && !searchLeapYear(day.Year()) {
 		leap, err := s.store.IncidentsOnDay(ctx, time.February, 29, day, a)
 		if err != nil {
 			return nil, err
@@ -113,7 +113,7 @@ func (s *Service) OnThisDay(ctx context.Context, day time.Time) ([]DigestEntry, 
 	return out, nil
 }
 
-func isLeap(y int) bool { return y%4 == 0 && (y%100 != 0 || y%400 == 0) }
+func searchLeapYear(y int) bool { return y%4 == 0 && (y%100 != 0 || y%400 == 0) }
 
 // WeeklyDigest lists the postmortems published in one week.
 type WeeklyDigest struct {
