@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"net"
 	"net/http"
+	"net/netip"
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/debriefhq/debrief/debrief"
@@ -73,6 +76,47 @@ func HTTPImages(client *http.Client) ImageLoader {
 		}
 		return data, http.DetectContentType(data), nil
 	}
+}
+
+// PublicImages returns an ImageLoader for servers: it fetches only http(s)
+// images from public addresses (never loopback, private, link-local or
+// otherwise internal ones, checked on the address actually dialled, so a
+// document cannot make the server probe its own network), waits at most
+// 10 s per image and takes at most max images per export (later ones stay
+// links).
+func PublicImages(max int) ImageLoader {
+	dialer := &net.Dialer{Timeout: 5 * time.Second, Control: func(_, address string, _ syscall.RawConn) error {
+		host, _, err := net.SplitHostPort(address)
+		if err != nil {
+			return err
+		}
+		ip, err := netip.ParseAddr(host)
+		if err != nil || !publicAddr(ip) {
+			return fmt.Errorf("export: image host %s is not a public address", host)
+		}
+		return nil
+	}}
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DialContext: dialer.DialContext, Proxy: nil,
+		TLSHandshakeTimeout: 5 * time.Second, ResponseHeaderTimeout: 5 * time.Second}}
+	load := HTTPImages(client)
+	var mu sync.Mutex
+	n := 0
+	return func(src string) ([]byte, string, error) {
+		mu.Lock()
+		n++
+		over := n > max
+		mu.Unlock()
+		if over {
+			return nil, "", fmt.Errorf("export: more than %d images", max)
+		}
+		return load(src)
+	}
+}
+
+func publicAddr(ip netip.Addr) bool {
+	ip = ip.Unmap()
+	return ip.IsGlobalUnicast() && !ip.IsPrivate() && !ip.IsLoopback() && !ip.IsLinkLocalUnicast() &&
+		!netip.MustParsePrefix("100.64.0.0/10").Contains(ip) && !netip.MustParsePrefix("fc00::/7").Contains(ip)
 }
 
 // inlineImageTypes are the image types inlined; SVG is not, because it can

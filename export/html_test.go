@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -126,4 +127,24 @@ func mustMarkdown(t *testing.T, doc *Document) []byte {
 		t.Fatal(err)
 	}
 	return md
+}
+
+func TestPublicImagesRefusesInternalAddresses(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(onePixelPNG) }))
+	defer srv.Close()
+	load := PublicImages(10)
+	for _, src := range []string{srv.URL + "/graph.png", "http://169.254.169.254/latest/meta-data", "http://[::1]/x.png", "file:///etc/passwd"} {
+		if _, _, err := load(src); err == nil {
+			t.Errorf("PublicImages loaded %s; want internal addresses refused", src)
+		}
+	}
+	for _, tc := range []struct {
+		ip   string
+		want bool
+	}{{"8.8.8.8", true}, {"2606:4700::1111", true}, {"10.1.2.3", false}, {"192.168.1.1", false}, {"127.0.0.1", false},
+		{"100.64.0.1", false}, {"::ffff:10.0.0.1", false}, {"fd00::1", false}, {"fe80::1", false}, {"0.0.0.0", false}} {
+		if got := publicAddr(netip.MustParseAddr(tc.ip)); got != tc.want {
+			t.Errorf("publicAddr(%s) = %v, want %v", tc.ip, got, tc.want)
+		}
+	}
 }

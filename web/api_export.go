@@ -28,6 +28,9 @@ func exportConfigFromEnv() exportConfig {
 	return exportConfig{Chromium: os.Getenv("DEBRIEF_CHROMIUM"), ImportLimit: export.MaxDocumentSize}
 }
 
+// maxInlineImages bounds the images one export fetches.
+const maxInlineImages = 50
+
 // exportFormats maps ?format= values to the canonical format.
 var exportFormats = map[string]string{"md": "md", "markdown": "md", "html": "html", "pdf": "pdf", "json": "json"}
 
@@ -49,7 +52,9 @@ func renderDocument(ctx context.Context, w http.ResponseWriter, doc *export.Docu
 	var body []byte
 	var err error
 	var contentType, ext string
-	opt := export.HTMLOptions{Location: loc, Now: now, Public: public}
+	// Images are fetched from public addresses only and inlined, so the
+	// file reads the same offline.
+	opt := export.HTMLOptions{Location: loc, Now: now, Public: public, Images: export.PublicImages(maxInlineImages)}
 	switch format {
 	case "md":
 		body, err = export.Markdown(doc)
