@@ -120,6 +120,16 @@ func FuzzParseSlackExport(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(zulip, []byte("[]"))
+	// Small days reach each rule with few bytes to mutate.
+	for _, day := range []string{
+		`[{"type":"message","user":"U01ALICE","text":"hi <@U02BOB> <#C1|x> <!here> <https://x.example|x> &amp;","ts":"1709625730.000010","thread_ts":"1709625730.000010","latest_reply":"1709999999.000001","reactions":[{"name":"eyes","count":1}]}]`,
+		`[{"type":"message","user":"U02BOB","text":"reply","ts":"1709625731.000011","thread_ts":"1709625730.000010","parent_user_id":"U01ALICE"}]`,
+		`[{"type":"message","subtype":"message_changed","ts":"1","message":{"ts":"1709625730.000010","text":"new"}},{"type":"message","user":"U01ALICE","text":"old","ts":"1709625730.000010"},{"type":"message","subtype":"message_deleted","deleted_ts":"1709625730.000010","ts":"2"}]`,
+		`[{"type":"message","subtype":"bot_message","bot_id":"B1","text":"","attachments":[{"fallback":"[FIRING] x"}],"ts":"1709625730.5"},{"type":"message","subtype":"channel_join","user":"U1","text":"joined","ts":"3"}]`,
+		`[{"type":"message","user":"U03CARA","text":"","files":[{"name":"a.log","title":"a"}],"ts":"1709625730.000010","edited":{"user":"U03CARA","ts":"1709625731.0"},"pinned_to":["C0INC4821"]}]`,
+	} {
+		f.Add([]byte(day), users)
+	}
 	f.Fuzz(func(t *testing.T, day, users []byte) {
 		fsys := fstest.MapFS{
 			"channels.json":                      {Data: channels},

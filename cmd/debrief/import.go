@@ -32,11 +32,11 @@ import (
 type TimelineImportCmd struct {
 	ClientFlags `embed:""`
 	File        string `arg:"" help:"The timeline file: .csv, .json/.jsonl or .md ('-' reads standard input; then give --format)." placeholder:"FILE"`
-	Incident    string `required:"" help:"Incident ID or key to add the events to, e.g. INC-4."`
-	Format      string `enum:",csv,json,markdown" default:"" help:"csv, json or markdown (default: from the file name)."`
+	Incident    string `required:"" placeholder:"INC" help:"Incident ID or key to add the events to, e.g. INC-4."`
+	Format      string `enum:",csv,json,markdown" default:"" placeholder:"FORMAT" help:"csv, json or markdown (default: from the file name)."`
 	Zone        string `help:"Zone of times that carry none, e.g. Europe/Copenhagen or UTC (default: named in the file, else required)." placeholder:"ZONE"`
 	Date        string `help:"Day of rows that give only a time of day, e.g. 2024-03-05." placeholder:"DAY"`
-	Kind        string `help:"Kind of rows that name none (default note)."`
+	Kind        string `placeholder:"KIND" help:"Kind of rows that name none (default note)."`
 	DryRun      bool   `help:"Read the file and show what would be imported, without sending anything."`
 }
 
@@ -109,13 +109,13 @@ type SlackCmd struct {
 type SlackImportCmd struct {
 	ClientFlags `embed:""`
 	Export      string `arg:"" help:"The export: the zip Slack's export tool wrote, or its unpacked folder." placeholder:"EXPORT"`
-	Incident    string `required:"" help:"Incident ID or key to add the messages to, e.g. INC-4."`
-	Channel     string `required:"" help:"Channel name (with or without #) or ID."`
+	Incident    string `required:"" placeholder:"INC" help:"Incident ID or key to add the messages to, e.g. INC-4."`
+	Channel     string `required:"" placeholder:"NAME" help:"Channel name (with or without #) or ID."`
 	From        string `help:"First moment to import: RFC 3339 or '2024-03-05 14:02' in --zone (default: the channel's start)." placeholder:"TIME"`
 	To          string `help:"Last moment to import; replies to threads begun before it are kept (default: the channel's end)." placeholder:"TIME"`
 	Zone        string `help:"Zone of --from and --to when they carry none (default: $TZ, else the system zone)." placeholder:"ZONE"`
 	IncludeBots bool   `help:"Keep messages from bots and apps (left out by default)."`
-	Kind        string `help:"Kind of the events (default communication)."`
+	Kind        string `placeholder:"KIND" help:"Kind of the events (default communication)."`
 	DryRun      bool   `help:"Read the export and show what would be imported, without sending anything."`
 }
 
