@@ -48,7 +48,10 @@ type SourceMap struct {
 	// Plain is true when the document was not written by Debrief and was
 	// read by matching its headings.
 	Plain bool
-	Title int
+	// FrontMatter is the line of the front matter's opening "---", 0 when
+	// the document has none.
+	FrontMatter int
+	Title       int
 	// Sections maps a section key to the line of its heading.
 	Sections map[string]int
 	// SectionBodies maps a section key to the line its body starts on.

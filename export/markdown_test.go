@@ -2,6 +2,10 @@ package export
 
 import (
 	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -61,4 +65,46 @@ func TestMarkdownRoundTripProperty(t *testing.T) {
 			t.Fatalf("export → import → export changed the bytes:\n%s", cmp.Diff(string(md), string(md2)))
 		}
 	})
+}
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+// TestMarkdownGolden pins the Markdown layout: a change to it shows up as a
+// diff here, because documents already exported must keep reading back.
+func TestMarkdownGolden(t *testing.T) {
+	md, err := Markdown(sampleDocument())
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join("testdata", "golden", "sample.md")
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, md, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read %s (run go test -update once): %v", path, err)
+	}
+	if diff := cmp.Diff(string(want), string(md)); diff != "" {
+		t.Errorf("Markdown(sample) differs from %s (-want +got):\n%s", path, diff)
+	}
+	// The golden file reads back as the sample, with lines for lint.
+	doc, err := ParseMarkdown(bytes.NewReader(want))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(sampleDocument(), doc, recordOpts); diff != "" {
+		t.Errorf("ParseMarkdown(%s) differs from the sample (-want +got):\n%s", path, diff)
+	}
+	src := doc.Source
+	lines := strings.Split(string(want), "\n")
+	if src.FrontMatter != 1 || !strings.HasPrefix(lines[src.Title-1], "# Checkout API") || lines[src.Sections["root-cause"]-1] != "## Root cause analysis" ||
+		!strings.HasPrefix(lines[src.SectionBodies["summary"]-1], "For 47 minutes") || !strings.Contains(lines[src.Timeline[1]-1], "CheckoutErrorRate") ||
+		!strings.Contains(lines[src.ActionItems[0]-1], "AI-11") {
+		t.Errorf("ParseMarkdown(%s) source lines %+v do not point at the title, headings, bodies, events and items", path, src)
+	}
 }

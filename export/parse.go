@@ -52,12 +52,19 @@ func parseBytes(data []byte) (*Document, error) {
 	if err != nil {
 		return nil, err
 	}
-	if fm != nil {
-		if _, v := lookup(fm, "debrief"); v != nil {
-			return parseDebrief(fm, lines, bodyStart)
-		}
+	var doc *Document
+	if _, v := lookup(fm, "debrief"); fm != nil && v != nil {
+		doc, err = parseDebrief(fm, lines, bodyStart)
+	} else {
+		doc, err = parsePlain(fm, lines, bodyStart)
 	}
-	return parsePlain(fm, lines, bodyStart)
+	if err != nil {
+		return nil, err
+	}
+	if bodyStart > 0 {
+		doc.Source.FrontMatter = 1
+	}
+	return doc, nil
 }
 
 func firstInvalid(b []byte) int {
