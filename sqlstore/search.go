@@ -211,14 +211,20 @@ func (db *DB) Search(ctx context.Context, q *debrief.SearchQuery, viewer debrief
 	var best []scored
 	if !tiered {
 		from, score, w := db.searchSource(q, viewer, ftsQuery(q.All, q.Not))
-		heap, err := db.scanMatches(ctx, `SELECT d.id, `+score+`, d.date, d.severity, d.services FROM `+from+w.sql(), w.args, keep, acc)
+		heap, err := db.scanMatches(ctx, db.r, `SELECT d.id, `+score+`, d.date, d.severity, d.services FROM `+from+w.sql(), w.args, keep, acc)
 		if err != nil {
 			return nil, err
 		}
 		best = heap
 	} else {
-		from, _, w := db.searchSource(q, viewer, ftsQuery(q.All, q.Not))
-		if _, err := db.scanMatches(ctx, `SELECT d.id, 0, d.date, d.severity, d.services FROM `+from+w.sql(), w.args, 0, acc); err != nil {
+		// One read transaction: the count, the cache and the ranking all
+		// see the index as of one moment.
+		tx, err := db.r.BeginTx(ctx, nil)
+		if err != nil {
+			return nil, mapErr(err, "search")
+		}
+		defer tx.Rollback()
+		if _, err := db.countCached(ctx, tx, q, viewer, ftsQuery(q.All, q.Not), 0, acc); err != nil {
 			return nil, err
 		}
 		positive := ftsQuery(q.All, nil)
@@ -227,7 +233,7 @@ func (db *DB) Search(ctx context.Context, q *debrief.SearchQuery, viewer debrief
 			first = "(" + first + ") NOT (" + ftsQuery(nil, q.Not) + ")"
 		}
 		from, score, w := db.searchSource(q, viewer, first)
-		top, err := db.scanMatches(ctx, `SELECT d.id, `+score+`, d.date, NULL, NULL FROM `+from+w.sql(), w.args, keep, nil)
+		top, err := db.scanMatches(ctx, tx, `SELECT d.id, `+score+`, d.date, NULL, NULL FROM `+from+w.sql(), w.args, keep, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -238,7 +244,7 @@ func (db *DB) Search(ctx context.Context, q *debrief.SearchQuery, viewer debrief
 			// rest and put them after.
 			rest := "(" + ftsQuery(q.All, q.Not) + ") NOT " + first
 			from, score, w := db.searchSource(q, viewer, rest)
-			more, err := db.scanMatches(ctx, `SELECT d.id, `+score+`, d.date, NULL, NULL FROM `+from+w.sql(), w.args, keep-len(top), nil)
+			more, err := db.scanMatches(ctx, tx, `SELECT d.id, `+score+`, d.date, NULL, NULL FROM `+from+w.sql(), w.args, keep-len(top), nil)
 			if err != nil {
 				return nil, err
 			}
@@ -306,8 +312,8 @@ func (a *facetAcc) facets() debrief.SearchFacets {
 // best keep of them (none when keep is 0) and, when acc is not nil,
 // counting them into acc. Text columns are read as raw bytes: this loop
 // runs once per match, so it must not allocate per row.
-func (db *DB) scanMatches(ctx context.Context, query string, args []any, keep int, acc *facetAcc) ([]scored, error) {
-	rows, err := db.r.QueryContext(ctx, query, args...)
+func (db *DB) scanMatches(ctx context.Context, qr querier, query string, args []any, keep int, acc *facetAcc) ([]scored, error) {
+	rows, err := qr.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, mapSearchErr(err)
 	}

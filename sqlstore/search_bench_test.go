@@ -50,7 +50,7 @@ func benchCorpus(b *testing.B, n int) *DB {
 	if dir == "" {
 		dir = os.TempDir()
 	}
-	path := filepath.Join(dir, fmt.Sprintf("debrief-search-bench-v2-%d.db", n))
+	path := filepath.Join(dir, fmt.Sprintf("debrief-search-bench-v3-%d.db", n))
 	ctx := context.Background()
 	if _, err := os.Stat(path); err != nil {
 		tmp := path + ".building"

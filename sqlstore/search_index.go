@@ -74,6 +74,17 @@ func (db *DB) flushSearch(ctx context.Context, tx *sql.Tx) error {
 	return db.indexSearch(ctx, tx, incidentIDs, postmortemIDs)
 }
 
+// nextGeneration counts one more change to the index and returns its
+// number, which the rows written in this transaction carry (search_cache.go).
+func nextGeneration(ctx context.Context, tx *sql.Tx) (int64, error) {
+	var gen int64
+	err := tx.QueryRowContext(ctx, `UPDATE search_meta SET generation = generation + 1 WHERE id = 1 RETURNING generation`).Scan(&gen)
+	if err != nil {
+		return 0, fmt.Errorf("sqlstore: search index: generation: %w", err)
+	}
+	return gen, nil
+}
+
 // indexSearch rebuilds the documents of the given incidents and
 // postmortems, whether the records still exist or were just deleted.
 func (db *DB) indexSearch(ctx context.Context, tx *sql.Tx, incidentIDs, postmortemIDs []int64) error {
@@ -142,6 +153,13 @@ func (db *DB) rebuildDocs(ctx context.Context, tx *sql.Tx, incidentIDs, projectI
 	if err != nil {
 		return fmt.Errorf("sqlstore: search index: load: %w", err)
 	}
+	gen, err := nextGeneration(ctx, tx)
+	if err != nil {
+		return err
+	}
+	for _, d := range docs {
+		d.gen = gen
+	}
 	// Every document named is deleted first, in one statement, then the
 	// current ones are written: FTS5 flushes its pending writes to a new
 	// segment at every statement that opens a savepoint (any statement
@@ -190,6 +208,8 @@ type searchDoc struct {
 	tags         map[string][]string // name → values, lowercased
 	// columns are the index columns' tokens: title, summary, body, extra.
 	columns [4][]string
+	// gen is the index generation that writes the document.
+	gen int64
 }
 
 // Per-column caps on indexed tokens keep a huge document within what a
@@ -595,13 +615,13 @@ func (db *DB) insertSearchDoc(ctx context.Context, tx *sql.Tx, d *searchDoc) err
 	date := d.date.UTC()
 	args := []any{d.id, nullID(d.incidentID), nullID(d.projectID), nullID(d.postmortemID), string(d.kind), d.key, d.title,
 		d.severity, d.status, joinServices(d.services), date.UnixMicro(), date.Year(), int(date.Month())*100 + date.Day(),
-		published, d.owner, boolInt(d.private), d.openActions, nullID(d.repeatOf), string(factors), string(alerts)}
+		published, d.owner, boolInt(d.private), d.openActions, nullID(d.repeatOf), string(factors), string(alerts), d.gen}
 	cols := `id, incident_id, project_id, postmortem_id, kind, key, title, severity, status, services, date, year, month_day,
-	published_at, owner, private, open_actions, repeat_of, factors, alerts`
-	marks := `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20`
+	published_at, owner, private, open_actions, repeat_of, factors, alerts, gen`
+	marks := `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21`
 	if db.d.engine == EnginePostgres {
 		cols += `, tsv`
-		marks += `, $21::tsvector`
+		marks += `, $22::tsvector`
 		args = append(args, tsvectorLiteral(d.columns))
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO search_docs (`+cols+`) VALUES (`+marks+`)`, args...); err != nil {
@@ -784,6 +804,10 @@ END`); err != nil {
 				return err
 			}
 		}
+		gen, err := nextGeneration(ctx, tx)
+		if err != nil {
+			return err
+		}
 		for _, table := range []string{"incidents", "postmortems"} {
 			cond := ""
 			if table == "postmortems" {
@@ -820,6 +844,9 @@ END`); err != nil {
 				}
 				if err != nil {
 					return err
+				}
+				for _, d := range docs {
+					d.gen = gen
 				}
 				if err := db.writeSearchDocs(ctx, tx, docs); err != nil {
 					return err

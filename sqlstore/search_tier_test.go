@@ -28,6 +28,8 @@ func TestSearchTiers(t *testing.T) {
 		t.Fatal(err)
 	}
 	admin := debrief.Actor{Role: debrief.RoleAdmin}
+	viewer := debrief.Actor{Email: "Ana@example.com", Role: debrief.RoleViewer}
+	var who debrief.Actor
 	run := func(q string, threshold, limit, offset int) *debrief.SearchResults {
 		t.Helper()
 		saved := searchTierThreshold
@@ -38,7 +40,7 @@ func TestSearchTiers(t *testing.T) {
 			t.Fatal(err)
 		}
 		p.Limit, p.Offset = limit, offset
-		res, err := db.Search(ctx, p, admin)
+		res, err := db.Search(ctx, p, who)
 		if err != nil {
 			t.Fatalf("Search(%q) with tier threshold %d = %v", q, threshold, err)
 		}
@@ -51,7 +53,13 @@ func TestSearchTiers(t *testing.T) {
 		}
 		return m
 	}
-	for _, q := range []string{"database", "rollback -kafka", "redis OR memcached", `"connection pool" severity:3`, "checkout service:checkout"} {
+	for _, q := range []string{"database", "rollback -kafka", "redis OR memcached", `"connection pool" severity:3`, "checkout service:checkout",
+		"database status:closed owner:ana@example.com", "database label:network,config after:2020 before:2026 has:action-items-open", "database kind:incident", "as viewer"} {
+		who = admin
+		if q == "as viewer" {
+			// Private incidents: the viewer sees those whose members include them.
+			q, who = "database OR rollback", viewer
+		}
 		flat := run(q, 1_000_000, 500, 0)
 		tiers := run(q, 1, 500, 0)
 		if flat.Total == 0 {

@@ -45,13 +45,25 @@ CREATE TABLE search_docs (
     repeat_of     BIGINT,
     factors       TEXT    NOT NULL DEFAULT '[]',
     alerts        TEXT    NOT NULL DEFAULT '[]',
+    -- gen is the index generation that wrote the row (see search_meta).
+    gen           BIGINT  NOT NULL DEFAULT 0,
     tsv           TSVECTOR NOT NULL
 );
 CREATE INDEX search_docs_tsv ON search_docs USING GIN (tsv);
 CREATE INDEX search_docs_date ON search_docs (date);
+CREATE INDEX search_docs_gen ON search_docs (gen);
 CREATE INDEX search_docs_postmortem ON search_docs (postmortem_id) WHERE postmortem_id IS NOT NULL;
 CREATE INDEX search_docs_month_day ON search_docs (month_day, year);
 CREATE INDEX search_docs_published ON search_docs (published_at) WHERE published_at IS NOT NULL;
+
+-- search_meta.generation counts the transactions that changed the index,
+-- so a process that caches what it read from search_docs can tell whether
+-- (and, through search_docs.gen, which rows) changed since.
+CREATE TABLE search_meta (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    generation BIGINT NOT NULL
+);
+INSERT INTO search_meta (id, generation) VALUES (1, 0);
 
 -- search_text holds each document's text by field (JSON), for snippets and
 -- for naming the field that matched, and the names of attached files
@@ -157,6 +169,7 @@ DROP FUNCTION search_dirty_postmortem();
 DROP FUNCTION search_dirty_timeline();
 DROP FUNCTION search_dirty_incident();
 DROP TABLE search_dirty;
+DROP TABLE search_meta;
 DROP TABLE search_text;
 DROP TABLE search_tags;
 DROP TABLE search_docs;

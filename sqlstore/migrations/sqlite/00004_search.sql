@@ -42,12 +42,24 @@ CREATE TABLE search_docs (
     open_actions  INTEGER NOT NULL DEFAULT 0,
     repeat_of     INTEGER,
     factors       TEXT    NOT NULL DEFAULT '[]',
-    alerts        TEXT    NOT NULL DEFAULT '[]'
+    alerts        TEXT    NOT NULL DEFAULT '[]',
+    -- gen is the index generation that wrote the row (see search_meta).
+    gen           INTEGER  NOT NULL DEFAULT 0
 );
 CREATE INDEX search_docs_date ON search_docs (date);
+CREATE INDEX search_docs_gen ON search_docs (gen);
 CREATE INDEX search_docs_postmortem ON search_docs (postmortem_id) WHERE postmortem_id IS NOT NULL;
 CREATE INDEX search_docs_month_day ON search_docs (month_day, year);
 CREATE INDEX search_docs_published ON search_docs (published_at) WHERE published_at IS NOT NULL;
+
+-- search_meta.generation counts the transactions that changed the index,
+-- so a process that caches what it read from search_docs can tell whether
+-- (and, through search_docs.gen, which rows) changed since.
+CREATE TABLE search_meta (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    generation INTEGER NOT NULL
+);
+INSERT INTO search_meta (id, generation) VALUES (1, 0);
 
 -- search_text holds each document's text by field (JSON), for snippets and
 -- for naming the field that matched, and the names of attached files
@@ -174,6 +186,7 @@ END;
 DROP TABLE search_dirty;
 DROP TRIGGER search_docs_delete;
 DROP TABLE search_fts;
+DROP TABLE search_meta;
 DROP TABLE search_text;
 DROP TABLE search_tags;
 DROP TABLE search_docs;

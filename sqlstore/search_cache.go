@@ -1,0 +1,253 @@
+package sqlstore
+
+import (
+	"container/heap"
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/debriefhq/debrief/debrief"
+)
+
+// A search that matches a large part of the corpus must still count every
+// match and its facets. Reading each match's row of search_docs through
+// SQLite costs a few microseconds, which at 25,000 matches is most of the
+// time a search may take. So on SQLite the store keeps, per process, the
+// few facts filters and facets need for every document (a few hundred
+// bytes each, about 20 MB per 100,000 documents) and refreshes them from
+// the rows whose generation is newer than the cache's (search_meta,
+// search_docs.gen), inside the search's read transaction, so a search
+// sees the index as of one moment. Documents deleted since stay in the
+// cache but are never looked up: only ids the FTS index returns are.
+
+// docFacts is what filters and facets need of one document.
+type docFacts struct {
+	date     int64
+	severity string
+	kind     string
+	private  bool
+	open     bool
+	services []string // as written, for facets
+	// tags are "name\x00value" (lowercased values), for filters.
+	tags []string
+}
+
+func (f *docFacts) hasTag(name string, values []string) bool {
+	for _, t := range f.tags {
+		if len(t) <= len(name) || t[len(name)] != 0 || t[:len(name)] != name {
+			continue
+		}
+		v := t[len(name)+1:]
+		for _, want := range values {
+			if v == want {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// matches applies the query's filters and the viewer's visibility, as
+// searchFilters does in SQL.
+func (f *docFacts) matches(q *debrief.SearchQuery, viewer debrief.Actor, email string) bool {
+	if len(q.Severities) > 0 && !containsString(q.Severities, f.severity) {
+		return false
+	}
+	if len(q.Kinds) > 0 {
+		ok := false
+		for _, k := range q.Kinds {
+			ok = ok || string(k) == f.kind
+		}
+		if !ok {
+			return false
+		}
+	}
+	for _, s := range q.Services {
+		if !f.hasTag("service", s) {
+			return false
+		}
+	}
+	for _, l := range q.Labels {
+		if !f.hasTag("label", l) {
+			return false
+		}
+	}
+	if len(q.Statuses) > 0 && !f.hasTag("status", q.Statuses) {
+		return false
+	}
+	if len(q.Owners) > 0 && !f.hasTag("owner", q.Owners) {
+		return false
+	}
+	if q.After != nil && f.date < q.After.UTC().UnixMicro() {
+		return false
+	}
+	if q.Before != nil && f.date >= q.Before.UTC().UnixMicro() {
+		return false
+	}
+	if q.OpenActionItems && !f.open {
+		return false
+	}
+	if f.private && viewer.Role != debrief.RoleAdmin && (email == "" || !f.hasTag("member", []string{email})) {
+		return false
+	}
+	return true
+}
+
+// factCache holds docFacts by document id as of generation gen.
+type factCache struct {
+	mu     sync.RWMutex
+	gen    int64
+	docs   map[int64]*docFacts
+	intern map[string]string
+}
+
+// factCaches holds one cache per open store.
+var factCaches sync.Map // *DB → *factCache
+
+func (db *DB) facts() *factCache {
+	if c, ok := factCaches.Load(db); ok {
+		return c.(*factCache)
+	}
+	c, _ := factCaches.LoadOrStore(db, &factCache{gen: -1, docs: map[int64]*docFacts{}, intern: map[string]string{}})
+	return c.(*factCache)
+}
+
+func (c *factCache) str(s string) string {
+	if v, ok := c.intern[s]; ok {
+		return v
+	}
+	c.intern[s] = s
+	return s
+}
+
+// refresh brings the cache up to the generation tx sees.
+func (c *factCache) refresh(ctx context.Context, tx *sql.Tx) error {
+	var gen int64
+	if err := tx.QueryRowContext(ctx, `SELECT generation FROM search_meta WHERE id = 1`).Scan(&gen); err != nil {
+		return fmt.Errorf("sqlstore: search cache: %w", err)
+	}
+	c.mu.RLock()
+	fresh := c.gen == gen
+	c.mu.RUnlock()
+	if fresh {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen == gen {
+		return nil
+	}
+	since := c.gen
+	rows, err := tx.QueryContext(ctx, `SELECT id, date, severity, kind, private, open_actions, services FROM search_docs WHERE gen > $1 AND gen <= $2`, since, gen)
+	if err != nil {
+		return fmt.Errorf("sqlstore: search cache: %w", err)
+	}
+	changed := map[int64]*docFacts{}
+	for rows.Next() {
+		var id, date int64
+		var private, open int
+		var severity, kind, services string
+		if err := rows.Scan(&id, &date, &severity, &kind, &private, &open, &services); err != nil {
+			rows.Close()
+			return fmt.Errorf("sqlstore: search cache: %w", err)
+		}
+		f := &docFacts{date: date, severity: c.str(severity), kind: c.str(kind), private: private != 0, open: open > 0}
+		for _, s := range splitServices(services) {
+			f.services = append(f.services, c.str(s))
+		}
+		changed[id] = f
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlstore: search cache: %w", err)
+	}
+	rows, err = tx.QueryContext(ctx, `SELECT t.doc_id, t.name, t.value FROM search_tags t JOIN search_docs d ON d.id = t.doc_id
+WHERE d.gen > $1 AND d.gen <= $2 AND t.name IN ('service', 'label', 'status', 'owner', 'member')`, since, gen)
+	if err != nil {
+		return fmt.Errorf("sqlstore: search cache: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		var name, value string
+		if err := rows.Scan(&id, &name, &value); err != nil {
+			rows.Close()
+			return fmt.Errorf("sqlstore: search cache: %w", err)
+		}
+		if f := changed[id]; f != nil {
+			f.tags = append(f.tags, c.str(name+"\x00"+value))
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlstore: search cache: %w", err)
+	}
+	for id, f := range changed {
+		c.docs[id] = f
+	}
+	c.gen = gen
+	return nil
+}
+
+// count adds a match to the total and the facets.
+func (a *facetAcc) add(f *docFacts) {
+	a.total++
+	if f.severity != "" {
+		a.severity[f.severity]++
+	}
+	a.year[yearString(f.date)]++
+	for _, s := range f.services {
+		a.service[s]++
+	}
+}
+
+// countCached counts the matches of an FTS expression that pass q's
+// filters, using the cache; with keep > 0 it also keeps the newest keep of
+// them. (It is not used for searches by filters alone: the cache may hold
+// deleted documents, which only an FTS match is sure to leave out.)
+func (db *DB) countCached(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, match string, keep int, acc *facetAcc) ([]scored, error) {
+	c := db.facts()
+	if err := c.refresh(ctx, tx); err != nil {
+		return nil, err
+	}
+	email := strings.ToLower(strings.TrimSpace(viewer.Email))
+	best := make(worstFirst, 0, keep+1)
+	visit := func(id int64, f *docFacts) {
+		if f == nil || !f.matches(q, viewer, email) {
+			return
+		}
+		acc.add(f)
+		if keep > 0 {
+			s := scored{id: id, date: f.date}
+			if len(best) < keep {
+				heap.Push(&best, s)
+			} else if better(s, best[0]) {
+				best[0] = s
+				heap.Fix(&best, 0)
+			}
+		}
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT rowid FROM search_fts WHERE search_fts MATCH $1`, match)
+	if err != nil {
+		return nil, mapSearchErr(err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("sqlstore: search: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapSearchErr(err)
+	}
+	c.mu.RLock()
+	for _, id := range ids {
+		visit(id, c.docs[id])
+	}
+	c.mu.RUnlock()
+	return best, nil
+}
