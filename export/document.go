@@ -8,6 +8,11 @@
 // ParseMarkdown also reads postmortems written elsewhere ("plain" Markdown
 // with headings like Summary, Impact, Timeline, Root cause and Action items)
 // into the matching sections, timeline events and action items.
+//
+// Variables in section bodies ({{incident.title}}, {{incident.duration}}, …)
+// stay as written in Markdown, so a document keeps them through a round
+// trip; HTML and PDF resolve them from the live record with
+// templates.Render when they are rendered.
 package export
 
 import (
