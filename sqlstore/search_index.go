@@ -76,7 +76,14 @@ func (db *DB) flushSearch(ctx context.Context, tx *sql.Tx) error {
 
 // nextGeneration counts one more change to the index and returns its
 // number, which the rows written in this transaction carry (search_cache.go).
-func nextGeneration(ctx context.Context, tx *sql.Tx) (int64, error) {
+//
+// Only SQLite uses generations (the cache is SQLite's); on PostgreSQL the
+// counter's single row would make every writing transaction wait for the
+// one before it to commit.
+func (db *DB) nextGeneration(ctx context.Context, tx *sql.Tx) (int64, error) {
+	if db.d.engine != EngineSQLite {
+		return 0, nil
+	}
 	var gen int64
 	err := tx.QueryRowContext(ctx, `UPDATE search_meta SET generation = generation + 1 WHERE id = 1 RETURNING generation`).Scan(&gen)
 	if err != nil {
@@ -153,7 +160,7 @@ func (db *DB) rebuildDocs(ctx context.Context, tx *sql.Tx, incidentIDs, projectI
 	if err != nil {
 		return fmt.Errorf("sqlstore: search index: load: %w", err)
 	}
-	gen, err := nextGeneration(ctx, tx)
+	gen, err := db.nextGeneration(ctx, tx)
 	if err != nil {
 		return err
 	}
@@ -804,7 +811,7 @@ END`); err != nil {
 				return err
 			}
 		}
-		gen, err := nextGeneration(ctx, tx)
+		gen, err := db.nextGeneration(ctx, tx)
 		if err != nil {
 			return err
 		}
