@@ -245,7 +245,8 @@ func BenchmarkSimilarIncidents(b *testing.B) {
 
 // BenchmarkSearchImport measures bulk import with indexing: batches of
 // 1,000 generated postmortems (each with its timeline and action items),
-// one transaction per batch, into a fresh database.
+// one transaction per batch, into a fresh database. With
+// DEBRIEF_BENCH_NOINDEX=1 the index is switched off, for the baseline.
 func BenchmarkSearchImport(b *testing.B) {
 	ctx := context.Background()
 	recs := make([]genRecord, importBatch)
@@ -257,8 +258,16 @@ func BenchmarkSearchImport(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	if c := os.Getenv("BENCH_CACHE"); c != "" {
-		db.w.ExecContext(ctx, "PRAGMA cache_size = "+c)
+	if os.Getenv("DEBRIEF_BENCH_NOINDEX") != "" {
+		// The baseline: the same import with the index switched off, so
+		// the difference is what indexing costs.
+		for _, tr := range []string{"incident", "timeline", "postmortem", "action"} {
+			for _, op := range []string{"insert", "update", "delete"} {
+				if _, err := db.w.ExecContext(ctx, "DROP TRIGGER search_dirty_"+tr+"_"+op); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
 	}
 	b.ResetTimer()
 	var cpu time.Duration
