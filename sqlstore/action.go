@@ -56,7 +56,7 @@ func actionItemLinkErr() error {
 func (db *DB) CreateActionItem(ctx context.Context, a *debrief.ActionItem, rev *debrief.Revision) error {
 	var id int64
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `INSERT INTO action_items (incident_id, postmortem_id, title, owner, due_date, priority, type,
+		err := db.queryRow(ctx, tx, `INSERT INTO action_items (incident_id, postmortem_id, title, owner, due_date, priority, type,
 	status, tracker_url, completed_at, created_by, created_at, updated_at, version)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1)
 RETURNING id`, db.actionItemArgs(a)...).Scan(&id)
@@ -85,7 +85,7 @@ func (db *DB) ActionItem(ctx context.Context, id int64) (*debrief.ActionItem, er
 }
 
 func (db *DB) actionItem(ctx context.Context, q querier, id int64) (*debrief.ActionItem, error) {
-	a, err := scanActionItem(q.QueryRowContext(ctx, `SELECT `+actionItemColumns+` FROM action_items WHERE id = $1`, id))
+	a, err := scanActionItem(db.queryRow(ctx, q, `SELECT `+actionItemColumns+` FROM action_items WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("action item", actionItemKey(id))
 	}
@@ -108,7 +108,7 @@ func (db *DB) UpdateActionItem(ctx context.Context, a *debrief.ActionItem, ifVer
 	upd = append(upd, args[:10]...)
 	upd = append(upd, args[12], a.ID, ifVersion)
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE action_items SET incident_id = $1, postmortem_id = $2, title = $3, owner = $4,
+		res, err := db.exec(ctx, tx, `UPDATE action_items SET incident_id = $1, postmortem_id = $2, title = $3, owner = $4,
 	due_date = $5, priority = $6, type = $7, status = $8, tracker_url = $9, completed_at = $10, updated_at = $11,
 	version = version + 1
 WHERE id = $12 AND version = $13`, upd...)
@@ -136,7 +136,7 @@ WHERE id = $12 AND version = $13`, upd...)
 // DeleteActionItem removes an action item if its version is ifVersion.
 func (db *DB) DeleteActionItem(ctx context.Context, id int64, ifVersion int, rev *debrief.Revision) error {
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM action_items WHERE id = $1 AND version = $2`, id, ifVersion)
+		res, err := db.exec(ctx, tx, `DELETE FROM action_items WHERE id = $1 AND version = $2`, id, ifVersion)
 		if err != nil {
 			return err
 		}
@@ -176,7 +176,7 @@ func (db *DB) ListActionItems(ctx context.Context, f debrief.ActionItemFilter) (
 		w.add(`id < ?`, after)
 	}
 	query := `SELECT ` + actionItemColumns + ` FROM action_items` + w.sql() + ` ORDER BY id DESC LIMIT ` + strconv.Itoa(limit+1)
-	out.Items, err = queryList(ctx, db.r, query, w.args, scanActionItem)
+	out.Items, err = listCached(ctx, db, db.r, query, w.args, scanActionItem)
 	if err != nil {
 		return out, mapErr(err, "list action items")
 	}

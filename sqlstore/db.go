@@ -47,6 +47,9 @@ const (
 type DB struct {
 	// r serves reads; w serves every write transaction.
 	r, w *sql.DB
+	// rs and ws cache prepared statements for r and w on SQLite; nil on
+	// PostgreSQL (stmt.go).
+	rs, ws *stmtCache
 	// d holds what differs between the engines.
 	d      dialect
 	logger *slog.Logger
@@ -205,7 +208,7 @@ func openSQLite(path string) (*DB, error) {
 	r.SetMaxIdleConns(n)
 	r.SetConnMaxLifetime(0)
 	r.SetConnMaxIdleTime(0)
-	return &DB{r: r, w: w, d: sqliteDialect}, nil
+	return &DB{r: r, w: w, rs: newStmtCache(r), ws: newStmtCache(w), d: sqliteDialect}, nil
 }
 
 // Engine returns "sqlite" or "postgres".
@@ -226,6 +229,8 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close releases the database.
 func (db *DB) Close() error {
+	db.rs.close()
+	db.ws.close()
 	err := db.r.Close()
 	if db.w != db.r {
 		err = errors.Join(err, db.w.Close())
@@ -242,7 +247,10 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: migrations: %w", err)
 	}
-	var opts []goose.ProviderOption
+	// Migration numbers were reserved per area and landed out of order
+	// (00002 accounts after 00003..00006), so a database migrated before a
+	// lower number existed must still get it.
+	opts := []goose.ProviderOption{goose.WithAllowOutofOrder(true)}
 	dialect := goose.DialectSQLite3
 	if db.d.engine == EnginePostgres {
 		dialect = goose.DialectPostgres

@@ -75,7 +75,7 @@ func (db *DB) CreateIncident(ctx context.Context, inc *debrief.Incident, rev *de
 	}
 	var id int64
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `INSERT INTO incidents (title, severity, status, services, customers, impact, labels,
+		err := db.queryRow(ctx, tx, `INSERT INTO incidents (title, severity, status, services, customers, impact, labels,
 	commander, scribe, communications, started_at, detected_at, acknowledged_at, mitigated_at, resolved_at,
 	private, members, repeat_of, created_by, created_at, updated_at, version)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, 1)
@@ -102,7 +102,7 @@ RETURNING id`, args...).Scan(&id)
 // labels, so filters by service or label use an index.
 func (db *DB) writeIncidentTags(ctx context.Context, tx *sql.Tx, id int64, inc *debrief.Incident, replace bool) error {
 	if replace {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM incident_tags WHERE incident_id = $1`, id); err != nil {
+		if _, err := db.exec(ctx, tx, `DELETE FROM incident_tags WHERE incident_id = $1`, id); err != nil {
 			return err
 		}
 	}
@@ -132,7 +132,7 @@ func (db *DB) writeIncidentTags(ctx context.Context, tx *sql.Tx, id int64, inc *
 	// Duplicates in the lists (the Service removes them, but a store
 	// must not fail on them) collapse into one row.
 	b.WriteString(` ON CONFLICT DO NOTHING`)
-	_, err := tx.ExecContext(ctx, b.String(), w.args...)
+	_, err := db.exec(ctx, tx, b.String(), w.args...)
 	return err
 }
 
@@ -146,7 +146,7 @@ func (db *DB) Incident(ctx context.Context, id int64) (*debrief.Incident, error)
 }
 
 func (db *DB) incident(ctx context.Context, q querier, id int64) (*debrief.Incident, error) {
-	inc, err := scanIncident(q.QueryRowContext(ctx, `SELECT `+incidentColumns+` FROM incidents WHERE id = $1`, id))
+	inc, err := scanIncident(db.queryRow(ctx, q, `SELECT `+incidentColumns+` FROM incidents WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("incident", debrief.IncidentKey(id))
 	}
@@ -185,7 +185,7 @@ func (db *DB) updateIncident(ctx context.Context, tx *sql.Tx, inc *debrief.Incid
 	upd := make([]any, 0, 21)
 	upd = append(upd, args[:18]...)
 	upd = append(upd, inc.ID, ifVersion, args[20])
-	res, err := tx.ExecContext(ctx, `UPDATE incidents SET title = $1, severity = $2, status = $3, services = $4,
+	res, err := db.exec(ctx, tx, `UPDATE incidents SET title = $1, severity = $2, status = $3, services = $4,
 	customers = $5, impact = $6, labels = $7, commander = $8, scribe = $9, communications = $10,
 	started_at = $11, detected_at = $12, acknowledged_at = $13, mitigated_at = $14, resolved_at = $15,
 	private = $16, members = $17, repeat_of = $18, updated_at = $21, version = version + 1
@@ -217,7 +217,7 @@ func (db *DB) staleIncident(ctx context.Context, q querier, id int64) error {
 // nothing. Revisions stay, so the deletion itself is on record.
 func (db *DB) DeleteIncident(ctx context.Context, id int64, ifVersion int, rev *debrief.Revision) error {
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM incidents WHERE id = $1 AND version = $2`, id, ifVersion)
+		res, err := db.exec(ctx, tx, `DELETE FROM incidents WHERE id = $1 AND version = $2`, id, ifVersion)
 		if err != nil {
 			return err
 		}
@@ -261,7 +261,7 @@ func (db *DB) ListIncidents(ctx context.Context, f debrief.IncidentFilter) (debr
 		w.add(`id < ?`, after)
 	}
 	query := `SELECT ` + incidentColumns + ` FROM incidents` + w.sql() + ` ORDER BY id DESC LIMIT ` + strconv.Itoa(limit+1)
-	out.Items, err = queryList(ctx, db.r, query, w.args, scanIncident)
+	out.Items, err = listCached(ctx, db, db.r, query, w.args, scanIncident)
 	if err != nil {
 		return out, mapErr(err, "list incidents")
 	}
@@ -273,6 +273,24 @@ func (db *DB) ListIncidents(ctx context.Context, f debrief.IncidentFilter) (debr
 // nil slice, so an empty list encodes as [] in JSON.
 func queryList[T any](ctx context.Context, q querier, query string, args []any, scan func(rowScanner) (T, error)) ([]T, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make([]T, 0)
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// listCached is queryList through the statement cache of db.
+func listCached[T any](ctx context.Context, db *DB, q querier, query string, args []any, scan func(rowScanner) (T, error)) ([]T, error) {
+	rows, err := db.query(ctx, q, query, args...)
 	if err != nil {
 		return nil, err
 	}

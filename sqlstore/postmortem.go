@@ -67,7 +67,7 @@ func (db *DB) CreatePostmortem(ctx context.Context, pm *debrief.Postmortem, rev 
 	}
 	var id int64
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `INSERT INTO postmortems (incident_id, kind, title, owner, status, template, template_version,
+		err := db.queryRow(ctx, tx, `INSERT INTO postmortems (incident_id, kind, title, owner, status, template, template_version,
 	sections, root_cause, contributing_factors, lessons, project, published_at, created_by, created_at, updated_at, version)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1)
 RETURNING id`, args...).Scan(&id)
@@ -95,7 +95,7 @@ RETURNING id`, args...).Scan(&id)
 func (db *DB) postmortemExists(ctx context.Context, incidentID int64, cause error) error {
 	e := &debrief.Error{Code: debrief.EConflict, Field: "incident_id", Err: cause,
 		Message: debrief.IncidentKey(incidentID) + " already has a postmortem; edit that one."}
-	cur, err := scanPostmortem(db.r.QueryRowContext(ctx, `SELECT `+postmortemColumns+` FROM postmortems WHERE incident_id = $1`, incidentID))
+	cur, err := scanPostmortem(db.queryRow(ctx, db.r, `SELECT `+postmortemColumns+` FROM postmortems WHERE incident_id = $1`, incidentID))
 	if err == nil {
 		e.Current = cur
 		e.Message = debrief.IncidentKey(incidentID) + " already has a postmortem (" + cur.Key + "); edit that one."
@@ -113,7 +113,7 @@ func (db *DB) Postmortem(ctx context.Context, id int64) (*debrief.Postmortem, er
 }
 
 func (db *DB) postmortem(ctx context.Context, q querier, id int64) (*debrief.Postmortem, error) {
-	pm, err := scanPostmortem(q.QueryRowContext(ctx, `SELECT `+postmortemColumns+` FROM postmortems WHERE id = $1`, id))
+	pm, err := scanPostmortem(db.queryRow(ctx, q, `SELECT `+postmortemColumns+` FROM postmortems WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("postmortem", postmortemKey(id))
 	}
@@ -139,7 +139,7 @@ func (db *DB) UpdatePostmortem(ctx context.Context, pm *debrief.Postmortem, ifVe
 	upd = append(upd, args[:13]...)
 	upd = append(upd, args[15], pm.ID, ifVersion)
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE postmortems SET incident_id = $1, kind = $2, title = $3, owner = $4, status = $5,
+		res, err := db.exec(ctx, tx, `UPDATE postmortems SET incident_id = $1, kind = $2, title = $3, owner = $4, status = $5,
 	template = $6, template_version = $7, sections = $8, root_cause = $9, contributing_factors = $10, lessons = $11,
 	project = $12, published_at = $13, updated_at = $14, version = version + 1
 WHERE id = $15 AND version = $16`, upd...)
@@ -174,7 +174,7 @@ WHERE id = $15 AND version = $16`, upd...)
 // project postmortem, which belong to nothing else, are deleted with it.
 func (db *DB) DeletePostmortem(ctx context.Context, id int64, ifVersion int, rev *debrief.Revision) error {
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM postmortems WHERE id = $1 AND version = $2`, id, ifVersion)
+		res, err := db.exec(ctx, tx, `DELETE FROM postmortems WHERE id = $1 AND version = $2`, id, ifVersion)
 		if err != nil {
 			return err
 		}
@@ -185,7 +185,7 @@ func (db *DB) DeletePostmortem(ctx context.Context, id int64, ifVersion int, rev
 		}
 		// ON DELETE SET NULL has detached the items by now; the ones left
 		// belonging to nothing were the project postmortem's.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM action_items WHERE incident_id IS NULL AND postmortem_id IS NULL`); err != nil {
+		if _, err := db.exec(ctx, tx, `DELETE FROM action_items WHERE incident_id IS NULL AND postmortem_id IS NULL`); err != nil {
 			return err
 		}
 		return db.appendRevision(ctx, tx, rev, id)
@@ -222,7 +222,7 @@ func (db *DB) ListPostmortems(ctx context.Context, f debrief.PostmortemFilter) (
 		w.add(`id < ?`, after)
 	}
 	query := `SELECT ` + postmortemColumns + ` FROM postmortems` + w.sql() + ` ORDER BY id DESC LIMIT ` + strconv.Itoa(limit+1)
-	out.Items, err = queryList(ctx, db.r, query, w.args, scanPostmortem)
+	out.Items, err = listCached(ctx, db, db.r, query, w.args, scanPostmortem)
 	if err != nil {
 		return out, mapErr(err, "list postmortems")
 	}

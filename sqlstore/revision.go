@@ -25,7 +25,7 @@ func (db *DB) appendRevision(ctx context.Context, tx *sql.Tx, rev *debrief.Revis
 	if entityID != 0 {
 		rev.EntityID = entityID
 	}
-	return tx.QueryRowContext(ctx, `INSERT INTO revisions (entity_type, entity_id, version, action, actor, at, changes)
+	return db.queryRow(ctx, tx, `INSERT INTO revisions (entity_type, entity_id, version, action, actor, at, changes)
 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
 		rev.EntityType, rev.EntityID, rev.Version, rev.Action, rev.Actor, db.d.t(rev.At), changes).Scan(&rev.ID)
 }
@@ -58,7 +58,7 @@ func (db *DB) ListRevisions(ctx context.Context, f debrief.RevisionFilter) (debr
 		w.add(`id < ?`, after)
 	}
 	query := `SELECT ` + revisionColumns + ` FROM revisions` + w.sql() + ` ORDER BY id DESC LIMIT ` + strconv.Itoa(limit+1)
-	out.Items, err = queryList(ctx, db.r, query, w.args, scanRevision)
+	out.Items, err = listCached(ctx, db, db.r, query, w.args, scanRevision)
 	if err != nil {
 		return out, mapErr(err, "list revisions of %s %d", f.EntityType, f.EntityID)
 	}

@@ -44,7 +44,7 @@ func (db *DB) AddTimelineEvents(ctx context.Context, incidentID int64, events []
 			}
 		} else {
 			var one int
-			err := tx.QueryRowContext(ctx, `SELECT 1 FROM incidents WHERE id = $1`, incidentID).Scan(&one)
+			err := db.queryRow(ctx, tx, `SELECT 1 FROM incidents WHERE id = $1`, incidentID).Scan(&one)
 			if errors.Is(err, sql.ErrNoRows) {
 				return notFound("incident", debrief.IncidentKey(incidentID))
 			}
@@ -127,7 +127,7 @@ func (db *DB) TimelineEvent(ctx context.Context, id int64) (*debrief.TimelineEve
 }
 
 func (db *DB) timelineEvent(ctx context.Context, q querier, id int64) (*debrief.TimelineEvent, error) {
-	e, err := scanTimelineEvent(q.QueryRowContext(ctx, `SELECT `+timelineColumns+` FROM timeline_events WHERE id = $1`, id))
+	e, err := scanTimelineEvent(db.queryRow(ctx, q, `SELECT `+timelineColumns+` FROM timeline_events WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, debrief.Errorf(debrief.ENotFound, "", "There is no timeline event %d.", id)
 	}
@@ -146,7 +146,7 @@ func (db *DB) staleTimelineEvent(ctx context.Context, q querier, id int64) error
 // incident, source and external id of an event never change.
 func (db *DB) UpdateTimelineEvent(ctx context.Context, ev *debrief.TimelineEvent, ifVersion int, rev *debrief.Revision) error {
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE timeline_events SET at = $3, zone = $4, kind = $5, text = $6, actor = $7,
+		res, err := db.exec(ctx, tx, `UPDATE timeline_events SET at = $3, zone = $4, kind = $5, text = $6, actor = $7,
 	starred = $8, lifecycle = $9, version = version + 1
 WHERE id = $1 AND version = $2`,
 			ev.ID, ifVersion, db.d.t(ev.At), ev.Zone, string(ev.Kind), ev.Text, ev.Actor, ev.Starred, string(ev.Lifecycle))
@@ -170,7 +170,7 @@ WHERE id = $1 AND version = $2`,
 // DeleteTimelineEvent removes one event if its stored version is ifVersion.
 func (db *DB) DeleteTimelineEvent(ctx context.Context, id int64, ifVersion int, rev *debrief.Revision) error {
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM timeline_events WHERE id = $1 AND version = $2`, id, ifVersion)
+		res, err := db.exec(ctx, tx, `DELETE FROM timeline_events WHERE id = $1 AND version = $2`, id, ifVersion)
 		if err != nil {
 			return err
 		}
@@ -199,7 +199,7 @@ func (db *DB) ListTimeline(ctx context.Context, incidentID int64, f debrief.Time
 	if f.Kind != "" {
 		w.add(`kind = ?`, string(f.Kind))
 	}
-	events, err := queryList(ctx, db.r, `SELECT `+timelineColumns+` FROM timeline_events`+w.sql()+` ORDER BY at, id`, w.args, scanTimelineEvent)
+	events, err := listCached(ctx, db, db.r, `SELECT `+timelineColumns+` FROM timeline_events`+w.sql()+` ORDER BY at, id`, w.args, scanTimelineEvent)
 	if err != nil {
 		return nil, mapErr(err, "list timeline of incident %d", incidentID)
 	}
