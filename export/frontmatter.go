@@ -33,7 +33,8 @@ func jsonNode(v any) (*yaml.Node, error) {
 }
 
 // yamlPrintable escapes the characters YAML does not accept in its input
-// (DEL, C1 controls, U+FFFE, U+FFFF) and the line break U+0085 (NEL),
+// (DEL, C1 controls, U+FFFE, U+FFFF), the line break U+0085 (NEL) and
+// the byte order mark U+FEFF,
 // which encoding/json leaves as they are;
 // they only occur inside JSON strings, where \uXXXX means the same.
 func yamlPrintable(b []byte) []byte {
@@ -62,6 +63,8 @@ func yamlPrintableRune(r rune) bool {
 	switch {
 	case r == 0x09 || r == 0x0a || r == 0x0d || r >= 0x20 && r <= 0x7e:
 		return true
+	case r == 0xfeff:
+		return false // a byte order mark inside the text stops the YAML reader
 	case r >= 0xa0 && r <= 0xd7ff || r >= 0xe000 && r <= 0xfffd || r >= 0x10000 && r <= 0x10ffff:
 		return true
 	}
