@@ -13,6 +13,8 @@ type Service struct {
 	now        func() time.Time
 	severities []SeverityLevel
 	templates  TemplateSource
+	// auth configures accounts (service_auth.go).
+	auth authOptions
 }
 
 // Option configures a Service.

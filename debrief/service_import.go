@@ -50,7 +50,7 @@ func (s *Service) ImportTimeline(ctx context.Context, incidentID int64, events [
 		return 0, nil
 	}
 	for attempt := 0; ; attempt++ {
-		cur, err := s.store.Incident(ctx, incidentID)
+		cur, err := s.visibleIncident(ctx, a, incidentID)
 		if err != nil {
 			return 0, err
 		}

@@ -178,10 +178,11 @@ func (s *Service) statusTimestamps(inc *Incident, old IncidentStatus, now time.T
 
 // Incident returns the incident with id.
 func (s *Service) Incident(ctx context.Context, id int64) (*Incident, error) {
-	if _, err := s.require(ctx, RoleViewer); err != nil {
+	a, err := s.require(ctx, RoleViewer)
+	if err != nil {
 		return nil, err
 	}
-	return s.store.Incident(ctx, id)
+	return s.visibleIncident(ctx, a, id)
 }
 
 // IncidentByRef returns the incident named by "42" or "INC-42".
@@ -200,7 +201,7 @@ func (s *Service) UpdateIncident(ctx context.Context, id int64, p IncidentPatch,
 	if err != nil {
 		return nil, err
 	}
-	cur, err := s.store.Incident(ctx, id)
+	cur, err := s.visibleIncident(ctx, a, id)
 	if err != nil {
 		return nil, err
 	}
@@ -243,7 +244,7 @@ func (s *Service) DeleteIncident(ctx context.Context, id int64, ifVersion int) e
 	if err != nil {
 		return err
 	}
-	cur, err := s.store.Incident(ctx, id)
+	cur, err := s.visibleIncident(ctx, a, id)
 	if err != nil {
 		return err
 	}
@@ -255,7 +256,8 @@ func (s *Service) DeleteIncident(ctx context.Context, id int64, ifVersion int) e
 
 // ListIncidents returns a page of incidents.
 func (s *Service) ListIncidents(ctx context.Context, f IncidentFilter) (Page[*Incident], error) {
-	if _, err := s.require(ctx, RoleViewer); err != nil {
+	a, err := s.require(ctx, RoleViewer)
+	if err != nil {
 		return Page[*Incident]{}, err
 	}
 	for _, st := range f.Status {
@@ -272,12 +274,23 @@ func (s *Service) ListIncidents(ctx context.Context, f IncidentFilter) (Page[*In
 		return Page[*Incident]{}, err
 	}
 	f.Limit = PageLimit(f.Limit)
-	return s.store.ListIncidents(ctx, f)
+	if a.Role == RoleAdmin {
+		return s.store.ListIncidents(ctx, f)
+	}
+	return filterPage(f.After, f.Limit, func(after string) (Page[*Incident], error) {
+		g := f
+		g.After = after
+		return s.store.ListIncidents(ctx, g)
+	}, func(inc *Incident) bool { return canSeeIncident(a, inc) }, func(inc *Incident) int64 { return inc.ID })
 }
 
 // ListRevisions returns the history of one record, newest first.
 func (s *Service) ListRevisions(ctx context.Context, f RevisionFilter) (Page[*Revision], error) {
-	if _, err := s.require(ctx, RoleViewer); err != nil {
+	a, err := s.require(ctx, RoleViewer)
+	if err != nil {
+		return Page[*Revision]{}, err
+	}
+	if err := s.checkRevisionTarget(ctx, a, f); err != nil {
 		return Page[*Revision]{}, err
 	}
 	if _, err := DecodeCursor(f.After); err != nil {

@@ -176,7 +176,7 @@ func (s *Service) CreatePublicLink(ctx context.Context, postmortemID int64) (*Pu
 	if err != nil {
 		return nil, "", err
 	}
-	if _, err := s.store.Postmortem(ctx, postmortemID); err != nil {
+	if _, err := s.visiblePostmortem(ctx, a, postmortemID); err != nil {
 		return nil, "", err
 	}
 	token := NewToken()
@@ -189,14 +189,15 @@ func (s *Service) CreatePublicLink(ctx context.Context, postmortemID int64) (*Pu
 
 // PublicLinks lists a postmortem's public links (without their tokens).
 func (s *Service) PublicLinks(ctx context.Context, postmortemID int64) ([]*PublicLink, error) {
-	if _, err := s.require(ctx, RoleViewer); err != nil {
+	a, err := s.require(ctx, RoleViewer)
+	if err != nil {
 		return nil, err
 	}
 	st, err := s.portableStore()
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.store.Postmortem(ctx, postmortemID); err != nil {
+	if _, err := s.visiblePostmortem(ctx, a, postmortemID); err != nil {
 		return nil, err
 	}
 	return st.ListPublicLinks(ctx, postmortemID)
@@ -204,7 +205,11 @@ func (s *Service) PublicLinks(ctx context.Context, postmortemID int64) ([]*Publi
 
 // RevokePublicLink stops a public link from working.
 func (s *Service) RevokePublicLink(ctx context.Context, postmortemID, id int64) (*PublicLink, error) {
-	if _, err := s.require(ctx, RoleResponder); err != nil {
+	a, err := s.require(ctx, RoleResponder)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.visiblePostmortem(ctx, a, postmortemID); err != nil {
 		return nil, err
 	}
 	st, err := s.portableStore()

@@ -98,7 +98,7 @@ func (s *Service) CreatePostmortem(ctx context.Context, in NewPostmortem) (*Post
 		if tpl.Kind == KindProject {
 			return nil, Errorf(EInvalid, "template", "The %q template is for project postmortems, which have no incident.", tpl.Key)
 		}
-		inc, err := s.store.Incident(ctx, *in.IncidentID)
+		inc, err := s.visibleIncident(ctx, a, *in.IncidentID)
 		if err != nil {
 			if IsCode(err, ENotFound) {
 				return nil, Errorf(EInvalid, "incident_id", "Incident %d does not exist.", *in.IncidentID)
@@ -151,10 +151,11 @@ func (s *Service) CreatePostmortem(ctx context.Context, in NewPostmortem) (*Post
 
 // Postmortem returns one postmortem.
 func (s *Service) Postmortem(ctx context.Context, id int64) (*Postmortem, error) {
-	if _, err := s.require(ctx, RoleViewer); err != nil {
+	a, err := s.require(ctx, RoleViewer)
+	if err != nil {
 		return nil, err
 	}
-	return s.store.Postmortem(ctx, id)
+	return s.visiblePostmortem(ctx, a, id)
 }
 
 // PostmortemByRef returns the postmortem named by "7" or "PM-7".
@@ -188,7 +189,7 @@ func (s *Service) UpdatePostmortem(ctx context.Context, id int64, p PostmortemPa
 	if err != nil {
 		return nil, err
 	}
-	cur, err := s.store.Postmortem(ctx, id)
+	cur, err := s.visiblePostmortem(ctx, a, id)
 	if err != nil {
 		return nil, err
 	}
@@ -276,7 +277,7 @@ func (s *Service) DeletePostmortem(ctx context.Context, id int64, ifVersion int)
 	if err != nil {
 		return err
 	}
-	cur, err := s.store.Postmortem(ctx, id)
+	cur, err := s.visiblePostmortem(ctx, a, id)
 	if err != nil {
 		return err
 	}
@@ -288,7 +289,8 @@ func (s *Service) DeletePostmortem(ctx context.Context, id int64, ifVersion int)
 
 // ListPostmortems returns a page of postmortems.
 func (s *Service) ListPostmortems(ctx context.Context, f PostmortemFilter) (Page[*Postmortem], error) {
-	if _, err := s.require(ctx, RoleViewer); err != nil {
+	a, err := s.require(ctx, RoleViewer)
+	if err != nil {
 		return Page[*Postmortem]{}, err
 	}
 	for _, st := range f.Status {
@@ -303,7 +305,15 @@ func (s *Service) ListPostmortems(ctx context.Context, f PostmortemFilter) (Page
 		return Page[*Postmortem]{}, err
 	}
 	f.Limit = PageLimit(f.Limit)
-	return s.store.ListPostmortems(ctx, f)
+	if a.Role == RoleAdmin {
+		return s.store.ListPostmortems(ctx, f)
+	}
+	v := s.visibility(a)
+	return filterPage(f.After, f.Limit, func(after string) (Page[*Postmortem], error) {
+		g := f
+		g.After = after
+		return s.store.ListPostmortems(ctx, g)
+	}, func(pm *Postmortem) bool { return v.incident(ctx, pm.IncidentID) }, func(pm *Postmortem) int64 { return pm.ID })
 }
 
 // CreateActionItem records an action item for an incident or postmortem.
@@ -314,6 +324,11 @@ func (s *Service) CreateActionItem(ctx context.Context, in *ActionItem) (*Action
 	}
 	item := *in
 	item.ID, item.Key, item.Version, item.CompletedAt = 0, "", 0, nil
+	// An item may not be attached to a private incident (or its postmortem)
+	// the caller cannot see; it reads as a missing one.
+	if err := s.checkActionItem(ctx, a, &item); err != nil {
+		return nil, Errorf(EInvalid, "incident_id", "The incident or postmortem this item is for does not exist.")
+	}
 	if item.Priority == "" {
 		item.Priority = PriorityP3
 	}
@@ -373,10 +388,11 @@ func (s *Service) linkActionItem(ctx context.Context, item *ActionItem) error {
 
 // ActionItem returns one action item.
 func (s *Service) ActionItem(ctx context.Context, id int64) (*ActionItem, error) {
-	if _, err := s.require(ctx, RoleViewer); err != nil {
+	a, err := s.require(ctx, RoleViewer)
+	if err != nil {
 		return nil, err
 	}
-	return s.store.ActionItem(ctx, id)
+	return s.visibleActionItem(ctx, a, id)
 }
 
 // ActionItemByRef returns the action item named by "3" or "AI-3".
@@ -407,7 +423,7 @@ func (s *Service) UpdateActionItem(ctx context.Context, id int64, p ActionItemPa
 	if err != nil {
 		return nil, err
 	}
-	cur, err := s.store.ActionItem(ctx, id)
+	cur, err := s.visibleActionItem(ctx, a, id)
 	if err != nil {
 		return nil, err
 	}
@@ -473,7 +489,7 @@ func (s *Service) DeleteActionItem(ctx context.Context, id int64, ifVersion int)
 	if err != nil {
 		return err
 	}
-	cur, err := s.store.ActionItem(ctx, id)
+	cur, err := s.visibleActionItem(ctx, a, id)
 	if err != nil {
 		return err
 	}
@@ -485,7 +501,8 @@ func (s *Service) DeleteActionItem(ctx context.Context, id int64, ifVersion int)
 
 // ListActionItems returns a page of action items.
 func (s *Service) ListActionItems(ctx context.Context, f ActionItemFilter) (Page[*ActionItem], error) {
-	if _, err := s.require(ctx, RoleViewer); err != nil {
+	a, err := s.require(ctx, RoleViewer)
+	if err != nil {
 		return Page[*ActionItem]{}, err
 	}
 	for _, st := range f.Status {
@@ -497,5 +514,14 @@ func (s *Service) ListActionItems(ctx context.Context, f ActionItemFilter) (Page
 		return Page[*ActionItem]{}, err
 	}
 	f.Limit = PageLimit(f.Limit)
-	return s.store.ListActionItems(ctx, f)
+	if a.Role == RoleAdmin {
+		return s.store.ListActionItems(ctx, f)
+	}
+	v := s.visibility(a)
+	return filterPage(f.After, f.Limit, func(after string) (Page[*ActionItem], error) {
+		g := f
+		g.After = after
+		return s.store.ListActionItems(ctx, g)
+	}, func(it *ActionItem) bool { return v.incident(ctx, it.IncidentID) && v.postmortem(ctx, it.PostmortemID) },
+		func(it *ActionItem) int64 { return it.ID })
 }

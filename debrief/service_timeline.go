@@ -47,7 +47,7 @@ func (s *Service) AddTimelineEvents(ctx context.Context, incidentID int64, event
 		}
 	}
 	for attempt := 0; ; attempt++ {
-		cur, err := s.store.Incident(ctx, incidentID)
+		cur, err := s.visibleIncident(ctx, a, incidentID)
 		if err != nil {
 			return 0, err
 		}
@@ -131,6 +131,9 @@ func (s *Service) UpdateTimelineEvent(ctx context.Context, incidentID, id int64,
 	if err != nil {
 		return nil, err
 	}
+	if _, err := s.visibleIncident(ctx, a, cur.IncidentID); err != nil {
+		return nil, err
+	}
 	if cur.IncidentID != incidentID {
 		return nil, Errorf(ENotFound, "", "Incident %d has no timeline event %d.", incidentID, id)
 	}
@@ -182,6 +185,9 @@ func (s *Service) DeleteTimelineEvent(ctx context.Context, incidentID, id int64,
 	if err != nil {
 		return err
 	}
+	if _, err := s.visibleIncident(ctx, a, cur.IncidentID); err != nil {
+		return err
+	}
 	if cur.IncidentID != incidentID {
 		return Errorf(ENotFound, "", "Incident %d has no timeline event %d.", incidentID, id)
 	}
@@ -193,10 +199,11 @@ func (s *Service) DeleteTimelineEvent(ctx context.Context, incidentID, id int64,
 
 // ListTimeline returns the incident's timeline, oldest first.
 func (s *Service) ListTimeline(ctx context.Context, incidentID int64, f TimelineFilter) ([]*TimelineEvent, error) {
-	if _, err := s.require(ctx, RoleViewer); err != nil {
+	a, err := s.require(ctx, RoleViewer)
+	if err != nil {
 		return nil, err
 	}
-	if _, err := s.store.Incident(ctx, incidentID); err != nil {
+	if _, err := s.visibleIncident(ctx, a, incidentID); err != nil {
 		return nil, err
 	}
 	return s.store.ListTimeline(ctx, incidentID, f)

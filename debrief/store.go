@@ -15,6 +15,7 @@ import "context"
 type Store interface {
 	SearchStore
 	TemplateStore
+	AccountStore
 	// CreateIncident inserts inc, assigning ID, Key and Version 1.
 	CreateIncident(ctx context.Context, inc *Incident, rev *Revision) error
 	// Incident returns the incident with id, or ENotFound.

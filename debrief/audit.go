@@ -1,0 +1,119 @@
+package debrief
+
+import (
+	"context"
+	"time"
+)
+
+// AuditEntry records one security-relevant event: a change to a record, a
+// sign-in (or failed one), a token's use, a change to an account. The log is
+// append-only: stores have no method to change or remove an entry.
+type AuditEntry struct {
+	ID         int64     `json:"id"`
+	At         time.Time `json:"at"`
+	Actor      string    `json:"actor"`
+	ActorID    int64     `json:"actor_id,omitempty"`
+	Action     string    `json:"action"`
+	TargetType string    `json:"target_type,omitempty"`
+	TargetID   string    `json:"target_id,omitempty"`
+	Changes    []Change  `json:"changes,omitempty"`
+	IP         string    `json:"ip,omitempty"`
+	UserAgent  string    `json:"user_agent,omitempty"`
+}
+
+// Audit actions written by the Service. Changes to incidents, postmortems,
+// timelines and action items are audited as "<entity>.<revision action>"
+// (incident.create, postmortem.update, …) by the store, in the transaction
+// that appends their revision.
+const (
+	AuditLogin        = "auth.login"
+	AuditLoginFailed  = "auth.login_failed"
+	AuditLogout       = "auth.logout"
+	AuditPassword     = "user.password"
+	AuditUserCreate   = "user.create"
+	AuditUserUpdate   = "user.update"
+	AuditTokenCreate  = "token.create"
+	AuditTokenRevoke  = "token.revoke"
+	AuditTokenUse     = "token.use"
+	AuditAccessDenied = "access.denied"
+	TargetUser        = "user"
+	TargetToken       = "token"
+	TargetSession     = "session"
+)
+
+// AuditFilter selects audit entries; empty fields do not filter.
+type AuditFilter struct {
+	Actor      string
+	Action     string
+	TargetType string
+	TargetID   string
+	// Since and Until bound At: Since ≤ at < Until.
+	Since, Until *time.Time
+	Limit        int
+	After        string
+}
+
+// AccountStore persists users, sessions, API tokens and the audit log.
+// Methods taking an *AuditEntry append it in the same transaction.
+type AccountStore interface {
+	// CreateUser inserts u and assigns its ID; EConflict if the email exists.
+	CreateUser(ctx context.Context, u *User, audit *AuditEntry) error
+	// User returns a user by ID, or ENotFound.
+	User(ctx context.Context, id int64) (*User, error)
+	// UserByEmail returns a user by (lowercase) email, or ENotFound.
+	UserByEmail(ctx context.Context, email string) (*User, error)
+	// ListUsers returns every user, by email.
+	ListUsers(ctx context.Context) ([]*User, error)
+	// UpdateUser stores name, role, disabled, password hash and last login.
+	UpdateUser(ctx context.Context, u *User, audit *AuditEntry) error
+
+	// CreateSession inserts s and assigns its ID.
+	CreateSession(ctx context.Context, s *Session) error
+	// SessionByHash returns an unexpired-or-not session, or ENotFound.
+	SessionByHash(ctx context.Context, hash string) (*Session, error)
+	// DeleteSession removes one session (logout); no error when absent.
+	DeleteSession(ctx context.Context, hash string) error
+	// DeleteUserSessions removes every session of a user (password change,
+	// disabled account).
+	DeleteUserSessions(ctx context.Context, userID int64) error
+	// DeleteExpiredSessions removes sessions that expired before t.
+	DeleteExpiredSessions(ctx context.Context, t time.Time) (int64, error)
+
+	// CreateToken inserts t and assigns its ID.
+	CreateToken(ctx context.Context, t *APIToken, audit *AuditEntry) error
+	// TokenByHash returns a token (revoked or not), or ENotFound.
+	TokenByHash(ctx context.Context, hash string) (*APIToken, error)
+	// Token returns a token by ID, or ENotFound.
+	Token(ctx context.Context, id int64) (*APIToken, error)
+	// ListTokens returns a user's tokens (every token when userID is 0), newest first.
+	ListTokens(ctx context.Context, userID int64) ([]*APIToken, error)
+	// RevokeToken marks a token revoked at at.
+	RevokeToken(ctx context.Context, id int64, at time.Time, audit *AuditEntry) error
+	// TouchToken records that a token was used at at and, when audit is
+	// not nil, appends it in the same transaction.
+	TouchToken(ctx context.Context, id int64, at time.Time, audit *AuditEntry) error
+
+	// AppendAudit appends one entry and assigns its ID.
+	AppendAudit(ctx context.Context, e *AuditEntry) error
+	// ListAudit returns entries matching f, newest first.
+	ListAudit(ctx context.Context, f AuditFilter) (Page[*AuditEntry], error)
+}
+
+// RequestMeta is where a request came from, for audit entries.
+type RequestMeta struct {
+	IP        string
+	UserAgent string
+}
+
+type requestMetaKey struct{}
+
+// WithRequestMeta returns a context carrying m.
+func WithRequestMeta(ctx context.Context, m RequestMeta) context.Context {
+	return context.WithValue(ctx, requestMetaKey{}, m)
+}
+
+// RequestMetaFrom returns the request metadata in ctx, if any.
+func RequestMetaFrom(ctx context.Context) RequestMeta {
+	m, _ := ctx.Value(requestMetaKey{}).(RequestMeta)
+	return m
+}

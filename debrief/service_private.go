@@ -1,0 +1,202 @@
+package debrief
+
+import (
+	"context"
+	"strings"
+)
+
+// Private incidents are visible only to their members and admins. To anyone
+// else they do not exist: every Service method that reaches one answers
+// ENotFound (a 404, not a 403, so the id does not leak), and lists leave
+// them out. Postmortems, action items, timeline events and revisions
+// belong to their incident and are hidden with it.
+
+func hiddenIncident(id int64) error {
+	return Errorf(ENotFound, "", "There is no incident %d.", id)
+}
+
+// visibleIncident returns the incident if a may see it, else ENotFound.
+func (s *Service) visibleIncident(ctx context.Context, a Actor, id int64) (*Incident, error) {
+	inc, err := s.store.Incident(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !canSeeIncident(a, inc) {
+		return nil, hiddenIncident(id)
+	}
+	return inc, nil
+}
+
+// checkIncidentRef returns ENotFound (as notFound) when incidentID names an
+// incident a may not see. A nil id or a missing incident passes: the
+// caller's own checks deal with those.
+func (s *Service) checkIncidentRef(ctx context.Context, a Actor, incidentID *int64, notFound error) error {
+	if incidentID == nil || a.Role == RoleAdmin {
+		return nil
+	}
+	inc, err := s.store.Incident(ctx, *incidentID)
+	if ErrorCode(err) == ENotFound {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !canSeeIncident(a, inc) {
+		return notFound
+	}
+	return nil
+}
+
+// postmortemIncident returns the incident a postmortem belongs to, if any.
+func (s *Service) checkPostmortem(ctx context.Context, a Actor, pm *Postmortem) error {
+	return s.checkIncidentRef(ctx, a, pm.IncidentID, Errorf(ENotFound, "", "There is no postmortem %d.", pm.ID))
+}
+
+func (s *Service) checkActionItem(ctx context.Context, a Actor, item *ActionItem) error {
+	nf := Errorf(ENotFound, "", "There is no action item %d.", item.ID)
+	if err := s.checkIncidentRef(ctx, a, item.IncidentID, nf); err != nil {
+		return err
+	}
+	if item.PostmortemID != nil && a.Role != RoleAdmin {
+		pm, err := s.store.Postmortem(ctx, *item.PostmortemID)
+		if err == nil {
+			return s.checkIncidentRef(ctx, a, pm.IncidentID, nf)
+		}
+	}
+	return nil
+}
+
+// visibility caches which incidents an actor may see during one list call.
+type visibility struct {
+	s     *Service
+	a     Actor
+	known map[int64]bool
+}
+
+func (s *Service) visibility(a Actor) *visibility {
+	return &visibility{s: s, a: a, known: map[int64]bool{}}
+}
+
+func (v *visibility) incident(ctx context.Context, id *int64) bool {
+	if id == nil || v.a.Role == RoleAdmin {
+		return true
+	}
+	if ok, seen := v.known[*id]; seen {
+		return ok
+	}
+	inc, err := v.s.store.Incident(ctx, *id)
+	ok := err != nil || canSeeIncident(v.a, inc)
+	v.known[*id] = ok
+	return ok
+}
+
+func (v *visibility) postmortem(ctx context.Context, id *int64) bool {
+	if id == nil || v.a.Role == RoleAdmin {
+		return true
+	}
+	pm, err := v.s.store.Postmortem(ctx, *id)
+	if err != nil {
+		return true
+	}
+	return v.incident(ctx, pm.IncidentID)
+}
+
+// filterPage fetches pages through list and keeps the items keep accepts
+// until limit are kept, so a page of a filtered list is as full as an
+// unfiltered one and its cursor continues after the last item kept.
+func filterPage[T any](after string, limit int, list func(after string) (Page[T], error), keep func(T) bool, id func(T) int64) (Page[T], error) {
+	out := Page[T]{Items: []T{}}
+	for {
+		p, err := list(after)
+		if err != nil {
+			return Page[T]{}, err
+		}
+		for i, it := range p.Items {
+			if !keep(it) {
+				continue
+			}
+			out.Items = append(out.Items, it)
+			if len(out.Items) == limit {
+				if i < len(p.Items)-1 || p.NextCursor != "" {
+					out.NextCursor = EncodeCursor(id(it))
+				}
+				return out, nil
+			}
+		}
+		if p.NextCursor == "" {
+			return out, nil
+		}
+		after = p.NextCursor
+	}
+}
+
+func (s *Service) visiblePostmortem(ctx context.Context, a Actor, id int64) (*Postmortem, error) {
+	pm, err := s.store.Postmortem(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkPostmortem(ctx, a, pm); err != nil {
+		return nil, err
+	}
+	return pm, nil
+}
+
+func (s *Service) visibleActionItem(ctx context.Context, a Actor, id int64) (*ActionItem, error) {
+	it, err := s.store.ActionItem(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkActionItem(ctx, a, it); err != nil {
+		return nil, err
+	}
+	return it, nil
+}
+
+// checkRevisionTarget hides the history of records on private incidents.
+func (s *Service) checkRevisionTarget(ctx context.Context, a Actor, f RevisionFilter) error {
+	if a.Role == RoleAdmin {
+		return nil
+	}
+	if f.EntityID == 0 {
+		// Unfiltered history would list private records; only admins see it.
+		return Errorf(EForbidden, "entity_id", "Name the record whose history you want.")
+	}
+	var err error
+	switch f.EntityType {
+	case EntityIncident:
+		_, err = s.visibleIncident(ctx, a, f.EntityID)
+	case EntityPostmortem:
+		_, err = s.visiblePostmortem(ctx, a, f.EntityID)
+	case EntityActionItem:
+		_, err = s.visibleActionItem(ctx, a, f.EntityID)
+	case EntityTimeline:
+		var ev *TimelineEvent
+		if ev, err = s.store.TimelineEvent(ctx, f.EntityID); err == nil {
+			_, err = s.visibleIncident(ctx, a, ev.IncidentID)
+		}
+	default:
+		return Errorf(EForbidden, "entity_type", "Only admins can read this history.")
+	}
+	if ErrorCode(err) == ENotFound {
+		// A deleted record keeps its history; admins can read it.
+		return Errorf(ENotFound, "", "There is no %s %d.", f.EntityType, f.EntityID)
+	}
+	return err
+}
+
+// CanSee reports whether a may see inc: admins see every incident, others
+// the incidents that are not private or that list them as members (emails
+// compared without case, as search's visibility rule does).
+func (a Actor) CanSee(inc *Incident) bool {
+	if !inc.Private || a.Role == RoleAdmin {
+		return true
+	}
+	for _, m := range inc.Members {
+		if a.Email != "" && strings.EqualFold(m, a.Email) {
+			return true
+		}
+	}
+	return false
+}
+
+func canSeeIncident(a Actor, inc *Incident) bool { return a.CanSee(inc) }
