@@ -16,7 +16,9 @@ func scanPostmortem(s rowScanner) (*debrief.Postmortem, error) {
 	var pm debrief.Postmortem
 	var incidentID sql.NullInt64
 	err := s.Scan(&pm.ID, &incidentID, &pm.Kind, &pm.Title, &pm.Owner, &pm.Status, &pm.Template, &pm.TemplateVersion,
-		jsonCol{&pm.Sections}, &pm.RootCause, jsonCol{&pm.ContributingFactors}, jsonCol{&pm.Lessons}, jsonCol{&pm.Project},
+		cachedJSONCol[[]debrief.Section]{sectionsCache, &pm.Sections}, &pm.RootCause,
+		cachedJSONCol[[]string]{stringsCache, &pm.ContributingFactors}, cachedJSONCol[debrief.Lessons]{lessonsCache, &pm.Lessons},
+		cachedJSONCol[*debrief.Project]{projectCache, &pm.Project},
 		nullTimeCol{&pm.PublishedAt}, &pm.CreatedBy, timeCol{&pm.CreatedAt}, timeCol{&pm.UpdatedAt}, &pm.Version)
 	if err != nil {
 		return nil, err

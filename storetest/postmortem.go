@@ -33,6 +33,20 @@ func testPostmortemRoundTrip(t *testing.T, open Opener) {
 		must(t, err, fmt.Sprintf("Postmortem(%d)", want.ID))
 		wantEqual(t, fmt.Sprintf("Postmortem(%d)", want.ID), want, got)
 	}
+	// What a read returns belongs to the caller: changing it changes
+	// nothing the next read sees (stores may cache decoded documents).
+	for range 2 {
+		got, err := s.Postmortem(ctx, project.ID)
+		must(t, err, "Postmortem(project)")
+		got.Sections[0].Body = "changed by the caller"
+		got.ContributingFactors[0] = "changed"
+		got.Lessons.WentWell[0] = "changed"
+		got.Project.Feedback[0].Text = "changed"
+		*got.Project.LiveFrom = at(time.Hour)
+	}
+	got, err := s.Postmortem(ctx, project.ID)
+	must(t, err, "Postmortem(project) after the caller changed an earlier result")
+	wantEqual(t, "Postmortem(project) after the caller changed an earlier result", project, got)
 	revs := revisionsOf(t, s, debrief.EntityPostmortem, pm.ID)
 	if len(revs) != 1 {
 		t.Fatalf("revisions of a new postmortem = %d, want 1", len(revs))
