@@ -49,16 +49,20 @@ type CLI struct {
 	Action     ActionCmd     `cmd:"" help:"Add, list and complete action items."`
 	Slack      SlackCmd      `cmd:"" help:"Import a channel of a Slack workspace export into a timeline."`
 
-	Lint     LintCmd     `cmd:"" help:"Check postmortems like a reviewer would: Markdown files offline, stored ones by ID."`
-	Template TemplateCmd `cmd:"" help:"Manage postmortem templates: apply YAML files, list, show, export."`
-
 	Search  SearchCmd  `cmd:"" help:"Search incidents and postmortems, or find incidents like one (--similar)."`
 	Reindex ReindexCmd `cmd:"" help:"Rebuild the search index from the records."`
 
 	Integration IntegrationCmd `cmd:"" help:"Add and inspect alert and deploy webhook integrations."`
 
+	Lint     LintCmd     `cmd:"" help:"Check postmortems like a reviewer would: Markdown files offline, stored ones by ID."`
+	Template TemplateCmd `cmd:"" help:"Manage postmortem templates: apply YAML files, list, show, export."`
+
 	Export ExportCmd `cmd:"" help:"Write a postmortem as Markdown, HTML, PDF or JSON (--public for the customer-facing version)."`
 	Import ImportCmd `cmd:"" help:"Store a whole postmortem from a Markdown file (exported by Debrief, or written elsewhere)."`
+
+	User  UserCmd  `cmd:"" help:"Add and manage accounts (on the database directly, so the first admin needs no login)."`
+	Token TokenCmd `cmd:"" help:"Create, list and revoke API tokens (on the database directly)."`
+	Audit AuditCmd `cmd:"" help:"Print the audit log: changes, sign-ins, token use, permission changes."`
 
 	Bench BenchCmd `cmd:"" hidden:"" help:"Measure a running server's speed (load generator)."`
 }
