@@ -232,10 +232,16 @@ func (db *DB) Search(ctx context.Context, q *debrief.SearchQuery, viewer debrief
 		if len(q.Not) > 0 {
 			first = "(" + first + ") NOT (" + ftsQuery(nil, q.Not) + ")"
 		}
-		from, score, w := db.searchSource(q, viewer, first)
-		top, err := db.scanMatches(ctx, tx, `SELECT d.id, `+score+`, d.date, NULL, NULL FROM `+from+w.sql(), w.args, keep, nil)
+		top, complete, err := db.rankFromIndex(ctx, tx, q, viewer, first, keep)
 		if err != nil {
 			return nil, err
+		}
+		if !complete {
+			from, score, w := db.searchSource(q, viewer, first)
+			top, err = db.scanMatches(ctx, tx, `SELECT d.id, `+score+`, d.date, NULL, NULL FROM `+from+w.sql(), w.args, keep, nil)
+			if err != nil {
+				return nil, err
+			}
 		}
 		sortScored(top)
 		best = top
@@ -262,6 +268,49 @@ func (db *DB) Search(ctx context.Context, q *debrief.SearchQuery, viewer debrief
 		return nil, err
 	}
 	return &debrief.SearchResults{Query: q, Total: acc.total, Hits: hits, Facets: acc.facets()}, nil
+}
+
+// rankFromIndex ranks the matches of an FTS expression in FTS5's own rank
+// order (bm25 with the column weights, configured in migration 00004),
+// which needs no row of search_docs, and applies q's filters and the
+// viewer's visibility from the fact cache. It fetches more than keep,
+// since filters may drop some; complete is false when too few survived
+// before the matches ran out, and the caller then ranks in SQL.
+func (db *DB) rankFromIndex(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, match string, keep int) (top []scored, complete bool, err error) {
+	fetch := 2*keep + 20
+	rows, err := tx.QueryContext(ctx, `SELECT rowid, rank FROM search_fts WHERE search_fts MATCH $1 ORDER BY rank LIMIT $2`, match, fetch)
+	if err != nil {
+		return nil, false, mapSearchErr(err)
+	}
+	defer rows.Close()
+	c := db.facts()
+	email := strings.ToLower(strings.TrimSpace(viewer.Email))
+	n := 0
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	for rows.Next() {
+		var s scored
+		if err := rows.Scan(&s.id, &s.score); err != nil {
+			return nil, false, fmt.Errorf("sqlstore: search: %w", err)
+		}
+		n++
+		f := c.docs[s.id]
+		if f == nil || !f.matches(q, viewer, email) {
+			continue
+		}
+		s.score = -s.score // rank is bm25: lower is better
+		s.date = f.date
+		top = append(top, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, mapSearchErr(err)
+	}
+	if len(top) > keep {
+		sortScored(top)
+		top = top[:keep]
+	}
+	// Enough survivors, or every match was seen (fewer rows than fetched).
+	return top, len(top) >= keep || n < fetch, nil
 }
 
 // searchSource returns the FROM clause, the score expression and the WHERE

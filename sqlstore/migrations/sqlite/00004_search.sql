@@ -98,6 +98,10 @@ CREATE VIRTUAL TABLE search_fts USING fts5 (
     prefix = '2 3'
 );
 
+-- The rank column orders by bm25 with the same column weights as the
+-- store's queries, so FTS5 can rank without reading search_docs.
+INSERT INTO search_fts (search_fts, rank) VALUES ('rank', 'bm25(10.0, 4.0, 1.0, 0.5)');
+
 -- Deleting a document (also by cascade from its incident or postmortem)
 -- removes its index row.
 -- +goose StatementBegin
