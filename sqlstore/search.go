@@ -182,6 +182,10 @@ func (h *worstFirst) Pop() any {
 // would take longer than the whole search may.
 var searchTierThreshold = 2000
 
+// searchFewSurvivors is how many filtered matches of a tiered search are
+// ranked one by one through the index instead of by tier order.
+var searchFewSurvivors = 2000
+
 // Search runs q for viewer. A pass over the matches counts them and builds
 // the facets; ranking keeps only the best offset+limit. A second query
 // fetches the page's documents for display.
@@ -224,7 +228,8 @@ func (db *DB) Search(ctx context.Context, q *debrief.SearchQuery, viewer debrief
 			return nil, mapErr(err, "search")
 		}
 		defer tx.Rollback()
-		if _, err := db.countCached(ctx, tx, q, viewer, ftsQuery(q.All, q.Not), 0, acc); err != nil {
+		survivors, err := db.countCached(ctx, tx, q, viewer, ftsQuery(q.All, q.Not), searchFewSurvivors, acc)
+		if err != nil {
 			return nil, err
 		}
 		positive := ftsQuery(q.All, nil)
@@ -232,33 +237,52 @@ func (db *DB) Search(ctx context.Context, q *debrief.SearchQuery, viewer debrief
 		if len(q.Not) > 0 {
 			first = "(" + first + ") NOT (" + ftsQuery(nil, q.Not) + ")"
 		}
-		top, complete, err := db.rankFromIndex(ctx, tx, q, viewer, first, keep)
-		if err != nil {
-			return nil, err
-		}
-		if !complete {
-			from, score, w := db.searchSource(q, viewer, first)
-			top, err = db.scanMatches(ctx, tx, `SELECT d.id, `+score+`, d.date, NULL, NULL FROM `+from+w.sql(), w.args, keep, nil)
+		rest := "(" + ftsQuery(q.All, q.Not) + ") NOT " + first
+		if survivors != nil {
+			// Filters left few matches: rank just those, tier by tier.
+			top, err := db.rankIDs(ctx, tx, first, survivors)
 			if err != nil {
 				return nil, err
 			}
-		}
-		sortScored(top)
-		best = top
-		if len(top) < keep {
-			// The page reaches past the title and summary matches: rank the
-			// rest and put them after.
-			rest := "(" + ftsQuery(q.All, q.Not) + ") NOT " + first
-			from, score, w := db.searchSource(q, viewer, rest)
-			more, err := db.scanMatches(ctx, tx, `SELECT d.id, `+score+`, d.date, NULL, NULL FROM `+from+w.sql(), w.args, keep-len(top), nil)
+			if len(top) < keep {
+				more, err := db.rankIDs(ctx, tx, rest, survivors)
+				if err != nil {
+					return nil, err
+				}
+				top = append(top, more...)
+			}
+			best = top
+		} else {
+			top, complete, err := db.rankFromIndex(ctx, tx, q, viewer, first, keep)
 			if err != nil {
 				return nil, err
 			}
-			sortScored(more)
-			best = append(best, more...)
+			if !complete {
+				from, score, w := db.searchSource(q, viewer, first)
+				top, err = db.scanMatches(ctx, tx, `SELECT d.id, `+score+`, d.date, NULL, NULL FROM `+from+w.sql(), w.args, keep, nil)
+				if err != nil {
+					return nil, err
+				}
+			}
+			sortScored(top)
+			best = top
+			if len(top) < keep {
+				// The page reaches past the title and summary matches: rank
+				// the rest and put them after.
+				from, score, w := db.searchSource(q, viewer, rest)
+				more, err := db.scanMatches(ctx, tx, `SELECT d.id, `+score+`, d.date, NULL, NULL FROM `+from+w.sql(), w.args, keep-len(top), nil)
+				if err != nil {
+					return nil, err
+				}
+				sortScored(more)
+				best = append(best, more...)
+			}
 		}
 	}
 	sortScoredIfFlat(best, tiered)
+	if len(best) > keep {
+		best = best[:keep]
+	}
 	var page []scored
 	if offset < len(best) {
 		page = best[offset:]

@@ -1,7 +1,6 @@
 package sqlstore
 
 import (
-	"container/heap"
 	"context"
 	"database/sql"
 	"fmt"
@@ -203,30 +202,14 @@ func (a *facetAcc) add(f *docFacts) {
 }
 
 // countCached counts the matches of an FTS expression that pass q's
-// filters, using the cache; with keep > 0 it also keeps the newest keep of
-// them. (It is not used for searches by filters alone: the cache may hold
-// deleted documents, which only an FTS match is sure to leave out.)
-func (db *DB) countCached(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, match string, keep int, acc *facetAcc) ([]scored, error) {
+// filters into acc, using the cache, and returns their ids when there are
+// at most collect of them (nil otherwise). It is not used for searches by
+// filters alone: the cache may hold deleted documents, which only an FTS
+// match is sure to leave out.
+func (db *DB) countCached(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, match string, collect int, acc *facetAcc) ([]int64, error) {
 	c := db.facts()
 	if err := c.refresh(ctx, tx); err != nil {
 		return nil, err
-	}
-	email := strings.ToLower(strings.TrimSpace(viewer.Email))
-	best := make(worstFirst, 0, keep+1)
-	visit := func(id int64, f *docFacts) {
-		if f == nil || !f.matches(q, viewer, email) {
-			return
-		}
-		acc.add(f)
-		if keep > 0 {
-			s := scored{id: id, date: f.date}
-			if len(best) < keep {
-				heap.Push(&best, s)
-			} else if better(s, best[0]) {
-				best[0] = s
-				heap.Fix(&best, 0)
-			}
-		}
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT rowid FROM search_fts WHERE search_fts MATCH $1`, match)
 	if err != nil {
@@ -244,10 +227,58 @@ func (db *DB) countCached(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuer
 	if err := rows.Err(); err != nil {
 		return nil, mapSearchErr(err)
 	}
+	email := strings.ToLower(strings.TrimSpace(viewer.Email))
+	var survivors []int64
 	c.mu.RLock()
 	for _, id := range ids {
-		visit(id, c.docs[id])
+		f := c.docs[id]
+		if f == nil || !f.matches(q, viewer, email) {
+			continue
+		}
+		acc.add(f)
+		if len(survivors) <= collect {
+			survivors = append(survivors, id)
+		}
 	}
 	c.mu.RUnlock()
-	return best, nil
+	if len(survivors) > collect {
+		return nil, nil
+	}
+	return survivors, nil
+}
+
+// rankIDs ranks the given documents by an FTS expression (those it does not
+// match are left out), reading rank straight from the index.
+func (db *DB) rankIDs(ctx context.Context, tx *sql.Tx, match string, ids []int64) ([]scored, error) {
+	var out []scored
+	c := db.facts()
+	for start := 0; start < len(ids); start += 500 {
+		chunk := ids[start:min(len(ids), start+500)]
+		rows, err := tx.QueryContext(ctx, `SELECT rowid, rank FROM search_fts WHERE search_fts MATCH $1 AND rowid IN (`+idList(chunk)+`)`, match)
+		if err != nil {
+			return nil, mapSearchErr(err)
+		}
+		for rows.Next() {
+			var s scored
+			if err := rows.Scan(&s.id, &s.score); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("sqlstore: search: %w", err)
+			}
+			s.score = -s.score
+			out = append(out, s)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, mapSearchErr(err)
+		}
+	}
+	c.mu.RLock()
+	for i := range out {
+		if f := c.docs[out[i].id]; f != nil {
+			out[i].date = f.date
+		}
+	}
+	c.mu.RUnlock()
+	sortScored(out)
+	return out, nil
 }

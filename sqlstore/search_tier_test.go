@@ -30,11 +30,12 @@ func TestSearchTiers(t *testing.T) {
 	admin := debrief.Actor{Role: debrief.RoleAdmin}
 	viewer := debrief.Actor{Email: "Ana@example.com", Role: debrief.RoleViewer}
 	var who debrief.Actor
+	few := 0 // survivors ranked one by one; varied below
 	run := func(q string, threshold, limit, offset int) *debrief.SearchResults {
 		t.Helper()
-		saved := searchTierThreshold
-		searchTierThreshold = threshold
-		defer func() { searchTierThreshold = saved }()
+		saved, savedFew := searchTierThreshold, searchFewSurvivors
+		searchTierThreshold, searchFewSurvivors = threshold, few
+		defer func() { searchTierThreshold, searchFewSurvivors = saved, savedFew }()
 		p, err := search.Parse(q, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -53,49 +54,51 @@ func TestSearchTiers(t *testing.T) {
 		}
 		return m
 	}
-	for _, q := range []string{"database", "rollback -kafka", "redis OR memcached", `"connection pool" severity:3`, "checkout service:checkout",
-		"database status:closed owner:ana@example.com", "database label:network,config after:2020 before:2026 has:action-items-open", "database kind:incident", "as viewer"} {
-		who = admin
-		if q == "as viewer" {
-			// Private incidents: the viewer sees those whose members include them.
-			q, who = "database OR rollback", viewer
-		}
-		flat := run(q, 1_000_000, 500, 0)
-		tiers := run(q, 1, 500, 0)
-		if flat.Total == 0 {
-			t.Fatalf("Search(%q) found nothing in the corpus; pick a query that matches", q)
-		}
-		if tiers.Total != flat.Total || !cmp.Equal(tiers.Facets, flat.Facets) {
-			t.Errorf("Search(%q) tiered: total %d facets %v; flat: total %d facets %v; want the same", q, tiers.Total, tiers.Facets, flat.Total, flat.Facets)
-		}
-		if !cmp.Equal(keys(tiers), keys(flat)) {
-			t.Errorf("Search(%q) tiered and flat return different documents", q)
-		}
-		// Title or summary matches come first.
-		seenBody := false
-		for _, h := range tiers.Hits {
-			inFirstTier := h.Field == "title" || h.Field == "summary" || h.Field == "impact"
-			if inFirstTier && seenBody {
-				t.Errorf("Search(%q) tiered: %s matched in %s after a body match", q, h.Key, h.Field)
-				break
+	for _, few = range []int{0, 100000} {
+		for _, q := range []string{"database", "rollback -kafka", "redis OR memcached", `"connection pool" severity:3`, "checkout service:checkout",
+			"database status:closed owner:ana@example.com", "database label:network,config after:2020 before:2026 has:action-items-open", "database kind:incident", "as viewer"} {
+			who = admin
+			if q == "as viewer" {
+				// Private incidents: the viewer sees those whose members include them.
+				q, who = "database OR rollback", viewer
 			}
-			if !inFirstTier {
-				seenBody = true
+			flat := run(q, 1_000_000, 500, 0)
+			tiers := run(q, 1, 500, 0)
+			if flat.Total == 0 {
+				t.Fatalf("Search(%q) found nothing in the corpus; pick a query that matches", q)
 			}
-		}
-		// Pages of 7 put together give the same order as one big page.
-		var paged []string
-		for off := 0; off < min(tiers.Total, 60); off += 7 {
-			for _, h := range run(q, 1, 7, off).Hits {
-				paged = append(paged, h.Key)
+			if tiers.Total != flat.Total || !cmp.Equal(tiers.Facets, flat.Facets) {
+				t.Errorf("Search(%q) tiered: total %d facets %v; flat: total %d facets %v; want the same", q, tiers.Total, tiers.Facets, flat.Total, flat.Facets)
 			}
-		}
-		var whole []string
-		for _, h := range tiers.Hits[:min(len(tiers.Hits), len(paged))] {
-			whole = append(whole, h.Key)
-		}
-		if !cmp.Equal(paged, whole) {
-			t.Errorf("Search(%q) tiered pages of 7 = %v, want %v", q, paged, whole)
+			if !cmp.Equal(keys(tiers), keys(flat)) {
+				t.Errorf("Search(%q) tiered and flat return different documents", q)
+			}
+			// Title or summary matches come first.
+			seenBody := false
+			for _, h := range tiers.Hits {
+				inFirstTier := h.Field == "title" || h.Field == "summary" || h.Field == "impact"
+				if inFirstTier && seenBody {
+					t.Errorf("Search(%q) tiered: %s matched in %s after a body match", q, h.Key, h.Field)
+					break
+				}
+				if !inFirstTier {
+					seenBody = true
+				}
+			}
+			// Pages of 7 put together give the same order as one big page.
+			var paged []string
+			for off := 0; off < min(tiers.Total, 60); off += 7 {
+				for _, h := range run(q, 1, 7, off).Hits {
+					paged = append(paged, h.Key)
+				}
+			}
+			var whole []string
+			for _, h := range tiers.Hits[:min(len(tiers.Hits), len(paged))] {
+				whole = append(whole, h.Key)
+			}
+			if !cmp.Equal(paged, whole) {
+				t.Errorf("Search(%q) tiered pages of 7 = %v, want %v", q, paged, whole)
+			}
 		}
 	}
 }
