@@ -22,6 +22,7 @@ func (s *Service) visibleIncident(ctx context.Context, a Actor, id int64) (*Inci
 		return nil, err
 	}
 	if !canSeeIncident(a, inc) {
+		s.AuditDenied(ctx, a, "incident "+idString(id), "private incident, not a member")
 		return nil, hiddenIncident(id)
 	}
 	return inc, nil
@@ -42,6 +43,7 @@ func (s *Service) checkIncidentRef(ctx context.Context, a Actor, incidentID *int
 		return err
 	}
 	if !canSeeIncident(a, inc) {
+		s.AuditDenied(ctx, a, "incident "+idString(inc.ID), "private incident, not a member")
 		return notFound
 	}
 	return nil

@@ -172,7 +172,7 @@ func BenchmarkLintDraft(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	h := New(Config{Service: svc, Logger: slog.New(slog.DiscardHandler)}).Handler()
+	h := New(Config{Service: svc, Open: true, Logger: slog.New(slog.DiscardHandler)}).Handler()
 	body := `{"postmortem_id": "` + pm.Key + `", "section_bodies": {"summary": "From 14:02 to 14:49 UTC checkout returned 503 to 18% of requests. He should have checked the pool size."}}`
 	b.ReportAllocs()
 	for b.Loop() {

@@ -145,7 +145,7 @@ func benchServer(b *testing.B) (http.Handler, []int64) {
 		b.Fatalf("sqlstore.Open = %v", err)
 	}
 	b.Cleanup(func() { db.Close() })
-	srv := New(Config{Service: debrief.NewService(db), Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
+	srv := New(Config{Service: debrief.NewService(db), Open: true, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
 	return srv.Handler(), ids
 }
 
@@ -319,7 +319,7 @@ func BenchmarkReadPostmortemHTTP(b *testing.B) {
 // database, to show what the middleware, routing, logging, metrics and
 // JSON cost per request on their own.
 func BenchmarkServerOverhead(b *testing.B) {
-	srv := New(Config{Service: debrief.NewService(nil), Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
+	srv := New(Config{Service: debrief.NewService(nil), Open: true, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
 	runParallel(b, srv.Handler(), func(rng *rand.Rand) *http.Request {
 		return httptest.NewRequest(http.MethodGet, "/api/v1/severities", nil)
 	}, http.StatusOK)

@@ -93,7 +93,7 @@ func FuzzAPIRequest(f *testing.F) {
 	f.Add(uint8(7), "1", `{"version":1}`, "")
 	// One store for the whole run, so records made by earlier inputs give
 	// later ones something to change.
-	h := New(Config{Service: debrief.NewService(openSQLite(f))}).Handler()
+	h := New(Config{Service: debrief.NewService(openSQLite(f)), Open: true}).Handler()
 	f.Fuzz(func(t *testing.T, route uint8, id, body, ifMatch string) {
 		paths := []struct{ method, path string }{
 			{"POST", "/api/v1/incidents"},

@@ -80,6 +80,8 @@ func newEnv(t *testing.T, store debrief.Store, cfg Config) *testEnv {
 	logs := &bytes.Buffer{}
 	svc := debrief.NewService(store, debrief.WithClock(fixedClock()))
 	cfg.Service = svc
+	// These tests predate accounts: without an authenticator they run open.
+	cfg.Open = cfg.Open || cfg.Authenticate == nil
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, nil))
 	}

@@ -37,9 +37,20 @@ type Config struct {
 	// MaxBodyBytes bounds every request body; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 	// Authenticate names the actor of a request, or returns an error (with
-	// code EUnauthorized for missing or bad credentials). Nil means every
-	// request acts as a local admin, for a single-user installation.
+	// code EUnauthorized for missing or bad credentials). Nil means the
+	// session cookie or API token of a Debrief account (auth.go), unless
+	// Open is set.
 	Authenticate func(r *http.Request) (debrief.Actor, error)
+	// Open makes every request act as LocalActor without credentials: an
+	// explicit opt-in for a single-user installation on localhost.
+	Open bool
+	// InsecureCookies leaves Secure off the session cookie, for plain HTTP
+	// on localhost; browsers drop Secure cookies sent over plain HTTP.
+	InsecureCookies bool
+	// SessionTTL is how long a sign-in lasts; 0 means debrief.DefaultSessionTTL.
+	SessionTTL time.Duration
+	// OIDC enables single sign-on with an OpenID Connect provider.
+	OIDC *OIDCConfig
 	// Registry receives the HTTP metrics; nil means a new registry, served
 	// at /metrics together with the Go runtime and process collectors.
 	Registry prometheus.Registerer
@@ -57,12 +68,18 @@ type Server struct {
 	version      string
 	maxBody      int64
 	authenticate func(r *http.Request) (debrief.Actor, error)
-	metrics      *metrics
-	openAPI      []byte
-	openAPIErr   error
-	routes       []Route
-	mux          *http.ServeMux
-	handler      http.Handler
+	// Accounts (auth.go, oidc.go).
+	secureCookies bool
+	sessionTTL    time.Duration
+	limiter       *loginLimiter
+	cop           *http.CrossOriginProtection
+	oidc          *oidcClient
+	metrics       *metrics
+	openAPI       []byte
+	openAPIErr    error
+	routes        []Route
+	mux           *http.ServeMux
+	handler       http.Handler
 
 	// bootID and requestSeq make request ids that are unique across restarts
 	// without a random read per request.
@@ -93,8 +110,22 @@ func New(cfg Config) *Server {
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBodyBytes
 	}
-	if s.authenticate == nil {
+	switch {
+	case s.authenticate != nil:
+	case cfg.Open:
 		s.authenticate = func(*http.Request) (debrief.Actor, error) { return LocalActor, nil }
+	default:
+		s.authenticate = s.authenticateRequest
+	}
+	s.secureCookies = !cfg.InsecureCookies
+	s.sessionTTL = cfg.SessionTTL
+	if s.sessionTTL <= 0 {
+		s.sessionTTL = debrief.DefaultSessionTTL
+	}
+	s.limiter = newLoginLimiter(time.Now)
+	s.cop = http.NewCrossOriginProtection()
+	if cfg.OIDC != nil {
+		s.oidc = newOIDCClient(*cfg.OIDC)
 	}
 	s.metrics = newMetrics(cfg.Registry)
 	s.openAPI, s.openAPIErr = openAPIJSON(s.version)
@@ -103,13 +134,13 @@ func New(cfg Config) *Server {
 	s.bootID = hex.EncodeToString(b[:])
 
 	s.mux = http.NewServeMux()
-	s.routes = s.routeTable()
+	s.routes = append(s.routeTable(), s.authRoutes(decoder{maxBody: s.maxBody})...)
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.Pattern, s.adapt(rt))
 	}
 	// Unknown API paths and methods answer JSON like every other API error.
 	s.mux.Handle("/api/v1/", s.adapt(Route{Pattern: "/api/v1/", Kind: KindAPI, Handler: s.apiFallback}))
-	s.handler = s.middleware(s.mux)
+	s.handler = withSecurityHeaders(s.middleware(s.mux))
 	return s
 }
 
@@ -262,6 +293,14 @@ func (s *Server) adapt(rt Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ri := infoFrom(r.Context())
 		ri.route, ri.kind = rt.Pattern, rt.Kind
+		r = r.WithContext(authContext(r))
+		if rt.Kind != KindWebhook {
+			if err := s.checkCrossOrigin(r); err != nil {
+				s.svc.AuditDenied(r.Context(), debrief.Actor{}, rt.Pattern, "cross-origin request")
+				s.renderError(w, r, err)
+				return
+			}
+		}
 		if rt.Role != "" {
 			actor, err := s.authenticate(r)
 			if err != nil {
@@ -269,6 +308,7 @@ func (s *Server) adapt(rt Route) http.Handler {
 				return
 			}
 			if !actor.Role.Includes(rt.Role) {
+				s.svc.AuditDenied(r.Context(), actor, rt.Pattern, "role "+string(actor.Role)+" below "+string(rt.Role))
 				s.renderError(w, r, debrief.Errorf(debrief.EForbidden, "", "Your role (%s) cannot do this; it needs the %s role.", actor.Role, rt.Role))
 				return
 			}

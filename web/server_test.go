@@ -95,7 +95,7 @@ func TestMetricsByRoutePattern(t *testing.T) {
 		}
 	}
 	// A second server on the same registry shares the collectors.
-	New(Config{Service: e.svc, Registry: reg})
+	New(Config{Service: e.svc, Open: true, Registry: reg})
 }
 
 func TestPanicBecomes500(t *testing.T) {

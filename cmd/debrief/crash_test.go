@@ -84,7 +84,7 @@ func TestCrashKeepsAcknowledgedWrites(t *testing.T) {
 // startProcess starts `debrief serve` on port 0 and reads its address.
 func startProcess(t *testing.T, bin, db string) (*exec.Cmd, string) {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", db, "--log-level", "error")
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", db, "--log-level", "error", "--open")
 	cmd.Stderr = os.Stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

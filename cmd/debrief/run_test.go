@@ -73,7 +73,8 @@ func startServer(t *testing.T, dsn string, extra ...string) *server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout, stderr := newOutput(), newOutput()
-	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--db", dsn, "--log-level", "warn"}, extra...)
+	// --open: these tests predate accounts (user_test.go tests signing in).
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--db", dsn, "--log-level", "warn", "--open"}, extra...)
 	s := &server{Stdout: stdout, stop: cancel, done: make(chan error, 1)}
 	go func() { s.done <- run(ctx, args, noEnv, strings.NewReader(""), stdout, stderr) }()
 	select {

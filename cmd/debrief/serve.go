@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/debriefhq/debrief/debrief"
+	"github.com/debriefhq/debrief/password"
 	"github.com/debriefhq/debrief/sqlstore"
 	"github.com/debriefhq/debrief/web"
 )
@@ -40,11 +41,12 @@ func (f *LogFlags) logger(w io.Writer) *slog.Logger {
 
 // ServeCmd runs the server.
 type ServeCmd struct {
-	Addr     string `help:"Address to listen on (host:port; port 0 picks a free one)." default:"127.0.0.1:8080" env:"DEBRIEF_ADDR"`
-	DBFlag   `embed:""`
-	Demo     bool  `help:"Load a small demo data set if the database is empty."`
-	MaxBody  int64 `help:"Largest request body accepted, in bytes." default:"1048576" env:"DEBRIEF_MAX_BODY" placeholder:"BYTES"`
-	LogFlags `embed:""`
+	Addr      string `help:"Address to listen on (host:port; port 0 picks a free one)." default:"127.0.0.1:8080" env:"DEBRIEF_ADDR"`
+	DBFlag    `embed:""`
+	Demo      bool  `help:"Load a small demo data set if the database is empty."`
+	MaxBody   int64 `help:"Largest request body accepted, in bytes." default:"1048576" env:"DEBRIEF_MAX_BODY" placeholder:"BYTES"`
+	LogFlags  `embed:""`
+	AuthFlags `embed:""`
 }
 
 // shutdownGrace bounds how long in-flight requests may take to finish after
@@ -63,7 +65,7 @@ func (c *ServeCmd) Run(env *Env) error {
 	}
 	defer db.Close()
 	// Custom templates live in the same database as the records.
-	svc := debrief.NewService(db, debrief.WithTemplates(debrief.StoreTemplates(db)))
+	svc := debrief.NewService(db, debrief.WithTemplates(debrief.StoreTemplates(db)), debrief.WithPasswordHasher(password.New()))
 	if c.Demo {
 		loaded, err := loadDemo(ctx, svc)
 		if err != nil {
@@ -79,13 +81,18 @@ func (c *ServeCmd) Run(env *Env) error {
 	if err != nil {
 		return fmt.Errorf("cannot listen on %s: %v; is another server using it? Pick another with --addr or DEBRIEF_ADDR", c.Addr, errors.Unwrap(err))
 	}
-	srv := web.New(web.Config{
+	wcfg := web.Config{
 		Service:      svc,
 		Store:        db,
 		Logger:       log,
 		Version:      version,
 		MaxBodyBytes: c.MaxBody,
-	})
+	}
+	if err := c.webAuth(&wcfg, ln.Addr().String()); err != nil {
+		ln.Close()
+		return err
+	}
+	srv := web.New(wcfg)
 	hs := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -1,0 +1,483 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/debriefhq/debrief/debrief"
+)
+
+// Authentication: a request carries either an API token
+// (Authorization: Bearer dbt_…) or the session cookie a sign-in set. Tokens
+// act as their user with the role cut down to the token's scope.
+
+// SessionCookie is the name of the session cookie.
+const SessionCookie = "debrief_session"
+
+// securityHeaders are sent on every response. The CSP allows no inline
+// script, so an injected <script> cannot run even if escaping failed.
+var securityHeaders = map[string]string{
+	"Content-Security-Policy": "default-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+	"X-Frame-Options":         "DENY",
+	"X-Content-Type-Options":  "nosniff",
+	"Referrer-Policy":         "no-referrer",
+}
+
+func withSecurityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		for k, v := range securityHeaders {
+			h.Set(k, v)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// requestMeta is where a request came from, for the audit log. The remote
+// address is the TCP peer: behind a proxy that is the proxy, which is the
+// honest answer unless the proxy is trusted (not configurable yet).
+func requestMeta(r *http.Request) debrief.RequestMeta {
+	return debrief.RequestMeta{IP: clientIP(r), UserAgent: r.UserAgent()}
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// authenticateRequest names the actor of a request from its bearer token or
+// session cookie.
+func (s *Server) authenticateRequest(r *http.Request) (debrief.Actor, error) {
+	ctx := r.Context()
+	if h := r.Header.Get("Authorization"); h != "" {
+		scheme, tok, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") {
+			return debrief.Actor{}, debrief.Errorf(debrief.EUnauthorized, "", "Send the API token as \"Authorization: Bearer <token>\".")
+		}
+		return s.svc.TokenActor(ctx, strings.TrimSpace(tok))
+	}
+	if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
+		return s.svc.SessionActor(ctx, c.Value)
+	}
+	return debrief.Actor{}, debrief.Errorf(debrief.EUnauthorized, "", "Sign in or send an API token.")
+}
+
+// checkCrossOrigin refuses state-changing browser requests from another
+// origin (CSRF), judged by Sec-Fetch-Site and Origin; requests without
+// those headers (the CLI, curl, scripts) are not from a browser and pass.
+func (s *Server) checkCrossOrigin(r *http.Request) error {
+	if err := s.cop.Check(r); err != nil {
+		return debrief.Errorf(debrief.EForbidden, "", "Cross-origin requests that change data are refused; use Debrief from its own address.")
+	}
+	return nil
+}
+
+// loginLimiter counts failed sign-ins per account and per client address in
+// a sliding window. It lives in the process: with several instances each
+// keeps its own count, so the effective limit is the per-instance limit
+// times the number of instances (still a hard bound on guessing rates).
+type loginLimiter struct {
+	mu      sync.Mutex
+	window  time.Duration
+	max     map[string]int // per key prefix
+	fails   map[string][]time.Time
+	now     func() time.Time
+	cleaned time.Time
+}
+
+// Login limits: 5 failures per account and 20 per address in 15 minutes.
+const (
+	loginWindow     = 15 * time.Minute
+	loginMaxAccount = 5
+	loginMaxIP      = 20
+)
+
+func newLoginLimiter(now func() time.Time) *loginLimiter {
+	return &loginLimiter{window: loginWindow, max: map[string]int{"acct": loginMaxAccount, "ip": loginMaxIP},
+		fails: map[string][]time.Time{}, now: now}
+}
+
+// wait returns how long until the first of keys may try again; 0 means now.
+func (l *loginLimiter) wait(keys ...string) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	var longest time.Duration
+	for _, k := range keys {
+		kind, _, _ := strings.Cut(k, ":")
+		recent := l.recent(k, now)
+		if len(recent) >= l.max[kind] {
+			if d := recent[len(recent)-l.max[kind]].Add(l.window).Sub(now); d > longest {
+				longest = d
+			}
+		}
+	}
+	return longest
+}
+
+func (l *loginLimiter) recent(k string, now time.Time) []time.Time {
+	ts := l.fails[k]
+	i := 0
+	for i < len(ts) && !ts[i].After(now.Add(-l.window)) {
+		i++
+	}
+	ts = ts[i:]
+	if len(ts) == 0 {
+		delete(l.fails, k)
+	} else {
+		l.fails[k] = ts
+	}
+	return ts
+}
+
+func (l *loginLimiter) fail(keys ...string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	for _, k := range keys {
+		ts := append(l.recent(k, now), now)
+		if len(ts) > 64 {
+			ts = ts[len(ts)-64:]
+		}
+		l.fails[k] = ts
+	}
+	if now.Sub(l.cleaned) > l.window {
+		// Forget keys that have gone quiet, so the map cannot grow without bound.
+		for k := range l.fails {
+			l.recent(k, now)
+		}
+		l.cleaned = now
+	}
+}
+
+func (l *loginLimiter) reset(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.fails, key)
+}
+
+type loginRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+type meJSON struct {
+	User  *debrief.User `json:"user,omitempty"`
+	Actor debrief.Actor `json:"actor"`
+}
+
+func (s *Server) setSessionCookie(w http.ResponseWriter, secret string, maxAge time.Duration) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: secret, Path: "/", HttpOnly: true,
+		Secure: s.secureCookies, SameSite: http.SameSiteLaxMode, MaxAge: int(maxAge / time.Second)})
+}
+
+func (s *Server) clearSessionCookie(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true,
+		Secure: s.secureCookies, SameSite: http.SameSiteLaxMode, MaxAge: -1})
+}
+
+func (s *Server) login(dec decoder) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var in loginRequest
+		if err := dec.decode(r, &in); err != nil {
+			return err
+		}
+		acct := "acct:" + strings.ToLower(strings.TrimSpace(in.Email))
+		ip := "ip:" + clientIP(r)
+		if d := s.limiter.wait(acct, ip); d > 0 {
+			secs := int(d/time.Second) + 1
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+			s.svc.AuditDenied(r.Context(), debrief.Actor{Email: strings.ToLower(truncate(in.Email, 254))}, "POST /api/v1/auth/login", "rate limited")
+			return debrief.Errorf(debrief.ETooManyRequests, "", "Too many failed sign-ins; try again in %d seconds.", secs)
+		}
+		u, secret, err := s.svc.Login(r.Context(), in.Email, in.Password)
+		if err != nil {
+			if debrief.ErrorCode(err) == debrief.EUnauthorized {
+				s.limiter.fail(acct, ip)
+			}
+			return err
+		}
+		s.limiter.reset(acct)
+		s.setSessionCookie(w, secret, s.sessionTTL)
+		writeJSON(w, http.StatusOK, meJSON{User: u, Actor: u.Actor("session")})
+		return nil
+	}
+}
+
+func (s *Server) logout() HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if c, err := r.Cookie(SessionCookie); err == nil {
+			if err := s.svc.Logout(r.Context(), c.Value); err != nil {
+				return err
+			}
+		}
+		s.clearSessionCookie(w)
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+}
+
+func (s *Server) me() HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		a, _ := debrief.ActorFrom(r.Context())
+		writeJSON(w, http.StatusOK, meJSON{Actor: a})
+		return nil
+	}
+}
+
+type passwordChange struct {
+	CurrentPassword string `json:"current_password"`
+	NewPassword     string `json:"new_password"`
+}
+
+// changePassword changes the caller's password; every session of theirs
+// ends, this one too, so they sign in again with the new password.
+func (s *Server) changePassword(dec decoder) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var in passwordChange
+		if err := dec.decode(r, &in); err != nil {
+			return err
+		}
+		if err := s.svc.ChangePassword(r.Context(), in.CurrentPassword, in.NewPassword); err != nil {
+			return err
+		}
+		s.clearSessionCookie(w)
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+}
+
+type tokenCreated struct {
+	Token *debrief.APIToken `json:"token"`
+	// Secret is the token itself, shown only in this answer.
+	Secret string `json:"secret"`
+}
+
+func createToken(svc *debrief.Service, dec decoder) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var in debrief.NewAPIToken
+		if err := dec.decode(r, &in); err != nil {
+			return err
+		}
+		t, secret, err := svc.CreateToken(r.Context(), in)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		writeJSON(w, http.StatusCreated, tokenCreated{Token: t, Secret: secret})
+		return nil
+	}
+}
+
+func listTokens(svc *debrief.Service) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		q, err := parseQuery(r, "all")
+		if err != nil {
+			return err
+		}
+		all, err := q.bool("all")
+		if err != nil {
+			return err
+		}
+		ts, err := svc.Tokens(r.Context(), all)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, debrief.Page[*debrief.APIToken]{Items: ts})
+		return nil
+	}
+}
+
+func revokeToken(svc *debrief.Service) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		t, err := svc.RevokeToken(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, t)
+		return nil
+	}
+}
+
+func listUsers(svc *debrief.Service) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		us, err := svc.Users(r.Context())
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, debrief.Page[*debrief.User]{Items: us})
+		return nil
+	}
+}
+
+type userCreated struct {
+	User *debrief.User `json:"user"`
+	// OneTimePassword is set when no password was given; shown only now.
+	OneTimePassword string `json:"one_time_password,omitempty"`
+}
+
+func createUser(svc *debrief.Service, dec decoder) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var in debrief.NewUser
+		if err := dec.decode(r, &in); err != nil {
+			return err
+		}
+		var otp string
+		if in.Password == "" {
+			otp = debrief.NewOneTimePassword()
+			in.Password = otp
+		}
+		u, err := svc.CreateUser(r.Context(), in)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		writeJSON(w, http.StatusCreated, userCreated{User: u, OneTimePassword: otp})
+		return nil
+	}
+}
+
+func updateUser(svc *debrief.Service, dec decoder) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		var p debrief.UserPatch
+		if err := dec.decode(r, &p); err != nil {
+			return err
+		}
+		u, err := svc.UpdateUser(r.Context(), id, p)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, u)
+		return nil
+	}
+}
+
+func setUserPassword(svc *debrief.Service, dec decoder) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		var in struct {
+			Password string `json:"password"`
+		}
+		if err := dec.decode(r, &in); err != nil {
+			return err
+		}
+		if err := svc.SetPassword(r.Context(), id, in.Password); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+}
+
+// listAudit answers a page of the audit log, or with format=jsonl every
+// matching entry as JSON lines (for export).
+func listAudit(svc *debrief.Service) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		q, err := parseQuery(r, "actor", "action", "target_type", "target_id", "since", "until", "limit", "after", "format")
+		if err != nil {
+			return err
+		}
+		var f debrief.AuditFilter
+		for name, dst := range map[string]*string{"actor": &f.Actor, "action": &f.Action, "target_type": &f.TargetType, "target_id": &f.TargetID} {
+			if *dst, err = q.one(name); err != nil {
+				return err
+			}
+		}
+		if f.Since, err = q.time("since"); err != nil {
+			return err
+		}
+		if f.Until, err = q.time("until"); err != nil {
+			return err
+		}
+		if f.Limit, f.After, err = q.page(); err != nil {
+			return err
+		}
+		format, err := q.one("format")
+		if err != nil {
+			return err
+		}
+		switch format {
+		case "", "json":
+			p, err := svc.AuditLog(r.Context(), f)
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, p)
+			return nil
+		case "jsonl":
+		default:
+			return debrief.Errorf(debrief.EInvalid, "format", "Unknown format %q; use json or jsonl.", format)
+		}
+		f.Limit = debrief.MaxPageSize
+		p, err := svc.AuditLog(r.Context(), f)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", "application/jsonl")
+		w.Header().Set("Content-Disposition", `attachment; filename="debrief-audit.jsonl"`)
+		enc := json.NewEncoder(w)
+		for {
+			for _, e := range p.Items {
+				if err := enc.Encode(e); err != nil {
+					return nil // the client went away
+				}
+			}
+			if p.NextCursor == "" {
+				return nil
+			}
+			f.After = p.NextCursor
+			if p, err = svc.AuditLog(r.Context(), f); err != nil {
+				return nil // headers are sent; the truncated file shows it
+			}
+		}
+	}
+}
+
+// authRoutes are the routes of this file, appended to the route table.
+func (s *Server) authRoutes(dec decoder) []Route {
+	svc := s.svc
+	const (
+		viewer = debrief.RoleViewer
+		admin  = debrief.RoleAdmin
+	)
+	routes := []Route{
+		{Pattern: "POST /api/v1/auth/login", Kind: KindAPI, Handler: s.login(dec)},
+		{Pattern: "POST /api/v1/auth/logout", Kind: KindAPI, Role: viewer, Handler: s.logout()},
+		{Pattern: "GET /api/v1/auth/me", Kind: KindAPI, Role: viewer, Handler: s.me()},
+		{Pattern: "POST /api/v1/auth/password", Kind: KindAPI, Role: viewer, Handler: s.changePassword(dec)},
+		{Pattern: "GET /api/v1/tokens", Kind: KindAPI, Role: viewer, Handler: listTokens(svc)},
+		{Pattern: "POST /api/v1/tokens", Kind: KindAPI, Role: viewer, Handler: createToken(svc, dec)},
+		{Pattern: "DELETE /api/v1/tokens/{id}", Kind: KindAPI, Role: viewer, Handler: revokeToken(svc)},
+		{Pattern: "GET /api/v1/users", Kind: KindAPI, Role: admin, Handler: listUsers(svc)},
+		{Pattern: "POST /api/v1/users", Kind: KindAPI, Role: admin, Handler: createUser(svc, dec)},
+		{Pattern: "PATCH /api/v1/users/{id}", Kind: KindAPI, Role: admin, Handler: updateUser(svc, dec)},
+		{Pattern: "POST /api/v1/users/{id}/password", Kind: KindAPI, Role: admin, Handler: setUserPassword(svc, dec)},
+		{Pattern: "GET /api/v1/audit", Kind: KindAPI, Role: admin, Handler: listAudit(svc)},
+	}
+	return routes
+}
+
+// authContext adds the request's origin to ctx for audit entries.
+func authContext(r *http.Request) context.Context {
+	return debrief.WithRequestMeta(r.Context(), requestMeta(r))
+}
