@@ -17,9 +17,10 @@ import (
 // makes the cache correct whatever wrote the row and needs no invalidation.
 // Callers get a deep copy, because they may change what they are given.
 
-// maxJSONCacheBytes bounds the JSON text a cache holds; when it is full the
-// cache starts over, which is simple and, for a working set that fits, rare.
-const maxJSONCacheBytes = 16 << 20
+// maxJSONCacheBytes bounds the JSON text a cache holds (the decoded values
+// take about as much again); when it is full, random entries make room, so a
+// working set larger than the cache still hits in proportion.
+const maxJSONCacheBytes = 32 << 20
 
 type jsonCache[T any] struct {
 	clone func(T) T
@@ -64,11 +65,16 @@ func decodeCached[T any, R string | []byte](c *jsonCache[T], raw R, dst *T) erro
 		return nil // one huge document would push out everything else
 	}
 	c.mu.Lock()
-	if c.bytes+len(raw) > maxJSONCacheBytes {
-		c.m, c.bytes = map[uint64]jsonCacheEntry[T]{}, 0
-	}
 	if old, ok := c.m[h]; ok {
 		c.bytes -= len(old.raw)
+		delete(c.m, h)
+	}
+	for k, e := range c.m { // map order is random: random eviction
+		if c.bytes+len(raw) <= maxJSONCacheBytes {
+			break
+		}
+		c.bytes -= len(e.raw)
+		delete(c.m, k)
 	}
 	c.m[h] = jsonCacheEntry[T]{raw: string(raw), v: v}
 	c.bytes += len(raw)
