@@ -12,7 +12,7 @@ import (
 // belong to their incident and are hidden with it.
 
 func hiddenIncident(id int64) error {
-	return Errorf(ENotFound, "", "There is no incident %d.", id)
+	return Errorf(ENotFound, "", "There is no incident %s%d.", IncidentKeyPrefix, id)
 }
 
 // visibleIncident returns the incident if a may see it, else ENotFound.
@@ -51,11 +51,11 @@ func (s *Service) checkIncidentRef(ctx context.Context, a Actor, incidentID *int
 
 // postmortemIncident returns the incident a postmortem belongs to, if any.
 func (s *Service) checkPostmortem(ctx context.Context, a Actor, pm *Postmortem) error {
-	return s.checkIncidentRef(ctx, a, pm.IncidentID, Errorf(ENotFound, "", "There is no postmortem %d.", pm.ID))
+	return s.checkIncidentRef(ctx, a, pm.IncidentID, Errorf(ENotFound, "", "There is no postmortem %s%d.", PostmortemKeyPrefix, pm.ID))
 }
 
 func (s *Service) checkActionItem(ctx context.Context, a Actor, item *ActionItem) error {
-	nf := Errorf(ENotFound, "", "There is no action item %d.", item.ID)
+	nf := Errorf(ENotFound, "", "There is no action item %s%d.", ActionItemKeyPrefix, item.ID)
 	if err := s.checkIncidentRef(ctx, a, item.IncidentID, nf); err != nil {
 		return err
 	}

@@ -1,0 +1,200 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/debriefhq/debrief/debrief"
+)
+
+func errorMessage(t *testing.T, body string) string {
+	t.Helper()
+	var b errorBody
+	if err := json.Unmarshal([]byte(body), &b); err != nil {
+		t.Fatalf("error body %q is not the API's error JSON: %v", body, err)
+	}
+	return b.Error.Message
+}
+
+func auditCount(t *testing.T, e *authEnv, f debrief.AuditFilter) int {
+	t.Helper()
+	p, err := e.st.ListAudit(context.Background(), f)
+	if err != nil {
+		t.Fatalf("ListAudit: %v", err)
+	}
+	return len(p.Items)
+}
+
+// TestAuthAttacks checks bad credentials and attacks: each gets the right
+// status and a plain message, leaves an audit entry where it matters and
+// changes nothing.
+func TestAuthAttacks(t *testing.T) {
+	e := newAuthEnv(t, openSQLite(t))
+	incidents := func() int {
+		p, _ := e.svc.ListIncidents(debrief.WithActor(context.Background(), debrief.SystemActor), debrief.IncidentFilter{})
+		return len(p.Items)
+	}
+	before := incidents()
+	create := `{"title": "Injected"}`
+
+	t.Run("wrong password then rate limit", func(t *testing.T) {
+		sys := debrief.WithActor(context.Background(), debrief.SystemActor)
+		if _, err := e.svc.CreateUser(sys, debrief.NewUser{Email: "limited@example.com", Role: debrief.RoleViewer, Password: authPassword}); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < loginMaxAccount; i++ {
+			rec := e.do("POST", "/api/v1/auth/login", `{"email": "limited@example.com", "password": "wrong password!!"}`, nil)
+			if rec.Code != 401 || errorMessage(t, rec.Body.String()) != "The email or password is not right." {
+				t.Fatalf("login with a wrong password (try %d) = %d %s; want 401 with a plain message", i+1, rec.Code, rec.Body)
+			}
+			if len(rec.Result().Cookies()) != 0 {
+				t.Errorf("a failed login set a cookie")
+			}
+		}
+		rec := e.do("POST", "/api/v1/auth/login", `{"email": "limited@example.com", "password": "`+authPassword+`"}`, nil)
+		if rec.Code != 429 || rec.Header().Get("Retry-After") == "" {
+			t.Fatalf("login after %d failures = %d (Retry-After %q); want 429 with Retry-After", loginMaxAccount, rec.Code, rec.Header().Get("Retry-After"))
+		}
+		if n := auditCount(t, e, debrief.AuditFilter{Action: debrief.AuditLoginFailed}); n != loginMaxAccount {
+			t.Errorf("audit has %d failed logins; want %d", n, loginMaxAccount)
+		}
+		rec = e.do("POST", "/api/v1/auth/login", `{"email": "nobody@example.com", "password": "whatever-it-is"}`, nil)
+		if rec.Code != 401 || errorMessage(t, rec.Body.String()) != "The email or password is not right." {
+			t.Errorf("login as an unknown email = %d %s; want the same 401 as a wrong password", rec.Code, rec.Body)
+		}
+	})
+
+	t.Run("expired, revoked and malformed tokens", func(t *testing.T) {
+		past := time.Date(2026, 3, 5, 14, 0, 0, 0, time.UTC).Add(time.Minute)
+		expiring := e.token("responder", debrief.ScopeWrite, &past)
+		revoked := e.token("responder", debrief.ScopeWrite, nil)
+		id := e.do("GET", "/api/v1/auth/me", "", http.Header{"Authorization": {"Bearer " + revoked}})
+		if id.Code != 200 {
+			t.Fatalf("GET /auth/me with a fresh token = %d", id.Code)
+		}
+		toks, _ := e.st.ListTokens(context.Background(), e.users["responder"].ID)
+		if _, err := e.svc.RevokeToken(debrief.WithActor(context.Background(), debrief.SystemActor), toks[0].ID); err != nil {
+			t.Fatalf("RevokeToken: %v", err)
+		}
+		// The fixed clock advances a second per call, so a few calls pass the expiry.
+		for i := 0; i < 120; i++ {
+			e.svc.Now()
+		}
+		for name, tok := range map[string]string{"expired": expiring, "revoked": revoked, "malformed": "dbt_short", "wrong scheme": ""} {
+			h := http.Header{"Authorization": {"Bearer " + tok}}
+			if name == "wrong scheme" {
+				h = http.Header{"Authorization": {"Basic dXNlcjpwYXNz"}}
+			}
+			rec := e.do("POST", "/api/v1/incidents", create, h)
+			if rec.Code != 401 || errorMessage(t, rec.Body.String()) == "" {
+				t.Errorf("%s token POST /api/v1/incidents = %d %s; want 401 with a message", name, rec.Code, rec.Body)
+			}
+		}
+		if n := auditCount(t, e, debrief.AuditFilter{Action: debrief.AuditTokenUse, Actor: "responder@example.com"}); n < 3 {
+			t.Errorf("audit has %d token.use entries for the responder; want the first use and the refused expired and revoked ones", n)
+		}
+	})
+
+	t.Run("scope too small and viewer writes", func(t *testing.T) {
+		read := e.token("admin", debrief.ScopeRead, nil)
+		rec := e.do("POST", "/api/v1/incidents", create, http.Header{"Authorization": {"Bearer " + read}})
+		if rec.Code != 403 || !strings.Contains(errorMessage(t, rec.Body.String()), "viewer") {
+			t.Errorf("read-scoped admin token POST /api/v1/incidents = %d %s; want 403 naming the viewer role", rec.Code, rec.Body)
+		}
+		rec = e.do("GET", "/api/v1/users", "", http.Header{"Authorization": {"Bearer " + read}})
+		if rec.Code != 403 {
+			t.Errorf("read-scoped admin token GET /api/v1/users = %d; want 403", rec.Code)
+		}
+		rec = e.do("POST", "/api/v1/incidents", create, nil, e.session("viewer"))
+		if rec.Code != 403 {
+			t.Errorf("viewer POST /api/v1/incidents = %d; want 403", rec.Code)
+		}
+		if n := auditCount(t, e, debrief.AuditFilter{Action: debrief.AuditAccessDenied, Actor: "viewer@example.com"}); n == 0 {
+			t.Errorf("no access.denied audit entry for the viewer's write")
+		}
+	})
+
+	t.Run("cross-origin requests", func(t *testing.T) {
+		c := e.session("responder")
+		for name, h := range map[string]http.Header{
+			"Sec-Fetch-Site cross-site": {"Sec-Fetch-Site": {"cross-site"}},
+			"foreign Origin":            {"Origin": {"https://evil.example"}},
+		} {
+			rec := e.do("POST", "/api/v1/incidents", create, h, c)
+			if rec.Code != 403 || !strings.Contains(errorMessage(t, rec.Body.String()), "Cross-origin") {
+				t.Errorf("%s POST /api/v1/incidents with a session = %d %s; want 403 cross-origin", name, rec.Code, rec.Body)
+			}
+			rec = e.do("POST", "/api/v1/auth/login", `{"email": "viewer@example.com", "password": "x"}`, h)
+			if rec.Code != 403 {
+				t.Errorf("%s POST /api/v1/auth/login = %d; want 403 (login CSRF)", name, rec.Code)
+			}
+		}
+		rec := e.do("POST", "/api/v1/incidents", `{"title": "Same origin"}`, http.Header{"Sec-Fetch-Site": {"same-origin"}}, c)
+		if rec.Code != 201 {
+			t.Errorf("same-origin POST /api/v1/incidents = %d %s; want 201", rec.Code, rec.Body)
+		}
+		before++
+	})
+
+	t.Run("private incident probe", func(t *testing.T) {
+		c := e.session("outsider")
+		hidden := e.do("GET", "/api/v1/incidents/"+itoa(e.priv.incident), "", nil, c)
+		missing := e.do("GET", "/api/v1/incidents/99999", "", nil, c)
+		if hidden.Code != 404 || missing.Code != 404 {
+			t.Fatalf("non-member GET private = %d, GET missing = %d; want 404 for both", hidden.Code, missing.Code)
+		}
+		hm, mm := errorMessage(t, hidden.Body.String()), errorMessage(t, missing.Body.String())
+		if strings.Replace(hm, "INC-"+itoa(e.priv.incident), "N", 1) != strings.Replace(mm, "INC-99999", "N", 1) {
+			t.Errorf("private incident message %q differs from a missing one %q; want them alike", hm, mm)
+		}
+		list := e.do("GET", "/api/v1/incidents", "", nil, c)
+		if strings.Contains(list.Body.String(), `"id":`+itoa(e.priv.incident)+`,`) {
+			t.Errorf("non-member's incident list shows the private incident")
+		}
+	})
+
+	if got := incidents(); got != before {
+		t.Errorf("incidents after the attacks = %d; want %d (only the same-origin one added)", got, before)
+	}
+
+	t.Run("no secret in logs", func(t *testing.T) {
+		tok := e.token("admin", debrief.ScopeAdmin, nil)
+		e.do("GET", "/api/v1/incidents", "", http.Header{"Authorization": {"Bearer " + tok}})
+		rec := e.do("POST", "/api/v1/tokens", `{"name": "logged?", "scope": "read"}`, nil, e.session("admin"))
+		var created tokenCreated
+		_ = json.Unmarshal(rec.Body.Bytes(), &created)
+		logs := e.logs.String()
+		for _, secret := range []string{authPassword, tok, created.Secret, "wrong password!!"} {
+			if secret != "" && strings.Contains(logs, secret) {
+				t.Errorf("the logs contain a secret (%.8s…)", secret)
+			}
+		}
+		if !strings.Contains(logs, "/api/v1/auth/login") {
+			t.Errorf("the logs hold no login request at all; the check above proves nothing")
+		}
+	})
+
+	t.Run("security headers", func(t *testing.T) {
+		rec := e.do("GET", "/healthz", "", nil)
+		for k, v := range securityHeaders {
+			if got := rec.Header().Get(k); got != v {
+				t.Errorf("header %s = %q; want %q", k, got, v)
+			}
+		}
+		c := e.session("viewer")
+		if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode {
+			t.Errorf("session cookie HttpOnly=%v SameSite=%v; want HttpOnly and Lax", c.HttpOnly, c.SameSite)
+		}
+	})
+}
+
+func itoa(n int64) string { return formatID(n) }
+
+func formatID(n int64) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}
