@@ -252,9 +252,13 @@ func (db *DB) countCached(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuer
 func (db *DB) rankIDs(ctx context.Context, tx *sql.Tx, match string, ids []int64) ([]scored, error) {
 	var out []scored
 	c := db.facts()
-	for start := 0; start < len(ids); start += 500 {
-		chunk := ids[start:min(len(ids), start+500)]
-		rows, err := tx.QueryContext(ctx, `SELECT rowid, rank FROM search_fts WHERE search_fts MATCH $1 AND rowid IN (`+idList(chunk)+`)`, match)
+	// One statement per 5,000 ids: each walks the matches once.
+	for start := 0; start < len(ids); start += 5000 {
+		chunk := ids[start:min(len(ids), start+5000)]
+		// "+rowid" keeps SQLite from handing the list to FTS5 as one
+		// rowid lookup per id (each restarts the full-text query); instead
+		// FTS5 walks the matches once and bm25 runs only for the listed.
+		rows, err := tx.QueryContext(ctx, `SELECT rowid, -bm25(search_fts, `+bm25Weights+`) FROM search_fts WHERE search_fts MATCH $1 AND +rowid IN (`+idList(chunk)+`)`, match)
 		if err != nil {
 			return nil, mapSearchErr(err)
 		}
@@ -264,7 +268,6 @@ func (db *DB) rankIDs(ctx context.Context, tx *sql.Tx, match string, ids []int64
 				rows.Close()
 				return nil, fmt.Errorf("sqlstore: search: %w", err)
 			}
-			s.score = -s.score
 			out = append(out, s)
 		}
 		rows.Close()
