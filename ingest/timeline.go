@@ -355,7 +355,7 @@ var errNoZone = fmt.Errorf("no zone")
 
 // noZoneError tells the user how to fix a file whose times carry no zone.
 func noZoneError(file string, line int) error {
-	return lineError(file, line, "zone", "the times carry no time zone and none is named in the header; give one with --zone (e.g. --zone UTC or --zone Europe/Copenhagen).")
+	return lineError(file, line, "zone", "the times carry no time zone and none is named in the header; give one with --zone (zone= in the API), e.g. UTC or Europe/Copenhagen.")
 }
 
 // kindWords maps the labels people put in front of timeline text

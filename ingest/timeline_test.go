@@ -82,7 +82,7 @@ func checkGolden(t *testing.T, path string, got importGolden) {
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("%v (run go test ./ingest -run %s -update-import to create it)", err, t.Name())
+		t.Fatalf("%v (run go test ./ingest -run %s -args -update-import to create it)", err, t.Name())
 	}
 	if !bytes.Equal(out, want) {
 		t.Errorf("output differs from %s (-want +got):\n%s", path, cmp.Diff(string(want), string(out)))
