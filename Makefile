@@ -26,7 +26,7 @@ build:
 	$(GO) build -o $(BIN) ./cmd/debrief
 
 run: build
-	./$(BIN) serve --addr 127.0.0.1:8080 --db ./debrief.db --demo
+	./$(BIN) serve --addr 127.0.0.1:8080 --db ./debrief.db --demo --open
 
 test: test-deps fmt-check vet
 	$(GO) test -race -count=1 -timeout 20m ./...

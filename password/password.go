@@ -23,7 +23,7 @@ type Params struct {
 }
 
 // Default follows the OWASP recommendation for argon2id (19 MiB, 2 passes,
-// 1 lane): about 20 ms per hash on a current server core.
+// 1 lane): tens of milliseconds per hash (docs/PERFORMANCE.md).
 var Default = Params{Memory: 19 * 1024, Time: 2, Threads: 1}
 
 // Hasher implements debrief.PasswordHasher.

@@ -474,7 +474,7 @@ func (s *Server) authRoutes(dec decoder) []Route {
 		{Pattern: "POST /api/v1/users/{id}/password", Kind: KindAPI, Role: admin, Handler: setUserPassword(svc, dec)},
 		{Pattern: "GET /api/v1/audit", Kind: KindAPI, Role: admin, Handler: listAudit(svc)},
 	}
-	return routes
+	return append(routes, s.oidcRoutes()...)
 }
 
 // authContext adds the request's origin to ctx for audit entries.

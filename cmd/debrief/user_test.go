@@ -77,3 +77,51 @@ func TestUserAndTokenCommands(t *testing.T) {
 		t.Errorf("the audit log holds a secret: %s", out)
 	}
 }
+
+// TestClientWithToken runs a server that requires sign-in: client commands
+// without a token are refused, with one made by `debrief token create` they
+// work, and a read token cannot write.
+func TestClientWithToken(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "auth.db")
+	if _, err := runAccounts(t, db, "", "user", "add", "--admin", "ada@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	mk := func(scope string) string {
+		out, err := runAccounts(t, db, "", "token", "create", "--user", "ada@example.com", "--scope", scope, "--name", scope)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		return lines[len(lines)-1]
+	}
+	write, read := mk("write"), mk("read")
+	ctx, cancel := context.WithCancel(context.Background())
+	stdout := newOutput()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--db", db, "--log-level", "error"}, noEnv, strings.NewReader(""), stdout, newOutput())
+	}()
+	var url string
+	select {
+	case url = <-stdout.addr:
+	case err := <-done:
+		t.Fatalf("serve = %v", err)
+	}
+	defer func() { cancel(); <-done }()
+	client := func(token string, args ...string) error {
+		var out, errb bytes.Buffer
+		return run(context.Background(), append(args, "--server", url, "--token", token), func(string) string { return "" }, strings.NewReader(""), &out, &errb)
+	}
+	if err := client("", "incident", "list"); err == nil || !strings.Contains(err.Error(), "Sign in") {
+		t.Errorf("incident list without a token = %v; want refused with a plain sentence", err)
+	}
+	if err := client(write, "incident", "new", "--title", "Checkout returned 500s"); err != nil {
+		t.Errorf("incident declare with a write token = %v; want it to work", err)
+	}
+	if err := client(read, "incident", "new", "--title", "Not allowed"); err == nil || !strings.Contains(err.Error(), "viewer") {
+		t.Errorf("incident declare with a read token = %v; want refused naming the viewer role", err)
+	}
+	if err := client(read, "incident", "list"); err != nil {
+		t.Errorf("incident list with a read token = %v; want it to work", err)
+	}
+}
