@@ -611,14 +611,34 @@ func (p *slackParser) dayFiles() ([]dayFile, error) {
 	return days, nil
 }
 
-// countingReader counts bytes for the progress callback.
+// MaxSlackDayFile bounds one day file of an export. Slack writes a day of a
+// busy channel in a few megabytes; the bound keeps a crafted zip (a small
+// archive that unpacks to one enormous message) from exhausting memory,
+// since the decoder holds one message at a time.
+const MaxSlackDayFile = 256 << 20
+
+// dayFileLimit is MaxSlackDayFile; tests lower it.
+var dayFileLimit int64 = MaxSlackDayFile
+
+var errDayTooLarge = errors.New("day file too large")
+
+// countingReader counts bytes for the progress callback and stops a day
+// file at MaxSlackDayFile.
 type countingReader struct {
-	r io.Reader
-	p *slackParser
+	r    io.Reader
+	p    *slackParser
+	read int64
 }
 
 func (c *countingReader) Read(b []byte) (int, error) {
+	if c.read >= dayFileLimit {
+		return 0, errDayTooLarge
+	}
+	if rest := dayFileLimit - c.read; int64(len(b)) > rest {
+		b = b[:rest]
+	}
 	n, err := c.r.Read(b)
+	c.read += int64(n)
 	if n > 0 {
 		done := c.p.done.Add(int64(n))
 		if c.p.opt.Progress != nil {
@@ -677,6 +697,9 @@ func (p *slackParser) readDay(d dayFile, onlyThreads map[string]bool) (r dayResu
 // decoder reports type errors relative to where Decode started reading
 // (valueStart), pointing just past the offending value.
 func (p *slackParser) dayError(d dayFile, dec *json.Decoder, valueStart int64, err error) error {
+	if errors.Is(err, errDayTooLarge) {
+		return fileError(d.name, "file", "the day file is larger than %d MB, which no Slack export writes; check the export.", dayFileLimit>>20)
+	}
 	var data []byte
 	if f, ferr := p.fsys.Open(d.name); ferr == nil {
 		data, _ = io.ReadAll(f)

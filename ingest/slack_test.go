@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/debriefhq/debrief/debrief"
@@ -249,5 +250,26 @@ func TestParseSlackExportProgress(t *testing.T) {
 	}
 	if calls == 0 || last != total || total != res.Bytes || res.Files != 3 {
 		t.Errorf("progress ended at %d of %d after %d calls (read %d bytes in %d files), want done = total = bytes read, 3 files", last, total, calls, res.Bytes, res.Files)
+	}
+}
+
+// TestParseSlackExportDayTooLarge checks that a day file past the bound is
+// refused without being held in memory.
+func TestParseSlackExportDayTooLarge(t *testing.T) {
+	src := filepath.Join("testdata", "import", "slack", "incident-export")
+	channels, err := os.ReadFile(filepath.Join(src, "channels.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func(limit int64) { dayFileLimit = limit }(dayFileLimit)
+	dayFileLimit = 2 << 20
+	huge := append([]byte(`[{"type":"message","user":"U1","ts":"1709625730.000010","text":"`), bytes.Repeat([]byte("a"), int(dayFileLimit))...)
+	fsys := fstest.MapFS{
+		"channels.json":                      {Data: channels},
+		incidentChannel + "/2024-03-05.json": {Data: huge},
+	}
+	_, err = ParseSlackExport(fsys, SlackOptions{Channel: incidentChannel})
+	if !debrief.IsCode(err, debrief.EInvalid) || !strings.Contains(debrief.ErrorMessage(err), "larger than 2 MB") {
+		t.Errorf("ParseSlackExport(day file of %d bytes) = %v, want EInvalid saying it is too large", len(huge), err)
 	}
 }
