@@ -26,8 +26,8 @@ import (
 // JWKS, /authorize (which signs the user in at once) and /token, issuing
 // RS256 ID tokens. Its fields choose the identity and how to misbehave.
 type testIdP struct {
-	srv  *httptest.Server
-	key  *rsa.PrivateKey
+	srv *httptest.Server
+	key *rsa.PrivateKey
 	// other signs tokens when badSignature is set: a key not in the JWKS.
 	other *rsa.PrivateKey
 
