@@ -343,12 +343,14 @@ func timelineFormatOf(name string) string {
 	return ""
 }
 
-// importError shows a parser's error as the sentence it already is
-// ("timeline.csv:4: …"), without the error code in front.
+// importError shows a parser's error without the error code in front and
+// says that nothing was sent: "Nothing was imported: timeline.csv:4: …"
+// (the file name leads the reason, so it must not be the sentence's first
+// word, which the CLI capitalises).
 func importError(err error) error {
 	var de *debrief.Error
 	if errors.As(err, &de) {
-		return errors.New(de.Message)
+		return errors.New("Nothing was imported: " + de.Message)
 	}
 	return err
 }

@@ -80,7 +80,7 @@ func importRun(t *testing.T, srv string) {
 	// nothing is written.
 	bad := filepath.Join(importSamples, "markdown", "dfds-PM2020-003.md")
 	_, _, err := cli(t, srv, "", nil, "timeline", "import", bad, "--incident", "INC-1")
-	if err == nil || !strings.HasPrefix(err.Error(), "dfds-PM2020-003.md:14: ") {
+	if err == nil || !strings.HasPrefix(err.Error(), "Nothing was imported: dfds-PM2020-003.md:14: ") {
 		t.Errorf("debrief timeline import %s = %v, want an error starting with the file and line", bad, err)
 	}
 	if n := countEvents(); n != 0 {
