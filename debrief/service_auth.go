@@ -368,6 +368,9 @@ func (s *Service) startSession(ctx context.Context, u *User, via string) (*User,
 	if err := st.CreateSession(ctx, sess); err != nil {
 		return nil, "", err
 	}
+	// Expired sessions are swept at sign-in, so the table stays small
+	// without a background job; an error here only delays the sweep.
+	_, _ = st.DeleteExpiredSessions(ctx, now)
 	u.LastLoginAt = &now
 	if err := st.UpdateUser(ctx, u, s.audit(ctx, u.Actor(via), AuditLogin, TargetUser, idString(u.ID),
 		[]Change{{Field: "via", New: mustJSON(via)}})); err != nil {
@@ -660,4 +663,16 @@ func (s *Service) ProvisionUser(ctx context.Context, email, name string, role Ro
 func mustJSON(v any) json.RawMessage {
 	b, _ := json.Marshal(v)
 	return b
+}
+
+// AuditRequest records a change made through a route whose records keep
+// no revisions (templates, integrations, public links), naming the route
+// and the path it was called on.
+func (s *Service) AuditRequest(ctx context.Context, a Actor, route, path string) {
+	st, err := s.accountStore()
+	if err != nil {
+		return
+	}
+	_ = st.AppendAudit(ctx, s.audit(ctx, a, "api."+strings.ToLower(strings.Fields(route)[0]), "request", truncate(path, 200),
+		[]Change{{Field: "route", New: mustJSON(route)}}))
 }
