@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
+	"weak"
 
 	"github.com/debriefhq/debrief/debrief"
 )
@@ -102,14 +104,19 @@ type factCache struct {
 	intern map[string]string
 }
 
-// factCaches holds one cache per open store.
-var factCaches sync.Map // *DB → *factCache
+// factCaches holds one cache per store, keyed weakly so that a store that
+// is closed and dropped takes its cache with it.
+var factCaches sync.Map // weak.Pointer[DB] → *factCache
 
 func (db *DB) facts() *factCache {
-	if c, ok := factCaches.Load(db); ok {
+	key := weak.Make(db)
+	if c, ok := factCaches.Load(key); ok {
 		return c.(*factCache)
 	}
-	c, _ := factCaches.LoadOrStore(db, &factCache{gen: -1, docs: map[int64]*docFacts{}, intern: map[string]string{}})
+	c, loaded := factCaches.LoadOrStore(key, &factCache{gen: -1, docs: map[int64]*docFacts{}, intern: map[string]string{}})
+	if !loaded {
+		runtime.AddCleanup(db, func(k weak.Pointer[DB]) { factCaches.Delete(k) }, key)
+	}
 	return c.(*factCache)
 }
 
