@@ -120,3 +120,59 @@ func httptestDo(h http.Handler, method, path string, c *http.Cookie) int {
 	h.ServeHTTP(rec, req)
 	return rec.Code
 }
+
+// TestUsersAndTokensAPI: admins add users (a one-time password when none
+// is given), cannot demote themselves; a user's token is shown once and
+// revoked tokens stop working; non-admins cannot revoke others' tokens.
+func TestUsersAndTokensAPI(t *testing.T) {
+	e := newAuthEnv(t, openSQLite(t))
+	admin := e.session("admin")
+	rec := e.do("POST", "/api/v1/users", `{"email": "Carol@Example.com", "role": "responder"}`, nil, admin)
+	var created userCreated
+	if err := json.Unmarshal(rec.Body.Bytes(), &created); rec.Code != 201 || err != nil || created.OneTimePassword == "" || created.User.Email != "carol@example.com" {
+		t.Fatalf("POST /api/v1/users = %d %s; want 201 with a one-time password and the email lowercased", rec.Code, rec.Body)
+	}
+	if strings.Contains(rec.Body.String(), "argon2") {
+		t.Errorf("the user answer holds the password hash")
+	}
+	if rec := e.do("POST", "/api/v1/auth/login", `{"email": "carol@example.com", "password": "`+created.OneTimePassword+`"}`, nil); rec.Code != 200 {
+		t.Errorf("login with the one-time password = %d; want 200", rec.Code)
+	}
+	if rec := e.do("POST", "/api/v1/users", `{"email": "carol@example.com", "role": "viewer"}`, nil, admin); rec.Code != 409 {
+		t.Errorf("POST /api/v1/users with an existing email = %d; want 409", rec.Code)
+	}
+	if rec := e.do("PATCH", "/api/v1/users/"+itoa(e.users["admin"].ID), `{"role": "viewer"}`, nil, admin); rec.Code != 422 {
+		t.Errorf("admin demoting themself = %d; want 422", rec.Code)
+	}
+	if rec := e.do("PATCH", "/api/v1/users/"+itoa(created.User.ID), `{"role": "root"}`, nil, admin); rec.Code != 400 {
+		t.Errorf("PATCH role root = %d; want 400", rec.Code)
+	}
+
+	viewer := e.session("viewer")
+	rec = e.do("POST", "/api/v1/tokens", `{"name": "laptop", "scope": "admin"}`, nil, viewer)
+	var tc tokenCreated
+	if err := json.Unmarshal(rec.Body.Bytes(), &tc); rec.Code != 201 || err != nil || tc.Secret == "" {
+		t.Fatalf("POST /api/v1/tokens = %d %s", rec.Code, rec.Body)
+	}
+	bearer := http.Header{"Authorization": {"Bearer " + tc.Secret}}
+	me := e.do("GET", "/api/v1/auth/me", "", bearer)
+	if !strings.Contains(me.Body.String(), `"role":"viewer"`) {
+		t.Errorf("an admin-scoped token of a viewer acts as %s; want viewer (never more than the user)", me.Body)
+	}
+	list := e.do("GET", "/api/v1/tokens", "", nil, viewer)
+	if strings.Contains(list.Body.String(), tc.Secret) || !strings.Contains(list.Body.String(), "laptop") {
+		t.Errorf("GET /api/v1/tokens = %s; want the token listed without its secret", list.Body)
+	}
+	if rec := e.do("GET", "/api/v1/tokens?all=true", "", nil, viewer); rec.Code != 403 {
+		t.Errorf("viewer GET /api/v1/tokens?all=true = %d; want 403", rec.Code)
+	}
+	if rec := e.do("DELETE", "/api/v1/tokens/"+itoa(e.adminTokenID), "", nil, viewer); rec.Code != 404 {
+		t.Errorf("viewer revoking the admin's token = %d; want 404", rec.Code)
+	}
+	if rec := e.do("DELETE", "/api/v1/tokens/"+itoa(tc.Token.ID), "", nil, viewer); rec.Code != 200 {
+		t.Errorf("revoking one's own token = %d; want 200", rec.Code)
+	}
+	if rec := e.do("GET", "/api/v1/auth/me", "", bearer); rec.Code != 401 {
+		t.Errorf("a revoked token = %d; want 401", rec.Code)
+	}
+}

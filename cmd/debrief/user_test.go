@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/debriefhq/debrief/debrief"
+	"github.com/debriefhq/debrief/web"
 )
 
 // runAccounts runs one account command on db with stdin and returns stdout.
@@ -123,5 +124,28 @@ func TestClientWithToken(t *testing.T) {
 	}
 	if err := client(read, "incident", "list"); err != nil {
 		t.Errorf("incident list with a read token = %v; want it to work", err)
+	}
+}
+
+func TestServeAuthFlags(t *testing.T) {
+	var out, errb bytes.Buffer
+	err := run(context.Background(), []string{"serve", "--addr", "0.0.0.0:0", "--db", filepath.Join(t.TempDir(), "o.db"), "--open", "--log-level", "error"},
+		func(string) string { return "" }, strings.NewReader(""), &out, &errb)
+	if err == nil || !strings.Contains(err.Error(), "--open") {
+		t.Errorf("serve --open on 0.0.0.0 = %v; want it refused naming --open", err)
+	}
+	for _, tc := range []struct {
+		addr, secure string
+		insecure     bool
+	}{{"127.0.0.1:8080", "auto", true}, {"[::1]:8080", "auto", true}, {"0.0.0.0:8080", "auto", false}, {"127.0.0.1:8080", "on", false}, {"10.0.0.1:80", "off", true}} {
+		var cfg web.Config
+		f := AuthFlags{CookieSecure: tc.secure}
+		if err := f.webAuth(&cfg, tc.addr); err != nil || cfg.InsecureCookies != tc.insecure {
+			t.Errorf("--cookie-secure %s on %s: insecure=%v, %v; want %v", tc.secure, tc.addr, cfg.InsecureCookies, err, tc.insecure)
+		}
+	}
+	f := AuthFlags{OIDCIssuer: "https://id.example.com", OIDCClientID: "d", OIDCRedirectURL: "https://d.example.com/auth/oidc/callback", OIDCRoleMap: []string{"sre=boss"}}
+	if err := f.webAuth(&web.Config{}, "127.0.0.1:1"); err == nil || !strings.Contains(err.Error(), "--oidc-role-map") {
+		t.Errorf("--oidc-role-map sre=boss = %v; want an error naming the flag", err)
 	}
 }
