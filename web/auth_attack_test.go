@@ -33,7 +33,12 @@ func auditCount(t *testing.T, e *authEnv, f debrief.AuditFilter) int {
 // status and a plain message, leaves an audit entry where it matters and
 // changes nothing.
 func TestAuthAttacks(t *testing.T) {
-	e := newAuthEnv(t, openSQLite(t))
+	t.Run("sqlite", func(t *testing.T) { testAuthAttacks(t, openSQLite(t)) })
+	t.Run("postgres", func(t *testing.T) { testAuthAttacks(t, openPostgres(t)) })
+}
+
+func testAuthAttacks(t *testing.T, store debrief.Store) {
+	e := newAuthEnv(t, store)
 	incidents := func() int {
 		p, _ := e.svc.ListIncidents(debrief.WithActor(context.Background(), debrief.SystemActor), debrief.IncidentFilter{})
 		return len(p.Items)
