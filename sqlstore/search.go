@@ -228,8 +228,16 @@ func (db *DB) Search(ctx context.Context, q *debrief.SearchQuery, viewer debrief
 			return nil, mapErr(err, "search")
 		}
 		defer tx.Rollback()
-		survivors, err := db.countCached(ctx, tx, q, viewer, ftsQuery(q.All, q.Not), searchFewSurvivors, acc)
-		if err != nil {
+		cold := !db.facts().warm(db)
+		var survivors []int64
+		if cold {
+			// The cache is still loading (the first many-hit search after
+			// start): count and facet in SQL meanwhile.
+			from, _, w := db.searchSource(q, viewer, ftsQuery(q.All, q.Not))
+			if _, err := db.scanMatches(ctx, tx, `SELECT d.id, 0, d.date, d.severity, d.services FROM `+from+w.sql(), w.args, 0, acc); err != nil {
+				return nil, err
+			}
+		} else if survivors, err = db.countCached(ctx, tx, q, viewer, ftsQuery(q.All, q.Not), searchFewSurvivors, acc); err != nil {
 			return nil, err
 		}
 		positive := ftsQuery(q.All, nil)
@@ -253,9 +261,12 @@ func (db *DB) Search(ctx context.Context, q *debrief.SearchQuery, viewer debrief
 			}
 			best = top
 		} else {
-			top, complete, err := db.rankFromIndex(ctx, tx, q, viewer, first, keep)
-			if err != nil {
-				return nil, err
+			var top []scored
+			complete := false
+			if !cold {
+				if top, complete, err = db.rankFromIndex(ctx, tx, q, viewer, first, keep); err != nil {
+					return nil, err
+				}
 			}
 			if !complete {
 				from, score, w := db.searchSource(q, viewer, first)

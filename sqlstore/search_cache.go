@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"weak"
 
 	"github.com/debriefhq/debrief/debrief"
@@ -98,10 +99,14 @@ func (f *docFacts) matches(q *debrief.SearchQuery, viewer debrief.Actor, email s
 
 // factCache holds docFacts by document id as of generation gen.
 type factCache struct {
-	mu     sync.RWMutex
-	gen    int64
-	docs   map[int64]*docFacts
-	intern map[string]string
+	// ready is set once the first full load is done; until then searches
+	// do not wait for the cache but count in SQL.
+	ready   atomic.Bool
+	loading sync.Once
+	mu      sync.RWMutex
+	gen     int64
+	docs    map[int64]*docFacts
+	intern  map[string]string
 }
 
 // factCaches holds one cache per store, keyed weakly so that a store that
@@ -118,6 +123,32 @@ func (db *DB) facts() *factCache {
 		runtime.AddCleanup(db, func(k weak.Pointer[DB]) { factCaches.Delete(k) }, key)
 	}
 	return c.(*factCache)
+}
+
+// warm reports whether the cache has been loaded, and starts loading it in
+// the background the first time it is asked (at 100,000 documents the
+// first load reads about a million rows and takes seconds).
+func (c *factCache) warm(db *DB) bool {
+	if c.ready.Load() {
+		return true
+	}
+	c.loading.Do(func() {
+		go func() {
+			ctx := context.Background()
+			tx, err := db.r.BeginTx(ctx, nil)
+			if err != nil {
+				db.logger.Warn("search cache: load", "error", err)
+				return
+			}
+			defer tx.Rollback()
+			if err := c.refresh(ctx, tx); err != nil {
+				db.logger.Warn("search cache: load", "error", err)
+				return
+			}
+			c.ready.Store(true)
+		}()
+	})
+	return false
 }
 
 func (c *factCache) str(s string) string {

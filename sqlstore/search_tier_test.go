@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/debriefhq/debrief/debrief"
 	"github.com/debriefhq/debrief/search"
@@ -28,6 +29,26 @@ func TestSearchTiers(t *testing.T) {
 		t.Fatal(err)
 	}
 	admin := debrief.Actor{Role: debrief.RoleAdmin}
+	// Before the fact cache has loaded, tiered searches count in SQL.
+	{
+		p, _ := search.Parse("database", nil)
+		saved := searchTierThreshold
+		searchTierThreshold = 1
+		cold, err := db.Search(ctx, p, admin)
+		searchTierThreshold = saved
+		if err != nil {
+			t.Fatalf("Search(database) with a cold cache = %v", err)
+		}
+		warm, err := db.Search(ctx, p, admin)
+		if err != nil || cold.Total != warm.Total || !cmp.Equal(cold.Facets, warm.Facets) {
+			t.Fatalf("Search(database) cold: %d %v; flat: %d %v, %v; want the same", cold.Total, cold.Facets, warm.Total, warm.Facets, err)
+		}
+	}
+	for deadline := time.Now().Add(time.Minute); !db.facts().warm(db); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the fact cache did not load within a minute")
+		}
+	}
 	viewer := debrief.Actor{Email: "Ana@example.com", Role: debrief.RoleViewer}
 	var who debrief.Actor
 	few := 0 // survivors ranked one by one; varied below
