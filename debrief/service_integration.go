@@ -12,16 +12,6 @@ import (
 	"time"
 )
 
-// integrationStore returns the store's integration methods, or an internal
-// error when the store was built without them.
-func (s *Service) integrationStore() (IntegrationStore, error) {
-	st, ok := s.store.(IntegrationStore)
-	if !ok {
-		return nil, Errorf(EInternal, "", "This store does not keep integrations.")
-	}
-	return st, nil
-}
-
 // NewToken returns a random secret of 32 bytes in URL-safe base64, for
 // bearer tokens and webhook signing secrets.
 func NewToken() string {
@@ -59,10 +49,7 @@ func (s *Service) CreateIntegration(ctx context.Context, in *Integration, secret
 	if err != nil {
 		return nil, "", err
 	}
-	st, err := s.integrationStore()
-	if err != nil {
-		return nil, "", err
-	}
+	st := s.store
 	n := *in
 	n.ID, n.Version = 0, 0
 	n.Enabled = true
@@ -122,10 +109,7 @@ func (s *Service) Integration(ctx context.Context, id int64) (*Integration, erro
 	if _, err := s.require(ctx, RoleAdmin); err != nil {
 		return nil, err
 	}
-	st, err := s.integrationStore()
-	if err != nil {
-		return nil, err
-	}
+	st := s.store
 	return st.Integration(ctx, id)
 }
 
@@ -134,10 +118,7 @@ func (s *Service) ListIntegrations(ctx context.Context) ([]*Integration, error) 
 	if _, err := s.require(ctx, RoleAdmin); err != nil {
 		return nil, err
 	}
-	st, err := s.integrationStore()
-	if err != nil {
-		return nil, err
-	}
+	st := s.store
 	return st.ListIntegrations(ctx)
 }
 
@@ -160,10 +141,7 @@ func (s *Service) UpdateIntegration(ctx context.Context, id int64, p Integration
 	if _, err := s.require(ctx, RoleAdmin); err != nil {
 		return nil, "", err
 	}
-	st, err := s.integrationStore()
-	if err != nil {
-		return nil, "", err
-	}
+	st := s.store
 	cur, err := st.Integration(ctx, id)
 	if err != nil {
 		return nil, "", err
@@ -217,10 +195,7 @@ func (s *Service) DeleteIntegration(ctx context.Context, id int64) error {
 	if _, err := s.require(ctx, RoleAdmin); err != nil {
 		return err
 	}
-	st, err := s.integrationStore()
-	if err != nil {
-		return err
-	}
+	st := s.store
 	return st.DeleteIntegration(ctx, id)
 }
 
@@ -229,10 +204,7 @@ func (s *Service) ListDeliveries(ctx context.Context, f DeliveryFilter) (Page[*D
 	if _, err := s.require(ctx, RoleAdmin); err != nil {
 		return Page[*Delivery]{}, err
 	}
-	st, err := s.integrationStore()
-	if err != nil {
-		return Page[*Delivery]{}, err
-	}
+	st := s.store
 	if _, err := DecodeCursor(f.After); err != nil {
 		return Page[*Delivery]{}, err
 	}
@@ -243,10 +215,7 @@ func (s *Service) ListDeliveries(ctx context.Context, f DeliveryFilter) (Page[*D
 // RecordRejectedDelivery logs a delivery that was refused (bad secret, bad
 // payload) and so changed nothing else.
 func (s *Service) RecordRejectedDelivery(ctx context.Context, d *Delivery) error {
-	st, err := s.integrationStore()
-	if err != nil {
-		return err
-	}
+	st := s.store
 	d.ReceivedAt = s.Now()
 	if len(d.Error) > 2000 {
 		d.Error = truncate(d.Error, 2000)
@@ -272,10 +241,7 @@ func (s *Service) Ingest(ctx context.Context, in *Integration, alerts []IngestAl
 	if err != nil {
 		return nil, err
 	}
-	st, err := s.integrationStore()
-	if err != nil {
-		return nil, err
-	}
+	st := s.store
 	matchers := make([]LabelMatcher, 0, len(in.Config.Matchers))
 	for _, m := range in.Config.Matchers {
 		lm, err := ParseMatcher(m)
@@ -712,10 +678,7 @@ func (s *Service) mapSeverity(c IntegrationConfig, value string) string {
 // has no user session: the caller must check the delivery's secret before
 // acting on anything it carries.
 func (s *Service) WebhookIntegration(ctx context.Context, id int64) (*Integration, error) {
-	st, err := s.integrationStore()
-	if err != nil {
-		return nil, err
-	}
+	st := s.store
 	return st.Integration(ctx, id)
 }
 

@@ -16,6 +16,9 @@ type Store interface {
 	SearchStore
 	TemplateStore
 	AccountStore
+	// IntegrationStore is part of every store, so a wrapped or substitute
+	// store cannot compile without alert ingestion and silently lose it.
+	IntegrationStore
 	// CreateIncident inserts inc, assigning ID, Key and Version 1.
 	CreateIncident(ctx context.Context, inc *Incident, rev *Revision) error
 	// Incident returns the incident with id, or ENotFound.
