@@ -504,3 +504,20 @@ func ruleSet(rep *Report) string {
 	sort.Strings(out)
 	return strings.Join(out, ",")
 }
+
+func TestActionItemVerbsRecognised(t *testing.T) {
+	for _, title := range []string{
+		"Put PgBouncer in front of postgres-eu-1 so pods cannot exhaust connections",
+		"Show recent config changes next to every SEV1/SEV2 page",
+		"Load-test connection pool changes in staging at production peak",
+		"Send a weekly summary of open action items to owners",
+	} {
+		in := goodRecord()
+		in.ActionItems[1].Title = title
+		for _, f := range Check(in, nil).Findings {
+			if f.Rule == "action-items.specific" {
+				t.Errorf("Check(action item %q) = %q, want no action-items.specific finding", title, f.Message)
+			}
+		}
+	}
+}

@@ -576,6 +576,9 @@ func checkActionItemsSpecific(c *checker) {
 			}
 		}
 		first := toks[0].word
+		if head, _, ok := strings.Cut(first, "-"); ok && c.lex.actionVerbs[head] {
+			first = head // "Load-test …", "Re-run …" start with their first part's verb
+		}
 		if c.lex.actionVerbs[first] {
 			if len(toks) < 3 {
 				c.itemFinding(i, a, Finding{Message: fmt.Sprintf("Action item %s is too short to say what will change.", itemName(a))})

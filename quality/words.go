@@ -108,6 +108,30 @@ var defaultActionVerbs = []string{
 	"scale", "schedule", "script", "secure", "separate", "set", "setup", "shard", "ship", "shorten", "simplify", "split", "stage", "standardise",
 	"standardize", "start", "stop", "store", "streamline", "switch", "tag", "teach", "test", "throttle", "track", "train", "trigger",
 	"tune", "turn", "unify", "update", "upgrade", "use", "validate", "verify", "version", "write",
+	// More verbs action items start with; a title starting with none of
+	// these is flagged, so the list errs on the side of being long.
+	"accept", "account", "acknowledge", "activate", "adopt", "alarm", "allocate", "annotate", "arrange", "ask", "attach", "authenticate",
+	"authorise", "authorize", "avoid", "back", "backport", "balance", "batch", "benchmark", "bound", "break", "bring", "buffer",
+	"calibrate", "call", "canary", "capture", "centralise", "centralize", "check", "clean", "clear", "clone", "codify", "combine",
+	"communicate", "compare", "compress", "confirm", "connect", "contact", "containerise", "containerize", "copy", "correct",
+	"cover", "cut", "debounce", "decouple", "decrease", "dedupe", "deduplicate", "delay", "delegate", "demo", "dedicate", "deliver",
+	"deny", "detach", "develop", "diagnose", "disconnect", "distribute", "draft", "drain", "drill", "duplicate", "edit", "educate",
+	"email", "embed", "emit", "enroll", "enrol", "ensure", "escalate", "exercise", "expire", "explain", "export", "failover", "fence",
+	"fetch", "file", "fill", "filter", "finish", "fork", "forward", "gather", "generate", "give", "handle", "hide", "hold", "host",
+	"identify", "import", "index", "inform", "inject", "inspect", "install", "invalidate", "invite", "join", "keep", "kill", "link",
+	"list", "load-test", "localise", "localize", "make", "manage", "map", "mark", "mask", "meet", "memoize", "mention", "message",
+	"monitor", "mount", "mute", "name", "normalise", "normalize", "note", "obtain", "offload", "onboard", "open", "optimise",
+	"optimize", "order", "own", "pair", "parallelise", "parallelize", "parse", "partition", "pause", "persist", "pilot", "plan",
+	"poll", "port", "post", "practice", "practise", "pre-warm", "precompute", "prefetch", "prepare", "present", "preserve",
+	"prioritise", "prioritize", "probe", "promote", "propagate", "propose", "prototype", "prune", "pull", "push", "put", "quarantine",
+	"query", "queue", "read", "reassign", "rebalance", "reboot", "recover", "redeploy", "redesign", "redirect", "redo", "refresh",
+	"register", "reindex", "reload", "relocate", "repair", "repeat", "rephrase", "reproduce", "request", "research", "resolve",
+	"restart", "restore", "restructure", "retry", "revert", "review", "revise", "revoke", "save", "scan", "scope", "seed", "select",
+	"send", "serve", "share", "show", "shut", "sign", "simulate", "size", "skip", "snapshot", "sort", "specify", "spread",
+	"stabilise", "stabilize", "staff", "stream", "strengthen", "submit", "subscribe", "summarise", "summarize", "supervise",
+	"support", "surface", "suspend", "swap", "sync", "synchronise", "synchronize", "take", "template", "terminate", "time",
+	"timeout", "transfer", "translate", "trim", "try", "uninstall", "unlock", "unpin", "upload", "version-control", "vet", "visualise",
+	"visualize", "wait", "warm", "watch", "whitelist", "allowlist", "wire", "wrap",
 }
 
 // defaultFailureVerbs make the person before them the subject of a failure.
