@@ -206,6 +206,9 @@ type IngestAlert struct {
 	StartsAt time.Time
 	EndsAt   time.Time
 	Events   []*TimelineEvent
+	// Index is the alert's position in the sender's payload, from 0, so a
+	// rejection names the alert the sender knows.
+	Index int
 }
 
 // Alert statuses as IngestAlert carries them.
@@ -229,12 +232,36 @@ type Delivery struct {
 	// Source says who sent it: the remote address and user agent.
 	Source string `json:"source"`
 	// Status is the HTTP status the delivery was answered with.
-	Status int    `json:"status"`
-	Error  string `json:"error,omitempty"`
-	Alerts int    `json:"alerts"`
+	Status int `json:"status"`
+	// Outcome says what became of it: accepted, partial (some alerts were
+	// rejected, the others stored), ignored or rejected.
+	Outcome string `json:"outcome"`
+	Error   string `json:"error,omitempty"`
+	// Alerts counts the alerts taken from the delivery.
+	Alerts int `json:"alerts"`
+	// Rejected lists the alerts left out, and why.
+	Rejected []RejectedAlert `json:"rejected,omitempty"`
 	// EventsAdded counts new timeline events (redeliveries add none).
 	EventsAdded int     `json:"events_added"`
 	Incidents   []int64 `json:"incidents"`
+}
+
+// Delivery outcomes.
+const (
+	DeliveryAccepted = "accepted"
+	DeliveryPartial  = "partial"
+	DeliveryIgnored  = "ignored"
+	DeliveryRejected = "rejected"
+)
+
+// RejectedAlert is one alert of a delivery that was left out while the
+// delivery's valid alerts were stored: senders such as Alertmanager drop a
+// delivery answered with 4xx, so one bad alert must not cost the others.
+type RejectedAlert struct {
+	// Index is the alert's position in the payload, from 0.
+	Index   int    `json:"index"`
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
 }
 
 // DeliveryFilter selects a page of an integration's deliveries, newest first.

@@ -217,6 +217,15 @@ func (s *Service) ListDeliveries(ctx context.Context, f DeliveryFilter) (Page[*D
 func (s *Service) RecordRejectedDelivery(ctx context.Context, d *Delivery) error {
 	st := s.store
 	d.ReceivedAt = s.Now()
+	switch {
+	case d.Status >= 400:
+		d.Outcome = DeliveryRejected
+	case d.Outcome == "":
+		d.Outcome = DeliveryIgnored
+	}
+	if len(d.Rejected) > maxLoggedRejections {
+		d.Rejected = d.Rejected[:maxLoggedRejections]
+	}
 	if len(d.Error) > 2000 {
 		d.Error = truncate(d.Error, 2000)
 	}
@@ -225,6 +234,11 @@ func (s *Service) RecordRejectedDelivery(ctx context.Context, d *Delivery) error
 	}
 	return st.RecordDelivery(ctx, d)
 }
+
+// maxLoggedRejections bounds the rejected alerts one log entry keeps (the
+// error says how many there were), so a delivery of thousands of bad
+// alerts cannot bloat the log.
+const maxLoggedRejections = 100
 
 // IntegrationActor is who an integration's deliveries act as.
 func IntegrationActor(in *Integration) Actor {
@@ -254,6 +268,9 @@ func (s *Service) Ingest(ctx context.Context, in *Integration, alerts []IngestAl
 	source := in.Kind.Source()
 	req := IngestRequest{IntegrationID: in.ID, Alerts: map[string][]string{}}
 	seenGroup, seenService := map[string]bool{}, map[string]bool{}
+	// An alert whose events the timeline would refuse is left out and
+	// reported; the delivery's other alerts are still stored.
+	valid := make([]IngestAlert, 0, len(alerts))
 	for i := range alerts {
 		al := &alerts[i]
 		if in.Config.SeverityLabel != "" {
@@ -265,17 +282,26 @@ func (s *Service) Ingest(ctx context.Context, in *Integration, alerts []IngestAl
 			}
 		}
 		al.StartsAt, al.EndsAt = normTime(al.StartsAt), normTimeOrZero(al.EndsAt)
+		var bad error
 		for j, e := range al.Events {
 			if err := s.prepareEvent(e, source, now); err != nil {
-				return nil, prefixed(err, "Alert "+itoa(i+1)+", event "+itoa(j+1)+": ")
+				bad = prefixed(err, "Alert "+itoa(al.Index+1)+", event "+itoa(j+1)+": ")
+				break
 			}
+		}
+		if bad != nil {
+			d.Rejected = append(d.Rejected, RejectedAlert{Index: al.Index, Field: ErrorField(bad), Message: ErrorMessage(bad)})
+			continue
 		}
 		if !seenGroup[al.GroupKey] {
 			seenGroup[al.GroupKey] = true
 			req.GroupKeys = append(req.GroupKeys, al.GroupKey)
 		}
 		req.Alerts[al.GroupKey] = append(req.Alerts[al.GroupKey], al.Fingerprint)
+		valid = append(valid, *al)
 	}
+	alerts = valid
+	sort.SliceStable(d.Rejected, func(i, j int) bool { return d.Rejected[i].Index < d.Rejected[j].Index })
 	for i := range deploys {
 		dp := &deploys[i]
 		if mapped := in.Config.Services[dp.Service]; mapped != "" {
@@ -290,8 +316,20 @@ func (s *Service) Ingest(ctx context.Context, in *Integration, alerts []IngestAl
 		}
 	}
 	d.IntegrationID, d.ReceivedAt, d.Alerts = in.ID, now, len(alerts)
+	if len(alerts) == 0 && len(deploys) == 0 && len(d.Rejected) > 0 {
+		r := d.Rejected[0]
+		if len(d.Rejected) == 1 {
+			return nil, Errorf(EInvalid, r.Field, "%s", r.Message)
+		}
+		return nil, Errorf(EInvalid, r.Field, "None of the %d alerts is valid; the first: %s", len(d.Rejected), r.Message)
+	}
 	if d.Status == 0 {
 		d.Status = 200
+	}
+	d.Outcome = DeliveryAccepted
+	if len(d.Rejected) > 0 {
+		d.Outcome = DeliveryPartial
+		d.Error = itoa(len(d.Rejected)) + " of " + itoa(len(d.Rejected)+len(alerts)) + " alerts were rejected; the others were stored."
 	}
 	var out *Delivery
 	for attempt := 0; ; attempt++ {
@@ -301,6 +339,9 @@ func (s *Service) Ingest(ctx context.Context, in *Integration, alerts []IngestAl
 				return nil, err
 			}
 			dd := *d
+			if len(dd.Rejected) > maxLoggedRejections {
+				dd.Rejected = dd.Rejected[:maxLoggedRejections]
+			}
 			plan.Delivery = &dd
 			return plan, nil
 		})

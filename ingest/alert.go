@@ -42,6 +42,27 @@ type Batch struct {
 	// Ignored explains why a delivery carries nothing to record (a ping, a
 	// test notification); the receiver acknowledges it without changes.
 	Ignored string `json:"ignored,omitempty"`
+	// Rejected are the payload's invalid alerts, left out of Alerts. A
+	// parser returns an error instead when no alert is valid.
+	Rejected []debrief.RejectedAlert `json:"rejected,omitempty"`
+}
+
+// reject leaves alert i out of b, keeping the reason for the answer.
+func (b *Batch) reject(i int, err error) {
+	b.Rejected = append(b.Rejected, debrief.RejectedAlert{Index: i, Field: debrief.ErrorField(err), Message: debrief.ErrorMessage(err)})
+}
+
+// settle returns b, or the reason as an error when every alert was
+// rejected: a delivery with nothing valid is a bad payload.
+func (b *Batch) settle() (*Batch, error) {
+	if len(b.Alerts) > 0 || len(b.Rejected) == 0 {
+		return b, nil
+	}
+	r := b.Rejected[0]
+	if len(b.Rejected) == 1 {
+		return nil, payloadError(r.Field, "%s", r.Message)
+	}
+	return nil, payloadError(r.Field, "None of the %d alerts is valid; the first: %s", len(b.Rejected), r.Message)
 }
 
 // Alert is one alert (or one alerting-tool incident) at one moment.
@@ -68,6 +89,8 @@ type Alert struct {
 	// Events are the timeline events this alert contributes, each with an
 	// external id that is the same on every redelivery.
 	Events []Event `json:"events"`
+	// Index is the alert's position in the payload, from 0.
+	Index int `json:"-"`
 }
 
 // Event is a timeline event an ingested record contributes.
@@ -213,7 +236,7 @@ func (b *Batch) Domain() ([]debrief.IngestAlert, []debrief.IngestDeploy) {
 	for _, a := range b.Alerts {
 		da := debrief.IngestAlert{GroupKey: a.GroupKey, Fingerprint: a.Fingerprint, Status: string(a.Status), Title: a.Title,
 			Severity: a.Severity, Service: a.Service, Labels: a.Labels, StartsAt: a.StartsAt, EndsAt: a.EndsAt,
-			Events: make([]*debrief.TimelineEvent, len(a.Events))}
+			Events: make([]*debrief.TimelineEvent, len(a.Events)), Index: a.Index}
 		for i, e := range a.Events {
 			da.Events[i] = e.TimelineEvent(a.Source)
 		}

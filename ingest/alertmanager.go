@@ -15,12 +15,14 @@ import (
 // (webhook format version 4). Grafana's unified alerting sends the same shape
 // with version "1" and a few extra fields (see grafana.go).
 type amMessage struct {
-	Version           string            `json:"version"`
-	GroupKey          string            `json:"groupKey"`
-	TruncatedAlerts   int               `json:"truncatedAlerts"`
-	Receiver          string            `json:"receiver"`
-	Status            string            `json:"status"`
-	Alerts            []amAlert         `json:"alerts"`
+	Version         string `json:"version"`
+	GroupKey        string `json:"groupKey"`
+	TruncatedAlerts int    `json:"truncatedAlerts"`
+	Receiver        string `json:"receiver"`
+	Status          string `json:"status"`
+	// Alerts are decoded one by one, so a mistyped field in one alert
+	// rejects that alert and not the delivery.
+	Alerts            []json.RawMessage `json:"alerts"`
 	GroupLabels       map[string]string `json:"groupLabels"`
 	CommonLabels      map[string]string `json:"commonLabels"`
 	CommonAnnotations map[string]string `json:"commonAnnotations"`
@@ -78,14 +80,32 @@ func (m *amMessage) batch(source debrief.EventSource) (*Batch, error) {
 	}
 	groupKey = eventID(cleanText(groupKey, 1<<20))
 	b := &Batch{Source: source, Truncated: max(m.TruncatedAlerts, 0)}
-	for i := range m.Alerts {
-		a, err := m.Alerts[i].alert(source, groupKey, i)
-		if err != nil {
-			return nil, err
+	for i, raw := range m.Alerts {
+		var in amAlert
+		if err := json.Unmarshal(raw, &in); err != nil {
+			b.reject(i, alertJSONError(i, err))
+			continue
 		}
+		a, err := in.alert(source, groupKey, i)
+		if err != nil {
+			b.reject(i, err)
+			continue
+		}
+		a.Index = i
 		b.Alerts = append(b.Alerts, a)
 	}
-	return b, nil
+	return b.settle()
+}
+
+// alertJSONError says which alert of the payload has a field of the wrong
+// type.
+func alertJSONError(i int, err error) error {
+	pe := payloadJSONError(err)
+	field := fmt.Sprintf("alerts[%d]", i)
+	if f := debrief.ErrorField(pe); f != "" {
+		field += "." + f
+	}
+	return payloadError(field, "Alert %d: %s", i+1, debrief.ErrorMessage(pe))
 }
 
 func (in *amAlert) alert(source debrief.EventSource, groupKey string, i int) (Alert, error) {

@@ -102,64 +102,75 @@ func ParseGeneric(m GenericMapping, body []byte, received time.Time) (*Batch, er
 	}
 	b := &Batch{Source: debrief.SourceAPI}
 	for i, it := range items {
-		where := func(path string) string {
-			if m.Items == "" {
-				return path
-			}
-			return fmt.Sprintf("%s.%d.%s", m.Items, i, path)
+		a, err := m.alert(it, i, resolved, received)
+		if err != nil {
+			b.reject(i, err)
+			continue
 		}
-		title := cleanText(scalarAt(it, m.Title), maxTitleLen)
-		if title == "" {
-			return nil, payloadError(where(m.Title), "Alert %d has no title at %q.", i+1, m.Title)
-		}
-		at := received.UTC()
-		if m.Time != "" {
-			if v, ok := lookupPath(it, m.Time); ok && v != nil {
-				t, err := mappedTime(v)
-				if err != nil {
-					return nil, payloadError(where(m.Time), "Alert %d has a time at %q that Debrief cannot read: %s.", i+1, m.Time, err)
-				}
-				at = t
-			}
-		}
-		if at.IsZero() {
-			return nil, payloadError(where(m.Time), "Alert %d has no time.", i+1)
-		}
-		dedup := cleanText(firstText(scalarAt(it, m.DedupKey), title), 500)
-		status := AlertFiring
-		if m.Status != "" {
-			s := strings.TrimSpace(scalarAt(it, m.Status))
-			for _, r := range resolved {
-				if strings.EqualFold(s, r) {
-					status = AlertResolved
-				}
-			}
-		}
-		a := Alert{
-			Source:      debrief.SourceAPI,
-			GroupKey:    dedup,
-			Fingerprint: dedup,
-			Status:      status,
-			Title:       title,
-			Severity:    cleanText(scalarAt(it, m.Severity), maxLabelLen),
-			Service:     cleanText(scalarAt(it, m.Service), maxLabelLen),
-			StartsAt:    at,
-			URL:         cleanText(scalarAt(it, m.URL), 2000),
-		}
-		e := Event{At: at, Kind: debrief.KindAlert}
-		if status == AlertResolved {
-			a.EndsAt = at
-			e.Text = "Alert resolved: " + title
-			e.ExternalID = eventID("generic", dedup, stampNano(at), "resolved")
-		} else {
-			e.Text = "Alert fired: " + title
-			e.ExternalID = eventID("generic", dedup, stampNano(at), "fired")
-			e.Lifecycle = debrief.LifecycleDetected
-		}
-		a.Events = []Event{e}
+		a.Index = i
 		b.Alerts = append(b.Alerts, a)
 	}
-	return b, nil
+	return b.settle()
+}
+
+// alert maps item i of a delivery to an alert.
+func (m *GenericMapping) alert(it any, i int, resolved []string, received time.Time) (Alert, error) {
+	where := func(path string) string {
+		if m.Items == "" {
+			return path
+		}
+		return fmt.Sprintf("%s.%d.%s", m.Items, i, path)
+	}
+	title := cleanText(scalarAt(it, m.Title), maxTitleLen)
+	if title == "" {
+		return Alert{}, payloadError(where(m.Title), "Alert %d has no title at %q.", i+1, m.Title)
+	}
+	at := received.UTC()
+	if m.Time != "" {
+		if v, ok := lookupPath(it, m.Time); ok && v != nil {
+			t, err := mappedTime(v)
+			if err != nil {
+				return Alert{}, payloadError(where(m.Time), "Alert %d has a time at %q that Debrief cannot read: %s.", i+1, m.Time, err)
+			}
+			at = t
+		}
+	}
+	if at.IsZero() {
+		return Alert{}, payloadError(where(m.Time), "Alert %d has no time.", i+1)
+	}
+	dedup := cleanText(firstText(scalarAt(it, m.DedupKey), title), 500)
+	status := AlertFiring
+	if m.Status != "" {
+		s := strings.TrimSpace(scalarAt(it, m.Status))
+		for _, r := range resolved {
+			if strings.EqualFold(s, r) {
+				status = AlertResolved
+			}
+		}
+	}
+	a := Alert{
+		Source:      debrief.SourceAPI,
+		GroupKey:    dedup,
+		Fingerprint: dedup,
+		Status:      status,
+		Title:       title,
+		Severity:    cleanText(scalarAt(it, m.Severity), maxLabelLen),
+		Service:     cleanText(scalarAt(it, m.Service), maxLabelLen),
+		StartsAt:    at,
+		URL:         cleanText(scalarAt(it, m.URL), 2000),
+	}
+	e := Event{At: at, Kind: debrief.KindAlert}
+	if status == AlertResolved {
+		a.EndsAt = at
+		e.Text = "Alert resolved: " + title
+		e.ExternalID = eventID("generic", dedup, stampNano(at), "resolved")
+	} else {
+		e.Text = "Alert fired: " + title
+		e.ExternalID = eventID("generic", dedup, stampNano(at), "fired")
+		e.Lifecycle = debrief.LifecycleDetected
+	}
+	a.Events = []Event{e}
+	return a, nil
 }
 
 // lookup follows a dotted path through decoded JSON.

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -30,7 +31,8 @@ func TestParseRejectsBadPayloads(t *testing.T) {
 		{"alertmanager zero startsAt", ParseAlertmanager, am(`{"status":"firing","startsAt":"0001-01-01T00:00:00Z"}`), "alerts[0].startsAt", "startsAt"},
 		{"alertmanager resolved without end", ParseAlertmanager, am(`{"status":"resolved","startsAt":"2024-01-01T00:00:00Z","endsAt":"0001-01-01T00:00:00Z"}`), "alerts[0].endsAt", "resolved"},
 		{"alertmanager ends before start", ParseAlertmanager, am(`{"status":"resolved","startsAt":"2024-01-01T00:00:00Z","endsAt":"2023-01-01T00:00:00Z"}`), "alerts[0].endsAt", "before"},
-		{"alertmanager labels of wrong type", ParseAlertmanager, am(`{"status":"firing","startsAt":"2024-01-01T00:00:00Z","labels":{"a":1}}`), "alerts.labels", "number"},
+		{"alertmanager labels of wrong type", ParseAlertmanager, am(`{"status":"firing","startsAt":"2024-01-01T00:00:00Z","labels":{"a":1}}`), "alerts[0].labels", "number"},
+		{"alertmanager every alert bad", ParseAlertmanager, am(`{"status":"firing"},{"status":"pending","startsAt":"2024-01-01T00:00:00Z"}`), "alerts[0].startsAt", "None of the 2 alerts"},
 		{"grafana legacy", ParseGrafana, `{"evalMatches":[],"ruleId":1,"state":"alerting"}`, "", "legacy"},
 		{"pagerduty no event", ParsePagerDuty, `{"messages":[]}`, "event", "v3"},
 		{"pagerduty no time", ParsePagerDuty, `{"event":{"id":"E1","event_type":"incident.triggered","data":{"id":"P1"}}}`, "event.occurred_at", "occurred_at"},
@@ -53,6 +55,56 @@ func TestParseRejectsBadPayloads(t *testing.T) {
 		}
 		if !strings.Contains(debrief.ErrorMessage(err), tt.inText) {
 			t.Errorf("%s: parse(%.60q) message = %q, want it to mention %q", tt.name, tt.body, debrief.ErrorMessage(err), tt.inText)
+		}
+	}
+}
+
+// TestParseKeepsValidAlerts checks that a payload whose alerts are partly
+// invalid yields the valid ones and names each rejected one with its
+// position and reason, since a 4xx answer would make Alertmanager drop the
+// whole delivery.
+func TestParseKeepsValidAlerts(t *testing.T) {
+	const good = `{"status":"firing","startsAt":"2024-01-01T00:00:00Z","labels":{"alertname":"A%d"}}`
+	generic := func(b []byte) (*Batch, error) {
+		return ParseGeneric(GenericMapping{Items: "checks", Title: "name", Time: "at"}, b, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
+	}
+	tests := []struct {
+		name         string
+		parse        func([]byte) (*Batch, error)
+		body         string
+		wantAlerts   []int // payload positions kept
+		wantRejected []debrief.RejectedAlert
+	}{
+		{"alertmanager one bad of three", ParseAlertmanager,
+			`{"version":"4","groupKey":"g","alerts":[` + fmt.Sprintf(good, 0) + `,{"status":"firing"},` + fmt.Sprintf(good, 2) + `]}`,
+			[]int{0, 2}, []debrief.RejectedAlert{{Index: 1, Field: "alerts[1].startsAt", Message: "Alert 2 has no valid startsAt time (RFC 3339, e.g. 2024-03-05T14:02:00Z)."}}},
+		{"alertmanager mistyped and null alerts", ParseAlertmanager,
+			`{"version":"4","groupKey":"g","alerts":[{"status":"firing","startsAt":"2024-01-01T00:00:00Z","labels":[1]},null,` + fmt.Sprintf(good, 2) + `]}`,
+			[]int{2}, []debrief.RejectedAlert{
+				{Index: 0, Field: "alerts[0].labels", Message: `Alert 1: The field "labels" has a array where a map[string]string was expected.`},
+				{Index: 1, Field: "alerts[1].status", Message: `Alert 2 has status ""; it must be "firing" or "resolved".`}}},
+		{"grafana one bad of two", ParseGrafana,
+			`{"version":"1","groupKey":"g","alerts":[{"status":"resolved","startsAt":"2024-01-01T00:00:00Z"},` + fmt.Sprintf(good, 1) + `]}`,
+			[]int{1}, []debrief.RejectedAlert{{Index: 0, Field: "alerts[0].endsAt", Message: "Alert 1 is resolved but has no endsAt time, so Debrief cannot tell when it resolved."}}},
+		{"generic one without title", generic,
+			`{"checks":[{"name":"api down","at":"2024-01-01T00:00:00Z"},{"at":"2024-01-01T00:00:00Z"}]}`,
+			[]int{0}, []debrief.RejectedAlert{{Index: 1, Field: "checks.1.name", Message: `Alert 2 has no title at "name".`}}},
+	}
+	for _, tt := range tests {
+		b, err := tt.parse([]byte(tt.body))
+		if err != nil {
+			t.Errorf("%s: parse = %v, want the valid alerts kept", tt.name, err)
+			continue
+		}
+		var got []int
+		for _, a := range b.Alerts {
+			got = append(got, a.Index)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tt.wantAlerts) {
+			t.Errorf("%s: parse kept alerts at %v, want %v", tt.name, got, tt.wantAlerts)
+		}
+		if fmt.Sprintf("%+v", b.Rejected) != fmt.Sprintf("%+v", tt.wantRejected) {
+			t.Errorf("%s: parse rejected %+v, want %+v", tt.name, b.Rejected, tt.wantRejected)
 		}
 	}
 }

@@ -390,9 +390,17 @@ func (db *DB) insertDelivery(ctx context.Context, tx *sql.Tx, d *debrief.Deliver
 	if err != nil {
 		return err
 	}
-	err = tx.QueryRowContext(ctx, `INSERT INTO deliveries (integration_id, received_at, source, status, error, alerts, events_added, incidents)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		d.IntegrationID, db.d.t(d.ReceivedAt), d.Source, d.Status, d.Error, d.Alerts, d.EventsAdded, incidents).Scan(&d.ID)
+	rejected := d.Rejected
+	if rejected == nil {
+		rejected = []debrief.RejectedAlert{}
+	}
+	rejectedArg, err := jsonArg(rejected)
+	if err != nil {
+		return err
+	}
+	err = tx.QueryRowContext(ctx, `INSERT INTO deliveries (integration_id, received_at, source, status, error, alerts, events_added, incidents, outcome, rejected)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+		d.IntegrationID, db.d.t(d.ReceivedAt), d.Source, d.Status, d.Error, d.Alerts, d.EventsAdded, incidents, d.Outcome, rejectedArg).Scan(&d.ID)
 	if err != nil {
 		return err
 	}
@@ -424,10 +432,14 @@ func (db *DB) ListDeliveries(ctx context.Context, f debrief.DeliveryFilter) (deb
 		w.add(`id < ?`, after)
 	}
 	limit := debrief.PageLimit(f.Limit)
-	list, err := queryList(ctx, db.r, `SELECT id, integration_id, received_at, source, status, error, alerts, events_added, incidents
+	list, err := queryList(ctx, db.r, `SELECT id, integration_id, received_at, source, status, error, alerts, events_added, incidents, outcome, rejected
 FROM deliveries`+w.sql()+` ORDER BY id DESC LIMIT `+strconv.Itoa(limit+1), w.args, func(s rowScanner) (*debrief.Delivery, error) {
 		var d debrief.Delivery
-		err := s.Scan(&d.ID, &d.IntegrationID, timeCol{&d.ReceivedAt}, &d.Source, &d.Status, &d.Error, &d.Alerts, &d.EventsAdded, jsonCol{&d.Incidents})
+		err := s.Scan(&d.ID, &d.IntegrationID, timeCol{&d.ReceivedAt}, &d.Source, &d.Status, &d.Error, &d.Alerts, &d.EventsAdded, jsonCol{&d.Incidents},
+			&d.Outcome, jsonCol{&d.Rejected})
+		if len(d.Rejected) == 0 {
+			d.Rejected = nil
+		}
 		return &d, err
 	})
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ func init() {
 	Register("IntegrationCRUD", testIntegrationCRUD)
 	Register("IngestSequence", testIngestSequence)
 	Register("IngestAllOrNothing", testIngestAllOrNothing)
+	Register("IngestPartial", testIngestPartial)
 	Register("IngestDeploys", testIngestDeploys)
 	Register("IngestSeverityLabel", testIngestSeverityLabel)
 	Register("IngestThroughWrappedStore", testIngestThroughWrappedStore)
@@ -268,12 +270,18 @@ func testIngestAllOrNothing(t *testing.T, open Opener) {
 	in, _, err := svc.CreateIntegration(ctx, &debrief.Integration{Name: "am", Kind: debrief.IntegrationAlertmanager}, nil)
 	must(t, err, "CreateIntegration")
 	labels := map[string]string{"severity": "warning"}
-	good := amAlert("g1", "a", debrief.AlertFiring, base, time.Time{}, labels)
-	bad := amAlert("g2", "b", debrief.AlertFiring, base, time.Time{}, labels)
-	bad.Events[0].Text = " "
+	bad1 := amAlert("g1", "a", debrief.AlertFiring, base, time.Time{}, labels)
+	bad1.Events[0].Text = " "
+	bad2 := amAlert("g2", "b", debrief.AlertFiring, base, time.Time{}, labels)
+	bad2.Events[0].Text = ""
+	bad2.Index = 1
 	actx := debrief.WithActor(context.Background(), debrief.IntegrationActor(in))
-	_, err = svc.Ingest(actx, in, []debrief.IngestAlert{good, bad}, nil, &debrief.Delivery{})
-	wantCode(t, err, debrief.EInvalid, "Ingest(one good alert, one with empty text)")
+	d := &debrief.Delivery{}
+	_, err = svc.Ingest(actx, in, []debrief.IngestAlert{bad1, bad2}, nil, d)
+	wantCode(t, err, debrief.EInvalid, "Ingest(two alerts with empty text)")
+	if msg := debrief.ErrorMessage(err); !strings.Contains(msg, "None of the 2 alerts") || len(d.Rejected) != 2 {
+		t.Fatalf("Ingest(two alerts with empty text) = %q with %d rejections, want both named", msg, len(d.Rejected))
+	}
 
 	// A failure inside the transaction, after the plan's first writes,
 	// leaves nothing behind either.
@@ -303,6 +311,64 @@ func testIngestAllOrNothing(t *testing.T, open Opener) {
 	must(t, err, "ListDeliveries")
 	if len(dl.Items) != 0 {
 		t.Fatalf("after failed ingests the log has %d deliveries, want 0 (the web layer logs rejections)", len(dl.Items))
+	}
+}
+
+// testIngestPartial sends a delivery with one valid and one invalid alert:
+// the valid one is stored (idempotently, in one transaction) and the
+// delivery is logged as partial with the rejected alert and its reason.
+func testIngestPartial(t *testing.T, open Opener) {
+	svc, ctx, _ := integrationSetup(t, open)
+	in, _, err := svc.CreateIntegration(ctx, &debrief.Integration{Name: "am", Kind: debrief.IntegrationAlertmanager}, nil)
+	must(t, err, "CreateIntegration")
+	labels := map[string]string{"severity": "critical"}
+	delivery := func() []debrief.IngestAlert {
+		good := amAlert("g1", "a", debrief.AlertFiring, base, time.Time{}, labels)
+		bad := amAlert("g1", "b", debrief.AlertFiring, base, time.Time{}, labels)
+		bad.Events[0].Text = " "
+		bad.Index = 1
+		return []debrief.IngestAlert{good, bad}
+	}
+	var incident int64
+	for i, call := range []string{"Ingest(good alert, alert with empty text)", "Ingest(same delivery again)"} {
+		d := ingestAs(t, svc, in, call, delivery(), nil)
+		if d.Outcome != debrief.DeliveryPartial || d.Status != 200 || d.Alerts != 1 || len(d.Rejected) != 1 || d.EventsAdded != 1-i {
+			t.Fatalf("%s = outcome %q status %d, %d alerts taken, rejected %+v, %d events added; want partial, 200, 1 taken, the empty-text alert rejected, %d added",
+				call, d.Outcome, d.Status, d.Alerts, d.Rejected, d.EventsAdded, 1-i)
+		}
+		if i == 0 {
+			if len(d.Incidents) != 1 {
+				t.Fatalf("%s opened incidents %v, want one", call, d.Incidents)
+			}
+			incident = d.Incidents[0]
+		}
+		if r := d.Rejected[0]; r.Index != 1 || !strings.HasPrefix(r.Message, "Alert 2, event 1: ") || r.Field == "" {
+			t.Fatalf("%s rejected %+v, want alert index 1 with its field and a message naming alert 2", call, r)
+		}
+		events, err := svc.ListTimeline(ctx, incident, debrief.TimelineFilter{})
+		must(t, err, "ListTimeline")
+		if len(events) != 1 {
+			t.Fatalf("after %s the incident has %d events, want 1 (the valid alert's, once)", call, len(events))
+		}
+	}
+	ingestAs(t, svc, in, "Ingest(valid alert)", []debrief.IngestAlert{amAlert("g2", "c", debrief.AlertFiring, base, time.Time{}, labels)}, nil)
+	must(t, svc.RecordRejectedDelivery(ctx, &debrief.Delivery{IntegrationID: in.ID, Status: 400, Error: "The body is not valid JSON."}), "RecordRejectedDelivery(400)")
+	must(t, svc.RecordRejectedDelivery(ctx, &debrief.Delivery{IntegrationID: in.ID, Status: 200, Error: "ping"}), "RecordRejectedDelivery(ping)")
+	log, err := svc.ListDeliveries(ctx, debrief.DeliveryFilter{IntegrationID: in.ID})
+	must(t, err, "ListDeliveries")
+	var outcomes []string
+	for _, d := range log.Items {
+		outcomes = append(outcomes, d.Outcome)
+	}
+	if want := "[ignored rejected accepted partial partial]"; fmt.Sprint(outcomes) != want {
+		t.Fatalf("delivery log outcomes = %v, want %s", outcomes, want)
+	}
+	p := log.Items[3]
+	if len(p.Rejected) != 1 || p.Rejected[0].Index != 1 || !strings.HasPrefix(p.Rejected[0].Message, "Alert 2, event 1: ") || !strings.Contains(p.Error, "1 of 2 alerts") {
+		t.Fatalf("logged partial delivery = error %q, rejected %+v; want the count and the rejected alert with its reason", p.Error, p.Rejected)
+	}
+	if log.Items[2].Rejected != nil {
+		t.Fatalf("logged accepted delivery has rejected %+v, want none", log.Items[2].Rejected)
 	}
 }
 

@@ -25,6 +25,10 @@ func WebhookPath(in *debrief.Integration) string {
 type webhookAnswer struct {
 	Delivery *debrief.Delivery `json:"delivery,omitempty"`
 	Ignored  string            `json:"ignored,omitempty"`
+	// Rejected lists the alerts left out of a delivery whose other alerts
+	// were stored, and why: the answer is still 2xx, because Alertmanager
+	// drops a delivery answered with 4xx and the valid alerts would be lost.
+	Rejected []debrief.RejectedAlert `json:"rejected,omitempty"`
 }
 
 // receiveWebhook accepts one delivery for the integration named in the
@@ -32,6 +36,8 @@ type webhookAnswer struct {
 // answers 2xx only after the delivery is committed, 5xx when storage fails
 // (the sender retries), 4xx with the reason for a bad payload and 401 for a
 // bad secret, and logs every delivery it can attribute to an integration.
+// A well-formed payload with some invalid alerts is a partial success: the
+// valid alerts are stored and the answer (2xx) lists the rejected ones.
 func receiveWebhook(svc *debrief.Service) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
@@ -72,6 +78,7 @@ func receiveWebhook(svc *debrief.Service) HandlerFunc {
 			writeJSON(w, http.StatusOK, webhookAnswer{Ignored: batch.Ignored})
 			return nil
 		}
+		d.Rejected = batch.Rejected
 		alerts, deploys := batch.Domain()
 		ctx := debrief.WithActor(r.Context(), debrief.IntegrationActor(in))
 		out, err := svc.Ingest(ctx, in, alerts, deploys, d)
@@ -85,7 +92,7 @@ func receiveWebhook(svc *debrief.Service) HandlerFunc {
 			_ = svc.RecordRejectedDelivery(r.Context(), d)
 			return err
 		}
-		writeJSON(w, http.StatusOK, webhookAnswer{Delivery: out})
+		writeJSON(w, http.StatusOK, webhookAnswer{Delivery: out, Rejected: d.Rejected})
 		return nil
 	}
 }

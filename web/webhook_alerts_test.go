@@ -335,3 +335,77 @@ func testWebhookConcurrentDeliveries(t *testing.T, dsn string) {
 		t.Fatalf("timeline after %d concurrent deliveries has %d events, want 2", n, len(ev))
 	}
 }
+
+func TestWebhookPartialDeliverySQLite(t *testing.T) {
+	testWebhookPartialDelivery(t, filepath.Join(t.TempDir(), "debrief.db"))
+}
+
+func TestWebhookPartialDeliveryPostgres(t *testing.T) {
+	testWebhookPartialDelivery(t, storetest.PostgresDSN(t))
+}
+
+// testWebhookPartialDelivery posts an Alertmanager delivery with one invalid
+// alert between two valid ones. Alertmanager drops a delivery answered with
+// 4xx, so the valid alerts must be stored and the answer be 2xx listing the
+// rejected alert; only a payload with nothing valid gets 400.
+func testWebhookPartialDelivery(t *testing.T, dsn string) {
+	e := newHookEnv(t, dsn)
+	am, token, id := e.addIntegration(`{"name":"am","kind":"alertmanager"}`)
+	alert := func(fp string) string {
+		return `{"status":"firing","labels":{"alertname":"HighLatency","severity":"critical","instance":"` + fp + `"},"annotations":{"summary":"p99 latency above 2s"},"startsAt":"2026-11-24T10:00:00Z","endsAt":"0001-01-01T00:00:00Z","fingerprint":"` + fp + `"}`
+	}
+	body := []byte(`{"version":"4","groupKey":"{}:{alertname=\"HighLatency\"}","status":"firing","receiver":"debrief","alerts":[` +
+		alert("web-1") + `,{"status":"firing","labels":{"alertname":"HighLatency"},"fingerprint":"bad"},` + alert("web-2") + `]}`)
+
+	for i, call := range []string{"partly invalid delivery", "same delivery redelivered"} {
+		st, out := e.do("POST", am, body, bearer(token))
+		if st != http.StatusOK {
+			t.Fatalf("%s: POST %s = %d %v, want 200 (the valid alerts are stored)", call, am, st, out)
+		}
+		rejected, _ := out["rejected"].([]any)
+		if len(rejected) != 1 {
+			t.Fatalf("%s: answer rejected = %v, want the one invalid alert", call, out["rejected"])
+		}
+		r := rejected[0].(map[string]any)
+		if r["index"].(float64) != 1 || r["field"] != "alerts[1].startsAt" || !strings.Contains(r["message"].(string), "Alert 2 has no valid startsAt") {
+			t.Fatalf("%s: rejected alert = %v, want index 1, field alerts[1].startsAt and the reason", call, r)
+		}
+		d := out["delivery"].(map[string]any)
+		if d["outcome"] != "partial" || d["alerts"].(float64) != 2 || d["events_added"].(float64) != float64(2*(1-i)) {
+			t.Fatalf("%s: delivery = %v, want outcome partial, 2 alerts taken, %d events added", call, d, 2*(1-i))
+		}
+	}
+	incs := e.incidents()
+	if len(incs) != 1 || len(e.timeline(incs[0].ID)) != 2 {
+		t.Fatalf("after the partly invalid delivery (twice) there are %d incidents, want 1 with the 2 valid alerts' events", len(incs))
+	}
+
+	allBad := []byte(`{"version":"4","groupKey":"g","alerts":[{"status":"firing"},{"status":"pending","startsAt":"2026-11-24T10:00:00Z"}]}`)
+	bad := e.post("every alert invalid", am, allBad, bearer(token), 400)
+	if msg := bad["error"].(map[string]any)["message"].(string); !strings.Contains(msg, "None of the 2 alerts") || !strings.Contains(msg, "startsAt") {
+		t.Fatalf("every alert invalid: answered %q, want the reason", msg)
+	}
+	e.post("not JSON", am, []byte(`{"version":"4","alerts":[`), bearer(token), 400)
+	e.post("wrong shape", am, []byte(`{"version":"4","alerts":{"status":"firing"}}`), bearer(token), 400)
+	if n := len(e.incidents()); n != 1 {
+		t.Fatalf("after rejected payloads there are %d incidents, want still 1", n)
+	}
+
+	_, log := e.do("GET", "/api/v1/integrations/"+ftoa(id)+"/deliveries", nil, nil)
+	var got []string
+	for _, it := range log["items"].([]any) {
+		d := it.(map[string]any)
+		got = append(got, fmt.Sprintf("%v %v", d["status"], d["outcome"]))
+	}
+	if want := "[400 rejected 400 rejected 400 rejected 200 partial 200 partial]"; fmt.Sprint(got) != want {
+		t.Fatalf("delivery log = %v, want %s", got, want)
+	}
+	partial := log["items"].([]any)[3].(map[string]any)
+	rej, _ := partial["rejected"].([]any)
+	if len(rej) != 1 || rej[0].(map[string]any)["field"] != "alerts[1].startsAt" || !strings.Contains(partial["error"].(string), "1 of 3 alerts") {
+		t.Fatalf("logged partial delivery = %v, want the count and the rejected alert with its reason", partial)
+	}
+	if msg := log["items"].([]any)[2].(map[string]any)["error"].(string); !strings.Contains(msg, "None of the 2 alerts") {
+		t.Fatalf("logged rejected delivery error = %q, want the reason", msg)
+	}
+}

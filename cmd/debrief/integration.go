@@ -162,14 +162,20 @@ func (c *IntegrationDeliveriesCmd) Run(env *Env) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "RECEIVED (UTC)\tSTATUS\tALERTS\tNEW EVENTS\tINCIDENTS\tSOURCE\tERROR")
+	fmt.Fprintln(tw, "RECEIVED (UTC)\tSTATUS\tOUTCOME\tALERTS\tNEW EVENTS\tINCIDENTS\tSOURCE\tERROR")
 	for _, d := range page.Items {
 		incs := make([]string, len(d.Incidents))
 		for i, id := range d.Incidents {
 			incs[i] = debrief.IncidentKey(id)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\n", d.ReceivedAt.UTC().Format("2006-01-02 15:04:05"), d.Status, d.Alerts, d.EventsAdded,
-			strings.Join(incs, ","), d.Source, d.Error)
+		// A partial delivery's reasons follow its summary, so an admin sees
+		// which alerts the sender must fix without asking the API.
+		reasons := []string{d.Error}
+		for _, r := range d.Rejected {
+			reasons = append(reasons, r.Message)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%d\t%s\t%s\t%s\n", d.ReceivedAt.UTC().Format("2006-01-02 15:04:05"), d.Status, d.Outcome, d.Alerts, d.EventsAdded,
+			strings.Join(incs, ","), d.Source, strings.TrimSpace(strings.Join(reasons, " ")))
 	}
 	return tw.Flush()
 }

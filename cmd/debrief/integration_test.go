@@ -50,6 +50,20 @@ func TestIntegrationAddAndDeliver(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("POST %s with the printed token = %d, want 200", path[1], resp.StatusCode)
 	}
+	// One alert without its start time among valid ones: the others are
+	// stored and the log says which alert was rejected and why.
+	partial := `{"version":"4","groupKey":"g","alerts":[{"status":"firing","labels":{"alertname":"A"},"startsAt":"2026-11-24T10:00:00Z"},{"status":"firing","labels":{"alertname":"B"}}]}`
+	req, _ = http.NewRequest("POST", srv.URL+path[1], strings.NewReader(partial))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token[1])
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("POST %s with one invalid alert of two = %d, want 200", path[1], resp.StatusCode)
+	}
 	srv.Stop(t)
 
 	list := mustCLI(t, "", "integration", "list", "--db", db)
@@ -57,7 +71,10 @@ func TestIntegrationAddAndDeliver(t *testing.T) {
 		t.Fatalf("debrief integration list = %q, want the integration and its path", list)
 	}
 	log := mustCLI(t, "", "integration", "deliveries", "1", "--db", db)
-	if !strings.Contains(log, "200") || !strings.Contains(log, "INC-1") {
+	if !strings.Contains(log, "accepted") || !strings.Contains(log, "INC-1") {
 		t.Fatalf("debrief integration deliveries 1 = %q, want the accepted delivery on INC-1", log)
+	}
+	if !strings.Contains(log, "partial") || !strings.Contains(log, "1 of 2 alerts were rejected") || !strings.Contains(log, "Alert 2 has no valid startsAt") {
+		t.Fatalf("debrief integration deliveries 1 = %q, want the partial delivery with the rejected alert's reason", log)
 	}
 }

@@ -1,0 +1,12 @@
+-- Deliveries say what became of them (accepted, partial, ignored, rejected)
+-- and which alerts were left out of a partly accepted one, and why.
+
+-- +goose Up
+ALTER TABLE deliveries ADD COLUMN outcome TEXT NOT NULL DEFAULT '';
+-- Array of {"index", "field", "message"}.
+ALTER TABLE deliveries ADD COLUMN rejected JSONB NOT NULL DEFAULT '[]';
+UPDATE deliveries SET outcome = CASE WHEN status >= 400 THEN 'rejected' WHEN error <> '' THEN 'ignored' ELSE 'accepted' END;
+
+-- +goose Down
+ALTER TABLE deliveries DROP COLUMN rejected;
+ALTER TABLE deliveries DROP COLUMN outcome;
