@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/debriefhq/debrief/debrief"
 )
@@ -37,9 +38,9 @@ func (db *DB) flushSearch(ctx context.Context, tx *sql.Tx) error {
 	var rows *sql.Rows
 	var err error
 	if db.d.engine == EnginePostgres {
-		rows, err = tx.QueryContext(ctx, `DELETE FROM search_dirty WHERE tx = txid_current() RETURNING kind, id`)
+		rows, err = db.query(ctx, tx, `DELETE FROM search_dirty WHERE tx = txid_current() RETURNING kind, id`)
 	} else {
-		rows, err = tx.QueryContext(ctx, `DELETE FROM search_dirty RETURNING kind, id`)
+		rows, err = db.query(ctx, tx, `DELETE FROM search_dirty RETURNING kind, id`)
 	}
 	if err != nil {
 		return fmt.Errorf("sqlstore: search index: %w", err)
@@ -85,7 +86,7 @@ func (db *DB) nextGeneration(ctx context.Context, tx *sql.Tx) (int64, error) {
 		return 0, nil
 	}
 	var gen int64
-	err := tx.QueryRowContext(ctx, `UPDATE search_meta SET generation = generation + 1 WHERE id = 1 RETURNING generation`).Scan(&gen)
+	err := db.queryRow(ctx, tx, `UPDATE search_meta SET generation = generation + 1 WHERE id = 1 RETURNING generation`).Scan(&gen)
 	if err != nil {
 		return 0, fmt.Errorf("sqlstore: search index: generation: %w", err)
 	}
@@ -102,12 +103,12 @@ func (db *DB) indexSearch(ctx context.Context, tx *sql.Tx, incidentIDs, postmort
 	projects := map[int64]bool{}
 	for _, postmortemID := range postmortemIDs {
 		var inc sql.NullInt64
-		err := tx.QueryRowContext(ctx, `SELECT incident_id FROM postmortems WHERE id = $1`, postmortemID).Scan(&inc)
+		err := db.queryRow(ctx, tx, `SELECT incident_id FROM postmortems WHERE id = $1`, postmortemID).Scan(&inc)
 		switch {
 		case err == sql.ErrNoRows:
 			// Deleted: rebuild the incident whose document held it, if any,
 			// and drop the document of a project postmortem.
-			err := tx.QueryRowContext(ctx, `SELECT incident_id FROM search_docs WHERE postmortem_id = $1 AND incident_id IS NOT NULL`, postmortemID).Scan(&inc)
+			err := db.queryRow(ctx, tx, `SELECT incident_id FROM search_docs WHERE postmortem_id = $1 AND incident_id IS NOT NULL`, postmortemID).Scan(&inc)
 			if err != nil && err != sql.ErrNoRows {
 				return fmt.Errorf("sqlstore: search index: %w", err)
 			}
@@ -140,7 +141,7 @@ func (db *DB) indexSearch(ctx context.Context, tx *sql.Tx, incidentIDs, postmort
 		}
 		sort.Slice(docIDs, func(i, j int) bool { return docIDs[i] < docIDs[j] })
 		for _, id := range docIDs {
-			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, searchLockClass, int32(id%2147483647)); err != nil {
+			if _, err := db.exec(ctx, tx, `SELECT pg_advisory_xact_lock($1, $2)`, searchLockClass, int32(id%2147483647)); err != nil {
 				return fmt.Errorf("sqlstore: search index: lock: %w", err)
 			}
 		}
@@ -156,7 +157,7 @@ func projectDocID(id int64) int64  { return 2*id + 1 }
 // rebuildDocs rewrites the documents of the given incidents and project
 // postmortems, deleting those whose record no longer exists.
 func (db *DB) rebuildDocs(ctx context.Context, tx *sql.Tx, incidentIDs, projectIDs []int64) error {
-	docs, err := loadSearchDocs(ctx, tx, incidentIDs, projectIDs)
+	docs, err := db.loadSearchDocs(ctx, tx, incidentIDs, projectIDs)
 	if err != nil {
 		return fmt.Errorf("sqlstore: search index: load: %w", err)
 	}
@@ -179,11 +180,9 @@ func (db *DB) rebuildDocs(ctx context.Context, tx *sql.Tx, incidentIDs, projectI
 	for _, id := range projectIDs {
 		ids = append(ids, projectDocID(id))
 	}
-	for start := 0; start < len(ids); start += 500 {
-		chunk := ids[start:min(len(ids), start+500)]
-		if _, err := tx.ExecContext(ctx, `DELETE FROM search_docs WHERE id IN (`+idList(chunk)+`)`); err != nil {
-			return fmt.Errorf("sqlstore: search index: %w", err)
-		}
+	cond, arg := db.idIn("id", ids)
+	if _, err := db.exec(ctx, tx, `DELETE FROM search_docs WHERE `+cond, arg); err != nil {
+		return fmt.Errorf("sqlstore: search index: %w", err)
 	}
 	if err := db.writeSearchDocs(ctx, tx, docs); err != nil {
 		return fmt.Errorf("sqlstore: search index: write: %w", err)
@@ -308,12 +307,13 @@ func isAlertSource(s debrief.EventSource) bool {
 
 // loadSearchDocs builds the documents of the given records from the core
 // tables; records that do not exist yield no document.
-func loadSearchDocs(ctx context.Context, q querier, incidentIDs, projectIDs []int64) ([]*searchDoc, error) {
+func (db *DB) loadSearchDocs(ctx context.Context, q querier, incidentIDs, projectIDs []int64) ([]*searchDoc, error) {
 	var docs []*searchDoc
 	byIncident := map[int64]*searchDoc{}
 	byPostmortem := map[int64]*searchDoc{}
 	if len(incidentIDs) > 0 {
-		rows, err := q.QueryContext(ctx, `SELECT `+incidentColumns+` FROM incidents WHERE id IN (`+idList(incidentIDs)+`)`)
+		cond, arg := db.idIn("id", incidentIDs)
+		rows, err := db.query(ctx, q, `SELECT `+incidentColumns+` FROM incidents WHERE `+cond, arg)
 		if err != nil {
 			return nil, err
 		}
@@ -334,14 +334,16 @@ func loadSearchDocs(ctx context.Context, q querier, incidentIDs, projectIDs []in
 	}
 	var pms []*debrief.Postmortem
 	if len(byIncident) > 0 {
-		ps, err := queryPostmortems(ctx, q, `incident_id IN (`+idList(keys(byIncident))+`)`)
+		cond, arg := db.idIn("incident_id", keys(byIncident))
+		ps, err := db.queryPostmortems(ctx, q, cond, arg)
 		if err != nil {
 			return nil, err
 		}
 		pms = append(pms, ps...)
 	}
 	if len(projectIDs) > 0 {
-		ps, err := queryPostmortems(ctx, q, `id IN (`+idList(projectIDs)+`) AND incident_id IS NULL`)
+		cond, arg := db.idIn("id", projectIDs)
+		ps, err := db.queryPostmortems(ctx, q, cond+` AND incident_id IS NULL`, arg)
 		if err != nil {
 			return nil, err
 		}
@@ -359,8 +361,9 @@ func loadSearchDocs(ctx context.Context, q querier, incidentIDs, projectIDs []in
 		byPostmortem[pm.ID] = d
 	}
 	if len(byIncident) > 0 {
-		rows, err := q.QueryContext(ctx, `SELECT incident_id, source, kind, text FROM timeline_events
-WHERE incident_id IN (`+idList(keys(byIncident))+`) ORDER BY incident_id, at, id`)
+		cond, arg := db.idIn("incident_id", keys(byIncident))
+		rows, err := db.query(ctx, q, `SELECT incident_id, source, kind, text FROM timeline_events
+WHERE `+cond+` ORDER BY incident_id, at, id`, arg)
 		if err != nil {
 			return nil, err
 		}
@@ -389,15 +392,13 @@ WHERE incident_id IN (`+idList(keys(byIncident))+`) ORDER BY incident_id, at, id
 		}
 	}
 	if len(byIncident)+len(byPostmortem) > 0 {
-		var conds []string
-		if len(byIncident) > 0 {
-			conds = append(conds, `incident_id IN (`+idList(keys(byIncident))+`)`)
-		}
-		if len(byPostmortem) > 0 {
-			conds = append(conds, `postmortem_id IN (`+idList(keys(byPostmortem))+`)`)
-		}
-		rows, err := q.QueryContext(ctx, `SELECT id, incident_id, postmortem_id, title, status FROM action_items
-WHERE `+strings.Join(conds, " OR ")+` ORDER BY id`)
+		// Both lists are always bound (an empty one matches nothing), so
+		// the statement's text is one and stays in the statement cache.
+		incCond, incArg := db.idIn("incident_id", keys(byIncident))
+		pmCond, pmArg := db.idIn("postmortem_id", keys(byPostmortem))
+		pmCond = strings.Replace(pmCond, "$1", "$2", 1)
+		rows, err := db.query(ctx, q, `SELECT id, incident_id, postmortem_id, title, status FROM action_items
+WHERE `+incCond+` OR `+pmCond+` ORDER BY id`, incArg, pmArg)
 		if err != nil {
 			return nil, err
 		}
@@ -436,8 +437,8 @@ WHERE `+strings.Join(conds, " OR ")+` ORDER BY id`)
 	return docs, nil
 }
 
-func queryPostmortems(ctx context.Context, q querier, cond string) ([]*debrief.Postmortem, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+postmortemColumns+` FROM postmortems WHERE `+cond)
+func (db *DB) queryPostmortems(ctx context.Context, q querier, cond string, args ...any) ([]*debrief.Postmortem, error) {
+	rows, err := db.query(ctx, q, `SELECT `+postmortemColumns+` FROM postmortems WHERE `+cond, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -567,8 +568,11 @@ func dedupeSorted(vs []string) []string {
 }
 
 // writeSearchDocs inserts documents that are not in the index (the caller
-// deleted them): rows, then tags, then, on SQLite, the FTS rows together
-// in multi-row statements, so FTS5 writes one segment for the batch.
+// deleted them): rows, then tags, then, on SQLite, the FTS rows. Tags and
+// FTS rows of all the documents go in one statement each, their values
+// bound as one JSON array (SQLite) or as arrays (PostgreSQL): the
+// statement's text is then the same whatever the number of rows, so the
+// statement cache serves it, and FTS5 writes one segment for the batch.
 func (db *DB) writeSearchDocs(ctx context.Context, tx *sql.Tx, docs []*searchDoc) error {
 	if len(docs) == 0 {
 		return nil
@@ -577,26 +581,46 @@ func (db *DB) writeSearchDocs(ctx context.Context, tx *sql.Tx, docs []*searchDoc
 		if err := db.insertSearchDoc(ctx, tx, d); err != nil {
 			return fmt.Errorf("document %d: %w", d.id, err)
 		}
-		if err := db.writeSearchTags(ctx, tx, d); err != nil {
-			return fmt.Errorf("document %d tags: %w", d.id, err)
-		}
+	}
+	if err := db.writeSearchTags(ctx, tx, docs); err != nil {
+		return fmt.Errorf("tags: %w", err)
 	}
 	if db.d.engine != EngineSQLite {
 		return nil
 	}
+	rows := make([][5]any, 0, len(docs))
+	valid := true
+	for _, d := range docs {
+		r := [5]any{d.id}
+		for col := range d.columns {
+			text := strings.Join(d.columns[col], " ")
+			valid = valid && utf8.ValidString(text)
+			r[col+1] = text
+		}
+		rows = append(rows, r)
+	}
+	if valid {
+		arg, err := json.Marshal(rows)
+		if err != nil {
+			return err
+		}
+		_, err = db.exec(ctx, tx, `INSERT INTO search_fts (rowid, title, summary, body, extra)
+SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json_each($1)`, string(arg))
+		return err
+	}
+	// JSON cannot carry invalid UTF-8 unchanged, so such text is bound as
+	// it is, in statements whose text depends on the number of rows.
 	const perStatement = 100
-	for start := 0; start < len(docs); start += perStatement {
-		chunk := docs[start:min(len(docs), start+perStatement)]
+	for start := 0; start < len(rows); start += perStatement {
+		chunk := rows[start:min(len(rows), start+perStatement)]
 		var b strings.Builder
 		w := placeholders{d: db.d}
 		b.WriteString(`INSERT INTO search_fts (rowid, title, summary, body, extra) VALUES `)
-		for i, d := range chunk {
+		for i, r := range chunk {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString("(" + w.next(d.id) + ", " + w.next(strings.Join(d.columns[colTitle], " ")) + ", " +
-				w.next(strings.Join(d.columns[colSummary], " ")) + ", " + w.next(strings.Join(d.columns[colBody], " ")) + ", " +
-				w.next(strings.Join(d.columns[colExtra], " ")) + ")")
+			b.WriteString("(" + w.next(r[0]) + ", " + w.next(r[1]) + ", " + w.next(r[2]) + ", " + w.next(r[3]) + ", " + w.next(r[4]) + ")")
 		}
 		if _, err := tx.ExecContext(ctx, b.String(), w.args...); err != nil {
 			return err
@@ -623,27 +647,71 @@ func (db *DB) insertSearchDoc(ctx context.Context, tx *sql.Tx, d *searchDoc) err
 	args := []any{d.id, nullID(d.incidentID), nullID(d.projectID), nullID(d.postmortemID), string(d.kind), d.key, d.title,
 		d.severity, d.status, joinServices(d.services), date.UnixMicro(), date.Year(), int(date.Month())*100 + date.Day(),
 		published, d.owner, boolInt(d.private), d.openActions, nullID(d.repeatOf), string(factors), string(alerts), d.gen}
-	cols := `id, incident_id, project_id, postmortem_id, kind, key, title, severity, status, services, date, year, month_day,
-	published_at, owner, private, open_actions, repeat_of, factors, alerts, gen`
-	marks := `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21`
+	query := insertSearchDocSQL
 	if db.d.engine == EnginePostgres {
-		cols += `, tsv`
-		marks += `, $22::tsvector`
+		query = insertSearchDocPostgresSQL
 		args = append(args, tsvectorLiteral(d.columns))
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO search_docs (`+cols+`) VALUES (`+marks+`)`, args...); err != nil {
+	if _, err := db.exec(ctx, tx, query, args...); err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO search_text (doc_id, fields, attachments) VALUES ($1, $2, $3)`, d.id, string(fields), string(attachments))
+	_, err = db.exec(ctx, tx, `INSERT INTO search_text (doc_id, fields, attachments) VALUES ($1, $2, $3)`, d.id, string(fields), string(attachments))
 	return err
 }
 
-func (db *DB) writeSearchTags(ctx context.Context, tx *sql.Tx, d *searchDoc) error {
-	names := make([]string, 0, len(d.tags))
-	for name := range d.tags {
-		names = append(names, name)
+const (
+	insertSearchDocSQL = `INSERT INTO search_docs (id, incident_id, project_id, postmortem_id, kind, key, title, severity, status,
+	services, date, year, month_day, published_at, owner, private, open_actions, repeat_of, factors, alerts, gen)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`
+	insertSearchDocPostgresSQL = `INSERT INTO search_docs (id, incident_id, project_id, postmortem_id, kind, key, title, severity, status,
+	services, date, year, month_day, published_at, owner, private, open_actions, repeat_of, factors, alerts, gen, tsv)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22::tsvector)`
+)
+
+// writeSearchTags inserts the tags of all the documents in one statement.
+func (db *DB) writeSearchTags(ctx context.Context, tx *sql.Tx, docs []*searchDoc) error {
+	var ids []int64
+	var names, values []string
+	valid := true
+	for _, d := range docs {
+		tagNames := make([]string, 0, len(d.tags))
+		for name := range d.tags {
+			tagNames = append(tagNames, name)
+		}
+		sort.Strings(tagNames)
+		for _, name := range tagNames {
+			for _, v := range d.tags[name] {
+				ids = append(ids, d.id)
+				names = append(names, name)
+				values = append(values, v)
+				valid = valid && utf8.ValidString(v)
+			}
+		}
 	}
-	sort.Strings(names)
+	if len(ids) == 0 {
+		return nil
+	}
+	if db.d.engine == EnginePostgres {
+		_, err := db.exec(ctx, tx, `INSERT INTO search_tags (doc_id, name, value)
+SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING`, ids, names, values)
+		return err
+	}
+	if valid {
+		rows := make([][3]any, len(ids))
+		for i := range ids {
+			rows[i] = [3]any{ids[i], names[i], values[i]}
+		}
+		arg, err := json.Marshal(rows)
+		if err != nil {
+			return err
+		}
+		// "WHERE true" tells SQLite's parser that ON CONFLICT belongs to
+		// the INSERT, not to a join.
+		_, err = db.exec(ctx, tx, `INSERT INTO search_tags (doc_id, name, value)
+SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each($1) WHERE true ON CONFLICT DO NOTHING`, string(arg))
+		return err
+	}
+	// JSON cannot carry invalid UTF-8 unchanged: bind the values as they are.
 	var b strings.Builder
 	p := placeholders{d: db.d}
 	flush := func() error {
@@ -655,17 +723,15 @@ func (db *DB) writeSearchTags(ctx context.Context, tx *sql.Tx, d *searchDoc) err
 		p = placeholders{d: db.d}
 		return err
 	}
-	for _, name := range names {
-		for _, v := range d.tags[name] {
-			if len(p.args) > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("(" + p.next(d.id) + ", " + p.next(name) + ", " + p.next(v) + ")")
-			if len(p.args) >= 900 {
-				// Stay well under SQLite's limit on bound parameters.
-				if err := flush(); err != nil {
-					return err
-				}
+	for i := range ids {
+		if len(p.args) > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(" + p.next(ids[i]) + ", " + p.next(names[i]) + ", " + p.next(values[i]) + ")")
+		if len(p.args) >= 900 {
+			// Stay well under SQLite's limit on bound parameters.
+			if err := flush(); err != nil {
+				return err
 			}
 		}
 	}
@@ -780,6 +846,17 @@ func idList(ids []int64) string {
 	return b.String()
 }
 
+// idIn returns the condition "col is one of ids" with ids bound as $1 (a
+// JSON array read by json_each on SQLite, an array on PostgreSQL), so the
+// statement's text does not depend on the ids and the statement cache
+// serves it whatever they are.
+func (db *DB) idIn(col string, ids []int64) (string, any) {
+	if db.d.engine == EnginePostgres {
+		return col + ` = ANY($1)`, append([]int64{}, ids...)
+	}
+	return col + ` IN (SELECT value FROM json_each($1))`, "[" + idList(ids) + "]"
+}
+
 // Reindex rebuilds the whole search index in one transaction, so searches
 // see either the old index or the new one, and reports how many documents
 // it holds.
@@ -845,9 +922,9 @@ END`); err != nil {
 				last = ids[len(ids)-1]
 				var docs []*searchDoc
 				if table == "incidents" {
-					docs, err = loadSearchDocs(ctx, tx, ids, nil)
+					docs, err = db.loadSearchDocs(ctx, tx, ids, nil)
 				} else {
-					docs, err = loadSearchDocs(ctx, tx, nil, ids)
+					docs, err = db.loadSearchDocs(ctx, tx, nil, ids)
 				}
 				if err != nil {
 					return err
