@@ -1,0 +1,87 @@
+package storetest
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/debriefhq/debrief/debrief"
+)
+
+func init() { Register("TimelineBatchAcrossStatements", testTimelineBatchAcrossStatements) }
+
+// testTimelineBatchAcrossStatements checks AddTimelineEvents on a batch
+// larger than one INSERT statement of the store: events without external
+// ids, duplicates of stored events and duplicates inside the batch (also in
+// different statements) are each matched to the right stored event, in
+// the caller's order.
+func testTimelineBatchAcrossStatements(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := ctxOf(t)
+	inc := createIncident(t, s, newIncident(1))
+	slack := func(i int) *debrief.TimelineEvent {
+		e := newEvent(time.Duration(i)*time.Second, fmt.Sprintf("message %d", i))
+		e.Source, e.Kind, e.ExternalID = debrief.SourceSlack, debrief.KindCommunication, fmt.Sprintf("slack:%d", i)
+		return e
+	}
+	// Stored first: every tenth message.
+	var first []*debrief.TimelineEvent
+	for i := 0; i < 1200; i += 10 {
+		first = append(first, slack(i))
+	}
+	added, err := s.AddTimelineEvents(ctx, inc.ID, first, nil, rev(debrief.EntityIncident, inc.ID, 0, "timeline.add"))
+	must(t, err, "AddTimelineEvents(every tenth message)")
+	if added != len(first) {
+		t.Fatalf("AddTimelineEvents(every tenth message) added %d, want %d", added, len(first))
+	}
+	stored := map[string]*debrief.TimelineEvent{}
+	for _, e := range first {
+		stored[e.ExternalID] = e
+	}
+
+	// Then all 1,200, with a note without external id after every
+	// seventh and message 3 repeated at the end.
+	var batch []*debrief.TimelineEvent
+	for i := 0; i < 1200; i++ {
+		batch = append(batch, slack(i))
+		if i%7 == 0 {
+			batch = append(batch, newEvent(time.Duration(i)*time.Second, fmt.Sprintf("note %d", i)))
+		}
+	}
+	batch = append(batch, slack(3))
+	wantNew := 1200 - len(first) + (1200+6)/7
+	added, err = s.AddTimelineEvents(ctx, inc.ID, batch, nil, rev(debrief.EntityIncident, inc.ID, 0, "timeline.add"))
+	must(t, err, "AddTimelineEvents(1,200 messages and notes)")
+	if added != wantNew {
+		t.Fatalf("AddTimelineEvents(1,200 messages and notes) added %d, want %d", added, wantNew)
+	}
+	ids := map[int64]bool{}
+	for i, e := range batch[:len(batch)-1] {
+		if old, ok := stored[e.ExternalID]; ok {
+			wantEqual(t, fmt.Sprintf("batch event %d (%s, stored before)", i, e.ExternalID), old, e)
+			continue
+		}
+		if e.ID == 0 || ids[e.ID] || e.IncidentID != inc.ID || e.Version != 1 {
+			t.Fatalf("batch event %d (%q) came back with ID %d, incident %d, version %d; want a new ID, incident %d, version 1", i, e.Text, e.ID, e.IncidentID, e.Version, inc.ID)
+		}
+		ids[e.ID] = true
+		got, err := s.TimelineEvent(ctx, e.ID)
+		must(t, err, fmt.Sprintf("TimelineEvent(%d)", e.ID))
+		wantEqual(t, fmt.Sprintf("batch event %d (%q)", i, e.Text), got, e)
+	}
+	var three *debrief.TimelineEvent
+	for _, e := range batch {
+		if e.ExternalID == "slack:3" {
+			three = e
+			break
+		}
+	}
+	if last := batch[len(batch)-1]; last.ID != three.ID || last.Text != "message 3" {
+		t.Errorf("message 3 repeated at the end of the batch = ID %d %q, want the first one (ID %d)", last.ID, last.Text, three.ID)
+	}
+	tl, err := s.ListTimeline(ctx, inc.ID, debrief.TimelineFilter{})
+	must(t, err, "ListTimeline")
+	if want := len(first) + wantNew; len(tl) != want {
+		t.Errorf("ListTimeline holds %d events, want %d", len(tl), want)
+	}
+}
