@@ -178,6 +178,19 @@ func sqliteDSN(path string, extra ...string) string {
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
 
+// readerPragmas apply to the read pool only. query_only keeps it honest: a
+// write through it fails instead of competing with the one writer for the
+// lock. Searches read the same FTS pages over and over, so each reader
+// keeps 32 MB of pages (SQLite's default is 2 MB) and maps up to 256 MB of
+// the file, which saves copying pages out of the OS cache; temporary
+// b-trees (ORDER BY over many matches) stay in memory.
+var readerPragmas = []string{
+	"_pragma", "query_only(1)",
+	"_pragma", "cache_size(-32000)",
+	"_pragma", "mmap_size(268435456)",
+	"_pragma", "temp_store(MEMORY)",
+}
+
 func openSQLite(path string) (*DB, error) {
 	if path == ":memory:" || strings.Contains(path, "mode=memory") {
 		// Two pools on one in-memory database would see two databases.
@@ -194,9 +207,7 @@ func openSQLite(path string) (*DB, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	// query_only keeps the read pool honest: a write through it fails
-	// instead of competing with the one writer for the lock.
-	r, err := sql.Open("sqlite", sqliteDSN(path, "_pragma", "query_only(1)"))
+	r, err := sql.Open("sqlite", sqliteDSN(path, readerPragmas...))
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("sqlstore: open sqlite %s: %w", path, err)

@@ -230,6 +230,7 @@ func (db *DB) Search(ctx context.Context, q *debrief.SearchQuery, viewer debrief
 		defer tx.Rollback()
 		cold := !db.facts().warm(db)
 		var survivors []int64
+		raw := 0 // matches before filters, when counted from the cache
 		if cold {
 			// The cache is still loading (the first many-hit search after
 			// start): count and facet in SQL meanwhile.
@@ -237,7 +238,7 @@ func (db *DB) Search(ctx context.Context, q *debrief.SearchQuery, viewer debrief
 			if _, err := db.scanMatches(ctx, tx, `SELECT d.id, 0, d.date, d.severity, d.services FROM `+from+w.sql(), w.args, 0, acc); err != nil {
 				return nil, err
 			}
-		} else if survivors, err = db.countCached(ctx, tx, q, viewer, ftsQuery(q.All, q.Not), searchFewSurvivors, acc); err != nil {
+		} else if survivors, raw, err = db.countCached(ctx, tx, q, viewer, ftsQuery(q.All, q.Not), searchFewSurvivors, acc); err != nil {
 			return nil, err
 		}
 		positive := ftsQuery(q.All, nil)
@@ -264,8 +265,21 @@ func (db *DB) Search(ctx context.Context, q *debrief.SearchQuery, viewer debrief
 			var top []scored
 			complete := false
 			if !cold {
-				if top, complete, err = db.rankFromIndex(ctx, tx, q, viewer, first, keep); err != nil {
+				// Fetch enough in rank order that, at the share of matches
+				// the filters let through, keep of them survive; if too
+				// few did, fetch them all (still cheaper than ranking in
+				// SQL, which reads every match's row).
+				fetch := 2*keep + 20
+				if acc.total > 0 && raw > acc.total {
+					fetch = min(fetch*(raw/acc.total+1), raw)
+				}
+				if top, complete, err = db.rankFromIndex(ctx, tx, q, viewer, first, keep, fetch); err != nil {
 					return nil, err
+				}
+				if !complete {
+					if top, complete, err = db.rankFromIndex(ctx, tx, q, viewer, first, keep, -1); err != nil {
+						return nil, err
+					}
 				}
 			}
 			if !complete {
@@ -308,11 +322,10 @@ func (db *DB) Search(ctx context.Context, q *debrief.SearchQuery, viewer debrief
 // rankFromIndex ranks the matches of an FTS expression in FTS5's own rank
 // order (bm25 with the column weights, configured in migration 00004),
 // which needs no row of search_docs, and applies q's filters and the
-// viewer's visibility from the fact cache. It fetches more than keep,
-// since filters may drop some; complete is false when too few survived
-// before the matches ran out, and the caller then ranks in SQL.
-func (db *DB) rankFromIndex(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, match string, keep int) (top []scored, complete bool, err error) {
-	fetch := 2*keep + 20
+// viewer's visibility from the fact cache. It fetches fetch matches (all
+// when fetch < 0), more than keep since filters may drop some; complete is
+// false when too few survived before the fetched matches ran out.
+func (db *DB) rankFromIndex(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, match string, keep, fetch int) (top []scored, complete bool, err error) {
 	rows, err := tx.QueryContext(ctx, `SELECT rowid, rank FROM search_fts WHERE search_fts MATCH $1 ORDER BY rank LIMIT $2`, match, fetch)
 	if err != nil {
 		return nil, false, mapSearchErr(err)
@@ -344,8 +357,9 @@ func (db *DB) rankFromIndex(ctx context.Context, tx *sql.Tx, q *debrief.SearchQu
 		sortScored(top)
 		top = top[:keep]
 	}
-	// Enough survivors, or every match was seen (fewer rows than fetched).
-	return top, len(top) >= keep || n < fetch, nil
+	// Enough survivors, or every match was seen (fewer rows than fetched,
+	// or no limit: fetch < 0).
+	return top, len(top) >= keep || fetch < 0 || n < fetch, nil
 }
 
 // searchSource returns the FROM clause, the score expression and the WHERE

@@ -3,8 +3,10 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -107,6 +109,10 @@ type factCache struct {
 	gen     int64
 	docs    map[int64]*docFacts
 	intern  map[string]string
+
+	// memos hold per-query counts (see countCached).
+	memoMu sync.Mutex
+	memos  map[string]*countMemo
 }
 
 // factCaches holds one cache per store, keyed weakly so that a store that
@@ -141,7 +147,7 @@ func (c *factCache) warm(db *DB) bool {
 				return
 			}
 			defer tx.Rollback()
-			if err := c.refresh(ctx, tx); err != nil {
+			if _, err := c.refresh(ctx, tx); err != nil {
 				db.logger.Warn("search cache: load", "error", err)
 				return
 			}
@@ -159,27 +165,26 @@ func (c *factCache) str(s string) string {
 	return s
 }
 
-// refresh brings the cache up to the generation tx sees.
-func (c *factCache) refresh(ctx context.Context, tx *sql.Tx) error {
-	var gen int64
+// refresh brings the cache up to the generation tx sees, and returns it.
+func (c *factCache) refresh(ctx context.Context, tx *sql.Tx) (gen int64, err error) {
 	if err := tx.QueryRowContext(ctx, `SELECT generation FROM search_meta WHERE id = 1`).Scan(&gen); err != nil {
-		return fmt.Errorf("sqlstore: search cache: %w", err)
+		return 0, fmt.Errorf("sqlstore: search cache: %w", err)
 	}
 	c.mu.RLock()
 	fresh := c.gen == gen
 	c.mu.RUnlock()
 	if fresh {
-		return nil
+		return gen, nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.gen == gen {
-		return nil
+		return gen, nil
 	}
 	since := c.gen
 	rows, err := tx.QueryContext(ctx, `SELECT id, date, severity, kind, private, open_actions, services FROM search_docs WHERE gen > $1 AND gen <= $2`, since, gen)
 	if err != nil {
-		return fmt.Errorf("sqlstore: search cache: %w", err)
+		return 0, fmt.Errorf("sqlstore: search cache: %w", err)
 	}
 	changed := map[int64]*docFacts{}
 	for rows.Next() {
@@ -188,7 +193,7 @@ func (c *factCache) refresh(ctx context.Context, tx *sql.Tx) error {
 		var severity, kind, services string
 		if err := rows.Scan(&id, &date, &severity, &kind, &private, &open, &services); err != nil {
 			rows.Close()
-			return fmt.Errorf("sqlstore: search cache: %w", err)
+			return 0, fmt.Errorf("sqlstore: search cache: %w", err)
 		}
 		f := &docFacts{date: date, severity: c.str(severity), kind: c.str(kind), private: private != 0, open: open > 0}
 		for _, s := range splitServices(services) {
@@ -198,19 +203,19 @@ func (c *factCache) refresh(ctx context.Context, tx *sql.Tx) error {
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("sqlstore: search cache: %w", err)
+		return 0, fmt.Errorf("sqlstore: search cache: %w", err)
 	}
 	rows, err = tx.QueryContext(ctx, `SELECT t.doc_id, t.name, t.value FROM search_tags t JOIN search_docs d ON d.id = t.doc_id
 WHERE d.gen > $1 AND d.gen <= $2 AND t.name IN ('service', 'label', 'status', 'owner', 'member')`, since, gen)
 	if err != nil {
-		return fmt.Errorf("sqlstore: search cache: %w", err)
+		return 0, fmt.Errorf("sqlstore: search cache: %w", err)
 	}
 	for rows.Next() {
 		var id int64
 		var name, value string
 		if err := rows.Scan(&id, &name, &value); err != nil {
 			rows.Close()
-			return fmt.Errorf("sqlstore: search cache: %w", err)
+			return 0, fmt.Errorf("sqlstore: search cache: %w", err)
 		}
 		if f := changed[id]; f != nil {
 			f.tags = append(f.tags, c.str(name+"\x00"+value))
@@ -218,13 +223,13 @@ WHERE d.gen > $1 AND d.gen <= $2 AND t.name IN ('service', 'label', 'status', 'o
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("sqlstore: search cache: %w", err)
+		return 0, fmt.Errorf("sqlstore: search cache: %w", err)
 	}
 	for id, f := range changed {
 		c.docs[id] = f
 	}
 	c.gen = gen
-	return nil
+	return gen, nil
 }
 
 // count adds a match to the total and the facets.
@@ -241,48 +246,141 @@ func (a *facetAcc) add(f *docFacts) {
 
 // countCached counts the matches of an FTS expression that pass q's
 // filters into acc, using the cache, and returns their ids when there are
-// at most collect of them (nil otherwise). It is not used for searches by
-// filters alone: the cache may hold deleted documents, which only an FTS
-// match is sure to leave out.
-func (db *DB) countCached(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, match string, collect int, acc *facetAcc) ([]int64, error) {
+// at most collect of them (nil otherwise), and the number of matches
+// before filtering. It is not used for searches by filters alone: the
+// cache may hold deleted documents, which only an FTS match is sure to
+// leave out.
+//
+// Counting walks every match, which for a common word in 100,000
+// documents is most of a search's cost; people page through and refine
+// the same searches, so the counts are kept per query (expression,
+// filters, viewer) for as long as the index generation stays the same.
+func (db *DB) countCached(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, match string, collect int, acc *facetAcc) ([]int64, int, error) {
 	c := db.facts()
-	if err := c.refresh(ctx, tx); err != nil {
-		return nil, err
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT rowid FROM search_fts WHERE search_fts MATCH $1`, match)
+	gen, err := c.refresh(ctx, tx)
 	if err != nil {
-		return nil, mapSearchErr(err)
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("sqlstore: search: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, mapSearchErr(err)
+		return nil, 0, err
 	}
 	email := strings.ToLower(strings.TrimSpace(viewer.Email))
+	key := countKey(q, viewer, email, match, collect)
+	if m, ok := c.counted(key, gen); ok {
+		m.into(acc)
+		return m.survivors, m.raw, nil
+	}
+	var text string
+	// One row holding every rowid: reading 25,000 rows one by one through
+	// database/sql costs more than the FTS5 walk itself.
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(group_concat(rowid), '') FROM search_fts WHERE search_fts MATCH $1`, match).Scan(&text); err != nil {
+		return nil, 0, mapSearchErr(err)
+	}
+	ids, err := parseIDList(text)
+	if err != nil {
+		return nil, 0, err
+	}
 	var survivors []int64
+	local := newFacetAcc()
 	c.mu.RLock()
 	for _, id := range ids {
 		f := c.docs[id]
 		if f == nil || !f.matches(q, viewer, email) {
 			continue
 		}
-		acc.add(f)
+		local.add(f)
 		if len(survivors) <= collect {
 			survivors = append(survivors, id)
 		}
 	}
 	c.mu.RUnlock()
 	if len(survivors) > collect {
+		survivors = nil
+	}
+	m := &countMemo{gen: gen, raw: len(ids), total: local.total, severity: local.severity, service: local.service, year: local.year, survivors: survivors}
+	c.remember(key, m)
+	m.into(acc)
+	return survivors, len(ids), nil
+}
+
+// parseIDList reads group_concat's comma-separated rowids.
+func parseIDList(s string) ([]int64, error) {
+	if s == "" {
 		return nil, nil
 	}
-	return survivors, nil
+	ids := make([]int64, 0, strings.Count(s, ",")+1)
+	for len(s) > 0 {
+		i := strings.IndexByte(s, ',')
+		part := s
+		if i >= 0 {
+			part, s = s[:i], s[i+1:]
+		} else {
+			s = ""
+		}
+		id, err := strconv.ParseInt(part, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: search: read match list: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+// countMemo is the counting of one query at one index generation. Its
+// maps are never written after it is stored.
+type countMemo struct {
+	gen                     int64
+	raw, total              int
+	severity, service, year map[string]int
+	survivors               []int64
+}
+
+func (m *countMemo) into(acc *facetAcc) {
+	acc.total += m.total
+	for k, v := range m.severity {
+		acc.severity[k] += v
+	}
+	for k, v := range m.service {
+		acc.service[k] += v
+	}
+	for k, v := range m.year {
+		acc.year[k] += v
+	}
+}
+
+// maxCountMemos bounds the memory the per-query counts take (a few KB
+// each).
+const maxCountMemos = 512
+
+// countKey names a query's counting: the FTS expression, the filters and
+// what decides visibility (admin, or the viewer's email).
+func countKey(q *debrief.SearchQuery, viewer debrief.Actor, email, match string, collect int) string {
+	f := *q
+	f.Raw, f.All, f.Not, f.Limit, f.Offset = "", nil, nil, 0, 0
+	filters, _ := json.Marshal(&f)
+	who := "viewer:" + email
+	if viewer.Role == debrief.RoleAdmin {
+		who = "admin"
+	}
+	return match + "\x00" + string(filters) + "\x00" + who + "\x00" + strconv.Itoa(collect)
+}
+
+func (c *factCache) counted(key string, gen int64) (*countMemo, bool) {
+	c.memoMu.Lock()
+	defer c.memoMu.Unlock()
+	m, ok := c.memos[key]
+	if !ok || m.gen != gen {
+		return nil, false
+	}
+	return m, true
+}
+
+func (c *factCache) remember(key string, m *countMemo) {
+	c.memoMu.Lock()
+	defer c.memoMu.Unlock()
+	if c.memos == nil || len(c.memos) >= maxCountMemos {
+		// Dropping them all is simpler than tracking use, and a write
+		// makes every memo stale anyway.
+		c.memos = map[string]*countMemo{}
+	}
+	c.memos[key] = m
 }
 
 // rankIDs ranks the given documents by an FTS expression (those it does not
