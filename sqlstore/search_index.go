@@ -577,9 +577,15 @@ func (db *DB) writeSearchDocs(ctx context.Context, tx *sql.Tx, docs []*searchDoc
 	if len(docs) == 0 {
 		return nil
 	}
-	for _, d := range docs {
-		if err := db.insertSearchDoc(ctx, tx, d); err != nil {
-			return fmt.Errorf("document %d: %w", d.id, err)
+	if db.d.engine == EngineSQLite && len(docs) > 1 {
+		if err := db.insertSearchDocsJSON(ctx, tx, docs); err != nil {
+			return err
+		}
+	} else {
+		for _, d := range docs {
+			if err := db.insertSearchDoc(ctx, tx, d); err != nil {
+				return fmt.Errorf("document %d: %w", d.id, err)
+			}
 		}
 	}
 	if err := db.writeSearchTags(ctx, tx, docs); err != nil {
@@ -629,24 +635,85 @@ SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json
 	return nil
 }
 
-// insertSearchDoc inserts the row of document d (on PostgreSQL with its
-// tsvector).
-func (db *DB) insertSearchDoc(ctx context.Context, tx *sql.Tx, d *searchDoc) error {
-	fields, err := json.Marshal(d.fields)
+// insertSearchDocsJSON inserts the rows of many documents on SQLite in two
+// statements (search_docs, search_text), their values bound as one JSON
+// array each; documents with text JSON cannot carry unchanged (invalid
+// UTF-8) go one by one.
+func (db *DB) insertSearchDocsJSON(ctx context.Context, tx *sql.Tx, docs []*searchDoc) error {
+	rows := make([][]any, 0, len(docs))
+	texts := make([][3]any, 0, len(docs))
+	for _, d := range docs {
+		args, fields, attachments, err := searchDocArgs(d)
+		if err != nil {
+			return fmt.Errorf("document %d: %w", d.id, err)
+		}
+		valid := true
+		for _, a := range args {
+			if s, ok := a.(string); ok && !utf8.ValidString(s) {
+				valid = false
+			}
+		}
+		if !valid {
+			if err := db.insertSearchDoc(ctx, tx, d); err != nil {
+				return fmt.Errorf("document %d: %w", d.id, err)
+			}
+			continue
+		}
+		rows = append(rows, args)
+		texts = append(texts, [3]any{d.id, fields, attachments})
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	arg, err := json.Marshal(rows)
 	if err != nil {
 		return err
 	}
+	if _, err := db.exec(ctx, tx, `INSERT INTO search_docs (id, incident_id, project_id, postmortem_id, kind, key, title, severity, status,
+	services, date, year, month_day, published_at, owner, private, open_actions, repeat_of, factors, alerts, gen)
+SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8,
+	value ->> 9, value ->> 10, value ->> 11, value ->> 12, value ->> 13, value ->> 14, value ->> 15, value ->> 16, value ->> 17,
+	value ->> 18, value ->> 19, value ->> 20
+FROM json_each($1)`, string(arg)); err != nil {
+		return err
+	}
+	arg, err = json.Marshal(texts)
+	if err != nil {
+		return err
+	}
+	_, err = db.exec(ctx, tx, `INSERT INTO search_text (doc_id, fields, attachments)
+SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each($1)`, string(arg))
+	return err
+}
+
+// searchDocArgs returns the values of document d's search_docs row, in
+// column order, and its search_text values.
+func searchDocArgs(d *searchDoc) (args []any, fields, attachments string, err error) {
+	f, err := json.Marshal(d.fields)
+	if err != nil {
+		return nil, "", "", err
+	}
 	factors, _ := json.Marshal(nonNil(d.factors))
 	alerts, _ := json.Marshal(nonNil(d.alerts))
-	attachments, _ := json.Marshal(nonNil(d.attachments))
+	att, _ := json.Marshal(nonNil(d.attachments))
 	var published any
 	if d.publishedAt != nil {
 		published = d.publishedAt.UTC().UnixMicro()
 	}
 	date := d.date.UTC()
-	args := []any{d.id, nullID(d.incidentID), nullID(d.projectID), nullID(d.postmortemID), string(d.kind), d.key, d.title,
+	args = []any{d.id, nullID(d.incidentID), nullID(d.projectID), nullID(d.postmortemID), string(d.kind), d.key, d.title,
 		d.severity, d.status, joinServices(d.services), date.UnixMicro(), date.Year(), int(date.Month())*100 + date.Day(),
 		published, d.owner, boolInt(d.private), d.openActions, nullID(d.repeatOf), string(factors), string(alerts), d.gen}
+	return args, string(f), string(att), nil
+}
+
+// insertSearchDoc inserts the row of document d (on PostgreSQL with its
+// tsvector).
+func (db *DB) insertSearchDoc(ctx context.Context, tx *sql.Tx, d *searchDoc) error {
+	args, fields, attachments, err := searchDocArgs(d)
+	if err != nil {
+		return err
+	}
 	query := insertSearchDocSQL
 	if db.d.engine == EnginePostgres {
 		query = insertSearchDocPostgresSQL
@@ -655,7 +722,7 @@ func (db *DB) insertSearchDoc(ctx context.Context, tx *sql.Tx, d *searchDoc) err
 	if _, err := db.exec(ctx, tx, query, args...); err != nil {
 		return err
 	}
-	_, err = db.exec(ctx, tx, `INSERT INTO search_text (doc_id, fields, attachments) VALUES ($1, $2, $3)`, d.id, string(fields), string(attachments))
+	_, err = db.exec(ctx, tx, `INSERT INTO search_text (doc_id, fields, attachments) VALUES ($1, $2, $3)`, d.id, fields, attachments)
 	return err
 }
 
