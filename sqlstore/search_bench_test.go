@@ -25,6 +25,9 @@ import (
 //
 //	DEBRIEF_BENCH_DOCS=100000 go test ./sqlstore -run '^$' -bench 'Search' -benchtime 2000x -timeout 60m
 //
+// With DEBRIEF_BENCH_NOMEMO=1 the per-query counts are off, so each
+// search costs what it would the first time after a write.
+//
 // Latency percentiles are reported as custom metrics (p50-ms, p95-ms,
 // p99-ms) over every query of the run.
 
@@ -85,6 +88,11 @@ func benchCorpus(b *testing.B, n int) *DB {
 		b.Fatalf("Open(%s) = %v", path, err)
 	}
 	b.Cleanup(func() { db.Close() })
+	// DEBRIEF_BENCH_NOMEMO=1 measures every search as if run for the first
+	// time since the last write (no per-query counts).
+	if os.Getenv("DEBRIEF_BENCH_NOMEMO") != "" {
+		searchCountMemos = false
+	}
 	// A running server has loaded its fact cache long before most
 	// searches; wait for it so the figures are not those of the first
 	// seconds after start.

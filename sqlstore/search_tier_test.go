@@ -123,3 +123,69 @@ func TestSearchTiers(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchCountMemo checks the per-query counts of many-hit searches:
+// kept apart per viewer and per filter, and dropped when the index changes.
+func TestSearchCountMemo(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "memo.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	recs := make([]genRecord, 200)
+	for i := range recs {
+		recs[i] = genCorpusRecord(i)
+	}
+	if err := bulkImport(ctx, db, recs); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(time.Minute); !db.facts().warm(db); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the fact cache did not load within a minute")
+		}
+	}
+	saved := searchTierThreshold
+	defer func() { searchTierThreshold = saved }()
+	run := func(q string, who debrief.Actor, threshold int) *debrief.SearchResults {
+		t.Helper()
+		searchTierThreshold = threshold
+		p, err := search.Parse(q, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := db.Search(ctx, p, who)
+		if err != nil {
+			t.Fatalf("Search(%q) as %q = %v", q, who.Email, err)
+		}
+		return res
+	}
+	admin := debrief.Actor{Role: debrief.RoleAdmin}
+	viewer := debrief.Actor{Email: "ana@example.com", Role: debrief.RoleViewer}
+	check := func(step string) {
+		t.Helper()
+		for _, q := range []string{"database OR rollback", "database OR rollback severity:2", "database OR rollback after:2022"} {
+			for _, who := range []debrief.Actor{admin, viewer, admin} { // the second admin search reads the memo
+				flat := run(q, who, 1_000_000)
+				memo := run(q, who, 1)
+				if memo.Total != flat.Total || !cmp.Equal(memo.Facets, flat.Facets) {
+					t.Errorf("%s: Search(%q) as %q counted from memos: total %d facets %v; counted in SQL: %d %v; want the same",
+						step, q, who.Email, memo.Total, memo.Facets, flat.Total, flat.Facets)
+				}
+			}
+		}
+	}
+	check("first searches")
+	before := run("database OR rollback", admin, 1).Total
+	more := make([]genRecord, 100)
+	for i := range more {
+		more[i] = genCorpusRecord(200 + i)
+	}
+	if err := bulkImport(ctx, db, more); err != nil {
+		t.Fatal(err)
+	}
+	check("after importing 100 more")
+	if after := run("database OR rollback", admin, 1).Total; after <= before {
+		t.Errorf("Search(database OR rollback) total after importing 100 more = %d, want more than %d (a stale memo?)", after, before)
+	}
+}
