@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"mime"
 	"net"
 	"net/http"
 	"strconv"
@@ -63,6 +64,9 @@ func receiveWebhook(svc *debrief.Service) HandlerFunc {
 			return reject(err)
 		}
 		if err := authenticateDelivery(in, r, body); err != nil {
+			return reject(err)
+		}
+		if err := webhookMediaType(r); err != nil {
 			return reject(err)
 		}
 		if !in.Enabled {
@@ -142,6 +146,18 @@ func authenticateDelivery(in *debrief.Integration, r *http.Request, body []byte)
 	}
 	if !in.CheckToken(token) {
 		return debrief.Errorf(debrief.EUnauthorized, "Authorization", "The token is not this integration's token.")
+	}
+	return nil
+}
+
+// webhookMediaType refuses bodies that are certainly not JSON: a form
+// (the content type GitHub offers first for a new webhook) or multipart.
+// Other types are read as JSON, because some senders label JSON text/plain
+// or send no type at all.
+func webhookMediaType(r *http.Request) error {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt == "application/x-www-form-urlencoded" || strings.HasPrefix(mt, "multipart/") {
+		return debrief.Errorf(debrief.EUnsupported, "Content-Type", "Send the payload as JSON (Content-Type: application/json), not %s; in GitHub, set the webhook's content type to application/json.", mt)
 	}
 	return nil
 }
