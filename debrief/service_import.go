@@ -69,36 +69,57 @@ func (s *Service) ImportTimeline(ctx context.Context, incidentID int64, events [
 	}
 }
 
+// externalIDLister is what a store may offer to make re-run imports
+// cheap: the external ids an incident's events of one source carry,
+// without the events. A store without it (a wrapper, a fake) gets the same
+// result from ListTimeline, only with more memory.
+type externalIDLister interface {
+	TimelineExternalIDs(ctx context.Context, incidentID int64, source EventSource) ([]string, error)
+}
+
 // withoutImported drops the events the incident already has (same source
-// and external id). The store skips them too, but one by one; a re-run of a
-// large import is mostly such events, and reading the timeline once is far
-// cheaper. An event added concurrently after this read is still skipped by
-// the store, so the check is an optimisation, not the rule.
+// and external id). The store skips them too, but a re-run of a large
+// import is mostly such events, and reading the stored ids once is far
+// cheaper than a write transaction that tries each. An event added
+// concurrently after this read is still skipped by the store, so the check
+// is an optimisation, not the rule.
 func (s *Service) withoutImported(ctx context.Context, incidentID int64, events []*TimelineEvent) ([]*TimelineEvent, error) {
-	sources := map[EventSource]bool{}
+	have := map[EventSource]map[string]bool{}
 	for _, e := range events {
-		if e.ExternalID != "" {
-			sources[e.Source] = true
+		if e.ExternalID != "" && have[e.Source] == nil {
+			have[e.Source] = map[string]bool{}
 		}
 	}
-	have := map[string]bool{}
-	for src := range sources {
+	stored := 0
+	for src, ids := range have {
+		if l, ok := s.store.(externalIDLister); ok {
+			ext, err := l.TimelineExternalIDs(ctx, incidentID, src)
+			if err != nil {
+				return nil, err
+			}
+			for _, x := range ext {
+				ids[x] = true
+			}
+			stored += len(ext)
+			continue
+		}
 		existing, err := s.store.ListTimeline(ctx, incidentID, TimelineFilter{Source: src})
 		if err != nil {
 			return nil, err
 		}
 		for _, e := range existing {
 			if e.ExternalID != "" {
-				have[string(e.Source)+"\x00"+e.ExternalID] = true
+				ids[e.ExternalID] = true
+				stored++
 			}
 		}
 	}
-	if len(have) == 0 {
+	if stored == 0 {
 		return events, nil
 	}
 	kept := events[:0:0]
 	for _, e := range events {
-		if e.ExternalID == "" || !have[string(e.Source)+"\x00"+e.ExternalID] {
+		if e.ExternalID == "" || !have[e.Source][e.ExternalID] {
 			kept = append(kept, e)
 		}
 	}

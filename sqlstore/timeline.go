@@ -405,3 +405,29 @@ func (db *DB) ListTimeline(ctx context.Context, incidentID int64, f debrief.Time
 	}
 	return events, nil
 }
+
+// TimelineExternalIDs returns the external ids of the incident's events
+// from source. A re-run import checks against these instead of reading
+// every event: the partial unique index on (incident_id, source,
+// external_id) holds them, so the table itself is not read, and a long
+// Slack channel's ids are a few MB where its events are tens.
+func (db *DB) TimelineExternalIDs(ctx context.Context, incidentID int64, source debrief.EventSource) ([]string, error) {
+	rows, err := db.query(ctx, db.r, `SELECT external_id FROM timeline_events
+WHERE incident_id = $1 AND source = $2 AND external_id <> ''`, incidentID, string(source))
+	if err != nil {
+		return nil, mapErr(err, "list external ids of incident %d", incidentID)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, mapErr(err, "list external ids of incident %d", incidentID)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapErr(err, "list external ids of incident %d", incidentID)
+	}
+	return ids, nil
+}

@@ -1,7 +1,9 @@
 package storetest
 
 import (
+	"context"
 	"fmt"
+	"sort"
 	"testing"
 	"time"
 
@@ -83,5 +85,28 @@ func testTimelineBatchAcrossStatements(t *testing.T, open Opener) {
 	must(t, err, "ListTimeline")
 	if want := len(first) + wantNew; len(tl) != want {
 		t.Errorf("ListTimeline holds %d events, want %d", len(tl), want)
+	}
+
+	// The external ids a re-run import checks against: every message
+	// once, and none for the notes (manual events without ids).
+	l, ok := s.(interface {
+		TimelineExternalIDs(ctx context.Context, incidentID int64, source debrief.EventSource) ([]string, error)
+	})
+	if !ok {
+		t.Fatalf("the store (%T) has no TimelineExternalIDs method, which re-run imports use", s)
+	}
+	ext, err := l.TimelineExternalIDs(ctx, inc.ID, debrief.SourceSlack)
+	must(t, err, "TimelineExternalIDs(slack)")
+	sort.Strings(ext)
+	var want []string
+	for i := 0; i < 1200; i++ {
+		want = append(want, fmt.Sprintf("slack:%d", i))
+	}
+	sort.Strings(want)
+	wantEqual(t, "TimelineExternalIDs(slack)", want, ext)
+	ext, err = l.TimelineExternalIDs(ctx, inc.ID, debrief.SourceManual)
+	must(t, err, "TimelineExternalIDs(manual)")
+	if len(ext) != 0 {
+		t.Errorf("TimelineExternalIDs(manual) = %d ids, want none (the notes have no external id)", len(ext))
 	}
 }
