@@ -230,7 +230,7 @@ func (db *DB) Search(ctx context.Context, q *debrief.SearchQuery, viewer debrief
 		defer tx.Rollback()
 		cold := !db.facts().warm(db)
 		var survivors []int64
-		raw := 0 // matches before filters, when counted from the cache
+		var counted countResult
 		if cold {
 			// The cache is still loading (the first many-hit search after
 			// start): count and facet in SQL meanwhile.
@@ -238,8 +238,11 @@ func (db *DB) Search(ctx context.Context, q *debrief.SearchQuery, viewer debrief
 			if _, err := db.scanMatches(ctx, tx, `SELECT d.id, 0, d.date, d.severity, d.services FROM `+from+w.sql(), w.args, 0, acc); err != nil {
 				return nil, err
 			}
-		} else if survivors, raw, err = db.countCached(ctx, tx, q, viewer, ftsQuery(q.All, q.Not), searchFewSurvivors, acc); err != nil {
-			return nil, err
+		} else {
+			if counted, err = db.countCached(ctx, tx, q, viewer, ftsQuery(q.All, q.Not), searchFewSurvivors, acc); err != nil {
+				return nil, err
+			}
+			survivors = counted.survivors
 		}
 		positive := ftsQuery(q.All, nil)
 		first := "({title summary} : (" + positive + "))"
@@ -265,22 +268,32 @@ func (db *DB) Search(ctx context.Context, q *debrief.SearchQuery, viewer debrief
 			var top []scored
 			complete := false
 			if !cold {
+				top, complete = db.facts().rankedFor(counted.key, counted.gen, keep)
+			}
+			if !cold && !complete {
+				// Ranking costs about the same for 20 results as for 200
+				// (FTS5 scores every first-tier match), so rank deep
+				// enough for the next pages and keep the order.
+				depth := max(keep, searchRankMemoDepth)
 				// Fetch enough in rank order that, at the share of matches
-				// the filters let through, keep of them survive; if too
+				// the filters let through, depth of them survive; if too
 				// few did, fetch them all (still cheaper than ranking in
 				// SQL, which reads every match's row).
-				fetch := 2*keep + 20
-				if acc.total > 0 && raw > acc.total {
-					fetch = min(fetch*(raw/acc.total+1), raw)
+				fetch := 2*depth + 20
+				if acc.total > 0 && counted.raw > acc.total {
+					fetch = min(fetch*(counted.raw/acc.total+1), counted.raw)
 				}
-				if top, complete, err = db.rankFromIndex(ctx, tx, q, viewer, first, keep, fetch); err != nil {
+				if top, complete, err = db.rankFromIndex(ctx, tx, q, viewer, first, depth, fetch); err != nil {
 					return nil, err
 				}
 				if !complete {
-					if top, complete, err = db.rankFromIndex(ctx, tx, q, viewer, first, keep, -1); err != nil {
+					if top, complete, err = db.rankFromIndex(ctx, tx, q, viewer, first, depth, -1); err != nil {
 						return nil, err
 					}
 				}
+				sortScored(top)
+				db.facts().rememberRanked(counted.key, counted.gen, top, depth)
+				top = top[:min(keep, len(top))]
 			}
 			if !complete {
 				from, score, w := db.searchSource(q, viewer, first)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -255,27 +256,27 @@ func (a *facetAcc) add(f *docFacts) {
 // documents is most of a search's cost; people page through and refine
 // the same searches, so the counts are kept per query (expression,
 // filters, viewer) for as long as the index generation stays the same.
-func (db *DB) countCached(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, match string, collect int, acc *facetAcc) ([]int64, int, error) {
+func (db *DB) countCached(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, match string, collect int, acc *facetAcc) (countResult, error) {
 	c := db.facts()
 	gen, err := c.refresh(ctx, tx)
 	if err != nil {
-		return nil, 0, err
+		return countResult{}, err
 	}
 	email := strings.ToLower(strings.TrimSpace(viewer.Email))
 	key := countKey(q, viewer, email, match, collect)
 	if m, ok := c.counted(key, gen); ok && searchCountMemos {
 		m.into(acc)
-		return m.survivors, m.raw, nil
+		return countResult{survivors: m.survivors, raw: m.raw, gen: gen, key: key}, nil
 	}
 	var text string
 	// One row holding every rowid: reading 25,000 rows one by one through
 	// database/sql costs more than the FTS5 walk itself.
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(group_concat(rowid), '') FROM search_fts WHERE search_fts MATCH $1`, match).Scan(&text); err != nil {
-		return nil, 0, mapSearchErr(err)
+		return countResult{}, mapSearchErr(err)
 	}
 	ids, err := parseIDList(text)
 	if err != nil {
-		return nil, 0, err
+		return countResult{}, err
 	}
 	var survivors []int64
 	local := newFacetAcc()
@@ -297,7 +298,17 @@ func (db *DB) countCached(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuer
 	m := &countMemo{gen: gen, raw: len(ids), total: local.total, severity: local.severity, service: local.service, year: local.year, survivors: survivors}
 	c.remember(key, m)
 	m.into(acc)
-	return survivors, len(ids), nil
+	return countResult{survivors: survivors, raw: len(ids), gen: gen, key: key}, nil
+}
+
+// countResult is what countCached learnt besides the counts: the
+// filtered matches when few (nil otherwise), the number of matches before
+// filters, and the generation and key of the query's memo.
+type countResult struct {
+	survivors []int64
+	raw       int
+	gen       int64
+	key       string
 }
 
 // parseIDList reads group_concat's comma-separated rowids.
@@ -330,6 +341,42 @@ type countMemo struct {
 	raw, total              int
 	severity, service, year map[string]int
 	survivors               []int64
+
+	// ranked is the best rankDepth first-tier matches in order (fewer
+	// when there are no more), once a search has ranked them; guarded by
+	// factCache.memoMu.
+	ranked    []scored
+	rankDepth int
+}
+
+// searchRankMemoDepth is how many first-tier results a many-hit search
+// keeps in order for the next pages: ranking costs the same for 20 or 200,
+// since FTS5 scores every first-tier match either way.
+const searchRankMemoDepth = 200
+
+// rankedFor returns the kept order of the first keep first-tier matches of
+// the query at generation gen, if a search kept it deep enough.
+func (c *factCache) rankedFor(key string, gen int64, keep int) ([]scored, bool) {
+	if !searchCountMemos {
+		return nil, false
+	}
+	c.memoMu.Lock()
+	defer c.memoMu.Unlock()
+	m, ok := c.memos[key]
+	if !ok || m.gen != gen || m.rankDepth == 0 || (keep > m.rankDepth && len(m.ranked) >= m.rankDepth) {
+		return nil, false
+	}
+	return slices.Clone(m.ranked[:min(keep, len(m.ranked))]), true
+}
+
+// rememberRanked keeps a sorted first-tier ranking of depth entries for
+// the query's memo, if it is still current.
+func (c *factCache) rememberRanked(key string, gen int64, top []scored, depth int) {
+	c.memoMu.Lock()
+	defer c.memoMu.Unlock()
+	if m, ok := c.memos[key]; ok && m.gen == gen {
+		m.ranked, m.rankDepth = slices.Clone(top), depth
+	}
 }
 
 func (m *countMemo) into(acc *facetAcc) {
