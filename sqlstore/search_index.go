@@ -917,7 +917,13 @@ func idList(ids []int64) string {
 // JSON array read by json_each on SQLite, an array on PostgreSQL), so the
 // statement's text does not depend on the ids and the statement cache
 // serves it whatever they are.
+//
+// One id, the common case (a write touching one incident), is compared
+// with = so the planner needs no list at all.
 func (db *DB) idIn(col string, ids []int64) (string, any) {
+	if len(ids) == 1 {
+		return col + ` = $1`, ids[0]
+	}
 	if db.d.engine == EnginePostgres {
 		return col + ` = ANY($1)`, append([]int64{}, ids...)
 	}
