@@ -214,7 +214,13 @@ func parseRFC3339(s string) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
-	return t.UTC(), nil
+	t = t.UTC()
+	// An offset can carry year 0000 or 9999 out of the range a time can be
+	// stored and written as JSON in.
+	if y := t.Year(); y < 1 || y > 9999 {
+		return time.Time{}, reasonError("the time " + cleanText(s, 40) + " is outside the years 1 to 9999 in UTC")
+	}
+	return t, nil
 }
 
 // decodeJSON unmarshals body into v, turning syntax and type errors into

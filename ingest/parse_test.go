@@ -32,6 +32,7 @@ func TestParseRejectsBadPayloads(t *testing.T) {
 		{"alertmanager resolved without end", ParseAlertmanager, am(`{"status":"resolved","startsAt":"2024-01-01T00:00:00Z","endsAt":"0001-01-01T00:00:00Z"}`), "alerts[0].endsAt", "resolved"},
 		{"alertmanager ends before start", ParseAlertmanager, am(`{"status":"resolved","startsAt":"2024-01-01T00:00:00Z","endsAt":"2023-01-01T00:00:00Z"}`), "alerts[0].endsAt", "before"},
 		{"alertmanager labels of wrong type", ParseAlertmanager, am(`{"status":"firing","startsAt":"2024-01-01T00:00:00Z","labels":{"a":1}}`), "alerts[0].labels", "number"},
+		{"alertmanager start before year 1 in UTC", ParseAlertmanager, am(`{"status":"firing","startsAt":"0001-01-01T00:30:00+01:00"}`), "alerts[0].startsAt", "startsAt"},
 		{"alertmanager every alert bad", ParseAlertmanager, am(`{"status":"firing"},{"status":"pending","startsAt":"2024-01-01T00:00:00Z"}`), "alerts[0].startsAt", "None of the 2 alerts"},
 		{"grafana legacy", ParseGrafana, `{"evalMatches":[],"ruleId":1,"state":"alerting"}`, "", "legacy"},
 		{"pagerduty no event", ParsePagerDuty, `{"messages":[]}`, "event", "v3"},
