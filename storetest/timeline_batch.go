@@ -110,3 +110,36 @@ func testTimelineBatchAcrossStatements(t *testing.T, open Opener) {
 		t.Errorf("TimelineExternalIDs(manual) = %d ids, want none (the notes have no external id)", len(ext))
 	}
 }
+
+func init() { Register("TimelineImportThroughWrappedStore", testTimelineImportThroughWrappedStore) }
+
+// hiddenMethodsStore hides every method of the store that debrief.Store does not
+// name, as a store wrapped by another (a cache, a tracer) would.
+type hiddenMethodsStore struct{ debrief.Store }
+
+// testTimelineImportThroughWrappedStore checks that a re-run import adds
+// nothing also when the store cannot list external ids alone: the Service
+// then reads the timeline instead.
+func testTimelineImportThroughWrappedStore(t *testing.T, open Opener) {
+	s := hiddenMethodsStore{open(t)}
+	svc := debrief.NewService(s)
+	ctx := debrief.WithActor(ctxOf(t), debrief.SystemActor)
+	inc := createIncident(t, s, newIncident(1))
+	n := 600
+	added, err := svc.ImportTimeline(ctx, inc.ID, importEvents(n), debrief.AddEventsOptions{})
+	must(t, err, "ImportTimeline(wrapped store)")
+	if added != n {
+		t.Fatalf("ImportTimeline(wrapped store) added %d, want %d", added, n)
+	}
+	more := importEvents(n + 10)
+	added, err = svc.ImportTimeline(ctx, inc.ID, more, debrief.AddEventsOptions{})
+	must(t, err, "ImportTimeline(wrapped store, same events and 10 more)")
+	if added != 10 {
+		t.Errorf("ImportTimeline(wrapped store, same events and 10 more) added %d, want 10", added)
+	}
+	got, err := svc.ListTimeline(ctx, inc.ID, debrief.TimelineFilter{})
+	must(t, err, "ListTimeline")
+	if len(got) != n+10 {
+		t.Errorf("timeline holds %d events, want %d", len(got), n+10)
+	}
+}
