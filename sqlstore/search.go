@@ -355,7 +355,7 @@ func (db *DB) rankFromIndex(ctx context.Context, tx *sql.Tx, q *debrief.SearchQu
 			return nil, false, fmt.Errorf("sqlstore: search: %w", err)
 		}
 		n++
-		f := c.docs[s.id]
+		f := c.get(s.id)
 		if f == nil || !f.matches(q, viewer, email) {
 			continue
 		}
