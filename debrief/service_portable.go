@@ -5,13 +5,9 @@ import (
 	"strconv"
 )
 
-func (s *Service) portableStore() (PortableStore, error) {
-	st, ok := s.store.(PortableStore)
-	if !ok {
-		return nil, Errorf(EInternal, "", "This store cannot import postmortems or keep public links.")
-	}
-	return st, nil
-}
+// portableStore is kept as a seam so call sites read the same; the Store
+// interface includes PortableStore, so a wrapped store cannot lose it.
+func (s *Service) portableStore() (PortableStore, error) { return s.store, nil }
 
 // ImportPostmortem stores a postmortem brought in from a document, with its
 // incident, timeline and action items, as new records (IDs, versions and

@@ -19,6 +19,7 @@ type Store interface {
 	// IntegrationStore is part of every store, so a wrapped or substitute
 	// store cannot compile without alert ingestion and silently lose it.
 	IntegrationStore
+	PortableStore
 	// CreateIncident inserts inc, assigning ID, Key and Version 1.
 	CreateIncident(ctx context.Context, inc *Incident, rev *Revision) error
 	// Incident returns the incident with id, or ENotFound.
