@@ -54,6 +54,9 @@ type DB struct {
 	d      dialect
 	logger *slog.Logger
 	dsn    string
+	// group batches concurrent write transactions into one commit on
+	// SQLite (groupcommit.go); nil on PostgreSQL.
+	group *groupCommitter
 }
 
 // dialect is what differs between SQLite and PostgreSQL. Code in this package
@@ -219,7 +222,7 @@ func openSQLite(path string) (*DB, error) {
 	r.SetMaxIdleConns(n)
 	r.SetConnMaxLifetime(0)
 	r.SetConnMaxIdleTime(0)
-	return &DB{r: r, w: w, rs: newStmtCache(r), ws: newStmtCache(w), d: sqliteDialect}, nil
+	return &DB{r: r, w: w, rs: newStmtCache(r), ws: newStmtCache(w), d: sqliteDialect, group: newGroupCommitter()}, nil
 }
 
 // Engine returns "sqlite" or "postgres".
@@ -304,6 +307,14 @@ func (db *DB) SchemaVersion(ctx context.Context) (int64, error) {
 // inTx runs fn in a write transaction and commits it when fn returns nil.
 // Driver errors are turned into debrief codes by the caller via mapErr.
 func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if db.group != nil {
+		return db.group.do(ctx, db, fn)
+	}
+	return db.singleTx(ctx, fn)
+}
+
+// singleTx runs fn in a transaction of its own.
+func (db *DB) singleTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
