@@ -2,6 +2,7 @@ package debrief
 
 import (
 	"context"
+	"strconv"
 	"time"
 )
 
@@ -82,27 +83,5 @@ func (s *Service) revision(a Actor, entity string, id int64, version int, action
 // conflict builds the EConflict error for a stale version.
 func conflict(what string, current any, version int) error {
 	return &Error{Code: EConflict, Field: "version", Current: current,
-		Message: "This " + what + " was changed by someone else since you loaded it (it is now at version " + itoa(version) + "). Reload, merge your change and try again."}
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	var b [20]byte
-	i := len(b)
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
+		Message: "This " + what + " was changed by someone else since you loaded it (it is now at version " + strconv.Itoa(version) + "). Reload, merge your change and try again."}
 }

@@ -1,6 +1,9 @@
 package debrief
 
-import "context"
+import (
+	"context"
+	"strconv"
+)
 
 // MaxImportEvents bounds one import. It is far above any real incident
 // (a busy incident channel holds a few thousand messages) and keeps a
@@ -30,7 +33,7 @@ func (s *Service) ImportTimeline(ctx context.Context, incidentID int64, events [
 	for i, e := range events {
 		if err := e.Validate(); err != nil {
 			if de, ok := err.(*Error); ok {
-				de.Message = "Event " + itoa(i+1) + ": " + de.Message
+				de.Message = "Event " + strconv.Itoa(i+1) + ": " + de.Message
 			}
 			return 0, err
 		}

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -285,7 +286,7 @@ func (s *Service) Ingest(ctx context.Context, in *Integration, alerts []IngestAl
 		var bad error
 		for j, e := range al.Events {
 			if err := s.prepareEvent(e, source, now); err != nil {
-				bad = prefixed(err, "Alert "+itoa(al.Index+1)+", event "+itoa(j+1)+": ")
+				bad = prefixed(err, "Alert "+strconv.Itoa(al.Index+1)+", event "+strconv.Itoa(j+1)+": ")
 				break
 			}
 		}
@@ -308,7 +309,7 @@ func (s *Service) Ingest(ctx context.Context, in *Integration, alerts []IngestAl
 			dp.Service = mapped
 		}
 		if err := s.prepareEvent(dp.Event, SourceDeploy, now); err != nil {
-			return nil, prefixed(err, "Deploy "+itoa(i+1)+": ")
+			return nil, prefixed(err, "Deploy "+strconv.Itoa(i+1)+": ")
 		}
 		if !seenService[dp.Service] {
 			seenService[dp.Service] = true
@@ -329,7 +330,7 @@ func (s *Service) Ingest(ctx context.Context, in *Integration, alerts []IngestAl
 	d.Outcome = DeliveryAccepted
 	if len(d.Rejected) > 0 {
 		d.Outcome = DeliveryPartial
-		d.Error = itoa(len(d.Rejected)) + " of " + itoa(len(d.Rejected)+len(alerts)) + " alerts were rejected; the others were stored."
+		d.Error = strconv.Itoa(len(d.Rejected)) + " of " + strconv.Itoa(len(d.Rejected)+len(alerts)) + " alerts were rejected; the others were stored."
 	}
 	var out *Delivery
 	for attempt := 0; ; attempt++ {

@@ -5,10 +5,6 @@ import (
 	"strconv"
 )
 
-// portableStore is kept as a seam so call sites read the same; the Store
-// interface includes PortableStore, so a wrapped store cannot lose it.
-func (s *Service) portableStore() (PortableStore, error) { return s.store, nil }
-
 // ImportPostmortem stores a postmortem brought in from a document, with its
 // incident, timeline and action items, as new records (IDs, versions and
 // bookkeeping times are assigned afresh; times of the incident and its
@@ -16,10 +12,6 @@ func (s *Service) portableStore() (PortableStore, error) { return s.store, nil }
 // one transaction, so a bad record anywhere stores nothing.
 func (s *Service) ImportPostmortem(ctx context.Context, imp *PostmortemImport) (*PostmortemImport, error) {
 	a, err := s.require(ctx, RoleResponder)
-	if err != nil {
-		return nil, err
-	}
-	st, err := s.portableStore()
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +137,7 @@ func (s *Service) ImportPostmortem(ctx context.Context, imp *PostmortemImport) (
 		item.CreatedBy, item.CreatedAt, item.UpdatedAt = a.Label(), now, now
 		out.ActionItems = append(out.ActionItems, &item)
 	}
-	if err := st.ImportPostmortem(ctx, out, a.Label(), now); err != nil {
+	if err := s.store.ImportPostmortem(ctx, out, a.Label(), now); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -168,16 +160,12 @@ func (s *Service) CreatePublicLink(ctx context.Context, postmortemID int64) (*Pu
 	if err != nil {
 		return nil, "", err
 	}
-	st, err := s.portableStore()
-	if err != nil {
-		return nil, "", err
-	}
 	if _, err := s.visiblePostmortem(ctx, a, postmortemID); err != nil {
 		return nil, "", err
 	}
 	token := NewToken()
 	l := &PublicLink{PostmortemID: postmortemID, TokenHash: HashToken(token), CreatedBy: a.Label(), CreatedAt: s.Now()}
-	if err := st.CreatePublicLink(ctx, l); err != nil {
+	if err := s.store.CreatePublicLink(ctx, l); err != nil {
 		return nil, "", err
 	}
 	return l, token, nil
@@ -189,14 +177,10 @@ func (s *Service) PublicLinks(ctx context.Context, postmortemID int64) ([]*Publi
 	if err != nil {
 		return nil, err
 	}
-	st, err := s.portableStore()
-	if err != nil {
-		return nil, err
-	}
 	if _, err := s.visiblePostmortem(ctx, a, postmortemID); err != nil {
 		return nil, err
 	}
-	return st.ListPublicLinks(ctx, postmortemID)
+	return s.store.ListPublicLinks(ctx, postmortemID)
 }
 
 // RevokePublicLink stops a public link from working.
@@ -208,11 +192,7 @@ func (s *Service) RevokePublicLink(ctx context.Context, postmortemID, id int64) 
 	if _, err := s.visiblePostmortem(ctx, a, postmortemID); err != nil {
 		return nil, err
 	}
-	st, err := s.portableStore()
-	if err != nil {
-		return nil, err
-	}
-	return st.RevokePublicLink(ctx, postmortemID, id, s.Now())
+	return s.store.RevokePublicLink(ctx, postmortemID, id, s.Now())
 }
 
 // PublicLinkPostmortem returns the ID of the postmortem an active public
@@ -220,14 +200,10 @@ func (s *Service) RevokePublicLink(ctx context.Context, postmortemID, id int64) 
 // Unknown and revoked tokens are both ENotFound, so a revoked link reveals
 // nothing.
 func (s *Service) PublicLinkPostmortem(ctx context.Context, token string) (int64, error) {
-	st, err := s.portableStore()
-	if err != nil {
-		return 0, err
-	}
 	if len(token) < 20 || len(token) > 100 {
 		return 0, Errorf(ENotFound, "", "This public link does not exist or was revoked.")
 	}
-	l, err := st.PublicLinkByHash(ctx, HashToken(token))
+	l, err := s.store.PublicLinkByHash(ctx, HashToken(token))
 	if err != nil || !l.Active() {
 		if err != nil && !IsCode(err, ENotFound) {
 			return 0, err

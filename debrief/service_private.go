@@ -21,7 +21,7 @@ func (s *Service) visibleIncident(ctx context.Context, a Actor, id int64) (*Inci
 	if err != nil {
 		return nil, err
 	}
-	if !canSeeIncident(a, inc) {
+	if !a.CanSee(inc) {
 		s.AuditDenied(ctx, a, "incident "+idString(id), "private incident, not a member")
 		return nil, hiddenIncident(id)
 	}
@@ -42,7 +42,7 @@ func (s *Service) checkIncidentRef(ctx context.Context, a Actor, incidentID *int
 	if err != nil {
 		return err
 	}
-	if !canSeeIncident(a, inc) {
+	if !a.CanSee(inc) {
 		s.AuditDenied(ctx, a, "incident "+idString(inc.ID), "private incident, not a member")
 		return notFound
 	}
@@ -87,7 +87,7 @@ func (v *visibility) incident(ctx context.Context, id *int64) bool {
 		return ok
 	}
 	inc, err := v.s.store.Incident(ctx, *id)
-	ok := err != nil || canSeeIncident(v.a, inc)
+	ok := err != nil || v.a.CanSee(inc)
 	v.known[*id] = ok
 	return ok
 }
@@ -200,5 +200,3 @@ func (a Actor) CanSee(inc *Incident) bool {
 	}
 	return false
 }
-
-func canSeeIncident(a Actor, inc *Incident) bool { return a.CanSee(inc) }

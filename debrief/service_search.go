@@ -44,20 +44,6 @@ func (s *Service) Search(ctx context.Context, q *SearchQuery) (*SearchResults, e
 	return s.store.Search(ctx, &qq, a)
 }
 
-// searchMaySee reports whether a may see inc: admins see every incident,
-// others the incidents that are not private or that list them as members.
-func searchMaySee(a Actor, inc *Incident) bool {
-	if !inc.Private || a.Role == RoleAdmin {
-		return true
-	}
-	for _, m := range inc.Members {
-		if a.Email != "" && strings.EqualFold(m, a.Email) {
-			return true
-		}
-	}
-	return false
-}
-
 // SimilarIncidents returns the past incidents most like the incident id
 // (shared services, contributing factors, alert names and words), each
 // with the components of its score, so people see why it was suggested.
@@ -70,7 +56,7 @@ func (s *Service) SimilarIncidents(ctx context.Context, id int64) ([]SimilarInci
 	if err != nil {
 		return nil, err
 	}
-	if !searchMaySee(a, inc) {
+	if !a.CanSee(inc) {
 		return nil, Errorf(ENotFound, "", "There is no incident %s.", IncidentKey(id))
 	}
 	out, err := s.store.SimilarIncidents(ctx, SimilarProbe{IncidentID: id, Limit: SimilarLimit}, a)

@@ -3,6 +3,7 @@ package debrief
 import (
 	"context"
 	"sort"
+	"strconv"
 	"time"
 )
 
@@ -35,7 +36,7 @@ func (s *Service) AddTimelineEvents(ctx context.Context, incidentID int64, event
 	for i, e := range events {
 		if err := e.Validate(); err != nil {
 			if de, ok := err.(*Error); ok && len(events) > 1 {
-				de.Message = "Event " + itoa(i+1) + ": " + de.Message
+				de.Message = "Event " + strconv.Itoa(i+1) + ": " + de.Message
 			}
 			return 0, err
 		}
@@ -66,7 +67,7 @@ func (s *Service) AddTimelineEvents(ctx context.Context, incidentID int64, event
 	}
 }
 
-func jsonCount(n int) []byte { return []byte(itoa(n)) }
+func jsonCount(n int) []byte { return []byte(strconv.Itoa(n)) }
 
 // lifecycleChange works out the incident update implied by lifecycle tags,
 // or nil when there is none.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -115,7 +116,7 @@ func (t *CustomTemplate) Validate(severities []SeverityLevel) error {
 	for i := range t.Sections {
 		s := &t.Sections[i]
 		s.Key = strings.TrimSpace(s.Key)
-		field := "sections[" + itoa(i) + "]"
+		field := "sections[" + strconv.Itoa(i) + "]"
 		if !validKey(s.Key) {
 			return Errorf(EInvalid, field+".key", "Section %d: the key %q must be 1 to 64 lowercase letters, digits, '-' or '_'.", i+1, truncate(s.Key, 70))
 		}
