@@ -5,7 +5,6 @@ import (
 	"context"
 	"html/template"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -22,10 +21,11 @@ type exportConfig struct {
 	ImportLimit int64
 }
 
-// exportConfigFromEnv reads DEBRIEF_CHROMIUM, the same variable the CLI
-// reads, so `debrief serve` and `debrief export` print with one Chromium.
-func exportConfigFromEnv() exportConfig {
-	return exportConfig{Chromium: os.Getenv("DEBRIEF_CHROMIUM"), ImportLimit: export.MaxDocumentSize}
+// exportConfig is what the export routes need from the server's Config;
+// `debrief serve` and `debrief export` both take DEBRIEF_CHROMIUM, so they
+// print with one Chromium.
+func (s *Server) exportConfig() exportConfig {
+	return exportConfig{Chromium: s.chromium, ImportLimit: export.MaxDocumentSize}
 }
 
 // maxInlineImages bounds the images one export fetches.

@@ -37,7 +37,7 @@ type Route struct {
 // add a route: each area appends its own lines.
 func (s *Server) routeTable() []Route {
 	svc, dec := s.svc, decoder{maxBody: s.maxBody}
-	exportCfg := exportConfigFromEnv()
+	exportCfg := s.exportConfig()
 	const (
 		viewer    = debrief.RoleViewer
 		responder = debrief.RoleResponder

@@ -36,6 +36,9 @@ type Config struct {
 	Version string
 	// MaxBodyBytes bounds every request body; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// Chromium is the browser that prints PDF exports; "" means
+	// /usr/bin/chromium or chromium on PATH (export.FindChromium).
+	Chromium string
 	// Authenticate names the actor of a request, or returns an error (with
 	// code EUnauthorized for missing or bad credentials). Nil means the
 	// session cookie or API token of a Debrief account (auth.go), unless
@@ -66,6 +69,7 @@ type Server struct {
 	store        debrief.Store
 	log          *slog.Logger
 	version      string
+	chromium     string
 	maxBody      int64
 	authenticate func(r *http.Request) (debrief.Actor, error)
 	// Accounts (auth.go, oidc.go).
@@ -97,6 +101,7 @@ func New(cfg Config) *Server {
 		version:      cfg.Version,
 		maxBody:      cfg.MaxBodyBytes,
 		authenticate: cfg.Authenticate,
+		chromium:     cfg.Chromium,
 	}
 	if s.store == nil && s.svc != nil {
 		s.store = s.svc.Store()

@@ -43,8 +43,9 @@ func (f *LogFlags) logger(w io.Writer) *slog.Logger {
 type ServeCmd struct {
 	Addr      string `help:"Address to listen on (host:port; port 0 picks a free one)." default:"127.0.0.1:8080" env:"DEBRIEF_ADDR"`
 	DBFlag    `embed:""`
-	Demo      bool  `help:"Load a small demo data set if the database is empty."`
-	MaxBody   int64 `help:"Largest request body accepted, in bytes." default:"1048576" env:"DEBRIEF_MAX_BODY" placeholder:"BYTES"`
+	Demo      bool   `help:"Load a small demo data set if the database is empty."`
+	MaxBody   int64  `help:"Largest request body accepted, in bytes." default:"1048576" env:"DEBRIEF_MAX_BODY" placeholder:"BYTES"`
+	Chromium  string `help:"Chromium binary that prints PDF exports (default: /usr/bin/chromium or chromium on $PATH)." env:"DEBRIEF_CHROMIUM" placeholder:"PATH"`
 	LogFlags  `embed:""`
 	AuthFlags `embed:""`
 }
@@ -87,6 +88,7 @@ func (c *ServeCmd) Run(env *Env) error {
 		Logger:       log,
 		Version:      version,
 		MaxBodyBytes: c.MaxBody,
+		Chromium:     c.Chromium,
 	}
 	if err := c.webAuth(&wcfg, ln.Addr().String()); err != nil {
 		ln.Close()
