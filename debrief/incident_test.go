@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	_ "time/tzdata" // the zone test must run, not skip, on machines without zoneinfo
 )
 
 func ts(s string) time.Time {
@@ -150,7 +151,7 @@ func TestRoleIncludes(t *testing.T) {
 func TestTimelineEventValidateKeepsZone(t *testing.T) {
 	loc, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
-		t.Skip("no tzdata")
+		t.Fatal(err)
 	}
 	e := &TimelineEvent{At: time.Date(2024, 3, 5, 14, 2, 0, 0, loc), Text: "Rolled back the deploy"}
 	if err := e.Validate(); err != nil {
