@@ -38,14 +38,19 @@ func (g *groupCommitter) do(ctx context.Context, db *DB, fn func(tx *sql.Tx) err
 	w := &groupWrite{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	g.mu.Lock()
 	g.pending = append(g.pending, w)
-	if g.leading {
-		g.mu.Unlock()
-		return <-w.done
+	if !g.leading {
+		// A goroutine of its own commits batches until none wait, so no
+		// caller's answer is held back while it commits other callers'
+		// writes under sustained load.
+		g.leading = true
+		go g.lead(db)
 	}
-	g.leading = true
 	g.mu.Unlock()
-	// This caller leads: it commits batches until none are waiting, its own
-	// write included in the first.
+	return <-w.done
+}
+
+// lead commits waiting writes, a batch at a time, until none are left.
+func (g *groupCommitter) lead(db *DB) {
 	for {
 		g.mu.Lock()
 		batch := g.pending
@@ -56,12 +61,11 @@ func (g *groupCommitter) do(ctx context.Context, db *DB, fn func(tx *sql.Tx) err
 		if len(batch) == 0 {
 			g.leading = false
 			g.mu.Unlock()
-			break
+			return
 		}
 		g.mu.Unlock()
 		db.commitGroup(batch)
 	}
-	return <-w.done
 }
 
 // commitGroup runs a batch of writes in one transaction and tells each its
