@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // SearchTerm is one word, phrase or prefix of a search. Tokens are what the
@@ -234,6 +235,95 @@ func SearchTokens(text string) []string {
 	}
 	return out
 }
+
+// AppendSearchTokens appends the tokens of text, as SearchTokens splits
+// them, to dst, each after a space when dst is not empty. Tokens longer
+// than maxLen bytes are skipped; once dst holds limit tokens (n counts
+// those already there) it stops. It returns the extended dst, the new
+// count and how much of text was consumed: text[:consumed] holds every
+// token appended, so a caller can keep exactly the text that was indexed.
+//
+// It exists beside SearchTokens because indexing a long timeline with
+// SearchTokens allocated a string per token, only to drop most of them at
+// the column's cap.
+func AppendSearchTokens(dst []byte, text string, n, limit, maxLen int) (out []byte, count, consumed int) {
+	i := 0
+	for i < len(text) {
+		// Skip to the start of a token.
+		start := -1
+		for i < len(text) {
+			c := text[i]
+			if c < utf8.RuneSelf {
+				if asciiToken[c] {
+					start = i
+					break
+				}
+				i++
+				continue
+			}
+			r, size := utf8.DecodeRuneInString(text[i:])
+			if isTokenRune(r) {
+				start = i
+				break
+			}
+			i += size
+		}
+		if start < 0 {
+			return dst, n, len(text)
+		}
+		if n >= limit {
+			return dst, n, start
+		}
+		ascii := true
+		for i < len(text) {
+			c := text[i]
+			if c < utf8.RuneSelf {
+				if !asciiToken[c] {
+					break
+				}
+				i++
+				continue
+			}
+			r, size := utf8.DecodeRuneInString(text[i:])
+			if !isTokenRune(r) {
+				break
+			}
+			ascii = false
+			i += size
+		}
+		tok := text[start:i]
+		if !ascii {
+			tok = strings.ToLower(tok)
+		}
+		if len(tok) > maxLen {
+			continue
+		}
+		if len(dst) > 0 {
+			dst = append(dst, ' ')
+		}
+		if ascii {
+			for j := 0; j < len(tok); j++ {
+				c := tok[j]
+				if 'A' <= c && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				dst = append(dst, c)
+			}
+		} else {
+			dst = append(dst, tok...)
+		}
+		n++
+	}
+	return dst, n, len(text)
+}
+
+// asciiToken marks the ASCII bytes isTokenRune accepts: letters and digits.
+var asciiToken = func() (t [utf8.RuneSelf]bool) {
+	for c := 0; c < utf8.RuneSelf; c++ {
+		t[c] = isTokenRune(rune(c))
+	}
+	return t
+}()
 
 func isTokenRune(r rune) bool {
 	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsNumber(r) || unicode.IsMark(r)

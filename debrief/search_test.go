@@ -86,3 +86,78 @@ func TestWeekStart(t *testing.T) {
 		}
 	}
 }
+
+// appendTokensReference is AppendSearchTokens written with SearchTokens,
+// the way the index used to split columns.
+func appendTokensReference(text string, limit, maxLen int) string {
+	var kept []string
+	for _, tok := range SearchTokens(text) {
+		if len(kept) >= limit {
+			break
+		}
+		if len(tok) <= maxLen {
+			kept = append(kept, tok)
+		}
+	}
+	return strings.Join(kept, " ")
+}
+
+func TestAppendSearchTokens(t *testing.T) {
+	tests := []struct {
+		in            string
+		limit, maxLen int
+		want          string
+		consumed      string // the text kept as indexed
+	}{
+		{"Checkout-API returned 500s", 100, 100, "checkout api returned 500s", "Checkout-API returned 500s"},
+		{"Checkout-API returned 500s", 2, 100, "checkout api", "Checkout-API "},
+		{"Zürich, ÉCHEC; 東京 Ω", 2, 100, "zürich échec", "Zürich, ÉCHEC; "},
+		{"short aaaaaaaaaa end", 100, 5, "short end", "short aaaaaaaaaa end"},
+		{"  ", 10, 100, "", "  "},
+		{"one two", 0, 100, "", ""},
+		{"bad \xff\xfe bytes", 10, 100, "bad bytes", "bad \xff\xfe bytes"},
+	}
+	for _, tt := range tests {
+		out, n, consumed := AppendSearchTokens(nil, tt.in, 0, tt.limit, tt.maxLen)
+		if string(out) != tt.want || n != len(SearchTokens(tt.want)) || tt.in[:consumed] != tt.consumed {
+			t.Errorf("AppendSearchTokens(%q, limit %d, maxLen %d) = %q, %d, text %q; want %q, %d, text %q",
+				tt.in, tt.limit, tt.maxLen, out, n, tt.in[:consumed], tt.want, len(SearchTokens(tt.want)), tt.consumed)
+		}
+	}
+	// Appending to a column that already holds tokens adds a space and counts on.
+	out, n, _ := AppendSearchTokens([]byte("first"), "Second THIRD", 1, 2, 100)
+	if string(out) != "first second" || n != 2 {
+		t.Errorf(`AppendSearchTokens("first", "Second THIRD", n 1, limit 2) = %q, %d; want "first second", 2`, out, n)
+	}
+}
+
+// FuzzAppendSearchTokens checks that the allocation-free splitter the index
+// uses gives exactly SearchTokens' tokens, and that the consumed prefix of
+// the text holds exactly the tokens kept.
+func FuzzAppendSearchTokens(f *testing.F) {
+	for _, s := range []string{"Checkout-API returned 500s", "Zürich, ÉCHEC; 東京", "İstanbul ǅ ß", "a\u0301b c", "\xff\xfeok", ""} {
+		f.Add(s, 3, 8)
+	}
+	f.Fuzz(func(t *testing.T, text string, limit, maxLen int) {
+		limit, maxLen = limit%50, maxLen%120
+		if limit < 0 {
+			limit = -limit
+		}
+		if maxLen < 0 {
+			maxLen = -maxLen
+		}
+		out, n, consumed := AppendSearchTokens(nil, text, 0, limit, maxLen)
+		if want := appendTokensReference(text, limit, maxLen); string(out) != want {
+			t.Fatalf("AppendSearchTokens(%q, %d, %d) = %q, want %q", text, limit, maxLen, out, want)
+		}
+		if n > limit || (n > 0 && n != len(strings.Split(string(out), " "))) {
+			t.Fatalf("AppendSearchTokens(%q, %d, %d) counted %d tokens in %q", text, limit, maxLen, n, out)
+		}
+		if consumed < 0 || consumed > len(text) {
+			t.Fatalf("AppendSearchTokens(%q) consumed %d of %d bytes", text, consumed, len(text))
+		}
+		if again := appendTokensReference(text[:consumed], limit, maxLen); again != string(out) {
+			t.Fatalf("AppendSearchTokens(%q): the consumed text %q holds %q, want %q", text, text[:consumed], again, out)
+		}
+	})
+}

@@ -212,8 +212,10 @@ type searchDoc struct {
 	alerts       []string
 	attachments  []string
 	tags         map[string][]string // name → values, lowercased
-	// columns are the index columns' tokens: title, summary, body, extra.
-	columns [4][]string
+	// columns are the index columns' tokens (title, summary, body, extra),
+	// each column's joined by single spaces; counts are how many each holds.
+	columns [4][]byte
+	counts  [4]int
 	// gen is the index generation that writes the document.
 	gen int64
 }
@@ -227,20 +229,51 @@ var columnTokenCap = [4]int{500, 10000, 40000, 40000}
 // also break PostgreSQL's lexeme limit.
 const maxTokenLen = 100
 
-// Field names of SearchHit.Field, in the order a match is reported.
+// add indexes text as field name (see SearchHit.Field) in column col. Once
+// the column holds its cap of tokens the rest of the text is not indexed,
+// and it is not kept for snippets either: a word past the cap cannot
+// match, so no snippet could show it, and a 70,000-message timeline would
+// otherwise be copied whole into every rebuild of its document.
 func (d *searchDoc) add(col int, name, label, text string) {
 	text = strings.TrimSpace(text)
 	if text == "" {
 		return
 	}
+	var consumed int
+	d.columns[col], d.counts[col], consumed = debrief.AppendSearchTokens(d.columns[col], text, d.counts[col], columnTokenCap[col], maxTokenLen)
+	if text = strings.TrimSpace(text[:consumed]); text == "" {
+		return
+	}
 	d.fields = append(d.fields, debrief.SearchField{Name: name, Label: label, Text: text})
-	for _, tok := range debrief.SearchTokens(text) {
-		if len(d.columns[col]) >= columnTokenCap[col] {
-			return
-		}
-		if len(tok) <= maxTokenLen {
-			d.columns[col] = append(d.columns[col], tok)
-		}
+}
+
+// timelineField adds a document's timeline one event at a time, as
+// add(colExtra, "timeline", …) would add the events' texts joined by
+// newlines, without holding the text past the column's cap.
+type timelineField struct {
+	doc  *searchDoc
+	text strings.Builder
+}
+
+func (t *timelineField) add(line string) {
+	d := t.doc
+	if d.counts[colExtra] >= columnTokenCap[colExtra] {
+		return
+	}
+	var consumed int
+	d.columns[colExtra], d.counts[colExtra], consumed = debrief.AppendSearchTokens(d.columns[colExtra], line, d.counts[colExtra], columnTokenCap[colExtra], maxTokenLen)
+	if t.text.Len() > 0 {
+		t.text.WriteByte('\n')
+	}
+	t.text.WriteString(line[:consumed])
+}
+
+func (t *timelineField) finish() {
+	if t.doc == nil {
+		return
+	}
+	if text := strings.TrimSpace(t.text.String()); text != "" {
+		t.doc.fields = append(t.doc.fields, debrief.SearchField{Name: "timeline", Label: "Timeline", Text: text})
 	}
 }
 
@@ -360,37 +393,6 @@ func (db *DB) loadSearchDocs(ctx context.Context, q querier, incidentIDs, projec
 		addPostmortem(d, pm)
 		byPostmortem[pm.ID] = d
 	}
-	if len(byIncident) > 0 {
-		cond, arg := db.idIn("incident_id", keys(byIncident))
-		rows, err := db.query(ctx, q, `SELECT incident_id, source, kind, text FROM timeline_events
-WHERE `+cond+` ORDER BY incident_id, at, id`, arg)
-		if err != nil {
-			return nil, err
-		}
-		texts := map[int64][]string{}
-		for rows.Next() {
-			var id int64
-			var source, kind, text string
-			if err := rows.Scan(&id, &source, &kind, &text); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			d := byIncident[id]
-			texts[id] = append(texts[id], text)
-			if debrief.EventKind(kind) == debrief.KindAlert || isAlertSource(debrief.EventSource(source)) && debrief.EventKind(kind) == debrief.KindDetection {
-				if name := alertName(text); name != "" && !containsString(d.alerts, name) {
-					d.alerts = append(d.alerts, name)
-				}
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-		for id, t := range texts {
-			byIncident[id].add(colExtra, "timeline", "Timeline", strings.Join(t, "\n"))
-		}
-	}
 	if len(byIncident)+len(byPostmortem) > 0 {
 		// Both lists are always bound (an empty one matches nothing), so
 		// the statement's text is one and stays in the statement cache.
@@ -429,6 +431,44 @@ WHERE `+incCond+` OR `+pmCond+` ORDER BY id`, incArg, pmArg)
 		}
 		for d, t := range titles {
 			d.add(colExtra, "action_items", "Action items", strings.Join(t, "\n"))
+		}
+	}
+	// The timeline goes into its column after the action items, so that
+	// an alert storm's thousands of events cannot push the action items
+	// past the column's cap. Rows are added as they are read: the text of
+	// a long timeline is never held whole.
+	if len(byIncident) > 0 {
+		cond, arg := db.idIn("incident_id", keys(byIncident))
+		rows, err := db.query(ctx, q, `SELECT incident_id, source, kind, text FROM timeline_events
+WHERE `+cond+` ORDER BY incident_id, at, id`, arg)
+		if err != nil {
+			return nil, err
+		}
+		var lines timelineField
+		for rows.Next() {
+			var id int64
+			var source, kind string
+			var text sql.RawBytes
+			if err := rows.Scan(&id, &source, &kind, &text); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			d := byIncident[id]
+			if lines.doc != d {
+				lines.finish()
+				lines = timelineField{doc: d}
+			}
+			lines.add(string(text))
+			if debrief.EventKind(kind) == debrief.KindAlert || isAlertSource(debrief.EventSource(source)) && debrief.EventKind(kind) == debrief.KindDetection {
+				if name := alertName(string(text)); name != "" && !containsString(d.alerts, name) {
+					d.alerts = append(d.alerts, name)
+				}
+			}
+		}
+		lines.finish()
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
 		}
 	}
 	for _, d := range docs {
@@ -599,7 +639,7 @@ func (db *DB) writeSearchDocs(ctx context.Context, tx *sql.Tx, docs []*searchDoc
 	for _, d := range docs {
 		r := [5]any{d.id}
 		for col := range d.columns {
-			text := strings.Join(d.columns[col], " ")
+			text := string(d.columns[col])
 			valid = valid && utf8.ValidString(text)
 			r[col+1] = text
 		}
@@ -808,16 +848,19 @@ SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each($1) WHERE true ON CO
 // tsvectorLiteral writes the columns as a PostgreSQL tsvector literal with
 // weights A (title), B (summary), C (body) and D (extra), so PostgreSQL
 // indexes exactly the tokens SQLite does, at the same positions.
-func tsvectorLiteral(columns [4][]string) string {
+func tsvectorLiteral(columns [4][]byte) string {
 	type lexeme struct {
 		positions []string
 	}
 	lex := map[string]*lexeme{}
 	var order []string
 	pos := 0
-	for col, toks := range columns {
+	for col, text := range columns {
 		weight := "ABCD"[col : col+1]
-		for _, t := range toks {
+		if len(text) == 0 {
+			continue
+		}
+		for _, t := range strings.Split(string(text), " ") {
 			pos++
 			p := pos
 			if p > 16383 {

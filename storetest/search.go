@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 	"testing"
@@ -19,6 +20,7 @@ func init() {
 	Register("SearchPrivate", testSearchPrivate)
 	Register("SearchInStep", testSearchInStep)
 	Register("SearchReindex", testSearchReindex)
+	Register("SearchLongTimeline", testSearchLongTimeline)
 	Register("SearchSimilar", testSearchSimilar)
 	Register("SearchDigests", testSearchDigests)
 }
@@ -366,6 +368,39 @@ func testSearchInStep(t *testing.T, open Opener) {
 	expect("CreatePostmortem(project)", "scanner", searchKeysOf(project))
 	must(t, s.DeletePostmortem(ctx, project.ID, project.Version, rev(debrief.EntityPostmortem, project.ID, 0, "delete")), "DeletePostmortem(project)")
 	expect("DeletePostmortem(project)", "scanner", searchKeysOf())
+}
+
+// testSearchLongTimeline: an alert storm's timeline is longer than the
+// index keeps of a document (40,000 tokens of timeline and action items);
+// the action items, written after the storm, must still be found, as must
+// the early events, and a snippet shows the match.
+func testSearchLongTimeline(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := ctxOf(t)
+	inc := createIncident(t, s, searchIncident("Disk alerts flooded the pager", "SEV2", debrief.StatusInvestigating, searchDay(2025, 3, 1, 0), "storage"))
+	events := make([]*debrief.TimelineEvent, 0, 6000)
+	for i := range 6000 {
+		text := fmt.Sprintf("Alert fired: DiskFull (instance storage-%d): volume usage above ninety percent on the node", i)
+		if i == 0 {
+			text = "Alert fired: ZfsScrubStalled (instance storage-0): scrub made no progress"
+		}
+		events = append(events, searchAlertEvent(searchDay(2025, 3, 1, 0).Add(time.Duration(i)*time.Second), text))
+	}
+	_, err := s.AddTimelineEvents(ctx, inc.ID, events, nil, rev(debrief.EntityIncident, inc.ID, 0, "timeline.add"))
+	must(t, err, "AddTimelineEvents(6,000 events)")
+	item := newActionItem(&inc.ID, nil, 1)
+	item.Title = "Throttle duplicate disk pages with inhibition rules"
+	createActionItem(t, s, item)
+	for _, q := range []string{"inhibition", "zfsscrubstalled", "storage-17", "diskfull"} {
+		res := searchRun(t, s, q, searchAdmin)
+		if got := searchHitKeys(res); !cmp.Equal(got, searchKeysOf(inc)) {
+			t.Errorf("Search(%q) over a 6,000-event timeline = %v, want %v", q, got, searchKeysOf(inc))
+		}
+	}
+	res := searchRun(t, s, "inhibition", searchAdmin)
+	if len(res.Hits) == 1 && (res.Hits[0].Field != "action_items" || !strings.Contains(res.Hits[0].Snippet, "inhibition")) {
+		t.Errorf("Search(inhibition) hit field %q snippet %q, want the action item", res.Hits[0].Field, res.Hits[0].Snippet)
+	}
 }
 
 func testSearchReindex(t *testing.T, open Opener) {
