@@ -194,15 +194,31 @@ var readerPragmas = []string{
 	"_pragma", "temp_store(MEMORY)",
 }
 
+// writerPragmas apply to the one writer connection. BEGIN IMMEDIATE
+// (_txlock) takes the write lock at the start of the transaction, so a
+// transaction that reads then writes never fails half way with SQLITE_BUSY
+// when another process writes.
+//
+// temp_store=MEMORY keeps statement journals in memory. Every statement
+// that fires a trigger (each write does: the search index's dirty marks)
+// journals the pages it changes so that it can be undone alone; with the
+// default they went to a temporary file, and those writes were an eighth
+// of a bulk import's CPU. A statement journal lives for one statement and
+// holds each page it changes once, so its memory is bounded by what one
+// statement writes; the one statement that could write the whole
+// database, Reindex's emptying of the index, deletes in chunks for that
+// reason.
+var writerPragmas = []string{
+	"_txlock", "immediate",
+	"_pragma", "temp_store(MEMORY)",
+}
+
 func openSQLite(path string) (*DB, error) {
 	if path == ":memory:" || strings.Contains(path, "mode=memory") {
 		// Two pools on one in-memory database would see two databases.
 		return nil, debrief.Errorf(debrief.EInvalid, "db", "An in-memory SQLite database is not supported; give a file path.")
 	}
-	// BEGIN IMMEDIATE takes the write lock at the start of the transaction,
-	// so a transaction that reads then writes never fails half way with
-	// SQLITE_BUSY when another process writes.
-	w, err := sql.Open("sqlite", sqliteDSN(path, "_txlock", "immediate"))
+	w, err := sql.Open("sqlite", sqliteDSN(path, writerPragmas...))
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: open sqlite %s: %w", path, err)
 	}

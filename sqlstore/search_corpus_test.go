@@ -206,7 +206,7 @@ func bulkImport(ctx context.Context, db *DB, recs []genRecord) error {
 				return err
 			}
 			var id int64
-			if err := tx.QueryRowContext(ctx, `INSERT INTO incidents (title, severity, status, services, customers, impact, labels,
+			if err := db.queryRow(ctx, tx, `INSERT INTO incidents (title, severity, status, services, customers, impact, labels,
 	commander, scribe, communications, started_at, detected_at, acknowledged_at, mitigated_at, resolved_at,
 	private, members, repeat_of, created_by, created_at, updated_at, version)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, 1) RETURNING id`, args...).Scan(&id); err != nil {
@@ -228,7 +228,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $
 				return err
 			}
 			var pmID int64
-			if err := tx.QueryRowContext(ctx, `INSERT INTO postmortems (incident_id, kind, title, owner, status, template, template_version,
+			if err := db.queryRow(ctx, tx, `INSERT INTO postmortems (incident_id, kind, title, owner, status, template, template_version,
 	sections, root_cause, contributing_factors, lessons, project, published_at, created_by, created_at, updated_at, version)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1) RETURNING id`, pargs...).Scan(&pmID); err != nil {
 				return err

@@ -617,15 +617,13 @@ func (db *DB) writeSearchDocs(ctx context.Context, tx *sql.Tx, docs []*searchDoc
 	if len(docs) == 0 {
 		return nil
 	}
-	if db.d.engine == EngineSQLite && len(docs) > 1 {
-		if err := db.insertSearchDocsJSON(ctx, tx, docs); err != nil {
-			return err
-		}
-	} else {
-		for _, d := range docs {
-			if err := db.insertSearchDoc(ctx, tx, d); err != nil {
-				return fmt.Errorf("document %d: %w", d.id, err)
-			}
+	// One cached statement per row: cheaper here than one statement for
+	// the batch with its rows bound as a JSON array (the fields are JSON
+	// already and took longer to escape and parse again than a statement
+	// takes to run), measured with BenchmarkSearchImport.
+	for _, d := range docs {
+		if err := db.insertSearchDoc(ctx, tx, d); err != nil {
+			return fmt.Errorf("document %d: %w", d.id, err)
 		}
 	}
 	if err := db.writeSearchTags(ctx, tx, docs); err != nil {
@@ -673,57 +671,6 @@ SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json
 		}
 	}
 	return nil
-}
-
-// insertSearchDocsJSON inserts the rows of many documents on SQLite in two
-// statements (search_docs, search_text), their values bound as one JSON
-// array each; documents with text JSON cannot carry unchanged (invalid
-// UTF-8) go one by one.
-func (db *DB) insertSearchDocsJSON(ctx context.Context, tx *sql.Tx, docs []*searchDoc) error {
-	rows := make([][]any, 0, len(docs))
-	texts := make([][3]any, 0, len(docs))
-	for _, d := range docs {
-		args, fields, attachments, err := searchDocArgs(d)
-		if err != nil {
-			return fmt.Errorf("document %d: %w", d.id, err)
-		}
-		valid := true
-		for _, a := range args {
-			if s, ok := a.(string); ok && !utf8.ValidString(s) {
-				valid = false
-			}
-		}
-		if !valid {
-			if err := db.insertSearchDoc(ctx, tx, d); err != nil {
-				return fmt.Errorf("document %d: %w", d.id, err)
-			}
-			continue
-		}
-		rows = append(rows, args)
-		texts = append(texts, [3]any{d.id, fields, attachments})
-	}
-	if len(rows) == 0 {
-		return nil
-	}
-	arg, err := json.Marshal(rows)
-	if err != nil {
-		return err
-	}
-	if _, err := db.exec(ctx, tx, `INSERT INTO search_docs (id, incident_id, project_id, postmortem_id, kind, key, title, severity, status,
-	services, date, year, month_day, published_at, owner, private, open_actions, repeat_of, factors, alerts, gen)
-SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8,
-	value ->> 9, value ->> 10, value ->> 11, value ->> 12, value ->> 13, value ->> 14, value ->> 15, value ->> 16, value ->> 17,
-	value ->> 18, value ->> 19, value ->> 20
-FROM json_each($1)`, string(arg)); err != nil {
-		return err
-	}
-	arg, err = json.Marshal(texts)
-	if err != nil {
-		return err
-	}
-	_, err = db.exec(ctx, tx, `INSERT INTO search_text (doc_id, fields, attachments)
-SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each($1)`, string(arg))
-	return err
 }
 
 // searchDocArgs returns the values of document d's search_docs row, in
@@ -994,7 +941,24 @@ func (db *DB) Reindex(ctx context.Context) (int, error) {
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM search_docs`); err != nil {
+		if db.d.engine == EngineSQLite {
+			// In chunks: one statement's journal holds every page it
+			// changes, in memory on SQLite's writer (writerPragmas), and
+			// the rows of every document are a large part of the file.
+			for {
+				res, err := tx.ExecContext(ctx, `DELETE FROM search_docs WHERE id IN (SELECT id FROM search_docs ORDER BY id LIMIT 5000)`)
+				if err != nil {
+					return err
+				}
+				n, err := res.RowsAffected()
+				if err != nil {
+					return err
+				}
+				if n == 0 {
+					break
+				}
+			}
+		} else if _, err := tx.ExecContext(ctx, `DELETE FROM search_docs`); err != nil {
 			return err
 		}
 		if db.d.engine == EngineSQLite {
