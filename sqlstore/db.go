@@ -94,6 +94,10 @@ func Open(ctx context.Context, dsn string, logger *slog.Logger) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := db.rebuildSearchIfAsked(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return db, nil
 }
 

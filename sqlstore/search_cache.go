@@ -36,6 +36,9 @@ type docFacts struct {
 	private  bool
 	open     bool
 	services []string // as written, for facets
+	// headLen is the number of words in the title and summary (bm25's
+	// document length when the first tier is ranked, search.go).
+	headLen int32
 	// tags are "name\x00value" (lowercased values), for filters.
 	tags []string
 }
@@ -115,6 +118,11 @@ type factCache struct {
 	docs   []*docFacts
 	far    map[int64]*docFacts
 	intern map[string]string
+	// headDocs and headWords count the documents and their title and
+	// summary words, for bm25's average document length. Documents deleted
+	// since they were cached stay counted until the next full load; the
+	// average moves little for that.
+	headDocs, headWords int64
 
 	// memos hold per-query counts (see countCached).
 	memoMu sync.Mutex
@@ -176,6 +184,12 @@ func (c *factCache) get(id int64) *docFacts {
 
 // put stores the facts of document id; c.mu must be held for writing.
 func (c *factCache) put(id int64, f *docFacts) {
+	if old := c.get(id); old != nil {
+		c.headDocs--
+		c.headWords -= int64(old.headLen)
+	}
+	c.headDocs++
+	c.headWords += int64(f.headLen)
 	if id < 0 || id >= maxDenseID {
 		c.far[id] = f
 		return
@@ -211,7 +225,7 @@ func (c *factCache) refresh(ctx context.Context, tx *sql.Tx) (gen int64, err err
 		return gen, nil
 	}
 	since := c.gen
-	rows, err := tx.QueryContext(ctx, `SELECT id, date, severity, kind, private, open_actions, services FROM search_docs WHERE gen > $1 AND gen <= $2`, since, gen)
+	rows, err := tx.QueryContext(ctx, `SELECT id, date, severity, kind, private, open_actions, services, head_len FROM search_docs WHERE gen > $1 AND gen <= $2`, since, gen)
 	if err != nil {
 		return 0, fmt.Errorf("sqlstore: search cache: %w", err)
 	}
@@ -219,12 +233,13 @@ func (c *factCache) refresh(ctx context.Context, tx *sql.Tx) (gen int64, err err
 	for rows.Next() {
 		var id, date int64
 		var private, open int
+		var headLen int32
 		var severity, kind, services string
-		if err := rows.Scan(&id, &date, &severity, &kind, &private, &open, &services); err != nil {
+		if err := rows.Scan(&id, &date, &severity, &kind, &private, &open, &services, &headLen); err != nil {
 			rows.Close()
 			return 0, fmt.Errorf("sqlstore: search cache: %w", err)
 		}
-		f := &docFacts{date: date, year: yearString(date), severity: c.str(severity), kind: c.str(kind), private: private != 0, open: open > 0}
+		f := &docFacts{date: date, year: yearString(date), severity: c.str(severity), kind: c.str(kind), private: private != 0, open: open > 0, headLen: headLen}
 		for _, s := range splitServices(services) {
 			f.services = append(f.services, c.str(s))
 		}
@@ -284,7 +299,10 @@ func (a *facetAcc) add(f *docFacts) {
 // documents is most of a search's cost; people page through and refine
 // the same searches, so the counts are kept per query (expression,
 // filters, viewer) for as long as the index generation stays the same.
-func (db *DB) countCached(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, match string, collect int, acc *facetAcc) (countResult, error) {
+//
+// With all set, the memo is not used and every filtered match is returned
+// in matched, in ascending id order.
+func (db *DB) countCached(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, match string, collect int, all bool, acc *facetAcc) (countResult, error) {
 	c := db.facts()
 	gen, err := c.refresh(ctx, tx)
 	if err != nil {
@@ -292,7 +310,7 @@ func (db *DB) countCached(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuer
 	}
 	email := strings.ToLower(strings.TrimSpace(viewer.Email))
 	key := countKey(q, viewer, email, match, collect)
-	if m, ok := c.counted(key, gen); ok && searchCountMemos {
+	if m, ok := c.counted(key, gen); ok && searchCountMemos && !all {
 		m.into(acc)
 		return countResult{survivors: m.survivors, raw: m.raw, gen: gen, key: key}, nil
 	}
@@ -315,18 +333,26 @@ func (db *DB) countCached(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuer
 			continue
 		}
 		local.add(f)
-		if len(survivors) <= collect {
+		if len(survivors) <= collect || all {
 			survivors = append(survivors, id)
 		}
 	}
 	c.mu.RUnlock()
+	var matched []int64
+	if all {
+		// FTS5 returns rowids in ascending order, so the list is sorted.
+		matched = survivors
+		slices.Sort(matched) // a no-op then, kept so that has() never lies
+	}
 	if len(survivors) > collect {
 		survivors = nil
+	} else if all {
+		survivors = slices.Clone(survivors)
 	}
 	m := &countMemo{gen: gen, raw: len(ids), total: local.total, severity: local.severity, service: local.service, year: local.year, survivors: survivors}
 	c.remember(key, m)
 	m.into(acc)
-	return countResult{survivors: survivors, raw: len(ids), gen: gen, key: key}, nil
+	return countResult{survivors: survivors, matched: matched, raw: len(ids), gen: gen, key: key}, nil
 }
 
 // countResult is what countCached learnt besides the counts: the
@@ -334,9 +360,11 @@ func (db *DB) countCached(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuer
 // filters, and the generation and key of the query's memo.
 type countResult struct {
 	survivors []int64
-	raw       int
-	gen       int64
-	key       string
+	// matched is every filtered match, ascending, when asked for (all).
+	matched []int64
+	raw     int
+	gen     int64
+	key     string
 }
 
 // parseIDList reads group_concat's comma-separated rowids.

@@ -632,45 +632,31 @@ func (db *DB) writeSearchDocs(ctx context.Context, tx *sql.Tx, docs []*searchDoc
 	if db.d.engine != EngineSQLite {
 		return nil
 	}
+	// Column text is made of tokens, which are whole runes, so it is
+	// always valid UTF-8 and JSON carries it unchanged.
 	rows := make([][5]any, 0, len(docs))
-	valid := true
+	head := make([][3]any, 0, len(docs))
 	for _, d := range docs {
 		r := [5]any{d.id}
 		for col := range d.columns {
-			text := string(d.columns[col])
-			valid = valid && utf8.ValidString(text)
-			r[col+1] = text
+			r[col+1] = string(d.columns[col])
 		}
 		rows = append(rows, r)
+		head = append(head, [3]any{d.id, r[1], r[2]})
 	}
-	if valid {
-		arg, err := json.Marshal(rows)
-		if err != nil {
-			return err
-		}
-		_, err = db.exec(ctx, tx, `INSERT INTO search_fts (rowid, title, summary, body, extra)
-SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json_each($1)`, string(arg))
+	arg, err := json.Marshal(rows)
+	if err != nil {
 		return err
 	}
-	// JSON cannot carry invalid UTF-8 unchanged, so such text is bound as
-	// it is, in statements whose text depends on the number of rows.
-	const perStatement = 100
-	for start := 0; start < len(rows); start += perStatement {
-		chunk := rows[start:min(len(rows), start+perStatement)]
-		var b strings.Builder
-		w := placeholders{d: db.d}
-		b.WriteString(`INSERT INTO search_fts (rowid, title, summary, body, extra) VALUES `)
-		for i, r := range chunk {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("(" + w.next(r[0]) + ", " + w.next(r[1]) + ", " + w.next(r[2]) + ", " + w.next(r[3]) + ", " + w.next(r[4]) + ")")
-		}
-		if _, err := tx.ExecContext(ctx, b.String(), w.args...); err != nil {
-			return err
-		}
+	if _, err := db.exec(ctx, tx, `INSERT INTO search_fts (rowid, title, summary, body, extra)
+SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json_each($1)`, string(arg)); err != nil {
+		return err
 	}
-	return nil
+	if arg, err = json.Marshal(head); err != nil {
+		return err
+	}
+	_, err = db.exec(ctx, tx, `INSERT INTO search_head (rowid, title, summary) SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each($1)`, string(arg))
+	return err
 }
 
 // searchDocArgs returns the values of document d's search_docs row, in
@@ -705,6 +691,8 @@ func (db *DB) insertSearchDoc(ctx context.Context, tx *sql.Tx, d *searchDoc) err
 	if db.d.engine == EnginePostgres {
 		query = insertSearchDocPostgresSQL
 		args = append(args, tsvectorLiteral(d.columns))
+	} else {
+		args = append(args, d.counts[colTitle]+d.counts[colSummary])
 	}
 	if _, err := db.exec(ctx, tx, query, args...); err != nil {
 		return err
@@ -715,8 +703,8 @@ func (db *DB) insertSearchDoc(ctx context.Context, tx *sql.Tx, d *searchDoc) err
 
 const (
 	insertSearchDocSQL = `INSERT INTO search_docs (id, incident_id, project_id, postmortem_id, kind, key, title, severity, status,
-	services, date, year, month_day, published_at, owner, private, open_actions, repeat_of, factors, alerts, gen)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`
+	services, date, year, month_day, published_at, owner, private, open_actions, repeat_of, factors, alerts, gen, head_len)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`
 	insertSearchDocPostgresSQL = `INSERT INTO search_docs (id, incident_id, project_id, postmortem_id, kind, key, title, severity, status,
 	services, date, year, month_day, published_at, owner, private, open_actions, repeat_of, factors, alerts, gen, tsv)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22::tsvector)`
@@ -934,8 +922,10 @@ func (db *DB) Reindex(ctx context.Context) (int, error) {
 		if db.d.engine == EngineSQLite {
 			// 'delete-all' empties a contentless table at once; the trigger
 			// would delete row by row.
-			if _, err := tx.ExecContext(ctx, `INSERT INTO search_fts (search_fts) VALUES ('delete-all')`); err != nil {
-				return err
+			for _, table := range []string{"search_fts", "search_head"} {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO `+table+` (`+table+`) VALUES ('delete-all')`); err != nil {
+					return err
+				}
 			}
 			if _, err := tx.ExecContext(ctx, `DROP TRIGGER search_docs_delete`); err != nil {
 				return err
@@ -962,8 +952,10 @@ func (db *DB) Reindex(ctx context.Context) (int, error) {
 			return err
 		}
 		if db.d.engine == EngineSQLite {
+			// As migration 00008 writes it.
 			if _, err := tx.ExecContext(ctx, `CREATE TRIGGER search_docs_delete AFTER DELETE ON search_docs BEGIN
     DELETE FROM search_fts WHERE rowid = old.id;
+    DELETE FROM search_head WHERE rowid = old.id;
 END`); err != nil {
 				return err
 			}
@@ -1021,7 +1013,14 @@ END`); err != nil {
 		if db.d.engine == EngineSQLite {
 			// Merge the index segments written by the rebuild into one,
 			// which makes the first searches after it fast.
-			if _, err := tx.ExecContext(ctx, `INSERT INTO search_fts (search_fts) VALUES ('optimize')`); err != nil {
+			for _, table := range []string{"search_fts", "search_head"} {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO `+table+` (`+table+`) VALUES ('optimize')`); err != nil {
+					return err
+				}
+			}
+		}
+		if db.d.engine == EngineSQLite {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM search_rebuild`); err != nil {
 				return err
 			}
 		}
@@ -1031,4 +1030,29 @@ END`); err != nil {
 		return 0, mapErr(err, "reindex search")
 	}
 	return n, nil
+}
+
+// rebuildSearchIfAsked runs Reindex when a migration asked for it (a row in
+// search_rebuild: the index gained something only Go can fill), once, when
+// the database is opened.
+func (db *DB) rebuildSearchIfAsked(ctx context.Context) error {
+	if db.d.engine != EngineSQLite {
+		return nil
+	}
+	var reason string
+	err := db.w.QueryRowContext(ctx, `SELECT reason FROM search_rebuild LIMIT 1`).Scan(&reason)
+	if err == sql.ErrNoRows {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("sqlstore: search rebuild: %w", err)
+	}
+	db.logger.Info("rebuilding the search index once, after an upgrade", "reason", reason)
+	start := time.Now()
+	n, err := db.Reindex(ctx)
+	if err != nil {
+		return err
+	}
+	db.logger.Info("search index rebuilt", "documents", n, "took", time.Since(start).Round(time.Millisecond).String())
+	return nil
 }

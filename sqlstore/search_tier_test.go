@@ -2,7 +2,10 @@ package sqlstore
 
 import (
 	"context"
+	"encoding/json"
+	"math"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -188,4 +191,201 @@ func TestSearchCountMemo(t *testing.T) {
 	if after := run("database OR rollback", admin, 1).Total; after <= before {
 		t.Errorf("Search(database OR rollback) total after importing 100 more = %d, want more than %d (a stale memo?)", after, before)
 	}
+}
+
+// TestRankHeadIsBM25 checks the first tier's score against SQLite's own
+// bm25() on search_head with the same weights: equal for every document
+// whose title and summary hold each query word at most once (rankHead
+// counts a word once per field), and the same order among them.
+func TestRankHeadIsBM25(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "head.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	recs := make([]genRecord, 400)
+	for i := range recs {
+		recs[i] = genCorpusRecord(i)
+	}
+	if err := bulkImport(ctx, db, recs); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(time.Minute); !db.facts().warm(db); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the fact cache did not load within a minute")
+		}
+	}
+	c := db.facts()
+	totalCompared, totalRanked := 0, 0
+	for _, q := range []string{"database", "rollback", "checkout failed", "redis OR memcached", `"connection pool"`, "kube*"} {
+		p, err := search.Parse(q, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tx, err := db.r.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.refresh(ctx, tx); err != nil {
+			t.Fatal(err)
+		}
+		all, err := headIDs(ctx, tx, ftsQuery(p.All, nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := rankHead(ctx, tx, c, p, all, len(all))
+		if err != nil {
+			t.Fatalf("rankHead(%q) = %v", q, err)
+		}
+		if len(got) != len(all) || len(all) == 0 {
+			t.Fatalf("rankHead(%q) ranked %d documents, want the %d (>0) that match in the title or summary", q, len(got), len(all))
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT rowid, -bm25(search_head, 10.0, 4.0) FROM search_head WHERE search_head MATCH $1`, ftsQuery(p.All, nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[int64]float64{}
+		for rows.Next() {
+			var id int64
+			var score float64
+			if err := rows.Scan(&id, &score); err != nil {
+				t.Fatal(err)
+			}
+			want[id] = score
+		}
+		rows.Close()
+		tx.Rollback()
+		compared := 0
+		for _, s := range got {
+			if repeatsWord(t, db, s.id, p) {
+				continue
+			}
+			compared++
+			if math.Abs(s.score-want[s.id]) > 1e-9*math.Abs(want[s.id]) {
+				t.Errorf("rankHead(%q): document %d scored %.12f, SQLite's bm25 %.12f", q, s.id, s.score, want[s.id])
+			}
+		}
+		if compared == 0 {
+			t.Errorf("rankHead(%q): none of %d documents compared; the corpus repeats words too often for this test", q, len(got))
+		}
+		totalCompared, totalRanked = totalCompared+compared, totalRanked+len(got)
+	}
+	if totalCompared < totalRanked/2 {
+		t.Errorf("rankHead: %d of %d documents compared; want at least half", totalCompared, totalRanked)
+	}
+}
+
+// repeatsWord reports whether a query token appears more than once in the
+// document's title or summary column.
+func repeatsWord(t *testing.T, db *DB, docID int64, q *debrief.SearchQuery) bool {
+	t.Helper()
+	var fields string
+	if err := db.r.QueryRow(`SELECT fields FROM search_text WHERE doc_id = $1`, docID).Scan(&fields); err != nil {
+		t.Fatal(err)
+	}
+	var fs []debrief.SearchField
+	if err := json.Unmarshal([]byte(fields), &fs); err != nil {
+		t.Fatal(err)
+	}
+	counts := map[string]map[string]int{} // column → token → count
+	for _, f := range fs {
+		col := ""
+		switch f.Name {
+		case "title":
+			col = "title"
+		case "summary", "impact":
+			col = "summary"
+		default:
+			continue
+		}
+		if counts[col] == nil {
+			counts[col] = map[string]int{}
+		}
+		for _, tok := range debrief.SearchTokens(f.Text) {
+			counts[col][tok]++
+		}
+	}
+	for _, g := range q.All {
+		for _, term := range g {
+			for _, col := range counts {
+				for tok, n := range col {
+					for _, want := range term.Tokens {
+						if n > 1 && (tok == want || term.Prefix && strings.HasPrefix(tok, want)) {
+							return true
+						}
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+// TestSearchRebuildAfterUpgrade: a database whose index predates
+// search_head (migration 00008 leaves a row in search_rebuild) is
+// reindexed once when opened, and then ranks as a fresh one does.
+func TestSearchRebuildAfterUpgrade(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "upgrade.db")
+	db, err := Open(ctx, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := make([]genRecord, 300)
+	for i := range recs {
+		recs[i] = genCorpusRecord(i)
+	}
+	if err := bulkImport(ctx, db, recs); err != nil {
+		t.Fatal(err)
+	}
+	admin := debrief.Actor{Role: debrief.RoleAdmin}
+	search1 := func(db *DB) *debrief.SearchResults {
+		t.Helper()
+		for deadline := time.Now().Add(time.Minute); !db.facts().warm(db); time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("the fact cache did not load within a minute")
+			}
+		}
+		// Tiered, and ranked through search_head however few the matches.
+		saved, savedFew := searchTierThreshold, searchFewSurvivors
+		searchTierThreshold, searchFewSurvivors = 1, 0
+		defer func() { searchTierThreshold, searchFewSurvivors = saved, savedFew }()
+		p, _ := search.Parse("database", nil)
+		res, err := db.Search(ctx, p, admin)
+		if err != nil {
+			t.Fatalf("Search(database) = %v", err)
+		}
+		return res
+	}
+	before := search1(db)
+	// What a database indexed before migration 00008 looks like.
+	for _, stmt := range []string{`INSERT INTO search_head (search_head) VALUES ('delete-all')`, `UPDATE search_docs SET head_len = 0`,
+		`INSERT INTO search_rebuild (reason) VALUES ('test')`} {
+		if _, err := db.w.ExecContext(ctx, stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	db.Close()
+	db, err = Open(ctx, path, nil)
+	if err != nil {
+		t.Fatalf("Open after the upgrade = %v", err)
+	}
+	defer db.Close()
+	var left int
+	if err := db.r.QueryRow(`SELECT COUNT(*) FROM search_rebuild`).Scan(&left); err != nil || left != 0 {
+		t.Fatalf("search_rebuild after Open holds %d rows (%v), want 0", left, err)
+	}
+	after := search1(db)
+	if after.Total != before.Total || len(after.Hits) == 0 || !cmp.Equal(searchKeys(after), searchKeys(before)) {
+		t.Errorf("Search(database) after the rebuild = %d %v, before %d %v; want the same", after.Total, searchKeys(after), before.Total, searchKeys(before))
+	}
+}
+
+func searchKeys(res *debrief.SearchResults) []string {
+	var keys []string
+	for _, h := range res.Hits {
+		keys = append(keys, h.Key)
+	}
+	return keys
 }
