@@ -109,7 +109,11 @@ func Migrate(ctx context.Context, dsn string, logger *slog.Logger) ([]string, er
 		return nil, err
 	}
 	defer db.Close()
-	return db.Migrate(ctx)
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		return applied, err
+	}
+	return applied, db.rebuildSearchIfAsked(ctx)
 }
 
 func open(ctx context.Context, dsn string, logger *slog.Logger) (*DB, error) {

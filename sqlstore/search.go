@@ -238,7 +238,7 @@ func (db *DB) Search(ctx context.Context, q *debrief.SearchQuery, viewer debrief
 		rest := "(" + ftsQuery(q.All, q.Not) + ") NOT " + first
 		var top []scored
 		if db.facts().warm(db) {
-			if top, err = db.rankTiered(ctx, tx, q, viewer, keep, first, rest, acc); err != nil {
+			if top, err = db.rankTiered(ctx, tx, q, viewer, keep, rest, acc); err != nil {
 				return nil, err
 			}
 		} else {
@@ -279,7 +279,7 @@ func (db *DB) Search(ctx context.Context, q *debrief.SearchQuery, viewer debrief
 // ranks it in tiers: the documents that match in the title or summary
 // first (rankHead), then, only when the page reaches past them, the
 // others by bm25 over the whole document. The cache must be warm.
-func (db *DB) rankTiered(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, keep int, first, rest string, acc *facetAcc) ([]scored, error) {
+func (db *DB) rankTiered(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, keep int, rest string, acc *facetAcc) ([]scored, error) {
 	c := db.facts()
 	match := ftsQuery(q.All, q.Not)
 	gen, err := c.refresh(ctx, tx)
@@ -303,13 +303,25 @@ func (db *DB) rankTiered(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery
 		return nil, err
 	}
 	if counted.survivors != nil {
-		// Filters left few matches: rank just those, tier by tier.
-		top, err := db.rankIDs(ctx, tx, first, counted.survivors)
+		// Filters left few matches: rank just those, tier by tier; the
+		// second tier by bm25 over the whole document, through the index
+		// for the listed documents only.
+		top, err := rankHead(ctx, tx, c, q, counted.matched, len(counted.matched))
 		if err != nil {
 			return nil, err
 		}
 		if len(top) < keep {
-			more, err := db.rankIDs(ctx, tx, rest, counted.survivors)
+			inFirst := make(map[int64]bool, len(top))
+			for _, s := range top {
+				inFirst[s.id] = true
+			}
+			var others []int64
+			for _, id := range counted.survivors {
+				if !inFirst[id] {
+					others = append(others, id)
+				}
+			}
+			more, err := db.rankIDs(ctx, tx, match, others)
 			if err != nil {
 				return nil, err
 			}
