@@ -407,7 +407,7 @@ type countMemo struct {
 
 // searchRankMemoDepth is how many first-tier results a many-hit search
 // keeps in order for the next pages: ranking costs the same for 20 or 200,
-// since FTS5 scores every first-tier match either way.
+// since rankHead scores every first-tier match either way.
 const searchRankMemoDepth = 200
 
 // rankedFor returns the kept order of the first keep first-tier matches of

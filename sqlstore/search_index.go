@@ -448,7 +448,7 @@ WHERE `+cond+` ORDER BY incident_id, at, id`, arg)
 		for rows.Next() {
 			var id int64
 			var source, kind string
-			var text sql.RawBytes
+			var text string
 			if err := rows.Scan(&id, &source, &kind, &text); err != nil {
 				rows.Close()
 				return nil, err
@@ -458,9 +458,9 @@ WHERE `+cond+` ORDER BY incident_id, at, id`, arg)
 				lines.finish()
 				lines = timelineField{doc: d}
 			}
-			lines.add(string(text))
+			lines.add(text)
 			if debrief.EventKind(kind) == debrief.KindAlert || isAlertSource(debrief.EventSource(source)) && debrief.EventKind(kind) == debrief.KindDetection {
-				if name := alertName(string(text)); name != "" && !containsString(d.alerts, name) {
+				if name := alertName(text); name != "" && !containsString(d.alerts, name) {
 					d.alerts = append(d.alerts, name)
 				}
 			}
