@@ -76,28 +76,17 @@ func (db *DB) SimilarIncidents(ctx context.Context, p debrief.SimilarProbe, view
 	}
 
 	candidates := map[int64]bool{}
+	byTag := db.similarByTagSQL
+	if db.d.engine == EngineSQLite && similarFromCache && db.facts().warm(db) {
+		byTag = db.similarByTagCached
+	}
 	for _, tag := range []struct {
 		name   string
 		values []string
 	}{{"service", services}, {"factor", factors}, {"alert", alerts}} {
 		for _, v := range dedupe(tag.values) {
-			rows, err := db.r.QueryContext(ctx, `SELECT t.doc_id FROM search_tags t JOIN search_docs d ON d.id = t.doc_id
-WHERE t.name = $1 AND t.value = $2 AND d.kind = 'incident' AND d.date < $3 AND d.id <> $4
-ORDER BY t.doc_id DESC LIMIT `+fmt.Sprint(simPerValue), tag.name, v, before, me.id)
-			if err != nil {
-				return nil, mapErr(err, "similar incidents")
-			}
-			for rows.Next() {
-				var id int64
-				if err := rows.Scan(&id); err != nil {
-					rows.Close()
-					return nil, mapErr(err, "similar incidents")
-				}
-				candidates[id] = true
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return nil, mapErr(err, "similar incidents")
+			if err := byTag(ctx, tag.name, v, before, me.id, candidates); err != nil {
+				return nil, err
 			}
 		}
 	}
@@ -191,6 +180,78 @@ func tellingWords(words []string) []string {
 	return out
 }
 
+// similarFromCache lets a test compare similarByTagCached with
+// similarByTagSQL.
+var similarFromCache = true
+
+// similarByTagSQL adds to candidates the newest simPerValue incidents that
+// started before before (other than the probe) and carry the tag.
+func (db *DB) similarByTagSQL(ctx context.Context, name, value string, before, probe int64, candidates map[int64]bool) error {
+	rows, err := db.r.QueryContext(ctx, `SELECT t.doc_id FROM search_tags t JOIN search_docs d ON d.id = t.doc_id
+WHERE t.name = $1 AND t.value = $2 AND d.kind = 'incident' AND d.date < $3 AND d.id <> $4
+ORDER BY t.doc_id DESC LIMIT `+fmt.Sprint(simPerValue), name, value, before, probe)
+	if err != nil {
+		return mapErr(err, "similar incidents")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return mapErr(err, "similar incidents")
+		}
+		candidates[id] = true
+	}
+	return mapErr(rows.Err(), "similar incidents")
+}
+
+// similarByTagCached does what similarByTagSQL does, with the kind and
+// date of each document taken from the fact cache (SQLite, once it is
+// loaded). The SQL version joins each tagged document's row, newest
+// first, until enough started before the probe: for an old incident of a
+// busy service that was thousands of rows, and most of the slowest
+// lookups. Here the tag index alone gives the ids, in one row.
+func (db *DB) similarByTagCached(ctx context.Context, name, value string, before, probe int64, candidates map[int64]bool) error {
+	tx, err := db.r.BeginTx(ctx, nil)
+	if err != nil {
+		return mapErr(err, "similar incidents")
+	}
+	defer tx.Rollback()
+	c := db.facts()
+	if _, err := c.refresh(ctx, tx); err != nil {
+		return err
+	}
+	// The newest few first, which for a recent probe is enough; all of
+	// them only when too few of those started before it.
+	for _, limit := range []int{4 * simPerValue, -1} {
+		var text string
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(group_concat(doc_id), '') FROM (SELECT doc_id FROM search_tags
+WHERE name = $1 AND value = $2 ORDER BY doc_id DESC LIMIT $3)`, name, value, limit).Scan(&text); err != nil {
+			return mapErr(err, "similar incidents")
+		}
+		ids, err := parseIDList(text)
+		if err != nil {
+			return err
+		}
+		var found []int64
+		c.mu.RLock()
+		for _, id := range ids {
+			if f := c.get(id); f != nil && id != probe && f.kind == string(debrief.KindIncident) && f.date < before {
+				if found = append(found, id); len(found) == simPerValue {
+					break
+				}
+			}
+		}
+		c.mu.RUnlock()
+		if len(found) == simPerValue || len(ids) < limit || limit < 0 {
+			for _, id := range found {
+				candidates[id] = true
+			}
+			return nil
+		}
+	}
+	return nil
+}
+
 // similarText scores earlier incidents by how well their title and summary
 // match any of words. Words found in more than a fiftieth of all documents
 // are dropped first: they would rank half the corpus and say little.
@@ -227,10 +288,12 @@ func (db *DB) similarText(ctx context.Context, me *simDoc, words []string, befor
 	group := []debrief.SearchGroup{kept}
 	var query string
 	if db.d.engine == EngineSQLite {
-		// Only the title and summary columns: what the incident is about.
-		query = `SELECT d.id, -bm25(search_fts, 10.0, 4.0, 0.0, 0.0) AS s FROM search_fts JOIN search_docs d ON d.id = search_fts.rowid
-WHERE search_fts MATCH $1 AND d.kind = 'incident' AND d.date < $2 AND d.id <> $3 ORDER BY s DESC LIMIT ` + fmt.Sprint(simTextCandidates)
-		rows, err := db.r.QueryContext(ctx, query, "{title summary} : ("+ftsQuery(group, nil)+")", before, me.id)
+		// Only the title and summary: what the incident is about. They
+		// have a table of their own (migration 00008), whose entries and
+		// column sizes are a fraction of search_fts's.
+		query = `SELECT d.id, -bm25(search_head, 10.0, 4.0) AS s FROM search_head JOIN search_docs d ON d.id = search_head.rowid
+WHERE search_head MATCH $1 AND d.kind = 'incident' AND d.date < $2 AND d.id <> $3 ORDER BY s DESC LIMIT ` + fmt.Sprint(simTextCandidates)
+		rows, err := db.r.QueryContext(ctx, query, ftsQuery(group, nil), before, me.id)
 		if err != nil {
 			return nil, mapErr(err, "similar incidents")
 		}

@@ -389,3 +389,48 @@ func searchKeys(res *debrief.SearchResults) []string {
 	}
 	return keys
 }
+
+// TestSimilarFromCache: similar incidents found through the fact cache are
+// the ones the SQL path finds, with the same scores and reasons.
+func TestSimilarFromCache(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "similar.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	recs := make([]genRecord, 1500)
+	for i := range recs {
+		recs[i] = genCorpusRecord(i)
+	}
+	if err := bulkImport(ctx, db, recs); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(time.Minute); !db.facts().warm(db); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the fact cache did not load within a minute")
+		}
+	}
+	viewer := debrief.Actor{Email: "vic@example.com", Role: debrief.RoleViewer}
+	found := 0
+	for id := int64(1); id <= 1500; id += 37 {
+		probe := debrief.SimilarProbe{IncidentID: id, Limit: debrief.SimilarLimit}
+		cached, err := db.SimilarIncidents(ctx, probe, viewer)
+		if err != nil {
+			t.Fatalf("SimilarIncidents(%d) = %v", id, err)
+		}
+		similarFromCache = false
+		fromSQL, err := db.SimilarIncidents(ctx, probe, viewer)
+		similarFromCache = true
+		if err != nil {
+			t.Fatalf("SimilarIncidents(%d) through SQL = %v", id, err)
+		}
+		if !cmp.Equal(cached, fromSQL) {
+			t.Errorf("SimilarIncidents(%d) from the cache = %+v\nthrough SQL = %+v; want the same", id, cached, fromSQL)
+		}
+		found += len(cached)
+	}
+	if found == 0 {
+		t.Fatal("SimilarIncidents found nothing for any probe; the test compares nothing")
+	}
+}
