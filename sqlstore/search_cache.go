@@ -312,7 +312,7 @@ func (db *DB) countCached(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuer
 	key := countKey(q, viewer, email, match, collect)
 	if m, ok := c.counted(key, gen); ok && searchCountMemos && !all {
 		m.into(acc)
-		return countResult{survivors: m.survivors, raw: m.raw, gen: gen, key: key}, nil
+		return countResult{survivors: m.survivors, gen: gen, key: key}, nil
 	}
 	var text string
 	// One row holding every rowid: reading 25,000 rows one by one through
@@ -352,17 +352,16 @@ func (db *DB) countCached(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuer
 	m := &countMemo{gen: gen, raw: len(ids), total: local.total, severity: local.severity, service: local.service, year: local.year, survivors: survivors}
 	c.remember(key, m)
 	m.into(acc)
-	return countResult{survivors: survivors, matched: matched, raw: len(ids), gen: gen, key: key}, nil
+	return countResult{survivors: survivors, matched: matched, gen: gen, key: key}, nil
 }
 
 // countResult is what countCached learnt besides the counts: the
-// filtered matches when few (nil otherwise), the number of matches before
-// filters, and the generation and key of the query's memo.
+// filtered matches when few (nil otherwise), every filtered match when
+// asked for, and the generation and key of the query's memo.
 type countResult struct {
 	survivors []int64
 	// matched is every filtered match, ascending, when asked for (all).
 	matched []int64
-	raw     int
 	gen     int64
 	key     string
 }

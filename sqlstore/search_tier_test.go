@@ -199,23 +199,7 @@ func TestSearchCountMemo(t *testing.T) {
 // counts a word once per field), and the same order among them.
 func TestRankHeadIsBM25(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "head.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	recs := make([]genRecord, 400)
-	for i := range recs {
-		recs[i] = genCorpusRecord(i)
-	}
-	if err := bulkImport(ctx, db, recs); err != nil {
-		t.Fatal(err)
-	}
-	for deadline := time.Now().Add(time.Minute); !db.facts().warm(db); time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the fact cache did not load within a minute")
-		}
-	}
+	db := warmCorpus(t, 400)
 	c := db.facts()
 	totalCompared, totalRanked := 0, 0
 	for _, q := range []string{"database", "rollback", "checkout failed", "redis OR memcached", `"connection pool"`, "kube*"} {
@@ -394,23 +378,7 @@ func searchKeys(res *debrief.SearchResults) []string {
 // the ones the SQL path finds, with the same scores and reasons.
 func TestSimilarFromCache(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "similar.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	recs := make([]genRecord, 1500)
-	for i := range recs {
-		recs[i] = genCorpusRecord(i)
-	}
-	if err := bulkImport(ctx, db, recs); err != nil {
-		t.Fatal(err)
-	}
-	for deadline := time.Now().Add(time.Minute); !db.facts().warm(db); time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the fact cache did not load within a minute")
-		}
-	}
+	db := warmCorpus(t, 1500)
 	viewer := debrief.Actor{Email: "vic@example.com", Role: debrief.RoleViewer}
 	found := 0
 	for id := int64(1); id <= 1500; id += 37 {
@@ -433,4 +401,29 @@ func TestSimilarFromCache(t *testing.T) {
 	if found == 0 {
 		t.Fatal("SimilarIncidents found nothing for any probe; the test compares nothing")
 	}
+}
+
+// warmCorpus opens a fresh database holding n generated postmortems and
+// waits for its fact cache to load.
+func warmCorpus(t *testing.T, n int) *DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "corpus.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	recs := make([]genRecord, n)
+	for i := range recs {
+		recs[i] = genCorpusRecord(i)
+	}
+	if err := bulkImport(ctx, db, recs); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(time.Minute); !db.facts().warm(db); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the fact cache did not load within a minute")
+		}
+	}
+	return db
 }
