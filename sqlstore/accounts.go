@@ -60,6 +60,10 @@ VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
 
 // User returns a user by id.
 func (db *DB) User(ctx context.Context, id int64) (*debrief.User, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer db.rg.leave()
 	u, err := scanUser(db.r.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
 	if err == sql.ErrNoRows {
 		return nil, notFound("user", strconv.FormatInt(id, 10))
@@ -69,6 +73,10 @@ func (db *DB) User(ctx context.Context, id int64) (*debrief.User, error) {
 
 // UserByEmail returns a user by email.
 func (db *DB) UserByEmail(ctx context.Context, email string) (*debrief.User, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer db.rg.leave()
 	u, err := scanUser(db.r.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1`, email))
 	if err == sql.ErrNoRows {
 		return nil, notFound("user", email)
@@ -78,6 +86,10 @@ func (db *DB) UserByEmail(ctx context.Context, email string) (*debrief.User, err
 
 // ListUsers returns every user by email.
 func (db *DB) ListUsers(ctx context.Context) ([]*debrief.User, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer db.rg.leave()
 	users, err := queryList(ctx, db.r, `SELECT `+userColumns+` FROM users ORDER BY email`, nil, scanUser)
 	if users == nil {
 		users = []*debrief.User{}
@@ -104,6 +116,10 @@ const sessionColumns = `id, hash, user_id, created_at, expires_at, last_seen_at,
 
 // CreateSession inserts s.
 func (db *DB) CreateSession(ctx context.Context, s *debrief.Session) error {
+	if err := db.wg.enter(ctx); err != nil {
+		return err
+	}
+	defer db.wg.leave()
 	return mapErr(db.w.QueryRowContext(ctx, `INSERT INTO sessions (hash, user_id, created_at, expires_at, last_seen_at, ip, user_agent)
 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
 		s.Hash, s.UserID, db.d.t(s.CreatedAt), db.d.t(s.ExpiresAt), db.d.t(s.LastSeenAt), s.IP, s.UserAgent).Scan(&s.ID), "create session")
@@ -111,6 +127,10 @@ VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
 
 // SessionByHash returns the session stored under hash.
 func (db *DB) SessionByHash(ctx context.Context, hash string) (*debrief.Session, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer db.rg.leave()
 	var s debrief.Session
 	err := db.r.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE hash = $1`, hash).Scan(
 		&s.ID, &s.Hash, &s.UserID, timeCol{&s.CreatedAt}, timeCol{&s.ExpiresAt}, timeCol{&s.LastSeenAt}, &s.IP, &s.UserAgent)
@@ -125,18 +145,30 @@ func (db *DB) SessionByHash(ctx context.Context, hash string) (*debrief.Session,
 
 // DeleteSession removes the session stored under hash.
 func (db *DB) DeleteSession(ctx context.Context, hash string) error {
+	if err := db.wg.enter(ctx); err != nil {
+		return err
+	}
+	defer db.wg.leave()
 	_, err := db.w.ExecContext(ctx, `DELETE FROM sessions WHERE hash = $1`, hash)
 	return mapErr(err, "delete session")
 }
 
 // DeleteUserSessions removes every session of a user.
 func (db *DB) DeleteUserSessions(ctx context.Context, userID int64) error {
+	if err := db.wg.enter(ctx); err != nil {
+		return err
+	}
+	defer db.wg.leave()
 	_, err := db.w.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID)
 	return mapErr(err, "delete sessions of user %d", userID)
 }
 
 // DeleteExpiredSessions removes sessions that expired before t.
 func (db *DB) DeleteExpiredSessions(ctx context.Context, t time.Time) (int64, error) {
+	if err := db.wg.enter(ctx); err != nil {
+		return 0, err
+	}
+	defer db.wg.leave()
 	res, err := db.w.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at < $1`, db.d.t(t))
 	if err != nil {
 		return 0, mapErr(err, "delete expired sessions")
@@ -174,6 +206,10 @@ VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
 
 // TokenByHash returns the token stored under hash.
 func (db *DB) TokenByHash(ctx context.Context, hash string) (*debrief.APIToken, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer db.rg.leave()
 	t, err := scanToken(db.r.QueryRowContext(ctx, `SELECT `+tokenColumns+tokenFrom+` WHERE t.hash = $1`, hash))
 	if err == sql.ErrNoRows {
 		return nil, notFound("token", "")
@@ -183,6 +219,10 @@ func (db *DB) TokenByHash(ctx context.Context, hash string) (*debrief.APIToken, 
 
 // Token returns a token by id.
 func (db *DB) Token(ctx context.Context, id int64) (*debrief.APIToken, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer db.rg.leave()
 	t, err := scanToken(db.r.QueryRowContext(ctx, `SELECT `+tokenColumns+tokenFrom+` WHERE t.id = $1`, id))
 	if err == sql.ErrNoRows {
 		return nil, notFound("token", strconv.FormatInt(id, 10))
@@ -192,6 +232,10 @@ func (db *DB) Token(ctx context.Context, id int64) (*debrief.APIToken, error) {
 
 // ListTokens returns a user's tokens, or all when userID is 0, newest first.
 func (db *DB) ListTokens(ctx context.Context, userID int64) ([]*debrief.APIToken, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer db.rg.leave()
 	var w where
 	if userID != 0 {
 		w.add(`t.user_id = ?`, userID)
@@ -229,6 +273,10 @@ func (db *DB) TouchToken(ctx context.Context, id int64, at time.Time, audit *deb
 
 // AppendAudit appends one entry.
 func (db *DB) AppendAudit(ctx context.Context, e *debrief.AuditEntry) error {
+	if err := db.wg.enter(ctx); err != nil {
+		return err
+	}
+	defer db.wg.leave()
 	return mapErr(db.appendAudit(ctx, db.w, e), "append audit entry %s", e.Action)
 }
 
@@ -244,6 +292,10 @@ func scanAudit(s rowScanner) (*debrief.AuditEntry, error) {
 
 // ListAudit returns audit entries matching f, newest first.
 func (db *DB) ListAudit(ctx context.Context, f debrief.AuditFilter) (debrief.Page[*debrief.AuditEntry], error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return debrief.Page[*debrief.AuditEntry]{}, err
+	}
+	defer db.rg.leave()
 	var out debrief.Page[*debrief.AuditEntry]
 	after, err := debrief.DecodeCursor(f.After)
 	if err != nil {

@@ -27,7 +27,7 @@ func TestAccountsMigrationOutOfOrder(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ctx := context.Background()
-			db, err := open(ctx, c.dsn(t), nil)
+			db, err := open(ctx, c.dsn(t), nil, Options{})
 			if err != nil {
 				t.Fatalf("open: %v", err)
 			}

@@ -77,6 +77,10 @@ RETURNING id`, db.actionItemArgs(a)...).Scan(&id)
 
 // ActionItem returns one action item, or ENotFound.
 func (db *DB) ActionItem(ctx context.Context, id int64) (*debrief.ActionItem, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer db.rg.leave()
 	a, err := db.actionItem(ctx, db.r, id)
 	if err != nil {
 		return nil, mapErr(err, "get action item %d", id)
@@ -152,6 +156,10 @@ func (db *DB) DeleteActionItem(ctx context.Context, id int64, ifVersion int, rev
 
 // ListActionItems returns action items matching f, newest first.
 func (db *DB) ListActionItems(ctx context.Context, f debrief.ActionItemFilter) (debrief.Page[*debrief.ActionItem], error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return debrief.Page[*debrief.ActionItem]{}, err
+	}
+	defer db.rg.leave()
 	var out debrief.Page[*debrief.ActionItem]
 	after, err := debrief.DecodeCursor(f.After)
 	if err != nil {

@@ -44,9 +44,16 @@ const (
 // never deadlock on a lock upgrade. Reads go through r, a pool of several
 // connections, which WAL lets run alongside the writer. On PostgreSQL, r
 // and w are the same pool.
+//
+// Every method enters the gate of a pool (rg for r, wg for w) before it
+// uses the pool and holds at most one of its connections at a time
+// (pool.go): so no caller waits for a connection without bound, and none
+// can wait for one while it holds another.
 type DB struct {
 	// r serves reads; w serves every write transaction.
 	r, w *sql.DB
+	// rg and wg admit callers to r and w; the same gate on PostgreSQL.
+	rg, wg *gate
 	// rs and ws cache prepared statements for r and w on SQLite; nil on
 	// PostgreSQL (stmt.go).
 	rs, ws *stmtCache
@@ -86,7 +93,12 @@ func isPostgresDSN(dsn string) bool {
 // PostgreSQL run under an advisory lock, so several instances may start
 // at once.
 func Open(ctx context.Context, dsn string, logger *slog.Logger) (*DB, error) {
-	db, err := open(ctx, dsn, logger)
+	return OpenWith(ctx, dsn, logger, Options{})
+}
+
+// OpenWith is Open with options other than the defaults.
+func OpenWith(ctx context.Context, dsn string, logger *slog.Logger, opts Options) (*DB, error) {
+	db, err := open(ctx, dsn, logger, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +116,7 @@ func Open(ctx context.Context, dsn string, logger *slog.Logger) (*DB, error) {
 // Migrate opens the database named by dsn, applies pending migrations and
 // closes it, for `debrief migrate`. It returns the migrations it applied.
 func Migrate(ctx context.Context, dsn string, logger *slog.Logger) ([]string, error) {
-	db, err := open(ctx, dsn, logger)
+	db, err := open(ctx, dsn, logger, Options{})
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +128,7 @@ func Migrate(ctx context.Context, dsn string, logger *slog.Logger) ([]string, er
 	return applied, db.rebuildSearchIfAsked(ctx)
 }
 
-func open(ctx context.Context, dsn string, logger *slog.Logger) (*DB, error) {
+func open(ctx context.Context, dsn string, logger *slog.Logger, opts Options) (*DB, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -126,9 +138,9 @@ func open(ctx context.Context, dsn string, logger *slog.Logger) (*DB, error) {
 	var db *DB
 	var err error
 	if isPostgresDSN(dsn) {
-		db, err = openPostgres(dsn)
+		db, err = openPostgres(dsn, opts)
 	} else {
-		db, err = openSQLite(dsn)
+		db, err = openSQLite(dsn, opts)
 	}
 	if err != nil {
 		return nil, err
@@ -141,15 +153,20 @@ func open(ctx context.Context, dsn string, logger *slog.Logger) (*DB, error) {
 	return db, nil
 }
 
-func openPostgres(dsn string) (*DB, error) {
+func openPostgres(dsn string, opts Options) (*DB, error) {
 	pool, err := sql.Open("pgx", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: open postgres: %w", err)
 	}
-	pool.SetMaxOpenConns(max(8, 4*runtime.GOMAXPROCS(0)))
-	pool.SetMaxIdleConns(max(8, 4*runtime.GOMAXPROCS(0)))
+	n := opts.ReadConns
+	if n <= 0 {
+		n = max(8, 4*runtime.GOMAXPROCS(0))
+	}
+	pool.SetMaxOpenConns(n)
+	pool.SetMaxIdleConns(n)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
-	return &DB{r: pool, w: pool, d: postgresDialect}, nil
+	g := newGate(n, opts.connWait())
+	return &DB{r: pool, w: pool, rg: g, wg: g, d: postgresDialect}, nil
 }
 
 // sqlitePragmas apply to every SQLite connection.
@@ -221,7 +238,7 @@ var writerPragmas = []string{
 	"_pragma", "temp_store(MEMORY)",
 }
 
-func openSQLite(path string) (*DB, error) {
+func openSQLite(path string, opts Options) (*DB, error) {
 	if path == ":memory:" || strings.Contains(path, "mode=memory") {
 		// Two pools on one in-memory database would see two databases.
 		return nil, debrief.Errorf(debrief.EInvalid, "db", "An in-memory SQLite database is not supported; give a file path.")
@@ -241,12 +258,19 @@ func openSQLite(path string) (*DB, error) {
 	}
 	// Readers do not block each other in WAL mode; a few per core keeps
 	// the cores busy while some connections wait on I/O.
-	n := max(4, 2*runtime.GOMAXPROCS(0))
-	r.SetMaxOpenConns(n)
-	r.SetMaxIdleConns(n)
+	n := opts.ReadConns
+	if n <= 0 {
+		n = max(4, 2*runtime.GOMAXPROCS(0))
+	}
+	// One more connection than the gate admits is kept for the search
+	// fact cache's loader (search_cache.go), so that the first load is not
+	// queued behind the searches that wait for it.
+	r.SetMaxOpenConns(n + 1)
+	r.SetMaxIdleConns(n + 1)
 	r.SetConnMaxLifetime(0)
 	r.SetConnMaxIdleTime(0)
-	return &DB{r: r, w: w, rs: newStmtCache(r), ws: newStmtCache(w), d: sqliteDialect, group: newGroupCommitter()}, nil
+	rg, wg := newGate(n, opts.connWait()), newGate(1, opts.connWait())
+	return &DB{r: r, w: w, rg: rg, wg: wg, rs: newStmtCache(r, rg), ws: newStmtCache(w, wg), d: sqliteDialect, group: newGroupCommitter()}, nil
 }
 
 // Engine returns "sqlite" or "postgres".
@@ -254,13 +278,22 @@ func (db *DB) Engine() string { return db.d.engine }
 
 // Ping checks that the database answers, for readiness probes.
 func (db *DB) Ping(ctx context.Context) error {
-	if err := db.r.PingContext(ctx); err != nil {
-		return fmt.Errorf("sqlstore: ping: %w", err)
+	if err := db.ping(ctx, db.r, db.rg); err != nil {
+		return err
 	}
 	if db.w != db.r {
-		if err := db.w.PingContext(ctx); err != nil {
-			return fmt.Errorf("sqlstore: ping: %w", err)
-		}
+		return db.ping(ctx, db.w, db.wg)
+	}
+	return nil
+}
+
+func (db *DB) ping(ctx context.Context, pool *sql.DB, g *gate) error {
+	if err := g.enter(ctx); err != nil {
+		return err
+	}
+	defer g.leave()
+	if err := pool.PingContext(ctx); err != nil {
+		return fmt.Errorf("sqlstore: ping: %w", err)
 	}
 	return nil
 }
@@ -320,6 +353,10 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 
 // SchemaVersion returns the number of the newest migration applied.
 func (db *DB) SchemaVersion(ctx context.Context) (int64, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return 0, err
+	}
+	defer db.rg.leave()
 	var v int64
 	err := db.r.QueryRowContext(ctx, `SELECT COALESCE(MAX(version_id), 0) FROM goose_db_version WHERE is_applied`).Scan(&v)
 	if err != nil {
@@ -339,6 +376,10 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 
 // singleTx runs fn in a transaction of its own.
 func (db *DB) singleTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if err := db.wg.enter(ctx); err != nil {
+		return err
+	}
+	defer db.wg.leave()
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err

@@ -84,6 +84,11 @@ func (db *DB) commitGroup(batch []*groupWrite) {
 			w.done <- err
 		}
 	}
+	if err := db.wg.enter(ctx); err != nil {
+		fail(err)
+		return
+	}
+	defer db.wg.leave()
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		fail(err)

@@ -138,6 +138,10 @@ func (db *DB) writeIncidentTags(ctx context.Context, tx *sql.Tx, id int64, inc *
 
 // Incident returns the incident with id, or ENotFound.
 func (db *DB) Incident(ctx context.Context, id int64) (*debrief.Incident, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer db.rg.leave()
 	inc, err := db.incident(ctx, db.r, id)
 	if err != nil {
 		return nil, mapErr(err, "get incident %d", id)
@@ -233,6 +237,10 @@ func (db *DB) DeleteIncident(ctx context.Context, id int64, ifVersion int, rev *
 
 // ListIncidents returns incidents matching f, newest (highest ID) first.
 func (db *DB) ListIncidents(ctx context.Context, f debrief.IncidentFilter) (debrief.Page[*debrief.Incident], error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return debrief.Page[*debrief.Incident]{}, err
+	}
+	defer db.rg.leave()
 	var out debrief.Page[*debrief.Incident]
 	after, err := debrief.DecodeCursor(f.After)
 	if err != nil {

@@ -67,6 +67,10 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1) RETURNING id`, args...).Scan(&id)
 
 // Integration returns one integration, or ENotFound.
 func (db *DB) Integration(ctx context.Context, id int64) (*debrief.Integration, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer db.rg.leave()
 	in, err := scanIntegration(db.r.QueryRowContext(ctx, `SELECT `+integrationColumns+` FROM integrations WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, debrief.Errorf(debrief.ENotFound, "", "There is no integration %d.", id)
@@ -79,6 +83,10 @@ func (db *DB) Integration(ctx context.Context, id int64) (*debrief.Integration, 
 
 // ListIntegrations returns every integration, by ID.
 func (db *DB) ListIntegrations(ctx context.Context) ([]*debrief.Integration, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer db.rg.leave()
 	list, err := queryList(ctx, db.r, `SELECT `+integrationColumns+` FROM integrations ORDER BY id`, nil, scanIntegration)
 	if err != nil {
 		return nil, mapErr(err, "list integrations")
@@ -422,6 +430,10 @@ func (db *DB) RecordDelivery(ctx context.Context, d *debrief.Delivery) error {
 
 // ListDeliveries returns an integration's deliveries, newest first.
 func (db *DB) ListDeliveries(ctx context.Context, f debrief.DeliveryFilter) (debrief.Page[*debrief.Delivery], error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return debrief.Page[*debrief.Delivery]{}, err
+	}
+	defer db.rg.leave()
 	var w where
 	w.add(`integration_id = ?`, f.IntegrationID)
 	after, err := debrief.DecodeCursor(f.After)

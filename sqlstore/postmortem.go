@@ -97,6 +97,10 @@ RETURNING id`, args...).Scan(&id)
 func (db *DB) postmortemExists(ctx context.Context, incidentID int64, cause error) error {
 	e := &debrief.Error{Code: debrief.EConflict, Field: "incident_id", Err: cause,
 		Message: debrief.IncidentKey(incidentID) + " already has a postmortem; edit that one."}
+	if err := db.rg.enter(ctx); err != nil {
+		return e
+	}
+	defer db.rg.leave()
 	cur, err := scanPostmortem(db.queryRow(ctx, db.r, `SELECT `+postmortemColumns+` FROM postmortems WHERE incident_id = $1`, incidentID))
 	if err == nil {
 		e.Current = cur
@@ -107,6 +111,10 @@ func (db *DB) postmortemExists(ctx context.Context, incidentID int64, cause erro
 
 // Postmortem returns one postmortem, or ENotFound.
 func (db *DB) Postmortem(ctx context.Context, id int64) (*debrief.Postmortem, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer db.rg.leave()
 	pm, err := db.postmortem(ctx, db.r, id)
 	if err != nil {
 		return nil, mapErr(err, "get postmortem %d", id)
@@ -197,6 +205,10 @@ func (db *DB) DeletePostmortem(ctx context.Context, id int64, ifVersion int, rev
 
 // ListPostmortems returns postmortems matching f, newest first.
 func (db *DB) ListPostmortems(ctx context.Context, f debrief.PostmortemFilter) (debrief.Page[*debrief.Postmortem], error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return debrief.Page[*debrief.Postmortem]{}, err
+	}
+	defer db.rg.leave()
 	var out debrief.Page[*debrief.Postmortem]
 	after, err := debrief.DecodeCursor(f.After)
 	if err != nil {

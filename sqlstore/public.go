@@ -162,6 +162,10 @@ VALUES ($1, $2, $3, $4, $5) RETURNING id`, l.PostmortemID, l.TokenHash, l.Create
 
 // PublicLinkByHash returns the link whose token hashes to hash, or ENotFound.
 func (db *DB) PublicLinkByHash(ctx context.Context, hash string) (*debrief.PublicLink, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer db.rg.leave()
 	l, err := scanPublicLink(db.r.QueryRowContext(ctx, `SELECT `+publicLinkColumns+` FROM public_links WHERE token_hash = $1`, hash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, debrief.Errorf(debrief.ENotFound, "", "This public link does not exist or was revoked.")
@@ -174,6 +178,10 @@ func (db *DB) PublicLinkByHash(ctx context.Context, hash string) (*debrief.Publi
 
 // ListPublicLinks returns a postmortem's links, newest first.
 func (db *DB) ListPublicLinks(ctx context.Context, postmortemID int64) ([]*debrief.PublicLink, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer db.rg.leave()
 	out, err := queryList(ctx, db.r, `SELECT `+publicLinkColumns+` FROM public_links WHERE postmortem_id = $1 ORDER BY id DESC`,
 		[]any{postmortemID}, scanPublicLink)
 	if err != nil {

@@ -41,6 +41,10 @@ func scanRevision(s rowScanner) (*debrief.Revision, error) {
 // ListRevisions returns the revisions of one record, newest first. An empty
 // EntityType or a zero EntityID does not filter.
 func (db *DB) ListRevisions(ctx context.Context, f debrief.RevisionFilter) (debrief.Page[*debrief.Revision], error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return debrief.Page[*debrief.Revision]{}, err
+	}
+	defer db.rg.leave()
 	var out debrief.Page[*debrief.Revision]
 	after, err := debrief.DecodeCursor(f.After)
 	if err != nil {

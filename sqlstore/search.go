@@ -199,6 +199,10 @@ var searchFewSurvivors = 2000
 // (a title match is a better answer than a mention in the body) at the
 // cost of ranking only the matches that can be on the page.
 func (db *DB) Search(ctx context.Context, q *debrief.SearchQuery, viewer debrief.Actor) (*debrief.SearchResults, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer db.rg.leave()
 	limit := debrief.PageLimit(q.Limit)
 	offset := min(max(q.Offset, 0), debrief.MaxSearchOffset)
 	keep := offset + limit
@@ -215,6 +219,10 @@ func (db *DB) Search(ctx context.Context, q *debrief.SearchQuery, viewer debrief
 	}
 	acc := newFacetAcc()
 	var best []scored
+	// The page's documents are read through the transaction a tiered
+	// search holds: asking the pool for a second connection while holding
+	// one deadlocks once as many searches run as the pool has connections.
+	var read querier = db.r
 	if !tiered {
 		from, score, w := db.searchSource(q, viewer, ftsQuery(q.All, q.Not))
 		heap, err := db.scanMatches(ctx, db.r, `SELECT d.id, `+score+`, d.date, d.severity, d.services FROM `+from+w.sql(), w.args, keep, acc)
@@ -230,6 +238,7 @@ func (db *DB) Search(ctx context.Context, q *debrief.SearchQuery, viewer debrief
 			return nil, mapErr(err, "search")
 		}
 		defer tx.Rollback()
+		read = tx
 		positive := ftsQuery(q.All, nil)
 		first := "({title summary} : (" + positive + "))"
 		if len(q.Not) > 0 {
@@ -268,7 +277,7 @@ func (db *DB) Search(ctx context.Context, q *debrief.SearchQuery, viewer debrief
 	if offset < len(best) {
 		page = best[offset:]
 	}
-	hits, err := db.searchHits(ctx, page, q)
+	hits, err := db.searchHits(ctx, read, page, q)
 	if err != nil {
 		return nil, err
 	}
@@ -667,8 +676,9 @@ func facetList(m map[string]int, byValueDesc bool) []debrief.FacetCount {
 	return out
 }
 
-// searchHits loads the page's documents and cuts their snippets.
-func (db *DB) searchHits(ctx context.Context, page []scored, q *debrief.SearchQuery) ([]debrief.SearchHit, error) {
+// searchHits loads the page's documents through qr and cuts their
+// snippets.
+func (db *DB) searchHits(ctx context.Context, qr querier, page []scored, q *debrief.SearchQuery) ([]debrief.SearchHit, error) {
 	hits := make([]debrief.SearchHit, 0, len(page))
 	if len(page) == 0 {
 		return hits, nil
@@ -677,7 +687,7 @@ func (db *DB) searchHits(ctx context.Context, page []scored, q *debrief.SearchQu
 	for i, s := range page {
 		ids[i] = s.id
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT d.id, d.kind, d.incident_id, d.postmortem_id, d.key, d.title, d.severity, d.status, d.services, d.date, x.fields
+	rows, err := qr.QueryContext(ctx, `SELECT d.id, d.kind, d.incident_id, d.postmortem_id, d.key, d.title, d.severity, d.status, d.services, d.date, x.fields
 FROM search_docs d JOIN search_text x ON x.doc_id = d.id WHERE d.id IN (`+idList(ids)+`)`)
 	if err != nil {
 		return nil, mapErr(err, "search: load hits")

@@ -108,8 +108,10 @@ func (f *docFacts) matches(q *debrief.SearchQuery, viewer debrief.Actor, email s
 type factCache struct {
 	// ready is set once the first full load is done; until then searches
 	// do not wait for the cache but count in SQL.
-	ready   atomic.Bool
-	loading sync.Once
+	ready atomic.Bool
+	// loading is set while a load runs; a load that failed (the pool was
+	// busy) is tried again by the next search.
+	loading atomic.Bool
 	mu      sync.RWMutex
 	gen     int64
 	// docs is indexed by document id (ids are SQLite rowids, dense from
@@ -152,23 +154,31 @@ func (c *factCache) warm(db *DB) bool {
 	if c.ready.Load() {
 		return true
 	}
-	c.loading.Do(func() {
+	if c.loading.CompareAndSwap(false, true) {
 		go func() {
-			ctx := context.Background()
-			tx, err := db.r.BeginTx(ctx, nil)
-			if err != nil {
-				db.logger.Warn("search cache: load", "error", err)
-				return
-			}
-			defer tx.Rollback()
-			if _, err := c.refresh(ctx, tx); err != nil {
+			defer c.loading.Store(false)
+			if err := c.load(db); err != nil {
 				db.logger.Warn("search cache: load", "error", err)
 				return
 			}
 			c.ready.Store(true)
 		}()
-	})
+	}
 	return false
+}
+
+// load reads every document's facts in one read transaction. It does not
+// enter the read pool's gate: the pool keeps one connection beyond the
+// gate for it (openSQLite), and c.loading lets one load run at a time.
+func (c *factCache) load(db *DB) error {
+	ctx := context.Background()
+	tx, err := db.r.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	_, err = c.refresh(ctx, tx)
+	return err
 }
 
 // maxDenseID bounds the slice part of factCache.docs (8 bytes per id).

@@ -1039,8 +1039,12 @@ func (db *DB) rebuildSearchIfAsked(ctx context.Context) error {
 	if db.d.engine != EngineSQLite {
 		return nil
 	}
+	if err := db.wg.enter(ctx); err != nil {
+		return err
+	}
 	var reason string
 	err := db.w.QueryRowContext(ctx, `SELECT reason FROM search_rebuild LIMIT 1`).Scan(&reason)
+	db.wg.leave()
 	if err == sql.ErrNoRows {
 		return nil
 	}

@@ -55,6 +55,10 @@ type simDoc struct {
 // names, or whose title and summary use its most telling words. Each comes
 // with the score of every component that contributed.
 func (db *DB) SimilarIncidents(ctx context.Context, p debrief.SimilarProbe, viewer debrief.Actor) ([]debrief.SimilarIncident, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer db.rg.leave()
 	limit := p.Limit
 	if limit <= 0 {
 		limit = debrief.SimilarLimit
@@ -419,6 +423,10 @@ func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }
 // IncidentsOnDay returns incidents that started on month/day (UTC) in a year
 // before before's, newest first, that the viewer may see.
 func (db *DB) IncidentsOnDay(ctx context.Context, month time.Month, day int, before time.Time, viewer debrief.Actor) ([]debrief.DigestEntry, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer db.rg.leave()
 	w := &where{}
 	w.add("d.kind = 'incident'")
 	w.add("d.month_day = ?", int(month)*100+day)
@@ -437,6 +445,10 @@ func (db *DB) IncidentsOnDay(ctx context.Context, month time.Month, day int, bef
 // PublishedPostmortems returns the documents whose postmortem was published
 // in [from, to), newest first, that the viewer may see.
 func (db *DB) PublishedPostmortems(ctx context.Context, from, to time.Time, viewer debrief.Actor) ([]debrief.DigestEntry, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer db.rg.leave()
 	w := &where{}
 	w.add("d.published_at >= ?", from.UTC().UnixMicro())
 	w.add("d.published_at < ?", to.UTC().UnixMicro())

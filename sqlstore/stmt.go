@@ -23,6 +23,8 @@ const maxCachedStatements = 512
 // stmtCache holds the prepared statements of one pool.
 type stmtCache struct {
 	pool *sql.DB
+	// gate admits the background preparation to pool (pool.go).
+	gate *gate
 	mu   sync.Mutex
 	m    map[string]*sql.Stmt
 	// pending holds statements being prepared in the background.
@@ -30,15 +32,15 @@ type stmtCache struct {
 	closed  bool
 }
 
-func newStmtCache(pool *sql.DB) *stmtCache {
-	return &stmtCache{pool: pool, m: map[string]*sql.Stmt{}, pending: map[string]bool{}}
+func newStmtCache(pool *sql.DB, g *gate) *stmtCache {
+	return &stmtCache{pool: pool, gate: g, m: map[string]*sql.Stmt{}, pending: map[string]bool{}}
 }
 
 // get returns the statement for query, preparing it the first time; nil
 // when the cache is full or preparing failed (the caller then runs the
 // query directly, which reports any error). Only call it from a goroutine
-// that holds no connection of the pool: preparing takes one, and the write
-// pool has only one.
+// that has entered the pool's gate and holds no connection of the pool:
+// preparing takes one, and the write pool has only one.
 func (c *stmtCache) get(ctx context.Context, query string) *sql.Stmt {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -71,7 +73,12 @@ func (c *stmtCache) lookup(query string) *sql.Stmt {
 	}
 	c.pending[query] = true
 	go func() {
-		s, err := c.pool.PrepareContext(context.Background(), query)
+		var s *sql.Stmt
+		err := c.gate.enter(context.Background())
+		if err == nil {
+			s, err = c.pool.PrepareContext(context.Background(), query)
+			c.gate.leave()
+		}
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		delete(c.pending, query)

@@ -167,6 +167,10 @@ WHERE t.key = $1 AND NOT t.deleted`, key))
 
 // CustomTemplate returns the latest version of a template not deleted.
 func (db *DB) CustomTemplate(ctx context.Context, key string) (*debrief.CustomTemplate, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer db.rg.leave()
 	ct, err := db.latestTemplate(ctx, db.r, key)
 	if err != nil {
 		return nil, mapErr(err, "get template %s", key)
@@ -176,6 +180,10 @@ func (db *DB) CustomTemplate(ctx context.Context, key string) (*debrief.CustomTe
 
 // CustomTemplateVersion returns one version of a template, deleted or not.
 func (db *DB) CustomTemplateVersion(ctx context.Context, key string, version int) (*debrief.CustomTemplate, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer db.rg.leave()
 	ct, err := scanTemplate(db.r.QueryRowContext(ctx, `SELECT `+templateColumns+`
 FROM template_versions v JOIN templates t ON t.key = v.key WHERE v.key = $1 AND v.version = $2`, key, version))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -190,6 +198,10 @@ FROM template_versions v JOIN templates t ON t.key = v.key WHERE v.key = $1 AND 
 // ListCustomTemplates returns the latest version of every template not
 // deleted, by key.
 func (db *DB) ListCustomTemplates(ctx context.Context) ([]*debrief.CustomTemplate, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer db.rg.leave()
 	list, err := queryList(ctx, db.r, `SELECT `+templateColumns+`
 FROM templates t JOIN template_versions v ON v.key = t.key AND v.version = t.latest_version
 WHERE NOT t.deleted ORDER BY t.key`, nil, scanTemplate)
@@ -201,6 +213,10 @@ WHERE NOT t.deleted ORDER BY t.key`, nil, scanTemplate)
 
 // ListTemplateVersions returns every version of a template, newest first.
 func (db *DB) ListTemplateVersions(ctx context.Context, key string) ([]*debrief.CustomTemplate, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer db.rg.leave()
 	list, err := queryList(ctx, db.r, `SELECT `+templateColumns+`
 FROM template_versions v JOIN templates t ON t.key = v.key WHERE v.key = $1 ORDER BY v.version DESC`, []any{key}, scanTemplate)
 	if err != nil {

@@ -319,6 +319,10 @@ WHERE incident_id = $1 AND source = $2 AND external_id <> '' AND external_id IN 
 
 // TimelineEvent returns one event, or ENotFound.
 func (db *DB) TimelineEvent(ctx context.Context, id int64) (*debrief.TimelineEvent, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer db.rg.leave()
 	e, err := db.timelineEvent(ctx, db.r, id)
 	if err != nil {
 		return nil, mapErr(err, "get timeline event %d", id)
@@ -388,6 +392,10 @@ func (db *DB) DeleteTimelineEvent(ctx context.Context, id int64, ifVersion int, 
 // incident without events, or without any such incident, has an empty
 // timeline; the Service checks that the incident exists.
 func (db *DB) ListTimeline(ctx context.Context, incidentID int64, f debrief.TimelineFilter) ([]*debrief.TimelineEvent, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer db.rg.leave()
 	var w where
 	w.add(`incident_id = ?`, incidentID)
 	if f.Starred {
@@ -412,6 +420,10 @@ func (db *DB) ListTimeline(ctx context.Context, incidentID int64, f debrief.Time
 // external_id) holds them, so the table itself is not read, and a long
 // Slack channel's ids are a few MB where its events are tens.
 func (db *DB) TimelineExternalIDs(ctx context.Context, incidentID int64, source debrief.EventSource) ([]string, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer db.rg.leave()
 	rows, err := db.query(ctx, db.r, `SELECT external_id FROM timeline_events
 WHERE incident_id = $1 AND source = $2 AND external_id <> ''`, incidentID, string(source))
 	if err != nil {
