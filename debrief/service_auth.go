@@ -249,6 +249,12 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) erro
 	if a.UserID == 0 {
 		return Errorf(EUnprocessable, "", "Only signed-in users have a password to change.")
 	}
+	if a.Via == "token" {
+		// A token that leaked must not become the account: the password is
+		// changed from a signed-in session only (an admin-scope token can
+		// still set a password through the admin route).
+		return Errorf(EForbidden, "", "Change your password from a signed-in session; API tokens cannot change passwords.")
+	}
 	st, err := s.accountStore()
 	if err != nil {
 		return err
@@ -523,6 +529,9 @@ func (s *Service) RevokeToken(ctx context.Context, id int64) (*APIToken, error) 
 	if err != nil {
 		return nil, err
 	}
+	if a.ReadOnly() {
+		return nil, Errorf(EForbidden, "", "A read-scope API token cannot revoke tokens; use a session or a write or admin token.")
+	}
 	t, err := st.Token(ctx, id)
 	if err == nil && t.UserID != a.UserID && a.Role != RoleAdmin {
 		err = Errorf(ENotFound, "", "There is no token %d.", id)
@@ -570,6 +579,7 @@ func (s *Service) TokenActor(ctx context.Context, secret string) (Actor, error) 
 	}
 	a := u.Actor("token")
 	a.Role = MinRole(u.Role, t.Scope.Role())
+	a.Scope = t.Scope
 	refuse := func(reason string, msg string) (Actor, error) {
 		_ = st.AppendAudit(ctx, s.audit(ctx, a, AuditTokenUse, TargetToken, idString(t.ID),
 			[]Change{{Field: "refused", New: mustJSON(reason)}}))

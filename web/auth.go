@@ -194,10 +194,7 @@ func (s *Server) login(dec decoder) HandlerFunc {
 		acct := "acct:" + strings.ToLower(strings.TrimSpace(in.Email))
 		ip := "ip:" + clientIP(r)
 		if d := s.limiter.wait(acct, ip); d > 0 {
-			secs := int(d/time.Second) + 1
-			w.Header().Set("Retry-After", strconv.Itoa(secs))
-			s.svc.AuditDenied(r.Context(), debrief.Actor{Email: strings.ToLower(truncate(in.Email, 254))}, "POST /api/v1/auth/login", "rate limited")
-			return debrief.Errorf(debrief.ETooManyRequests, "", "Too many failed sign-ins; try again in %d seconds.", secs)
+			return s.tooManySignIns(w, r, in.Email, "POST /api/v1/auth/login", d)
 		}
 		u, secret, err := s.svc.Login(r.Context(), in.Email, in.Password)
 		if err != nil {
@@ -211,6 +208,14 @@ func (s *Server) login(dec decoder) HandlerFunc {
 		writeJSON(w, http.StatusOK, meJSON{User: u, Actor: u.Actor("session")})
 		return nil
 	}
+}
+
+// tooManySignIns answers a rate-limited password attempt and audits it.
+func (s *Server) tooManySignIns(w http.ResponseWriter, r *http.Request, email, route string, d time.Duration) error {
+	secs := int(d/time.Second) + 1
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	s.svc.AuditDenied(r.Context(), debrief.Actor{Email: strings.ToLower(truncate(email, 254))}, route, "rate limited")
+	return debrief.Errorf(debrief.ETooManyRequests, "", "Too many failed sign-ins; try again in %d seconds.", secs)
 }
 
 func (s *Server) logout() HandlerFunc {
@@ -247,7 +252,18 @@ func (s *Server) changePassword(dec decoder) HandlerFunc {
 		if err := dec.decode(r, &in); err != nil {
 			return err
 		}
+		// A wrong current password is a guess like a wrong sign-in: it
+		// counts toward the same limits, so a stolen session cannot try
+		// passwords without bound.
+		a, _ := debrief.ActorFrom(r.Context())
+		acct, ip := "acct:"+a.Email, "ip:"+clientIP(r)
+		if d := s.limiter.wait(acct, ip); d > 0 {
+			return s.tooManySignIns(w, r, a.Email, "POST /api/v1/auth/password", d)
+		}
 		if err := s.svc.ChangePassword(r.Context(), in.CurrentPassword, in.NewPassword); err != nil {
+			if debrief.ErrorField(err) == "current_password" {
+				s.limiter.fail(acct, ip)
+			}
 			return err
 		}
 		s.clearSessionCookie(w)
@@ -475,6 +491,20 @@ func (s *Server) authRoutes(dec decoder) []Route {
 		{Pattern: "GET /api/v1/audit", Kind: KindAPI, Role: admin, Handler: listAudit(svc)},
 	}
 	return append(routes, s.oidcRoutes()...)
+}
+
+// readOnlyPosts are the non-GET routes that change nothing, so a read-scope
+// token may call them.
+var readOnlyPosts = map[string]bool{"POST /api/v1/lint": true, "POST /api/v1/auth/logout": true}
+
+// tokenScopeAllows bounds every route by the caller's token scope: roles
+// already stop a read token on responder and admin routes, and this stops it
+// on the account routes every role may use (password, token revocation).
+func tokenScopeAllows(a debrief.Actor, method string, rt Route) error {
+	if !a.ReadOnly() || method == http.MethodGet || method == http.MethodHead || readOnlyPosts[rt.Pattern] {
+		return nil
+	}
+	return debrief.Errorf(debrief.EForbidden, "", "A read-scope API token cannot change anything; use a write or admin token.")
 }
 
 // authContext adds the request's origin to ctx for audit entries.

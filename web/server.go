@@ -317,6 +317,11 @@ func (s *Server) adapt(rt Route) http.Handler {
 				s.renderError(w, r, debrief.Errorf(debrief.EForbidden, "", "Your role (%s) cannot do this; it needs the %s role.", actor.Role, rt.Role))
 				return
 			}
+			if err := tokenScopeAllows(actor, r.Method, rt); err != nil {
+				s.svc.AuditDenied(r.Context(), actor, rt.Pattern, "read-scope token")
+				s.renderError(w, r, err)
+				return
+			}
 			r = r.WithContext(debrief.WithActor(r.Context(), actor))
 		}
 		if err := rt.Handler(w, r); err != nil {
