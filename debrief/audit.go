@@ -97,7 +97,8 @@ type AccountStore interface {
 	TouchToken(ctx context.Context, id int64, at time.Time, audit *AuditEntry) error
 
 	// RevokeUserTokens marks every live token of a user revoked at at and
-	// returns how many it revoked; audit (if not nil) is appended with it.
+	// returns how many it revoked; audit (if not nil) is appended with them
+	// when there were any.
 	RevokeUserTokens(ctx context.Context, userID int64, at time.Time, audit *AuditEntry) (int64, error)
 
 	// SSOIdentity returns the identity bound to issuer and subject, or ENotFound.

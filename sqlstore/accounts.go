@@ -236,7 +236,9 @@ func (db *DB) RevokeUserTokens(ctx context.Context, userID int64, at time.Time, 
 		if err != nil {
 			return err
 		}
-		n, _ = res.RowsAffected()
+		if n, _ = res.RowsAffected(); n == 0 {
+			return nil // nothing revoked, nothing to audit
+		}
 		return db.appendAudit(ctx, tx, audit)
 	})
 	return n, mapErr(err, "revoke tokens of user %d", userID)

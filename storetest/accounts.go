@@ -112,9 +112,10 @@ func testAccountsRevokeUserTokens(t *testing.T, open Opener) {
 			t.Errorf("token %d revoked at %v; want %v", i, got.RevokedAt, want)
 		}
 	}
-	n, err = as.RevokeUserTokens(ctx, u.ID, at(2*time.Hour), nil)
-	if err != nil || n != 0 {
-		t.Errorf("RevokeUserTokens(again) = %d, %v; want 0, nil", n, err)
+	again := &debrief.AuditEntry{At: at(2 * time.Hour), Actor: "system", Action: debrief.AuditTokensRevoke, TargetType: debrief.TargetUser}
+	n, err = as.RevokeUserTokens(ctx, u.ID, at(2*time.Hour), again)
+	if err != nil || n != 0 || again.ID != 0 {
+		t.Errorf("RevokeUserTokens(again) = %d, %v, audit id %d; want 0, nil and no audit entry", n, err, again.ID)
 	}
 }
 

@@ -22,7 +22,8 @@ import (
 	"github.com/debriefhq/debrief/storetest"
 )
 
-// testIdP is an OpenID Connect provider run inside the test: discovery,
+// testIdP is a hand-made OpenID Connect provider run inside the test, for
+// what a real provider will not do (TestOIDCRealProvider covers the rest): discovery,
 // JWKS, /authorize (which signs the user in at once) and /token, issuing
 // RS256 ID tokens. Its fields choose the identity and how to misbehave.
 type testIdP struct {
@@ -197,10 +198,10 @@ func TestOIDCLogin(t *testing.T) {
 		set  func(p *testIdP)
 		want int
 	}{
-		{"bad signature", func(p *testIdP) { p.badSignature = true }, 401},
-		{"wrong audience", func(p *testIdP) { p.audience = "someone-else" }, 401},
+		{"bad signature", func(p *testIdP) { p.badSignature = true }, 400},
+		{"wrong audience", func(p *testIdP) { p.audience = "someone-else" }, 400},
 		{"domain not allowed", func(p *testIdP) { p.email = "eve@evil.example" }, 403},
-		{"PKCE mismatch", func(p *testIdP) { p.breakPKCE = true }, 401},
+		{"PKCE mismatch", func(p *testIdP) { p.breakPKCE = true }, 400},
 		{"no role", func(p *testIdP) { p.email, p.groups = "bob@example.com", []string{"marketing"} }, 403},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -221,8 +222,8 @@ func TestOIDCLogin(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != 401 {
-		t.Errorf("callback without the state cookie = %d; want 401", resp.StatusCode)
+	if resp.StatusCode != 400 {
+		t.Errorf("callback without the state cookie = %d; want 400", resp.StatusCode)
 	}
 	users, _ := store.(debrief.AccountStore).ListUsers(t.Context())
 	for _, u := range users {

@@ -55,6 +55,18 @@ func TestUserAndTokenCommands(t *testing.T) {
 	if out, err = runAccounts(t, db, "", "user", "disable", "bob@example.com"); err != nil || !strings.Contains(out, "disabled") {
 		t.Errorf("user disable = %q, %v; want disabled", out, err)
 	}
+	if _, err = runAccounts(t, db, "", "user", "allow-sso", "ada@example.com"); debrief.ErrorCode(err) != debrief.EUnprocessable || !strings.Contains(err.Error(), "password") {
+		t.Errorf("user allow-sso for an account with a password = %v; want refused, naming the password", err)
+	}
+	if out, err = runAccounts(t, db, "", "user", "add", "--sso", "pat@example.com"); err != nil || strings.Contains(out, "One-time") || !strings.Contains(out, "single sign-on") {
+		t.Errorf("user add --sso = %q, %v; want an account without a password", out, err)
+	}
+	if out, err = runAccounts(t, db, "", "user", "allow-sso", "--no", "pat@example.com"); err != nil || !strings.Contains(out, "No new single sign-on identity may link") {
+		t.Errorf("user allow-sso --no = %q, %v; want the permission withdrawn", out, err)
+	}
+	if out, err = runAccounts(t, db, "", "user", "allow-sso", "pat@example.com"); err != nil || !strings.Contains(out, "may link to that account, once") {
+		t.Errorf("user allow-sso = %q, %v; want the permission given", out, err)
+	}
 	if out, err = runAccounts(t, db, "", "user", "list"); err != nil || !strings.Contains(out, "bob@example.com  responder  disabled") {
 		t.Errorf("user list = %q, %v; want bob as a disabled responder", out, err)
 	}
@@ -70,7 +82,7 @@ func TestUserAndTokenCommands(t *testing.T) {
 		}
 		actions = append(actions, e.Action)
 	}
-	want := "user.update user.update token.create user.create user.create"
+	want := "user.update user.update user.create user.update user.update token.create user.create user.create"
 	if got := strings.Join(actions, " "); got != want {
 		t.Errorf("audit --jsonl actions = %q; want %q", got, want)
 	}
