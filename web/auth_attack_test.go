@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -202,4 +204,52 @@ func itoa(n int64) string { return formatID(n) }
 func formatID(n int64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
+}
+
+// TestPrivateIncidentProbes checks routes that name a second incident: a
+// private incident the caller may not see answers exactly as a missing one,
+// and no error names its key (issue 17, point 7).
+func TestPrivateIncidentProbes(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { testPrivateIncidentProbes(t, openSQLite(t)) })
+	t.Run("postgres", func(t *testing.T) { testPrivateIncidentProbes(t, openPostgres(t)) })
+}
+
+func testPrivateIncidentProbes(t *testing.T, store debrief.Store) {
+	e := newAuthEnv(t, store)
+	outsider := e.session("outsider")
+	const missing = 987654
+	privKey := debrief.IncidentKeyPrefix + strconv.FormatInt(e.priv.incident, 10)
+	pub := strconv.FormatInt(e.pub.incident, 10)
+	same := func(what string, private, absent *httptest.ResponseRecorder, privID, absentID int64) {
+		t.Helper()
+		norm := func(body string, id int64) string {
+			return strings.ReplaceAll(body, strconv.FormatInt(id, 10), "N")
+		}
+		if private.Code != absent.Code || norm(private.Body.String(), privID) != norm(absent.Body.String(), absentID) {
+			t.Errorf("%s: private incident = %d %s; missing one = %d %s; want the same answer", what, private.Code, private.Body, absent.Code, absent.Body)
+		}
+		if strings.Contains(private.Body.String(), privKey) {
+			t.Errorf("%s: the answer names the private incident %s: %s", what, privKey, private.Body)
+		}
+	}
+	body := func(id int64) string {
+		return `{"title": "Checkout failed again", "repeat_of": ` + strconv.FormatInt(id, 10) + `}`
+	}
+	same("POST /api/v1/incidents with repeat_of",
+		e.do("POST", "/api/v1/incidents", body(e.priv.incident), nil, outsider),
+		e.do("POST", "/api/v1/incidents", body(missing), nil, outsider), e.priv.incident, missing)
+	patch := func(id int64) string { return `{"repeat_of": ` + strconv.FormatInt(id, 10) + `, "version": 1}` }
+	same("PATCH /api/v1/incidents/{id} with repeat_of",
+		e.do("PATCH", "/api/v1/incidents/"+pub, patch(e.priv.incident), nil, outsider),
+		e.do("PATCH", "/api/v1/incidents/"+pub, patch(missing), nil, outsider), e.priv.incident, missing)
+	for _, method := range []string{"PATCH", "DELETE"} {
+		ev := `{"text": "Probe", "version": 1}`
+		same(method+" a private incident's event through a public incident's path",
+			e.do(method, "/api/v1/incidents/"+pub+"/timeline/"+strconv.FormatInt(e.priv.event, 10), ev, http.Header{"If-Match": {`"1"`}}, outsider),
+			e.do(method, "/api/v1/incidents/"+pub+"/timeline/"+strconv.Itoa(missing), ev, http.Header{"If-Match": {`"1"`}}, outsider), e.priv.event, missing)
+	}
+	admin := debrief.WithActor(context.Background(), debrief.SystemActor)
+	if inc, _ := e.svc.Incident(admin, e.pub.incident); inc.RepeatOf != nil || inc.Version != 1 {
+		t.Errorf("public incident after the probes: repeat_of %v, version %d; want unchanged", inc.RepeatOf, inc.Version)
+	}
 }
