@@ -371,6 +371,27 @@ func (s *Service) Login(ctx context.Context, email, password string) (*User, str
 	return s.startSession(ctx, u, "password")
 }
 
+// KnownAddress reports whether the account with email signed in
+// successfully from ip within maxAge. The sign-in limits use it to tell the
+// owner at a familiar address from a stranger; any error answers false, the
+// stricter choice.
+func (s *Service) KnownAddress(ctx context.Context, email, ip string, maxAge time.Duration) bool {
+	st, err := s.accountStore()
+	if err != nil || ip == "" {
+		return false
+	}
+	addr, err := NormalizeEmail(email)
+	if err != nil {
+		return false
+	}
+	u, err := st.UserByEmail(ctx, addr)
+	if err != nil {
+		return false
+	}
+	ok, err := st.SignedInFrom(ctx, u.ID, ip, s.Now().Add(-maxAge))
+	return err == nil && ok
+}
+
 // StartSession signs u in after single sign-on checked who they are.
 func (s *Service) StartSession(ctx context.Context, u *User, via string) (*User, string, error) {
 	if u.Disabled {

@@ -193,7 +193,7 @@ func (s *Server) login(dec decoder) HandlerFunc {
 		}
 		acct := "acct:" + strings.ToLower(strings.TrimSpace(in.Email))
 		ip := "ip:" + clientIP(r)
-		if d := s.limiter.wait(acct, ip); d > 0 {
+		if d := s.signInWait(r, in.Email, acct, ip); d > 0 {
 			return s.tooManySignIns(w, r, in.Email, "POST /api/v1/auth/login", d)
 		}
 		u, secret, err := s.svc.Login(r.Context(), in.Email, in.Password)
@@ -203,12 +203,34 @@ func (s *Server) login(dec decoder) HandlerFunc {
 			}
 			return err
 		}
-		s.limiter.reset(acct)
+		if s.limiter.wait(acct) == 0 {
+			// A success from a known address while strangers are locked out
+			// does not give them fresh tries.
+			s.limiter.reset(acct)
+		}
 		s.setSessionCookie(w, secret, s.sessionTTL)
 		writeJSON(w, http.StatusOK, meJSON{User: u, Actor: u.Actor("session")})
 		return nil
 	}
 }
+
+// signInWait is how long a password attempt for email from the request's
+// address must wait. The per-address limit holds for everyone. The
+// per-account limit holds only for addresses the account has not signed in
+// from before (in the audit log, last knownAddressAge), so a stranger who
+// fails five times locks out strangers, not the owner at their usual
+// address; the per-address limit still bounds guessing from any one place.
+func (s *Server) signInWait(r *http.Request, email, acct, ip string) time.Duration {
+	d := s.limiter.wait(ip)
+	if da := s.limiter.wait(acct); da > d && !s.svc.KnownAddress(r.Context(), email, clientIP(r), knownAddressAge) {
+		d = da
+	}
+	return d
+}
+
+// knownAddressAge is how far back a successful sign-in makes an address
+// known to an account.
+const knownAddressAge = 90 * 24 * time.Hour
 
 // tooManySignIns answers a rate-limited password attempt and audits it.
 func (s *Server) tooManySignIns(w http.ResponseWriter, r *http.Request, email, route string, d time.Duration) error {
@@ -257,7 +279,7 @@ func (s *Server) changePassword(dec decoder) HandlerFunc {
 		// passwords without bound.
 		a, _ := debrief.ActorFrom(r.Context())
 		acct, ip := "acct:"+a.Email, "ip:"+clientIP(r)
-		if d := s.limiter.wait(acct, ip); d > 0 {
+		if d := s.signInWait(r, a.Email, acct, ip); d > 0 {
 			return s.tooManySignIns(w, r, a.Email, "POST /api/v1/auth/password", d)
 		}
 		if err := s.svc.ChangePassword(r.Context(), in.CurrentPassword, in.NewPassword); err != nil {
