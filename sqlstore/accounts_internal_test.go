@@ -60,7 +60,7 @@ func TestAccountsMigrationOutOfOrder(t *testing.T) {
 				t.Fatalf("Migrate on a database without 00002 = %v; want 00002 applied out of order", err)
 			}
 			if len(applied) != 2 || !strings.HasPrefix(applied[0], "00002_") || !strings.HasPrefix(applied[1], "00009_") {
-				t.Fatalf("Migrate applied %v; want 00002_accounts.sql and 00009_sso_identities.sql", applied)
+				t.Fatalf("Migrate applied %v; want 00002_accounts.sql and 00009_security.sql", applied)
 			}
 			if _, err := db.w.ExecContext(ctx, `INSERT INTO audit_log (at, actor, action) VALUES ($1, 'a', 'x')`, db.d.t(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))); err != nil {
 				t.Fatalf("insert into audit_log: %v", err)

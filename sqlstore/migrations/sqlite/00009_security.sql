@@ -1,6 +1,8 @@
 -- Single sign-on identities bound to accounts by issuer and subject, an
 -- admin's one-time permission to link an existing account to a new
--- identity, and an index for "has this user signed in from this address".
+-- identity, an index for "has this user signed in from this address", and
+-- a count of webhook deliveries refused before authentication (kept on the
+-- integration, not in the delivery log, so a flood cannot erase the log).
 --
 -- Accounts without a password could so far only sign in through single
 -- sign-on, matched by e-mail: they keep that way in once (allow_sso_link = 1),
@@ -23,7 +25,16 @@ UPDATE users SET allow_sso_link = 1 WHERE password_hash = '';
 
 CREATE INDEX audit_log_login_ip ON audit_log (actor_id, ip) WHERE action = 'auth.login';
 
+ALTER TABLE integrations ADD COLUMN refused_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE integrations ADD COLUMN refused_last_at INTEGER;
+ALTER TABLE integrations ADD COLUMN refused_last_from TEXT NOT NULL DEFAULT '';
+ALTER TABLE integrations ADD COLUMN refused_last_reason TEXT NOT NULL DEFAULT '';
+
 -- +goose Down
+ALTER TABLE integrations DROP COLUMN refused_last_reason;
+ALTER TABLE integrations DROP COLUMN refused_last_from;
+ALTER TABLE integrations DROP COLUMN refused_last_at;
+ALTER TABLE integrations DROP COLUMN refused_count;
 DROP INDEX audit_log_login_ip;
 ALTER TABLE users DROP COLUMN allow_sso_link;
 DROP TABLE sso_identities;
