@@ -263,8 +263,10 @@ func (s *Service) SetPassword(ctx context.Context, id int64, password string) er
 }
 
 // ChangePassword changes the signed-in user's own password after checking
-// the current one, and ends their other sessions.
-func (s *Service) ChangePassword(ctx context.Context, current, next string) error {
+// the current one, and ends their sessions; with revokeTokens it also
+// revokes their API tokens (audited), for a change made because something
+// leaked.
+func (s *Service) ChangePassword(ctx context.Context, current, next string, revokeTokens bool) error {
 	a, err := s.require(ctx, RoleViewer)
 	if err != nil {
 		return err
@@ -295,7 +297,15 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) erro
 		_ = st.AppendAudit(ctx, s.audit(ctx, a, AuditPassword, TargetUser, idString(u.ID), []Change{{Field: "result", New: json.RawMessage(`"wrong current password"`)}}))
 		return Errorf(EInvalid, "current_password", "The current password is not right.")
 	}
-	return s.setPassword(ctx, a, a.UserID, next)
+	if err := s.setPassword(ctx, a, a.UserID, next); err != nil {
+		return err
+	}
+	if revokeTokens {
+		_, err := st.RevokeUserTokens(ctx, a.UserID, s.Now(), s.audit(ctx, a, AuditTokensRevoke, TargetUser, idString(a.UserID),
+			[]Change{change("reason", nil, "password change")}))
+		return err
+	}
+	return nil
 }
 
 func (s *Service) setPassword(ctx context.Context, a Actor, id int64, password string) error {
@@ -359,6 +369,10 @@ func (s *Service) Login(ctx context.Context, email, password string) (*User, str
 		return nil, "", err
 	}
 	if u.PasswordHash == "" {
+		// As long as a wrong password, so timing does not tell which
+		// accounts sign in only through single sign-on.
+		s.auth.dummyOnce.Do(func() { s.auth.dummyHash, _ = h.Hash(NewOneTimePassword()) })
+		_, _ = h.Verify(s.auth.dummyHash, password)
 		return fail("no password (single sign-on only)", u)
 	}
 	ok, err := h.Verify(u.PasswordHash, password)

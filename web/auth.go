@@ -187,6 +187,7 @@ func (s *Server) clearSessionCookie(w http.ResponseWriter) {
 
 func (s *Server) login(dec decoder) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Cache-Control", "no-store")
 		var in loginRequest
 		if err := dec.decode(r, &in); err != nil {
 			return err
@@ -264,6 +265,9 @@ func (s *Server) me() HandlerFunc {
 type passwordChange struct {
 	CurrentPassword string `json:"current_password"`
 	NewPassword     string `json:"new_password"`
+	// RevokeTokens also revokes every API token of the account, for when
+	// the password change is because something leaked.
+	RevokeTokens bool `json:"revoke_tokens"`
 }
 
 // changePassword changes the caller's password; every session of theirs
@@ -282,7 +286,7 @@ func (s *Server) changePassword(dec decoder) HandlerFunc {
 		if d := s.signInWait(r, a.Email, acct, ip); d > 0 {
 			return s.tooManySignIns(w, r, a.Email, "POST /api/v1/auth/password", d)
 		}
-		if err := s.svc.ChangePassword(r.Context(), in.CurrentPassword, in.NewPassword); err != nil {
+		if err := s.svc.ChangePassword(r.Context(), in.CurrentPassword, in.NewPassword, in.RevokeTokens); err != nil {
 			if debrief.ErrorField(err) == "current_password" {
 				s.limiter.fail(acct, ip)
 			}

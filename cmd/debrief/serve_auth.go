@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"strings"
 
 	"github.com/debriefhq/debrief/debrief"
@@ -14,6 +15,9 @@ import (
 type AuthFlags struct {
 	Open         bool   `help:"Run without accounts: every request acts as a local admin. Allowed only on a loopback address." env:"DEBRIEF_OPEN"`
 	CookieSecure string `name:"cookie-secure" help:"Secure attribute of the session cookie: on, off, or auto (off only when listening on a loopback address, for plain-HTTP localhost)." enum:"auto,on,off" default:"auto" env:"DEBRIEF_COOKIE_SECURE"`
+
+	MetricsToken string   `name:"metrics-token" help:"Serve /metrics to any address that sends \"Authorization: Bearer TOKEN\" (prefer the environment variable)." env:"DEBRIEF_METRICS_TOKEN"`
+	MetricsAllow []string `name:"metrics-allow" help:"Addresses or CIDR ranges that read /metrics without the token (comma-separated); default loopback only." default:"127.0.0.0/8,::1/128" env:"DEBRIEF_METRICS_ALLOW"`
 
 	OIDCIssuer          string   `name:"oidc-issuer" help:"OpenID Connect issuer URL; enables single sign-on at /auth/oidc/login." env:"DEBRIEF_OIDC_ISSUER" placeholder:"URL"`
 	OIDCClientID        string   `name:"oidc-client-id" help:"OpenID Connect client id." env:"DEBRIEF_OIDC_CLIENT_ID"`
@@ -45,6 +49,25 @@ func (f *AuthFlags) webAuth(cfg *web.Config, addr string) error {
 		return fmt.Errorf("--open runs without any sign-in, so it is refused on %s; listen on 127.0.0.1 or create an admin with `debrief user add --admin EMAIL`", addr)
 	}
 	cfg.Open = f.Open
+	cfg.MetricsToken = f.MetricsToken
+	if f.MetricsAllow != nil {
+		cfg.MetricsAllow = []netip.Prefix{} // an empty list allows no address: the token only
+	}
+	for _, a := range f.MetricsAllow {
+		a = strings.TrimSpace(a)
+		if a == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(a)
+		if err != nil {
+			ip, err2 := netip.ParseAddr(a)
+			if err2 != nil {
+				return fmt.Errorf("--metrics-allow %q is not an address or a CIDR range such as 10.0.0.0/8", a)
+			}
+			p = netip.PrefixFrom(ip, ip.BitLen())
+		}
+		cfg.MetricsAllow = append(cfg.MetricsAllow, p.Masked())
+	}
 	if f.OIDCIssuer != "" {
 		if f.OIDCClientID == "" || f.OIDCRedirectURL == "" {
 			return fmt.Errorf("--oidc-issuer needs --oidc-client-id and --oidc-redirect-url too")

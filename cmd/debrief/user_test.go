@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -154,6 +155,21 @@ func TestServeAuthFlags(t *testing.T) {
 		f := AuthFlags{CookieSecure: tc.secure}
 		if err := f.webAuth(&cfg, tc.addr); err != nil || cfg.InsecureCookies != tc.insecure {
 			t.Errorf("--cookie-secure %s on %s: insecure=%v, %v; want %v", tc.secure, tc.addr, cfg.InsecureCookies, err, tc.insecure)
+		}
+	}
+	for _, tc := range []struct {
+		allow []string
+		want  string // the prefixes, or the error's flag
+	}{{[]string{"10.0.0.0/8", "192.0.2.7", "::1"}, "[10.0.0.0/8 192.0.2.7/32 ::1/128]"}, {[]string{"everyone"}, "--metrics-allow"}, {[]string{}, "[]"}} {
+		var cfg web.Config
+		f := AuthFlags{MetricsAllow: tc.allow}
+		err := f.webAuth(&cfg, "127.0.0.1:1")
+		got := fmt.Sprint(cfg.MetricsAllow)
+		if err != nil {
+			got = err.Error()
+		}
+		if !strings.Contains(got, tc.want) {
+			t.Errorf("--metrics-allow %v = %s; want %s", tc.allow, got, tc.want)
 		}
 	}
 	f := AuthFlags{OIDCIssuer: "https://id.example.com", OIDCClientID: "d", OIDCRedirectURL: "https://d.example.com/auth/oidc/callback", OIDCRoleMap: []string{"sre=boss"}}
