@@ -742,15 +742,18 @@ func (s *Service) signInSSO(ctx context.Context, c SSOClaims, retry bool) (*User
 		return nil, Errorf(EInvalid, "", "The single sign-on identity has no issuer or subject.")
 	}
 	sys := Actor{Name: ssoSystemActorName, Role: RoleAdmin, Via: "oidc"}
-	who := Actor{Email: strings.ToLower(truncate(c.Email, 254)), Via: "oidc"}
+	// Refusals name the provider as the actor: the claimed address is not
+	// who acted, only what the provider said, so it goes in the changes.
+	who := Actor{Name: ssoSystemActorName, Via: "oidc"}
 	identity := []Change{change("issuer", nil, c.Issuer), change("subject", nil, c.Subject)}
+	claimed := change("email", nil, strings.ToLower(truncate(c.Email, 254)))
 	refuse := func(u *User, reason SSORefusal, format string, args ...any) (*User, error) {
 		target := ""
 		if u != nil {
 			target = idString(u.ID)
 		}
 		_ = st.AppendAudit(ctx, s.audit(ctx, who, AuditSSORefused, TargetUser, target,
-			append([]Change{{Field: "reason", New: mustJSON(string(reason))}}, identity...)))
+			append([]Change{{Field: "reason", New: mustJSON(string(reason))}, claimed}, identity...)))
 		return nil, &Error{Code: EForbidden, Message: fmt.Sprintf(format, args...), Err: reason}
 	}
 	roleAudit := func(u *User) *AuditEntry {

@@ -301,7 +301,8 @@ func (s *Server) oidcUser(r *http.Request) (*debrief.User, error) {
 	// userinfo only (the default of several provider libraries for the
 	// code flow), so what the ID token left out is asked there, with the
 	// access token, from the same person (the same subject).
-	if id.email == "" || id.verified == nil || (cfg.RoleClaim != "" && id.role == nil) {
+	// A provider without a userinfo endpoint has said all it will say.
+	if (id.email == "" || id.verified == nil || (cfg.RoleClaim != "" && id.role == nil)) && provider.UserInfoEndpoint() != "" {
 		ui, err := provider.UserInfo(ctx, oauth2.StaticTokenSource(tok))
 		if err != nil {
 			return nil, refuseOIDC(debrief.EUnavailable, "userinfo")
