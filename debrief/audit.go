@@ -106,8 +106,11 @@ type AccountStore interface {
 	// UserSSOIdentities returns the identities bound to a user, oldest first.
 	UserSSOIdentities(ctx context.Context, userID int64) ([]*SSOIdentity, error)
 	// LinkSSOIdentity binds id to u in one transaction: it inserts u first
-	// when u.ID is 0 (EConflict if the e-mail exists), otherwise stores u's
-	// mutable fields as UpdateUser does; then inserts id with UserID set
+	// when u.ID is 0 (EConflict if the e-mail exists); for an existing u it
+	// stores name, role, disabled and last login, and uses up the account's
+	// permission to link, which the stored account must still have (with no
+	// password), else EConflict, so two identities racing for one
+	// permission cannot both link. Then it inserts id with UserID set
 	// (EConflict if issuer and subject are bound already) and appends the
 	// audit entries, filling an empty target with u's id.
 	LinkSSOIdentity(ctx context.Context, u *User, id *SSOIdentity, audit ...*AuditEntry) error

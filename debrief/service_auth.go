@@ -808,9 +808,15 @@ func (s *Service) signInSSO(ctx context.Context, c SSOClaims, retry bool) (*User
 		if u.PasswordHash != "" {
 			return refuse(u, SSOAccountHasPassword, "An account with the e-mail address %s exists and signs in with a password; sign in with it.", addr)
 		}
-		others, err := st.UserSSOIdentities(ctx, u.ID)
-		if err != nil {
-			return nil, err
+		others, lerr := st.UserSSOIdentities(ctx, u.ID)
+		if lerr != nil {
+			return nil, lerr
+		}
+		for _, o := range others {
+			if o.Issuer == c.Issuer && o.Subject == c.Subject && retry {
+				// The same person's other sign-in linked it a moment ago.
+				return s.signInSSO(ctx, c, false)
+			}
 		}
 		if len(others) > 0 {
 			return refuse(u, SSOAccountLinked, "The account %s is linked to another single sign-on identity; ask an admin.", addr)

@@ -283,8 +283,22 @@ func (db *DB) LinkSSOIdentity(ctx context.Context, u *debrief.User, id *debrief.
 				}
 				return err
 			}
-		} else if err := updateUser(ctx, tx, db.d, u); err != nil {
-			return err
+		} else {
+			// The permission is taken in the same statement that uses it,
+			// so two identities racing for one permission cannot both link.
+			res, err := tx.ExecContext(ctx, `UPDATE users SET name = $1, role = $2, disabled = $3, last_login_at = $4, allow_sso_link = $5
+WHERE id = $6 AND allow_sso_link = $7 AND password_hash = ''`,
+				u.Name, string(u.Role), u.Disabled, db.d.tp(u.LastLoginAt), false, u.ID, true)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				if _, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, u.ID)); err == sql.ErrNoRows {
+					return notFound("user", strconv.FormatInt(u.ID, 10))
+				}
+				return debrief.Errorf(debrief.EConflict, "", "The account %s may not be linked to single sign-on (any more).", u.Email)
+			}
+			u.AllowSSOLink = false
 		}
 		id.UserID = u.ID
 		if err := tx.QueryRowContext(ctx, `INSERT INTO sso_identities (user_id, issuer, subject, email, linked_at)

@@ -71,6 +71,13 @@ func testAccountsSSOIdentities(t *testing.T, open Opener) {
 	wantEqual(t, "User(bob) after link", b, gotUser)
 	wantCode(t, as.LinkSSOIdentity(ctx, &debrief.User{ID: 999, Email: "x@example.com", Role: debrief.RoleViewer}, &debrief.SSOIdentity{Issuer: iss, Subject: "sub-2", LinkedAt: base}),
 		debrief.ENotFound, "LinkSSOIdentity(user 999)")
+	// The permission is used up: a second identity needs it again.
+	wantCode(t, as.LinkSSOIdentity(ctx, b, &debrief.SSOIdentity{Issuer: iss, Subject: "sub-3", Email: b.Email, LinkedAt: at(time.Hour)}), debrief.EConflict, "LinkSSOIdentity(permission used up)")
+	pw := &debrief.User{Email: "pw@example.com", Role: debrief.RoleViewer, PasswordHash: "$argon2id$x", AllowSSOLink: true, CreatedAt: base}
+	must(t, as.CreateUser(ctx, pw, nil), "CreateUser(with a password)")
+	wantCode(t, as.LinkSSOIdentity(ctx, pw, &debrief.SSOIdentity{Issuer: iss, Subject: "sub-pw", LinkedAt: base}), debrief.EConflict, "LinkSSOIdentity(account with a password)")
+	b.AllowSSOLink = true
+	must(t, as.UpdateUser(ctx, b, nil), "UpdateUser(allow again)")
 	must(t, as.LinkSSOIdentity(ctx, b, &debrief.SSOIdentity{Issuer: iss, Subject: "sub-3", Email: b.Email, LinkedAt: at(time.Hour)}), "LinkSSOIdentity(second identity)")
 	list, err := as.UserSSOIdentities(ctx, b.ID)
 	must(t, err, "UserSSOIdentities")

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -446,3 +447,62 @@ func mustMarshal(v any) []byte {
 }
 
 func idStr(id int64) string { return strconv.FormatInt(id, 10) }
+
+// TestSignInSSOConcurrent runs first sign-ins at once, more than the
+// connection pools hold: one identity signing in many times gets one
+// account, and identities racing for one admin permission link one only.
+func TestSignInSSOConcurrent(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { testSignInSSOConcurrent(t, openSQLite(t)) })
+	t.Run("postgres", func(t *testing.T) { testSignInSSOConcurrent(t, openPostgres(t)) })
+}
+
+func testSignInSSOConcurrent(t *testing.T, store debrief.Store) {
+	svc := debrief.NewService(store, debrief.WithPasswordHasher(storetest.FastHasher))
+	ctx := context.Background()
+	const n = 32
+	run := func(claims func(i int) debrief.SSOClaims) ([]*debrief.User, []error) {
+		users, errs := make([]*debrief.User, n), make([]error, n)
+		var wg sync.WaitGroup
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				users[i], errs[i] = svc.SignInSSO(ctx, claims(i))
+			}()
+		}
+		wg.Wait()
+		return users, errs
+	}
+	users, errs := run(func(int) debrief.SSOClaims {
+		return debrief.SSOClaims{Issuer: "https://idp.example.com", Subject: "ada", Email: "ada@example.com", EmailVerified: true, Role: debrief.RoleResponder}
+	})
+	for i := range users {
+		if errs[i] != nil || users[i].ID != users[0].ID {
+			t.Fatalf("concurrent first sign-in %d = %v, %v; want every one signed in to one account", i, users[i], errs[i])
+		}
+	}
+
+	sys := debrief.WithActor(ctx, debrief.SystemActor)
+	pat, err := svc.CreateUser(sys, debrief.NewUser{Email: "pat@example.com", Role: debrief.RoleViewer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	users, errs = run(func(i int) debrief.SSOClaims {
+		return debrief.SSOClaims{Issuer: "https://idp.example.com", Subject: "pat-" + strconv.Itoa(i), Email: "pat@example.com", EmailVerified: true, Role: debrief.RoleViewer}
+	})
+	linked := 0
+	for i := range users {
+		var reason debrief.SSORefusal
+		switch {
+		case errs[i] == nil && users[i].ID == pat.ID:
+			linked++
+		case errors.As(errs[i], &reason) && reason == debrief.SSOAccountLinked:
+		default:
+			t.Errorf("identity %d racing for pat's permission = %v, %v; want linked or refused as linked elsewhere", i, users[i], errs[i])
+		}
+	}
+	ids, _ := store.(debrief.AccountStore).UserSSOIdentities(ctx, pat.ID)
+	if linked != 1 || len(ids) != 1 {
+		t.Errorf("%d identities signed in to pat and %d are linked; want exactly one", linked, len(ids))
+	}
+}
