@@ -253,7 +253,8 @@ func (s *Server) oidcRefused(w http.ResponseWriter, r *http.Request, ref *oidcRe
 func (s *Server) oidcPageFor(w http.ResponseWriter, r *http.Request, ref *oidcRefusal) error {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(StatusOf(debrief.Errorf(ref.code, "", "%s", ref.msg)))
-	return oidcPage.Execute(w, ref.msg)
+	_ = oidcPage.Execute(w, ref.msg) // a failed write means the browser left; the status is sent
+	return nil
 }
 
 func (s *Server) oidcUser(r *http.Request) (*debrief.User, error) {
