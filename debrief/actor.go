@@ -38,7 +38,15 @@ type Actor struct {
 	Role   Role   `json:"role"`
 	// Via says how the actor authenticated: session, token, oidc, cli, webhook, system.
 	Via string `json:"via,omitempty"`
+	// Scope is the API token's scope when Via is "token". Role is already
+	// cut down to it; the scope is kept because account routes open to
+	// every role (password, tokens) must still refuse a read token.
+	Scope TokenScope `json:"scope,omitempty"`
 }
+
+// ReadOnly reports whether the actor may only read: a read-scope API token
+// changes nothing, not even its own account.
+func (a Actor) ReadOnly() bool { return a.Via == "token" && a.Scope == ScopeRead }
 
 // Label names the actor in revisions and audit entries.
 func (a Actor) Label() string {

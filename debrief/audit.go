@@ -36,6 +36,9 @@ const (
 	AuditTokenRevoke  = "token.revoke"
 	AuditTokenUse     = "token.use"
 	AuditAccessDenied = "access.denied"
+	AuditSSOLink      = "auth.sso_link"
+	AuditSSORefused   = "auth.sso_refused"
+	AuditTokensRevoke = "token.revoke_all"
 	TargetUser        = "user"
 	TargetToken       = "token"
 	TargetSession     = "session"
@@ -92,6 +95,28 @@ type AccountStore interface {
 	// TouchToken records that a token was used at at and, when audit is
 	// not nil, appends it in the same transaction.
 	TouchToken(ctx context.Context, id int64, at time.Time, audit *AuditEntry) error
+
+	// RevokeUserTokens marks every live token of a user revoked at at and
+	// returns how many it revoked; audit (if not nil) is appended with them
+	// when there were any.
+	RevokeUserTokens(ctx context.Context, userID int64, at time.Time, audit *AuditEntry) (int64, error)
+
+	// SSOIdentity returns the identity bound to issuer and subject, or ENotFound.
+	SSOIdentity(ctx context.Context, issuer, subject string) (*SSOIdentity, error)
+	// UserSSOIdentities returns the identities bound to a user, oldest first.
+	UserSSOIdentities(ctx context.Context, userID int64) ([]*SSOIdentity, error)
+	// LinkSSOIdentity binds id to u in one transaction: it inserts u first
+	// when u.ID is 0 (EConflict if the e-mail exists); for an existing u it
+	// stores name, role, disabled and last login, and uses up the account's
+	// permission to link, which the stored account must still have (with no
+	// password), else EConflict, so two identities racing for one
+	// permission cannot both link. Then it inserts id with UserID set
+	// (EConflict if issuer and subject are bound already) and appends the
+	// audit entries, filling an empty target with u's id.
+	LinkSSOIdentity(ctx context.Context, u *User, id *SSOIdentity, audit ...*AuditEntry) error
+	// SignedInFrom reports whether the audit log holds a successful sign-in
+	// (auth.login) of the user from ip at or after since.
+	SignedInFrom(ctx context.Context, userID int64, ip string, since time.Time) (bool, error)
 
 	// AppendAudit appends one entry and assigns its ID.
 	AppendAudit(ctx context.Context, e *AuditEntry) error

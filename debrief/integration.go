@@ -73,6 +73,21 @@ type Integration struct {
 	CreatedAt      time.Time         `json:"created_at"`
 	UpdatedAt      time.Time         `json:"updated_at"`
 	Version        int               `json:"version"`
+	// Refused counts deliveries refused before they were authenticated.
+	Refused RefusedDeliveries `json:"refused"`
+}
+
+// RefusedDeliveries counts an integration's deliveries that came without
+// the right secret or signature. They are counted, not logged: anyone who
+// knows the URL can send them, and one log entry each would let a flood
+// push the genuine deliveries out of the log.
+type RefusedDeliveries struct {
+	Count int64 `json:"count"`
+	// LastAt, LastFrom (address and user agent) and LastReason describe the
+	// latest refusal.
+	LastAt     *time.Time `json:"last_at,omitempty"`
+	LastFrom   string     `json:"last_from,omitempty"`
+	LastReason string     `json:"last_reason,omitempty"`
 }
 
 // IntegrationConfig says which alerts open incidents and how they map.
@@ -356,6 +371,10 @@ type IntegrationStore interface {
 	Ingest(ctx context.Context, req IngestRequest, decide func(*IngestState) (*IngestPlan, error)) (*Delivery, error)
 	// RecordDelivery appends a delivery that changed nothing (rejected).
 	RecordDelivery(ctx context.Context, d *Delivery) error
+	// CountRefusedDelivery adds one to an integration's refused deliveries
+	// and records when, from where and why (ENotFound for no integration).
+	// It does not change the integration's version.
+	CountRefusedDelivery(ctx context.Context, id int64, at time.Time, from, reason string) error
 	// ListDeliveries returns an integration's deliveries, newest first.
 	ListDeliveries(ctx context.Context, f DeliveryFilter) (Page[*Delivery], error)
 }

@@ -3,6 +3,7 @@ package debrief
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -116,7 +117,9 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (*User, error) {
 	if len(name) > 200 {
 		return nil, Errorf(EInvalid, "name", "The name must be at most 200 characters long.")
 	}
-	u := &User{Email: email, Name: name, Role: in.Role, CreatedAt: s.Now()}
+	// An account made without a password is meant for single sign-on, so
+	// the admin who makes it allows its first identity to link.
+	u := &User{Email: email, Name: name, Role: in.Role, CreatedAt: s.Now(), AllowSSOLink: in.Password == ""}
 	if in.Password != "" {
 		if err := CheckPassword(in.Password); err != nil {
 			return nil, err
@@ -164,11 +167,16 @@ func (s *Service) UserByEmail(ctx context.Context, email string) (*User, error) 
 	return st.UserByEmail(ctx, e)
 }
 
-// UserPatch changes an account's role, name or disabled flag.
+// UserPatch changes an account's role, name, disabled flag or permission
+// to link a single sign-on identity.
 type UserPatch struct {
 	Name     *string `json:"name,omitempty"`
 	Role     *Role   `json:"role,omitempty"`
 	Disabled *bool   `json:"disabled,omitempty"`
+	// AllowSSOLink lets the next new single sign-on identity with the
+	// account's e-mail link to it, once (only for accounts without a
+	// password or another identity; SignInSSO checks that at sign-in).
+	AllowSSOLink *bool `json:"allow_sso_link,omitempty"`
 }
 
 // UpdateUser applies p (admins only). Disabling an account ends its
@@ -213,11 +221,26 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, p UserPatch) (*User,
 		next.Disabled = *p.Disabled
 		changes = append(changes, change("disabled", cur.Disabled, next.Disabled))
 	}
+	if p.AllowSSOLink != nil && *p.AllowSSOLink != cur.AllowSSOLink {
+		if *p.AllowSSOLink && cur.PasswordHash != "" {
+			return nil, Errorf(EUnprocessable, "allow_sso_link", "%s signs in with a password; single sign-on can be linked only to an account without one.", cur.Email)
+		}
+		next.AllowSSOLink = *p.AllowSSOLink
+		changes = append(changes, change("allow_sso_link", cur.AllowSSOLink, next.AllowSSOLink))
+	}
 	if len(changes) == 0 {
 		return cur, nil
 	}
 	if err := st.UpdateUser(ctx, &next, s.audit(ctx, a, AuditUserUpdate, TargetUser, idString(id), changes)); err != nil {
 		return nil, err
+	}
+	if next.Disabled && !cur.Disabled {
+		// Tokens live at disable time stay dead after re-enabling: whoever
+		// held them when the account was disabled must not get back in.
+		if _, err := st.RevokeUserTokens(ctx, id, s.Now(), s.audit(ctx, a, AuditTokensRevoke, TargetUser, idString(id),
+			[]Change{change("reason", nil, "account disabled")})); err != nil {
+			return nil, err
+		}
 	}
 	if next.Disabled || next.Role != cur.Role {
 		// Sessions carry no role of their own, but ending them makes a
@@ -240,14 +263,22 @@ func (s *Service) SetPassword(ctx context.Context, id int64, password string) er
 }
 
 // ChangePassword changes the signed-in user's own password after checking
-// the current one, and ends their other sessions.
-func (s *Service) ChangePassword(ctx context.Context, current, next string) error {
+// the current one, and ends their sessions; with revokeTokens it also
+// revokes their API tokens (audited), for a change made because something
+// leaked.
+func (s *Service) ChangePassword(ctx context.Context, current, next string, revokeTokens bool) error {
 	a, err := s.require(ctx, RoleViewer)
 	if err != nil {
 		return err
 	}
 	if a.UserID == 0 {
 		return Errorf(EUnprocessable, "", "Only signed-in users have a password to change.")
+	}
+	if a.Via == "token" {
+		// A token that leaked must not become the account: the password is
+		// changed from a signed-in session only (an admin-scope token can
+		// still set a password through the admin route).
+		return Errorf(EForbidden, "", "Change your password from a signed-in session; API tokens cannot change passwords.")
 	}
 	st, err := s.accountStore()
 	if err != nil {
@@ -266,7 +297,15 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) erro
 		_ = st.AppendAudit(ctx, s.audit(ctx, a, AuditPassword, TargetUser, idString(u.ID), []Change{{Field: "result", New: json.RawMessage(`"wrong current password"`)}}))
 		return Errorf(EInvalid, "current_password", "The current password is not right.")
 	}
-	return s.setPassword(ctx, a, a.UserID, next)
+	if err := s.setPassword(ctx, a, a.UserID, next); err != nil {
+		return err
+	}
+	if revokeTokens {
+		_, err := st.RevokeUserTokens(ctx, a.UserID, s.Now(), s.audit(ctx, a, AuditTokensRevoke, TargetUser, idString(a.UserID),
+			[]Change{change("reason", nil, "password change")}))
+		return err
+	}
+	return nil
 }
 
 func (s *Service) setPassword(ctx context.Context, a Actor, id int64, password string) error {
@@ -330,6 +369,10 @@ func (s *Service) Login(ctx context.Context, email, password string) (*User, str
 		return nil, "", err
 	}
 	if u.PasswordHash == "" {
+		// As long as a wrong password, so timing does not tell which
+		// accounts sign in only through single sign-on.
+		s.auth.dummyOnce.Do(func() { s.auth.dummyHash, _ = h.Hash(NewOneTimePassword()) })
+		_, _ = h.Verify(s.auth.dummyHash, password)
 		return fail("no password (single sign-on only)", u)
 	}
 	ok, err := h.Verify(u.PasswordHash, password)
@@ -340,6 +383,27 @@ func (s *Service) Login(ctx context.Context, email, password string) (*User, str
 		return fail("account disabled", u)
 	}
 	return s.startSession(ctx, u, "password")
+}
+
+// KnownAddress reports whether the account with email signed in
+// successfully from ip within maxAge. The sign-in limits use it to tell the
+// owner at a familiar address from a stranger; any error answers false, the
+// stricter choice.
+func (s *Service) KnownAddress(ctx context.Context, email, ip string, maxAge time.Duration) bool {
+	st, err := s.accountStore()
+	if err != nil || ip == "" {
+		return false
+	}
+	addr, err := NormalizeEmail(email)
+	if err != nil {
+		return false
+	}
+	u, err := st.UserByEmail(ctx, addr)
+	if err != nil {
+		return false
+	}
+	ok, err := st.SignedInFrom(ctx, u.ID, ip, s.Now().Add(-maxAge))
+	return err == nil && ok
 }
 
 // StartSession signs u in after single sign-on checked who they are.
@@ -523,6 +587,9 @@ func (s *Service) RevokeToken(ctx context.Context, id int64) (*APIToken, error) 
 	if err != nil {
 		return nil, err
 	}
+	if a.ReadOnly() {
+		return nil, Errorf(EForbidden, "", "A read-scope API token cannot revoke tokens; use a session or a write or admin token.")
+	}
 	t, err := st.Token(ctx, id)
 	if err == nil && t.UserID != a.UserID && a.Role != RoleAdmin {
 		err = Errorf(ENotFound, "", "There is no token %d.", id)
@@ -570,6 +637,7 @@ func (s *Service) TokenActor(ctx context.Context, secret string) (Actor, error) 
 	}
 	a := u.Actor("token")
 	a.Role = MinRole(u.Role, t.Scope.Role())
+	a.Scope = t.Scope
 	refuse := func(reason string, msg string) (Actor, error) {
 		_ = st.AppendAudit(ctx, s.audit(ctx, a, AuditTokenUse, TargetToken, idString(t.ID),
 			[]Change{{Field: "refused", New: mustJSON(reason)}}))
@@ -621,41 +689,156 @@ func (s *Service) AuditDenied(ctx context.Context, a Actor, what, reason string)
 		[]Change{{Field: "reason", New: mustJSON(reason)}}))
 }
 
-// ProvisionUser returns the account for a single-sign-on identity,
-// creating it with role on first sign-in and updating its role when the
-// identity provider's claim maps to a different one.
-func (s *Service) ProvisionUser(ctx context.Context, email, name string, role Role) (*User, error) {
+// SSOClaims is what a single sign-on provider vouched for, after the web
+// layer checked its signature, audience, nonce and, where the ID token left
+// claims out, its userinfo answer.
+type SSOClaims struct {
+	Issuer  string
+	Subject string
+	// Email is the provider's address for the person; EmailVerified is true
+	// only when the provider said so (or the server is configured to trust
+	// a provider that never says).
+	Email         string
+	EmailVerified bool
+	Name          string
+	// Role is what the role claim maps to; "" when nothing maps and there
+	// is no default role.
+	Role Role
+}
+
+// SSORefusal names why SignInSSO refused an identity; it is the cause of the
+// returned *Error, so a page can show its own sentence for each reason.
+type SSORefusal string
+
+func (r SSORefusal) Error() string { return string(r) }
+
+// Reasons SignInSSO refuses a sign-in.
+const (
+	SSOEmailUnverified    SSORefusal = "email_unverified"
+	SSONoRole             SSORefusal = "no_role"
+	SSOAccountHasPassword SSORefusal = "account_has_password"
+	SSOAccountLinked      SSORefusal = "account_linked_elsewhere"
+	SSOLinkNotAllowed     SSORefusal = "link_not_allowed"
+	ssoSystemActorName               = "oidc"
+)
+
+// SignInSSO returns the account of a single sign-on identity. An identity
+// that is linked (by issuer and subject) names its account, and the role
+// follows the provider's claim on every sign-in. A new identity creates a
+// new account, or links to the existing account with its e-mail only when
+// that account has no other way in (no password, no other identity) and an
+// admin allowed linking; otherwise a new identity could take an account
+// over by e-mail alone. Links, refusals and role changes are audited.
+func (s *Service) SignInSSO(ctx context.Context, c SSOClaims) (*User, error) {
+	return s.signInSSO(ctx, c, true)
+}
+
+func (s *Service) signInSSO(ctx context.Context, c SSOClaims, retry bool) (*User, error) {
 	st, err := s.accountStore()
 	if err != nil {
 		return nil, err
 	}
-	addr, err := NormalizeEmail(email)
-	if err != nil {
-		return nil, err
+	if c.Issuer == "" || c.Subject == "" {
+		return nil, Errorf(EInvalid, "", "The single sign-on identity has no issuer or subject.")
 	}
-	if !role.Valid() {
-		return nil, Errorf(EForbidden, "", "Your single sign-on account has no Debrief role; ask an admin.")
+	sys := Actor{Name: ssoSystemActorName, Role: RoleAdmin, Via: "oidc"}
+	// Refusals name the provider as the actor: the claimed address is not
+	// who acted, only what the provider said, so it goes in the changes.
+	who := Actor{Name: ssoSystemActorName, Via: "oidc"}
+	identity := []Change{change("issuer", nil, c.Issuer), change("subject", nil, c.Subject)}
+	claimed := change("email", nil, strings.ToLower(truncate(c.Email, 254)))
+	refuse := func(u *User, reason SSORefusal, format string, args ...any) (*User, error) {
+		target := ""
+		if u != nil {
+			target = idString(u.ID)
+		}
+		_ = st.AppendAudit(ctx, s.audit(ctx, who, AuditSSORefused, TargetUser, target,
+			append([]Change{{Field: "reason", New: mustJSON(string(reason))}, claimed}, identity...)))
+		return nil, &Error{Code: EForbidden, Message: fmt.Sprintf(format, args...), Err: reason}
 	}
-	u, err := st.UserByEmail(ctx, addr)
-	if ErrorCode(err) == ENotFound {
-		u = &User{Email: addr, Name: truncate(strings.TrimSpace(name), 200), Role: role, CreatedAt: s.Now()}
-		sys := Actor{Name: "oidc", Role: RoleAdmin, Via: "oidc"}
-		if err := st.CreateUser(ctx, u, s.audit(ctx, sys, AuditUserCreate, TargetUser, "",
-			[]Change{change("email", nil, addr), change("role", nil, role)})); err != nil {
+	roleAudit := func(u *User) *AuditEntry {
+		return s.audit(ctx, sys, AuditUserUpdate, TargetUser, idString(u.ID),
+			[]Change{change("role", u.Role, c.Role), change("source", nil, "single sign-on claim")})
+	}
+
+	linked, err := st.SSOIdentity(ctx, c.Issuer, c.Subject)
+	if err == nil {
+		u, err := st.User(ctx, linked.UserID)
+		if err != nil {
 			return nil, err
+		}
+		if !c.Role.Valid() {
+			return refuse(u, SSONoRole, "Your single sign-on account has no Debrief role; ask an admin.")
+		}
+		if u.Role != c.Role && !u.Disabled {
+			e := roleAudit(u)
+			u.Role = c.Role
+			if err := st.UpdateUser(ctx, u, e); err != nil {
+				return nil, err
+			}
 		}
 		return u, nil
 	}
+	if ErrorCode(err) != ENotFound {
+		return nil, err
+	}
+
+	// A new identity.
+	if !c.EmailVerified {
+		return refuse(nil, SSOEmailUnverified, "The single sign-on provider does not say that your e-mail address is verified.")
+	}
+	addr, err := NormalizeEmail(c.Email)
 	if err != nil {
 		return nil, err
 	}
-	if u.Role != role && !u.Disabled {
-		e := s.audit(ctx, Actor{Name: "oidc", Role: RoleAdmin, Via: "oidc"}, AuditUserUpdate, TargetUser, idString(u.ID),
-			[]Change{change("role", u.Role, role)})
-		u.Role = role
-		if err := st.UpdateUser(ctx, u, e); err != nil {
-			return nil, err
+	if !c.Role.Valid() {
+		return refuse(nil, SSONoRole, "Your single sign-on account has no Debrief role; ask an admin.")
+	}
+	link := &SSOIdentity{Issuer: c.Issuer, Subject: c.Subject, Email: addr, LinkedAt: s.Now()}
+	u, err := st.UserByEmail(ctx, addr)
+	switch {
+	case ErrorCode(err) == ENotFound:
+		u = &User{Email: addr, Name: truncate(strings.TrimSpace(c.Name), 200), Role: c.Role, CreatedAt: s.Now()}
+		err = st.LinkSSOIdentity(ctx, u, link,
+			s.audit(ctx, sys, AuditUserCreate, TargetUser, "", []Change{change("email", nil, addr), change("role", nil, c.Role)}),
+			s.audit(ctx, sys, AuditSSOLink, TargetUser, "", identity))
+	case err != nil:
+		return nil, err
+	default:
+		if u.PasswordHash != "" {
+			return refuse(u, SSOAccountHasPassword, "An account with the e-mail address %s exists and signs in with a password; sign in with it.", addr)
 		}
+		others, lerr := st.UserSSOIdentities(ctx, u.ID)
+		if lerr != nil {
+			return nil, lerr
+		}
+		for _, o := range others {
+			if o.Issuer == c.Issuer && o.Subject == c.Subject && retry {
+				// The same person's other sign-in linked it a moment ago.
+				return s.signInSSO(ctx, c, false)
+			}
+		}
+		if len(others) > 0 {
+			return refuse(u, SSOAccountLinked, "The account %s is linked to another single sign-on identity; ask an admin.", addr)
+		}
+		if !u.AllowSSOLink {
+			return refuse(u, SSOLinkNotAllowed, "An account with the e-mail address %s exists but may not be linked to single sign-on yet; ask an admin to allow it (debrief user allow-sso %s).", addr, addr)
+		}
+		audits := []*AuditEntry{s.audit(ctx, sys, AuditSSOLink, TargetUser, idString(u.ID),
+			append(identity, change("allow_sso_link", true, false)))}
+		if u.Role != c.Role && !u.Disabled {
+			audits = append(audits, roleAudit(u))
+			u.Role = c.Role
+		}
+		u.AllowSSOLink = false // the permission is for one link
+		err = st.LinkSSOIdentity(ctx, u, link, audits...)
+	}
+	if ErrorCode(err) == EConflict && retry {
+		// Another sign-in of the same person linked it a moment ago.
+		return s.signInSSO(ctx, c, false)
+	}
+	if err != nil {
+		return nil, err
 	}
 	return u, nil
 }

@@ -142,8 +142,8 @@ func (s *Service) CreateIncident(ctx context.Context, in *Incident) (*Incident, 
 		return nil, err
 	}
 	if inc.RepeatOf != nil {
-		if _, err := s.store.Incident(ctx, *inc.RepeatOf); err != nil {
-			return nil, Errorf(EInvalid, "repeat_of", "Incident %d, named as the one this repeats, does not exist.", *inc.RepeatOf)
+		if err := s.checkRepeatOf(ctx, a, *inc.RepeatOf); err != nil {
+			return nil, err
 		}
 	}
 	inc.CreatedBy = a.Label()
@@ -216,8 +216,8 @@ func (s *Service) UpdateIncident(ctx context.Context, id int64, p IncidentPatch,
 		if *p.RepeatOf == id {
 			return nil, Errorf(EInvalid, "repeat_of", "An incident cannot repeat itself.")
 		}
-		if _, err := s.store.Incident(ctx, *p.RepeatOf); err != nil {
-			return nil, Errorf(EInvalid, "repeat_of", "Incident %d, named as the one this repeats, does not exist.", *p.RepeatOf)
+		if err := s.checkRepeatOf(ctx, a, *p.RepeatOf); err != nil {
+			return nil, err
 		}
 	}
 	now := s.Now()

@@ -236,6 +236,13 @@ func (s *Service) RecordRejectedDelivery(ctx context.Context, d *Delivery) error
 	return st.RecordDelivery(ctx, d)
 }
 
+// RecordRefusedDelivery counts a delivery refused before it was
+// authenticated (no or wrong secret or signature) on the integration
+// instead of logging it, so a stranger cannot fill the delivery log.
+func (s *Service) RecordRefusedDelivery(ctx context.Context, integrationID int64, source, reason string) error {
+	return s.store.CountRefusedDelivery(ctx, integrationID, s.Now(), truncate(source, 200), truncate(reason, 200))
+}
+
 // maxLoggedRejections bounds the rejected alerts one log entry keeps (the
 // error says how many there were), so a delivery of thousands of bad
 // alerts cannot bloat the log.

@@ -28,6 +28,24 @@ func (s *Service) visibleIncident(ctx context.Context, a Actor, id int64) (*Inci
 	return inc, nil
 }
 
+// checkRepeatOf checks the incident named in repeat_of: one that a may not
+// see gets the same answer as one that does not exist, so repeat_of cannot
+// probe for private incidents.
+func (s *Service) checkRepeatOf(ctx context.Context, a Actor, id int64) error {
+	inc, err := s.store.Incident(ctx, id)
+	if err != nil && ErrorCode(err) != ENotFound {
+		return err
+	}
+	if err == nil && !a.CanSee(inc) {
+		s.AuditDenied(ctx, a, "incident "+idString(id), "private incident named in repeat_of, not a member")
+		err = hiddenIncident(id)
+	}
+	if err != nil {
+		return Errorf(EInvalid, "repeat_of", "Incident %d, named as the one this repeats, does not exist.", id)
+	}
+	return nil
+}
+
 // checkIncidentRef returns ENotFound (as notFound) when incidentID names an
 // incident a may not see. A nil id or a missing incident passes: the
 // caller's own checks deal with those.

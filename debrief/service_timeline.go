@@ -122,21 +122,33 @@ type TimelineEventPatch struct {
 	Lifecycle *Lifecycle `json:"lifecycle,omitempty"`
 }
 
+// timelineEventOf returns event id of the incident in the path. The path's
+// incident is checked first and the event must belong to it, so an event
+// of another (maybe private) incident answers like a missing one and no
+// error names the other incident.
+func (s *Service) timelineEventOf(ctx context.Context, a Actor, incidentID, id int64) (*TimelineEvent, error) {
+	if _, err := s.visibleIncident(ctx, a, incidentID); err != nil {
+		return nil, err
+	}
+	cur, err := s.store.TimelineEvent(ctx, id)
+	if err != nil && ErrorCode(err) != ENotFound {
+		return nil, err
+	}
+	if err != nil || cur.IncidentID != incidentID {
+		return nil, Errorf(ENotFound, "", "Incident %s%d has no timeline event %d.", IncidentKeyPrefix, incidentID, id)
+	}
+	return cur, nil
+}
+
 // UpdateTimelineEvent changes one event if it is still at ifVersion.
 func (s *Service) UpdateTimelineEvent(ctx context.Context, incidentID, id int64, p TimelineEventPatch, ifVersion int) (*TimelineEvent, error) {
 	a, err := s.require(ctx, RoleResponder)
 	if err != nil {
 		return nil, err
 	}
-	cur, err := s.store.TimelineEvent(ctx, id)
+	cur, err := s.timelineEventOf(ctx, a, incidentID, id)
 	if err != nil {
 		return nil, err
-	}
-	if _, err := s.visibleIncident(ctx, a, cur.IncidentID); err != nil {
-		return nil, err
-	}
-	if cur.IncidentID != incidentID {
-		return nil, Errorf(ENotFound, "", "Incident %d has no timeline event %d.", incidentID, id)
 	}
 	if cur.Version != ifVersion {
 		return nil, conflict("timeline event", cur, cur.Version)
@@ -182,15 +194,9 @@ func (s *Service) DeleteTimelineEvent(ctx context.Context, incidentID, id int64,
 	if err != nil {
 		return err
 	}
-	cur, err := s.store.TimelineEvent(ctx, id)
+	cur, err := s.timelineEventOf(ctx, a, incidentID, id)
 	if err != nil {
 		return err
-	}
-	if _, err := s.visibleIncident(ctx, a, cur.IncidentID); err != nil {
-		return err
-	}
-	if cur.IncidentID != incidentID {
-		return Errorf(ENotFound, "", "Incident %d has no timeline event %d.", incidentID, id)
 	}
 	if cur.Version != ifVersion {
 		return conflict("timeline event", cur, cur.Version)

@@ -24,6 +24,24 @@ type User struct {
 	PasswordHash string     `json:"-"`
 	CreatedAt    time.Time  `json:"created_at"`
 	LastLoginAt  *time.Time `json:"last_login_at,omitempty"`
+	// AllowSSOLink lets the next new single sign-on identity with this
+	// account's e-mail bind to it, once; an admin sets it (or creates the
+	// account without a password). Without it a new identity never takes
+	// over an existing account by e-mail alone.
+	AllowSSOLink bool `json:"allow_sso_link"`
+}
+
+// SSOIdentity binds a single sign-on identity to an account: once linked,
+// the provider's issuer and subject name the account, whatever e-mail the
+// provider sends later.
+type SSOIdentity struct {
+	ID      int64  `json:"id"`
+	UserID  int64  `json:"user_id"`
+	Issuer  string `json:"issuer"`
+	Subject string `json:"subject"`
+	// Email is the address the provider sent when the identity was linked.
+	Email    string    `json:"email"`
+	LinkedAt time.Time `json:"linked_at"`
 }
 
 // Actor returns the actor u acts as, signed in via how.

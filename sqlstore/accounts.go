@@ -12,11 +12,11 @@ import (
 // Accounts: users, sessions, API tokens and the audit log (migration 00002).
 // audit_log has no UPDATE or DELETE here, and triggers refuse both.
 
-const userColumns = `id, email, name, role, disabled, password_hash, created_at, last_login_at`
+const userColumns = `id, email, name, role, disabled, password_hash, created_at, last_login_at, allow_sso_link`
 
 func scanUser(s rowScanner) (*debrief.User, error) {
 	var u debrief.User
-	if err := s.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.Disabled, &u.PasswordHash, timeCol{&u.CreatedAt}, nullTimeCol{&u.LastLoginAt}); err != nil {
+	if err := s.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.Disabled, &u.PasswordHash, timeCol{&u.CreatedAt}, nullTimeCol{&u.LastLoginAt}, &u.AllowSSOLink); err != nil {
 		return nil, err
 	}
 	return &u, nil
@@ -42,9 +42,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
 // CreateUser inserts u; the audit entry gets the new user's id as target.
 func (db *DB) CreateUser(ctx context.Context, u *debrief.User, audit *debrief.AuditEntry) error {
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `INSERT INTO users (email, name, role, disabled, password_hash, created_at, last_login_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-			u.Email, u.Name, string(u.Role), u.Disabled, u.PasswordHash, db.d.t(u.CreatedAt), db.d.tp(u.LastLoginAt)).Scan(&u.ID); err != nil {
+		if err := insertUser(ctx, tx, db.d, u); err != nil {
 			return err
 		}
 		if audit != nil && audit.TargetID == "" {
@@ -56,6 +54,24 @@ VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
 		return debrief.Errorf(debrief.EConflict, "email", "There is already a user %s.", u.Email)
 	}
 	return mapErr(err, "create user %s", u.Email)
+}
+
+func insertUser(ctx context.Context, tx *sql.Tx, d dialect, u *debrief.User) error {
+	return tx.QueryRowContext(ctx, `INSERT INTO users (email, name, role, disabled, password_hash, created_at, last_login_at, allow_sso_link)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		u.Email, u.Name, string(u.Role), u.Disabled, u.PasswordHash, d.t(u.CreatedAt), d.tp(u.LastLoginAt), u.AllowSSOLink).Scan(&u.ID)
+}
+
+func updateUser(ctx context.Context, tx *sql.Tx, d dialect, u *debrief.User) error {
+	res, err := tx.ExecContext(ctx, `UPDATE users SET name = $1, role = $2, disabled = $3, password_hash = $4, last_login_at = $5, allow_sso_link = $6 WHERE id = $7`,
+		u.Name, string(u.Role), u.Disabled, u.PasswordHash, d.tp(u.LastLoginAt), u.AllowSSOLink, u.ID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound("user", strconv.FormatInt(u.ID, 10))
+	}
+	return nil
 }
 
 // User returns a user by id.
@@ -100,13 +116,8 @@ func (db *DB) ListUsers(ctx context.Context) ([]*debrief.User, error) {
 // UpdateUser stores u's mutable fields.
 func (db *DB) UpdateUser(ctx context.Context, u *debrief.User, audit *debrief.AuditEntry) error {
 	return mapErr(db.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE users SET name = $1, role = $2, disabled = $3, password_hash = $4, last_login_at = $5 WHERE id = $6`,
-			u.Name, string(u.Role), u.Disabled, u.PasswordHash, db.d.tp(u.LastLoginAt), u.ID)
-		if err != nil {
+		if err := updateUser(ctx, tx, db.d, u); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return notFound("user", strconv.FormatInt(u.ID, 10))
 		}
 		return db.appendAudit(ctx, tx, audit)
 	}), "update user %d", u.ID)
@@ -259,6 +270,113 @@ func (db *DB) RevokeToken(ctx context.Context, id int64, at time.Time, audit *de
 		}
 		return db.appendAudit(ctx, tx, audit)
 	}), "revoke token %d", id)
+}
+
+// RevokeUserTokens marks every live token of a user revoked.
+func (db *DB) RevokeUserTokens(ctx context.Context, userID int64, at time.Time, audit *debrief.AuditEntry) (int64, error) {
+	var n int64
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL`, db.d.t(at), userID)
+		if err != nil {
+			return err
+		}
+		if n, _ = res.RowsAffected(); n == 0 {
+			return nil // nothing revoked, nothing to audit
+		}
+		return db.appendAudit(ctx, tx, audit)
+	})
+	return n, mapErr(err, "revoke tokens of user %d", userID)
+}
+
+const ssoColumns = `id, user_id, issuer, subject, email, linked_at`
+
+func scanSSOIdentity(s rowScanner) (*debrief.SSOIdentity, error) {
+	var id debrief.SSOIdentity
+	if err := s.Scan(&id.ID, &id.UserID, &id.Issuer, &id.Subject, &id.Email, timeCol{&id.LinkedAt}); err != nil {
+		return nil, err
+	}
+	return &id, nil
+}
+
+// SSOIdentity returns the identity bound to issuer and subject.
+func (db *DB) SSOIdentity(ctx context.Context, issuer, subject string) (*debrief.SSOIdentity, error) {
+	id, err := scanSSOIdentity(db.r.QueryRowContext(ctx, `SELECT `+ssoColumns+` FROM sso_identities WHERE issuer = $1 AND subject = $2`, issuer, subject))
+	if err == sql.ErrNoRows {
+		return nil, notFound("single sign-on identity", subject)
+	}
+	return id, mapErr(err, "get single sign-on identity")
+}
+
+// UserSSOIdentities returns a user's identities, oldest first.
+func (db *DB) UserSSOIdentities(ctx context.Context, userID int64) ([]*debrief.SSOIdentity, error) {
+	list, err := queryList(ctx, db.r, `SELECT `+ssoColumns+` FROM sso_identities WHERE user_id = $1 ORDER BY id`, []any{userID}, scanSSOIdentity)
+	if list == nil {
+		list = []*debrief.SSOIdentity{}
+	}
+	return list, mapErr(err, "list single sign-on identities of user %d", userID)
+}
+
+// LinkSSOIdentity creates or updates u and binds id to it, in one transaction.
+func (db *DB) LinkSSOIdentity(ctx context.Context, u *debrief.User, id *debrief.SSOIdentity, audit ...*debrief.AuditEntry) error {
+	created := u.ID == 0
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		if created {
+			if err := insertUser(ctx, tx, db.d, u); err != nil {
+				if classify(err) == dbErrUnique {
+					return debrief.Errorf(debrief.EConflict, "email", "There is already a user %s.", u.Email)
+				}
+				return err
+			}
+		} else {
+			// The permission is taken in the same statement that uses it,
+			// so two identities racing for one permission cannot both link.
+			res, err := tx.ExecContext(ctx, `UPDATE users SET name = $1, role = $2, disabled = $3, last_login_at = $4, allow_sso_link = $5
+WHERE id = $6 AND allow_sso_link = $7 AND password_hash = ''`,
+				u.Name, string(u.Role), u.Disabled, db.d.tp(u.LastLoginAt), false, u.ID, true)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				if _, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, u.ID)); err == sql.ErrNoRows {
+					return notFound("user", strconv.FormatInt(u.ID, 10))
+				}
+				return debrief.Errorf(debrief.EConflict, "", "The account %s may not be linked to single sign-on (any more).", u.Email)
+			}
+			u.AllowSSOLink = false
+		}
+		id.UserID = u.ID
+		if err := tx.QueryRowContext(ctx, `INSERT INTO sso_identities (user_id, issuer, subject, email, linked_at)
+VALUES ($1, $2, $3, $4, $5) RETURNING id`, id.UserID, id.Issuer, id.Subject, id.Email, db.d.t(id.LinkedAt)).Scan(&id.ID); err != nil {
+			if classify(err) == dbErrUnique {
+				return debrief.Errorf(debrief.EConflict, "", "This single sign-on identity is linked to an account already.")
+			}
+			return err
+		}
+		for _, e := range audit {
+			if e != nil && e.TargetID == "" {
+				e.TargetID = strconv.FormatInt(u.ID, 10)
+			}
+			if err := db.appendAudit(ctx, tx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil && created {
+		u.ID = 0 // nothing was stored
+	}
+	return mapErr(err, "link single sign-on identity to %s", u.Email)
+}
+
+// SignedInFrom reports whether the user signed in from ip since since.
+func (db *DB) SignedInFrom(ctx context.Context, userID int64, ip string, since time.Time) (bool, error) {
+	var one int
+	err := db.r.QueryRowContext(ctx, `SELECT 1 FROM audit_log WHERE action = 'auth.login' AND actor_id = $1 AND ip = $2 AND at >= $3 LIMIT 1`,
+		userID, ip, db.d.t(since)).Scan(&one)
+	if err == sql.ErrNoRows {
+		return false, nil
+	}
+	return err == nil, mapErr(err, "find sign-ins of user %d", userID)
 }
 
 // TouchToken records a token's use.

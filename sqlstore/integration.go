@@ -12,12 +12,14 @@ import (
 	"github.com/debriefhq/debrief/debrief"
 )
 
-const integrationColumns = `id, name, kind, enabled, config, token_hash, signing_secrets, created_by, created_at, updated_at, version`
+const integrationColumns = `id, name, kind, enabled, config, token_hash, signing_secrets, created_by, created_at, updated_at, version,
+	refused_count, refused_last_at, refused_last_from, refused_last_reason`
 
 func scanIntegration(s rowScanner) (*debrief.Integration, error) {
 	var in debrief.Integration
 	err := s.Scan(&in.ID, &in.Name, &in.Kind, &in.Enabled, jsonCol{&in.Config}, &in.TokenHash, jsonCol{&in.SigningSecrets},
-		&in.CreatedBy, timeCol{&in.CreatedAt}, timeCol{&in.UpdatedAt}, &in.Version)
+		&in.CreatedBy, timeCol{&in.CreatedAt}, timeCol{&in.UpdatedAt}, &in.Version,
+		&in.Refused.Count, nullTimeCol{&in.Refused.LastAt}, &in.Refused.LastFrom, &in.Refused.LastReason)
 	if err != nil {
 		return nil, err
 	}
@@ -581,4 +583,17 @@ func (p *placeholders) next(v any) string {
 		return "?"
 	}
 	return "$" + strconv.Itoa(len(p.args))
+}
+
+// CountRefusedDelivery counts one delivery refused before authentication.
+func (db *DB) CountRefusedDelivery(ctx context.Context, id int64, at time.Time, from, reason string) error {
+	res, err := db.w.ExecContext(ctx, `UPDATE integrations SET refused_count = refused_count + 1, refused_last_at = $1,
+	refused_last_from = $2, refused_last_reason = $3 WHERE id = $4`, db.d.t(at), from, reason, id)
+	if err != nil {
+		return mapErr(err, "count refused delivery of integration %d", id)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return debrief.Errorf(debrief.ENotFound, "", "There is no integration %d.", id)
+	}
+	return nil
 }

@@ -15,6 +15,140 @@ func init() {
 	Register("AccountsTokens", testAccountsTokens)
 	Register("AccountsAudit", testAccountsAudit)
 	Register("AccountsPrivateIncidents", testAccountsPrivateIncidents)
+	Register("AccountsSSOIdentities", testAccountsSSOIdentities)
+	Register("AccountsRevokeUserTokens", testAccountsRevokeUserTokens)
+	Register("AccountsSignedInFrom", testAccountsSignedInFrom)
+}
+
+func testAccountsSSOIdentities(t *testing.T, open Opener) {
+	s := open(t)
+	as := accounts(t, s)
+	ctx := ctxOf(t)
+	const iss = "https://idp.example.com"
+	_, err := as.SSOIdentity(ctx, iss, "sub-1")
+	wantCode(t, err, debrief.ENotFound, "SSOIdentity(unknown)")
+
+	// A new account and its identity in one go.
+	u := &debrief.User{Email: "ada@example.com", Name: "Ada", Role: debrief.RoleResponder, CreatedAt: base}
+	id := &debrief.SSOIdentity{Issuer: iss, Subject: "sub-1", Email: u.Email, LinkedAt: at(time.Minute)}
+	create := &debrief.AuditEntry{At: base, Actor: "oidc", Action: debrief.AuditUserCreate, TargetType: debrief.TargetUser}
+	link := &debrief.AuditEntry{At: base, Actor: "oidc", Action: debrief.AuditSSOLink, TargetType: debrief.TargetUser}
+	must(t, as.LinkSSOIdentity(ctx, u, id, create, link), "LinkSSOIdentity(new user)")
+	if u.ID == 0 || id.ID == 0 || id.UserID != u.ID || create.TargetID != strconv.FormatInt(u.ID, 10) || link.ID == 0 {
+		t.Fatalf("LinkSSOIdentity left user %d, identity %d of user %d, audit target %q id %d; want all set", u.ID, id.ID, id.UserID, create.TargetID, link.ID)
+	}
+	got, err := as.SSOIdentity(ctx, iss, "sub-1")
+	must(t, err, "SSOIdentity")
+	wantEqual(t, "SSOIdentity", id, got)
+	gotUser, err := as.User(ctx, u.ID)
+	must(t, err, "User")
+	wantEqual(t, "User after LinkSSOIdentity", u, gotUser)
+
+	// The same identity cannot be bound twice, and a failed link stores nothing.
+	v := &debrief.User{Email: "eve@example.com", Role: debrief.RoleAdmin, CreatedAt: base}
+	wantCode(t, as.LinkSSOIdentity(ctx, v, &debrief.SSOIdentity{Issuer: iss, Subject: "sub-1", LinkedAt: base}), debrief.EConflict, "LinkSSOIdentity(bound identity)")
+	_, err = as.UserByEmail(ctx, "eve@example.com")
+	wantCode(t, err, debrief.ENotFound, "UserByEmail after a failed link")
+	wantCode(t, as.LinkSSOIdentity(ctx, &debrief.User{Email: "ada@example.com", Role: debrief.RoleViewer, CreatedAt: base},
+		&debrief.SSOIdentity{Issuer: iss, Subject: "sub-9", LinkedAt: base}), debrief.EConflict, "LinkSSOIdentity(new user with a taken e-mail)")
+	_, err = as.SSOIdentity(ctx, iss, "sub-9")
+	wantCode(t, err, debrief.ENotFound, "SSOIdentity after a failed link")
+
+	// An existing account: its fields are stored with the link (the
+	// one-time permission is used up), and another issuer's identity is
+	// another identity.
+	b := &debrief.User{Email: "bob@example.com", Role: debrief.RoleViewer, CreatedAt: base, AllowSSOLink: true}
+	must(t, as.CreateUser(ctx, b, nil), "CreateUser(bob)")
+	gotUser, err = as.User(ctx, b.ID)
+	must(t, err, "User(bob)")
+	if !gotUser.AllowSSOLink {
+		t.Errorf("User(bob).AllowSSOLink = false; want true as created")
+	}
+	b.AllowSSOLink, b.Role = false, debrief.RoleAdmin
+	must(t, as.LinkSSOIdentity(ctx, b, &debrief.SSOIdentity{Issuer: "https://other.example.com", Subject: "sub-1", Email: b.Email, LinkedAt: base}), "LinkSSOIdentity(existing user)")
+	gotUser, err = as.User(ctx, b.ID)
+	must(t, err, "User(bob) after link")
+	wantEqual(t, "User(bob) after link", b, gotUser)
+	wantCode(t, as.LinkSSOIdentity(ctx, &debrief.User{ID: 999, Email: "x@example.com", Role: debrief.RoleViewer}, &debrief.SSOIdentity{Issuer: iss, Subject: "sub-2", LinkedAt: base}),
+		debrief.ENotFound, "LinkSSOIdentity(user 999)")
+	// The permission is used up: a second identity needs it again.
+	wantCode(t, as.LinkSSOIdentity(ctx, b, &debrief.SSOIdentity{Issuer: iss, Subject: "sub-3", Email: b.Email, LinkedAt: at(time.Hour)}), debrief.EConflict, "LinkSSOIdentity(permission used up)")
+	pw := &debrief.User{Email: "pw@example.com", Role: debrief.RoleViewer, PasswordHash: "$argon2id$x", AllowSSOLink: true, CreatedAt: base}
+	must(t, as.CreateUser(ctx, pw, nil), "CreateUser(with a password)")
+	wantCode(t, as.LinkSSOIdentity(ctx, pw, &debrief.SSOIdentity{Issuer: iss, Subject: "sub-pw", LinkedAt: base}), debrief.EConflict, "LinkSSOIdentity(account with a password)")
+	b.AllowSSOLink = true
+	must(t, as.UpdateUser(ctx, b, nil), "UpdateUser(allow again)")
+	must(t, as.LinkSSOIdentity(ctx, b, &debrief.SSOIdentity{Issuer: iss, Subject: "sub-3", Email: b.Email, LinkedAt: at(time.Hour)}), "LinkSSOIdentity(second identity)")
+	list, err := as.UserSSOIdentities(ctx, b.ID)
+	must(t, err, "UserSSOIdentities")
+	if len(list) != 2 || list[0].Issuer != "https://other.example.com" || list[1].Subject != "sub-3" {
+		t.Errorf("UserSSOIdentities(bob) = %d identities; want 2, oldest first", len(list))
+	}
+	none, err := as.UserSSOIdentities(ctx, 999)
+	must(t, err, "UserSSOIdentities(999)")
+	if none == nil || len(none) != 0 {
+		t.Errorf("UserSSOIdentities(999) = %v; want an empty list", none)
+	}
+}
+
+func testAccountsRevokeUserTokens(t *testing.T, open Opener) {
+	s := open(t)
+	as := accounts(t, s)
+	ctx := ctxOf(t)
+	u := &debrief.User{Email: "ada@example.com", Role: debrief.RoleAdmin, CreatedAt: base}
+	other := &debrief.User{Email: "bob@example.com", Role: debrief.RoleAdmin, CreatedAt: base}
+	must(t, as.CreateUser(ctx, u, nil), "CreateUser")
+	must(t, as.CreateUser(ctx, other, nil), "CreateUser(bob)")
+	var toks []*debrief.APIToken
+	for i, owner := range []*debrief.User{u, u, u, other} {
+		tok := &debrief.APIToken{UserID: owner.ID, Name: "t" + strconv.Itoa(i), Scope: debrief.ScopeRead, Hash: debrief.HashSecret("s" + strconv.Itoa(i)), CreatedAt: base}
+		must(t, as.CreateToken(ctx, tok, nil), "CreateToken")
+		toks = append(toks, tok)
+	}
+	must(t, as.RevokeToken(ctx, toks[0].ID, at(time.Minute), nil), "RevokeToken")
+	e := &debrief.AuditEntry{At: at(time.Hour), Actor: "system", Action: debrief.AuditTokensRevoke, TargetType: debrief.TargetUser}
+	n, err := as.RevokeUserTokens(ctx, u.ID, at(time.Hour), e)
+	must(t, err, "RevokeUserTokens")
+	if n != 2 || e.ID == 0 {
+		t.Errorf("RevokeUserTokens = %d (audit id %d); want 2 live tokens revoked and the entry appended", n, e.ID)
+	}
+	for i, want := range []*time.Time{ptr(at(time.Minute)), ptr(at(time.Hour)), ptr(at(time.Hour)), nil} {
+		got, err := as.Token(ctx, toks[i].ID)
+		must(t, err, "Token")
+		if (got.RevokedAt == nil) != (want == nil) || (want != nil && !got.RevokedAt.Equal(*want)) {
+			t.Errorf("token %d revoked at %v; want %v", i, got.RevokedAt, want)
+		}
+	}
+	again := &debrief.AuditEntry{At: at(2 * time.Hour), Actor: "system", Action: debrief.AuditTokensRevoke, TargetType: debrief.TargetUser}
+	n, err = as.RevokeUserTokens(ctx, u.ID, at(2*time.Hour), again)
+	if err != nil || n != 0 || again.ID != 0 {
+		t.Errorf("RevokeUserTokens(again) = %d, %v, audit id %d; want 0, nil and no audit entry", n, err, again.ID)
+	}
+}
+
+func testAccountsSignedInFrom(t *testing.T, open Opener) {
+	s := open(t)
+	as := accounts(t, s)
+	ctx := ctxOf(t)
+	u := &debrief.User{Email: "ada@example.com", Role: debrief.RoleAdmin, CreatedAt: base}
+	must(t, as.CreateUser(ctx, u, nil), "CreateUser")
+	for _, e := range []*debrief.AuditEntry{
+		{At: at(time.Hour), Actor: u.Email, ActorID: u.ID, Action: debrief.AuditLogin, IP: "192.0.2.1"},
+		{At: at(time.Hour), Actor: u.Email, ActorID: u.ID, Action: debrief.AuditLoginFailed, IP: "192.0.2.2"},
+		{At: at(time.Hour), Actor: "bob@example.com", ActorID: u.ID + 1, Action: debrief.AuditLogin, IP: "192.0.2.3"},
+	} {
+		must(t, as.AppendAudit(ctx, e), "AppendAudit")
+	}
+	for _, tc := range []struct {
+		ip    string
+		since time.Time
+		want  bool
+	}{{"192.0.2.1", base, true}, {"192.0.2.1", at(2 * time.Hour), false}, {"192.0.2.2", base, false}, {"192.0.2.3", base, false}} {
+		got, err := as.SignedInFrom(ctx, u.ID, tc.ip, tc.since)
+		if err != nil || got != tc.want {
+			t.Errorf("SignedInFrom(%s, since %v) = %v, %v; want %v", tc.ip, tc.since, got, err, tc.want)
+		}
+	}
 }
 
 // FastHasher is argon2id with tiny costs, for tests only.

@@ -13,6 +13,7 @@ import (
 
 func init() {
 	Register("IntegrationCRUD", testIntegrationCRUD)
+	Register("IntegrationRefusedDeliveries", testIntegrationRefusedDeliveries)
 	Register("IngestSequence", testIngestSequence)
 	Register("IngestAllOrNothing", testIngestAllOrNothing)
 	Register("IngestPartial", testIngestPartial)
@@ -72,6 +73,31 @@ func integrationSetup(t *testing.T, open Opener) (*debrief.Service, context.Cont
 	svc := debrief.NewService(s, debrief.WithClock(func() time.Time { return now }))
 	ctx := debrief.WithActor(context.Background(), debrief.Actor{Email: "admin@example.com", Role: debrief.RoleAdmin})
 	return svc, ctx, &now
+}
+
+func testIntegrationRefusedDeliveries(t *testing.T, open Opener) {
+	svc, ctx, _ := integrationSetup(t, open)
+	s := svc.Store().(debrief.IntegrationStore)
+	in, _, err := svc.CreateIntegration(ctx, &debrief.Integration{Name: "prom", Kind: debrief.IntegrationAlertmanager}, nil)
+	must(t, err, "CreateIntegration")
+	if in.Refused.Count != 0 || in.Refused.LastAt != nil {
+		t.Fatalf("new integration's refused deliveries = %+v; want none", in.Refused)
+	}
+	must(t, s.CountRefusedDelivery(ctx, in.ID, at(time.Minute), "192.0.2.1 curl/8", "no token"), "CountRefusedDelivery")
+	must(t, s.CountRefusedDelivery(ctx, in.ID, at(2*time.Minute), "192.0.2.2 curl/8", "wrong token"), "CountRefusedDelivery(2)")
+	got, err := s.Integration(ctx, in.ID)
+	must(t, err, "Integration")
+	want := debrief.RefusedDeliveries{Count: 2, LastAt: ptr(at(2 * time.Minute)), LastFrom: "192.0.2.2 curl/8", LastReason: "wrong token"}
+	wantEqual(t, "Integration.Refused", want, got.Refused)
+	if got.Version != in.Version {
+		t.Errorf("counting refusals changed the version from %d to %d; want it unchanged", in.Version, got.Version)
+	}
+	page, err := s.ListDeliveries(ctx, debrief.DeliveryFilter{IntegrationID: in.ID})
+	must(t, err, "ListDeliveries")
+	if len(page.Items) != 0 {
+		t.Errorf("the delivery log has %d entries after two refusals; want none", len(page.Items))
+	}
+	wantCode(t, s.CountRefusedDelivery(ctx, 999, base, "", ""), debrief.ENotFound, "CountRefusedDelivery(999)")
 }
 
 func testIntegrationCRUD(t *testing.T, open Opener) {

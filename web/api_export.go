@@ -148,6 +148,9 @@ func importPostmortem(svc *debrief.Service, cfg exportConfig) HandlerFunc {
 		if _, err := parseQuery(r); err != nil {
 			return err
 		}
+		if err := sameOriginFormBody(r); err != nil {
+			return err
+		}
 		ct := strings.ToLower(strings.TrimSpace(strings.Split(r.Header.Get("Content-Type"), ";")[0]))
 		switch ct {
 		case "", "text/markdown", "text/x-markdown", "text/plain", "application/octet-stream":

@@ -8,6 +8,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"os"
 	"path"
 	"strings"
@@ -49,6 +50,9 @@ func importTimeline(svc *debrief.Service) HandlerFunc {
 		}
 		q, err := parseQuery(r, "format", "name", "zone", "date", "kind", "channel", "from", "to", "include_bots", "set_lifecycle", "suggest_only")
 		if err != nil {
+			return err
+		}
+		if err := sameOriginFormBody(r); err != nil {
 			return err
 		}
 		if r.ContentLength > MaxImportBytes {
@@ -106,6 +110,36 @@ func importTimeline(svc *debrief.Service) HandlerFunc {
 		writeJSON(w, status, res)
 		return nil
 	}
+}
+
+// sameOriginFormBody refuses a request signed in by the session cookie
+// whose body has a type an HTML form on another site can send without a
+// CORS preflight (text/plain, multipart/form-data, a urlencoded form, or
+// no type), unless the browser says the request is same-origin
+// (Sec-Fetch-Site, or an Origin naming this host). CrossOriginProtection
+// refuses what browsers label cross-origin; this also holds for a browser
+// that labels nothing. Callers with an API token send no cookie and pass.
+func sameOriginFormBody(r *http.Request) error {
+	if a, _ := debrief.ActorFrom(r.Context()); a.Via != "session" {
+		return nil
+	}
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch mt {
+	case "", "text/plain", "multipart/form-data", "application/x-www-form-urlencoded":
+	default:
+		return nil
+	}
+	if r.Header.Get("Sec-Fetch-Site") == "same-origin" {
+		return nil
+	}
+	if o, err := url.Parse(r.Header.Get("Origin")); err == nil && o.Host != "" && strings.EqualFold(o.Host, r.Host) {
+		return nil
+	}
+	what := mt
+	if what == "" {
+		what = "a body without a Content-Type"
+	}
+	return debrief.Errorf(debrief.EForbidden, "Content-Type", "A signed-in browser may send %s here only from Debrief's own pages; send the file with its own type (text/markdown, text/csv, application/json) or use an API token.", what)
 }
 
 // importBody returns the uploaded file: the "file" part of a multipart

@@ -187,17 +187,15 @@ func (s *Server) clearSessionCookie(w http.ResponseWriter) {
 
 func (s *Server) login(dec decoder) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Cache-Control", "no-store")
 		var in loginRequest
 		if err := dec.decode(r, &in); err != nil {
 			return err
 		}
 		acct := "acct:" + strings.ToLower(strings.TrimSpace(in.Email))
 		ip := "ip:" + clientIP(r)
-		if d := s.limiter.wait(acct, ip); d > 0 {
-			secs := int(d/time.Second) + 1
-			w.Header().Set("Retry-After", strconv.Itoa(secs))
-			s.svc.AuditDenied(r.Context(), debrief.Actor{Email: strings.ToLower(truncate(in.Email, 254))}, "POST /api/v1/auth/login", "rate limited")
-			return debrief.Errorf(debrief.ETooManyRequests, "", "Too many failed sign-ins; try again in %d seconds.", secs)
+		if d := s.signInWait(r, in.Email, acct, ip); d > 0 {
+			return s.tooManySignIns(w, r, in.Email, "POST /api/v1/auth/login", d)
 		}
 		u, secret, err := s.svc.Login(r.Context(), in.Email, in.Password)
 		if err != nil {
@@ -206,11 +204,41 @@ func (s *Server) login(dec decoder) HandlerFunc {
 			}
 			return err
 		}
-		s.limiter.reset(acct)
+		if s.limiter.wait(acct) == 0 {
+			// A success from a known address while strangers are locked out
+			// does not give them fresh tries.
+			s.limiter.reset(acct)
+		}
 		s.setSessionCookie(w, secret, s.sessionTTL)
 		writeJSON(w, http.StatusOK, meJSON{User: u, Actor: u.Actor("session")})
 		return nil
 	}
+}
+
+// signInWait is how long a password attempt for email from the request's
+// address must wait. The per-address limit holds for everyone. The
+// per-account limit holds only for addresses the account has not signed in
+// from before (in the audit log, last knownAddressAge), so a stranger who
+// fails five times locks out strangers, not the owner at their usual
+// address; the per-address limit still bounds guessing from any one place.
+func (s *Server) signInWait(r *http.Request, email, acct, ip string) time.Duration {
+	d := s.limiter.wait(ip)
+	if da := s.limiter.wait(acct); da > d && !s.svc.KnownAddress(r.Context(), email, clientIP(r), knownAddressAge) {
+		d = da
+	}
+	return d
+}
+
+// knownAddressAge is how far back a successful sign-in makes an address
+// known to an account.
+const knownAddressAge = 90 * 24 * time.Hour
+
+// tooManySignIns answers a rate-limited password attempt and audits it.
+func (s *Server) tooManySignIns(w http.ResponseWriter, r *http.Request, email, route string, d time.Duration) error {
+	secs := int(d/time.Second) + 1
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	s.svc.AuditDenied(r.Context(), debrief.Actor{Email: strings.ToLower(truncate(email, 254))}, route, "rate limited")
+	return debrief.Errorf(debrief.ETooManyRequests, "", "Too many failed sign-ins; try again in %d seconds.", secs)
 }
 
 func (s *Server) logout() HandlerFunc {
@@ -237,6 +265,9 @@ func (s *Server) me() HandlerFunc {
 type passwordChange struct {
 	CurrentPassword string `json:"current_password"`
 	NewPassword     string `json:"new_password"`
+	// RevokeTokens also revokes every API token of the account, for when
+	// the password change is because something leaked.
+	RevokeTokens bool `json:"revoke_tokens"`
 }
 
 // changePassword changes the caller's password; every session of theirs
@@ -247,7 +278,18 @@ func (s *Server) changePassword(dec decoder) HandlerFunc {
 		if err := dec.decode(r, &in); err != nil {
 			return err
 		}
-		if err := s.svc.ChangePassword(r.Context(), in.CurrentPassword, in.NewPassword); err != nil {
+		// A wrong current password is a guess like a wrong sign-in: it
+		// counts toward the same limits, so a stolen session cannot try
+		// passwords without bound.
+		a, _ := debrief.ActorFrom(r.Context())
+		acct, ip := "acct:"+a.Email, "ip:"+clientIP(r)
+		if d := s.signInWait(r, a.Email, acct, ip); d > 0 {
+			return s.tooManySignIns(w, r, a.Email, "POST /api/v1/auth/password", d)
+		}
+		if err := s.svc.ChangePassword(r.Context(), in.CurrentPassword, in.NewPassword, in.RevokeTokens); err != nil {
+			if debrief.ErrorField(err) == "current_password" {
+				s.limiter.fail(acct, ip)
+			}
 			return err
 		}
 		s.clearSessionCookie(w)
@@ -475,6 +517,20 @@ func (s *Server) authRoutes(dec decoder) []Route {
 		{Pattern: "GET /api/v1/audit", Kind: KindAPI, Role: admin, Handler: listAudit(svc)},
 	}
 	return append(routes, s.oidcRoutes()...)
+}
+
+// readOnlyPosts are the non-GET routes that change nothing, so a read-scope
+// token may call them.
+var readOnlyPosts = map[string]bool{"POST /api/v1/lint": true, "POST /api/v1/auth/logout": true}
+
+// tokenScopeAllows bounds every route by the caller's token scope: roles
+// already stop a read token on responder and admin routes, and this stops it
+// on the account routes every role may use (password, token revocation).
+func tokenScopeAllows(a debrief.Actor, method string, rt Route) error {
+	if !a.ReadOnly() || method == http.MethodGet || method == http.MethodHead || readOnlyPosts[rt.Pattern] {
+		return nil
+	}
+	return debrief.Errorf(debrief.EForbidden, "", "A read-scope API token cannot change anything; use a write or admin token.")
 }
 
 // authContext adds the request's origin to ctx for audit entries.

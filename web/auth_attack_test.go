@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -202,4 +204,95 @@ func itoa(n int64) string { return formatID(n) }
 func formatID(n int64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
+}
+
+// TestPrivateIncidentProbes checks routes that name a second incident: a
+// private incident the caller may not see answers exactly as a missing one,
+// and no error names its key (issue 17, point 7).
+func TestPrivateIncidentProbes(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { testPrivateIncidentProbes(t, openSQLite(t)) })
+	t.Run("postgres", func(t *testing.T) { testPrivateIncidentProbes(t, openPostgres(t)) })
+}
+
+func testPrivateIncidentProbes(t *testing.T, store debrief.Store) {
+	e := newAuthEnv(t, store)
+	outsider := e.session("outsider")
+	const missing = 987654
+	privKey := debrief.IncidentKeyPrefix + strconv.FormatInt(e.priv.incident, 10)
+	pub := strconv.FormatInt(e.pub.incident, 10)
+	same := func(what string, private, absent *httptest.ResponseRecorder, privID, absentID int64) {
+		t.Helper()
+		norm := func(body string, id int64) string {
+			return strings.ReplaceAll(body, strconv.FormatInt(id, 10), "N")
+		}
+		if private.Code != absent.Code || norm(private.Body.String(), privID) != norm(absent.Body.String(), absentID) {
+			t.Errorf("%s: private incident = %d %s; missing one = %d %s; want the same answer", what, private.Code, private.Body, absent.Code, absent.Body)
+		}
+		if strings.Contains(private.Body.String(), privKey) {
+			t.Errorf("%s: the answer names the private incident %s: %s", what, privKey, private.Body)
+		}
+	}
+	body := func(id int64) string {
+		return `{"title": "Checkout failed again", "repeat_of": ` + strconv.FormatInt(id, 10) + `}`
+	}
+	same("POST /api/v1/incidents with repeat_of",
+		e.do("POST", "/api/v1/incidents", body(e.priv.incident), nil, outsider),
+		e.do("POST", "/api/v1/incidents", body(missing), nil, outsider), e.priv.incident, missing)
+	patch := func(id int64) string { return `{"repeat_of": ` + strconv.FormatInt(id, 10) + `, "version": 1}` }
+	same("PATCH /api/v1/incidents/{id} with repeat_of",
+		e.do("PATCH", "/api/v1/incidents/"+pub, patch(e.priv.incident), nil, outsider),
+		e.do("PATCH", "/api/v1/incidents/"+pub, patch(missing), nil, outsider), e.priv.incident, missing)
+	for _, method := range []string{"PATCH", "DELETE"} {
+		ev := `{"text": "Probe", "version": 1}`
+		same(method+" a private incident's event through a public incident's path",
+			e.do(method, "/api/v1/incidents/"+pub+"/timeline/"+strconv.FormatInt(e.priv.event, 10), ev, http.Header{"If-Match": {`"1"`}}, outsider),
+			e.do(method, "/api/v1/incidents/"+pub+"/timeline/"+strconv.Itoa(missing), ev, http.Header{"If-Match": {`"1"`}}, outsider), e.priv.event, missing)
+	}
+	admin := debrief.WithActor(context.Background(), debrief.SystemActor)
+	if inc, _ := e.svc.Incident(admin, e.pub.incident); inc.RepeatOf != nil || inc.Version != 1 {
+		t.Errorf("public incident after the probes: repeat_of %v, version %d; want unchanged", inc.RepeatOf, inc.Version)
+	}
+}
+
+// TestStrangerCannotLockOutOwner checks the sign-in limits (issue 17,
+// point 6): failures from a stranger's address lock out unknown addresses,
+// not the owner at an address they signed in from before.
+func TestStrangerCannotLockOutOwner(t *testing.T) {
+	e := newAuthEnv(t, openSQLite(t))
+	from := func(addr, password string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("POST", "/api/v1/auth/login", strings.NewReader(`{"email": "admin@example.com", "password": "`+password+`"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.RemoteAddr = addr + ":5000"
+		rec := httptest.NewRecorder()
+		e.h.ServeHTTP(rec, req)
+		return rec
+	}
+	if rec := from("192.0.2.10", authPassword); rec.Code != 200 {
+		t.Fatalf("owner's first sign-in = %d %s", rec.Code, rec.Body)
+	}
+	for i := 0; i < loginMaxAccount; i++ {
+		if rec := from("198.51.100.7", "a wrong guess!!"); rec.Code != 401 {
+			t.Fatalf("stranger's wrong password (try %d) = %d; want 401", i+1, rec.Code)
+		}
+	}
+	if rec := from("198.51.100.7", authPassword); rec.Code != 429 {
+		t.Errorf("stranger with the right password after %d failures = %d; want 429", loginMaxAccount, rec.Code)
+	}
+	if rec := from("203.0.113.5", authPassword); rec.Code != 429 {
+		t.Errorf("another unknown address while the account is limited = %d; want 429", rec.Code)
+	}
+	if rec := from("192.0.2.10", authPassword); rec.Code != 200 {
+		t.Errorf("owner at their known address while strangers are locked out = %d %s; want 200", rec.Code, rec.Body)
+	}
+	// The owner's success did not give the stranger fresh tries.
+	if rec := from("198.51.100.7", authPassword); rec.Code != 429 {
+		t.Errorf("stranger after the owner signed in = %d; want still 429", rec.Code)
+	}
+	// The per-address limit still holds at the known address.
+	for i := 0; i < loginMaxIP; i++ {
+		from("192.0.2.10", "a wrong guess!!")
+	}
+	if rec := from("192.0.2.10", authPassword); rec.Code != 429 {
+		t.Errorf("known address after %d failures = %d; want 429 (the per-address limit)", loginMaxIP, rec.Code)
+	}
 }

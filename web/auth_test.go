@@ -279,3 +279,87 @@ func testPermissionMatrix(t *testing.T, store debrief.Store) {
 		t.Errorf("no %s audit entries for the non-member's probes; want them recorded", debrief.AuditAccessDenied)
 	}
 }
+
+// TestTokenScopeBoundsEveryRoute walks the route table with an admin's
+// read-scope token: it reads what a viewer reads and changes nothing, the
+// account routes open to every role included (password, token revocation).
+func TestTokenScopeBoundsEveryRoute(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { testTokenScopeBoundsEveryRoute(t, openSQLite(t)) })
+	t.Run("postgres", func(t *testing.T) { testTokenScopeBoundsEveryRoute(t, openPostgres(t)) })
+}
+
+func testTokenScopeBoundsEveryRoute(t *testing.T, store debrief.Store) {
+	e := newAuthEnv(t, store)
+	read := http.Header{"Authorization": {"Bearer " + e.token("admin", debrief.ScopeRead, nil)}, "If-Match": {`"1"`}}
+	for _, rt := range e.srv.Routes() {
+		if rt.Role == "" {
+			continue
+		}
+		method, path := e.path(rt.Pattern, e.pub)
+		rec := e.do(method, path, bodyFor(rt.Pattern), read)
+		switch {
+		case method != "GET" && !readOnlyPosts[rt.Pattern]:
+			if rec.Code != 403 {
+				t.Errorf("read token %s %s = %d %s; want 403 (a read token changes nothing)", method, path, rec.Code, rec.Body)
+			}
+		case rt.Role != debrief.RoleViewer:
+			if rec.Code != 403 {
+				t.Errorf("read token %s %s = %d; want 403 (route needs %s)", method, path, rec.Code, rt.Role)
+			}
+		case rec.Code == 401 || rec.Code == 403 || rec.Code >= 500:
+			t.Errorf("read token %s %s = %d %s; want it allowed (a viewer route that changes nothing)", method, path, rec.Code, rec.Body)
+		}
+	}
+	// No token was revoked, the admin token still works, and the password
+	// is the old one.
+	admin := e.token("admin", debrief.ScopeAdmin, nil)
+	ctx := debrief.WithActor(context.Background(), debrief.SystemActor)
+	toks, _ := e.svc.Tokens(ctx, true)
+	for _, tok := range toks {
+		if tok.RevokedAt != nil {
+			t.Errorf("token %d (%s) was revoked by a read token's requests", tok.ID, tok.Name)
+		}
+	}
+	if rec := e.do("GET", "/api/v1/auth/me", "", http.Header{"Authorization": {"Bearer " + admin}}); rec.Code != 200 {
+		t.Errorf("admin token after the read token's requests = %d; want 200", rec.Code)
+	}
+	e.session("admin") // signs in with the original password or fails
+
+	// Tokens of any scope cannot change their owner's password.
+	for _, scope := range []debrief.TokenScope{debrief.ScopeRead, debrief.ScopeWrite, debrief.ScopeAdmin} {
+		tok := http.Header{"Authorization": {"Bearer " + e.token("viewer", scope, nil)}}
+		rec := e.do("POST", "/api/v1/auth/password", `{"current_password": "`+authPassword+`", "new_password": "a brand new passphrase"}`, tok)
+		if rec.Code != 403 {
+			t.Errorf("%s token POST /api/v1/auth/password with the right current password = %d %s; want 403", scope, rec.Code, rec.Body)
+		}
+	}
+	e.session("viewer")
+}
+
+// TestChangePasswordLimited checks that wrong current passwords count
+// toward the sign-in limits: a stolen session cannot guess without bound.
+func TestChangePasswordLimited(t *testing.T) {
+	e := newAuthEnv(t, openSQLite(t))
+	c := e.session("viewer")
+	var last int
+	for i := 0; i < loginMaxIP+1; i++ {
+		rec := e.do("POST", "/api/v1/auth/password", `{"current_password": "guess number `+strconv.Itoa(i)+`", "new_password": "a brand new passphrase"}`, nil, c)
+		last = rec.Code
+		if last == 429 {
+			if rec.Header().Get("Retry-After") == "" {
+				t.Errorf("429 without Retry-After")
+			}
+			break
+		}
+		if last != 400 {
+			t.Fatalf("wrong current password (try %d) = %d %s; want 400", i+1, rec.Code, rec.Body)
+		}
+	}
+	if last != 429 {
+		t.Fatalf("after %d wrong current passwords the answer is %d; want 429", loginMaxIP+1, last)
+	}
+	rec := e.do("POST", "/api/v1/auth/password", `{"current_password": "`+authPassword+`", "new_password": "a brand new passphrase"}`, nil, c)
+	if rec.Code != 429 {
+		t.Errorf("right current password while limited = %d; want 429 (the guess is not checked)", rec.Code)
+	}
+}

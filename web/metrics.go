@@ -1,10 +1,15 @@
 package web
 
 import (
+	"crypto/subtle"
 	"errors"
 	"net/http"
+	"net/netip"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/debriefhq/debrief/debrief"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -69,10 +74,38 @@ func (m *metrics) observe(method, route string, status int, d time.Duration) {
 	m.duration.WithLabelValues(method, route, code).Observe(d.Seconds())
 }
 
-func (m *metrics) handler() HandlerFunc {
+// handler serves the metrics to an allowed address or a caller with the
+// metrics token: they name routes, versions and load, which is more than
+// the open internet needs to know.
+func (m *metrics) handler(token string, allow []netip.Prefix) HandlerFunc {
 	h := promhttp.HandlerFor(m.gatherer, promhttp.HandlerOpts{})
 	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := metricsAllowed(r, token, allow); err != nil {
+			return err
+		}
 		h.ServeHTTP(w, r)
 		return nil
 	}
+}
+
+func metricsAllowed(r *http.Request, token string, allow []netip.Prefix) error {
+	if auth := r.Header.Get("Authorization"); token != "" && auth != "" {
+		scheme, got, _ := strings.Cut(auth, " ")
+		if strings.EqualFold(scheme, "Bearer") && subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(token)) == 1 {
+			return nil
+		}
+		return debrief.Errorf(debrief.EUnauthorized, "", "The metrics token is not right.")
+	}
+	if ip, err := netip.ParseAddr(clientIP(r)); err == nil {
+		ip = ip.Unmap()
+		for _, p := range allow {
+			if p.Contains(ip) {
+				return nil
+			}
+		}
+	}
+	if token != "" {
+		return debrief.Errorf(debrief.EUnauthorized, "", "Send the metrics token as \"Authorization: Bearer <token>\".")
+	}
+	return debrief.Errorf(debrief.EForbidden, "", "Metrics are served only to the addresses in --metrics-allow (loopback by default) or with --metrics-token.")
 }

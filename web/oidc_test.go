@@ -22,7 +22,8 @@ import (
 	"github.com/debriefhq/debrief/storetest"
 )
 
-// testIdP is an OpenID Connect provider run inside the test: discovery,
+// testIdP is a hand-made OpenID Connect provider run inside the test, for
+// what a real provider will not do (TestOIDCRealProvider covers the rest): discovery,
 // JWKS, /authorize (which signs the user in at once) and /token, issuing
 // RS256 ID tokens. Its fields choose the identity and how to misbehave.
 type testIdP struct {
@@ -39,7 +40,12 @@ type testIdP struct {
 	// breakPKCE stores a different challenge, as if the code had been
 	// stolen and redeemed with another verifier.
 	breakPKCE bool
-	codes     map[string]authRequest
+	// userinfoOnly leaves the e-mail out of the ID token, so Debrief asks
+	// userinfo, which answers about userinfoSub (the ID token's subject
+	// when empty).
+	userinfoOnly bool
+	userinfoSub  string
+	codes        map[string]authRequest
 }
 
 type authRequest struct{ challenge, nonce, clientID string }
@@ -52,13 +58,24 @@ func newTestIdP(t *testing.T) *testIdP {
 	mux.HandleFunc("GET /.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
 		u := p.srv.URL
 		json.NewEncoder(w).Encode(map[string]any{
-			"issuer": u, "authorization_endpoint": u + "/authorize", "token_endpoint": u + "/token", "jwks_uri": u + "/jwks",
+			"issuer": u, "authorization_endpoint": u + "/authorize", "token_endpoint": u + "/token", "jwks_uri": u + "/jwks", "userinfo_endpoint": u + "/userinfo",
 			"response_types_supported": []string{"code"}, "subject_types_supported": []string{"public"},
 			"id_token_signing_alg_values_supported": []string{"RS256"}, "code_challenge_methods_supported": []string{"S256"},
 		})
 	})
 	mux.HandleFunc("GET /jwks", func(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &p.key.PublicKey, KeyID: "k1", Algorithm: "RS256", Use: "sig"}}})
+	})
+	mux.HandleFunc("GET /userinfo", func(w http.ResponseWriter, r *http.Request) {
+		p.mu.Lock()
+		sub := p.email
+		if p.userinfoSub != "" {
+			sub = p.userinfoSub
+		}
+		info := map[string]any{"sub": sub, "email": p.email, "email_verified": true, "groups": p.groups}
+		p.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(info)
 	})
 	mux.HandleFunc("GET /authorize", func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
@@ -103,6 +120,10 @@ func newTestIdP(t *testing.T) *testIdP {
 		}
 		claims := map[string]any{"iss": p.srv.URL, "sub": p.email, "aud": aud, "exp": time.Now().Add(5 * time.Minute).Unix(),
 			"iat": time.Now().Unix(), "nonce": req.nonce, "email": p.email, "email_verified": true, "name": "Ada Lovelace", "groups": p.groups}
+		if p.userinfoOnly {
+			delete(claims, "email")
+			delete(claims, "email_verified")
+		}
 		p.mu.Unlock()
 		signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: key, KeyID: "k1", Algorithm: "RS256"}}, (&jose.SignerOptions{}).WithType("JWT"))
 		if err != nil {
@@ -128,6 +149,7 @@ func (p *testIdP) set(fn func(p *testIdP)) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.email, p.groups, p.audience, p.badSignature, p.breakPKCE = "ada@example.com", []string{"sre"}, "", false, false
+	p.userinfoOnly, p.userinfoSub = false, ""
 	fn(p)
 }
 
@@ -197,11 +219,12 @@ func TestOIDCLogin(t *testing.T) {
 		set  func(p *testIdP)
 		want int
 	}{
-		{"bad signature", func(p *testIdP) { p.badSignature = true }, 401},
-		{"wrong audience", func(p *testIdP) { p.audience = "someone-else" }, 401},
+		{"bad signature", func(p *testIdP) { p.badSignature = true }, 400},
+		{"wrong audience", func(p *testIdP) { p.audience = "someone-else" }, 400},
 		{"domain not allowed", func(p *testIdP) { p.email = "eve@evil.example" }, 403},
-		{"PKCE mismatch", func(p *testIdP) { p.breakPKCE = true }, 401},
+		{"PKCE mismatch", func(p *testIdP) { p.breakPKCE = true }, 400},
 		{"no role", func(p *testIdP) { p.email, p.groups = "bob@example.com", []string{"marketing"} }, 403},
+		{"userinfo about someone else", func(p *testIdP) { p.email, p.userinfoOnly, p.userinfoSub = "carl@example.com", true, "mallory" }, 403},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			idp.set(tc.set)
@@ -221,12 +244,12 @@ func TestOIDCLogin(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != 401 {
-		t.Errorf("callback without the state cookie = %d; want 401", resp.StatusCode)
+	if resp.StatusCode != 400 {
+		t.Errorf("callback without the state cookie = %d; want 400", resp.StatusCode)
 	}
 	users, _ := store.(debrief.AccountStore).ListUsers(t.Context())
 	for _, u := range users {
-		if !strings.HasSuffix(u.Email, "@example.com") || u.Email == "bob@example.com" {
+		if !strings.HasSuffix(u.Email, "@example.com") || u.Email == "bob@example.com" || u.Email == "carl@example.com" {
 			t.Errorf("user %s was created by a refused sign-in", u.Email)
 		}
 	}

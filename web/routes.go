@@ -47,7 +47,7 @@ func (s *Server) routeTable() []Route {
 		// Operations.
 		{Pattern: "GET /healthz", Kind: KindOps, Handler: healthz(s.version)},
 		{Pattern: "GET /readyz", Kind: KindOps, Handler: readyz(s.store)},
-		{Pattern: "GET /metrics", Kind: KindOps, Handler: s.metrics.handler()},
+		{Pattern: "GET /metrics", Kind: KindOps, Handler: s.metrics.handler(s.metricsToken, s.metricsAllow)},
 		{Pattern: "GET /api/v1/openapi.json", Kind: KindOps, Handler: openAPIDocument(s.openAPI, s.openAPIErr)},
 
 		// Incidents.

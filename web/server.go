@@ -14,6 +14,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strconv"
 	"sync/atomic"
@@ -57,6 +58,12 @@ type Config struct {
 	// Registry receives the HTTP metrics; nil means a new registry, served
 	// at /metrics together with the Go runtime and process collectors.
 	Registry prometheus.Registerer
+	// MetricsToken, when set, lets a request with "Authorization: Bearer
+	// <MetricsToken>" read /metrics from any address.
+	MetricsToken string
+	// MetricsAllow lists the client addresses that read /metrics without
+	// the token; nil means loopback only (127.0.0.0/8 and ::1).
+	MetricsAllow []netip.Prefix
 }
 
 // LocalActor is who every request acts as when Config.Authenticate is nil.
@@ -79,6 +86,8 @@ type Server struct {
 	cop           *http.CrossOriginProtection
 	oidc          *oidcClient
 	metrics       *metrics
+	metricsToken  string
+	metricsAllow  []netip.Prefix
 	openAPI       []byte
 	openAPIErr    error
 	routes        []Route
@@ -133,6 +142,10 @@ func New(cfg Config) *Server {
 		s.oidc = newOIDCClient(*cfg.OIDC)
 	}
 	s.metrics = newMetrics(cfg.Registry)
+	s.metricsToken, s.metricsAllow = cfg.MetricsToken, cfg.MetricsAllow
+	if s.metricsAllow == nil {
+		s.metricsAllow = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+	}
 	s.openAPI, s.openAPIErr = openAPIJSON(s.version)
 	var b [6]byte
 	_, _ = rand.Read(b[:])
@@ -307,6 +320,9 @@ func (s *Server) adapt(rt Route) http.Handler {
 			}
 		}
 		if rt.Role != "" {
+			// What a signed-in caller reads is theirs: no shared cache or
+			// browser history keeps it (handlers may say otherwise).
+			w.Header().Set("Cache-Control", "no-store")
 			actor, err := s.authenticate(r)
 			if err != nil {
 				s.renderError(w, r, err)
@@ -315,6 +331,11 @@ func (s *Server) adapt(rt Route) http.Handler {
 			if !actor.Role.Includes(rt.Role) {
 				s.svc.AuditDenied(r.Context(), actor, rt.Pattern, "role "+string(actor.Role)+" below "+string(rt.Role))
 				s.renderError(w, r, debrief.Errorf(debrief.EForbidden, "", "Your role (%s) cannot do this; it needs the %s role.", actor.Role, rt.Role))
+				return
+			}
+			if err := tokenScopeAllows(actor, r.Method, rt); err != nil {
+				s.svc.AuditDenied(r.Context(), actor, rt.Pattern, "read-scope token")
+				s.renderError(w, r, err)
 				return
 			}
 			r = r.WithContext(debrief.WithActor(r.Context(), actor))

@@ -36,7 +36,8 @@ type webhookAnswer struct {
 // path. It authenticates by the integration's secret (no user session),
 // answers 2xx only after the delivery is committed, 5xx when storage fails
 // (the sender retries), 4xx with the reason for a bad payload and 401 for a
-// bad secret, and logs every delivery it can attribute to an integration.
+// bad secret. Authenticated deliveries are logged; refused ones (no or
+// wrong secret) are only counted on the integration.
 // A well-formed payload with some invalid alerts is a partial success: the
 // valid alerts are stored and the answer (2xx) lists the rejected ones.
 func receiveWebhook(svc *debrief.Service) HandlerFunc {
@@ -53,18 +54,36 @@ func receiveWebhook(svc *debrief.Service) HandlerFunc {
 			return storageError(err)
 		}
 		d := &debrief.Delivery{IntegrationID: in.ID, Source: deliverySource(r)}
+		// A delivery without the right secret is counted on the integration,
+		// not logged: anyone who knows the URL can send one.
+		refuse := func(err error) error {
+			// Best effort: the answer does not depend on the count.
+			_ = svc.RecordRefusedDelivery(r.Context(), in.ID, d.Source, debrief.ErrorMessage(err))
+			return err
+		}
 		reject := func(err error) error {
 			d.Status, d.Error = StatusOf(err), debrief.ErrorMessage(err)
 			// Best effort: the answer does not depend on the log entry.
 			_ = svc.RecordRejectedDelivery(r.Context(), d)
 			return err
 		}
+		// A bearer secret is checked before the body is read, and a signed
+		// delivery must at least carry a signature: a stranger cannot make
+		// the server read 16 MiB.
+		if err := authenticateHeaders(in, r); err != nil {
+			return refuse(err)
+		}
 		body, err := readBody(r, MaxWebhookBytes)
 		if err != nil {
+			if signedKind(in.Kind) {
+				return refuse(err)
+			}
 			return reject(err)
 		}
-		if err := authenticateDelivery(in, r, body); err != nil {
-			return reject(err)
+		if signedKind(in.Kind) {
+			if err := verifySignature(in, r, body); err != nil {
+				return refuse(err)
+			}
 		}
 		if err := webhookMediaType(r); err != nil {
 			return reject(err)
@@ -123,16 +142,31 @@ func deliverySource(r *http.Request) string {
 	return strings.TrimSpace(host + " " + strings.ToValidUTF8(ua, ""))
 }
 
-// authenticateDelivery checks the delivery's secret: an HMAC signature for
-// PagerDuty and GitHub, otherwise a bearer token (Authorization: Bearer, as
-// Alertmanager's http_config.authorization sends it, or the password of
-// basic auth, which older Grafana contact points offer).
-func authenticateDelivery(in *debrief.Integration, r *http.Request, body []byte) error {
-	switch in.Kind {
-	case debrief.IntegrationPagerDuty:
-		return ingest.VerifyPagerDuty(body, r.Header.Get("X-PagerDuty-Signature"), in.SigningSecrets)
-	case debrief.IntegrationGitHub:
-		return ingest.VerifyGitHub(body, r.Header.Get("X-Hub-Signature-256"), in.SigningSecrets)
+// signedKind reports whether a kind's deliveries carry an HMAC signature
+// of the body (PagerDuty, GitHub) rather than a bearer token.
+func signedKind(k debrief.IntegrationKind) bool {
+	return k == debrief.IntegrationPagerDuty || k == debrief.IntegrationGitHub
+}
+
+// signatureHeader is the header of a signed kind's HMAC signature.
+func signatureHeader(k debrief.IntegrationKind) string {
+	if k == debrief.IntegrationPagerDuty {
+		return "X-PagerDuty-Signature"
+	}
+	return "X-Hub-Signature-256"
+}
+
+// authenticateHeaders checks what can be checked before the body is read:
+// a signed delivery carries a signature header; any other carries the
+// integration's token, as a bearer token (Authorization: Bearer, as
+// Alertmanager's http_config.authorization sends it) or the password of
+// basic auth (which older Grafana contact points offer).
+func authenticateHeaders(in *debrief.Integration, r *http.Request) error {
+	if signedKind(in.Kind) {
+		if strings.TrimSpace(r.Header.Get(signatureHeader(in.Kind))) == "" {
+			return debrief.Errorf(debrief.EUnauthorized, signatureHeader(in.Kind), "The delivery is not signed; send the %s header signed with the integration's secret.", signatureHeader(in.Kind))
+		}
+		return nil
 	}
 	token := ""
 	auth := strings.TrimSpace(r.Header.Get("Authorization"))
@@ -146,6 +180,17 @@ func authenticateDelivery(in *debrief.Integration, r *http.Request, body []byte)
 	}
 	if !in.CheckToken(token) {
 		return debrief.Errorf(debrief.EUnauthorized, "Authorization", "The token is not this integration's token.")
+	}
+	return nil
+}
+
+// verifySignature checks a signed delivery's HMAC signature of body.
+func verifySignature(in *debrief.Integration, r *http.Request, body []byte) error {
+	switch in.Kind {
+	case debrief.IntegrationPagerDuty:
+		return ingest.VerifyPagerDuty(body, r.Header.Get("X-PagerDuty-Signature"), in.SigningSecrets)
+	case debrief.IntegrationGitHub:
+		return ingest.VerifyGitHub(body, r.Header.Get("X-Hub-Signature-256"), in.SigningSecrets)
 	}
 	return nil
 }

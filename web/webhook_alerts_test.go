@@ -201,15 +201,19 @@ func testWebhooks(t *testing.T, dsn string) {
 	_, log := e.do("GET", "/api/v1/integrations/"+ftoa(amID)+"/deliveries", nil, nil)
 	items := log["items"].([]any)
 	newest := items[0].(map[string]any)
-	if len(items) != 11 || newest["status"].(float64) != 400 || !strings.Contains(newest["error"].(string), "startsAt") {
-		t.Fatalf("delivery log = %d entries, newest %v; want 11 (the 404 names no integration) with the 400 and its reason first", len(items), newest)
+	if len(items) != 9 || newest["status"].(float64) != 400 || !strings.Contains(newest["error"].(string), "startsAt") {
+		t.Fatalf("delivery log = %d entries, newest %v; want 9 (the 404 names no integration, the two 401s are counted, not logged) with the 400 and its reason first", len(items), newest)
 	}
 	statuses := map[float64]int{}
 	for _, it := range items {
 		statuses[it.(map[string]any)["status"].(float64)]++
 	}
-	if statuses[401] != 2 || statuses[200] != 8 {
-		t.Fatalf("delivery log statuses = %v, want two 401 and eight 200", statuses)
+	if statuses[401] != 0 || statuses[200] != 8 {
+		t.Fatalf("delivery log statuses = %v, want eight 200 and no 401", statuses)
+	}
+	_, amOut := e.do("GET", "/api/v1/integrations/"+ftoa(amID), nil, nil)
+	if refused, _ := amOut["refused"].(map[string]any); refused == nil || refused["count"].(float64) != 2 || !strings.Contains(refused["last_reason"].(string), "not this integration's token") {
+		t.Fatalf("integration's refused deliveries = %v; want a count of 2, the last one's reason the wrong token", amOut["refused"])
 	}
 
 	// PagerDuty, signed; secrets rotate.
@@ -407,5 +411,59 @@ func testWebhookPartialDelivery(t *testing.T, dsn string) {
 	}
 	if msg := log["items"].([]any)[2].(map[string]any)["error"].(string); !strings.Contains(msg, "None of the 2 alerts") {
 		t.Fatalf("logged rejected delivery error = %q, want the reason", msg)
+	}
+}
+
+// readRecorder is a request body that remembers whether it was read.
+type readRecorder struct {
+	r    io.Reader
+	read bool
+}
+
+func (b *readRecorder) Read(p []byte) (int, error) {
+	b.read = true
+	return b.r.Read(p)
+}
+
+// TestWebhookRefusalsAreCounted checks deliveries without the right secret
+// (issue 17, point 5): they are counted on the integration instead of
+// logged, so a flood does not push genuine deliveries out of the log, and a
+// bearer token is checked before the body is read.
+func TestWebhookRefusalsAreCounted(t *testing.T) {
+	e := newHookEnv(t, filepath.Join(t.TempDir(), "debrief.db"))
+	am, token, amID := e.addIntegration(`{"name":"prom","kind":"alertmanager"}`)
+	body := sample(t, "alertmanager/01-firing-group-of-2.json")
+	e.post("genuine", am, body, bearer(token), 200)
+	for i := 0; i < 40; i++ {
+		hdr := bearer(fmt.Sprintf("guess-%d", i))
+		if i%2 == 0 {
+			hdr = nil
+		}
+		e.post("flood", am, body, hdr, 401)
+	}
+	_, log := e.do("GET", "/api/v1/integrations/"+ftoa(amID)+"/deliveries", nil, nil)
+	if items := log["items"].([]any); len(items) != 1 || items[0].(map[string]any)["status"].(float64) != 200 {
+		t.Fatalf("delivery log after 40 refused deliveries = %d entries; want only the genuine one", len(items))
+	}
+	_, in := e.do("GET", "/api/v1/integrations/"+ftoa(amID), nil, nil)
+	refused, _ := in["refused"].(map[string]any)
+	if refused == nil || refused["count"].(float64) != 40 || refused["last_at"] == nil || !strings.HasPrefix(refused["last_from"].(string), "127.0.0.1") {
+		t.Fatalf("integration's refused deliveries = %v; want a count of 40 with the last time and address", in["refused"])
+	}
+
+	// The body of a delivery with a wrong token is never read.
+	h := web.New(web.Config{Service: e.svc, Open: true}).Handler()
+	for name, hdr := range map[string]string{"no token": "", "wrong token": "Bearer " + token + "x"} {
+		rb := &readRecorder{r: bytes.NewReader(body)}
+		req := httptest.NewRequest("POST", am, rb)
+		req.Header.Set("Content-Type", "application/json")
+		if hdr != "" {
+			req.Header.Set("Authorization", hdr)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != 401 || rb.read {
+			t.Errorf("delivery with %s = %d, body read %v; want 401 without reading the body", name, rec.Code, rb.read)
+		}
 	}
 }

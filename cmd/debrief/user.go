@@ -39,12 +39,43 @@ func openAccounts(env *Env, db DBFlag, log LogFlags) (*debrief.Service, context.
 
 // UserCmd manages accounts.
 type UserCmd struct {
-	Add     UserAddCmd     `cmd:"" help:"Add an account; the password is read from stdin (a one-time one is printed when none is given)."`
-	List    UserListCmd    `cmd:"" help:"List accounts."`
-	Disable UserDisableCmd `cmd:"" help:"Disable an account: it can no longer sign in and its sessions and tokens stop working."`
-	Enable  UserEnableCmd  `cmd:"" help:"Enable a disabled account again."`
-	SetRole UserSetRoleCmd `cmd:"" name:"set-role" help:"Change an account's role (viewer, responder or admin)."`
-	Passwd  UserPasswdCmd  `cmd:"" name:"password" help:"Set an account's password, read from stdin (a one-time one is printed when none is given)."`
+	Add     UserAddCmd      `cmd:"" help:"Add an account; the password is read from stdin (a one-time one is printed when none is given)."`
+	List    UserListCmd     `cmd:"" help:"List accounts."`
+	Disable UserDisableCmd  `cmd:"" help:"Disable an account: it can no longer sign in and its sessions and tokens stop working."`
+	Enable  UserEnableCmd   `cmd:"" help:"Enable a disabled account again."`
+	SetRole UserSetRoleCmd  `cmd:"" name:"set-role" help:"Change an account's role (viewer, responder or admin)."`
+	Passwd  UserPasswdCmd   `cmd:"" name:"password" help:"Set an account's password, read from stdin (a one-time one is printed when none is given)."`
+	SSO     UserAllowSSOCmd `cmd:"" name:"allow-sso" help:"Allow the next new single sign-on identity with this e-mail to link to the account, once (accounts without a password only)."`
+}
+
+// UserAllowSSOCmd allows (or with --no, withdraws) one single sign-on link.
+type UserAllowSSOCmd struct {
+	Email    string `arg:""`
+	No       bool   `help:"Withdraw the permission instead."`
+	DBFlag   `embed:""`
+	LogFlags `embed:""`
+}
+
+// Run sets the account's permission to link.
+func (c *UserAllowSSOCmd) Run(env *Env) error {
+	svc, ctx, done, err := openAccounts(env, c.DBFlag, c.LogFlags)
+	if err != nil {
+		return err
+	}
+	defer done()
+	u, err := svc.UserByEmail(ctx, c.Email)
+	if err != nil {
+		return err
+	}
+	if u, err = svc.UpdateUser(ctx, u.ID, debrief.UserPatch{AllowSSOLink: ptrTo(!c.No)}); err != nil {
+		return err
+	}
+	if u.AllowSSOLink {
+		fmt.Fprintf(env.Stdout, "The next new single sign-on identity with the address %s may link to that account, once.\n", u.Email)
+	} else {
+		fmt.Fprintf(env.Stdout, "No new single sign-on identity may link to %s.\n", u.Email)
+	}
+	return nil
 }
 
 // UserAddCmd adds an account.
@@ -53,6 +84,7 @@ type UserAddCmd struct {
 	Admin    bool   `help:"Make the user an admin (same as --role admin)."`
 	Role     string `help:"Role: viewer, responder or admin." enum:"viewer,responder,admin" default:"viewer"`
 	Name     string `help:"Display name."`
+	SSO      bool   `name:"sso" help:"Make an account without a password that signs in only through single sign-on; its first identity with this e-mail links to it."`
 	DBFlag   `embed:""`
 	LogFlags `embed:""`
 }
@@ -68,15 +100,21 @@ func (c *UserAddCmd) Run(env *Env) error {
 	if c.Admin {
 		role = debrief.RoleAdmin
 	}
-	pw, generated, err := readPassword(env.Stdin)
-	if err != nil {
-		return err
+	var pw string
+	var generated bool
+	if !c.SSO {
+		if pw, generated, err = readPassword(env.Stdin); err != nil {
+			return err
+		}
 	}
 	u, err := svc.CreateUser(ctx, debrief.NewUser{Email: c.Email, Name: c.Name, Role: role, Password: pw})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "Added %s (%s).\n", u.Email, u.Role)
+	if c.SSO {
+		fmt.Fprintf(env.Stdout, "It has no password: it signs in through single sign-on, and its first identity with this address links to it.\n")
+	}
 	if generated {
 		fmt.Fprintf(env.Stdout, "One-time password (shown only now; change it after signing in):\n%s\n", pw)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -55,6 +56,18 @@ func TestUserAndTokenCommands(t *testing.T) {
 	if out, err = runAccounts(t, db, "", "user", "disable", "bob@example.com"); err != nil || !strings.Contains(out, "disabled") {
 		t.Errorf("user disable = %q, %v; want disabled", out, err)
 	}
+	if _, err = runAccounts(t, db, "", "user", "allow-sso", "ada@example.com"); debrief.ErrorCode(err) != debrief.EUnprocessable || !strings.Contains(err.Error(), "password") {
+		t.Errorf("user allow-sso for an account with a password = %v; want refused, naming the password", err)
+	}
+	if out, err = runAccounts(t, db, "", "user", "add", "--sso", "pat@example.com"); err != nil || strings.Contains(out, "One-time") || !strings.Contains(out, "single sign-on") {
+		t.Errorf("user add --sso = %q, %v; want an account without a password", out, err)
+	}
+	if out, err = runAccounts(t, db, "", "user", "allow-sso", "--no", "pat@example.com"); err != nil || !strings.Contains(out, "No new single sign-on identity may link") {
+		t.Errorf("user allow-sso --no = %q, %v; want the permission withdrawn", out, err)
+	}
+	if out, err = runAccounts(t, db, "", "user", "allow-sso", "pat@example.com"); err != nil || !strings.Contains(out, "may link to that account, once") {
+		t.Errorf("user allow-sso = %q, %v; want the permission given", out, err)
+	}
 	if out, err = runAccounts(t, db, "", "user", "list"); err != nil || !strings.Contains(out, "bob@example.com  responder  disabled") {
 		t.Errorf("user list = %q, %v; want bob as a disabled responder", out, err)
 	}
@@ -70,7 +83,7 @@ func TestUserAndTokenCommands(t *testing.T) {
 		}
 		actions = append(actions, e.Action)
 	}
-	want := "user.update user.update token.create user.create user.create"
+	want := "user.update user.update user.create user.update user.update token.create user.create user.create"
 	if got := strings.Join(actions, " "); got != want {
 		t.Errorf("audit --jsonl actions = %q; want %q", got, want)
 	}
@@ -142,6 +155,21 @@ func TestServeAuthFlags(t *testing.T) {
 		f := AuthFlags{CookieSecure: tc.secure}
 		if err := f.webAuth(&cfg, tc.addr); err != nil || cfg.InsecureCookies != tc.insecure {
 			t.Errorf("--cookie-secure %s on %s: insecure=%v, %v; want %v", tc.secure, tc.addr, cfg.InsecureCookies, err, tc.insecure)
+		}
+	}
+	for _, tc := range []struct {
+		allow []string
+		want  string // the prefixes, or the error's flag
+	}{{[]string{"10.0.0.0/8", "192.0.2.7", "::1"}, "[10.0.0.0/8 192.0.2.7/32 ::1/128]"}, {[]string{"everyone"}, "--metrics-allow"}, {[]string{}, "[]"}} {
+		var cfg web.Config
+		f := AuthFlags{MetricsAllow: tc.allow}
+		err := f.webAuth(&cfg, "127.0.0.1:1")
+		got := fmt.Sprint(cfg.MetricsAllow)
+		if err != nil {
+			got = err.Error()
+		}
+		if !strings.Contains(got, tc.want) {
+			t.Errorf("--metrics-allow %v = %s; want %s", tc.allow, got, tc.want)
 		}
 	}
 	f := AuthFlags{OIDCIssuer: "https://id.example.com", OIDCClientID: "d", OIDCRedirectURL: "https://d.example.com/auth/oidc/callback", OIDCRoleMap: []string{"sre=boss"}}
