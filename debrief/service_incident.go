@@ -281,7 +281,7 @@ func (s *Service) ListIncidents(ctx context.Context, f IncidentFilter) (Page[*In
 		g := f
 		g.After = after
 		return s.store.ListIncidents(ctx, g)
-	}, a.CanSee, func(inc *Incident) int64 { return inc.ID })
+	}, func(inc *Incident) (bool, error) { return a.CanSee(inc), nil }, func(inc *Incident) int64 { return inc.ID })
 }
 
 // ListRevisions returns the history of one record, newest first.
