@@ -39,14 +39,16 @@ type PortableStore interface {
 	// postmortem, and appends a revision by actor at at for every record.
 	// On any failure nothing is stored.
 	ImportPostmortem(ctx context.Context, imp *PostmortemImport, actor string, at time.Time) error
-	// CreatePublicLink inserts l, assigning its ID.
-	CreatePublicLink(ctx context.Context, l *PublicLink) error
+	// CreatePublicLink inserts l, assigning its ID, and appends audit (its
+	// target set to the new ID) in the same transaction.
+	CreatePublicLink(ctx context.Context, l *PublicLink, audit *AuditEntry) error
 	// PublicLinkByHash returns the link whose token hashes to hash, or ENotFound.
 	PublicLinkByHash(ctx context.Context, hash string) (*PublicLink, error)
 	// ListPublicLinks returns a postmortem's links, newest first.
 	ListPublicLinks(ctx context.Context, postmortemID int64) ([]*PublicLink, error)
 	// RevokePublicLink marks a link of the postmortem revoked at at; a link
 	// already revoked keeps its first revocation time. ENotFound when the
-	// postmortem has no such link.
-	RevokePublicLink(ctx context.Context, postmortemID, id int64, at time.Time) (*PublicLink, error)
+	// postmortem has no such link. audit is appended in the same
+	// transaction when the link was active.
+	RevokePublicLink(ctx context.Context, postmortemID, id int64, at time.Time, audit *AuditEntry) (*PublicLink, error)
 }

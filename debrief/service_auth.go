@@ -664,15 +664,3 @@ func mustJSON(v any) json.RawMessage {
 	b, _ := json.Marshal(v)
 	return b
 }
-
-// AuditRequest records a change made through a route whose records keep
-// no revisions (templates, integrations, public links), naming the route
-// and the path it was called on.
-func (s *Service) AuditRequest(ctx context.Context, a Actor, route, path string) {
-	st, err := s.accountStore()
-	if err != nil {
-		return
-	}
-	_ = st.AppendAudit(ctx, s.audit(ctx, a, "api."+strings.ToLower(strings.Fields(route)[0]), "request", truncate(path, 200),
-		[]Change{{Field: "route", New: mustJSON(route)}}))
-}

@@ -81,7 +81,9 @@ func (s *Service) CreateIntegration(ctx context.Context, in *Integration, secret
 	}
 	now := s.Now()
 	n.CreatedBy, n.CreatedAt, n.UpdatedAt = a.Label(), now, now
-	if err := st.CreateIntegration(ctx, &n); err != nil {
+	audit := s.audit(ctx, a, AuditIntegrationCreate, TargetIntegration, "",
+		[]Change{change("name", nil, n.Name), change("kind", nil, n.Kind)})
+	if err := st.CreateIntegration(ctx, &n, audit); err != nil {
 		return nil, "", err
 	}
 	return &n, secret, nil
@@ -139,7 +141,8 @@ type IntegrationPatch struct {
 // UpdateIntegration changes an integration if it is still at ifVersion. It
 // returns the new bearer token when one was made.
 func (s *Service) UpdateIntegration(ctx context.Context, id int64, p IntegrationPatch, ifVersion int) (*Integration, string, error) {
-	if _, err := s.require(ctx, RoleAdmin); err != nil {
+	a, err := s.require(ctx, RoleAdmin)
+	if err != nil {
 		return nil, "", err
 	}
 	st := s.store
@@ -185,7 +188,8 @@ func (s *Service) UpdateIntegration(ctx context.Context, id int64, p Integration
 		return nil, "", err
 	}
 	next.UpdatedAt = s.Now()
-	if err := st.UpdateIntegration(ctx, &next, ifVersion); err != nil {
+	audit := s.audit(ctx, a, AuditIntegrationUpdate, TargetIntegration, idString(id), integrationChanges(cur, &next))
+	if err := st.UpdateIntegration(ctx, &next, ifVersion, audit); err != nil {
 		return nil, "", err
 	}
 	return &next, token, nil
@@ -193,11 +197,33 @@ func (s *Service) UpdateIntegration(ctx context.Context, id int64, p Integration
 
 // DeleteIntegration removes an integration; its incidents stay.
 func (s *Service) DeleteIntegration(ctx context.Context, id int64) error {
-	if _, err := s.require(ctx, RoleAdmin); err != nil {
+	a, err := s.require(ctx, RoleAdmin)
+	if err != nil {
 		return err
 	}
-	st := s.store
-	return st.DeleteIntegration(ctx, id)
+	return s.store.DeleteIntegration(ctx, id, s.audit(ctx, a, AuditIntegrationDelete, TargetIntegration, idString(id), nil))
+}
+
+// integrationChanges lists what an update changed for the audit log. A
+// rotated token or replaced signing secrets are named, never shown.
+func integrationChanges(cur, next *Integration) []Change {
+	var out []Change
+	if cur.Name != next.Name {
+		out = append(out, change("name", cur.Name, next.Name))
+	}
+	if cur.Enabled != next.Enabled {
+		out = append(out, change("enabled", cur.Enabled, next.Enabled))
+	}
+	if string(mustJSON(cur.Config)) != string(mustJSON(next.Config)) {
+		out = append(out, change("config", cur.Config, next.Config))
+	}
+	if cur.TokenHash != next.TokenHash {
+		out = append(out, change("token", nil, "rotated"))
+	}
+	if strings.Join(cur.SigningSecrets, "\n") != strings.Join(next.SigningSecrets, "\n") {
+		out = append(out, change("signing_secrets", len(cur.SigningSecrets), len(next.SigningSecrets)))
+	}
+	return out
 }
 
 // ListDeliveries returns a page of an integration's delivery log.

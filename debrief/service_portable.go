@@ -165,7 +165,8 @@ func (s *Service) CreatePublicLink(ctx context.Context, postmortemID int64) (*Pu
 	}
 	token := NewToken()
 	l := &PublicLink{PostmortemID: postmortemID, TokenHash: HashToken(token), CreatedBy: a.Label(), CreatedAt: s.Now()}
-	if err := s.store.CreatePublicLink(ctx, l); err != nil {
+	audit := s.audit(ctx, a, AuditPublicLinkCreate, TargetPublicLink, "", []Change{change("postmortem", nil, PostmortemKeyPrefix+idString(postmortemID))})
+	if err := s.store.CreatePublicLink(ctx, l, audit); err != nil {
 		return nil, "", err
 	}
 	return l, token, nil
@@ -192,7 +193,8 @@ func (s *Service) RevokePublicLink(ctx context.Context, postmortemID, id int64) 
 	if _, err := s.visiblePostmortem(ctx, a, postmortemID); err != nil {
 		return nil, err
 	}
-	return s.store.RevokePublicLink(ctx, postmortemID, id, s.Now())
+	audit := s.audit(ctx, a, AuditPublicLinkRevoke, TargetPublicLink, idString(id), []Change{change("postmortem", nil, PostmortemKeyPrefix+idString(postmortemID))})
+	return s.store.RevokePublicLink(ctx, postmortemID, id, s.Now(), audit)
 }
 
 // PublicLinkPostmortem returns the ID of the postmortem an active public

@@ -143,7 +143,7 @@ func (s *Service) CreateTemplate(ctx context.Context, in *CustomTemplate) (*Cust
 		return nil, err
 	}
 	t.CreatedBy, t.CreatedAt, t.Deleted = a.Label(), s.Now(), false
-	if err := ts.CreateTemplate(ctx, t); err != nil {
+	if err := ts.CreateTemplate(ctx, t, s.audit(ctx, a, AuditTemplateCreate, TargetTemplate, t.Key, nil)); err != nil {
 		return nil, err
 	}
 	return t, nil
@@ -184,7 +184,8 @@ func (s *Service) UpdateTemplate(ctx context.Context, key string, in *CustomTemp
 		return cur, nil
 	}
 	t.CreatedBy, t.CreatedAt, t.Deleted = a.Label(), s.Now(), false
-	if err := ts.UpdateTemplate(ctx, t, ifVersion); err != nil {
+	audit := s.audit(ctx, a, AuditTemplateUpdate, TargetTemplate, key, []Change{change("version", ifVersion, ifVersion+1)})
+	if err := ts.UpdateTemplate(ctx, t, ifVersion, audit); err != nil {
 		return nil, err
 	}
 	return t, nil
@@ -223,7 +224,8 @@ func (s *Service) ApplyTemplate(ctx context.Context, in *CustomTemplate) (t *Cus
 // DeleteTemplate removes a custom template from use if its latest version is
 // ifVersion. Its versions stay readable for the postmortems made from them.
 func (s *Service) DeleteTemplate(ctx context.Context, key string, ifVersion int) error {
-	if _, err := s.require(ctx, RoleAdmin); err != nil {
+	a, err := s.require(ctx, RoleAdmin)
+	if err != nil {
 		return err
 	}
 	if BuiltInTemplate(key) != nil {
@@ -240,7 +242,7 @@ func (s *Service) DeleteTemplate(ctx context.Context, key string, ifVersion int)
 	if cur.Version != ifVersion {
 		return conflict("template", cur, cur.Version)
 	}
-	return ts.DeleteTemplate(ctx, key, ifVersion)
+	return ts.DeleteTemplate(ctx, key, ifVersion, s.audit(ctx, a, AuditTemplateDelete, TargetTemplate, key, nil))
 }
 
 // TemplateForIncident returns the template a new postmortem of inc should

@@ -44,16 +44,19 @@ func (db *DB) integrationArgs(in *debrief.Integration) ([]any, error) {
 }
 
 // CreateIntegration inserts in, assigning ID and Version 1.
-func (db *DB) CreateIntegration(ctx context.Context, in *debrief.Integration) error {
+func (db *DB) CreateIntegration(ctx context.Context, in *debrief.Integration, audit *debrief.AuditEntry) error {
 	args, err := db.integrationArgs(in)
 	if err != nil {
 		return err
 	}
 	var id int64
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, `INSERT INTO integrations (name, kind, enabled, config, token_hash, signing_secrets,
+		if err := tx.QueryRowContext(ctx, `INSERT INTO integrations (name, kind, enabled, config, token_hash, signing_secrets,
 	created_by, created_at, updated_at, version)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1) RETURNING id`, args...).Scan(&id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1) RETURNING id`, args...).Scan(&id); err != nil {
+			return err
+		}
+		return db.appendAudit(ctx, tx, withTarget(audit, id))
 	})
 	if err != nil {
 		if classify(err) == dbErrUnique {
@@ -87,7 +90,7 @@ func (db *DB) ListIntegrations(ctx context.Context) ([]*debrief.Integration, err
 }
 
 // UpdateIntegration stores in if its stored version is ifVersion.
-func (db *DB) UpdateIntegration(ctx context.Context, in *debrief.Integration, ifVersion int) error {
+func (db *DB) UpdateIntegration(ctx context.Context, in *debrief.Integration, ifVersion int, audit *debrief.AuditEntry) error {
 	args, err := db.integrationArgs(in)
 	if err != nil {
 		return err
@@ -111,7 +114,7 @@ WHERE id = $7 AND version = $8`, args[0], args[2], args[3], args[4], args[5], ar
 			}
 			return conflictErr("integration", cur, cur.Version)
 		}
-		return nil
+		return db.appendAudit(ctx, tx, audit)
 	})
 	if err != nil {
 		if classify(err) == dbErrUnique {
@@ -125,7 +128,7 @@ WHERE id = $7 AND version = $8`, args[0], args[2], args[3], args[4], args[5], ar
 
 // DeleteIntegration removes an integration with its groups, alert states
 // and delivery log; the incidents it opened stay.
-func (db *DB) DeleteIntegration(ctx context.Context, id int64) error {
+func (db *DB) DeleteIntegration(ctx context.Context, id int64, audit *debrief.AuditEntry) error {
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM integrations WHERE id = $1`, id)
 		if err != nil {
@@ -136,7 +139,7 @@ func (db *DB) DeleteIntegration(ctx context.Context, id int64) error {
 		} else if n == 0 {
 			return debrief.Errorf(debrief.ENotFound, "", "There is no integration %d.", id)
 		}
-		return nil
+		return db.appendAudit(ctx, tx, audit)
 	})
 	return mapErr(err, "delete integration %d", id)
 }
