@@ -128,6 +128,8 @@ type requestMetaKey struct{}
 
 // WithRequestMeta returns a context carrying m.
 func WithRequestMeta(ctx context.Context, m RequestMeta) context.Context {
+	// Headers are the sender's bytes; the audit log must be able to store them.
+	m.IP, m.UserAgent = CleanLogText(m.IP), CleanLogText(m.UserAgent)
 	return context.WithValue(ctx, requestMetaKey{}, m)
 }
 

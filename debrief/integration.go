@@ -177,6 +177,9 @@ func (c *IntegrationConfig) Validate(severities []SeverityLevel) error {
 
 // Validate checks an integration's own fields.
 func (in *Integration) Validate(severities []SeverityLevel) error {
+	if err := CheckStrings(in); err != nil {
+		return err
+	}
 	in.Name = strings.TrimSpace(in.Name)
 	if in.Name == "" {
 		return Errorf(EInvalid, "name", "Give the integration a name, e.g. 'prod-alertmanager'.")

@@ -101,6 +101,9 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := CheckStrings(in); err != nil {
+		return nil, err
+	}
 	st, err := s.accountStore()
 	if err != nil {
 		return nil, err
@@ -177,6 +180,9 @@ type UserPatch struct {
 func (s *Service) UpdateUser(ctx context.Context, id int64, p UserPatch) (*User, error) {
 	a, err := s.require(ctx, RoleAdmin)
 	if err != nil {
+		return nil, err
+	}
+	if err := CheckStrings(p); err != nil {
 		return nil, err
 	}
 	st, err := s.accountStore()
@@ -440,6 +446,9 @@ type NewAPIToken struct {
 func (s *Service) CreateToken(ctx context.Context, in NewAPIToken) (*APIToken, string, error) {
 	a, err := s.require(ctx, RoleViewer)
 	if err != nil {
+		return nil, "", err
+	}
+	if err := CheckStrings(in); err != nil {
 		return nil, "", err
 	}
 	st, err := s.accountStore()

@@ -244,6 +244,12 @@ func (s *Service) ListDeliveries(ctx context.Context, f DeliveryFilter) (Page[*D
 func (s *Service) RecordRejectedDelivery(ctx context.Context, d *Delivery) error {
 	st := s.store
 	d.ReceivedAt = s.Now()
+	// The log keeps what the sender sent as well as it can be stored; a
+	// bad byte in it must not lose the entry.
+	d.Source, d.Error = CleanLogText(d.Source), CleanLogText(d.Error)
+	for i := range d.Rejected {
+		d.Rejected[i].Field, d.Rejected[i].Message = CleanLogText(d.Rejected[i].Field), CleanLogText(d.Rejected[i].Message)
+	}
 	switch {
 	case d.Status >= 400:
 		d.Outcome = DeliveryRejected
@@ -309,8 +315,11 @@ func (s *Service) Ingest(ctx context.Context, in *Integration, alerts []IngestAl
 			}
 		}
 		al.StartsAt, al.EndsAt = normTime(al.StartsAt), normTimeOrZero(al.EndsAt)
-		var bad error
+		bad := prefixed(al.checkText(), "Alert "+strconv.Itoa(al.Index+1)+": ")
 		for j, e := range al.Events {
+			if bad != nil {
+				break
+			}
 			if err := s.prepareEvent(e, source, now); err != nil {
 				bad = prefixed(err, "Alert "+strconv.Itoa(al.Index+1)+", event "+strconv.Itoa(j+1)+": ")
 				break
@@ -334,6 +343,9 @@ func (s *Service) Ingest(ctx context.Context, in *Integration, alerts []IngestAl
 		if mapped := in.Config.Services[dp.Service]; mapped != "" {
 			dp.Service = mapped
 		}
+		if err := CheckText("service", dp.Service, true); err != nil {
+			return nil, prefixed(err, "Deploy "+strconv.Itoa(i+1)+": ")
+		}
 		if err := s.prepareEvent(dp.Event, SourceDeploy, now); err != nil {
 			return nil, prefixed(err, "Deploy "+strconv.Itoa(i+1)+": ")
 		}
@@ -343,6 +355,7 @@ func (s *Service) Ingest(ctx context.Context, in *Integration, alerts []IngestAl
 		}
 	}
 	d.IntegrationID, d.ReceivedAt, d.Alerts = in.ID, now, len(alerts)
+	d.Source = CleanLogText(d.Source)
 	if len(alerts) == 0 && len(deploys) == 0 && len(d.Rejected) > 0 {
 		r := d.Rejected[0]
 		if len(d.Rejected) == 1 {
@@ -379,6 +392,21 @@ func (s *Service) Ingest(ctx context.Context, in *Integration, alerts []IngestAl
 		}
 		return out, err
 	}
+}
+
+// checkText applies the text rule to what of an alert becomes an
+// incident or its timeline.
+func (al *IngestAlert) checkText() error {
+	for _, f := range []struct {
+		name, value string
+	}{{"title", al.Title}, {"severity", al.Severity}, {"service", al.Service}, {"group_key", al.GroupKey}, {"fingerprint", al.Fingerprint}} {
+		if err := CheckText(f.name, f.value, f.name != "group_key" && f.name != "fingerprint"); err != nil {
+			return err
+		}
+	}
+	return CheckStrings(struct {
+		Labels map[string]string `json:"labels"`
+	}{al.Labels})
 }
 
 func normTimeOrZero(t time.Time) time.Time {

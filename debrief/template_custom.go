@@ -81,6 +81,9 @@ func BuiltInCustom(key string) *CustomTemplate {
 // lowercase, lists without duplicates. severities are the configured levels
 // that Policy may name (nil skips that check).
 func (t *CustomTemplate) Validate(severities []SeverityLevel) error {
+	if err := CheckStrings(t); err != nil {
+		return err
+	}
 	t.Key = strings.TrimSpace(t.Key)
 	if !validKey(t.Key) {
 		return Errorf(EInvalid, "key", "The template key %q must be 1 to 64 lowercase letters, digits, '-' or '_', e.g. security-incident.", truncate(t.Key, 70))

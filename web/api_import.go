@@ -227,6 +227,9 @@ func importFile(q query, format string, body io.Reader, name string) ([]*debrief
 	if opt.Kind = debrief.EventKind(kind); kind != "" && !opt.Kind.Valid() {
 		return nil, debrief.Errorf(debrief.EInvalid, "kind", "Unknown kind %q.", truncate(kind, 40))
 	}
+	// A byte that is not UTF-8 is refused, not read as U+FFFD: the import
+	// must keep what the file says.
+	body = &utf8Reader{r: body}
 	var events []*debrief.TimelineEvent
 	switch format {
 	case "csv":
@@ -306,10 +309,14 @@ func importEventList(body io.Reader, contentType string, opt debrief.AddEventsOp
 	if contentType != "application/json" {
 		return nil, opt, debrief.Errorf(debrief.EUnsupported, "", "Send the events as application/json.")
 	}
-	dec := json.NewDecoder(body)
+	dec := json.NewDecoder(&utf8Reader{r: body})
 	dec.DisallowUnknownFields()
 	bad := func(err error) error {
 		if de := uploadError(err); debrief.ErrorCode(de) == debrief.ETooLarge {
+			return de
+		}
+		var de *debrief.Error
+		if errors.As(err, &de) {
 			return de
 		}
 		return jsonError(nil, &eventCreate{}, err)
@@ -340,6 +347,9 @@ func importEventList(body io.Reader, contentType string, opt debrief.AddEventsOp
 					e := bad(err)
 					if de, ok := e.(*debrief.Error); ok && de.Code == debrief.EInvalid {
 						de.Message = fmt.Sprintf("Event %d: %s", len(events)+1, de.Message)
+						if de.Field != "" {
+							de.Field = fmt.Sprintf("events[%d].%s", len(events), de.Field)
+						}
 					}
 					return nil, opt, e
 				}
