@@ -18,7 +18,9 @@ import (
 //     override or isolate characters (U+202A–U+202E, U+2066–U+2069): they
 //     make a title display as something other than what it says, and
 //     nothing a person types into a title needs them.
-//   - Lengths are limited per field by each record's Validate.
+//   - Lengths are limited per field by each record's Validate; any other
+//     title or name holds at most MaxTitleLen bytes, any other text
+//     MaxTextLen.
 
 // lineFields are the JSON field names that hold titles and names.
 var lineFields = map[string]bool{
@@ -75,7 +77,16 @@ func checkValue(v reflect.Value, path string, line bool) error {
 		}
 		return checkValue(v.Elem(), path, line)
 	case reflect.String:
-		return CheckText(path, v.String(), line)
+		if err := CheckText(path, v.String(), line); err != nil {
+			return err
+		}
+		// The records' Validate methods hold the tighter limits of their
+		// fields; these bound every field they do not name.
+		if n := len(v.String()); line && n > MaxTitleLen {
+			return Errorf(EInvalid, path, "The %s is %d bytes long; a title or name holds at most %d.", fieldLabel(path), n, MaxTitleLen)
+		} else if n > MaxTextLen {
+			return Errorf(EInvalid, path, "The %s is %d bytes long; at most %d.", fieldLabel(path), n, MaxTextLen)
+		}
 	case reflect.Struct:
 		t := v.Type()
 		for i := 0; i < t.NumField(); i++ {
