@@ -57,6 +57,9 @@ func (s *Service) CreateIntegration(ctx context.Context, in *Integration, secret
 	if err := n.Validate(s.severities); err != nil {
 		return nil, "", err
 	}
+	if err := s.checkIntegrationConfig(n.Kind, n.Config); err != nil {
+		return nil, "", err
+	}
 	secret := ""
 	if n.Kind.Signed() {
 		secrets, err = cleanSecrets(secrets)
@@ -185,6 +188,9 @@ func (s *Service) UpdateIntegration(ctx context.Context, id int64, p Integration
 		next.SigningSecrets = secrets
 	}
 	if err := next.Validate(s.severities); err != nil {
+		return nil, "", err
+	}
+	if err := s.checkIntegrationConfig(next.Kind, next.Config); err != nil {
 		return nil, "", err
 	}
 	next.UpdatedAt = s.Now()

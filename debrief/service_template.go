@@ -142,6 +142,9 @@ func (s *Service) CreateTemplate(ctx context.Context, in *CustomTemplate) (*Cust
 	if err := t.Validate(s.severities); err != nil {
 		return nil, err
 	}
+	if err := s.checkTemplate(t); err != nil {
+		return nil, err
+	}
 	t.CreatedBy, t.CreatedAt, t.Deleted = a.Label(), s.Now(), false
 	if err := ts.CreateTemplate(ctx, t, s.audit(ctx, a, AuditTemplateCreate, TargetTemplate, t.Key, nil)); err != nil {
 		return nil, err
@@ -180,6 +183,9 @@ func (s *Service) UpdateTemplate(ctx context.Context, key string, in *CustomTemp
 	if err := t.Validate(s.severities); err != nil {
 		return nil, err
 	}
+	if err := s.checkTemplate(t); err != nil {
+		return nil, err
+	}
 	if t.SameContent(cur) {
 		return cur, nil
 	}
@@ -204,6 +210,9 @@ func (s *Service) ApplyTemplate(ctx context.Context, in *CustomTemplate) (t *Cus
 	}
 	probe := cloneTemplate(in)
 	if err := probe.Validate(s.severities); err != nil {
+		return nil, false, err
+	}
+	if err := s.checkTemplate(probe); err != nil {
 		return nil, false, err
 	}
 	cur, err := ts.CustomTemplate(ctx, probe.Key)

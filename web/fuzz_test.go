@@ -103,7 +103,7 @@ func FuzzAPIRequest(f *testing.F) {
 	// both, which must answer it alike.
 	var handlers []http.Handler
 	for _, st := range fuzzStores(f) {
-		handlers = append(handlers, New(Config{Service: debrief.NewService(st), Open: true}).Handler())
+		handlers = append(handlers, New(Config{Service: debrief.NewService(st, inputChecks), Open: true}).Handler())
 	}
 	f.Fuzz(func(t *testing.T, route uint8, id, body, ifMatch string) {
 		paths := []struct{ method, path string }{

@@ -66,7 +66,7 @@ func (c *ServeCmd) Run(env *Env) error {
 	}
 	defer db.Close()
 	// Custom templates live in the same database as the records.
-	svc := debrief.NewService(db, debrief.WithTemplates(debrief.StoreTemplates(db)), debrief.WithPasswordHasher(password.New()))
+	svc := newService(db, debrief.WithTemplates(debrief.StoreTemplates(db)), debrief.WithPasswordHasher(password.New()))
 	if c.Demo {
 		loaded, err := loadDemo(ctx, svc)
 		if err != nil {

@@ -31,7 +31,7 @@ func openAccounts(env *Env, db DBFlag, log LogFlags) (*debrief.Service, context.
 	if err != nil {
 		return nil, nil, nil, openError(db.DB, err)
 	}
-	svc := debrief.NewService(st, debrief.WithPasswordHasher(password.New()))
+	svc := newService(st, debrief.WithPasswordHasher(password.New()))
 	ctx := debrief.WithActor(env.Ctx, cliActor)
 	ctx = debrief.WithRequestMeta(ctx, debrief.RequestMeta{UserAgent: "debrief-cli/" + version})
 	return svc, ctx, func() { st.Close() }, nil
