@@ -68,7 +68,7 @@ func importTimeline(svc *debrief.Service) HandlerFunc {
 			return err
 		}
 		if format == "" {
-			format = guessImportFormat(name, contentType)
+			format = ingest.TimelineFormat(name, contentType)
 		}
 		var opt debrief.AddEventsOptions
 		if opt.SetLifecycle, err = q.bool("set_lifecycle"); err != nil {
@@ -171,31 +171,6 @@ func uploadError(err error) error {
 	return debrief.Errorf(debrief.EInvalid, "file", "The upload could not be read (%s).", err)
 }
 
-// guessImportFormat tells the format from the file name or media type.
-func guessImportFormat(name, contentType string) string {
-	switch strings.ToLower(path.Ext(name)) {
-	case ".zip":
-		return "slack"
-	case ".csv", ".tsv":
-		return "csv"
-	case ".json", ".jsonl", ".ndjson":
-		return "json"
-	case ".md", ".markdown":
-		return "markdown"
-	}
-	switch contentType {
-	case "application/zip", "application/x-zip-compressed":
-		return "slack"
-	case "text/csv", "text/tab-separated-values":
-		return "csv"
-	case "application/x-ndjson", "application/jsonl":
-		return "json"
-	case "text/markdown":
-		return "markdown"
-	}
-	return ""
-}
-
 // importZone reads the zone parameter (nil when absent).
 func importZone(q query) (*time.Location, error) {
 	z, err := q.one("zone")
@@ -230,15 +205,7 @@ func importFile(q query, format string, body io.Reader, name string) ([]*debrief
 	// A byte that is not UTF-8 is refused, not read as U+FFFD: the import
 	// must keep what the file says.
 	body = &utf8Reader{r: body}
-	var events []*debrief.TimelineEvent
-	switch format {
-	case "csv":
-		events, err = ingest.ParseTimelineCSV(body, opt)
-	case "json":
-		events, err = ingest.ParseTimelineJSON(body, opt)
-	default:
-		events, err = ingest.ParseTimelineMarkdown(body, opt)
-	}
+	events, err := ingest.ParseTimelineFile(format, body, opt)
 	return events, uploadError(err)
 }
 
