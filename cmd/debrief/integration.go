@@ -54,7 +54,7 @@ func (c *IntegrationAddCmd) Run(env *Env) error {
 		}
 		in.Config.Mapping = json.RawMessage(c.Mapping)
 	}
-	ctx := debrief.WithActor(env.Ctx, debrief.Actor{Name: "cli", Role: debrief.RoleAdmin, Via: "cli"})
+	ctx := debrief.WithActor(env.Ctx, cliActor)
 	created, secret, err := svc.CreateIntegration(ctx, in, c.Secret)
 	if err != nil {
 		return plainError(err)
@@ -89,7 +89,7 @@ func (c *IntegrationSetSecretCmd) Run(env *Env) error {
 		return openError(c.DB, err)
 	}
 	defer db.Close()
-	ctx := debrief.WithActor(env.Ctx, debrief.Actor{Name: "cli", Role: debrief.RoleAdmin, Via: "cli"})
+	ctx := debrief.WithActor(env.Ctx, cliActor)
 	svc := newService(db)
 	in, err := svc.Integration(ctx, c.ID)
 	if err != nil {
@@ -114,7 +114,7 @@ func (c *IntegrationListCmd) Run(env *Env) error {
 		return openError(c.DB, err)
 	}
 	defer db.Close()
-	ctx := debrief.WithActor(env.Ctx, debrief.Actor{Name: "cli", Role: debrief.RoleAdmin, Via: "cli"})
+	ctx := debrief.WithActor(env.Ctx, cliActor)
 	list, err := newService(db).ListIntegrations(ctx)
 	if err != nil {
 		return err
@@ -145,7 +145,7 @@ func (c *IntegrationDeliveriesCmd) Run(env *Env) error {
 		return openError(c.DB, err)
 	}
 	defer db.Close()
-	ctx := debrief.WithActor(env.Ctx, debrief.Actor{Name: "cli", Role: debrief.RoleAdmin, Via: "cli"})
+	ctx := debrief.WithActor(env.Ctx, cliActor)
 	svc := newService(db)
 	if _, err := svc.Integration(ctx, c.ID); err != nil {
 		return plainError(err)

@@ -158,9 +158,9 @@ func plainCause(err error) string {
 	return strings.TrimRight(s, ".")
 }
 
-// dbKind names the engine a --db value selects.
+// dbKind names the engine a --db value selects, for people.
 func dbKind(dsn string) string {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+	if sqlstore.EngineOf(dsn) == sqlstore.EnginePostgres {
 		return "PostgreSQL"
 	}
 	return "SQLite"
