@@ -112,8 +112,11 @@ func (s *Service) revision(a Actor, entity string, id int64, version int, action
 	return &Revision{EntityType: entity, EntityID: id, Version: version, Action: action, Actor: a.Label(), At: s.Now(), Changes: changes}
 }
 
-// conflict builds the EConflict error for a stale version.
-func conflict(what string, current any, version int) error {
+// Conflict returns the EConflict error for a change that started from a
+// stale version of a record (what names it: "incident", "template"), with
+// current, the record as it is now, so the caller can merge. The Service
+// and the stores answer a stale version with it alike.
+func Conflict(what string, current any, version int) error {
 	return &Error{Code: EConflict, Field: "version", Current: current,
 		Message: "This " + what + " was changed by someone else since you loaded it (it is now at version " + strconv.Itoa(version) + "). Reload, merge your change and try again."}
 }

@@ -154,7 +154,7 @@ func (s *Service) UpdateIntegration(ctx context.Context, id int64, p Integration
 		return nil, "", err
 	}
 	if cur.Version != ifVersion {
-		return nil, "", conflict("integration", cur, cur.Version)
+		return nil, "", Conflict("integration", cur, cur.Version)
 	}
 	next := *cur
 	if p.Name != nil {

@@ -171,7 +171,7 @@ func (s *Service) UpdateTemplate(ctx context.Context, key string, in *CustomTemp
 		return nil, err
 	}
 	if cur.Version != ifVersion {
-		return nil, conflict("template", cur, cur.Version)
+		return nil, Conflict("template", cur, cur.Version)
 	}
 	t := cloneTemplate(in)
 	if t.Key == "" {
@@ -249,7 +249,7 @@ func (s *Service) DeleteTemplate(ctx context.Context, key string, ifVersion int)
 		return err
 	}
 	if cur.Version != ifVersion {
-		return conflict("template", cur, cur.Version)
+		return Conflict("template", cur, cur.Version)
 	}
 	return ts.DeleteTemplate(ctx, key, ifVersion, s.audit(ctx, a, AuditTemplateDelete, TargetTemplate, key, nil))
 }

@@ -208,7 +208,7 @@ func (db *DB) staleIncident(ctx context.Context, q querier, id int64) error {
 	if err != nil {
 		return err
 	}
-	return conflictErr("incident", cur, cur.Version)
+	return debrief.Conflict("incident", cur, cur.Version)
 }
 
 // DeleteIncident removes the incident if its version is ifVersion. Its

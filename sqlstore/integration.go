@@ -112,7 +112,7 @@ WHERE id = $7 AND version = $8`, args[0], args[2], args[3], args[4], args[5], ar
 			if err != nil {
 				return err
 			}
-			return conflictErr("integration", cur, cur.Version)
+			return debrief.Conflict("integration", cur, cur.Version)
 		}
 		return db.appendAudit(ctx, tx, audit)
 	})

@@ -127,7 +127,7 @@ func (db *DB) stalePostmortem(ctx context.Context, q querier, id int64) error {
 	if err != nil {
 		return err
 	}
-	return conflictErr("postmortem", cur, cur.Version)
+	return debrief.Conflict("postmortem", cur, cur.Version)
 }
 
 // UpdatePostmortem stores pm if its stored version is ifVersion.

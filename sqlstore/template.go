@@ -119,7 +119,7 @@ func (db *DB) UpdateTemplate(ctx context.Context, t *debrief.CustomTemplate, ifV
 			if err != nil {
 				return err
 			}
-			return conflictErr("template", cur, cur.Version)
+			return debrief.Conflict("template", cur, cur.Version)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO template_versions (key, version, definition, created_by, created_at)
 VALUES ($1, $2, $3, $4, $5)`, t.Key, ifVersion+1, def, t.CreatedBy, db.d.t(t.CreatedAt)); err != nil {
@@ -148,7 +148,7 @@ func (db *DB) DeleteTemplate(ctx context.Context, key string, ifVersion int, aud
 			if err != nil {
 				return err
 			}
-			return conflictErr("template", cur, cur.Version)
+			return debrief.Conflict("template", cur, cur.Version)
 		}
 		return db.appendAudit(ctx, tx, audit)
 	})
