@@ -30,9 +30,24 @@ type PublicLink struct {
 // Active reports whether the link still works.
 func (l *PublicLink) Active() bool { return l.RevokedAt == nil }
 
-// PortableStore is the part of the Store that imports whole postmortems and
-// keeps public links.
+// PostmortemDocument is one postmortem with everything its document shows:
+// its incident (nil for a project postmortem), the incident's timeline
+// (oldest first) and the action items of the postmortem or its incident
+// (oldest first).
+type PostmortemDocument struct {
+	Postmortem  *Postmortem
+	Incident    *Incident
+	Timeline    []*TimelineEvent
+	ActionItems []*ActionItem
+}
+
+// PortableStore is the part of the Store that reads and imports whole
+// postmortems and keeps public links.
 type PortableStore interface {
+	// PostmortemDocument reads one postmortem's document in one read
+	// transaction, so its parts agree with each other; ENotFound when
+	// there is no such postmortem.
+	PostmortemDocument(ctx context.Context, id int64) (*PostmortemDocument, error)
 	// ImportPostmortem inserts everything in imp in one transaction,
 	// assigning IDs, keys and version 1, linking the timeline, postmortem
 	// and action items to the new incident and the action items to the new
