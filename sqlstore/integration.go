@@ -310,20 +310,8 @@ func (db *DB) writeIngestPlan(ctx context.Context, tx *sql.Tx, integrationID int
 	}
 	created := map[string]int64{}
 	for _, c := range plan.Creates {
-		args, err := db.incidentArgs(c.Incident)
+		id, err := db.insertIncident(ctx, tx, c.Incident)
 		if err != nil {
-			return nil, err
-		}
-		var id int64
-		err = tx.QueryRowContext(ctx, `INSERT INTO incidents (title, severity, status, services, customers, impact, labels,
-	commander, scribe, communications, started_at, detected_at, acknowledged_at, mitigated_at, resolved_at,
-	private, members, repeat_of, created_by, created_at, updated_at, version)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, 1)
-RETURNING id`, args...).Scan(&id)
-		if err != nil {
-			return nil, err
-		}
-		if err := db.writeIncidentTags(ctx, tx, id, c.Incident, false); err != nil {
 			return nil, err
 		}
 		if err := db.appendRevision(ctx, tx, c.Revision, id); err != nil {

@@ -25,19 +25,8 @@ func (db *DB) ImportPostmortem(ctx context.Context, imp *debrief.PostmortemImpor
 	eventIDs := make([]int64, len(imp.Timeline))
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		if inc := imp.Incident; inc != nil {
-			args, err := db.incidentArgs(inc)
-			if err != nil {
-				return err
-			}
-			err = tx.QueryRowContext(ctx, `INSERT INTO incidents (title, severity, status, services, customers, impact, labels,
-	commander, scribe, communications, started_at, detected_at, acknowledged_at, mitigated_at, resolved_at,
-	private, members, repeat_of, created_by, created_at, updated_at, version)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, 1)
-RETURNING id`, args...).Scan(&incID)
-			if err != nil {
-				return err
-			}
-			if err := db.writeIncidentTags(ctx, tx, incID, inc, false); err != nil {
+			var err error
+			if incID, err = db.insertIncident(ctx, tx, inc); err != nil {
 				return err
 			}
 			if err := db.appendRevision(ctx, tx, rev(debrief.EntityIncident, inc), incID); err != nil {
