@@ -93,6 +93,9 @@ func (a *ActionItem) Overdue(now time.Time) bool {
 
 // Validate checks the rules that hold for every action item.
 func (a *ActionItem) Validate() error {
+	if err := CheckStrings(a); err != nil {
+		return err
+	}
 	a.Title = strings.TrimSpace(a.Title)
 	if a.Title == "" {
 		return Errorf(EInvalid, "title", "The title is required: start with a verb and say what changes, e.g. 'Add an alert on checkout error rate above 2%%'.")

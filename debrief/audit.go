@@ -44,6 +44,25 @@ const (
 	TargetSession     = "session"
 )
 
+// Audit actions for records without revisions of their own, written by the
+// Service in the transaction of the change, whichever door (API, CLI) it
+// came through.
+const (
+	AuditIntegrationCreate = "integration.create"
+	AuditIntegrationUpdate = "integration.update"
+	AuditIntegrationDelete = "integration.delete"
+	AuditTemplateCreate    = "template.create"
+	AuditTemplateUpdate    = "template.update"
+	AuditTemplateDelete    = "template.delete"
+	AuditPublicLinkCreate  = "public_link.create"
+	AuditPublicLinkRevoke  = "public_link.revoke"
+	AuditReindex           = "search.reindex"
+	TargetIntegration      = "integration"
+	TargetTemplate         = "template"
+	TargetPublicLink       = "public_link"
+	TargetSearchIndex      = "search_index"
+)
+
 // AuditFilter selects audit entries; empty fields do not filter.
 type AuditFilter struct {
 	Actor      string
@@ -134,6 +153,8 @@ type requestMetaKey struct{}
 
 // WithRequestMeta returns a context carrying m.
 func WithRequestMeta(ctx context.Context, m RequestMeta) context.Context {
+	// Headers are the sender's bytes; the audit log must be able to store them.
+	m.IP, m.UserAgent = CleanLogText(m.IP), CleanLogText(m.UserAgent)
 	return context.WithValue(ctx, requestMetaKey{}, m)
 }
 

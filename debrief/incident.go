@@ -235,6 +235,9 @@ const (
 // Validate checks the incident against the rules that hold for every incident;
 // severities are the configured levels.
 func (inc *Incident) Validate(severities []SeverityLevel) error {
+	if err := CheckStrings(inc); err != nil {
+		return err
+	}
 	inc.Title = strings.TrimSpace(inc.Title)
 	if inc.Title == "" {
 		return Errorf(EInvalid, "title", "The title is required: say what broke and for whom, e.g. 'Checkout API returned 500s for EU customers'.")

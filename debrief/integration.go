@@ -192,6 +192,9 @@ func (c *IntegrationConfig) Validate(severities []SeverityLevel) error {
 
 // Validate checks an integration's own fields.
 func (in *Integration) Validate(severities []SeverityLevel) error {
+	if err := CheckStrings(in); err != nil {
+		return err
+	}
 	in.Name = strings.TrimSpace(in.Name)
 	if in.Name == "" {
 		return Errorf(EInvalid, "name", "Give the integration a name, e.g. 'prod-alertmanager'.")
@@ -352,17 +355,20 @@ type IngestRequest struct {
 // IntegrationStore persists integrations, their alert state and their
 // delivery log.
 type IntegrationStore interface {
-	// CreateIntegration inserts in, assigning ID and Version 1; a name
+	// CreateIntegration inserts in, assigning ID and Version 1, and appends
+	// audit (its target set to the new ID) in the same transaction; a name
 	// already in use is EConflict.
-	CreateIntegration(ctx context.Context, in *Integration) error
+	CreateIntegration(ctx context.Context, in *Integration, audit *AuditEntry) error
 	// Integration returns one integration, or ENotFound.
 	Integration(ctx context.Context, id int64) (*Integration, error)
 	// ListIntegrations returns every integration, by ID.
 	ListIntegrations(ctx context.Context) ([]*Integration, error)
-	// UpdateIntegration stores in if its stored version is ifVersion.
-	UpdateIntegration(ctx context.Context, in *Integration, ifVersion int) error
-	// DeleteIntegration removes an integration, its state and its log.
-	DeleteIntegration(ctx context.Context, id int64) error
+	// UpdateIntegration stores in if its stored version is ifVersion, and
+	// appends audit in the same transaction.
+	UpdateIntegration(ctx context.Context, in *Integration, ifVersion int, audit *AuditEntry) error
+	// DeleteIntegration removes an integration, its state and its log, and
+	// appends audit in the same transaction.
+	DeleteIntegration(ctx context.Context, id int64, audit *AuditEntry) error
 	// Ingest runs one delivery in one transaction: it loads the state req
 	// names, calls decide with it, and writes the plan decide returns
 	// (incidents, group links, events, alert states, the delivery log

@@ -103,6 +103,9 @@ const MaxSections = 100
 
 // Validate checks the rules that hold for every postmortem.
 func (pm *Postmortem) Validate() error {
+	if err := CheckStrings(pm); err != nil {
+		return err
+	}
 	pm.Title = strings.TrimSpace(pm.Title)
 	if pm.Title == "" {
 		return Errorf(EInvalid, "title", "The title is required: say what broke, for whom and for how long.")

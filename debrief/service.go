@@ -15,7 +15,39 @@ type Service struct {
 	severities []SeverityLevel
 	templates  TemplateSource
 	// auth configures accounts (service_auth.go).
-	auth authOptions
+	auth   authOptions
+	checks Checks
+}
+
+// Checks are rules on input that need a parser this package does not hold
+// (it imports only the standard library). The package that owns each
+// concept provides it and main wires it in with WithChecks, so every door
+// (API, CLI) gets the same answer from the Service.
+type Checks struct {
+	// IntegrationConfig checks what only the payload parsers know of an
+	// integration's config, such as a generic integration's mapping.
+	IntegrationConfig func(IntegrationKind, IntegrationConfig) error
+	// Template checks a custom template's text, such as the {{variables}}
+	// its starting text uses.
+	Template func(*CustomTemplate) error
+}
+
+// WithChecks sets the checks the Service applies to integrations and
+// templates before it stores them.
+func WithChecks(c Checks) Option { return func(s *Service) { s.checks = c } }
+
+func (s *Service) checkIntegrationConfig(kind IntegrationKind, c IntegrationConfig) error {
+	if s.checks.IntegrationConfig == nil {
+		return nil
+	}
+	return s.checks.IntegrationConfig(kind, c)
+}
+
+func (s *Service) checkTemplate(t *CustomTemplate) error {
+	if s.checks.Template == nil {
+		return nil
+	}
+	return s.checks.Template(t)
 }
 
 // Option configures a Service.
@@ -80,8 +112,11 @@ func (s *Service) revision(a Actor, entity string, id int64, version int, action
 	return &Revision{EntityType: entity, EntityID: id, Version: version, Action: action, Actor: a.Label(), At: s.Now(), Changes: changes}
 }
 
-// conflict builds the EConflict error for a stale version.
-func conflict(what string, current any, version int) error {
+// Conflict returns the EConflict error for a change that started from a
+// stale version of a record (what names it: "incident", "template"), with
+// current, the record as it is now, so the caller can merge. The Service
+// and the stores answer a stale version with it alike.
+func Conflict(what string, current any, version int) error {
 	return &Error{Code: EConflict, Field: "version", Current: current,
 		Message: "This " + what + " was changed by someone else since you loaded it (it is now at version " + strconv.Itoa(version) + "). Reload, merge your change and try again."}
 }

@@ -102,6 +102,9 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := CheckStrings(in); err != nil {
+		return nil, err
+	}
 	st, err := s.accountStore()
 	if err != nil {
 		return nil, err
@@ -185,6 +188,9 @@ type UserPatch struct {
 func (s *Service) UpdateUser(ctx context.Context, id int64, p UserPatch) (*User, error) {
 	a, err := s.require(ctx, RoleAdmin)
 	if err != nil {
+		return nil, err
+	}
+	if err := CheckStrings(p); err != nil {
 		return nil, err
 	}
 	st, err := s.accountStore()
@@ -504,6 +510,9 @@ type NewAPIToken struct {
 func (s *Service) CreateToken(ctx context.Context, in NewAPIToken) (*APIToken, string, error) {
 	a, err := s.require(ctx, RoleViewer)
 	if err != nil {
+		return nil, "", err
+	}
+	if err := CheckStrings(in); err != nil {
 		return nil, "", err
 	}
 	st, err := s.accountStore()
@@ -846,16 +855,4 @@ func (s *Service) signInSSO(ctx context.Context, c SSOClaims, retry bool) (*User
 func mustJSON(v any) json.RawMessage {
 	b, _ := json.Marshal(v)
 	return b
-}
-
-// AuditRequest records a change made through a route whose records keep
-// no revisions (templates, integrations, public links), naming the route
-// and the path it was called on.
-func (s *Service) AuditRequest(ctx context.Context, a Actor, route, path string) {
-	st, err := s.accountStore()
-	if err != nil {
-		return
-	}
-	_ = st.AppendAudit(ctx, s.audit(ctx, a, "api."+strings.ToLower(strings.Fields(route)[0]), "request", truncate(path, 200),
-		[]Change{{Field: "route", New: mustJSON(route)}}))
 }

@@ -34,6 +34,9 @@ func (s *Service) ImportTimeline(ctx context.Context, incidentID int64, events [
 		if err := e.Validate(); err != nil {
 			if de, ok := err.(*Error); ok {
 				de.Message = "Event " + strconv.Itoa(i+1) + ": " + de.Message
+				if de.Field != "" {
+					de.Field = "events[" + strconv.Itoa(i) + "]." + de.Field
+				}
 			}
 			return 0, err
 		}

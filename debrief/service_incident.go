@@ -206,7 +206,7 @@ func (s *Service) UpdateIncident(ctx context.Context, id int64, p IncidentPatch,
 		return nil, err
 	}
 	if cur.Version != ifVersion {
-		return nil, conflict("incident", cur, cur.Version)
+		return nil, Conflict("incident", cur, cur.Version)
 	}
 	next := *cur
 	if err := p.Apply(&next); err != nil {
@@ -249,7 +249,7 @@ func (s *Service) DeleteIncident(ctx context.Context, id int64, ifVersion int) e
 		return err
 	}
 	if cur.Version != ifVersion {
-		return conflict("incident", cur, cur.Version)
+		return Conflict("incident", cur, cur.Version)
 	}
 	return s.store.DeleteIncident(ctx, id, ifVersion, s.revision(a, EntityIncident, id, ifVersion+1, "delete", nil))
 }
@@ -281,7 +281,7 @@ func (s *Service) ListIncidents(ctx context.Context, f IncidentFilter) (Page[*In
 		g := f
 		g.After = after
 		return s.store.ListIncidents(ctx, g)
-	}, a.CanSee, func(inc *Incident) int64 { return inc.ID })
+	}, func(inc *Incident) (bool, error) { return a.CanSee(inc), nil }, func(inc *Incident) int64 { return inc.ID })
 }
 
 // ListRevisions returns the history of one record, newest first.

@@ -57,6 +57,9 @@ func (s *Service) CreateIntegration(ctx context.Context, in *Integration, secret
 	if err := n.Validate(s.severities); err != nil {
 		return nil, "", err
 	}
+	if err := s.checkIntegrationConfig(n.Kind, n.Config); err != nil {
+		return nil, "", err
+	}
 	secret := ""
 	if n.Kind.Signed() {
 		secrets, err = cleanSecrets(secrets)
@@ -81,7 +84,9 @@ func (s *Service) CreateIntegration(ctx context.Context, in *Integration, secret
 	}
 	now := s.Now()
 	n.CreatedBy, n.CreatedAt, n.UpdatedAt = a.Label(), now, now
-	if err := st.CreateIntegration(ctx, &n); err != nil {
+	audit := s.audit(ctx, a, AuditIntegrationCreate, TargetIntegration, "",
+		[]Change{change("name", nil, n.Name), change("kind", nil, n.Kind)})
+	if err := st.CreateIntegration(ctx, &n, audit); err != nil {
 		return nil, "", err
 	}
 	return &n, secret, nil
@@ -139,7 +144,8 @@ type IntegrationPatch struct {
 // UpdateIntegration changes an integration if it is still at ifVersion. It
 // returns the new bearer token when one was made.
 func (s *Service) UpdateIntegration(ctx context.Context, id int64, p IntegrationPatch, ifVersion int) (*Integration, string, error) {
-	if _, err := s.require(ctx, RoleAdmin); err != nil {
+	a, err := s.require(ctx, RoleAdmin)
+	if err != nil {
 		return nil, "", err
 	}
 	st := s.store
@@ -148,7 +154,7 @@ func (s *Service) UpdateIntegration(ctx context.Context, id int64, p Integration
 		return nil, "", err
 	}
 	if cur.Version != ifVersion {
-		return nil, "", conflict("integration", cur, cur.Version)
+		return nil, "", Conflict("integration", cur, cur.Version)
 	}
 	next := *cur
 	if p.Name != nil {
@@ -184,8 +190,12 @@ func (s *Service) UpdateIntegration(ctx context.Context, id int64, p Integration
 	if err := next.Validate(s.severities); err != nil {
 		return nil, "", err
 	}
+	if err := s.checkIntegrationConfig(next.Kind, next.Config); err != nil {
+		return nil, "", err
+	}
 	next.UpdatedAt = s.Now()
-	if err := st.UpdateIntegration(ctx, &next, ifVersion); err != nil {
+	audit := s.audit(ctx, a, AuditIntegrationUpdate, TargetIntegration, idString(id), integrationChanges(cur, &next))
+	if err := st.UpdateIntegration(ctx, &next, ifVersion, audit); err != nil {
 		return nil, "", err
 	}
 	return &next, token, nil
@@ -193,11 +203,33 @@ func (s *Service) UpdateIntegration(ctx context.Context, id int64, p Integration
 
 // DeleteIntegration removes an integration; its incidents stay.
 func (s *Service) DeleteIntegration(ctx context.Context, id int64) error {
-	if _, err := s.require(ctx, RoleAdmin); err != nil {
+	a, err := s.require(ctx, RoleAdmin)
+	if err != nil {
 		return err
 	}
-	st := s.store
-	return st.DeleteIntegration(ctx, id)
+	return s.store.DeleteIntegration(ctx, id, s.audit(ctx, a, AuditIntegrationDelete, TargetIntegration, idString(id), nil))
+}
+
+// integrationChanges lists what an update changed for the audit log. A
+// rotated token or replaced signing secrets are named, never shown.
+func integrationChanges(cur, next *Integration) []Change {
+	var out []Change
+	if cur.Name != next.Name {
+		out = append(out, change("name", cur.Name, next.Name))
+	}
+	if cur.Enabled != next.Enabled {
+		out = append(out, change("enabled", cur.Enabled, next.Enabled))
+	}
+	if string(mustJSON(cur.Config)) != string(mustJSON(next.Config)) {
+		out = append(out, change("config", cur.Config, next.Config))
+	}
+	if cur.TokenHash != next.TokenHash {
+		out = append(out, change("token", nil, "rotated"))
+	}
+	if strings.Join(cur.SigningSecrets, "\n") != strings.Join(next.SigningSecrets, "\n") {
+		out = append(out, change("signing_secrets", len(cur.SigningSecrets), len(next.SigningSecrets)))
+	}
+	return out
 }
 
 // ListDeliveries returns a page of an integration's delivery log.
@@ -218,6 +250,12 @@ func (s *Service) ListDeliveries(ctx context.Context, f DeliveryFilter) (Page[*D
 func (s *Service) RecordRejectedDelivery(ctx context.Context, d *Delivery) error {
 	st := s.store
 	d.ReceivedAt = s.Now()
+	// The log keeps what the sender sent as well as it can be stored; a
+	// bad byte in it must not lose the entry.
+	d.Source, d.Error = CleanLogText(d.Source), CleanLogText(d.Error)
+	for i := range d.Rejected {
+		d.Rejected[i].Field, d.Rejected[i].Message = CleanLogText(d.Rejected[i].Field), CleanLogText(d.Rejected[i].Message)
+	}
 	switch {
 	case d.Status >= 400:
 		d.Outcome = DeliveryRejected
@@ -290,8 +328,11 @@ func (s *Service) Ingest(ctx context.Context, in *Integration, alerts []IngestAl
 			}
 		}
 		al.StartsAt, al.EndsAt = normTime(al.StartsAt), normTimeOrZero(al.EndsAt)
-		var bad error
+		bad := prefixed(al.checkText(), "Alert "+strconv.Itoa(al.Index+1)+": ")
 		for j, e := range al.Events {
+			if bad != nil {
+				break
+			}
 			if err := s.prepareEvent(e, source, now); err != nil {
 				bad = prefixed(err, "Alert "+strconv.Itoa(al.Index+1)+", event "+strconv.Itoa(j+1)+": ")
 				break
@@ -315,6 +356,9 @@ func (s *Service) Ingest(ctx context.Context, in *Integration, alerts []IngestAl
 		if mapped := in.Config.Services[dp.Service]; mapped != "" {
 			dp.Service = mapped
 		}
+		if err := CheckText("service", dp.Service, true); err != nil {
+			return nil, prefixed(err, "Deploy "+strconv.Itoa(i+1)+": ")
+		}
 		if err := s.prepareEvent(dp.Event, SourceDeploy, now); err != nil {
 			return nil, prefixed(err, "Deploy "+strconv.Itoa(i+1)+": ")
 		}
@@ -324,6 +368,7 @@ func (s *Service) Ingest(ctx context.Context, in *Integration, alerts []IngestAl
 		}
 	}
 	d.IntegrationID, d.ReceivedAt, d.Alerts = in.ID, now, len(alerts)
+	d.Source = CleanLogText(d.Source)
 	if len(alerts) == 0 && len(deploys) == 0 && len(d.Rejected) > 0 {
 		r := d.Rejected[0]
 		if len(d.Rejected) == 1 {
@@ -360,6 +405,21 @@ func (s *Service) Ingest(ctx context.Context, in *Integration, alerts []IngestAl
 		}
 		return out, err
 	}
+}
+
+// checkText applies the text rule to what of an alert becomes an
+// incident or its timeline.
+func (al *IngestAlert) checkText() error {
+	for _, f := range []struct {
+		name, value string
+	}{{"title", al.Title}, {"severity", al.Severity}, {"service", al.Service}, {"group_key", al.GroupKey}, {"fingerprint", al.Fingerprint}} {
+		if err := CheckText(f.name, f.value, f.name != "group_key" && f.name != "fingerprint"); err != nil {
+			return err
+		}
+	}
+	return CheckStrings(struct {
+		Labels map[string]string `json:"labels"`
+	}{al.Labels})
 }
 
 func normTimeOrZero(t time.Time) time.Time {

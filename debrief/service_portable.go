@@ -153,6 +153,44 @@ func prefixError(err error, prefix string) error {
 	return err
 }
 
+// PostmortemDocument returns the postmortem id with its incident, timeline
+// and action items, read at one moment, for documents and pages. Whether
+// the actor may see it is decided once, on the incident the store read with
+// it.
+func (s *Service) PostmortemDocument(ctx context.Context, id int64) (*PostmortemDocument, error) {
+	a, err := s.require(ctx, RoleViewer)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := s.store.PostmortemDocument(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if doc.Incident != nil && !a.CanSee(doc.Incident) {
+		s.AuditDenied(ctx, a, "postmortem "+idString(id), "private incident, not a member")
+		return nil, Errorf(ENotFound, "", "There is no postmortem %s%d.", PostmortemKeyPrefix, id)
+	}
+	// An item may name another incident besides this postmortem; it is
+	// shown only to those who may see that incident too.
+	v := s.visibility(a)
+	items := doc.ActionItems[:0]
+	for _, it := range doc.ActionItems {
+		if it.IncidentID != nil && doc.Incident != nil && *it.IncidentID == doc.Incident.ID {
+			items = append(items, it)
+			continue
+		}
+		ok, err := v.incident(ctx, it.IncidentID)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			items = append(items, it)
+		}
+	}
+	doc.ActionItems = items
+	return doc, nil
+}
+
 // CreatePublicLink makes a new unguessable public URL token for the public
 // version of a postmortem and returns it; the token is shown only now.
 func (s *Service) CreatePublicLink(ctx context.Context, postmortemID int64) (*PublicLink, string, error) {
@@ -165,7 +203,8 @@ func (s *Service) CreatePublicLink(ctx context.Context, postmortemID int64) (*Pu
 	}
 	token := NewToken()
 	l := &PublicLink{PostmortemID: postmortemID, TokenHash: HashToken(token), CreatedBy: a.Label(), CreatedAt: s.Now()}
-	if err := s.store.CreatePublicLink(ctx, l); err != nil {
+	audit := s.audit(ctx, a, AuditPublicLinkCreate, TargetPublicLink, "", []Change{change("postmortem", nil, PostmortemKeyPrefix+idString(postmortemID))})
+	if err := s.store.CreatePublicLink(ctx, l, audit); err != nil {
 		return nil, "", err
 	}
 	return l, token, nil
@@ -192,7 +231,8 @@ func (s *Service) RevokePublicLink(ctx context.Context, postmortemID, id int64) 
 	if _, err := s.visiblePostmortem(ctx, a, postmortemID); err != nil {
 		return nil, err
 	}
-	return s.store.RevokePublicLink(ctx, postmortemID, id, s.Now())
+	audit := s.audit(ctx, a, AuditPublicLinkRevoke, TargetPublicLink, idString(id), []Change{change("postmortem", nil, PostmortemKeyPrefix+idString(postmortemID))})
+	return s.store.RevokePublicLink(ctx, postmortemID, id, s.Now(), audit)
 }
 
 // PublicLinkPostmortem returns the ID of the postmortem an active public

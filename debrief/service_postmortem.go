@@ -194,7 +194,7 @@ func (s *Service) UpdatePostmortem(ctx context.Context, id int64, p PostmortemPa
 		return nil, err
 	}
 	if cur.Version != ifVersion {
-		return nil, conflict("postmortem", cur, cur.Version)
+		return nil, Conflict("postmortem", cur, cur.Version)
 	}
 	next := *cur
 	next.Sections = append([]Section(nil), cur.Sections...)
@@ -282,7 +282,7 @@ func (s *Service) DeletePostmortem(ctx context.Context, id int64, ifVersion int)
 		return err
 	}
 	if cur.Version != ifVersion {
-		return conflict("postmortem", cur, cur.Version)
+		return Conflict("postmortem", cur, cur.Version)
 	}
 	return s.store.DeletePostmortem(ctx, id, ifVersion, s.revision(a, EntityPostmortem, id, ifVersion+1, "delete", nil))
 }
@@ -313,7 +313,7 @@ func (s *Service) ListPostmortems(ctx context.Context, f PostmortemFilter) (Page
 		g := f
 		g.After = after
 		return s.store.ListPostmortems(ctx, g)
-	}, func(pm *Postmortem) bool { return v.incident(ctx, pm.IncidentID) }, func(pm *Postmortem) int64 { return pm.ID })
+	}, func(pm *Postmortem) (bool, error) { return v.incident(ctx, pm.IncidentID) }, func(pm *Postmortem) int64 { return pm.ID })
 }
 
 // CreateActionItem records an action item for an incident or postmortem.
@@ -428,7 +428,7 @@ func (s *Service) UpdateActionItem(ctx context.Context, id int64, p ActionItemPa
 		return nil, err
 	}
 	if cur.Version != ifVersion {
-		return nil, conflict("action item", cur, cur.Version)
+		return nil, Conflict("action item", cur, cur.Version)
 	}
 	next := *cur
 	if p.Title != nil {
@@ -494,7 +494,7 @@ func (s *Service) DeleteActionItem(ctx context.Context, id int64, ifVersion int)
 		return err
 	}
 	if cur.Version != ifVersion {
-		return conflict("action item", cur, cur.Version)
+		return Conflict("action item", cur, cur.Version)
 	}
 	return s.store.DeleteActionItem(ctx, id, ifVersion, s.revision(a, EntityActionItem, id, ifVersion+1, "delete", Snapshot(cur)))
 }
@@ -522,6 +522,11 @@ func (s *Service) ListActionItems(ctx context.Context, f ActionItemFilter) (Page
 		g := f
 		g.After = after
 		return s.store.ListActionItems(ctx, g)
-	}, func(it *ActionItem) bool { return v.incident(ctx, it.IncidentID) && v.postmortem(ctx, it.PostmortemID) },
+	}, func(it *ActionItem) (bool, error) {
+		if ok, err := v.incident(ctx, it.IncidentID); !ok || err != nil {
+			return false, err
+		}
+		return v.postmortem(ctx, it.PostmortemID)
+	},
 		func(it *ActionItem) int64 { return it.ID })
 }

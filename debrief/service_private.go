@@ -67,7 +67,7 @@ func (s *Service) checkIncidentRef(ctx context.Context, a Actor, incidentID *int
 	return nil
 }
 
-// postmortemIncident returns the incident a postmortem belongs to, if any.
+// checkPostmortem returns ENotFound when pm belongs to an incident a may not see.
 func (s *Service) checkPostmortem(ctx context.Context, a Actor, pm *Postmortem) error {
 	return s.checkIncidentRef(ctx, a, pm.IncidentID, Errorf(ENotFound, "", "There is no postmortem %s%d.", PostmortemKeyPrefix, pm.ID))
 }
@@ -79,14 +79,22 @@ func (s *Service) checkActionItem(ctx context.Context, a Actor, item *ActionItem
 	}
 	if item.PostmortemID != nil && a.Role != RoleAdmin {
 		pm, err := s.store.Postmortem(ctx, *item.PostmortemID)
-		if err == nil {
-			return s.checkIncidentRef(ctx, a, pm.IncidentID, nf)
+		if ErrorCode(err) == ENotFound {
+			return nil
 		}
+		if err != nil {
+			// Fail closed: without the postmortem we cannot tell whether
+			// it belongs to a private incident.
+			return err
+		}
+		return s.checkIncidentRef(ctx, a, pm.IncidentID, nf)
 	}
 	return nil
 }
 
 // visibility caches which incidents an actor may see during one list call.
+// It fails closed: a record whose incident or postmortem is missing is not
+// shown, and a store error ends the list with that error.
 type visibility struct {
 	s     *Service
 	a     Actor
@@ -97,26 +105,36 @@ func (s *Service) visibility(a Actor) *visibility {
 	return &visibility{s: s, a: a, known: map[int64]bool{}}
 }
 
-func (v *visibility) incident(ctx context.Context, id *int64) bool {
+// incident reports whether the actor may see records of incident id (true
+// for records without one).
+func (v *visibility) incident(ctx context.Context, id *int64) (bool, error) {
 	if id == nil || v.a.Role == RoleAdmin {
-		return true
+		return true, nil
 	}
 	if ok, seen := v.known[*id]; seen {
-		return ok
+		return ok, nil
 	}
 	inc, err := v.s.store.Incident(ctx, *id)
-	ok := err != nil || v.a.CanSee(inc)
+	if err != nil && ErrorCode(err) != ENotFound {
+		return false, err
+	}
+	ok := err == nil && v.a.CanSee(inc)
 	v.known[*id] = ok
-	return ok
+	return ok, nil
 }
 
-func (v *visibility) postmortem(ctx context.Context, id *int64) bool {
+// postmortem reports whether the actor may see records of postmortem id
+// (true for records without one).
+func (v *visibility) postmortem(ctx context.Context, id *int64) (bool, error) {
 	if id == nil || v.a.Role == RoleAdmin {
-		return true
+		return true, nil
 	}
 	pm, err := v.s.store.Postmortem(ctx, *id)
+	if ErrorCode(err) == ENotFound {
+		return false, nil
+	}
 	if err != nil {
-		return true
+		return false, err
 	}
 	return v.incident(ctx, pm.IncidentID)
 }
@@ -124,7 +142,8 @@ func (v *visibility) postmortem(ctx context.Context, id *int64) bool {
 // filterPage fetches pages through list and keeps the items keep accepts
 // until limit are kept, so a page of a filtered list is as full as an
 // unfiltered one and its cursor continues after the last item kept.
-func filterPage[T any](after string, limit int, list func(after string) (Page[T], error), keep func(T) bool, id func(T) int64) (Page[T], error) {
+// An error from keep ends the list with that error.
+func filterPage[T any](after string, limit int, list func(after string) (Page[T], error), keep func(T) (bool, error), id func(T) int64) (Page[T], error) {
 	out := Page[T]{Items: []T{}}
 	for {
 		p, err := list(after)
@@ -132,7 +151,11 @@ func filterPage[T any](after string, limit int, list func(after string) (Page[T]
 			return Page[T]{}, err
 		}
 		for i, it := range p.Items {
-			if !keep(it) {
+			ok, err := keep(it)
+			if err != nil {
+				return Page[T]{}, err
+			}
+			if !ok {
 				continue
 			}
 			out.Items = append(out.Items, it)

@@ -163,8 +163,15 @@ func (s *Service) WeeklyDigests(ctx context.Context, until time.Time, weeks int)
 // Reindex rebuilds the search index from the records; admins only, since
 // it holds the writer for as long as it takes.
 func (s *Service) Reindex(ctx context.Context) (int, error) {
-	if _, err := s.require(ctx, RoleAdmin); err != nil {
+	a, err := s.require(ctx, RoleAdmin)
+	if err != nil {
 		return 0, err
 	}
-	return s.store.Reindex(ctx)
+	n, err := s.store.Reindex(ctx)
+	if err != nil {
+		return 0, err
+	}
+	// The rebuild changes no record, so its entry follows it rather than
+	// sharing its transaction.
+	return n, s.appendAudit(ctx, s.audit(ctx, a, AuditReindex, TargetSearchIndex, "", []Change{change("documents", nil, n)}))
 }

@@ -142,8 +142,11 @@ func (s *Service) CreateTemplate(ctx context.Context, in *CustomTemplate) (*Cust
 	if err := t.Validate(s.severities); err != nil {
 		return nil, err
 	}
+	if err := s.checkTemplate(t); err != nil {
+		return nil, err
+	}
 	t.CreatedBy, t.CreatedAt, t.Deleted = a.Label(), s.Now(), false
-	if err := ts.CreateTemplate(ctx, t); err != nil {
+	if err := ts.CreateTemplate(ctx, t, s.audit(ctx, a, AuditTemplateCreate, TargetTemplate, t.Key, nil)); err != nil {
 		return nil, err
 	}
 	return t, nil
@@ -168,7 +171,7 @@ func (s *Service) UpdateTemplate(ctx context.Context, key string, in *CustomTemp
 		return nil, err
 	}
 	if cur.Version != ifVersion {
-		return nil, conflict("template", cur, cur.Version)
+		return nil, Conflict("template", cur, cur.Version)
 	}
 	t := cloneTemplate(in)
 	if t.Key == "" {
@@ -180,11 +183,15 @@ func (s *Service) UpdateTemplate(ctx context.Context, key string, in *CustomTemp
 	if err := t.Validate(s.severities); err != nil {
 		return nil, err
 	}
+	if err := s.checkTemplate(t); err != nil {
+		return nil, err
+	}
 	if t.SameContent(cur) {
 		return cur, nil
 	}
 	t.CreatedBy, t.CreatedAt, t.Deleted = a.Label(), s.Now(), false
-	if err := ts.UpdateTemplate(ctx, t, ifVersion); err != nil {
+	audit := s.audit(ctx, a, AuditTemplateUpdate, TargetTemplate, key, []Change{change("version", ifVersion, ifVersion+1)})
+	if err := ts.UpdateTemplate(ctx, t, ifVersion, audit); err != nil {
 		return nil, err
 	}
 	return t, nil
@@ -205,6 +212,9 @@ func (s *Service) ApplyTemplate(ctx context.Context, in *CustomTemplate) (t *Cus
 	if err := probe.Validate(s.severities); err != nil {
 		return nil, false, err
 	}
+	if err := s.checkTemplate(probe); err != nil {
+		return nil, false, err
+	}
 	cur, err := ts.CustomTemplate(ctx, probe.Key)
 	if IsCode(err, ENotFound) {
 		t, err := s.CreateTemplate(ctx, probe)
@@ -223,7 +233,8 @@ func (s *Service) ApplyTemplate(ctx context.Context, in *CustomTemplate) (t *Cus
 // DeleteTemplate removes a custom template from use if its latest version is
 // ifVersion. Its versions stay readable for the postmortems made from them.
 func (s *Service) DeleteTemplate(ctx context.Context, key string, ifVersion int) error {
-	if _, err := s.require(ctx, RoleAdmin); err != nil {
+	a, err := s.require(ctx, RoleAdmin)
+	if err != nil {
 		return err
 	}
 	if BuiltInTemplate(key) != nil {
@@ -238,9 +249,9 @@ func (s *Service) DeleteTemplate(ctx context.Context, key string, ifVersion int)
 		return err
 	}
 	if cur.Version != ifVersion {
-		return conflict("template", cur, cur.Version)
+		return Conflict("template", cur, cur.Version)
 	}
-	return ts.DeleteTemplate(ctx, key, ifVersion)
+	return ts.DeleteTemplate(ctx, key, ifVersion, s.audit(ctx, a, AuditTemplateDelete, TargetTemplate, key, nil))
 }
 
 // TemplateForIncident returns the template a new postmortem of inc should

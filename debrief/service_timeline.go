@@ -151,7 +151,7 @@ func (s *Service) UpdateTimelineEvent(ctx context.Context, incidentID, id int64,
 		return nil, err
 	}
 	if cur.Version != ifVersion {
-		return nil, conflict("timeline event", cur, cur.Version)
+		return nil, Conflict("timeline event", cur, cur.Version)
 	}
 	next := *cur
 	if p.At != nil {
@@ -199,7 +199,7 @@ func (s *Service) DeleteTimelineEvent(ctx context.Context, incidentID, id int64,
 		return err
 	}
 	if cur.Version != ifVersion {
-		return conflict("timeline event", cur, cur.Version)
+		return Conflict("timeline event", cur, cur.Version)
 	}
 	return s.store.DeleteTimelineEvent(ctx, id, ifVersion, s.revision(a, EntityTimeline, id, ifVersion+1, "delete", Snapshot(cur)))
 }

@@ -81,6 +81,9 @@ func BuiltInCustom(key string) *CustomTemplate {
 // lowercase, lists without duplicates. severities are the configured levels
 // that Policy may name (nil skips that check).
 func (t *CustomTemplate) Validate(severities []SeverityLevel) error {
+	if err := CheckStrings(t); err != nil {
+		return err
+	}
 	t.Key = strings.TrimSpace(t.Key)
 	if !validKey(t.Key) {
 		return Errorf(EInvalid, "key", "The template key %q must be 1 to 64 lowercase letters, digits, '-' or '_', e.g. security-incident.", truncate(t.Key, 70))
@@ -278,15 +281,16 @@ func ChooseTemplate(custom []*CustomTemplate, severity string, labels []string) 
 type TemplateStore interface {
 	// CreateTemplate inserts t as version 1 of a new key (or, when the key
 	// was deleted, as the version after the last one), setting t.Version.
-	// A key that exists and is not deleted gets EConflict.
-	CreateTemplate(ctx context.Context, t *CustomTemplate) error
+	// A key that exists and is not deleted gets EConflict. Each change
+	// appends its audit entry in the same transaction.
+	CreateTemplate(ctx context.Context, t *CustomTemplate, audit *AuditEntry) error
 	// UpdateTemplate appends t as version ifVersion+1 if the latest version
 	// of t.Key is ifVersion and not deleted; otherwise EConflict (with the
 	// latest version as Current) or ENotFound.
-	UpdateTemplate(ctx context.Context, t *CustomTemplate, ifVersion int) error
+	UpdateTemplate(ctx context.Context, t *CustomTemplate, ifVersion int, audit *AuditEntry) error
 	// DeleteTemplate marks the template deleted if its latest version is
 	// ifVersion; its versions stay readable.
-	DeleteTemplate(ctx context.Context, key string, ifVersion int) error
+	DeleteTemplate(ctx context.Context, key string, ifVersion int, audit *AuditEntry) error
 	// CustomTemplate returns the latest version of a template that is not
 	// deleted, or ENotFound.
 	CustomTemplate(ctx context.Context, key string) (*CustomTemplate, error)

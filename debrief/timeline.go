@@ -98,6 +98,9 @@ func (e *TimelineEvent) LocalTime() time.Time {
 
 // Validate checks an event and normalises its time to UTC, keeping the zone.
 func (e *TimelineEvent) Validate() error {
+	if err := CheckStrings(e); err != nil {
+		return err
+	}
 	if e.At.IsZero() {
 		return Errorf(EInvalid, "at", "The event time is required (RFC 3339, e.g. 2024-03-05T14:02:00+01:00).")
 	}

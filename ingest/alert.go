@@ -143,15 +143,12 @@ const (
 	maxAlertsPer = 10000
 )
 
-// clean makes s storable: valid UTF-8, no NUL bytes (PostgreSQL refuses
-// them in text), trimmed, at most max bytes cut at a rune boundary.
+// cleanText trims s and cuts it to at most max bytes at a rune boundary.
+// It leaves NUL characters and bytes that are not UTF-8 as the sender sent
+// them: whether text is acceptable is debrief's rule (debrief.CheckText),
+// applied by the Service to every alert, which it rejects and logs rather
+// than store something the sender did not write.
 func cleanText(s string, max int) string {
-	if !utf8.ValidString(s) {
-		s = strings.ToValidUTF8(s, "\uFFFD")
-	}
-	if strings.IndexByte(s, 0) >= 0 {
-		s = strings.ReplaceAll(s, "\x00", "")
-	}
 	s = strings.TrimSpace(s)
 	if len(s) <= max {
 		return s

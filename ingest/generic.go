@@ -252,3 +252,18 @@ func mappedTime(v any) (time.Time, error) {
 	}
 	return time.Time{}, reasonError(cleanText(string(n), 40) + " is neither RFC 3339 nor a Unix time")
 }
+
+// CheckIntegrationConfig checks what only the parsers know of an
+// integration's config: a generic integration's mapping. main gives it to
+// the Service (debrief.WithChecks), so the API and the CLI refuse a bad
+// mapping alike.
+func CheckIntegrationConfig(kind debrief.IntegrationKind, c debrief.IntegrationConfig) error {
+	if kind != debrief.IntegrationGeneric || len(c.Mapping) == 0 {
+		return nil
+	}
+	var m GenericMapping
+	if err := json.Unmarshal(c.Mapping, &m); err != nil {
+		return debrief.Errorf(debrief.EInvalid, "config.mapping", "The mapping must be an object of field paths, e.g. {\"title\": \"alert.summary\", \"time\": \"alert.at\"}.")
+	}
+	return m.Validate()
+}

@@ -39,6 +39,15 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
 		db.d.t(e.At), e.Actor, e.ActorID, e.Action, e.TargetType, e.TargetID, changes, e.IP, e.UserAgent).Scan(&e.ID)
 }
 
+// withTarget sets e's target to the id of the record just inserted, when
+// the caller could not know it.
+func withTarget(e *debrief.AuditEntry, id int64) *debrief.AuditEntry {
+	if e != nil && e.TargetID == "" {
+		e.TargetID = strconv.FormatInt(id, 10)
+	}
+	return e
+}
+
 // CreateUser inserts u; the audit entry gets the new user's id as target.
 func (db *DB) CreateUser(ctx context.Context, u *debrief.User, audit *debrief.AuditEntry) error {
 	err := db.inTx(ctx, func(tx *sql.Tx) error {

@@ -101,7 +101,7 @@ func (db *DB) staleActionItem(ctx context.Context, q querier, id int64) error {
 	if err != nil {
 		return err
 	}
-	return conflictErr("action item", cur, cur.Version)
+	return debrief.Conflict("action item", cur, cur.Version)
 }
 
 // UpdateActionItem stores a if its stored version is ifVersion.

@@ -66,25 +66,28 @@ type DB struct {
 	group *groupCommitter
 }
 
-// dialect is what differs between SQLite and PostgreSQL. Code in this package
-// (and in other areas' files in it) uses it instead of branching on names.
+// dialect names the engine, where its migrations are, and how it stores
+// times (scan.go). SQL that differs between the engines branches on
+// engine where it is written, with a comment saying why.
 type dialect struct {
 	engine string
-	// now is an SQL expression for the current time in the engine's time
-	// column representation.
-	now string
 	// migrations holds the engine's numbered .sql files.
 	migrations string
 }
 
 var (
-	sqliteDialect   = dialect{engine: EngineSQLite, now: "CAST(unixepoch('subsec') * 1000000 AS INTEGER)", migrations: "migrations/sqlite"}
-	postgresDialect = dialect{engine: EnginePostgres, now: "now()", migrations: "migrations/postgres"}
+	sqliteDialect   = dialect{engine: EngineSQLite, migrations: "migrations/sqlite"}
+	postgresDialect = dialect{engine: EnginePostgres, migrations: "migrations/postgres"}
 )
 
-// isPostgresDSN reports whether dsn names a PostgreSQL server.
-func isPostgresDSN(dsn string) bool {
-	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+// EngineOf returns the engine a dsn selects: EnginePostgres for a
+// postgres:// or postgresql:// URL, EngineSQLite for anything else (a file
+// path). Open and the command line both decide with it.
+func EngineOf(dsn string) string {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return EnginePostgres
+	}
+	return EngineSQLite
 }
 
 // Open opens the database named by dsn and brings its schema up to date.
@@ -137,7 +140,7 @@ func open(ctx context.Context, dsn string, logger *slog.Logger, opts Options) (*
 	}
 	var db *DB
 	var err error
-	if isPostgresDSN(dsn) {
+	if EngineOf(dsn) == EnginePostgres {
 		db, err = openPostgres(dsn, opts)
 	} else {
 		db, err = openSQLite(dsn, opts)

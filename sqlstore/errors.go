@@ -91,10 +91,3 @@ func mapErr(err error, format string, args ...any) error {
 func notFound(what string, key string) error {
 	return debrief.Errorf(debrief.ENotFound, "", "There is no %s %s.", what, key)
 }
-
-// conflictErr is the EConflict error for a stale version; cur is the
-// stored record so the caller can merge instead of losing either side's work.
-func conflictErr(what string, cur any, version int) error {
-	return &debrief.Error{Code: debrief.EConflict, Field: "version", Current: cur,
-		Message: fmt.Sprintf("This %s was changed by someone else since you loaded it (it is now at version %d). Reload, merge your change and try again.", what, version)}
-}

@@ -66,24 +66,32 @@ func (db *DB) incidentArgs(inc *debrief.Incident) ([]any, error) {
 		inc.Private, js[3], repeatOf, inc.CreatedBy, d.t(inc.CreatedAt), d.t(inc.UpdatedAt)}, nil
 }
 
-// CreateIncident inserts inc, assigning ID, Key and Version 1, and appends
-// rev (whose EntityID it fills in) in the same transaction.
-func (db *DB) CreateIncident(ctx context.Context, inc *debrief.Incident, rev *debrief.Revision) error {
+// insertIncident inserts inc at version 1 with its tags in tx, for every
+// path that creates incidents (a person, a webhook, an import), and
+// returns its ID.
+func (db *DB) insertIncident(ctx context.Context, tx *sql.Tx, inc *debrief.Incident) (int64, error) {
 	args, err := db.incidentArgs(inc)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	var id int64
-	err = db.inTx(ctx, func(tx *sql.Tx) error {
-		err := db.queryRow(ctx, tx, `INSERT INTO incidents (title, severity, status, services, customers, impact, labels,
+	if err := db.queryRow(ctx, tx, `INSERT INTO incidents (title, severity, status, services, customers, impact, labels,
 	commander, scribe, communications, started_at, detected_at, acknowledged_at, mitigated_at, resolved_at,
 	private, members, repeat_of, created_by, created_at, updated_at, version)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, 1)
-RETURNING id`, args...).Scan(&id)
-		if err != nil {
-			return err
-		}
-		if err := db.writeIncidentTags(ctx, tx, id, inc, false); err != nil {
+RETURNING id`, args...).Scan(&id); err != nil {
+		return 0, err
+	}
+	return id, db.writeIncidentTags(ctx, tx, id, inc, false)
+}
+
+// CreateIncident inserts inc, assigning ID, Key and Version 1, and appends
+// rev (whose EntityID it fills in) in the same transaction.
+func (db *DB) CreateIncident(ctx context.Context, inc *debrief.Incident, rev *debrief.Revision) error {
+	var id int64
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if id, err = db.insertIncident(ctx, tx, inc); err != nil {
 			return err
 		}
 		return db.appendRevision(ctx, tx, rev, id)
@@ -212,7 +220,7 @@ func (db *DB) staleIncident(ctx context.Context, q querier, id int64) error {
 	if err != nil {
 		return err
 	}
-	return conflictErr("incident", cur, cur.Version)
+	return debrief.Conflict("incident", cur, cur.Version)
 }
 
 // DeleteIncident removes the incident if its version is ifVersion. Its

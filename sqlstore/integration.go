@@ -46,16 +46,19 @@ func (db *DB) integrationArgs(in *debrief.Integration) ([]any, error) {
 }
 
 // CreateIntegration inserts in, assigning ID and Version 1.
-func (db *DB) CreateIntegration(ctx context.Context, in *debrief.Integration) error {
+func (db *DB) CreateIntegration(ctx context.Context, in *debrief.Integration, audit *debrief.AuditEntry) error {
 	args, err := db.integrationArgs(in)
 	if err != nil {
 		return err
 	}
 	var id int64
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, `INSERT INTO integrations (name, kind, enabled, config, token_hash, signing_secrets,
+		if err := tx.QueryRowContext(ctx, `INSERT INTO integrations (name, kind, enabled, config, token_hash, signing_secrets,
 	created_by, created_at, updated_at, version)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1) RETURNING id`, args...).Scan(&id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1) RETURNING id`, args...).Scan(&id); err != nil {
+			return err
+		}
+		return db.appendAudit(ctx, tx, withTarget(audit, id))
 	})
 	if err != nil {
 		if classify(err) == dbErrUnique {
@@ -97,7 +100,7 @@ func (db *DB) ListIntegrations(ctx context.Context) ([]*debrief.Integration, err
 }
 
 // UpdateIntegration stores in if its stored version is ifVersion.
-func (db *DB) UpdateIntegration(ctx context.Context, in *debrief.Integration, ifVersion int) error {
+func (db *DB) UpdateIntegration(ctx context.Context, in *debrief.Integration, ifVersion int, audit *debrief.AuditEntry) error {
 	args, err := db.integrationArgs(in)
 	if err != nil {
 		return err
@@ -119,9 +122,9 @@ WHERE id = $7 AND version = $8`, args[0], args[2], args[3], args[4], args[5], ar
 			if err != nil {
 				return err
 			}
-			return conflictErr("integration", cur, cur.Version)
+			return debrief.Conflict("integration", cur, cur.Version)
 		}
-		return nil
+		return db.appendAudit(ctx, tx, audit)
 	})
 	if err != nil {
 		if classify(err) == dbErrUnique {
@@ -135,7 +138,7 @@ WHERE id = $7 AND version = $8`, args[0], args[2], args[3], args[4], args[5], ar
 
 // DeleteIntegration removes an integration with its groups, alert states
 // and delivery log; the incidents it opened stay.
-func (db *DB) DeleteIntegration(ctx context.Context, id int64) error {
+func (db *DB) DeleteIntegration(ctx context.Context, id int64, audit *debrief.AuditEntry) error {
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM integrations WHERE id = $1`, id)
 		if err != nil {
@@ -146,7 +149,7 @@ func (db *DB) DeleteIntegration(ctx context.Context, id int64) error {
 		} else if n == 0 {
 			return debrief.Errorf(debrief.ENotFound, "", "There is no integration %d.", id)
 		}
-		return nil
+		return db.appendAudit(ctx, tx, audit)
 	})
 	return mapErr(err, "delete integration %d", id)
 }
@@ -317,20 +320,8 @@ func (db *DB) writeIngestPlan(ctx context.Context, tx *sql.Tx, integrationID int
 	}
 	created := map[string]int64{}
 	for _, c := range plan.Creates {
-		args, err := db.incidentArgs(c.Incident)
+		id, err := db.insertIncident(ctx, tx, c.Incident)
 		if err != nil {
-			return nil, err
-		}
-		var id int64
-		err = tx.QueryRowContext(ctx, `INSERT INTO incidents (title, severity, status, services, customers, impact, labels,
-	commander, scribe, communications, started_at, detected_at, acknowledged_at, mitigated_at, resolved_at,
-	private, members, repeat_of, created_by, created_at, updated_at, version)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, 1)
-RETURNING id`, args...).Scan(&id)
-		if err != nil {
-			return nil, err
-		}
-		if err := db.writeIncidentTags(ctx, tx, id, c.Incident, false); err != nil {
 			return nil, err
 		}
 		if err := db.appendRevision(ctx, tx, c.Revision, id); err != nil {

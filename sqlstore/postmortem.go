@@ -135,7 +135,7 @@ func (db *DB) stalePostmortem(ctx context.Context, q querier, id int64) error {
 	if err != nil {
 		return err
 	}
-	return conflictErr("postmortem", cur, cur.Version)
+	return debrief.Conflict("postmortem", cur, cur.Version)
 }
 
 // UpdatePostmortem stores pm if its stored version is ifVersion.
@@ -246,3 +246,47 @@ func (db *DB) ListPostmortems(ctx context.Context, f debrief.PostmortemFilter) (
 
 // postmortemKey returns the human key for a postmortem ID, e.g. PM-7.
 func postmortemKey(id int64) string { return debrief.PostmortemKeyPrefix + strconv.FormatInt(id, 10) }
+
+// PostmortemDocument reads a postmortem, its incident, the incident's
+// timeline and the action items of either in one read transaction
+// (repeatable read on PostgreSQL; on SQLite a read transaction sees one
+// snapshot of the WAL), so a write landing meanwhile is seen whole or not
+// at all.
+func (db *DB) PostmortemDocument(ctx context.Context, id int64) (*debrief.PostmortemDocument, error) {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if db.d.engine == EnginePostgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	sqlTx, err := db.r.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, mapErr(err, "read postmortem %d", id)
+	}
+	defer sqlTx.Rollback()
+	// readTx hides the *sql.Tx from the statement cache, whose
+	// transactions are the writer's (stmt.go): this one is on the readers.
+	tx := readTx{sqlTx}
+	doc := &debrief.PostmortemDocument{}
+	if doc.Postmortem, err = db.postmortem(ctx, tx, id); err != nil {
+		return nil, mapErr(err, "read postmortem %d", id)
+	}
+	items := `SELECT ` + actionItemColumns + ` FROM action_items WHERE postmortem_id = $1 ORDER BY id`
+	args := []any{id}
+	if inc := doc.Postmortem.IncidentID; inc != nil {
+		if doc.Incident, err = db.incident(ctx, tx, *inc); err != nil {
+			return nil, mapErr(err, "read incident %d of postmortem %d", *inc, id)
+		}
+		if doc.Timeline, err = queryList(ctx, tx, `SELECT `+timelineColumns+` FROM timeline_events WHERE incident_id = $1 ORDER BY at, id`, []any{*inc}, scanTimelineEvent); err != nil {
+			return nil, mapErr(err, "read timeline of postmortem %d", id)
+		}
+		items = `SELECT ` + actionItemColumns + ` FROM action_items WHERE postmortem_id = $1 OR incident_id = $2 ORDER BY id`
+		args = append(args, *inc)
+	}
+	if doc.ActionItems, err = queryList(ctx, tx, items, args, scanActionItem); err != nil {
+		return nil, mapErr(err, "read action items of postmortem %d", id)
+	}
+	return doc, nil
+}
+
+// readTx is a read transaction on the reader pool, run without the
+// statement cache.
+type readTx struct{ *sql.Tx }

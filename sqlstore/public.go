@@ -25,19 +25,8 @@ func (db *DB) ImportPostmortem(ctx context.Context, imp *debrief.PostmortemImpor
 	eventIDs := make([]int64, len(imp.Timeline))
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		if inc := imp.Incident; inc != nil {
-			args, err := db.incidentArgs(inc)
-			if err != nil {
-				return err
-			}
-			err = tx.QueryRowContext(ctx, `INSERT INTO incidents (title, severity, status, services, customers, impact, labels,
-	commander, scribe, communications, started_at, detected_at, acknowledged_at, mitigated_at, resolved_at,
-	private, members, repeat_of, created_by, created_at, updated_at, version)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, 1)
-RETURNING id`, args...).Scan(&incID)
-			if err != nil {
-				return err
-			}
-			if err := db.writeIncidentTags(ctx, tx, incID, inc, false); err != nil {
+			var err error
+			if incID, err = db.insertIncident(ctx, tx, inc); err != nil {
 				return err
 			}
 			if err := db.appendRevision(ctx, tx, rev(debrief.EntityIncident, inc), incID); err != nil {
@@ -143,11 +132,14 @@ func scanPublicLink(s rowScanner) (*debrief.PublicLink, error) {
 }
 
 // CreatePublicLink inserts l, assigning its ID.
-func (db *DB) CreatePublicLink(ctx context.Context, l *debrief.PublicLink) error {
+func (db *DB) CreatePublicLink(ctx context.Context, l *debrief.PublicLink, audit *debrief.AuditEntry) error {
 	var id int64
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, `INSERT INTO public_links (postmortem_id, token_hash, created_by, created_at, revoked_at)
-VALUES ($1, $2, $3, $4, $5) RETURNING id`, l.PostmortemID, l.TokenHash, l.CreatedBy, db.d.t(l.CreatedAt), db.d.tp(l.RevokedAt)).Scan(&id)
+		if err := tx.QueryRowContext(ctx, `INSERT INTO public_links (postmortem_id, token_hash, created_by, created_at, revoked_at)
+VALUES ($1, $2, $3, $4, $5) RETURNING id`, l.PostmortemID, l.TokenHash, l.CreatedBy, db.d.t(l.CreatedAt), db.d.tp(l.RevokedAt)).Scan(&id); err != nil {
+			return err
+		}
+		return db.appendAudit(ctx, tx, withTarget(audit, id))
 	})
 	if err != nil {
 		if classify(err) == dbErrForeignKey {
@@ -194,16 +186,26 @@ func (db *DB) ListPublicLinks(ctx context.Context, postmortemID int64) ([]*debri
 }
 
 // RevokePublicLink marks a link revoked at at, keeping an earlier revocation.
-func (db *DB) RevokePublicLink(ctx context.Context, postmortemID, id int64, at time.Time) (*debrief.PublicLink, error) {
+func (db *DB) RevokePublicLink(ctx context.Context, postmortemID, id int64, at time.Time, audit *debrief.AuditEntry) (*debrief.PublicLink, error) {
 	var l *debrief.PublicLink
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE public_links SET revoked_at = $1 WHERE id = $2 AND postmortem_id = $3 AND revoked_at IS NULL`,
-			db.d.t(at), id, postmortemID); err != nil {
+		res, err := tx.ExecContext(ctx, `UPDATE public_links SET revoked_at = $1 WHERE id = $2 AND postmortem_id = $3 AND revoked_at IS NULL`,
+			db.d.t(at), id, postmortemID)
+		if err != nil {
 			return err
 		}
-		var err error
-		l, err = scanPublicLink(tx.QueryRowContext(ctx, `SELECT `+publicLinkColumns+` FROM public_links WHERE id = $1 AND postmortem_id = $2`, id, postmortemID))
-		return err
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if l, err = scanPublicLink(tx.QueryRowContext(ctx, `SELECT `+publicLinkColumns+` FROM public_links WHERE id = $1 AND postmortem_id = $2`, id, postmortemID)); err != nil {
+			return err
+		}
+		if n == 0 {
+			// Already revoked: nothing changed, so nothing to audit.
+			return nil
+		}
+		return db.appendAudit(ctx, tx, audit)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, debrief.Errorf(debrief.ENotFound, "", "Postmortem %s has no public link %d.", postmortemKey(postmortemID), id)

@@ -52,7 +52,7 @@ func noTemplate(key string) error {
 
 // CreateTemplate inserts t as the first version of a new key, or as the
 // version after the last one of a deleted key.
-func (db *DB) CreateTemplate(ctx context.Context, t *debrief.CustomTemplate) error {
+func (db *DB) CreateTemplate(ctx context.Context, t *debrief.CustomTemplate, audit *debrief.AuditEntry) error {
 	def, err := templateDefinition(t)
 	if err != nil {
 		return err
@@ -84,9 +84,11 @@ FROM templates t JOIN template_versions v ON v.key = t.key AND v.version = t.lat
 				return err
 			}
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO template_versions (key, version, definition, created_by, created_at)
-VALUES ($1, $2, $3, $4, $5)`, t.Key, version, def, t.CreatedBy, db.d.t(t.CreatedAt))
-		return err
+		if _, err := tx.ExecContext(ctx, `INSERT INTO template_versions (key, version, definition, created_by, created_at)
+VALUES ($1, $2, $3, $4, $5)`, t.Key, version, def, t.CreatedBy, db.d.t(t.CreatedAt)); err != nil {
+			return err
+		}
+		return db.appendAudit(ctx, tx, audit)
 	})
 	if err != nil {
 		if classify(err) == dbErrUnique {
@@ -99,7 +101,7 @@ VALUES ($1, $2, $3, $4, $5)`, t.Key, version, def, t.CreatedBy, db.d.t(t.Created
 }
 
 // UpdateTemplate appends t as version ifVersion+1.
-func (db *DB) UpdateTemplate(ctx context.Context, t *debrief.CustomTemplate, ifVersion int) error {
+func (db *DB) UpdateTemplate(ctx context.Context, t *debrief.CustomTemplate, ifVersion int, audit *debrief.AuditEntry) error {
 	def, err := templateDefinition(t)
 	if err != nil {
 		return err
@@ -117,11 +119,13 @@ func (db *DB) UpdateTemplate(ctx context.Context, t *debrief.CustomTemplate, ifV
 			if err != nil {
 				return err
 			}
-			return conflictErr("template", cur, cur.Version)
+			return debrief.Conflict("template", cur, cur.Version)
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO template_versions (key, version, definition, created_by, created_at)
-VALUES ($1, $2, $3, $4, $5)`, t.Key, ifVersion+1, def, t.CreatedBy, db.d.t(t.CreatedAt))
-		return err
+		if _, err := tx.ExecContext(ctx, `INSERT INTO template_versions (key, version, definition, created_by, created_at)
+VALUES ($1, $2, $3, $4, $5)`, t.Key, ifVersion+1, def, t.CreatedBy, db.d.t(t.CreatedAt)); err != nil {
+			return err
+		}
+		return db.appendAudit(ctx, tx, audit)
 	})
 	if err != nil {
 		return mapErr(err, "update template %s", t.Key)
@@ -131,7 +135,7 @@ VALUES ($1, $2, $3, $4, $5)`, t.Key, ifVersion+1, def, t.CreatedBy, db.d.t(t.Cre
 }
 
 // DeleteTemplate marks the template deleted; its versions stay.
-func (db *DB) DeleteTemplate(ctx context.Context, key string, ifVersion int) error {
+func (db *DB) DeleteTemplate(ctx context.Context, key string, ifVersion int, audit *debrief.AuditEntry) error {
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE templates SET deleted = $1 WHERE key = $2 AND latest_version = $3 AND NOT deleted`, true, key, ifVersion)
 		if err != nil {
@@ -144,9 +148,9 @@ func (db *DB) DeleteTemplate(ctx context.Context, key string, ifVersion int) err
 			if err != nil {
 				return err
 			}
-			return conflictErr("template", cur, cur.Version)
+			return debrief.Conflict("template", cur, cur.Version)
 		}
-		return nil
+		return db.appendAudit(ctx, tx, audit)
 	})
 	return mapErr(err, "delete template %s", key)
 }

@@ -343,7 +343,7 @@ func (db *DB) staleTimelineEvent(ctx context.Context, q querier, id int64) error
 	if err != nil {
 		return err
 	}
-	return conflictErr("timeline event", cur, cur.Version)
+	return debrief.Conflict("timeline event", cur, cur.Version)
 }
 
 // UpdateTimelineEvent stores ev if its stored version is ifVersion. The

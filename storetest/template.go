@@ -41,7 +41,7 @@ func testTemplateVersions(t *testing.T, open Opener) {
 	ctx := context.Background()
 	ts := templateStore(t, open)
 	v1 := sampleTemplate("security", "Security incident")
-	must(t, ts.CreateTemplate(ctx, v1), "CreateTemplate(security)")
+	must(t, ts.CreateTemplate(ctx, v1, nil), "CreateTemplate(security)")
 	if v1.Version != 1 {
 		t.Fatalf("CreateTemplate set Version = %d, want 1", v1.Version)
 	}
@@ -50,22 +50,22 @@ func testTemplateVersions(t *testing.T, open Opener) {
 	if diff := cmp.Diff(v1, got); diff != "" {
 		t.Errorf("CustomTemplate(security) differs from what was created (-want +got):\n%s", diff)
 	}
-	wantCode(t, ts.CreateTemplate(ctx, sampleTemplate("security", "Again")), debrief.EConflict, "CreateTemplate(existing key)")
+	wantCode(t, ts.CreateTemplate(ctx, sampleTemplate("security", "Again"), nil), debrief.EConflict, "CreateTemplate(existing key)")
 
 	v2 := sampleTemplate("security", "Security incident (v2)")
 	v2.Sections = append(v2.Sections, debrief.TemplateSection{Key: "notification", Heading: "Customer notification", Required: true})
 	v2.CreatedAt = at(time.Hour)
-	must(t, ts.UpdateTemplate(ctx, v2, 1), "UpdateTemplate(security, 1)")
+	must(t, ts.UpdateTemplate(ctx, v2, 1, nil), "UpdateTemplate(security, 1)")
 	if v2.Version != 2 {
 		t.Fatalf("UpdateTemplate set Version = %d, want 2", v2.Version)
 	}
 	stale := sampleTemplate("security", "Stale edit")
-	err = ts.UpdateTemplate(ctx, stale, 1)
+	err = ts.UpdateTemplate(ctx, stale, 1, nil)
 	wantCode(t, err, debrief.EConflict, "UpdateTemplate(security, stale 1)")
 	if cur, ok := err.(*debrief.Error).Current.(*debrief.CustomTemplate); !ok || cur.Version != 2 {
 		t.Errorf("UpdateTemplate(stale) Current = %#v, want version 2", err.(*debrief.Error).Current)
 	}
-	wantCode(t, ts.UpdateTemplate(ctx, sampleTemplate("nope", "N"), 1), debrief.ENotFound, "UpdateTemplate(unknown key)")
+	wantCode(t, ts.UpdateTemplate(ctx, sampleTemplate("nope", "N"), 1, nil), debrief.ENotFound, "UpdateTemplate(unknown key)")
 
 	old, err := ts.CustomTemplateVersion(ctx, "security", 1)
 	must(t, err, "CustomTemplateVersion(security, 1)")
@@ -89,7 +89,7 @@ func testTemplateVersions(t *testing.T, open Opener) {
 	_, err = ts.ListTemplateVersions(ctx, "nope")
 	wantCode(t, err, debrief.ENotFound, "ListTemplateVersions(nope)")
 
-	must(t, ts.CreateTemplate(ctx, sampleTemplate("billing", "Billing incident")), "CreateTemplate(billing)")
+	must(t, ts.CreateTemplate(ctx, sampleTemplate("billing", "Billing incident"), nil), "CreateTemplate(billing)")
 	list, err := ts.ListCustomTemplates(ctx)
 	must(t, err, "ListCustomTemplates")
 	if len(list) != 2 || list[0].Key != "billing" || list[1].Key != "security" || list[1].Version != 2 {
@@ -108,14 +108,14 @@ func keysOf(list []*debrief.CustomTemplate) []string {
 func testTemplateDeleteKeepsVersions(t *testing.T, open Opener) {
 	ctx := context.Background()
 	ts := templateStore(t, open)
-	must(t, ts.CreateTemplate(ctx, sampleTemplate("security", "S")), "CreateTemplate")
-	must(t, ts.UpdateTemplate(ctx, sampleTemplate("security", "S2"), 1), "UpdateTemplate")
-	wantCode(t, ts.DeleteTemplate(ctx, "security", 1), debrief.EConflict, "DeleteTemplate(stale version)")
-	must(t, ts.DeleteTemplate(ctx, "security", 2), "DeleteTemplate(security, 2)")
-	wantCode(t, ts.DeleteTemplate(ctx, "security", 2), debrief.ENotFound, "DeleteTemplate(deleted)")
+	must(t, ts.CreateTemplate(ctx, sampleTemplate("security", "S"), nil), "CreateTemplate")
+	must(t, ts.UpdateTemplate(ctx, sampleTemplate("security", "S2"), 1, nil), "UpdateTemplate")
+	wantCode(t, ts.DeleteTemplate(ctx, "security", 1, nil), debrief.EConflict, "DeleteTemplate(stale version)")
+	must(t, ts.DeleteTemplate(ctx, "security", 2, nil), "DeleteTemplate(security, 2)")
+	wantCode(t, ts.DeleteTemplate(ctx, "security", 2, nil), debrief.ENotFound, "DeleteTemplate(deleted)")
 	_, err := ts.CustomTemplate(ctx, "security")
 	wantCode(t, err, debrief.ENotFound, "CustomTemplate(deleted)")
-	wantCode(t, ts.UpdateTemplate(ctx, sampleTemplate("security", "S3"), 2), debrief.ENotFound, "UpdateTemplate(deleted)")
+	wantCode(t, ts.UpdateTemplate(ctx, sampleTemplate("security", "S3"), 2, nil), debrief.ENotFound, "UpdateTemplate(deleted)")
 	if list, err := ts.ListCustomTemplates(ctx); err != nil || len(list) != 0 {
 		t.Errorf("ListCustomTemplates after delete = %v, %v; want none", keysOf(list), err)
 	}
@@ -132,7 +132,7 @@ func testTemplateDeleteKeepsVersions(t *testing.T, open Opener) {
 	}
 	// Creating the key again continues the numbering, so versions are never reused.
 	again := sampleTemplate("security", "S again")
-	must(t, ts.CreateTemplate(ctx, again), "CreateTemplate(after delete)")
+	must(t, ts.CreateTemplate(ctx, again, nil), "CreateTemplate(after delete)")
 	if again.Version != 3 {
 		t.Errorf("CreateTemplate after delete set Version = %d, want 3", again.Version)
 	}

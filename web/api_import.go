@@ -72,7 +72,7 @@ func importTimeline(svc *debrief.Service) HandlerFunc {
 			return err
 		}
 		if format == "" {
-			format = guessImportFormat(name, contentType)
+			format = ingest.TimelineFormat(name, contentType)
 		}
 		var opt debrief.AddEventsOptions
 		if opt.SetLifecycle, err = q.bool("set_lifecycle"); err != nil {
@@ -205,31 +205,6 @@ func uploadError(err error) error {
 	return debrief.Errorf(debrief.EInvalid, "file", "The upload could not be read (%s).", err)
 }
 
-// guessImportFormat tells the format from the file name or media type.
-func guessImportFormat(name, contentType string) string {
-	switch strings.ToLower(path.Ext(name)) {
-	case ".zip":
-		return "slack"
-	case ".csv", ".tsv":
-		return "csv"
-	case ".json", ".jsonl", ".ndjson":
-		return "json"
-	case ".md", ".markdown":
-		return "markdown"
-	}
-	switch contentType {
-	case "application/zip", "application/x-zip-compressed":
-		return "slack"
-	case "text/csv", "text/tab-separated-values":
-		return "csv"
-	case "application/x-ndjson", "application/jsonl":
-		return "json"
-	case "text/markdown":
-		return "markdown"
-	}
-	return ""
-}
-
 // importZone reads the zone parameter (nil when absent).
 func importZone(q query) (*time.Location, error) {
 	z, err := q.one("zone")
@@ -261,15 +236,10 @@ func importFile(q query, format string, body io.Reader, name string) ([]*debrief
 	if opt.Kind = debrief.EventKind(kind); kind != "" && !opt.Kind.Valid() {
 		return nil, debrief.Errorf(debrief.EInvalid, "kind", "Unknown kind %q.", truncate(kind, 40))
 	}
-	var events []*debrief.TimelineEvent
-	switch format {
-	case "csv":
-		events, err = ingest.ParseTimelineCSV(body, opt)
-	case "json":
-		events, err = ingest.ParseTimelineJSON(body, opt)
-	default:
-		events, err = ingest.ParseTimelineMarkdown(body, opt)
-	}
+	// A byte that is not UTF-8 is refused, not read as U+FFFD: the import
+	// must keep what the file says.
+	body = &utf8Reader{r: body}
+	events, err := ingest.ParseTimelineFile(format, body, opt)
 	return events, uploadError(err)
 }
 
@@ -340,10 +310,14 @@ func importEventList(body io.Reader, contentType string, opt debrief.AddEventsOp
 	if contentType != "application/json" {
 		return nil, opt, debrief.Errorf(debrief.EUnsupported, "", "Send the events as application/json.")
 	}
-	dec := json.NewDecoder(body)
+	dec := json.NewDecoder(&utf8Reader{r: body})
 	dec.DisallowUnknownFields()
 	bad := func(err error) error {
 		if de := uploadError(err); debrief.ErrorCode(de) == debrief.ETooLarge {
+			return de
+		}
+		var de *debrief.Error
+		if errors.As(err, &de) {
 			return de
 		}
 		return jsonError(nil, &eventCreate{}, err)
@@ -374,6 +348,9 @@ func importEventList(body io.Reader, contentType string, opt debrief.AddEventsOp
 					e := bad(err)
 					if de, ok := e.(*debrief.Error); ok && de.Code == debrief.EInvalid {
 						de.Message = fmt.Sprintf("Event %d: %s", len(events)+1, de.Message)
+						if de.Field != "" {
+							de.Field = fmt.Sprintf("events[%d].%s", len(events), de.Field)
+						}
 					}
 					return nil, opt, e
 				}

@@ -1,12 +1,10 @@
 package web
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 
 	"github.com/debriefhq/debrief/debrief"
-	"github.com/debriefhq/debrief/ingest"
 )
 
 // integrationJSON is an integration as the API shows it: never a secret,
@@ -42,19 +40,6 @@ type integrationCreate struct {
 	Secrets []string `json:"secrets"`
 }
 
-// CheckIntegrationConfig validates what only the parsers know: the generic
-// mapping. The CLI calls it too.
-func CheckIntegrationConfig(kind debrief.IntegrationKind, c debrief.IntegrationConfig) error {
-	if kind != debrief.IntegrationGeneric || len(c.Mapping) == 0 {
-		return nil
-	}
-	var m ingest.GenericMapping
-	if err := json.Unmarshal(c.Mapping, &m); err != nil {
-		return debrief.Errorf(debrief.EInvalid, "config.mapping", "The mapping must be an object of field paths, e.g. {\"title\": \"alert.summary\", \"time\": \"alert.at\"}.")
-	}
-	return m.Validate()
-}
-
 func listIntegrations(svc *debrief.Service) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		list, err := svc.ListIntegrations(r.Context())
@@ -74,9 +59,6 @@ func createIntegration(svc *debrief.Service, dec decoder) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		var in integrationCreate
 		if err := dec.decode(r, &in); err != nil {
-			return err
-		}
-		if err := CheckIntegrationConfig(in.Kind, in.Config); err != nil {
 			return err
 		}
 		n, secret, err := svc.CreateIntegration(r.Context(), &debrief.Integration{Name: in.Name, Kind: in.Kind, Config: in.Config}, in.Secrets)
@@ -132,15 +114,6 @@ func updateIntegration(svc *debrief.Service, dec decoder) HandlerFunc {
 		version, err := versionFrom(r, p.Version)
 		if err != nil {
 			return err
-		}
-		if p.Config != nil {
-			cur, err := svc.Integration(r.Context(), id)
-			if err != nil {
-				return err
-			}
-			if err := CheckIntegrationConfig(cur.Kind, *p.Config); err != nil {
-				return err
-			}
 		}
 		in, token, err := svc.UpdateIntegration(r.Context(), id, p.IntegrationPatch, version)
 		if err != nil {

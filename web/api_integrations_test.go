@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/debriefhq/debrief/debrief"
+	"github.com/debriefhq/debrief/ingest"
 	"github.com/debriefhq/debrief/sqlstore"
 	"github.com/debriefhq/debrief/web"
 )
@@ -23,7 +24,7 @@ func TestIntegrationAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	svc := debrief.NewService(db, debrief.WithClock(func() time.Time { return time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC) }))
+	svc := debrief.NewService(db, debrief.WithChecks(debrief.Checks{IntegrationConfig: ingest.CheckIntegrationConfig}), debrief.WithClock(func() time.Time { return time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC) }))
 	srv := httptest.NewServer(web.New(web.Config{Service: svc, Authenticate: func(r *http.Request) (debrief.Actor, error) {
 		if r.Header.Get("X-Test-Role") == "responder" {
 			return debrief.Actor{Email: "r@example.com", Role: debrief.RoleResponder}, nil

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/debriefhq/debrief/debrief"
-	"github.com/debriefhq/debrief/templates"
 )
 
 // templateBody is a custom template as the API accepts it: the fields a
@@ -29,21 +28,13 @@ func (b templateBody) template() *debrief.CustomTemplate {
 	}
 }
 
-// checkVariables rejects starting text with unknown {{variables}} before
-// the Service sees it (the Service cannot know the renderer's names).
-func checkVariables(t *debrief.CustomTemplate) error { return templates.Check(t) }
-
 func createTemplate(svc *debrief.Service, dec decoder) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		var in templateBody
 		if err := dec.decode(r, &in); err != nil {
 			return err
 		}
-		t := in.template()
-		if err := checkVariables(t); err != nil {
-			return err
-		}
-		ct, err := svc.CreateTemplate(r.Context(), t)
+		ct, err := svc.CreateTemplate(r.Context(), in.template())
 		if err != nil {
 			return err
 		}
@@ -71,9 +62,6 @@ func putTemplate(svc *debrief.Service, dec decoder) HandlerFunc {
 			return debrief.Errorf(debrief.EInvalid, "key", "The body names template %q but the URL names %q.", truncate(in.Key, 70), truncate(key, 70))
 		}
 		t := in.template()
-		if err := checkVariables(t); err != nil {
-			return err
-		}
 		if r.Header.Get("If-Match") != "" || in.Version != nil {
 			version, err := versionFrom(r, in.Version)
 			if err != nil {

@@ -150,7 +150,7 @@ func TestTemplateAndLintErrors(t *testing.T) {
 // whole handler on SQLite (store reads included).
 func BenchmarkLintDraft(b *testing.B) {
 	store := openSQLite(b)
-	svc := debrief.NewService(store)
+	svc := debrief.NewService(store, inputChecks)
 	ctx := debrief.WithActor(context.Background(), LocalActor)
 	inc, err := svc.CreateIncident(ctx, &debrief.Incident{Title: "Checkout API returned 503s", Severity: "SEV2", Services: []string{"checkout"},
 		StartedAt: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)})

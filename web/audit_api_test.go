@@ -37,13 +37,18 @@ func TestAuditAPI(t *testing.T) {
 			byAction[en.Action] = en
 		}
 	}
-	for _, want := range []string{debrief.AuditLogin, "incident.create", "api.post"} {
+	for _, want := range []string{debrief.AuditLogin, "incident.create", debrief.AuditIntegrationCreate} {
 		if byAction[want] == nil {
 			t.Errorf("GET /api/v1/audit?actor=admin has no %s entry; got %v", want, auditActions(page.Items))
 		}
 	}
 	if l := byAction[debrief.AuditLogin]; l != nil && (l.IP != "192.0.2.10" || l.ActorID != e.users["admin"].ID) {
 		t.Errorf("login audit entry = %+v; want the client address and the admin's id", l)
+	}
+	// The Service writes the integration's entry; the request's origin
+	// reaches it through the context.
+	if l := byAction[debrief.AuditIntegrationCreate]; l != nil && (l.IP != "192.0.2.10" || l.TargetType != debrief.TargetIntegration || l.TargetID == "") {
+		t.Errorf("integration.create audit entry = %+v; want the client address and the new integration as target", l)
 	}
 	rec = e.do("GET", "/api/v1/audit?format=jsonl", "", nil, admin)
 	lines := strings.Split(strings.TrimSpace(rec.Body.String()), "\n")

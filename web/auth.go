@@ -537,28 +537,3 @@ func tokenScopeAllows(a debrief.Actor, method string, rt Route) error {
 func authContext(r *http.Request) context.Context {
 	return debrief.WithRequestMeta(r.Context(), requestMeta(r))
 }
-
-// auditedPrefixes are the routes whose changes have no revision of their
-// own (templates, integrations, public links, whole-postmortem imports):
-// their successful state-changing requests are audited here, so the audit
-// log holds every create, update and delete.
-var auditedPrefixes = []string{"/api/v1/templates", "/api/v1/integrations", "/api/v1/postmortems/import"}
-
-func (s *Server) auditRequest(w http.ResponseWriter, r *http.Request, rt Route) {
-	if r.Method == http.MethodGet || r.Method == http.MethodHead || rt.Kind != KindAPI {
-		return
-	}
-	_, path, _ := strings.Cut(rt.Pattern, " ")
-	audited := strings.Contains(path, "/public-link")
-	for _, p := range auditedPrefixes {
-		audited = audited || strings.HasPrefix(path, p)
-	}
-	if !audited {
-		return
-	}
-	if sw, ok := w.(*statusWriter); ok && sw.status >= 400 {
-		return
-	}
-	a, _ := debrief.ActorFrom(r.Context())
-	s.svc.AuditRequest(r.Context(), a, r.Method+" "+path, r.URL.Path)
-}

@@ -16,8 +16,10 @@ func FuzzAuthHeaders(f *testing.F) {
 	f.Add("Bearer", "dbs_")
 	f.Add("bearer  dbt_AAAA", "%00")
 	f.Add("Basic dXNlcjpwYXNz", "dbs_"+string(make([]byte, 43)))
-	svc := debrief.NewService(openSQLite(f), debrief.WithPasswordHasher(storetest.FastHasher))
-	h := New(Config{Service: svc}).Handler()
+	var handlers []http.Handler
+	for _, st := range fuzzStores(f) {
+		handlers = append(handlers, New(Config{Service: debrief.NewService(st, debrief.WithPasswordHasher(storetest.FastHasher))}).Handler())
+	}
 	f.Fuzz(func(t *testing.T, authz, cookie string) {
 		req := httptest.NewRequest("GET", "/api/v1/auth/me", nil)
 		if authz != "" {
@@ -26,10 +28,12 @@ func FuzzAuthHeaders(f *testing.F) {
 		if cookie != "" {
 			req.Header["Cookie"] = []string{SessionCookie + "=" + cookie}
 		}
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code != http.StatusUnauthorized {
-			t.Fatalf("GET /api/v1/auth/me with Authorization %q and cookie %q = %d; want 401", authz, cookie, rec.Code)
+		for i, h := range handlers {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req.Clone(req.Context()))
+			if rec.Code != http.StatusUnauthorized {
+				t.Fatalf("store %d: GET /api/v1/auth/me with Authorization %q and cookie %q = %d; want 401", i, authz, cookie, rec.Code)
+			}
 		}
 	})
 }

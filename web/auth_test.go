@@ -45,7 +45,7 @@ const authPassword = "correct horse battery staple"
 func newAuthEnv(t *testing.T, store debrief.Store) *authEnv {
 	t.Helper()
 	logs := &bytes.Buffer{}
-	svc := debrief.NewService(store, debrief.WithClock(fixedClock()), debrief.WithPasswordHasher(storetest.FastHasher))
+	svc := debrief.NewService(store, inputChecks, debrief.WithClock(fixedClock()), debrief.WithPasswordHasher(storetest.FastHasher))
 	srv := New(Config{Service: svc, InsecureCookies: true, Logger: slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, nil))})
 	e := &authEnv{t: t, svc: svc, srv: srv, h: srv.Handler(), logs: logs, st: store.(debrief.AccountStore), users: map[string]*debrief.User{}}
 	sys := debrief.WithActor(context.Background(), debrief.SystemActor)

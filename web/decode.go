@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/debriefhq/debrief/debrief"
 )
@@ -95,6 +96,9 @@ func requireJSON(r *http.Request) error {
 // unmarshalStrict decodes exactly one JSON value from b into v, rejecting
 // unknown fields and trailing data.
 func unmarshalStrict(b []byte, v any) error {
+	if err := checkUTF8(b); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -104,6 +108,141 @@ func unmarshalStrict(b []byte, v any) error {
 		return debrief.Errorf(debrief.EInvalid, "", "The body holds more than one JSON value; send exactly one object.")
 	}
 	return nil
+}
+
+// checkUTF8 refuses a body that is not UTF-8. encoding/json would
+// replace each bad byte with U+FFFD and store text the sender never wrote;
+// the answer names the field whose value (or name) holds the first bad byte.
+func checkUTF8(b []byte) error {
+	if utf8.Valid(b) {
+		return nil
+	}
+	off := 0
+	for off < len(b) {
+		r, size := utf8.DecodeRune(b[off:])
+		if r == utf8.RuneError && size <= 1 {
+			break
+		}
+		off += size
+	}
+	field := jsonPathAt(b, int64(off))
+	where := "the body"
+	if field != "" {
+		where = "the field " + field
+	}
+	return debrief.Errorf(debrief.EInvalid, field, "The request body is not valid UTF-8 (byte %d, in %s); send the text encoded as UTF-8.", off, where)
+}
+
+// utf8Reader passes r through and fails with EInvalid at the first byte
+// that is not UTF-8, for bodies decoded as a stream (checkUTF8 needs the
+// whole body).
+type utf8Reader struct {
+	r       io.Reader
+	pending []byte // an incomplete rune, completed by the next read
+	ready   []byte // checked bytes not yet handed on
+	err     error  // the error to return once ready is empty
+	offset  int64
+}
+
+func (u *utf8Reader) Read(p []byte) (int, error) {
+	for len(u.ready) == 0 && u.err == nil {
+		buf := make([]byte, max(len(p), 512))
+		n, err := u.r.Read(buf)
+		data := append(u.pending, buf[:n]...)
+		i := 0
+		for i < len(data) {
+			if data[i] < utf8.RuneSelf {
+				i++
+				continue
+			}
+			if !utf8.FullRune(data[i:]) && err == nil {
+				break // the rest of the rune comes with the next read
+			}
+			r, size := utf8.DecodeRune(data[i:])
+			if r == utf8.RuneError && size <= 1 {
+				err = debrief.Errorf(debrief.EInvalid, "", "The request body is not valid UTF-8 (byte %d); send the text encoded as UTF-8.", u.offset+int64(i))
+				break
+			}
+			i += size
+		}
+		u.pending = append([]byte(nil), data[i:]...)
+		u.ready, u.offset, u.err = data[:i], u.offset+int64(i), err
+	}
+	n := copy(p, u.ready)
+	u.ready = u.ready[n:]
+	if n == 0 {
+		return 0, u.err
+	}
+	return n, nil
+}
+
+// jsonPathAt returns the path (title, sections[2].body) of the JSON value
+// or member name that holds byte off of b, or "" when there is none.
+func jsonPathAt(b []byte, off int64) string {
+	type frame struct {
+		object  bool
+		key     string
+		index   int
+		wantKey bool
+	}
+	var stack []*frame
+	path := func() string {
+		var sb strings.Builder
+		for _, f := range stack {
+			if f.object {
+				if sb.Len() > 0 {
+					sb.WriteByte('.')
+				}
+				sb.WriteString(f.key)
+			} else {
+				sb.WriteString("[" + strconv.Itoa(f.index) + "]")
+			}
+		}
+		return sb.String()
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return path()
+		}
+		var top *frame
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		if d, ok := tok.(json.Delim); ok {
+			switch d {
+			case '{', '[':
+				if top != nil && !top.object {
+					top.index++
+				}
+				stack = append(stack, &frame{object: d == '{', wantKey: d == '{', index: -1})
+			default:
+				stack = stack[:len(stack)-1]
+				if len(stack) > 0 && stack[len(stack)-1].object {
+					stack[len(stack)-1].wantKey = true
+				}
+			}
+			continue
+		}
+		if top != nil && top.object && top.wantKey {
+			top.key, _ = tok.(string)
+			top.wantKey = false
+			if dec.InputOffset() > off {
+				return path()
+			}
+			continue
+		}
+		if top != nil && !top.object {
+			top.index++
+		}
+		if dec.InputOffset() > off {
+			return path()
+		}
+		if top != nil && top.object {
+			top.wantKey = true
+		}
+	}
 }
 
 // jsonError turns a decoding error into an EInvalid that names the field

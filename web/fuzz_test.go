@@ -2,13 +2,16 @@ package web
 
 import (
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/debriefhq/debrief/debrief"
+	"github.com/debriefhq/debrief/storetest"
 )
 
 // FuzzDecodeBody feeds arbitrary bytes to the strict decoder for every
@@ -91,9 +94,17 @@ func FuzzAPIRequest(f *testing.F) {
 	f.Add(uint8(5), "", `{"title":"t","incident_id":"INC-1","due_date":"2026-01-01"}`, "")
 	f.Add(uint8(6), "AI-1", `{"status":"done"}`, `W/"1"`)
 	f.Add(uint8(7), "1", `{"version":1}`, "")
-	// One store for the whole run, so records made by earlier inputs give
-	// later ones something to change.
-	h := New(Config{Service: debrief.NewService(openSQLite(f)), Open: true}).Handler()
+	f.Add(uint8(0), "", `{"title":"DNS\u0000 outage","impact":"a\u0000b"}`, "")
+	f.Add(uint8(0), "", "{\"title\":\"DNS \xff outage\"}", "")
+	f.Add(uint8(2), "1", `{"at":"2026-03-01T09:40:00Z","text":"rolled\u0000 back"}`, "")
+	f.Add(uint8(5), "", `{"title":"Add \u202Ean alert","incident_id":"INC-1"}`, "")
+	// One store per engine for the whole run, so records made by earlier
+	// inputs give later ones something to change; every input goes to
+	// both, which must answer it alike.
+	var handlers []http.Handler
+	for _, st := range fuzzStores(f) {
+		handlers = append(handlers, New(Config{Service: debrief.NewService(st, inputChecks), Open: true}).Handler())
+	}
 	f.Fuzz(func(t *testing.T, route uint8, id, body, ifMatch string) {
 		paths := []struct{ method, path string }{
 			{"POST", "/api/v1/incidents"},
@@ -115,10 +126,25 @@ func FuzzAPIRequest(f *testing.F) {
 		if ifMatch != "" && !strings.ContainsAny(ifMatch, "\r\n\x00") {
 			r.Header.Set("If-Match", ifMatch)
 		}
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, r)
-		if rec.Code >= 500 {
-			t.Fatalf("%s %s %q (If-Match %q) = %d %s, want a 2xx or 4xx answer", p.method, path, body, ifMatch, rec.Code, rec.Body)
+		for i, h := range handlers {
+			r := r.Clone(r.Context())
+			r.Body = io.NopCloser(strings.NewReader(body))
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, r)
+			if rec.Code >= 500 {
+				t.Fatalf("store %d: %s %s %q (If-Match %q) = %d %s, want a 2xx or 4xx answer", i, p.method, path, body, ifMatch, rec.Code, rec.Body)
+			}
 		}
 	})
+}
+
+// fuzzStores opens the stores a fuzzer writes to: SQLite, and PostgreSQL
+// too when DEBRIEF_TEST_POSTGRES names a server, so input one engine takes
+// and the other refuses is found.
+func fuzzStores(tb testing.TB) []debrief.Store {
+	stores := []debrief.Store{openSQLite(tb)}
+	if os.Getenv(storetest.PostgresEnv) != "" {
+		stores = append(stores, openPostgres(tb))
+	}
+	return stores
 }

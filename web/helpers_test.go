@@ -19,8 +19,10 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/debriefhq/debrief/debrief"
+	"github.com/debriefhq/debrief/ingest"
 	"github.com/debriefhq/debrief/sqlstore"
 	"github.com/debriefhq/debrief/storetest"
+	"github.com/debriefhq/debrief/templates"
 )
 
 // testEnv is a Server on a real database, with the OpenAPI document loaded
@@ -53,6 +55,10 @@ func fixedClock() func() time.Time {
 	}
 }
 
+// inputChecks are the checks main gives every Service (cmd/debrief's
+// newService).
+var inputChecks = debrief.WithChecks(debrief.Checks{IntegrationConfig: ingest.CheckIntegrationConfig, Template: templates.Check})
+
 // openSQLite opens a fresh SQLite store in a temporary directory.
 func openSQLite(tb testing.TB) debrief.Store {
 	tb.Helper()
@@ -78,7 +84,7 @@ func openPostgres(tb testing.TB) debrief.Store {
 func newEnv(t *testing.T, store debrief.Store, cfg Config) *testEnv {
 	t.Helper()
 	logs := &bytes.Buffer{}
-	svc := debrief.NewService(store, debrief.WithClock(fixedClock()))
+	svc := debrief.NewService(store, debrief.WithClock(fixedClock()), inputChecks)
 	cfg.Service = svc
 	// These tests predate accounts: without an authenticator they run open.
 	cfg.Open = cfg.Open || cfg.Authenticate == nil

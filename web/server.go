@@ -342,9 +342,7 @@ func (s *Server) adapt(rt Route) http.Handler {
 		}
 		if err := rt.Handler(w, r); err != nil {
 			s.renderError(w, r, err)
-			return
 		}
-		s.auditRequest(w, r, rt)
 	})
 }
 

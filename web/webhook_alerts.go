@@ -88,6 +88,9 @@ func receiveWebhook(svc *debrief.Service) HandlerFunc {
 		if err := webhookMediaType(r); err != nil {
 			return reject(err)
 		}
+		if err := checkUTF8(body); err != nil {
+			return reject(err)
+		}
 		if !in.Enabled {
 			return reject(debrief.Errorf(debrief.EForbidden, "", "The integration %q is disabled; an admin can enable it.", in.Name))
 		}

@@ -40,7 +40,7 @@ func newHookEnv(t *testing.T, dsn string) *hookEnv {
 	}
 	t.Cleanup(func() { db.Close() })
 	now := time.Date(2026, 11, 24, 11, 0, 0, 0, time.UTC)
-	svc := debrief.NewService(db, debrief.WithClock(func() time.Time { return now }))
+	svc := debrief.NewService(db, debrief.WithChecks(debrief.Checks{IntegrationConfig: ingest.CheckIntegrationConfig}), debrief.WithClock(func() time.Time { return now }))
 	srv := httptest.NewServer(web.New(web.Config{Service: svc, Open: true}).Handler())
 	t.Cleanup(srv.Close)
 	return &hookEnv{t: t, db: db, svc: svc, srv: srv}

@@ -96,7 +96,7 @@ func testWebhookAnswersMatchOpenAPI(t *testing.T, store debrief.Store) {
 		t.Fatal(err)
 	}
 	in.Config.Mapping = []byte(`"not a mapping object"`)
-	if err := store.UpdateIntegration(context.Background(), in, in.Version); err != nil {
+	if err := store.UpdateIntegration(context.Background(), in, in.Version, nil); err != nil {
 		t.Fatal(err)
 	}
 

@@ -62,7 +62,7 @@ func (c *TimelineImportCmd) Run(env *Env) error {
 	}
 	format := c.Format
 	if format == "" {
-		format = timelineFormatOf(c.File)
+		format = ingest.TimelineFormat(c.File, "")
 	}
 	var in io.Reader
 	if c.File == "-" {
@@ -78,18 +78,14 @@ func (c *TimelineImportCmd) Run(env *Env) error {
 		defer f.Close()
 		in = f
 	}
-	var events []*debrief.TimelineEvent
-	var err error
 	switch format {
-	case "csv":
-		events, err = ingest.ParseTimelineCSV(in, opt)
-	case "json":
-		events, err = ingest.ParseTimelineJSON(in, opt)
-	case "markdown":
-		events, err = ingest.ParseTimelineMarkdown(in, opt)
+	case ingest.FormatCSV, ingest.FormatJSON, ingest.FormatMarkdown:
+	case ingest.FormatSlack:
+		return &usageError{msg: fmt.Sprintf("%s is a Slack export; import it with 'debrief slack import'.", c.File)}
 	default:
 		return &usageError{msg: fmt.Sprintf("Cannot tell the format of %s from its name; give --format csv, json or markdown.", c.File)}
 	}
+	events, err := ingest.ParseTimelineFile(format, in, opt)
 	if err != nil {
 		return importError(err)
 	}
@@ -328,19 +324,6 @@ func importBar(env *Env, max int64, description string, showBytes bool) *progres
 		progressbar.OptionSetWidth(30),
 		progressbar.OptionClearOnFinish(),
 	)
-}
-
-// timelineFormatOf tells a timeline file's format from its name.
-func timelineFormatOf(name string) string {
-	switch strings.ToLower(filepath.Ext(name)) {
-	case ".csv", ".tsv":
-		return "csv"
-	case ".json", ".jsonl", ".ndjson":
-		return "json"
-	case ".md", ".markdown":
-		return "markdown"
-	}
-	return ""
 }
 
 // importError shows a parser's error without the error code in front and

@@ -43,7 +43,7 @@ func (c *IntegrationAddCmd) Run(env *Env) error {
 		return openError(c.DB, err)
 	}
 	defer db.Close()
-	svc := debrief.NewService(db)
+	svc := newService(db)
 	in := &debrief.Integration{Name: c.Name, Kind: debrief.IntegrationKind(c.Kind), Config: debrief.IntegrationConfig{
 		Matchers: c.Matcher, SeverityMap: c.SeverityMap, SeverityLabel: c.SeverityLabel, DefaultSeverity: c.DefaultSeverity,
 		ServiceLabel: c.ServiceLabel, Services: c.Service,
@@ -54,10 +54,7 @@ func (c *IntegrationAddCmd) Run(env *Env) error {
 		}
 		in.Config.Mapping = json.RawMessage(c.Mapping)
 	}
-	if err := web.CheckIntegrationConfig(in.Kind, in.Config); err != nil {
-		return plainError(err)
-	}
-	ctx := debrief.WithActor(env.Ctx, debrief.Actor{Name: "cli", Role: debrief.RoleAdmin, Via: "cli"})
+	ctx := debrief.WithActor(env.Ctx, cliActor)
 	created, secret, err := svc.CreateIntegration(ctx, in, c.Secret)
 	if err != nil {
 		return plainError(err)
@@ -92,8 +89,8 @@ func (c *IntegrationSetSecretCmd) Run(env *Env) error {
 		return openError(c.DB, err)
 	}
 	defer db.Close()
-	ctx := debrief.WithActor(env.Ctx, debrief.Actor{Name: "cli", Role: debrief.RoleAdmin, Via: "cli"})
-	svc := debrief.NewService(db)
+	ctx := debrief.WithActor(env.Ctx, cliActor)
+	svc := newService(db)
 	in, err := svc.Integration(ctx, c.ID)
 	if err != nil {
 		return plainError(err)
@@ -117,8 +114,8 @@ func (c *IntegrationListCmd) Run(env *Env) error {
 		return openError(c.DB, err)
 	}
 	defer db.Close()
-	ctx := debrief.WithActor(env.Ctx, debrief.Actor{Name: "cli", Role: debrief.RoleAdmin, Via: "cli"})
-	list, err := debrief.NewService(db).ListIntegrations(ctx)
+	ctx := debrief.WithActor(env.Ctx, cliActor)
+	list, err := newService(db).ListIntegrations(ctx)
 	if err != nil {
 		return err
 	}
@@ -148,8 +145,8 @@ func (c *IntegrationDeliveriesCmd) Run(env *Env) error {
 		return openError(c.DB, err)
 	}
 	defer db.Close()
-	ctx := debrief.WithActor(env.Ctx, debrief.Actor{Name: "cli", Role: debrief.RoleAdmin, Via: "cli"})
-	svc := debrief.NewService(db)
+	ctx := debrief.WithActor(env.Ctx, cliActor)
+	svc := newService(db)
 	if _, err := svc.Integration(ctx, c.ID); err != nil {
 		return plainError(err)
 	}

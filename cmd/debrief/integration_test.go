@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -32,6 +33,23 @@ func TestIntegrationAddAndDeliver(t *testing.T) {
 	}
 	if _, _, err := cli(t, "", "", nil, "integration", "set-secret", "1", "abcdefghijklmnopqrs", "--db", db); err == nil || !strings.Contains(err.Error(), "bearer token") {
 		t.Fatalf("integration set-secret on an Alertmanager integration = %v, want a refusal naming the bearer token", err)
+	}
+	// Changes made on the database from the command line are audited as
+	// those made through the API are, without the secrets.
+	audit := mustCLI(t, "", "audit", "--jsonl", "--db", db)
+	var actions []string
+	for _, l := range strings.Split(strings.TrimSpace(audit), "\n") {
+		var e struct{ Action string }
+		if err := json.Unmarshal([]byte(l), &e); err != nil {
+			t.Fatalf("audit --jsonl line %q is not JSON: %v", l, err)
+		}
+		actions = append(actions, e.Action)
+	}
+	if got, want := strings.Join(actions, " "), "integration.update integration.create integration.create"; got != want {
+		t.Errorf("debrief audit after two integration add and one set-secret lists %q; want %q", got, want)
+	}
+	if strings.Contains(audit, "pd-secret-from-pagerduty-0123") || strings.Contains(audit, token[1]) {
+		t.Errorf("the audit log holds a secret: %s", audit)
 	}
 
 	body, err := os.ReadFile("../../ingest/testdata/alertmanager/01-firing-group-of-2.json")

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/debriefhq/debrief/debrief"
 	"github.com/debriefhq/debrief/sqlstore"
 )
 
@@ -22,8 +23,11 @@ func (c *ReindexCmd) Run(env *Env) error {
 		return openError(c.DB, err)
 	}
 	defer db.Close()
+	// The command line acts on the database directly, as an admin; the
+	// Service audits the rebuild.
+	ctx := debrief.WithActor(env.Ctx, cliActor)
 	start := time.Now()
-	n, err := db.Reindex(env.Ctx)
+	n, err := newService(db).Reindex(ctx)
 	if err != nil {
 		return fmt.Errorf("rebuild the search index of %s: %w", redactDSN(c.DB), err)
 	}

@@ -66,7 +66,7 @@ func (c *ServeCmd) Run(env *Env) error {
 	}
 	defer db.Close()
 	// Custom templates live in the same database as the records.
-	svc := debrief.NewService(db, debrief.WithTemplates(debrief.StoreTemplates(db)), debrief.WithPasswordHasher(password.New()))
+	svc := newService(db, debrief.WithTemplates(debrief.StoreTemplates(db)), debrief.WithPasswordHasher(password.New()))
 	if c.Demo {
 		loaded, err := loadDemo(ctx, svc)
 		if err != nil {
@@ -158,9 +158,9 @@ func plainCause(err error) string {
 	return strings.TrimRight(s, ".")
 }
 
-// dbKind names the engine a --db value selects.
+// dbKind names the engine a --db value selects, for people.
 func dbKind(dsn string) string {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+	if sqlstore.EngineOf(dsn) == sqlstore.EnginePostgres {
 		return "PostgreSQL"
 	}
 	return "SQLite"

@@ -22,7 +22,8 @@ import (
 // (--db / DEBRIEF_DB), not through a server, so the first admin can be made
 // before anyone can sign in. The CLI acts as the system actor ("cli").
 
-// cliActor is who account commands act as in the audit log.
+// cliActor is who commands that act on the database directly (accounts,
+// integrations, reindex) are in the audit log.
 var cliActor = debrief.Actor{Name: "cli", Role: debrief.RoleAdmin, Via: "cli"}
 
 // openAccounts opens the database and a Service acting as the CLI.
@@ -31,7 +32,7 @@ func openAccounts(env *Env, db DBFlag, log LogFlags) (*debrief.Service, context.
 	if err != nil {
 		return nil, nil, nil, openError(db.DB, err)
 	}
-	svc := debrief.NewService(st, debrief.WithPasswordHasher(password.New()))
+	svc := newService(st, debrief.WithPasswordHasher(password.New()))
 	ctx := debrief.WithActor(env.Ctx, cliActor)
 	ctx = debrief.WithRequestMeta(ctx, debrief.RequestMeta{UserAgent: "debrief-cli/" + version})
 	return svc, ctx, func() { st.Close() }, nil

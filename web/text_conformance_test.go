@@ -1,0 +1,404 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/debriefhq/debrief/debrief"
+)
+
+// textRoute is a valid request to one write route; every string in its
+// JSON body is replaced in turn by text Debrief refuses.
+type textRoute struct {
+	path    string
+	body    string
+	headers map[string]string
+	// want is the status the valid request answers.
+	want int
+	// streamed bodies are checked for UTF-8 while they are decoded, so the
+	// answer names the body rather than the field.
+	streamed bool
+	// none says why a write route takes no text to test.
+	none string
+}
+
+// textRoutes has one entry for every write route of the route table
+// (TestTextAcceptedAlike fails on a route without one).
+var textRoutes = map[string]textRoute{
+	"POST /api/v1/incidents": {path: "/api/v1/incidents", want: 201,
+		body: `{"title":"Checkout API returned 500s","severity":"SEV2","services":["checkout"],"customers":["EU shoppers"],"impact":"12% of checkouts failed.","labels":["payments"],"roles":{"commander":"alice@example.com","scribe":"bob@example.com","communications":"carol@example.com"}}`},
+	"PATCH /api/v1/incidents/{id}": {path: "/api/v1/incidents/{inc}", want: 200, headers: map[string]string{"If-Match": `"{incv}"`},
+		body: `{"title":"Checkout API returned 500s in the EU","impact":"14% of checkouts failed.","services":["checkout"],"customers":["EU shoppers"],"labels":["payments"],"roles":{"commander":"dana@example.com"}}`},
+	"POST /api/v1/incidents/{id}/timeline": {path: "/api/v1/incidents/{inc}/timeline", want: 201,
+		body: `{"at":"2026-03-01T09:40:00Z","zone":"Europe/Berlin","text":"Rolled back to v41","actor":"alice@example.com","external_id":"note-1"}`},
+	"POST /api/v1/incidents/{id}/timeline/import": {path: "/api/v1/incidents/{inc}/timeline/import?format=events", want: 201, streamed: true,
+		body: `{"events":[{"at":"2026-03-01T09:41:00Z","text":"Paged the payments team","actor":"bob@example.com","source":"slack","external_id":"s-1"}]}`},
+	"PATCH /api/v1/incidents/{id}/timeline/{event}": {path: "/api/v1/incidents/{inc}/timeline/{ev}", want: 200, headers: map[string]string{"If-Match": `"{evv}"`},
+		body: `{"text":"CheckoutErrorRate above 5% in eu-west-1 (paged)","actor":"alertmanager"}`},
+	"POST /api/v1/postmortems": {path: "/api/v1/postmortems", want: 201,
+		body: `{"template":"project","title":"Checkout rewrite","owner":"alice@example.com"}`},
+	"PATCH /api/v1/postmortems/{id}": {path: "/api/v1/postmortems/{pm}", want: 200, headers: map[string]string{"If-Match": `"{pmv}"`},
+		body: `{"title":"Checkout API outage","owner":"alice@example.com","root_cause":"A bad deploy.","contributing_factors":["no canary"],"section_bodies":{"summary":"Checkout failed for 38 minutes."}}`},
+	"PATCH /api/v1/postmortems/{id}/sections/{key}": {path: "/api/v1/postmortems/{pm}/sections/summary", want: 200, headers: map[string]string{"If-Match": `"{pmv}"`},
+		body: `{"body":"Checkout failed for 38 minutes.","heading":"Summary"}`},
+	"POST /api/v1/action-items": {path: "/api/v1/action-items", want: 201,
+		body: `{"incident_id":"{inckey}","title":"Add a canary stage to checkout deploys","owner":"alice@example.com","tracker_url":"https://tracker.example.com/T-1"}`},
+	"PATCH /api/v1/action-items/{id}": {path: "/api/v1/action-items/{ai}", want: 200, headers: map[string]string{"If-Match": `"{aiv}"`},
+		body: `{"title":"Add a canary stage to every deploy","owner":"bob@example.com"}`},
+	"POST /api/v1/templates": {path: "/api/v1/templates", want: 201,
+		body: `{"key":"security","name":"Security incident","description":"When data may have been exposed.","kind":"incident","policy":{"severities":["SEV1"],"incident_types":["security"]},"sections":[{"key":"summary","heading":"Summary","guidance":"What happened.","required":true,"starting_text":"{{incident.title}}"}]}`},
+	"PUT /api/v1/templates/{key}": {path: "/api/v1/templates/billing", want: 200,
+		body: `{"name":"Billing incident","description":"Money went wrong.","kind":"incident","sections":[{"key":"summary","heading":"Summary","guidance":"What happened.","required":true}],"version":1}`},
+	"POST /api/v1/integrations": {path: "/api/v1/integrations", want: 201,
+		body: `{"name":"prod-alertmanager","kind":"alertmanager","config":{"matchers":["severity=critical"],"severity_map":{"critical":"SEV1"},"service_label":"service"}}`},
+	"PATCH /api/v1/integrations/{id}": {path: "/api/v1/integrations/{integration}", want: 200,
+		body: `{"name":"grafana-prod","config":{"default_severity":"SEV2","services":{"api":"checkout"}},"version":1}`},
+	"POST /api/v1/users": {path: "/api/v1/users", want: 201,
+		body: `{"email":"erin@example.com","name":"Erin Example","role":"viewer"}`},
+	"PATCH /api/v1/users/{id}": {path: "/api/v1/users/{user}", want: 200,
+		body: `{"name":"Frank Example"}`},
+	"POST /api/v1/tokens": {path: "/api/v1/tokens", want: 201,
+		body: `{"user_id":{user},"name":"ci pipeline","scope":"read"}`},
+
+	"POST /api/v1/postmortems/import":                     {none: "takes Markdown; TestTextAcceptedAlikeImport sends it bad text"},
+	"POST /api/v1/lint":                                   {none: "writes nothing"},
+	"POST /api/v1/auth/login":                             {none: "keeps no text: a wrong email or password is a failed sign-in"},
+	"POST /api/v1/auth/logout":                            {none: "takes no body"},
+	"POST /api/v1/auth/password":                          {none: "keeps only the password's hash"},
+	"POST /api/v1/users/{id}/password":                    {none: "keeps only the password's hash"},
+	"POST /api/v1/postmortems/{id}/public-link":           {none: "takes no body"},
+	"DELETE /api/v1/incidents/{id}":                       {none: "takes only a version"},
+	"DELETE /api/v1/incidents/{id}/timeline/{event}":      {none: "takes only a version"},
+	"DELETE /api/v1/postmortems/{id}":                     {none: "takes only a version"},
+	"DELETE /api/v1/action-items/{id}":                    {none: "takes only a version"},
+	"DELETE /api/v1/templates/{key}":                      {none: "takes only a version"},
+	"DELETE /api/v1/integrations/{id}":                    {none: "takes no body"},
+	"DELETE /api/v1/tokens/{id}":                          {none: "takes no body"},
+	"DELETE /api/v1/postmortems/{id}/public-links/{link}": {none: "takes no body"},
+	"POST /hooks/{id}/{kind}":                             {none: "TestTextAcceptedAlikeWebhook sends it bad text"},
+}
+
+// textWorld is read before and after the refused requests of a route:
+// nothing may change.
+var textWorld = append([]string{"/api/v1/templates", "/api/v1/integrations", "/api/v1/users", "/api/v1/tokens?all=true"}, worldPaths...)
+
+// badText is what each string of a valid body is replaced with.
+var badText = []struct {
+	name  string
+	value string
+	// line marks values refused only in titles and names.
+	line bool
+}{
+	{"NUL", "Checkout\x00 API", false},
+	{"invalid UTF-8", "Checkout \uE000 API", false}, // U+E000 becomes the byte 0xFF on the wire
+	{"right-to-left override", "Checkout \u202Eexe.gnp", true},
+	{"isolate", "Checkout \u2067API", true},
+}
+
+// textLineKeys are the JSON member names of titles and names, where
+// direction controls are refused; elsewhere (bodies, descriptions) they are
+// text like any other.
+var textLineKeys = map[string]bool{"title": true, "name": true, "heading": true, "owner": true, "services": true,
+	"customers": true, "labels": true, "commander": true, "scribe": true, "communications": true, "contributing_factors": true, "actor": true}
+
+// TestTextAcceptedAlike sends every string of every write route's body
+// with a NUL, with a byte that is not UTF-8 and, in titles and names, with
+// direction controls, on SQLite and PostgreSQL: each is 400 naming the
+// field, and nothing is written. The valid body is then accepted, so the
+// refusals were for the text and not for something else.
+func TestTextAcceptedAlike(t *testing.T) {
+	engines := map[string]func(testing.TB) debrief.Store{"sqlite": openSQLite, "postgres": openPostgres}
+	for _, name := range []string{"sqlite", "postgres"} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, engines[name](t), Config{})
+			checkTextRoutes(t, e)
+		})
+	}
+}
+
+func checkTextRoutes(t *testing.T, e *testEnv) {
+	f := seed(t, e)
+	ctx := e.ctx()
+	_, err := e.svc.CreateTemplate(ctx, &debrief.CustomTemplate{Template: debrief.Template{Key: "billing", Name: "Billing", Kind: debrief.KindIncident,
+		Sections: []debrief.TemplateSection{{Key: "summary", Heading: "Summary"}}}})
+	if err != nil {
+		t.Fatalf("CreateTemplate(billing) = %v", err)
+	}
+	in, _, err := e.svc.CreateIntegration(ctx, &debrief.Integration{Name: "grafana", Kind: debrief.IntegrationGrafana}, nil)
+	if err != nil {
+		t.Fatalf("CreateIntegration = %v", err)
+	}
+	u, err := e.svc.CreateUser(ctx, debrief.NewUser{Email: "gail@example.com", Name: "Gail", Role: debrief.RoleResponder})
+	if err != nil {
+		t.Fatalf("CreateUser = %v", err)
+	}
+	expand := func(s string) string {
+		s = strings.NewReplacer("{integration}", strconv.FormatInt(in.ID, 10), "{user}", strconv.FormatInt(u.ID, 10)).Replace(s)
+		return e.expand(f, s)
+	}
+
+	var patterns []string
+	for _, rt := range e.srv.routeTable() {
+		method, _, _ := strings.Cut(rt.Pattern, " ")
+		if method == http.MethodGet || method == http.MethodHead || rt.Kind == KindUI || rt.Kind == KindOps {
+			continue
+		}
+		patterns = append(patterns, rt.Pattern)
+	}
+	sort.Strings(patterns)
+	for _, pattern := range patterns {
+		tr, ok := textRoutes[pattern]
+		if !ok {
+			t.Errorf("write route %s is not in textRoutes: give a valid body whose strings TestTextAcceptedAlike can spoil, or say why it takes no text", pattern)
+			continue
+		}
+		if tr.none != "" {
+			continue
+		}
+		method, _, _ := strings.Cut(pattern, " ")
+		var sample any
+		dec := json.NewDecoder(strings.NewReader(expand(tr.body)))
+		dec.UseNumber()
+		if err := dec.Decode(&sample); err != nil {
+			t.Fatalf("%s: the sample body is not JSON: %v", pattern, err)
+		}
+		before := e.snapshot(expandAll(expand, textWorld)...)
+		for _, leaf := range stringLeaves(sample, "") {
+			for _, bad := range badText {
+				if bad.line && !textLineKeys[leaf.key] {
+					continue
+				}
+				body := withLeaf(sample, leaf.path, bad.value)
+				headers := map[string]string{}
+				for k, v := range tr.headers {
+					headers[k] = expand(v)
+				}
+				x := e.do(method, expand(tr.path), body, headers)
+				code, field := x.errorCode()
+				if x.status != http.StatusBadRequest || code != "invalid" {
+					t.Errorf("%s with %s in %s = %d %s; want 400 invalid", pattern, bad.name, leaf.dotted, x.status, truncate(string(x.body), 300))
+					continue
+				}
+				if tr.streamed && bad.name == "invalid UTF-8" && field == "" {
+					continue // named by its byte offset in the body
+				}
+				if !sameField(field, leaf, bad.name == "invalid UTF-8" && !tr.streamed) {
+					t.Errorf("%s with %s in %s answered field %q; want %s", pattern, bad.name, leaf.dotted, field, leaf.dotted)
+				}
+			}
+		}
+		if after := e.snapshot(expandAll(expand, textWorld)...); after != before {
+			t.Errorf("%s: refused requests changed what the API shows", pattern)
+		}
+		headers := map[string]string{}
+		for k, v := range tr.headers {
+			headers[k] = expand(v)
+		}
+		if x := e.do(method, expand(tr.path), expand(tr.body), headers); x.status != tr.want {
+			t.Errorf("%s with the valid body = %d %s; want %d (the test's sample must be valid)", pattern, x.status, truncate(string(x.body), 300), tr.want)
+		}
+	}
+}
+
+func expandAll(expand func(string) string, paths []string) []string {
+	out := make([]string, len(paths))
+	for i, p := range paths {
+		out[i] = expand(p)
+	}
+	return out
+}
+
+type jsonLeaf struct {
+	path   []any  // member names and list positions
+	dotted string // as the API names fields: roles.commander, services[0]
+	key    string // the member name the leaf is under
+}
+
+// stringLeaves lists the string values of v, a decoded JSON value.
+func stringLeaves(v any, _ string) []jsonLeaf {
+	var out []jsonLeaf
+	var walk func(v any, path []any, dotted, key string)
+	walk = func(v any, path []any, dotted, key string) {
+		switch x := v.(type) {
+		case string:
+			out = append(out, jsonLeaf{path: append([]any(nil), path...), dotted: dotted, key: key})
+		case map[string]any:
+			keys := make([]string, 0, len(x))
+			for k := range x {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				d := k
+				if dotted != "" {
+					d = dotted + "." + k
+				}
+				walk(x[k], append(path, k), d, k)
+			}
+		case []any:
+			for i, it := range x {
+				walk(it, append(path, i), dotted+"["+strconv.Itoa(i)+"]", key)
+			}
+		}
+	}
+	walk(v, nil, "", "")
+	return out
+}
+
+// withLeaf returns v as JSON with the string at path replaced by s; the
+// private-use character U+E000 in s is sent as the byte 0xFF, which is not
+// UTF-8.
+func withLeaf(v any, path []any, s string) string {
+	var set func(v any, path []any) any
+	set = func(v any, path []any) any {
+		if len(path) == 0 {
+			return s
+		}
+		switch x := v.(type) {
+		case map[string]any:
+			c := make(map[string]any, len(x))
+			for k, val := range x {
+				c[k] = val
+			}
+			k := path[0].(string)
+			c[k] = set(x[k], path[1:])
+			return c
+		case []any:
+			c := append([]any(nil), x...)
+			i := path[0].(int)
+			c[i] = set(x[i], path[1:])
+			return c
+		}
+		return v
+	}
+	b, err := json.Marshal(set(v, path))
+	if err != nil {
+		panic(err)
+	}
+	return string(bytes.ReplaceAll(b, []byte("\uE000"), []byte{0xFF}))
+}
+
+// sameField reports whether the answer's field names the spoiled leaf:
+// exactly when exact is set (the decoder names the path it read), else by
+// its first member name, as the record may hold the value under a longer
+// path (section_bodies.summary is the body of sections[0]; the body of
+// PATCH …/sections/summary is sections[0].body).
+func sameField(field string, leaf jsonLeaf, exact bool) bool {
+	if field == leaf.dotted {
+		return true
+	}
+	if exact {
+		return false
+	}
+	if !strings.ContainsAny(leaf.dotted, ".[") {
+		return strings.HasSuffix(field, "."+leaf.key)
+	}
+	first := func(s string) string {
+		if i := strings.IndexAny(s, ".["); i >= 0 {
+			return s[:i]
+		}
+		return s
+	}
+	aliases := map[string]string{"section_bodies": "sections"}
+	want := first(leaf.dotted)
+	if a, ok := aliases[want]; ok {
+		want = a
+	}
+	return field != "" && first(field) == want
+}
+
+// TestTextAcceptedAlikeImport imports a Markdown postmortem whose title,
+// timeline and action items hold a NUL or bytes that are not UTF-8: 400
+// naming what is wrong, and nothing imported, on both engines.
+func TestTextAcceptedAlikeImport(t *testing.T) {
+	for name, open := range map[string]func(testing.TB) debrief.Store{"sqlite": openSQLite, "postgres": openPostgres} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, open(t), Config{})
+			doc := "---\ntitle: Checkout API returned 500s\n---\n\n# Checkout API returned 500s\n\n## Summary\n\nCheckout failed.\n"
+			for _, bad := range []struct{ name, from, to string }{
+				{"NUL in the title", "title: Checkout API", "title: Checkout\x00 API"},
+				{"invalid UTF-8 in the summary", "Checkout failed.", "Checkout \xff failed."},
+				{"direction override in the title", "title: Checkout API", "title: Checkout \u202E API"},
+			} {
+				body := strings.Replace(doc, bad.from, bad.to, 1)
+				x := e.do("POST", "/api/v1/postmortems/import", body, map[string]string{"Content-Type": "text/markdown"})
+				if x.status != http.StatusBadRequest {
+					t.Errorf("POST /api/v1/postmortems/import with %s = %d %s; want 400", bad.name, x.status, truncate(string(x.body), 300))
+				}
+			}
+			if x := e.do("GET", "/api/v1/postmortems", "", nil); !strings.Contains(string(x.body), `"items":[]`) {
+				t.Errorf("after refused imports GET /api/v1/postmortems = %s; want no postmortem", truncate(string(x.body), 300))
+			}
+			// Timeline files: what the file says is kept or refused, never
+			// rewritten.
+			inc, err := e.svc.CreateIncident(e.ctx(), &debrief.Incident{Title: "Checkout API returned 500s"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := "/api/v1/incidents/" + strconv.FormatInt(inc.ID, 10) + "/timeline/import?format="
+			for _, bad := range []struct{ format, body string }{
+				{"csv", "at,text\n2026-03-01T09:40:00Z,Rolled\x00 back\n"},
+				{"csv", "at,text\n2026-03-01T09:40:00Z,Rolled \xff back\n"},
+				{"json", `[{"at": "2026-03-01T09:40:00Z", "text": "Rolled\u0000 back"}]`},
+				{"json", "[{\"at\": \"2026-03-01T09:40:00Z\", \"text\": \"Rolled \xff back\"}]"},
+			} {
+				x := e.do("POST", path+bad.format, bad.body, map[string]string{"Content-Type": "application/octet-stream"})
+				if x.status != http.StatusBadRequest {
+					t.Errorf("POST %s%s with %q = %d %s; want 400", path, bad.format, bad.body, x.status, truncate(string(x.body), 300))
+				}
+			}
+			if events, err := e.svc.ListTimeline(e.ctx(), inc.ID, debrief.TimelineFilter{}); err != nil || len(events) != 0 {
+				t.Errorf("after refused timeline imports the timeline holds %d events (%v); want none", len(events), err)
+			}
+			e.must(http.StatusCreated, "POST", "/api/v1/postmortems/import", doc, map[string]string{"Content-Type": "text/markdown"})
+		})
+	}
+}
+
+// TestTextAcceptedAlikeWebhook delivers an Alertmanager payload whose
+// alert holds a NUL or bytes that are not UTF-8: 400, and no incident.
+func TestTextAcceptedAlikeWebhook(t *testing.T) {
+	for name, open := range map[string]func(testing.TB) debrief.Store{"sqlite": openSQLite, "postgres": openPostgres} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, open(t), Config{})
+			in, token, err := e.svc.CreateIntegration(e.ctx(), &debrief.Integration{Name: "am", Kind: debrief.IntegrationAlertmanager}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := "/hooks/" + strconv.FormatInt(in.ID, 10) + "/alertmanager"
+			payload := `{"version":"4","groupKey":"g1","status":"firing","receiver":"debrief","alerts":[{"status":"firing","labels":{"alertname":"CheckoutErrors","service":"checkout"},"annotations":{"summary":"Checkout errors above 2%"},"startsAt":"2026-03-01T09:30:00Z","fingerprint":"f1"}]}`
+			send := func(body string) *httptest.ResponseRecorder {
+				r := httptest.NewRequest("POST", path, strings.NewReader(body))
+				r.Header.Set("Content-Type", "application/json")
+				r.Header.Set("Authorization", "Bearer "+token)
+				rec := httptest.NewRecorder()
+				e.h.ServeHTTP(rec, r)
+				return rec
+			}
+			for _, bad := range []struct{ name, from, to string }{
+				{"NUL in the alert name", `"CheckoutErrors"`, `"Checkout\u0000Errors"`},
+				{"NUL in a label", `"checkout"}`, `"check\u0000out"}`},
+				{"NUL in the summary", `above 2%`, `above\u0000 2%`},
+				{"invalid UTF-8 in the alert name", `"CheckoutErrors"`, "\"Checkout\xffErrors\""},
+				{"direction override in the alert name", `"CheckoutErrors"`, `"Checkout\u202EErrors"`},
+			} {
+				rec := send(strings.Replace(payload, bad.from, bad.to, 1))
+				if rec.Code != http.StatusBadRequest {
+					t.Errorf("POST %s with %s = %d %s; want 400", path, bad.name, rec.Code, truncate(rec.Body.String(), 300))
+				}
+			}
+			if x := e.do("GET", "/api/v1/incidents", "", nil); !strings.Contains(string(x.body), `"items":[]`) {
+				t.Errorf("after refused deliveries GET /api/v1/incidents = %s; want no incident", truncate(string(x.body), 300))
+			}
+			if rec := send(payload); rec.Code != http.StatusOK {
+				t.Errorf("POST %s with the valid payload = %d %s; want 200", path, rec.Code, truncate(rec.Body.String(), 300))
+			}
+		})
+	}
+}
