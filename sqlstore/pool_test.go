@@ -230,9 +230,9 @@ func TestConcurrentBroadSearches(t *testing.T) {
 // holds one waits forever; the watchdog turns that into a failure with
 // every goroutine's stack.
 func TestStoreOnOneConnection(t *testing.T) {
-	watchdog := time.AfterFunc(5*time.Minute, func() {
+	watchdog := time.AfterFunc(10*time.Minute, func() {
 		pprof.Lookup("goroutine").WriteTo(os.Stderr, 1)
-		panic("the conformance suite on one connection did not finish in 5 minutes: a path holds a connection while it waits for another (stacks above)")
+		panic("the conformance suite on one connection did not finish in 10 minutes: a path holds a connection while it waits for another (stacks above)")
 	})
 	defer watchdog.Stop()
 	for _, engine := range testEngines {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -13,6 +14,12 @@ const (
 	// codeMethodNotAllowed answers a method a path does not take.
 	codeMethodNotAllowed = "method_not_allowed"
 )
+
+// statusClientClosedRequest is recorded (in logs and metrics; nobody reads
+// the answer) for a request whose client went away before it was answered:
+// the request's context was canceled and the store stopped its work. It is
+// the status nginx uses for the same thing; it is not a server error.
+const statusClientClosedRequest = 499
 
 // statusByCode is the one table that maps error codes to HTTP statuses.
 // A code missing here is internal: 500, logged in full, shown without detail.
@@ -57,6 +64,12 @@ type errorDetail struct {
 // so no detail of a bug or a database leaks to users.
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
 	ri := infoFrom(r.Context())
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		s.log.LogAttrs(r.Context(), slog.LevelDebug, "client went away",
+			slog.String("request_id", ri.id), slog.String("route", ri.route), slog.String("error", err.Error()))
+		w.WriteHeader(statusClientClosedRequest)
+		return
+	}
 	status := StatusOf(err)
 	body := errorBody{Error: errorDetail{
 		Code:    debrief.ErrorCode(err),
@@ -83,7 +96,7 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 	case status == http.StatusUnauthorized:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="debrief"`)
 	}
-	if status == http.StatusTooManyRequests && w.Header().Get("Retry-After") == "" {
+	if (status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable) && w.Header().Get("Retry-After") == "" {
 		w.Header().Set("Retry-After", "1")
 	}
 	if ri.kind == KindUI {

@@ -269,7 +269,12 @@ func (s *Server) observe(r *http.Request, ri *requestInfo, sw *statusWriter, d t
 	}
 	s.metrics.observe(r.Method, route, status, d)
 	level := slog.LevelInfo
-	if status >= 500 {
+	switch {
+	case status == http.StatusServiceUnavailable:
+		// Busy or a storage hiccup: the client is told to retry, and
+		// renderError has logged why.
+		level = slog.LevelWarn
+	case status >= 500:
 		level = slog.LevelError
 	}
 	// Headers and bodies are never logged: they carry credentials and

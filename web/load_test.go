@@ -1,0 +1,200 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/debriefhq/debrief/debrief"
+	"github.com/debriefhq/debrief/sqlstore"
+	"github.com/debriefhq/debrief/storetest"
+	"github.com/debriefhq/debrief/web"
+)
+
+// TestMixedLoad drives the real HTTP server with more clients than the
+// database pools have connections, each sending a mix of reads, lists,
+// searches, similar incidents, creates and alert webhook deliveries, for a
+// few seconds. Every request must be answered, successfully. It exists so
+// that the next deadlock or exhaustion of a connection pool fails here.
+func TestMixedLoad(t *testing.T) {
+	const (
+		clients     = 24               // more than either engine's pool
+		perClient   = 40               // requests per client at most
+		runFor      = 3 * time.Second  // and for about this long
+		hangLimit   = 60 * time.Second // a deadlock, not slowness
+		seedOutages = 60               // incidents that match the searches
+		reqTimeout  = hangLimit - 5*time.Second
+	)
+	for _, engine := range []struct {
+		name string
+		dsn  func(t *testing.T) string
+	}{
+		{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "load.db") }},
+		{"postgres", func(t *testing.T) string { return storetest.PostgresDSN(t) }},
+	} {
+		t.Run(engine.name, func(t *testing.T) {
+			db, err := sqlstore.Open(context.Background(), engine.dsn(t), slog.New(slog.DiscardHandler))
+			if err != nil {
+				t.Fatalf("sqlstore.Open = %v", err)
+			}
+			t.Cleanup(func() { db.Close() })
+			svc := debrief.NewService(db)
+			var logs bytes.Buffer
+			srv := httptest.NewServer(web.New(web.Config{Service: svc, Open: true,
+				Logger: slog.New(slog.NewJSONHandler(&syncWriter{w: &logs}, nil))}).Handler())
+			t.Cleanup(srv.Close)
+			client := &http.Client{Timeout: reqTimeout}
+
+			send := func(method, path, body string, header map[string]string) (int, string, error) {
+				req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+				if err != nil {
+					return 0, "", err
+				}
+				req.Header.Set("Content-Type", "application/json")
+				for k, v := range header {
+					req.Header.Set(k, v)
+				}
+				resp, err := client.Do(req)
+				if err != nil {
+					return 0, "", err
+				}
+				defer resp.Body.Close()
+				b, err := io.ReadAll(resp.Body)
+				return resp.StatusCode, string(b), err
+			}
+			ctx := debrief.WithActor(context.Background(), debrief.SystemActor)
+			for i := range seedOutages {
+				_, err := svc.CreateIncident(ctx, &debrief.Incident{Title: fmt.Sprintf("Checkout outage %d: card payments failed", i),
+					Severity: "SEV2", Services: []string{"checkout", "payments"}, StartedAt: time.Date(2026, 1, 1, i, 0, 0, 0, time.UTC)})
+				if err != nil {
+					t.Fatalf("seed incident %d: %v", i, err)
+				}
+			}
+			st, body, err := send("POST", "/api/v1/integrations", `{"name":"prod-alertmanager","kind":"alertmanager"}`, nil)
+			if err != nil || st != http.StatusCreated {
+				t.Fatalf("POST /api/v1/integrations = %d %s %v, want 201", st, body, err)
+			}
+			hook, token := jsonField(body, "webhook_path"), jsonField(body, "secret")
+			payload, err := os.ReadFile(filepath.Join(samples, "alertmanager/02-firing-single.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			var (
+				mu       sync.Mutex
+				failures []string
+				answered atomic.Int64
+			)
+			requests := []func(client, n int) (string, int, string, error){
+				func(c, n int) (string, int, string, error) {
+					p := fmt.Sprintf("/api/v1/incidents/%d", 1+(c*7+n)%seedOutages)
+					st, b, err := send("GET", p, "", nil)
+					return "GET " + p, st, b, err
+				},
+				func(c, n int) (string, int, string, error) {
+					st, b, err := send("GET", "/api/v1/incidents?limit=50", "", nil)
+					return "GET /api/v1/incidents", st, b, err
+				},
+				func(c, n int) (string, int, string, error) {
+					st, b, err := send("GET", "/api/v1/search?q=outage", "", nil)
+					return "GET /api/v1/search?q=outage", st, b, err
+				},
+				func(c, n int) (string, int, string, error) {
+					st, b, err := send("GET", "/api/v1/search?q=checkout+OR+payments&offset=20", "", nil)
+					return "GET /api/v1/search?q=checkout OR payments", st, b, err
+				},
+				func(c, n int) (string, int, string, error) {
+					p := fmt.Sprintf("/api/v1/incidents/%d/similar", 1+(c+n)%seedOutages)
+					st, b, err := send("GET", p, "", nil)
+					return "GET " + p, st, b, err
+				},
+				func(c, n int) (string, int, string, error) {
+					body := fmt.Sprintf(`{"title":"Search froze for client %d (request %d)","severity":"SEV3","services":["search"],"started_at":"2026-03-01T10:00:00Z"}`, c, n)
+					st, b, err := send("POST", "/api/v1/incidents", body, nil)
+					return "POST /api/v1/incidents", st, b, err
+				},
+				func(c, n int) (string, int, string, error) {
+					// A new alert group per client, so deliveries open and
+					// update incidents as well as repeat themselves.
+					group := fmt.Sprintf(`service=\"db-%d\"`, c%4)
+					p := strings.Replace(string(payload), `service=\"db\"`, group, 1)
+					st, b, err := send("POST", hook, p, map[string]string{"Authorization": "Bearer " + token})
+					return "POST " + hook, st, b, err
+				},
+			}
+			stop := time.Now().Add(runFor)
+			finish := make(chan struct{})
+			go func() {
+				defer close(finish)
+				var wg sync.WaitGroup
+				for c := range clients {
+					wg.Go(func() {
+						for n := 0; n < perClient && time.Now().Before(stop); n++ {
+							what, st, b, err := requests[(c+n)%len(requests)](c, n)
+							answered.Add(1)
+							if err != nil || st < 200 || st > 299 {
+								mu.Lock()
+								failures = append(failures, fmt.Sprintf("%s = %d %.300s %v, want 2xx", what, st, b, err))
+								mu.Unlock()
+							}
+						}
+					})
+				}
+				wg.Wait()
+			}()
+			select {
+			case <-finish:
+			case <-time.After(hangLimit):
+				pprof.Lookup("goroutine").WriteTo(os.Stderr, 1)
+				t.Fatalf("the load did not finish within %v: a deadlock (stacks above)", hangLimit)
+			}
+			for _, f := range failures {
+				t.Error(f)
+			}
+			if answered.Load() < clients {
+				t.Errorf("only %d requests were answered; the test measured nothing", answered.Load())
+			}
+			// A handler logs its request after the answer is sent; Close
+			// waits for the handlers to return.
+			srv.Close()
+			if written := logs.String(); strings.Contains(written, `"level":"ERROR"`) {
+				t.Errorf("the server logged errors under load:\n%.3000s", written)
+			}
+		})
+	}
+}
+
+// syncWriter lets concurrent requests log into one buffer.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+// jsonField returns a top-level string field of a JSON object.
+func jsonField(body, name string) string {
+	var m map[string]any
+	if err := json.Unmarshal([]byte(body), &m); err != nil {
+		return ""
+	}
+	s, _ := m[name].(string)
+	return s
+}
