@@ -68,11 +68,15 @@ type dialect struct {
 	now string
 	// migrations holds the engine's numbered .sql files.
 	migrations string
+	// lockRow ends a SELECT that reads a row the transaction will change
+	// from what it read. SQLite needs nothing (its one writer connection
+	// serialises write transactions); PostgreSQL locks the row.
+	lockRow string
 }
 
 var (
-	sqliteDialect   = dialect{engine: EngineSQLite, now: "CAST(unixepoch('subsec') * 1000000 AS INTEGER)", migrations: "migrations/sqlite"}
-	postgresDialect = dialect{engine: EnginePostgres, now: "now()", migrations: "migrations/postgres"}
+	sqliteDialect   = dialect{engine: EngineSQLite, now: "CAST(unixepoch('subsec') * 1000000 AS INTEGER)", migrations: "migrations/sqlite", lockRow: ""}
+	postgresDialect = dialect{engine: EnginePostgres, now: "now()", migrations: "migrations/postgres", lockRow: " FOR UPDATE"}
 )
 
 // isPostgresDSN reports whether dsn names a PostgreSQL server.

@@ -463,8 +463,9 @@ func exercise(t *testing.T, srv string) {
 		t.Errorf("postmortem show --json version = %v, want 3", pm["version"])
 	}
 
-	// A conflicting edit: someone saves while the editor is open. The
-	// server refuses the stale save and the user's text is kept in a file.
+	// A conflicting edit: someone saves the same section while the editor
+	// is open. The server refuses the stale save and the user's text is
+	// kept in a file. A save of another section meanwhile is no conflict.
 	gate := filepath.Join(t.TempDir(), "go-on")
 	editor = writeEditor(t, gate, "My careful rewrite of the timeline.")
 	type result struct {
@@ -477,15 +478,17 @@ func exercise(t *testing.T, srv string) {
 		done <- result{out, err}
 	}()
 	waitFor(t, gate+".opened")
-	resp = api(t, "PATCH", srv+"/api/v1/postmortems/PM-1/sections/learnings", `{"body":"Someone else's words."}`, map[string]string{"If-Match": `"3"`}, nil)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("PATCH learnings at version 3 = %d, want 200", resp.StatusCode)
+	for _, key := range []string{"learnings", "timeline"} {
+		resp = api(t, "PATCH", srv+"/api/v1/postmortems/PM-1/sections/"+key, `{"body":"Someone else's words."}`, map[string]string{"If-Match": `"3"`}, nil)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("PATCH %s at version 3 = %d, want 200", key, resp.StatusCode)
+		}
 	}
 	if err := os.WriteFile(gate, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	r := <-done
-	if r.err == nil || !strings.Contains(r.err.Error(), "someone else changed PM-1") {
+	if r.err == nil || !strings.Contains(r.err.Error(), `someone else changed PM-1 section "timeline"`) {
 		t.Fatalf("postmortem edit racing another save = %q, %v; want a conflict saying someone else changed it", r.out, r.err)
 	}
 	kept := keptFile(r.err.Error())
