@@ -16,6 +16,8 @@ type Service struct {
 	templates  TemplateSource
 	// auth configures accounts (service_auth.go).
 	auth authOptions
+	// attachments configures attachments (service_attachment.go).
+	attachments attachmentOptions
 }
 
 // Option configures a Service.
