@@ -138,7 +138,7 @@ func DetectAttachmentType(data []byte, filename string) (string, error) {
 	case strings.HasPrefix(lead, "<?xml"):
 		return "", Errorf(EUnsupported, "file", "This file is XML (text/xml), which cannot be attached; %s.", allowedSentence)
 	}
-	if (lead != "" && (lead[0] == '{' || lead[0] == '[')) && json.Valid(data) {
+	if (lead != "" && (lead[0] == '{' || lead[0] == '[')) && json.Valid(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))) {
 		return "application/json", nil
 	}
 	if strings.EqualFold(path.Ext(filename), ".csv") {

@@ -8,7 +8,8 @@ import (
 
 // Load gathers the document of one postmortem through the Service (so its
 // permission rules apply): the postmortem, its incident, the incident's
-// timeline and the action items of the postmortem or its incident.
+// timeline, the action items of the postmortem or its incident, and the
+// attachments of both.
 func Load(ctx context.Context, svc *debrief.Service, postmortemID int64) (*Document, error) {
 	pm, err := svc.Postmortem(ctx, postmortemID)
 	if err != nil {
@@ -53,6 +54,9 @@ func Load(ctx context.Context, svc *debrief.Service, postmortemID int64) (*Docum
 	}
 	// Oldest first, as a reader expects a list of commitments.
 	sortByID(doc.ActionItems)
+	if err := loadAttachments(ctx, svc, doc); err != nil {
+		return nil, err
+	}
 	return doc, nil
 }
 

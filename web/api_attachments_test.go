@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"encoding/base64"
 	"fmt"
 	"mime"
 	"mime/multipart"
@@ -187,5 +188,68 @@ func TestAttachmentUploadsConcurrent(t *testing.T) {
 				t.Fatalf("after %d concurrent uploads: %d attachments, %v; want %d", n, len(list), err, n)
 			}
 		})
+	}
+}
+
+// TestAttachmentsInExports checks that images a section refers to are
+// embedded in the HTML export as data: URIs, that the JSON export carries
+// every attachment's bytes, and that the public version keeps only the
+// images its sections show.
+func TestAttachmentsInExports(t *testing.T) {
+	e := newEnv(t, openSQLite(t), Config{})
+	pm := seedPostmortem(t, e)
+	ctx := e.ctx()
+	png := testPNG(2000, 9)
+	shot, err := e.svc.AddAttachment(ctx, debrief.NewAttachment{IncidentID: pm.IncidentID, Filename: "error-rate.png", Data: png})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hidden, err := e.svc.AddAttachment(ctx, debrief.NewAttachment{PostmortemID: &pm.ID, Filename: "internal-dashboard.png", Data: testPNG(1500, 3)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logFile, err := e.svc.AddAttachment(ctx, debrief.NewAttachment{PostmortemID: &pm.ID, Filename: "pool.log", Data: []byte("pool exhausted at 14:02\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	summary := "Errors rose at 14:02:\n\n" + viewAttachment(shot).Markdown + "\n\nThe log: " + viewAttachment(logFile).Markdown
+	cur, _ := e.svc.Postmortem(ctx, pm.ID)
+	if _, err := e.svc.UpdateSection(ctx, pm.ID, "summary", debrief.SectionEdit{Body: &summary, BaseVersion: cur.Version}); err != nil {
+		t.Fatal(err)
+	}
+	base := "/api/v1/postmortems/" + pm.Key
+	pngURI := "data:image/png;base64," + base64.StdEncoding.EncodeToString(png)
+
+	h := string(e.must(200, "GET", base+"/export?format=html", "", nil).body)
+	if !strings.Contains(h, `<img src="`+pngURI+`"`) || strings.Contains(h, `src="/api/v1/attachments/`) {
+		t.Errorf("HTML export does not embed the referenced screenshot as a data: URI (or still points at the API)")
+	}
+	hiddenURI := "data:image/png;base64," + base64.StdEncoding.EncodeToString(testPNG(1500, 3))
+	if !strings.Contains(h, hiddenURI) || !strings.Contains(h, "pool.log") || !strings.Contains(h, logFile.SHA256) {
+		t.Errorf("HTML export's attachment list lacks the unreferenced image embedded or the log named with its checksum")
+	}
+
+	var doc struct {
+		Attachments []debrief.Attachment `json:"attachments"`
+	}
+	e.must(200, "GET", base+"/export?format=json", "", nil).decode(t, &doc)
+	if len(doc.Attachments) != 3 || !bytes.Equal(doc.Attachments[0].Data, png) || doc.Attachments[2].Filename != "pool.log" || string(doc.Attachments[2].Data) != "pool exhausted at 14:02\n" {
+		t.Errorf("JSON export attachments = %d, want all 3 oldest first with their bytes", len(doc.Attachments))
+	}
+
+	pub := string(e.must(200, "GET", base+"/public?format=html", "", nil).body)
+	if !strings.Contains(pub, pngURI) || strings.Contains(pub, hiddenURI) || strings.Contains(pub, "internal-dashboard") {
+		t.Errorf("public HTML: screenshot embedded %v, unreferenced image present %v; want only the referenced one", strings.Contains(pub, pngURI), strings.Contains(pub, hiddenURI))
+	}
+	e.must(200, "GET", base+"/public?format=json", "", nil).decode(t, &doc)
+	ids := []int64{}
+	for _, a := range doc.Attachments {
+		ids = append(ids, a.ID)
+		if a.UploadedBy != "" {
+			t.Errorf("public JSON attachment %d names its uploader %q", a.ID, a.UploadedBy)
+		}
+	}
+	if fmt.Sprint(ids) != fmt.Sprint([]int64{shot.ID, logFile.ID}) {
+		t.Errorf("public JSON attachments = %v, want the ones the summary shows (%d, %d) and not %d", ids, shot.ID, logFile.ID, hidden.ID)
 	}
 }
