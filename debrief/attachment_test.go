@@ -91,3 +91,30 @@ func TestCleanFilename(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDetectAttachmentType checks that any bytes get an allowed type or a
+// coded refusal, and that nothing called text holds a NUL or bad UTF-8.
+func FuzzDetectAttachmentType(f *testing.F) {
+	for _, s := range []string{"\x89PNG\r\n\x1a\n", "GIF89a", "RIFF\x00\x00\x00\x00WEBP", "%PDF-1.4", "{\"a\":1}", "a,b\n", "<svg/>", "\xef\xbb\xbf<?xml?><svg>", "caf\xe9"} {
+		f.Add([]byte(s), "file.csv")
+	}
+	allowed := map[string]bool{}
+	for _, t := range AttachmentTypes() {
+		allowed[t] = true
+	}
+	f.Fuzz(func(t *testing.T, data []byte, filename string) {
+		ct, err := DetectAttachmentType(data, filename)
+		if err != nil {
+			if !IsCode(err, EUnsupported) {
+				t.Fatalf("DetectAttachmentType = %v, want EUnsupported or a type", err)
+			}
+			return
+		}
+		if !allowed[ct] {
+			t.Fatalf("DetectAttachmentType = %q, which is not on the allow-list", ct)
+		}
+		if (strings.HasPrefix(ct, "text/") || ct == "application/json") && (!utf8.Valid(data) || strings.ContainsRune(string(data), 0)) {
+			t.Fatalf("DetectAttachmentType(%q) = %q for bytes that are not text", data, ct)
+		}
+	})
+}
