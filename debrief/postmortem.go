@@ -39,6 +39,12 @@ type Section struct {
 	Required bool   `json:"required"`
 	// Internal sections are left out of the public, customer-facing version.
 	Internal bool `json:"internal,omitempty"`
+	// Version is the postmortem version at which this section last changed,
+	// so two people saving different sections never conflict (see
+	// Service.UpdateSection). 0 means it has not changed since before
+	// sections carried versions; the Service reads that as the postmortem's
+	// version, the latest at which it can have changed.
+	Version int `json:"version"`
 }
 
 // Lessons are what the team learned, in the three usual columns.

@@ -17,6 +17,8 @@ type Service struct {
 	// auth configures accounts (service_auth.go).
 	auth   authOptions
 	checks Checks
+	// attachments configures attachments (service_attachment.go).
+	attachments attachmentOptions
 }
 
 // Checks are rules on input that need a parser this package does not hold

@@ -25,6 +25,10 @@ func (s *Service) ImportPostmortem(ctx context.Context, imp *PostmortemImport) (
 	out := &PostmortemImport{}
 	pm := *imp.Postmortem
 	pm.Sections = append([]Section(nil), imp.Postmortem.Sections...)
+	// An imported document starts a new history: every section at version 1.
+	for i := range pm.Sections {
+		pm.Sections[i].Version = 1
+	}
 	pm.ID, pm.Key, pm.Version, pm.IncidentID = 0, "", 0, nil
 	pm.CreatedBy, pm.CreatedAt, pm.UpdatedAt = a.Label(), now, now
 	if pm.Status == "" {

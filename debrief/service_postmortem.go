@@ -94,6 +94,9 @@ func (s *Service) CreatePostmortem(ctx context.Context, in NewPostmortem) (*Post
 		Template: tpl.Key, TemplateVersion: tpl.Version, Sections: tpl.NewSections(),
 		ContributingFactors: []string{}, Lessons: Lessons{WentWell: []string{}, WentWrong: []string{}, GotLucky: []string{}},
 	}
+	for i := range pm.Sections {
+		pm.Sections[i].Version = 1
+	}
 	if in.IncidentID != nil {
 		if tpl.Kind == KindProject {
 			return nil, Errorf(EInvalid, "template", "The %q template is for project postmortems, which have no incident.", tpl.Key)
@@ -174,8 +177,9 @@ type PostmortemPatch struct {
 	Status *PostmortemStatus `json:"status,omitempty"`
 	// Sections replaces all sections (to add, remove or reorder them).
 	Sections *[]Section `json:"sections,omitempty"`
-	// SectionBodies sets the bodies of existing sections by key, so two
-	// people editing different sections only need the one version check.
+	// SectionBodies sets the bodies of existing sections by key. It is
+	// checked against the whole postmortem's version; UpdateSection checks
+	// one section's version instead.
 	SectionBodies       map[string]string `json:"section_bodies,omitempty"`
 	RootCause           *string           `json:"root_cause,omitempty"`
 	ContributingFactors *[]string         `json:"contributing_factors,omitempty"`
@@ -184,6 +188,8 @@ type PostmortemPatch struct {
 }
 
 // UpdatePostmortem applies p if the postmortem is still at ifVersion.
+// Sections it changes (or adds) take the postmortem's new version; the
+// versions a caller sends in p.Sections are ignored.
 func (s *Service) UpdatePostmortem(ctx context.Context, id int64, p PostmortemPatch, ifVersion int) (*Postmortem, error) {
 	a, err := s.require(ctx, RoleResponder)
 	if err != nil {
@@ -248,6 +254,7 @@ func (s *Service) UpdatePostmortem(ctx context.Context, id int64, p PostmortemPa
 	if err := next.Validate(); err != nil {
 		return nil, err
 	}
+	stampSections(cur, next.Sections)
 	changes := Diff(cur, &next)
 	if len(changes) == 0 {
 		return cur, nil
@@ -305,15 +312,21 @@ func (s *Service) ListPostmortems(ctx context.Context, f PostmortemFilter) (Page
 		return Page[*Postmortem]{}, err
 	}
 	f.Limit = PageLimit(f.Limit)
+	var page Page[*Postmortem]
 	if a.Role == RoleAdmin {
-		return s.store.ListPostmortems(ctx, f)
+		page, err = s.store.ListPostmortems(ctx, f)
+	} else {
+		v := s.visibility(a)
+		page, err = filterPage(f.After, f.Limit, func(after string) (Page[*Postmortem], error) {
+			g := f
+			g.After = after
+			return s.store.ListPostmortems(ctx, g)
+		}, func(pm *Postmortem) (bool, error) { return v.incident(ctx, pm.IncidentID) }, func(pm *Postmortem) int64 { return pm.ID })
 	}
-	v := s.visibility(a)
-	return filterPage(f.After, f.Limit, func(after string) (Page[*Postmortem], error) {
-		g := f
-		g.After = after
-		return s.store.ListPostmortems(ctx, g)
-	}, func(pm *Postmortem) (bool, error) { return v.incident(ctx, pm.IncidentID) }, func(pm *Postmortem) int64 { return pm.ID })
+	for _, pm := range page.Items {
+		fillSectionVersions(pm)
+	}
+	return page, err
 }
 
 // CreateActionItem records an action item for an incident or postmortem.

@@ -181,6 +181,7 @@ func (s *Service) visiblePostmortem(ctx context.Context, a Actor, id int64) (*Po
 	if err := s.checkPostmortem(ctx, a, pm); err != nil {
 		return nil, err
 	}
+	fillSectionVersions(pm)
 	return pm, nil
 }
 

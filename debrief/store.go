@@ -1,6 +1,9 @@
 package debrief
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Store persists the record. Each method is one transaction and nothing more:
 // rules, permissions, versions and time live in Service, so they are written
@@ -20,6 +23,7 @@ type Store interface {
 	// store cannot compile without alert ingestion and silently lose it.
 	IntegrationStore
 	PortableStore
+	AttachmentStore
 	// CreateIncident inserts inc, assigning ID, Key and Version 1.
 	CreateIncident(ctx context.Context, inc *Incident, rev *Revision) error
 	// Incident returns the incident with id, or ENotFound.
@@ -54,6 +58,14 @@ type Store interface {
 	Postmortem(ctx context.Context, id int64) (*Postmortem, error)
 	// UpdatePostmortem stores pm if its stored version is ifVersion.
 	UpdatePostmortem(ctx context.Context, pm *Postmortem, ifVersion int, rev *Revision) error
+	// UpdatePostmortemSection replaces the section with sec.Key if that
+	// section's stored version is ifSectionVersion, whatever the postmortem's
+	// version is: the section and the postmortem both take the postmortem's
+	// next version (set in rev.Version and the returned postmortem), and
+	// updated_at becomes updatedAt. Otherwise, also when no section has that
+	// key, it changes nothing and returns EConflict with the stored
+	// postmortem as Current.
+	UpdatePostmortemSection(ctx context.Context, id int64, sec Section, ifSectionVersion int, updatedAt time.Time, rev *Revision) (*Postmortem, error)
 	// DeletePostmortem removes a postmortem if its version is ifVersion.
 	DeletePostmortem(ctx context.Context, id int64, ifVersion int, rev *Revision) error
 	// ListPostmortems returns postmortems matching f, newest first.

@@ -36,6 +36,10 @@ type Document struct {
 	// (oldest first as the store lists them).
 	Timeline    []*debrief.TimelineEvent `json:"timeline"`
 	ActionItems []*debrief.ActionItem    `json:"action_items"`
+	// Attachments are the files of the postmortem and of its incident,
+	// oldest first, with their bytes (base64 in JSON) within
+	// MaxAttachmentBytes; see loadAttachments.
+	Attachments []*debrief.Attachment `json:"attachments,omitempty"`
 
 	// Source says where things were found in the Markdown a Document was
 	// parsed from; it is nil for documents built from the store.

@@ -333,8 +333,9 @@ func buildPage(doc *Document, opt HTMLOptions) (*htmlPage, error) {
 	if !opt.Now.IsZero() {
 		renderOpts = append(renderOpts, templates.WithNow(opt.Now))
 	}
+	images := withAttachments(doc, opt.Images)
 	render := func(body string) (template.HTML, error) {
-		return renderMarkdown(templates.Render(body, inc, renderOpts...), opt.Images)
+		return renderMarkdown(templates.Render(body, inc, renderOpts...), images)
 	}
 	page := &htmlPage{Title: pm.Title, Public: opt.Public, ZoneName: loc.String()}
 	if page.Title == "" {
@@ -481,6 +482,15 @@ func buildPage(doc *Document, opt HTMLOptions) (*htmlPage, error) {
 		}
 		if err := extra("x-feedback", "Team feedback", fb.String()); err != nil {
 			return nil, err
+		}
+	}
+	if !opt.Public {
+		texts := []string{pm.RootCause}
+		for _, s := range pm.Sections {
+			texts = append(texts, s.Body)
+		}
+		if body, ok := attachmentsSection(doc, referencedAttachments(texts...)); ok {
+			page.Extra = append(page.Extra, htmlSection{ID: "x-attachments", Heading: "Attachments", Body: body})
 		}
 	}
 	if !opt.Now.IsZero() {

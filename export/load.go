@@ -9,7 +9,8 @@ import (
 // Load gathers the document of one postmortem through the Service (so its
 // permission rules apply): the postmortem, its incident, the incident's
 // timeline and the action items of the postmortem or its incident, all read
-// at one moment (debrief.Service.PostmortemDocument).
+// at one moment (debrief.Service.PostmortemDocument), and the attachments of
+// both.
 func Load(ctx context.Context, svc *debrief.Service, postmortemID int64) (*Document, error) {
 	d, err := svc.PostmortemDocument(ctx, postmortemID)
 	if err != nil {
@@ -22,6 +23,9 @@ func Load(ctx context.Context, svc *debrief.Service, postmortemID int64) (*Docum
 	if len(d.ActionItems) > 0 {
 		// Oldest first, as a reader expects a list of commitments.
 		doc.ActionItems = d.ActionItems
+	}
+	if err := loadAttachments(ctx, svc, doc); err != nil {
+		return nil, err
 	}
 	return doc, nil
 }

@@ -53,6 +53,7 @@ func Public(doc *Document) (*Document, PublicReport) {
 	if pm.Sections != nil {
 		pm.Sections = append([]debrief.Section(nil), kept...)
 	}
+	cp.Attachments = publicAttachments(cp, r.text)
 	pm.ID, pm.Key, pm.IncidentID = 0, "", nil
 	pm.Title = r.text(pm.Title)
 	pm.Owner, pm.CreatedBy = "", ""

@@ -73,11 +73,15 @@ type dialect struct {
 	engine string
 	// migrations holds the engine's numbered .sql files.
 	migrations string
+	// lockRow ends a SELECT that reads a row the transaction will change
+	// from what it read. SQLite needs nothing (its one writer connection
+	// serialises write transactions); PostgreSQL locks the row.
+	lockRow string
 }
 
 var (
 	sqliteDialect   = dialect{engine: EngineSQLite, migrations: "migrations/sqlite"}
-	postgresDialect = dialect{engine: EnginePostgres, migrations: "migrations/postgres"}
+	postgresDialect = dialect{engine: EnginePostgres, migrations: "migrations/postgres", lockRow: " FOR UPDATE"}
 )
 
 // EngineOf returns the engine a dsn selects: EnginePostgres for a

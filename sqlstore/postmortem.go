@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strconv"
+	"time"
 
 	"github.com/debriefhq/debrief/debrief"
 )
@@ -177,6 +179,59 @@ WHERE id = $15 AND version = $16`, upd...)
 	pm.Version = ifVersion + 1
 	pm.Key = postmortemKey(pm.ID)
 	return nil
+}
+
+// UpdatePostmortemSection replaces one section if its stored version is
+// ifSectionVersion. The row is read and written in one transaction (locked
+// on PostgreSQL), so a save of another section in between is kept: only
+// this section's version decides.
+func (db *DB) UpdatePostmortemSection(ctx context.Context, id int64, sec debrief.Section, ifSectionVersion int, updatedAt time.Time, rev *debrief.Revision) (*debrief.Postmortem, error) {
+	var out *debrief.Postmortem
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		pm, err := scanPostmortem(db.queryRow(ctx, tx, `SELECT `+postmortemColumns+` FROM postmortems WHERE id = $1`+db.d.lockRow, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("postmortem", postmortemKey(id))
+		}
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(pm.Sections, func(s debrief.Section) bool { return s.Key == sec.Key })
+		if i < 0 || pm.Sections[i].Version != ifSectionVersion {
+			return debrief.Conflict("section", pm, pm.Version)
+		}
+		next := pm.Version + 1
+		sec.Version = next
+		pm.Sections[i] = sec
+		sections, err := jsonArg(pm.Sections)
+		if err != nil {
+			return err
+		}
+		res, err := db.exec(ctx, tx, `UPDATE postmortems SET sections = $1, updated_at = $2, version = $3 WHERE id = $4 AND version = $5`,
+			sections, db.d.t(updatedAt), next, id, pm.Version)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n != 1 {
+			// Unreachable while the row is locked (or the writer is one
+			// connection); kept so a change of either never loses a save.
+			return db.stalePostmortem(ctx, tx, id)
+		}
+		if rev != nil {
+			rev.Version = next
+		}
+		if err := db.appendRevision(ctx, tx, rev, id); err != nil {
+			return err
+		}
+		pm.Version, pm.UpdatedAt = next, updatedAt
+		out = pm
+		return nil
+	})
+	if err != nil {
+		return nil, mapErr(err, "update section %q of postmortem %d", sec.Key, id)
+	}
+	return out, nil
 }
 
 // DeletePostmortem removes a postmortem if its version is ifVersion. Action

@@ -3,7 +3,6 @@ package web
 import (
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/debriefhq/debrief/debrief"
 )
@@ -133,57 +132,34 @@ func listSections(svc *debrief.Service) HandlerFunc {
 	}
 }
 
-// updateSection changes one section's body or heading under the
-// postmortem's version, and answers the whole postmortem (with its new
-// version). A body-only change goes through section_bodies, so it touches
-// nothing else; a heading change replaces the section list with the one
-// read here, which the version check makes safe: if anything changed since,
-// the update is refused.
+// updateSection saves one section under that section's own version, so
+// people writing different sections of one postmortem never conflict. The
+// base is base_version (the section's version the writer read) or, as
+// before sections had versions, the postmortem's version from If-Match or
+// "version": either way the save is refused only if this section changed
+// after it, with both texts and the base in the 409's current.
 func updateSection(svc *debrief.Service, dec decoder) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathRef(r, "id", debrief.PostmortemKeyPrefix)
 		if err != nil {
 			return err
 		}
-		key := r.PathValue("key")
 		var p sectionPatch
 		if err := dec.decode(r, &p); err != nil {
 			return err
 		}
-		version, err := versionFrom(r, p.Version)
-		if err != nil {
-			return err
-		}
-		if p.Body == nil && p.Heading == nil {
-			return debrief.Errorf(debrief.EInvalid, "body", "Give the section's new body, heading or both.")
-		}
-		if p.Heading != nil && strings.TrimSpace(*p.Heading) == "" {
-			return debrief.Errorf(debrief.EInvalid, "heading", "A section needs a heading.")
-		}
-		cur, err := svc.Postmortem(r.Context(), id)
-		if err != nil {
-			return err
-		}
-		if cur.Section(key) == nil {
-			return debrief.Errorf(debrief.ENotFound, "key", "%s has no section %q.", cur.Key, truncate(key, 70))
-		}
-		var patch debrief.PostmortemPatch
-		if p.Heading == nil {
-			patch.SectionBodies = map[string]string{key: *p.Body}
-		} else {
-			sections := append([]debrief.Section(nil), cur.Sections...)
-			for i := range sections {
-				if sections[i].Key != key {
-					continue
-				}
-				sections[i].Heading = strings.TrimSpace(*p.Heading)
-				if p.Body != nil {
-					sections[i].Body = *p.Body
-				}
+		var base int
+		if p.BaseVersion != nil {
+			if p.Version != nil || r.Header.Get("If-Match") != "" {
+				return debrief.Errorf(debrief.EInvalid, "base_version", "Send base_version, or the postmortem's version in If-Match or \"version\", not both.")
 			}
-			patch.Sections = &sections
+			base = *p.BaseVersion
+		} else if p.Version == nil && r.Header.Get("If-Match") == "" {
+			return debrief.Errorf(debrief.EInvalid, "base_version", "Say which version of the section you started from: send its \"base_version\" (or the postmortem's ETag in If-Match).")
+		} else if base, err = versionFrom(r, p.Version); err != nil {
+			return err
 		}
-		pm, err := svc.UpdatePostmortem(r.Context(), id, patch, version)
+		pm, err := svc.UpdateSection(r.Context(), id, r.PathValue("key"), debrief.SectionEdit{Body: p.Body, Heading: p.Heading, BaseVersion: base})
 		if err != nil {
 			return err
 		}

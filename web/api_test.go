@@ -231,8 +231,11 @@ func TestAPIBadInput(t *testing.T) {
 		{"section patch: unknown section", "PATCH", "/api/v1/postmortems/{pm}/sections/nope", `{"body":"x"}`, ifMatch(`"{pmv}"`), 404, "not_found", "key"},
 		{"section patch: empty heading", "PATCH", "/api/v1/postmortems/{pm}/sections/summary", `{"heading":" "}`, ifMatch(`"{pmv}"`), 400, "invalid", "heading"},
 		{"section patch: nothing to change", "PATCH", "/api/v1/postmortems/{pm}/sections/summary", `{}`, ifMatch(`"{pmv}"`), 400, "invalid", "body"},
-		{"section patch: stale", "PATCH", "/api/v1/postmortems/{pm}/sections/summary", `{"body":"x"}`, ifMatch(`"55"`), 409, "conflict", "version"},
-		{"section patch: no version", "PATCH", "/api/v1/postmortems/{pm}/sections/summary", `{"body":"x"}`, nil, 400, "invalid", "version"},
+		{"section patch: base ahead of the postmortem", "PATCH", "/api/v1/postmortems/{pm}/sections/summary", `{"body":"x"}`, ifMatch(`"55"`), 400, "invalid", "base_version"},
+		{"section patch: no version", "PATCH", "/api/v1/postmortems/{pm}/sections/summary", `{"body":"x"}`, nil, 400, "invalid", "base_version"},
+		{"section patch: base_version and If-Match", "PATCH", "/api/v1/postmortems/{pm}/sections/summary", `{"body":"x","base_version":1}`, ifMatch(`"{pmv}"`), 400, "invalid", "base_version"},
+		{"section patch: negative base", "PATCH", "/api/v1/postmortems/{pm}/sections/summary", `{"body":"x","base_version":-1}`, nil, 400, "invalid", "base_version"},
+		{"section patch: base_version wrong type", "PATCH", "/api/v1/postmortems/{pm}/sections/summary", `{"body":"x","base_version":"1"}`, nil, 400, "invalid", "base_version"},
 		{"section patch: body wrong type", "PATCH", "/api/v1/postmortems/{pm}/sections/summary", `{"body":["x"]}`, ifMatch(`"{pmv}"`), 400, "invalid", "body"},
 		{"sections: missing postmortem", "GET", "/api/v1/postmortems/99999/sections", "", nil, 404, "not_found", ""},
 		{"postmortem delete: stale", "DELETE", "/api/v1/postmortems/{pm}", "", ifMatch(`"77"`), 409, "conflict", "version"},
@@ -493,9 +496,27 @@ func runScenario(t *testing.T, e *testEnv) {
 	if s := pm.Section("trigger"); pm.Version != 3 || s == nil || s.Heading != "What set it off" {
 		t.Errorf("PATCH section trigger heading = v%d %+v, want v3 with the new heading", pm.Version, s)
 	}
-	e.must(200, "PATCH", pmPath, `{"status":"in_review","root_cause":"A config flag defaulted to on.","contributing_factors":["no canary"],"lessons":{"went_well":["fast rollback"],"went_wrong":[],"got_lucky":[]}}`, map[string]string{"If-Match": `"3"`}).decode(t, &pm)
-	if pm.Status != debrief.PostmortemInReview || pm.Version != 4 {
-		t.Errorf("PATCH %s = %s v%d, want in_review v4", pmPath, pm.Status, pm.Version)
+	// Two writers of different sections from the same base both succeed;
+	// a stale save of the same section gets both texts and the base.
+	e.must(200, "PATCH", pmPath+"/sections/impact", `{"body":"4% of EU checkouts failed.","base_version":1}`, nil).decode(t, &pm)
+	e.must(200, "PATCH", pmPath+"/sections/detection", `{"body":"An alert fired after 6 minutes.","base_version":1}`, nil).decode(t, &pm)
+	if pm.Version != 5 || pm.Section("impact").Version != 4 || pm.Section("detection").Version != 5 {
+		t.Errorf("two section saves from base 1 = v%d (impact v%d, detection v%d), want v5, 4 and 5", pm.Version, pm.Section("impact").Version, pm.Section("detection").Version)
+	}
+	x = e.do("PATCH", pmPath+"/sections/impact", `{"body":"Every EU checkout failed.","base_version":1}`, nil)
+	var sc struct {
+		Error   errorDetail             `json:"error"`
+		Current debrief.SectionConflict `json:"current"`
+	}
+	x.decode(t, &sc)
+	if x.status != 409 || sc.Error.Field != "base_version" || sc.Current.Theirs.Body != "4% of EU checkouts failed." || sc.Current.Yours.Body != "Every EU checkout failed." || sc.Current.Base == nil || x.header.Get("ETag") != `"5"` {
+		t.Errorf("stale section save = %d %s, want 409 with theirs, yours, the base and ETag \"5\"", x.status, truncate(string(x.body), 300))
+	}
+	merged := sc.Current.Theirs.Body + " Every EU checkout failed for 6 minutes."
+	e.must(200, "PATCH", pmPath+"/sections/impact", `{"body":"`+merged+`","base_version":`+strconv.Itoa(sc.Current.Theirs.Version)+`}`, nil).decode(t, &pm)
+	e.must(200, "PATCH", pmPath, `{"status":"in_review","root_cause":"A config flag defaulted to on.","contributing_factors":["no canary"],"lessons":{"went_well":["fast rollback"],"went_wrong":[],"got_lucky":[]}}`, map[string]string{"If-Match": `"6"`}).decode(t, &pm)
+	if pm.Status != debrief.PostmortemInReview || pm.Version != 7 {
+		t.Errorf("PATCH %s = %s v%d, want in_review v7", pmPath, pm.Status, pm.Version)
 	}
 	e.must(200, "GET", pmPath+"/revisions?limit=2", "", nil).decode(t, &revs)
 	if len(revs.Items) != 2 || revs.NextCursor == "" {
@@ -533,7 +554,7 @@ func runScenario(t *testing.T, e *testEnv) {
 	e.must(204, "DELETE", aiPath, "", map[string]string{"If-Match": `"2"`})
 	e.must(404, "GET", aiPath, "", nil)
 	e.must(204, "DELETE", "/api/v1/postmortems/"+project.Key, "", map[string]string{"If-Match": `"1"`})
-	e.must(204, "DELETE", pmPath, "", map[string]string{"If-Match": `"4"`})
+	e.must(204, "DELETE", pmPath, "", map[string]string{"If-Match": `"7"`})
 	e.must(200, "GET", incPath, "", nil).decode(t, &inc)
 	e.must(204, "DELETE", incPath, "", map[string]string{"If-Match": `"` + strconv.Itoa(inc.Version) + `"`})
 	e.must(404, "GET", incPath, "", nil)

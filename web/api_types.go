@@ -317,7 +317,11 @@ func (p *postmortemPatch) patch() debrief.PostmortemPatch {
 type sectionPatch struct {
 	Body    *string `json:"body"`
 	Heading *string `json:"heading"`
-	Version *int    `json:"version"`
+	// BaseVersion is the section's version the writer started from.
+	BaseVersion *int `json:"base_version"`
+	// Version is the postmortem's version, the base before sections had
+	// versions of their own; still accepted.
+	Version *int `json:"version"`
 }
 
 // sectionsJSON is the answer of GET /postmortems/{id}/sections; Version is

@@ -36,8 +36,8 @@ type authEnv struct {
 }
 
 type seeded struct {
-	incident, event, postmortem, item, link int64
-	section                                 string
+	incident, event, postmortem, item, link, attachment int64
+	section                                             string
 }
 
 const authPassword = "correct horse battery staple"
@@ -84,6 +84,11 @@ func newAuthEnv(t *testing.T, store debrief.Store) *authEnv {
 			t.Fatalf("CreatePublicLink: %v", err)
 		}
 		s.link = l.ID
+		att, err := svc.AddAttachment(member, debrief.NewAttachment{IncidentID: &inc.ID, Filename: "pool.log", Data: []byte("pool exhausted")})
+		if err != nil {
+			t.Fatalf("AddAttachment: %v", err)
+		}
+		s.attachment = att.ID
 		return s
 	}
 	e.pub, e.priv = seed(false), seed(true)
@@ -172,6 +177,8 @@ func (e *authEnv) path(pattern string, s seeded) (method, path string) {
 		id = strconv.FormatInt(s.postmortem, 10)
 	case strings.HasPrefix(path, "/api/v1/action-items/"):
 		id = strconv.FormatInt(s.item, 10)
+	case strings.HasPrefix(path, "/api/v1/attachments/"):
+		id = strconv.FormatInt(s.attachment, 10)
 	case strings.HasPrefix(path, "/api/v1/integrations/"), strings.HasPrefix(path, "/hooks/"):
 		id = strconv.FormatInt(e.integrationID, 10)
 	case strings.HasPrefix(path, "/api/v1/tokens/"):
@@ -188,6 +195,9 @@ func (e *authEnv) path(pattern string, s seeded) (method, path string) {
 	path = r.Replace(path)
 	if strings.HasSuffix(path, "/timeline/import") {
 		path += "?format=json"
+	}
+	if method == "POST" && strings.HasSuffix(path, "/attachments") {
+		path += "?filename=probe.json"
 	}
 	return method, path
 }
@@ -253,7 +263,7 @@ func testPermissionMatrix(t *testing.T, store debrief.Store) {
 			}
 		}
 		// Records of the private incident, to someone who is not a member.
-		if strings.Contains(rt.Pattern, "{id}") && (strings.Contains(rt.Pattern, "/incidents/") || strings.Contains(rt.Pattern, "/postmortems/") || strings.Contains(rt.Pattern, "/action-items/")) {
+		if strings.Contains(rt.Pattern, "{id}") && (strings.Contains(rt.Pattern, "/incidents/") || strings.Contains(rt.Pattern, "/postmortems/") || strings.Contains(rt.Pattern, "/action-items/") || strings.Contains(rt.Pattern, "/attachments/")) {
 			method, path := e.path(rt.Pattern, e.priv)
 			rec := e.do(method, path, body, ifMatch, e.session("outsider"))
 			want := 404

@@ -126,6 +126,8 @@ func versionOf(v any) (int, bool) {
 		return v.Version, true
 	case *debrief.ActionItem:
 		return v.Version, true
+	case *debrief.SectionConflict:
+		return v.Postmortem.Version, true
 	case *debrief.TimelineEvent:
 		return v.Version, true
 	}

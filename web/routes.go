@@ -75,6 +75,15 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "PATCH /api/v1/postmortems/{id}/sections/{key}", Kind: KindAPI, Role: responder, Handler: updateSection(svc, dec)},
 		{Pattern: "GET /api/v1/postmortems/{id}/revisions", Kind: KindAPI, Role: viewer, Handler: listRevisions(svc, debrief.EntityPostmortem, debrief.PostmortemKeyPrefix)},
 
+		// Attachments: uploaded to and listed by their incident or
+		// postmortem, read and deleted by their own ID.
+		{Pattern: "GET /api/v1/incidents/{id}/attachments", Kind: KindAPI, Role: viewer, Handler: listAttachments(svc, false)},
+		{Pattern: "POST /api/v1/incidents/{id}/attachments", Kind: KindAPI, Role: responder, Handler: uploadAttachment(svc, false)},
+		{Pattern: "GET /api/v1/postmortems/{id}/attachments", Kind: KindAPI, Role: viewer, Handler: listAttachments(svc, true)},
+		{Pattern: "POST /api/v1/postmortems/{id}/attachments", Kind: KindAPI, Role: responder, Handler: uploadAttachment(svc, true)},
+		{Pattern: "GET /api/v1/attachments/{id}", Kind: KindAPI, Role: viewer, Handler: getAttachment(svc)},
+		{Pattern: "DELETE /api/v1/attachments/{id}", Kind: KindAPI, Role: responder, Handler: deleteAttachment(svc)},
+
 		// Action items.
 		{Pattern: "GET /api/v1/action-items", Kind: KindAPI, Role: viewer, Handler: listActionItems(svc)},
 		{Pattern: "POST /api/v1/action-items", Kind: KindAPI, Role: responder, Handler: createActionItem(svc, dec)},

@@ -237,8 +237,8 @@ func (c *PostmortemEditCmd) Run(env *Env) error {
 		}
 		var ae *apiError
 		if errors.As(err, &ae) && ae.Status == http.StatusConflict {
-			return fmt.Errorf("someone else changed %s while you were editing (you started from version %d); nothing was overwritten. Your text is kept in %s: merge it with \"debrief postmortem edit %s --section %s --file %s\"",
-				pm.Key, version, kept, pm.Key, sec.Key, kept)
+			return fmt.Errorf("someone else changed %s section %q while you were editing (you started from version %d); nothing was overwritten. Your text is kept in %s: merge it with \"debrief postmortem edit %s --section %s --file %s\"",
+				pm.Key, sec.Key, version, kept, pm.Key, sec.Key, kept)
 		}
 		return fmt.Errorf("%v Your text is kept in %s; try again with \"debrief postmortem edit %s --section %s --file %s\"", sentence(err.Error()), kept, pm.Key, sec.Key, kept)
 	}

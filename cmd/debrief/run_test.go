@@ -249,6 +249,23 @@ func TestEndToEndSQLite(t *testing.T) {
 	s.Stop(t)
 }
 
+// TestServeMaxAttachment checks that serve --max-attachment reaches the
+// upload routes: a file one byte over the limit is refused with 413, one
+// at the limit is stored.
+func TestServeMaxAttachment(t *testing.T) {
+	s := startServer(t, filepath.Join(t.TempDir(), "debrief.db"), "--max-attachment", "100")
+	var inc struct{ Key string }
+	api(t, "POST", s.URL+"/api/v1/incidents", `{"title":"Checkout API returned 500s"}`, nil, &inc)
+	url := s.URL + "/api/v1/incidents/" + inc.Key + "/attachments?filename=pool.log"
+	text := map[string]string{"Content-Type": "text/plain"}
+	if resp := api(t, "POST", url, strings.Repeat("x", 101), text, nil); resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("upload of 101 bytes with --max-attachment 100 = %d, want 413", resp.StatusCode)
+	}
+	if resp := api(t, "POST", url, strings.Repeat("x", 100), text, nil); resp.StatusCode != http.StatusCreated {
+		t.Errorf("upload of 100 bytes with --max-attachment 100 = %d, want 201", resp.StatusCode)
+	}
+}
+
 func TestDemoSQLite(t *testing.T) {
 	demo(t, filepath.Join(t.TempDir(), "demo.db"))
 }
@@ -463,8 +480,9 @@ func exercise(t *testing.T, srv string) {
 		t.Errorf("postmortem show --json version = %v, want 3", pm["version"])
 	}
 
-	// A conflicting edit: someone saves while the editor is open. The
-	// server refuses the stale save and the user's text is kept in a file.
+	// A conflicting edit: someone saves the same section while the editor
+	// is open. The server refuses the stale save and the user's text is
+	// kept in a file. A save of another section meanwhile is no conflict.
 	gate := filepath.Join(t.TempDir(), "go-on")
 	editor = writeEditor(t, gate, "My careful rewrite of the timeline.")
 	type result struct {
@@ -477,15 +495,17 @@ func exercise(t *testing.T, srv string) {
 		done <- result{out, err}
 	}()
 	waitFor(t, gate+".opened")
-	resp = api(t, "PATCH", srv+"/api/v1/postmortems/PM-1/sections/learnings", `{"body":"Someone else's words."}`, map[string]string{"If-Match": `"3"`}, nil)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("PATCH learnings at version 3 = %d, want 200", resp.StatusCode)
+	for _, key := range []string{"learnings", "timeline"} {
+		resp = api(t, "PATCH", srv+"/api/v1/postmortems/PM-1/sections/"+key, `{"body":"Someone else's words."}`, map[string]string{"If-Match": `"3"`}, nil)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("PATCH %s at version 3 = %d, want 200", key, resp.StatusCode)
+		}
 	}
 	if err := os.WriteFile(gate, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	r := <-done
-	if r.err == nil || !strings.Contains(r.err.Error(), "someone else changed PM-1") {
+	if r.err == nil || !strings.Contains(r.err.Error(), `someone else changed PM-1 section "timeline"`) {
 		t.Fatalf("postmortem edit racing another save = %q, %v; want a conflict saying someone else changed it", r.out, r.err)
 	}
 	kept := keptFile(r.err.Error())
@@ -566,6 +586,7 @@ func badInput(t *testing.T, srv string) {
 		{"unreachable server", []string{"incident", "list", "--server", "http://127.0.0.1:1"}, "", false, "Cannot reach the Debrief server at http://127.0.0.1:1"},
 		{"server not a URL", []string{"incident", "list", "--server", "localhost:8080"}, "", false, "is not an http:// or https:// URL"},
 		{"bad log format", []string{"serve", "--log-format", "xml"}, "", true, "--log-format"},
+		{"attachment limit of zero", []string{"serve", "--max-attachment", "0"}, "", false, "--max-attachment must be a positive number"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -41,13 +41,16 @@ func (f *LogFlags) logger(w io.Writer) *slog.Logger {
 
 // ServeCmd runs the server.
 type ServeCmd struct {
-	Addr      string `help:"Address to listen on (host:port; port 0 picks a free one)." default:"127.0.0.1:8080" env:"DEBRIEF_ADDR"`
-	DBFlag    `embed:""`
-	Demo      bool   `help:"Load a small demo data set if the database is empty."`
-	MaxBody   int64  `help:"Largest request body accepted, in bytes." default:"1048576" env:"DEBRIEF_MAX_BODY" placeholder:"BYTES"`
-	Chromium  string `help:"Chromium binary that prints PDF exports (default: /usr/bin/chromium or chromium on $PATH)." env:"DEBRIEF_CHROMIUM" placeholder:"PATH"`
-	LogFlags  `embed:""`
-	AuthFlags `embed:""`
+	Addr    string `help:"Address to listen on (host:port; port 0 picks a free one)." default:"127.0.0.1:8080" env:"DEBRIEF_ADDR"`
+	DBFlag  `embed:""`
+	Demo    bool  `help:"Load a small demo data set if the database is empty."`
+	MaxBody int64 `help:"Largest request body accepted, in bytes." default:"1048576" env:"DEBRIEF_MAX_BODY" placeholder:"BYTES"`
+	// MaxAttachment is separate from MaxBody: a screenshot is far larger
+	// than any JSON body, and only the upload routes read this much.
+	MaxAttachment int64  `help:"Largest attachment (screenshot, log, data file) accepted, in bytes." default:"10485760" env:"DEBRIEF_MAX_ATTACHMENT" placeholder:"BYTES"`
+	Chromium      string `help:"Chromium binary that prints PDF exports (default: /usr/bin/chromium or chromium on $PATH)." env:"DEBRIEF_CHROMIUM" placeholder:"PATH"`
+	LogFlags      `embed:""`
+	AuthFlags     `embed:""`
 }
 
 // shutdownGrace bounds how long in-flight requests may take to finish after
@@ -60,13 +63,17 @@ const shutdownGrace = 15 * time.Second
 func (c *ServeCmd) Run(env *Env) error {
 	ctx := env.Ctx
 	log := c.logger(env.Stderr)
+	if c.MaxAttachment <= 0 {
+		return fmt.Errorf("--max-attachment must be a positive number of bytes, e.g. 10485760 for 10 MiB; got %d", c.MaxAttachment)
+	}
 	db, err := sqlstore.Open(ctx, c.DB, log)
 	if err != nil {
 		return openError(c.DB, err)
 	}
 	defer db.Close()
 	// Custom templates live in the same database as the records.
-	svc := newService(db, debrief.WithTemplates(debrief.StoreTemplates(db)), debrief.WithPasswordHasher(password.New()))
+	svc := newService(db, debrief.WithTemplates(debrief.StoreTemplates(db)), debrief.WithPasswordHasher(password.New()),
+		debrief.WithMaxAttachment(c.MaxAttachment))
 	if c.Demo {
 		loaded, err := loadDemo(ctx, svc)
 		if err != nil {
