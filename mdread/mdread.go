@@ -282,7 +282,7 @@ func (d *Doc) sections(bodyStart int) {
 			d.GenericHeadings = append(d.GenericHeadings, b.start+1)
 			continue
 		}
-		if RoleOf(b.text) != "" && !(fmTitle != "" && sameText(b.text, fmTitle)) {
+		if IsSectionName(b.text) && !(fmTitle != "" && sameText(b.text, fmTitle)) && !d.aboveDeeper(i) {
 			break
 		}
 		if fmTitle == "" || sameText(b.text, fmTitle) {
@@ -367,6 +367,20 @@ func (d *Doc) sections(bodyStart int) {
 		trimBlankTop(s)
 	}
 	d.Sections = secs
+}
+
+// aboveDeeper reports whether the heading block i is a level-1 heading
+// followed by deeper ones, the shape of a title over its sections.
+func (d *Doc) aboveDeeper(i int) bool {
+	if d.blocks[i].level != 1 {
+		return false
+	}
+	for _, b := range d.blocks[i+1:] {
+		if b.kind == Heading {
+			return b.level > 1
+		}
+	}
+	return false
 }
 
 // extend adds lines [start,end) of the document to s (making the preamble

@@ -48,6 +48,8 @@ func TestParseTitleAndSections(t *testing.T) {
 			"Fence test title", 1, "summary", "summary"},
 		{"no heading: first line is the title", "Search was down for 20 minutes on 1 May.\n\nMore text.\n",
 			"Search was down for 20 minutes on 1 May.", 1, "summary", "summary"},
+		{"a title with a section word over deeper headings", "# Node IPC incident response\n\n## Summary\n\nA package shipped malware.\n",
+			"Node IPC incident response", 1, "summary", "summary"},
 		{"first heading is a section name", "## Summary\n\nThe API returned 500s for 12 minutes.\n",
 			"The API returned 500s for 12 minutes.", 3, "summary", "summary"},
 	}
@@ -219,6 +221,8 @@ func TestTimeline(t *testing.T) {
 			[]string{"2024-01-02T10:04:00Z paged", "2024-01-02T10:20:00Z mitigated\nby a rollback"}, []bool{true}},
 		{"blank times keep the table incomplete", "# T\n\n## Timeline\n\n| Time | Event |\n|---|---|\n| 2022-06-02 HH:mm | deleted |\n| 2022-06-07 08:30 | fixed |\n",
 			[]string{"2022-06-02T00:00:00Z deleted", "2022-06-07T08:30:00Z fixed"}, []bool{false}},
+		{"several spaces between date and time", "# T\n\n## Timeline\n\n| Time | Event |\n|---|---|\n| 2021-12-10   15:40 | aware |\n",
+			[]string{"2021-12-10T15:40:00Z aware"}, []bool{true}},
 		{"dated sub-headings", "# T\n\n## Timeline\n\n### October 21, 2025\n\n- 10:00 a\n\n### October 22, 2025\n\n- 09:00 b\n",
 			[]string{"2025-10-21T10:00:00Z a", "2025-10-22T09:00:00Z b"}, []bool{true, true}},
 	}

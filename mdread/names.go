@@ -37,7 +37,7 @@ var roleWords = []struct {
 	{RoleLessons, []string{"lessons", "learnings", "learned", "learnt", "went well", "went wrong", "got lucky", "takeaways", "retrospective", "what we learned"}},
 	{RoleSummary, []string{"summary", "overview", "tldr", "tl;dr", "description", "what happened", "background", "synopsis", "abstract", "executive summary"}},
 	{RoleTrigger, []string{"trigger", "triggers", "triggered"}},
-	{RoleResolution, []string{"resolution", "resolving", "recovery", "mitigation", "mitigations", "diagnosis", "fix", "remedy", "how we fixed it", "response"}},
+	{RoleResolution, []string{"resolution", "resolving", "recovery", "mitigation", "mitigations", "diagnosis", "fix", "remedy", "how we fixed it"}},
 	{RoleDetection, []string{"detection", "detected", "how we noticed", "how it was noticed", "discovery", "alerting"}},
 }
 
@@ -144,6 +144,17 @@ func Slug(s string) string {
 var genericTitles = map[string]bool{"example postmortem": true, "postmortem": true, "post-mortem": true, "post mortem": true, "incident postmortem": true,
 	"incident report": true, "postmortem report": true, "post-mortem report": true, "incident review": true, "incident post-mortem": true,
 	"example post-mortem": true, "postmortem template": true, "retrospective": true, "incident retrospective": true, "rca": true, "root cause analysis report": true}
+
+// IsSectionName reports whether a heading reads as the name of a section
+// rather than a title: a name the templates use ("Summary", "Root
+// causes"), or a short heading of at most three words with a role ("Why
+// it broke"). "Node IPC incident response" is a title.
+func IsSectionName(heading string) bool {
+	if _, ok := knownKeys[normName(heading)]; ok {
+		return true
+	}
+	return RoleOf(heading) != "" && len(words(heading)) <= 3
+}
 
 // IsGeneric reports whether a heading names the kind of document
 // ("Postmortem", "Example Postmortem", "Incident report") rather than the

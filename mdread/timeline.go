@@ -251,7 +251,7 @@ var (
 	isoDateRe   = regexp.MustCompile(`\b(\d{4})[-/](\d{2})[-/](\d{2})\b`)
 	longDateRe  = regexp.MustCompile(`(?i)\b(January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.? (\d{1,2})(?:st|nd|rd|th)?,? (\d{4})\b`)
 	dayMonthRe  = regexp.MustCompile(`(?i)\b(\d{1,2})(?:st|nd|rd|th)?\.? (January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?,? (\d{4})\b`)
-	leadTimeRe  = regexp.MustCompile(`^(?:(\d{4}[-/]\d{2}[-/]\d{2})(?:[ T]|,\s*))?(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?(?:\s*([AaPp]\.?[Mm]\.?))?(?:\s*(Z|[+-]\d{2}:?\d{2}|(?:UTC|GMT)[+-]\d{1,2}(?::?\d{2})?|[A-Z]{1,4}\b|\(?[A-Z]{2,4}\)))?`)
+	leadTimeRe  = regexp.MustCompile(`^(?:(\d{4}[-/]\d{2}[-/]\d{2})(?:T|[ \t]+|,\s*))?(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?(?:\s*([AaPp]\.?[Mm]\.?))?(?:\s*(Z|[+-]\d{2}:?\d{2}|(?:UTC|GMT)[+-]\d{1,2}(?::?\d{2})?|[A-Z]{1,4}\b|\(?[A-Z]{2,4}\)))?`)
 	blankTimeRe = regexp.MustCompile(`^(\d{4}[-/]\d{2}[-/]\d{2})(?:[ T,]+(?i:[-?x]{1,2}:[-?x]{2}|hh:mm(?::ss)?))`)
 	monthTimeRe = regexp.MustCompile(`^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.? (\d{1,2})(?:st|nd|rd|th)?(?:,? (\d{4}))?,?(?: at)? (\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?(?:\s*([A-Z]{2,4})\b)?`)
 )
