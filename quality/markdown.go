@@ -49,8 +49,9 @@ func ParseMarkdown(src []byte, name string) (*Input, error) {
 	doc := mdread.Parse(src)
 	p := &mdParser{
 		in: &Input{
-			Postmortem: &debrief.Postmortem{Kind: debrief.KindIncident, Status: debrief.PostmortemDraft, ContributingFactors: []string{}},
-			Source:     &Source{Name: name, Sections: map[string]int{}, SectionBodies: map[string]int{}},
+			Postmortem:     &debrief.Postmortem{Kind: debrief.KindIncident, Status: debrief.PostmortemDraft, ContributingFactors: []string{}},
+			Source:         &Source{Name: name, Sections: map[string]int{}, SectionBodies: map[string]int{}},
+			KindsFromWords: true,
 		},
 		doc: doc,
 	}

@@ -142,6 +142,7 @@ var defaultAllow = []phraseDef{
 	{"lazy evaluation", ""}, {"lazy initialization", ""}, {"lazy initialisation", ""}, {"lazy init", ""},
 	{"should have a", ""}, {"should have an", ""}, {"should have the", ""}, {"should have clear", ""}, {"should have its", ""},
 	{"should have their", ""}, {"should have our", ""}, {"should have more", ""}, {"should have no", ""}, {"should have access", ""},
+	{"disaster recovery", ""}, {"disaster-recovery", ""},
 	{"should have in", ""}, {"should have some", ""}, {"should have any", ""}, {"should have at", ""},
 }
 
