@@ -348,8 +348,21 @@ func (c *checker) rootCauseText() string {
 			b.WriteString(bodyText(s))
 		}
 	}
+	if strings.TrimSpace(b.String()) == "" {
+		// A postmortem without sections for it may still name its cause
+		// in so many words ("The outage was caused by …").
+		for _, s := range c.secs {
+			for _, sentence := range causalSentenceRe.FindAllString(bodyText(s), -1) {
+				b.WriteByte('\n')
+				b.WriteString(sentence)
+			}
+		}
+	}
 	return strings.TrimSpace(b.String())
 }
+
+// causalSentenceRe finds sentences that state a cause explicitly.
+var causalSentenceRe = regexp.MustCompile(`(?i)[^.!?\n]*\b(?:root cause|caused by|the cause was|was triggered by|were triggered by|the trigger was|resulted from|stemmed from)\b[^.!?\n]*[.!?]?`)
 
 func (c *checker) rootCauseSection() *secInfo {
 	if s := c.byRole(roleRootCause); len(s) > 0 {
