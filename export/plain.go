@@ -227,7 +227,7 @@ func (p *plainParser) actionItems(s *mdread.Section, remove map[int]bool) {
 	for _, ab := range s.ActionItems() {
 		var items []*debrief.ActionItem
 		ok := true
-		for _, a := range ab.Items {
+		for i, a := range ab.Items {
 			line := s.BodyLine + a.Start
 			if a.Title == "" || len(a.Title) > debrief.MaxTitleLen {
 				p.warn(line, "an action item without a title (or over %d characters); the %s was kept as text", debrief.MaxTitleLen, kindWord(ab.Table))
@@ -243,6 +243,9 @@ func (p *plainParser) actionItems(s *mdread.Section, remove map[int]bool) {
 			if a.Type != "" {
 				if ty, known := ActionTypeOf(a.Type); known {
 					it.Type = ty
+					if string(ty) != a.Type {
+						ab.Items[i].Extra = append(ab.Items[i].Extra, "Type: "+a.Type) // "other" read as process
+					}
 				} else {
 					p.warn(line, "the action type %q is not prevent, detect, mitigate, process or investigate; the default was used", truncate(a.Type, 30))
 				}

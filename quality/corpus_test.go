@@ -11,6 +11,7 @@ import (
 
 	"github.com/debriefhq/debrief/debrief"
 	"github.com/debriefhq/debrief/export"
+	"github.com/debriefhq/debrief/mdread"
 )
 
 // corpusFiles are the Markdown postmortems the agreement check reads: the
@@ -173,4 +174,72 @@ func quantiles(s []int) string {
 	sort.Ints(c)
 	q := func(p float64) int { return c[int(p*float64(len(c)-1)+0.5)] }
 	return fmt.Sprintf("%d | %d | %d | %d | %d | %d", len(c), c[0], q(0.25), q(0.5), q(0.75), c[len(c)-1])
+}
+
+// TestCorpusImportKeepsText checks that `debrief import` drops no text: every
+// word of four letters or more in the document (front matter aside) is in
+// the imported record, in the title, a section, an event or an action item.
+func TestCorpusImportKeepsText(t *testing.T) {
+	for _, path := range corpusFiles(t) {
+		src, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, err := export.ParseMarkdown(bytes.NewReader(src))
+		if err != nil {
+			continue // refused as a whole: nothing is half-imported
+		}
+		var kept strings.Builder
+		kept.WriteString(doc.Postmortem.Title + "\n")
+		for _, s := range doc.Postmortem.Sections {
+			kept.WriteString(s.Heading + "\n" + s.Body + "\n")
+		}
+		for _, e := range doc.Timeline {
+			kept.WriteString(e.Text + " " + e.Actor + " " + e.At.Format("2006-01-02 15:04") + "\n")
+		}
+		for _, a := range doc.ActionItems {
+			kept.WriteString(a.Title + " " + a.Owner + " " + string(a.Type) + " " + string(a.Status) + " " + a.TrackerURL + "\n")
+		}
+		have := map[string]bool{}
+		for _, w := range wordsOf(kept.String()) {
+			have[w] = true
+		}
+		body := string(src)
+		if strings.HasPrefix(body, "---\n") {
+			if i := strings.Index(body[4:], "\n---"); i >= 0 {
+				body = body[4+i+4:]
+			}
+		}
+		// Table headers are what maps the columns to fields.
+		for _, tab := range mdread.Parse(src).Tables() {
+			for _, w := range wordsOf(strings.Join(tab.Table.RawHeader, " ")) {
+				have[w] = true
+			}
+		}
+		var missing []string
+		for _, w := range wordsOf(body) {
+			if !have[w] && !genericWords[w] {
+				missing = append(missing, w)
+			}
+		}
+		if len(missing) > 0 {
+			t.Errorf("%s: import dropped %d words, e.g. %q", path, len(missing), missing[:min(8, len(missing))])
+		}
+	}
+}
+
+// genericWords may be dropped: they are the generic first headings
+// ("Example Postmortem") that name the kind of document.
+var genericWords = map[string]bool{"example": true, "postmortem": true, "post-mortem": true, "incident": true, "report": true}
+
+func wordsOf(s string) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 127)
+	}) {
+		if len(f) >= 4 {
+			out = append(out, f)
+		}
+	}
+	return out
 }
