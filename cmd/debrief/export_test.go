@@ -82,3 +82,14 @@ func truncateBytes(b []byte) string {
 	}
 	return string(b)
 }
+
+// TestPostmortemFactorsCLI asks for factor suggestions through the CLI.
+func TestPostmortemFactorsCLI(t *testing.T) {
+	srv := startServer(t, filepath.Join(t.TempDir(), "debrief.db"))
+	mustCLI(t, srv.URL, "incident", "new", "--title", "Checkout failed after the TLS certificate expired")
+	mustCLI(t, srv.URL, "postmortem", "new", "--incident", "INC-1")
+	out := mustCLI(t, srv.URL, "postmortem", "factors", "PM-1")
+	if !strings.Contains(out, "certificate") || !strings.Contains(out, "BECAUSE OF") {
+		t.Errorf("debrief postmortem factors PM-1 printed %q, want certificate with the words behind it", out)
+	}
+}
