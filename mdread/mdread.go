@@ -16,6 +16,7 @@
 package mdread
 
 import (
+	"bytes"
 	"strings"
 	"unicode/utf8"
 
@@ -409,7 +410,7 @@ func (d *Doc) bodyBlock(b block, at int) Block {
 			if off < 0 {
 				continue
 			}
-			line := strings.Count(string(b.src[:off]), "\n") + b.off
+			line := bytes.Count(b.src[:off], []byte("\n")) + b.off
 			task, checked := false, false
 			if p := it.FirstChild(); p != nil {
 				if c, ok := p.FirstChild().(*extast.TaskCheckBox); ok {

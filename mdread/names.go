@@ -166,13 +166,19 @@ var (
 	mdLinkRe   = regexp.MustCompile(`!?\[([^\]]*)\]\([^)]*\)`)
 )
 
+// emphasisMarks are removed by Plain; built once, as a Replacer is costly
+// to build.
+var emphasisMarks = strings.NewReplacer("**", "", "__", "", "`", "", "~~", "")
+
 // Plain turns inline Markdown into plain text: footnote marks removed,
 // links replaced by their text, emphasis and code marks dropped, spaces
 // collapsed.
 func Plain(s string) string {
-	s = footnoteRe.ReplaceAllString(s, "")
-	s = mdLinkRe.ReplaceAllString(s, "$1")
-	s = strings.NewReplacer("**", "", "__", "", "`", "", "~~", "").Replace(s)
+	if strings.Contains(s, "](") {
+		s = footnoteRe.ReplaceAllString(s, "")
+		s = mdLinkRe.ReplaceAllString(s, "$1")
+	}
+	s = emphasisMarks.Replace(s)
 	s = strings.Join(strings.Fields(s), " ")
 	// Single * and _ around words are emphasis; inside words (snake_case)
 	// they are text.
