@@ -190,11 +190,11 @@ func collapseBlank(lines []string) []string {
 	return out
 }
 
-// ActionTypeOf maps an action type as written to Debrief's closed
+// actionTypeOf maps an action type as written to Debrief's closed
 // vocabulary. "other", which the SRE book's example uses for decisions
 // such as a production freeze, is a process item: Debrief has no "other",
 // and process is the type of items that change how the team works.
-func ActionTypeOf(w string) (debrief.ActionType, bool) {
+func actionTypeOf(w string) (debrief.ActionType, bool) {
 	t, ok := actionTypeWords[strings.ToLower(strings.TrimSpace(w))]
 	return t, ok
 }
@@ -241,7 +241,7 @@ func (p *plainParser) actionItems(s *mdread.Section, remove map[int]bool) {
 			}
 			it := &debrief.ActionItem{Title: a.Title, Owner: a.Owner, TrackerURL: httpURL(a.Link)}
 			if a.Type != "" {
-				if ty, known := ActionTypeOf(a.Type); known {
+				if ty, known := actionTypeOf(a.Type); known {
 					it.Type = ty
 					if string(ty) != a.Type {
 						ab.Items[i].Extra = append(ab.Items[i].Extra, "Type: "+a.Type) // "other" read as process

@@ -367,7 +367,29 @@ func (d *Doc) sections(bodyStart int) {
 		s.Key = uniqueKey(keys, KeyOf(s.Heading))
 		trimBlankTop(s)
 	}
+	if fm := d.FrontMatter; fm != nil && fmHasMore(fm) {
+		// Front matter beyond the title (a team's own fields: tags, links,
+		// owners) is kept as a section of its own, as written, so an
+		// importer loses none of it.
+		body := append([]string{"```yaml"}, d.Lines[fm.Start:fm.End-1]...)
+		body = append(body, "```")
+		secs = append(secs, &Section{Heading: "Front matter", Key: uniqueKey(keys, "front-matter"), Line: fm.Start, BodyLine: fm.Start,
+			Body: body, Blocks: []Block{{Kind: Code, Start: 0, End: len(body)}}})
+	}
 	d.Sections = secs
+}
+
+// fmHasMore reports whether the front matter holds more than a title.
+func fmHasMore(fm *FrontMatter) bool {
+	if fm.Fields == nil {
+		return strings.TrimSpace(fm.Text) != ""
+	}
+	for k := range fm.Fields {
+		if k != "title" {
+			return true
+		}
+	}
+	return false
 }
 
 // aboveDeeper reports whether the heading block i is a level-1 heading
