@@ -107,8 +107,9 @@ func TestParsePlainEdgeCases(t *testing.T) {
 		warnings  int
 		wantError string
 	}{
-		{"no heading: first line is the title", "Search was down for 20 minutes on 1 May.\n\nMore text.\n", "Search was down for 20 minutes on 1 May.", []string{"introduction"}, 0, 1, ""},
+		{"no heading: first line is the title", "Search was down for 20 minutes on 1 May.\n\nMore text.\n", "Search was down for 20 minutes on 1 May.", []string{"summary"}, 0, 1, ""},
 		{"front matter title", "---\ntitle: Login failed for SSO users\n---\n\n## Impact\n\n12% of logins failed.\n", "Login failed for SSO users", []string{"impact"}, 0, 0, ""},
+		{"other front matter is kept", "---\ntitle: Login failed for SSO users\ntags: [sso, idp]\n---\n\n## Impact\n\n12% of logins failed.\n", "Login failed for SSO users", []string{"impact", "front-matter"}, 0, 0, ""},
 		{"setext headings and bold labels", "Outage report\n=============\n\n**Summary**: It broke.\n\n**Impact**: 3 users.\n\nTimeline\n--------\n\n2024-01-02 (all times UTC)\n\n- 10:00 began\n- 10:05 ended\n", "Outage report", []string{"summary", "impact", "timeline"}, 2, 0, ""},
 		{"timeline past midnight", "# T\n\n## Timeline\n\nAll times UTC, 2024-01-02.\n\n- 23:50 began\n- 00:10 ended\n", "T", []string{"timeline"}, 2, 0, ""},
 		{"unreadable time keeps the table", "# T\n\n## Timeline\n\n| Time (UTC) | Event |\n|---|---|\n| soon | x |\n", "T", []string{"timeline"}, 0, 1, ""},

@@ -46,7 +46,8 @@ type amAlert struct {
 // It also accepts Grafana's Alertmanager-compatible body (version "1"), so a
 // Grafana contact point can point at an Alertmanager integration. Each alert
 // is taken on its own status: a group whose status is "firing" may carry
-// resolved alerts.
+// resolved alerts. An alert without a status of its own (older
+// Alertmanager versions) takes the group's.
 func ParseAlertmanager(body []byte) (*Batch, error) {
 	var m amMessage
 	if err := decodePayload(body, &m); err != nil {
@@ -85,6 +86,11 @@ func (m *amMessage) batch(source debrief.EventSource) (*Batch, error) {
 		if err := json.Unmarshal(raw, &in); err != nil {
 			b.reject(i, alertJSONError(i, err))
 			continue
+		}
+		if in.Status == "" {
+			// Alertmanager before 0.16 put the status on the group only;
+			// every alert of such a delivery shares it.
+			in.Status = m.Status
 		}
 		a, err := in.alert(source, groupKey, i)
 		if err != nil {

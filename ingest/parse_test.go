@@ -27,6 +27,7 @@ func TestParseRejectsBadPayloads(t *testing.T) {
 		{"alertmanager version 3", ParseAlertmanager, `{"version":"3"}`, "version", "version 4"},
 		{"alertmanager no alerts", ParseAlertmanager, `{"version":"4","alerts":[]}`, "alerts", "no alerts"},
 		{"alertmanager bad status", ParseAlertmanager, am(`{"status":"pending","startsAt":"2024-01-01T00:00:00Z"}`), "alerts[0].status", "firing"},
+		{"alertmanager no status on alert or group", ParseAlertmanager, `{"version":"4","groupKey":"g","alerts":[{"startsAt":"2024-01-01T00:00:00Z"}]}`, "alerts[0].status", "firing"},
 		{"alertmanager no startsAt", ParseAlertmanager, am(`{"status":"firing"}`), "alerts[0].startsAt", "startsAt"},
 		{"alertmanager zero startsAt", ParseAlertmanager, am(`{"status":"firing","startsAt":"0001-01-01T00:00:00Z"}`), "alerts[0].startsAt", "startsAt"},
 		{"alertmanager resolved without end", ParseAlertmanager, am(`{"status":"resolved","startsAt":"2024-01-01T00:00:00Z","endsAt":"0001-01-01T00:00:00Z"}`), "alerts[0].endsAt", "resolved"},

@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/debriefhq/debrief/debrief"
+	"github.com/debriefhq/debrief/mdread"
 )
 
 // MaxTimelineFileSize bounds a CSV, JSON or Markdown timeline file. Such files
@@ -99,97 +100,12 @@ var (
 	unknownClockRe = regexp.MustCompile(`^(?i:[-?x]{1,2}:[-?x]{2}|hh:mm(?::ss)?)$`)
 )
 
-// zoneAbbreviations maps the zone names people write in timeline headers
-// to a location. Ambiguous ones (IST, CST) are left out on purpose.
-var zoneAbbreviations = map[string]string{
-	"UTC": "UTC", "GMT": "UTC", "Z": "UTC",
-	"CET": "CET", "CEST": "CET", "MET": "MET", "EET": "EET", "EEST": "EET", "WET": "WET", "WEST": "WET",
-	"BST": "Europe/London",
-	"EST": "America/New_York", "EDT": "America/New_York",
-	"CDT": "America/Chicago",
-	"MST": "America/Denver", "MDT": "America/Denver",
-	"PST": "America/Los_Angeles", "PDT": "America/Los_Angeles",
-	"JST":  "Asia/Tokyo",
-	"AEST": "Australia/Sydney", "AEDT": "Australia/Sydney",
-}
+// lookupZone and zoneInText read zones with package mdread's one table of
+// abbreviations, so a timeline imported here and one read from a
+// postmortem agree on what "IST" or "CST" means.
+func lookupZone(s string) (*time.Location, bool) { return mdread.LookupZone(s) }
 
-// lookupZone turns a zone written by a person (an abbreviation from
-// zoneAbbreviations, an IANA name or an offset) into a location.
-func lookupZone(s string) (*time.Location, bool) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return nil, false
-	}
-	if name, ok := zoneAbbreviations[strings.ToUpper(s)]; ok {
-		loc, err := time.LoadLocation(name)
-		return loc, err == nil
-	}
-	if offsetRe.MatchString(s) {
-		return parseOffset(s)
-	}
-	if len(s) > 3 && strings.Contains(s, "/") && !strings.Contains(s, "..") {
-		if loc, err := time.LoadLocation(s); err == nil {
-			return loc, true
-		}
-	}
-	return nil, false
-}
-
-// parseOffset reads Z, +01:00, +0100 or -07 into a fixed zone.
-func parseOffset(s string) (*time.Location, bool) {
-	if s == "Z" {
-		return time.UTC, true
-	}
-	sign := 1
-	if s[0] == '-' {
-		sign = -1
-	}
-	digits := strings.ReplaceAll(s[1:], ":", "")
-	h, err := strconv.Atoi(digits[:2])
-	if err != nil {
-		return nil, false
-	}
-	m := 0
-	if len(digits) == 4 {
-		if m, err = strconv.Atoi(digits[2:]); err != nil {
-			return nil, false
-		}
-	}
-	if h > 14 || m > 59 {
-		return nil, false
-	}
-	off := sign * (h*3600 + m*60)
-	if off == 0 {
-		return time.UTC, true
-	}
-	// Name the zone by its offset so the stored zone reads "+01:00".
-	return time.FixedZone(fmt.Sprintf("%+03d:%02d", sign*h, m), off), true
-}
-
-// zoneWordRe finds a zone named in a header or a sentence like "All times
-// are in CET" or "Time (UTC+1)". It only matches whole words, so "Event" or
-// "Estimate" never read as a zone.
-var zoneWordRe = regexp.MustCompile(`\b(?:(UTC|GMT)([+-])(\d{1,2})(?::?(\d{2}))?|UTC|GMT|CET|CEST|MET|EET|EEST|WET|WEST|BST|EST|EDT|CDT|MST|MDT|PST|PDT|JST|AEST|AEDT|[A-Z][a-z]+/[A-Za-z_]+(?:/[A-Za-z_]+)?)\b`)
-
-// zoneInText returns the first zone named in s.
-func zoneInText(s string) (*time.Location, bool) {
-	for _, m := range zoneWordRe.FindAllStringSubmatch(s, -1) {
-		if m[1] != "" {
-			minutes := m[4]
-			if minutes == "" {
-				minutes = "00"
-			}
-			if loc, ok := parseOffset(fmt.Sprintf("%s%02s:%s", m[2], m[3], minutes)); ok {
-				return loc, true
-			}
-			continue
-		}
-		if loc, ok := lookupZone(m[0]); ok {
-			return loc, true
-		}
-	}
-	return nil, false
-}
+func zoneInText(s string) (*time.Location, bool) { return mdread.ZoneInText(s) }
 
 // parseClock reads a cell holding a date and time, a date, or a time of day.
 // It accepts RFC 3339 and the forms people type: "2023-02-14 10:29",

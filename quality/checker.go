@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/debriefhq/debrief/debrief"
+	"github.com/debriefhq/debrief/mdread"
 	"github.com/debriefhq/debrief/templates"
 )
 
@@ -22,40 +23,14 @@ const (
 	roleDetection    = "detection"
 )
 
-// roleOf returns the role of a section from its key and heading.
+// roleOf returns the role of a section from its heading, else its key,
+// by package mdread's meaning of the words, so lint and import agree on
+// what each section is.
 func roleOf(key, heading string) string {
-	h := " " + strings.Join(tokenWords(key+" "+heading), " ") + " "
-	has := func(words ...string) bool {
-		for _, w := range words {
-			if strings.Contains(h, " "+w+" ") {
-				return true
-			}
-		}
-		return false
+	if r := mdread.RoleOf(heading); r != "" {
+		return string(r)
 	}
-	switch {
-	case has("timeline", "chronology", "sequence of events"):
-		return roleTimeline
-	case has("impact", "customer impact", "user impact", "blast radius"):
-		return roleImpact
-	case has("contributing", "contributing factors", "factors"):
-		return roleContributing
-	case has("root", "causes", "cause", "why it happened", "what went wrong technically", "causal"):
-		return roleRootCause
-	case has("action", "actions", "next steps", "remediation", "follow up", "follow-up", "followups", "corrective", "preventive", "todo", "todos"):
-		return roleActionItems
-	case has("lessons", "learnings", "learned", "went well", "takeaways", "retrospective"):
-		return roleLessons
-	case has("summary", "overview", "tldr", "tl;dr", "description", "what happened", "background"):
-		return roleSummary
-	case has("trigger"):
-		return roleTrigger
-	case has("resolution", "recovery", "mitigation", "diagnosis"):
-		return roleResolution
-	case has("detection"):
-		return roleDetection
-	}
-	return ""
+	return string(mdread.RoleOf(strings.ReplaceAll(key, "-", " ")))
 }
 
 // secInfo is one section with what the rules need to know about it.

@@ -3,12 +3,12 @@ package quality
 import (
 	"bytes"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/debriefhq/debrief/debrief"
 	"github.com/debriefhq/debrief/export"
+	"github.com/debriefhq/debrief/mdread"
 	"gopkg.in/yaml.v3"
 )
 
@@ -46,154 +46,68 @@ func ParseMarkdown(src []byte, name string) (*Input, error) {
 		}
 		return FromDocument(doc, name), nil
 	}
+	doc := mdread.Parse(src)
 	p := &mdParser{
 		in: &Input{
-			Postmortem: &debrief.Postmortem{Kind: debrief.KindIncident, Status: debrief.PostmortemDraft, ContributingFactors: []string{}},
-			Source:     &Source{Name: name, Sections: map[string]int{}, SectionBodies: map[string]int{}},
+			Postmortem:     &debrief.Postmortem{Kind: debrief.KindIncident, Status: debrief.PostmortemDraft, ContributingFactors: []string{}},
+			Source:         &Source{Name: name, Sections: map[string]int{}, SectionBodies: map[string]int{}},
+			KindsFromWords: true,
 		},
-		keys: map[string]bool{},
+		doc: doc,
 	}
-	text := strings.ReplaceAll(string(bytes.ToValidUTF8(src, []byte("\uFFFD"))), "\r\n", "\n")
-	text = strings.TrimPrefix(text, "\uFEFF")
-	p.lines = strings.Split(text, "\n")
 	p.parse()
 	return p.in, nil
 }
 
 type mdParser struct {
-	in    *Input
-	lines []string
-	keys  map[string]bool
-	fm    map[string]any
-	// cur is the section being filled.
-	cur      *debrief.Section
-	curStart int
-	bodies   map[*debrief.Section][]string
-	// inHeadingSection is set once a heading has started a section: from
-	// then on "**Label**:" paragraphs are body text, not sections.
-	inHeadingSection bool
+	in  *Input
+	doc *mdread.Doc
+	fm  map[string]any
 	// date is the day timeline entries without a date belong to.
 	date time.Time
 }
 
+// parse builds the Input from what package mdread read: the same title
+// and sections `debrief import` stores, so lint and import agree on every
+// document. Lint reads a little more than import keeps: "**Authors**:"
+// style paragraphs as record fields, event kinds from their words and
+// action item types inferred from their titles.
 func (p *mdParser) parse() {
-	start := p.frontMatter()
 	pm := p.in.Postmortem
-	p.bodies = map[*debrief.Section][]string{}
-	var secs []*debrief.Section
-	fence := ""
-	for i := start; i < len(p.lines); i++ {
-		line := p.lines[i]
-		trimmed := strings.TrimSpace(line)
-		if fence != "" {
-			if strings.HasPrefix(trimmed, fence) {
-				fence = ""
+	if fm := p.doc.FrontMatter; fm != nil {
+		p.in.Source.FrontMatter = 1
+		p.fm = fm.Fields
+		if m := fm.Fields; m != nil {
+			p.applyFrontMatter(m)
+			if inc, ok := m["incident"].(map[string]any); ok {
+				p.applyIncident(inc)
 			}
-			p.appendBody(line)
-			continue
-		}
-		if strings.HasPrefix(trimmed, "```") || strings.HasPrefix(trimmed, "~~~") {
-			fence = trimmed[:3]
-			p.appendBody(line)
-			continue
-		}
-		level, heading := atxHeading(line)
-		setext := false
-		if level == 0 && trimmed != "" && i+1 < len(p.lines) && !strings.HasPrefix(trimmed, "|") {
-			if u := strings.TrimSpace(p.lines[i+1]); len(u) >= 3 && strings.Trim(u, "=") == "" {
-				level, heading, setext = 1, trimmed, true
-			} else if len(u) >= 3 && strings.Trim(u, "-") == "" && !isListLine(trimmed) && p.prevBlank(i) {
-				level, heading, setext = 2, trimmed, true
+			if pmm, ok := m["postmortem"].(map[string]any); ok {
+				p.applyFrontMatter(pmm)
 			}
+			p.applyIncident(m)
 		}
-		if level == 1 && pm.Title == "" && p.in.Source.Title == 0 {
-			pm.Title = plainText(heading)
-			p.in.Source.Title = i + 1
-			if setext {
-				i++
-			}
-			continue
-		}
-		if level == 1 || level == 2 {
-			if p.in.Source.Title == 0 && pm.Title == "" && len(secs) == 0 && roleOf("", heading) == "" {
-				// No level-1 title: the first heading that is not a
-				// section name is the title.
-				pm.Title = plainText(heading)
-				p.in.Source.Title = i + 1
-				if setext {
-					i++
-				}
-				continue
-			}
-			s := p.startSection(plainText(heading), i+1)
-			p.inHeadingSection = true
-			secs = append(secs, s)
-			if setext {
-				i++
-			}
-			p.in.Source.SectionBodies[s.Key] = i + 2
-			continue
-		}
-		// "**Summary**: text" paragraphs (the Google SRE book layout) are
-		// sections too.
-		if label, rest, ok := boldLabel(trimmed); ok {
-			if p.fieldLabel(label, rest) {
-				continue
-			}
-			if roleOf("", label) != "" && !p.inHeadingSection {
-				s := p.startSection(label, i+1)
-				secs = append(secs, s)
-				p.in.Source.SectionBodies[s.Key] = i + 1
-				p.appendBody(strings.TrimSpace(rest))
-				continue
-			}
-		}
-		if p.cur == nil && trimmed != "" {
-			// Text before the first section is the summary.
-			s := p.startSection("Summary", i+1)
-			secs = append(secs, s)
-			p.in.Source.SectionBodies[s.Key] = i + 1
-		}
-		p.appendBody(line)
 	}
-	for _, s := range secs {
-		lines := p.bodies[s]
-		// Blank lines after the heading are not part of the body; the
-		// body's first line moves down with them.
-		for len(lines) > 0 && strings.TrimSpace(lines[0]) == "" {
-			lines = lines[1:]
-			p.in.Source.SectionBodies[s.Key]++
-		}
-		s.Body = strings.TrimRight(strings.Join(lines, "\n"), "\n \t")
-		pm.Sections = append(pm.Sections, *s)
+	if pm.Title == "" || p.doc.TitleLine > 0 {
+		pm.Title = p.doc.Title
 	}
-	if pm.Title == "" {
-		if t, ok := p.fm["title"].(string); ok {
-			pm.Title = t
+	p.in.Source.Title = p.doc.TitleLine
+	for _, s := range p.doc.Sections {
+		for _, l := range s.Body {
+			if label, rest, ok := boldLabel(strings.TrimSpace(l)); ok {
+				p.fieldLabel(label, rest)
+			}
+		}
+		pm.Sections = append(pm.Sections, debrief.Section{Key: s.Key, Heading: s.Heading, Body: s.Text()})
+		p.in.Source.Sections[s.Key] = s.Line
+		p.in.Source.SectionBodies[s.Key] = s.BodyLine
+	}
+	if p.date.IsZero() {
+		if d, ok := p.doc.Day(); ok {
+			p.date = d
 		}
 	}
 	p.structure()
-}
-
-func (p *mdParser) prevBlank(i int) bool { return i == 0 || strings.TrimSpace(p.lines[i-1]) == "" }
-
-func isListLine(s string) bool { _, ok := stripListMarker(s); return ok }
-
-func atxHeading(line string) (int, string) {
-	t := strings.TrimLeft(line, " ")
-	if len(line)-len(t) > 3 {
-		return 0, ""
-	}
-	n := 0
-	for n < len(t) && t[n] == '#' {
-		n++
-	}
-	if n == 0 || n > 6 || n < len(t) && t[n] != ' ' && t[n] != '\t' {
-		return 0, ""
-	}
-	h := strings.TrimSpace(t[n:])
-	h = strings.TrimSpace(strings.TrimRight(h, "#"))
-	return n, h
 }
 
 var boldLabelRe = regexp.MustCompile(`^\*\*([^*]{1,60}?)(?::\*\*|\*\*\s*:)\s*(.*)$`)
@@ -203,18 +117,11 @@ func boldLabel(s string) (label, rest string, ok bool) {
 	if m == nil {
 		return "", "", false
 	}
-	// Drop footnote markers like ^[163](…)^.
-	rest = m[2]
-	if strings.HasPrefix(rest, "^[") {
-		if j := strings.Index(rest, ")^"); j >= 0 {
-			rest = strings.TrimSpace(rest[j+2:])
-		}
-	}
-	return strings.TrimSpace(m[1]), rest, true
+	return strings.TrimSpace(m[1]), strings.TrimSpace(m[2]), true
 }
 
 // fieldLabel takes "**Authors**: a, b", "**Status**: Complete" and
-// "**Date**: 2015-10-21" as record fields rather than sections.
+// "**Date**: 2015-10-21" as record fields; the paragraphs stay text.
 func (p *mdParser) fieldLabel(label, rest string) bool {
 	switch strings.ToLower(label) {
 	case "authors", "author", "owner", "owners":
@@ -272,85 +179,7 @@ func (p *mdParser) ensureIncident() *debrief.Incident {
 	return p.in.Incident
 }
 
-func (p *mdParser) startSection(heading string, line int) *debrief.Section {
-	key := p.uniqueKey(slug(heading))
-	s := &debrief.Section{Key: key, Heading: heading}
-	p.cur = s
-	p.in.Source.Sections[key] = line
-	return s
-}
-
-func (p *mdParser) appendBody(line string) {
-	if p.cur != nil {
-		p.bodies[p.cur] = append(p.bodies[p.cur], line)
-	}
-}
-
-func (p *mdParser) uniqueKey(k string) string {
-	if k == "" {
-		k = "section"
-	}
-	key := k
-	for n := 2; p.keys[key]; n++ {
-		key = k + "-" + strconv.Itoa(n)
-	}
-	p.keys[key] = true
-	return key
-}
-
-func slug(s string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(s) {
-		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
-			b.WriteRune(r)
-			dash = false
-		} else if !dash && b.Len() > 0 {
-			b.WriteByte('-')
-			dash = true
-		}
-		if b.Len() >= 60 {
-			break
-		}
-	}
-	return strings.Trim(b.String(), "-")
-}
-
 // ---- front matter ----
-
-func (p *mdParser) frontMatter() int {
-	if len(p.lines) == 0 || strings.TrimSpace(p.lines[0]) != "---" {
-		return 0
-	}
-	end := -1
-	for i := 1; i < len(p.lines); i++ {
-		if t := strings.TrimSpace(p.lines[i]); t == "---" || t == "..." {
-			end = i
-			break
-		}
-	}
-	if end < 0 {
-		return 0
-	}
-	p.in.Source.FrontMatter = 1
-	var m map[string]any
-	func() {
-		defer func() { _ = recover() }()
-		_ = yaml.Unmarshal([]byte(strings.Join(p.lines[1:end], "\n")), &m)
-	}()
-	p.fm = m
-	if m != nil {
-		p.applyFrontMatter(m)
-		if inc, ok := m["incident"].(map[string]any); ok {
-			p.applyIncident(inc)
-		}
-		if pm, ok := m["postmortem"].(map[string]any); ok {
-			p.applyFrontMatter(pm)
-		}
-		p.applyIncident(m)
-	}
-	return end + 1
-}
 
 func str(v any) string {
 	switch x := v.(type) {
@@ -530,131 +359,71 @@ func parseDateTime(s string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// entryTimeRe finds a time at the start of a timeline entry:
-// "2023-02-14 10:29", "10:29", "16:58 UTC", "10:29:33".
-var entryTimeRe = regexp.MustCompile(`^(?:(\d{4}-\d{2}-\d{2})[ T])?(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*(?:[AaPp][Mm]))?(?:\s*(?:UTC|GMT|Z|CET|CEST|PST|PDT|EST|EDT|[A-Z]{2,4}|[+-]\d{2}:?\d{2}))?\b`)
-
-var dayHeadingRe = regexp.MustCompile(`(?i)\b(\d{4}-\d{2}-\d{2}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})\b`)
-
 // ---- timeline and action items ----
 
 func (p *mdParser) structure() {
 	pm := p.in.Postmortem
-	src := p.in.Source
-	if p.date.IsZero() {
+	realDay := !p.date.IsZero()
+	if !realDay {
 		// Times without a day still need one to be ordered.
 		p.date = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
-		if m := dayHeadingRe.FindString(pm.Title); m != "" {
-			if t, ok := parseDate(m); ok {
-				p.date = t
-			}
-		}
 	}
-	for i := range pm.Sections {
-		s := &pm.Sections[i]
-		bodyLn := src.SectionBodies[s.Key]
+	for _, s := range p.doc.Sections {
 		switch roleOf(s.Key, s.Heading) {
 		case roleTimeline:
-			p.timeline(s, bodyLn)
+			p.timeline(s)
 		case roleActionItems:
-			p.actionItems(s, bodyLn)
+			p.actionItems(s)
 		case roleContributing:
 			if len(pm.ContributingFactors) == 0 {
-				for _, l := range strings.Split(s.Body, "\n") {
-					if item, ok := stripListMarker(l); ok && strings.TrimSpace(item) != "" {
+				for _, l := range s.Body {
+					if item, ok := stripListMarker(l); ok && strings.TrimSpace(item) != "" && strings.TrimLeft(l, " \t") == l {
 						pm.ContributingFactors = append(pm.ContributingFactors, limit(plainText(item), 200))
 					}
 				}
 			}
 		}
 	}
-	p.deriveIncidentTimes()
+	if realDay {
+		p.deriveIncidentTimes()
+	}
 }
 
-func (p *mdParser) timeline(s *debrief.Section, bodyLn int) {
-	day := p.date
-	var prev time.Time
-	lines := strings.Split(s.Body, "\n")
-	fence := false
-	for k, raw := range lines {
-		t := strings.TrimSpace(raw)
-		if strings.HasPrefix(t, "```") || strings.HasPrefix(t, "~~~") {
-			fence = !fence
-			continue
-		}
-		if fence || t == "" {
-			continue
-		}
-		if lvl, h := atxHeading(t); lvl > 0 {
-			if m := dayHeadingRe.FindString(h); m != "" {
-				if d, ok := parseDate(m); ok {
-					day, prev = d, time.Time{}
-				}
-			}
-			continue
-		}
-		var when, text string
-		if strings.HasPrefix(t, "|") {
-			cells := tableCells(t)
-			if len(cells) < 2 || isSeparatorRow(cells) {
+// timeline takes every entry whose time was read, in tables, lists and
+// time-led lines; entries with a blank or unreadable time are left to the
+// rules that read the section's text.
+func (p *mdParser) timeline(s *mdread.Section) {
+	for _, tb := range s.Timeline(mdread.Clock{Day: p.date}) {
+		for _, e := range tb.Entries {
+			if !e.Readable || e.DateOnly {
 				continue
 			}
-			when, text = plainText(cells[0]), strings.Join(cells[1:], " — ")
-		} else if item, ok := stripListMarker(t); ok {
-			item = plainText(item)
-			loc := entryTimeRe.FindStringIndex(item)
-			if loc == nil {
-				continue
+			text := e.Text
+			if len(e.Extra) > 0 {
+				text += " — " + strings.Join(e.Extra, " — ")
 			}
-			when, text = item[:loc[1]], strings.TrimLeft(item[loc[1]:], " -–—:|")
-		} else {
-			plain := plainText(t)
-			loc := entryTimeRe.FindStringIndex(plain)
-			if loc == nil {
-				continue
+			zone := e.At.Location().String()
+			if zone == "Local" {
+				zone = "UTC"
 			}
-			when, text = plain[:loc[1]], strings.TrimLeft(plain[loc[1]:], " -–—:|")
-		}
-		m := entryTimeRe.FindStringSubmatch(strings.TrimSpace(when))
-		if m == nil {
-			continue
-		}
-		d := day
-		if m[1] != "" {
-			if dd, err := time.Parse("2006-01-02", m[1]); err == nil {
-				d, day = dd, dd
+			ev := &debrief.TimelineEvent{At: e.At.UTC(), Zone: zone, Source: debrief.SourceManual, Kind: debrief.KindNote, Text: limit(strings.TrimSpace(plainText(text)), 2000), Actor: e.Actor}
+			switch momentOfText(text) {
+			case momentDetection:
+				ev.Kind = debrief.KindDetection
+			case momentMitigation:
+				ev.Kind = debrief.KindMitigation
+			case momentResolution:
+				ev.Kind = debrief.KindResolution
 			}
+			p.in.Timeline = append(p.in.Timeline, ev)
+			p.in.Source.Timeline = append(p.in.Source.Timeline, s.BodyLine+e.Start)
 		}
-		h, _ := strconv.Atoi(m[2])
-		mi, _ := strconv.Atoi(m[3])
-		sec, _ := strconv.Atoi(m[4])
-		if h > 23 || mi > 59 || sec > 59 {
-			continue
-		}
-		at := time.Date(d.Year(), d.Month(), d.Day(), h, mi, sec, 0, time.UTC)
-		if m[1] == "" && !prev.IsZero() && prev.Sub(at) > 6*time.Hour {
-			// A time-only entry far before the previous one is the next day.
-			at = at.AddDate(0, 0, 1)
-			day = day.AddDate(0, 0, 1)
-		}
-		prev = at
-		ev := &debrief.TimelineEvent{At: at, Zone: "UTC", Source: debrief.SourceManual, Kind: debrief.KindNote, Text: limit(strings.TrimSpace(text), 2000)}
-		switch momentOfText(text) {
-		case momentDetection:
-			ev.Kind = debrief.KindDetection
-		case momentMitigation:
-			ev.Kind = debrief.KindMitigation
-		case momentResolution:
-			ev.Kind = debrief.KindResolution
-		}
-		p.in.Timeline = append(p.in.Timeline, ev)
-		p.in.Source.Timeline = append(p.in.Source.Timeline, bodyLn+k)
 	}
 }
 
 func (p *mdParser) deriveIncidentTimes() {
-	if len(p.in.Timeline) == 0 || p.date.Year() == 2000 {
-		return // without a real date the times say nothing about deadlines
+	if len(p.in.Timeline) == 0 {
+		return
 	}
 	inc := p.ensureIncident()
 	for _, e := range p.in.Timeline {
@@ -677,130 +446,24 @@ func (p *mdParser) deriveIncidentTimes() {
 	}
 }
 
-func tableCells(row string) []string {
-	row = strings.TrimSpace(row)
-	row = strings.TrimPrefix(row, "|")
-	row = strings.TrimSuffix(row, "|")
-	parts := strings.Split(row, "|")
-	for i := range parts {
-		parts[i] = strings.TrimSpace(parts[i])
-	}
-	return parts
-}
-
-func isSeparatorRow(cells []string) bool {
-	for _, c := range cells {
-		if strings.Trim(c, ":- ") != "" {
-			return false
-		}
-	}
-	return true
-}
-
-var (
-	ownerRe = regexp.MustCompile(`(?i)(?:\bowner|\bassignee|\bassigned to|\bwho)\s*[:=]\s*([^,;()\]\n]+)|\((@?[\w.-]+(?:\s[\w.-]+)?)\)\s*$|(?:^|\s)(@[\w.-]+)`)
-	dueRe   = regexp.MustCompile(`(?i)(?:\bdue|\bby|\bdeadline|\bbefore)\s*[:=]?\s*(\d{4}-\d{2}-\d{2})|\b(\d{4}-\d{2}-\d{2})\b`)
-	typeRe  = regexp.MustCompile(`(?i)\[(prevent|detect|mitigate|process|investigate)\]|\btype\s*[:=]\s*(prevent|detect|mitigate|process|investigate)\b`)
-	doneRe  = regexp.MustCompile(`(?i)\((?:done|completed?|fixed)\)|\[x\]|~~|✅|✔`)
-)
-
-func (p *mdParser) actionItems(s *debrief.Section, bodyLn int) {
-	lines := strings.Split(s.Body, "\n")
-	var header []string
-	doneGroup := false
-	for k, raw := range lines {
-		t := strings.TrimSpace(raw)
-		if t == "" {
-			continue
-		}
-		if strings.HasPrefix(t, "|") {
-			cells := tableCells(t)
-			if isSeparatorRow(cells) {
-				continue
+// actionItems takes every table row and top-level list item mdread read
+// as an action item, with the type from its column or inferred from its
+// words.
+func (p *mdParser) actionItems(s *mdread.Section) {
+	for _, ab := range s.ActionItems() {
+		for _, a := range ab.Items {
+			it := &debrief.ActionItem{Title: limit(a.Title, debrief.MaxTitleLen), Owner: a.Owner, DueDate: a.Due, Status: debrief.ActionOpen, Priority: debrief.PriorityP3}
+			if a.Done {
+				it.Status = debrief.ActionDone
 			}
-			if header == nil {
-				header = make([]string, len(cells))
-				for i, c := range cells {
-					header[i] = strings.ToLower(plainText(c))
-				}
-				continue
+			if pr := debrief.Priority(strings.ToUpper(a.Priority)); pr.Valid() {
+				it.Priority = pr
 			}
-			p.tableItem(header, cells, bodyLn+k)
-			continue
-		}
-		header = nil
-		if lvl, h := atxHeading(t); lvl > 0 {
-			l := strings.ToLower(h)
-			doneGroup = strings.Contains(l, "completed") || strings.Contains(l, "(done)") || strings.Contains(l, "already done")
-			continue
-		}
-		// Only top-level list items are action items; nested ones add detail.
-		if indent := len(raw) - len(strings.TrimLeft(raw, " \t")); indent >= 2 {
-			continue
-		}
-		item, ok := stripListMarker(t)
-		if !ok || strings.TrimSpace(item) == "" {
-			continue
-		}
-		title := strings.TrimSpace(strings.TrimLeft(plainText(item), "✅✔☑ "))
-		a := &debrief.ActionItem{Title: limit(title, debrief.MaxTitleLen), Status: debrief.ActionOpen, Priority: debrief.PriorityP3}
-		if doneRe.MatchString(raw) || doneGroup {
-			a.Status = debrief.ActionDone
-		}
-		if m := ownerRe.FindStringSubmatch(item); m != nil {
-			a.Owner = strings.TrimSpace(m[1] + m[2] + m[3])
-		}
-		if m := dueRe.FindStringSubmatch(item); m != nil {
-			if d, err := time.Parse("2006-01-02", m[1]+m[2]); err == nil {
-				a.DueDate = &d
-			}
-		}
-		a.Type = itemType(item, "")
-		p.in.ActionItems = append(p.in.ActionItems, a)
-		p.in.Source.ActionItems = append(p.in.Source.ActionItems, bodyLn+k)
-	}
-}
-
-func (p *mdParser) tableItem(header, cells []string, line int) {
-	a := &debrief.ActionItem{Status: debrief.ActionOpen, Priority: debrief.PriorityP3}
-	typ := ""
-	for i, c := range cells {
-		if i >= len(header) {
-			break
-		}
-		v := plainText(c)
-		h := header[i]
-		switch {
-		case strings.Contains(h, "owner") || strings.Contains(h, "assignee") || h == "who" || strings.Contains(h, "responsible"):
-			a.Owner = v
-		case strings.Contains(h, "due") || strings.Contains(h, "deadline") || h == "date" || h == "when":
-			if d, ok := parseDate(v); ok {
-				a.DueDate = &d
-			}
-		case h == "type" || strings.Contains(h, "kind") || strings.Contains(h, "category"):
-			typ = strings.ToLower(v)
-		case strings.Contains(h, "status") || h == "state":
-			l := strings.ToLower(v)
-			if strings.Contains(l, "done") || strings.Contains(l, "complete") || strings.Contains(l, "fixed") || strings.Contains(l, "closed") {
-				a.Status = debrief.ActionDone
-			}
-		case strings.Contains(h, "priority"):
-			if pr := debrief.Priority(strings.ToUpper(v)); pr.Valid() {
-				a.Priority = pr
-			}
-		case strings.Contains(h, "ticket") || strings.Contains(h, "link") || strings.Contains(h, "bug") || strings.Contains(h, "issue") && a.Title != "":
-		default:
-			if a.Title == "" {
-				a.Title = limit(v, debrief.MaxTitleLen)
-			}
+			it.Type = itemType(a.Title, a.Type)
+			p.in.ActionItems = append(p.in.ActionItems, it)
+			p.in.Source.ActionItems = append(p.in.Source.ActionItems, s.BodyLine+a.Start)
 		}
 	}
-	if strings.TrimSpace(a.Title) == "" {
-		return
-	}
-	a.Type = itemType(a.Title, typ)
-	p.in.ActionItems = append(p.in.ActionItems, a)
-	p.in.Source.ActionItems = append(p.in.Source.ActionItems, line)
 }
 
 // itemType takes the type from a column or an inline tag; without either it
@@ -814,9 +477,6 @@ func itemType(text, column string) debrief.ActionType {
 	}
 	if column != "" {
 		return debrief.ActionProcess // "other" and unknown types are not preventive
-	}
-	if m := typeRe.FindStringSubmatch(text); m != nil {
-		return debrief.ActionType(strings.ToLower(m[1] + m[2]))
 	}
 	l := " " + strings.Join(tokenWords(text), " ") + " "
 	switch {

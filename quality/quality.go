@@ -53,6 +53,12 @@ type Input struct {
 	// Now is when the check runs, for deadlines; zero skips the checks that
 	// need it.
 	Now time.Time
+	// KindsFromWords is set when the events' kinds were guessed from their
+	// words (Markdown written elsewhere). Such guesses show which moments a
+	// timeline names, but are too weak to call two moments out of order: a
+	// first row saying "the account was deleted" is the trigger, not a
+	// mitigation before the detection.
+	KindsFromWords bool
 	// Source gives line numbers when the input came from a document; nil
 	// means lines are counted in the Markdown layout of the record (title,
 	// then each section as a heading and its body).

@@ -105,7 +105,30 @@ func init() {
 
 // ---- title ----
 
-var ticketRe = regexp.MustCompile(`(?i)^(?:[a-z][a-z0-9]*-\d+|#\d+|\d{3,})$`)
+// ticketRe matches ticket numbers: INC-4521, #465, 20231. Three-digit
+// numbers are left out: in a title they are far more often an HTTP status
+// ("ALB 502 errors") than a ticket.
+var ticketRe = regexp.MustCompile(`(?i)^(?:[a-z][a-z0-9]*-\d+|#\d+|\d{4,})$`)
+
+// httpStatusRe matches an HTTP error status, which names a symptom.
+var httpStatusRe = regexp.MustCompile(`^[45]\d\d$`)
+
+// symptomWords name what went wrong; with a word naming the system they
+// say what broke ("ADFS outage"), though not for whom or how long.
+var symptomWords = map[string]bool{"outage": true, "outages": true, "down": true, "downtime": true, "failure": true, "errors": true, "error": true,
+	"degradation": true, "disruption": true, "unavailable": true, "crash": true, "crashes": true, "timeouts": true, "latency": true, "5xx": true}
+
+// saysWhatBroke reports whether the title names a system and a symptom,
+// even if it is short: "ALB 502 errors", "KIAM service disruption".
+func (c *checker) saysWhatBroke() bool {
+	symptom := false
+	for _, t := range c.titleTokens() {
+		if symptomWords[t.word] || httpStatusRe.MatchString(t.word) {
+			symptom = true
+		}
+	}
+	return symptom && len(c.meaningfulTitleWords()) >= 1
+}
 
 func (c *checker) titleTokens() []token { return tokenize(c.pm.Title) }
 
@@ -140,7 +163,7 @@ func checkTitleVague(c *checker) {
 	if hasTicketOnly(c) {
 		return // title.ticket says it better
 	}
-	if len(c.meaningfulTitleWords()) < 2 {
+	if len(c.meaningfulTitleWords()) < 2 && !c.saysWhatBroke() {
 		c.addAt(nil, 0, 0, Finding{
 			Message:    fmt.Sprintf("The title %q does not say what broke or for whom.", limit(title, 80)),
 			Suggestion: c.suggestTitle(), Excerpt: title,
@@ -168,7 +191,7 @@ func hasTicketOnly(c *checker) bool {
 			hasTicket = true
 		}
 	}
-	return hasTicket && len(c.meaningfulTitleWords()) < 2
+	return hasTicket && len(c.meaningfulTitleWords()) < 2 && !c.saysWhatBroke()
 }
 
 func checkTitleTicket(c *checker) {

@@ -118,9 +118,24 @@ var momentWords = []struct {
 	kind  momentKind
 	words []string
 }{
-	{momentResolution, []string{"resolved", "resolve", "resolution", "fixed", "restored", "recovered", "recovery", "back to normal", "fully operational", "operational again", "incident closed", "closed the incident", "all clear", "service restored", "normal operation", "permanently fixed", "stabilized", "stabilised", "back up", "healthy again", "returned to normal"}},
-	{momentMitigation, []string{"mitigated", "mitigate", "mitigation", "rollback", "rolled back", "roll back", "rolling back", "reverted", "revert", "reverting", "failover", "failed over", "workaround", "drained", "disabled", "scaled up", "scaled out", "restarted", "rerouted", "redirected", "hotfix", "patched", "throttled", "downgraded", "blocked", "increased capacity", "added capacity", "manual configuration changes deployed", "removed"}},
-	{momentDetection, []string{"detected", "detect", "detects", "notice", "receives", "received", "detection", "alert", "alerted", "alerts", "alerting", "paged", "page fired", "noticed", "notices", "reported", "discovered", "spotted", "flagged", "declared", "on-call", "oncall", "investigation", "investigating", "notified", "escalated", "raised", "ticket", "identified"}},
+	{momentResolution, []string{"resolved", "resolve", "resolution", "fixed", "restored", "recovered", "recovery", "back to normal", "fully operational", "operational again", "incident closed", "closed the incident", "all clear", "service restored", "normal operation", "permanently fixed", "stabilized", "stabilised", "back up", "healthy again", "returned to normal", "solved", "outage ends", "outage ended", "incident ends", "incident ended", "confirmed the fix", "fix confirmed", "no further action"}},
+	{momentMitigation, []string{"mitigated", "mitigate", "mitigation", "rollback", "rolled back", "roll back", "rolling back", "reverted", "revert", "reverting", "failover", "failed over", "workaround", "drained", "disabled", "scaled up", "scaled out", "restarted", "rerouted", "redirected", "hotfix", "patched", "throttled", "downgraded", "blocked", "increased capacity", "added capacity", "manual configuration changes deployed", "removed", "deleted", "excluded", "outage mitigated"}},
+	{momentDetection, []string{"detected", "detect", "detects", "notice", "receives", "received", "detection", "alert", "alerted", "alerts", "alerting", "paged", "page fired", "noticed", "notices", "reported", "discovered", "spotted", "flagged", "declared", "on-call", "oncall", "investigation", "investigating", "notified", "escalated", "raised", "ticket", "identified", "became aware", "made aware", "reached out", "informed us", "told us"}},
+}
+
+// momentsOfText returns every moment the words of a timeline line name.
+func momentsOfText(text string) map[momentKind]bool {
+	lower := " " + strings.Join(tokenWords(text), " ") + " "
+	out := map[momentKind]bool{}
+	for _, m := range momentWords {
+		for _, w := range m.words {
+			if strings.Contains(lower, " "+w+" ") {
+				out[m.kind] = true
+				break
+			}
+		}
+	}
+	return out
 }
 
 // momentOfText classifies a line of a timeline written as text.
@@ -272,24 +287,37 @@ func checkTimelineOrder(c *checker) {
 			break
 		}
 	}
+	if c.in.KindsFromWords {
+		return
+	}
+	// An entry written as text can be two moments at once ("a customer
+	// reached out: they had removed the SDK"); it counts as each, and is
+	// never out of order with itself.
 	first := map[momentKind]*debrief.TimelineEvent{}
 	idx := map[momentKind]int{}
+	kindsOf := map[*debrief.TimelineEvent]map[momentKind]bool{}
 	for i, e := range events {
 		if e == nil || e.At.IsZero() {
 			continue
 		}
-		m := eventMoment(e)
-		if m == momentNone {
-			m = momentOfText(e.Text)
+		kinds := map[momentKind]bool{}
+		if e.Source == debrief.SourceManual || eventMoment(e) == momentNone {
+			kinds = momentsOfText(e.Text)
 		}
-		if m != momentNone && first[m] == nil {
-			first[m], idx[m] = e, i
+		if m := eventMoment(e); m != momentNone {
+			kinds[m] = true
+		}
+		kindsOf[e] = kinds
+		for m := range kinds {
+			if first[m] == nil {
+				first[m], idx[m] = e, i
+			}
 		}
 	}
 	pairs := [][2]momentKind{{momentDetection, momentMitigation}, {momentMitigation, momentResolution}, {momentDetection, momentResolution}}
 	for _, p := range pairs {
 		a, b := first[p[0]], first[p[1]]
-		if a != nil && b != nil && b.At.Before(a.At) {
+		if a != nil && b != nil && b.At.Before(a.At) && !kindsOf[b][p[0]] {
 			f := Finding{Message: fmt.Sprintf("The first %s (%s) comes before the first %s (%s).", momentNames[p[1]], b.At.UTC().Format("2006-01-02 15:04"), momentNames[p[0]], a.At.UTC().Format("2006-01-02 15:04")),
 				Excerpt: b.Text, Line: c.eventLine(idx[p[1]]),
 				Hint: "Check the times and kinds of these events; if the problem was mitigated before anyone detected it, say how."}
@@ -304,6 +332,9 @@ func checkTimelineOrder(c *checker) {
 
 // ---- root cause ----
 
+// rootCauseText is the root cause as written: the record's field and the
+// root-cause sections, else the contributing-factors sections, which many
+// teams (dfds among them) write instead of a single root cause.
 func (c *checker) rootCauseText() string {
 	var b strings.Builder
 	b.WriteString(c.pm.RootCause)
@@ -311,11 +342,33 @@ func (c *checker) rootCauseText() string {
 		b.WriteByte('\n')
 		b.WriteString(bodyText(s))
 	}
+	if strings.TrimSpace(b.String()) == "" {
+		for _, s := range c.byRole(roleContributing) {
+			b.WriteByte('\n')
+			b.WriteString(bodyText(s))
+		}
+	}
+	if strings.TrimSpace(b.String()) == "" {
+		// A postmortem without sections for it may still name its cause
+		// in so many words ("The outage was caused by …").
+		for _, s := range c.secs {
+			for _, sentence := range causalSentenceRe.FindAllString(bodyText(s), -1) {
+				b.WriteByte('\n')
+				b.WriteString(sentence)
+			}
+		}
+	}
 	return strings.TrimSpace(b.String())
 }
 
+// causalSentenceRe finds sentences that state a cause explicitly.
+var causalSentenceRe = regexp.MustCompile(`(?i)[^.!?\n]*\b(?:root cause|caused by|the cause was|was triggered by|were triggered by|the trigger was|resulted from|stemmed from)\b[^.!?\n]*[.!?]?`)
+
 func (c *checker) rootCauseSection() *secInfo {
 	if s := c.byRole(roleRootCause); len(s) > 0 {
+		return s[0]
+	}
+	if s := c.byRole(roleContributing); len(s) > 0 && c.pm.RootCause == "" {
 		return s[0]
 	}
 	return nil

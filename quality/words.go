@@ -134,6 +134,18 @@ var defaultActionVerbs = []string{
 	"visualize", "wait", "warm", "watch", "whitelist", "allowlist", "wire", "wrap",
 }
 
+// defaultAllow are phrases that contain a flagged word in a sense that
+// judges nobody: "lazy loading" is a technique, and "we should have a
+// talk" looks ahead where "should have tested" looks back.
+var defaultAllow = []phraseDef{
+	{"lazy load", ""}, {"lazy loaded", ""}, {"lazy loading", ""}, {"lazy loads", ""}, {"lazy-loaded", ""}, {"lazy-loading", ""},
+	{"lazy evaluation", ""}, {"lazy initialization", ""}, {"lazy initialisation", ""}, {"lazy init", ""},
+	{"should have a", ""}, {"should have an", ""}, {"should have the", ""}, {"should have clear", ""}, {"should have its", ""},
+	{"should have their", ""}, {"should have our", ""}, {"should have more", ""}, {"should have no", ""}, {"should have access", ""},
+	{"disaster recovery", ""}, {"disaster-recovery", ""},
+	{"should have in", ""}, {"should have some", ""}, {"should have any", ""}, {"should have at", ""},
+}
+
 // defaultFailureVerbs make the person before them the subject of a failure.
 var defaultFailureVerbs = []string{
 	"forgot", "forgets", "failed", "fails", "missed", "misses", "broke", "breaks", "ignored", "ignores", "neglected", "overlooked",
@@ -144,7 +156,7 @@ var defaultFailureVerbs = []string{
 // humanOnlyVerbs are failures only people commit, so any capitalised word
 // before them is taken for a name even when the record does not list it.
 var humanOnlyVerbs = map[string]bool{
-	"forgot": true, "forgets": true, "neglected": true, "ignored": true, "overlooked": true, "botched": true, "screwed": true,
+	"forgot": true, "forgets": true, "neglected": true, "overlooked": true, "botched": true, "screwed": true,
 	"messed": true, "mistyped": true, "misread": true, "fat-fingered": true, "blundered": true, "fumbled": true, "panicked": true,
 }
 
@@ -222,7 +234,7 @@ func buildLexicon(c *Config) *lexicon {
 		counterfactual: newPhraseSet(defaultCounterfactual, w.Counterfactual, "Say what happened and what will help next time."),
 		blame:          newPhraseSet(defaultBlame, w.Blame, "Describe the action and the conditions around it, not the person."),
 		animated:       newPhraseSet(defaultAnimated, w.Animated, "Describe what happened plainly, with numbers."),
-		allow:          newPhraseSet(nil, w.Allow, ""),
+		allow:          newPhraseSet(defaultAllow, w.Allow, ""),
 		vagueTitles:    set(defaultVagueTitles, w.VagueTitles),
 		actionVerbs:    set(defaultActionVerbs, w.ActionVerbs),
 		failureVerbs:   set(defaultFailureVerbs, w.FailureVerbs),

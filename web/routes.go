@@ -113,6 +113,7 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "POST /api/v1/lint", Kind: KindAPI, Role: viewer, Handler: lintDocument(svc, dec)},
 		{Pattern: "GET /api/v1/lint/rules", Kind: KindAPI, Role: viewer, Handler: listLintRules()},
 		{Pattern: "GET /api/v1/postmortems/{id}/lint", Kind: KindAPI, Role: viewer, Handler: lintPostmortem(svc)},
+		{Pattern: "GET /api/v1/postmortems/{id}/factor-suggestions", Kind: KindAPI, Role: viewer, Handler: suggestFactors(svc)},
 		{Pattern: "GET /api/v1/incidents/{id}/postmortem-requirement", Kind: KindAPI, Role: viewer, Handler: postmortemRequirement(svc)},
 
 		// Portable documents: export, import, the public version and its links.

@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -81,4 +83,52 @@ func truncateBytes(b []byte) string {
 		return string(b[:80]) + "…"
 	}
 	return string(b)
+}
+
+// TestPostmortemFactorsCLI asks for factor suggestions through the CLI.
+func TestPostmortemFactorsCLI(t *testing.T) {
+	srv := startServer(t, filepath.Join(t.TempDir(), "debrief.db"))
+	mustCLI(t, srv.URL, "incident", "new", "--title", "Checkout failed after the TLS certificate expired")
+	mustCLI(t, srv.URL, "postmortem", "new", "--incident", "INC-1")
+	out := mustCLI(t, srv.URL, "postmortem", "factors", "PM-1")
+	if !strings.Contains(out, "certificate") || !strings.Contains(out, "BECAUSE OF") {
+		t.Errorf("debrief postmortem factors PM-1 printed %q, want certificate with the words behind it", out)
+	}
+}
+
+// TestImportWrittenElsewhereCLI imports every postmortem written elsewhere
+// that the tests keep (real dfds and PostHog documents, our SRE-shaped
+// example) into a server, so what the reader finds is also what the
+// Service accepts, and lints the stored SRE-shaped one.
+func TestImportWrittenElsewhereCLI(t *testing.T) {
+	srv := startServer(t, filepath.Join(t.TempDir(), "debrief.db"))
+	var files []string
+	for _, pattern := range []string{"../../export/testdata/plain/*.md", "../../quality/testdata/real/*.md", "../../quality/testdata/sre-shape.md"} {
+		m, err := filepath.Glob(pattern)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, m...)
+	}
+	if len(files) < 10 {
+		t.Fatalf("found %d sample postmortems, want at least 10", len(files))
+	}
+	for _, f := range files {
+		out, errOut, err := cli(t, srv.URL, "", nil, "import", f)
+		if err != nil || !strings.Contains(out, "Imported PM-") {
+			t.Errorf("debrief import %s = %q, %q, %v; want it imported", filepath.Base(f), out, errOut, err)
+		}
+	}
+	n := strconv.Itoa(len(files)) // the SRE-shaped example came last
+	out, _, _ := cli(t, srv.URL, "", nil, "lint", "--fail-on", "never", "PM-"+n)
+	if !strings.Contains(out, "score") {
+		t.Fatalf("debrief lint PM-%s printed %q", n, out)
+	}
+	var score int
+	if i := strings.LastIndex(out, "score "); i >= 0 {
+		fmt.Sscanf(out[i:], "score %d/100", &score)
+	}
+	if score < 75 {
+		t.Errorf("the stored SRE-shaped postmortem lints %d, want >= 75:\n%s", score, out)
+	}
 }

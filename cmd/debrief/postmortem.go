@@ -17,9 +17,10 @@ import (
 
 // PostmortemCmd groups the postmortem commands.
 type PostmortemCmd struct {
-	New  PostmortemNewCmd  `cmd:"" help:"Start a postmortem for an incident, or a project postmortem."`
-	Show PostmortemShowCmd `cmd:"" help:"Show a postmortem with its sections."`
-	Edit PostmortemEditCmd `cmd:"" help:"Edit one section in $EDITOR (or from a file) and save it."`
+	New     PostmortemNewCmd     `cmd:"" help:"Start a postmortem for an incident, or a project postmortem."`
+	Show    PostmortemShowCmd    `cmd:"" help:"Show a postmortem with its sections."`
+	Edit    PostmortemEditCmd    `cmd:"" help:"Edit one section in $EDITOR (or from a file) and save it."`
+	Factors PostmortemFactorsCmd `cmd:"" help:"Suggest contributing factors from the postmortem's text and timeline, with the words behind each."`
 }
 
 // PostmortemNewCmd starts a postmortem.
