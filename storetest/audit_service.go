@@ -117,6 +117,26 @@ func testAuditEveryChange(t *testing.T, open Opener) {
 			must(e.t, svc.DeleteTimelineEvent(actx, inc.ID, evs[0].ID, evs[0].Version), "DeleteTimelineEvent")
 			return 3
 		}},
+		"UpdateSection": {run: func(e *auditEnv) int {
+			pm := newPostmortem()
+			body := "Checkout returned 500s for 42 minutes."
+			_, err := svc.UpdateSection(actx, pm.ID, pm.Sections[0].Key, debrief.SectionEdit{Body: &body, BaseVersion: pm.Version})
+			must(e.t, err, "UpdateSection")
+			return 3 // its incident, the postmortem, the section's revision
+		}},
+		"AddAttachment": {run: func(e *auditEnv) int {
+			inc := newIncident()
+			_, err := svc.AddAttachment(actx, debrief.NewAttachment{IncidentID: &inc.ID, Filename: "notes.txt", Data: []byte("error rate 12%\n")})
+			must(e.t, err, "AddAttachment")
+			return 2
+		}},
+		"DeleteAttachment": {run: func(e *auditEnv) int {
+			inc := newIncident()
+			at, err := svc.AddAttachment(actx, debrief.NewAttachment{IncidentID: &inc.ID, Filename: "notes.txt", Data: []byte("error rate 12%\n")})
+			must(e.t, err, "AddAttachment")
+			must(e.t, svc.DeleteAttachment(actx, at.ID), "DeleteAttachment")
+			return 3
+		}},
 		"CreatePostmortem": {run: func(e *auditEnv) int { newPostmortem(); return 2 /* its incident and itself */ }},
 		"UpdatePostmortem": {run: func(e *auditEnv) int {
 			pm := newPostmortem()
@@ -331,6 +351,10 @@ func testAuditEveryChange(t *testing.T, open Opener) {
 		"TemplateForIncident":      {read: "reads"},
 		"PostmortemRequirementFor": {read: "reads"},
 		"PostmortemTemplate":       {read: "reads"},
+		"Attachment":               {read: "reads"},
+		"Attachments":              {read: "lists"},
+		"MaxAttachment":            {read: "returns configuration"},
+		"FactorSuggestions":        {read: "suggests from what is stored"},
 		"KnownAddress":             {read: "reads the audit log"},
 		// Refused webhook deliveries are counted on the integration, not
 		// audited one by one, so a flood cannot fill the audit log.
