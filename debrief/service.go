@@ -16,6 +16,8 @@ type Service struct {
 	templates  TemplateSource
 	// auth configures accounts (service_auth.go).
 	auth authOptions
+	// reviewNotifier is told about review invitations (service_review.go).
+	reviewNotifier ReviewNotifier
 }
 
 // Option configures a Service.
