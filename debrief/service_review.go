@@ -123,9 +123,12 @@ func (s *Service) checkReview(r *Review, now time.Time) error {
 	if err := r.Validate(); err != nil {
 		return err
 	}
-	_, to, _ := r.Window()
+	from, to, _ := r.Window()
 	if !to.After(now) && r.Status == ReviewOpen {
 		return Errorf(EInvalid, "window_end", "The window ended on %s; choose days still to come.", r.WindowEnd)
+	}
+	if r.Status == ReviewScheduled && r.Chosen != nil && (r.Chosen.Start.Before(from) || r.Chosen.Start.After(to)) {
+		return Errorf(EInvalid, "window_start", "The meeting is scheduled outside that window; choose a new time first, or cancel it.")
 	}
 	return nil
 }
@@ -247,11 +250,41 @@ func (s *Service) UpdateReview(ctx context.Context, postmortemID int64, p Review
 	if len(changes) == 0 {
 		return cur, []ReviewInvite{}, nil
 	}
+	// A scheduled meeting whose invitation says something else now (title,
+	// zone, length, who is invited) gets an updated invitation.
+	resend := next.Status == ReviewScheduled && next.Chosen != nil && invitationChanged(cur, &next)
+	if resend {
+		chosen := TimeRange{Start: next.Chosen.Start, End: next.Chosen.Start.Add(next.Length())}
+		if _, to, _ := next.Window(); chosen.End.After(to) {
+			return nil, nil, Errorf(EInvalid, "length_minutes", "The scheduled meeting would then end after the window; choose a new time first.")
+		}
+		next.Chosen = &chosen
+		next.Sequence++
+		changes = Diff(cur, &next)
+	}
 	links, invites := s.reviewLinks(&next, added, now)
 	if err := st.UpdateReview(ctx, &next, ifVersion, links, s.revision(a, EntityReview, next.ID, ifVersion+1, "update", changes)); err != nil {
 		return nil, nil, err
 	}
+	if resend {
+		s.notifyReview(ctx, &next, "REQUEST")
+	}
 	return &next, invites, nil
+}
+
+// invitationChanged reports whether the invitation of b differs from a's
+// in what calendars show: title, zone, length or attendees.
+func invitationChanged(a, b *Review) bool {
+	if a.Title != b.Title || a.Zone != b.Zone || a.LengthMinutes != b.LengthMinutes || len(a.Participants) != len(b.Participants) {
+		return true
+	}
+	for i := range a.Participants {
+		pa, pb := a.Participants[i], b.Participants[i]
+		if pa.Email != pb.Email || pa.Name != pb.Name || pa.Required != pb.Required {
+			return true
+		}
+	}
+	return false
 }
 
 func set[T any](dst *T, v *T) {

@@ -233,10 +233,21 @@ func testReviewService(t *testing.T, open Opener) {
 	if moved.Sequence != 1 {
 		t.Errorf("moving the meeting left sequence %d, want 1", moved.Sequence)
 	}
+	// Changing what the invitation says sends an updated one; a window
+	// that leaves the meeting out is refused.
+	longer := 90
+	moved, _, err = svc.UpdateReview(responder, pm.ID, debrief.ReviewPatch{LengthMinutes: &longer}, moved.Version)
+	must(t, err, "UpdateReview(length 90 while scheduled)")
+	if moved.Sequence != 2 || !moved.Chosen.End.Equal(slot.Add(24*time.Hour+90*time.Minute)) {
+		t.Errorf("after lengthening: sequence %d chosen %+v, want 2 and a 90-minute meeting", moved.Sequence, moved.Chosen)
+	}
+	late := "2026-03-15"
+	_, _, err = svc.UpdateReview(responder, pm.ID, debrief.ReviewPatch{WindowStart: &late}, moved.Version)
+	wantCode(t, err, debrief.EInvalid, "UpdateReview(window without the scheduled meeting)")
 	cancelled, err := svc.CancelReview(responder, pm.ID, moved.Version)
 	must(t, err, "CancelReview")
-	if cancelled.Status != debrief.ReviewCancelled || cancelled.Sequence != 2 {
-		t.Errorf("after cancelling: status %s sequence %d, want cancelled, 2", cancelled.Status, cancelled.Sequence)
+	if cancelled.Status != debrief.ReviewCancelled || cancelled.Sequence != 3 {
+		t.Errorf("after cancelling: status %s sequence %d, want cancelled, 3", cancelled.Status, cancelled.Sequence)
 	}
 	_, err = svc.CancelReview(responder, pm.ID, cancelled.Version)
 	wantCode(t, err, debrief.EUnprocessable, "CancelReview(again)")
