@@ -76,12 +76,17 @@ type Review struct {
 	// Sequence is the invitation's SEQUENCE: it grows each time the chosen
 	// slot changes or the meeting is cancelled, so calendars replace the
 	// earlier invitation.
-	Sequence  int          `json:"sequence"`
-	Status    ReviewStatus `json:"status"`
-	CreatedBy string       `json:"created_by"`
-	CreatedAt time.Time    `json:"created_at"`
-	UpdatedAt time.Time    `json:"updated_at"`
-	Version   int          `json:"version"`
+	Sequence int          `json:"sequence"`
+	Status   ReviewStatus `json:"status"`
+	// Answers are the participants' questionnaires. They are never part of
+	// the review's JSON, revisions or conflicts, because private ones must
+	// stay with their author until the meeting; Service.ReviewAnswers
+	// shows each caller what they may see.
+	Answers   []ReviewAnswer `json:"-"`
+	CreatedBy string         `json:"created_by"`
+	CreatedAt time.Time      `json:"created_at"`
+	UpdatedAt time.Time      `json:"updated_at"`
+	Version   int            `json:"version"`
 }
 
 // Participant returns the participant with email (compared without case), or nil.
@@ -252,6 +257,48 @@ func ParseClock(s string) (int, bool) {
 		return 24 * 60, true
 	}
 	return 0, false
+}
+
+// ReviewQuestion is one question every participant answers before the
+// meeting, so that everyone's view is heard, not only the loudest.
+type ReviewQuestion struct {
+	Key  string `json:"key"`
+	Text string `json:"text"`
+}
+
+// ReviewQuestions are the questionnaire, in order.
+var ReviewQuestions = []ReviewQuestion{
+	{Key: "went_well", Text: "What went well?"},
+	{Key: "was_hard", Text: "What was hard?"},
+	{Key: "surprised", Text: "What surprised you?"},
+	{Key: "would_change", Text: "What would you change?"},
+}
+
+// MaxAnswerLen bounds one answer.
+const MaxAnswerLen = 10000
+
+// ReviewAnswer is one participant's questionnaire.
+type ReviewAnswer struct {
+	Email       string `json:"email"`
+	WentWell    string `json:"went_well"`
+	WasHard     string `json:"was_hard"`
+	Surprised   string `json:"surprised"`
+	WouldChange string `json:"would_change"`
+	// Shared answers are open to everyone who can see the review; the
+	// others only to their author until the meeting starts.
+	Shared     bool      `json:"shared"`
+	AnsweredAt time.Time `json:"answered_at"`
+	Version    int       `json:"version"`
+}
+
+// Answer returns the answer of email, or nil.
+func (r *Review) Answer(email string) *ReviewAnswer {
+	for i := range r.Answers {
+		if strings.EqualFold(r.Answers[i].Email, email) {
+			return &r.Answers[i]
+		}
+	}
+	return nil
 }
 
 // ReviewLink is a participant's personal link: it lets them mark their

@@ -80,7 +80,8 @@ func (s *Service) OpenReview(ctx context.Context, postmortemID int64, in NewRevi
 	st := s.store
 	now := s.Now()
 	r := &Review{PostmortemID: pm.ID, Owner: pm.Owner, Title: in.Title, Zone: in.Zone, WindowStart: in.WindowStart, WindowEnd: in.WindowEnd,
-		LengthMinutes: in.LengthMinutes, Participants: in.Participants, Status: ReviewOpen, CreatedBy: a.Label(), CreatedAt: now, UpdatedAt: now}
+		LengthMinutes: in.LengthMinutes, Participants: in.Participants, Status: ReviewOpen, Answers: []ReviewAnswer{},
+		CreatedBy: a.Label(), CreatedAt: now, UpdatedAt: now}
 	if strings.TrimSpace(r.Title) == "" {
 		r.Title = truncate("Review: "+pm.Title, MaxTitleLen)
 	}

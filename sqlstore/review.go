@@ -10,14 +10,14 @@ import (
 )
 
 const reviewColumns = `id, postmortem_id, owner, title, zone, window_start, window_end, length_minutes, participants,
-	chosen_start, chosen_end, sequence, status, created_by, created_at, updated_at, version`
+	chosen_start, chosen_end, sequence, status, created_by, created_at, updated_at, answers, version`
 
 func scanReview(s rowScanner) (*debrief.Review, error) {
 	var r debrief.Review
 	var start, end *time.Time
 	err := s.Scan(&r.ID, &r.PostmortemID, &r.Owner, &r.Title, &r.Zone, &r.WindowStart, &r.WindowEnd, &r.LengthMinutes,
 		jsonCol{&r.Participants}, nullTimeCol{&start}, nullTimeCol{&end}, &r.Sequence, &r.Status, &r.CreatedBy,
-		timeCol{&r.CreatedAt}, timeCol{&r.UpdatedAt}, &r.Version)
+		timeCol{&r.CreatedAt}, timeCol{&r.UpdatedAt}, jsonCol{&r.Answers}, &r.Version)
 	if err != nil {
 		return nil, err
 	}
@@ -26,6 +26,9 @@ func scanReview(s rowScanner) (*debrief.Review, error) {
 	}
 	if r.Participants == nil {
 		r.Participants = []debrief.ReviewParticipant{}
+	}
+	if r.Answers == nil {
+		r.Answers = []debrief.ReviewAnswer{}
 	}
 	return &r, nil
 }
@@ -37,12 +40,20 @@ func (db *DB) reviewArgs(r *debrief.Review) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	answers := []debrief.ReviewAnswer{}
+	if r.Answers != nil {
+		answers = r.Answers
+	}
+	answersJSON, err := jsonArg(answers)
+	if err != nil {
+		return nil, err
+	}
 	var start, end any
 	if r.Chosen != nil {
 		start, end = db.d.t(r.Chosen.Start), db.d.t(r.Chosen.End)
 	}
 	return []any{r.PostmortemID, r.Owner, r.Title, r.Zone, r.WindowStart, r.WindowEnd, r.LengthMinutes, participants,
-		start, end, r.Sequence, string(r.Status), r.CreatedBy, db.d.t(r.CreatedAt), db.d.t(r.UpdatedAt)}, nil
+		start, end, r.Sequence, string(r.Status), r.CreatedBy, db.d.t(r.CreatedAt), db.d.t(r.UpdatedAt), answersJSON}, nil
 }
 
 // CreateReview inserts r and its links in one transaction.
@@ -54,8 +65,8 @@ func (db *DB) CreateReview(ctx context.Context, r *debrief.Review, links []*debr
 	var id int64
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO reviews (postmortem_id, owner, title, zone, window_start, window_end, length_minutes,
-	participants, chosen_start, chosen_end, sequence, status, created_by, created_at, updated_at, version)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 1)
+	participants, chosen_start, chosen_end, sequence, status, created_by, created_at, updated_at, answers, version)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1)
 RETURNING id`, args...).Scan(&id)
 		if err != nil {
 			return err
@@ -123,12 +134,12 @@ func (db *DB) UpdateReview(ctx context.Context, r *debrief.Review, ifVersion int
 		return err
 	}
 	// postmortem_id, created_by and created_at never change.
-	upd := append(append([]any{}, args[1:12]...), args[14], r.ID, ifVersion)
+	upd := append(append([]any{}, args[1:12]...), args[14], args[15], r.ID, ifVersion)
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE reviews SET owner = $1, title = $2, zone = $3, window_start = $4, window_end = $5,
 	length_minutes = $6, participants = $7, chosen_start = $8, chosen_end = $9, sequence = $10, status = $11, updated_at = $12,
-	version = version + 1
-WHERE id = $13 AND version = $14`, upd...)
+	answers = $13, version = version + 1
+WHERE id = $14 AND version = $15`, upd...)
 		if err != nil {
 			return err
 		}

@@ -1,7 +1,9 @@
 package storetest
 
 import (
+	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +15,7 @@ func init() {
 	Register("ReviewStore", testReviewStore)
 	Register("ReviewService", testReviewService)
 	Register("ReviewConcurrentParticipants", testReviewConcurrentParticipants)
+	Register("ReviewAnswers", testReviewAnswers)
 }
 
 func newReview(pmID int64) *debrief.Review {
@@ -25,6 +28,7 @@ func newReview(pmID int64) *debrief.Review {
 			{Email: "sam@example.com", Required: false, Zone: "America/New_York", WorkStart: "08:30", WorkEnd: "16:30", WorkDays: []string{"mon", "tue"},
 				Marked: true, Available: []debrief.TimeRange{{Start: at(3 * time.Hour), End: at(4 * time.Hour)}}, Busy: []debrief.TimeRange{}, Version: 1},
 		},
+		Answers:   []debrief.ReviewAnswer{{Email: "sam@example.com", WentWell: "Rollback took 4 minutes.", Surprised: "The pool limit, again", AnsweredAt: at(time.Hour), Version: 1}},
 		CreatedBy: "carol@example.com", CreatedAt: at(0), UpdatedAt: at(0),
 	}
 }
@@ -310,5 +314,76 @@ func testReviewConcurrentParticipants(t *testing.T, open Opener) {
 		if !p.Marked || p.Version != 2 || len(p.Available) != 1 || !p.Available[0].Start.Equal(want) {
 			t.Errorf("participant %s = marked %v version %d available %+v; want their own time %v kept", p.Email, p.Marked, p.Version, p.Available, want)
 		}
+	}
+}
+
+// testReviewAnswers checks the questionnaire: each participant answers
+// their own, private answers stay with their author until the meeting
+// starts, shared ones are open, and the organiser sees who has not answered.
+func testReviewAnswers(t *testing.T, open Opener) {
+	s := open(t)
+	var mu sync.Mutex
+	now := time.Date(2026, 3, 5, 10, 0, 0, 0, time.UTC)
+	svc := debrief.NewService(s, debrief.WithClock(func() time.Time { mu.Lock(); defer mu.Unlock(); return now }))
+	as := func(email string, role debrief.Role) context.Context {
+		return debrief.WithActor(ctxOf(t), debrief.Actor{Email: email, Role: role})
+	}
+	owner := as("olga@example.com", debrief.RoleResponder)
+	pm, err := svc.CreatePostmortem(owner, debrief.NewPostmortem{Title: "Launch of the new checkout"})
+	must(t, err, "CreatePostmortem")
+	_, invites, err := svc.OpenReview(owner, pm.ID, debrief.NewReview{Zone: "UTC", WindowStart: "2026-03-09", WindowEnd: "2026-03-13", Participants: []debrief.ReviewParticipant{
+		{Email: "olga@example.com", Required: true}, {Email: "sam@example.com", Required: true}, {Email: "kim@example.com"}}})
+	must(t, err, "OpenReview")
+
+	_, err = svc.AnswerReview(as("vic@example.com", debrief.RoleAdmin), pm.ID, debrief.AnswerInput{WentWell: "x"}, 0)
+	wantCode(t, err, debrief.EUnprocessable, "AnswerReview(not invited)")
+	_, err = svc.AnswerReview(as("sam@example.com", debrief.RoleViewer), pm.ID, debrief.AnswerInput{WentWell: "  "}, 0)
+	wantCode(t, err, debrief.EInvalid, "AnswerReview(empty)")
+	ans, err := svc.AnswerReview(as("sam@example.com", debrief.RoleViewer), pm.ID, debrief.AnswerInput{WentWell: "The rollback", WasHard: "Finding the config diff"}, 0)
+	must(t, err, "AnswerReview(sam, private)")
+	if ans.Version != 1 || ans.Shared {
+		t.Errorf("AnswerReview = %+v, want version 1, private", ans)
+	}
+	_, err = svc.AnswerReview(as("sam@example.com", debrief.RoleViewer), pm.ID, debrief.AnswerInput{WentWell: "again"}, 0)
+	wantCode(t, err, debrief.EConflict, "AnswerReview(sam, stale version)")
+	_, err = svc.AnswerReviewByLink(ctxOf(t), invites[2].Token, debrief.AnswerInput{Surprised: "How calm it was", Shared: true}, 0)
+	must(t, err, "AnswerReviewByLink(kim, shared)")
+
+	seen := func(ctx context.Context) *debrief.ReviewAnswers {
+		t.Helper()
+		a, err := svc.ReviewAnswers(ctx, pm.ID)
+		must(t, err, "ReviewAnswers")
+		return a
+	}
+	o := seen(owner)
+	if len(o.Answers) != 1 || o.Answers[0].Email != "kim@example.com" || o.Private != 1 {
+		t.Errorf("the organiser sees %+v (%d private), want kim's shared answer only and sam's kept private", o.Answers, o.Private)
+	}
+	wantEqual(t, "unanswered", []string{"olga@example.com"}, o.Unanswered)
+	if a := seen(as("sam@example.com", debrief.RoleViewer)); len(a.Answers) != 2 || a.Private != 0 {
+		t.Errorf("sam sees %+v, want their own and kim's", a.Answers)
+	}
+	rv, err := svc.Review(owner, pm.ID)
+	must(t, err, "Review")
+	answered := 0
+	for _, r := range revisionsOf(t, s, debrief.EntityReview, rv.ID) {
+		if r.Action == "answer" {
+			answered++
+		}
+		if strings.Contains(strings.ToLower(string(r.Changes[0].New)), "rollback") {
+			t.Errorf("revision %+v holds the text of a private answer", r)
+		}
+	}
+	if answered != 2 {
+		t.Errorf("%d answer revisions, want 2", answered)
+	}
+	// Once the meeting starts, every answer is open to the room.
+	_, err = svc.ChooseReviewSlot(owner, pm.ID, time.Date(2026, 3, 10, 10, 0, 0, 0, time.UTC), rv.Version)
+	must(t, err, "ChooseReviewSlot")
+	mu.Lock()
+	now = time.Date(2026, 3, 10, 10, 0, 0, 0, time.UTC)
+	mu.Unlock()
+	if a := seen(owner); len(a.Answers) != 2 || a.Private != 0 {
+		t.Errorf("at the meeting the organiser sees %d answers (%d private), want both", len(a.Answers), a.Private)
 	}
 }

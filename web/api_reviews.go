@@ -186,11 +186,11 @@ func markAvailability(svc *debrief.Service, dec decoder) HandlerFunc {
 }
 
 // participantVersion is the version of one participant's times
-// (participants[].version), which their changes name instead of the
-// review's ETag: participants never conflict with each other.
+// (participants[].version) or answer, which their changes name instead of
+// the review's ETag: participants never conflict with each other.
 func participantVersion(v *int) (int, error) {
 	if v == nil {
-		return 0, debrief.Errorf(debrief.EInvalid, "version", "Say which version of the times you are changing: \"version\" is participants[].version as GET returned it.")
+		return 0, debrief.Errorf(debrief.EInvalid, "version", "Say which version you are changing in \"version\": participants[].version for times, the answer's version for answers (0 for a first answer).")
 	}
 	return *v, nil
 }
@@ -434,11 +434,15 @@ type inviteView struct {
 	Status        debrief.ReviewStatus      `json:"status"`
 	Chosen        *debrief.TimeRange        `json:"chosen,omitempty"`
 	Participant   debrief.ReviewParticipant `json:"participant"`
+	// Answer is the holder's own questionnaire, once answered.
+	Answer    *debrief.ReviewAnswer    `json:"answer,omitempty"`
+	Questions []debrief.ReviewQuestion `json:"questions"`
 }
 
 func viewInvite(rv *debrief.Review, email string) inviteView {
 	return inviteView{Email: email, Title: rv.Title, PostmortemID: rv.PostmortemID, Zone: rv.Zone, WindowStart: rv.WindowStart, WindowEnd: rv.WindowEnd,
-		LengthMinutes: rv.LengthMinutes, Status: rv.Status, Chosen: rv.Chosen, Participant: *rv.Participant(email)}
+		LengthMinutes: rv.LengthMinutes, Status: rv.Status, Chosen: rv.Chosen, Participant: *rv.Participant(email),
+		Answer: rv.Answer(email), Questions: debrief.ReviewQuestions}
 }
 
 // noStore keeps personal-link answers out of caches and referrers.
@@ -517,6 +521,73 @@ func importBusyByLink(svc *debrief.Service, dec decoder, fetcher *review.Fetcher
 			return err
 		}
 		writeJSON(w, http.StatusOK, viewInvite(next, email))
+		return nil
+	}
+}
+
+func getReviewAnswers(svc *debrief.Service) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathRef(r, "id", debrief.PostmortemKeyPrefix)
+		if err != nil {
+			return err
+		}
+		if _, err := parseQuery(r); err != nil {
+			return err
+		}
+		a, err := svc.ReviewAnswers(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, a)
+		return nil
+	}
+}
+
+type answerBody struct {
+	debrief.AnswerInput
+	// Version is the caller's answer's version; 0 for a first answer.
+	Version *int `json:"version,omitempty"`
+}
+
+func answerReview(svc *debrief.Service, dec decoder) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathRef(r, "id", debrief.PostmortemKeyPrefix)
+		if err != nil {
+			return err
+		}
+		var in answerBody
+		if err := dec.decode(r, &in); err != nil {
+			return err
+		}
+		version, err := participantVersion(in.Version)
+		if err != nil {
+			return err
+		}
+		ans, err := svc.AnswerReview(r.Context(), id, in.AnswerInput, version)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, ans)
+		return nil
+	}
+}
+
+func answerReviewByLink(svc *debrief.Service, dec decoder) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		noStore(w)
+		var in answerBody
+		if err := dec.decode(r, &in); err != nil {
+			return err
+		}
+		version, err := participantVersion(in.Version)
+		if err != nil {
+			return err
+		}
+		ans, err := svc.AnswerReviewByLink(r.Context(), r.PathValue("token"), in.AnswerInput, version)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, ans)
 		return nil
 	}
 }

@@ -169,6 +169,26 @@ func reviewAPIScenario(t *testing.T, store debrief.Store) {
 		t.Errorf("review history = %s\nwant %s", strings.Join(actions, ","), want)
 	}
 
+	// The questionnaire: Ana answers privately through her link, Bo
+	// openly; the organiser sees Bo's answer and that Kei has not answered.
+	ana := e.must(200, "PUT", links["ana@example.com"]+"/answers", `{"went_well": "The rollback took four minutes.", "was_hard": "Finding the diff", "version": 0}`, json)
+	if !strings.Contains(string(ana.body), `"version":1`) {
+		t.Errorf("ana's answer = %s, want version 1", ana.body)
+	}
+	e.must(409, "PUT", links["ana@example.com"]+"/answers", `{"went_well": "Again", "version": 0}`, json)
+	e.must(200, "PUT", links["bo@example.com"]+"/answers", `{"surprised": "How calm the channel was", "shared": true, "version": 0}`, json)
+	e.must(422, "PUT", base+"/answers", `{"went_well": "I am not invited", "version": 0}`, json)
+	var answers debrief.ReviewAnswers
+	e.must(200, "GET", base+"/answers", "", nil).decode(t, &answers)
+	if len(answers.Answers) != 1 || answers.Answers[0].Email != "bo@example.com" || answers.Private != 1 || strings.Join(answers.Unanswered, ",") != "kei@example.com" {
+		t.Errorf("answers as the organiser = %+v, want bo's shared one, ana's kept private, kei unanswered", answers)
+	}
+	var own inviteView
+	e.must(200, "GET", links["ana@example.com"], "", nil).decode(t, &own)
+	if own.Answer == nil || own.Answer.WentWell != "The rollback took four minutes." || len(own.Questions) != 4 {
+		t.Errorf("ana's link shows %+v, want her own answer and the four questions", own)
+	}
+
 	// A personal link that does not exist.
 	e.must(404, "GET", "/api/v1/review-invites/"+strings.Repeat("x", 43), "", nil)
 	// A new link replaces the old.

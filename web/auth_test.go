@@ -163,7 +163,7 @@ var publicRoutes = map[string]bool{
 	"GET /auth/oidc/login": true, "GET /auth/oidc/callback": true,
 	// A review participant's personal link: the token is the permission.
 	"GET /api/v1/review-invites/{token}": true, "PUT /api/v1/review-invites/{token}/availability": true,
-	"POST /api/v1/review-invites/{token}/busy": true,
+	"POST /api/v1/review-invites/{token}/busy": true, "PUT /api/v1/review-invites/{token}/answers": true,
 }
 
 // ownerRoutes are open to viewers by role, but the record decides: only the
@@ -223,6 +223,8 @@ func bodyFor(pattern string) string {
 	case "PUT /api/v1/postmortems/{id}/review/availability":
 		// The responder owns the postmortem and so is invited by default.
 		return `{"participant": "responder@example.com", "available": [], "version": 1}`
+	case "PUT /api/v1/postmortems/{id}/review/answers":
+		return `{"went_well": "Probe", "version": 0}`
 	case "POST /api/v1/postmortems/{id}/review/busy":
 		// A loopback URL: refused before any request leaves the test.
 		return `{"participant": "responder@example.com", "url": "http://127.0.0.1:1/cal.ics", "version": 1}`

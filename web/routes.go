@@ -128,9 +128,12 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "POST /api/v1/postmortems/{id}/review/choose", Kind: KindAPI, Role: viewer, Handler: chooseReviewSlot(svc, dec)},
 		{Pattern: "POST /api/v1/postmortems/{id}/review/cancel", Kind: KindAPI, Role: viewer, Handler: cancelReview(svc, dec)},
 		{Pattern: "GET /api/v1/postmortems/{id}/review/invitation.ics", Kind: KindAPI, Role: viewer, Handler: reviewInvitation(svc)},
+		{Pattern: "GET /api/v1/postmortems/{id}/review/answers", Kind: KindAPI, Role: viewer, Handler: getReviewAnswers(svc)},
+		{Pattern: "PUT /api/v1/postmortems/{id}/review/answers", Kind: KindAPI, Role: viewer, Handler: answerReview(svc, dec)},
 		{Pattern: "GET /api/v1/review-invites/{token}", Kind: KindAPI, Handler: getReviewInvite(svc)},
 		{Pattern: "PUT /api/v1/review-invites/{token}/availability", Kind: KindAPI, Handler: markAvailabilityByLink(svc, dec)},
 		{Pattern: "POST /api/v1/review-invites/{token}/busy", Kind: KindAPI, Handler: importBusyByLink(svc, dec, s.calendars)},
+		{Pattern: "PUT /api/v1/review-invites/{token}/answers", Kind: KindAPI, Handler: answerReviewByLink(svc, dec)},
 
 		// Alert integrations and their webhooks (the webhooks authenticate
 		// by the integration's own secret, not by a user session).

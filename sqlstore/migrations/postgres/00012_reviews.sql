@@ -13,6 +13,8 @@ CREATE TABLE reviews (
     window_end     TEXT        NOT NULL,
     length_minutes INTEGER     NOT NULL,
     participants   JSONB       NOT NULL DEFAULT '[]',
+    -- The questionnaires; private ones are filtered by the Service.
+    answers        JSONB       NOT NULL DEFAULT '[]',
     chosen_start   TIMESTAMPTZ,
     chosen_end     TIMESTAMPTZ,
     sequence       INTEGER     NOT NULL DEFAULT 0,

@@ -15,6 +15,8 @@ CREATE TABLE reviews (
     window_end     TEXT    NOT NULL,
     length_minutes INTEGER NOT NULL,
     participants   TEXT    NOT NULL DEFAULT '[]',
+    -- The questionnaires; private ones are filtered by the Service.
+    answers        TEXT    NOT NULL DEFAULT '[]',
     chosen_start   INTEGER,
     chosen_end     INTEGER,
     sequence       INTEGER NOT NULL DEFAULT 0,
