@@ -93,18 +93,17 @@ func BusyFromICS(r *debrief.Review, email string, data []byte) ([]debrief.TimeRa
 }
 
 // UID is the invitation's stable UID: the same for every version of the
-// meeting, distinct per review and per Debrief host.
-func UID(r *debrief.Review, host string) string {
-	if host == "" {
-		host = "debrief"
-	}
-	return fmt.Sprintf("review-%d-pm-%d@%s", r.ID, r.PostmortemID, host)
+// meeting whichever address the server was reached by (a host name in it
+// would change with the URL used, and calendars would see a new meeting),
+// and distinct across installations by the review's creation time.
+func UID(r *debrief.Review) string {
+	return fmt.Sprintf("debrief-review-%d-%d@debrief", r.ID, r.CreatedAt.UnixMicro())
 }
 
 // InvitationFor returns the invitation of a scheduled review (METHOD
 // REQUEST) or the cancellation of a cancelled one (METHOD CANCEL). link is
-// the address of the review in Debrief; host names this Debrief in the UID.
-func InvitationFor(r *debrief.Review, link, host string, stamp time.Time) (Invitation, error) {
+// the address of the postmortem in Debrief.
+func InvitationFor(r *debrief.Review, link string, stamp time.Time) (Invitation, error) {
 	if r.Chosen == nil {
 		return Invitation{}, debrief.Errorf(debrief.EUnprocessable, "chosen", "No time has been chosen for this review yet, so there is no invitation.")
 	}
@@ -116,7 +115,7 @@ func InvitationFor(r *debrief.Review, link, host string, stamp time.Time) (Invit
 	if err != nil {
 		return Invitation{}, debrief.Errorf(debrief.EInvalid, "zone", "The review's time zone %q is not known.", r.Zone)
 	}
-	inv := Invitation{Method: method, UID: UID(r, host), Sequence: r.Sequence, Stamp: stamp, Start: r.Chosen.Start, End: r.Chosen.End,
+	inv := Invitation{Method: method, UID: UID(r), Sequence: r.Sequence, Stamp: stamp, Start: r.Chosen.Start, End: r.Chosen.End,
 		Zone: loc, Summary: r.Title, URL: link, Organizer: Person{Email: r.Owner},
 		Description: fmt.Sprintf("Postmortem review of %s%d. Come with your view: what went well, what was hard, what surprised you, what you would change.", debrief.PostmortemKeyPrefix, r.PostmortemID)}
 	for _, p := range r.Participants {

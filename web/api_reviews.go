@@ -404,7 +404,7 @@ func reviewInvitation(svc *debrief.Service) HandlerFunc {
 func writeInvitation(w http.ResponseWriter, r *http.Request, svc *debrief.Service, rv *debrief.Review) error {
 	// The postmortem's page, as the digests link it; the meeting is planned there.
 	link := baseURL(r) + "/postmortems/" + strconv.FormatInt(rv.PostmortemID, 10)
-	inv, err := review.InvitationFor(rv, link, r.Host, rv.UpdatedAt)
+	inv, err := review.InvitationFor(rv, link, rv.UpdatedAt)
 	if err != nil {
 		return err
 	}
