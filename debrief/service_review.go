@@ -70,6 +70,23 @@ func (s *Service) planner(ctx context.Context, postmortemID int64) (Actor, *Post
 	return a, pm, nil
 }
 
+// plannedReview returns the review of a postmortem if a may plan it and it
+// is still at ifVersion; otherwise EConflict with the review as it is.
+func (s *Service) plannedReview(ctx context.Context, postmortemID int64, ifVersion int) (Actor, *Review, error) {
+	a, _, err := s.planner(ctx, postmortemID)
+	if err != nil {
+		return a, nil, err
+	}
+	cur, err := s.store.ReviewByPostmortem(ctx, postmortemID)
+	if err != nil {
+		return a, nil, err
+	}
+	if cur.Version != ifVersion {
+		return a, nil, conflict("review", cur, cur.Version)
+	}
+	return a, cur, nil
+}
+
 // OpenReview opens the review meeting of a postmortem and returns it with
 // each participant's personal link token (shown only now).
 func (s *Service) OpenReview(ctx context.Context, postmortemID int64, in NewReview) (*Review, []ReviewInvite, error) {
@@ -207,18 +224,11 @@ type ReviewPatch struct {
 // UpdateReview changes the plan if the review is still at ifVersion. It
 // returns personal link tokens for participants newly invited.
 func (s *Service) UpdateReview(ctx context.Context, postmortemID int64, p ReviewPatch, ifVersion int) (*Review, []ReviewInvite, error) {
-	a, _, err := s.planner(ctx, postmortemID)
+	a, cur, err := s.plannedReview(ctx, postmortemID, ifVersion)
 	if err != nil {
 		return nil, nil, err
 	}
 	st := s.store
-	cur, err := st.ReviewByPostmortem(ctx, postmortemID)
-	if err != nil {
-		return nil, nil, err
-	}
-	if cur.Version != ifVersion {
-		return nil, nil, conflict("review", cur, cur.Version)
-	}
 	next := *cur
 	set(&next.Title, p.Title)
 	set(&next.Zone, p.Zone)
@@ -480,18 +490,11 @@ func (s *Service) markAvailability(ctx context.Context, reviewID int64, email, a
 // if the review is still at ifVersion. Moving a scheduled meeting raises
 // the invitation's sequence, so calendars replace the old time.
 func (s *Service) ChooseReviewSlot(ctx context.Context, postmortemID int64, start time.Time, ifVersion int) (*Review, error) {
-	a, _, err := s.planner(ctx, postmortemID)
+	a, cur, err := s.plannedReview(ctx, postmortemID, ifVersion)
 	if err != nil {
 		return nil, err
 	}
 	st := s.store
-	cur, err := st.ReviewByPostmortem(ctx, postmortemID)
-	if err != nil {
-		return nil, err
-	}
-	if cur.Version != ifVersion {
-		return nil, conflict("review", cur, cur.Version)
-	}
 	start = normTime(start)
 	if start.IsZero() || start.Truncate(5*time.Minute) != start {
 		return nil, Errorf(EInvalid, "start", "Give the start as a time on a 5-minute mark, e.g. 2026-03-10T14:00:00Z.")
@@ -523,18 +526,11 @@ func (s *Service) ChooseReviewSlot(ctx context.Context, postmortemID int64, star
 // A scheduled meeting's invitation becomes a cancellation with a higher
 // sequence.
 func (s *Service) CancelReview(ctx context.Context, postmortemID int64, ifVersion int) (*Review, error) {
-	a, _, err := s.planner(ctx, postmortemID)
+	a, cur, err := s.plannedReview(ctx, postmortemID, ifVersion)
 	if err != nil {
 		return nil, err
 	}
 	st := s.store
-	cur, err := st.ReviewByPostmortem(ctx, postmortemID)
-	if err != nil {
-		return nil, err
-	}
-	if cur.Version != ifVersion {
-		return nil, conflict("review", cur, cur.Version)
-	}
 	if cur.Status == ReviewCancelled {
 		return nil, Errorf(EUnprocessable, "status", "This review is already cancelled.")
 	}

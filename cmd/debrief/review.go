@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -274,7 +273,7 @@ func (c *ReviewBusyCmd) Run(env *Env) error {
 			return fmt.Errorf("cannot read %s: %v", c.File, rerr)
 		}
 		q := url.Values{"version": {strconv.Itoa(p.Version)}, "participant": {p.Email}}
-		resp, err = cl.doRaw(env.Ctx, http.MethodPost, reviewPath(c.Postmortem)+"/busy", q, "text/calendar", data)
+		resp, err = cl.send(env.Ctx, http.MethodPost, reviewPath(c.Postmortem)+"/busy", q, "text/calendar", bytes.NewReader(data), 0)
 		if err == nil {
 			err = decode(resp, &r)
 		}
@@ -302,44 +301,6 @@ func whoAmI(ctx context.Context, cl *client) (string, error) {
 		return "", fmt.Errorf("this server does not know who you are; say whose times these are with --participant")
 	}
 	return me.Email, nil
-}
-
-// doRaw sends a body that is not JSON and returns the answer like do.
-func (c *client) doRaw(ctx context.Context, method, path string, query url.Values, contentType string, body []byte) (*response, error) {
-	u := *c.base
-	u.Path = c.base.Path + path
-	u.RawQuery = query.Encode()
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(body))
-	if err != nil {
-		return nil, fmt.Errorf("build the request: %w", err)
-	}
-	req.Header.Set("Content-Type", contentType)
-	req.Header.Set("Accept", "application/json")
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, c.unreachable(err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return nil, fmt.Errorf("read the answer from %s: %w", c.base, err)
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		e := &apiError{Status: resp.StatusCode}
-		var env struct {
-			Error struct {
-				Code, Message, Field string
-			} `json:"error"`
-		}
-		if json.Unmarshal(data, &env) == nil {
-			e.Code, e.Message, e.Field = env.Error.Code, env.Error.Message, env.Error.Field
-		}
-		return nil, e
-	}
-	return &response{Status: resp.StatusCode, Body: data, Version: etagVersion(resp.Header.Get("ETag")), Header: resp.Header}, nil
 }
 
 // ReviewChooseCmd schedules the meeting.
