@@ -19,6 +19,8 @@ type Service struct {
 	checks Checks
 	// attachments configures attachments (service_attachment.go).
 	attachments attachmentOptions
+	// reviewNotifier is told about review invitations (service_review.go).
+	reviewNotifier ReviewNotifier
 }
 
 // Checks are rules on input that need a parser this package does not hold

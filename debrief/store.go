@@ -25,6 +25,7 @@ type Store interface {
 	PortableStore
 	AttachmentStore
 	FactorStore
+	ReviewStore
 	// CreateIncident inserts inc, assigning ID, Key and Version 1.
 	CreateIncident(ctx context.Context, inc *Incident, rev *Revision) error
 	// Incident returns the incident with id, or ENotFound.

@@ -166,6 +166,20 @@ var publicRoutes = map[string]bool{
 	"GET /healthz": true, "GET /readyz": true, "GET /metrics": true, "GET /api/v1/openapi.json": true,
 	"POST /api/v1/auth/login": true, "GET /public/{token}": true, "POST /hooks/{id}/{kind}": true,
 	"GET /auth/oidc/login": true, "GET /auth/oidc/callback": true,
+	// A review participant's personal link: the token is the permission.
+	"GET /api/v1/review-invites/{token}": true, "PUT /api/v1/review-invites/{token}/availability": true,
+	"POST /api/v1/review-invites/{token}/busy": true, "PUT /api/v1/review-invites/{token}/answers": true,
+}
+
+// ownerRoutes are open to viewers by role, but the record decides: only the
+// postmortem's owner (or a responder) plans its review, and only a
+// participant marks their own times. The seeded viewer is neither, so
+// these must refuse them with 403.
+var ownerRoutes = map[string]bool{
+	"POST /api/v1/postmortems/{id}/review": true, "PATCH /api/v1/postmortems/{id}/review": true,
+	"PUT /api/v1/postmortems/{id}/review/availability": true, "POST /api/v1/postmortems/{id}/review/busy": true,
+	"POST /api/v1/postmortems/{id}/review/links": true, "POST /api/v1/postmortems/{id}/review/choose": true,
+	"POST /api/v1/postmortems/{id}/review/cancel": true,
 }
 
 // path fills in a route's pattern with the records of s.
@@ -216,6 +230,14 @@ func bodyFor(pattern string) string {
 		return `{"body": "Probe", "version": 1}`
 	case "POST /api/v1/incidents/{id}/timeline/import":
 		return `[{"at": "2026-03-05T13:00:00Z", "text": "Probe"}]`
+	case "PUT /api/v1/postmortems/{id}/review/availability":
+		// The responder owns the postmortem and so is invited by default.
+		return `{"participant": "responder@example.com", "available": [], "version": 1}`
+	case "PUT /api/v1/postmortems/{id}/review/answers":
+		return `{"went_well": "Probe", "version": 0}`
+	case "POST /api/v1/postmortems/{id}/review/busy":
+		// A loopback URL: refused before any request leaves the test.
+		return `{"participant": "responder@example.com", "url": "http://127.0.0.1:1/cal.ics", "version": 1}`
 	}
 	return `{}`
 }
@@ -254,7 +276,7 @@ func testPermissionMatrix(t *testing.T, store debrief.Store) {
 		}
 		for i, name := range roles {
 			rec := e.do(method, path, body, ifMatch, e.session(name))
-			if i < rank[rt.Role] {
+			if i < rank[rt.Role] || (name == "viewer" && ownerRoutes[rt.Pattern]) {
 				if rec.Code != 403 {
 					t.Errorf("%s %s %s = %d %s; want 403 (route needs %s)", name, method, path, rec.Code, rec.Body, rt.Role)
 				}

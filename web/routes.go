@@ -125,6 +125,26 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "DELETE /api/v1/postmortems/{id}/public-links/{link}", Kind: KindAPI, Role: responder, Handler: revokePublicLink(svc)},
 		{Pattern: "GET /public/{token}", Kind: KindUI, Handler: publicPage(svc)},
 
+		// The review meeting: the owner (or a responder) plans it, participants
+		// mark their times signed in or through a personal link (the token is
+		// the permission, so those routes need no account).
+		{Pattern: "GET /api/v1/postmortems/{id}/review", Kind: KindAPI, Role: viewer, Handler: getReview(svc)},
+		{Pattern: "POST /api/v1/postmortems/{id}/review", Kind: KindAPI, Role: viewer, Handler: openReview(svc, dec)},
+		{Pattern: "PATCH /api/v1/postmortems/{id}/review", Kind: KindAPI, Role: viewer, Handler: updateReview(svc, dec)},
+		{Pattern: "GET /api/v1/postmortems/{id}/review/proposals", Kind: KindAPI, Role: viewer, Handler: reviewProposals(svc)},
+		{Pattern: "PUT /api/v1/postmortems/{id}/review/availability", Kind: KindAPI, Role: viewer, Handler: markAvailability(svc, dec)},
+		{Pattern: "POST /api/v1/postmortems/{id}/review/busy", Kind: KindAPI, Role: viewer, Handler: importBusy(svc, dec, s.calendars)},
+		{Pattern: "POST /api/v1/postmortems/{id}/review/links", Kind: KindAPI, Role: viewer, Handler: newReviewLink(svc, dec)},
+		{Pattern: "POST /api/v1/postmortems/{id}/review/choose", Kind: KindAPI, Role: viewer, Handler: chooseReviewSlot(svc, dec)},
+		{Pattern: "POST /api/v1/postmortems/{id}/review/cancel", Kind: KindAPI, Role: viewer, Handler: cancelReview(svc, dec)},
+		{Pattern: "GET /api/v1/postmortems/{id}/review/invitation.ics", Kind: KindAPI, Role: viewer, Handler: reviewInvitation(svc)},
+		{Pattern: "GET /api/v1/postmortems/{id}/review/answers", Kind: KindAPI, Role: viewer, Handler: getReviewAnswers(svc)},
+		{Pattern: "PUT /api/v1/postmortems/{id}/review/answers", Kind: KindAPI, Role: viewer, Handler: answerReview(svc, dec)},
+		{Pattern: "GET /api/v1/review-invites/{token}", Kind: KindAPI, Handler: getReviewInvite(svc)},
+		{Pattern: "PUT /api/v1/review-invites/{token}/availability", Kind: KindAPI, Handler: markAvailabilityByLink(svc, dec)},
+		{Pattern: "POST /api/v1/review-invites/{token}/busy", Kind: KindAPI, Handler: importBusyByLink(svc, dec, s.calendars)},
+		{Pattern: "PUT /api/v1/review-invites/{token}/answers", Kind: KindAPI, Handler: answerReviewByLink(svc, dec)},
+
 		// Alert integrations and their webhooks (the webhooks authenticate
 		// by the integration's own secret, not by a user session).
 		{Pattern: "GET /api/v1/integrations", Kind: KindAPI, Role: admin, Handler: listIntegrations(svc)},

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/debriefhq/debrief/debrief"
+	"github.com/debriefhq/debrief/review"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -55,6 +56,11 @@ type Config struct {
 	SessionTTL time.Duration
 	// OIDC enables single sign-on with an OpenID Connect provider.
 	OIDC *OIDCConfig
+	// CalendarAllowPrivate lets the server fetch participants' calendars
+	// from loopback, private and link-local addresses (an admin's setting
+	// for a calendar server inside their network); off, such URLs are
+	// refused so the fetch cannot probe the internal network.
+	CalendarAllowPrivate bool
 	// Registry receives the HTTP metrics; nil means a new registry, served
 	// at /metrics together with the Go runtime and process collectors.
 	Registry prometheus.Registerer
@@ -90,6 +96,7 @@ type Server struct {
 	metricsAllow  []netip.Prefix
 	openAPI       []byte
 	openAPIErr    error
+	calendars     *review.Fetcher
 	routes        []Route
 	mux           *http.ServeMux
 	handler       http.Handler
@@ -141,6 +148,7 @@ func New(cfg Config) *Server {
 	if cfg.OIDC != nil {
 		s.oidc = newOIDCClient(*cfg.OIDC)
 	}
+	s.calendars = &review.Fetcher{AllowPrivate: cfg.CalendarAllowPrivate, MaxBytes: MaxCalendarBytes}
 	s.metrics = newMetrics(cfg.Registry)
 	s.metricsToken, s.metricsAllow = cfg.MetricsToken, cfg.MetricsAllow
 	if s.metricsAllow == nil {

@@ -74,26 +74,30 @@ type response struct {
 // an *apiError for a non-2xx answer, or a plain sentence when the server
 // cannot be reached.
 func (c *client) do(ctx context.Context, method, path string, query url.Values, body any, ifVersion int) (*response, error) {
+	if body == nil {
+		return c.send(ctx, method, path, query, "", nil, ifVersion)
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		return nil, fmt.Errorf("encode the request: %w", err)
+	}
+	return c.send(ctx, method, path, query, "application/json", bytes.NewReader(b), ifVersion)
+}
+
+// send is do for a body of any media type (contentType "" for none).
+func (c *client) send(ctx context.Context, method, path string, query url.Values, contentType string, body io.Reader, ifVersion int) (*response, error) {
 	u := *c.base
 	u.Path = c.base.Path + path
 	if len(query) > 0 {
 		u.RawQuery = query.Encode()
 	}
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return nil, fmt.Errorf("encode the request: %w", err)
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
 	if err != nil {
 		return nil, fmt.Errorf("build the request: %w", err)
 	}
 	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)

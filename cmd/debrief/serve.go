@@ -51,6 +51,10 @@ type ServeCmd struct {
 	Chromium      string `help:"Chromium binary that prints PDF exports (default: /usr/bin/chromium or chromium on $PATH)." env:"DEBRIEF_CHROMIUM" placeholder:"PATH"`
 	LogFlags      `embed:""`
 	AuthFlags     `embed:""`
+
+	// CalendarAllowPrivate is the admin's setting for review calendars
+	// fetched by URL from inside their own network.
+	CalendarAllowPrivate bool `help:"Let review participants import calendars from loopback, private and link-local addresses (refused by default so the server cannot be used to probe the internal network)." env:"DEBRIEF_CALENDAR_ALLOW_PRIVATE"`
 }
 
 // shutdownGrace bounds how long in-flight requests may take to finish after
@@ -97,6 +101,8 @@ func (c *ServeCmd) Run(env *Env) error {
 		MaxBodyBytes: c.MaxBody,
 		Chromium:     c.Chromium,
 	}
+	// Review participants' calendar URLs (web.Config documents the risk).
+	wcfg.CalendarAllowPrivate = c.CalendarAllowPrivate
 	if err := c.webAuth(&wcfg, ln.Addr().String()); err != nil {
 		ln.Close()
 		return err
