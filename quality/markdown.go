@@ -66,9 +66,8 @@ type mdParser struct {
 	keys  map[string]bool
 	fm    map[string]any
 	// cur is the section being filled.
-	cur      *debrief.Section
-	curStart int
-	bodies   map[*debrief.Section][]string
+	cur    *debrief.Section
+	bodies map[*debrief.Section][]string
 	// inHeadingSection is set once a heading has started a section: from
 	// then on "**Label**:" paragraphs are body text, not sections.
 	inHeadingSection bool
