@@ -35,13 +35,6 @@ func (s storeTemplates) Templates(ctx context.Context) ([]*Template, error) {
 	return out, nil
 }
 
-// templateStore returns the store's template methods; a store that has none
-// (an older adapter) serves only the built-in templates.
-func (s *Service) templateStore() (TemplateStore, bool) {
-	ts, ok := s.store.(TemplateStore)
-	return ts, ok
-}
-
 func noTemplate(key string) error {
 	return Errorf(ENotFound, "template", "There is no template %q; the built-in ones are incident, sre and project.", truncate(key, 70))
 }
@@ -59,11 +52,9 @@ func (s *Service) templateDefinition(ctx context.Context, key string) (*CustomTe
 	if ct := BuiltInCustom(key); ct != nil {
 		return ct, nil
 	}
-	if ts, ok := s.templateStore(); ok {
-		ct, err := ts.CustomTemplate(ctx, key)
-		if err == nil || !IsCode(err, ENotFound) {
-			return ct, err
-		}
+	ct, err := s.store.CustomTemplate(ctx, key)
+	if err == nil || !IsCode(err, ENotFound) {
+		return ct, err
 	}
 	return nil, noTemplate(key)
 }
@@ -78,15 +69,12 @@ func (s *Service) TemplateDefinitions(ctx context.Context) ([]*CustomTemplate, e
 	for _, t := range BuiltInTemplates() {
 		out = append(out, BuiltInCustom(t.Key))
 	}
-	if ts, ok := s.templateStore(); ok {
-		custom, err := ts.ListCustomTemplates(ctx)
-		if err != nil {
-			return nil, err
-		}
-		sort.Slice(custom, func(i, j int) bool { return custom[i].Key < custom[j].Key })
-		out = append(out, custom...)
+	custom, err := s.store.ListCustomTemplates(ctx)
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	sort.Slice(custom, func(i, j int) bool { return custom[i].Key < custom[j].Key })
+	return append(out, custom...), nil
 }
 
 // TemplateAtVersion returns one version of a template, even one since
@@ -105,10 +93,7 @@ func (s *Service) templateAtVersion(ctx context.Context, key string, version int
 		}
 		return ct, nil
 	}
-	ts, ok := s.templateStore()
-	if !ok {
-		return nil, noTemplate(key)
-	}
+	ts := s.store
 	return ts.CustomTemplateVersion(ctx, key, version)
 }
 
@@ -120,10 +105,7 @@ func (s *Service) TemplateVersions(ctx context.Context, key string) ([]*CustomTe
 	if ct := BuiltInCustom(key); ct != nil {
 		return []*CustomTemplate{ct}, nil
 	}
-	ts, ok := s.templateStore()
-	if !ok {
-		return nil, noTemplate(key)
-	}
+	ts := s.store
 	return ts.ListTemplateVersions(ctx, key)
 }
 
@@ -134,10 +116,7 @@ func (s *Service) CreateTemplate(ctx context.Context, in *CustomTemplate) (*Cust
 	if err != nil {
 		return nil, err
 	}
-	ts, ok := s.templateStore()
-	if !ok {
-		return nil, Errorf(EUnavailable, "", "This store cannot keep custom templates.")
-	}
+	ts := s.store
 	t := cloneTemplate(in)
 	if err := t.Validate(s.severities); err != nil {
 		return nil, err
@@ -162,10 +141,7 @@ func (s *Service) UpdateTemplate(ctx context.Context, key string, in *CustomTemp
 	if BuiltInTemplate(key) != nil {
 		return nil, Errorf(EInvalid, "key", "Built-in templates cannot be changed; export %q, change the key and apply it as your own.", key)
 	}
-	ts, ok := s.templateStore()
-	if !ok {
-		return nil, noTemplate(key)
-	}
+	ts := s.store
 	cur, err := ts.CustomTemplate(ctx, key)
 	if err != nil {
 		return nil, err
@@ -204,10 +180,7 @@ func (s *Service) ApplyTemplate(ctx context.Context, in *CustomTemplate) (t *Cus
 	if _, err := s.require(ctx, RoleAdmin); err != nil {
 		return nil, false, err
 	}
-	ts, ok := s.templateStore()
-	if !ok {
-		return nil, false, Errorf(EUnavailable, "", "This store cannot keep custom templates.")
-	}
+	ts := s.store
 	probe := cloneTemplate(in)
 	if err := probe.Validate(s.severities); err != nil {
 		return nil, false, err
@@ -240,10 +213,7 @@ func (s *Service) DeleteTemplate(ctx context.Context, key string, ifVersion int)
 	if BuiltInTemplate(key) != nil {
 		return Errorf(EInvalid, "key", "Built-in templates cannot be deleted.")
 	}
-	ts, ok := s.templateStore()
-	if !ok {
-		return noTemplate(key)
-	}
+	ts := s.store
 	cur, err := ts.CustomTemplate(ctx, key)
 	if err != nil {
 		return err
@@ -261,14 +231,12 @@ func (s *Service) TemplateForIncident(ctx context.Context, inc *Incident) (*Cust
 	if _, err := s.require(ctx, RoleViewer); err != nil {
 		return nil, err
 	}
-	if ts, ok := s.templateStore(); ok {
-		custom, err := ts.ListCustomTemplates(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if ct := ChooseTemplate(custom, inc.Severity, inc.Labels); ct != nil {
-			return ct, nil
-		}
+	custom, err := s.store.ListCustomTemplates(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if ct := ChooseTemplate(custom, inc.Severity, inc.Labels); ct != nil {
+		return ct, nil
 	}
 	return BuiltInCustom(TemplateIncident), nil
 }
@@ -277,10 +245,7 @@ func (s *Service) TemplateForIncident(ctx context.Context, inc *Incident) (*Cust
 // the incident best, or "" when none does (or the incident cannot be read:
 // CreatePostmortem reports that itself).
 func (s *Service) templateKeyFor(ctx context.Context, incidentID int64) string {
-	ts, ok := s.templateStore()
-	if !ok {
-		return ""
-	}
+	ts := s.store
 	inc, err := s.store.Incident(ctx, incidentID)
 	if err != nil {
 		return ""

@@ -146,8 +146,6 @@ type block struct {
 	kind   string // "section", "timeline", "action-items"
 	key    string
 	marker int // index of the marker line
-	lines  []string
-	start  int // index of lines[0]
 	end    int // index after the last line
 }
 

@@ -387,8 +387,6 @@ var headerWords = []struct {
 	{"lifecycle", colLifecycle}, {"milestone", colLifecycle},
 }
 
-var headerWordRe = regexp.MustCompile(`[a-z]+(?:[ /][a-z]+)*`)
-
 // headerRoleOf names the role of one header cell.
 func headerRoleOf(cell string) headerRole {
 	c := strings.ToLower(strings.TrimSpace(strings.Trim(strings.TrimSpace(cell), "*_`")))

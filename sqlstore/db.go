@@ -60,7 +60,6 @@ type DB struct {
 	// d holds what differs between the engines.
 	d      dialect
 	logger *slog.Logger
-	dsn    string
 	// group batches concurrent write transactions into one commit on
 	// SQLite (groupcommit.go); nil on PostgreSQL.
 	group *groupCommitter
@@ -152,7 +151,7 @@ func open(ctx context.Context, dsn string, logger *slog.Logger, opts Options) (*
 	if err != nil {
 		return nil, err
 	}
-	db.logger, db.dsn = logger, dsn
+	db.logger = logger
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlstore: open %s database: %w", db.d.engine, err)

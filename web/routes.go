@@ -33,8 +33,8 @@ type Route struct {
 	Handler HandlerFunc
 }
 
-// routeTable lists every route the server answers. It is the one place to
-// add a route: each area appends its own lines.
+// routeTable lists the server's routes area by area, all but the account
+// routes, which authRoutes (auth.go) lists; New serves the two together.
 func (s *Server) routeTable() []Route {
 	svc, dec := s.svc, decoder{maxBody: s.maxBody}
 	exportCfg := s.exportConfig()

@@ -1,7 +1,10 @@
 // Package web is Debrief's HTTP server: the REST API under /api/v1, the
-// health and metrics endpoints, and (in later files) the web UI and webhooks.
+// webhooks of alert sources, the health and metrics endpoints, and HTML
+// pages.
 //
-// Every route is listed once in routes.go. Handlers are built by small
+// Every route is listed once: in routes.go's table, or for accounts (sign-in,
+// tokens, users, single sign-on) in authRoutes beside the code they need
+// (auth.go, oidc.go); New serves both lists. Handlers are built by small
 // functions that take their dependencies and return a HandlerFunc, which
 // returns an error instead of writing one; a single adapter authenticates,
 // checks the route's role and renders errors, so every door answers errors

@@ -39,7 +39,7 @@ func main() {
 // registration point: other areas add their command here, each implemented
 // in its own file (for example `User UserCmd` in user.go).
 type CLI struct {
-	Serve   ServeCmd   `cmd:"" help:"Run the Debrief server (web UI and API)."`
+	Serve   ServeCmd   `cmd:"" help:"Run the Debrief server: the API, webhooks and web pages."`
 	Migrate MigrateCmd `cmd:"" help:"Bring the database schema up to date and exit."`
 	Version VersionCmd `cmd:"" help:"Print the version of this binary."`
 
