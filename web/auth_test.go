@@ -161,6 +161,7 @@ var publicRoutes = map[string]bool{
 	"GET /healthz": true, "GET /readyz": true, "GET /metrics": true, "GET /api/v1/openapi.json": true,
 	"POST /api/v1/auth/login": true, "GET /public/{token}": true, "POST /hooks/{id}/{kind}": true,
 	"GET /auth/oidc/login": true, "GET /auth/oidc/callback": true,
+	"GET /static/{path...}": true, "GET /login": true, "POST /login": true, "/": true,
 }
 
 // path fills in a route's pattern with the records of s.
@@ -168,7 +169,7 @@ func (e *authEnv) path(pattern string, s seeded) (method, path string) {
 	method, path, _ = strings.Cut(pattern, " ")
 	id := strconv.FormatInt(s.incident, 10)
 	switch {
-	case strings.HasPrefix(path, "/api/v1/postmortems/"):
+	case strings.HasPrefix(path, "/api/v1/postmortems/"), strings.HasPrefix(path, "/postmortems/"):
 		id = strconv.FormatInt(s.postmortem, 10)
 	case strings.HasPrefix(path, "/api/v1/action-items/"):
 		id = strconv.FormatInt(s.item, 10)
@@ -185,7 +186,7 @@ func (e *authEnv) path(pattern string, s seeded) (method, path string) {
 	}
 	r := strings.NewReplacer("{id}", id, "{event}", strconv.FormatInt(s.event, 10), "{key}", key,
 		"{version}", "1", "{link}", strconv.FormatInt(s.link, 10), "{kind}", "alertmanager", "{token}", "x")
-	path = r.Replace(path)
+	path = strings.TrimSuffix(r.Replace(path), "{$}")
 	if strings.HasSuffix(path, "/timeline/import") {
 		path += "?format=json"
 	}

@@ -124,5 +124,29 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "DELETE /api/v1/integrations/{id}", Kind: KindAPI, Role: admin, Handler: deleteIntegration(svc)},
 		{Pattern: "GET /api/v1/integrations/{id}/deliveries", Kind: KindAPI, Role: admin, Handler: listDeliveries(svc)},
 		{Pattern: "POST /hooks/{id}/{kind}", Kind: KindWebhook, Handler: receiveWebhook(svc)},
+
+		// Web UI pages (ui_*.go). {id} takes a key (INC-4, PM-2) or a bare
+		// number, as the feeds link them.
+		{Pattern: "GET /static/{path...}", Kind: KindUI, Handler: s.ui.serveAsset()},
+		{Pattern: "GET /login", Kind: KindUI, Handler: s.uiLoginForm()},
+		{Pattern: "POST /login", Kind: KindUI, Handler: s.uiLogin()},
+		{Pattern: "POST /logout", Kind: KindUI, Role: viewer, Handler: s.uiLogout()},
+		{Pattern: "GET /{$}", Kind: KindUI, Role: viewer, Handler: s.uiHome()},
+		{Pattern: "GET /incidents", Kind: KindUI, Role: viewer, Handler: s.uiIncidents()},
+		{Pattern: "GET /incidents/new", Kind: KindUI, Role: responder, Handler: s.uiNewIncident()},
+		{Pattern: "POST /incidents/new", Kind: KindUI, Role: responder, Handler: s.uiCreateIncident()},
+		{Pattern: "GET /incidents/new/title-check", Kind: KindUI, Role: responder, Handler: s.uiTitleCheck()},
+		{Pattern: "GET /incidents/{id}", Kind: KindUI, Role: viewer, Handler: s.uiIncident()},
+		{Pattern: "GET /incidents/{id}/edit", Kind: KindUI, Role: responder, Handler: s.uiEditIncidentForm()},
+		{Pattern: "POST /incidents/{id}/edit", Kind: KindUI, Role: responder, Handler: s.uiEditIncident()},
+		{Pattern: "POST /incidents/{id}/timeline", Kind: KindUI, Role: responder, Handler: s.uiAddEvent()},
+		{Pattern: "GET /incidents/{id}/timeline/{event}/edit", Kind: KindUI, Role: responder, Handler: s.uiEditEventForm()},
+		{Pattern: "POST /incidents/{id}/timeline/{event}/edit", Kind: KindUI, Role: responder, Handler: s.uiEditEvent()},
+		{Pattern: "POST /incidents/{id}/timeline/{event}/star", Kind: KindUI, Role: responder, Handler: s.uiStarEvent()},
+		{Pattern: "POST /incidents/{id}/timeline/{event}/delete", Kind: KindUI, Role: responder, Handler: s.uiDeleteEvent()},
+		{Pattern: "POST /incidents/{id}/postmortem", Kind: KindUI, Role: responder, Handler: s.uiStartPostmortem()},
+		{Pattern: "GET /postmortems/{id}", Kind: KindUI, Role: viewer, Handler: s.uiPostmortem()},
+		// Any other path is the 404 page.
+		{Pattern: "/", Kind: KindUI, Handler: uiNotFound},
 	}
 }
