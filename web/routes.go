@@ -87,8 +87,8 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "GET /api/v1/incidents/{id}/similar", Kind: KindAPI, Role: viewer, Handler: similarIncidents(svc)},
 		{Pattern: "GET /api/v1/digest/on-this-day", Kind: KindAPI, Role: viewer, Handler: onThisDay(svc)},
 		{Pattern: "GET /api/v1/digest/weekly", Kind: KindAPI, Role: viewer, Handler: weeklyDigest(svc)},
-		{Pattern: "GET /feeds/weekly.atom", Kind: KindUI, Role: viewer, Handler: weeklyAtom(svc)},
-		{Pattern: "GET /feeds/weekly.rss", Kind: KindUI, Role: viewer, Handler: weeklyRSS(svc)},
+		{Pattern: "GET /feeds/weekly.atom", Kind: KindUI, Role: viewer, Handler: weeklyAtom(svc, s.publicURL)},
+		{Pattern: "GET /feeds/weekly.rss", Kind: KindUI, Role: viewer, Handler: weeklyRSS(svc, s.publicURL)},
 
 		// Reference data.
 		{Pattern: "GET /api/v1/templates", Kind: KindAPI, Role: viewer, Handler: listTemplates(svc)},
@@ -110,7 +110,7 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "GET /api/v1/postmortems/{id}/export", Kind: KindAPI, Role: viewer, Handler: exportPostmortem(svc, exportCfg)},
 		{Pattern: "POST /api/v1/postmortems/import", Kind: KindAPI, Role: responder, Handler: importPostmortem(svc, exportCfg)},
 		{Pattern: "GET /api/v1/postmortems/{id}/public", Kind: KindAPI, Role: viewer, Handler: previewPublic(svc, exportCfg)},
-		{Pattern: "POST /api/v1/postmortems/{id}/public-link", Kind: KindAPI, Role: responder, Handler: createPublicLink(svc)},
+		{Pattern: "POST /api/v1/postmortems/{id}/public-link", Kind: KindAPI, Role: responder, Handler: createPublicLink(svc, s.publicURL)},
 		{Pattern: "GET /api/v1/postmortems/{id}/public-links", Kind: KindAPI, Role: viewer, Handler: listPublicLinks(svc)},
 		{Pattern: "DELETE /api/v1/postmortems/{id}/public-links/{link}", Kind: KindAPI, Role: responder, Handler: revokePublicLink(svc)},
 		{Pattern: "GET /public/{token}", Kind: KindUI, Handler: publicPage(svc)},

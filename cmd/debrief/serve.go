@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -46,6 +47,7 @@ type ServeCmd struct {
 	Demo      bool   `help:"Load a small demo data set if the database is empty."`
 	MaxBody   int64  `help:"Largest request body accepted, in bytes." default:"1048576" env:"DEBRIEF_MAX_BODY" placeholder:"BYTES"`
 	Chromium  string `help:"Chromium binary that prints PDF exports (default: /usr/bin/chromium or chromium on $PATH)." env:"DEBRIEF_CHROMIUM" placeholder:"PATH"`
+	PublicURL string `name:"public-url" help:"Address people reach Debrief at, e.g. https://debrief.example.com; absolute links in feeds and public links use it (default: http:// and the listen address)." env:"DEBRIEF_PUBLIC_URL" placeholder:"URL"`
 	LogFlags  `embed:""`
 	AuthFlags `embed:""`
 }
@@ -89,6 +91,14 @@ func (c *ServeCmd) Run(env *Env) error {
 		Version:      version,
 		MaxBodyBytes: c.MaxBody,
 		Chromium:     c.Chromium,
+		PublicURL:    c.PublicURL,
+	}
+	if err := checkPublicURL(c.PublicURL); err != nil {
+		ln.Close()
+		return err
+	}
+	if wcfg.PublicURL == "" {
+		wcfg.PublicURL = "http://" + ln.Addr().String()
 	}
 	if err := c.webAuth(&wcfg, ln.Addr().String()); err != nil {
 		ln.Close()
@@ -209,5 +219,17 @@ type VersionCmd struct{}
 // Run prints the version.
 func (c *VersionCmd) Run(env *Env) error {
 	fmt.Fprintf(env.Stdout, "debrief %s\n", version)
+	return nil
+}
+
+// checkPublicURL accepts an absolute http(s) URL without query or fragment.
+func checkPublicURL(s string) error {
+	if s == "" {
+		return nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("--public-url (DEBRIEF_PUBLIC_URL) must be an address like https://debrief.example.com, got %q", s)
+	}
 	return nil
 }

@@ -1,0 +1,219 @@
+package web
+
+import (
+	"compress/gzip"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/debriefhq/debrief/debrief"
+	"github.com/debriefhq/debrief/storetest"
+)
+
+// uiRequest sends one request to h as a browser would (Accept: text/html).
+func uiRequest(h http.Handler, method, path string, form url.Values, cookies ...*http.Cookie) *httptest.ResponseRecorder {
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req := httptest.NewRequest(method, path, body)
+	req.Header.Set("Accept", "text/html,application/xhtml+xml")
+	req.RemoteAddr = "192.0.2.20:5000"
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+	}
+	for _, c := range cookies {
+		req.AddCookie(c)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+func TestSafeNext(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"", "/"},
+		{"/incidents/INC-4", "/incidents/INC-4"},
+		{"/incidents?status=open&q=db", "/incidents?status=open&q=db"},
+		{"//evil.example/", "/"},
+		{"/\\evil.example", "/"},
+		{"https://evil.example/", "/"},
+		{"javascript:alert(1)", "/"},
+		{"incidents", "/"},
+		{"/login?next=/x", "/"},
+		{"/%0d%0aSet-Cookie:x", "/%0d%0aSet-Cookie:x"}, // stays a path on this site
+		{"/\r\nLocation: https://evil.example", "/"},
+	} {
+		if got := safeNext(tc.in); got != tc.want {
+			t.Errorf("safeNext(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestAssetsAreHashedCachedAndGzipped(t *testing.T) {
+	srv := New(Config{Service: debrief.NewService(openSQLite(t)), Open: true})
+	home := uiRequest(srv.Handler(), "GET", "/", nil)
+	if home.Code != 200 {
+		t.Fatalf("GET / = %d %s", home.Code, home.Body)
+	}
+	css := regexp.MustCompile(`href="(/static/app\.[0-9a-f]{8}\.css)"`).FindStringSubmatch(home.Body.String())
+	if css == nil {
+		t.Fatalf("GET / links no content-hashed stylesheet:\n%s", home.Body)
+	}
+	req := httptest.NewRequest("GET", css[1], nil)
+	req.Header.Set("Accept-Encoding", "gzip, deflate")
+	rec := httptest.NewRecorder()
+	srv.Handler().ServeHTTP(rec, req)
+	if rec.Code != 200 || rec.Header().Get("Cache-Control") != "public, max-age=31536000, immutable" || rec.Header().Get("Content-Encoding") != "gzip" {
+		t.Fatalf("GET %s = %d, Cache-Control %q, Content-Encoding %q; want 200, immutable, gzip", css[1], rec.Code, rec.Header().Get("Cache-Control"), rec.Header().Get("Content-Encoding"))
+	}
+	zr, err := gzip.NewReader(rec.Body)
+	if err != nil {
+		t.Fatalf("gzip body: %v", err)
+	}
+	plain, _ := io.ReadAll(zr)
+	if !strings.Contains(string(plain), "--space-1") {
+		t.Errorf("GET %s decompressed has no design tokens", css[1])
+	}
+	// Without Accept-Encoding the same asset comes plain.
+	rec = httptest.NewRecorder()
+	srv.Handler().ServeHTTP(rec, httptest.NewRequest("GET", css[1], nil))
+	if rec.Header().Get("Content-Encoding") != "" || !strings.Contains(rec.Body.String(), "--space-1") {
+		t.Errorf("GET %s without gzip = Content-Encoding %q", css[1], rec.Header().Get("Content-Encoding"))
+	}
+	// A stale or made-up name is a 404, never another version's content.
+	if rec := uiRequest(srv.Handler(), "GET", "/static/app.00000000.css", nil); rec.Code != 404 {
+		t.Errorf("GET stale asset = %d, want 404", rec.Code)
+	}
+}
+
+func TestUIErrorPages(t *testing.T) {
+	store := openSQLite(t)
+	svc := debrief.NewService(store, debrief.WithPasswordHasher(storetest.FastHasher))
+	srv := New(Config{Service: svc, InsecureCookies: true})
+	h := srv.Handler()
+
+	// A page that needs sign-in sends a browser to sign in, and back.
+	rec := uiRequest(h, "GET", "/incidents?status=open", nil)
+	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/login?next="+url.QueryEscape("/incidents?status=open") {
+		t.Fatalf("anonymous GET /incidents = %d Location %q; want 303 to /login?next=…", rec.Code, rec.Header().Get("Location"))
+	}
+	// A client that is not a browser page gets 401, as HTML.
+	req := httptest.NewRequest("GET", "/incidents", nil)
+	rr := httptest.NewRecorder()
+	h.ServeHTTP(rr, req)
+	if rr.Code != 401 || !strings.HasPrefix(rr.Header().Get("Content-Type"), "text/html") {
+		t.Errorf("anonymous non-browser GET /incidents = %d %q; want 401 text/html", rr.Code, rr.Header().Get("Content-Type"))
+	}
+
+	sys := debrief.WithActor(context.Background(), debrief.SystemActor)
+	if _, err := svc.CreateUser(sys, debrief.NewUser{Email: "vera@example.com", Role: debrief.RoleViewer, Password: authPassword}); err != nil {
+		t.Fatal(err)
+	}
+	// Sign in through the form, going back to next.
+	rec = uiRequest(h, "POST", "/login", url.Values{"email": {"vera@example.com"}, "password": {"wrong password"}, "next": {"/incidents"}})
+	if rec.Code != 401 || !strings.Contains(rec.Body.String(), "The email or password is not right.") || !strings.Contains(rec.Body.String(), `value="vera@example.com"`) {
+		t.Fatalf("POST /login with a wrong password = %d; want 401 with the sentence and the email kept:\n%s", rec.Code, rec.Body)
+	}
+	rec = uiRequest(h, "POST", "/login", url.Values{"email": {"vera@example.com"}, "password": {authPassword}, "next": {"https://evil.example/"}})
+	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/" {
+		t.Fatalf("POST /login next=https://evil.example/ = %d Location %q; want 303 to /", rec.Code, rec.Header().Get("Location"))
+	}
+	var session *http.Cookie
+	for _, c := range rec.Result().Cookies() {
+		if c.Name == SessionCookie {
+			session = c
+		}
+	}
+	if session == nil {
+		t.Fatal("POST /login set no session cookie")
+	}
+
+	for _, tc := range []struct {
+		name, method, path string
+		form               url.Values
+		status             int
+		want               string
+	}{
+		{"unknown path", "GET", "/no/such/page", nil, 404, "Page not found"},
+		{"unknown incident", "GET", "/incidents/INC-999", nil, 404, "Page not found"},
+		{"viewer declares", "GET", "/incidents/new", nil, 403, "needs the responder role"},
+		{"viewer forges a post", "POST", "/incidents/new", url.Values{"title": {"Checkout failed"}}, 403, "needs the responder role"},
+	} {
+		rec := uiRequest(h, tc.method, tc.path, tc.form, session)
+		if rec.Code != tc.status || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") || !strings.Contains(rec.Body.String(), tc.want) {
+			t.Errorf("%s: %s %s = %d %q; want %d HTML saying %q:\n%s", tc.name, tc.method, tc.path, rec.Code, rec.Header().Get("Content-Type"), tc.status, tc.want, rec.Body)
+		}
+		if strings.Contains(rec.Body.String(), `{"error":{`) {
+			t.Errorf("%s: the page shows JSON", tc.name)
+		}
+	}
+
+	// A cross-site form post is refused before it reaches the handler.
+	req = httptest.NewRequest("POST", "/logout", nil)
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	req.Header.Set("Accept", "text/html")
+	req.AddCookie(session)
+	rr = httptest.NewRecorder()
+	h.ServeHTTP(rr, req)
+	if rr.Code != 403 {
+		t.Errorf("cross-site POST /logout = %d, want 403", rr.Code)
+	}
+	if rec := uiRequest(h, "GET", "/", nil, session); rec.Code != 200 {
+		t.Errorf("after the refused cross-site sign-out, GET / = %d; want the session still valid", rec.Code)
+	}
+	// Sign out ends the session.
+	if rec := uiRequest(h, "POST", "/logout", url.Values{}, session); rec.Code != http.StatusSeeOther {
+		t.Fatalf("POST /logout = %d, want 303", rec.Code)
+	}
+	if rec := uiRequest(h, "GET", "/", nil, session); rec.Code != http.StatusSeeOther {
+		t.Errorf("GET / after sign-out = %d, want 303 to sign in", rec.Code)
+	}
+}
+
+// TestFeedLinksUsePublicURL: absolute links come from Config.PublicURL, not
+// from headers a client controls.
+func TestFeedLinksUsePublicURL(t *testing.T) {
+	store := openSQLite(t)
+	now := time.Date(2026, 3, 5, 14, 0, 0, 0, time.UTC)
+	svc := debrief.NewService(store, debrief.WithClock(func() time.Time { return now }))
+	srv := New(Config{Service: svc, Open: true, PublicURL: "https://debrief.example.com/"})
+	admin := debrief.WithActor(context.Background(), debrief.SystemActor)
+	inc, err := svc.CreateIncident(admin, &debrief.Incident{Title: "Checkout API returned 500s", StartedAt: now.Add(-time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pm, err := svc.CreatePostmortem(admin, debrief.NewPostmortem{IncidentID: &inc.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	published := debrief.PostmortemPublished
+	if _, err := svc.UpdatePostmortem(admin, pm.ID, debrief.PostmortemPatch{Status: &published}, pm.Version); err != nil {
+		t.Fatal(err)
+	}
+	for _, feed := range []string{"/feeds/weekly.atom", "/feeds/weekly.rss"} {
+		req := httptest.NewRequest("GET", feed, nil)
+		req.Host = "attacker.example"
+		req.Header.Set("X-Forwarded-Proto", "https")
+		req.Header.Set("X-Forwarded-Host", "attacker.example")
+		rec := httptest.NewRecorder()
+		srv.Handler().ServeHTTP(rec, req)
+		body := rec.Body.String()
+		if rec.Code != 200 || strings.Contains(body, "attacker.example") || !strings.Contains(body, "https://debrief.example.com/incidents/1&") {
+			t.Errorf("GET %s = %d; want links on https://debrief.example.com only:\n%s", feed, rec.Code, body)
+		}
+	}
+	// The feeds link records by number; the pages answer to numbers and keys.
+	for _, path := range []string{"/incidents/1", "/incidents/INC-1", "/postmortems/1", "/postmortems/PM-1"} {
+		if rec := uiRequest(srv.Handler(), "GET", path, nil); rec.Code != 200 || !strings.Contains(rec.Body.String(), "Checkout API returned 500s") {
+			t.Errorf("GET %s = %d; want the page", path, rec.Code)
+		}
+	}
+}
