@@ -47,8 +47,25 @@ func PageMarkdown(src string) (template.HTML, error) {
 	if err := md.Convert([]byte(src), &buf); err != nil {
 		return "", fmt.Errorf("export: render Markdown: %w", err)
 	}
-	return template.HTML(pageSanitizer().SanitizeBytes(buf.Bytes())), nil
+	safe := pageSanitizer().SanitizeBytes(buf.Bytes())
+	if bytes.Contains(safe, []byte("<img")) {
+		safe = imgWithoutAlt.ReplaceAllFunc(safe, func(tag []byte) []byte {
+			if altAttr.Match(tag) {
+				return tag
+			}
+			return append([]byte(`<img alt="Image without a description"`), tag[len("<img"):]...)
+		})
+	}
+	return template.HTML(safe), nil
 }
+
+// An image written as raw HTML may have no alt text; screen readers would
+// read out its file name, so it gets a plain one. The sanitiser's output
+// is normalised, so a pattern over its tags is enough.
+var (
+	imgWithoutAlt = regexp.MustCompile(`<img\b[^>]*>`)
+	altAttr       = regexp.MustCompile(`\salt="`)
+)
 
 // PageInline renders a short text such as a timeline event: plain
 // sentences are escaped without running the Markdown parser, the rest is
