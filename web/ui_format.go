@@ -32,6 +32,7 @@ func (u *ui) funcs() template.FuncMap {
 		"pmStatus":    func(s debrief.PostmortemStatus) string { return humanize(string(s)) },
 		"add":         func(a, b int) int { return a + b },
 		"fieldOf":     fieldOf,
+		"reason":      similarReason,
 	}
 }
 
@@ -157,4 +158,19 @@ func fieldOf(name, label, value string, saved, err any) formField {
 		f.Error = fe
 	}
 	return f
+}
+
+// similarReason says in words why a past incident is similar.
+func similarReason(kind string) string {
+	switch kind {
+	case "services":
+		return "same services"
+	case "contributing_factors":
+		return "same contributing factors"
+	case "alerts":
+		return "same alerts"
+	case "text":
+		return "similar wording"
+	}
+	return humanize(kind)
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -456,8 +457,83 @@ type incidentPage struct {
 	Similar     []debrief.SimilarIncident
 	Postmortems []*debrief.Postmortem
 	Templates   []*debrief.Template
-	History     []*debrief.Revision
+	History     []historyRow
 	HistoryMore bool
+}
+
+// historyRow is one revision told as a sentence: who did what, and for
+// short values what changed from and to.
+type historyRow struct {
+	At      time.Time
+	Actor   string
+	What    string
+	Changes []historyChange
+}
+
+type historyChange struct {
+	Field, Old, New string
+}
+
+func historyRows(revs []*debrief.Revision) []historyRow {
+	out := make([]historyRow, 0, len(revs))
+	for _, r := range revs {
+		row := historyRow{At: r.At, Actor: r.Actor}
+		switch r.Action {
+		case "create":
+			row.What = "declared the incident"
+		case "delete":
+			row.What = "deleted it"
+		case "timeline.add":
+			n := 0
+			for _, c := range r.Changes {
+				_ = json.Unmarshal(c.New, &n)
+			}
+			row.What = "added a timeline event"
+			if n > 1 {
+				row.What = "added " + strconv.Itoa(n) + " timeline events"
+			}
+		default:
+			row.What = "changed"
+			for _, c := range r.Changes {
+				hc := historyChange{Field: humanize(c.Field)}
+				hc.Old, hc.New = shortValue(c.Old), shortValue(c.New)
+				row.Changes = append(row.Changes, hc)
+			}
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+// shortValue shows a changed value when it is a short string or a time;
+// longer values (an impact statement) are named but not repeated.
+func shortValue(raw json.RawMessage) string {
+	var v any
+	if len(raw) == 0 || json.Unmarshal(raw, &v) != nil {
+		return ""
+	}
+	switch v := v.(type) {
+	case string:
+		if len(v) <= 80 {
+			return v
+		}
+	case []any:
+		parts := make([]string, 0, len(v))
+		for _, x := range v {
+			if s, ok := x.(string); ok {
+				parts = append(parts, s)
+			}
+		}
+		if s := strings.Join(parts, ", "); len(s) <= 80 {
+			return s
+		}
+	case bool:
+		if v {
+			return "yes"
+		}
+		return "no"
+	}
+	return ""
 }
 
 // loadIncident reads the incident named in the path; a private incident is
@@ -501,7 +577,7 @@ func (s *Server) incidentPageData(r *http.Request, inc *debrief.Incident) (incid
 	if err != nil {
 		return p, err
 	}
-	p.History, p.HistoryMore = revs.Items, revs.NextCursor != ""
+	p.History, p.HistoryMore = historyRows(revs.Items), revs.NextCursor != ""
 	p.EventForm = eventForm{Kind: string(debrief.KindNote)}
 	return p, nil
 }
