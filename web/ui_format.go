@@ -33,6 +33,7 @@ func (u *ui) funcs() template.FuncMap {
 		"add":         func(a, b int) int { return a + b },
 		"fieldOf":     fieldOf,
 		"reason":      similarReason,
+		"highlight":   highlight,
 	}
 }
 
@@ -173,4 +174,23 @@ func similarReason(kind string) string {
 		return "similar wording"
 	}
 	return humanize(kind)
+}
+
+// highlight escapes a search snippet and marks its highlighted byte ranges
+// with <mark>; ranges out of order or out of bounds are ignored.
+func highlight(snippet string, ranges []debrief.SearchRange) template.HTML {
+	var b strings.Builder
+	pos := 0
+	for _, r := range ranges {
+		if r.Start < pos || r.End <= r.Start || r.End > len(snippet) {
+			continue
+		}
+		b.WriteString(template.HTMLEscapeString(snippet[pos:r.Start]))
+		b.WriteString("<mark>")
+		b.WriteString(template.HTMLEscapeString(snippet[r.Start:r.End]))
+		b.WriteString("</mark>")
+		pos = r.End
+	}
+	b.WriteString(template.HTMLEscapeString(snippet[pos:]))
+	return template.HTML(b.String())
 }
