@@ -171,7 +171,7 @@ func (e *authEnv) path(pattern string, s seeded) (method, path string) {
 	switch {
 	case strings.HasPrefix(path, "/api/v1/postmortems/"), strings.HasPrefix(path, "/postmortems/"):
 		id = strconv.FormatInt(s.postmortem, 10)
-	case strings.HasPrefix(path, "/api/v1/action-items/"):
+	case strings.HasPrefix(path, "/api/v1/action-items/"), strings.HasPrefix(path, "/action-items/"):
 		id = strconv.FormatInt(s.item, 10)
 	case strings.HasPrefix(path, "/api/v1/integrations/"), strings.HasPrefix(path, "/hooks/"):
 		id = strconv.FormatInt(e.integrationID, 10)

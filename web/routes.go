@@ -145,7 +145,12 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "POST /incidents/{id}/timeline/{event}/star", Kind: KindUI, Role: responder, Handler: s.uiStarEvent()},
 		{Pattern: "POST /incidents/{id}/timeline/{event}/delete", Kind: KindUI, Role: responder, Handler: s.uiDeleteEvent()},
 		{Pattern: "POST /incidents/{id}/postmortem", Kind: KindUI, Role: responder, Handler: s.uiStartPostmortem()},
+		{Pattern: "GET /postmortems", Kind: KindUI, Role: viewer, Handler: s.uiPostmortems()},
 		{Pattern: "GET /postmortems/{id}", Kind: KindUI, Role: viewer, Handler: s.uiPostmortem()},
+		{Pattern: "GET /action-items", Kind: KindUI, Role: viewer, Handler: s.uiActionItems()},
+		{Pattern: "POST /action-items/{id}", Kind: KindUI, Role: responder, Handler: s.uiUpdateActionItem()},
+		{Pattern: "GET /search", Kind: KindUI, Role: viewer, Handler: s.uiSearch()},
+		{Pattern: "GET /admin", Kind: KindUI, Role: admin, Handler: s.uiAdmin()},
 		// Any other path is the 404 page.
 		{Pattern: "/", Kind: KindUI, Handler: uiNotFound},
 	}

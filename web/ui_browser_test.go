@@ -457,6 +457,10 @@ func testBrowser(t *testing.T, store debrief.Store) {
 		{"incident-edit", "/incidents/" + key + "/edit"},
 		{"event-edit", "/incidents/" + key + "/timeline/" + strconv.FormatInt(paged.ID, 10) + "/edit"},
 		{"postmortem", "/postmortems/" + pmKey},
+		{"postmortems", "/postmortems"},
+		{"action-items", "/action-items"},
+		{"search", "/search?q=checkout"},
+		{"search-empty", "/search"},
 		{"not-found", "/no/such/page"},
 	}
 	for _, p := range pages {
@@ -473,6 +477,17 @@ func testBrowser(t *testing.T, store debrief.Store) {
 		}
 		e.checkAccessibility(rita, p.name, a11y)
 		e.screenshot(rita, p.name)
+	}
+
+	// The admin page, as an admin.
+	ada := e.signedInTab("ada")
+	if st := e.open(ada, "/admin"); st != 200 {
+		t.Errorf("admin GET /admin = %d", st)
+	}
+	e.checkAccessibility(ada, "admin", a11y)
+	e.screenshot(ada, "admin")
+	if st := e.open(rita, "/admin"); st != 403 {
+		t.Errorf("responder GET /admin = %d; want 403", st)
 	}
 
 	// --- A viewer sees no edit controls and gets 403 on a forged post. ---
