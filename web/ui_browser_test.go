@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -66,6 +67,11 @@ type browserEnv struct {
 	users   map[string]*debrief.User
 	browser context.Context
 	shots   string // screenshot folder, "" for none
+
+	// mu guards problems: uncaught exceptions and Content-Security-Policy
+	// violations any tab reported, which fail the test at its end.
+	mu       sync.Mutex
+	problems []string
 }
 
 const browserPassword = "a long browser test password"
@@ -123,6 +129,19 @@ func (e *browserEnv) tab() context.Context {
 	if err := chromedp.Do(ctx); err != nil {
 		e.t.Fatalf("open a tab: %v", err)
 	}
+	messages := chromedp.Console(ctx)
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.Type == chromedp.ConsoleException || strings.Contains(m.Text, "Content Security Policy") || strings.Contains(m.Text, "htmx") {
+				e.mu.Lock()
+				e.problems = append(e.problems, string(m.Type)+": "+m.Text+" at "+m.URL)
+				e.mu.Unlock()
+			}
+		}
+	}()
 	return ctx
 }
 
@@ -530,6 +549,11 @@ func testBrowser(t *testing.T, store debrief.Store) {
 		t.Errorf("member GET /incidents/%s = %d; want 200", private.Key, st)
 	}
 
+	e.mu.Lock()
+	for _, p := range e.problems {
+		t.Errorf("browser console: %s", p)
+	}
+	e.mu.Unlock()
 	for page, vs := range a11y {
 		for _, v := range vs {
 			t.Logf("axe-core %s: %s (%s) %s", page, v.ID, v.Impact, v.Help)

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -115,6 +116,50 @@ func TestUIFormsKeepTextOnConflict(t *testing.T) {
 			rec = uiRequest(h, "POST", "/incidents/"+inc.Key+"/edit", url.Values{"title": {mine}}, cookie)
 			if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "no record version") {
 				t.Fatalf("edit without a version = %d:\n%s", rec.Code, rec.Body)
+			}
+		})
+	}
+}
+
+// TestUIConcurrentTimelinePosts: more people adding events at once than the
+// database pool holds; every event lands once.
+func TestUIConcurrentTimelinePosts(t *testing.T) {
+	for name, open := range map[string]func(testing.TB) debrief.Store{"sqlite": openSQLite, "postgres": openPostgres} {
+		t.Run(name, func(t *testing.T) {
+			svc := debrief.NewService(open(t), debrief.WithPasswordHasher(storetest.FastHasher))
+			h := New(Config{Service: svc, InsecureCookies: true}).Handler()
+			sys := debrief.WithActor(context.Background(), debrief.SystemActor)
+			u, err := svc.CreateUser(sys, debrief.NewUser{Email: "rita@example.com", Role: debrief.RoleResponder, Password: authPassword})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rita := debrief.WithActor(context.Background(), u.Actor("test"))
+			inc, err := svc.CreateIncident(rita, &debrief.Incident{Title: "Checkout API returned 500s", StartedAt: time.Now().Add(-time.Hour)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cookie := uiSignIn(t, h, "rita@example.com")
+			const n = 64
+			codes := make(chan int, n)
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					rec := uiRequest(h, "POST", "/incidents/"+inc.Key+"/timeline", url.Values{"text": {"Event " + strconv.Itoa(i)}, "kind": {"note"}}, cookie)
+					codes <- rec.Code
+				}()
+			}
+			wg.Wait()
+			close(codes)
+			for c := range codes {
+				if c != http.StatusSeeOther {
+					t.Errorf("concurrent timeline post = %d, want 303", c)
+				}
+			}
+			evs, err := svc.ListTimeline(rita, inc.ID, debrief.TimelineFilter{})
+			if err != nil || len(evs) != n {
+				t.Fatalf("after %d concurrent posts the timeline has %d events (%v)", n, len(evs), err)
 			}
 		})
 	}
