@@ -313,7 +313,7 @@ func (s *Service) ListPostmortems(ctx context.Context, f PostmortemFilter) (Page
 		g := f
 		g.After = after
 		return s.store.ListPostmortems(ctx, g)
-	}, func(pm *Postmortem) bool { return v.incident(ctx, pm.IncidentID) }, func(pm *Postmortem) int64 { return pm.ID })
+	}, func(pm *Postmortem) bool { return v.incident(ctx, pm.IncidentID) }, func(pm *Postmortem) string { return EncodeCursor(pm.ID) })
 }
 
 // CreateActionItem records an action item for an incident or postmortem.
@@ -523,5 +523,5 @@ func (s *Service) ListActionItems(ctx context.Context, f ActionItemFilter) (Page
 		g.After = after
 		return s.store.ListActionItems(ctx, g)
 	}, func(it *ActionItem) bool { return v.incident(ctx, it.IncidentID) && v.postmortem(ctx, it.PostmortemID) },
-		func(it *ActionItem) int64 { return it.ID })
+		func(it *ActionItem) string { return EncodeCursor(it.ID) })
 }

@@ -139,12 +139,12 @@ func (s *Server) uiHome() HandlerFunc {
 
 // incidentFilterForm is the list's GET form, echoed back into its fields.
 type incidentFilterForm struct {
-	Q, Status, Severity, Service, Label, Owner, From, To string
+	Q, Status, Severity, Service, Label, Owner, From, To, Sort string
 }
 
 func (f incidentFilterForm) values() url.Values {
 	v := url.Values{}
-	for k, s := range map[string]string{"q": f.Q, "status": f.Status, "severity": f.Severity, "service": f.Service, "label": f.Label, "owner": f.Owner, "from": f.From, "to": f.To} {
+	for k, s := range map[string]string{"q": f.Q, "status": f.Status, "severity": f.Severity, "service": f.Service, "label": f.Label, "owner": f.Owner, "from": f.From, "to": f.To, "sort": f.Sort} {
 		if s != "" {
 			v.Set(k, s)
 		}
@@ -157,6 +157,7 @@ type incidentsPage struct {
 	Form       incidentFilterForm
 	Severities []debrief.SeverityLevel
 	Statuses   []debrief.IncidentStatus
+	Sorts      []sortOption
 	Errors     formErrors
 	// Items is the page of incidents when no search words were given.
 	Items []*debrief.Incident
@@ -170,6 +171,13 @@ type incidentsPage struct {
 	NextURL, FirstURL string
 }
 
+// sortOption is one entry of the list's sort menu.
+type sortOption struct {
+	Value, Label string
+}
+
+var incidentSorts = []sortOption{{"", "Newest declared first"}, {string(debrief.SortStarted), "Most recently started first"}, {string(debrief.SortOldest), "Oldest declared first"}}
+
 // searchPageSize is the number of search hits per page in the UI.
 const searchPageSize = 25
 
@@ -177,9 +185,9 @@ func (s *Server) uiIncidents() HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		q := r.URL.Query()
 		form := incidentFilterForm{Q: q.Get("q"), Status: q.Get("status"), Severity: q.Get("severity"), Service: strings.TrimSpace(q.Get("service")),
-			Label: strings.TrimSpace(q.Get("label")), Owner: strings.TrimSpace(q.Get("owner")), From: q.Get("from"), To: q.Get("to")}
+			Label: strings.TrimSpace(q.Get("label")), Owner: strings.TrimSpace(q.Get("owner")), From: q.Get("from"), To: q.Get("to"), Sort: q.Get("sort")}
 		p := incidentsPage{layout: newLayout(r, "Incidents", "incidents"), Form: form, Severities: s.svc.Severities(),
-			Statuses: debrief.IncidentStatuses, Errors: formErrors{}}
+			Statuses: debrief.IncidentStatuses, Sorts: incidentSorts, Errors: formErrors{}}
 		var from, to *time.Time
 		for _, d := range []struct {
 			name, val string
@@ -204,7 +212,8 @@ func (s *Server) uiIncidents() HandlerFunc {
 		if strings.TrimSpace(form.Q) != "" {
 			return s.incidentSearch(w, r, p, to)
 		}
-		f := debrief.IncidentFilter{Service: form.Service, Label: form.Label, Owner: form.Owner, From: from, To: to, After: q.Get("after"), Limit: debrief.DefaultPageSize}
+		f := debrief.IncidentFilter{Service: form.Service, Label: form.Label, Owner: form.Owner, From: from, To: to, Sort: debrief.IncidentSort(form.Sort),
+			After: q.Get("after"), Limit: debrief.DefaultPageSize}
 		switch form.Status {
 		case "":
 		case "open":

@@ -217,3 +217,59 @@ func TestFeedLinksUsePublicURL(t *testing.T) {
 		}
 	}
 }
+
+// TestIncidentListSort: the API and the list page take sort, and a bad one
+// is a 400 naming the field.
+func TestIncidentListSort(t *testing.T) {
+	store := openSQLite(t)
+	svc := debrief.NewService(store)
+	h := New(Config{Service: svc, Open: true}).Handler()
+	admin := debrief.WithActor(context.Background(), debrief.SystemActor)
+	base := time.Date(2026, 3, 5, 12, 0, 0, 0, time.UTC)
+	// Declared in one order, started in another.
+	for i, title := range []string{"Login failed for EU customers", "Search returned stale prices", "Checkout API returned 500s"} {
+		started := base.Add(time.Duration([]int{2, 0, 1}[i]) * time.Hour)
+		if _, err := svc.CreateIncident(admin, &debrief.Incident{Title: title, StartedAt: started}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	order := func(body string, titles ...string) bool {
+		last := -1
+		for _, ti := range titles {
+			i := strings.Index(body, ti)
+			if i < last || i < 0 {
+				return false
+			}
+			last = i
+		}
+		return true
+	}
+	for _, tc := range []struct {
+		path string
+		want []string
+	}{
+		{"/api/v1/incidents?sort=started&limit=1", []string{"Login failed"}},
+		{"/api/v1/incidents?sort=oldest", []string{"Login failed", "Search returned", "Checkout API"}},
+		{"/incidents?sort=started", []string{"Login failed", "Checkout API", "Search returned"}},
+		{"/incidents", []string{"Checkout API", "Search returned", "Login failed"}},
+	} {
+		rec := uiRequest(h, "GET", tc.path, nil)
+		if rec.Code != 200 || !order(rec.Body.String(), tc.want...) {
+			t.Errorf("GET %s = %d; want %q in this order:\n%s", tc.path, rec.Code, tc.want, rec.Body)
+		}
+	}
+	rec := uiRequest(h, "GET", "/api/v1/incidents?sort=severity", nil)
+	if rec.Code != 400 || !strings.Contains(rec.Body.String(), `"field":"sort"`) {
+		t.Errorf("GET ?sort=severity = %d %s; want 400 naming sort", rec.Code, rec.Body)
+	}
+	// The next page of a started-order list continues in that order.
+	rec = uiRequest(h, "GET", "/api/v1/incidents?sort=started&limit=2", nil)
+	cursor := regexp.MustCompile(`"next_cursor":"([^"]+)"`).FindStringSubmatch(rec.Body.String())
+	if cursor == nil {
+		t.Fatalf("first page has no cursor: %s", rec.Body)
+	}
+	rec = uiRequest(h, "GET", "/api/v1/incidents?sort=started&limit=2&after="+url.QueryEscape(cursor[1]), nil)
+	if !strings.Contains(rec.Body.String(), "Search returned") || strings.Contains(rec.Body.String(), "Login failed") {
+		t.Errorf("second page of sort=started = %s; want only the earliest started", rec.Body)
+	}
+}
