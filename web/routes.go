@@ -151,6 +151,10 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "POST /action-items/{id}", Kind: KindUI, Role: responder, Handler: s.uiUpdateActionItem()},
 		{Pattern: "GET /search", Kind: KindUI, Role: viewer, Handler: s.uiSearch()},
 		{Pattern: "GET /admin", Kind: KindUI, Role: admin, Handler: s.uiAdmin()},
+		{Pattern: "GET /account", Kind: KindUI, Role: viewer, Handler: s.uiAccount()},
+		{Pattern: "POST /account/password", Kind: KindUI, Role: viewer, Handler: s.uiChangePassword()},
+		{Pattern: "POST /account/tokens", Kind: KindUI, Role: viewer, Handler: s.uiCreateToken()},
+		{Pattern: "POST /account/tokens/{id}/revoke", Kind: KindUI, Role: viewer, Handler: s.uiRevokeToken()},
 		// Any other path is the 404 page.
 		{Pattern: "/", Kind: KindUI, Handler: uiNotFound},
 	}

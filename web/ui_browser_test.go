@@ -480,6 +480,7 @@ func testBrowser(t *testing.T, store debrief.Store) {
 		{"action-items", "/action-items"},
 		{"search", "/search?q=checkout"},
 		{"search-empty", "/search"},
+		{"account", "/account"},
 		{"not-found", "/no/such/page"},
 	}
 	for _, p := range pages {

@@ -273,3 +273,59 @@ func TestIncidentListSort(t *testing.T) {
 		t.Errorf("second page of sort=started = %s; want only the earliest started", rec.Body)
 	}
 }
+
+// TestUIAccount: a token is shown once and works; revoking it ends it; a
+// password change signs out everywhere.
+func TestUIAccount(t *testing.T) {
+	svc := debrief.NewService(openSQLite(t), debrief.WithPasswordHasher(storetest.FastHasher))
+	h := New(Config{Service: svc, InsecureCookies: true}).Handler()
+	sys := debrief.WithActor(context.Background(), debrief.SystemActor)
+	if _, err := svc.CreateUser(sys, debrief.NewUser{Email: "vera@example.com", Role: debrief.RoleViewer, Password: authPassword}); err != nil {
+		t.Fatal(err)
+	}
+	cookie := uiSignIn(t, h, "vera@example.com")
+	rec := uiRequest(h, "POST", "/account/tokens", url.Values{"name": {"CI pipeline"}, "scope": {"read"}, "days": {"30"}}, cookie)
+	secret := regexp.MustCompile(`id="secret" readonly value="([^"]+)"`).FindStringSubmatch(rec.Body.String())
+	if rec.Code != http.StatusCreated || secret == nil || rec.Header().Get("Cache-Control") != "no-store" {
+		t.Fatalf("create token = %d, Cache-Control %q; want 201 showing the secret once, not cached:\n%s", rec.Code, rec.Header().Get("Cache-Control"), rec.Body)
+	}
+	api := func() int {
+		req := httptest.NewRequest("GET", "/api/v1/incidents", nil)
+		req.Header.Set("Authorization", "Bearer "+secret[1])
+		rr := httptest.NewRecorder()
+		h.ServeHTTP(rr, req)
+		return rr.Code
+	}
+	if c := api(); c != 200 {
+		t.Fatalf("the new token answers %d on the API; want 200", c)
+	}
+	if rec := uiRequest(h, "GET", "/account", nil, cookie); strings.Contains(rec.Body.String(), secret[1]) || !strings.Contains(rec.Body.String(), "CI pipeline") {
+		t.Errorf("the account page shows the secret again, or not the token's name")
+	}
+	id := regexp.MustCompile(`/account/tokens/(\d+)/revoke`).FindStringSubmatch(uiRequest(h, "GET", "/account", nil, cookie).Body.String())
+	if id == nil {
+		t.Fatal("no revoke form on the account page")
+	}
+	if rec := uiRequest(h, "POST", "/account/tokens/"+id[1]+"/revoke", url.Values{}, cookie); rec.Code != http.StatusSeeOther {
+		t.Fatalf("revoke = %d", rec.Code)
+	}
+	if c := api(); c != 401 {
+		t.Errorf("the revoked token answers %d; want 401", c)
+	}
+	// Password: mismatch and wrong current password are sentences by the field.
+	rec = uiRequest(h, "POST", "/account/password", url.Values{"current_password": {authPassword}, "new_password": {"a new long password 1"}, "repeat_password": {"something else"}}, cookie)
+	if rec.Code != 422 || !strings.Contains(rec.Body.String(), "not the same") {
+		t.Errorf("mismatched new passwords = %d:\n%s", rec.Code, rec.Body)
+	}
+	rec = uiRequest(h, "POST", "/account/password", url.Values{"current_password": {"wrong"}, "new_password": {"a new long password 1"}, "repeat_password": {"a new long password 1"}}, cookie)
+	if rec.Code != 422 || !strings.Contains(rec.Body.String(), "The current password is not right.") {
+		t.Errorf("wrong current password = %d:\n%s", rec.Code, rec.Body)
+	}
+	rec = uiRequest(h, "POST", "/account/password", url.Values{"current_password": {authPassword}, "new_password": {"a new long password 1"}, "repeat_password": {"a new long password 1"}}, cookie)
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("password change = %d:\n%s", rec.Code, rec.Body)
+	}
+	if rec := uiRequest(h, "GET", "/", nil, cookie); rec.Code != http.StatusSeeOther {
+		t.Errorf("after the password change the old session answers %d; want 303 to sign in", rec.Code)
+	}
+}
