@@ -329,6 +329,22 @@ func (s *Server) renderUIError(w http.ResponseWriter, r *http.Request, status in
 		http.Redirect(w, r, "/login?next="+url.QueryEscape(safeNext(r.URL.RequestURI())), http.StatusSeeOther)
 		return
 	}
+	if status == http.StatusUnauthorized && isHTMX(r) {
+		// The session ended while the page was open: htmx follows
+		// HX-Redirect with a full page load, back to this page after sign-in.
+		back := "/"
+		if u, err := url.Parse(r.Header.Get("HX-Current-URL")); err == nil {
+			back = safeNext(u.RequestURI())
+		}
+		w.Header().Set("HX-Redirect", "/login?next="+url.QueryEscape(back))
+	}
+	if _, ok := debrief.ActorFrom(r.Context()); !ok && status != http.StatusUnauthorized {
+		// Routes without a role (the 404 catch-all) did not authenticate;
+		// a signed-in reader still gets the navigation on the error page.
+		if a, err := s.authenticate(r); err == nil {
+			r = r.WithContext(debrief.WithActor(r.Context(), a))
+		}
+	}
 	heading := errorHeadings[status]
 	if heading == "" {
 		heading = http.StatusText(status)

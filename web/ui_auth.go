@@ -55,7 +55,7 @@ func (s *Server) uiLogin() HandlerFunc {
 		if strings.TrimSpace(email) == "" || password == "" {
 			return again(http.StatusBadRequest, "Enter your email address and your password.")
 		}
-		u, secret, err := s.svc.Login(r.Context(), email, password)
+		_, secret, err := s.svc.Login(r.Context(), email, password)
 		if err != nil {
 			if debrief.ErrorCode(err) == debrief.EUnauthorized {
 				s.limiter.fail(acct, ip)
@@ -63,7 +63,6 @@ func (s *Server) uiLogin() HandlerFunc {
 			}
 			return err
 		}
-		_ = u
 		s.limiter.reset(acct)
 		s.setSessionCookie(w, secret, s.sessionTTL)
 		return seeOther(w, r, next)

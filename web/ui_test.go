@@ -154,6 +154,18 @@ func TestUIErrorPages(t *testing.T) {
 		if strings.Contains(rec.Body.String(), `{"error":{`) {
 			t.Errorf("%s: the page shows JSON", tc.name)
 		}
+		if !strings.Contains(rec.Body.String(), `<nav aria-label="Main">`) {
+			t.Errorf("%s: the error page has no navigation for a signed-in reader", tc.name)
+		}
+	}
+	// An htmx request whose session ended is sent to sign in and back.
+	req = httptest.NewRequest("POST", "/incidents/INC-1/timeline", strings.NewReader("text=x"))
+	req.Header.Set("HX-Request", "true")
+	req.Header.Set("HX-Current-URL", "http://example.com/incidents/INC-1?starred=1")
+	rr = httptest.NewRecorder()
+	h.ServeHTTP(rr, req)
+	if rr.Code != 401 || rr.Header().Get("HX-Redirect") != "/login?next="+url.QueryEscape("/incidents/INC-1?starred=1") {
+		t.Errorf("htmx post without a session = %d HX-Redirect %q; want 401 and a redirect to sign in and back", rr.Code, rr.Header().Get("HX-Redirect"))
 	}
 
 	// A cross-site form post is refused before it reaches the handler.
