@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/debriefhq/debrief/debrief"
@@ -50,6 +51,9 @@ type ui struct {
 	// pages maps a page template file ("incident.html") to its template set,
 	// each a clone of the layout with the page's own definitions.
 	pages map[string]*template.Template
+	// gzips holds reusable gzip writers: a new one allocates most of a
+	// megabyte, more than the page it compresses.
+	gzips sync.Pool
 }
 
 func newUI() (*ui, error) {
@@ -250,9 +254,15 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, file
 	body := buf.Bytes()
 	if len(body) > 1024 && acceptsGzip(r) {
 		var z bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&z, gzip.DefaultCompression)
+		zw, _ := s.ui.gzips.Get().(*gzip.Writer)
+		if zw == nil {
+			zw, _ = gzip.NewWriterLevel(&z, gzip.DefaultCompression)
+		} else {
+			zw.Reset(&z)
+		}
 		_, _ = zw.Write(body)
 		_ = zw.Close()
+		s.ui.gzips.Put(zw)
 		h.Set("Content-Encoding", "gzip")
 		body = z.Bytes()
 	}
