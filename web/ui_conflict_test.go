@@ -164,3 +164,38 @@ func TestUIConcurrentTimelinePosts(t *testing.T) {
 		})
 	}
 }
+
+// TestUIEditIncidentTimes: times left as the form shows them keep their
+// seconds, an emptied one is cleared, a changed one is set in the
+// viewer's zone.
+func TestUIEditIncidentTimes(t *testing.T) {
+	svc := debrief.NewService(openSQLite(t), debrief.WithPasswordHasher(storetest.FastHasher))
+	h := New(Config{Service: svc, InsecureCookies: true}).Handler()
+	sys := debrief.WithActor(context.Background(), debrief.SystemActor)
+	u, err := svc.CreateUser(sys, debrief.NewUser{Email: "rita@example.com", Role: debrief.RoleResponder, Password: authPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rita := debrief.WithActor(context.Background(), u.Actor("test"))
+	started := time.Date(2026, 3, 1, 9, 30, 17, 0, time.UTC)
+	detected, mitigated := started.Add(4*time.Minute+3*time.Second), started.Add(40*time.Minute)
+	inc, err := svc.CreateIncident(rita, &debrief.Incident{Title: "Checkout API returned 500s", StartedAt: started, DetectedAt: &detected, MitigatedAt: &mitigated})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cookie := uiSignIn(t, h, "rita@example.com")
+	tokyo := &http.Cookie{Name: "tz", Value: "Asia%2FTokyo"}
+	rec := uiRequest(h, "POST", "/incidents/"+inc.Key+"/edit", url.Values{"version": {"1"}, "title": {inc.Title}, "severity": {inc.Severity},
+		"status": {string(inc.Status)}, "started_at": {"2026-03-01T18:30"}, "detected_at": {"2026-03-01T18:34"}, "mitigated_at": {""},
+		"acknowledged_at": {"2026-03-01T18:36"}}, cookie, tokyo)
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("edit = %d:\n%s", rec.Code, rec.Body)
+	}
+	got, _ := svc.Incident(rita, inc.ID)
+	ack := time.Date(2026, 3, 1, 9, 36, 0, 0, time.UTC)
+	if !got.StartedAt.Equal(started) || got.DetectedAt == nil || !got.DetectedAt.Equal(detected) || got.MitigatedAt != nil ||
+		got.AcknowledgedAt == nil || !got.AcknowledgedAt.Equal(ack) {
+		t.Errorf("after the edit: started %v detected %v acknowledged %v mitigated %v; want %v, %v (seconds kept), %v (18:36 in Tokyo), cleared",
+			got.StartedAt, got.DetectedAt, got.AcknowledgedAt, got.MitigatedAt, started, detected, ack)
+	}
+}

@@ -844,9 +844,14 @@ func (s *Server) uiEditEvent() HandlerFunc {
 		}
 		p := eventEditPage{layout: newLayout(r, "Edit timeline event · "+inc.Key, "incidents"), Inc: inc, Ev: ev, Version: version, Kinds: debrief.EventKinds, Errors: formErrors{}}
 		p.Form = eventForm{Text: r.PostForm.Get("text"), Kind: r.PostForm.Get("kind"), At: r.PostForm.Get("at"), Starred: r.PostForm.Get("starred") == "on"}
-		at := formTime(p.Errors, p.Loc, "at", p.Form.At)
-		if at == nil && len(p.Errors) == 0 {
+		var at *time.Time
+		switch {
+		case p.Form.At == datetimeLocal(p.Loc, ev.At):
+			// Left as shown (to the minute): the stored seconds stay.
+		case strings.TrimSpace(p.Form.At) == "":
 			p.Errors["at"] = &fieldError{Field: "at", Message: "The event time is required."}
+		default:
+			at = formTime(p.Errors, p.Loc, "at", p.Form.At)
 		}
 		if len(p.Errors) == 0 {
 			kind := debrief.EventKind(p.Form.Kind)
@@ -938,11 +943,32 @@ func (s *Server) uiEditIncident() HandlerFunc {
 		patch := debrief.IncidentPatch{Title: &f.Title, Severity: &f.Severity, Status: &status, Services: &services, Customers: &customers,
 			Labels: &labels, Impact: &f.Impact, Roles: &debrief.Roles{Commander: strings.TrimSpace(f.Commander), Scribe: strings.TrimSpace(f.Scribe), Communications: strings.TrimSpace(f.Communications)},
 			Private: &f.Private, Members: &members}
-		patch.StartedAt = formTime(p.Errors, p.Loc, "started_at", f.StartedAt)
-		patch.DetectedAt = formTime(p.Errors, p.Loc, "detected_at", f.DetectedAt)
-		patch.AcknowledgedAt = formTime(p.Errors, p.Loc, "acknowledged_at", f.AcknowledgedAt)
-		patch.MitigatedAt = formTime(p.Errors, p.Loc, "mitigated_at", f.MitigatedAt)
-		patch.ResolvedAt = formTime(p.Errors, p.Loc, "resolved_at", f.ResolvedAt)
+		started := inc.StartedAt
+		for _, tf := range []struct {
+			name, val string
+			stored    *time.Time
+			dst       **time.Time
+		}{
+			{"started_at", f.StartedAt, &started, &patch.StartedAt},
+			{"detected_at", f.DetectedAt, inc.DetectedAt, &patch.DetectedAt},
+			{"acknowledged_at", f.AcknowledgedAt, inc.AcknowledgedAt, &patch.AcknowledgedAt},
+			{"mitigated_at", f.MitigatedAt, inc.MitigatedAt, &patch.MitigatedAt},
+			{"resolved_at", f.ResolvedAt, inc.ResolvedAt, &patch.ResolvedAt},
+		} {
+			// The form shows minutes: a time left as shown keeps its
+			// seconds, an emptied one is cleared, a changed one is set.
+			switch {
+			case tf.stored != nil && tf.val == datetimeLocal(p.Loc, *tf.stored):
+			case strings.TrimSpace(tf.val) == "":
+				if tf.stored != nil && tf.name != "started_at" {
+					patch.Clear = append(patch.Clear, tf.name)
+				} else if tf.name == "started_at" {
+					p.Errors[tf.name] = &fieldError{Field: fieldID(tf.name), Message: "The start time is required."}
+				}
+			default:
+				*tf.dst = formTime(p.Errors, p.Loc, tf.name, tf.val)
+			}
+		}
 		if len(p.Errors) == 0 {
 			_, err := s.svc.UpdateIncident(r.Context(), inc.ID, patch, version)
 			if err == nil {
