@@ -341,3 +341,23 @@ func TestUIAccount(t *testing.T) {
 		t.Errorf("after the password change the old session answers %d; want 303 to sign in", rec.Code)
 	}
 }
+
+// TestUIListErrorsAreSentences: a bad filter or cursor in a list's URL is
+// a sentence on the page, not an error page or an empty list.
+func TestUIListErrorsAreSentences(t *testing.T) {
+	h := New(Config{Service: debrief.NewService(openSQLite(t)), Open: true}).Handler()
+	for _, tc := range []struct{ path, want string }{
+		{"/incidents?after=bogus", "is not one this server returned"},
+		{"/incidents?sort=bogus", "Unknown sort"},
+		{"/incidents?status=bogus", "Unknown status"},
+		{"/incidents?from=yesterday", "Enter a date like"},
+		{"/incidents?q=severity:9", "Unknown severity"},
+		{"/postmortems?status=bogus", "bogus"},
+		{"/search?q=%22unclosed", "quote"},
+	} {
+		rec := uiRequest(h, "GET", tc.path, nil)
+		if rec.Code != 400 || !strings.Contains(rec.Body.String(), tc.want) || !strings.Contains(rec.Body.String(), "<form") {
+			t.Errorf("GET %s = %d; want 400, the form and a sentence with %q:\n%s", tc.path, rec.Code, tc.want, rec.Body)
+		}
+	}
+}
