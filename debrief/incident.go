@@ -347,10 +347,58 @@ type IncidentFilter struct {
 	Owner string
 	// From and To bound StartedAt: From ≤ started < To.
 	From, To *time.Time
+	// Sort is the order of the list; "" means SortNewest.
+	Sort IncidentSort
 	// Limit is the page size; stores cap it at MaxPageSize.
 	Limit int
 	// After is the cursor from the previous page's NextCursor.
 	After string
+}
+
+// IncidentSort orders a list of incidents. Every order is total (ties
+// broken by ID), so keyset pages never skip or repeat an incident.
+type IncidentSort string
+
+const (
+	// SortNewest lists the most recently declared first (highest ID).
+	SortNewest IncidentSort = "newest"
+	// SortOldest lists the first declared first (lowest ID).
+	SortOldest IncidentSort = "oldest"
+	// SortStarted lists the most recently started first (StartedAt, then ID,
+	// descending): backfilled incidents take their place in time.
+	SortStarted IncidentSort = "started"
+)
+
+// IncidentSorts lists the orders a list of incidents takes.
+var IncidentSorts = []IncidentSort{SortNewest, SortOldest, SortStarted}
+
+// Valid reports whether s is a known order ("" is SortNewest).
+func (s IncidentSort) Valid() bool {
+	return s == "" || s == SortNewest || s == SortOldest || s == SortStarted
+}
+
+// IncidentCursor returns the cursor that continues a list in order s after inc.
+func IncidentCursor(inc *Incident, s IncidentSort) string {
+	if s == SortStarted {
+		return strconv.FormatInt(inc.StartedAt.UnixMicro(), 10) + "_" + strconv.FormatInt(inc.ID, 10)
+	}
+	return EncodeCursor(inc.ID)
+}
+
+// DecodeIncidentCursor parses a cursor made by IncidentCursor for order s;
+// "" means the first page (zero time and ID).
+func DecodeIncidentCursor(c string, s IncidentSort) (started time.Time, id int64, err error) {
+	if s != SortStarted || c == "" {
+		id, err = DecodeCursor(c)
+		return time.Time{}, id, err
+	}
+	micros, idText, ok := strings.Cut(c, "_")
+	m, err1 := strconv.ParseInt(micros, 10, 64)
+	id, err2 := strconv.ParseInt(idText, 10, 64)
+	if !ok || err1 != nil || err2 != nil || id <= 0 {
+		return time.Time{}, 0, Errorf(EInvalid, "after", "The cursor %q is not one this server returned for sort=started.", truncate(c, 40))
+	}
+	return time.UnixMicro(m).UTC(), id, nil
 }
 
 // Page sizes for every list.

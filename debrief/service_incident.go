@@ -270,7 +270,13 @@ func (s *Service) ListIncidents(ctx context.Context, f IncidentFilter) (Page[*In
 			return Page[*Incident]{}, Errorf(EInvalid, "severity", "Unknown severity %q; use one of %s.", sv, severityNames(s.severities))
 		}
 	}
-	if _, err := DecodeCursor(f.After); err != nil {
+	if !f.Sort.Valid() {
+		return Page[*Incident]{}, Errorf(EInvalid, "sort", "Unknown sort %q; use newest, oldest or started.", truncate(string(f.Sort), 40))
+	}
+	if f.Sort == "" {
+		f.Sort = SortNewest
+	}
+	if _, _, err := DecodeIncidentCursor(f.After, f.Sort); err != nil {
 		return Page[*Incident]{}, err
 	}
 	f.Limit = PageLimit(f.Limit)
@@ -281,7 +287,7 @@ func (s *Service) ListIncidents(ctx context.Context, f IncidentFilter) (Page[*In
 		g := f
 		g.After = after
 		return s.store.ListIncidents(ctx, g)
-	}, func(inc *Incident) (bool, error) { return a.CanSee(inc), nil }, func(inc *Incident) int64 { return inc.ID })
+	}, func(inc *Incident) (bool, error) { return a.CanSee(inc), nil }, func(inc *Incident) string { return IncidentCursor(inc, f.Sort) })
 }
 
 // ListRevisions returns the history of one record, newest first.

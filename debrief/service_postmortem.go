@@ -321,7 +321,7 @@ func (s *Service) ListPostmortems(ctx context.Context, f PostmortemFilter) (Page
 			g := f
 			g.After = after
 			return s.store.ListPostmortems(ctx, g)
-		}, func(pm *Postmortem) (bool, error) { return v.incident(ctx, pm.IncidentID) }, func(pm *Postmortem) int64 { return pm.ID })
+		}, func(pm *Postmortem) (bool, error) { return v.incident(ctx, pm.IncidentID) }, func(pm *Postmortem) string { return EncodeCursor(pm.ID) })
 	}
 	for _, pm := range page.Items {
 		fillSectionVersions(pm)
@@ -541,5 +541,5 @@ func (s *Service) ListActionItems(ctx context.Context, f ActionItemFilter) (Page
 		}
 		return v.postmortem(ctx, it.PostmortemID)
 	},
-		func(it *ActionItem) int64 { return it.ID })
+		func(it *ActionItem) string { return EncodeCursor(it.ID) })
 }

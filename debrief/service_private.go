@@ -143,7 +143,7 @@ func (v *visibility) postmortem(ctx context.Context, id *int64) (bool, error) {
 // until limit are kept, so a page of a filtered list is as full as an
 // unfiltered one and its cursor continues after the last item kept.
 // An error from keep ends the list with that error.
-func filterPage[T any](after string, limit int, list func(after string) (Page[T], error), keep func(T) (bool, error), id func(T) int64) (Page[T], error) {
+func filterPage[T any](after string, limit int, list func(after string) (Page[T], error), keep func(T) (bool, error), cursor func(T) string) (Page[T], error) {
 	out := Page[T]{Items: []T{}}
 	for {
 		p, err := list(after)
@@ -161,7 +161,7 @@ func filterPage[T any](after string, limit int, list func(after string) (Page[T]
 			out.Items = append(out.Items, it)
 			if len(out.Items) == limit {
 				if i < len(p.Items)-1 || p.NextCursor != "" {
-					out.NextCursor = EncodeCursor(id(it))
+					out.NextCursor = cursor(it)
 				}
 				return out, nil
 			}

@@ -179,11 +179,17 @@ func renderMarkdown(src string, images ImageLoader) (template.HTML, error) {
 // sentences; those skip the Markdown parser, which keeps a timeline of
 // thousands of events fast.
 func renderInline(s string) (template.HTML, error) {
-	if !strings.ContainsAny(s, "*_`[]<>!#~&\\\n@") && !strings.Contains(s, "://") && !strings.Contains(s, "www.") &&
-		!strings.HasPrefix(s, "-") && !strings.HasPrefix(s, "+") && !startsWithDigitDot(s) {
+	if plainText(s) {
 		return template.HTML("<p>" + template.HTMLEscapeString(s) + "</p>\n"), nil
 	}
 	return renderMarkdown(s, nil)
+}
+
+// plainText reports whether s has nothing Markdown would render
+// differently from the text itself.
+func plainText(s string) bool {
+	return !strings.ContainsAny(s, "*_`[]<>!#~&\\\n@") && !strings.Contains(s, "://") && !strings.Contains(s, "www.") &&
+		!strings.HasPrefix(s, "-") && !strings.HasPrefix(s, "+") && !startsWithDigitDot(s)
 }
 
 func startsWithDigitDot(s string) bool {

@@ -108,3 +108,23 @@ func TestMarkdownGolden(t *testing.T) {
 		t.Errorf("ParseMarkdown(%s) source lines %+v do not point at the title, headings, bodies, events and items", path, src)
 	}
 }
+
+func TestPageMarkdownIsSafe(t *testing.T) {
+	for _, tc := range []struct{ in, want, never string }{
+		{"<script>alert(1)</script>hi", "hi", "<script"},
+		{`<img src="x.png" onerror="alert(1)">`, `alt="Image without a description"`, "onerror"},
+		{`![graph](x.png)`, `alt="graph"`, "Image without a description"},
+		{"[a](javascript:alert(1))", "a", "javascript:"},
+		{"[site](https://example.com)", `rel="nofollow noreferrer noopener"`, "onclick"},
+		{`<a href="#" onclick="x()">c</a>`, "c", "onclick"},
+		{`<p style="display:none">s</p>`, "s", "style="},
+	} {
+		got, err := PageMarkdown(tc.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(got), tc.want) || strings.Contains(string(got), tc.never) {
+			t.Errorf("PageMarkdown(%q) = %q; want %q in it and no %q", tc.in, got, tc.want, tc.never)
+		}
+	}
+}

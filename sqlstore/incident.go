@@ -250,7 +250,7 @@ func (db *DB) ListIncidents(ctx context.Context, f debrief.IncidentFilter) (debr
 	}
 	defer db.rg.leave()
 	var out debrief.Page[*debrief.Incident]
-	after, err := debrief.DecodeCursor(f.After)
+	afterStarted, after, err := debrief.DecodeIncidentCursor(f.After, f.Sort)
 	if err != nil {
 		return out, err
 	}
@@ -273,15 +273,35 @@ func (db *DB) ListIncidents(ctx context.Context, f debrief.IncidentFilter) (debr
 	if f.To != nil {
 		w.add(`started_at < ?`, db.d.t(*f.To))
 	}
-	if after > 0 {
-		w.add(`id < ?`, after)
+	// Each order is total (ID breaks ties), so the keyset condition
+	// continues exactly after the previous page's last incident.
+	order := ` ORDER BY id DESC`
+	switch f.Sort {
+	case debrief.SortOldest:
+		order = ` ORDER BY id ASC`
+		if after > 0 {
+			w.add(`id > ?`, after)
+		}
+	case debrief.SortStarted:
+		order = ` ORDER BY started_at DESC, id DESC`
+		if after > 0 {
+			t := db.d.t(afterStarted)
+			w.add(`(started_at < ? OR (started_at = ? AND id < ?))`, t, t, after)
+		}
+	default:
+		if after > 0 {
+			w.add(`id < ?`, after)
+		}
 	}
-	query := `SELECT ` + incidentColumns + ` FROM incidents` + w.sql() + ` ORDER BY id DESC LIMIT ` + strconv.Itoa(limit+1)
+	query := `SELECT ` + incidentColumns + ` FROM incidents` + w.sql() + order + ` LIMIT ` + strconv.Itoa(limit+1)
 	out.Items, err = listCached(ctx, db, db.r, query, w.args, scanIncident)
 	if err != nil {
 		return out, mapErr(err, "list incidents")
 	}
-	out.Items, out.NextCursor = pageOf(out.Items, limit, func(i *debrief.Incident) int64 { return i.ID })
+	if len(out.Items) > limit {
+		out.Items = out.Items[:limit]
+		out.NextCursor = debrief.IncidentCursor(out.Items[limit-1], f.Sort)
+	}
 	return out, nil
 }
 

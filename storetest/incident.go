@@ -399,3 +399,65 @@ func testIncidentListFilters(t *testing.T, open Opener) {
 	must(t, err, "ListIncidents(limit 1)")
 	wantEqual(t, "ListIncidents item", all[len(all)-1], p.Items[0])
 }
+
+// testIncidentListSort pages through every order with small pages: each
+// order is total, so no incident is skipped or repeated, even when several
+// started at the same moment.
+func testIncidentListSort(t *testing.T, open Opener) {
+	s := open(t)
+	// Started times out of declaration order, with ties.
+	offsets := []int{30, 5, 30, 60, 5, 45, 30, 0}
+	type rec struct {
+		id      int64
+		started time.Time
+	}
+	var all []rec
+	for i, m := range offsets {
+		inc := newIncident(i)
+		inc.StartedAt = at(time.Duration(m) * time.Minute)
+		c := createIncident(t, s, inc)
+		all = append(all, rec{c.ID, c.StartedAt})
+	}
+	ids := func(rs []rec) []int64 {
+		out := make([]int64, len(rs))
+		for i, r := range rs {
+			out[i] = r.id
+		}
+		return out
+	}
+	newest := slices.Clone(all)
+	slices.SortFunc(newest, func(a, b rec) int { return int(b.id - a.id) })
+	oldest := slices.Clone(all)
+	slices.SortFunc(oldest, func(a, b rec) int { return int(a.id - b.id) })
+	started := slices.Clone(all)
+	slices.SortFunc(started, func(a, b rec) int {
+		if c := b.started.Compare(a.started); c != 0 {
+			return c
+		}
+		return int(b.id - a.id)
+	})
+	for _, tc := range []struct {
+		sort debrief.IncidentSort
+		want []int64
+	}{{"", ids(newest)}, {debrief.SortNewest, ids(newest)}, {debrief.SortOldest, ids(oldest)}, {debrief.SortStarted, ids(started)}} {
+		for _, limit := range []int{1, 2, 3, 8} {
+			got := collectIncidents(t, s, debrief.IncidentFilter{Sort: tc.sort, Limit: limit})
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("paging ListIncidents(sort %q, limit %d) = %v, want %v", tc.sort, limit, got, tc.want)
+			}
+		}
+	}
+	// With a filter the order and paging hold too.
+	got := collectIncidents(t, s, debrief.IncidentFilter{Sort: debrief.SortStarted, Limit: 2, From: ptr(at(5 * time.Minute)), To: ptr(at(45 * time.Minute))})
+	var want []int64
+	for _, r := range started {
+		if !r.started.Before(at(5*time.Minute)) && r.started.Before(at(45*time.Minute)) {
+			want = append(want, r.id)
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("ListIncidents(sort started, 5–45 min) = %v, want %v", got, want)
+	}
+	_, err := s.ListIncidents(ctxOf(t), debrief.IncidentFilter{Sort: debrief.SortStarted, After: "12"})
+	wantCode(t, err, debrief.EInvalid, "ListIncidents(sort started, After: an ID cursor)")
+}

@@ -71,6 +71,7 @@ func init() {
 	Register("IncidentDelete", testIncidentDelete)
 	Register("IncidentListPagination", testIncidentListPagination)
 	Register("IncidentListFilters", testIncidentListFilters)
+	Register("IncidentListSort", testIncidentListSort)
 	Register("TimelineAddAndList", testTimelineAddAndList)
 	Register("TimelineIdempotent", testTimelineIdempotent)
 	Register("TimelineFilters", testTimelineFilters)

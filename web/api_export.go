@@ -248,7 +248,7 @@ type publicLinkBody struct {
 	URL    string `json:"url,omitempty"`
 }
 
-func createPublicLink(svc *debrief.Service) HandlerFunc {
+func createPublicLink(svc *debrief.Service, publicURL string) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathRef(r, "id", debrief.PostmortemKeyPrefix)
 		if err != nil {
@@ -262,11 +262,7 @@ func createPublicLink(svc *debrief.Service) HandlerFunc {
 			return err
 		}
 		path := "/public/" + token
-		scheme := "http"
-		if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
-			scheme = "https"
-		}
-		writeJSON(w, http.StatusCreated, publicLinkBody{PublicLink: l, Active: true, Token: token, Path: path, URL: scheme + "://" + r.Host + path})
+		writeJSON(w, http.StatusCreated, publicLinkBody{PublicLink: l, Active: true, Token: token, Path: path, URL: baseURL(publicURL, r) + path})
 		return nil
 	}
 }

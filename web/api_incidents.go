@@ -29,7 +29,7 @@ func notModified(w http.ResponseWriter, r *http.Request, version int) bool {
 
 func listIncidents(svc *debrief.Service) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		q, err := parseQuery(r, "status", "severity", "service", "label", "owner", "from", "to", "limit", "after")
+		q, err := parseQuery(r, "status", "severity", "service", "label", "owner", "from", "to", "sort", "limit", "after")
 		if err != nil {
 			return err
 		}
@@ -47,10 +47,19 @@ func listIncidents(svc *debrief.Service) HandlerFunc {
 		if f.Owner, err = q.one("owner"); err != nil {
 			return err
 		}
+		sort, err := q.one("sort")
+		if err != nil {
+			return err
+		}
+		f.Sort = debrief.IncidentSort(sort)
 		if f.From, f.To, err = q.timeRange(); err != nil {
 			return err
 		}
-		if f.Limit, f.After, err = q.page(); err != nil {
+		f.Limit, f.After, err = q.pageCursor(func(c string) error {
+			_, _, err := debrief.DecodeIncidentCursor(c, f.Sort)
+			return err
+		})
+		if err != nil {
 			return err
 		}
 		page, err := svc.ListIncidents(r.Context(), f)

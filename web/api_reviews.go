@@ -31,11 +31,11 @@ type inviteBody struct {
 	URL  string `json:"url"`
 }
 
-func invitesBody(r *http.Request, in []debrief.ReviewInvite) []inviteBody {
+func invitesBody(publicURL string, r *http.Request, in []debrief.ReviewInvite) []inviteBody {
 	out := make([]inviteBody, 0, len(in))
 	for _, i := range in {
 		p := "/api/v1/review-invites/" + i.Token
-		out = append(out, inviteBody{ReviewInvite: i, Path: p, URL: baseURL(r) + p})
+		out = append(out, inviteBody{ReviewInvite: i, Path: p, URL: baseURL(publicURL, r) + p})
 	}
 	return out
 }
@@ -62,7 +62,7 @@ func getReview(svc *debrief.Service) HandlerFunc {
 	}
 }
 
-func openReview(svc *debrief.Service, dec decoder) HandlerFunc {
+func openReview(svc *debrief.Service, dec decoder, publicURL string) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathRef(r, "id", debrief.PostmortemKeyPrefix)
 		if err != nil {
@@ -78,7 +78,7 @@ func openReview(svc *debrief.Service, dec decoder) HandlerFunc {
 		}
 		w.Header().Set("Location", "/api/v1/postmortems/"+strconv.FormatInt(id, 10)+"/review")
 		setETag(w, rv.Version)
-		writeJSON(w, http.StatusCreated, reviewBody{Review: rv, Invites: invitesBody(r, invites)})
+		writeJSON(w, http.StatusCreated, reviewBody{Review: rv, Invites: invitesBody(publicURL, r, invites)})
 		return nil
 	}
 }
@@ -88,7 +88,7 @@ type reviewPatch struct {
 	Version *int `json:"version,omitempty"`
 }
 
-func updateReview(svc *debrief.Service, dec decoder) HandlerFunc {
+func updateReview(svc *debrief.Service, dec decoder, publicURL string) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathRef(r, "id", debrief.PostmortemKeyPrefix)
 		if err != nil {
@@ -107,7 +107,7 @@ func updateReview(svc *debrief.Service, dec decoder) HandlerFunc {
 			return err
 		}
 		setETag(w, rv.Version)
-		writeJSON(w, http.StatusOK, reviewBody{Review: rv, Invites: invitesBody(r, invites)})
+		writeJSON(w, http.StatusOK, reviewBody{Review: rv, Invites: invitesBody(publicURL, r, invites)})
 		return nil
 	}
 }
@@ -308,7 +308,7 @@ func importBusy(svc *debrief.Service, dec decoder, fetcher *review.Fetcher) Hand
 	}
 }
 
-func newReviewLink(svc *debrief.Service, dec decoder) HandlerFunc {
+func newReviewLink(svc *debrief.Service, dec decoder, publicURL string) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathRef(r, "id", debrief.PostmortemKeyPrefix)
 		if err != nil {
@@ -324,7 +324,7 @@ func newReviewLink(svc *debrief.Service, dec decoder) HandlerFunc {
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusCreated, invitesBody(r, []debrief.ReviewInvite{*inv})[0])
+		writeJSON(w, http.StatusCreated, invitesBody(publicURL, r, []debrief.ReviewInvite{*inv})[0])
 		return nil
 	}
 }
@@ -384,7 +384,7 @@ func cancelReview(svc *debrief.Service, dec decoder) HandlerFunc {
 
 // reviewInvitation answers the invitation as text/calendar: METHOD:REQUEST
 // while scheduled, METHOD:CANCEL once cancelled.
-func reviewInvitation(svc *debrief.Service) HandlerFunc {
+func reviewInvitation(svc *debrief.Service, publicURL string) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathRef(r, "id", debrief.PostmortemKeyPrefix)
 		if err != nil {
@@ -397,13 +397,13 @@ func reviewInvitation(svc *debrief.Service) HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return writeInvitation(w, r, svc, rv)
+		return writeInvitation(w, r, svc, rv, publicURL)
 	}
 }
 
-func writeInvitation(w http.ResponseWriter, r *http.Request, svc *debrief.Service, rv *debrief.Review) error {
+func writeInvitation(w http.ResponseWriter, r *http.Request, svc *debrief.Service, rv *debrief.Review, publicURL string) error {
 	// The postmortem's page, as the digests link it; the meeting is planned there.
-	link := baseURL(r) + "/postmortems/" + strconv.FormatInt(rv.PostmortemID, 10)
+	link := baseURL(publicURL, r) + "/postmortems/" + strconv.FormatInt(rv.PostmortemID, 10)
 	inv, err := review.InvitationFor(rv, link, rv.UpdatedAt)
 	if err != nil {
 		return err

@@ -172,10 +172,15 @@ func weeklyDigest(svc *debrief.Service) HandlerFunc {
 // polls monthly to miss nothing.
 const feedWeeks = 8
 
-// baseURL is the scheme and host the request came to, for absolute links.
-func baseURL(r *http.Request) string {
+// baseURL is the configured public address for absolute links. Without
+// one (tests, embedders) it is the scheme and Host the request came to;
+// X-Forwarded-* headers are never trusted, since any client can send them.
+func baseURL(publicURL string, r *http.Request) string {
+	if publicURL != "" {
+		return publicURL
+	}
 	scheme := "http"
-	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+	if r.TLS != nil {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host
@@ -283,13 +288,13 @@ type atomContent struct {
 
 // weeklyAtom answers GET /feeds/weekly.atom: one entry per week with
 // newly published postmortems, for the last feedWeeks weeks.
-func weeklyAtom(svc *debrief.Service) HandlerFunc {
+func weeklyAtom(svc *debrief.Service, publicURL string) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		weeks, err := feedDigests(svc, r)
 		if err != nil {
 			return err
 		}
-		base := baseURL(r)
+		base := baseURL(publicURL, r)
 		feed := atomFeed{
 			Title: "Debrief: postmortems published each week", ID: base + "/feeds/weekly.atom",
 			Links:  []atomLink{{Href: base + "/feeds/weekly.atom", Rel: "self", Type: "application/atom+xml"}, {Href: base + "/"}},
@@ -339,13 +344,13 @@ type rssGUID struct {
 
 // weeklyRSS answers GET /feeds/weekly.rss: the same weeks as the Atom feed,
 // in RSS 2.0 for readers that only take RSS.
-func weeklyRSS(svc *debrief.Service) HandlerFunc {
+func weeklyRSS(svc *debrief.Service, publicURL string) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		weeks, err := feedDigests(svc, r)
 		if err != nil {
 			return err
 		}
-		base := baseURL(r)
+		base := baseURL(publicURL, r)
 		feed := rssFeed{Version: "2.0", Channel: rssChannel{
 			Title: "Debrief: postmortems published each week", Link: base + "/",
 			Description: "Postmortems newly published in Debrief, one item per week.",

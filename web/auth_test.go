@@ -169,6 +169,7 @@ var publicRoutes = map[string]bool{
 	// A review participant's personal link: the token is the permission.
 	"GET /api/v1/review-invites/{token}": true, "PUT /api/v1/review-invites/{token}/availability": true,
 	"POST /api/v1/review-invites/{token}/busy": true, "PUT /api/v1/review-invites/{token}/answers": true,
+	"GET /static/{path...}": true, "GET /login": true, "POST /login": true, "/": true,
 }
 
 // ownerRoutes are open to viewers by role, but the record decides: only the
@@ -187,9 +188,9 @@ func (e *authEnv) path(pattern string, s seeded) (method, path string) {
 	method, path, _ = strings.Cut(pattern, " ")
 	id := strconv.FormatInt(s.incident, 10)
 	switch {
-	case strings.HasPrefix(path, "/api/v1/postmortems/"):
+	case strings.HasPrefix(path, "/api/v1/postmortems/"), strings.HasPrefix(path, "/postmortems/"):
 		id = strconv.FormatInt(s.postmortem, 10)
-	case strings.HasPrefix(path, "/api/v1/action-items/"):
+	case strings.HasPrefix(path, "/api/v1/action-items/"), strings.HasPrefix(path, "/action-items/"):
 		id = strconv.FormatInt(s.item, 10)
 	case strings.HasPrefix(path, "/api/v1/attachments/"):
 		id = strconv.FormatInt(s.attachment, 10)
@@ -206,7 +207,7 @@ func (e *authEnv) path(pattern string, s seeded) (method, path string) {
 	}
 	r := strings.NewReplacer("{id}", id, "{event}", strconv.FormatInt(s.event, 10), "{key}", key,
 		"{version}", "1", "{link}", strconv.FormatInt(s.link, 10), "{kind}", "alertmanager", "{token}", "x")
-	path = r.Replace(path)
+	path = strings.TrimSuffix(r.Replace(path), "{$}")
 	if strings.HasSuffix(path, "/timeline/import") {
 		path += "?format=json"
 	}

@@ -100,8 +100,7 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 		w.Header().Set("Retry-After", "1")
 	}
 	if ri.kind == KindUI {
-		// Pages answer in text until the UI renders its own error page.
-		http.Error(w, body.Error.Message, status)
+		s.renderUIError(w, r, status, body.Error.Message)
 		return
 	}
 	writeJSON(w, status, body)

@@ -104,6 +104,15 @@ func (q query) bool(name string) (bool, error) {
 
 // page reads limit and after, which every list takes.
 func (q query) page() (limit int, after string, err error) {
+	return q.pageCursor(func(c string) error {
+		_, err := debrief.DecodeCursor(c)
+		return err
+	})
+}
+
+// pageCursor is page for a list whose cursor check is its own (a list with
+// several orders has cursors of several shapes).
+func (q query) pageCursor(check func(cursor string) error) (limit int, after string, err error) {
 	s, err := q.one("limit")
 	if err != nil {
 		return 0, "", err
@@ -117,7 +126,7 @@ func (q query) page() (limit int, after string, err error) {
 	if after, err = q.one("after"); err != nil {
 		return 0, "", err
 	}
-	if _, err := debrief.DecodeCursor(after); err != nil {
+	if err := check(after); err != nil {
 		return 0, "", err
 	}
 	return limit, after, nil

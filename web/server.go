@@ -20,6 +20,7 @@ import (
 	"net/netip"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -73,6 +74,10 @@ type Config struct {
 	// MetricsAllow lists the client addresses that read /metrics without
 	// the token; nil means loopback only (127.0.0.0/8 and ::1).
 	MetricsAllow []netip.Prefix
+	// PublicURL is the address people reach this server at
+	// ("https://debrief.example.com"), used for absolute links in feeds and
+	// public links. "" means the scheme and Host of each request.
+	PublicURL string
 }
 
 // LocalActor is who every request acts as when Config.Authenticate is nil.
@@ -101,8 +106,12 @@ type Server struct {
 	openAPIErr    error
 	calendars     *review.Fetcher
 	routes        []Route
-	mux           *http.ServeMux
-	handler       http.Handler
+	// ui holds the page templates and assets (ui.go); publicURL is
+	// Config.PublicURL without a trailing slash.
+	ui        *ui
+	publicURL string
+	mux       *http.ServeMux
+	handler   http.Handler
 
 	// bootID and requestSeq make request ids that are unique across restarts
 	// without a random read per request.
@@ -162,6 +171,12 @@ func New(cfg Config) *Server {
 	_, _ = rand.Read(b[:])
 	s.bootID = hex.EncodeToString(b[:])
 
+	ui, err := newUI()
+	if err != nil {
+		panic(err) // the embedded templates are part of the build
+	}
+	s.ui = ui
+	s.publicURL = strings.TrimRight(cfg.PublicURL, "/")
 	s.mux = http.NewServeMux()
 	s.routes = append(s.routeTable(), s.authRoutes(decoder{maxBody: s.maxBody})...)
 	for _, rt := range s.routes {
@@ -274,8 +289,9 @@ func (s *Server) observe(r *http.Request, ri *requestInfo, sw *statusWriter, d t
 		status = http.StatusOK
 	}
 	route := ri.route
-	if route == "" {
-		// Unmatched paths would give every scanner's URL its own series.
+	if route == "" || route == "/" {
+		// Unmatched paths would give every scanner's URL its own series;
+		// "/" is the UI's catch-all that answers them with the 404 page.
 		route = "unmatched"
 	}
 	s.metrics.observe(r.Method, route, status, d)

@@ -102,6 +102,7 @@ type IncidentListCmd struct {
 	Service     string   `help:"Only incidents affecting this service."`
 	Label       string   `help:"Only incidents with this label."`
 	Owner       string   `help:"Only incidents this person commanded or declared."`
+	Sort        string   `help:"Order: newest (declared most recently, the default), oldest or started (started most recently)." enum:"newest,oldest,started" default:"newest"`
 	Limit       int      `help:"Page size (at most 500)." default:"50"`
 	Cursor      string   `help:"Continue after a previous page (the cursor it printed)."`
 }
@@ -121,6 +122,9 @@ func (c *IncidentListCmd) Run(env *Env) error {
 	}
 	addIf(q, "service", c.Service)
 	addIf(q, "label", c.Label)
+	if c.Sort != "newest" {
+		q.Set("sort", c.Sort)
+	}
 	addIf(q, "owner", c.Owner)
 	addIf(q, "after", c.Cursor)
 	q.Set("limit", strconv.Itoa(c.Limit))

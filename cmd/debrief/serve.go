@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -49,6 +50,7 @@ type ServeCmd struct {
 	// than any JSON body, and only the upload routes read this much.
 	MaxAttachment int64  `help:"Largest attachment (screenshot, log, data file) accepted, in bytes." default:"10485760" env:"DEBRIEF_MAX_ATTACHMENT" placeholder:"BYTES"`
 	Chromium      string `help:"Chromium binary that prints PDF exports (default: /usr/bin/chromium or chromium on $PATH)." env:"DEBRIEF_CHROMIUM" placeholder:"PATH"`
+	PublicURL     string `name:"public-url" help:"Address people reach Debrief at, e.g. https://debrief.example.com; absolute links in feeds and public links use it (default: http:// and the listen address)." env:"DEBRIEF_PUBLIC_URL" placeholder:"URL"`
 	LogFlags      `embed:""`
 	AuthFlags     `embed:""`
 
@@ -100,6 +102,14 @@ func (c *ServeCmd) Run(env *Env) error {
 		Version:      version,
 		MaxBodyBytes: c.MaxBody,
 		Chromium:     c.Chromium,
+		PublicURL:    c.PublicURL,
+	}
+	if err := checkPublicURL(c.PublicURL); err != nil {
+		ln.Close()
+		return err
+	}
+	if wcfg.PublicURL == "" {
+		wcfg.PublicURL = "http://" + ln.Addr().String()
 	}
 	// Review participants' calendar URLs (web.Config documents the risk).
 	wcfg.CalendarAllowPrivate = c.CalendarAllowPrivate
@@ -222,5 +232,17 @@ type VersionCmd struct{}
 // Run prints the version.
 func (c *VersionCmd) Run(env *Env) error {
 	fmt.Fprintf(env.Stdout, "debrief %s\n", version)
+	return nil
+}
+
+// checkPublicURL accepts an absolute http(s) URL without query or fragment.
+func checkPublicURL(s string) error {
+	if s == "" {
+		return nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("--public-url (DEBRIEF_PUBLIC_URL) must be an address like https://debrief.example.com, got %q", s)
+	}
 	return nil
 }

@@ -1,0 +1,98 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/debriefhq/debrief/debrief"
+)
+
+// loginPage is the sign-in form.
+type loginPage struct {
+	layout
+	Next  string
+	Email string
+	// Error is the sentence shown next to the form when sign-in failed.
+	Error string
+	OIDC  bool
+}
+
+// uiLoginForm answers GET /login. Someone already signed in goes on to next.
+func (s *Server) uiLoginForm() HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		next := safeNext(r.URL.Query().Get("next"))
+		if a, err := s.authenticate(r); err == nil && a.Role != "" {
+			return seeOther(w, r, next)
+		}
+		p := loginPage{layout: newLayout(r, "Sign in", ""), Next: next, OIDC: s.oidc != nil}
+		return s.render(w, r, http.StatusOK, "login.html", "layout", p)
+	}
+}
+
+// uiLogin answers POST /login with the same checks and rate limits as the
+// API's sign-in; on success it sets the session cookie and goes to next.
+func (s *Server) uiLogin() HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := parseForm(w, r, s.maxBody); err != nil {
+			return err
+		}
+		email, password := r.PostForm.Get("email"), r.PostForm.Get("password")
+		next := safeNext(r.PostForm.Get("next"))
+		again := func(status int, msg string) error {
+			p := loginPage{layout: newLayout(r, "Sign in", ""), Next: next, Email: email, Error: msg, OIDC: s.oidc != nil}
+			return s.render(w, r, status, "login.html", "layout", p)
+		}
+		acct := "acct:" + strings.ToLower(strings.TrimSpace(email))
+		ip := "ip:" + clientIP(r)
+		if d := s.limiter.wait(acct, ip); d > 0 {
+			secs := int(d/time.Second) + 1
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+			s.svc.AuditDenied(r.Context(), debrief.Actor{Email: strings.ToLower(truncate(email, 254))}, "POST /login", "rate limited")
+			return again(http.StatusTooManyRequests, "Too many failed sign-ins; try again in "+strconv.Itoa(secs)+" seconds.")
+		}
+		if strings.TrimSpace(email) == "" || password == "" {
+			return again(http.StatusBadRequest, "Enter your email address and your password.")
+		}
+		_, secret, err := s.svc.Login(r.Context(), email, password)
+		if err != nil {
+			if debrief.ErrorCode(err) == debrief.EUnauthorized {
+				s.limiter.fail(acct, ip)
+				return again(http.StatusUnauthorized, debrief.ErrorMessage(err))
+			}
+			return err
+		}
+		s.limiter.reset(acct)
+		s.setSessionCookie(w, secret, s.sessionTTL)
+		return seeOther(w, r, next)
+	}
+}
+
+// uiLogout answers POST /logout: the session ends and the browser goes to
+// the sign-in page.
+func (s *Server) uiLogout() HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
+			if err := s.svc.Logout(r.Context(), c.Value); err != nil {
+				return err
+			}
+		}
+		s.clearSessionCookie(w)
+		return seeOther(w, r, "/login")
+	}
+}
+
+// parseForm reads an application/x-www-form-urlencoded body, bounded by
+// maxBody. A body of another type leaves the form empty, which each page's
+// validation then reports as missing fields.
+func parseForm(w http.ResponseWriter, r *http.Request, maxBody int64) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	if err := r.ParseForm(); err != nil {
+		if strings.Contains(err.Error(), "too large") {
+			return debrief.Errorf(debrief.ETooLarge, "", "The form is larger than this server accepts.")
+		}
+		return debrief.Errorf(debrief.EInvalid, "", "The form could not be read; reload the page and try again.")
+	}
+	return nil
+}

@@ -1,0 +1,72 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/debriefhq/debrief/debrief"
+	"github.com/debriefhq/debrief/export"
+)
+
+// exportLink is one export button of the reading view.
+type exportLink struct {
+	Label, Format string
+}
+
+var postmortemExports = []exportLink{{"Markdown", "md"}, {"HTML", "html"}, {"PDF", "pdf"}, {"JSON", "json"}}
+
+type pmSection struct {
+	debrief.Section
+	Timeline, Actions bool
+}
+
+// postmortemPage is the reading view of a postmortem.
+type postmortemPage struct {
+	layout
+	PM       *debrief.Postmortem
+	Incident *debrief.Incident
+	// Sections are the postmortem's sections; the timeline and the action
+	// items are shown inside the section that hosts them, as in the exports,
+	// or at the end (TimelineEnd, ActionsEnd) when none does.
+	Sections                []pmSection
+	TimelineEnd, ActionsEnd bool
+	Timeline                []timelineRow
+	Items                   []actionRow
+	Exports                 []exportLink
+	// HasLessons is true when any of the three lesson lists has an entry.
+	HasLessons bool
+}
+
+func (s *Server) uiPostmortem() HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		ctx := r.Context()
+		pm, err := s.svc.PostmortemByRef(ctx, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		p := postmortemPage{layout: newLayout(r, pm.Key+" "+pm.Title, "postmortems"), PM: pm, Exports: postmortemExports}
+		p.HasLessons = len(pm.Lessons.WentWell)+len(pm.Lessons.WentWrong)+len(pm.Lessons.GotLucky) > 0
+		if pm.IncidentID != nil {
+			inc, err := s.svc.Incident(ctx, *pm.IncidentID)
+			if err != nil {
+				return err
+			}
+			p.Incident = inc
+			ip := incidentPage{layout: p.layout, Inc: inc}
+			if err := s.fillTimeline(r, &ip); err != nil {
+				return err
+			}
+			p.Timeline = ip.Timeline
+		}
+		items, err := s.svc.ListActionItems(ctx, debrief.ActionItemFilter{PostmortemID: &pm.ID, Limit: debrief.MaxPageSize})
+		if err != nil {
+			return err
+		}
+		p.Items = actionRows(items.Items, s.svc.Now(), p.Loc)
+		timelineHost, actionHost := export.SectionHosts(pm.Sections)
+		for i, sec := range pm.Sections {
+			p.Sections = append(p.Sections, pmSection{Section: sec, Timeline: i == timelineHost, Actions: i == actionHost})
+		}
+		p.TimelineEnd, p.ActionsEnd = timelineHost < 0 && len(p.Timeline) > 0, actionHost < 0
+		return s.render(w, r, http.StatusOK, "postmortem.html", "layout", p)
+	}
+}
