@@ -309,6 +309,10 @@ func scanSSOIdentity(s rowScanner) (*debrief.SSOIdentity, error) {
 
 // SSOIdentity returns the identity bound to issuer and subject.
 func (db *DB) SSOIdentity(ctx context.Context, issuer, subject string) (*debrief.SSOIdentity, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer db.rg.leave()
 	id, err := scanSSOIdentity(db.r.QueryRowContext(ctx, `SELECT `+ssoColumns+` FROM sso_identities WHERE issuer = $1 AND subject = $2`, issuer, subject))
 	if err == sql.ErrNoRows {
 		return nil, notFound("single sign-on identity", subject)
@@ -318,6 +322,10 @@ func (db *DB) SSOIdentity(ctx context.Context, issuer, subject string) (*debrief
 
 // UserSSOIdentities returns a user's identities, oldest first.
 func (db *DB) UserSSOIdentities(ctx context.Context, userID int64) ([]*debrief.SSOIdentity, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer db.rg.leave()
 	list, err := queryList(ctx, db.r, `SELECT `+ssoColumns+` FROM sso_identities WHERE user_id = $1 ORDER BY id`, []any{userID}, scanSSOIdentity)
 	if list == nil {
 		list = []*debrief.SSOIdentity{}
@@ -379,6 +387,10 @@ VALUES ($1, $2, $3, $4, $5) RETURNING id`, id.UserID, id.Issuer, id.Subject, id.
 
 // SignedInFrom reports whether the user signed in from ip since since.
 func (db *DB) SignedInFrom(ctx context.Context, userID int64, ip string, since time.Time) (bool, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return false, err
+	}
+	defer db.rg.leave()
 	var one int
 	err := db.r.QueryRowContext(ctx, `SELECT 1 FROM audit_log WHERE action = 'auth.login' AND actor_id = $1 AND ip = $2 AND at >= $3 LIMIT 1`,
 		userID, ip, db.d.t(since)).Scan(&one)

@@ -69,6 +69,10 @@ func nullInt(id *int64) int64 {
 
 // Attachment returns one attachment, with its bytes when withData is true.
 func (db *DB) Attachment(ctx context.Context, id int64, withData bool) (*debrief.Attachment, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer db.rg.leave()
 	cols := attachmentColumns
 	var data []byte
 	var dst *[]byte
@@ -99,6 +103,10 @@ func (db *DB) ListAttachments(ctx context.Context, f debrief.AttachmentFilter) (
 	default:
 		return nil, debrief.Errorf(debrief.EInvalid, "incident_id", "List the attachments of one incident or one postmortem.")
 	}
+	if err := db.rg.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer db.rg.leave()
 	rows, err := db.r.QueryContext(ctx, query, arg)
 	if err != nil {
 		return nil, mapErr(err, "list attachments")

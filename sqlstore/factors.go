@@ -13,6 +13,10 @@ import (
 // one query serves both engines (SQLite's json_each and PostgreSQL's
 // jsonb_array_elements_text differ).
 func (db *DB) ContributingFactorCounts(ctx context.Context) ([]debrief.FacetCount, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer db.rg.leave()
 	rows, err := db.query(ctx, db.r, `SELECT p.contributing_factors FROM postmortems p
 		LEFT JOIN incidents i ON i.id = p.incident_id
 		WHERE (i.id IS NULL OR NOT i.private) AND p.contributing_factors <> '[]'`)

@@ -308,6 +308,10 @@ func postmortemKey(id int64) string { return debrief.PostmortemKeyPrefix + strco
 // snapshot of the WAL), so a write landing meanwhile is seen whole or not
 // at all.
 func (db *DB) PostmortemDocument(ctx context.Context, id int64) (*debrief.PostmortemDocument, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer db.rg.leave()
 	opts := &sql.TxOptions{ReadOnly: true}
 	if db.d.engine == EnginePostgres {
 		opts.Isolation = sql.LevelRepeatableRead

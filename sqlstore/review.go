@@ -111,6 +111,10 @@ func (db *DB) writeReviewLinks(ctx context.Context, tx *sql.Tx, reviewID int64, 
 
 // Review returns a review by ID, or ENotFound.
 func (db *DB) Review(ctx context.Context, id int64) (*debrief.Review, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer db.rg.leave()
 	r, err := scanReview(db.r.QueryRowContext(ctx, `SELECT `+reviewColumns+` FROM reviews WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, debrief.Errorf(debrief.ENotFound, "", "There is no review meeting %d.", id)
@@ -120,6 +124,10 @@ func (db *DB) Review(ctx context.Context, id int64) (*debrief.Review, error) {
 
 // ReviewByPostmortem returns a postmortem's review, or ENotFound.
 func (db *DB) ReviewByPostmortem(ctx context.Context, postmortemID int64) (*debrief.Review, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer db.rg.leave()
 	r, err := scanReview(db.r.QueryRowContext(ctx, `SELECT `+reviewColumns+` FROM reviews WHERE postmortem_id = $1`, postmortemID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, debrief.Errorf(debrief.ENotFound, "", "%s has no review meeting yet; open one first.", postmortemKey(postmortemID))
@@ -190,6 +198,10 @@ WHERE id = $14 AND version = $15`, upd...)
 
 // ReviewLinkByHash returns the link whose token hashes to hash, or ENotFound.
 func (db *DB) ReviewLinkByHash(ctx context.Context, hash string) (*debrief.ReviewLink, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer db.rg.leave()
 	var l debrief.ReviewLink
 	err := db.r.QueryRowContext(ctx, `SELECT review_id, email, token_hash, created_at, expires_at FROM review_links WHERE token_hash = $1`, hash).
 		Scan(&l.ReviewID, &l.Email, &l.TokenHash, timeCol{&l.CreatedAt}, timeCol{&l.ExpiresAt})
@@ -204,6 +216,10 @@ func (db *DB) ReviewLinkByHash(ctx context.Context, hash string) (*debrief.Revie
 
 // ReviewLinks returns a review's links, by email.
 func (db *DB) ReviewLinks(ctx context.Context, reviewID int64) ([]*debrief.ReviewLink, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer db.rg.leave()
 	out, err := queryList(ctx, db.r, `SELECT review_id, email, token_hash, created_at, expires_at FROM review_links WHERE review_id = $1 ORDER BY email`,
 		[]any{reviewID}, func(s rowScanner) (*debrief.ReviewLink, error) {
 			var l debrief.ReviewLink

@@ -64,6 +64,26 @@ func testAuditEveryChange(t *testing.T, open Opener) {
 		must(e.t, err, "CreateIntegration")
 		return in
 	}
+	// newReview opens the review of a new postmortem with the admin and one
+	// other participant invited: three entries (incident, postmortem,
+	// review).
+	newReview := func() (*debrief.Postmortem, *debrief.Review, []debrief.ReviewInvite) {
+		pm := newPostmortem()
+		r, invites, err := svc.OpenReview(actx, pm.ID, debrief.NewReview{Participants: []debrief.ReviewParticipant{
+			{Email: admin.Email, Required: true}, {Email: "sre@example.com"}}})
+		must(e.t, err, "OpenReview")
+		return pm, r, invites
+	}
+	linkOf := func(invites []debrief.ReviewInvite, email string) string {
+		for _, in := range invites {
+			if in.Email == email {
+				return in.Token
+			}
+		}
+		e.t.Fatalf("no personal link for %s in %v", email, invites)
+		return ""
+	}
+	answer := debrief.AnswerInput{WentWell: "The rollback took two minutes.", Shared: true}
 	template := func(key string) *debrief.CustomTemplate { return sampleTemplate(key, "Template "+key) }
 	const pw = "correct horse battery staple"
 
@@ -192,6 +212,62 @@ func testAuditEveryChange(t *testing.T, open Opener) {
 			must(e.t, err, "CreatePublicLink")
 			_, err = svc.RevokePublicLink(actx, pm.ID, l.ID)
 			must(e.t, err, "RevokePublicLink")
+			return 4
+		}},
+		// Every change of a review appends one revision, which the trigger
+		// mirrors into the audit log.
+		"OpenReview": {run: func(e *auditEnv) int { newReview(); return 3 }},
+		"UpdateReview": {run: func(e *auditEnv) int {
+			pm, r, _ := newReview()
+			title := "Review: checkout outage"
+			_, _, err := svc.UpdateReview(actx, pm.ID, debrief.ReviewPatch{Title: &title}, r.Version)
+			must(e.t, err, "UpdateReview")
+			return 4
+		}},
+		"NewReviewLink": {run: func(e *auditEnv) int {
+			pm, _, _ := newReview()
+			_, err := svc.NewReviewLink(actx, pm.ID, "sre@example.com")
+			must(e.t, err, "NewReviewLink")
+			return 4
+		}},
+		"MarkAvailability": {run: func(e *auditEnv) int {
+			pm, r, _ := newReview()
+			zone := "Europe/Berlin"
+			_, err := svc.MarkAvailability(actx, pm.ID, "", debrief.AvailabilityChange{Zone: &zone}, r.Participant(admin.Email).Version)
+			must(e.t, err, "MarkAvailability")
+			return 4
+		}},
+		"MarkAvailabilityByLink": {run: func(e *auditEnv) int {
+			_, r, invites := newReview()
+			zone := "America/New_York"
+			_, _, err := svc.MarkAvailabilityByLink(ctx, linkOf(invites, "sre@example.com"), debrief.AvailabilityChange{Zone: &zone}, r.Participant("sre@example.com").Version)
+			must(e.t, err, "MarkAvailabilityByLink")
+			return 4
+		}},
+		"ChooseReviewSlot": {run: func(e *auditEnv) int {
+			pm, r, _ := newReview()
+			from, _, err := r.Window()
+			must(e.t, err, "Window")
+			_, err = svc.ChooseReviewSlot(actx, pm.ID, from.Add(10*time.Hour), r.Version)
+			must(e.t, err, "ChooseReviewSlot")
+			return 4
+		}},
+		"CancelReview": {run: func(e *auditEnv) int {
+			pm, r, _ := newReview()
+			_, err := svc.CancelReview(actx, pm.ID, r.Version)
+			must(e.t, err, "CancelReview")
+			return 4
+		}},
+		"AnswerReview": {run: func(e *auditEnv) int {
+			pm, _, _ := newReview()
+			_, err := svc.AnswerReview(actx, pm.ID, answer, 0)
+			must(e.t, err, "AnswerReview")
+			return 4
+		}},
+		"AnswerReviewByLink": {run: func(e *auditEnv) int {
+			_, _, invites := newReview()
+			_, err := svc.AnswerReviewByLink(ctx, linkOf(invites, "sre@example.com"), answer, 0)
+			must(e.t, err, "AnswerReviewByLink")
 			return 4
 		}},
 		"CreateIntegration": {run: func(e *auditEnv) int { newIntegration(debrief.IntegrationGrafana); return 1 }},
@@ -356,6 +432,10 @@ func testAuditEveryChange(t *testing.T, open Opener) {
 		"MaxAttachment":            {read: "returns configuration"},
 		"FactorSuggestions":        {read: "suggests from what is stored"},
 		"KnownAddress":             {read: "reads the audit log"},
+		"Review":                   {read: "reads"},
+		"ReviewAnswers":            {read: "reads"},
+		"ReviewByLink":             {read: "reads"},
+		"ReviewParticipantFor":     {read: "checks who may mark a participant's times; a refusal is audited by AuditDenied"},
 		// Refused webhook deliveries are counted on the integration, not
 		// audited one by one, so a flood cannot fill the audit log.
 		"RecordRefusedDelivery": {read: "counts a refused delivery"},
