@@ -57,6 +57,14 @@ func (s *Service) AddAttachment(ctx context.Context, in NewAttachment) (*Attachm
 	if err := s.checkAttachmentOwner(ctx, a, in.IncidentID, in.PostmortemID); err != nil {
 		return nil, err
 	}
+	// The name is text like any other: NUL, bytes that are not UTF-8 and
+	// direction controls (which make "evil\u202Egnp.exe" read as
+	// "evilexe.png") are refused, not quietly cleaned, so every door gives
+	// the same answer. CleanFilename then keeps the last path element, drops
+	// the other control characters (a newline) and bounds the length.
+	if err := CheckText("filename", in.Filename, true); err != nil {
+		return nil, err
+	}
 	name, err := CleanFilename(in.Filename)
 	if err != nil {
 		return nil, err

@@ -138,6 +138,11 @@ func (s *Service) OpenReview(ctx context.Context, postmortemID int64, in NewRevi
 
 // checkReview validates r and the rules that depend on the time.
 func (s *Service) checkReview(r *Review, now time.Time) error {
+	// Titles, names, emails and zones obey the text rule of every record;
+	// checked first so the answer names the field, not a failed lookup.
+	if err := CheckStrings(r); err != nil {
+		return err
+	}
 	if err := r.Validate(); err != nil {
 		return err
 	}
@@ -436,6 +441,9 @@ func (s *Service) MarkAvailabilityByLink(ctx context.Context, token string, c Av
 // markAvailability retries when another participant's change lands in
 // between: the review's version moved, but this participant's entry did not.
 func (s *Service) markAvailability(ctx context.Context, reviewID int64, email, actor string, c AvailabilityChange, ifVersion int) (*Review, error) {
+	if err := CheckStrings(c); err != nil {
+		return nil, err
+	}
 	st := s.store
 	for attempt := 0; ; attempt++ {
 		cur, err := st.Review(ctx, reviewID)

@@ -98,6 +98,9 @@ func (s *Service) answer(ctx context.Context, reviewID int64, email, actor strin
 	fields := []struct{ name, value string }{{"went_well", in.WentWell}, {"was_hard", in.WasHard}, {"surprised", in.Surprised}, {"would_change", in.WouldChange}}
 	empty := true
 	for _, f := range fields {
+		if err := CheckText(f.name, f.value, false); err != nil {
+			return nil, err
+		}
 		if len(f.value) > MaxAnswerLen {
 			return nil, Errorf(EInvalid, f.name, "The answer is %d characters long; keep it under %d.", len(f.value), MaxAnswerLen)
 		}

@@ -63,15 +63,29 @@ func (s *Service) UpdateSection(ctx context.Context, id int64, key string, e Sec
 	if e.Body == nil && e.Heading == nil {
 		return nil, Errorf(EInvalid, "body", "Give the section's new body, heading or both.")
 	}
+	// The text rule every record keeps (see CheckText): this path writes
+	// one section without the postmortem's Validate, so it applies it here;
+	// PostgreSQL would refuse a NUL with an internal error.
 	if e.Heading != nil {
+		if err := CheckText("heading", *e.Heading, true); err != nil {
+			return nil, err
+		}
 		h := strings.TrimSpace(*e.Heading)
 		if h == "" {
 			return nil, Errorf(EInvalid, "heading", "A section needs a heading.")
 		}
+		if len(h) > MaxTitleLen {
+			return nil, Errorf(EInvalid, "heading", "The heading is %d bytes long; a title or name holds at most %d.", len(h), MaxTitleLen)
+		}
 		e.Heading = &h
 	}
-	if e.Body != nil && len(*e.Body) > MaxTextLen {
-		return nil, Errorf(EInvalid, "body", "The section is too long (%d bytes; at most %d).", len(*e.Body), MaxTextLen)
+	if e.Body != nil {
+		if err := CheckText("body", *e.Body, false); err != nil {
+			return nil, err
+		}
+		if len(*e.Body) > MaxTextLen {
+			return nil, Errorf(EInvalid, "body", "The section is too long (%d bytes; at most %d).", len(*e.Body), MaxTextLen)
+		}
 	}
 	if e.BaseVersion < 0 {
 		return nil, Errorf(EInvalid, "base_version", "The base version cannot be negative.")

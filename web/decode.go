@@ -264,6 +264,14 @@ func jsonError(b []byte, v any, err error) error {
 			field = p // with list positions: events[2].at rather than events.at
 		}
 		return debrief.Errorf(debrief.EInvalid, field, "The field %s must be %s, not %s.", field, describeType(typ.Type), article(typ.Value))
+	case isTimeError(err):
+		// time.Time decodes itself and its errors carry no path; find the
+		// value that failed, so the answer names the field like any other.
+		field, _ := locateBadTime(b, reflect.TypeOf(v), "")
+		if field == "" {
+			return debrief.Errorf(debrief.EInvalid, "", "A time in the body is not %s.", describeType(timeType))
+		}
+		return debrief.Errorf(debrief.EInvalid, field, "The field %s must be %s.", field, describeType(timeType))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
 		path := unknownFieldPath(b, reflect.TypeOf(v))
@@ -497,6 +505,84 @@ func locateTypeError(raw []byte, t reflect.Type, parts []string, prefix string) 
 		}
 		for i, item := range items {
 			if p, ok := locateTypeError(item, t.Elem(), parts, prefix+"["+strconv.Itoa(i)+"]"); ok {
+				return p, true
+			}
+		}
+	}
+	return "", false
+}
+
+// isTimeError reports whether err is time.Time refusing the JSON it was
+// given: a string that is not RFC 3339, or a value that is not a string.
+func isTimeError(err error) bool {
+	var pe *time.ParseError
+	return errors.As(err, &pe) || strings.HasPrefix(err.Error(), "Time.UnmarshalJSON: ")
+}
+
+// locateBadTime finds the path, list positions included, of the first
+// time.Time in raw (decoded as t) that does not decode. It runs only on
+// the error path.
+func locateBadTime(raw []byte, t reflect.Type, prefix string) (string, bool) {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil {
+		return "", false
+	}
+	if t == timeType {
+		var v time.Time
+		return prefix, json.Unmarshal(raw, &v) != nil
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		var m map[string]json.RawMessage
+		if json.Unmarshal(raw, &m) != nil {
+			return "", false
+		}
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			ft, ok := jsonField(t, k)
+			if !ok {
+				continue
+			}
+			sub := k
+			if prefix != "" {
+				sub = prefix + "." + k
+			}
+			if p, ok := locateBadTime(m[k], ft, sub); ok {
+				return p, true
+			}
+		}
+	case reflect.Map:
+		var m map[string]json.RawMessage
+		if json.Unmarshal(raw, &m) != nil {
+			return "", false
+		}
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			sub := k
+			if prefix != "" {
+				sub = prefix + "." + k
+			}
+			if p, ok := locateBadTime(m[k], t.Elem(), sub); ok {
+				return p, true
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		var items []json.RawMessage
+		if json.Unmarshal(raw, &items) != nil {
+			return "", false
+		}
+		for i, item := range items {
+			if p, ok := locateBadTime(item, t.Elem(), prefix+"["+strconv.Itoa(i)+"]"); ok {
 				return p, true
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,6 +27,13 @@ type textRoute struct {
 	streamed bool
 	// none says why a write route takes no text to test.
 	none string
+	// shortens says why the route keeps an over-long name shortened
+	// rather than refusing it.
+	shortens string
+	// upload routes take a file as the body: the members of body are sent
+	// as the query (?filename=…) and a PNG image as the body, whose bytes
+	// are not text.
+	upload bool
 }
 
 // textRoutes has one entry for every write route of the route table
@@ -66,6 +74,35 @@ var textRoutes = map[string]textRoute{
 	"POST /api/v1/tokens": {path: "/api/v1/tokens", want: 201,
 		body: `{"user_id":{user},"name":"ci pipeline","scope":"read"}`},
 
+	"POST /api/v1/incidents/{id}/attachments": {path: "/api/v1/incidents/{inc}/attachments", want: 201, upload: true, shortens: fileNameShortened,
+		body: `{"filename":"error rate.png"}`},
+	"POST /api/v1/postmortems/{id}/attachments": {path: "/api/v1/postmortems/{pm}/attachments", want: 201, upload: true, shortens: fileNameShortened,
+		body: `{"filename":"checkout dashboard.png"}`},
+	// The review routes act on the review of {pm}, opened before the walk
+	// with ana@example.com (the requests' actor) and bob@example.com (the
+	// holder of {token}) invited; POST opens one for the project
+	// postmortem {pm2}.
+	"POST /api/v1/postmortems/{id}/review": {path: "/api/v1/postmortems/{pm2}/review", want: 201,
+		body: `{"title":"Review: checkout rewrite","zone":"Europe/Berlin","window_start":"2026-03-09","window_end":"2026-03-20","length_minutes":60,"participants":[{"email":"ana@example.com","name":"Ana Keller","required":true,"zone":"Europe/Berlin","work_start":"09:00","work_end":"17:00","work_days":["mon","tue"]}]}`},
+	"PATCH /api/v1/postmortems/{id}/review": {path: "/api/v1/postmortems/{pm}/review", want: 200, headers: map[string]string{"If-Match": `"{rvv}"`},
+		body: `{"title":"Review: checkout outage","zone":"Europe/Berlin","window_start":"2026-03-09","window_end":"2026-03-20","participants":[{"email":"ana@example.com","name":"Ana Keller","required":true,"zone":"Europe/Berlin","work_start":"09:00","work_end":"17:00","work_days":["mon"]},{"email":"bob@example.com","name":"Bob Berg","required":true,"zone":"America/New_York"}]}`},
+	"PUT /api/v1/postmortems/{id}/review/availability": {path: "/api/v1/postmortems/{pm}/review/availability", want: 200,
+		body: `{"participant":"ana@example.com","zone":"Europe/Berlin","work_start":"08:00","work_end":"16:00","work_days":["mon","tue"],"available":[{"start":"2026-03-10T09:00:00Z","end":"2026-03-10T12:00:00Z"}],"version":{anav}}`},
+	"PUT /api/v1/review-invites/{token}/availability": {path: "/api/v1/review-invites/{token}/availability", want: 200,
+		body: `{"zone":"America/New_York","work_start":"08:00","work_end":"16:00","work_days":["wed"],"available":[{"start":"2026-03-11T13:00:00Z","end":"2026-03-11T16:00:00Z"}],"version":{bobv}}`},
+	"POST /api/v1/postmortems/{id}/review/choose": {path: "/api/v1/postmortems/{pm}/review/choose", want: 200, headers: map[string]string{"If-Match": `"{rvv}"`},
+		body: `{"start":"2026-03-10T14:00:00Z"}`},
+	"POST /api/v1/postmortems/{id}/review/links": {path: "/api/v1/postmortems/{pm}/review/links", want: 201,
+		body: `{"email":"ana@example.com"}`},
+	"PUT /api/v1/postmortems/{id}/review/answers": {path: "/api/v1/postmortems/{pm}/review/answers", want: 200,
+		body: `{"went_well":"The rollback took four minutes.","was_hard":"Finding the diff","surprised":"How calm the channel was","would_change":"Canary every deploy","shared":true,"version":0}`},
+	"PUT /api/v1/review-invites/{token}/answers": {path: "/api/v1/review-invites/{token}/answers", want: 200,
+		body: `{"went_well":"Paging worked.","was_hard":"Reading the dashboards","surprised":"The retry storm","would_change":"Alert earlier","shared":false,"version":0}`},
+
+	"POST /api/v1/postmortems/{id}/review/busy":           {none: "keeps only busy times read from a calendar (its text is not kept); the participant it names is looked up, and its url fetched, not stored"},
+	"POST /api/v1/review-invites/{token}/busy":            {none: "keeps only busy times read from a calendar (its text is not kept); its url is fetched, not stored"},
+	"POST /api/v1/postmortems/{id}/review/cancel":         {none: "takes only a version"},
+	"DELETE /api/v1/attachments/{id}":                     {none: "takes no body"},
 	"POST /api/v1/postmortems/import":                     {none: "takes Markdown; TestTextAcceptedAlikeImport sends it bad text"},
 	"POST /api/v1/lint":                                   {none: "writes nothing"},
 	"POST /api/v1/auth/login":                             {none: "keeps no text: a wrong email or password is a failed sign-in"},
@@ -84,9 +121,15 @@ var textRoutes = map[string]textRoute{
 	"POST /hooks/{id}/{kind}":                             {none: "TestTextAcceptedAlikeWebhook sends it bad text"},
 }
 
+const fileNameShortened = "a file's name comes from the disk or tool it was saved by, not from the person uploading it: " +
+	"one over debrief.MaxFilenameLen bytes is shortened, keeping its extension (debrief.CleanFilename)"
+
 // textWorld is read before and after the refused requests of a route:
 // nothing may change.
-var textWorld = append([]string{"/api/v1/templates", "/api/v1/integrations", "/api/v1/users", "/api/v1/tokens?all=true"}, worldPaths...)
+var textWorld = append([]string{"/api/v1/templates", "/api/v1/integrations", "/api/v1/users", "/api/v1/tokens?all=true",
+	"/api/v1/incidents/{inc}/attachments", "/api/v1/postmortems/{pm}/attachments",
+	"/api/v1/postmortems/{pm}/review", "/api/v1/postmortems/{pm}/review/answers", "/api/v1/postmortems/{pm2}/review",
+	"/api/v1/review-invites/{token}"}, worldPaths...)
 
 // badText is what each string of a valid body is replaced with.
 var badText = []struct {
@@ -99,24 +142,32 @@ var badText = []struct {
 	{"invalid UTF-8", "Checkout \uE000 API", false}, // U+E000 becomes the byte 0xFF on the wire
 	{"right-to-left override", "Checkout \u202Eexe.gnp", true},
 	{"isolate", "Checkout \u2067API", true},
+	// Over MaxTitleLen bytes. Only titles and names get an over-long value:
+	// other text may hold MaxTextLen (1 MiB), too much to send to every
+	// field of every route.
+	{"over-long title", strings.Repeat("Checkout API ", debrief.MaxTitleLen/12), true},
 }
 
 // textLineKeys are the JSON member names of titles and names, where
 // direction controls are refused; elsewhere (bodies, descriptions) they are
 // text like any other.
 var textLineKeys = map[string]bool{"title": true, "name": true, "heading": true, "owner": true, "services": true,
-	"customers": true, "labels": true, "commander": true, "scribe": true, "communications": true, "contributing_factors": true, "actor": true}
+	"customers": true, "labels": true, "commander": true, "scribe": true, "communications": true, "contributing_factors": true, "actor": true, "filename": true}
 
 // TestTextAcceptedAlike sends every string of every write route's body
 // with a NUL, with a byte that is not UTF-8 and, in titles and names, with
-// direction controls, on SQLite and PostgreSQL: each is 400 naming the
+// direction controls and over MaxTitleLen bytes, on SQLite and PostgreSQL: each is 400 naming the
 // field, and nothing is written. The valid body is then accepted, so the
 // refusals were for the text and not for something else.
 func TestTextAcceptedAlike(t *testing.T) {
 	engines := map[string]func(testing.TB) debrief.Store{"sqlite": openSQLite, "postgres": openPostgres}
 	for _, name := range []string{"sqlite", "postgres"} {
 		t.Run(name, func(t *testing.T) {
-			e := newEnv(t, engines[name](t), Config{})
+			// The actor has an email, so that they can be a review's
+			// participant and answer its questionnaire.
+			e := newEnv(t, engines[name](t), Config{Authenticate: func(*http.Request) (debrief.Actor, error) {
+				return debrief.Actor{Email: "ana@example.com", Name: "Ana Keller", Role: debrief.RoleAdmin, Via: "test"}, nil
+			}})
 			checkTextRoutes(t, e)
 		})
 	}
@@ -138,9 +189,34 @@ func checkTextRoutes(t *testing.T, e *testEnv) {
 	if err != nil {
 		t.Fatalf("CreateUser = %v", err)
 	}
+	pm2, err := e.svc.CreatePostmortem(ctx, debrief.NewPostmortem{Template: debrief.TemplateProject, Title: "Checkout rewrite", Owner: "ana@example.com"})
+	if err != nil {
+		t.Fatalf("CreatePostmortem(project) = %v", err)
+	}
+	_, invites, err := e.svc.OpenReview(ctx, f.pm, debrief.NewReview{Zone: "Europe/Berlin", WindowStart: "2026-03-09", WindowEnd: "2026-03-20",
+		Participants: []debrief.ReviewParticipant{{Email: "ana@example.com", Required: true}, {Email: "bob@example.com", Required: true}}})
+	if err != nil {
+		t.Fatalf("OpenReview = %v", err)
+	}
+	var token string
+	for _, inv := range invites {
+		if inv.Email == "bob@example.com" {
+			token = inv.Token
+		}
+	}
 	expand := func(s string) string {
-		s = strings.NewReplacer("{integration}", strconv.FormatInt(in.ID, 10), "{user}", strconv.FormatInt(u.ID, 10)).Replace(s)
-		return e.expand(f, s)
+		r := strings.NewReplacer("{integration}", strconv.FormatInt(in.ID, 10), "{user}", strconv.FormatInt(u.ID, 10),
+			"{pm2}", strconv.FormatInt(pm2.ID, 10), "{token}", token)
+		if strings.Contains(s, "{rvv}") || strings.Contains(s, "{anav}") || strings.Contains(s, "{bobv}") {
+			rv, err := e.svc.Review(ctx, f.pm)
+			if err != nil {
+				t.Fatalf("Review = %v", err)
+			}
+			r = strings.NewReplacer("{integration}", strconv.FormatInt(in.ID, 10), "{user}", strconv.FormatInt(u.ID, 10),
+				"{pm2}", strconv.FormatInt(pm2.ID, 10), "{token}", token, "{rvv}", strconv.Itoa(rv.Version),
+				"{anav}", strconv.Itoa(rv.Participant("ana@example.com").Version), "{bobv}", strconv.Itoa(rv.Participant("bob@example.com").Version))
+		}
+		return e.expand(f, r.Replace(s))
 	}
 
 	var patterns []string
@@ -174,12 +250,18 @@ func checkTextRoutes(t *testing.T, e *testEnv) {
 				if bad.line && !textLineKeys[leaf.key] {
 					continue
 				}
-				body := withLeaf(sample, leaf.path, bad.value)
+				if strings.HasPrefix(bad.name, "over-long") && tr.shortens != "" {
+					continue
+				}
 				headers := map[string]string{}
 				for k, v := range tr.headers {
 					headers[k] = expand(v)
 				}
-				x := e.do(method, expand(tr.path), body, headers)
+				path, body := expand(tr.path), withLeaf(sample, leaf.path, bad.value)
+				if tr.upload {
+					path, body = uploadRequest(path, sample, headers, leaf.path, bad.value)
+				}
+				x := e.do(method, path, body, headers)
 				code, field := x.errorCode()
 				if x.status != http.StatusBadRequest || code != "invalid" {
 					t.Errorf("%s with %s in %s = %d %s; want 400 invalid", pattern, bad.name, leaf.dotted, x.status, truncate(string(x.body), 300))
@@ -200,10 +282,30 @@ func checkTextRoutes(t *testing.T, e *testEnv) {
 		for k, v := range tr.headers {
 			headers[k] = expand(v)
 		}
-		if x := e.do(method, expand(tr.path), expand(tr.body), headers); x.status != tr.want {
+		path, body := expand(tr.path), expand(tr.body)
+		if tr.upload {
+			path, body = uploadRequest(path, sample, headers, nil, "")
+		}
+		if x := e.do(method, path, body, headers); x.status != tr.want {
 			t.Errorf("%s with the valid body = %d %s; want %d (the test's sample must be valid)", pattern, x.status, truncate(string(x.body), 300), tr.want)
 		}
 	}
+}
+
+// uploadRequest returns the path and body of an upload: the string
+// members of sample as the query, the one at leaf (if any) replaced by s
+// (U+E000 sent as the byte 0xFF, as withLeaf does), and a PNG image as the
+// body. It sets the Content-Type in headers.
+func uploadRequest(path string, sample any, headers map[string]string, leaf []any, s string) (string, string) {
+	q := url.Values{}
+	for k, v := range sample.(map[string]any) {
+		if len(leaf) == 1 && leaf[0] == k {
+			v = strings.ReplaceAll(s, "\uE000", "\xff")
+		}
+		q.Set(k, v.(string))
+	}
+	headers["Content-Type"] = "image/png"
+	return path + "?" + q.Encode(), string(testPNG(1500, 7))
 }
 
 func expandAll(expand func(string) string, paths []string) []string {
