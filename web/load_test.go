@@ -31,11 +31,14 @@ import (
 // that the next deadlock or exhaustion of a connection pool fails here.
 func TestMixedLoad(t *testing.T) {
 	const (
-		clients     = 24               // more than either engine's pool
-		perClient   = 40               // requests per client at most
-		runFor      = 3 * time.Second  // and for about this long
-		hangLimit   = 60 * time.Second // a deadlock, not slowness
-		seedOutages = 60               // incidents that match the searches
+		clients   = 24               // more than either engine's pool
+		perClient = 40               // requests per client at most
+		runFor    = 3 * time.Second  // and for about this long
+		hangLimit = 60 * time.Second // a deadlock, not slowness
+		// seedOutages incidents match the searches: more than sqlstore's
+		// tier threshold (2,000), so SQLite's searches take the many-hit
+		// path that holds a read transaction, the one that deadlocked.
+		seedOutages = 2100
 		reqTimeout  = hangLimit - 5*time.Second
 	)
 	for _, engine := range []struct {
@@ -76,12 +79,28 @@ func TestMixedLoad(t *testing.T) {
 				return resp.StatusCode, string(b), err
 			}
 			ctx := debrief.WithActor(context.Background(), debrief.SystemActor)
-			for i := range seedOutages {
-				_, err := svc.CreateIncident(ctx, &debrief.Incident{Title: fmt.Sprintf("Checkout outage %d: card payments failed", i),
-					Severity: "SEV2", Services: []string{"checkout", "payments"}, StartedAt: time.Date(2026, 1, 1, i, 0, 0, 0, time.UTC)})
-				if err != nil {
-					t.Fatalf("seed incident %d: %v", i, err)
-				}
+			// Seeded through the Service by 8 writers at once (group commit
+			// keeps this to a few seconds, even under -race).
+			var seed sync.WaitGroup
+			seedErrs := make(chan error, 8)
+			for w := range 8 {
+				seed.Add(1)
+				go func() {
+					defer seed.Done()
+					for i := w; i < seedOutages; i += 8 {
+						_, err := svc.CreateIncident(ctx, &debrief.Incident{Title: fmt.Sprintf("Checkout outage %d: card payments failed", i),
+							Severity: "SEV2", Services: []string{"checkout", "payments"}, StartedAt: time.Date(2026, 1, 1, 0, i, 0, 0, time.UTC)})
+						if err != nil {
+							seedErrs <- fmt.Errorf("seed incident %d: %w", i, err)
+							return
+						}
+					}
+				}()
+			}
+			seed.Wait()
+			close(seedErrs)
+			for err := range seedErrs {
+				t.Fatal(err)
 			}
 			st, body, err := send("POST", "/api/v1/integrations", `{"name":"prod-alertmanager","kind":"alertmanager"}`, nil)
 			if err != nil || st != http.StatusCreated {

@@ -55,7 +55,14 @@ func TestCrashKeepsAcknowledgedWrites(t *testing.T) {
 				write(ctx, url, acked, round, w)
 			}(w)
 		}
-		// Kill at a random moment while writes are in flight.
+		// Kill at a random moment while writes are in flight, once this
+		// round has had a write acknowledged: on a loaded machine the
+		// server may take longer than the random delay to answer its
+		// first, and a kill before any answer proves nothing.
+		before := acked.count()
+		for wait := time.Now().Add(60 * time.Second); acked.count() == before && time.Now().Before(wait); {
+			time.Sleep(10 * time.Millisecond)
+		}
 		time.Sleep(time.Duration(150+rng.IntN(400)) * time.Millisecond)
 		if err := proc.Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatalf("round %d: kill -9: %v", round, err)
