@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"html/template"
 	"net/http"
 	"strings"
 	"sync"
@@ -189,21 +188,6 @@ func verifiedClaim(claims map[string]any) *bool {
 	return &b
 }
 
-// oidcPage is the page a person sees when single sign-on fails. It has no
-// script and no inline style, so it holds under the CSP.
-var oidcPage = template.Must(template.New("sso").Parse(`<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Sign-in refused · Debrief</title></head>
-<body>
-<main>
-<h1>Sign-in refused</h1>
-<p>{{.}}</p>
-<p><a href="/login">Back to sign in</a></p>
-</main>
-</body>
-</html>
-`))
-
 func (s *Server) oidcCallback() HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Cache-Control", "no-store")
@@ -250,11 +234,11 @@ func (s *Server) oidcRefused(w http.ResponseWriter, r *http.Request, ref *oidcRe
 	return s.oidcPageFor(w, r, ref)
 }
 
+// oidcPageFor shows the refusal on the sign-in page, where the person can
+// sign in another way.
 func (s *Server) oidcPageFor(w http.ResponseWriter, r *http.Request, ref *oidcRefusal) error {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(StatusOf(debrief.Errorf(ref.code, "", "%s", ref.msg)))
-	_ = oidcPage.Execute(w, ref.msg) // a failed write means the browser left; the status is sent
-	return nil
+	p := loginPage{layout: newLayout(r, "Sign in", ""), Next: "/", SSOError: ref.msg, OIDC: s.oidc != nil}
+	return s.render(w, r, StatusOf(debrief.Errorf(ref.code, "", "%s", ref.msg)), "login.html", "layout", p)
 }
 
 func (s *Server) oidcUser(r *http.Request) (*debrief.User, error) {

@@ -16,7 +16,9 @@ type loginPage struct {
 	Email string
 	// Error is the sentence shown next to the form when sign-in failed.
 	Error string
-	OIDC  bool
+	// SSOError says why single sign-on refused the person (oidcMessages).
+	SSOError string
+	OIDC     bool
 }
 
 // uiLoginForm answers GET /login. Someone already signed in goes on to next.
