@@ -20,6 +20,7 @@ type Store interface {
 	// store cannot compile without alert ingestion and silently lose it.
 	IntegrationStore
 	PortableStore
+	AnalyticsStore
 	// CreateIncident inserts inc, assigning ID, Key and Version 1.
 	CreateIncident(ctx context.Context, inc *Incident, rev *Revision) error
 	// Incident returns the incident with id, or ENotFound.
