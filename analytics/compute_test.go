@@ -4,8 +4,11 @@ import (
 	"context"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/debriefhq/debrief/analytics"
 	"github.com/debriefhq/debrief/debrief"
@@ -122,5 +125,34 @@ func TestComputeErrors(t *testing.T) {
 		if debrief.ErrorCode(err) != c.code || debrief.ErrorField(err) != c.field {
 			t.Errorf("%s: Compute = %v (code %q, field %q), want code %q field %q", c.name, err, debrief.ErrorCode(err), debrief.ErrorField(err), c.code, c.field)
 		}
+	}
+}
+
+// TestCollector checks the metrics against the seeded data: the private
+// incident is left out (the scrape is anonymous), and a second scrape
+// within the TTL serves the cached figures.
+func TestCollector(t *testing.T) {
+	db := openStore(t, sqlstore.EngineSQLite)
+	seed(t, db, 4)
+	svc := debrief.NewService(db, debrief.WithClock(func() time.Time { return seedStart.AddDate(0, 1, 0) }))
+	c := analytics.NewCollector(svc, nil)
+	want := `
+# HELP debrief_incidents_by_service Incidents (not private) that touched each service.
+# TYPE debrief_incidents_by_service gauge
+debrief_incidents_by_service{service="checkout"} 3
+# HELP debrief_action_items Action items of incidents, by status (open includes in progress).
+# TYPE debrief_action_items gauge
+debrief_action_items{status="done"} 0
+debrief_action_items{status="open"} 3
+debrief_action_items{status="wont_do"} 0
+`
+	if err := testutil.CollectAndCompare(c, strings.NewReader(want), "debrief_incidents_by_service", "debrief_action_items"); err != nil {
+		t.Errorf("metrics differ: %v", err)
+	}
+	// Cached: incidents added now (one of them public) do not show until
+	// the TTL passes.
+	seed(t, db, 2)
+	if err := testutil.CollectAndCompare(c, strings.NewReader(want), "debrief_incidents_by_service", "debrief_action_items"); err != nil {
+		t.Errorf("second scrape within the TTL differs: %v", err)
 	}
 }

@@ -90,6 +90,11 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "GET /feeds/weekly.atom", Kind: KindUI, Role: viewer, Handler: weeklyAtom(svc)},
 		{Pattern: "GET /feeds/weekly.rss", Kind: KindUI, Role: viewer, Handler: weeklyRSS(svc)},
 
+		// Analytics: figures, their tables as CSV and their charts as SVG.
+		{Pattern: "GET /api/v1/analytics", Kind: KindAPI, Role: viewer, Handler: getAnalytics(svc)},
+		{Pattern: "GET /api/v1/analytics/tables/{file}", Kind: KindAPI, Role: viewer, Handler: getAnalyticsCSV(svc)},
+		{Pattern: "GET /api/v1/analytics/charts/{file}", Kind: KindAPI, Role: viewer, Handler: getAnalyticsChart(svc)},
+
 		// Reference data.
 		{Pattern: "GET /api/v1/templates", Kind: KindAPI, Role: viewer, Handler: listTemplates(svc)},
 		{Pattern: "GET /api/v1/templates/{key}", Kind: KindAPI, Role: viewer, Handler: getTemplate(svc)},

@@ -19,6 +19,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/debriefhq/debrief/analytics"
 	"github.com/debriefhq/debrief/debrief"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -133,6 +134,10 @@ func New(cfg Config) *Server {
 		s.oidc = newOIDCClient(*cfg.OIDC)
 	}
 	s.metrics = newMetrics(cfg.Registry)
+	if s.svc != nil && s.svc.Store() != nil {
+		// The analytics figures as metrics, computed when scraped.
+		register(s.metrics.reg, analytics.NewCollector(s.svc, s.log))
+	}
 	s.openAPI, s.openAPIErr = openAPIJSON(s.version)
 	var b [6]byte
 	_, _ = rand.Read(b[:])
