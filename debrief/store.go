@@ -21,6 +21,7 @@ type Store interface {
 	IntegrationStore
 	PortableStore
 	AnalyticsStore
+	NotificationStore
 	// CreateIncident inserts inc, assigning ID, Key and Version 1.
 	CreateIncident(ctx context.Context, inc *Incident, rev *Revision) error
 	// Incident returns the incident with id, or ENotFound.
