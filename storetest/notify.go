@@ -18,7 +18,7 @@ func init() {
 func newNotification(key, target string, due time.Time) *debrief.Notification {
 	return &debrief.Notification{EventKey: key, Event: debrief.EventIncidentDeclared, Channel: debrief.ChannelWebhook, Target: target,
 		Message: debrief.Message{Subject: "INC-1 declared", Text: "Checkout failed", Data: []byte(`{"event":"incident.declared"}`)},
-		Status: debrief.NotificationPending, NextAttemptAt: due, CreatedAt: base}
+		Status:  debrief.NotificationPending, NextAttemptAt: due, CreatedAt: base}
 }
 
 func testNotificationOutbox(t *testing.T, open Opener) {
