@@ -46,8 +46,8 @@ func openDB(t *testing.T, dsn string) *sqlstore.DB {
 // are tested without waiting.
 type clock struct{ ns atomic.Int64 }
 
-func newClock(t time.Time) *clock { c := &clock{}; c.set(t); return c }
-func (c *clock) set(t time.Time)    { c.ns.Store(t.UnixNano()) }
+func newClock(t time.Time) *clock    { c := &clock{}; c.set(t); return c }
+func (c *clock) set(t time.Time)     { c.ns.Store(t.UnixNano()) }
 func (c *clock) add(d time.Duration) { c.ns.Add(int64(d)) }
 func (c *clock) now() time.Time      { return time.Unix(0, c.ns.Load()).UTC() }
 
