@@ -28,7 +28,9 @@ func (p *Producer) reminders(ctx context.Context, now time.Time, chans []*debrie
 		{debrief.EventActionItemDue, 0},
 		{debrief.EventActionItemOverdue, 24 * time.Hour},
 	}
-	horizon := now.Add(p.cfg.RemindBefore)
+	// DueBefore is strict; an item due exactly RemindBefore from now is
+	// in its first stage already.
+	horizon := now.Add(p.cfg.RemindBefore + time.Microsecond)
 	var out []*debrief.Notification
 	owners := map[int64]string{} // postmortem owner by postmortem or incident ID
 	private := map[int64]bool{}
