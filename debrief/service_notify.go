@@ -2,6 +2,8 @@ package debrief
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"time"
 )
 
@@ -82,6 +84,16 @@ func (s *Service) CreateNotificationChannel(ctx context.Context, c *Notification
 		return err
 	}
 	c.CreatedBy, c.CreatedAt = a.Label(), s.Now()
+	if c.Kind == ChannelWebhook && c.Secret == "" {
+		// Every generic webhook is signed, so a receiver can tell our
+		// deliveries from anyone else's posts to its URL.
+		var b [32]byte
+		rand.Read(b[:])
+		c.Secret = hex.EncodeToString(b[:])
+	}
+	if c.Kind != ChannelWebhook {
+		c.Secret = ""
+	}
 	if c.Events == nil {
 		c.Events = []string{}
 	}

@@ -95,6 +95,12 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "GET /api/v1/analytics/tables/{file}", Kind: KindAPI, Role: viewer, Handler: getAnalyticsCSV(svc)},
 		{Pattern: "GET /api/v1/analytics/charts/{file}", Kind: KindAPI, Role: viewer, Handler: getAnalyticsChart(svc)},
 
+		// Notifications: the delivery log and the channels (admins).
+		{Pattern: "GET /api/v1/notifications", Kind: KindAPI, Role: admin, Handler: listNotifications(svc)},
+		{Pattern: "GET /api/v1/notification-channels", Kind: KindAPI, Role: admin, Handler: listNotificationChannels(svc)},
+		{Pattern: "POST /api/v1/notification-channels", Kind: KindAPI, Role: admin, Handler: createNotificationChannel(svc, dec)},
+		{Pattern: "DELETE /api/v1/notification-channels/{id}", Kind: KindAPI, Role: admin, Handler: deleteNotificationChannel(svc)},
+
 		// Reference data.
 		{Pattern: "GET /api/v1/templates", Kind: KindAPI, Role: viewer, Handler: listTemplates(svc)},
 		{Pattern: "GET /api/v1/templates/{key}", Kind: KindAPI, Role: viewer, Handler: getTemplate(svc)},

@@ -48,6 +48,7 @@ type ServeCmd struct {
 	Chromium  string `help:"Chromium binary that prints PDF exports (default: /usr/bin/chromium or chromium on $PATH)." env:"DEBRIEF_CHROMIUM" placeholder:"PATH"`
 	LogFlags  `embed:""`
 	AuthFlags `embed:""`
+	Messaging `embed:""`
 }
 
 // shutdownGrace bounds how long in-flight requests may take to finish after
@@ -95,6 +96,12 @@ func (c *ServeCmd) Run(env *Env) error {
 		return err
 	}
 	srv := web.New(wcfg)
+	bg, err := c.Messaging.start(svc, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer bg.stop()
 	hs := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,

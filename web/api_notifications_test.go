@@ -1,0 +1,62 @@
+package web
+
+import (
+	"testing"
+
+	"github.com/debriefhq/debrief/debrief"
+)
+
+func init() { scenarioSteps = append(scenarioSteps, notificationsScenario) }
+
+// notificationsScenario adds, lists and removes channels and reads the
+// delivery log.
+func notificationsScenario(t *testing.T, e *testEnv) {
+	t.Helper()
+	var hook debrief.NotificationChannel
+	e.must(201, "POST", "/api/v1/notification-channels", `{"kind": "webhook", "name": "pager-bridge", "target": "https://bridge.example.com/debrief", "events": ["incident.declared"]}`, nil).decode(t, &hook)
+	if len(hook.Secret) != 64 {
+		t.Errorf("webhook channel secret = %q, want 64 hex characters, shown once", hook.Secret)
+	}
+	var list struct {
+		Items []debrief.NotificationChannel `json:"items"`
+	}
+	e.must(200, "GET", "/api/v1/notification-channels", "", nil).decode(t, &list)
+	found := false
+	for _, c := range list.Items {
+		if c.ID == hook.ID {
+			found = true
+			if c.Secret != "" {
+				t.Errorf("listed channel shows its secret %q, want it hidden", c.Secret)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("GET /api/v1/notification-channels = %+v, want channel %d", list.Items, hook.ID)
+	}
+	for _, c := range []struct{ body, field string }{
+		{`{"kind": "pager", "name": "x", "target": "https://x.example"}`, "kind"},
+		{`{"kind": "email", "name": "x", "target": "not an address"}`, "target"},
+		{`{"kind": "slack", "name": "x", "target": "https://x.example", "events": ["incident.exploded"]}`, "events"},
+	} {
+		x := e.do("POST", "/api/v1/notification-channels", c.body, nil)
+		if code, field := x.errorCode(); x.status != 400 || code != "invalid" || field != c.field {
+			t.Errorf("POST %s = %d %s, want 400 invalid on %s", c.body, x.status, x.body, c.field)
+		}
+	}
+	if _, err := e.svc.EnqueueNotifications(e.ctx(), []*debrief.Notification{{EventKey: "incident.declared:INC-1", Event: debrief.EventIncidentDeclared,
+		Channel: debrief.ChannelWebhook, ChannelID: &hook.ID, Target: hook.Target, Message: debrief.Message{Subject: "INC-1 declared", Text: "x", Data: []byte(`{"a":1}`)}}}); err != nil {
+		t.Fatal(err)
+	}
+	var log struct {
+		Items []debrief.Notification `json:"items"`
+	}
+	e.must(200, "GET", "/api/v1/notifications?status=pending&event=incident.declared", "", nil).decode(t, &log)
+	if len(log.Items) == 0 || log.Items[0].Status != debrief.NotificationPending {
+		t.Errorf("GET /api/v1/notifications = %+v, want the pending delivery", log.Items)
+	}
+	if x := e.do("GET", "/api/v1/notifications?status=lost", "", nil); x.status != 400 {
+		t.Errorf("GET /api/v1/notifications?status=lost = %d, want 400", x.status)
+	}
+	e.must(204, "DELETE", "/api/v1/notification-channels/"+itoa(hook.ID), "", nil)
+	e.must(404, "DELETE", "/api/v1/notification-channels/"+itoa(hook.ID), "", nil)
+}
