@@ -24,7 +24,7 @@ import (
 var engines = []string{sqlstore.EngineSQLite, sqlstore.EnginePostgres}
 
 // dsnFor returns a fresh database of engine for t.
-func dsnFor(t *testing.T, engine string) string {
+func dsnFor(t testing.TB, engine string) string {
 	t.Helper()
 	if engine == sqlstore.EnginePostgres {
 		return storetest.PostgresDSN(t)
@@ -32,7 +32,7 @@ func dsnFor(t *testing.T, engine string) string {
 	return filepath.Join(t.TempDir(), "debrief.db")
 }
 
-func openDB(t *testing.T, dsn string) *sqlstore.DB {
+func openDB(t testing.TB, dsn string) *sqlstore.DB {
 	t.Helper()
 	db, err := sqlstore.Open(context.Background(), dsn, slog.New(slog.DiscardHandler))
 	if err != nil {
