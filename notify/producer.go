@@ -193,12 +193,16 @@ func (p *Producer) message(event, subject, text, path string, data map[string]an
 
 const cursorRevisions = "revisions"
 
-// revisionLookback re-reads this many revision IDs before the cursor on
-// every pass: on PostgreSQL an ID is taken when a transaction inserts, not
-// when it commits, so a slow transaction can commit a lower ID after a
-// higher one was read. Reading them again costs little; the outbox's key
-// makes it harmless.
-const revisionLookback = 200
+// revisionLookback and lateCommitWindow bound the revisions read again
+// below the cursor on every pass: on PostgreSQL an ID is taken when a
+// transaction inserts, not when it commits, so a slow transaction can
+// commit a lower ID after a higher one was read. Such a revision was
+// written moments ago, so only recent ones just below the cursor are read
+// again; the outbox's key makes reading one twice harmless.
+const (
+	revisionLookback = 200
+	lateCommitWindow = 2 * time.Minute
+)
 
 // changes turns new revisions into incident and postmortem events.
 func (p *Producer) changes(ctx context.Context, now time.Time, chans []*debrief.NotificationChannel) ([]*debrief.Notification, error) {
@@ -206,13 +210,31 @@ func (p *Producer) changes(ctx context.Context, now time.Time, chans []*debrief.
 	if err != nil {
 		return nil, err
 	}
-	since, after := time.Time{}, max(0, cursor-revisionLookback)
+	var out []*debrief.Notification
+	add := func(r *debrief.Revision) error {
+		got, err := p.revision(ctx, r, chans)
+		out = append(out, got...)
+		return err
+	}
+	since, after := time.Time{}, cursor
 	if !ok {
 		// A new installation, or one upgraded to notifications: the
 		// last few minutes count, earlier history is not news.
 		since, after = now.Add(-10*time.Minute), 0
+	} else {
+		late, err := p.svc.RevisionsSince(ctx, now.Add(-lateCommitWindow), max(0, cursor-revisionLookback), revisionLookback)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range late {
+			if r.ID > cursor {
+				break // read below as new
+			}
+			if err := add(r); err != nil {
+				return nil, err
+			}
+		}
 	}
-	var out []*debrief.Notification
 	last := cursor
 	for {
 		revs, err := p.svc.RevisionsSince(ctx, since, after, 500)
@@ -220,11 +242,9 @@ func (p *Producer) changes(ctx context.Context, now time.Time, chans []*debrief.
 			return nil, err
 		}
 		for _, r := range revs {
-			got, err := p.revision(ctx, r, chans)
-			if err != nil {
+			if err := add(r); err != nil {
 				return nil, err
 			}
-			out = append(out, got...)
 			after, last = r.ID, max(last, r.ID)
 		}
 		if len(revs) < 500 {

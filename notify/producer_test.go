@@ -199,3 +199,35 @@ func TestPostmortemOverdue(t *testing.T) {
 		t.Errorf("delivery log = %q, want one reminder for INC-1 to carol@example.com", got)
 	}
 }
+
+// TestLateCommit: a revision at or below the cursor (as a transaction that
+// took its ID before a later one but committed after it leaves it) is
+// still read while it is recent, and not once it is old.
+func TestLateCommit(t *testing.T) {
+	for _, late := range []time.Duration{time.Minute, 3 * time.Minute} {
+		clk := newClock(start)
+		svc := debrief.NewService(openDB(t, dsnFor(t, sqlstore.EngineSQLite)), debrief.WithClock(clk.now))
+		if err := svc.CreateNotificationChannel(admin(), &debrief.NotificationChannel{Kind: debrief.ChannelSlack, Name: "all", Target: "https://hooks.slack.example/all",
+			Events: []string{debrief.EventIncidentDeclared}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.CreateIncident(responder(), &debrief.Incident{Title: "Checkout returned 500s", Severity: "SEV2", StartedAt: start}); err != nil {
+			t.Fatal(err)
+		}
+		revs, err := svc.RevisionsSince(admin(), time.Time{}, 0, 10)
+		if err != nil || len(revs) == 0 {
+			t.Fatalf("RevisionsSince = %v, %v", revs, err)
+		}
+		// The cursor has passed the revision without reading it.
+		if err := svc.SetNotifyCursor(admin(), "revisions", revs[len(revs)-1].ID); err != nil {
+			t.Fatal(err)
+		}
+		clk.add(late)
+		want := 0
+		if late < 2*time.Minute {
+			want = 1
+		}
+		p := notify.NewProducer(svc, notify.ProducerConfig{}, nil, nil)
+		runProducer(t, p, want)
+	}
+}
