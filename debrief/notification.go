@@ -147,6 +147,26 @@ type NotificationFilter struct {
 	After  string
 }
 
+// MuteAllEvents is the event of an opt-out that mutes one incident.
+const MuteAllEvents = "*"
+
+// NotificationOptOut is something a person turned off for themselves: one
+// event everywhere (IncidentID 0), or every event of one incident (Event
+// MuteAllEvents). It applies to messages to that person, not to channels.
+type NotificationOptOut struct {
+	UserEmail  string `json:"-"`
+	Event      string `json:"event"`
+	IncidentID int64  `json:"incident_id,omitempty"`
+}
+
+// NotificationPreferences are one person's opt-outs.
+type NotificationPreferences struct {
+	// OptedOutEvents are events never sent to them.
+	OptedOutEvents []string `json:"opted_out_events"`
+	// MutedIncidents are incidents they hear nothing more about.
+	MutedIncidents []string `json:"muted_incidents"`
+}
+
 // NotificationStore is the outbox and the channels.
 type NotificationStore interface {
 	// EnqueueNotifications inserts ns, skipping any whose (EventKey,
@@ -169,6 +189,12 @@ type NotificationStore interface {
 	CreateNotificationChannel(ctx context.Context, c *NotificationChannel) error
 	ListNotificationChannels(ctx context.Context) ([]*NotificationChannel, error)
 	DeleteNotificationChannel(ctx context.Context, id int64) error
+
+	// SetNotificationOptOut adds o, or removes it when on is false.
+	SetNotificationOptOut(ctx context.Context, o NotificationOptOut, on bool) error
+	// ListNotificationOptOuts returns the opt-outs of user, or of everyone
+	// when user is "".
+	ListNotificationOptOuts(ctx context.Context, user string) ([]NotificationOptOut, error)
 
 	// NotifyCursor returns a producer's saved position (unix
 	// microseconds), and false when there is none yet.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -138,4 +140,94 @@ func (s *Service) RevisionsSince(ctx context.Context, since time.Time, afterID i
 		return nil, err
 	}
 	return s.store.RevisionsSince(ctx, since, afterID, limit)
+}
+
+// me returns the signed-in person's email in lower case, which opt-outs
+// are keyed by, or an error for an actor without one (a token of a
+// system, the local open mode).
+func (s *Service) me(ctx context.Context) (string, error) {
+	a, err := s.require(ctx, RoleViewer)
+	if err != nil {
+		return "", err
+	}
+	if a.Email == "" || !strings.Contains(a.Email, "@") {
+		return "", Errorf(EInvalid, "", "Notification preferences belong to a person; sign in with an account that has an email address.")
+	}
+	return strings.ToLower(a.Email), nil
+}
+
+// MuteIncident stops (or, with muted false, resumes) every message to the
+// actor about an incident they can see.
+func (s *Service) MuteIncident(ctx context.Context, id int64, muted bool) error {
+	user, err := s.me(ctx)
+	if err != nil {
+		return err
+	}
+	a, _ := ActorFrom(ctx)
+	if _, err := s.visibleIncident(ctx, a, id); err != nil {
+		return err
+	}
+	return s.store.SetNotificationOptOut(ctx, NotificationOptOut{UserEmail: user, Event: MuteAllEvents, IncidentID: id}, muted)
+}
+
+// SetOptedOutEvents replaces the events the actor receives no messages
+// about.
+func (s *Service) SetOptedOutEvents(ctx context.Context, events []string) (NotificationPreferences, error) {
+	user, err := s.me(ctx)
+	if err != nil {
+		return NotificationPreferences{}, err
+	}
+	want := map[string]bool{}
+	for _, e := range events {
+		if !slices.Contains(NotificationEvents, e) {
+			return NotificationPreferences{}, Errorf(EInvalid, "opted_out_events", "Unknown event %q; use %s.", e, strings.Join(NotificationEvents, ", "))
+		}
+		want[e] = true
+	}
+	current, err := s.store.ListNotificationOptOuts(ctx, user)
+	if err != nil {
+		return NotificationPreferences{}, err
+	}
+	for _, o := range current {
+		if o.IncidentID == 0 && !want[o.Event] {
+			if err := s.store.SetNotificationOptOut(ctx, o, false); err != nil {
+				return NotificationPreferences{}, err
+			}
+		}
+	}
+	for e := range want {
+		if err := s.store.SetNotificationOptOut(ctx, NotificationOptOut{UserEmail: user, Event: e}, true); err != nil {
+			return NotificationPreferences{}, err
+		}
+	}
+	return s.MyNotificationPreferences(ctx)
+}
+
+// MyNotificationPreferences returns the actor's opt-outs.
+func (s *Service) MyNotificationPreferences(ctx context.Context) (NotificationPreferences, error) {
+	user, err := s.me(ctx)
+	if err != nil {
+		return NotificationPreferences{}, err
+	}
+	list, err := s.store.ListNotificationOptOuts(ctx, user)
+	if err != nil {
+		return NotificationPreferences{}, err
+	}
+	p := NotificationPreferences{OptedOutEvents: []string{}, MutedIncidents: []string{}}
+	for _, o := range list {
+		if o.IncidentID != 0 {
+			p.MutedIncidents = append(p.MutedIncidents, IncidentKey(o.IncidentID))
+		} else {
+			p.OptedOutEvents = append(p.OptedOutEvents, o.Event)
+		}
+	}
+	return p, nil
+}
+
+// NotificationOptOuts returns everyone's opt-outs, for the producers.
+func (s *Service) NotificationOptOuts(ctx context.Context) ([]NotificationOptOut, error) {
+	if _, err := s.require(ctx, RoleAdmin); err != nil {
+		return nil, err
+	}
+	return s.store.ListNotificationOptOuts(ctx, "")
 }

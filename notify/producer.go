@@ -58,6 +58,9 @@ type Producer struct {
 	// pendingCursor is the last revision read by this pass, saved after
 	// its notifications are enqueued (RunOnce is never run concurrently).
 	pendingCursor int64
+	// optedOut holds, per lower-case email, the opt-outs read at the start
+	// of this pass.
+	optedOut map[string]map[debrief.NotificationOptOut]bool
 
 	stop chan struct{}
 	done chan struct{}
@@ -110,6 +113,17 @@ func (p *Producer) RunOnce(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	optouts, err := p.svc.NotificationOptOuts(ctx)
+	if err != nil {
+		return 0, err
+	}
+	p.optedOut = map[string]map[debrief.NotificationOptOut]bool{}
+	for _, o := range optouts {
+		if p.optedOut[o.UserEmail] == nil {
+			p.optedOut[o.UserEmail] = map[debrief.NotificationOptOut]bool{}
+		}
+		p.optedOut[o.UserEmail][debrief.NotificationOptOut{Event: o.Event, IncidentID: o.IncidentID}] = true
+	}
 	now := p.svc.Now()
 	var ns []*debrief.Notification
 	for _, step := range []func(context.Context, time.Time, []*debrief.NotificationChannel) ([]*debrief.Notification, error){
@@ -143,8 +157,9 @@ func (p *Producer) RunOnce(ctx context.Context) (int, error) {
 
 // fanOut makes one notification per channel that wants the event (none
 // for a private incident: channels are seen by people who may not be its
-// members) and one per person by email.
-func (p *Producer) fanOut(key, event string, msg debrief.Message, private bool, chans []*debrief.NotificationChannel, people ...string) []*debrief.Notification {
+// members) and one per person by email, unless they opted out of the event
+// or muted the incident (incidentID, 0 for none).
+func (p *Producer) fanOut(key, event string, msg debrief.Message, private bool, incidentID int64, chans []*debrief.NotificationChannel, people ...string) []*debrief.Notification {
 	var out []*debrief.Notification
 	if !private {
 		for _, c := range chans {
@@ -157,10 +172,18 @@ func (p *Producer) fanOut(key, event string, msg debrief.Message, private bool, 
 		seen := map[string]bool{}
 		for _, who := range people {
 			a, err := mail.ParseAddress(who)
-			if err != nil || seen[strings.ToLower(a.Address)] {
+			if err != nil {
 				continue
 			}
-			seen[strings.ToLower(a.Address)] = true
+			addr := strings.ToLower(a.Address)
+			if seen[addr] {
+				continue
+			}
+			seen[addr] = true
+			if off := p.optedOut[addr]; off[debrief.NotificationOptOut{Event: event}] ||
+				(incidentID != 0 && off[debrief.NotificationOptOut{Event: debrief.MuteAllEvents, IncidentID: incidentID}]) {
+				continue
+			}
 			out = append(out, &debrief.Notification{EventKey: key, Event: event, Channel: debrief.ChannelEmail, Target: a.Address, Message: msg})
 		}
 	}
@@ -288,7 +311,7 @@ func (p *Producer) revision(ctx context.Context, r *debrief.Revision, chans []*d
 			orNone(strings.Join(inc.Services, ", ")), orNone(inc.Impact))
 		msg := p.message(debrief.EventIncidentDeclared, subject, text, "/incidents/"+inc.Key,
 			map[string]any{"incident": inc.Key, "severity": inc.Severity, "title": inc.Title, "services": inc.Services})
-		return p.fanOut(debrief.EventIncidentDeclared+":"+inc.Key, debrief.EventIncidentDeclared, msg, inc.Private, chans, inc.Roles.Commander), nil
+		return p.fanOut(debrief.EventIncidentDeclared+":"+inc.Key, debrief.EventIncidentDeclared, msg, inc.Private, inc.ID, chans, inc.Roles.Commander), nil
 	case r.EntityType == debrief.EntityIncident:
 		old, new, ok := changed(r, "severity")
 		if !ok {
@@ -305,7 +328,7 @@ func (p *Producer) revision(ctx context.Context, r *debrief.Revision, chans []*d
 		text := fmt.Sprintf("%s changed the severity of %s from %s to %s.", r.Actor, inc.Key, old, new)
 		msg := p.message(debrief.EventSeverityChanged, subject, text, "/incidents/"+inc.Key,
 			map[string]any{"incident": inc.Key, "old_severity": old, "severity": new, "title": inc.Title})
-		return p.fanOut(fmt.Sprintf("%s:%s:r%d", debrief.EventSeverityChanged, inc.Key, r.ID), debrief.EventSeverityChanged, msg, inc.Private, chans, inc.Roles.Commander), nil
+		return p.fanOut(fmt.Sprintf("%s:%s:r%d", debrief.EventSeverityChanged, inc.Key, r.ID), debrief.EventSeverityChanged, msg, inc.Private, inc.ID, chans, inc.Roles.Commander), nil
 	case r.EntityType == debrief.EntityPostmortem:
 		_, new, ok := changed(r, "status")
 		if !ok || new != string(debrief.PostmortemPublished) {
@@ -318,8 +341,9 @@ func (p *Producer) revision(ctx context.Context, r *debrief.Revision, chans []*d
 		if err != nil {
 			return nil, err
 		}
-		private := false
+		private, incidentID := false, int64(0)
 		if pm.IncidentID != nil {
+			incidentID = *pm.IncidentID
 			inc, err := p.svc.Incident(ctx, *pm.IncidentID)
 			if err != nil && debrief.ErrorCode(err) != debrief.ENotFound {
 				return nil, err
@@ -330,7 +354,7 @@ func (p *Producer) revision(ctx context.Context, r *debrief.Revision, chans []*d
 		text := fmt.Sprintf("%s published the postmortem %s.", r.Actor, pm.Key)
 		msg := p.message(debrief.EventPostmortemPublish, subject, text, "/postmortems/"+pm.Key,
 			map[string]any{"postmortem": pm.Key, "title": pm.Title})
-		return p.fanOut(fmt.Sprintf("%s:%s:r%d", debrief.EventPostmortemPublish, pm.Key, r.ID), debrief.EventPostmortemPublish, msg, private, chans), nil
+		return p.fanOut(fmt.Sprintf("%s:%s:r%d", debrief.EventPostmortemPublish, pm.Key, r.ID), debrief.EventPostmortemPublish, msg, private, incidentID, chans), nil
 	}
 	return nil, nil
 }

@@ -3,6 +3,7 @@ package notify_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -229,5 +230,49 @@ func TestLateCommit(t *testing.T) {
 		}
 		p := notify.NewProducer(svc, notify.ProducerConfig{}, nil, nil)
 		runProducer(t, p, want)
+	}
+}
+
+// TestOptOuts: a person who muted an incident, or opted out of an event,
+// gets no email for it; the channels still do.
+func TestOptOuts(t *testing.T) {
+	clk := newClock(start.Add(time.Hour)) // after Monday's summary would matter
+	svc := debrief.NewService(openDB(t, dsnFor(t, sqlstore.EngineSQLite)), debrief.WithClock(clk.now))
+	if err := svc.CreateNotificationChannel(admin(), &debrief.NotificationChannel{Kind: debrief.ChannelSlack, Name: "declared", Target: "https://hooks.slack.example/x",
+		Events: []string{debrief.EventIncidentDeclared, debrief.EventSeverityChanged}}); err != nil {
+		t.Fatal(err)
+	}
+	carol := debrief.WithActor(context.Background(), debrief.Actor{Email: "carol@example.com", Role: debrief.RoleResponder})
+	p := notify.NewProducer(svc, notify.ProducerConfig{Email: true}, nil, nil)
+	runProducer(t, p, 0)
+	a, err := svc.CreateIncident(carol, &debrief.Incident{Title: "Checkout returned 500s", Severity: "SEV2", StartedAt: start, Roles: debrief.Roles{Commander: "Carol@example.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runProducer(t, p, 2) // the channel and carol
+	if err := svc.MuteIncident(carol, a.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.SetOptedOutEvents(carol, []string{debrief.EventIncidentDeclared}); err != nil {
+		t.Fatal(err)
+	}
+	sev := "SEV1"
+	if _, err := svc.UpdateIncident(carol, a.ID, debrief.IncidentPatch{Severity: &sev}, a.Version); err != nil {
+		t.Fatal(err)
+	}
+	b, err := svc.CreateIncident(carol, &debrief.Incident{Title: "Search lagged", Severity: "SEV3", StartedAt: start, Roles: debrief.Roles{Commander: "carol@example.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A's severity change: the channel only (carol muted A). B declared:
+	// the channel only (carol opted out of declarations).
+	runProducer(t, p, 2)
+	for _, k := range keysOf(t, svc) {
+		if strings.HasSuffix(k, "carol@example.com") && !strings.HasPrefix(k, "incident.declared:"+a.Key+" ") {
+			t.Errorf("carol got %q after muting %s and opting out of declarations", k, a.Key)
+		}
+	}
+	if !slices.Contains(keysOf(t, svc), "incident.declared:"+b.Key+" → https://hooks.slack.example/x") {
+		t.Errorf("the channel did not get %s declared", b.Key)
 	}
 }

@@ -55,13 +55,13 @@ func (p *Producer) reminders(ctx context.Context, now time.Time, chans []*debrie
 			if reached == nil {
 				continue
 			}
-			isPrivate, err := p.itemPrivate(ctx, it, private)
+			incidentID, isPrivate, err := p.itemIncident(ctx, it, private)
 			if err != nil {
 				return nil, err
 			}
 			day := due.Format("2006-01-02")
 			msg := p.reminderMessage(reached.event, it, now)
-			out = append(out, p.fanOut(fmt.Sprintf("%s:%s:%s", reached.event, it.Key, day), reached.event, msg, isPrivate, chans, it.Owner)...)
+			out = append(out, p.fanOut(fmt.Sprintf("%s:%s:%s", reached.event, it.Key, day), reached.event, msg, isPrivate, incidentID, chans, it.Owner)...)
 			if !now.Before(due.Add(24*time.Hour + p.cfg.EscalateAfter)) {
 				owner, err := p.postmortemOwner(ctx, it, owners)
 				if err != nil {
@@ -69,7 +69,7 @@ func (p *Producer) reminders(ctx context.Context, now time.Time, chans []*debrie
 				}
 				if owner != "" && !strings.EqualFold(owner, it.Owner) {
 					msg := p.reminderMessage(debrief.EventActionItemEscalate, it, now)
-					out = append(out, p.fanOut(fmt.Sprintf("%s:%s:%s", debrief.EventActionItemEscalate, it.Key, day), debrief.EventActionItemEscalate, msg, isPrivate, chans, owner)...)
+					out = append(out, p.fanOut(fmt.Sprintf("%s:%s:%s", debrief.EventActionItemEscalate, it.Key, day), debrief.EventActionItemEscalate, msg, isPrivate, incidentID, chans, owner)...)
 				}
 			}
 		}
@@ -103,31 +103,32 @@ func (p *Producer) reminderMessage(event string, it *debrief.ActionItem, now tim
 		map[string]any{"action_item": it.Key, "title": it.Title, "owner": it.Owner, "due_date": it.DueDate.Format("2006-01-02"), "status": it.Status})
 }
 
-// itemPrivate reports whether the item belongs to a private incident.
-func (p *Producer) itemPrivate(ctx context.Context, it *debrief.ActionItem, cache map[int64]bool) (bool, error) {
+// itemIncident returns the incident the item belongs to (0 for none) and
+// whether it is private.
+func (p *Producer) itemIncident(ctx context.Context, it *debrief.ActionItem, cache map[int64]bool) (int64, bool, error) {
 	id := it.IncidentID
 	if id == nil && it.PostmortemID != nil {
 		pm, err := p.svc.Postmortem(ctx, *it.PostmortemID)
 		if err != nil && debrief.ErrorCode(err) != debrief.ENotFound {
-			return false, err
+			return 0, false, err
 		}
 		if err == nil {
 			id = pm.IncidentID
 		}
 	}
 	if id == nil {
-		return false, nil
+		return 0, false, nil
 	}
 	if v, ok := cache[*id]; ok {
-		return v, nil
+		return *id, v, nil
 	}
 	inc, err := p.svc.Incident(ctx, *id)
 	if err != nil && debrief.ErrorCode(err) != debrief.ENotFound {
-		return false, err
+		return 0, false, err
 	}
 	v := err == nil && inc.Private
 	cache[*id] = v
-	return v, nil
+	return *id, v, nil
 }
 
 // postmortemOwner returns the owner of the item's postmortem (its own, or
@@ -207,7 +208,7 @@ func (p *Producer) postmortemsOverdue(ctx context.Context, now time.Time, chans 
 			text := fmt.Sprintf("%s (%s) was resolved and needs a published postmortem by %s; it is %s.", inc.Key, inc.Severity, due, state)
 			msg := p.message(debrief.EventPostmortemOverdue, subject, text, "/incidents/"+inc.Key,
 				map[string]any{"incident": inc.Key, "severity": inc.Severity, "title": inc.Title, "due_at": req.DueAt.UTC().Format(time.RFC3339)})
-			out = append(out, p.fanOut(debrief.EventPostmortemOverdue+":"+inc.Key, debrief.EventPostmortemOverdue, msg, inc.Private, chans, who)...)
+			out = append(out, p.fanOut(debrief.EventPostmortemOverdue+":"+inc.Key, debrief.EventPostmortemOverdue, msg, inc.Private, inc.ID, chans, who)...)
 		}
 		if page.NextCursor == "" {
 			return out, nil
@@ -293,5 +294,5 @@ func (p *Producer) weekly(ctx context.Context, now time.Time, chans []*debrief.N
 	week := start.Format("2006-01-02")
 	msg := p.message(debrief.EventWeeklySummary, "Debrief weekly summary, week of "+week, strings.TrimRight(b.String(), "\n"), "/",
 		map[string]any{"week": week, "incidents_declared": len(declared), "postmortems_published": published, "action_items_open": open, "action_items_overdue": len(overdue)})
-	return p.fanOut(debrief.EventWeeklySummary+":"+week, debrief.EventWeeklySummary, msg, false, chans), nil
+	return p.fanOut(debrief.EventWeeklySummary+":"+week, debrief.EventWeeklySummary, msg, false, 0, chans), nil
 }

@@ -259,3 +259,39 @@ func (db *DB) RevisionsSince(ctx context.Context, since time.Time, afterID int64
 	}
 	return out, mapErr(rows.Err(), "read revisions")
 }
+
+// SetNotificationOptOut implements debrief.NotificationStore.
+func (db *DB) SetNotificationOptOut(ctx context.Context, o debrief.NotificationOptOut, on bool) error {
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		if on {
+			_, err := db.exec(ctx, tx, `INSERT INTO notification_optouts (user_email, event, incident_id) VALUES ($1, $2, $3)
+				ON CONFLICT (user_email, event, incident_id) DO NOTHING`, o.UserEmail, o.Event, o.IncidentID)
+			return err
+		}
+		_, err := db.exec(ctx, tx, `DELETE FROM notification_optouts WHERE user_email = $1 AND event = $2 AND incident_id = $3`, o.UserEmail, o.Event, o.IncidentID)
+		return err
+	})
+	return mapErr(err, "set notification opt-out of %s", o.UserEmail)
+}
+
+// ListNotificationOptOuts implements debrief.NotificationStore.
+func (db *DB) ListNotificationOptOuts(ctx context.Context, user string) ([]debrief.NotificationOptOut, error) {
+	q, args := `SELECT user_email, event, incident_id FROM notification_optouts ORDER BY user_email, event, incident_id`, []any{}
+	if user != "" {
+		q, args = `SELECT user_email, event, incident_id FROM notification_optouts WHERE user_email = $1 ORDER BY event, incident_id`, []any{user}
+	}
+	rows, err := db.query(ctx, db.r, q, args...)
+	if err != nil {
+		return nil, mapErr(err, "list notification opt-outs")
+	}
+	defer rows.Close()
+	out := []debrief.NotificationOptOut{}
+	for rows.Next() {
+		var o debrief.NotificationOptOut
+		if err := rows.Scan(&o.UserEmail, &o.Event, &o.IncidentID); err != nil {
+			return nil, mapErr(err, "list notification opt-outs")
+		}
+		out = append(out, o)
+	}
+	return out, mapErr(rows.Err(), "list notification opt-outs")
+}

@@ -13,6 +13,7 @@ func init() {
 	Register("NotificationOutbox", testNotificationOutbox)
 	Register("NotificationConcurrentClaims", testNotificationConcurrentClaims)
 	Register("NotificationChannels", testNotificationChannels)
+	Register("NotificationOptOuts", testNotificationOptOuts)
 }
 
 func newNotification(key, target string, due time.Time) *debrief.Notification {
@@ -173,4 +174,22 @@ func testNotificationChannels(t *testing.T, open Opener) {
 	wantEqual(t, "ListNotificationChannels", []*debrief.NotificationChannel{c}, list)
 	must(t, s.DeleteNotificationChannel(ctx, c.ID), "DeleteNotificationChannel")
 	wantCode(t, s.DeleteNotificationChannel(ctx, c.ID), debrief.ENotFound, "DeleteNotificationChannel twice")
+}
+
+func testNotificationOptOuts(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := ctxOf(t)
+	mute := debrief.NotificationOptOut{UserEmail: "bob@example.com", Event: debrief.MuteAllEvents, IncidentID: 7}
+	event := debrief.NotificationOptOut{UserEmail: "bob@example.com", Event: debrief.EventWeeklySummary}
+	other := debrief.NotificationOptOut{UserEmail: "amy@example.com", Event: debrief.EventActionItemDue}
+	for _, o := range []debrief.NotificationOptOut{mute, event, event, other} {
+		must(t, s.SetNotificationOptOut(ctx, o, true), "SetNotificationOptOut(on)")
+	}
+	bob, err := s.ListNotificationOptOuts(ctx, "bob@example.com")
+	must(t, err, "ListNotificationOptOuts(bob)")
+	wantEqual(t, "ListNotificationOptOuts(bob)", []debrief.NotificationOptOut{mute, event}, bob)
+	must(t, s.SetNotificationOptOut(ctx, mute, false), "SetNotificationOptOut(off)")
+	all, err := s.ListNotificationOptOuts(ctx, "")
+	must(t, err, "ListNotificationOptOuts(all)")
+	wantEqual(t, "ListNotificationOptOuts(all)", []debrief.NotificationOptOut{other, event}, all)
 }

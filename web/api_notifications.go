@@ -88,3 +88,50 @@ func deleteNotificationChannel(svc *debrief.Service) HandlerFunc {
 		return nil
 	}
 }
+
+// muteIncident answers PUT (mute) and DELETE (unmute)
+// /api/v1/incidents/{id}/mute for the signed-in person.
+func muteIncident(svc *debrief.Service, muted bool) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathRef(r, "id", debrief.IncidentKeyPrefix)
+		if err != nil {
+			return err
+		}
+		if err := svc.MuteIncident(r.Context(), id, muted); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+}
+
+// getNotificationPreferences answers GET /api/v1/notification-preferences.
+func getNotificationPreferences(svc *debrief.Service) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		p, err := svc.MyNotificationPreferences(r.Context())
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, p)
+		return nil
+	}
+}
+
+// putNotificationPreferences answers PUT /api/v1/notification-preferences:
+// the events the signed-in person receives no messages about.
+func putNotificationPreferences(svc *debrief.Service, dec decoder) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var in struct {
+			OptedOutEvents []string `json:"opted_out_events"`
+		}
+		if err := dec.decode(r, &in); err != nil {
+			return err
+		}
+		p, err := svc.SetOptedOutEvents(r.Context(), in.OptedOutEvents)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, p)
+		return nil
+	}
+}

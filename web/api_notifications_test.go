@@ -1,6 +1,8 @@
 package web
 
 import (
+	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/debriefhq/debrief/debrief"
@@ -59,4 +61,41 @@ func notificationsScenario(t *testing.T, e *testEnv) {
 	}
 	e.must(204, "DELETE", "/api/v1/notification-channels/"+itoa(hook.ID), "", nil)
 	e.must(404, "DELETE", "/api/v1/notification-channels/"+itoa(hook.ID), "", nil)
+}
+
+// TestNotificationPreferences mutes and unmutes an incident and sets the
+// events a person opts out of, as that person.
+func TestNotificationPreferences(t *testing.T) {
+	bob := debrief.Actor{Email: "Bob@Example.com", Role: debrief.RoleResponder}
+	e := newEnv(t, openSQLite(t), Config{Authenticate: func(*http.Request) (debrief.Actor, error) { return bob, nil }})
+	var inc struct {
+		Key string `json:"key"`
+	}
+	e.must(201, "POST", "/api/v1/incidents", `{"title": "Checkout returned 500s", "severity": "SEV2"}`, nil).decode(t, &inc)
+	e.must(204, "PUT", "/api/v1/incidents/"+inc.Key+"/mute", "", nil)
+	e.must(204, "PUT", "/api/v1/incidents/"+inc.Key+"/mute", "", nil) // twice is the same
+	var p debrief.NotificationPreferences
+	e.must(200, "PUT", "/api/v1/notification-preferences", `{"opted_out_events": ["summary.weekly", "action_item.due_soon"]}`, nil).decode(t, &p)
+	if strings.Join(p.MutedIncidents, ",") != inc.Key || strings.Join(p.OptedOutEvents, ",") != "action_item.due_soon,summary.weekly" {
+		t.Errorf("preferences = %+v, want %s muted and two events off", p, inc.Key)
+	}
+	e.must(200, "PUT", "/api/v1/notification-preferences", `{"opted_out_events": ["summary.weekly"]}`, nil).decode(t, &p)
+	if strings.Join(p.OptedOutEvents, ",") != "summary.weekly" {
+		t.Errorf("after replacing, opted out of %v, want only summary.weekly", p.OptedOutEvents)
+	}
+	e.must(204, "DELETE", "/api/v1/incidents/"+inc.Key+"/mute", "", nil)
+	e.must(200, "GET", "/api/v1/notification-preferences", "", nil).decode(t, &p)
+	if len(p.MutedIncidents) != 0 {
+		t.Errorf("after unmuting, muted = %v, want none", p.MutedIncidents)
+	}
+	if x := e.do("PUT", "/api/v1/notification-preferences", `{"opted_out_events": ["incident.exploded"]}`, nil); x.status != 400 {
+		t.Errorf("opting out of an unknown event = %d %s, want 400", x.status, x.body)
+	}
+	if x := e.do("PUT", "/api/v1/incidents/INC-999/mute", "", nil); x.status != 404 {
+		t.Errorf("muting an incident that does not exist = %d, want 404", x.status)
+	}
+	open := newEnv(t, openSQLite(t), Config{})
+	if x := open.do("GET", "/api/v1/notification-preferences", "", nil); x.status != 400 {
+		t.Errorf("preferences without an account = %d %s, want 400 (they belong to a person)", x.status, x.body)
+	}
 }

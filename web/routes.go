@@ -100,6 +100,11 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "GET /api/v1/notification-channels", Kind: KindAPI, Role: admin, Handler: listNotificationChannels(svc)},
 		{Pattern: "POST /api/v1/notification-channels", Kind: KindAPI, Role: admin, Handler: createNotificationChannel(svc, dec)},
 		{Pattern: "DELETE /api/v1/notification-channels/{id}", Kind: KindAPI, Role: admin, Handler: deleteNotificationChannel(svc)},
+		// … and what each person turns off for themselves.
+		{Pattern: "GET /api/v1/notification-preferences", Kind: KindAPI, Role: viewer, Handler: getNotificationPreferences(svc)},
+		{Pattern: "PUT /api/v1/notification-preferences", Kind: KindAPI, Role: viewer, Handler: putNotificationPreferences(svc, dec)},
+		{Pattern: "PUT /api/v1/incidents/{id}/mute", Kind: KindAPI, Role: viewer, Handler: muteIncident(svc, true)},
+		{Pattern: "DELETE /api/v1/incidents/{id}/mute", Kind: KindAPI, Role: viewer, Handler: muteIncident(svc, false)},
 
 		// Reference data.
 		{Pattern: "GET /api/v1/templates", Kind: KindAPI, Role: viewer, Handler: listTemplates(svc)},

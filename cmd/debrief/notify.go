@@ -10,12 +10,13 @@ import (
 	"github.com/debriefhq/debrief/debrief"
 )
 
-// NotifyCmd groups the notification commands (admins).
+// NotifyCmd groups the notification commands (admins, except mute).
 type NotifyCmd struct {
 	Log      NotifyLogCmd      `cmd:"" help:"Show the delivery log: what was sent where, and what failed."`
 	Channels NotifyChannelsCmd `cmd:"" help:"List the channels notifications go to."`
 	Add      NotifyAddCmd      `cmd:"" help:"Add a channel: a Slack incoming webhook, a signed generic webhook or an email address."`
 	Remove   NotifyRemoveCmd   `cmd:"" help:"Remove a channel (its delivery log stays)."`
+	Mute     NotifyMuteCmd     `cmd:"" help:"Receive no more messages about an incident (--undo to receive them again)."`
 }
 
 // NotifyLogCmd prints the delivery log.
@@ -154,5 +155,33 @@ func (c *NotifyRemoveCmd) Run(env *Env) error {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "Removed channel %d.\n", c.ID)
+	return nil
+}
+
+// NotifyMuteCmd mutes or unmutes an incident for the signed-in person.
+type NotifyMuteCmd struct {
+	ClientFlags `embed:""`
+	Incident    string `arg:"" help:"The incident, e.g. INC-42."`
+	Undo        bool   `help:"Unmute: receive its messages again."`
+}
+
+// Run mutes (or unmutes) the incident.
+func (c *NotifyMuteCmd) Run(env *Env) error {
+	cl, err := c.client()
+	if err != nil {
+		return err
+	}
+	id, err := debrief.ParseRef(c.Incident, debrief.IncidentKeyPrefix)
+	if err != nil {
+		return fmt.Errorf("%q is not an incident ID or a key like INC-42", c.Incident)
+	}
+	method, done := http.MethodPut, "Muted"
+	if c.Undo {
+		method, done = http.MethodDelete, "Unmuted"
+	}
+	if _, err := cl.do(env.Ctx, method, "/api/v1/incidents/"+strconv.FormatInt(id, 10)+"/mute", nil, nil, 0); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "%s %s for you.\n", done, debrief.IncidentKey(id))
 	return nil
 }

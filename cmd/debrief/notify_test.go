@@ -59,6 +59,10 @@ func TestNotifyEndToEnd(t *testing.T) {
 	if !strings.Contains(string(bodies[0]), `"incident":"INC-1"`) || !strings.Contains(string(bodies[0]), `"link":"https://debrief.example.com/incidents/INC-1"`) {
 		t.Errorf("webhook body = %s, want the incident key and its link", bodies[0])
 	}
+	// Muting is a person's: the open mode's local admin has no address.
+	if _, _, err := cli(t, s.URL, "", nil, "notify", "mute", "INC-1"); err == nil || !strings.Contains(err.Error(), "belong to a person") {
+		t.Errorf("notify mute INC-1 without an account = %v, want the sentence that preferences belong to a person", err)
+	}
 	// The log is written just after the receiver answers; wait for it.
 	for time.Now().Before(deadline) {
 		if log := mustCLI(t, s.URL, "notify", "log", "--status", "sent"); strings.Contains(log, "INC-1 declared") {

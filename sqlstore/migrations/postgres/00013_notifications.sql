@@ -45,7 +45,19 @@ CREATE TABLE notify_state (
     value BIGINT  NOT NULL
 );
 
+-- notification_optouts holds what people turned off for themselves: an
+-- event everywhere (incident_id 0), or every event of one incident (event
+-- '*', muting it). Only messages to people by email consult it; channels
+-- are configured by admins.
+CREATE TABLE notification_optouts (
+    user_email  TEXT    NOT NULL, -- lower case
+    event       TEXT    NOT NULL,
+    incident_id BIGINT  NOT NULL DEFAULT 0,
+    PRIMARY KEY (user_email, event, incident_id)
+);
+
 -- +goose Down
+DROP TABLE notification_optouts;
 DROP TABLE notify_state;
 DROP TABLE notifications;
 DROP TABLE notification_channels;
