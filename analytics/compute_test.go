@@ -156,3 +156,44 @@ debrief_action_items{status="wont_do"} 0
 		t.Errorf("second scrape within the TTL differs: %v", err)
 	}
 }
+
+// TestCache serves a report again while nothing changed, recomputes after a
+// write or once the TTL has passed, and never serves one person's view of
+// private incidents to another.
+func TestCache(t *testing.T) {
+	db := openStore(t, sqlstore.EngineSQLite)
+	seed(t, db, 4) // one private to bob
+	svc := debrief.NewService(db, debrief.WithClock(func() time.Time { return seedStart.AddDate(0, 1, 0) }))
+	c := analytics.NewCache(svc)
+	clock := time.Now()
+	analytics.SetCacheClock(c, func() time.Time { return clock })
+	carol := debrief.WithActor(context.Background(), debrief.Actor{Email: "carol@example.com", Role: debrief.RoleViewer})
+	bob := debrief.WithActor(context.Background(), debrief.Actor{Email: "bob@example.com", Role: debrief.RoleViewer})
+	report := func(ctx context.Context) *analytics.Report {
+		t.Helper()
+		r, err := c.Report(ctx, debrief.AnalyticsFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	first := report(carol)
+	if report(carol) != first {
+		t.Errorf("second report with nothing changed was computed again, want the cached one")
+	}
+	if r := report(bob); r.Incidents != 4 || first.Incidents != 3 {
+		t.Errorf("bob's report counts %d incidents, carol's %d; want 4 (bob is a member of the private one) and 3", r.Incidents, first.Incidents)
+	}
+	seed(t, db, 2) // a write: one more public incident
+	if r := report(carol); r == first || r.Incidents != 4 {
+		t.Errorf("after a write carol's report counts %d (cached: %v), want a new report with 4", r.Incidents, r == first)
+	}
+	again := report(carol)
+	clock = clock.Add(analytics.CacheTTL)
+	if report(carol) == again {
+		t.Errorf("a report older than the TTL was served, want it computed again")
+	}
+	if _, err := c.Report(context.Background(), debrief.AnalyticsFilter{}); debrief.ErrorCode(err) != debrief.EUnauthorized {
+		t.Errorf("Report without an actor = %v, want EUnauthorized even with reports cached", err)
+	}
+}

@@ -49,6 +49,12 @@ type AnalyticsStore interface {
 	// what they keep. An error from a callback stops the scan and is
 	// returned.
 	ScanAnalytics(ctx context.Context, f AnalyticsFilter, incident func(*AnalyticsRecord) error, item func(*ActionItem) error) error
+	// AnalyticsVersion returns the ID of the newest revision: every change
+	// to an incident, postmortem or action item appends one in its own
+	// transaction, so while it stays the same the figures do too (except
+	// for a transaction that took a lower ID and commits later, on
+	// PostgreSQL; callers bound how long they trust it).
+	AnalyticsVersion(ctx context.Context) (int64, error)
 }
 
 // ScanAnalytics streams the incidents matching f that the actor may see,
@@ -87,6 +93,15 @@ func (s *Service) ScanAnalytics(ctx context.Context, f AnalyticsFilter, incident
 		}
 		return item(it)
 	})
+}
+
+// AnalyticsVersion says whether the record changed since figures were
+// computed (see AnalyticsStore).
+func (s *Service) AnalyticsVersion(ctx context.Context) (int64, error) {
+	if _, err := s.require(ctx, RoleViewer); err != nil {
+		return 0, err
+	}
+	return s.store.AnalyticsVersion(ctx)
 }
 
 func (f *AnalyticsFilter) validate() error {

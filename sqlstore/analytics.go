@@ -40,6 +40,16 @@ func (d dialect) readTxOptions() *sql.TxOptions {
 	return nil
 }
 
+// AnalyticsVersion implements debrief.AnalyticsStore. MAX over the primary
+// key is one index lookup on both engines.
+func (db *DB) AnalyticsVersion(ctx context.Context) (int64, error) {
+	var v int64
+	if err := db.r.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM revisions`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("sqlstore: analytics version: %w", err)
+	}
+	return v, nil
+}
+
 // ScanAnalytics implements debrief.AnalyticsStore.
 func (db *DB) ScanAnalytics(ctx context.Context, f debrief.AnalyticsFilter, incident func(*debrief.AnalyticsRecord) error, item func(*debrief.ActionItem) error) error {
 	tx, err := db.r.BeginTx(ctx, db.d.readTxOptions())

@@ -59,6 +59,8 @@ func analyticsScan(t *testing.T, s debrief.Store, f debrief.AnalyticsFilter) (ma
 
 func testAnalyticsScan(t *testing.T, open Opener) {
 	s := open(t)
+	v0, err := s.AnalyticsVersion(ctxOf(t))
+	must(t, err, "AnalyticsVersion of an empty store")
 	a := newIncident(1)
 	a.Status = debrief.StatusResolved
 	a.Labels = []string{"database", `quote "and" back\slash`}
@@ -84,6 +86,11 @@ func testAnalyticsScan(t *testing.T, open Opener) {
 	createActionItem(t, s, newActionItem(nil, &project.ID, 3))
 	onB := createActionItem(t, s, newActionItem(&b.ID, nil, 4))
 
+	v1, err := s.AnalyticsVersion(ctxOf(t))
+	must(t, err, "AnalyticsVersion")
+	if v1 <= v0 {
+		t.Errorf("AnalyticsVersion after writes = %d, before %d; want it to grow", v1, v0)
+	}
 	incs, items := analyticsScan(t, s, debrief.AnalyticsFilter{})
 	if len(incs) != 2 {
 		t.Fatalf("ScanAnalytics streamed incidents %v, want %d and %d", slices.Sorted(mapKeys(incs)), a.ID, b.ID)

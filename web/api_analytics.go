@@ -23,14 +23,15 @@ func analyticsFilter(r *http.Request) (debrief.AnalyticsFilter, error) {
 }
 
 // getAnalytics answers GET /api/v1/analytics with every figure for the
-// filters, over the incidents the caller may see.
-func getAnalytics(svc *debrief.Service) HandlerFunc {
+// filters, over the incidents the caller may see (from the cache while the
+// record is unchanged, for at most analytics.CacheTTL).
+func getAnalytics(cache *analytics.Cache) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		f, err := analyticsFilter(r)
 		if err != nil {
 			return err
 		}
-		rep, err := analytics.Compute(r.Context(), svc, f)
+		rep, err := cache.Report(r.Context(), f)
 		if err != nil {
 			return err
 		}
@@ -41,7 +42,7 @@ func getAnalytics(svc *debrief.Service) HandlerFunc {
 
 // analyticsTable computes the report and returns the table named by the
 // {file} path value, which must end in ext (".csv" or ".svg").
-func analyticsTable(svc *debrief.Service, r *http.Request, ext string) (*analytics.Table, error) {
+func analyticsTable(cache *analytics.Cache, r *http.Request, ext string) (*analytics.Table, error) {
 	file := r.PathValue("file")
 	name, ok := strings.CutSuffix(file, ext)
 	if !ok {
@@ -51,7 +52,7 @@ func analyticsTable(svc *debrief.Service, r *http.Request, ext string) (*analyti
 	if err != nil {
 		return nil, err
 	}
-	rep, err := analytics.Compute(r.Context(), svc, f)
+	rep, err := cache.Report(r.Context(), f)
 	if err != nil {
 		return nil, err
 	}
@@ -60,9 +61,9 @@ func analyticsTable(svc *debrief.Service, r *http.Request, ext string) (*analyti
 
 // getAnalyticsCSV answers GET /api/v1/analytics/tables/{name}.csv: one
 // figure as CSV, the numbers behind the chart of the same name.
-func getAnalyticsCSV(svc *debrief.Service) HandlerFunc {
+func getAnalyticsCSV(cache *analytics.Cache) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		t, err := analyticsTable(svc, r, ".csv")
+		t, err := analyticsTable(cache, r, ".csv")
 		if err != nil {
 			return err
 		}
@@ -79,9 +80,9 @@ func getAnalyticsCSV(svc *debrief.Service) HandlerFunc {
 
 // getAnalyticsChart answers GET /api/v1/analytics/charts/{name}.svg: one
 // figure drawn server-side, with its values written on the bars.
-func getAnalyticsChart(svc *debrief.Service) HandlerFunc {
+func getAnalyticsChart(cache *analytics.Cache) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		t, err := analyticsTable(svc, r, ".svg")
+		t, err := analyticsTable(cache, r, ".svg")
 		if err != nil {
 			return err
 		}

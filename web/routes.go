@@ -91,9 +91,9 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "GET /feeds/weekly.rss", Kind: KindUI, Role: viewer, Handler: weeklyRSS(svc)},
 
 		// Analytics: figures, their tables as CSV and their charts as SVG.
-		{Pattern: "GET /api/v1/analytics", Kind: KindAPI, Role: viewer, Handler: getAnalytics(svc)},
-		{Pattern: "GET /api/v1/analytics/tables/{file}", Kind: KindAPI, Role: viewer, Handler: getAnalyticsCSV(svc)},
-		{Pattern: "GET /api/v1/analytics/charts/{file}", Kind: KindAPI, Role: viewer, Handler: getAnalyticsChart(svc)},
+		{Pattern: "GET /api/v1/analytics", Kind: KindAPI, Role: viewer, Handler: getAnalytics(s.analytics)},
+		{Pattern: "GET /api/v1/analytics/tables/{file}", Kind: KindAPI, Role: viewer, Handler: getAnalyticsCSV(s.analytics)},
+		{Pattern: "GET /api/v1/analytics/charts/{file}", Kind: KindAPI, Role: viewer, Handler: getAnalyticsChart(s.analytics)},
 
 		// Notifications: the delivery log and the channels (admins).
 		{Pattern: "GET /api/v1/notifications", Kind: KindAPI, Role: admin, Handler: listNotifications(svc)},

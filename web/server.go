@@ -80,6 +80,7 @@ type Server struct {
 	cop           *http.CrossOriginProtection
 	oidc          *oidcClient
 	metrics       *metrics
+	analytics     *analytics.Cache
 	openAPI       []byte
 	openAPIErr    error
 	routes        []Route
@@ -134,6 +135,7 @@ func New(cfg Config) *Server {
 		s.oidc = newOIDCClient(*cfg.OIDC)
 	}
 	s.metrics = newMetrics(cfg.Registry)
+	s.analytics = analytics.NewCache(s.svc)
 	if s.svc != nil && s.svc.Store() != nil {
 		// The analytics figures as metrics, computed when scraped.
 		register(s.metrics.reg, analytics.NewCollector(s.svc, s.log))
