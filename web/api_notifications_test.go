@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -59,8 +60,8 @@ func notificationsScenario(t *testing.T, e *testEnv) {
 	if x := e.do("GET", "/api/v1/notifications?status=lost", "", nil); x.status != 400 {
 		t.Errorf("GET /api/v1/notifications?status=lost = %d, want 400", x.status)
 	}
-	e.must(204, "DELETE", "/api/v1/notification-channels/"+itoa(hook.ID), "", nil)
-	e.must(404, "DELETE", "/api/v1/notification-channels/"+itoa(hook.ID), "", nil)
+	e.must(204, "DELETE", "/api/v1/notification-channels/"+strconv.FormatInt(hook.ID, 10), "", nil)
+	e.must(404, "DELETE", "/api/v1/notification-channels/"+strconv.FormatInt(hook.ID, 10), "", nil)
 }
 
 // TestNotificationPreferences mutes and unmutes an incident and sets the
