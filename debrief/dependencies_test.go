@@ -29,11 +29,13 @@ var mayImport = map[string][]string{
 	"templates":   {"debrief"},
 	"sqlstore":    {"debrief"},
 	"review":      {"debrief"},
+	"analytics":   {"debrief"},
+	"notify":      {"debrief"},
 	"export":      {"debrief", "templates", "mdread"},
 	"quality":     {"debrief", "templates", "export", "mdread"},
 	"storetest":   {"debrief", "password", "search", "ingest", "templates"},
-	"web":         {"debrief", "password", "ingest", "search", "templates", "export", "quality", "mdread", "diff", "review"},
-	"cmd/debrief": {"debrief", "password", "ingest", "search", "templates", "export", "quality", "mdread", "diff", "review", "sqlstore", "web"},
+	"web":         {"debrief", "password", "ingest", "search", "templates", "export", "quality", "mdread", "diff", "review", "analytics"},
+	"cmd/debrief": {"debrief", "password", "ingest", "search", "templates", "export", "quality", "mdread", "diff", "review", "analytics", "notify", "sqlstore", "web"},
 }
 
 // TestPackageDependencies holds every package of the module to mayImport,

@@ -26,6 +26,8 @@ type Store interface {
 	AttachmentStore
 	FactorStore
 	ReviewStore
+	AnalyticsStore
+	NotificationStore
 	// CreateIncident inserts inc, assigning ID, Key and Version 1.
 	CreateIncident(ctx context.Context, inc *Incident, rev *Revision) error
 	// Incident returns the incident with id, or ENotFound.

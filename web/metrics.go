@@ -23,6 +23,8 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	gatherer prometheus.Gatherer
+	// reg is where other collectors of the server (analytics) register.
+	reg prometheus.Registerer
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -34,7 +36,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	} else if g, ok := reg.(prometheus.Gatherer); ok {
 		gatherer = g
 	}
-	m := &metrics{gatherer: gatherer}
+	m := &metrics{gatherer: gatherer, reg: reg}
 	m.requests = register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "debrief_http_requests_total",
 		Help: "HTTP requests answered, by method, route pattern and status.",

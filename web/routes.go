@@ -99,6 +99,22 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "GET /feeds/weekly.atom", Kind: KindUI, Role: viewer, Handler: weeklyAtom(svc, s.publicURL)},
 		{Pattern: "GET /feeds/weekly.rss", Kind: KindUI, Role: viewer, Handler: weeklyRSS(svc, s.publicURL)},
 
+		// Analytics: figures, their tables as CSV and their charts as SVG.
+		{Pattern: "GET /api/v1/analytics", Kind: KindAPI, Role: viewer, Handler: getAnalytics(s.analytics)},
+		{Pattern: "GET /api/v1/analytics/tables/{file}", Kind: KindAPI, Role: viewer, Handler: getAnalyticsCSV(s.analytics)},
+		{Pattern: "GET /api/v1/analytics/charts/{file}", Kind: KindAPI, Role: viewer, Handler: getAnalyticsChart(s.analytics)},
+
+		// Notifications: the delivery log and the channels (admins).
+		{Pattern: "GET /api/v1/notifications", Kind: KindAPI, Role: admin, Handler: listNotifications(svc)},
+		{Pattern: "GET /api/v1/notification-channels", Kind: KindAPI, Role: admin, Handler: listNotificationChannels(svc)},
+		{Pattern: "POST /api/v1/notification-channels", Kind: KindAPI, Role: admin, Handler: createNotificationChannel(svc, dec)},
+		{Pattern: "DELETE /api/v1/notification-channels/{id}", Kind: KindAPI, Role: admin, Handler: deleteNotificationChannel(svc)},
+		// … and what each person turns off for themselves.
+		{Pattern: "GET /api/v1/notification-preferences", Kind: KindAPI, Role: viewer, Handler: getNotificationPreferences(svc)},
+		{Pattern: "PUT /api/v1/notification-preferences", Kind: KindAPI, Role: viewer, Handler: putNotificationPreferences(svc, dec)},
+		{Pattern: "PUT /api/v1/incidents/{id}/mute", Kind: KindAPI, Role: viewer, Handler: muteIncident(svc, true)},
+		{Pattern: "DELETE /api/v1/incidents/{id}/mute", Kind: KindAPI, Role: viewer, Handler: muteIncident(svc, false)},
+
 		// Reference data.
 		{Pattern: "GET /api/v1/templates", Kind: KindAPI, Role: viewer, Handler: listTemplates(svc)},
 		{Pattern: "GET /api/v1/templates/{key}", Kind: KindAPI, Role: viewer, Handler: getTemplate(svc)},

@@ -24,6 +24,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/debriefhq/debrief/analytics"
 	"github.com/debriefhq/debrief/debrief"
 	"github.com/debriefhq/debrief/review"
 	"github.com/prometheus/client_golang/prometheus"
@@ -102,6 +103,7 @@ type Server struct {
 	metrics       *metrics
 	metricsToken  string
 	metricsAllow  []netip.Prefix
+	analytics     *analytics.Cache
 	openAPI       []byte
 	openAPIErr    error
 	calendars     *review.Fetcher
@@ -165,6 +167,11 @@ func New(cfg Config) *Server {
 	s.metricsToken, s.metricsAllow = cfg.MetricsToken, cfg.MetricsAllow
 	if s.metricsAllow == nil {
 		s.metricsAllow = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+	}
+	s.analytics = analytics.NewCache(s.svc)
+	if s.svc != nil && s.svc.Store() != nil {
+		// The analytics figures as metrics, computed when scraped.
+		register(s.metrics.reg, analytics.NewCollector(s.svc, s.log))
 	}
 	s.openAPI, s.openAPIErr = openAPIJSON(s.version)
 	var b [6]byte

@@ -48,6 +48,8 @@ type CLI struct {
 	Postmortem PostmortemCmd `cmd:"" help:"Start, show and edit postmortems."`
 	Action     ActionCmd     `cmd:"" help:"Add, list and complete action items."`
 	Review     ReviewCmd     `cmd:"" help:"Plan the postmortem review meeting: participants, proposals, invitation."`
+	Analytics  AnalyticsCmd  `cmd:"" help:"Print figures over incidents and action items: counts, response times, follow-through."`
+	Notify     NotifyCmd     `cmd:"" help:"Manage notification channels and read the delivery log (admins)."`
 	Slack      SlackCmd      `cmd:"" help:"Import a channel of a Slack workspace export into a timeline."`
 
 	Search  SearchCmd  `cmd:"" help:"Search incidents and postmortems, or find incidents like one (--similar)."`

@@ -53,6 +53,7 @@ type ServeCmd struct {
 	PublicURL     string `name:"public-url" help:"Address people reach Debrief at, e.g. https://debrief.example.com; absolute links in feeds and public links use it (default: http:// and the listen address)." env:"DEBRIEF_PUBLIC_URL" placeholder:"URL"`
 	LogFlags      `embed:""`
 	AuthFlags     `embed:""`
+	Messaging     `embed:""`
 
 	// CalendarAllowPrivate is the admin's setting for review calendars
 	// fetched by URL from inside their own network.
@@ -118,6 +119,12 @@ func (c *ServeCmd) Run(env *Env) error {
 		return err
 	}
 	srv := web.New(wcfg)
+	bg, err := c.Messaging.start(svc, wcfg.PublicURL, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer bg.stop()
 	hs := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -1,0 +1,51 @@
+package analytics
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/go-analyze/charts"
+)
+
+// Chart sizes in pixels; SVG scales, so these set proportions and font size.
+const (
+	chartWidth  = 720
+	chartHeight = 400
+)
+
+// SVG renders t as a bar chart (one bar per row, one series per numeric
+// column) with each bar's value written on it, so the chart can be read
+// without hovering and checked against its table.
+func (t *Table) SVG() ([]byte, error) {
+	labels := make([]string, len(t.Rows))
+	for i, row := range t.Rows {
+		labels[i] = row[0]
+	}
+	if len(labels) == 0 {
+		// The library needs at least one category; an empty chart says so.
+		labels = []string{"no incidents"}
+	}
+	data := make([][]float64, len(t.series))
+	for s := range t.series {
+		data[s] = make([]float64, len(labels))
+		for i := range t.values {
+			data[s][i] = t.values[i][s]
+		}
+	}
+	opt := charts.NewBarChartOptionWithData(data)
+	opt.Title.Text = t.Title
+	opt.CategoryAxis.Labels = labels
+	names := make([]string, len(t.series))
+	for s, col := range t.series {
+		names[s] = t.Columns[col]
+		opt.SeriesList[s].Label.Show = charts.Ptr(true)
+		opt.SeriesList[s].Label.ValueFormatter = func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+	}
+	opt.Legend.SeriesNames = names
+	opt.Legend.Offset = charts.OffsetRight
+	p := charts.NewPainter(charts.PainterOptions{OutputFormat: charts.ChartOutputSVG, Width: chartWidth, Height: chartHeight})
+	if err := p.BarChart(opt); err != nil {
+		return nil, fmt.Errorf("analytics: render chart %s: %w", t.Name, err)
+	}
+	return p.Bytes()
+}

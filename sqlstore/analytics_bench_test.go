@@ -1,0 +1,165 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/debriefhq/debrief/analytics"
+	"github.com/debriefhq/debrief/debrief"
+	"github.com/debriefhq/debrief/storetest"
+)
+
+// BenchmarkAnalytics computes the whole analytics report (one streaming
+// scan and the reduction) over DEBRIEF_BENCH_INCIDENTS incidents (default
+// 10,000; docs/PERFORMANCE.md uses 100,000), each second one with two
+// action items, on both engines:
+//
+//	DEBRIEF_BENCH_INCIDENTS=100000 go test ./sqlstore -run '^$' -bench Analytics -benchtime 20x
+func BenchmarkAnalytics(b *testing.B) {
+	n := 10000
+	if s := os.Getenv("DEBRIEF_BENCH_INCIDENTS"); s != "" {
+		v, err := strconv.Atoi(s)
+		if err != nil || v < 10 {
+			b.Fatalf("DEBRIEF_BENCH_INCIDENTS=%q: want a number of at least 10", s)
+		}
+		n = v
+	}
+	for _, engine := range []string{EngineSQLite, EnginePostgres} {
+		// Seeded once per engine, outside the sub-benchmark, which the
+		// testing package may run more than once.
+		dsn := filepath.Join(b.TempDir(), "bench.db")
+		if engine == EnginePostgres {
+			dsn = storetest.PostgresDSN(b)
+		}
+		db, err := Open(context.Background(), dsn, slog.New(slog.DiscardHandler))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer db.Close()
+		seedAnalytics(b, db, n)
+		svc := debrief.NewService(db)
+		ctx := debrief.WithActor(context.Background(), debrief.Actor{Email: "viewer@example.com", Role: debrief.RoleViewer})
+		b.Run(engine, func(b *testing.B) {
+			var r *analytics.Report
+			var err error
+			cpu := processCPU()
+			for range b.N {
+				if r, err = analytics.Compute(ctx, svc, debrief.AnalyticsFilter{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			// On a shared machine wall time includes waiting for a core;
+			// the CPU time of this process (GC included, the PostgreSQL
+			// server not) shows what the report itself costs here.
+			b.ReportMetric(float64((processCPU()-cpu).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+			if want := n - n/50; r.Incidents != want {
+				b.Fatalf("report counts %d incidents, want %d (the private ones left out)", r.Incidents, want)
+			}
+		})
+		// What the API answers while the record is unchanged: one version
+		// lookup and the cached report.
+		cache := analytics.NewCache(svc)
+		if _, err := cache.Report(ctx, debrief.AnalyticsFilter{}); err != nil {
+			b.Fatal(err)
+		}
+		b.Run(engine+"-cached", func(b *testing.B) {
+			for range b.N {
+				if _, err := cache.Report(ctx, debrief.AnalyticsFilter{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// seedAnalytics inserts n incidents in one transaction with plain INSERTs
+// (the Service's path would take minutes for 100,000); one in fifty is
+// private, three in five have a postmortem.
+func seedAnalytics(b *testing.B, db *DB, n int) {
+	b.Helper()
+	ctx := context.Background()
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer tx.Rollback()
+	base := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	min := func(t time.Time, m int) any { return db.d.t(t.Add(time.Duration(m) * time.Minute)) }
+	for i := range n {
+		started := base.Add(time.Duration(i) * 30 * time.Minute)
+		status := "resolved"
+		var detected, ack, mitigated, resolved any
+		detected, ack = min(started, 3+i%17), min(started, 5+i%23)
+		if i%10 == 0 {
+			status = "investigating"
+		} else {
+			mitigated, resolved = min(started, 30+i%97), min(started, 60+i%301)
+		}
+		if i%13 == 0 {
+			detected = nil
+		}
+		services := fmt.Sprintf(`["svc-%d", "svc-%d"]`, i%10, (i+3)%10)
+		labels := fmt.Sprintf(`["label-%d"]`, i%5)
+		private := i%50 == 0
+		var privArg any = private
+		if db.d.engine == EngineSQLite {
+			privArg = 0
+			if private {
+				privArg = 1
+			}
+		}
+		var id int64
+		err := tx.QueryRowContext(ctx, `INSERT INTO incidents (title, severity, status, services, labels, started_at, detected_at, acknowledged_at,
+			mitigated_at, resolved_at, private, members, created_by, created_at, updated_at, version)
+			VALUES ('Checkout failed', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, '["owner@example.com"]', 'bench', $5, $5, 1) RETURNING id`,
+			fmt.Sprintf("SEV%d", 1+i%4), status, services, labels, db.d.t(started), detected, ack, mitigated, resolved, privArg).Scan(&id)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO incident_tags (incident_id, kind, value) VALUES ($1, 'service', $2), ($1, 'service', $3), ($1, 'label', $4)`,
+			id, fmt.Sprintf("svc-%d", i%10), fmt.Sprintf("svc-%d", (i+3)%10), fmt.Sprintf("label-%d", i%5)); err != nil {
+			b.Fatal(err)
+		}
+		if i%5 < 3 {
+			pmStatus := []string{"draft", "in_review", "published"}[i%3]
+			var published any
+			if pmStatus == "published" {
+				published = min(started, 3000+i%5000)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO postmortems (incident_id, kind, title, status, contributing_factors, published_at, created_by, created_at, updated_at, version)
+				VALUES ($1, 'incident', 'Checkout failed', $2, $3, $4, 'bench', $5, $5, 1)`,
+				id, pmStatus, fmt.Sprintf(`["factor-%d", "factor-%d"]`, i%20, i%7), published, min(started, 120)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if i%2 == 0 {
+			for k := range 2 {
+				status := []string{"open", "done", "in_progress", "wont_do"}[(i/2+k)%4]
+				var completed any
+				if status == "done" {
+					completed = min(started, 10000+i%7000)
+				}
+				if _, err := tx.ExecContext(ctx, `INSERT INTO action_items (incident_id, title, priority, type, status, due_date, completed_at, created_by, created_at, updated_at, version)
+					VALUES ($1, 'Add an alert', 'P2', 'detect', $2, $3, $4, 'bench', $5, $5, 1)`,
+					id, status, db.d.t(started.AddDate(0, 0, 14)), completed, min(started, 200)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		b.Fatal(err)
+	}
+	if db.d.engine == EnginePostgres {
+		if _, err := db.w.ExecContext(ctx, `ANALYZE`); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
