@@ -95,7 +95,7 @@ func testEditorBrowser(t *testing.T, store debrief.Store) {
 		e.typeInto(ritaTab, ta(k), texts[k])
 		e.waitFor(ritaTab, "preview of "+k, fmt.Sprintf(`document.getElementById('preview-%s').innerText.includes(%q)`, k, texts[k][:20]))
 		e.do(ritaTab, "save "+k, chromedp.Click(chromedp.CSS(saveButton(k))))
-		e.waitFor(ritaTab, k+" saved", fmt.Sprintf(`document.querySelector('#section-%s[data-saved]')`, k))
+		e.waitFor(ritaTab, k+" saved", fmt.Sprintf(`document.querySelector('#section-%s[data-saved][data-ready]')`, k))
 		if got := body(k); got != texts[k] {
 			t.Fatalf("after saving %s it holds %q; want %q", k, got, texts[k])
 		}
@@ -113,7 +113,7 @@ func testEditorBrowser(t *testing.T, store debrief.Store) {
 	ritaText, ottoText := "Rita: the pool's idle timeout dropped from 300 s to 30 s.", "Otto: connections per pod rose from 20 to 120."
 	e.typeInto(ritaTab, ta(k), ritaText)
 	e.do(ritaTab, "rita saves "+k, chromedp.Click(chromedp.CSS(saveButton(k))))
-	e.waitFor(ritaTab, "rita's "+k+" saved", fmt.Sprintf(`document.querySelector('#section-%s[data-saved]')`, k))
+	e.waitFor(ritaTab, "rita's "+k+" saved", fmt.Sprintf(`document.querySelector('#section-%s[data-saved][data-ready]')`, k))
 	e.typeInto(otto, ta(k), ottoText)
 	e.do(otto, "otto saves "+k, chromedp.Click(chromedp.CSS(saveButton(k))))
 	e.waitFor(otto, "conflict shown", fmt.Sprintf(`document.querySelector('#section-%s[data-conflict]')`, k))
@@ -134,7 +134,7 @@ func testEditorBrowser(t *testing.T, store debrief.Store) {
 	merged := ritaText + "\n" + ottoText
 	e.typeInto(otto, ta(k), merged)
 	e.do(otto, "otto merges", chromedp.Click(chromedp.CSS(saveButton(k))))
-	e.waitFor(otto, "merge saved", fmt.Sprintf(`document.querySelector('#section-%s[data-saved]')`, k))
+	e.waitFor(otto, "merge saved", fmt.Sprintf(`document.querySelector('#section-%s[data-saved][data-ready]')`, k))
 	if got := body(k); got != merged {
 		t.Fatalf("after the merge %s holds %q; want %q", k, got, merged)
 	}
@@ -147,8 +147,8 @@ func testEditorBrowser(t *testing.T, store debrief.Store) {
 	e.typeInto(otto, ta(b), "Otto wrote the detection section.")
 	e.do(ritaTab, "rita saves "+a, chromedp.Click(chromedp.CSS(saveButton(a))))
 	e.do(otto, "otto saves "+b, chromedp.Click(chromedp.CSS(saveButton(b))))
-	e.waitFor(ritaTab, a+" saved", fmt.Sprintf(`document.querySelector('#section-%s[data-saved]')`, a))
-	e.waitFor(otto, b+" saved", fmt.Sprintf(`document.querySelector('#section-%s[data-saved]')`, b))
+	e.waitFor(ritaTab, a+" saved", fmt.Sprintf(`document.querySelector('#section-%s[data-saved][data-ready]')`, a))
+	e.waitFor(otto, b+" saved", fmt.Sprintf(`document.querySelector('#section-%s[data-saved][data-ready]')`, b))
 	if body(a) != texts[a]+" Rita added this." || body(b) != "Otto wrote the detection section." {
 		t.Fatalf("different sections: %s = %q, %s = %q; want both saved", a, body(a), b, body(b))
 	}
@@ -165,7 +165,7 @@ func testEditorBrowser(t *testing.T, store debrief.Store) {
 	}
 	e.screenshot(ritaTab, "editor-restored")
 	e.do(ritaTab, "save the restored text", chromedp.Click(chromedp.CSS(saveButton(b))))
-	e.waitFor(ritaTab, "restored text saved", fmt.Sprintf(`document.querySelector('#section-%s[data-saved]')`, b))
+	e.waitFor(ritaTab, "restored text saved", fmt.Sprintf(`document.querySelector('#section-%s[data-saved][data-ready]')`, b))
 	if got := body(b); got != unsaved {
 		t.Fatalf("after saving the restored text %s holds %q", b, got)
 	}

@@ -46,7 +46,10 @@
         localStorage.setItem(sectionPrefix(sec) + base.value, ta.value);
       } else {
         var kept = drafts(sec)[0];
-        if (kept && kept.text !== ta.value) {
+        if (kept && kept.text === ta.value) {
+          // Saved already (the page was left before the save was noted).
+          forget(sec);
+        } else if (kept) {
           ta.value = kept.text;
           var msg = "Your unsaved text from this browser was restored; it is not saved yet.";
           if (String(kept.version) !== base.value) {
