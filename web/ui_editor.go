@@ -299,6 +299,15 @@ func (s *Server) uiSaveSection() HandlerFunc {
 			es.Error = debrief.ErrorMessage(err)
 			status = http.StatusUnprocessableEntity
 		}
+		if isHTMX(r) && r.URL.Query().Get("autosave") == "1" {
+			// An autosave leaves the text being typed alone: it only moves
+			// the form's base version on, or says why it did not save.
+			if es.Conflict != nil {
+				// Keep the writer's base: their next Save shows the conflict.
+				es.BaseVersion = base
+			}
+			return s.render(w, r, status, "editor.html", "autosaved", es)
+		}
 		if isHTMX(r) {
 			rep, err := s.check(r, pm)
 			if err != nil {

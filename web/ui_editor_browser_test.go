@@ -189,6 +189,29 @@ func testEditorBrowser(t *testing.T, store debrief.Store) {
 		t.Fatalf("the old draft overwrote %s: it holds %q; want %q", a, got, other)
 	}
 
+	// --- Autosave: a pause in typing saves the section without a click,
+	// leaves the box alone and moves its base version on. ---
+	e.open(ritaTab, edit)
+	c := keys[len(keys)-1]
+	auto := "Written and left alone: the autosave keeps it."
+	e.typeInto(ritaTab, ta(c), auto)
+	e.waitFor(ritaTab, "autosaved", fmt.Sprintf(`document.getElementById('autosave-%s').innerText.includes('Saved automatically')`, c))
+	if got := body(c); got != auto {
+		t.Fatalf("after the autosave %s holds %q; want %q", c, got, auto)
+	}
+	cur, _ = e.svc.Postmortem(rita, pm.ID)
+	if got := eval[string](e, ritaTab, fmt.Sprintf(`document.getElementById('base-%s').value`, c)); got != strconv.Itoa(cur.Section(c).Version) {
+		t.Errorf("after the autosave the base version is %s; want the section's %d", got, cur.Section(c).Version)
+	}
+	e.waitFor(ritaTab, "autosaved draft forgotten", `Object.keys(localStorage).filter(k => k.startsWith('debrief:draft:')).length === 0`)
+	// Typing on and saving by hand is not a conflict with one's own autosave.
+	e.typeInto(ritaTab, ta(c), auto+" And a second sentence.")
+	e.do(ritaTab, "save after the autosave", chromedp.Click(chromedp.CSS(saveButton(c))))
+	e.waitFor(ritaTab, "saved after the autosave", fmt.Sprintf(`document.querySelector('#section-%s[data-saved][data-ready]')`, c))
+	if got := body(c); got != auto+" And a second sentence." {
+		t.Fatalf("after saving on top of the autosave %s holds %q", c, got)
+	}
+
 	e.mu.Lock()
 	for _, p := range e.problems {
 		t.Errorf("browser console: %s", p)

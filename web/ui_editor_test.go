@@ -60,6 +60,14 @@ func TestUIEditorPlainForms(t *testing.T) {
 				return &httpResult{rec.Code, rec.Header().Get("Location"), rec.Body.String()}
 			}
 
+			body := func(key string) string {
+				cur, err := svc.Postmortem(rita, pm.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return cur.Section(key).Body
+			}
+
 			// Two people save different sections from the same page load.
 			ritaText, ottoText := "Rita wrote the summary.\r\nSecond line.", "Otto wrote the impact."
 			if r := save(ritaC, a.Key, a.Version, ritaText); r.code != http.StatusSeeOther || r.location != "/postmortems/"+pm.Key+"/edit#section-"+a.Key {
@@ -109,6 +117,25 @@ func TestUIEditorPlainForms(t *testing.T) {
 			rec := uiRequestHTMX(h, "/postmortems/"+pm.Key+"/sections/"+b.Key, url.Values{"base_version": {strconv.Itoa(cur.Section(b.Key).Version)}, "body": {"Otto's impact, longer."}}, ottoC)
 			if rec.Code != 200 || rec.Header().Get("HX-Trigger") != "section-saved" || strings.Contains(rec.Body.String(), "<html") || !strings.Contains(rec.Body.String(), "data-saved") {
 				t.Fatalf("htmx section save = %d, HX-Trigger %q; want 200, the section alone marked saved, section-saved:\n%s", rec.Code, rec.Header().Get("HX-Trigger"), rec.Body)
+			}
+
+			// An autosave from a stale base saves nothing and leaves the box
+			// alone: it answers only a sentence, swapped out of band.
+			rec = uiRequestHTMX(h, "/postmortems/"+pm.Key+"/sections/"+b.Key+"?autosave=1", url.Values{"base_version": {strconv.Itoa(b.Version)}, "body": {"Stale autosave"}}, ritaC)
+			if rec.Code != http.StatusConflict || strings.Contains(rec.Body.String(), "<textarea") || !strings.Contains(rec.Body.String(), `hx-swap-oob="true"`) ||
+				!strings.Contains(rec.Body.String(), "press Save to see both texts") {
+				t.Fatalf("stale autosave = %d; want 409 with an out-of-band sentence and no textarea:\n%s", rec.Code, rec.Body)
+			}
+			if got := body(b.Key); got != "Otto's impact, longer." {
+				t.Fatalf("after the stale autosave %s = %q; want otto's text", b.Key, got)
+			}
+			cur, _ = svc.Postmortem(rita, pm.ID)
+			rec = uiRequestHTMX(h, "/postmortems/"+pm.Key+"/sections/"+b.Key+"?autosave=1", url.Values{"base_version": {strconv.Itoa(cur.Section(b.Key).Version)}, "body": {"Autosaved impact"}}, ritaC)
+			if rec.Code != 200 || strings.Contains(rec.Body.String(), "<textarea") || body(b.Key) != "Autosaved impact" {
+				t.Fatalf("autosave = %d, section %q; want 200 without a textarea and the text saved:\n%s", rec.Code, body(b.Key), rec.Body)
+			}
+			if want := `name="base_version" value="` + strconv.Itoa(cur.Version+1) + `" id="base-` + b.Key + `" hx-swap-oob="true"`; !strings.Contains(rec.Body.String(), want) {
+				t.Fatalf("autosave answer does not move the base version on (%s):\n%s", want, rec.Body)
 			}
 
 			// The fields form was loaded before all those section saves;

@@ -34,7 +34,9 @@
     if (sec.hasAttribute("data-ready")) return;
     sec.setAttribute("data-ready", "");
     var ta = sec.querySelector("textarea[name=body]");
-    var base = sec.querySelector("input[name=base_version]");
+    // An autosave replaces the base version field: look it up each time.
+    var baseField = function () { return sec.querySelector("input[name=base_version]"); };
+    var base = baseField();
     var notice = sec.querySelector("[data-draft-notice]");
     if (!ta || !base) return;
     try {
@@ -68,8 +70,23 @@
     }
     ta.addEventListener("input", function () {
       try {
-        localStorage.setItem(sectionPrefix(sec) + base.value, ta.value);
+        forget(sec);
+        localStorage.setItem(sectionPrefix(sec) + baseField().value, ta.value);
       } catch (e) {}
+    });
+    // After an autosave, the kept text is saved unless more was typed
+    // meanwhile, which is then kept under the new base version.
+    var sending = null;
+    sec.addEventListener("htmx:beforeRequest", function (ev) {
+      if (ev.detail.elt.hasAttribute("data-autosave")) sending = ta.value;
+    });
+    sec.addEventListener("htmx:afterRequest", function (ev) {
+      if (!ev.detail.elt.hasAttribute("data-autosave") || !ev.detail.successful || sending === null) return;
+      try {
+        forget(sec);
+        if (ta.value !== sending) localStorage.setItem(sectionPrefix(sec) + baseField().value, ta.value);
+      } catch (e) {}
+      sending = null;
     });
   }
 
