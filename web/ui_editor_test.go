@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -167,6 +168,39 @@ func TestUIEditorPlainForms(t *testing.T) {
 			}
 			if cur, _ := svc.Postmortem(rita, pm.ID); cur.Status != debrief.PostmortemInReview {
 				t.Fatalf("status = %s; want in_review", cur.Status)
+			}
+
+			// Many writers at once on one section from the same base (more
+			// than either pool holds): exactly one is saved, every other
+			// gets the conflict with its own text kept.
+			cur, _ = svc.Postmortem(rita, pm.ID)
+			start := cur.Section(a.Key).Version
+			const writers = 24
+			codes := make([]int, writers)
+			kept := make([]bool, writers)
+			var wg sync.WaitGroup
+			for i := range writers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					text := "Writer " + strconv.Itoa(i) + " was here."
+					r := save(ritaC, a.Key, start, text)
+					codes[i], kept[i] = r.code, strings.Contains(r.body, ">"+text+"</textarea>")
+				}()
+			}
+			wg.Wait()
+			won := -1
+			for i, c := range codes {
+				switch {
+				case c == http.StatusSeeOther && won < 0:
+					won = i
+				case c == http.StatusConflict && kept[i]:
+				default:
+					t.Errorf("concurrent writer %d = %d (text kept %v); want one 303 and the rest 409 with their text", i, c, kept[i])
+				}
+			}
+			if won < 0 || body(a.Key) != "Writer "+strconv.Itoa(won)+" was here." {
+				t.Fatalf("after %d concurrent saves, writer %d won and %s holds %q", writers, won, a.Key, body(a.Key))
 			}
 
 			// A viewer cannot open the editor or save.
