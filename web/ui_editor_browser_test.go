@@ -163,6 +163,7 @@ func testEditorBrowser(t *testing.T, store debrief.Store) {
 	if !eval[bool](e, ritaTab, fmt.Sprintf(`!document.querySelector('#section-%s [data-draft-notice]').hidden`, b)) {
 		t.Error("the restored text has no visible notice")
 	}
+	e.waitFor(ritaTab, "preview of the restored text", fmt.Sprintf(`document.getElementById('preview-%s').innerText.includes('Half-written thought')`, b))
 	e.screenshot(ritaTab, "editor-restored")
 	e.do(ritaTab, "save the restored text", chromedp.Click(chromedp.CSS(saveButton(b))))
 	e.waitFor(ritaTab, "restored text saved", fmt.Sprintf(`document.querySelector('#section-%s[data-saved][data-ready]')`, b))
