@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -207,7 +208,7 @@ func (s *Server) uiAdminAudit() HandlerFunc {
 				}
 			}
 			for _, e := range page.Items {
-				row := auditRow{Entry: e}
+				row := auditRow{Entry: e, Link: auditLink(e)}
 				for _, c := range e.Changes {
 					row.Changes = append(row.Changes, changeText(c))
 				}
@@ -242,6 +243,26 @@ func (s *Server) uiAdminAudit() HandlerFunc {
 type auditRow struct {
 	Entry   *debrief.AuditEntry
 	Changes []string
+	// Link is the page of the entry's record, when it has one.
+	Link string
+}
+
+// auditLink returns the page that shows an audited record, or "".
+func auditLink(e *debrief.AuditEntry) string {
+	if e.TargetID == "" {
+		return ""
+	}
+	switch e.TargetType {
+	case debrief.TargetIntegration:
+		return "/admin/integrations/" + url.PathEscape(e.TargetID)
+	case debrief.TargetTemplate:
+		return "/admin/templates/" + url.PathEscape(e.TargetID)
+	case string(debrief.EntityIncident):
+		return "/incidents/" + url.PathEscape(e.TargetID)
+	case string(debrief.EntityPostmortem):
+		return "/postmortems/" + url.PathEscape(e.TargetID)
+	}
+	return ""
 }
 
 // changeText shows one audited change as "field: old → new".
@@ -250,11 +271,21 @@ func changeText(c debrief.Change) string {
 	b.WriteString(c.Field)
 	b.WriteString(": ")
 	if len(c.Old) > 0 && string(c.Old) != "null" {
-		b.WriteString(truncate(string(c.Old), 80))
+		b.WriteString(jsonText(c.Old))
 		b.WriteString(" → ")
 	}
 	if len(c.New) > 0 {
-		b.WriteString(truncate(string(c.New), 80))
+		b.WriteString(jsonText(c.New))
 	}
 	return b.String()
+}
+
+// jsonText shows a JSON value for people: a string without its quotes,
+// anything else as written, cut to a readable length.
+func jsonText(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return truncate(s, 120)
+	}
+	return truncate(string(raw), 120)
 }

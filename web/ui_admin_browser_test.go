@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -55,6 +56,39 @@ func testBrowserAdmin(t *testing.T, store debrief.Store) {
 	}
 	e.checkAccessibility(ada, "admin integration (new)", a11y)
 	e.screenshot(ada, "admin-integration-new")
+
+	// Deliveries: one partly invalid, one refused for its token; the page
+	// shows the log with the reason and the refusal count.
+	alert := func(fp string) string {
+		return `{"status":"firing","labels":{"alertname":"HighLatency","severity":"critical","service":"checkout-api","instance":"` + fp + `"},"annotations":{"summary":"p99 latency above 2s"},"startsAt":"2026-11-24T10:00:00Z","endsAt":"0001-01-01T00:00:00Z","fingerprint":"` + fp + `"}`
+	}
+	hookURL := e.base + "/hooks/1/alertmanager"
+	for _, d := range []struct {
+		token, body string
+		want        int
+	}{
+		{secret, `{"version":"4","groupKey":"{}:{alertname=\"HighLatency\"}","status":"firing","receiver":"debrief","alerts":[` + alert("web-1") + `,{"status":"firing","labels":{"alertname":"HighLatency"},"fingerprint":"bad"}]}`, 200},
+		{"not-the-token", `{}`, 401},
+	} {
+		req, _ := http.NewRequest("POST", hookURL, strings.NewReader(d.body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+d.token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != d.want {
+			t.Fatalf("delivery = %d; want %d", resp.StatusCode, d.want)
+		}
+	}
+	e.open(ada, "/admin/integrations/1")
+	log := eval[string](e, ada, `document.getElementById('deliveries').innerText`)
+	for _, want := range []string{"1 delivery was refused", "partial", "Alert 2 has no valid startsAt"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("the delivery log lacks %q:\n%s", want, log)
+		}
+	}
 
 	// Invite a user; the one-time password is on the answer.
 	e.open(ada, "/admin/users")
