@@ -210,6 +210,9 @@ func (s *Server) uiAdminAudit() HandlerFunc {
 			for _, e := range page.Items {
 				row := auditRow{Entry: e, Link: auditLink(e)}
 				for _, c := range e.Changes {
+					if emptyJSON(c.Old) && emptyJSON(c.New) {
+						continue // a new record's unset fields say nothing
+					}
 					row.Changes = append(row.Changes, changeText(c))
 				}
 				p.Entries = append(p.Entries, row)
@@ -278,6 +281,15 @@ func changeText(c debrief.Change) string {
 		b.WriteString(jsonText(c.New))
 	}
 	return b.String()
+}
+
+// emptyJSON reports whether raw is absent or an empty value.
+func emptyJSON(raw json.RawMessage) bool {
+	switch string(raw) {
+	case "", "null", `""`, "[]", "{}", "false", "0":
+		return true
+	}
+	return false
 }
 
 // jsonText shows a JSON value for people: a string without its quotes,

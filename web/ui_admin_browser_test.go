@@ -123,6 +123,9 @@ func testBrowserAdmin(t *testing.T, store debrief.Store) {
 	if msg := eval[string](e, ada, `document.getElementById('yaml-error').innerText`); !strings.Contains(msg, "line 6") {
 		t.Errorf("the YAML error %q does not name line 6", msg)
 	}
+	if sel := eval[string](e, ada, `(t => t.value.substring(t.selectionStart, t.selectionEnd))(document.getElementById('yaml'))`); sel != "    colour: red" {
+		t.Errorf("the editor selects %q after the error; want line 6", sel)
+	}
 	e.checkAccessibility(ada, "admin template (error)", a11y)
 	e.screenshot(ada, "admin-template-error")
 
