@@ -35,4 +35,18 @@
     input.focus();
   });
 
+  // A text area whose error names a line (the admin's template editor)
+  // selects that line, so the writer starts where the problem is.
+  var errorArea = document.querySelector("textarea[data-error-line]");
+  if (errorArea) {
+    var line = parseInt(errorArea.getAttribute("data-error-line"), 10);
+    var lines = errorArea.value.split("\n");
+    if (line > 0 && line <= lines.length) {
+      var start = lines.slice(0, line - 1).join("\n").length + (line > 1 ? 1 : 0);
+      errorArea.focus();
+      errorArea.setSelectionRange(start, start + lines[line - 1].length);
+      var lineHeight = parseFloat(getComputedStyle(errorArea).lineHeight) || 20;
+      errorArea.scrollTop = Math.max(0, (line - 3) * lineHeight);
+    }
+  }
 })();
