@@ -53,6 +53,7 @@ type ServeCmd struct {
 	PublicURL     string `name:"public-url" help:"Address people reach Debrief at, e.g. https://debrief.example.com; absolute links in feeds and public links use it (default: http:// and the listen address)." env:"DEBRIEF_PUBLIC_URL" placeholder:"URL"`
 	LogFlags      `embed:""`
 	AuthFlags     `embed:""`
+	ProxyFlags    `embed:""`
 
 	// CalendarAllowPrivate is the admin's setting for review calendars
 	// fetched by URL from inside their own network.
@@ -114,6 +115,10 @@ func (c *ServeCmd) Run(env *Env) error {
 	// Review participants' calendar URLs (web.Config documents the risk).
 	wcfg.CalendarAllowPrivate = c.CalendarAllowPrivate
 	if err := c.webAuth(&wcfg, ln.Addr().String()); err != nil {
+		ln.Close()
+		return err
+	}
+	if err := c.webProxies(&wcfg); err != nil {
 		ln.Close()
 		return err
 	}
