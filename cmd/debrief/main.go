@@ -41,9 +41,11 @@ func main() {
 type CLI struct {
 	Serve   ServeCmd   `cmd:"" help:"Run the Debrief server: the API, webhooks and web pages."`
 	Migrate MigrateCmd `cmd:"" help:"Bring the database schema up to date and exit."`
-	Backup  BackupCmd  `cmd:"" help:"Copy the SQLite database to a new file while the server runs (PostgreSQL: use pg_dump)."`
-	Restore RestoreCmd `cmd:"" help:"Replace the SQLite database with a backup, after checking it (stop the server first)."`
 	Version VersionCmd `cmd:"" help:"Print the version of this binary."`
+
+	Backup      BackupCmd      `cmd:"" help:"Copy the SQLite database to a new file while the server runs (PostgreSQL: use pg_dump)."`
+	Restore     RestoreCmd     `cmd:"" help:"Replace the SQLite database with a backup, after checking it (stop the server first)."`
+	Healthcheck HealthcheckCmd `cmd:"" hidden:"" help:"Ask a running server's /healthz (for container health checks)."`
 
 	Incident   IncidentCmd   `cmd:"" help:"Declare, list, show and update incidents."`
 	Timeline   TimelineCmd   `cmd:"" help:"Add to and list an incident's timeline."`
