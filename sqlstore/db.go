@@ -340,6 +340,9 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 		}
 		opts = append(opts, goose.WithSessionLocker(locker))
 	}
+	if err := db.checkSchemaNotNewer(ctx); err != nil {
+		return nil, err
+	}
 	p, err := goose.NewProvider(dialect, db.w, fsys, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: migrations: %w", err)

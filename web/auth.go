@@ -40,8 +40,8 @@ func withSecurityHeaders(next http.Handler) http.Handler {
 }
 
 // requestMeta is where a request came from, for the audit log. The remote
-// address is the TCP peer: behind a proxy that is the proxy, which is the
-// honest answer unless the proxy is trusted (not configurable yet).
+// address is the TCP peer, or the client a trusted proxy named
+// (Config.TrustedProxies, proxy.go rewrites RemoteAddr).
 func requestMeta(r *http.Request) debrief.RequestMeta {
 	return debrief.RequestMeta{IP: clientIP(r), UserAgent: r.UserAgent()}
 }

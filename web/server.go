@@ -79,6 +79,9 @@ type Config struct {
 	// ("https://debrief.example.com"), used for absolute links in feeds and
 	// public links. "" means the scheme and Host of each request.
 	PublicURL string
+	// TrustedProxies lists the reverse proxies whose X-Forwarded-For names
+	// the client (proxy.go); nil trusts none, and the client is the TCP peer.
+	TrustedProxies []netip.Prefix
 }
 
 // LocalActor is who every request acts as when Config.Authenticate is nil.
@@ -191,7 +194,7 @@ func New(cfg Config) *Server {
 	}
 	// Unknown API paths and methods answer JSON like every other API error.
 	s.mux.Handle("/api/v1/", s.adapt(Route{Pattern: "/api/v1/", Kind: KindAPI, Handler: s.apiFallback}))
-	s.handler = withSecurityHeaders(s.middleware(s.mux))
+	s.handler = withTrustedProxies(cfg.TrustedProxies, withSecurityHeaders(s.middleware(s.mux)))
 	return s
 }
 

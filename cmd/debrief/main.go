@@ -43,6 +43,10 @@ type CLI struct {
 	Migrate MigrateCmd `cmd:"" help:"Bring the database schema up to date and exit."`
 	Version VersionCmd `cmd:"" help:"Print the version of this binary."`
 
+	Backup      BackupCmd      `cmd:"" help:"Copy the SQLite database to a new file while the server runs (PostgreSQL: use pg_dump)."`
+	Restore     RestoreCmd     `cmd:"" help:"Replace the SQLite database with a backup, after checking it (stop the server first)."`
+	Healthcheck HealthcheckCmd `cmd:"" hidden:"" help:"Ask a running server's /healthz (for container health checks)."`
+
 	Incident   IncidentCmd   `cmd:"" help:"Declare, list, show and update incidents."`
 	Timeline   TimelineCmd   `cmd:"" help:"Add to and list an incident's timeline."`
 	Postmortem PostmortemCmd `cmd:"" help:"Start, show and edit postmortems."`

@@ -54,6 +54,7 @@ type ServeCmd struct {
 	LogFlags      `embed:""`
 	AuthFlags     `embed:""`
 	Messaging     `embed:""`
+	ProxyFlags    `embed:""`
 
 	// CalendarAllowPrivate is the admin's setting for review calendars
 	// fetched by URL from inside their own network.
@@ -115,6 +116,10 @@ func (c *ServeCmd) Run(env *Env) error {
 	// Review participants' calendar URLs (web.Config documents the risk).
 	wcfg.CalendarAllowPrivate = c.CalendarAllowPrivate
 	if err := c.webAuth(&wcfg, ln.Addr().String()); err != nil {
+		ln.Close()
+		return err
+	}
+	if err := c.webProxies(&wcfg); err != nil {
 		ln.Close()
 		return err
 	}
