@@ -23,7 +23,7 @@ const (
 
 // SimilarMaxTerms bounds the words of an incident's text that look for
 // others: its most telling ones, by weight and rarity.
-const SimilarMaxTerms = 32
+const SimilarMaxTerms = 16
 
 // similarFieldWeights weighs the words of each field of a document: a
 // title says in a few words what happened, the summary tells it at

@@ -21,10 +21,13 @@ const (
 	// service every other incident touched stays cheap.
 	simPerValue = 100
 	// simTextCandidates bounds the candidates found by text.
-	simTextCandidates = 100
+	simTextCandidates = 50
 	// simMaxCounted bounds the probe's words whose documents are counted
 	// (a query each), the heaviest first.
-	simMaxCounted = 64
+	simMaxCounted = 32
+	// simMaxPhrases bounds the phrases of the probe's topics that are
+	// counted and searched for.
+	simMaxPhrases = 24
 )
 
 // simDoc is what scoring needs of one incident document.
@@ -273,22 +276,29 @@ func (db *DB) similarText(ctx context.Context, me *simDoc, extra []string, befor
 		}
 		words = words[:simMaxCounted]
 	}
+	// count counts the documents with a word or phrase in their title or
+	// summary, up to common+1.
+	count := func(tokens []string) (int, error) {
+		var n int
+		var err error
+		if db.d.engine == EngineSQLite {
+			err = db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM search_head WHERE search_head MATCH $1 LIMIT $2) AS s`,
+				ftsTerm(debrief.SearchTerm{Tokens: tokens}), common+1).Scan(&n)
+		} else {
+			err = db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM search_docs WHERE tsv @@ $1::tsquery LIMIT $2) AS s`,
+				tsHead(tokens), common+1).Scan(&n)
+		}
+		return n, mapErr(err, "similar incidents")
+	}
 	idf := map[string]float64{}
 	sum, known := 0.0, 0
 	for _, w := range words {
 		if debrief.IsSimilarTopic(w) {
 			continue
 		}
-		term := debrief.SearchTerm{Text: w, Tokens: []string{w}}
-		var n int
-		var err error
-		if db.d.engine == EngineSQLite {
-			err = db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM search_head WHERE search_head MATCH $1 LIMIT $2) AS s`, ftsTerm(term), common+1).Scan(&n)
-		} else {
-			err = db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM search_docs WHERE tsv @@ $1::tsquery LIMIT $2) AS s`, quoteLexeme(w)+":AB", common+1).Scan(&n)
-		}
+		n, err := count([]string{w})
 		if err != nil {
-			return nil, mapErr(err, "similar incidents")
+			return nil, err
 		}
 		if n > common {
 			idf[w] = 0
@@ -319,9 +329,20 @@ func (db *DB) similarText(ctx context.Context, me *simDoc, extra []string, befor
 	for _, f := range texts[me.id] {
 		all.WriteString(f.Text + "\n")
 	}
+	// Only a topic's telling phrases: "network" or "timeout" alone would
+	// bring in a large part of a busy corpus.
 	_, phrases := debrief.SimilarTopics(all.String())
-	for _, p := range phrases {
-		search = append(search, debrief.SearchTerm{Text: strings.Join(p, " "), Tokens: p})
+	for i, p := range phrases {
+		if i == simMaxPhrases {
+			break
+		}
+		n, err := count(p)
+		if err != nil {
+			return nil, err
+		}
+		if n > 0 && n <= common {
+			search = append(search, debrief.SearchTerm{Text: strings.Join(p, " "), Tokens: p})
+		}
 	}
 	if len(search) == 0 {
 		return out, nil
@@ -341,11 +362,7 @@ WHERE search_head MATCH $1 AND d.kind = 'incident' AND d.date < $2 AND d.id <> $
 		// title (A) and summary (B), like search_head on SQLite.
 		var alts []string
 		for _, t := range search {
-			lex := make([]string, len(t.Tokens))
-			for i, w := range t.Tokens {
-				lex[i] = quoteLexeme(w) + ":AB"
-			}
-			alts = append(alts, "("+strings.Join(lex, " <-> ")+")")
+			alts = append(alts, tsHead(t.Tokens))
 		}
 		rows, err = db.r.QueryContext(ctx, `SELECT d.id, ts_rank_cd('{0, 0, 0.4, 1.0}', d.tsv, q) AS s FROM search_docs d, CAST($1 AS tsquery) AS q
 WHERE d.tsv @@ q AND d.kind = 'incident' AND d.date < $2 AND d.id <> $3 ORDER BY s DESC LIMIT `+fmt.Sprint(simTextCandidates),
@@ -423,6 +440,16 @@ func scanScores(rows *sql.Rows, out map[int64]float64) (map[int64]float64, error
 		}
 	}
 	return out, mapErr(rows.Err(), "similar incidents")
+}
+
+// tsHead is the tsquery of a word or phrase in a title or summary (the
+// A and B weights), like search_head on SQLite.
+func tsHead(tokens []string) string {
+	lex := make([]string, len(tokens))
+	for i, w := range tokens {
+		lex[i] = quoteLexeme(w) + ":AB"
+	}
+	return "(" + strings.Join(lex, " <-> ") + ")"
 }
 
 // simDocs loads incident documents the viewer may see.
