@@ -12,32 +12,23 @@ import (
 	"github.com/debriefhq/debrief/debrief"
 )
 
-// Weights of the similarity components; they sum to 1, so a score reads
-// as "how alike, out of 1". Shared contributing factors and alerts say
-// most about a repeat; shared services are common; text is the fallback.
+// Bounds of the work one similar-incidents lookup does; the rules of
+// what is similar (weights, stop words, text score) are in the debrief
+// package (debrief/similar.go).
 const (
-	simServices = 0.25
-	simFactors  = 0.30
-	simAlerts   = 0.25
-	simText     = 0.20
 	// simPerValue bounds the candidates one shared value brings in (the
 	// most recently recorded ones, read backwards off the tag index), so a
 	// service every other incident touched stays cheap.
 	simPerValue = 100
 	// simTextCandidates bounds the candidates found by text.
 	simTextCandidates = 50
-	// simMaxWords bounds the words of the probe's text search.
-	simMaxWords = 12
+	// simMaxCounted bounds the probe's words whose documents are counted
+	// (a query each), the heaviest first.
+	simMaxCounted = 32
+	// simMaxPhrases bounds the phrases of the probe's topics that are
+	// counted and searched for.
+	simMaxPhrases = 24
 )
-
-// stopWords are left out of similarity text searches: they say nothing
-// about what broke.
-var stopWords = map[string]bool{
-	"a": true, "an": true, "and": true, "are": true, "as": true, "at": true, "be": true, "by": true, "for": true,
-	"from": true, "in": true, "is": true, "it": true, "of": true, "on": true, "or": true, "the": true, "to": true,
-	"was": true, "were": true, "with": true, "after": true, "during": true, "some": true, "all": true, "not": true,
-	"no": true, "down": true, "up": true, "we": true, "our": true, "this": true, "that": true, "when": true,
-}
 
 // simDoc is what scoring needs of one incident document.
 type simDoc struct {
@@ -94,11 +85,10 @@ func (db *DB) SimilarIncidents(ctx context.Context, p debrief.SimilarProbe, view
 			}
 		}
 	}
-	words := append(debrief.SearchTokens(me.summary.Title), p.Words...)
-	for _, f := range factors {
-		words = append(words, strings.Fields(f)...)
-	}
-	text, err := db.similarText(ctx, me, tellingWords(words), before)
+	// The probe's factors count as words of its text too: a factor one
+	// incident names may be written out in another's summary.
+	extra := append(append([]string(nil), p.Words...), factors...)
+	text, err := db.similarText(ctx, me, extra, before)
 	if err != nil {
 		return nil, err
 	}
@@ -130,16 +120,16 @@ func (db *DB) SimilarIncidents(ctx context.Context, p debrief.SimilarProbe, view
 			si.Reasons = append(si.Reasons, debrief.SimilarReason{Kind: kind, Shared: shared, Score: round3(s)})
 		}
 		if sh := shared(services, lowerList(d.services)); len(sh) > 0 {
-			add("services", sh, simServices, jaccard(len(sh), len(dedupe(services)), len(dedupe(lowerList(d.services)))))
+			add("services", sh, debrief.SimilarServicesWeight, jaccard(len(sh), len(dedupe(services)), len(dedupe(lowerList(d.services)))))
 		}
 		if sh := shared(factors, d.factors); len(sh) > 0 {
-			add("contributing_factors", sh, simFactors, float64(len(sh))/float64(min(len(dedupe(factors)), len(d.factors))))
+			add("contributing_factors", sh, debrief.SimilarFactorsWeight, float64(len(sh))/float64(min(len(dedupe(factors)), len(d.factors))))
 		}
 		if sh := shared(alerts, d.alerts); len(sh) > 0 {
-			add("alerts", sh, simAlerts, float64(len(sh))/float64(min(len(dedupe(alerts)), len(d.alerts))))
+			add("alerts", sh, debrief.SimilarAlertsWeight, float64(len(sh))/float64(min(len(dedupe(alerts)), len(d.alerts))))
 		}
 		if s, ok := text[d.id]; ok && bestText > 0 {
-			add("text", nil, simText, s/bestText)
+			add("text", nil, debrief.SimilarTextWeight, s/bestText)
 		}
 		if si.Score <= 0 {
 			continue
@@ -165,23 +155,6 @@ func (db *DB) SimilarIncidents(ctx context.Context, p debrief.SimilarProbe, view
 		out = out[:limit]
 	}
 	return out, nil
-}
-
-// tellingWords keeps distinct words that are not stop words, in order.
-func tellingWords(words []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, w := range words {
-		if len(w) < 3 || stopWords[w] || seen[w] || len(w) > maxTokenLen {
-			continue
-		}
-		seen[w] = true
-		out = append(out, w)
-		if len(out) == simMaxWords {
-			break
-		}
-	}
-	return out
 }
 
 // similarFromCache lets a test compare similarByTagCached with
@@ -256,12 +229,28 @@ WHERE name = $1 AND value = $2 ORDER BY doc_id DESC LIMIT $3)`, name, value, lim
 	return nil
 }
 
-// similarText scores earlier incidents by how well their title and summary
-// match any of words. Words found in more than a fiftieth of all documents
-// are dropped first: they would rank half the corpus and say little.
-func (db *DB) similarText(ctx context.Context, me *simDoc, words []string, before int64) (map[int64]float64, error) {
+// similarText scores earlier incidents by how much their text says what
+// the probe's says (debrief.SimilarTextScore over the fields
+// debrief.SimilarFields names). The probe's words are weighed by how few
+// documents of the whole corpus have them in their title or summary;
+// words in more than a fiftieth of all documents (at least 20) say little
+// and are left out. The probe's most telling words find the candidates
+// (one full-text query), which are then scored on all their words.
+func (db *DB) similarText(ctx context.Context, me *simDoc, extra []string, before int64) (map[int64]float64, error) {
 	out := map[int64]float64{}
-	if len(words) == 0 {
+	texts, err := db.simTexts(ctx, []int64{me.id})
+	if err != nil {
+		return nil, err
+	}
+	probe := debrief.SimilarTerms(texts[me.id], maxTokenLen)
+	for _, w := range extra {
+		for _, t := range debrief.SearchTokens(w) {
+			if len(t) >= 3 && len(t) <= maxTokenLen && !debrief.SimilarStopWord(t) {
+				probe[t]++
+			}
+		}
+	}
+	if len(probe) == 0 {
 		return out, nil
 	}
 	var total int
@@ -269,53 +258,173 @@ func (db *DB) similarText(ctx context.Context, me *simDoc, words []string, befor
 		return nil, mapErr(err, "similar incidents")
 	}
 	common := max(20, total/50)
-	var kept []debrief.SearchTerm
-	for _, w := range words {
-		term := debrief.SearchTerm{Text: w, Tokens: []string{w}}
+	// Counting documents costs a query a word; the heaviest words are
+	// counted first, up to a bound.
+	words := make([]string, 0, len(probe))
+	for t := range probe {
+		words = append(words, t)
+	}
+	sort.Slice(words, func(i, j int) bool {
+		if probe[words[i]] != probe[words[j]] {
+			return probe[words[i]] > probe[words[j]]
+		}
+		return words[i] < words[j]
+	})
+	if len(words) > simMaxCounted {
+		for _, t := range words[simMaxCounted:] {
+			delete(probe, t)
+		}
+		words = words[:simMaxCounted]
+	}
+	// count counts the documents with a word or phrase in their title or
+	// summary, up to common+1.
+	count := func(tokens []string) (int, error) {
 		var n int
 		var err error
 		if db.d.engine == EngineSQLite {
-			err = db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM search_fts WHERE search_fts MATCH $1 LIMIT $2) AS s`, ftsTerm(term), common+1).Scan(&n)
+			err = db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM search_head WHERE search_head MATCH $1 LIMIT $2) AS s`,
+				ftsTerm(debrief.SearchTerm{Tokens: tokens}), common+1).Scan(&n)
 		} else {
-			err = db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM search_docs WHERE tsv @@ $1::tsquery LIMIT $2) AS s`, tsTerm(term), common+1).Scan(&n)
+			err = db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM search_docs WHERE tsv @@ $1::tsquery LIMIT $2) AS s`,
+				tsHead(tokens), common+1).Scan(&n)
 		}
+		return n, mapErr(err, "similar incidents")
+	}
+	idf := map[string]float64{}
+	sum, known := 0.0, 0
+	for _, w := range words {
+		if debrief.IsSimilarTopic(w) {
+			continue
+		}
+		n, err := count([]string{w})
 		if err != nil {
-			return nil, mapErr(err, "similar incidents")
+			return nil, err
 		}
-		if n <= common {
-			kept = append(kept, term)
+		if n > common {
+			idf[w] = 0
+			continue
+		}
+		idf[w] = debrief.SimilarIDF(total, n)
+		sum += idf[w]
+		known++
+	}
+	other := 0.0
+	if known > 0 {
+		other = sum / float64(known)
+	}
+	// A topic is as telling as a typical word; its phrases find the
+	// documents about it that share none of the probe's words.
+	var search []debrief.SearchTerm
+	for _, w := range words {
+		if debrief.IsSimilarTopic(w) {
+			idf[w] = other
 		}
 	}
-	if len(kept) == 0 {
+	for _, t := range debrief.SimilarTopTerms(probe, idf, debrief.SimilarMaxTerms) {
+		if !debrief.IsSimilarTopic(t) {
+			search = append(search, debrief.SearchTerm{Text: t, Tokens: []string{t}})
+		}
+	}
+	var all strings.Builder
+	for _, f := range texts[me.id] {
+		all.WriteString(f.Text + "\n")
+	}
+	// Only a topic's telling phrases: "network" or "timeout" alone would
+	// bring in a large part of a busy corpus.
+	_, phrases := debrief.SimilarTopics(all.String())
+	for i, p := range phrases {
+		if i == simMaxPhrases {
+			break
+		}
+		n, err := count(p)
+		if err != nil {
+			return nil, err
+		}
+		if n > 0 && n <= common {
+			search = append(search, debrief.SearchTerm{Text: strings.Join(p, " "), Tokens: p})
+		}
+	}
+	if len(search) == 0 {
 		return out, nil
 	}
-	group := []debrief.SearchGroup{kept}
-	var query string
+	ids := map[int64]bool{}
+	var rows *sql.Rows
 	if db.d.engine == EngineSQLite {
+		alts := search
 		// Only the title and summary: what the incident is about. They
 		// have a table of their own (migration 00008), whose entries and
 		// column sizes are a fraction of search_fts's.
-		query = `SELECT d.id, -bm25(search_head, 10.0, 4.0) AS s FROM search_head JOIN search_docs d ON d.id = search_head.rowid
-WHERE search_head MATCH $1 AND d.kind = 'incident' AND d.date < $2 AND d.id <> $3 ORDER BY s DESC LIMIT ` + fmt.Sprint(simTextCandidates)
-		rows, err := db.r.QueryContext(ctx, query, ftsQuery(group, nil), before, me.id)
-		if err != nil {
-			return nil, mapErr(err, "similar incidents")
+		rows, err = db.r.QueryContext(ctx, `SELECT d.id, -bm25(search_head, 10.0, 4.0) AS s FROM search_head JOIN search_docs d ON d.id = search_head.rowid
+WHERE search_head MATCH $1 AND d.kind = 'incident' AND d.date < $2 AND d.id <> $3 ORDER BY s DESC LIMIT `+fmt.Sprint(simTextCandidates),
+			ftsQuery([]debrief.SearchGroup{alts}, nil), before, me.id)
+	} else {
+		// Weight-restricted lexemes ('word':AB) keep the match to the
+		// title (A) and summary (B), like search_head on SQLite.
+		var alts []string
+		for _, t := range search {
+			alts = append(alts, tsHead(t.Tokens))
 		}
-		return scanScores(rows, out)
+		rows, err = db.r.QueryContext(ctx, `SELECT d.id, ts_rank_cd('{0, 0, 0.4, 1.0}', d.tsv, q) AS s FROM search_docs d, CAST($1 AS tsquery) AS q
+WHERE d.tsv @@ q AND d.kind = 'incident' AND d.date < $2 AND d.id <> $3 ORDER BY s DESC LIMIT `+fmt.Sprint(simTextCandidates),
+			strings.Join(alts, " | "), before, me.id)
 	}
-	// Weight-restricted lexemes ('word':AB) keep the match to the title
-	// (A) and summary (B), like the column filter on SQLite.
-	var alts []string
-	for _, t := range kept {
-		alts = append(alts, quoteLexeme(t.Tokens[0])+":AB")
-	}
-	query = `SELECT d.id, ts_rank_cd('{0, 0, 0.4, 1.0}', d.tsv, q) AS s FROM search_docs d, CAST($1 AS tsquery) AS q
-WHERE d.tsv @@ q AND d.kind = 'incident' AND d.date < $2 AND d.id <> $3 ORDER BY s DESC LIMIT ` + fmt.Sprint(simTextCandidates)
-	rows, err := db.r.QueryContext(ctx, query, strings.Join(alts, " | "), before, me.id)
 	if err != nil {
 		return nil, mapErr(err, "similar incidents")
 	}
-	return scanScores(rows, out)
+	found, err := scanScores(rows, map[int64]float64{})
+	if err != nil {
+		return nil, err
+	}
+	for id := range found {
+		ids[id] = true
+	}
+	list := make([]int64, 0, len(ids))
+	for id := range ids {
+		list = append(list, id)
+	}
+	if texts, err = db.simTexts(ctx, list); err != nil {
+		return nil, err
+	}
+	for _, id := range list {
+		if s := debrief.SimilarTextScore(probe, debrief.SimilarTerms(texts[id], maxTokenLen), idf, other); s > 0 {
+			out[id] = s
+		}
+	}
+	return out, nil
+}
+
+// simTexts reads the fields of the documents' text that similarity reads
+// (debrief.SimilarFields), taken out of the JSON by the database so the
+// long ones (the body) are not sent.
+func (db *DB) simTexts(ctx context.Context, ids []int64) (map[int64][]debrief.SearchField, error) {
+	out := map[int64][]debrief.SearchField{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var names []string
+	for _, f := range debrief.SimilarFields() {
+		names = append(names, "'"+f+"'")
+	}
+	query := `SELECT x.doc_id, j.value ->> 'name', j.value ->> 'text' FROM search_text x, json_each(x.fields) j
+WHERE x.doc_id IN (` + idList(ids) + `) AND j.value ->> 'name' IN (` + strings.Join(names, ", ") + `)`
+	if db.d.engine != EngineSQLite {
+		query = `SELECT x.doc_id, j ->> 'name', j ->> 'text' FROM search_text x, jsonb_array_elements(x.fields::jsonb) j
+WHERE x.doc_id IN (` + idList(ids) + `) AND j ->> 'name' IN (` + strings.Join(names, ", ") + `)`
+	}
+	rows, err := db.r.QueryContext(ctx, query)
+	if err != nil {
+		return nil, mapErr(err, "similar incidents")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var f debrief.SearchField
+		if err := rows.Scan(&id, &f.Name, &f.Text); err != nil {
+			return nil, mapErr(err, "similar incidents")
+		}
+		out[id] = append(out[id], f)
+	}
+	return out, mapErr(rows.Err(), "similar incidents")
 }
 
 func scanScores(rows *sql.Rows, out map[int64]float64) (map[int64]float64, error) {
@@ -331,6 +440,16 @@ func scanScores(rows *sql.Rows, out map[int64]float64) (map[int64]float64, error
 		}
 	}
 	return out, mapErr(rows.Err(), "similar incidents")
+}
+
+// tsHead is the tsquery of a word or phrase in a title or summary (the
+// A and B weights), like search_head on SQLite.
+func tsHead(tokens []string) string {
+	lex := make([]string, len(tokens))
+	for i, w := range tokens {
+		lex[i] = quoteLexeme(w) + ":AB"
+	}
+	return "(" + strings.Join(lex, " <-> ") + ")"
 }
 
 // simDocs loads incident documents the viewer may see.

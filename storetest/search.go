@@ -22,6 +22,7 @@ func init() {
 	Register("SearchReindex", testSearchReindex)
 	Register("SearchLongTimeline", testSearchLongTimeline)
 	Register("SearchSimilar", testSearchSimilar)
+	Register("SearchSimilarBySummary", testSearchSimilarBySummary)
 	Register("SearchDigests", testSearchDigests)
 }
 
@@ -459,6 +460,33 @@ func testSearchSimilar(t *testing.T, open Opener) {
 	}
 	_, err = ss.SimilarIncidents(ctxOf(t), debrief.SimilarProbe{IncidentID: 999999, Limit: 5}, searchAdmin)
 	wantCode(t, err, debrief.ENotFound, "SimilarIncidents(999999)")
+}
+
+// Two incidents whose titles share no word are alike by what their
+// summaries say (a generator that did not start in a power loss); a third
+// is about something else. Similar incidents used to read only the
+// probe's title and found nothing.
+func testSearchSimilarBySummary(t *testing.T, open Opener) {
+	s := open(t)
+	ss := searchStore(t, s)
+	add := func(title, summary string, day int) *debrief.Incident {
+		inc := createIncident(t, s, searchIncident(title, "SEV2", debrief.StatusClosed, searchDay(2025, 6, day, 9)))
+		createPostmortem(t, s, searchPostmortem(&inc.ID, title, summary, ""))
+		return inc
+	}
+	other := add("Slow checkout pages", "A new cache setting made the checkout pages slow for an hour.", 1)
+	power := add("Storage nodes went offline", "The generator failed to start during a utility power loss in the east datacenter.", 2)
+	probe := add("Cluster unreachable for two hours", "Utility power loss; the backup generator did not start and the racks lost power.", 3)
+	got, err := ss.SimilarIncidents(ctxOf(t), debrief.SimilarProbe{IncidentID: probe.ID, Limit: 5}, searchAdmin)
+	must(t, err, "SimilarIncidents")
+	if len(got) == 0 || got[0].Incident.ID != power.ID {
+		t.Fatalf("SimilarIncidents(%s) = %+v, want %s first", probe.Key, got, power.Key)
+	}
+	for _, si := range got {
+		if si.Incident.ID == other.ID {
+			t.Errorf("SimilarIncidents(%s) includes %s, which shares no telling word", probe.Key, other.Key)
+		}
+	}
 }
 
 func testSearchDigests(t *testing.T, open Opener) {

@@ -71,6 +71,8 @@ type CLI struct {
 	Token TokenCmd `cmd:"" help:"Create, list and revoke API tokens (on the database directly)."`
 	Audit AuditCmd `cmd:"" help:"Print the audit log: changes, sign-ins, token use, permission changes."`
 
+	Eval EvalCmd `cmd:"" help:"Measure how well Debrief's judgements agree with labelled history (similar incidents)."`
+
 	Bench BenchCmd `cmd:"" hidden:"" help:"Measure a running server's speed (load generator)."`
 }
 
