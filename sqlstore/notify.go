@@ -136,6 +136,10 @@ func (db *DB) ListNotifications(ctx context.Context, f debrief.NotificationFilte
 		return out, err
 	}
 	limit := debrief.PageLimit(f.Limit)
+	if err := db.rg.enter(ctx); err != nil {
+		return out, err
+	}
+	defer db.rg.leave()
 	var w where
 	whereIn(&w, "status", f.Status)
 	if f.Event != "" {
@@ -187,6 +191,10 @@ func (db *DB) CreateNotificationChannel(ctx context.Context, c *debrief.Notifica
 
 // ListNotificationChannels implements debrief.NotificationStore.
 func (db *DB) ListNotificationChannels(ctx context.Context) ([]*debrief.NotificationChannel, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer db.rg.leave()
 	rows, err := db.query(ctx, db.r, `SELECT `+channelColumns+` FROM notification_channels ORDER BY id`)
 	if err != nil {
 		return nil, mapErr(err, "list notification channels")
@@ -220,6 +228,10 @@ func (db *DB) DeleteNotificationChannel(ctx context.Context, id int64) error {
 
 // NotifyCursor implements debrief.NotificationStore.
 func (db *DB) NotifyCursor(ctx context.Context, name string) (int64, bool, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return 0, false, err
+	}
+	defer db.rg.leave()
 	var v int64
 	err := db.r.QueryRowContext(ctx, `SELECT value FROM notify_state WHERE name = $1`, name).Scan(&v)
 	if err == sql.ErrNoRows {
@@ -243,6 +255,10 @@ func (db *DB) SetNotifyCursor(ctx context.Context, name string, value int64) err
 
 // RevisionsSince implements debrief.NotificationStore.
 func (db *DB) RevisionsSince(ctx context.Context, since time.Time, afterID int64, limit int) ([]*debrief.Revision, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer db.rg.leave()
 	rows, err := db.query(ctx, db.r, `SELECT `+revisionColumns+` FROM revisions WHERE at >= $1 AND id > $2 ORDER BY id LIMIT $3`,
 		db.d.t(since), afterID, limit)
 	if err != nil {
@@ -276,6 +292,10 @@ func (db *DB) SetNotificationOptOut(ctx context.Context, o debrief.NotificationO
 
 // ListNotificationOptOuts implements debrief.NotificationStore.
 func (db *DB) ListNotificationOptOuts(ctx context.Context, user string) ([]debrief.NotificationOptOut, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer db.rg.leave()
 	q, args := `SELECT user_email, event, incident_id FROM notification_optouts ORDER BY user_email, event, incident_id`, []any{}
 	if user != "" {
 		q, args = `SELECT user_email, event, incident_id FROM notification_optouts WHERE user_email = $1 ORDER BY event, incident_id`, []any{user}
