@@ -61,6 +61,16 @@ const (
 	TargetTemplate         = "template"
 	TargetPublicLink       = "public_link"
 	TargetSearchIndex      = "search_index"
+
+	AuditChannelCreate = "notification_channel.create"
+	AuditChannelDelete = "notification_channel.delete"
+	// A person's own notification settings: the target is their
+	// preferences, named by their email.
+	AuditIncidentMute         = "notification.mute"
+	AuditIncidentUnmute       = "notification.unmute"
+	AuditOptedOutEvents       = "notification.opt_out_events"
+	TargetNotificationChannel = "notification_channel"
+	TargetNotificationPrefs   = "notification_preferences"
 )
 
 // AuditFilter selects audit entries; empty fields do not filter.

@@ -186,12 +186,15 @@ type NotificationStore interface {
 	// ListNotifications returns the delivery log, newest first.
 	ListNotifications(ctx context.Context, f NotificationFilter) (Page[*Notification], error)
 
-	CreateNotificationChannel(ctx context.Context, c *NotificationChannel) error
+	CreateNotificationChannel(ctx context.Context, c *NotificationChannel, audit *AuditEntry) error
 	ListNotificationChannels(ctx context.Context) ([]*NotificationChannel, error)
-	DeleteNotificationChannel(ctx context.Context, id int64) error
+	DeleteNotificationChannel(ctx context.Context, id int64, audit *AuditEntry) error
 
 	// SetNotificationOptOut adds o, or removes it when on is false.
-	SetNotificationOptOut(ctx context.Context, o NotificationOptOut, on bool) error
+	SetNotificationOptOut(ctx context.Context, o NotificationOptOut, on bool, audit *AuditEntry) error
+	// SetOptedOutEvents replaces user's opt-outs of whole events (those
+	// without an incident) by events; mutes of incidents stay.
+	SetOptedOutEvents(ctx context.Context, user string, events []string, audit *AuditEntry) error
 	// ListNotificationOptOuts returns the opt-outs of user, or of everyone
 	// when user is "".
 	ListNotificationOptOuts(ctx context.Context, user string) ([]NotificationOptOut, error)

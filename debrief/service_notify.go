@@ -82,6 +82,9 @@ func (s *Service) CreateNotificationChannel(ctx context.Context, c *Notification
 	if err != nil {
 		return err
 	}
+	if err := CheckStrings(c); err != nil {
+		return err
+	}
 	if err := c.Validate(); err != nil {
 		return err
 	}
@@ -99,7 +102,9 @@ func (s *Service) CreateNotificationChannel(ctx context.Context, c *Notification
 	if c.Events == nil {
 		c.Events = []string{}
 	}
-	return s.store.CreateNotificationChannel(ctx, c)
+	audit := s.audit(ctx, a, AuditChannelCreate, TargetNotificationChannel, "",
+		[]Change{change("kind", nil, c.Kind), change("name", nil, c.Name), change("target", nil, c.Target), change("events", nil, c.Events)})
+	return s.store.CreateNotificationChannel(ctx, c, audit)
 }
 
 // ListNotificationChannels lists the channels, secrets included (admins).
@@ -112,10 +117,11 @@ func (s *Service) ListNotificationChannels(ctx context.Context) ([]*Notification
 
 // DeleteNotificationChannel removes a channel; its delivery log stays.
 func (s *Service) DeleteNotificationChannel(ctx context.Context, id int64) error {
-	if _, err := s.require(ctx, RoleAdmin); err != nil {
+	a, err := s.require(ctx, RoleAdmin)
+	if err != nil {
 		return err
 	}
-	return s.store.DeleteNotificationChannel(ctx, id)
+	return s.store.DeleteNotificationChannel(ctx, id, s.audit(ctx, a, AuditChannelDelete, TargetNotificationChannel, idString(id), nil))
 }
 
 // NotifyCursor returns a producer's saved position.
@@ -167,7 +173,12 @@ func (s *Service) MuteIncident(ctx context.Context, id int64, muted bool) error 
 	if _, err := s.visibleIncident(ctx, a, id); err != nil {
 		return err
 	}
-	return s.store.SetNotificationOptOut(ctx, NotificationOptOut{UserEmail: user, Event: MuteAllEvents, IncidentID: id}, muted)
+	action := AuditIncidentMute
+	if !muted {
+		action = AuditIncidentUnmute
+	}
+	audit := s.audit(ctx, a, action, TargetNotificationPrefs, user, []Change{change("incident", nil, IncidentKey(id))})
+	return s.store.SetNotificationOptOut(ctx, NotificationOptOut{UserEmail: user, Event: MuteAllEvents, IncidentID: id}, muted, audit)
 }
 
 // SetOptedOutEvents replaces the events the actor receives no messages
@@ -177,28 +188,29 @@ func (s *Service) SetOptedOutEvents(ctx context.Context, events []string) (Notif
 	if err != nil {
 		return NotificationPreferences{}, err
 	}
-	want := map[string]bool{}
+	if err := CheckStrings(struct {
+		OptedOutEvents []string `json:"opted_out_events"`
+	}{events}); err != nil {
+		return NotificationPreferences{}, err
+	}
+	want := []string{}
 	for _, e := range events {
 		if !slices.Contains(NotificationEvents, e) {
 			return NotificationPreferences{}, Errorf(EInvalid, "opted_out_events", "Unknown event %q; use %s.", e, strings.Join(NotificationEvents, ", "))
 		}
-		want[e] = true
+		if !slices.Contains(want, e) {
+			want = append(want, e)
+		}
 	}
-	current, err := s.store.ListNotificationOptOuts(ctx, user)
+	slices.Sort(want)
+	before, err := s.MyNotificationPreferences(ctx)
 	if err != nil {
 		return NotificationPreferences{}, err
 	}
-	for _, o := range current {
-		if o.IncidentID == 0 && !want[o.Event] {
-			if err := s.store.SetNotificationOptOut(ctx, o, false); err != nil {
-				return NotificationPreferences{}, err
-			}
-		}
-	}
-	for e := range want {
-		if err := s.store.SetNotificationOptOut(ctx, NotificationOptOut{UserEmail: user, Event: e}, true); err != nil {
-			return NotificationPreferences{}, err
-		}
+	a, _ := ActorFrom(ctx)
+	audit := s.audit(ctx, a, AuditOptedOutEvents, TargetNotificationPrefs, user, []Change{change("opted_out_events", before.OptedOutEvents, want)})
+	if err := s.store.SetOptedOutEvents(ctx, user, want, audit); err != nil {
+		return NotificationPreferences{}, err
 	}
 	return s.MyNotificationPreferences(ctx)
 }

@@ -43,6 +43,10 @@ func (d dialect) readTxOptions() *sql.TxOptions {
 // AnalyticsVersion implements debrief.AnalyticsStore. MAX over the primary
 // key is one index lookup on both engines.
 func (db *DB) AnalyticsVersion(ctx context.Context) (int64, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return 0, err
+	}
+	defer db.rg.leave()
 	var v int64
 	if err := db.r.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM revisions`).Scan(&v); err != nil {
 		return 0, fmt.Errorf("sqlstore: analytics version: %w", err)
@@ -52,6 +56,10 @@ func (db *DB) AnalyticsVersion(ctx context.Context) (int64, error) {
 
 // ScanAnalytics implements debrief.AnalyticsStore.
 func (db *DB) ScanAnalytics(ctx context.Context, f debrief.AnalyticsFilter, incident func(*debrief.AnalyticsRecord) error, item func(*debrief.ActionItem) error) error {
+	if err := db.rg.enter(ctx); err != nil {
+		return err
+	}
+	defer db.rg.leave()
 	tx, err := db.r.BeginTx(ctx, db.d.readTxOptions())
 	if err != nil {
 		return fmt.Errorf("sqlstore: analytics: %w", err)

@@ -136,6 +136,10 @@ func (db *DB) ListNotifications(ctx context.Context, f debrief.NotificationFilte
 		return out, err
 	}
 	limit := debrief.PageLimit(f.Limit)
+	if err := db.rg.enter(ctx); err != nil {
+		return out, err
+	}
+	defer db.rg.leave()
 	var w where
 	whereIn(&w, "status", f.Status)
 	if f.Event != "" {
@@ -169,15 +173,18 @@ func (db *DB) ListNotifications(ctx context.Context, f debrief.NotificationFilte
 const channelColumns = `id, kind, name, target, secret, events, created_by, created_at`
 
 // CreateNotificationChannel implements debrief.NotificationStore.
-func (db *DB) CreateNotificationChannel(ctx context.Context, c *debrief.NotificationChannel) error {
+func (db *DB) CreateNotificationChannel(ctx context.Context, c *debrief.NotificationChannel, audit *debrief.AuditEntry) error {
 	events, err := jsonArg(c.Events)
 	if err != nil {
 		return err
 	}
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
-		return db.queryRow(ctx, tx, `INSERT INTO notification_channels (kind, name, target, secret, events, created_by, created_at)
+		if err := db.queryRow(ctx, tx, `INSERT INTO notification_channels (kind, name, target, secret, events, created_by, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-			c.Kind, c.Name, c.Target, c.Secret, events, c.CreatedBy, db.d.t(c.CreatedAt)).Scan(&c.ID)
+			c.Kind, c.Name, c.Target, c.Secret, events, c.CreatedBy, db.d.t(c.CreatedAt)).Scan(&c.ID); err != nil {
+			return err
+		}
+		return db.appendAudit(ctx, tx, withTarget(audit, c.ID))
 	})
 	if classify(err) == dbErrUnique {
 		return debrief.Errorf(debrief.EConflict, "name", "A channel named %q exists already.", c.Name)
@@ -187,6 +194,10 @@ func (db *DB) CreateNotificationChannel(ctx context.Context, c *debrief.Notifica
 
 // ListNotificationChannels implements debrief.NotificationStore.
 func (db *DB) ListNotificationChannels(ctx context.Context) ([]*debrief.NotificationChannel, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer db.rg.leave()
 	rows, err := db.query(ctx, db.r, `SELECT `+channelColumns+` FROM notification_channels ORDER BY id`)
 	if err != nil {
 		return nil, mapErr(err, "list notification channels")
@@ -204,7 +215,7 @@ func (db *DB) ListNotificationChannels(ctx context.Context) ([]*debrief.Notifica
 }
 
 // DeleteNotificationChannel implements debrief.NotificationStore.
-func (db *DB) DeleteNotificationChannel(ctx context.Context, id int64) error {
+func (db *DB) DeleteNotificationChannel(ctx context.Context, id int64, audit *debrief.AuditEntry) error {
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := db.exec(ctx, tx, `DELETE FROM notification_channels WHERE id = $1`, id)
 		if err != nil {
@@ -213,13 +224,17 @@ func (db *DB) DeleteNotificationChannel(ctx context.Context, id int64) error {
 		if k, _ := res.RowsAffected(); k == 0 {
 			return notFound("notification channel", strconv.FormatInt(id, 10))
 		}
-		return nil
+		return db.appendAudit(ctx, tx, audit)
 	})
 	return mapErr(err, "delete notification channel %d", id)
 }
 
 // NotifyCursor implements debrief.NotificationStore.
 func (db *DB) NotifyCursor(ctx context.Context, name string) (int64, bool, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return 0, false, err
+	}
+	defer db.rg.leave()
 	var v int64
 	err := db.r.QueryRowContext(ctx, `SELECT value FROM notify_state WHERE name = $1`, name).Scan(&v)
 	if err == sql.ErrNoRows {
@@ -243,6 +258,10 @@ func (db *DB) SetNotifyCursor(ctx context.Context, name string, value int64) err
 
 // RevisionsSince implements debrief.NotificationStore.
 func (db *DB) RevisionsSince(ctx context.Context, since time.Time, afterID int64, limit int) ([]*debrief.Revision, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer db.rg.leave()
 	rows, err := db.query(ctx, db.r, `SELECT `+revisionColumns+` FROM revisions WHERE at >= $1 AND id > $2 ORDER BY id LIMIT $3`,
 		db.d.t(since), afterID, limit)
 	if err != nil {
@@ -261,21 +280,46 @@ func (db *DB) RevisionsSince(ctx context.Context, since time.Time, afterID int64
 }
 
 // SetNotificationOptOut implements debrief.NotificationStore.
-func (db *DB) SetNotificationOptOut(ctx context.Context, o debrief.NotificationOptOut, on bool) error {
+func (db *DB) SetNotificationOptOut(ctx context.Context, o debrief.NotificationOptOut, on bool, audit *debrief.AuditEntry) error {
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
 		if on {
-			_, err := db.exec(ctx, tx, `INSERT INTO notification_optouts (user_email, event, incident_id) VALUES ($1, $2, $3)
+			_, err = db.exec(ctx, tx, `INSERT INTO notification_optouts (user_email, event, incident_id) VALUES ($1, $2, $3)
 				ON CONFLICT (user_email, event, incident_id) DO NOTHING`, o.UserEmail, o.Event, o.IncidentID)
+		} else {
+			_, err = db.exec(ctx, tx, `DELETE FROM notification_optouts WHERE user_email = $1 AND event = $2 AND incident_id = $3`, o.UserEmail, o.Event, o.IncidentID)
+		}
+		if err != nil {
 			return err
 		}
-		_, err := db.exec(ctx, tx, `DELETE FROM notification_optouts WHERE user_email = $1 AND event = $2 AND incident_id = $3`, o.UserEmail, o.Event, o.IncidentID)
-		return err
+		return db.appendAudit(ctx, tx, audit)
 	})
 	return mapErr(err, "set notification opt-out of %s", o.UserEmail)
 }
 
+// SetOptedOutEvents implements debrief.NotificationStore.
+func (db *DB) SetOptedOutEvents(ctx context.Context, user string, events []string, audit *debrief.AuditEntry) error {
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := db.exec(ctx, tx, `DELETE FROM notification_optouts WHERE user_email = $1 AND incident_id = 0`, user); err != nil {
+			return err
+		}
+		for _, e := range events {
+			if _, err := db.exec(ctx, tx, `INSERT INTO notification_optouts (user_email, event, incident_id) VALUES ($1, $2, 0)
+				ON CONFLICT (user_email, event, incident_id) DO NOTHING`, user, e); err != nil {
+				return err
+			}
+		}
+		return db.appendAudit(ctx, tx, audit)
+	})
+	return mapErr(err, "set the opted-out events of %s", user)
+}
+
 // ListNotificationOptOuts implements debrief.NotificationStore.
 func (db *DB) ListNotificationOptOuts(ctx context.Context, user string) ([]debrief.NotificationOptOut, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer db.rg.leave()
 	q, args := `SELECT user_email, event, incident_id FROM notification_optouts ORDER BY user_email, event, incident_id`, []any{}
 	if user != "" {
 		q, args = `SELECT user_email, event, incident_id FROM notification_optouts WHERE user_email = $1 ORDER BY event, incident_id`, []any{user}

@@ -166,14 +166,14 @@ func testNotificationChannels(t *testing.T, open Opener) {
 	ctx := ctxOf(t)
 	c := &debrief.NotificationChannel{Kind: debrief.ChannelSlack, Name: "incidents", Target: "https://hooks.slack.example/T1", Events: []string{debrief.EventIncidentDeclared},
 		CreatedBy: "admin@example.com", CreatedAt: base}
-	must(t, s.CreateNotificationChannel(ctx, c), "CreateNotificationChannel")
+	must(t, s.CreateNotificationChannel(ctx, c, nil), "CreateNotificationChannel")
 	dup := *c
-	wantCode(t, s.CreateNotificationChannel(ctx, &dup), debrief.EConflict, "CreateNotificationChannel with a taken name")
+	wantCode(t, s.CreateNotificationChannel(ctx, &dup, nil), debrief.EConflict, "CreateNotificationChannel with a taken name")
 	list, err := s.ListNotificationChannels(ctx)
 	must(t, err, "ListNotificationChannels")
 	wantEqual(t, "ListNotificationChannels", []*debrief.NotificationChannel{c}, list)
-	must(t, s.DeleteNotificationChannel(ctx, c.ID), "DeleteNotificationChannel")
-	wantCode(t, s.DeleteNotificationChannel(ctx, c.ID), debrief.ENotFound, "DeleteNotificationChannel twice")
+	must(t, s.DeleteNotificationChannel(ctx, c.ID, nil), "DeleteNotificationChannel")
+	wantCode(t, s.DeleteNotificationChannel(ctx, c.ID, nil), debrief.ENotFound, "DeleteNotificationChannel twice")
 }
 
 func testNotificationOptOuts(t *testing.T, open Opener) {
@@ -183,13 +183,25 @@ func testNotificationOptOuts(t *testing.T, open Opener) {
 	event := debrief.NotificationOptOut{UserEmail: "bob@example.com", Event: debrief.EventWeeklySummary}
 	other := debrief.NotificationOptOut{UserEmail: "amy@example.com", Event: debrief.EventActionItemDue}
 	for _, o := range []debrief.NotificationOptOut{mute, event, event, other} {
-		must(t, s.SetNotificationOptOut(ctx, o, true), "SetNotificationOptOut(on)")
+		must(t, s.SetNotificationOptOut(ctx, o, true, nil), "SetNotificationOptOut(on)")
 	}
 	bob, err := s.ListNotificationOptOuts(ctx, "bob@example.com")
 	must(t, err, "ListNotificationOptOuts(bob)")
 	wantEqual(t, "ListNotificationOptOuts(bob)", []debrief.NotificationOptOut{mute, event}, bob)
-	must(t, s.SetNotificationOptOut(ctx, mute, false), "SetNotificationOptOut(off)")
+	must(t, s.SetNotificationOptOut(ctx, mute, false, nil), "SetNotificationOptOut(off)")
 	all, err := s.ListNotificationOptOuts(ctx, "")
 	must(t, err, "ListNotificationOptOuts(all)")
 	wantEqual(t, "ListNotificationOptOuts(all)", []debrief.NotificationOptOut{other, event}, all)
+
+	// SetOptedOutEvents replaces bob's event opt-outs and nobody else's,
+	// and keeps his mutes.
+	must(t, s.SetNotificationOptOut(ctx, mute, true, nil), "SetNotificationOptOut(on)")
+	due := debrief.NotificationOptOut{UserEmail: "bob@example.com", Event: debrief.EventActionItemDue}
+	must(t, s.SetOptedOutEvents(ctx, "bob@example.com", []string{debrief.EventActionItemDue}, nil), "SetOptedOutEvents")
+	bob, err = s.ListNotificationOptOuts(ctx, "bob@example.com")
+	must(t, err, "ListNotificationOptOuts(bob)")
+	wantEqual(t, "ListNotificationOptOuts(bob) after SetOptedOutEvents", []debrief.NotificationOptOut{mute, due}, bob)
+	amy, err := s.ListNotificationOptOuts(ctx, "amy@example.com")
+	must(t, err, "ListNotificationOptOuts(amy)")
+	wantEqual(t, "ListNotificationOptOuts(amy) after bob's SetOptedOutEvents", []debrief.NotificationOptOut{other}, amy)
 }

@@ -119,6 +119,14 @@ var textRoutes = map[string]textRoute{
 	"DELETE /api/v1/tokens/{id}":                          {none: "takes no body"},
 	"DELETE /api/v1/postmortems/{id}/public-links/{link}": {none: "takes no body"},
 	"POST /hooks/{id}/{kind}":                             {none: "TestTextAcceptedAlikeWebhook sends it bad text"},
+
+	"POST /api/v1/notification-channels": {path: "/api/v1/notification-channels", want: 201,
+		body: `{"kind":"slack","name":"incidents-slack","target":"https://hooks.slack.example/T1","events":["incident.declared","summary.weekly"]}`},
+	"PUT /api/v1/notification-preferences": {path: "/api/v1/notification-preferences", want: 200,
+		body: `{"opted_out_events":["summary.weekly","action_item.due"]}`},
+	"DELETE /api/v1/notification-channels/{id}": {none: "takes no body"},
+	"PUT /api/v1/incidents/{id}/mute":           {none: "takes no body"},
+	"DELETE /api/v1/incidents/{id}/mute":        {none: "takes no body"},
 }
 
 const fileNameShortened = "a file's name comes from the disk or tool it was saved by, not from the person uploading it: " +
@@ -129,7 +137,7 @@ const fileNameShortened = "a file's name comes from the disk or tool it was save
 var textWorld = append([]string{"/api/v1/templates", "/api/v1/integrations", "/api/v1/users", "/api/v1/tokens?all=true",
 	"/api/v1/incidents/{inc}/attachments", "/api/v1/postmortems/{pm}/attachments",
 	"/api/v1/postmortems/{pm}/review", "/api/v1/postmortems/{pm}/review/answers", "/api/v1/postmortems/{pm2}/review",
-	"/api/v1/review-invites/{token}"}, worldPaths...)
+	"/api/v1/review-invites/{token}", "/api/v1/notification-channels", "/api/v1/notification-preferences"}, worldPaths...)
 
 // badText is what each string of a valid body is replaced with.
 var badText = []struct {
