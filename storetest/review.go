@@ -201,7 +201,13 @@ func testReviewService(t *testing.T, open Opener) {
 	if email != "carol@example.com" || got.Participant("carol@example.com").Version != 2 || len(got.Participant("carol@example.com").Busy) != 1 {
 		t.Errorf("MarkAvailabilityByLink = %s, %+v; want carol's busy time stored at her version 2", email, got.Participant("carol@example.com"))
 	}
-	_, _, err = svc.MarkAvailabilityByLink(ctxOf(t), "x"+invites[1].Token[1:], debrief.AvailabilityChange{Busy: &busy}, 2)
+	// A token one character off; the swap must change it (a random token
+	// may itself start with the replacement).
+	wrong := "x" + invites[1].Token[1:]
+	if wrong == invites[1].Token {
+		wrong = "y" + invites[1].Token[1:]
+	}
+	_, _, err = svc.MarkAvailabilityByLink(ctxOf(t), wrong, debrief.AvailabilityChange{Busy: &busy}, 2)
 	wantCode(t, err, debrief.ENotFound, "MarkAvailabilityByLink(wrong token)")
 	revs := revisionsOf(t, s, debrief.EntityReview, r.ID)
 	if revs[0].Actor != "carol@example.com (personal link)" || revs[0].Action != "availability" || revs[1].Actor != "sam@example.com" {
