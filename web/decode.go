@@ -370,10 +370,7 @@ func walkUnknown(dec *json.Decoder, t reflect.Type, path string) (string, bool) 
 				return "", false
 			}
 			key, _ := kt.(string)
-			sub := key
-			if path != "" {
-				sub = path + "." + key
-			}
+			sub := joinPath(path, key)
 			var ft reflect.Type
 			switch {
 			case t == nil:
@@ -473,15 +470,10 @@ func locateTypeError(raw []byte, t reflect.Type, parts []string, prefix string) 
 	}
 	switch t.Kind() {
 	case reflect.Struct:
-		var m map[string]json.RawMessage
-		if json.Unmarshal(raw, &m) != nil {
+		m, keys, ok := sortedObject(raw)
+		if !ok {
 			return "", false
 		}
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
 		for _, k := range keys {
 			if k != parts[0] && !strings.EqualFold(k, parts[0]) {
 				continue
@@ -490,11 +482,7 @@ func locateTypeError(raw []byte, t reflect.Type, parts []string, prefix string) 
 			if !ok {
 				continue
 			}
-			sub := k
-			if prefix != "" {
-				sub = prefix + "." + k
-			}
-			if p, ok := locateTypeError(m[k], ft, parts[1:], sub); ok {
+			if p, ok := locateTypeError(m[k], ft, parts[1:], joinPath(prefix, k)); ok {
 				return p, true
 			}
 		}
@@ -510,6 +498,29 @@ func locateTypeError(raw []byte, t reflect.Type, parts []string, prefix string) 
 		}
 	}
 	return "", false
+}
+
+// sortedObject decodes raw as a JSON object and returns its keys sorted,
+// so that the first bad field reported is the same on every run.
+func sortedObject(raw []byte) (map[string]json.RawMessage, []string, bool) {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil {
+		return nil, nil, false
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return m, keys, true
+}
+
+// joinPath names field k inside the value at prefix ("" is the top).
+func joinPath(prefix, k string) string {
+	if prefix == "" {
+		return k
+	}
+	return prefix + "." + k
 }
 
 // isTimeError reports whether err is time.Time refusing the JSON it was
@@ -535,44 +546,26 @@ func locateBadTime(raw []byte, t reflect.Type, prefix string) (string, bool) {
 	}
 	switch t.Kind() {
 	case reflect.Struct:
-		var m map[string]json.RawMessage
-		if json.Unmarshal(raw, &m) != nil {
+		m, keys, ok := sortedObject(raw)
+		if !ok {
 			return "", false
 		}
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
 		for _, k := range keys {
 			ft, ok := jsonField(t, k)
 			if !ok {
 				continue
 			}
-			sub := k
-			if prefix != "" {
-				sub = prefix + "." + k
-			}
-			if p, ok := locateBadTime(m[k], ft, sub); ok {
+			if p, ok := locateBadTime(m[k], ft, joinPath(prefix, k)); ok {
 				return p, true
 			}
 		}
 	case reflect.Map:
-		var m map[string]json.RawMessage
-		if json.Unmarshal(raw, &m) != nil {
+		m, keys, ok := sortedObject(raw)
+		if !ok {
 			return "", false
 		}
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
 		for _, k := range keys {
-			sub := k
-			if prefix != "" {
-				sub = prefix + "." + k
-			}
-			if p, ok := locateBadTime(m[k], t.Elem(), sub); ok {
+			if p, ok := locateBadTime(m[k], t.Elem(), joinPath(prefix, k)); ok {
 				return p, true
 			}
 		}
