@@ -51,22 +51,11 @@ func (f *AuthFlags) webAuth(cfg *web.Config, addr string) error {
 	cfg.Open = f.Open
 	cfg.MetricsToken = f.MetricsToken
 	if f.MetricsAllow != nil {
-		cfg.MetricsAllow = []netip.Prefix{} // an empty list allows no address: the token only
-	}
-	for _, a := range f.MetricsAllow {
-		a = strings.TrimSpace(a)
-		if a == "" {
-			continue
-		}
-		p, err := netip.ParsePrefix(a)
+		ps, err := parsePrefixes("--metrics-allow", f.MetricsAllow)
 		if err != nil {
-			ip, err2 := netip.ParseAddr(a)
-			if err2 != nil {
-				return fmt.Errorf("--metrics-allow %q is not an address or a CIDR range such as 10.0.0.0/8", a)
-			}
-			p = netip.PrefixFrom(ip, ip.BitLen())
+			return err
 		}
-		cfg.MetricsAllow = append(cfg.MetricsAllow, p.Masked())
+		cfg.MetricsAllow = append([]netip.Prefix{}, ps...) // an empty list allows no address: the token only
 	}
 	if f.OIDCIssuer != "" {
 		if f.OIDCClientID == "" || f.OIDCRedirectURL == "" {

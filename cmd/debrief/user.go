@@ -59,16 +59,8 @@ type UserAllowSSOCmd struct {
 
 // Run sets the account's permission to link.
 func (c *UserAllowSSOCmd) Run(env *Env) error {
-	svc, ctx, done, err := openAccounts(env, c.DBFlag, c.LogFlags)
+	u, err := updateUserByEmail(env, c.DBFlag, c.LogFlags, c.Email, debrief.UserPatch{AllowSSOLink: ptrTo(!c.No)})
 	if err != nil {
-		return err
-	}
-	defer done()
-	u, err := svc.UserByEmail(ctx, c.Email)
-	if err != nil {
-		return err
-	}
-	if u, err = svc.UpdateUser(ctx, u.ID, debrief.UserPatch{AllowSSOLink: ptrTo(!c.No)}); err != nil {
 		return err
 	}
 	if u.AllowSSOLink {
@@ -219,17 +211,24 @@ func (c *UserSetRoleCmd) Run(env *Env) error {
 	return patchUser(env, c.DBFlag, c.LogFlags, c.Email, debrief.UserPatch{Role: &r}, "Updated")
 }
 
-func patchUser(env *Env, db DBFlag, log LogFlags, email string, p debrief.UserPatch, verb string) error {
+// updateUserByEmail applies p to the account with that address and returns
+// it as stored.
+func updateUserByEmail(env *Env, db DBFlag, log LogFlags, email string, p debrief.UserPatch) (*debrief.User, error) {
 	svc, ctx, done, err := openAccounts(env, db, log)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer done()
 	u, err := svc.UserByEmail(ctx, email)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if u, err = svc.UpdateUser(ctx, u.ID, p); err != nil {
+	return svc.UpdateUser(ctx, u.ID, p)
+}
+
+func patchUser(env *Env, db DBFlag, log LogFlags, email string, p debrief.UserPatch, verb string) error {
+	u, err := updateUserByEmail(env, db, log, email, p)
+	if err != nil {
 		return err
 	}
 	state := "active"
