@@ -397,7 +397,7 @@ func (s *Service) MarkAvailability(ctx context.Context, postmortemID int64, emai
 	if email == "" {
 		email = a.Email
 	}
-	return s.markAvailability(ctx, r.ID, email, a.Label(), c, ifVersion)
+	return s.markAvailability(ctx, r, email, a.Label(), c, ifVersion)
 }
 
 // ReviewByLink returns the review a personal link token belongs to and the
@@ -434,21 +434,25 @@ func (s *Service) MarkAvailabilityByLink(ctx context.Context, token string, c Av
 	if err != nil {
 		return nil, "", err
 	}
-	next, err := s.markAvailability(ctx, r.ID, email, email+" (personal link)", c, ifVersion)
+	next, err := s.markAvailability(ctx, r, email, email+" (personal link)", c, ifVersion)
 	return next, email, err
 }
 
 // markAvailability retries when another participant's change lands in
 // between: the review's version moved, but this participant's entry did not.
-func (s *Service) markAvailability(ctx context.Context, reviewID int64, email, actor string, c AvailabilityChange, ifVersion int) (*Review, error) {
+// The first attempt uses cur, which the caller has just read; retries read
+// the review again.
+func (s *Service) markAvailability(ctx context.Context, cur *Review, email, actor string, c AvailabilityChange, ifVersion int) (*Review, error) {
 	if err := CheckStrings(c); err != nil {
 		return nil, err
 	}
 	st := s.store
 	for attempt := 0; ; attempt++ {
-		cur, err := st.Review(ctx, reviewID)
-		if err != nil {
-			return nil, err
+		if attempt > 0 {
+			var err error
+			if cur, err = st.Review(ctx, cur.ID); err != nil {
+				return nil, err
+			}
 		}
 		p := cur.Participant(email)
 		if p == nil {
@@ -483,7 +487,7 @@ func (s *Service) markAvailability(ctx context.Context, reviewID int64, email, a
 		nb, _ := json.Marshal(np)
 		rev := &Revision{EntityType: EntityReview, EntityID: cur.ID, Version: cur.Version + 1, Action: "availability", Actor: actor, At: now,
 			Changes: []Change{{Field: "participant:" + email, Old: ob, New: nb}}}
-		err = st.UpdateReview(ctx, &next, cur.Version, nil, rev)
+		err := st.UpdateReview(ctx, &next, cur.Version, nil, rev)
 		if IsCode(err, EConflict) && attempt < 2*MaxReviewParticipants {
 			continue // someone else's change; this participant's entry is checked again
 		}

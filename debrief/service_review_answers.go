@@ -78,7 +78,7 @@ func (s *Service) AnswerReview(ctx context.Context, postmortemID int64, in Answe
 		// other well-formed request the record's state refuses.
 		return nil, Errorf(EUnprocessable, "", "Only the review's participants answer its questionnaire, each their own; %s is not invited.", a.Label())
 	}
-	return s.answer(ctx, r.ID, r.Participant(a.Email).Email, a.Label(), in, ifVersion)
+	return s.answer(ctx, r, r.Participant(a.Email).Email, a.Label(), in, ifVersion)
 }
 
 // AnswerReviewByLink is AnswerReview for the holder of a personal link.
@@ -87,14 +87,15 @@ func (s *Service) AnswerReviewByLink(ctx context.Context, token string, in Answe
 	if err != nil {
 		return nil, err
 	}
-	return s.answer(ctx, r.ID, email, email+" (personal link)", in, ifVersion)
+	return s.answer(ctx, r, email, email+" (personal link)", in, ifVersion)
 }
 
 // answer stores one participant's questionnaire, retrying when another
 // participant's change lands in between (as markAvailability does). The
 // revision records that an answer was given, not its text: history is
-// visible to every viewer, and a private answer is not yet.
-func (s *Service) answer(ctx context.Context, reviewID int64, email, actor string, in AnswerInput, ifVersion int) (*ReviewAnswer, error) {
+// visible to every viewer, and a private answer is not yet. The first
+// attempt uses cur, which the caller has just read; retries read it again.
+func (s *Service) answer(ctx context.Context, cur *Review, email, actor string, in AnswerInput, ifVersion int) (*ReviewAnswer, error) {
 	fields := []struct{ name, value string }{{"went_well", in.WentWell}, {"was_hard", in.WasHard}, {"surprised", in.Surprised}, {"would_change", in.WouldChange}}
 	empty := true
 	for _, f := range fields {
@@ -111,9 +112,11 @@ func (s *Service) answer(ctx context.Context, reviewID int64, email, actor strin
 	}
 	st := s.store
 	for attempt := 0; ; attempt++ {
-		cur, err := st.Review(ctx, reviewID)
-		if err != nil {
-			return nil, err
+		if attempt > 0 {
+			var err error
+			if cur, err = st.Review(ctx, cur.ID); err != nil {
+				return nil, err
+			}
 		}
 		old := cur.Answer(email)
 		have := 0
@@ -138,7 +141,7 @@ func (s *Service) answer(ctx context.Context, reviewID int64, email, actor strin
 		next.UpdatedAt = now
 		rev := &Revision{EntityType: EntityReview, EntityID: cur.ID, Version: cur.Version + 1, Action: "answer", Actor: actor, At: now,
 			Changes: []Change{change("answer:"+email, nil, map[string]any{"version": ans.Version, "shared": ans.Shared})}}
-		err = st.UpdateReview(ctx, &next, cur.Version, nil, rev)
+		err := st.UpdateReview(ctx, &next, cur.Version, nil, rev)
 		if IsCode(err, EConflict) && attempt < 2*MaxReviewParticipants {
 			continue
 		}

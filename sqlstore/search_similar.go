@@ -37,7 +37,6 @@ type simDoc struct {
 	services []string
 	factors  []string
 	alerts   []string
-	text     float64
 	date     int64
 }
 
