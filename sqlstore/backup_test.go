@@ -24,24 +24,42 @@ func createIncident(ctx context.Context, db *sqlstore.DB, title string) (int64, 
 	return inc.ID, err
 }
 
-// incidentIDs reads the ids in the SQLite file at path, read-only.
+// incidentIDs reads the ids in the SQLite file at path, read-only: a
+// finished backup is immutable, so it is opened without its WAL.
 func incidentIDs(t *testing.T, path string) map[int64]bool {
 	t.Helper()
-	raw, err := sql.Open("sqlite", "file:"+path+"?mode=ro&immutable=1")
+	return incidentIDsAt(t, "file:"+path+"?mode=ro&immutable=1")
+}
+
+// incidentIDsLive reads ids through SQLite's WAL (not immutable).
+func incidentIDsLive(t *testing.T, path string) map[int64]bool {
+	t.Helper()
+	return incidentIDsAt(t, path)
+}
+
+// incidentIDsAt reads the ids of the incidents in the SQLite database at dsn.
+func incidentIDsAt(t *testing.T, dsn string) map[int64]bool {
+	t.Helper()
+	raw, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer raw.Close()
 	rows, err := raw.Query(`SELECT id FROM incidents`)
 	if err != nil {
-		t.Fatalf("read incidents from %s: %v", path, err)
+		t.Fatalf("read incidents from %s: %v", dsn, err)
 	}
 	defer rows.Close()
 	ids := map[int64]bool{}
 	for rows.Next() {
 		var id int64
-		rows.Scan(&id)
+		if err := rows.Scan(&id); err != nil {
+			t.Fatalf("read incidents from %s: %v", dsn, err)
+		}
 		ids[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("read incidents from %s: %v", dsn, err)
 	}
 	return ids
 }
@@ -293,28 +311,6 @@ func TestRestore(t *testing.T) {
 			}
 		})
 	}
-}
-
-// incidentIDsLive reads ids through SQLite's WAL (not immutable).
-func incidentIDsLive(t *testing.T, path string) map[int64]bool {
-	t.Helper()
-	raw, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	rows, err := raw.Query(`SELECT id FROM incidents`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	ids := map[int64]bool{}
-	for rows.Next() {
-		var id int64
-		rows.Scan(&id)
-		ids[id] = true
-	}
-	return ids
 }
 
 func TestRestorePostgresRefused(t *testing.T) {
