@@ -183,7 +183,9 @@ func TestBackupRefusals(t *testing.T) {
 	}
 	db.Close()
 	exists := filepath.Join(dir, "exists.db")
-	os.WriteFile(exists, []byte("keep me"), 0o600)
+	if err := os.WriteFile(exists, []byte("keep me"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		name, src, dest string
 		code, says      string
@@ -274,25 +276,40 @@ func TestRestore(t *testing.T) {
 	}
 
 	// Files that are not sound Debrief databases.
+	// Setup errors stop the test: a fixture that silently failed to be
+	// written would test a different refusal than its name says.
+	fixture := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("prepare the files to refuse: %v", err)
+		}
+	}
+	sqliteExec := func(path, query string, args ...any) {
+		t.Helper()
+		db, err := sql.Open("sqlite", path)
+		fixture(err)
+		defer db.Close()
+		_, err = db.Exec(query, args...)
+		fixture(err)
+	}
 	notDB := filepath.Join(dir, "notes.txt")
-	os.WriteFile(notDB, []byte("SQLite format 2 — not really"), 0o600)
+	fixture(os.WriteFile(notDB, []byte("SQLite format 2 — not really"), 0o600))
 	other := filepath.Join(dir, "other.db")
-	o, _ := sql.Open("sqlite", other)
-	o.Exec(`CREATE TABLE t (x)`)
-	o.Close()
+	sqliteExec(other, `CREATE TABLE t (x)`)
 	damaged := filepath.Join(dir, "damaged.db")
-	b, _ := os.ReadFile(backup)
+	b, err := os.ReadFile(backup)
+	fixture(err)
 	for i := 4096 * 2; i < len(b) && i < 4096*6; i++ {
 		b[i] ^= 0x5a
 	}
-	os.WriteFile(damaged, b, 0o600)
+	fixture(os.WriteFile(damaged, b, 0o600))
 	newer := filepath.Join(dir, "newer.db")
-	nb, _ := os.ReadFile(backup)
-	os.WriteFile(newer, nb, 0o600)
-	n, _ := sql.Open("sqlite", newer)
-	known, _ := sqlstore.KnownSchemaVersion("sqlite")
-	n.Exec(`INSERT INTO goose_db_version (version_id, is_applied) VALUES ($1, 1)`, known+1)
-	n.Close()
+	nb, err := os.ReadFile(backup)
+	fixture(err)
+	fixture(os.WriteFile(newer, nb, 0o600))
+	known, err := sqlstore.KnownSchemaVersion("sqlite")
+	fixture(err)
+	sqliteExec(newer, `INSERT INTO goose_db_version (version_id, is_applied) VALUES ($1, 1)`, known+1)
 	for _, c := range []struct{ name, src, says string }{
 		{"missing", filepath.Join(dir, "nope.db"), "no file"},
 		{"not sqlite", notDB, "not a SQLite database"},
