@@ -310,10 +310,12 @@ func TestZones(t *testing.T) {
 func TestImportsNoProjectPackage(t *testing.T) {
 	files, _ := filepath.Glob("*.go")
 	fset := token.NewFileSet()
+	read := 0
 	for _, name := range files {
 		if strings.HasSuffix(name, "_test.go") {
 			continue
 		}
+		read++
 		f, err := parser.ParseFile(fset, name, nil, parser.ImportsOnly)
 		if err != nil {
 			t.Fatal(err)
@@ -323,5 +325,8 @@ func TestImportsNoProjectPackage(t *testing.T) {
 				t.Errorf("%s imports %s; mdread must not depend on other packages of the project", name, p)
 			}
 		}
+	}
+	if read == 0 {
+		t.Fatal("found no Go files of package mdread; the test is looking in the wrong directory")
 	}
 }

@@ -236,8 +236,11 @@ func TestRestartLosesNothing(t *testing.T) {
 			senders := map[string]notify.Sender{debrief.ChannelWebhook: &notify.HTTPSender{}}
 			cfg := notify.WorkerConfig{Batch: 10, Parallel: 4, Poll: 10 * time.Millisecond}
 			w1 := notify.NewWorker(svc1, senders, cfg, nil)
+			// A hang detector, not a timing assertion: a worker that stops
+			// delivering fails the test below instead of hanging it.
+			deadline := time.Now().Add(2 * time.Minute)
 			w1.Start()
-			for total.Load() < 60 {
+			for total.Load() < 60 && time.Now().Before(deadline) {
 				time.Sleep(time.Millisecond)
 			}
 			w1.Stop()
@@ -247,7 +250,6 @@ func TestRestartLosesNothing(t *testing.T) {
 			w2 := notify.NewWorker(svc2, senders, cfg, nil)
 			w2.Start()
 			defer w2.Stop()
-			deadline := time.Now().Add(2 * time.Minute)
 			for total.Load() < n-10 && time.Now().Before(deadline) {
 				time.Sleep(5 * time.Millisecond)
 			}
@@ -270,7 +272,11 @@ func TestRestartLosesNothing(t *testing.T) {
 					t.Errorf("delivery %s arrived %d times, want once", id, k)
 				}
 			}
-			for _, x := range logOf(t, svc2) {
+			log := logOf(t, svc2)
+			if len(log) != n {
+				t.Errorf("the log holds %d notifications, want %d", len(log), n)
+			}
+			for _, x := range log {
 				if x.Status != debrief.NotificationSent {
 					t.Errorf("notification %s is %s after the restart, want sent", x.EventKey, x.Status)
 				}

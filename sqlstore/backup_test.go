@@ -24,24 +24,42 @@ func createIncident(ctx context.Context, db *sqlstore.DB, title string) (int64, 
 	return inc.ID, err
 }
 
-// incidentIDs reads the ids in the SQLite file at path, read-only.
+// incidentIDs reads the ids in the SQLite file at path, read-only: a
+// finished backup is immutable, so it is opened without its WAL.
 func incidentIDs(t *testing.T, path string) map[int64]bool {
 	t.Helper()
-	raw, err := sql.Open("sqlite", "file:"+path+"?mode=ro&immutable=1")
+	return incidentIDsAt(t, "file:"+path+"?mode=ro&immutable=1")
+}
+
+// incidentIDsLive reads ids through SQLite's WAL (not immutable).
+func incidentIDsLive(t *testing.T, path string) map[int64]bool {
+	t.Helper()
+	return incidentIDsAt(t, path)
+}
+
+// incidentIDsAt reads the ids of the incidents in the SQLite database at dsn.
+func incidentIDsAt(t *testing.T, dsn string) map[int64]bool {
+	t.Helper()
+	raw, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer raw.Close()
 	rows, err := raw.Query(`SELECT id FROM incidents`)
 	if err != nil {
-		t.Fatalf("read incidents from %s: %v", path, err)
+		t.Fatalf("read incidents from %s: %v", dsn, err)
 	}
 	defer rows.Close()
 	ids := map[int64]bool{}
 	for rows.Next() {
 		var id int64
-		rows.Scan(&id)
+		if err := rows.Scan(&id); err != nil {
+			t.Fatalf("read incidents from %s: %v", dsn, err)
+		}
 		ids[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("read incidents from %s: %v", dsn, err)
 	}
 	return ids
 }
@@ -165,7 +183,9 @@ func TestBackupRefusals(t *testing.T) {
 	}
 	db.Close()
 	exists := filepath.Join(dir, "exists.db")
-	os.WriteFile(exists, []byte("keep me"), 0o600)
+	if err := os.WriteFile(exists, []byte("keep me"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		name, src, dest string
 		code, says      string
@@ -256,25 +276,40 @@ func TestRestore(t *testing.T) {
 	}
 
 	// Files that are not sound Debrief databases.
+	// Setup errors stop the test: a fixture that silently failed to be
+	// written would test a different refusal than its name says.
+	fixture := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("prepare the files to refuse: %v", err)
+		}
+	}
+	sqliteExec := func(path, query string, args ...any) {
+		t.Helper()
+		db, err := sql.Open("sqlite", path)
+		fixture(err)
+		defer db.Close()
+		_, err = db.Exec(query, args...)
+		fixture(err)
+	}
 	notDB := filepath.Join(dir, "notes.txt")
-	os.WriteFile(notDB, []byte("SQLite format 2 — not really"), 0o600)
+	fixture(os.WriteFile(notDB, []byte("SQLite format 2 — not really"), 0o600))
 	other := filepath.Join(dir, "other.db")
-	o, _ := sql.Open("sqlite", other)
-	o.Exec(`CREATE TABLE t (x)`)
-	o.Close()
+	sqliteExec(other, `CREATE TABLE t (x)`)
 	damaged := filepath.Join(dir, "damaged.db")
-	b, _ := os.ReadFile(backup)
+	b, err := os.ReadFile(backup)
+	fixture(err)
 	for i := 4096 * 2; i < len(b) && i < 4096*6; i++ {
 		b[i] ^= 0x5a
 	}
-	os.WriteFile(damaged, b, 0o600)
+	fixture(os.WriteFile(damaged, b, 0o600))
 	newer := filepath.Join(dir, "newer.db")
-	nb, _ := os.ReadFile(backup)
-	os.WriteFile(newer, nb, 0o600)
-	n, _ := sql.Open("sqlite", newer)
-	known, _ := sqlstore.KnownSchemaVersion("sqlite")
-	n.Exec(`INSERT INTO goose_db_version (version_id, is_applied) VALUES ($1, 1)`, known+1)
-	n.Close()
+	nb, err := os.ReadFile(backup)
+	fixture(err)
+	fixture(os.WriteFile(newer, nb, 0o600))
+	known, err := sqlstore.KnownSchemaVersion("sqlite")
+	fixture(err)
+	sqliteExec(newer, `INSERT INTO goose_db_version (version_id, is_applied) VALUES ($1, 1)`, known+1)
 	for _, c := range []struct{ name, src, says string }{
 		{"missing", filepath.Join(dir, "nope.db"), "no file"},
 		{"not sqlite", notDB, "not a SQLite database"},
@@ -293,28 +328,6 @@ func TestRestore(t *testing.T) {
 			}
 		})
 	}
-}
-
-// incidentIDsLive reads ids through SQLite's WAL (not immutable).
-func incidentIDsLive(t *testing.T, path string) map[int64]bool {
-	t.Helper()
-	raw, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	rows, err := raw.Query(`SELECT id FROM incidents`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	ids := map[int64]bool{}
-	for rows.Next() {
-		var id int64
-		rows.Scan(&id)
-		ids[id] = true
-	}
-	return ids
 }
 
 func TestRestorePostgresRefused(t *testing.T) {

@@ -171,6 +171,9 @@ func testReviewService(t *testing.T, open Opener) {
 	}
 	links, err := s.ReviewLinks(ctxOf(t), r.ID)
 	must(t, err, "ReviewLinks")
+	if len(links) != len(invites) {
+		t.Fatalf("the store holds %d review links, want one per invite (%d)", len(links), len(invites))
+	}
 	for _, l := range links {
 		for _, in := range invites {
 			if l.TokenHash == in.Token {
