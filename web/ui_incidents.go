@@ -706,6 +706,15 @@ func (s *Server) uiAddEvent() HandlerFunc {
 	}
 }
 
+// parseVersionedForm parses an edit form and reads its version field, the
+// first two steps of every handler that saves over a versioned record.
+func (s *Server) parseVersionedForm(w http.ResponseWriter, r *http.Request) (int, error) {
+	if err := parseForm(w, r, s.maxBody); err != nil {
+		return 0, err
+	}
+	return formVersion(r)
+}
+
 // formVersion reads the hidden version field every edit form carries.
 func formVersion(r *http.Request) (int, error) {
 	v, err := strconv.Atoi(r.PostForm.Get("version"))
@@ -823,10 +832,7 @@ func (s *Server) uiEditEvent() HandlerFunc {
 		if err != nil {
 			return err
 		}
-		if err := parseForm(w, r, s.maxBody); err != nil {
-			return err
-		}
-		version, err := formVersion(r)
+		version, err := s.parseVersionedForm(w, r)
 		if err != nil {
 			return err
 		}
@@ -915,10 +921,7 @@ func (s *Server) uiEditIncident() HandlerFunc {
 		if err != nil {
 			return err
 		}
-		if err := parseForm(w, r, s.maxBody); err != nil {
-			return err
-		}
-		version, err := formVersion(r)
+		version, err := s.parseVersionedForm(w, r)
 		if err != nil {
 			return err
 		}
