@@ -238,10 +238,7 @@ func (s *Server) uiAdminRotateIntegration() HandlerFunc {
 		if err != nil {
 			return err
 		}
-		if err := parseForm(w, r, s.maxBody); err != nil {
-			return err
-		}
-		version, err := formVersion(r)
+		version, err := s.parseVersionedForm(w, r)
 		if err != nil {
 			return err
 		}
@@ -270,10 +267,7 @@ func (s *Server) uiAdminSigningSecret() HandlerFunc {
 		if err != nil {
 			return err
 		}
-		if err := parseForm(w, r, s.maxBody); err != nil {
-			return err
-		}
-		version, err := formVersion(r)
+		version, err := s.parseVersionedForm(w, r)
 		if err != nil {
 			return err
 		}
@@ -322,10 +316,7 @@ func (s *Server) uiAdminToggleIntegration() HandlerFunc {
 		if err != nil {
 			return err
 		}
-		if err := parseForm(w, r, s.maxBody); err != nil {
-			return err
-		}
-		version, err := formVersion(r)
+		version, err := s.parseVersionedForm(w, r)
 		if err != nil {
 			return err
 		}

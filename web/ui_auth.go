@@ -2,9 +2,7 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/debriefhq/debrief/debrief"
 )
@@ -49,10 +47,8 @@ func (s *Server) uiLogin() HandlerFunc {
 		acct := "acct:" + strings.ToLower(strings.TrimSpace(email))
 		ip := "ip:" + clientIP(r)
 		if d := s.limiter.wait(acct, ip); d > 0 {
-			secs := int(d/time.Second) + 1
-			w.Header().Set("Retry-After", strconv.Itoa(secs))
-			s.svc.AuditDenied(r.Context(), debrief.Actor{Email: strings.ToLower(truncate(email, 254))}, "POST /login", "rate limited")
-			return again(http.StatusTooManyRequests, "Too many failed sign-ins; try again in "+strconv.Itoa(secs)+" seconds.")
+			// The API's answer, shown on the page instead of as JSON.
+			return again(http.StatusTooManyRequests, debrief.ErrorMessage(s.tooManySignIns(w, r, email, "POST /login", d)))
 		}
 		if strings.TrimSpace(email) == "" || password == "" {
 			return again(http.StatusBadRequest, "Enter your email address and your password.")

@@ -343,10 +343,7 @@ func (s *Server) uiSaveFields() HandlerFunc {
 		if err != nil {
 			return err
 		}
-		if err := parseForm(w, r, s.maxBody); err != nil {
-			return err
-		}
-		version, err := formVersion(r)
+		version, err := s.parseVersionedForm(w, r)
 		if err != nil {
 			return err
 		}
@@ -404,10 +401,7 @@ func (s *Server) uiSetStatus() HandlerFunc {
 		if err != nil {
 			return err
 		}
-		if err := parseForm(w, r, s.maxBody); err != nil {
-			return err
-		}
-		version, err := formVersion(r)
+		version, err := s.parseVersionedForm(w, r)
 		if err != nil {
 			return err
 		}

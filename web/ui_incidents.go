@@ -706,6 +706,15 @@ func (s *Server) uiAddEvent() HandlerFunc {
 	}
 }
 
+// parseVersionedForm parses an edit form and reads its version field, the
+// first two steps of every handler that saves over a versioned record.
+func (s *Server) parseVersionedForm(w http.ResponseWriter, r *http.Request) (int, error) {
+	if err := parseForm(w, r, s.maxBody); err != nil {
+		return 0, err
+	}
+	return formVersion(r)
+}
+
 // formVersion reads the hidden version field every edit form carries.
 func formVersion(r *http.Request) (int, error) {
 	v, err := strconv.Atoi(r.PostForm.Get("version"))
@@ -721,35 +730,24 @@ func eventRef(r *http.Request) (int64, error) { return debrief.ParseRef(r.PathVa
 const conflictNotice = "Someone else changed this event after you loaded the page, so your change was not applied. The timeline below shows it as it is now; make your change again if it still applies."
 
 func (s *Server) uiStarEvent() HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		inc, err := s.loadIncident(r)
-		if err != nil {
-			return err
-		}
-		if err := parseForm(w, r, s.maxBody); err != nil {
-			return err
-		}
-		id, err := eventRef(r)
-		if err != nil {
-			return err
-		}
-		version, err := formVersion(r)
-		if err != nil {
-			return err
-		}
+	return s.uiEventAction(conflictNotice, func(r *http.Request, incID, id int64, version int) error {
 		starred := r.PostForm.Get("starred") == "true"
-		_, err = s.svc.UpdateTimelineEvent(r.Context(), inc.ID, id, debrief.TimelineEventPatch{Starred: &starred}, version)
-		if debrief.ErrorCode(err) == debrief.EConflict {
-			return s.timelineAnswer(w, r, inc, http.StatusConflict, eventForm{Kind: string(debrief.KindNote)}, nil, conflictNotice)
-		}
-		if err != nil {
-			return err
-		}
-		return s.timelineAnswer(w, r, inc, http.StatusSeeOther, eventForm{}, nil, "")
-	}
+		_, err := s.svc.UpdateTimelineEvent(r.Context(), incID, id, debrief.TimelineEventPatch{Starred: &starred}, version)
+		return err
+	})
 }
 
 func (s *Server) uiDeleteEvent() HandlerFunc {
+	return s.uiEventAction("Someone else changed this event after you loaded the page, so it was not deleted. Check it below and delete it again if it should go.",
+		func(r *http.Request, incID, id int64, version int) error {
+			return s.svc.DeleteTimelineEvent(r.Context(), incID, id, version)
+		})
+}
+
+// uiEventAction is the shared shape of the one-click timeline buttons (star,
+// delete): read the event and its version from the form, apply, and answer
+// with the timeline, or with onConflict above it when the event moved on.
+func (s *Server) uiEventAction(onConflict string, apply func(r *http.Request, incID, id int64, version int) error) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		inc, err := s.loadIncident(r)
 		if err != nil {
@@ -766,10 +764,9 @@ func (s *Server) uiDeleteEvent() HandlerFunc {
 		if err != nil {
 			return err
 		}
-		err = s.svc.DeleteTimelineEvent(r.Context(), inc.ID, id, version)
+		err = apply(r, inc.ID, id, version)
 		if debrief.ErrorCode(err) == debrief.EConflict {
-			return s.timelineAnswer(w, r, inc, http.StatusConflict, eventForm{Kind: string(debrief.KindNote)}, nil,
-				"Someone else changed this event after you loaded the page, so it was not deleted. Check it below and delete it again if it should go.")
+			return s.timelineAnswer(w, r, inc, http.StatusConflict, eventForm{Kind: string(debrief.KindNote)}, nil, onConflict)
 		}
 		if err != nil {
 			return err
@@ -835,10 +832,7 @@ func (s *Server) uiEditEvent() HandlerFunc {
 		if err != nil {
 			return err
 		}
-		if err := parseForm(w, r, s.maxBody); err != nil {
-			return err
-		}
-		version, err := formVersion(r)
+		version, err := s.parseVersionedForm(w, r)
 		if err != nil {
 			return err
 		}
@@ -927,10 +921,7 @@ func (s *Server) uiEditIncident() HandlerFunc {
 		if err != nil {
 			return err
 		}
-		if err := parseForm(w, r, s.maxBody); err != nil {
-			return err
-		}
-		version, err := formVersion(r)
+		version, err := s.parseVersionedForm(w, r)
 		if err != nil {
 			return err
 		}

@@ -185,10 +185,7 @@ func (s *Server) uiUpdateActionItem() HandlerFunc {
 		if err != nil {
 			return err
 		}
-		if err := parseForm(w, r, s.maxBody); err != nil {
-			return err
-		}
-		version, err := formVersion(r)
+		version, err := s.parseVersionedForm(w, r)
 		if err != nil {
 			return err
 		}
