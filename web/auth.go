@@ -192,27 +192,41 @@ func (s *Server) login(dec decoder) HandlerFunc {
 		if err := dec.decode(r, &in); err != nil {
 			return err
 		}
-		acct := "acct:" + strings.ToLower(strings.TrimSpace(in.Email))
-		ip := "ip:" + clientIP(r)
-		if d := s.signInWait(r, in.Email, acct, ip); d > 0 {
-			return s.tooManySignIns(w, r, in.Email, "POST /api/v1/auth/login", d)
-		}
-		u, secret, err := s.svc.Login(r.Context(), in.Email, in.Password)
+		u, secret, err := s.passwordSignIn(w, r, in.Email, "POST /api/v1/auth/login", func() (*debrief.User, string, error) {
+			return s.svc.Login(r.Context(), in.Email, in.Password)
+		})
 		if err != nil {
-			if debrief.ErrorCode(err) == debrief.EUnauthorized {
-				s.limiter.fail(acct, ip)
-			}
 			return err
-		}
-		if s.limiter.wait(acct) == 0 {
-			// A success from a known address while strangers are locked out
-			// does not give them fresh tries.
-			s.limiter.reset(acct)
 		}
 		s.setSessionCookie(w, secret, s.sessionTTL)
 		writeJSON(w, http.StatusOK, meJSON{User: u, Actor: u.Actor("session")})
 		return nil
 	}
+}
+
+// passwordSignIn runs one password attempt for email under the sign-in
+// limits, for both doors (the API and the sign-in page): a limited attempt
+// is refused with ETooManyRequests before attempt runs, a wrong password
+// counts against the account and the address, and a success clears the
+// account's count only when it is not limited, so a success from a known
+// address while strangers are locked out does not give them fresh tries.
+func (s *Server) passwordSignIn(w http.ResponseWriter, r *http.Request, email, route string, attempt func() (*debrief.User, string, error)) (*debrief.User, string, error) {
+	acct := "acct:" + strings.ToLower(strings.TrimSpace(email))
+	ip := "ip:" + clientIP(r)
+	if d := s.signInWait(r, email, acct, ip); d > 0 {
+		return nil, "", s.tooManySignIns(w, r, email, route, d)
+	}
+	u, secret, err := attempt()
+	if err != nil {
+		if debrief.ErrorCode(err) == debrief.EUnauthorized {
+			s.limiter.fail(acct, ip)
+		}
+		return nil, "", err
+	}
+	if s.limiter.wait(acct) == 0 {
+		s.limiter.reset(acct)
+	}
+	return u, secret, nil
 }
 
 // signInWait is how long a password attempt for email from the request's

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -255,44 +256,65 @@ func testPrivateIncidentProbes(t *testing.T, store debrief.Store) {
 }
 
 // TestStrangerCannotLockOutOwner checks the sign-in limits (issue 17,
-// point 6): failures from a stranger's address lock out unknown addresses,
-// not the owner at an address they signed in from before.
+// point 6) on both doors, the API and the sign-in page: failures from a
+// stranger's address lock out unknown addresses, not the owner at an
+// address they signed in from before.
 func TestStrangerCannotLockOutOwner(t *testing.T) {
-	e := newAuthEnv(t, openSQLite(t))
-	from := func(addr, password string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest("POST", "/api/v1/auth/login", strings.NewReader(`{"email": "admin@example.com", "password": "`+password+`"}`))
-		req.Header.Set("Content-Type", "application/json")
-		req.RemoteAddr = addr + ":5000"
-		rec := httptest.NewRecorder()
-		e.h.ServeHTTP(rec, req)
-		return rec
+	doors := []struct {
+		name    string
+		request func(password string) *http.Request
+		ok      int
+	}{
+		{"api", func(password string) *http.Request {
+			req := httptest.NewRequest("POST", "/api/v1/auth/login", strings.NewReader(`{"email": "admin@example.com", "password": "`+password+`"}`))
+			req.Header.Set("Content-Type", "application/json")
+			return req
+		}, 200},
+		{"page", func(password string) *http.Request {
+			form := url.Values{"email": {"admin@example.com"}, "password": {password}}
+			req := httptest.NewRequest("POST", "/login", strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			return req
+		}, 303},
 	}
-	if rec := from("192.0.2.10", authPassword); rec.Code != 200 {
-		t.Fatalf("owner's first sign-in = %d %s", rec.Code, rec.Body)
-	}
-	for i := 0; i < loginMaxAccount; i++ {
-		if rec := from("198.51.100.7", "a wrong guess!!"); rec.Code != 401 {
-			t.Fatalf("stranger's wrong password (try %d) = %d; want 401", i+1, rec.Code)
-		}
-	}
-	if rec := from("198.51.100.7", authPassword); rec.Code != 429 {
-		t.Errorf("stranger with the right password after %d failures = %d; want 429", loginMaxAccount, rec.Code)
-	}
-	if rec := from("203.0.113.5", authPassword); rec.Code != 429 {
-		t.Errorf("another unknown address while the account is limited = %d; want 429", rec.Code)
-	}
-	if rec := from("192.0.2.10", authPassword); rec.Code != 200 {
-		t.Errorf("owner at their known address while strangers are locked out = %d %s; want 200", rec.Code, rec.Body)
-	}
-	// The owner's success did not give the stranger fresh tries.
-	if rec := from("198.51.100.7", authPassword); rec.Code != 429 {
-		t.Errorf("stranger after the owner signed in = %d; want still 429", rec.Code)
-	}
-	// The per-address limit still holds at the known address.
-	for i := 0; i < loginMaxIP; i++ {
-		from("192.0.2.10", "a wrong guess!!")
-	}
-	if rec := from("192.0.2.10", authPassword); rec.Code != 429 {
-		t.Errorf("known address after %d failures = %d; want 429 (the per-address limit)", loginMaxIP, rec.Code)
+	for _, door := range doors {
+		t.Run(door.name, func(t *testing.T) {
+			e := newAuthEnv(t, openSQLite(t))
+			from := func(addr, password string) *httptest.ResponseRecorder {
+				req := door.request(password)
+				req.RemoteAddr = addr + ":5000"
+				rec := httptest.NewRecorder()
+				e.h.ServeHTTP(rec, req)
+				return rec
+			}
+			if rec := from("192.0.2.10", authPassword); rec.Code != door.ok {
+				t.Fatalf("owner's first sign-in = %d %s", rec.Code, rec.Body)
+			}
+			for i := 0; i < loginMaxAccount; i++ {
+				if rec := from("198.51.100.7", "a wrong guess!!"); rec.Code != 401 {
+					t.Fatalf("stranger's wrong password (try %d) = %d; want 401", i+1, rec.Code)
+				}
+			}
+			if rec := from("198.51.100.7", authPassword); rec.Code != 429 {
+				t.Errorf("stranger with the right password after %d failures = %d; want 429", loginMaxAccount, rec.Code)
+			}
+			if rec := from("203.0.113.5", authPassword); rec.Code != 429 {
+				t.Errorf("another unknown address while the account is limited = %d; want 429", rec.Code)
+			}
+			if rec := from("192.0.2.10", authPassword); rec.Code != door.ok {
+				t.Errorf("owner at their known address while strangers are locked out = %d %s; want %d", rec.Code, rec.Body, door.ok)
+			}
+			// The owner's success did not give the stranger fresh tries.
+			if rec := from("198.51.100.7", authPassword); rec.Code != 429 {
+				t.Errorf("stranger after the owner signed in = %d; want still 429", rec.Code)
+			}
+			// The per-address limit still holds at the known address.
+			for i := 0; i < loginMaxIP; i++ {
+				from("192.0.2.10", "a wrong guess!!")
+			}
+			if rec := from("192.0.2.10", authPassword); rec.Code != 429 {
+				t.Errorf("known address after %d failures = %d; want 429 (the per-address limit)", loginMaxIP, rec.Code)
+			}
+		})
 	}
 }

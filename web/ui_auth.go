@@ -44,24 +44,24 @@ func (s *Server) uiLogin() HandlerFunc {
 			p := loginPage{layout: newLayout(r, "Sign in", ""), Next: next, Email: email, Error: msg, OIDC: s.oidc != nil}
 			return s.render(w, r, status, "login.html", "layout", p)
 		}
-		acct := "acct:" + strings.ToLower(strings.TrimSpace(email))
-		ip := "ip:" + clientIP(r)
-		if d := s.limiter.wait(acct, ip); d > 0 {
-			// The API's answer, shown on the page instead of as JSON.
-			return again(http.StatusTooManyRequests, debrief.ErrorMessage(s.tooManySignIns(w, r, email, "POST /login", d)))
-		}
-		if strings.TrimSpace(email) == "" || password == "" {
-			return again(http.StatusBadRequest, "Enter your email address and your password.")
-		}
-		_, secret, err := s.svc.Login(r.Context(), email, password)
-		if err != nil {
-			if debrief.ErrorCode(err) == debrief.EUnauthorized {
-				s.limiter.fail(acct, ip)
-				return again(http.StatusUnauthorized, debrief.ErrorMessage(err))
+		_, secret, err := s.passwordSignIn(w, r, email, "POST /login", func() (*debrief.User, string, error) {
+			if strings.TrimSpace(email) == "" || password == "" {
+				return nil, "", debrief.Errorf(debrief.EInvalid, "", "Enter your email address and your password.")
 			}
+			return s.svc.Login(r.Context(), email, password)
+		})
+		switch debrief.ErrorCode(err) {
+		case "":
+		case debrief.ETooManyRequests:
+			// The API's answer, shown on the page instead of as JSON.
+			return again(http.StatusTooManyRequests, debrief.ErrorMessage(err))
+		case debrief.EInvalid:
+			return again(http.StatusBadRequest, debrief.ErrorMessage(err))
+		case debrief.EUnauthorized:
+			return again(http.StatusUnauthorized, debrief.ErrorMessage(err))
+		default:
 			return err
 		}
-		s.limiter.reset(acct)
 		s.setSessionCookie(w, secret, s.sessionTTL)
 		return seeOther(w, r, next)
 	}
