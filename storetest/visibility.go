@@ -88,12 +88,19 @@ func testVisibilityFailsClosed(t *testing.T, open Opener) {
 			}
 		}
 	}
-	if days, err := svc.OnThisDay(outsider, base); err == nil {
-		for _, d := range days {
-			if d.Title == priv.Title {
-				t.Errorf("OnThisDay(outsider) lists private incident %q", d.Title)
-			}
+	// The public incident's reads do not fail, so On this day must still
+	// list it: an answer that hides everything would pass the check below.
+	days, err := svc.OnThisDay(outsider, base)
+	must(t, err, "OnThisDay(outsider)")
+	sawPublic := false
+	for _, d := range days {
+		sawPublic = sawPublic || d.Title == pub.Title
+		if d.Title == priv.Title {
+			t.Errorf("OnThisDay(outsider) lists private incident %q", d.Title)
 		}
+	}
+	if !sawPublic {
+		t.Errorf("OnThisDay(outsider) = %d entries without the public incident %q; want it listed", len(days), pub.Title)
 	}
 	if weeks, err := svc.WeeklyDigests(outsider, base, 2); err == nil {
 		for _, w := range weeks {
@@ -104,12 +111,17 @@ func testVisibilityFailsClosed(t *testing.T, open Opener) {
 			}
 		}
 	}
-	if res, err := svc.Search(outsider, &debrief.SearchQuery{Kinds: []debrief.PostmortemKind{debrief.KindIncident}}); err == nil {
-		for _, h := range res.Hits {
-			if h.Title == priv.Title || h.Title == pm.Title {
-				t.Errorf("Search(outsider, kind:incident) finds private %q", h.Title)
-			}
+	res, err := svc.Search(outsider, &debrief.SearchQuery{Kinds: []debrief.PostmortemKind{debrief.KindIncident}})
+	must(t, err, "Search(outsider, kind:incident)")
+	sawPublic = false
+	for _, h := range res.Hits {
+		sawPublic = sawPublic || h.Title == pub.Title
+		if h.Title == priv.Title || h.Title == pm.Title {
+			t.Errorf("Search(outsider, kind:incident) finds private %q", h.Title)
 		}
+	}
+	if !sawPublic {
+		t.Errorf("Search(outsider, kind:incident) = %d hits without the public incident %q; want it found", len(res.Hits), pub.Title)
 	}
 
 	// Single reads fail rather than answer.
