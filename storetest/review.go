@@ -379,7 +379,7 @@ func testReviewAnswers(t *testing.T, open Opener) {
 		if r.Action == "answer" {
 			answered++
 		}
-		if strings.Contains(strings.ToLower(string(r.Changes[0].New)), "rollback") {
+		if len(r.Changes) > 0 && strings.Contains(strings.ToLower(string(r.Changes[0].New)), "rollback") {
 			t.Errorf("revision %+v holds the text of a private answer", r)
 		}
 	}

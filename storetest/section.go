@@ -228,8 +228,8 @@ func testServiceSections(t *testing.T, open Opener) {
 		}
 	}
 	want := []string{"title", "sections." + k1, "sections." + k2, "sections." + k1, "kind"}
-	if len(revs.Items) != 5 || fmt.Sprint(fields[1:4]) != fmt.Sprint(want[1:4]) {
-		t.Errorf("revisions' first fields = %v, want 5 revisions with %v in the middle", fields, want[1:4])
+	if len(revs.Items) != 5 || len(fields) != 5 || fmt.Sprint(fields[1:4]) != fmt.Sprint(want[1:4]) {
+		t.Fatalf("revisions' first fields = %v, want 5 revisions with %v in the middle", fields, want[1:4])
 	}
 	for _, r := range revs.Items[1:4] {
 		if r.Action != "update" || r.Version == 0 {
