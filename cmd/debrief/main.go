@@ -45,6 +45,9 @@ type CLI struct {
 
 	Backup      BackupCmd      `cmd:"" help:"Copy the SQLite database to a new file while the server runs (PostgreSQL: use pg_dump)."`
 	Restore     RestoreCmd     `cmd:"" help:"Replace the SQLite database with a backup, after checking it (stop the server first)."`
+	Dump        DumpCmd        `cmd:"" help:"Write every record to a portable export file that loads into SQLite or PostgreSQL."`
+	Load        LoadCmd        `cmd:"" help:"Load a portable export into an empty database of either engine, verified by checksums."`
+	MigrateData MigrateDataCmd `cmd:"" name:"migrate-data" help:"Move a whole installation between databases, e.g. --from sqlite:./debrief.db --to postgres://…"`
 	Healthcheck HealthcheckCmd `cmd:"" hidden:"" help:"Ask a running server's /healthz (for container health checks)."`
 
 	Incident   IncidentCmd   `cmd:"" help:"Declare, list, show and update incidents."`
