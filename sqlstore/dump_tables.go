@@ -51,6 +51,7 @@ var derivedTables = map[string]string{
 	"sessions":         "sign-ins end with a move: carrying cookies to another database buys nothing and widens a leak",
 	"goose_db_version": "the target's schema is made by its own migrations",
 	"sqlite_sequence":  "SQLite's counters follow the ids a load writes",
+	"auth_generation":  "a counter for the token caches of running servers; a load moves the target's own",
 }
 
 // derivedTable reports whether a dump leaves the table out on purpose.

@@ -153,6 +153,11 @@ func (l *loader) load(ctx context.Context, tx *sql.Tx, head DumpHeader) (DumpSum
 	if err := restore(); err != nil {
 		return nil, err
 	}
+	// The triggers that tell token caches about changed accounts were off;
+	// tell them now, in case a server runs on the target after all.
+	if _, err := tx.ExecContext(ctx, `UPDATE auth_generation SET generation = generation + 1 WHERE id = 1`); err != nil {
+		return nil, fmt.Errorf("sqlstore: load: %w", err)
+	}
 	if db.d.engine == EnginePostgres {
 		if err := moveSequences(ctx, tx); err != nil {
 			return nil, err
