@@ -76,7 +76,8 @@ type CLI struct {
 
 	Eval EvalCmd `cmd:"" help:"Measure how well Debrief's judgements agree with labelled history (similar incidents)."`
 
-	Bench BenchCmd `cmd:"" hidden:"" help:"Measure a running server's speed (load generator)."`
+	Bench     BenchCmd     `cmd:"" hidden:"" help:"Measure a running server's speed (load generator)."`
+	BenchBare BenchBareCmd `cmd:"" hidden:"" name:"bench-bare" help:"Serve one file's bytes from a bare net/http handler, the ceiling for request-path figures."`
 }
 
 // Env is what every command runs with: the process's context, environment
