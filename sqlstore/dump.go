@@ -51,7 +51,8 @@ type TableSum struct {
 // DumpSums holds every dumped table's TableSum, by table name.
 type DumpSums map[string]TableSum
 
-// Equal reports the first table whose rows or checksum differ, or "".
+// Diff returns the first dumped table whose rows or checksum differ
+// between s and o, or "" when none does.
 func (s DumpSums) Diff(o DumpSums) string {
 	for _, name := range DumpTableNames() {
 		if s[name] != o[name] {

@@ -24,6 +24,9 @@ type DumpCmd struct {
 // Run writes the export under a temporary name and links it to File
 // only once it is complete, so a file with that name is always whole.
 func (c *DumpCmd) Run(env *Env) error {
+	if err := sqliteExists(c.DB); err != nil {
+		return err
+	}
 	db, err := sqlstore.Open(env.Ctx, c.DB, c.logger(env.Stderr))
 	if err != nil {
 		return openError(c.DB, err)
@@ -133,6 +136,9 @@ func (c *MigrateDataCmd) Run(env *Env) error {
 	if from == to {
 		return errors.New("--from and --to name the same database; give two different ones")
 	}
+	if err := sqliteExists(from); err != nil {
+		return err
+	}
 	src, err := sqlstore.Open(env.Ctx, from, c.logger(env.Stderr))
 	if err != nil {
 		return openError(from, err)
@@ -156,13 +162,16 @@ func (c *MigrateDataCmd) Run(env *Env) error {
 		dumped <- err
 	}()
 	_, loaded, err := dst.Load(ctx, pr, sqlstore.LoadOptions{Replace: c.Replace, Progress: progressLines(env.Stderr, "Copied")})
+	// A load that stopped early leaves the export blocked on the pipe;
+	// closing it ends the export, whose error then only echoes the load's.
 	pr.CloseWithError(errors.New("the load stopped"))
 	dumpErr := <-dumped
-	if dumpErr != nil {
-		return storageCommandError("read", from, dumpErr)
-	}
-	if err != nil {
+	if err != nil && (dumpErr == nil || !errors.Is(err, dumpErr)) {
 		return storageCommandError("copy into", to, err)
+	}
+	if dumpErr != nil {
+		// The export failed first; the pipe carried its error to the load.
+		return storageCommandError("read", from, dumpErr)
 	}
 	if t := loaded.Diff(exported); t != "" {
 		return fmt.Errorf("table %s differs between the source and the copy; the copy was committed, so check it before use", t)
@@ -193,6 +202,18 @@ func printSums(w io.Writer, sums sqlstore.DumpSums) {
 		s := sums[t]
 		fmt.Fprintf(w, "  %-22s %8d rows  sha256 %s\n", t, s.Rows, s.SHA256)
 	}
+}
+
+// sqliteExists refuses a source SQLite file that is not there: opening
+// it would create an empty database and copy nothing, without a word.
+func sqliteExists(dsn string) error {
+	if sqlstore.EngineOf(dsn) != sqlstore.EngineSQLite {
+		return nil
+	}
+	if _, err := os.Stat(dsn); err != nil {
+		return fmt.Errorf("there is no SQLite database at %s to copy from", dsn)
+	}
+	return nil
 }
 
 func dbKindName(engine string) string {

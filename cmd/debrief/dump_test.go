@@ -83,6 +83,15 @@ func TestMigrateDataRoundTrip(t *testing.T) {
 		t.Errorf("debrief load printed\n%s\nwant the sums of the move\n%s", out, toPG)
 	}
 
+	// A missing source is refused rather than created empty and copied.
+	_, _, err = cli(t, "", "", nil, "migrate-data", "--from", "sqlite:"+filepath.Join(dir, "typo.db"), "--to", filepath.Join(dir, "fourth.db"), "--log-level", "warn")
+	if err == nil || !strings.Contains(err.Error(), "no SQLite database") {
+		t.Errorf("migrate-data from a missing file = %v, want a refusal", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "typo.db")); err == nil {
+		t.Errorf("migrate-data from a missing file created it")
+	}
+
 	// A target with records is refused, and nothing is changed.
 	_, _, err = cli(t, "", "", nil, "migrate-data", "--from", first, "--to", back, "--log-level", "warn")
 	if err == nil || !strings.Contains(err.Error(), "--replace") {
