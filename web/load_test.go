@@ -175,10 +175,11 @@ func TestMixedLoad(t *testing.T) {
 				}
 				wg.Wait()
 			}()
-			// The heap in use, sampled through the run (after a collection,
-			// so that it counts what is kept, not garbage).
+			// The heap in use, sampled through a soak run (after a
+			// collection, so that it counts what is kept, not garbage; too
+			// costly for the short run).
 			go func() {
-				for {
+				for soakFor(t) > 0 {
 					select {
 					case <-finish:
 						return
