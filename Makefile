@@ -10,7 +10,7 @@ DEBRIEF_TEST_POSTGRES ?= postgres://debrief:debrief@127.0.0.1:5432/postgres?sslm
 DEBRIEF_TEST_CHROMIUM ?= /usr/bin/chromium
 export DEBRIEF_TEST_POSTGRES DEBRIEF_TEST_CHROMIUM
 
-.PHONY: all help build run test test-deps fmt-check vet bench fuzz clean
+.PHONY: all help build run test test-deps fmt-check vet bench fuzz clean soak
 
 all: build
 
@@ -19,6 +19,7 @@ help:
 	@echo "make run     - build and serve demo data on http://127.0.0.1:8080"
 	@echo "make test    - install/start test deps (root), gofmt, vet, go test -race"
 	@echo "make bench   - run benchmarks"
+	@echo "make soak    - crash, concurrency, load and bad-input proofs for SOAK (default $(SOAK)) each, on loopback"
 	@echo "make fuzz    - run every Fuzz target for FUZZTIME (default $(FUZZTIME))"
 	@echo "make clean   - remove build outputs and local databases"
 
@@ -47,6 +48,16 @@ fmt-check:
 
 vet:
 	$(GO) vet ./...
+
+# The long proofs of issue 16, on loopback only and bounded in time: kill -9
+# under writes (20 rounds), many clients editing the same postmortems, a
+# mixed load of reads, searches, writes and webhooks for SOAK per engine
+# (p99 and heap printed), and bad input on every write route. make test runs
+# the same tests briefly.
+SOAK ?= 60s
+soak: test-deps
+	DEBRIEF_SOAK=$(SOAK) $(GO) test -count=1 -timeout 30m -v -run 'TestCrashKeepsAcknowledgedWrites' ./cmd/debrief
+	DEBRIEF_SOAK=$(SOAK) $(GO) test -count=1 -timeout 30m -v -run 'TestMixedLoad|TestConcurrentEditsKeepEveryChange|TestBadInputChangesNothing' ./web
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -21,6 +21,8 @@ type Service struct {
 	attachments attachmentOptions
 	// reviewNotifier is told about review invitations (service_review.go).
 	reviewNotifier ReviewNotifier
+	// tokens caches verified API tokens (service_token_cache.go).
+	tokens tokenCache
 }
 
 // Checks are rules on input that need a parser this package does not hold

@@ -629,21 +629,31 @@ func (s *Service) TokenActor(ctx context.Context, secret string) (Actor, error) 
 		return Actor{}, err
 	}
 	bad := Errorf(EUnauthorized, "", "The API token is not valid; create a new one.")
-	t, err := st.TokenByHash(ctx, hash)
-	if ErrorCode(err) == ENotFound {
-		return Actor{}, bad
-	}
+	// The generation is read before the token: a change committed after
+	// this read moves it, so the cache never serves a token past a
+	// change it has not seen.
+	gen, cacheable, err := s.authGeneration(ctx, st)
 	if err != nil {
 		return Actor{}, err
 	}
-	if !SameHash(t.Hash, hash) {
-		return Actor{}, bad
+	t, u, cached := s.tokens.get(hash, gen)
+	if !cacheable || !cached {
+		t, err = st.TokenByHash(ctx, hash)
+		if ErrorCode(err) == ENotFound {
+			return Actor{}, bad
+		}
+		if err != nil {
+			return Actor{}, err
+		}
+		if !SameHash(t.Hash, hash) {
+			return Actor{}, bad
+		}
+		u, err = st.User(ctx, t.UserID)
+		if err != nil {
+			return Actor{}, bad
+		}
 	}
 	now := s.Now()
-	u, err := st.User(ctx, t.UserID)
-	if err != nil {
-		return Actor{}, bad
-	}
 	a := u.Actor("token")
 	a.Role = MinRole(u.Role, t.Scope.Role())
 	a.Scope = t.Scope
@@ -660,6 +670,9 @@ func (s *Service) TokenActor(ctx context.Context, secret string) (Actor, error) 
 	case u.Disabled:
 		return refuse("user disabled", "The account this API token belongs to is disabled.")
 	}
+	if cacheable && !cached {
+		s.tokens.put(hash, gen, t, u)
+	}
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) >= tokenUseAuditInterval {
 		m := RequestMetaFrom(ctx)
 		e := s.audit(ctx, a, AuditTokenUse, TargetToken, idString(t.ID), nil)
@@ -667,6 +680,7 @@ func (s *Service) TokenActor(ctx context.Context, secret string) (Actor, error) 
 		if err := st.TouchToken(ctx, t.ID, now, e); err != nil {
 			return Actor{}, err
 		}
+		s.tokens.touched(hash, now)
 	}
 	return a, nil
 }

@@ -89,7 +89,7 @@ func (db *DB) User(ctx context.Context, id int64) (*debrief.User, error) {
 		return nil, err
 	}
 	defer db.rg.leave()
-	u, err := scanUser(db.r.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
+	u, err := scanUser(db.queryRow(ctx, db.r, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
 	if err == sql.ErrNoRows {
 		return nil, notFound("user", strconv.FormatInt(id, 10))
 	}
@@ -230,7 +230,9 @@ func (db *DB) TokenByHash(ctx context.Context, hash string) (*debrief.APIToken, 
 		return nil, err
 	}
 	defer db.rg.leave()
-	t, err := scanToken(db.r.QueryRowContext(ctx, `SELECT `+tokenColumns+tokenFrom+` WHERE t.hash = $1`, hash))
+	// Through the statement cache: every token-authenticated request
+	// asks, and parsing the statement cost more than running it.
+	t, err := scanToken(db.queryRow(ctx, db.r, `SELECT `+tokenColumns+tokenFrom+` WHERE t.hash = $1`, hash))
 	if err == sql.ErrNoRows {
 		return nil, notFound("token", "")
 	}

@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -31,30 +34,23 @@ import (
 // that the next deadlock or exhaustion of a connection pool fails here.
 func TestMixedLoad(t *testing.T) {
 	const (
-		clients   = 24               // more than either engine's pool
-		perClient = 40               // requests per client at most
-		runFor    = 3 * time.Second  // and for about this long
-		hangLimit = 60 * time.Second // a deadlock, not slowness
+		clients = 24 // more than either engine's pool
 		// seedOutages incidents match the searches: more than sqlstore's
 		// tier threshold (2,000), so SQLite's searches take the many-hit
 		// path that holds a read transaction, the one that deadlocked.
 		seedOutages = 2100
-		reqTimeout  = hangLimit - 5*time.Second
+		reqTimeout  = 55 * time.Second
 	)
-	for _, engine := range []struct {
-		name string
-		dsn  func(t *testing.T) string
-	}{
-		{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "load.db") }},
-		{"postgres", func(t *testing.T) string { return storetest.PostgresDSN(t) }},
-	} {
-		t.Run(engine.name, func(t *testing.T) {
-			db, err := sqlstore.Open(context.Background(), engine.dsn(t), slog.New(slog.DiscardHandler))
-			if err != nil {
-				t.Fatalf("sqlstore.Open = %v", err)
-			}
-			t.Cleanup(func() { db.Close() })
-			svc := debrief.NewService(db)
+	perClient := 40               // requests per client at most
+	runFor := 3 * time.Second     // and for about this long
+	hangLimit := 60 * time.Second // a deadlock, not slowness
+	if d := soakFor(t); d > 0 {
+		// make soak: the same mix for as long as asked, without a cap.
+		perClient, runFor, hangLimit = math.MaxInt, d, d+60*time.Second
+	}
+	for _, engine := range []string{"sqlite", "postgres"} {
+		t.Run(engine, func(t *testing.T) {
+			svc := debrief.NewService(openEngine(t, engine))
 			var logs bytes.Buffer
 			srv := httptest.NewServer(web.New(web.Config{Service: svc, Open: true,
 				Logger: slog.New(slog.NewJSONHandler(&syncWriter{w: &logs}, nil))}).Handler())
@@ -113,9 +109,11 @@ func TestMixedLoad(t *testing.T) {
 			}
 
 			var (
-				mu       sync.Mutex
-				failures []string
-				answered atomic.Int64
+				mu        sync.Mutex
+				failures  []string
+				answered  atomic.Int64
+				latencies []time.Duration
+				heap      []uint64
 			)
 			requests := []func(client, n int) (string, int, string, error){
 				func(c, n int) (string, int, string, error) {
@@ -162,17 +160,38 @@ func TestMixedLoad(t *testing.T) {
 				for c := range clients {
 					wg.Go(func() {
 						for n := 0; n < perClient && time.Now().Before(stop); n++ {
+							start := time.Now()
 							what, st, b, err := requests[(c+n)%len(requests)](c, n)
+							took := time.Since(start)
 							answered.Add(1)
+							mu.Lock()
+							latencies = append(latencies, took)
 							if err != nil || st < 200 || st > 299 {
-								mu.Lock()
 								failures = append(failures, fmt.Sprintf("%s = %d %.300s %v, want 2xx", what, st, b, err))
-								mu.Unlock()
 							}
+							mu.Unlock()
 						}
 					})
 				}
 				wg.Wait()
+			}()
+			// The heap in use, sampled through a soak run (after a
+			// collection, so that it counts what is kept, not garbage; too
+			// costly for the short run).
+			go func() {
+				for soakFor(t) > 0 {
+					select {
+					case <-finish:
+						return
+					case <-time.After(max(runFor/10, 200*time.Millisecond)):
+					}
+					runtime.GC()
+					var m runtime.MemStats
+					runtime.ReadMemStats(&m)
+					mu.Lock()
+					heap = append(heap, m.HeapInuse)
+					mu.Unlock()
+				}
 			}()
 			select {
 			case <-finish:
@@ -186,6 +205,14 @@ func TestMixedLoad(t *testing.T) {
 			if answered.Load() < clients {
 				t.Errorf("only %d requests were answered; the test measured nothing", answered.Load())
 			}
+			slices.Sort(latencies)
+			mu.Lock()
+			t.Logf("%d requests from %d clients in %v: p50 %v, p99 %v, max %v; heap in use (MB) through the run: %v", len(latencies), clients, runFor,
+				latencies[len(latencies)/2].Round(time.Microsecond), latencies[len(latencies)*99/100].Round(time.Microsecond), latencies[len(latencies)-1].Round(time.Microsecond), megabytes(heap))
+			if soakFor(t) > 0 && len(heap) >= 4 && heap[len(heap)-1] > 2*heap[len(heap)/4]+64<<20 {
+				t.Errorf("the heap grew from %d MB a quarter into the run to %d MB at its end; memory must stay flat", heap[len(heap)/4]>>20, heap[len(heap)-1]>>20)
+			}
+			mu.Unlock()
 			// A handler logs its request after the answer is sent; Close
 			// waits for the handlers to return.
 			srv.Close()
@@ -194,6 +221,29 @@ func TestMixedLoad(t *testing.T) {
 			}
 		})
 	}
+}
+
+func megabytes(b []uint64) []uint64 {
+	out := make([]uint64, len(b))
+	for i, v := range b {
+		out[i] = v >> 20
+	}
+	return out
+}
+
+// openEngine opens a store on a new SQLite file or PostgreSQL database.
+func openEngine(t *testing.T, engine string) *sqlstore.DB {
+	t.Helper()
+	dsn := filepath.Join(t.TempDir(), "debrief.db")
+	if engine == "postgres" {
+		dsn = storetest.PostgresDSN(t)
+	}
+	db, err := sqlstore.Open(context.Background(), dsn, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("sqlstore.Open(%s) = %v", engine, err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
 
 // syncWriter lets concurrent requests log into one buffer.

@@ -182,6 +182,13 @@ func TestTextAcceptedAlike(t *testing.T) {
 }
 
 func checkTextRoutes(t *testing.T, e *testEnv) {
+	expand := textRouteWorld(t, e)
+	checkTextRoutesIn(t, e, expand)
+}
+
+// textRouteWorld writes the records textRoutes' bodies name and returns
+// the function that puts their ids and versions into a path or body.
+func textRouteWorld(t *testing.T, e *testEnv) func(string) string {
 	f := seed(t, e)
 	ctx := e.ctx()
 	_, err := e.svc.CreateTemplate(ctx, &debrief.CustomTemplate{Template: debrief.Template{Key: "billing", Name: "Billing", Kind: debrief.KindIncident,
@@ -226,7 +233,11 @@ func checkTextRoutes(t *testing.T, e *testEnv) {
 		}
 		return e.expand(f, r.Replace(s))
 	}
+	return expand
+}
 
+// writePatterns returns the API's write routes, sorted.
+func writePatterns(e *testEnv) []string {
 	var patterns []string
 	for _, rt := range e.srv.routeTable() {
 		method, _, _ := strings.Cut(rt.Pattern, " ")
@@ -236,7 +247,23 @@ func checkTextRoutes(t *testing.T, e *testEnv) {
 		patterns = append(patterns, rt.Pattern)
 	}
 	sort.Strings(patterns)
-	for _, pattern := range patterns {
+	return patterns
+}
+
+// sampleOf decodes a route's valid body, expanded.
+func sampleOf(t *testing.T, pattern string, tr textRoute, expand func(string) string) any {
+	t.Helper()
+	var sample any
+	dec := json.NewDecoder(strings.NewReader(expand(tr.body)))
+	dec.UseNumber()
+	if err := dec.Decode(&sample); err != nil {
+		t.Fatalf("%s: the sample body is not JSON: %v", pattern, err)
+	}
+	return sample
+}
+
+func checkTextRoutesIn(t *testing.T, e *testEnv, expand func(string) string) {
+	for _, pattern := range writePatterns(e) {
 		tr, ok := textRoutes[pattern]
 		if !ok {
 			t.Errorf("write route %s is not in textRoutes: give a valid body whose strings TestTextAcceptedAlike can spoil, or say why it takes no text", pattern)
@@ -246,12 +273,7 @@ func checkTextRoutes(t *testing.T, e *testEnv) {
 			continue
 		}
 		method, _, _ := strings.Cut(pattern, " ")
-		var sample any
-		dec := json.NewDecoder(strings.NewReader(expand(tr.body)))
-		dec.UseNumber()
-		if err := dec.Decode(&sample); err != nil {
-			t.Fatalf("%s: the sample body is not JSON: %v", pattern, err)
-		}
+		sample := sampleOf(t, pattern, tr, expand)
 		before := e.snapshot(expandAll(expand, textWorld)...)
 		for _, leaf := range stringLeaves(sample, "") {
 			for _, bad := range badText {

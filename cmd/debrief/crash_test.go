@@ -40,7 +40,10 @@ func TestCrashKeepsAcknowledgedWrites(t *testing.T) {
 	db := filepath.Join(dir, "crash.db")
 	acked := newAckLog()
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
-	const rounds = 4
+	rounds := 4
+	if os.Getenv("DEBRIEF_SOAK") != "" {
+		rounds = 20 // make soak
+	}
 	for round := 1; round <= rounds; round++ {
 		proc, url := startProcess(t, bin, db)
 		// Everything acknowledged before this start must have survived the

@@ -45,6 +45,9 @@ type CLI struct {
 
 	Backup      BackupCmd      `cmd:"" help:"Copy the SQLite database to a new file while the server runs (PostgreSQL: use pg_dump)."`
 	Restore     RestoreCmd     `cmd:"" help:"Replace the SQLite database with a backup, after checking it (stop the server first)."`
+	Dump        DumpCmd        `cmd:"" help:"Write every record to a portable export file that loads into SQLite or PostgreSQL."`
+	Load        LoadCmd        `cmd:"" help:"Load a portable export into an empty database of either engine, verified by checksums."`
+	MigrateData MigrateDataCmd `cmd:"" name:"migrate-data" help:"Move a whole installation between databases, e.g. --from sqlite:./debrief.db --to postgres://…"`
 	Healthcheck HealthcheckCmd `cmd:"" hidden:"" help:"Ask a running server's /healthz (for container health checks)."`
 
 	Incident   IncidentCmd   `cmd:"" help:"Declare, list, show and update incidents."`
@@ -73,7 +76,8 @@ type CLI struct {
 
 	Eval EvalCmd `cmd:"" help:"Measure how well Debrief's judgements agree with labelled history (similar incidents)."`
 
-	Bench BenchCmd `cmd:"" hidden:"" help:"Measure a running server's speed (load generator)."`
+	Bench     BenchCmd     `cmd:"" hidden:"" help:"Measure a running server's speed (load generator)."`
+	BenchBare BenchBareCmd `cmd:"" hidden:"" name:"bench-bare" help:"Serve one file's bytes from a bare net/http handler, the ceiling for request-path figures."`
 }
 
 // Env is what every command runs with: the process's context, environment
