@@ -63,6 +63,13 @@ type DB struct {
 	// group batches concurrent write transactions into one commit on
 	// SQLite (groupcommit.go); nil on PostgreSQL.
 	group *groupCommitter
+	// search is the engine's part of the search index (search_sqlite.go,
+	// search_postgres.go); facts is SQLite's cache of document facts
+	// (search_sqlite_cache.go), nil on PostgreSQL. Close stops both.
+	search searchEngine
+	facts  *factCache
+	// tune holds the search's thresholds (search.go).
+	tune searchTuning
 }
 
 // dialect names the engine, where its migrations are, and how it stores
@@ -152,6 +159,9 @@ func open(ctx context.Context, dsn string, logger *slog.Logger, opts Options) (*
 		return nil, err
 	}
 	db.logger = logger
+	if db.facts != nil {
+		db.facts.logger = logger
+	}
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlstore: open %s database: %w", db.d.engine, err)
@@ -172,7 +182,9 @@ func openPostgres(dsn string, opts Options) (*DB, error) {
 	pool.SetMaxIdleConns(n)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
 	g := newGate(n, opts.connWait())
-	return &DB{r: pool, w: pool, rg: g, wg: g, d: postgresDialect}, nil
+	db := &DB{r: pool, w: pool, rg: g, wg: g, d: postgresDialect, tune: defaultSearchTuning()}
+	db.search = postgresSearch{db: db}
+	return db, nil
 }
 
 // sqlitePragmas apply to every SQLite connection.
@@ -276,7 +288,10 @@ func openSQLite(path string, opts Options) (*DB, error) {
 	r.SetConnMaxLifetime(0)
 	r.SetConnMaxIdleTime(0)
 	rg, wg := newGate(n, opts.connWait()), newGate(1, opts.connWait())
-	return &DB{r: r, w: w, rg: rg, wg: wg, rs: newStmtCache(r, rg), ws: newStmtCache(w, wg), d: sqliteDialect, group: newGroupCommitter()}, nil
+	db := &DB{r: r, w: w, rg: rg, wg: wg, rs: newStmtCache(r, rg), ws: newStmtCache(w, wg), d: sqliteDialect, group: newGroupCommitter(), tune: defaultSearchTuning()}
+	db.facts = newFactCache(r, slog.New(slog.DiscardHandler))
+	db.search = &sqliteSearch{db: db, facts: db.facts}
+	return db, nil
 }
 
 // Engine returns "sqlite" or "postgres".
@@ -304,8 +319,10 @@ func (db *DB) ping(ctx context.Context, pool *sql.DB, g *gate) error {
 	return nil
 }
 
-// Close releases the database.
+// Close releases the database. It first stops what search runs in the
+// background, which reads through the pools.
 func (db *DB) Close() error {
+	db.search.close()
 	db.rs.close()
 	db.ws.close()
 	err := db.r.Close()

@@ -107,7 +107,7 @@ func waitFactCache(t *testing.T, db *DB) {
 	if db.d.engine != EngineSQLite {
 		return
 	}
-	for deadline := time.Now().Add(hangLimit); !db.facts().warm(db); time.Sleep(10 * time.Millisecond) {
+	for deadline := time.Now().Add(hangLimit); !db.facts.warm(); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the search fact cache did not load within %v", hangLimit)
 		}

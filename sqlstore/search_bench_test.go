@@ -91,12 +91,12 @@ func benchCorpus(b *testing.B, n int) *DB {
 	// DEBRIEF_BENCH_NOMEMO=1 measures every search as if run for the first
 	// time since the last write (no per-query counts).
 	if os.Getenv("DEBRIEF_BENCH_NOMEMO") != "" {
-		searchCountMemos = false
+		db.tune.countMemos = false
 	}
 	// A running server has loaded its fact cache long before most
 	// searches; wait for it so the figures are not those of the first
 	// seconds after start.
-	for deadline := time.Now().Add(5 * time.Minute); !db.facts().warm(db); time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(5 * time.Minute); !db.facts.warm(); time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			b.Fatal("the search fact cache did not load within 5 minutes")
 		}

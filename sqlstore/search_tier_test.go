@@ -35,10 +35,9 @@ func TestSearchTiers(t *testing.T) {
 	// Before the fact cache has loaded, tiered searches count in SQL.
 	{
 		p, _ := search.Parse("database", nil)
-		saved := searchTierThreshold
-		searchTierThreshold = 1
+		db.tune.tierThreshold = 1
 		cold, err := db.Search(ctx, p, admin)
-		searchTierThreshold = saved
+		db.tune = defaultSearchTuning()
 		if err != nil {
 			t.Fatalf("Search(database) with a cold cache = %v", err)
 		}
@@ -47,7 +46,7 @@ func TestSearchTiers(t *testing.T) {
 			t.Fatalf("Search(database) cold: %d %v; flat: %d %v, %v; want the same", cold.Total, cold.Facets, warm.Total, warm.Facets, err)
 		}
 	}
-	for deadline := time.Now().Add(time.Minute); !db.facts().warm(db); time.Sleep(10 * time.Millisecond) {
+	for deadline := time.Now().Add(time.Minute); !db.facts.warm(); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the fact cache did not load within a minute")
 		}
@@ -57,9 +56,7 @@ func TestSearchTiers(t *testing.T) {
 	few := 0 // survivors ranked one by one; varied below
 	run := func(q string, threshold, limit, offset int) *debrief.SearchResults {
 		t.Helper()
-		saved, savedFew := searchTierThreshold, searchFewSurvivors
-		searchTierThreshold, searchFewSurvivors = threshold, few
-		defer func() { searchTierThreshold, searchFewSurvivors = saved, savedFew }()
+		db.tune.tierThreshold, db.tune.fewSurvivors = threshold, few
 		p, err := search.Parse(q, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -143,16 +140,14 @@ func TestSearchCountMemo(t *testing.T) {
 	if err := bulkImport(ctx, db, recs); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(time.Minute); !db.facts().warm(db); time.Sleep(10 * time.Millisecond) {
+	for deadline := time.Now().Add(time.Minute); !db.facts.warm(); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the fact cache did not load within a minute")
 		}
 	}
-	saved := searchTierThreshold
-	defer func() { searchTierThreshold = saved }()
 	run := func(q string, who debrief.Actor, threshold int) *debrief.SearchResults {
 		t.Helper()
-		searchTierThreshold = threshold
+		db.tune.tierThreshold = threshold
 		p, err := search.Parse(q, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -200,7 +195,7 @@ func TestSearchCountMemo(t *testing.T) {
 func TestRankHeadIsBM25(t *testing.T) {
 	ctx := context.Background()
 	db := warmCorpus(t, 400)
-	c := db.facts()
+	c := db.facts
 	totalCompared, totalRanked := 0, 0
 	for _, q := range []string{"database", "rollback", "checkout failed", "redis OR memcached", `"connection pool"`, "kube*"} {
 		p, err := search.Parse(q, nil)
@@ -326,15 +321,13 @@ func TestSearchRebuildAfterUpgrade(t *testing.T) {
 	admin := debrief.Actor{Role: debrief.RoleAdmin}
 	search1 := func(db *DB) *debrief.SearchResults {
 		t.Helper()
-		for deadline := time.Now().Add(time.Minute); !db.facts().warm(db); time.Sleep(10 * time.Millisecond) {
+		for deadline := time.Now().Add(time.Minute); !db.facts.warm(); time.Sleep(10 * time.Millisecond) {
 			if time.Now().After(deadline) {
 				t.Fatal("the fact cache did not load within a minute")
 			}
 		}
 		// Tiered, and ranked through search_head however few the matches.
-		saved, savedFew := searchTierThreshold, searchFewSurvivors
-		searchTierThreshold, searchFewSurvivors = 1, 0
-		defer func() { searchTierThreshold, searchFewSurvivors = saved, savedFew }()
+		db.tune.tierThreshold, db.tune.fewSurvivors = 1, 0
 		p, _ := search.Parse("database", nil)
 		res, err := db.Search(ctx, p, admin)
 		if err != nil {
@@ -387,9 +380,9 @@ func TestSimilarFromCache(t *testing.T) {
 		if err != nil {
 			t.Fatalf("SimilarIncidents(%d) = %v", id, err)
 		}
-		similarFromCache = false
+		db.tune.similarFromCache = false
 		fromSQL, err := db.SimilarIncidents(ctx, probe, viewer)
-		similarFromCache = true
+		db.tune.similarFromCache = true
 		if err != nil {
 			t.Fatalf("SimilarIncidents(%d) through SQL = %v", id, err)
 		}
@@ -420,7 +413,7 @@ func warmCorpus(t *testing.T, n int) *DB {
 	if err := bulkImport(ctx, db, recs); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(time.Minute); !db.facts().warm(db); time.Sleep(10 * time.Millisecond) {
+	for deadline := time.Now().Add(time.Minute); !db.facts.warm(); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the fact cache did not load within a minute")
 		}

@@ -1,0 +1,252 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/debriefhq/debrief/debrief"
+)
+
+// postgresSearch is the search index on PostgreSQL: each document's words
+// are a tsvector column of search_docs (title A, summary B, body C, extra
+// D) with a GIN index. It keeps nothing in memory, so several instances
+// on one database always agree.
+type postgresSearch struct {
+	db *DB
+}
+
+// tsRankWeight gives ts_rank_cd the weights of D, C, B and A, in that
+// order, so a title match counts far above a body match, as bm25Weights
+// does on SQLite.
+const tsRankWeight = "{0.05, 0.1, 0.4, 1.0}"
+
+// searchLockClass namespaces the advisory locks that serialise rebuilds of
+// one document ('srch').
+const searchLockClass = 0x73726368
+
+func (e postgresSearch) close() {}
+
+func (e postgresSearch) match(q *debrief.SearchQuery, part textPart, w *where) (from, score string) {
+	all := tsQuery(q.All, q.Not, false)
+	var tq string
+	switch part {
+	case headMatches:
+		tq = tsQuery(q.All, q.Not, true)
+	case restMatches:
+		tq = "(" + all + ") & !(" + tsQuery(q.All, nil, true) + ")"
+	default:
+		tq = all
+	}
+	w.add(`d.tsv @@ ?::tsquery`, tq)
+	// The score names the condition's placeholder again rather than
+	// binding the query twice: a statement that reads no score binds
+	// nothing it does not use.
+	return `search_docs d`, `ts_rank_cd('` + tsRankWeight + `', d.tsv, $` + strconv.Itoa(len(w.args)) + `::tsquery)`
+}
+
+func (e postgresSearch) headTier(q *debrief.SearchQuery, w *where) string {
+	return `CASE WHEN d.tsv @@ ` + w.next(tsQuery(q.All, nil, true)) + `::tsquery THEN 1 ELSE 0 END`
+}
+
+func (e postgresSearch) exclude(not []debrief.SearchTerm, w *where) {
+	w.add(`NOT (d.tsv @@ ?::tsquery)`, tsQuery([]debrief.SearchGroup{not}, nil, false))
+}
+
+func (e postgresSearch) countUpTo(ctx context.Context, qr querier, q *debrief.SearchQuery, limit int) (int, error) {
+	var n int
+	err := qr.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM search_docs d WHERE d.tsv @@ $1::tsquery LIMIT $2) AS m`,
+		tsQuery(q.All, q.Not, false), limit).Scan(&n)
+	if err != nil {
+		return 0, mapSearchErr(err)
+	}
+	return n, nil
+}
+
+func (e postgresSearch) rankTiered(context.Context, *sql.Tx, *debrief.SearchQuery, debrief.Actor, int, *facetAcc) ([]scored, bool, error) {
+	return nil, false, nil
+}
+
+func (e postgresSearch) countHead(ctx context.Context, tokens []string, limit int) (int, error) {
+	var n int
+	err := e.db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM search_docs WHERE tsv @@ $1::tsquery LIMIT $2) AS s`,
+		tsTerm(debrief.SearchTerm{Tokens: tokens}, true), limit).Scan(&n)
+	return n, mapErr(err, "similar incidents")
+}
+
+func (e postgresSearch) headCandidates(ctx context.Context, terms []debrief.SearchTerm, before, probe int64, limit int) (map[int64]float64, error) {
+	// Weight-restricted lexemes ('word':AB) keep the match to the title
+	// (A) and summary (B), like search_head on SQLite.
+	var alts []string
+	for _, t := range terms {
+		alts = append(alts, "("+tsTerm(t, true)+")")
+	}
+	rows, err := e.db.r.QueryContext(ctx, `SELECT d.id, ts_rank_cd('{0, 0, 0.4, 1.0}', d.tsv, q) AS s FROM search_docs d, CAST($1 AS tsquery) AS q
+WHERE d.tsv @@ q AND d.kind = 'incident' AND d.date < $2 AND d.id <> $3 ORDER BY s DESC LIMIT `+strconv.Itoa(limit),
+		strings.Join(alts, " | "), before, probe)
+	if err != nil {
+		return nil, mapErr(err, "similar incidents")
+	}
+	return scanScores(rows, map[int64]float64{})
+}
+
+func (e postgresSearch) similarByTag(ctx context.Context, name, value string, before, probe int64, candidates map[int64]bool) error {
+	return e.db.similarByTagSQL(ctx, name, value, before, probe, candidates)
+}
+
+func (e postgresSearch) fieldsQuery(names, ids string) string {
+	return `SELECT x.doc_id, j ->> 'name', j ->> 'text' FROM search_text x, jsonb_array_elements(x.fields::jsonb) j
+WHERE x.doc_id IN (` + ids + `) AND j ->> 'name' IN (` + names + `)`
+}
+
+// takeDirty takes only this transaction's marks: search_dirty is shared
+// by concurrent transactions on PostgreSQL.
+func (e postgresSearch) takeDirty() string {
+	return `DELETE FROM search_dirty WHERE tx = txid_current() RETURNING kind, id`
+}
+
+// nextGeneration keeps no generations on PostgreSQL: they serve SQLite's
+// fact cache, and the counter's single row would make every writing
+// transaction wait for the one before it to commit.
+func (e postgresSearch) nextGeneration(context.Context, *sql.Tx) (int64, error) { return 0, nil }
+
+// lockDocs: two transactions that touch one incident each rebuild its
+// document; the lock makes the second wait for the first to commit, so it
+// reads the first one's changes (READ COMMITTED takes a new snapshot per
+// statement) and replaces its document instead of colliding with it. Locks
+// are taken in id order and only after every other write, so they cannot
+// deadlock.
+func (e postgresSearch) lockDocs(ctx context.Context, tx *sql.Tx, docIDs []int64) error {
+	for _, id := range docIDs {
+		if _, err := e.db.exec(ctx, tx, `SELECT pg_advisory_xact_lock($1, $2)`, searchLockClass, int32(id%2147483647)); err != nil {
+			return fmt.Errorf("sqlstore: search index: lock: %w", err)
+		}
+	}
+	return nil
+}
+
+func (e postgresSearch) docRow(d *searchDoc, args []any) (string, []any) {
+	return insertSearchDocPostgresSQL, append(args, tsvectorLiteral(d.columns))
+}
+
+const insertSearchDocPostgresSQL = `INSERT INTO search_docs (id, incident_id, project_id, postmortem_id, kind, key, title, severity, status,
+	services, date, year, month_day, published_at, owner, private, open_actions, repeat_of, factors, alerts, gen, tsv)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22::tsvector)`
+
+// writeText has nothing to do: the words are search_docs.tsv.
+func (e postgresSearch) writeText(context.Context, *sql.Tx, []*searchDoc) error { return nil }
+
+func (e postgresSearch) writeTags(ctx context.Context, tx *sql.Tx, ids []int64, names, values []string) error {
+	_, err := e.db.exec(ctx, tx, `INSERT INTO search_tags (doc_id, name, value)
+SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING`, ids, names, values)
+	return err
+}
+
+func (e postgresSearch) idIn(col string, ids []int64) (string, any) {
+	if len(ids) == 1 {
+		return col + ` = $1`, ids[0]
+	}
+	return col + ` = ANY($1)`, append([]int64{}, ids...)
+}
+
+func (e postgresSearch) emptyIndex(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM search_docs`)
+	return err
+}
+
+func (e postgresSearch) reindexed(context.Context, *sql.Tx) error { return nil }
+
+// rebuildReason: no PostgreSQL migration has asked for a rebuild (the
+// search_rebuild table is SQLite's).
+func (e postgresSearch) rebuildReason(context.Context) (string, error) { return "", nil }
+
+// tsQuery writes the PostgreSQL tsquery literal for the terms, with every
+// token quoted as a lexeme (no parsing, no stemming), matching what
+// tsvectorLiteral indexed. With head set, the positive terms match only in
+// the title (weight A) or summary (B): the first tier.
+func tsQuery(all []debrief.SearchGroup, not []debrief.SearchTerm, head bool) string {
+	var parts []string
+	for _, g := range all {
+		var alts []string
+		for _, t := range g {
+			alts = append(alts, tsTerm(t, head))
+		}
+		parts = append(parts, "("+strings.Join(alts, " | ")+")")
+	}
+	for _, t := range not {
+		parts = append(parts, "!("+tsTerm(t, false)+")")
+	}
+	return strings.Join(parts, " & ")
+}
+
+// tsTerm writes one term (a word, a phrase, a prefix); with head set, each
+// of its lexemes matches only in the title or summary.
+func tsTerm(t debrief.SearchTerm, head bool) string {
+	toks := make([]string, len(t.Tokens))
+	for i, tok := range t.Tokens {
+		toks[i] = quoteLexeme(tok)
+		if i == len(t.Tokens)-1 && t.Prefix {
+			toks[i] += ":*"
+			if head {
+				toks[i] += "AB"
+			}
+		} else if head {
+			toks[i] += ":AB"
+		}
+	}
+	return strings.Join(toks, " <-> ")
+}
+
+// tsvectorLiteral writes the columns as a PostgreSQL tsvector literal with
+// weights A (title), B (summary), C (body) and D (extra), so PostgreSQL
+// indexes exactly the tokens SQLite does, at the same positions.
+func tsvectorLiteral(columns [4][]byte) string {
+	type lexeme struct {
+		positions []string
+	}
+	lex := map[string]*lexeme{}
+	var order []string
+	pos := 0
+	for col, text := range columns {
+		weight := "ABCD"[col : col+1]
+		if len(text) == 0 {
+			continue
+		}
+		for _, t := range strings.Split(string(text), " ") {
+			pos++
+			p := pos
+			if p > 16383 {
+				p = 16383 // PostgreSQL's largest position
+			}
+			l := lex[t]
+			if l == nil {
+				l = &lexeme{}
+				lex[t] = l
+				order = append(order, t)
+			}
+			// PostgreSQL keeps at most 256 positions per lexeme.
+			if len(l.positions) < 256 && (p < 16383 || len(l.positions) == 0 || !strings.HasPrefix(l.positions[len(l.positions)-1], "16383")) {
+				l.positions = append(l.positions, strconv.Itoa(p)+weight)
+			}
+		}
+	}
+	var b strings.Builder
+	for i, t := range order {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(quoteLexeme(t))
+		b.WriteByte(':')
+		b.WriteString(strings.Join(lex[t].positions, ","))
+	}
+	return b.String()
+}
+
+// quoteLexeme quotes a token for tsvector and tsquery literals.
+func quoteLexeme(t string) string {
+	t = strings.ReplaceAll(t, `\`, `\\`)
+	t = strings.ReplaceAll(t, `'`, `''`)
+	return "'" + t + "'"
+}
