@@ -2,8 +2,10 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"math/rand/v2"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -45,10 +47,15 @@ func benchDocs(b *testing.B) int {
 	return n
 }
 
-// benchCorpus opens (generating on first use) a SQLite database holding n
-// generated postmortems.
+// benchCorpus opens (generating on first use) a database holding n
+// generated postmortems: a SQLite file, or, with
+// DEBRIEF_BENCH_ENGINE=postgres, a database debrief_bench_v3_<n> on the
+// server DEBRIEF_TEST_POSTGRES names (kept for later runs, like the file).
 func benchCorpus(b *testing.B, n int) *DB {
 	b.Helper()
+	if os.Getenv("DEBRIEF_BENCH_ENGINE") == EnginePostgres {
+		return benchCorpusPostgres(b, n)
+	}
 	dir := os.Getenv("DEBRIEF_BENCH_DIR")
 	if dir == "" {
 		dir = os.TempDir()
@@ -64,20 +71,10 @@ func benchCorpus(b *testing.B, n int) *DB {
 		if err != nil {
 			b.Fatalf("Open(%s) = %v", tmp, err)
 		}
-		start := time.Now()
-		for i := 0; i < n; i += importBatch {
-			recs := make([]genRecord, 0, importBatch)
-			for j := i; j < min(n, i+importBatch); j++ {
-				recs = append(recs, genCorpusRecord(j))
-			}
-			if err := bulkImport(ctx, db, recs); err != nil {
-				b.Fatalf("bulkImport(%d..) = %v", i, err)
-			}
-		}
+		loadBenchCorpus(b, db, n)
 		if _, err := db.w.ExecContext(ctx, `INSERT INTO search_fts (search_fts) VALUES ('optimize')`); err != nil {
 			b.Fatalf("optimize: %v", err)
 		}
-		b.Logf("generated %d postmortems in %s (%.0f/s)", n, time.Since(start).Round(time.Millisecond), float64(n)/time.Since(start).Seconds())
 		db.Close()
 		if err := os.Rename(tmp, path); err != nil {
 			b.Fatal(err)
@@ -88,6 +85,82 @@ func benchCorpus(b *testing.B, n int) *DB {
 		b.Fatalf("Open(%s) = %v", path, err)
 	}
 	b.Cleanup(func() { db.Close() })
+	return benchReady(b, db)
+}
+
+// loadBenchCorpus writes n generated postmortems into db with the bulk
+// loader, importBatch to a transaction.
+func loadBenchCorpus(b *testing.B, db *DB, n int) {
+	ctx := context.Background()
+	start := time.Now()
+	for i := 0; i < n; i += importBatch {
+		recs := make([]genRecord, 0, importBatch)
+		for j := i; j < min(n, i+importBatch); j++ {
+			recs = append(recs, genCorpusRecord(j))
+		}
+		if err := bulkImport(ctx, db, recs); err != nil {
+			b.Fatalf("bulkImport(%d..) = %v", i, err)
+		}
+	}
+	b.Logf("generated %d postmortems on %s in %s (%.0f/s)", n, db.Engine(), time.Since(start).Round(time.Millisecond), float64(n)/time.Since(start).Seconds())
+}
+
+func benchCorpusPostgres(b *testing.B, n int) *DB {
+	admin := os.Getenv("DEBRIEF_TEST_POSTGRES")
+	if admin == "" {
+		b.Fatal("DEBRIEF_BENCH_ENGINE=postgres needs DEBRIEF_TEST_POSTGRES, the server to keep the corpus on")
+	}
+	ctx := context.Background()
+	server, err := sql.Open("pgx", admin)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer server.Close()
+	name := fmt.Sprintf("debrief_bench_v3_%d", n)
+	dsn := func(db string) string {
+		u, err := url.Parse(admin)
+		if err != nil {
+			b.Fatal(err)
+		}
+		u.Path = "/" + db
+		return u.String()
+	}
+	var exists bool
+	if err := server.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
+		b.Fatal(err)
+	}
+	if !exists {
+		tmp := name + "_building"
+		if _, err := server.ExecContext(ctx, `DROP DATABASE IF EXISTS `+tmp+` WITH (FORCE)`); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := server.ExecContext(ctx, `CREATE DATABASE `+tmp); err != nil {
+			b.Fatal(err)
+		}
+		db, err := Open(ctx, dsn(tmp), nil)
+		if err != nil {
+			b.Fatalf("Open(%s) = %v", tmp, err)
+		}
+		loadBenchCorpus(b, db, n)
+		if _, err := db.w.ExecContext(ctx, `VACUUM ANALYZE`); err != nil {
+			b.Fatalf("vacuum: %v", err)
+		}
+		db.Close()
+		if _, err := server.ExecContext(ctx, `ALTER DATABASE `+tmp+` RENAME TO `+name); err != nil {
+			b.Fatal(err)
+		}
+	}
+	db, err := Open(ctx, dsn(name), nil)
+	if err != nil {
+		b.Fatalf("Open(%s) = %v", name, err)
+	}
+	b.Cleanup(func() { db.Close() })
+	return benchReady(b, db)
+}
+
+// benchReady switches the per-query memos off when asked and waits for
+// SQLite's fact cache.
+func benchReady(b *testing.B, db *DB) *DB {
 	// DEBRIEF_BENCH_NOMEMO=1 measures every search as if run for the first
 	// time since the last write (no per-query counts).
 	if os.Getenv("DEBRIEF_BENCH_NOMEMO") != "" {
@@ -96,7 +169,7 @@ func benchCorpus(b *testing.B, n int) *DB {
 	// A running server has loaded its fact cache long before most
 	// searches; wait for it so the figures are not those of the first
 	// seconds after start.
-	for deadline := time.Now().Add(5 * time.Minute); !db.facts.warm(); time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(5 * time.Minute); db.facts != nil && !db.facts.warm(); time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			b.Fatal("the search fact cache did not load within 5 minutes")
 		}

@@ -56,9 +56,9 @@ type searchReader interface {
 	// ok is false when it keeps nothing (yet), and the caller does it in SQL.
 	rankTiered(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, keep int, acc *facetAcc) (top []scored, ok bool, err error)
 
-	// countHead counts the documents with a word or phrase in their title
-	// or summary, stopping at limit.
-	countHead(ctx context.Context, tokens []string, limit int) (int, error)
+	// countHead counts, for each word or phrase (its tokens), the
+	// documents with it in their title or summary, stopping at limit.
+	countHead(ctx context.Context, terms [][]string, limit int) ([]int, error)
 	// headCandidates returns the best limit incidents that started before
 	// before, other than probe, whose title or summary have any of the
 	// terms, with their relevance.

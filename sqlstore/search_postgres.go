@@ -69,11 +69,31 @@ func (e postgresSearch) rankTiered(context.Context, *sql.Tx, *debrief.SearchQuer
 	return nil, false, nil
 }
 
-func (e postgresSearch) countHead(ctx context.Context, tokens []string, limit int) (int, error) {
-	var n int
-	err := e.db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM search_docs WHERE tsv @@ $1::tsquery LIMIT $2) AS s`,
-		tsTerm(debrief.SearchTerm{Tokens: tokens}, true), limit).Scan(&n)
-	return n, mapErr(err, "similar incidents")
+// countHead counts every term in one statement: on PostgreSQL each
+// statement is a round trip, and similar incidents counts dozens of terms.
+func (e postgresSearch) countHead(ctx context.Context, terms [][]string, limit int) ([]int, error) {
+	out := make([]int, len(terms))
+	if len(terms) == 0 {
+		return out, nil
+	}
+	queries := make([]string, len(terms))
+	for i, tokens := range terms {
+		queries[i] = tsTerm(debrief.SearchTerm{Tokens: tokens}, true)
+	}
+	rows, err := e.db.r.QueryContext(ctx, `SELECT q.i, (SELECT COUNT(*) FROM (SELECT 1 FROM search_docs WHERE tsv @@ q.t::tsquery LIMIT $2) AS s)
+FROM unnest($1::text[]) WITH ORDINALITY AS q(t, i)`, queries, limit)
+	if err != nil {
+		return nil, mapErr(err, "similar incidents")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var i, n int
+		if err := rows.Scan(&i, &n); err != nil {
+			return nil, mapErr(err, "similar incidents")
+		}
+		out[i-1] = n
+	}
+	return out, mapErr(rows.Err(), "similar incidents")
 }
 
 func (e postgresSearch) headCandidates(ctx context.Context, terms []debrief.SearchTerm, before, probe int64, limit int) (map[int64]float64, error) {

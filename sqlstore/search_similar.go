@@ -221,17 +221,35 @@ func (db *DB) similarText(ctx context.Context, me *simDoc, extra []string, befor
 	}
 	// count counts the documents with a word or phrase in their title or
 	// summary, up to common+1.
-	count := func(tokens []string) (int, error) { return db.search.countHead(ctx, tokens, common+1) }
+	var all strings.Builder
+	for _, f := range texts[me.id] {
+		all.WriteString(f.Text + "\n")
+	}
+	// Only a topic's telling phrases: "network" or "timeout" alone would
+	// bring in a large part of a busy corpus.
+	_, phrases := debrief.SimilarTopics(all.String())
+	phrases = phrases[:min(len(phrases), simMaxPhrases)]
+	// Every word and phrase is counted in one call: on PostgreSQL one
+	// round trip instead of one per word.
+	var lists [][]string
+	for _, w := range words {
+		if !debrief.IsSimilarTopic(w) {
+			lists = append(lists, []string{w})
+		}
+	}
+	lists = append(lists, phrases...)
+	counts, err := db.search.countHead(ctx, lists, common+1)
+	if err != nil {
+		return nil, err
+	}
 	idf := map[string]float64{}
 	sum, known := 0.0, 0
 	for _, w := range words {
 		if debrief.IsSimilarTopic(w) {
 			continue
 		}
-		n, err := count([]string{w})
-		if err != nil {
-			return nil, err
-		}
+		n := counts[0]
+		counts = counts[1:]
 		if n > common {
 			idf[w] = 0
 			continue
@@ -257,22 +275,8 @@ func (db *DB) similarText(ctx context.Context, me *simDoc, extra []string, befor
 			search = append(search, debrief.SearchTerm{Text: t, Tokens: []string{t}})
 		}
 	}
-	var all strings.Builder
-	for _, f := range texts[me.id] {
-		all.WriteString(f.Text + "\n")
-	}
-	// Only a topic's telling phrases: "network" or "timeout" alone would
-	// bring in a large part of a busy corpus.
-	_, phrases := debrief.SimilarTopics(all.String())
 	for i, p := range phrases {
-		if i == simMaxPhrases {
-			break
-		}
-		n, err := count(p)
-		if err != nil {
-			return nil, err
-		}
-		if n > 0 && n <= common {
+		if n := counts[i]; n > 0 && n <= common {
 			search = append(search, debrief.SearchTerm{Text: strings.Join(p, " "), Tokens: p})
 		}
 	}

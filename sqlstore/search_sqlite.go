@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"container/heap"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -94,6 +95,9 @@ func (e *sqliteSearch) rankFromCache(ctx context.Context, tx *sql.Tx, q *debrief
 	if err != nil {
 		return nil, err
 	}
+	if top, ok, err := e.rankEstimated(ctx, tx, q, viewer, keep, acc); err != nil || ok {
+		return top, err
+	}
 	key := countKey(q, viewer, match, few)
 	if top, ok := c.rankedFor(key, gen, keep, db.tune.countMemos); ok {
 		// Paging through, or the same search again: the order is kept.
@@ -114,7 +118,7 @@ func (e *sqliteSearch) rankFromCache(ctx context.Context, tx *sql.Tx, q *debrief
 		// Filters left few matches: rank just those, tier by tier; the
 		// second tier by bm25 over the whole document, through the index
 		// for the listed documents only.
-		top, err := rankHead(ctx, tx, c, q, counted.matched, len(counted.matched))
+		top, err := rankHead(ctx, tx, c, q, inSorted(counted.matched), len(counted.matched))
 		if err != nil {
 			return nil, err
 		}
@@ -137,7 +141,7 @@ func (e *sqliteSearch) rankFromCache(ctx context.Context, tx *sql.Tx, q *debrief
 		}
 		return top, nil
 	}
-	top, err := rankHead(ctx, tx, c, q, counted.matched, depth)
+	top, err := rankHead(ctx, tx, c, q, inSorted(counted.matched), depth)
 	if err != nil {
 		return nil, err
 	}
@@ -154,9 +158,18 @@ const (
 	headSumWeight   = 4.0
 )
 
-// rankHead ranks the first tier: the documents among matched (ascending
-// ids: every match that passed the filters) whose title or summary match
-// the query's words, best first, at most depth of them.
+// inSorted accepts the ids of an ascending list.
+func inSorted(ids []int64) func(int64) bool {
+	return func(id int64) bool {
+		_, ok := slices.BinarySearch(ids, id)
+		return ok
+	}
+}
+
+// rankHead ranks the first tier: the documents whose title or summary match
+// the query's words and that accept takes (the matches that passed the
+// filters; called with c.mu held for reading), best first, at most depth
+// of them.
 //
 // The score is bm25 over the title and summary, as SQLite's bm25() would
 // compute it on search_head with the title and summary weights, except
@@ -167,7 +180,7 @@ const (
 // it reads, per word and field, the list of documents that have it
 // (search_head's entries are short), and takes the lengths from the fact
 // cache.
-func rankHead(ctx context.Context, tx *sql.Tx, c *factCache, q *debrief.SearchQuery, matched []int64, depth int) ([]scored, error) {
+func rankHead(ctx context.Context, tx *sql.Tx, c *factCache, q *debrief.SearchQuery, accept func(int64) bool, depth int) ([]scored, error) {
 	type word struct {
 		title, summary []int64 // ascending ids
 		idf            float64
@@ -228,12 +241,14 @@ func rankHead(ctx context.Context, tx *sql.Tx, c *factCache, q *debrief.SearchQu
 		_, ok := slices.BinarySearch(ids, id)
 		return ok
 	}
-	var top []scored
+	// The best depth in a heap: a common word has hundreds of thousands
+	// of first-tier documents in a large corpus.
+	top := make(worstFirst, 0, depth+1)
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 candidate:
 	for _, id := range candidates {
-		if !has(matched, id) {
+		if !accept(id) {
 			continue
 		}
 		for _, g := range groups {
@@ -266,10 +281,99 @@ candidate:
 				score += w.idf * weighted * (bm25K1 + 1) / (weighted + norm)
 			}
 		}
-		top = append(top, scored{id: id, tier: 1, score: score, date: f.date})
+		s := scored{id: id, tier: 1, score: score, date: f.date}
+		if len(top) < depth {
+			heap.Push(&top, s)
+		} else if depth > 0 && better(s, top[0]) {
+			top[0] = s
+			heap.Fix(&top, 0)
+		}
 	}
 	sortScored(top)
-	return top[:min(depth, len(top))], nil
+	return top, nil
+}
+
+// estimateWindows is how many stretches of the document ids a sample
+// spans, spread evenly, so that it holds old and new documents alike.
+const estimateWindows = 8
+
+// rankEstimated answers a query that matches more than estimateAbove
+// documents without counting each match: the total and the facets are
+// scaled up from the matches among about sampleDocs documents (ids in
+// estimateWindows stretches spread over the index; FTS5 seeks to each by
+// rowid), and the answer says so (facetAcc.estimated). The ranking is
+// exact: the first tier is found from search_head as always, and every
+// document whose title or summary has a word of each group matches the
+// query, so it needs only the filters. A query with excluded words is
+// counted (ok is false): its first-tier documents may hold an excluded
+// word in the body.
+func (e *sqliteSearch) rankEstimated(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, keep int, acc *facetAcc) ([]scored, bool, error) {
+	t, c := e.db.tune, e.facts
+	if len(q.Not) > 0 || t.sampleDocs <= 0 {
+		return nil, false, nil
+	}
+	c.mu.RLock()
+	docs, maxID := c.headDocs, int64(len(c.docs))
+	c.mu.RUnlock()
+	if docs < 2*int64(t.sampleDocs) {
+		return nil, false, nil
+	}
+	span := max(1, maxID*int64(t.sampleDocs)/docs/estimateWindows)
+	match := ftsQuery(q.All, nil)
+	v := viewer.Visibility()
+	sample := newFacetAcc()
+	raw, spanned := 0, 0
+	for i := range int64(estimateWindows) {
+		lo := maxID * i / estimateWindows
+		var text string
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(group_concat(rowid), '') FROM search_fts WHERE search_fts MATCH $1 AND rowid >= $2 AND rowid < $3`,
+			match, lo, lo+span).Scan(&text); err != nil {
+			return nil, false, mapSearchErr(err)
+		}
+		ids, err := parseIDList(text)
+		if err != nil {
+			return nil, false, err
+		}
+		raw += len(ids)
+		c.mu.RLock()
+		for id := lo; id < min(lo+span, maxID); id++ {
+			if c.docs[id] != nil {
+				spanned++
+			}
+		}
+		for _, id := range ids {
+			if f := c.get(id); f != nil && f.matches(q, v) {
+				sample.add(f)
+			}
+		}
+		c.mu.RUnlock()
+	}
+	if spanned == 0 {
+		return nil, false, nil
+	}
+	scale := float64(docs) / float64(spanned)
+	if float64(raw)*scale <= float64(t.estimateAbove) {
+		return nil, false, nil
+	}
+	estimate := func(n int) int { return max(1, int(math.Round(float64(n)*scale))) }
+	if sample.total > 0 {
+		acc.total += estimate(sample.total)
+	}
+	for _, m := range []struct{ from, to map[string]int }{{sample.severity, acc.severity}, {sample.service, acc.service}, {sample.year, acc.year}} {
+		for k, n := range m.from {
+			m.to[k] += estimate(n)
+		}
+	}
+	acc.estimated = true
+	top, err := rankHead(ctx, tx, c, q, func(id int64) bool {
+		f := c.get(id)
+		return f != nil && f.matches(q, v)
+	}, keep)
+	if err != nil {
+		return nil, false, err
+	}
+	top, err = e.db.rankRest(ctx, tx, q, viewer, top, keep)
+	return top, true, err
 }
 
 // headIDs returns the ids of the documents matching an FTS expression on
@@ -306,11 +410,18 @@ func unionSize(a, b []int64) int {
 	return n + len(a) - i + len(b) - j
 }
 
-func (e *sqliteSearch) countHead(ctx context.Context, tokens []string, limit int) (int, error) {
-	var n int
-	err := e.db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM search_head WHERE search_head MATCH $1 LIMIT $2) AS s`,
-		ftsTerm(debrief.SearchTerm{Tokens: tokens}), limit).Scan(&n)
-	return n, mapErr(err, "similar incidents")
+// countHead counts with one statement per term: SQLite runs in process,
+// so a statement costs no round trip.
+func (e *sqliteSearch) countHead(ctx context.Context, terms [][]string, limit int) ([]int, error) {
+	out := make([]int, len(terms))
+	for i, tokens := range terms {
+		err := e.db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM search_head WHERE search_head MATCH $1 LIMIT $2) AS s`,
+			ftsTerm(debrief.SearchTerm{Tokens: tokens}), limit).Scan(&out[i])
+		if err != nil {
+			return nil, mapErr(err, "similar incidents")
+		}
+	}
+	return out, nil
 }
 
 // headCandidates reads search_head, whose entries and column sizes are a

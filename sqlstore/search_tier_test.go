@@ -213,7 +213,7 @@ func TestRankHeadIsBM25(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := rankHead(ctx, tx, c, p, all, len(all))
+		got, err := rankHead(ctx, tx, c, p, inSorted(all), len(all))
 		if err != nil {
 			t.Fatalf("rankHead(%q) = %v", q, err)
 		}
@@ -419,4 +419,56 @@ func warmCorpus(t *testing.T, n int) *DB {
 		}
 	}
 	return db
+}
+
+// TestSearchEstimated checks a many-hit search answered from a sample:
+// the same hits in the same order as when every match is counted, a total
+// near the counted one, and the answer saying it is estimated.
+func TestSearchEstimated(t *testing.T) {
+	ctx := context.Background()
+	db := warmCorpus(t, 1200)
+	viewer := debrief.Actor{Email: "ana@example.com", Role: debrief.RoleViewer}
+	run := func(q string, estimateAbove int) *debrief.SearchResults {
+		t.Helper()
+		db.tune.tierThreshold, db.tune.countMemos, db.tune.estimateAbove, db.tune.sampleDocs = 1, false, estimateAbove, 300
+		defer func() { db.tune = defaultSearchTuning() }()
+		p, err := search.Parse(q, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Limit = 30
+		res, err := db.Search(ctx, p, viewer)
+		if err != nil {
+			t.Fatalf("Search(%q) = %v", q, err)
+		}
+		return res
+	}
+	estimatedOnce := false
+	for _, q := range []string{"database", "rollback", "database OR rollback", "rollback severity:2", "database after:2021"} {
+		counted := run(q, 1<<30)
+		estimated := run(q, 100)
+		if counted.TotalEstimated {
+			t.Errorf("Search(%q) counting every match says its total is estimated", q)
+		}
+		if !cmp.Equal(searchKeys(estimated), searchKeys(counted)) {
+			t.Errorf("Search(%q) estimated hits = %v, counted %v; want the same", q, searchKeys(estimated), searchKeys(counted))
+		}
+		if !estimated.TotalEstimated {
+			if counted.Total > 600 {
+				t.Errorf("Search(%q) with %d matches was counted, want it estimated past 100", q, counted.Total)
+			}
+			continue
+		}
+		estimatedOnce = true
+		if d := math.Abs(float64(estimated.Total-counted.Total)) / float64(counted.Total); d > 0.25 {
+			t.Errorf("Search(%q) estimated total %d, counted %d: off by %.0f%%, want within 25%%", q, estimated.Total, counted.Total, 100*d)
+		}
+	}
+	if !estimatedOnce {
+		t.Fatal("no search was estimated; the test checks nothing")
+	}
+	// Excluded words are counted: the first tier alone cannot tell.
+	if res := run("database -kafka", 100); res.TotalEstimated {
+		t.Errorf("Search(database -kafka) was estimated, want counted")
+	}
 }
