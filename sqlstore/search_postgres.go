@@ -11,9 +11,11 @@ import (
 )
 
 // postgresSearch is the search index on PostgreSQL: each document's words
-// are a tsvector column of search_docs (title A, summary B, body C, extra
-// D) with a GIN index. It keeps nothing in memory, so several instances
-// on one database always agree.
+// are a tsvector column of search_docs (tsv: title A, summary B, body C,
+// extra D) with a GIN index, and its title and summary words again
+// (head_tsv, computed from tsv, migration 00019) with a GIN index of their
+// own, for the first tier. It keeps nothing in memory, so several
+// instances on one database always agree.
 type postgresSearch struct {
 	db *DB
 }
@@ -29,36 +31,39 @@ const searchLockClass = 0x73726368
 
 func (e postgresSearch) close() {}
 
+// match: the first tier is found and ranked on head_tsv, whose vectors are
+// short and whose index holds only title and summary words; the excluded
+// words are looked for in the whole document.
 func (e postgresSearch) match(q *debrief.SearchQuery, part textPart, w *where) (from, score string) {
-	all := tsQuery(q.All, q.Not, false)
-	var tq string
-	switch part {
-	case headMatches:
-		tq = tsQuery(q.All, q.Not, true)
-	case restMatches:
-		tq = "(" + all + ") & !(" + tsQuery(q.All, nil, true) + ")"
-	default:
-		tq = all
+	column, first := "d.tsv", tsQuery(q.All, q.Not)
+	if part == headMatches {
+		column, first = "d.head_tsv", tsQuery(q.All, nil)
 	}
-	w.add(`d.tsv @@ ?::tsquery`, tq)
-	// The score names the condition's placeholder again rather than
-	// binding the query twice: a statement that reads no score binds
-	// nothing it does not use.
-	return `search_docs d`, `ts_rank_cd('` + tsRankWeight + `', d.tsv, $` + strconv.Itoa(len(w.args)) + `::tsquery)`
+	w.add(column+` @@ ?::tsquery`, first)
+	// The score names this placeholder again rather than binding the query
+	// twice: a statement that reads no score binds nothing it does not use.
+	score = `ts_rank_cd('` + tsRankWeight + `', ` + column + `, $` + strconv.Itoa(len(w.args)) + `::tsquery)`
+	switch {
+	case part == headMatches && len(q.Not) > 0:
+		w.add(`NOT (d.tsv @@ ?::tsquery)`, tsQuery([]debrief.SearchGroup{q.Not}, nil))
+	case part == restMatches:
+		w.add(`NOT (d.head_tsv @@ ?::tsquery)`, tsQuery(q.All, nil))
+	}
+	return `search_docs d`, score
 }
 
 func (e postgresSearch) headTier(q *debrief.SearchQuery, w *where) string {
-	return `CASE WHEN d.tsv @@ ` + w.next(tsQuery(q.All, nil, true)) + `::tsquery THEN 1 ELSE 0 END`
+	return `CASE WHEN d.head_tsv @@ ` + w.next(tsQuery(q.All, nil)) + `::tsquery THEN 1 ELSE 0 END`
 }
 
 func (e postgresSearch) exclude(not []debrief.SearchTerm, w *where) {
-	w.add(`NOT (d.tsv @@ ?::tsquery)`, tsQuery([]debrief.SearchGroup{not}, nil, false))
+	w.add(`NOT (d.tsv @@ ?::tsquery)`, tsQuery([]debrief.SearchGroup{not}, nil))
 }
 
 func (e postgresSearch) countUpTo(ctx context.Context, qr querier, q *debrief.SearchQuery, limit int) (int, error) {
 	var n int
 	err := qr.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM search_docs d WHERE d.tsv @@ $1::tsquery LIMIT $2) AS m`,
-		tsQuery(q.All, q.Not, false), limit).Scan(&n)
+		tsQuery(q.All, q.Not), limit).Scan(&n)
 	if err != nil {
 		return 0, mapSearchErr(err)
 	}
@@ -78,9 +83,9 @@ func (e postgresSearch) countHead(ctx context.Context, terms [][]string, limit i
 	}
 	queries := make([]string, len(terms))
 	for i, tokens := range terms {
-		queries[i] = tsTerm(debrief.SearchTerm{Tokens: tokens}, true)
+		queries[i] = tsTerm(debrief.SearchTerm{Tokens: tokens})
 	}
-	rows, err := e.db.r.QueryContext(ctx, `SELECT q.i, (SELECT COUNT(*) FROM (SELECT 1 FROM search_docs WHERE tsv @@ q.t::tsquery LIMIT $2) AS s)
+	rows, err := e.db.r.QueryContext(ctx, `SELECT q.i, (SELECT COUNT(*) FROM (SELECT 1 FROM search_docs WHERE head_tsv @@ q.t::tsquery LIMIT $2) AS s)
 FROM unnest($1::text[]) WITH ORDINALITY AS q(t, i)`, queries, limit)
 	if err != nil {
 		return nil, mapErr(err, "similar incidents")
@@ -97,14 +102,14 @@ FROM unnest($1::text[]) WITH ORDINALITY AS q(t, i)`, queries, limit)
 }
 
 func (e postgresSearch) headCandidates(ctx context.Context, terms []debrief.SearchTerm, before, probe int64, limit int) (map[int64]float64, error) {
-	// Weight-restricted lexemes ('word':AB) keep the match to the title
-	// (A) and summary (B), like search_head on SQLite.
+	// head_tsv holds the title (A) and summary (B) only, like
+	// search_head on SQLite.
 	var alts []string
 	for _, t := range terms {
-		alts = append(alts, "("+tsTerm(t, true)+")")
+		alts = append(alts, "("+tsTerm(t)+")")
 	}
-	rows, err := e.db.r.QueryContext(ctx, `SELECT d.id, ts_rank_cd('{0, 0, 0.4, 1.0}', d.tsv, q) AS s FROM search_docs d, CAST($1 AS tsquery) AS q
-WHERE d.tsv @@ q AND d.kind = 'incident' AND d.date < $2 AND d.id <> $3 ORDER BY s DESC LIMIT `+strconv.Itoa(limit),
+	rows, err := e.db.r.QueryContext(ctx, `SELECT d.id, ts_rank_cd('{0, 0, 0.4, 1.0}', d.head_tsv, q) AS s FROM search_docs d, CAST($1 AS tsquery) AS q
+WHERE d.head_tsv @@ q AND d.kind = 'incident' AND d.date < $2 AND d.id <> $3 ORDER BY s DESC LIMIT `+strconv.Itoa(limit),
 		strings.Join(alts, " | "), before, probe)
 	if err != nil {
 		return nil, mapErr(err, "similar incidents")
@@ -184,37 +189,31 @@ func (e postgresSearch) rebuildReason(context.Context) (string, error) { return 
 
 // tsQuery writes the PostgreSQL tsquery literal for the terms, with every
 // token quoted as a lexeme (no parsing, no stemming), matching what
-// tsvectorLiteral indexed. With head set, the positive terms match only in
-// the title (weight A) or summary (B): the first tier.
-func tsQuery(all []debrief.SearchGroup, not []debrief.SearchTerm, head bool) string {
+// tsvectorLiteral indexed.
+func tsQuery(all []debrief.SearchGroup, not []debrief.SearchTerm) string {
 	var parts []string
 	for _, g := range all {
 		var alts []string
 		for _, t := range g {
-			alts = append(alts, tsTerm(t, head))
+			alts = append(alts, tsTerm(t))
 		}
 		parts = append(parts, "("+strings.Join(alts, " | ")+")")
 	}
 	for _, t := range not {
-		parts = append(parts, "!("+tsTerm(t, false)+")")
+		parts = append(parts, "!("+tsTerm(t)+")")
 	}
 	return strings.Join(parts, " & ")
 }
 
-// tsTerm writes one term (a word, a phrase, a prefix); with head set, each
-// of its lexemes matches only in the title or summary.
-func tsTerm(t debrief.SearchTerm, head bool) string {
+// tsTerm writes one term: a word, a phrase (lexemes one after another) or
+// a prefix.
+func tsTerm(t debrief.SearchTerm) string {
 	toks := make([]string, len(t.Tokens))
 	for i, tok := range t.Tokens {
 		toks[i] = quoteLexeme(tok)
-		if i == len(t.Tokens)-1 && t.Prefix {
-			toks[i] += ":*"
-			if head {
-				toks[i] += "AB"
-			}
-		} else if head {
-			toks[i] += ":AB"
-		}
+	}
+	if t.Prefix {
+		toks[len(toks)-1] += ":*"
 	}
 	return strings.Join(toks, " <-> ")
 }
