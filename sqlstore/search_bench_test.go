@@ -433,3 +433,53 @@ func BenchmarkReindex(b *testing.B) {
 	b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "docs/s")
 	b.ReportMetric(float64(b.N*n)/(processCPU()-cpu0).Seconds(), "docs/cpu-s")
 }
+
+// BenchmarkSearchAfterWrite measures the first search after a write: each
+// search of the mix follows the creation of one incident, which moves the
+// index on (a new FTS segment on SQLite, the fact cache's refresh, every
+// per-query memo stale). Only the search is timed.
+func BenchmarkSearchAfterWrite(b *testing.B) {
+	n := benchDocs(b)
+	db := benchCorpus(b, n)
+	ctx := context.Background()
+	viewer := debrief.Actor{Email: "vic@example.com", Role: debrief.RoleViewer}
+	parsed := make([]*debrief.SearchQuery, len(benchQueries))
+	for i, q := range benchQueries {
+		p, err := search.Parse(q, nil)
+		if err != nil {
+			b.Fatalf("Parse(%q) = %v", q, err)
+		}
+		p.Limit = 20
+		parsed[i] = p
+		if _, err := db.Search(ctx, p, viewer); err != nil {
+			b.Fatalf("Search(%q) = %v", q, err)
+		}
+	}
+	lat := make([]time.Duration, 0, b.N)
+	// The incidents written here are deleted afterwards, so the corpus
+	// stays the same for the next benchmark.
+	var written []int64
+	b.Cleanup(func() {
+		for _, id := range written {
+			if err := db.DeleteIncident(ctx, id, 1, &debrief.Revision{EntityType: "incident", EntityID: id, Action: "delete", Actor: "bench", At: time.Now().UTC()}); err != nil {
+				b.Errorf("DeleteIncident(%d) = %v", id, err)
+			}
+		}
+	})
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		rec := genCorpusRecord(n + i)
+		at := time.Now().UTC()
+		if err := db.CreateIncident(ctx, rec.inc, &debrief.Revision{EntityType: "incident", Action: "create", Actor: "bench", At: at}); err != nil {
+			b.Fatal(err)
+		}
+		written = append(written, rec.inc.ID)
+		start := time.Now()
+		if _, err := db.Search(ctx, parsed[i%len(parsed)], viewer); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	b.StopTimer()
+	reportLatency(b, lat)
+}
