@@ -12,9 +12,9 @@ import (
 
 // postgresSearch is the search index on PostgreSQL: each document's words
 // are a tsvector column of search_docs (tsv: title A, summary B, body C,
-// extra D) with a GIN index, and its title and summary words again
-// (head_tsv, computed from tsv, migration 00019) with a GIN index of their
-// own, for the first tier. It keeps nothing in memory, so several
+// extra D) with a GIN index, and its title and summary words again in
+// search_heads (migration 00019) with a GIN index of their own, for the
+// first tier. It keeps nothing in memory, so several
 // instances on one database always agree.
 type postgresSearch struct {
 	db *DB
@@ -31,13 +31,13 @@ const searchLockClass = 0x73726368
 
 func (e postgresSearch) close() {}
 
-// match: the first tier is found and ranked on head_tsv, whose vectors are
-// short and whose index holds only title and summary words; the excluded
-// words are looked for in the whole document.
+// match: the first tier is found and ranked on search_heads, whose vectors
+// are short and whose index holds only title and summary words; the
+// excluded words are looked for in the whole document.
 func (e postgresSearch) match(q *debrief.SearchQuery, part textPart, w *where) (from, score string) {
-	column, first := "d.tsv", tsQuery(q.All, q.Not)
+	from, column, first := `search_docs d`, "d.tsv", tsQuery(q.All, q.Not)
 	if part == headMatches {
-		column, first = "d.head_tsv", tsQuery(q.All, nil)
+		from, column, first = `search_heads h JOIN search_docs d ON d.id = h.id`, "h.tsv", tsQuery(q.All, nil)
 	}
 	w.add(column+` @@ ?::tsquery`, first)
 	// The score names this placeholder again rather than binding the query
@@ -47,13 +47,13 @@ func (e postgresSearch) match(q *debrief.SearchQuery, part textPart, w *where) (
 	case part == headMatches && len(q.Not) > 0:
 		w.add(`NOT (d.tsv @@ ?::tsquery)`, tsQuery([]debrief.SearchGroup{q.Not}, nil))
 	case part == restMatches:
-		w.add(`NOT (d.head_tsv @@ ?::tsquery)`, tsQuery(q.All, nil))
+		w.add(`d.id NOT IN (SELECT h.id FROM search_heads h WHERE h.tsv @@ ?::tsquery)`, tsQuery(q.All, nil))
 	}
-	return `search_docs d`, score
+	return from, score
 }
 
 func (e postgresSearch) headTier(q *debrief.SearchQuery, w *where) string {
-	return `CASE WHEN d.head_tsv @@ ` + w.next(tsQuery(q.All, nil)) + `::tsquery THEN 1 ELSE 0 END`
+	return `CASE WHEN d.id IN (SELECT h.id FROM search_heads h WHERE h.tsv @@ ` + w.next(tsQuery(q.All, nil)) + `::tsquery) THEN 1 ELSE 0 END`
 }
 
 func (e postgresSearch) exclude(not []debrief.SearchTerm, w *where) {
@@ -85,7 +85,7 @@ func (e postgresSearch) countHead(ctx context.Context, terms [][]string, limit i
 	for i, tokens := range terms {
 		queries[i] = tsTerm(debrief.SearchTerm{Tokens: tokens})
 	}
-	rows, err := e.db.r.QueryContext(ctx, `SELECT q.i, (SELECT COUNT(*) FROM (SELECT 1 FROM search_docs WHERE head_tsv @@ q.t::tsquery LIMIT $2) AS s)
+	rows, err := e.db.r.QueryContext(ctx, `SELECT q.i, (SELECT COUNT(*) FROM (SELECT 1 FROM search_heads WHERE tsv @@ q.t::tsquery LIMIT $2) AS s)
 FROM unnest($1::text[]) WITH ORDINALITY AS q(t, i)`, queries, limit)
 	if err != nil {
 		return nil, mapErr(err, "similar incidents")
@@ -102,14 +102,14 @@ FROM unnest($1::text[]) WITH ORDINALITY AS q(t, i)`, queries, limit)
 }
 
 func (e postgresSearch) headCandidates(ctx context.Context, terms []debrief.SearchTerm, before, probe int64, limit int) (map[int64]float64, error) {
-	// head_tsv holds the title (A) and summary (B) only, like
+	// search_heads holds the title (A) and summary (B) only, like
 	// search_head on SQLite.
 	var alts []string
 	for _, t := range terms {
 		alts = append(alts, "("+tsTerm(t)+")")
 	}
-	rows, err := e.db.r.QueryContext(ctx, `SELECT d.id, ts_rank_cd('{0, 0, 0.4, 1.0}', d.head_tsv, q) AS s FROM search_docs d, CAST($1 AS tsquery) AS q
-WHERE d.head_tsv @@ q AND d.kind = 'incident' AND d.date < $2 AND d.id <> $3 ORDER BY s DESC LIMIT `+strconv.Itoa(limit),
+	rows, err := e.db.r.QueryContext(ctx, `SELECT d.id, ts_rank_cd('{0, 0, 0.4, 1.0}', h.tsv, q) AS s FROM search_heads h JOIN search_docs d ON d.id = h.id, CAST($1 AS tsquery) AS q
+WHERE h.tsv @@ q AND d.kind = 'incident' AND d.date < $2 AND d.id <> $3 ORDER BY s DESC LIMIT `+strconv.Itoa(limit),
 		strings.Join(alts, " | "), before, probe)
 	if err != nil {
 		return nil, mapErr(err, "similar incidents")
@@ -160,8 +160,16 @@ const insertSearchDocPostgresSQL = `INSERT INTO search_docs (id, incident_id, pr
 	services, date, year, month_day, published_at, owner, private, open_actions, repeat_of, factors, alerts, gen, tsv)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22::tsvector)`
 
-// writeText has nothing to do: the words are search_docs.tsv.
-func (e postgresSearch) writeText(context.Context, *sql.Tx, []*searchDoc) error { return nil }
+// writeText copies the title and summary words of the documents just
+// written (tsv's A and B lexemes) into search_heads, in one statement.
+func (e postgresSearch) writeText(ctx context.Context, tx *sql.Tx, docs []*searchDoc) error {
+	ids := make([]int64, len(docs))
+	for i, d := range docs {
+		ids[i] = d.id
+	}
+	_, err := e.db.exec(ctx, tx, `INSERT INTO search_heads (id, tsv) SELECT id, ts_filter(tsv, '{a,b}') FROM search_docs WHERE id = ANY($1)`, ids)
+	return err
+}
 
 func (e postgresSearch) writeTags(ctx context.Context, tx *sql.Tx, ids []int64, names, values []string) error {
 	_, err := e.db.exec(ctx, tx, `INSERT INTO search_tags (doc_id, name, value)
