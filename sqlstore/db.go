@@ -290,7 +290,7 @@ func openSQLite(path string, opts Options) (*DB, error) {
 		n = max(4, 2*runtime.GOMAXPROCS(0))
 	}
 	// One more connection than the gate admits is kept for the search
-	// fact cache's loader (search_cache.go), so that the first load is not
+	// fact cache's loader (search_sqlite_cache.go), so that the first load is not
 	// queued behind the searches that wait for it.
 	r.SetMaxOpenConns(n + 1)
 	r.SetMaxIdleConns(n + 1)

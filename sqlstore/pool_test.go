@@ -137,7 +137,7 @@ func finishWithin(t *testing.T, limit time.Duration, work func()) {
 // writes. Every call must finish, and succeed.
 func TestConcurrentBroadSearches(t *testing.T) {
 	const (
-		docs     = 2100 // above searchTierThreshold: SQLite ranks in tiers
+		docs     = 2100 // above the tier threshold (2,000): searches rank in tiers
 		searches = 32   // concurrent searchers, more than any pool here
 		rounds   = 3    // searches per searcher
 		others   = 6    // concurrent readers and writers

@@ -43,8 +43,7 @@ type searchReader interface {
 	match(q *debrief.SearchQuery, part textPart, w *where) (from, score string)
 	// headTier returns an expression, 1 for a document of q's matches
 	// whose title or summary match and 0 for the others, binding its
-	// values in w (which must then come after every condition already in
-	// w: the placeholders are numbered in order).
+	// values in w.
 	headTier(q *debrief.SearchQuery, w *where) string
 	// exclude adds to w the condition that a document has none of the
 	// terms (a search by filters with exclusions only).
