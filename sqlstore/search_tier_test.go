@@ -472,3 +472,39 @@ func TestSearchEstimated(t *testing.T) {
 		t.Errorf("Search(database -kafka) was estimated, want counted")
 	}
 }
+
+// TestFactCacheStopsWithClose: the fact cache belongs to its store. Close
+// waits for a load in progress to stop, and a closed store's cache starts
+// no other, so nothing of a store outlives it.
+func TestFactCacheStopsWithClose(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "close.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := make([]genRecord, 300)
+	for i := range recs {
+		recs[i] = genCorpusRecord(i)
+	}
+	if err := bulkImport(ctx, db, recs); err != nil {
+		t.Fatal(err)
+	}
+	other, err := Open(ctx, filepath.Join(t.TempDir(), "other.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if db.facts == other.facts {
+		t.Fatal("two stores share one fact cache")
+	}
+	db.facts.warm() // starts the load
+	if err := db.Close(); err != nil {
+		t.Fatalf("Close() = %v", err)
+	}
+	if db.facts.loading.Load() {
+		t.Error("a fact cache load is still running after Close returned")
+	}
+	if db.facts.warm() || db.facts.loading.Load() {
+		t.Error("the fact cache of a closed store started loading again")
+	}
+}
