@@ -166,6 +166,15 @@ func benchReady(b *testing.B, db *DB) *DB {
 	if os.Getenv("DEBRIEF_BENCH_NOMEMO") != "" {
 		db.tune.countMemos = false
 	}
+	// DEBRIEF_BENCH_ESTIMATE_ABOVE=n sets the number of matches past which
+	// SQLite estimates counts from a sample (default 100,000).
+	if v := os.Getenv("DEBRIEF_BENCH_ESTIMATE_ABOVE"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			b.Fatalf("DEBRIEF_BENCH_ESTIMATE_ABOVE=%q: want a number of matches", v)
+		}
+		db.tune.estimateAbove = n
+	}
 	// A running server has loaded its fact cache long before most
 	// searches; wait for it so the figures are not those of the first
 	// seconds after start.
