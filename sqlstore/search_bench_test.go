@@ -310,6 +310,9 @@ func BenchmarkSearchEachQuery(b *testing.B) {
 			b.StopTimer()
 			b.ReportMetric(float64((threadCPU()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 			b.ReportMetric(float64(res.Total), "hits")
+			if res.TotalEstimated {
+				b.ReportMetric(1, "estimated")
+			}
 			reportLatency(b, lat)
 		})
 	}
