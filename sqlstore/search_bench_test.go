@@ -175,6 +175,17 @@ func benchReady(b *testing.B, db *DB) *DB {
 		}
 		db.tune.estimateAbove = n
 	}
+	// DEBRIEF_BENCH_SAMPLE_DOCS=n sets how many documents the sample
+	// spans (default 100,000; it is taken only from corpora of twice as
+	// many): with 10000 on the 100,000 corpus, a sample of a tenth, as at
+	// 1,000,000 by default.
+	if v := os.Getenv("DEBRIEF_BENCH_SAMPLE_DOCS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			b.Fatalf("DEBRIEF_BENCH_SAMPLE_DOCS=%q: want a number of documents", v)
+		}
+		db.tune.sampleDocs = n
+	}
 	// A running server has loaded its fact cache long before most
 	// searches; wait for it so the figures are not those of the first
 	// seconds after start.
