@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -506,5 +507,61 @@ func TestFactCacheStopsWithClose(t *testing.T) {
 	}
 	if db.facts.warm() || db.facts.loading.Load() {
 		t.Error("the fact cache of a closed store started loading again")
+	}
+}
+
+// TestTiersOnBothEngines: on every engine, whether a search is ranked in
+// one pass or tier by tier, the documents that match in the title or
+// summary come first, and both ways find the same documents, total and
+// facets.
+func TestTiersOnBothEngines(t *testing.T) {
+	for _, engine := range testEngines {
+		t.Run(engine.name, func(t *testing.T) {
+			ctx := context.Background()
+			db := engine.open(t, Options{})
+			recs := make([]genRecord, 300)
+			for i := range recs {
+				recs[i] = genCorpusRecord(i)
+			}
+			if err := bulkImport(ctx, db, recs); err != nil {
+				t.Fatal(err)
+			}
+			waitFactCache(t, db)
+			admin := debrief.Actor{Role: debrief.RoleAdmin}
+			for _, q := range []string{"database", "rollback -kafka", "redis OR memcached", `"connection pool" severity:3`} {
+				var got [2]*debrief.SearchResults
+				for i, threshold := range []int{1_000_000, 1} {
+					db.tune.tierThreshold = threshold
+					p, err := search.Parse(q, nil)
+					if err != nil {
+						t.Fatal(err)
+					}
+					p.Limit = 300
+					if got[i], err = db.Search(ctx, p, admin); err != nil {
+						t.Fatalf("Search(%q) with tier threshold %d = %v", q, threshold, err)
+					}
+					seenBody := false
+					for _, h := range got[i].Hits {
+						first := h.Field == "title" || h.Field == "summary" || h.Field == "impact"
+						if first && seenBody {
+							t.Errorf("Search(%q) with tier threshold %d: %s matched in its %s after a match elsewhere", q, threshold, h.Key, h.Field)
+							break
+						}
+						seenBody = seenBody || !first
+					}
+				}
+				db.tune = defaultSearchTuning()
+				flat, tiers := got[0], got[1]
+				if flat.Total == 0 || flat.Total != tiers.Total || !cmp.Equal(flat.Facets, tiers.Facets) {
+					t.Errorf("Search(%q): one pass total %d facets %v; in tiers %d %v; want the same, and matches", q, flat.Total, flat.Facets, tiers.Total, tiers.Facets)
+				}
+				a, b := searchKeys(flat), searchKeys(tiers)
+				slices.Sort(a)
+				slices.Sort(b)
+				if !cmp.Equal(a, b) {
+					t.Errorf("Search(%q): one pass and in tiers find different documents", q)
+				}
+			}
+		})
 	}
 }
