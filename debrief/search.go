@@ -120,9 +120,15 @@ type SearchFacets struct {
 type SearchResults struct {
 	Query *SearchQuery `json:"query"`
 	// Total counts every matching document the viewer may see.
-	Total  int          `json:"total"`
-	Hits   []SearchHit  `json:"hits"`
-	Facets SearchFacets `json:"facets"`
+	Total int `json:"total"`
+	// TotalEstimated says that Total and the facets' counts were
+	// estimated from a sample of the index rather than counted: a store
+	// may do so for a query that matches a great many documents, where
+	// counting each would take longer than the whole search may. The hits
+	// are the same either way.
+	TotalEstimated bool         `json:"total_estimated,omitempty"`
+	Hits           []SearchHit  `json:"hits"`
+	Facets         SearchFacets `json:"facets"`
 }
 
 // SearchField is one searchable part of a document.

@@ -2,7 +2,6 @@ package debrief
 
 import (
 	"context"
-	"strings"
 )
 
 // Private incidents are visible only to their members and admins. To anyone
@@ -228,17 +227,16 @@ func (s *Service) checkRevisionTarget(ctx context.Context, a Actor, f RevisionFi
 	return err
 }
 
-// CanSee reports whether a may see inc: admins see every incident, others
-// the incidents that are not private or that list them as members (emails
-// compared without case, as search's visibility rule does).
+// CanSee reports whether a may see inc, by a's Visibility: admins see every
+// incident, others the incidents that are not private or that list them as
+// members (MemberKey compares the emails).
 func (a Actor) CanSee(inc *Incident) bool {
-	if !inc.Private || a.Role == RoleAdmin {
-		return true
-	}
-	for _, m := range inc.Members {
-		if a.Email != "" && strings.EqualFold(m, a.Email) {
-			return true
+	return a.Visibility().Allows(inc.Private, func(key string) bool {
+		for _, m := range inc.Members {
+			if MemberKey(m) == key {
+				return true
+			}
 		}
-	}
-	return false
+		return false
+	})
 }

@@ -107,7 +107,7 @@ func waitFactCache(t *testing.T, db *DB) {
 	if db.d.engine != EngineSQLite {
 		return
 	}
-	for deadline := time.Now().Add(hangLimit); !db.facts().warm(db); time.Sleep(10 * time.Millisecond) {
+	for deadline := time.Now().Add(hangLimit); !db.facts.warm(); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the search fact cache did not load within %v", hangLimit)
 		}
@@ -137,7 +137,7 @@ func finishWithin(t *testing.T, limit time.Duration, work func()) {
 // writes. Every call must finish, and succeed.
 func TestConcurrentBroadSearches(t *testing.T) {
 	const (
-		docs     = 2100 // above searchTierThreshold: SQLite ranks in tiers
+		docs     = 2100 // above the tier threshold (2,000): searches rank in tiers
 		searches = 32   // concurrent searchers, more than any pool here
 		rounds   = 3    // searches per searcher
 		others   = 6    // concurrent readers and writers

@@ -7,8 +7,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"math"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,82 +14,6 @@ import (
 
 	"github.com/debriefhq/debrief/debrief"
 )
-
-// Ranking weights per index column (title, summary, body, extra). SQLite's
-// bm25 multiplies each column's contribution by its weight; PostgreSQL's
-// ts_rank_cd takes the weights of D, C, B, A in that order. Both put a
-// title match far above a body match, as people expect of titles.
-const (
-	bm25Weights  = "10.0, 4.0, 1.0, 0.5"
-	tsRankWeight = "{0.05, 0.1, 0.4, 1.0}"
-)
-
-// ftsQuery writes the FTS5 MATCH expression for the terms. Every token is
-// quoted (doubling any quote), so no user text is ever read as FTS5 syntax.
-func ftsQuery(all []debrief.SearchGroup, not []debrief.SearchTerm) string {
-	var parts []string
-	for _, g := range all {
-		var alts []string
-		for _, t := range g {
-			alts = append(alts, ftsTerm(t))
-		}
-		if len(alts) == 1 {
-			parts = append(parts, alts[0])
-		} else {
-			parts = append(parts, "("+strings.Join(alts, " OR ")+")")
-		}
-	}
-	q := strings.Join(parts, " AND ")
-	if len(not) > 0 {
-		var negs []string
-		for _, t := range not {
-			negs = append(negs, ftsTerm(t))
-		}
-		n := strings.Join(negs, " OR ")
-		if q == "" {
-			return n // the caller excludes these with NOT IN
-		}
-		q = "(" + q + ") NOT (" + n + ")"
-	}
-	return q
-}
-
-func ftsTerm(t debrief.SearchTerm) string {
-	s := `"` + strings.ReplaceAll(strings.Join(t.Tokens, " "), `"`, `""`) + `"`
-	if t.Prefix {
-		s += "*"
-	}
-	return s
-}
-
-// tsQuery writes the PostgreSQL tsquery literal for the terms, with every
-// token quoted as a lexeme (no parsing, no stemming), matching what
-// tsvectorLiteral indexed.
-func tsQuery(all []debrief.SearchGroup, not []debrief.SearchTerm) string {
-	var parts []string
-	for _, g := range all {
-		var alts []string
-		for _, t := range g {
-			alts = append(alts, tsTerm(t))
-		}
-		parts = append(parts, "("+strings.Join(alts, " | ")+")")
-	}
-	for _, t := range not {
-		parts = append(parts, "!("+tsTerm(t)+")")
-	}
-	return strings.Join(parts, " & ")
-}
-
-func tsTerm(t debrief.SearchTerm) string {
-	toks := make([]string, len(t.Tokens))
-	for i, tok := range t.Tokens {
-		toks[i] = quoteLexeme(tok)
-	}
-	if t.Prefix {
-		toks[len(toks)-1] += ":*"
-	}
-	return strings.Join(toks, " <-> ")
-}
 
 // searchFilters adds the query's filters and the viewer's visibility to w,
 // for the document table aliased d.
@@ -132,29 +54,35 @@ func searchFilters(w *where, q *debrief.SearchQuery, viewer debrief.Actor) {
 	visibility(w, viewer)
 }
 
-// visibility keeps private incidents from anyone but admins and members.
+// visibility adds the viewer's debrief.Visibility (the rule Actor.CanSee
+// applies) to w, for the document table aliased d: the index keeps each
+// incident's private flag and its members' keys as "member" tags.
 func visibility(w *where, viewer debrief.Actor) {
-	if viewer.Role == debrief.RoleAdmin {
-		return
-	}
-	email := strings.ToLower(strings.TrimSpace(viewer.Email))
-	if email == "" {
+	v := viewer.Visibility()
+	switch {
+	case v.All:
+	case v.Member == "":
 		w.add("d.private = 0")
-		return
+	default:
+		w.add(`(d.private = 0 OR EXISTS (SELECT 1 FROM search_tags t WHERE t.doc_id = d.id AND t.name = 'member' AND t.value = ?))`, v.Member)
 	}
-	w.add(`(d.private = 0 OR EXISTS (SELECT 1 FROM search_tags t WHERE t.doc_id = d.id AND t.name = 'member' AND t.value = ?))`, email)
 }
 
 // scored is one match on the first pass: enough to rank, count and facet.
 type scored struct {
-	id    int64
+	id int64
+	// tier is 1 for a match in the title or summary, 0 for the others.
+	tier  int
 	score float64
 	date  int64
 }
 
-// better orders results: higher score, then newer, then higher id, so the
-// order is total and pages never overlap.
+// better orders results: the first tier first, then higher score, then
+// newer, then higher id, so the order is total and pages never overlap.
 func better(a, b scored) bool {
+	if a.tier != b.tier {
+		return a.tier > b.tier
+	}
 	if a.score != b.score {
 		return a.score > b.score
 	}
@@ -178,26 +106,49 @@ func (h *worstFirst) Pop() any {
 	return x
 }
 
-// searchTierThreshold is the number of matches above which SQLite ranks in
-// tiers: BM25 costs about a microsecond and a half per match in modernc's
-// SQLite, so ranking every match of a common word in 100,000 documents
-// would take longer than the whole search may.
-var searchTierThreshold = 2000
+// searchTuning holds the thresholds of the search strategy. They are
+// fields of the store (DB.tune), set by Open, so a test that changes them
+// changes one store only.
+type searchTuning struct {
+	// tierThreshold is the number of matches above which a search ranks
+	// in tiers, each with its own query: BM25 costs about a microsecond
+	// and a half per match in modernc's SQLite, so ranking every match of
+	// a common word in 100,000 documents would take longer than the whole
+	// search may.
+	tierThreshold int
+	// fewSurvivors is how many filtered matches of a tiered search are
+	// ranked one by one through the index instead of by tier order.
+	fewSurvivors int
+	// countMemos keeps the counts of many-hit searches per query until
+	// the next write; benchmarks switch it off to measure a search nobody
+	// has run before.
+	countMemos bool
+	// similarFromCache lets similar incidents read the fact cache; a test
+	// switches it off to compare with the SQL path.
+	similarFromCache bool
+	// estimateAbove is the number of matches above which a store that
+	// can estimate the total and facets from a sample does so
+	// (SearchResults.TotalEstimated); sampleDocs is how many documents
+	// the sample spans. Counting each match costs a few hundred
+	// nanoseconds; at a million documents a common word's matches take
+	// longer to count than the whole search may.
+	estimateAbove, sampleDocs int
+}
 
-// searchFewSurvivors is how many filtered matches of a tiered search are
-// ranked one by one through the index instead of by tier order.
-var searchFewSurvivors = 2000
+func defaultSearchTuning() searchTuning {
+	return searchTuning{tierThreshold: 2000, fewSurvivors: 2000, countMemos: true, similarFromCache: true, estimateAbove: 100_000, sampleDocs: 100_000}
+}
 
 // Search runs q for viewer. A pass over the matches counts them and builds
 // the facets; ranking keeps only the best offset+limit. A second query
 // fetches the page's documents for display.
 //
-// On SQLite, when a query matches more than searchTierThreshold documents,
-// ranking runs in tiers: the documents that match in the title or summary
-// come first, ranked by BM25 over those fields, then (only when the page
-// reaches past them) the others by BM25. That is the order people expect
-// (a title match is a better answer than a mention in the body) at the
-// cost of ranking only the matches that can be on the page.
+// The ranking rule is the same on both engines: the documents that match
+// in the title or summary come first (the first tier), then the others,
+// each tier by relevance. When a query matches more than tierThreshold
+// documents, each tier is ranked by a query of its own, and the second
+// only when the page reaches past the first: ranking only the matches
+// that can be on the page.
 func (db *DB) Search(ctx context.Context, q *debrief.SearchQuery, viewer debrief.Actor) (*debrief.SearchResults, error) {
 	if err := db.rg.enter(ctx); err != nil {
 		return nil, err
@@ -206,16 +157,13 @@ func (db *DB) Search(ctx context.Context, q *debrief.SearchQuery, viewer debrief
 	limit := debrief.PageLimit(q.Limit)
 	offset := min(max(q.Offset, 0), debrief.MaxSearchOffset)
 	keep := offset + limit
-	sqlite := db.d.engine == EngineSQLite
 	tiered := false
-	if q.HasText() && sqlite {
-		var n int
-		err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM search_fts WHERE search_fts MATCH $1 LIMIT $2) AS m`,
-			ftsQuery(q.All, q.Not), searchTierThreshold+1).Scan(&n)
+	if q.HasText() {
+		n, err := db.search.countUpTo(ctx, db.r, q, db.tune.tierThreshold+1)
 		if err != nil {
-			return nil, mapSearchErr(err)
+			return nil, err
 		}
-		tiered = n > searchTierThreshold
+		tiered = n > db.tune.tierThreshold
 	}
 	acc := newFacetAcc()
 	var best []scored
@@ -224,52 +172,37 @@ func (db *DB) Search(ctx context.Context, q *debrief.SearchQuery, viewer debrief
 	// one deadlocks once as many searches run as the pool has connections.
 	var read querier = db.r
 	if !tiered {
-		from, score, w := db.searchSource(q, viewer, ftsQuery(q.All, q.Not))
-		heap, err := db.scanMatches(ctx, db.r, `SELECT d.id, `+score+`, d.date, d.severity, d.services FROM `+from+w.sql(), w.args, keep, acc)
+		from, score, w := db.searchSource(q, viewer, allMatches)
+		tier := "0"
+		if q.HasText() {
+			tier = db.search.headTier(q, w)
+		}
+		heap, err := db.scanMatches(ctx, db.r, `SELECT d.id, `+tier+`, `+score+`, d.date, d.severity, d.services FROM `+from+w.sql(), w.args, keep, acc)
 		if err != nil {
 			return nil, err
 		}
 		best = heap
 	} else {
-		// One read transaction: the count, the cache and the ranking all
-		// see the index as of one moment.
+		// One read transaction: the count and the tiers all see the index
+		// as of one moment.
 		tx, err := db.r.BeginTx(ctx, nil)
 		if err != nil {
 			return nil, mapErr(err, "search")
 		}
 		defer tx.Rollback()
 		read = tx
-		positive := ftsQuery(q.All, nil)
-		first := "({title summary} : (" + positive + "))"
-		if len(q.Not) > 0 {
-			first = "(" + first + ") NOT (" + ftsQuery(nil, q.Not) + ")"
+		top, ok, err := db.search.rankTiered(ctx, tx, q, viewer, keep, acc)
+		if err != nil {
+			return nil, err
 		}
-		rest := "(" + ftsQuery(q.All, q.Not) + ") NOT " + first
-		var top []scored
-		if db.facts().warm(db) {
-			if top, err = db.rankTiered(ctx, tx, q, viewer, keep, rest, acc); err != nil {
-				return nil, err
-			}
-		} else {
-			// The cache is still loading (the first many-hit search after
-			// start): count, facet and rank in SQL meanwhile.
-			from, _, w := db.searchSource(q, viewer, ftsQuery(q.All, q.Not))
-			if _, err := db.scanMatches(ctx, tx, `SELECT d.id, 0, d.date, d.severity, d.services FROM `+from+w.sql(), w.args, 0, acc); err != nil {
-				return nil, err
-			}
-			from, score, w := db.searchSource(q, viewer, first)
-			top, err = db.scanMatches(ctx, tx, `SELECT d.id, `+score+`, d.date, NULL, NULL FROM `+from+w.sql(), w.args, keep, nil)
-			if err != nil {
-				return nil, err
-			}
-			sortScored(top)
-			if top, err = db.rankRest(ctx, tx, q, viewer, rest, top, keep); err != nil {
+		if !ok {
+			if top, err = db.rankTiersInSQL(ctx, tx, q, viewer, keep, acc); err != nil {
 				return nil, err
 			}
 		}
 		best = top
 	}
-	sortScoredIfFlat(best, tiered)
+	sortScored(best)
 	if len(best) > keep {
 		best = best[:keep]
 	}
@@ -281,240 +214,34 @@ func (db *DB) Search(ctx context.Context, q *debrief.SearchQuery, viewer debrief
 	if err != nil {
 		return nil, err
 	}
-	return &debrief.SearchResults{Query: q, Total: acc.total, Hits: hits, Facets: acc.facets()}, nil
+	return &debrief.SearchResults{Query: q, Total: acc.total, TotalEstimated: acc.estimated, Hits: hits, Facets: acc.facets()}, nil
 }
 
-// rankTiered counts and facets a many-hit search from the fact cache and
-// ranks it in tiers: the documents that match in the title or summary
-// first (rankHead), then, only when the page reaches past them, the
-// others by bm25 over the whole document. The cache must be warm.
-func (db *DB) rankTiered(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, keep int, rest string, acc *facetAcc) ([]scored, error) {
-	c := db.facts()
-	match := ftsQuery(q.All, q.Not)
-	gen, err := c.refresh(ctx, tx)
-	if err != nil {
+// rankTiersInSQL counts and facets a many-hit search in one pass over its
+// matches and ranks it by tiers, each by the engine's relevance, where the
+// engine keeps nothing in memory to do it faster.
+func (db *DB) rankTiersInSQL(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, keep int, acc *facetAcc) ([]scored, error) {
+	from, _, w := db.searchSource(q, viewer, allMatches)
+	if _, err := db.scanMatches(ctx, tx, `SELECT d.id, 0, 0, d.date, d.severity, d.services FROM `+from+w.sql(), w.args, 0, acc); err != nil {
 		return nil, err
 	}
-	key := countKey(q, viewer, strings.ToLower(strings.TrimSpace(viewer.Email)), match, searchFewSurvivors)
-	if top, ok := c.rankedFor(key, gen, keep); ok {
-		// Paging through, or the same search again: the order is kept.
-		if _, err := db.countCached(ctx, tx, q, viewer, match, searchFewSurvivors, false, acc); err != nil {
-			return nil, err
-		}
-		return db.rankRest(ctx, tx, q, viewer, rest, top, keep)
-	}
-	// Ranking costs about the same for 20 results as for 200 (bm25 scores
-	// every first-tier match), so rank deep enough for the next pages and
-	// keep the order.
-	depth := max(keep, searchRankMemoDepth)
-	counted, err := db.countCached(ctx, tx, q, viewer, match, searchFewSurvivors, true, acc)
+	from, score, w := db.searchSource(q, viewer, headMatches)
+	top, err := db.scanMatches(ctx, tx, `SELECT d.id, 1, `+score+`, d.date, NULL, NULL FROM `+from+w.sql(), w.args, keep, nil)
 	if err != nil {
 		return nil, err
-	}
-	if counted.survivors != nil {
-		// Filters left few matches: rank just those, tier by tier; the
-		// second tier by bm25 over the whole document, through the index
-		// for the listed documents only.
-		top, err := rankHead(ctx, tx, c, q, counted.matched, len(counted.matched))
-		if err != nil {
-			return nil, err
-		}
-		if len(top) < keep {
-			inFirst := make(map[int64]bool, len(top))
-			for _, s := range top {
-				inFirst[s.id] = true
-			}
-			var others []int64
-			for _, id := range counted.survivors {
-				if !inFirst[id] {
-					others = append(others, id)
-				}
-			}
-			more, err := db.rankIDs(ctx, tx, match, others)
-			if err != nil {
-				return nil, err
-			}
-			top = append(top, more...)
-		}
-		return top, nil
-	}
-	top, err := rankHead(ctx, tx, c, q, counted.matched, depth)
-	if err != nil {
-		return nil, err
-	}
-	c.rememberRanked(key, gen, top, depth)
-	return db.rankRest(ctx, tx, q, viewer, rest, top[:min(keep, len(top))], keep)
-}
-
-// BM25's parameters, as SQLite's bm25() uses them, and the weights of a
-// word in the title and in the summary (bm25Weights).
-const (
-	bm25K1          = 1.2
-	bm25B           = 0.75
-	headTitleWeight = 10.0
-	headSumWeight   = 4.0
-)
-
-// rankHead ranks the first tier: the documents among matched (ascending
-// ids: every match that passed the filters) whose title or summary match
-// the query's words, best first, at most depth of them.
-//
-// The score is bm25 over the title and summary, as SQLite's bm25() would
-// compute it on search_head with the title and summary weights, except
-// that a word counts once per field however often it appears there (a
-// title or summary seldom repeats a word). That is what makes it cheap:
-// instead of bm25() reading every match's column sizes from the index
-// (about 1.5 µs per match, 20 ms for a common word in 100,000 documents),
-// it reads, per word and field, the list of documents that have it
-// (search_head's entries are short), and takes the lengths from the fact
-// cache.
-func rankHead(ctx context.Context, tx *sql.Tx, c *factCache, q *debrief.SearchQuery, matched []int64, depth int) ([]scored, error) {
-	type word struct {
-		title, summary []int64 // ascending ids
-		idf            float64
-	}
-	c.mu.RLock()
-	docs, words := c.headDocs, c.headWords
-	c.mu.RUnlock()
-	avgLen := 1.0
-	if docs > 0 && words > 0 {
-		avgLen = float64(words) / float64(docs)
-	}
-	groups := make([][]*word, len(q.All))
-	var all []*word
-	for i, g := range q.All {
-		for _, t := range g {
-			w := &word{}
-			var err error
-			if w.title, err = headIDs(ctx, tx, "{title} : "+ftsTerm(t)); err != nil {
-				return nil, err
-			}
-			if w.summary, err = headIDs(ctx, tx, "{summary} : "+ftsTerm(t)); err != nil {
-				return nil, err
-			}
-			// bm25's idf, from how many documents have the word in either
-			// field; like SQLite, never zero or below.
-			n := float64(unionSize(w.title, w.summary))
-			w.idf = math.Log((float64(docs) - n + 0.5) / (n + 0.5))
-			if w.idf <= 0 {
-				w.idf = 1e-6
-			}
-			groups[i] = append(groups[i], w)
-			all = append(all, w)
-		}
-	}
-	if len(groups) == 0 {
-		return nil, nil
-	}
-	// Walk the documents of the group with the fewest: every first-tier
-	// document has a word of each group in its title or summary.
-	smallest, size := 0, -1
-	for i, g := range groups {
-		n := 0
-		for _, w := range g {
-			n += len(w.title) + len(w.summary)
-		}
-		if size < 0 || n < size {
-			smallest, size = i, n
-		}
-	}
-	var candidates []int64
-	for _, w := range groups[smallest] {
-		candidates = append(candidates, w.title...)
-		candidates = append(candidates, w.summary...)
-	}
-	slices.Sort(candidates)
-	candidates = slices.Compact(candidates)
-	has := func(ids []int64, id int64) bool {
-		_, ok := slices.BinarySearch(ids, id)
-		return ok
-	}
-	var top []scored
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-candidate:
-	for _, id := range candidates {
-		if !has(matched, id) {
-			continue
-		}
-		for _, g := range groups {
-			found := false
-			for _, w := range g {
-				if has(w.title, id) || has(w.summary, id) {
-					found = true
-					break
-				}
-			}
-			if !found {
-				continue candidate
-			}
-		}
-		f := c.get(id)
-		if f == nil {
-			continue
-		}
-		norm := bm25K1 * (1 - bm25B + bm25B*float64(f.headLen)/avgLen)
-		score := 0.0
-		for _, w := range all {
-			weighted := 0.0
-			if has(w.title, id) {
-				weighted += headTitleWeight
-			}
-			if has(w.summary, id) {
-				weighted += headSumWeight
-			}
-			if weighted > 0 {
-				score += w.idf * weighted * (bm25K1 + 1) / (weighted + norm)
-			}
-		}
-		top = append(top, scored{id: id, score: score, date: f.date})
 	}
 	sortScored(top)
-	return top[:min(depth, len(top))], nil
-}
-
-// headIDs returns the ids of the documents matching an FTS expression on
-// search_head, ascending.
-func headIDs(ctx context.Context, tx *sql.Tx, match string) ([]int64, error) {
-	var text string
-	// One row holding every rowid (see countCached).
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(group_concat(rowid), '') FROM search_head WHERE search_head MATCH $1`, match).Scan(&text); err != nil {
-		return nil, mapSearchErr(err)
-	}
-	ids, err := parseIDList(text)
-	if err != nil {
-		return nil, err
-	}
-	slices.Sort(ids) // FTS5 returns rowids ascending; this keeps has() honest if not
-	return ids, nil
-}
-
-// unionSize counts the ids in either of two ascending lists.
-func unionSize(a, b []int64) int {
-	n, i, j := 0, 0, 0
-	for i < len(a) && j < len(b) {
-		switch {
-		case a[i] < b[j]:
-			i++
-		case a[i] > b[j]:
-			j++
-		default:
-			i++
-			j++
-		}
-		n++
-	}
-	return n + len(a) - i + len(b) - j
+	return db.rankRest(ctx, tx, q, viewer, top, keep)
 }
 
 // rankRest appends, when the page reaches past the first tier, the best of
-// the other matches, ranked by BM25 over the whole document.
-func (db *DB) rankRest(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, rest string, top []scored, keep int) ([]scored, error) {
+// the other matches, ranked by the engine's relevance.
+func (db *DB) rankRest(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, top []scored, keep int) ([]scored, error) {
 	if len(top) >= keep {
 		return top, nil
 	}
-	from, score, w := db.searchSource(q, viewer, rest)
-	more, err := db.scanMatches(ctx, tx, `SELECT d.id, `+score+`, d.date, NULL, NULL FROM `+from+w.sql(), w.args, keep-len(top), nil)
+	from, score, w := db.searchSource(q, viewer, restMatches)
+	more, err := db.scanMatches(ctx, tx, `SELECT d.id, 0, `+score+`, d.date, NULL, NULL FROM `+from+w.sql(), w.args, keep-len(top), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -523,29 +250,15 @@ func (db *DB) rankRest(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, 
 }
 
 // searchSource returns the FROM clause, the score expression and the WHERE
-// conditions (text match, filters, visibility) of a search; match is the
-// FTS5 expression to use on SQLite.
-func (db *DB) searchSource(q *debrief.SearchQuery, viewer debrief.Actor, match string) (from, score string, w *where) {
+// conditions (text match, filters, visibility) of part of a search.
+func (db *DB) searchSource(q *debrief.SearchQuery, viewer debrief.Actor, part textPart) (from, score string, w *where) {
 	w = &where{}
-	switch {
-	case q.HasText() && db.d.engine == EngineSQLite:
-		from = `search_fts JOIN search_docs d ON d.id = search_fts.rowid`
-		w.add(`search_fts MATCH ?`, match)
-		// bm25 is lower for better matches.
-		score = `-bm25(search_fts, ` + bm25Weights + `)`
-	case q.HasText():
-		from = `search_docs d`
-		tq := tsQuery(q.All, q.Not)
-		w.add(`d.tsv @@ ?::tsquery`, tq)
-		score = `ts_rank_cd('` + tsRankWeight + `', d.tsv, ` + w.next(tq) + `::tsquery)`
-	default:
+	if q.HasText() {
+		from, score = db.search.match(q, part, w)
+	} else {
 		from, score = `search_docs d`, `0`
 		if len(q.Not) > 0 {
-			if db.d.engine == EngineSQLite {
-				w.add(`d.id NOT IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)`, ftsQuery(nil, q.Not))
-			} else {
-				w.add(`NOT (d.tsv @@ ?::tsquery)`, tsQuery([]debrief.SearchGroup{q.Not}, nil))
-			}
+			db.search.exclude(q.Not, w)
 		}
 	}
 	searchFilters(w, q, viewer)
@@ -556,6 +269,8 @@ func (db *DB) searchSource(q *debrief.SearchQuery, viewer debrief.Actor, match s
 type facetAcc struct {
 	total                   int
 	severity, service, year map[string]int
+	// estimated is set when the counts were scaled up from a sample.
+	estimated bool
 }
 
 func newFacetAcc() *facetAcc {
@@ -566,7 +281,7 @@ func (a *facetAcc) facets() debrief.SearchFacets {
 	return debrief.SearchFacets{Severity: facetList(a.severity, false), Service: facetList(a.service, false), Year: facetList(a.year, true)}
 }
 
-// scanMatches reads (id, score, date, severity, services) rows, keeping the
+// scanMatches reads (id, tier, score, date, severity, services) rows, keeping the
 // best keep of them (none when keep is 0) and, when acc is not nil,
 // counting them into acc. Text columns are read as raw bytes: this loop
 // runs once per match, so it must not allocate per row.
@@ -580,7 +295,7 @@ func (db *DB) scanMatches(ctx context.Context, qr querier, query string, args []
 	var sev, services sql.RawBytes
 	for rows.Next() {
 		var s scored
-		if err := rows.Scan(&s.id, &s.score, &s.date, &sev, &services); err != nil {
+		if err := rows.Scan(&s.id, &s.tier, &s.score, &s.date, &sev, &services); err != nil {
 			return nil, fmt.Errorf("sqlstore: search: %w", err)
 		}
 		if keep > 0 {
@@ -634,14 +349,6 @@ func yearString(micros int64) string {
 
 func sortScored(s []scored) {
 	sort.Slice(s, func(i, j int) bool { return better(s[i], s[j]) })
-}
-
-// sortScoredIfFlat sorts a single-pass result; tiered results are already
-// in tier order.
-func sortScoredIfFlat(s []scored, tiered bool) {
-	if !tiered {
-		sortScored(s)
-	}
 }
 
 // mapSearchErr turns an engine's complaint about a query into EInvalid: the

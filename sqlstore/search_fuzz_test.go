@@ -14,6 +14,8 @@ var (
 	fuzzDBOnce sync.Once
 	fuzzDB     *DB
 	fuzzDBErr  error
+	// fuzzMu guards fuzzDB.tune, which each input sets before its search.
+	fuzzMu sync.Mutex
 )
 
 // FuzzSearchSQLite checks that every query the parser accepts runs on
@@ -52,10 +54,10 @@ func FuzzSearchSQLite(f *testing.F) {
 		}
 		for _, viewer := range []debrief.Actor{{Role: debrief.RoleAdmin}, {Email: "ana@example.com", Role: debrief.RoleViewer}} {
 			for _, threshold := range []int{2000, 1} { // flat and tiered ranking
-				saved := searchTierThreshold
-				searchTierThreshold = threshold
+				fuzzMu.Lock()
+				fuzzDB.tune.tierThreshold = threshold
 				res, err := fuzzDB.Search(context.Background(), q, viewer)
-				searchTierThreshold = saved
+				fuzzMu.Unlock()
 				if err != nil {
 					t.Fatalf("Search(%q) parsed as %q = %v, want results", s, search.Format(q), err)
 				}

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/debriefhq/debrief/debrief"
 )
@@ -29,19 +28,9 @@ import (
 // no write path can forget, and each document is rebuilt once per
 // transaction with one tokenizer for both engines.
 
-// searchLockClass namespaces the advisory locks that serialise rebuilds of
-// one document on PostgreSQL ('srch').
-const searchLockClass = 0x73726368
-
 // flushSearch rebuilds the documents the transaction's writes touched.
 func (db *DB) flushSearch(ctx context.Context, tx *sql.Tx) error {
-	var rows *sql.Rows
-	var err error
-	if db.d.engine == EnginePostgres {
-		rows, err = db.query(ctx, tx, `DELETE FROM search_dirty WHERE tx = txid_current() RETURNING kind, id`)
-	} else {
-		rows, err = db.query(ctx, tx, `DELETE FROM search_dirty RETURNING kind, id`)
-	}
+	rows, err := db.query(ctx, tx, db.search.takeDirty())
 	if err != nil {
 		return fmt.Errorf("sqlstore: search index: %w", err)
 	}
@@ -73,24 +62,6 @@ func (db *DB) flushSearch(ctx context.Context, tx *sql.Tx) error {
 		return nil
 	}
 	return db.indexSearch(ctx, tx, incidentIDs, postmortemIDs)
-}
-
-// nextGeneration counts one more change to the index and returns its
-// number, which the rows written in this transaction carry (search_cache.go).
-//
-// Only SQLite uses generations (the cache is SQLite's); on PostgreSQL the
-// counter's single row would make every writing transaction wait for the
-// one before it to commit.
-func (db *DB) nextGeneration(ctx context.Context, tx *sql.Tx) (int64, error) {
-	if db.d.engine != EngineSQLite {
-		return 0, nil
-	}
-	var gen int64
-	err := db.queryRow(ctx, tx, `UPDATE search_meta SET generation = generation + 1 WHERE id = 1 RETURNING generation`).Scan(&gen)
-	if err != nil {
-		return 0, fmt.Errorf("sqlstore: search index: generation: %w", err)
-	}
-	return gen, nil
 }
 
 // indexSearch rebuilds the documents of the given incidents and
@@ -125,26 +96,16 @@ func (db *DB) indexSearch(ctx context.Context, tx *sql.Tx, incidentIDs, postmort
 		}
 	}
 	ids, pids := keys(incidents), keys(projects)
-	if db.d.engine == EnginePostgres {
-		// Two transactions that touch one incident each rebuild its
-		// document; the lock makes the second wait for the first to
-		// commit, so it reads the first one's changes (READ COMMITTED
-		// takes a new snapshot per statement) and replaces its document
-		// instead of colliding with it. Locks are taken in id order and
-		// only after every other write, so they cannot deadlock.
-		var docIDs []int64
-		for _, id := range ids {
-			docIDs = append(docIDs, incidentDocID(id))
-		}
-		for _, id := range pids {
-			docIDs = append(docIDs, projectDocID(id))
-		}
-		sort.Slice(docIDs, func(i, j int) bool { return docIDs[i] < docIDs[j] })
-		for _, id := range docIDs {
-			if _, err := db.exec(ctx, tx, `SELECT pg_advisory_xact_lock($1, $2)`, searchLockClass, int32(id%2147483647)); err != nil {
-				return fmt.Errorf("sqlstore: search index: lock: %w", err)
-			}
-		}
+	var docIDs []int64
+	for _, id := range ids {
+		docIDs = append(docIDs, incidentDocID(id))
+	}
+	for _, id := range pids {
+		docIDs = append(docIDs, projectDocID(id))
+	}
+	sort.Slice(docIDs, func(i, j int) bool { return docIDs[i] < docIDs[j] })
+	if err := db.search.lockDocs(ctx, tx, docIDs); err != nil {
+		return err
 	}
 	return db.rebuildDocs(ctx, tx, ids, pids)
 }
@@ -161,9 +122,9 @@ func (db *DB) rebuildDocs(ctx context.Context, tx *sql.Tx, incidentIDs, projectI
 	if err != nil {
 		return fmt.Errorf("sqlstore: search index: load: %w", err)
 	}
-	gen, err := db.nextGeneration(ctx, tx)
+	gen, err := db.search.nextGeneration(ctx, tx)
 	if err != nil {
-		return err
+		return fmt.Errorf("sqlstore: search index: %w", err)
 	}
 	for _, d := range docs {
 		d.gen = gen
@@ -180,7 +141,7 @@ func (db *DB) rebuildDocs(ctx context.Context, tx *sql.Tx, incidentIDs, projectI
 	for _, id := range projectIDs {
 		ids = append(ids, projectDocID(id))
 	}
-	cond, arg := db.idIn("id", ids)
+	cond, arg := db.search.idIn("id", ids)
 	if _, err := db.exec(ctx, tx, `DELETE FROM search_docs WHERE `+cond, arg); err != nil {
 		return fmt.Errorf("sqlstore: search index: %w", err)
 	}
@@ -345,7 +306,7 @@ func (db *DB) loadSearchDocs(ctx context.Context, q querier, incidentIDs, projec
 	byIncident := map[int64]*searchDoc{}
 	byPostmortem := map[int64]*searchDoc{}
 	if len(incidentIDs) > 0 {
-		cond, arg := db.idIn("id", incidentIDs)
+		cond, arg := db.search.idIn("id", incidentIDs)
 		rows, err := db.query(ctx, q, `SELECT `+incidentColumns+` FROM incidents WHERE `+cond, arg)
 		if err != nil {
 			return nil, err
@@ -367,7 +328,7 @@ func (db *DB) loadSearchDocs(ctx context.Context, q querier, incidentIDs, projec
 	}
 	var pms []*debrief.Postmortem
 	if len(byIncident) > 0 {
-		cond, arg := db.idIn("incident_id", keys(byIncident))
+		cond, arg := db.search.idIn("incident_id", keys(byIncident))
 		ps, err := db.queryPostmortems(ctx, q, cond, arg)
 		if err != nil {
 			return nil, err
@@ -375,7 +336,7 @@ func (db *DB) loadSearchDocs(ctx context.Context, q querier, incidentIDs, projec
 		pms = append(pms, ps...)
 	}
 	if len(projectIDs) > 0 {
-		cond, arg := db.idIn("id", projectIDs)
+		cond, arg := db.search.idIn("id", projectIDs)
 		ps, err := db.queryPostmortems(ctx, q, cond+` AND incident_id IS NULL`, arg)
 		if err != nil {
 			return nil, err
@@ -396,8 +357,8 @@ func (db *DB) loadSearchDocs(ctx context.Context, q querier, incidentIDs, projec
 	if len(byIncident)+len(byPostmortem) > 0 {
 		// Both lists are always bound (an empty one matches nothing), so
 		// the statement's text is one and stays in the statement cache.
-		incCond, incArg := db.idIn("incident_id", keys(byIncident))
-		pmCond, pmArg := db.idIn("postmortem_id", keys(byPostmortem))
+		incCond, incArg := db.search.idIn("incident_id", keys(byIncident))
+		pmCond, pmArg := db.search.idIn("postmortem_id", keys(byPostmortem))
 		pmCond = strings.Replace(pmCond, "$1", "$2", 1)
 		rows, err := db.query(ctx, q, `SELECT id, incident_id, postmortem_id, title, status FROM action_items
 WHERE `+incCond+` OR `+pmCond+` ORDER BY id`, incArg, pmArg)
@@ -438,7 +399,7 @@ WHERE `+incCond+` OR `+pmCond+` ORDER BY id`, incArg, pmArg)
 	// past the column's cap. Rows are added as they are read: the text of
 	// a long timeline is never held whole.
 	if len(byIncident) > 0 {
-		cond, arg := db.idIn("incident_id", keys(byIncident))
+		cond, arg := db.search.idIn("incident_id", keys(byIncident))
 		rows, err := db.query(ctx, q, `SELECT incident_id, source, kind, text FROM timeline_events
 WHERE `+cond+` ORDER BY incident_id, at, id`, arg)
 		if err != nil {
@@ -510,7 +471,11 @@ func incidentDoc(inc *debrief.Incident) *searchDoc {
 	d.tag("label", inc.Labels...)
 	d.tag("status", string(inc.Status))
 	d.tag("owner", inc.Roles.Commander)
-	d.tag("member", inc.Members...)
+	// Members under debrief.MemberKey, which the viewer's Visibility
+	// looks up (search.go).
+	for _, m := range inc.Members {
+		d.tag("member", debrief.MemberKey(m))
+	}
 	return d
 }
 
@@ -608,11 +573,7 @@ func dedupeSorted(vs []string) []string {
 }
 
 // writeSearchDocs inserts documents that are not in the index (the caller
-// deleted them): rows, then tags, then, on SQLite, the FTS rows. Tags and
-// FTS rows of all the documents go in one statement each, their values
-// bound as one JSON array (SQLite) or as arrays (PostgreSQL): the
-// statement's text is then the same whatever the number of rows, so the
-// statement cache serves it, and FTS5 writes one segment for the batch.
+// deleted them): rows, then tags, then the engine's text index.
 func (db *DB) writeSearchDocs(ctx context.Context, tx *sql.Tx, docs []*searchDoc) error {
 	if len(docs) == 0 {
 		return nil
@@ -629,34 +590,7 @@ func (db *DB) writeSearchDocs(ctx context.Context, tx *sql.Tx, docs []*searchDoc
 	if err := db.writeSearchTags(ctx, tx, docs); err != nil {
 		return fmt.Errorf("tags: %w", err)
 	}
-	if db.d.engine != EngineSQLite {
-		return nil
-	}
-	// Column text is made of tokens, which are whole runes, so it is
-	// always valid UTF-8 and JSON carries it unchanged.
-	rows := make([][5]any, 0, len(docs))
-	head := make([][3]any, 0, len(docs))
-	for _, d := range docs {
-		r := [5]any{d.id}
-		for col := range d.columns {
-			r[col+1] = string(d.columns[col])
-		}
-		rows = append(rows, r)
-		head = append(head, [3]any{d.id, r[1], r[2]})
-	}
-	arg, err := json.Marshal(rows)
-	if err != nil {
-		return err
-	}
-	if _, err := db.exec(ctx, tx, `INSERT INTO search_fts (rowid, title, summary, body, extra)
-SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json_each($1)`, string(arg)); err != nil {
-		return err
-	}
-	if arg, err = json.Marshal(head); err != nil {
-		return err
-	}
-	_, err = db.exec(ctx, tx, `INSERT INTO search_head (rowid, title, summary) SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each($1)`, string(arg))
-	return err
+	return db.search.writeText(ctx, tx, docs)
 }
 
 // searchDocArgs returns the values of document d's search_docs row, in
@@ -687,13 +621,7 @@ func (db *DB) insertSearchDoc(ctx context.Context, tx *sql.Tx, d *searchDoc) err
 	if err != nil {
 		return err
 	}
-	query := insertSearchDocSQL
-	if db.d.engine == EnginePostgres {
-		query = insertSearchDocPostgresSQL
-		args = append(args, tsvectorLiteral(d.columns))
-	} else {
-		args = append(args, d.counts[colTitle]+d.counts[colSummary])
-	}
+	query, args := db.search.docRow(d, args)
 	if _, err := db.exec(ctx, tx, query, args...); err != nil {
 		return err
 	}
@@ -701,20 +629,10 @@ func (db *DB) insertSearchDoc(ctx context.Context, tx *sql.Tx, d *searchDoc) err
 	return err
 }
 
-const (
-	insertSearchDocSQL = `INSERT INTO search_docs (id, incident_id, project_id, postmortem_id, kind, key, title, severity, status,
-	services, date, year, month_day, published_at, owner, private, open_actions, repeat_of, factors, alerts, gen, head_len)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`
-	insertSearchDocPostgresSQL = `INSERT INTO search_docs (id, incident_id, project_id, postmortem_id, kind, key, title, severity, status,
-	services, date, year, month_day, published_at, owner, private, open_actions, repeat_of, factors, alerts, gen, tsv)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22::tsvector)`
-)
-
-// writeSearchTags inserts the tags of all the documents in one statement.
+// writeSearchTags inserts the tags of all the documents, in sorted order.
 func (db *DB) writeSearchTags(ctx context.Context, tx *sql.Tx, docs []*searchDoc) error {
 	var ids []int64
 	var names, values []string
-	valid := true
 	for _, d := range docs {
 		tagNames := make([]string, 0, len(d.tags))
 		for name := range d.tags {
@@ -726,110 +644,13 @@ func (db *DB) writeSearchTags(ctx context.Context, tx *sql.Tx, docs []*searchDoc
 				ids = append(ids, d.id)
 				names = append(names, name)
 				values = append(values, v)
-				valid = valid && utf8.ValidString(v)
 			}
 		}
 	}
 	if len(ids) == 0 {
 		return nil
 	}
-	if db.d.engine == EnginePostgres {
-		_, err := db.exec(ctx, tx, `INSERT INTO search_tags (doc_id, name, value)
-SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING`, ids, names, values)
-		return err
-	}
-	if valid {
-		rows := make([][3]any, len(ids))
-		for i := range ids {
-			rows[i] = [3]any{ids[i], names[i], values[i]}
-		}
-		arg, err := json.Marshal(rows)
-		if err != nil {
-			return err
-		}
-		// "WHERE true" tells SQLite's parser that ON CONFLICT belongs to
-		// the INSERT, not to a join.
-		_, err = db.exec(ctx, tx, `INSERT INTO search_tags (doc_id, name, value)
-SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each($1) WHERE true ON CONFLICT DO NOTHING`, string(arg))
-		return err
-	}
-	// JSON cannot carry invalid UTF-8 unchanged: bind the values as they are.
-	var b strings.Builder
-	p := placeholders{d: db.d}
-	flush := func() error {
-		if len(p.args) == 0 {
-			return nil
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO search_tags (doc_id, name, value) VALUES `+b.String()+` ON CONFLICT DO NOTHING`, p.args...)
-		b.Reset()
-		p = placeholders{d: db.d}
-		return err
-	}
-	for i := range ids {
-		if len(p.args) > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("(" + p.next(ids[i]) + ", " + p.next(names[i]) + ", " + p.next(values[i]) + ")")
-		if len(p.args) >= 900 {
-			// Stay well under SQLite's limit on bound parameters.
-			if err := flush(); err != nil {
-				return err
-			}
-		}
-	}
-	return flush()
-}
-
-// tsvectorLiteral writes the columns as a PostgreSQL tsvector literal with
-// weights A (title), B (summary), C (body) and D (extra), so PostgreSQL
-// indexes exactly the tokens SQLite does, at the same positions.
-func tsvectorLiteral(columns [4][]byte) string {
-	type lexeme struct {
-		positions []string
-	}
-	lex := map[string]*lexeme{}
-	var order []string
-	pos := 0
-	for col, text := range columns {
-		weight := "ABCD"[col : col+1]
-		if len(text) == 0 {
-			continue
-		}
-		for _, t := range strings.Split(string(text), " ") {
-			pos++
-			p := pos
-			if p > 16383 {
-				p = 16383 // PostgreSQL's largest position
-			}
-			l := lex[t]
-			if l == nil {
-				l = &lexeme{}
-				lex[t] = l
-				order = append(order, t)
-			}
-			// PostgreSQL keeps at most 256 positions per lexeme.
-			if len(l.positions) < 256 && (p < 16383 || len(l.positions) == 0 || !strings.HasPrefix(l.positions[len(l.positions)-1], "16383")) {
-				l.positions = append(l.positions, strconv.Itoa(p)+weight)
-			}
-		}
-	}
-	var b strings.Builder
-	for i, t := range order {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(quoteLexeme(t))
-		b.WriteByte(':')
-		b.WriteString(strings.Join(lex[t].positions, ","))
-	}
-	return b.String()
-}
-
-// quoteLexeme quotes a token for tsvector and tsquery literals.
-func quoteLexeme(t string) string {
-	t = strings.ReplaceAll(t, `\`, `\\`)
-	t = strings.ReplaceAll(t, `'`, `''`)
-	return "'" + t + "'"
+	return db.search.writeTags(ctx, tx, ids, names, values)
 }
 
 func joinServices(s []string) string {
@@ -891,23 +712,6 @@ func idList(ids []int64) string {
 	return b.String()
 }
 
-// idIn returns the condition "col is one of ids" with ids bound as $1 (a
-// JSON array read by json_each on SQLite, an array on PostgreSQL), so the
-// statement's text does not depend on the ids and the statement cache
-// serves it whatever they are.
-//
-// One id, the common case (a write touching one incident), is compared
-// with = so the planner needs no list at all.
-func (db *DB) idIn(col string, ids []int64) (string, any) {
-	if len(ids) == 1 {
-		return col + ` = $1`, ids[0]
-	}
-	if db.d.engine == EnginePostgres {
-		return col + ` = ANY($1)`, append([]int64{}, ids...)
-	}
-	return col + ` IN (SELECT value FROM json_each($1))`, "[" + idList(ids) + "]"
-}
-
 // Reindex rebuilds the whole search index in one transaction, so searches
 // see either the old index or the new one, and reports how many documents
 // it holds.
@@ -919,48 +723,10 @@ func (db *DB) Reindex(ctx context.Context) (int, error) {
 				return err
 			}
 		}
-		if db.d.engine == EngineSQLite {
-			// 'delete-all' empties a contentless table at once; the trigger
-			// would delete row by row.
-			for _, table := range []string{"search_fts", "search_head"} {
-				if _, err := tx.ExecContext(ctx, `INSERT INTO `+table+` (`+table+`) VALUES ('delete-all')`); err != nil {
-					return err
-				}
-			}
-			if _, err := tx.ExecContext(ctx, `DROP TRIGGER search_docs_delete`); err != nil {
-				return err
-			}
-		}
-		if db.d.engine == EngineSQLite {
-			// In chunks: one statement's journal holds every page it
-			// changes, in memory on SQLite's writer (writerPragmas), and
-			// the rows of every document are a large part of the file.
-			for {
-				res, err := tx.ExecContext(ctx, `DELETE FROM search_docs WHERE id IN (SELECT id FROM search_docs ORDER BY id LIMIT 5000)`)
-				if err != nil {
-					return err
-				}
-				n, err := res.RowsAffected()
-				if err != nil {
-					return err
-				}
-				if n == 0 {
-					break
-				}
-			}
-		} else if _, err := tx.ExecContext(ctx, `DELETE FROM search_docs`); err != nil {
+		if err := db.search.emptyIndex(ctx, tx); err != nil {
 			return err
 		}
-		if db.d.engine == EngineSQLite {
-			// As migration 00008 writes it.
-			if _, err := tx.ExecContext(ctx, `CREATE TRIGGER search_docs_delete AFTER DELETE ON search_docs BEGIN
-    DELETE FROM search_fts WHERE rowid = old.id;
-    DELETE FROM search_head WHERE rowid = old.id;
-END`); err != nil {
-				return err
-			}
-		}
-		gen, err := db.nextGeneration(ctx, tx)
+		gen, err := db.search.nextGeneration(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -1010,21 +776,7 @@ END`); err != nil {
 				n += len(docs)
 			}
 		}
-		if db.d.engine == EngineSQLite {
-			// Merge the index segments written by the rebuild into one,
-			// which makes the first searches after it fast.
-			for _, table := range []string{"search_fts", "search_head"} {
-				if _, err := tx.ExecContext(ctx, `INSERT INTO `+table+` (`+table+`) VALUES ('optimize')`); err != nil {
-					return err
-				}
-			}
-		}
-		if db.d.engine == EngineSQLite {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM search_rebuild`); err != nil {
-				return err
-			}
-		}
-		return nil
+		return db.search.reindexed(ctx, tx)
 	})
 	if err != nil {
 		return 0, mapErr(err, "reindex search")
@@ -1036,20 +788,9 @@ END`); err != nil {
 // search_rebuild: the index gained something only Go can fill), once, when
 // the database is opened.
 func (db *DB) rebuildSearchIfAsked(ctx context.Context) error {
-	if db.d.engine != EngineSQLite {
-		return nil
-	}
-	if err := db.wg.enter(ctx); err != nil {
+	reason, err := db.search.rebuildReason(ctx)
+	if err != nil || reason == "" {
 		return err
-	}
-	var reason string
-	err := db.w.QueryRowContext(ctx, `SELECT reason FROM search_rebuild LIMIT 1`).Scan(&reason)
-	db.wg.leave()
-	if err == sql.ErrNoRows {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("sqlstore: search rebuild: %w", err)
 	}
 	db.logger.Info("rebuilding the search index once, after an upgrade", "reason", reason)
 	start := time.Now()

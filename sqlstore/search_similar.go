@@ -70,16 +70,12 @@ func (db *DB) SimilarIncidents(ctx context.Context, p debrief.SimilarProbe, view
 	}
 
 	candidates := map[int64]bool{}
-	byTag := db.similarByTagSQL
-	if db.d.engine == EngineSQLite && similarFromCache && db.facts().warm(db) {
-		byTag = db.similarByTagCached
-	}
 	for _, tag := range []struct {
 		name   string
 		values []string
 	}{{"service", services}, {"factor", factors}, {"alert", alerts}} {
 		for _, v := range dedupe(tag.values) {
-			if err := byTag(ctx, tag.name, v, before, me.id, candidates); err != nil {
+			if err := db.search.similarByTag(ctx, tag.name, v, before, me.id, candidates); err != nil {
 				return nil, err
 			}
 		}
@@ -156,10 +152,6 @@ func (db *DB) SimilarIncidents(ctx context.Context, p debrief.SimilarProbe, view
 	return out, nil
 }
 
-// similarFromCache lets a test compare similarByTagCached with
-// similarByTagSQL.
-var similarFromCache = true
-
 // similarByTagSQL adds to candidates the newest simPerValue incidents that
 // started before before (other than the probe) and carry the tag.
 func (db *DB) similarByTagSQL(ctx context.Context, name, value string, before, probe int64, candidates map[int64]bool) error {
@@ -178,54 +170,6 @@ ORDER BY t.doc_id DESC LIMIT `+fmt.Sprint(simPerValue), name, value, before, pro
 		candidates[id] = true
 	}
 	return mapErr(rows.Err(), "similar incidents")
-}
-
-// similarByTagCached does what similarByTagSQL does, with the kind and
-// date of each document taken from the fact cache (SQLite, once it is
-// loaded). The SQL version joins each tagged document's row, newest
-// first, until enough started before the probe: for an old incident of a
-// busy service that was thousands of rows, and most of the slowest
-// lookups. Here the tag index alone gives the ids, in one row.
-func (db *DB) similarByTagCached(ctx context.Context, name, value string, before, probe int64, candidates map[int64]bool) error {
-	tx, err := db.r.BeginTx(ctx, nil)
-	if err != nil {
-		return mapErr(err, "similar incidents")
-	}
-	defer tx.Rollback()
-	c := db.facts()
-	if _, err := c.refresh(ctx, tx); err != nil {
-		return err
-	}
-	// The newest few first, which for a recent probe is enough; all of
-	// them only when too few of those started before it.
-	for _, limit := range []int{4 * simPerValue, -1} {
-		var text string
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(group_concat(doc_id), '') FROM (SELECT doc_id FROM search_tags
-WHERE name = $1 AND value = $2 ORDER BY doc_id DESC LIMIT $3)`, name, value, limit).Scan(&text); err != nil {
-			return mapErr(err, "similar incidents")
-		}
-		ids, err := parseIDList(text)
-		if err != nil {
-			return err
-		}
-		var found []int64
-		c.mu.RLock()
-		for _, id := range ids {
-			if f := c.get(id); f != nil && id != probe && f.kind == string(debrief.KindIncident) && f.date < before {
-				if found = append(found, id); len(found) == simPerValue {
-					break
-				}
-			}
-		}
-		c.mu.RUnlock()
-		if len(found) == simPerValue || len(ids) < limit || limit < 0 {
-			for _, id := range found {
-				candidates[id] = true
-			}
-			return nil
-		}
-	}
-	return nil
 }
 
 // similarText scores earlier incidents by how much their text says what
@@ -277,17 +221,26 @@ func (db *DB) similarText(ctx context.Context, me *simDoc, extra []string, befor
 	}
 	// count counts the documents with a word or phrase in their title or
 	// summary, up to common+1.
-	count := func(tokens []string) (int, error) {
-		var n int
-		var err error
-		if db.d.engine == EngineSQLite {
-			err = db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM search_head WHERE search_head MATCH $1 LIMIT $2) AS s`,
-				ftsTerm(debrief.SearchTerm{Tokens: tokens}), common+1).Scan(&n)
-		} else {
-			err = db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM search_docs WHERE tsv @@ $1::tsquery LIMIT $2) AS s`,
-				tsHead(tokens), common+1).Scan(&n)
+	var all strings.Builder
+	for _, f := range texts[me.id] {
+		all.WriteString(f.Text + "\n")
+	}
+	// Only a topic's telling phrases: "network" or "timeout" alone would
+	// bring in a large part of a busy corpus.
+	_, phrases := debrief.SimilarTopics(all.String())
+	phrases = phrases[:min(len(phrases), simMaxPhrases)]
+	// Every word and phrase is counted in one call: on PostgreSQL one
+	// round trip instead of one per word.
+	var lists [][]string
+	for _, w := range words {
+		if !debrief.IsSimilarTopic(w) {
+			lists = append(lists, []string{w})
 		}
-		return n, mapErr(err, "similar incidents")
+	}
+	lists = append(lists, phrases...)
+	counts, err := db.search.countHead(ctx, lists, common+1)
+	if err != nil {
+		return nil, err
 	}
 	idf := map[string]float64{}
 	sum, known := 0.0, 0
@@ -295,10 +248,8 @@ func (db *DB) similarText(ctx context.Context, me *simDoc, extra []string, befor
 		if debrief.IsSimilarTopic(w) {
 			continue
 		}
-		n, err := count([]string{w})
-		if err != nil {
-			return nil, err
-		}
+		n := counts[0]
+		counts = counts[1:]
 		if n > common {
 			idf[w] = 0
 			continue
@@ -324,22 +275,8 @@ func (db *DB) similarText(ctx context.Context, me *simDoc, extra []string, befor
 			search = append(search, debrief.SearchTerm{Text: t, Tokens: []string{t}})
 		}
 	}
-	var all strings.Builder
-	for _, f := range texts[me.id] {
-		all.WriteString(f.Text + "\n")
-	}
-	// Only a topic's telling phrases: "network" or "timeout" alone would
-	// bring in a large part of a busy corpus.
-	_, phrases := debrief.SimilarTopics(all.String())
 	for i, p := range phrases {
-		if i == simMaxPhrases {
-			break
-		}
-		n, err := count(p)
-		if err != nil {
-			return nil, err
-		}
-		if n > 0 && n <= common {
+		if n := counts[i]; n > 0 && n <= common {
 			search = append(search, debrief.SearchTerm{Text: strings.Join(p, " "), Tokens: p})
 		}
 	}
@@ -347,30 +284,7 @@ func (db *DB) similarText(ctx context.Context, me *simDoc, extra []string, befor
 		return out, nil
 	}
 	ids := map[int64]bool{}
-	var rows *sql.Rows
-	if db.d.engine == EngineSQLite {
-		alts := search
-		// Only the title and summary: what the incident is about. They
-		// have a table of their own (migration 00008), whose entries and
-		// column sizes are a fraction of search_fts's.
-		rows, err = db.r.QueryContext(ctx, `SELECT d.id, -bm25(search_head, 10.0, 4.0) AS s FROM search_head JOIN search_docs d ON d.id = search_head.rowid
-WHERE search_head MATCH $1 AND d.kind = 'incident' AND d.date < $2 AND d.id <> $3 ORDER BY s DESC LIMIT `+fmt.Sprint(simTextCandidates),
-			ftsQuery([]debrief.SearchGroup{alts}, nil), before, me.id)
-	} else {
-		// Weight-restricted lexemes ('word':AB) keep the match to the
-		// title (A) and summary (B), like search_head on SQLite.
-		var alts []string
-		for _, t := range search {
-			alts = append(alts, tsHead(t.Tokens))
-		}
-		rows, err = db.r.QueryContext(ctx, `SELECT d.id, ts_rank_cd('{0, 0, 0.4, 1.0}', d.tsv, q) AS s FROM search_docs d, CAST($1 AS tsquery) AS q
-WHERE d.tsv @@ q AND d.kind = 'incident' AND d.date < $2 AND d.id <> $3 ORDER BY s DESC LIMIT `+fmt.Sprint(simTextCandidates),
-			strings.Join(alts, " | "), before, me.id)
-	}
-	if err != nil {
-		return nil, mapErr(err, "similar incidents")
-	}
-	found, err := scanScores(rows, map[int64]float64{})
+	found, err := db.search.headCandidates(ctx, search, before, me.id, simTextCandidates)
 	if err != nil {
 		return nil, err
 	}
@@ -404,13 +318,7 @@ func (db *DB) simTexts(ctx context.Context, ids []int64) (map[int64][]debrief.Se
 	for _, f := range debrief.SimilarFields() {
 		names = append(names, "'"+f+"'")
 	}
-	query := `SELECT x.doc_id, j.value ->> 'name', j.value ->> 'text' FROM search_text x, json_each(x.fields) j
-WHERE x.doc_id IN (` + idList(ids) + `) AND j.value ->> 'name' IN (` + strings.Join(names, ", ") + `)`
-	if db.d.engine != EngineSQLite {
-		query = `SELECT x.doc_id, j ->> 'name', j ->> 'text' FROM search_text x, jsonb_array_elements(x.fields::jsonb) j
-WHERE x.doc_id IN (` + idList(ids) + `) AND j ->> 'name' IN (` + strings.Join(names, ", ") + `)`
-	}
-	rows, err := db.r.QueryContext(ctx, query)
+	rows, err := db.r.QueryContext(ctx, db.search.fieldsQuery(strings.Join(names, ", "), idList(ids)))
 	if err != nil {
 		return nil, mapErr(err, "similar incidents")
 	}
@@ -439,16 +347,6 @@ func scanScores(rows *sql.Rows, out map[int64]float64) (map[int64]float64, error
 		}
 	}
 	return out, mapErr(rows.Err(), "similar incidents")
-}
-
-// tsHead is the tsquery of a word or phrase in a title or summary (the
-// A and B weights), like search_head on SQLite.
-func tsHead(tokens []string) string {
-	lex := make([]string, len(tokens))
-	for i, w := range tokens {
-		lex[i] = quoteLexeme(w) + ":AB"
-	}
-	return "(" + strings.Join(lex, " <-> ") + ")"
 }
 
 // simDocs loads incident documents the viewer may see.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -35,10 +36,9 @@ func TestSearchTiers(t *testing.T) {
 	// Before the fact cache has loaded, tiered searches count in SQL.
 	{
 		p, _ := search.Parse("database", nil)
-		saved := searchTierThreshold
-		searchTierThreshold = 1
+		db.tune.tierThreshold = 1
 		cold, err := db.Search(ctx, p, admin)
-		searchTierThreshold = saved
+		db.tune = defaultSearchTuning()
 		if err != nil {
 			t.Fatalf("Search(database) with a cold cache = %v", err)
 		}
@@ -47,7 +47,7 @@ func TestSearchTiers(t *testing.T) {
 			t.Fatalf("Search(database) cold: %d %v; flat: %d %v, %v; want the same", cold.Total, cold.Facets, warm.Total, warm.Facets, err)
 		}
 	}
-	for deadline := time.Now().Add(time.Minute); !db.facts().warm(db); time.Sleep(10 * time.Millisecond) {
+	for deadline := time.Now().Add(time.Minute); !db.facts.warm(); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the fact cache did not load within a minute")
 		}
@@ -57,9 +57,7 @@ func TestSearchTiers(t *testing.T) {
 	few := 0 // survivors ranked one by one; varied below
 	run := func(q string, threshold, limit, offset int) *debrief.SearchResults {
 		t.Helper()
-		saved, savedFew := searchTierThreshold, searchFewSurvivors
-		searchTierThreshold, searchFewSurvivors = threshold, few
-		defer func() { searchTierThreshold, searchFewSurvivors = saved, savedFew }()
+		db.tune.tierThreshold, db.tune.fewSurvivors = threshold, few
 		p, err := search.Parse(q, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -143,16 +141,14 @@ func TestSearchCountMemo(t *testing.T) {
 	if err := bulkImport(ctx, db, recs); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(time.Minute); !db.facts().warm(db); time.Sleep(10 * time.Millisecond) {
+	for deadline := time.Now().Add(time.Minute); !db.facts.warm(); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the fact cache did not load within a minute")
 		}
 	}
-	saved := searchTierThreshold
-	defer func() { searchTierThreshold = saved }()
 	run := func(q string, who debrief.Actor, threshold int) *debrief.SearchResults {
 		t.Helper()
-		searchTierThreshold = threshold
+		db.tune.tierThreshold = threshold
 		p, err := search.Parse(q, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -200,7 +196,7 @@ func TestSearchCountMemo(t *testing.T) {
 func TestRankHeadIsBM25(t *testing.T) {
 	ctx := context.Background()
 	db := warmCorpus(t, 400)
-	c := db.facts()
+	c := db.facts
 	totalCompared, totalRanked := 0, 0
 	for _, q := range []string{"database", "rollback", "checkout failed", "redis OR memcached", `"connection pool"`, "kube*"} {
 		p, err := search.Parse(q, nil)
@@ -218,7 +214,7 @@ func TestRankHeadIsBM25(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := rankHead(ctx, tx, c, p, all, len(all))
+		got, err := rankHead(ctx, tx, c, p, inSorted(all), len(all))
 		if err != nil {
 			t.Fatalf("rankHead(%q) = %v", q, err)
 		}
@@ -326,15 +322,13 @@ func TestSearchRebuildAfterUpgrade(t *testing.T) {
 	admin := debrief.Actor{Role: debrief.RoleAdmin}
 	search1 := func(db *DB) *debrief.SearchResults {
 		t.Helper()
-		for deadline := time.Now().Add(time.Minute); !db.facts().warm(db); time.Sleep(10 * time.Millisecond) {
+		for deadline := time.Now().Add(time.Minute); !db.facts.warm(); time.Sleep(10 * time.Millisecond) {
 			if time.Now().After(deadline) {
 				t.Fatal("the fact cache did not load within a minute")
 			}
 		}
 		// Tiered, and ranked through search_head however few the matches.
-		saved, savedFew := searchTierThreshold, searchFewSurvivors
-		searchTierThreshold, searchFewSurvivors = 1, 0
-		defer func() { searchTierThreshold, searchFewSurvivors = saved, savedFew }()
+		db.tune.tierThreshold, db.tune.fewSurvivors = 1, 0
 		p, _ := search.Parse("database", nil)
 		res, err := db.Search(ctx, p, admin)
 		if err != nil {
@@ -387,9 +381,9 @@ func TestSimilarFromCache(t *testing.T) {
 		if err != nil {
 			t.Fatalf("SimilarIncidents(%d) = %v", id, err)
 		}
-		similarFromCache = false
+		db.tune.similarFromCache = false
 		fromSQL, err := db.SimilarIncidents(ctx, probe, viewer)
-		similarFromCache = true
+		db.tune.similarFromCache = true
 		if err != nil {
 			t.Fatalf("SimilarIncidents(%d) through SQL = %v", id, err)
 		}
@@ -420,10 +414,154 @@ func warmCorpus(t *testing.T, n int) *DB {
 	if err := bulkImport(ctx, db, recs); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(time.Minute); !db.facts().warm(db); time.Sleep(10 * time.Millisecond) {
+	for deadline := time.Now().Add(time.Minute); !db.facts.warm(); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the fact cache did not load within a minute")
 		}
 	}
 	return db
+}
+
+// TestSearchEstimated checks a many-hit search answered from a sample:
+// the same hits in the same order as when every match is counted, a total
+// near the counted one, and the answer saying it is estimated.
+func TestSearchEstimated(t *testing.T) {
+	ctx := context.Background()
+	db := warmCorpus(t, 1200)
+	viewer := debrief.Actor{Email: "ana@example.com", Role: debrief.RoleViewer}
+	run := func(q string, estimateAbove int) *debrief.SearchResults {
+		t.Helper()
+		db.tune.tierThreshold, db.tune.countMemos, db.tune.estimateAbove, db.tune.sampleDocs = 1, false, estimateAbove, 300
+		defer func() { db.tune = defaultSearchTuning() }()
+		p, err := search.Parse(q, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Limit = 30
+		res, err := db.Search(ctx, p, viewer)
+		if err != nil {
+			t.Fatalf("Search(%q) = %v", q, err)
+		}
+		return res
+	}
+	estimatedOnce := false
+	for _, q := range []string{"database", "rollback", "database OR rollback", "rollback severity:2", "database after:2021"} {
+		counted := run(q, 1<<30)
+		estimated := run(q, 100)
+		if counted.TotalEstimated {
+			t.Errorf("Search(%q) counting every match says its total is estimated", q)
+		}
+		if !cmp.Equal(searchKeys(estimated), searchKeys(counted)) {
+			t.Errorf("Search(%q) estimated hits = %v, counted %v; want the same", q, searchKeys(estimated), searchKeys(counted))
+		}
+		if !estimated.TotalEstimated {
+			if counted.Total > 600 {
+				t.Errorf("Search(%q) with %d matches was counted, want it estimated past 100", q, counted.Total)
+			}
+			continue
+		}
+		estimatedOnce = true
+		if d := math.Abs(float64(estimated.Total-counted.Total)) / float64(counted.Total); d > 0.25 {
+			t.Errorf("Search(%q) estimated total %d, counted %d: off by %.0f%%, want within 25%%", q, estimated.Total, counted.Total, 100*d)
+		}
+	}
+	if !estimatedOnce {
+		t.Fatal("no search was estimated; the test checks nothing")
+	}
+	// Excluded words are counted: the first tier alone cannot tell.
+	if res := run("database -kafka", 100); res.TotalEstimated {
+		t.Errorf("Search(database -kafka) was estimated, want counted")
+	}
+}
+
+// TestFactCacheStopsWithClose: the fact cache belongs to its store. Close
+// waits for a load in progress to stop, and a closed store's cache starts
+// no other, so nothing of a store outlives it.
+func TestFactCacheStopsWithClose(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "close.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := make([]genRecord, 300)
+	for i := range recs {
+		recs[i] = genCorpusRecord(i)
+	}
+	if err := bulkImport(ctx, db, recs); err != nil {
+		t.Fatal(err)
+	}
+	other, err := Open(ctx, filepath.Join(t.TempDir(), "other.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if db.facts == other.facts {
+		t.Fatal("two stores share one fact cache")
+	}
+	db.facts.warm() // starts the load
+	if err := db.Close(); err != nil {
+		t.Fatalf("Close() = %v", err)
+	}
+	if db.facts.loading.Load() {
+		t.Error("a fact cache load is still running after Close returned")
+	}
+	if db.facts.warm() || db.facts.loading.Load() {
+		t.Error("the fact cache of a closed store started loading again")
+	}
+}
+
+// TestTiersOnBothEngines: on every engine, whether a search is ranked in
+// one pass or tier by tier, the documents that match in the title or
+// summary come first, and both ways find the same documents, total and
+// facets.
+func TestTiersOnBothEngines(t *testing.T) {
+	for _, engine := range testEngines {
+		t.Run(engine.name, func(t *testing.T) {
+			ctx := context.Background()
+			db := engine.open(t, Options{})
+			recs := make([]genRecord, 300)
+			for i := range recs {
+				recs[i] = genCorpusRecord(i)
+			}
+			if err := bulkImport(ctx, db, recs); err != nil {
+				t.Fatal(err)
+			}
+			waitFactCache(t, db)
+			admin := debrief.Actor{Role: debrief.RoleAdmin}
+			for _, q := range []string{"database", "rollback -kafka", "redis OR memcached", `"connection pool" severity:3`} {
+				var got [2]*debrief.SearchResults
+				for i, threshold := range []int{1_000_000, 1} {
+					db.tune.tierThreshold = threshold
+					p, err := search.Parse(q, nil)
+					if err != nil {
+						t.Fatal(err)
+					}
+					p.Limit = 300
+					if got[i], err = db.Search(ctx, p, admin); err != nil {
+						t.Fatalf("Search(%q) with tier threshold %d = %v", q, threshold, err)
+					}
+					seenBody := false
+					for _, h := range got[i].Hits {
+						first := h.Field == "title" || h.Field == "summary" || h.Field == "impact"
+						if first && seenBody {
+							t.Errorf("Search(%q) with tier threshold %d: %s matched in its %s after a match elsewhere", q, threshold, h.Key, h.Field)
+							break
+						}
+						seenBody = seenBody || !first
+					}
+				}
+				db.tune = defaultSearchTuning()
+				flat, tiers := got[0], got[1]
+				if flat.Total == 0 || flat.Total != tiers.Total || !cmp.Equal(flat.Facets, tiers.Facets) {
+					t.Errorf("Search(%q): one pass total %d facets %v; in tiers %d %v; want the same, and matches", q, flat.Total, flat.Facets, tiers.Total, tiers.Facets)
+				}
+				a, b := searchKeys(flat), searchKeys(tiers)
+				slices.Sort(a)
+				slices.Sort(b)
+				if !cmp.Equal(a, b) {
+					t.Errorf("Search(%q): one pass and in tiers find different documents", q)
+				}
+			}
+		})
+	}
 }

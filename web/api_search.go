@@ -17,13 +17,16 @@ import (
 // Debrief understood it (in canonical syntax, for showing back to the
 // user), and the page.
 type searchResponse struct {
-	Q            string               `json:"q"`
-	UnderstoodAs string               `json:"understood_as"`
-	Total        int                  `json:"total"`
-	Limit        int                  `json:"limit"`
-	Offset       int                  `json:"offset"`
-	Hits         []debrief.SearchHit  `json:"hits"`
-	Facets       debrief.SearchFacets `json:"facets"`
+	Q            string `json:"q"`
+	UnderstoodAs string `json:"understood_as"`
+	Total        int    `json:"total"`
+	// TotalEstimated says the total and the facets' counts were estimated
+	// from a sample (debrief.SearchResults.TotalEstimated).
+	TotalEstimated bool                 `json:"total_estimated"`
+	Limit          int                  `json:"limit"`
+	Offset         int                  `json:"offset"`
+	Hits           []debrief.SearchHit  `json:"hits"`
+	Facets         debrief.SearchFacets `json:"facets"`
 }
 
 // searchHandler answers GET /api/v1/search?q=…&limit=&offset=. A query the
@@ -56,7 +59,7 @@ func searchHandler(svc *debrief.Service) HandlerFunc {
 			return err
 		}
 		writeJSON(w, http.StatusOK, searchResponse{
-			Q: q.Raw, UnderstoodAs: search.Format(q), Total: res.Total, Limit: debrief.PageLimit(limit), Offset: offset,
+			Q: q.Raw, UnderstoodAs: search.Format(q), Total: res.Total, TotalEstimated: res.TotalEstimated, Limit: debrief.PageLimit(limit), Offset: offset,
 			Hits: res.Hits, Facets: res.Facets,
 		})
 		return nil

@@ -163,10 +163,12 @@ type incidentsPage struct {
 	Items []*debrief.Incident
 	// Searched is true when the search box was used: Hits and Total then
 	// hold the results, in relevance order.
-	Searched     bool
-	Hits         []debrief.SearchHit
-	Total        int
-	UnderstoodAs string
+	Searched bool
+	Hits     []debrief.SearchHit
+	Total    int
+	// TotalEstimated says Total was estimated from a sample.
+	TotalEstimated bool
+	UnderstoodAs   string
 	// NextURL and FirstURL page through the list; empty when there is none.
 	NextURL, FirstURL string
 }
@@ -286,6 +288,7 @@ func (s *Server) incidentSearch(w http.ResponseWriter, r *http.Request, p incide
 		return err
 	}
 	p.Searched, p.Hits, p.Total, p.UnderstoodAs = true, res.Hits, res.Total, search.Format(query)
+	p.TotalEstimated = res.TotalEstimated
 	v := f.values()
 	if offset+len(res.Hits) < res.Total && offset+searchPageSize <= debrief.MaxSearchOffset {
 		v.Set("offset", strconv.Itoa(offset+searchPageSize))

@@ -23,12 +23,14 @@ type SearchCmd struct {
 
 // searchAnswer mirrors the API's search response.
 type searchAnswer struct {
-	Q            string               `json:"q"`
-	UnderstoodAs string               `json:"understood_as"`
-	Total        int                  `json:"total"`
-	Offset       int                  `json:"offset"`
-	Hits         []debrief.SearchHit  `json:"hits"`
-	Facets       debrief.SearchFacets `json:"facets"`
+	Q            string `json:"q"`
+	UnderstoodAs string `json:"understood_as"`
+	Total        int    `json:"total"`
+	// TotalEstimated: the server estimated the total from a sample.
+	TotalEstimated bool                 `json:"total_estimated"`
+	Offset         int                  `json:"offset"`
+	Hits           []debrief.SearchHit  `json:"hits"`
+	Facets         debrief.SearchFacets `json:"facets"`
 }
 
 // Run asks the server and prints the results, or the server's JSON with --json.
@@ -77,7 +79,11 @@ func printSearch(w io.Writer, ans *searchAnswer) {
 		fmt.Fprintf(w, "%d results for %s; none from number %d on.\n", ans.Total, ans.UnderstoodAs, ans.Offset+1)
 		return
 	}
-	fmt.Fprintf(w, "%s for %s", plural(ans.Total, "result"), ans.UnderstoodAs)
+	about := ""
+	if ans.TotalEstimated {
+		about = "About "
+	}
+	fmt.Fprintf(w, "%s%s for %s", about, plural(ans.Total, "result"), ans.UnderstoodAs)
 	if ans.Offset > 0 || len(ans.Hits) < ans.Total {
 		fmt.Fprintf(w, " (showing %d to %d)", ans.Offset+1, ans.Offset+len(ans.Hits))
 	}

@@ -5,13 +5,12 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"runtime"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"weak"
 
 	"github.com/debriefhq/debrief/debrief"
 )
@@ -19,7 +18,7 @@ import (
 // A search that matches a large part of the corpus must still count every
 // match and its facets. Reading each match's row of search_docs through
 // SQLite costs a few microseconds, which at 25,000 matches is most of the
-// time a search may take. So on SQLite the store keeps, per process, the
+// time a search may take. So on SQLite the store keeps, in memory, the
 // few facts filters and facets need for every document (a few hundred
 // bytes each, about 20 MB per 100,000 documents) and refreshes them from
 // the rows whose generation is newer than the cache's (search_meta,
@@ -58,9 +57,9 @@ func (f *docFacts) hasTag(name string, values []string) bool {
 	return false
 }
 
-// matches applies the query's filters and the viewer's visibility, as
+// matches applies the query's filters and the viewer's visibility (v), as
 // searchFilters does in SQL.
-func (f *docFacts) matches(q *debrief.SearchQuery, viewer debrief.Actor, email string) bool {
+func (f *docFacts) matches(q *debrief.SearchQuery, v debrief.Visibility) bool {
 	if len(q.Severities) > 0 && !containsString(q.Severities, f.severity) {
 		return false
 	}
@@ -98,14 +97,22 @@ func (f *docFacts) matches(q *debrief.SearchQuery, viewer debrief.Actor, email s
 	if q.OpenActionItems && !f.open {
 		return false
 	}
-	if f.private && viewer.Role != debrief.RoleAdmin && (email == "" || !f.hasTag("member", []string{email})) {
-		return false
-	}
-	return true
+	return v.Allows(f.private, func(key string) bool { return f.hasTag("member", []string{key}) })
 }
 
-// factCache holds docFacts by document id as of generation gen.
+// factCache holds docFacts by document id as of generation gen. It is a
+// field of the store, made by Open; Close stops its loader.
 type factCache struct {
+	// r is the read pool the loader reads through, logger where it says
+	// that a load failed.
+	r      *sql.DB
+	logger *slog.Logger
+	// ctx ends when the store closes, which stops a load in progress;
+	// loads counts the loaders running, which stop waits for.
+	ctx    context.Context
+	cancel context.CancelFunc
+	loads  sync.WaitGroup
+
 	// ready is set once the first full load is done; until then searches
 	// do not wait for the cache but count in SQL.
 	ready atomic.Bool
@@ -131,34 +138,34 @@ type factCache struct {
 	memos  map[string]*countMemo
 }
 
-// factCaches holds one cache per store, keyed weakly so that a store that
-// is closed and dropped takes its cache with it.
-var factCaches sync.Map // weak.Pointer[DB] → *factCache
+func newFactCache(r *sql.DB, logger *slog.Logger) *factCache {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &factCache{r: r, logger: logger, ctx: ctx, cancel: cancel, gen: -1, far: map[int64]*docFacts{}, intern: map[string]string{}}
+}
 
-func (db *DB) facts() *factCache {
-	key := weak.Make(db)
-	if c, ok := factCaches.Load(key); ok {
-		return c.(*factCache)
-	}
-	c, loaded := factCaches.LoadOrStore(key, &factCache{gen: -1, far: map[int64]*docFacts{}, intern: map[string]string{}})
-	if !loaded {
-		runtime.AddCleanup(db, func(k weak.Pointer[DB]) { factCaches.Delete(k) }, key)
-	}
-	return c.(*factCache)
+// stop ends a load in progress and waits for it, so nothing of the cache
+// outlives the store.
+func (c *factCache) stop() {
+	c.cancel()
+	c.loads.Wait()
 }
 
 // warm reports whether the cache has been loaded, and starts loading it in
 // the background the first time it is asked (at 100,000 documents the
 // first load reads about a million rows and takes seconds).
-func (c *factCache) warm(db *DB) bool {
+func (c *factCache) warm() bool {
 	if c.ready.Load() {
 		return true
 	}
-	if c.loading.CompareAndSwap(false, true) {
+	if c.ctx.Err() == nil && c.loading.CompareAndSwap(false, true) {
+		c.loads.Add(1)
 		go func() {
+			defer c.loads.Done()
 			defer c.loading.Store(false)
-			if err := c.load(db); err != nil {
-				db.logger.Warn("search cache: load", "error", err)
+			if err := c.load(); err != nil {
+				if c.ctx.Err() == nil {
+					c.logger.Warn("search cache: load", "error", err)
+				}
 				return
 			}
 			c.ready.Store(true)
@@ -170,9 +177,9 @@ func (c *factCache) warm(db *DB) bool {
 // load reads every document's facts in one read transaction. It does not
 // enter the read pool's gate: the pool keeps one connection beyond the
 // gate for it (openSQLite), and c.loading lets one load run at a time.
-func (c *factCache) load(db *DB) error {
-	ctx := context.Background()
-	tx, err := db.r.BeginTx(ctx, nil)
+func (c *factCache) load() error {
+	ctx := c.ctx
+	tx, err := c.r.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -259,7 +266,13 @@ func (c *factCache) refresh(ctx context.Context, tx *sql.Tx) (gen int64, err err
 	if err := rows.Err(); err != nil {
 		return 0, fmt.Errorf("sqlstore: search cache: %w", err)
 	}
-	rows, err = tx.QueryContext(ctx, `SELECT t.doc_id, t.name, t.value FROM search_tags t JOIN search_docs d ON d.id = t.doc_id
+	// CROSS JOIN makes SQLite start from the changed documents (the gen
+	// index) and read their tags by primary key. Left to itself it read
+	// every service, label, status, owner and member tag of the index
+	// through the tag index, and each tag's document, to find the few
+	// changed: most of the first search after any write (48% of its CPU
+	// at 10,000 documents; BenchmarkSearchAfterWrite).
+	rows, err = tx.QueryContext(ctx, `SELECT t.doc_id, t.name, t.value FROM search_docs d CROSS JOIN search_tags t ON t.doc_id = d.id
 WHERE d.gen > $1 AND d.gen <= $2 AND t.name IN ('service', 'label', 'status', 'owner', 'member')`, since, gen)
 	if err != nil {
 		return 0, fmt.Errorf("sqlstore: search cache: %w", err)
@@ -312,15 +325,15 @@ func (a *facetAcc) add(f *docFacts) {
 //
 // With all set, the memo is not used and every filtered match is returned
 // in matched, in ascending id order.
-func (db *DB) countCached(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, match string, collect int, all bool, acc *facetAcc) (countResult, error) {
-	c := db.facts()
+func (e *sqliteSearch) countCached(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, match string, collect int, all bool, acc *facetAcc) (countResult, error) {
+	c := e.facts
 	gen, err := c.refresh(ctx, tx)
 	if err != nil {
 		return countResult{}, err
 	}
-	email := strings.ToLower(strings.TrimSpace(viewer.Email))
-	key := countKey(q, viewer, email, match, collect)
-	if m, ok := c.counted(key, gen); ok && searchCountMemos && !all {
+	v := viewer.Visibility()
+	key := countKey(q, viewer, match, collect)
+	if m, ok := c.counted(key, gen); ok && e.db.tune.countMemos && !all {
 		m.into(acc)
 		return countResult{survivors: m.survivors, gen: gen, key: key}, nil
 	}
@@ -339,7 +352,7 @@ func (db *DB) countCached(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuer
 	c.mu.RLock()
 	for _, id := range ids {
 		f := c.get(id)
-		if f == nil || !f.matches(q, viewer, email) {
+		if f == nil || !f.matches(q, v) {
 			continue
 		}
 		local.add(f)
@@ -421,8 +434,8 @@ const searchRankMemoDepth = 200
 
 // rankedFor returns the kept order of the first keep first-tier matches of
 // the query at generation gen, if a search kept it deep enough.
-func (c *factCache) rankedFor(key string, gen int64, keep int) ([]scored, bool) {
-	if !searchCountMemos {
+func (c *factCache) rankedFor(key string, gen int64, keep int, memos bool) ([]scored, bool) {
+	if !memos {
 		return nil, false
 	}
 	c.memoMu.Lock()
@@ -457,22 +470,19 @@ func (m *countMemo) into(acc *facetAcc) {
 	}
 }
 
-// searchCountMemos switches the per-query counts on; benchmarks switch it
-// off to measure a search nobody has run before.
-var searchCountMemos = true
-
 // maxCountMemos bounds the memory the per-query counts take (a few KB
 // each).
 const maxCountMemos = 512
 
 // countKey names a query's counting: the FTS expression, the filters and
-// what decides visibility (admin, or the viewer's email).
-func countKey(q *debrief.SearchQuery, viewer debrief.Actor, email, match string, collect int) string {
+// what decides visibility (the viewer's debrief.Visibility).
+func countKey(q *debrief.SearchQuery, viewer debrief.Actor, match string, collect int) string {
 	f := *q
 	f.Raw, f.All, f.Not, f.Limit, f.Offset = "", nil, nil, 0, 0
 	filters, _ := json.Marshal(&f)
-	who := "viewer:" + email
-	if viewer.Role == debrief.RoleAdmin {
+	v := viewer.Visibility()
+	who := "viewer:" + v.Member
+	if v.All {
 		who = "admin"
 	}
 	return match + "\x00" + string(filters) + "\x00" + who + "\x00" + strconv.Itoa(collect)
@@ -501,9 +511,9 @@ func (c *factCache) remember(key string, m *countMemo) {
 
 // rankIDs ranks the given documents by an FTS expression (those it does not
 // match are left out), reading rank straight from the index.
-func (db *DB) rankIDs(ctx context.Context, tx *sql.Tx, match string, ids []int64) ([]scored, error) {
+func (e *sqliteSearch) rankIDs(ctx context.Context, tx *sql.Tx, match string, ids []int64) ([]scored, error) {
 	var out []scored
-	c := db.facts()
+	c := e.facts
 	// One statement per 5,000 ids: each walks the matches once.
 	for start := 0; start < len(ids); start += 5000 {
 		chunk := ids[start:min(len(ids), start+5000)]
