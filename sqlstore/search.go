@@ -118,6 +118,9 @@ func searchFilters(w *where, q *debrief.SearchQuery, viewer debrief.Actor) {
 	for _, l := range q.Labels {
 		tagFilter("label", l)
 	}
+	for _, f := range q.Factors {
+		tagFilter("factor", f)
+	}
 	tagFilter("status", q.Statuses)
 	tagFilter("owner", q.Owners)
 	if q.After != nil {
@@ -225,7 +228,7 @@ func (db *DB) Search(ctx context.Context, q *debrief.SearchQuery, viewer debrief
 	var read querier = db.r
 	if !tiered {
 		from, score, w := db.searchSource(q, viewer, ftsQuery(q.All, q.Not))
-		heap, err := db.scanMatches(ctx, db.r, `SELECT d.id, `+score+`, d.date, d.severity, d.services FROM `+from+w.sql(), w.args, keep, acc)
+		heap, err := db.scanMatches(ctx, db.r, `SELECT d.id, `+score+`, d.date, d.severity, d.services, d.factors FROM `+from+w.sql(), w.args, keep, acc)
 		if err != nil {
 			return nil, err
 		}
@@ -254,11 +257,11 @@ func (db *DB) Search(ctx context.Context, q *debrief.SearchQuery, viewer debrief
 			// The cache is still loading (the first many-hit search after
 			// start): count, facet and rank in SQL meanwhile.
 			from, _, w := db.searchSource(q, viewer, ftsQuery(q.All, q.Not))
-			if _, err := db.scanMatches(ctx, tx, `SELECT d.id, 0, d.date, d.severity, d.services FROM `+from+w.sql(), w.args, 0, acc); err != nil {
+			if _, err := db.scanMatches(ctx, tx, `SELECT d.id, 0, d.date, d.severity, d.services, d.factors FROM `+from+w.sql(), w.args, 0, acc); err != nil {
 				return nil, err
 			}
 			from, score, w := db.searchSource(q, viewer, first)
-			top, err = db.scanMatches(ctx, tx, `SELECT d.id, `+score+`, d.date, NULL, NULL FROM `+from+w.sql(), w.args, keep, nil)
+			top, err = db.scanMatches(ctx, tx, `SELECT d.id, `+score+`, d.date, NULL, NULL, NULL FROM `+from+w.sql(), w.args, keep, nil)
 			if err != nil {
 				return nil, err
 			}
@@ -514,7 +517,7 @@ func (db *DB) rankRest(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, 
 		return top, nil
 	}
 	from, score, w := db.searchSource(q, viewer, rest)
-	more, err := db.scanMatches(ctx, tx, `SELECT d.id, `+score+`, d.date, NULL, NULL FROM `+from+w.sql(), w.args, keep-len(top), nil)
+	more, err := db.scanMatches(ctx, tx, `SELECT d.id, `+score+`, d.date, NULL, NULL, NULL FROM `+from+w.sql(), w.args, keep-len(top), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -556,17 +559,36 @@ func (db *DB) searchSource(q *debrief.SearchQuery, viewer debrief.Actor, match s
 type facetAcc struct {
 	total                   int
 	severity, service, year map[string]int
+	factor                  map[string]int
 }
 
 func newFacetAcc() *facetAcc {
-	return &facetAcc{severity: map[string]int{}, service: map[string]int{}, year: map[string]int{}}
+	return &facetAcc{severity: map[string]int{}, service: map[string]int{}, year: map[string]int{}, factor: map[string]int{}}
 }
 
 func (a *facetAcc) facets() debrief.SearchFacets {
-	return debrief.SearchFacets{Severity: facetList(a.severity, false), Service: facetList(a.service, false), Year: facetList(a.year, true)}
+	return debrief.SearchFacets{Severity: facetList(a.severity, false), Service: facetList(a.service, false), Year: facetList(a.year, true),
+		Factor: facetList(a.factor, false)}
 }
 
-// scanMatches reads (id, score, date, severity, services) rows, keeping the
+// countFactors counts a match's contributing factors (search_docs.factors,
+// a JSON list of normalized names; "[]" for most documents, which costs
+// nothing to skip).
+func (a *facetAcc) countFactors(factors []byte) error {
+	if len(factors) <= len("[]") {
+		return nil
+	}
+	var list []string
+	if err := json.Unmarshal(factors, &list); err != nil {
+		return fmt.Errorf("sqlstore: search: factors of a document: %w", err)
+	}
+	for _, f := range list {
+		a.factor[f]++
+	}
+	return nil
+}
+
+// scanMatches reads (id, score, date, severity, services, factors) rows, keeping the
 // best keep of them (none when keep is 0) and, when acc is not nil,
 // counting them into acc. Text columns are read as raw bytes: this loop
 // runs once per match, so it must not allocate per row.
@@ -577,10 +599,10 @@ func (db *DB) scanMatches(ctx context.Context, qr querier, query string, args []
 	}
 	defer rows.Close()
 	best := make(worstFirst, 0, keep+1)
-	var sev, services sql.RawBytes
+	var sev, services, factors sql.RawBytes
 	for rows.Next() {
 		var s scored
-		if err := rows.Scan(&s.id, &s.score, &s.date, &sev, &services); err != nil {
+		if err := rows.Scan(&s.id, &s.score, &s.date, &sev, &services, &factors); err != nil {
 			return nil, fmt.Errorf("sqlstore: search: %w", err)
 		}
 		if keep > 0 {
@@ -599,6 +621,9 @@ func (db *DB) scanMatches(ctx context.Context, qr querier, query string, args []
 			acc.severity[string(sev)]++
 		}
 		acc.year[yearString(s.date)]++
+		if err := acc.countFactors(factors); err != nil {
+			return nil, err
+		}
 		for len(services) > 0 {
 			i := bytes.IndexByte(services, '\n')
 			if i < 0 {

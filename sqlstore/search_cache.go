@@ -83,6 +83,11 @@ func (f *docFacts) matches(q *debrief.SearchQuery, viewer debrief.Actor, email s
 			return false
 		}
 	}
+	for _, x := range q.Factors {
+		if !f.hasTag("factor", x) {
+			return false
+		}
+	}
 	if len(q.Statuses) > 0 && !f.hasTag("status", q.Statuses) {
 		return false
 	}
@@ -260,7 +265,7 @@ func (c *factCache) refresh(ctx context.Context, tx *sql.Tx) (gen int64, err err
 		return 0, fmt.Errorf("sqlstore: search cache: %w", err)
 	}
 	rows, err = tx.QueryContext(ctx, `SELECT t.doc_id, t.name, t.value FROM search_tags t JOIN search_docs d ON d.id = t.doc_id
-WHERE d.gen > $1 AND d.gen <= $2 AND t.name IN ('service', 'label', 'status', 'owner', 'member')`, since, gen)
+WHERE d.gen > $1 AND d.gen <= $2 AND t.name IN ('service', 'label', 'status', 'owner', 'member', 'factor')`, since, gen)
 	if err != nil {
 		return 0, fmt.Errorf("sqlstore: search cache: %w", err)
 	}
@@ -295,6 +300,11 @@ func (a *facetAcc) add(f *docFacts) {
 	a.year[f.year]++
 	for _, s := range f.services {
 		a.service[s]++
+	}
+	for _, t := range f.tags {
+		if v, ok := strings.CutPrefix(t, "factor\x00"); ok {
+			a.factor[v]++
+		}
 	}
 }
 
@@ -359,7 +369,7 @@ func (db *DB) countCached(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuer
 	} else if all {
 		survivors = slices.Clone(survivors)
 	}
-	m := &countMemo{gen: gen, raw: len(ids), total: local.total, severity: local.severity, service: local.service, year: local.year, survivors: survivors}
+	m := &countMemo{gen: gen, raw: len(ids), total: local.total, severity: local.severity, service: local.service, year: local.year, factor: local.factor, survivors: survivors}
 	c.remember(key, m)
 	m.into(acc)
 	return countResult{survivors: survivors, matched: matched, gen: gen, key: key}, nil
@@ -405,6 +415,7 @@ type countMemo struct {
 	gen                     int64
 	raw, total              int
 	severity, service, year map[string]int
+	factor                  map[string]int
 	survivors               []int64
 
 	// ranked is the best rankDepth first-tier matches in order (fewer
@@ -454,6 +465,9 @@ func (m *countMemo) into(acc *facetAcc) {
 	}
 	for k, v := range m.year {
 		acc.year[k] += v
+	}
+	for k, v := range m.factor {
+		acc.factor[k] += v
 	}
 }
 
