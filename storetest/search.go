@@ -261,7 +261,8 @@ func testSearchSnippetsAndFacets(t *testing.T, open Opener) {
 		Severity: []debrief.FacetCount{{Value: "SEV2", Count: 2}, {Value: "SEV3", Count: 2}, {Value: "SEV1", Count: 1}},
 		Service: []debrief.FacetCount{{Value: "checkout", Count: 2}, {Value: "notifications", Count: 2},
 			{Value: "payments", Count: 1}, {Value: "payroll", Count: 1}},
-		Year: []debrief.FacetCount{{Value: "2025", Count: 2}, {Value: "2024", Count: 2}, {Value: "2023", Count: 1}},
+		Year:   []debrief.FacetCount{{Value: "2025", Count: 2}, {Value: "2024", Count: 2}, {Value: "2023", Count: 1}},
+		Factor: []debrief.FacetCount{{Value: "connection pool too small", Count: 2}, {Value: "missing alert on pool saturation", Count: 1}},
 	}
 	if diff := cmp.Diff(want, res.Facets); diff != "" {
 		t.Errorf("Search(kind:incident) facets (-want +got):\n%s", diff)
