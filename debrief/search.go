@@ -41,6 +41,10 @@ type SearchQuery struct {
 	// Services and Labels hold one list per filter the user wrote.
 	Services [][]string `json:"services,omitempty"`
 	Labels   [][]string `json:"labels,omitempty"`
+	// Factors holds one list per factor: filter of accepted contributing
+	// factors, each value normalized to its lowercase words joined by
+	// spaces ("config change"), as the index keeps them.
+	Factors [][]string `json:"factors,omitempty"`
 	// Statuses are incident statuses or postmortem statuses.
 	Statuses []string         `json:"statuses,omitempty"`
 	Owners   []string         `json:"owners,omitempty"`
@@ -64,7 +68,7 @@ func (q *SearchQuery) HasText() bool { return len(q.All) > 0 }
 // Empty reports whether the query selects nothing in particular.
 func (q *SearchQuery) Empty() bool {
 	return len(q.All) == 0 && len(q.Not) == 0 && len(q.Severities) == 0 && len(q.Services) == 0 &&
-		len(q.Labels) == 0 && len(q.Statuses) == 0 && len(q.Owners) == 0 && len(q.Kinds) == 0 &&
+		len(q.Labels) == 0 && len(q.Factors) == 0 && len(q.Statuses) == 0 && len(q.Owners) == 0 && len(q.Kinds) == 0 &&
 		q.After == nil && q.Before == nil && !q.OpenActionItems
 }
 
@@ -109,11 +113,14 @@ type FacetCount struct {
 }
 
 // SearchFacets counts all matching documents (not only the page shown) by
-// severity, service and year.
+// severity, service, year and accepted contributing factor.
 type SearchFacets struct {
 	Severity []FacetCount `json:"severity"`
 	Service  []FacetCount `json:"service"`
 	Year     []FacetCount `json:"year"`
+	// Factor counts the contributing factors of the documents'
+	// postmortems, normalized as SearchQuery.Factors.
+	Factor []FacetCount `json:"factor"`
 }
 
 // SearchResults is one page of a search.

@@ -31,7 +31,7 @@ func (s *Service) ImportTimeline(ctx context.Context, incidentID int64, events [
 	}
 	now := s.Now()
 	for i, e := range events {
-		if err := e.Validate(); err != nil {
+		if err := s.readyEvent(e, incidentID, now, a.Label()); err != nil {
 			if de, ok := err.(*Error); ok {
 				de.Message = "Event " + strconv.Itoa(i+1) + ": " + de.Message
 				if de.Field != "" {
@@ -39,12 +39,6 @@ func (s *Service) ImportTimeline(ctx context.Context, incidentID int64, events [
 				}
 			}
 			return 0, err
-		}
-		e.At = normTime(e.At)
-		e.IncidentID = incidentID
-		e.CreatedAt = now
-		if e.Actor == "" && e.Source == SourceManual {
-			e.Actor = a.Label()
 		}
 	}
 	received := len(events)

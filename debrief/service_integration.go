@@ -438,14 +438,11 @@ func prefixed(err error, prefix string) error {
 	return err
 }
 
+// prepareEvent readies an ingested event (readyEvent) as one from the
+// integration's source, whatever the parser said.
 func (s *Service) prepareEvent(e *TimelineEvent, source EventSource, now time.Time) error {
 	e.Source = source
-	if err := e.Validate(); err != nil {
-		return err
-	}
-	e.At = normTime(e.At)
-	e.CreatedAt = now
-	return nil
+	return s.readyEvent(e, 0, now, "")
 }
 
 // planTarget is where one incident's share of a delivery goes.

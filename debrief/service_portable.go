@@ -105,12 +105,10 @@ func (s *Service) ImportPostmortem(ctx context.Context, imp *PostmortemImport) (
 	}
 	for i, e := range imp.Timeline {
 		ev := *e
-		ev.ID, ev.IncidentID, ev.Version = 0, 0, 0
-		if err := ev.Validate(); err != nil {
+		// The document's author wrote the events; the importer did not.
+		if err := s.readyEvent(&ev, 0, now, ""); err != nil {
 			return nil, prefixError(err, "Timeline event "+strconv.Itoa(i+1)+": ")
 		}
-		ev.At = normTime(ev.At)
-		ev.CreatedAt = now
 		out.Timeline = append(out.Timeline, &ev)
 	}
 	for i, it := range imp.ActionItems {

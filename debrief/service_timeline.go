@@ -34,17 +34,11 @@ func (s *Service) AddTimelineEvents(ctx context.Context, incidentID int64, event
 	}
 	now := s.Now()
 	for i, e := range events {
-		if err := e.Validate(); err != nil {
+		if err := s.readyEvent(e, incidentID, now, a.Label()); err != nil {
 			if de, ok := err.(*Error); ok && len(events) > 1 {
 				de.Message = "Event " + strconv.Itoa(i+1) + ": " + de.Message
 			}
 			return 0, err
-		}
-		e.At = normTime(e.At)
-		e.IncidentID = incidentID
-		e.CreatedAt = now
-		if e.Actor == "" && e.Source == SourceManual {
-			e.Actor = a.Label()
 		}
 	}
 	for attempt := 0; ; attempt++ {
@@ -65,6 +59,27 @@ func (s *Service) AddTimelineEvents(ctx context.Context, incidentID int64, event
 		}
 		return added, err
 	}
+}
+
+// readyEvent is the one rule every new timeline event passes, whichever
+// door it came through (a person or the API, a timeline file, an imported
+// document, a webhook): it is checked (Validate), its time is kept at the
+// precision the stores hold, it belongs to incidentID (0 while the
+// incident of an import does not exist yet) and it is stamped with when
+// it was recorded. A manual event that names no actor is manualActor's:
+// the person adding it, or nobody for a document written elsewhere.
+func (s *Service) readyEvent(e *TimelineEvent, incidentID int64, now time.Time, manualActor string) error {
+	e.ID, e.Version = 0, 0
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	e.At = normTime(e.At)
+	e.IncidentID = incidentID
+	e.CreatedAt = now
+	if e.Actor == "" && e.Source == SourceManual {
+		e.Actor = manualActor
+	}
+	return nil
 }
 
 func jsonCount(n int) []byte { return []byte(strconv.Itoa(n)) }

@@ -28,6 +28,7 @@ var lineFields = map[string]bool{
 	"services": true, "customers": true, "labels": true, "members": true,
 	"contributing_factors": true, "service": true, "severity": true,
 	"commander": true, "scribe": true, "communications": true, "actor": true,
+	"alert": true,
 }
 
 // CheckText returns EInvalid naming field when s is not acceptable text.

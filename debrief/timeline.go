@@ -74,11 +74,16 @@ type TimelineEvent struct {
 	// ExternalID identifies the event at its source; an event whose
 	// (incident, source, external id) already exists is not added again, so
 	// redelivered webhooks and re-run imports create no duplicates.
-	ExternalID string    `json:"external_id,omitempty"`
-	Starred    bool      `json:"starred"`
-	Lifecycle  Lifecycle `json:"lifecycle,omitempty"`
-	CreatedAt  time.Time `json:"created_at"`
-	Version    int       `json:"version"`
+	ExternalID string `json:"external_id,omitempty"`
+	// Alert names the alert the event is about (an Alertmanager alertname,
+	// a PagerDuty or Opsgenie title), set by whatever ingested it, so
+	// similar incidents compare alerts by name instead of reading it back
+	// out of the event's English text. Empty for events not about an alert.
+	Alert     string    `json:"alert,omitempty"`
+	Starred   bool      `json:"starred"`
+	Lifecycle Lifecycle `json:"lifecycle,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	Version   int       `json:"version"`
 }
 
 // LocalTime returns At in the event's original zone when it is known.
@@ -130,6 +135,7 @@ func (e *TimelineEvent) Validate() error {
 	if len(e.ExternalID) > 500 {
 		return Errorf(EInvalid, "external_id", "The external id is too long (at most 500 characters).")
 	}
+	e.Alert = strings.TrimSpace(e.Alert)
 	if len(e.Actor) > MaxListItemLen {
 		return Errorf(EInvalid, "actor", "The actor is too long (at most %d characters).", MaxListItemLen)
 	}

@@ -128,6 +128,7 @@ func documentGen() *rapid.Generator[*Document] {
 					Source: rapid.SampledFrom(debrief.EventSources).Draw(t, "source"),
 					Kind:   rapid.SampledFrom(debrief.EventKinds).Draw(t, "kind"),
 					Text:   textGen().Draw(t, "eventText"), Actor: textGen().Draw(t, "actor"), ExternalID: textGen().Draw(t, "external"),
+					Alert:     textGen().Draw(t, "alert"),
 					Starred:   rapid.Bool().Draw(t, "starred"),
 					Lifecycle: rapid.SampledFrom([]debrief.Lifecycle{"", "started", "detected", "acknowledged", "mitigated", "resolved"}).Draw(t, "lifecycle"),
 					CreatedAt: timeGen().Draw(t, "eventCreated"), Version: rapid.IntRange(0, 100).Draw(t, "eventVersion"),

@@ -39,6 +39,7 @@ var actionColumns = []string{"Key", "Action", "Owner", "Due", "Priority", "Type"
 type eventMeta struct {
 	IncidentID int64     `json:"incident_id"`
 	ExternalID string    `json:"external_id,omitempty"`
+	Alert      string    `json:"alert,omitempty"`
 	CreatedAt  time.Time `json:"created_at"`
 	Version    int       `json:"version"`
 }
@@ -266,7 +267,7 @@ func frontMatter(doc *Document) ([]byte, error) {
 			if e.ID == 0 {
 				continue // a new event: nothing to keep beyond its row
 			}
-			if err := metaLine(b, strconv.FormatInt(e.ID, 10), eventMeta{IncidentID: e.IncidentID, ExternalID: e.ExternalID, CreatedAt: e.CreatedAt, Version: e.Version}); err != nil {
+			if err := metaLine(b, strconv.FormatInt(e.ID, 10), eventMeta{IncidentID: e.IncidentID, ExternalID: e.ExternalID, Alert: e.Alert, CreatedAt: e.CreatedAt, Version: e.Version}); err != nil {
 				return nil, err
 			}
 		}

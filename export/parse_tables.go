@@ -167,7 +167,7 @@ func parseTimelineBlock(body []string, markerLine int, doc *Document, metas map[
 			seen[n] = true
 			e.ID = n
 			if m, ok := metas[id]; ok {
-				e.IncidentID, e.ExternalID, e.CreatedAt, e.Version = m.IncidentID, m.ExternalID, m.CreatedAt, m.Version
+				e.IncidentID, e.ExternalID, e.Alert, e.CreatedAt, e.Version = m.IncidentID, m.ExternalID, m.Alert, m.CreatedAt, m.Version
 			}
 		}
 		events = append(events, e)

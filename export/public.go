@@ -80,7 +80,8 @@ func Public(doc *Document) (*Document, PublicReport) {
 	}
 	for _, e := range cp.Timeline {
 		e.ID, e.IncidentID = 0, 0
-		e.Actor, e.ExternalID = "", ""
+		// The alert name is an internal rule name, like the external id.
+		e.Actor, e.ExternalID, e.Alert = "", "", ""
 		e.Text = r.text(e.Text)
 	}
 	for _, a := range cp.ActionItems {

@@ -100,6 +100,9 @@ type Event struct {
 	Text       string            `json:"text"`
 	Actor      string            `json:"actor,omitempty"`
 	ExternalID string            `json:"external_id"`
+	// Alert names the alert the event is about (see
+	// debrief.TimelineEvent.Alert); empty for a deploy.
+	Alert string `json:"alert,omitempty"`
 	// Lifecycle hints at the incident moment this event marks; the service
 	// decides whether it sets or only suggests a time.
 	Lifecycle debrief.Lifecycle `json:"lifecycle,omitempty"`
@@ -124,7 +127,17 @@ type Deploy struct {
 // TimelineEvent returns e as a debrief timeline event from source.
 func (e Event) TimelineEvent(source debrief.EventSource) *debrief.TimelineEvent {
 	return &debrief.TimelineEvent{At: e.At, Zone: "UTC", Source: source, Kind: e.Kind, Text: e.Text,
-		Actor: e.Actor, ExternalID: e.ExternalID, Lifecycle: e.Lifecycle}
+		Actor: e.Actor, ExternalID: e.ExternalID, Alert: e.Alert, Lifecycle: e.Lifecycle}
+}
+
+// nameEvents gives every event of the alert the alert's name: what it is
+// called at its source (an alerting rule's name, an alerting tool's
+// incident title), cut to a title's length.
+func (a *Alert) nameEvents(name string) {
+	name = cleanText(name, maxTitleLen)
+	for i := range a.Events {
+		a.Events[i].Alert = name
+	}
 }
 
 // invalid returns the error for a payload a sender must fix; field names the

@@ -173,6 +173,9 @@ func (in *amAlert) alert(source debrief.EventSource, groupKey string, i int) (Al
 			ExternalID: eventID("alert", fp, stampNano(starts), "resolved"),
 		})
 	}
+	// The rule's name says which alert this is; the summary annotation
+	// (the title) often carries values that change from firing to firing.
+	a.nameEvents(firstText(labels["alertname"], title))
 	return a, nil
 }
 

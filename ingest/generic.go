@@ -170,6 +170,7 @@ func (m *GenericMapping) alert(it any, i int, resolved []string, received time.T
 		e.Lifecycle = debrief.LifecycleDetected
 	}
 	a.Events = []Event{e}
+	a.nameEvents(title)
 	return a, nil
 }
 

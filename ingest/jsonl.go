@@ -17,7 +17,8 @@ import (
 // objects or JSON lines (one object per line). Each object has a time
 // ("at", "time" or "timestamp": RFC 3339, "2023-02-14 10:29" or Unix
 // seconds) and a text ("text", "event", "description" or "message"), and
-// may have "actor", "kind", "starred", "lifecycle" and "zone" (the zone of
+// may have "actor", "kind", "starred", "lifecycle", "alert" (the name of
+// the alert the event is about) and "zone" (the zone of
 // its time when the time carries none). Other fields are ignored, so
 // exports from other tools load as they are. Either every object is read
 // or an error names the first bad line.
@@ -118,7 +119,7 @@ func (p *jsonTimeline) jsonLines(data []byte) error {
 }
 
 // jsonFields lists the names accepted for each field, first wins.
-var jsonFields = struct{ at, text, actor, kind, starred, lifecycle, zone []string }{
+var jsonFields = struct{ at, text, actor, kind, starred, lifecycle, zone, alert []string }{
 	at:        []string{"at", "time", "timestamp", "date", "when"},
 	text:      []string{"text", "event", "description", "message", "summary"},
 	actor:     []string{"actor", "who", "author", "user"},
@@ -126,6 +127,7 @@ var jsonFields = struct{ at, text, actor, kind, starred, lifecycle, zone []strin
 	starred:   []string{"starred", "star", "important"},
 	lifecycle: []string{"lifecycle"},
 	zone:      []string{"zone", "tz", "timezone"},
+	alert:     []string{"alert", "alertname", "alert_name"},
 }
 
 func lookupField(obj map[string]json.RawMessage, names []string) (string, json.RawMessage) {
@@ -192,6 +194,10 @@ func (p *jsonTimeline) object(obj map[string]json.RawMessage, line int) error {
 	if err != nil {
 		return err
 	}
+	_, alert, err := get(jsonFields.alert)
+	if err != nil {
+		return err
+	}
 	zone := p.opt.Zone
 	if zoneName != "" {
 		loc, ok := lookupZone(zoneName)
@@ -200,8 +206,8 @@ func (p *jsonTimeline) object(obj map[string]json.RawMessage, line int) error {
 		}
 		zone = loc
 	}
-	cells := []string{at, text, actor, kind, starred, lifecycle}
-	cols := columns{time: 0, date: -1, text: 1, actor: 2, kind: 3, starred: 4, lifecycle: 5}
+	cells := []string{at, text, actor, kind, starred, lifecycle, alert}
+	cols := columns{time: 0, date: -1, text: 1, actor: 2, kind: 3, starred: 4, lifecycle: 5, alert: 6}
 	e, err := rowEvent(cells, cols, zone, &p.rc, p.opt, p.file, line)
 	if err != nil {
 		return err

@@ -140,6 +140,7 @@ func ParseOpsgenie(body []byte) (*Batch, error) {
 		e.At = created
 	}
 	a.Events = []Event{e}
+	a.nameEvents(title)
 	return &Batch{Source: debrief.SourceOpsgenie, Alerts: []Alert{a}}, nil
 }
 

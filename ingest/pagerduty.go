@@ -163,6 +163,7 @@ func ParsePagerDuty(body []byte) (*Batch, error) {
 		return b, nil
 	}
 	a.Events = []Event{e}
+	a.nameEvents(title)
 	b.Alerts = []Alert{a}
 	return b, nil
 }

@@ -370,6 +370,7 @@ const (
 	colKind
 	colStarred
 	colLifecycle
+	colAlert
 )
 
 // headerWords maps header words to column roles. A header cell's role is
@@ -385,6 +386,9 @@ var headerWords = []struct {
 	{"kind", colKind}, {"type", colKind}, {"category", colKind},
 	{"starred", colStarred}, {"star", colStarred}, {"key", colStarred}, {"important", colStarred}, {"highlight", colStarred},
 	{"lifecycle", colLifecycle}, {"milestone", colLifecycle},
+	// Only the alert's name: a column headed "Alert" alone is more often
+	// what happened than a name.
+	{"alertname", colAlert}, {"alert name", colAlert},
 }
 
 // headerRoleOf names the role of one header cell.
@@ -419,13 +423,13 @@ func headerRoleOf(cell string) headerRole {
 
 // columns maps the roles of a timeline table or CSV file to cell indexes.
 type columns struct {
-	time, date, text, actor, kind, starred, lifecycle int
+	time, date, text, actor, kind, starred, lifecycle, alert int
 }
 
 // columnsFromHeader reads a header row. ok is false when the row does not
 // look like a timeline header (no time column, or no text column).
 func columnsFromHeader(cells []string) (columns, bool) {
-	c := columns{time: -1, date: -1, text: -1, actor: -1, kind: -1, starred: -1, lifecycle: -1}
+	c := columns{time: -1, date: -1, text: -1, actor: -1, kind: -1, starred: -1, lifecycle: -1, alert: -1}
 	set := func(p *int, i int) {
 		if *p < 0 {
 			*p = i
@@ -447,6 +451,8 @@ func columnsFromHeader(cells []string) (columns, bool) {
 			set(&c.starred, i)
 		case colLifecycle:
 			set(&c.lifecycle, i)
+		case colAlert:
+			set(&c.alert, i)
 		}
 	}
 	if c.time < 0 && c.date >= 0 {
@@ -459,7 +465,7 @@ func columnsFromHeader(cells []string) (columns, bool) {
 	if c.text < 0 {
 		// The text is the first column not otherwise claimed.
 		for i := range cells {
-			if i != c.time && i != c.date && i != c.actor && i != c.kind && i != c.starred && i != c.lifecycle {
+			if i != c.time && i != c.date && i != c.actor && i != c.kind && i != c.starred && i != c.lifecycle && i != c.alert {
 				c.text = i
 				break
 			}
@@ -470,7 +476,7 @@ func columnsFromHeader(cells []string) (columns, bool) {
 
 // positionalColumns is the layout of a headerless file: time, text, actor,
 // kind, starred.
-var positionalColumns = columns{time: 0, date: -1, text: 1, actor: 2, kind: 3, starred: 4, lifecycle: -1}
+var positionalColumns = columns{time: 0, date: -1, text: 1, actor: 2, kind: 3, starred: 4, lifecycle: -1, alert: -1}
 
 func cell(cells []string, i int) string {
 	if i < 0 || i >= len(cells) {
@@ -503,7 +509,8 @@ func rowEvent(cells []string, cols columns, zone *time.Location, rc *rowClock, o
 		// rather than inventing one silently.
 		text = "(time of day not recorded) " + text
 	}
-	e := &debrief.TimelineEvent{At: at, Zone: debrief.ZoneName(at), Source: debrief.SourceManual, Text: text, Actor: cell(cells, cols.actor)}
+	e := &debrief.TimelineEvent{At: at, Zone: debrief.ZoneName(at), Source: debrief.SourceManual, Text: text, Actor: cell(cells, cols.actor),
+		Alert: cell(cells, cols.alert)}
 	if k := cell(cells, cols.kind); k != "" {
 		kind, ok := parseKind(k)
 		if !ok {

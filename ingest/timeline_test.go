@@ -28,6 +28,7 @@ type importGoldenEvent struct {
 	Text       string `json:"text"`
 	Actor      string `json:"actor,omitempty"`
 	ExternalID string `json:"external_id"`
+	Alert      string `json:"alert,omitempty"`
 	Starred    bool   `json:"starred,omitempty"`
 	Lifecycle  string `json:"lifecycle,omitempty"`
 }
@@ -59,7 +60,7 @@ func goldenOf(t *testing.T, events []*debrief.TimelineEvent, err error) importGo
 		g.Events = append(g.Events, importGoldenEvent{
 			At: e.At.Format(time.RFC3339Nano), Local: e.LocalTime().Format("2006-01-02 15:04:05 -07:00"), Zone: e.Zone,
 			Source: string(e.Source), Kind: string(e.Kind), Text: e.Text, Actor: e.Actor, ExternalID: e.ExternalID,
-			Starred: e.Starred, Lifecycle: string(e.Lifecycle),
+			Alert: e.Alert, Starred: e.Starred, Lifecycle: string(e.Lifecycle),
 		})
 	}
 	return g

@@ -31,6 +31,15 @@ func Format(q *debrief.SearchQuery) string {
 	for _, l := range q.Labels {
 		parts = append(parts, "label:"+formatValues(l))
 	}
+	for _, f := range q.Factors {
+		// A factor's words joined by '-' read back as the same words, and
+		// need no quotes in a list.
+		vs := make([]string, len(f))
+		for i, v := range f {
+			vs[i] = strings.ReplaceAll(v, " ", "-")
+		}
+		parts = append(parts, "factor:"+strings.Join(vs, ","))
+	}
 	if len(q.Statuses) > 0 {
 		parts = append(parts, "status:"+formatValues(q.Statuses))
 	}

@@ -8,6 +8,7 @@
 //	redis OR memcached           either word
 //	deploy*                      words starting with deploy
 //	severity:1  severity:SEV2,SEV3  service:checkout  label:db  owner:ana@example.com
+//	factor:config-change  factor:"missing alert"  (an accepted contributing factor)
 //	status:resolved  status:published  status:open  kind:incident  kind:project
 //	after:2024-01-01  before:2024-07  has:action-items-open
 //
@@ -313,7 +314,7 @@ func (p *parser) group(items []item) error {
 }
 
 // filterNames lists the filters, for messages.
-const filterNames = "severity:, service:, status:, label:, owner:, kind:, after:, before: and has:"
+const filterNames = "severity:, service:, status:, label:, owner:, factor:, kind:, after:, before: and has:"
 
 func (p *parser) filter(it item) error {
 	if it.negated {
@@ -351,6 +352,18 @@ func (p *parser) filter(it item) error {
 		p.out.Services = append(p.out.Services, lowerAll(values))
 	case "label":
 		p.out.Labels = append(p.out.Labels, lowerAll(values))
+	case "factor", "factors":
+		// Factors are compared by their words, as the index keeps them:
+		// "Config-change" and "config change" are one factor.
+		var list []string
+		for _, v := range values {
+			f := strings.Join(debrief.SearchTokens(v), " ")
+			if f == "" {
+				return invalid("factor:%s at column %d names no factor; write its words, e.g. %s", v, it.col, example("factor"))
+			}
+			list = appendNew(list, f)
+		}
+		p.out.Factors = append(p.out.Factors, list)
 	case "owner":
 		for _, v := range lowerAll(values) {
 			p.out.Owners = appendNew(p.out.Owners, v)
@@ -415,6 +428,8 @@ func example(name string) string {
 		return "service:checkout."
 	case "label":
 		return "label:database."
+	case "factor", "factors":
+		return "factor:config-change or factor:\"missing alert\"."
 	case "owner":
 		return "owner:ana@example.com."
 	case "status":

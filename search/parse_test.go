@@ -55,6 +55,8 @@ func TestParse(t *testing.T) {
 		{"severity name any case", "severity:sev2,SEV3 severity:2", debrief.SearchQuery{Severities: []string{"SEV2", "SEV3"}}},
 		{"services each must match", "service:Checkout service:payments,ledger", debrief.SearchQuery{Services: [][]string{{"checkout"}, {"payments", "ledger"}}}},
 		{"quoted value", `label:"data loss"`, debrief.SearchQuery{Labels: [][]string{{"data loss"}}}},
+		{"factors by their words", `factor:Config-Change,deploy factor:"Missing alert"`, debrief.SearchQuery{Factors: [][]string{{"config change", "deploy"}, {"missing alert"}}}},
+		{"factor values said twice", `factors:dns,DNS`, debrief.SearchQuery{Factors: [][]string{{"dns"}}}},
 		{"status open", "status:open", debrief.SearchQuery{Statuses: []string{"investigating", "identified", "monitoring"}}},
 		{"postmortem status", "status:in-review,published", debrief.SearchQuery{Statuses: []string{"in_review", "published"}}},
 		{"owner", "owner:Ana@Example.com", debrief.SearchQuery{Owners: []string{"ana@example.com"}}},
@@ -94,6 +96,7 @@ func TestParseErrors(t *testing.T) {
 		want string // part of the message
 	}{
 		{"", "Type words"},
+		{"factor:--", "factor:-- at column 1 names no factor"},
 		{"   ", "Type words"},
 		{`"connection pool`, "quote at column 1 is never closed"},
 		{`timeout "pool`, "quote at column 9 is never closed"},
@@ -156,6 +159,8 @@ func TestParseConfiguredSeverities(t *testing.T) {
 func TestFormatRoundTrip(t *testing.T) {
 	for _, q := range []string{
 		`checkout "card declined"* -test redis OR memcached severity:1,2 service:checkout service:"big data" label:db status:open owner:ana@example.com kind:incident,project after:2024-01-01 before:2024-02-03T04:05:06Z has:action-items-open`,
+		`factor:"config change",deploy factor:"Missing alert"`,
+		`factor:"config change, deploy"`,
 		"deploy*",
 	} {
 		first, err := Parse(q, nil)
@@ -181,6 +186,7 @@ func FuzzParse(f *testing.F) {
 		"severity:1 service:checkout status:open after:2024-01-01 before:2024-07 has:action-items-open",
 		`label:"data loss" owner:ana@example.com kind:project`, `"unclosed`, "OR", "a OR -b", "-", "x:y",
 		"http://example.com/a?b=c", "Zürich 東京 🔥", "\xff\xfe", `service:"a,b"`, "after:2024 after:2025-01",
+		`factor:"config change" factor:dns,time-clock`, "factor:,", `factor:"a,b c"`,
 	} {
 		f.Add(s)
 	}

@@ -2,59 +2,21 @@ package sqlstore
 
 import (
 	"context"
-	"io/fs"
-	"path/filepath"
 	"strings"
 	"testing"
-	"testing/fstest"
 	"time"
-
-	"github.com/pressly/goose/v3"
-
-	"github.com/debriefhq/debrief/storetest"
 )
 
 // TestAccountsMigrationOutOfOrder checks that a database migrated before
 // 00002_accounts existed (00001, 00003.. applied) gets 00002 on the next
 // start, and that the audit log then refuses UPDATE and DELETE.
 func TestAccountsMigrationOutOfOrder(t *testing.T) {
-	for _, c := range []struct {
-		name string
-		dsn  func(t *testing.T) string
-	}{
-		{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "old.db") }},
-		{"postgres", func(t *testing.T) string { return storetest.PostgresDSN(t) }},
-	} {
+	for _, c := range migrationEngines {
 		t.Run(c.name, func(t *testing.T) {
 			ctx := context.Background()
-			db, err := open(ctx, c.dsn(t), nil, Options{})
-			if err != nil {
-				t.Fatalf("open: %v", err)
-			}
-			defer db.Close()
-			sub, _ := fs.Sub(migrationFiles, db.d.migrations)
-			old := fstest.MapFS{}
-			entries, _ := fs.ReadDir(sub, ".")
-			for _, e := range entries {
-				// 00009 and 00021 build on 00002's tables, so a database
-				// from before 00002 cannot have them either.
-				if strings.HasPrefix(e.Name(), "00002_") || strings.HasPrefix(e.Name(), "00009_") || strings.HasPrefix(e.Name(), "00021_") {
-					continue
-				}
-				b, _ := fs.ReadFile(sub, e.Name())
-				old[e.Name()] = &fstest.MapFile{Data: b}
-			}
-			dialect := goose.DialectSQLite3
-			if db.d.engine == EnginePostgres {
-				dialect = goose.DialectPostgres
-			}
-			p, err := goose.NewProvider(dialect, db.w, old)
-			if err != nil {
-				t.Fatalf("goose.NewProvider(without 00002): %v", err)
-			}
-			if _, err := p.Up(ctx); err != nil {
-				t.Fatalf("migrate without 00002: %v", err)
-			}
+			// 00009 and 00021 build on 00002's tables, so a database from
+			// before 00002 cannot have them either.
+			db := openBefore(t, c.dsn(t), "00002_", "00009_", "00021_")
 			applied, err := db.Migrate(ctx)
 			if err != nil {
 				t.Fatalf("Migrate on a database without 00002 = %v; want 00002 applied out of order", err)

@@ -315,8 +315,10 @@ func (db *DB) loadIngestState(ctx context.Context, tx *sql.Tx, req debrief.Inges
 func (db *DB) writeIngestPlan(ctx context.Context, tx *sql.Tx, integrationID int64, plan *debrief.IngestPlan) (*debrief.Delivery, error) {
 	touched := map[int64]bool{}
 	added := 0
+	// A redelivered event is skipped; the plan needs only the count.
 	addEvents := func(incidentID int64, events []*debrief.TimelineEvent) (int, error) {
-		return db.insertEvents(ctx, tx, incidentID, events)
+		n, _, err := db.insertTimelineEvents(ctx, tx, incidentID, events, make([]int64, len(events)))
+		return n, err
 	}
 	created := map[string]int64{}
 	for _, c := range plan.Creates {
@@ -474,50 +476,6 @@ func scanAlertState(s rowScanner) (debrief.AlertState, error) {
 // row is what makes large deliveries cheap, and 200 rows of 11 values stay
 // far below SQLite's limit of 32,766 parameters.
 const rowsPerInsert = 200
-
-// insertEvents adds events to an incident, skipping those whose (source,
-// external id) it already has, and returns how many were new.
-func (db *DB) insertEvents(ctx context.Context, tx *sql.Tx, incidentID int64, events []*debrief.TimelineEvent) (int, error) {
-	added := 0
-	for start := 0; start < len(events); start += rowsPerInsert {
-		chunk := events[start:min(start+rowsPerInsert, len(events))]
-		var b strings.Builder
-		b.WriteString(`INSERT INTO timeline_events (incident_id, at, zone, source, kind, text, actor,
-	external_id, starred, lifecycle, created_at, version) VALUES `)
-		w := placeholders{d: db.d, args: make([]any, 0, len(chunk)*11)}
-		for i, e := range chunk {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("(")
-			for j, v := range []any{incidentID, db.d.t(e.At), e.Zone, string(e.Source), string(e.Kind), e.Text, e.Actor,
-				e.ExternalID, e.Starred, string(e.Lifecycle), db.d.t(e.CreatedAt)} {
-				if j > 0 {
-					b.WriteString(", ")
-				}
-				b.WriteString(w.next(v))
-			}
-			b.WriteString(", 1)")
-		}
-		// Conflicts on (incident_id, source, external_id) are redeliveries:
-		// they insert nothing and return no row.
-		b.WriteString(` ON CONFLICT DO NOTHING RETURNING id`)
-		rows, err := tx.QueryContext(ctx, b.String(), w.args...)
-		if err != nil {
-			return 0, err
-		}
-		for rows.Next() {
-			added++
-		}
-		if err := rows.Close(); err != nil {
-			return 0, err
-		}
-		if err := rows.Err(); err != nil {
-			return 0, err
-		}
-	}
-	return added, nil
-}
 
 // upsertAlertStates stores the plan's alert states; a state whose incident
 // is 0 belongs to the incident just created for its group.

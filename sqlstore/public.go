@@ -33,24 +33,13 @@ func (db *DB) ImportPostmortem(ctx context.Context, imp *debrief.PostmortemImpor
 				return err
 			}
 			if len(imp.Timeline) > 0 {
-				ins, err := tx.PrepareContext(ctx, `INSERT INTO timeline_events (incident_id, at, zone, source, kind, text, actor,
-	external_id, starred, lifecycle, created_at, version)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1)
-ON CONFLICT DO NOTHING
-RETURNING id`)
+				_, skipped, err := db.insertTimelineEvents(ctx, tx, incID, imp.Timeline, eventIDs)
 				if err != nil {
 					return err
 				}
-				defer ins.Close()
-				for i, e := range imp.Timeline {
-					err := ins.QueryRowContext(ctx, incID, db.d.t(e.At), e.Zone, string(e.Source), string(e.Kind), e.Text, e.Actor,
-						e.ExternalID, e.Starred, string(e.Lifecycle), db.d.t(e.CreatedAt)).Scan(&eventIDs[i])
-					if errors.Is(err, sql.ErrNoRows) {
-						return debrief.Errorf(debrief.EInvalid, "timeline", "Timeline event %d repeats the source and external ID of an earlier one (%s).", i+1, e.ExternalID)
-					}
-					if err != nil {
-						return err
-					}
+				if len(skipped) > 0 {
+					e := imp.Timeline[skipped[0]]
+					return debrief.Errorf(debrief.EInvalid, "timeline", "Timeline event %d repeats the source and external ID of an earlier one (%s).", skipped[0]+1, e.ExternalID)
 				}
 				tl := &debrief.Revision{EntityType: debrief.EntityIncident, Action: "timeline.add", Actor: actor, At: at,
 					Changes: []debrief.Change{{Field: "timeline", New: []byte(strconv.Itoa(len(imp.Timeline)))}}}

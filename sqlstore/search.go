@@ -40,6 +40,9 @@ func searchFilters(w *where, q *debrief.SearchQuery, viewer debrief.Actor) {
 	for _, l := range q.Labels {
 		tagFilter("label", l)
 	}
+	for _, f := range q.Factors {
+		tagFilter("factor", f)
+	}
 	tagFilter("status", q.Statuses)
 	tagFilter("owner", q.Owners)
 	if q.After != nil {
@@ -177,7 +180,7 @@ func (db *DB) Search(ctx context.Context, q *debrief.SearchQuery, viewer debrief
 		if q.HasText() {
 			tier = db.search.headTier(q, w)
 		}
-		heap, err := db.scanMatches(ctx, db.r, `SELECT d.id, `+tier+`, `+score+`, d.date, d.severity, d.services FROM `+from+w.sql(), w.args, keep, acc)
+		heap, err := db.scanMatches(ctx, db.r, `SELECT d.id, `+tier+`, `+score+`, d.date, d.severity, d.services, d.factors FROM `+from+w.sql(), w.args, keep, acc)
 		if err != nil {
 			return nil, err
 		}
@@ -222,11 +225,11 @@ func (db *DB) Search(ctx context.Context, q *debrief.SearchQuery, viewer debrief
 // engine keeps nothing in memory to do it faster.
 func (db *DB) rankTiersInSQL(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, keep int, acc *facetAcc) ([]scored, error) {
 	from, _, w := db.searchSource(q, viewer, allMatches)
-	if _, err := db.scanMatches(ctx, tx, `SELECT d.id, 0, 0, d.date, d.severity, d.services FROM `+from+w.sql(), w.args, 0, acc); err != nil {
+	if _, err := db.scanMatches(ctx, tx, `SELECT d.id, 0, 0, d.date, d.severity, d.services, d.factors FROM `+from+w.sql(), w.args, 0, acc); err != nil {
 		return nil, err
 	}
 	from, score, w := db.searchSource(q, viewer, headMatches)
-	top, err := db.scanMatches(ctx, tx, `SELECT d.id, 1, `+score+`, d.date, NULL, NULL FROM `+from+w.sql(), w.args, keep, nil)
+	top, err := db.scanMatches(ctx, tx, `SELECT d.id, 1, `+score+`, d.date, NULL, NULL, NULL FROM `+from+w.sql(), w.args, keep, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -241,7 +244,7 @@ func (db *DB) rankRest(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, 
 		return top, nil
 	}
 	from, score, w := db.searchSource(q, viewer, restMatches)
-	more, err := db.scanMatches(ctx, tx, `SELECT d.id, 0, `+score+`, d.date, NULL, NULL FROM `+from+w.sql(), w.args, keep-len(top), nil)
+	more, err := db.scanMatches(ctx, tx, `SELECT d.id, 0, `+score+`, d.date, NULL, NULL, NULL FROM `+from+w.sql(), w.args, keep-len(top), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -271,17 +274,36 @@ type facetAcc struct {
 	severity, service, year map[string]int
 	// estimated is set when the counts were scaled up from a sample.
 	estimated bool
+	factor    map[string]int
 }
 
 func newFacetAcc() *facetAcc {
-	return &facetAcc{severity: map[string]int{}, service: map[string]int{}, year: map[string]int{}}
+	return &facetAcc{severity: map[string]int{}, service: map[string]int{}, year: map[string]int{}, factor: map[string]int{}}
 }
 
 func (a *facetAcc) facets() debrief.SearchFacets {
-	return debrief.SearchFacets{Severity: facetList(a.severity, false), Service: facetList(a.service, false), Year: facetList(a.year, true)}
+	return debrief.SearchFacets{Severity: facetList(a.severity, false), Service: facetList(a.service, false), Year: facetList(a.year, true),
+		Factor: facetList(a.factor, false)}
 }
 
-// scanMatches reads (id, tier, score, date, severity, services) rows, keeping the
+// countFactors counts a match's contributing factors (search_docs.factors,
+// a JSON list of normalized names; "[]" for most documents, which costs
+// nothing to skip).
+func (a *facetAcc) countFactors(factors []byte) error {
+	if len(factors) <= len("[]") {
+		return nil
+	}
+	var list []string
+	if err := json.Unmarshal(factors, &list); err != nil {
+		return fmt.Errorf("sqlstore: search: factors of a document: %w", err)
+	}
+	for _, f := range list {
+		a.factor[f]++
+	}
+	return nil
+}
+
+// scanMatches reads (id, tier, score, date, severity, services, factors) rows, keeping the
 // best keep of them (none when keep is 0) and, when acc is not nil,
 // counting them into acc. Text columns are read as raw bytes: this loop
 // runs once per match, so it must not allocate per row.
@@ -292,10 +314,10 @@ func (db *DB) scanMatches(ctx context.Context, qr querier, query string, args []
 	}
 	defer rows.Close()
 	best := make(worstFirst, 0, keep+1)
-	var sev, services sql.RawBytes
+	var sev, services, factors sql.RawBytes
 	for rows.Next() {
 		var s scored
-		if err := rows.Scan(&s.id, &s.tier, &s.score, &s.date, &sev, &services); err != nil {
+		if err := rows.Scan(&s.id, &s.tier, &s.score, &s.date, &sev, &services, &factors); err != nil {
 			return nil, fmt.Errorf("sqlstore: search: %w", err)
 		}
 		if keep > 0 {
@@ -314,6 +336,9 @@ func (db *DB) scanMatches(ctx context.Context, qr querier, query string, args []
 			acc.severity[string(sev)]++
 		}
 		acc.year[yearString(s.date)]++
+		if err := acc.countFactors(factors); err != nil {
+			return nil, err
+		}
 		for len(services) > 0 {
 			i := bytes.IndexByte(services, '\n')
 			if i < 0 {

@@ -162,7 +162,7 @@ func genCorpusRecord(n int) genRecord {
 	var events []*debrief.TimelineEvent
 	at := started
 	events = append(events, &debrief.TimelineEvent{At: at, Zone: "UTC", Source: debrief.SourceAlertmanager, Kind: debrief.KindAlert,
-		Text: fmt.Sprintf("Alert fired: %s (instance %s): %s above threshold", alert, host, svc), ExternalID: fmt.Sprintf("am:%d", n), CreatedAt: at})
+		Alert: alert, Text: fmt.Sprintf("Alert fired: %s (instance %s): %s above threshold", alert, host, svc), ExternalID: fmt.Sprintf("am:%d", n), CreatedAt: at})
 	for i := range 6 + r.IntN(8) {
 		at = at.Add(time.Duration(1+r.IntN(15)) * time.Minute)
 		events = append(events, &debrief.TimelineEvent{At: at, Zone: "UTC", Source: debrief.SourceSlack, Kind: debrief.KindCommunication,

@@ -262,41 +262,14 @@ const (
 // "Missing alert on disk-usage" and "missing alert on disk usage" match.
 func normalizeFactor(s string) string { return strings.Join(debrief.SearchTokens(s), " ") }
 
-// alertName extracts what an alert is called from an alert event's text,
-// as the ingestion parsers write it ("Alert fired: HighErrorRate (instance
-// web-1): description"): the part after the verb, before the details.
-func alertName(text string) string {
-	s := strings.TrimSpace(text)
-	for _, p := range []string{"Alert fired:", "Alert resolved:", "Alert acknowledged:", "Alert triggered:", "Triggered:", "Resolved:"} {
-		if len(s) >= len(p) && strings.EqualFold(s[:len(p)], p) {
-			s = s[len(p):]
-			break
-		}
-	}
-	s = strings.TrimSpace(s)
-	if strings.HasPrefix(s, "[") {
-		if i := strings.IndexByte(s, ']'); i > 0 {
-			s = strings.TrimSpace(s[i+1:])
-		}
-	}
-	for _, sep := range []string{" (", ": ", "\n", " - ", " — "} {
-		if i := strings.Index(s, sep); i > 0 {
-			s = s[:i]
-		}
-	}
-	s = normalizeFactor(s)
+// alertTag is how an event's alert name is compared and searched:
+// normalized like a factor, at most 200 bytes.
+func alertTag(name string) string {
+	s := normalizeFactor(name)
 	if len(s) > 200 {
 		s = s[:200]
 	}
 	return s
-}
-
-func isAlertSource(s debrief.EventSource) bool {
-	switch s {
-	case debrief.SourceAlertmanager, debrief.SourcePagerDuty, debrief.SourceGrafana, debrief.SourceOpsgenie:
-		return true
-	}
-	return false
 }
 
 // loadSearchDocs builds the documents of the given records from the core
@@ -400,7 +373,7 @@ WHERE `+incCond+` OR `+pmCond+` ORDER BY id`, incArg, pmArg)
 	// a long timeline is never held whole.
 	if len(byIncident) > 0 {
 		cond, arg := db.search.idIn("incident_id", keys(byIncident))
-		rows, err := db.query(ctx, q, `SELECT incident_id, source, kind, text FROM timeline_events
+		rows, err := db.query(ctx, q, `SELECT incident_id, alert, text FROM timeline_events
 WHERE `+cond+` ORDER BY incident_id, at, id`, arg)
 		if err != nil {
 			return nil, err
@@ -408,9 +381,8 @@ WHERE `+cond+` ORDER BY incident_id, at, id`, arg)
 		var lines timelineField
 		for rows.Next() {
 			var id int64
-			var source, kind string
-			var text string
-			if err := rows.Scan(&id, &source, &kind, &text); err != nil {
+			var alert, text string
+			if err := rows.Scan(&id, &alert, &text); err != nil {
 				rows.Close()
 				return nil, err
 			}
@@ -420,10 +392,10 @@ WHERE `+cond+` ORDER BY incident_id, at, id`, arg)
 				lines = timelineField{doc: d}
 			}
 			lines.add(text)
-			if debrief.EventKind(kind) == debrief.KindAlert || isAlertSource(debrief.EventSource(source)) && debrief.EventKind(kind) == debrief.KindDetection {
-				if name := alertName(text); name != "" && !containsString(d.alerts, name) {
-					d.alerts = append(d.alerts, name)
-				}
+			// The alert's name as the ingesting parser gave it; the
+			// text is for people and is not read for it.
+			if name := alertTag(alert); name != "" && !containsString(d.alerts, name) {
+				d.alerts = append(d.alerts, name)
 			}
 		}
 		lines.finish()

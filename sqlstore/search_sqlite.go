@@ -359,7 +359,7 @@ func (e *sqliteSearch) rankEstimated(ctx context.Context, tx *sql.Tx, q *debrief
 	if sample.total > 0 {
 		acc.total += estimate(sample.total)
 	}
-	for _, m := range []struct{ from, to map[string]int }{{sample.severity, acc.severity}, {sample.service, acc.service}, {sample.year, acc.year}} {
+	for _, m := range []struct{ from, to map[string]int }{{sample.severity, acc.severity}, {sample.service, acc.service}, {sample.year, acc.year}, {sample.factor, acc.factor}} {
 		for k, n := range m.from {
 			m.to[k] += estimate(n)
 		}

@@ -82,6 +82,11 @@ func (f *docFacts) matches(q *debrief.SearchQuery, v debrief.Visibility) bool {
 			return false
 		}
 	}
+	for _, x := range q.Factors {
+		if !f.hasTag("factor", x) {
+			return false
+		}
+	}
 	if len(q.Statuses) > 0 && !f.hasTag("status", q.Statuses) {
 		return false
 	}
@@ -273,7 +278,7 @@ func (c *factCache) refresh(ctx context.Context, tx *sql.Tx) (gen int64, err err
 	// changed: most of the first search after any write (48% of its CPU
 	// at 10,000 documents; BenchmarkSearchAfterWrite).
 	rows, err = tx.QueryContext(ctx, `SELECT t.doc_id, t.name, t.value FROM search_docs d CROSS JOIN search_tags t ON t.doc_id = d.id
-WHERE d.gen > $1 AND d.gen <= $2 AND t.name IN ('service', 'label', 'status', 'owner', 'member')`, since, gen)
+WHERE d.gen > $1 AND d.gen <= $2 AND t.name IN ('service', 'label', 'status', 'owner', 'member', 'factor')`, since, gen)
 	if err != nil {
 		return 0, fmt.Errorf("sqlstore: search cache: %w", err)
 	}
@@ -308,6 +313,11 @@ func (a *facetAcc) add(f *docFacts) {
 	a.year[f.year]++
 	for _, s := range f.services {
 		a.service[s]++
+	}
+	for _, t := range f.tags {
+		if v, ok := strings.CutPrefix(t, "factor\x00"); ok {
+			a.factor[v]++
+		}
 	}
 }
 
@@ -372,7 +382,7 @@ func (e *sqliteSearch) countCached(ctx context.Context, tx *sql.Tx, q *debrief.S
 	} else if all {
 		survivors = slices.Clone(survivors)
 	}
-	m := &countMemo{gen: gen, raw: len(ids), total: local.total, severity: local.severity, service: local.service, year: local.year, survivors: survivors}
+	m := &countMemo{gen: gen, raw: len(ids), total: local.total, severity: local.severity, service: local.service, year: local.year, factor: local.factor, survivors: survivors}
 	c.remember(key, m)
 	m.into(acc)
 	return countResult{survivors: survivors, matched: matched, gen: gen, key: key}, nil
@@ -418,6 +428,7 @@ type countMemo struct {
 	gen                     int64
 	raw, total              int
 	severity, service, year map[string]int
+	factor                  map[string]int
 	survivors               []int64
 
 	// ranked is the best rankDepth first-tier matches in order (fewer
@@ -467,6 +478,9 @@ func (m *countMemo) into(acc *facetAcc) {
 	}
 	for k, v := range m.year {
 		acc.year[k] += v
+	}
+	for k, v := range m.factor {
+		acc.factor[k] += v
 	}
 }
 

@@ -78,7 +78,7 @@ func TestSearchTiers(t *testing.T) {
 	}
 	for _, few = range []int{0, 100000} {
 		for _, q := range []string{"database", "rollback -kafka", "redis OR memcached", `"connection pool" severity:3`, "checkout service:checkout",
-			"database status:closed owner:ana@example.com", "database label:network,config after:2020 before:2026 has:action-items-open", "database kind:incident", "as viewer"} {
+			"database status:closed owner:ana@example.com", "database label:network,config after:2020 before:2026 has:action-items-open", "database kind:incident", "database factor:connection-pool-too-small", "as viewer"} {
 			who = admin
 			if q == "as viewer" {
 				// Private incidents: the viewer sees those whose members include them.

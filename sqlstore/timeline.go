@@ -13,12 +13,12 @@ import (
 	"github.com/debriefhq/debrief/debrief"
 )
 
-const timelineColumns = `id, incident_id, at, zone, source, kind, text, actor, external_id, starred, lifecycle, created_at, version`
+const timelineColumns = `id, incident_id, at, zone, source, kind, text, actor, external_id, alert, starred, lifecycle, created_at, version`
 
 func scanTimelineEvent(s rowScanner) (*debrief.TimelineEvent, error) {
 	var e debrief.TimelineEvent
 	err := s.Scan(&e.ID, &e.IncidentID, timeCol{&e.At}, &e.Zone, &e.Source, &e.Kind, &e.Text, &e.Actor,
-		&e.ExternalID, &e.Starred, &e.Lifecycle, timeCol{&e.CreatedAt}, &e.Version)
+		&e.ExternalID, &e.Alert, &e.Starred, &e.Lifecycle, timeCol{&e.CreatedAt}, &e.Version)
 	if err != nil {
 		return nil, err
 	}
@@ -62,22 +62,9 @@ func (db *DB) AddTimelineEvents(ctx context.Context, incidentID int64, events []
 			}
 		}
 		var skipped []int
-		args := make([]any, 0, min(len(events), timelineRowsPerInsert)*11)
-		for start := 0; start < len(events); start += timelineRowsPerInsert {
-			chunk := events[start:min(start+timelineRowsPerInsert, len(events))]
-			args = args[:0]
-			for _, e := range chunk {
-				args = append(args, incidentID, db.d.t(e.At), e.Zone, string(e.Source), string(e.Kind), e.Text, e.Actor,
-					e.ExternalID, e.Starred, string(e.Lifecycle), db.d.t(e.CreatedAt))
-			}
-			n, sk, err := db.insertTimelineChunk(ctx, tx, chunk, args, ids[start:start+len(chunk)])
-			if err != nil {
-				return err
-			}
-			added += n
-			for _, i := range sk {
-				skipped = append(skipped, start+i)
-			}
+		var err error
+		if added, skipped, err = db.insertTimelineEvents(ctx, tx, incidentID, events, ids); err != nil {
+			return err
 		}
 		if len(skipped) > 0 {
 			var err error
@@ -109,9 +96,41 @@ func (db *DB) AddTimelineEvents(ctx context.Context, incidentID int64, events []
 	return added, nil
 }
 
+// insertTimelineEvents is the one way timeline events enter the database,
+// whichever door they came through (AddTimelineEvents, a webhook delivery's
+// plan, an imported postmortem), inside the caller's transaction. It sets
+// ids[i] for each inserted event and returns how many were inserted and
+// the positions of the events skipped because the incident already has
+// their (source, external id), or an earlier event of the same call does.
+func (db *DB) insertTimelineEvents(ctx context.Context, tx *sql.Tx, incidentID int64, events []*debrief.TimelineEvent, ids []int64) (int, []int, error) {
+	added := 0
+	var skipped []int
+	args := make([]any, 0, min(len(events), timelineRowsPerInsert)*timelineInsertValues)
+	for start := 0; start < len(events); start += timelineRowsPerInsert {
+		chunk := events[start:min(start+timelineRowsPerInsert, len(events))]
+		args = args[:0]
+		for _, e := range chunk {
+			args = append(args, incidentID, db.d.t(e.At), e.Zone, string(e.Source), string(e.Kind), e.Text, e.Actor,
+				e.ExternalID, e.Alert, e.Starred, string(e.Lifecycle), db.d.t(e.CreatedAt))
+		}
+		n, sk, err := db.insertTimelineChunk(ctx, tx, chunk, args, ids[start:start+len(chunk)])
+		if err != nil {
+			return 0, nil, err
+		}
+		added += n
+		for _, i := range sk {
+			skipped = append(skipped, start+i)
+		}
+	}
+	return added, skipped, nil
+}
+
+// timelineInsertValues is how many values one inserted event takes.
+const timelineInsertValues = 12
+
 // timelineRowsPerInsert is how many events one INSERT carries. One
 // statement per row was half the CPU of a large import (68,548 statements,
-// each parsed, stepped and returned on its own); 250 rows of 11 values stay
+// each parsed, stepped and returned on its own); 250 rows of 12 values stay
 // far below SQLite's 32,766 and PostgreSQL's 65,535 parameters.
 const timelineRowsPerInsert = 250
 
@@ -132,14 +151,14 @@ func timelineInsertSQL(sqlite bool, n int) string {
 	var b strings.Builder
 	b.Grow(200 + n*60)
 	b.WriteString(`INSERT INTO timeline_events (incident_id, at, zone, source, kind, text, actor,
-	external_id, starred, lifecycle, created_at, version) VALUES `)
+	external_id, alert, starred, lifecycle, created_at, version) VALUES `)
 	p := 0
 	for i := 0; i < n; i++ {
 		if i > 0 {
 			b.WriteString(", ")
 		}
 		b.WriteString("(")
-		for j := 0; j < 11; j++ {
+		for j := 0; j < timelineInsertValues; j++ {
 			if j > 0 {
 				b.WriteString(", ")
 			}

@@ -20,7 +20,7 @@ func sampleImport() *debrief.PostmortemImport {
 			Services: []string{"checkout"}, StartedAt: at(0), MitigatedAt: ptr(at(31 * time.Minute)), ResolvedAt: ptr(at(47 * time.Minute))},
 		Timeline: []*debrief.TimelineEvent{
 			{At: at(0), Zone: "Europe/Berlin", Text: "Deploy of payments config v231", Kind: debrief.KindAction, Source: debrief.SourceDeploy},
-			{At: at(4 * time.Minute), Zone: "UTC", Text: "Error rate alert fired", Kind: debrief.KindAlert, Source: debrief.SourceAlertmanager, ExternalID: "am:1"},
+			{At: at(4 * time.Minute), Zone: "UTC", Text: "Error rate alert fired", Kind: debrief.KindAlert, Source: debrief.SourceAlertmanager, ExternalID: "am:1", Alert: "HighErrorRate"},
 		},
 		Postmortem: &debrief.Postmortem{Kind: debrief.KindIncident, Title: "Checkout API returned 500s for 47 minutes", Status: debrief.PostmortemDraft,
 			Template: "incident", TemplateVersion: 1, Sections: []debrief.Section{{Key: "summary", Heading: "Summary", Body: "It broke."}}},
@@ -44,8 +44,8 @@ func testImportPostmortem(t *testing.T, open Opener) {
 	}
 	events, err := svc.ListTimeline(ctx, out.Incident.ID, debrief.TimelineFilter{})
 	must(t, err, "ListTimeline(imported)")
-	if len(events) != 2 || events[0].Zone != "Europe/Berlin" || !events[1].At.Equal(at(4*time.Minute)) {
-		t.Errorf("imported timeline = %d events, want the document's 2 with zones and times kept", len(events))
+	if len(events) != 2 || events[0].Zone != "Europe/Berlin" || !events[1].At.Equal(at(4*time.Minute)) || events[1].Alert != "HighErrorRate" || events[0].Actor != "" {
+		t.Errorf("imported timeline = %+v, want the document's 2 with zones, times and alert name kept, and no actor made up", events)
 	}
 	items, err := svc.ListActionItems(ctx, debrief.ActionItemFilter{PostmortemID: &out.Postmortem.ID})
 	must(t, err, "ListActionItems(imported)")

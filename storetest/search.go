@@ -73,8 +73,8 @@ func searchPostmortem(incidentID *int64, title, summary, rootCause string, facto
 	}
 }
 
-func searchAlertEvent(at time.Time, text string) *debrief.TimelineEvent {
-	return &debrief.TimelineEvent{At: at, Zone: "UTC", Source: debrief.SourceAlertmanager, Kind: debrief.KindAlert, Text: text, CreatedAt: at}
+func searchAlertEvent(at time.Time, alert, text string) *debrief.TimelineEvent {
+	return &debrief.TimelineEvent{At: at, Zone: "UTC", Source: debrief.SourceAlertmanager, Kind: debrief.KindAlert, Alert: alert, Text: text, CreatedAt: at}
 }
 
 func newSearchCorpus(t *testing.T, s debrief.Store) *searchCorpus {
@@ -95,7 +95,7 @@ func newSearchCorpus(t *testing.T, s debrief.Store) *searchCorpus {
 	c.checkout.Roles.Commander = "carol@example.com"
 	createIncident(t, s, c.checkout)
 	_, err := s.AddTimelineEvents(ctx, c.checkout.ID, []*debrief.TimelineEvent{
-		searchAlertEvent(searchDay(2024, 3, 5, 14), "Alert fired: HighErrorRate (instance web-1): checkout 5xx above 2%"),
+		searchAlertEvent(searchDay(2024, 3, 5, 14), "HighErrorRate", "Alert fired: HighErrorRate (instance web-1): checkout 5xx above 2%"),
 		newEvent(0, "Rolled back the connection pool change"),
 	}, nil, rev(debrief.EntityIncident, c.checkout.ID, 0, "timeline.add"))
 	must(t, err, "AddTimelineEvents(checkout)")
@@ -107,7 +107,7 @@ func newSearchCorpus(t *testing.T, s debrief.Store) *searchCorpus {
 
 	c.checkoutRepeat = createIncident(t, s, searchIncident("Checkout latency spiked during the spring sale", "SEV2", debrief.StatusResolved, searchDay(2025, 4, 2, 10), "checkout"))
 	_, err = s.AddTimelineEvents(ctx, c.checkoutRepeat.ID, []*debrief.TimelineEvent{
-		searchAlertEvent(searchDay(2025, 4, 2, 10), "Alert fired: HighErrorRate (instance web-3)"),
+		searchAlertEvent(searchDay(2025, 4, 2, 10), "HighErrorRate", "Alert fired: HighErrorRate (instance web-3)"),
 	}, nil, rev(debrief.EntityIncident, c.checkoutRepeat.ID, 0, "timeline.add"))
 	must(t, err, "AddTimelineEvents(checkoutRepeat)")
 	createPostmortem(t, s, searchPostmortem(&c.checkoutRepeat.ID, "Checkout latency spiked during the spring sale",
@@ -261,7 +261,8 @@ func testSearchSnippetsAndFacets(t *testing.T, open Opener) {
 		Severity: []debrief.FacetCount{{Value: "SEV2", Count: 2}, {Value: "SEV3", Count: 2}, {Value: "SEV1", Count: 1}},
 		Service: []debrief.FacetCount{{Value: "checkout", Count: 2}, {Value: "notifications", Count: 2},
 			{Value: "payments", Count: 1}, {Value: "payroll", Count: 1}},
-		Year: []debrief.FacetCount{{Value: "2025", Count: 2}, {Value: "2024", Count: 2}, {Value: "2023", Count: 1}},
+		Year:   []debrief.FacetCount{{Value: "2025", Count: 2}, {Value: "2024", Count: 2}, {Value: "2023", Count: 1}},
+		Factor: []debrief.FacetCount{{Value: "connection pool too small", Count: 2}, {Value: "missing alert on pool saturation", Count: 1}},
 	}
 	if diff := cmp.Diff(want, res.Facets); diff != "" {
 		t.Errorf("Search(kind:incident) facets (-want +got):\n%s", diff)
@@ -381,11 +382,11 @@ func testSearchLongTimeline(t *testing.T, open Opener) {
 	inc := createIncident(t, s, searchIncident("Disk alerts flooded the pager", "SEV2", debrief.StatusInvestigating, searchDay(2025, 3, 1, 0), "storage"))
 	events := make([]*debrief.TimelineEvent, 0, 6000)
 	for i := range 6000 {
-		text := fmt.Sprintf("Alert fired: DiskFull (instance storage-%d): volume usage above ninety percent on the node", i)
+		alert, text := "DiskFull", fmt.Sprintf("Alert fired: DiskFull (instance storage-%d): volume usage above ninety percent on the node", i)
 		if i == 0 {
-			text = "Alert fired: ZfsScrubStalled (instance storage-0): scrub made no progress"
+			alert, text = "ZfsScrubStalled", "Alert fired: ZfsScrubStalled (instance storage-0): scrub made no progress"
 		}
-		events = append(events, searchAlertEvent(searchDay(2025, 3, 1, 0).Add(time.Duration(i)*time.Second), text))
+		events = append(events, searchAlertEvent(searchDay(2025, 3, 1, 0).Add(time.Duration(i)*time.Second), alert, text))
 	}
 	_, err := s.AddTimelineEvents(ctx, inc.ID, events, nil, rev(debrief.EntityIncident, inc.ID, 0, "timeline.add"))
 	must(t, err, "AddTimelineEvents(6,000 events)")

@@ -186,6 +186,7 @@ func TestAPIBadInput(t *testing.T) {
 		{"timeline: bad kind", "POST", "/api/v1/incidents/{inc}/timeline", `{"at":"2026-03-01T09:40:00Z","text":"Rolled back","kind":"oops"}`, nil, 400, "invalid", "kind"},
 		{"timeline: bad source", "POST", "/api/v1/incidents/{inc}/timeline", `{"at":"2026-03-01T09:40:00Z","text":"Rolled back","source":"fax"}`, nil, 400, "invalid", "source"},
 		{"timeline: bad lifecycle", "POST", "/api/v1/incidents/{inc}/timeline", `{"at":"2026-03-01T09:40:00Z","text":"Rolled back","lifecycle":"over"}`, nil, 400, "invalid", "lifecycle"},
+		{"timeline: alert name with a direction control", "POST", "/api/v1/incidents/{inc}/timeline", `{"at":"2026-03-01T09:40:00Z","text":"Fired","alert":"High\u202eRate"}`, nil, 400, "invalid", "alert"},
 		{"timeline: unknown field", "POST", "/api/v1/incidents/{inc}/timeline", `{"at":"2026-03-01T09:40:00Z","text":"Rolled back","id":5}`, nil, 400, "invalid", "id"},
 		{"timeline: bulk with one bad event", "POST", "/api/v1/incidents/{inc}/timeline", `{"events":[{"at":"2026-03-01T09:40:00Z","text":"Rolled back"},{"at":"2026-03-01T09:41:00Z","text":""}]}`, nil, 400, "invalid", "text"},
 		{"timeline: bulk unknown nested field", "POST", "/api/v1/incidents/{inc}/timeline", `{"events":[{"at":"2026-03-01T09:40:00Z","text":"ok"},{"at":"2026-03-01T09:41:00Z","text":"x","colour":"red"}]}`, nil, 400, "invalid", "events[1].colour"},
@@ -439,9 +440,9 @@ func runScenario(t *testing.T, e *testEnv) {
 
 	// Timeline: one event, then a batch with a duplicate.
 	var added timelineAdded
-	e.must(201, "POST", incPath+"/timeline", `{"at":"2026-03-01T10:32:00+01:00","kind":"alert","source":"alertmanager","text":"CheckoutErrorRate above 5%","external_id":"am-77"}`, nil).decode(t, &added)
-	if added.Added != 1 || len(added.Events) != 1 || added.Events[0].ID == 0 || added.Events[0].Zone != "+01:00" {
-		t.Errorf("POST timeline (one event) = %+v, want 1 added with an id and zone +01:00", added)
+	e.must(201, "POST", incPath+"/timeline", `{"at":"2026-03-01T10:32:00+01:00","kind":"alert","source":"alertmanager","text":"CheckoutErrorRate above 5%","external_id":"am-77","alert":"CheckoutErrorRate"}`, nil).decode(t, &added)
+	if added.Added != 1 || len(added.Events) != 1 || added.Events[0].ID == 0 || added.Events[0].Zone != "+01:00" || added.Events[0].Alert != "CheckoutErrorRate" {
+		t.Errorf("POST timeline (one event) = %+v, want 1 added with an id, zone +01:00 and the alert's name", added)
 	}
 	e.must(201, "POST", incPath+"/timeline", `{"events":[
 		{"at":"2026-03-01T10:32:00+01:00","kind":"alert","source":"alertmanager","text":"CheckoutErrorRate above 5%","external_id":"am-77"},

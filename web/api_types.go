@@ -233,6 +233,7 @@ type eventCreate struct {
 	Text       string              `json:"text"`
 	Actor      string              `json:"actor"`
 	ExternalID string              `json:"external_id"`
+	Alert      string              `json:"alert"`
 	Starred    bool                `json:"starred"`
 	Lifecycle  debrief.Lifecycle   `json:"lifecycle"`
 }
@@ -240,7 +241,7 @@ type eventCreate struct {
 func (e *eventCreate) event() *debrief.TimelineEvent {
 	return &debrief.TimelineEvent{
 		At: e.At.Time, Zone: e.Zone, Source: e.Source, Kind: e.Kind, Text: e.Text,
-		Actor: e.Actor, ExternalID: e.ExternalID, Starred: e.Starred, Lifecycle: e.Lifecycle,
+		Actor: e.Actor, ExternalID: e.ExternalID, Alert: e.Alert, Starred: e.Starred, Lifecycle: e.Lifecycle,
 	}
 }
 

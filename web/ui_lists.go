@@ -299,6 +299,7 @@ func (s *Server) uiSearch() HandlerFunc {
 		group("Severity", "severity:", res.Facets.Severity)
 		group("Service", "service:", res.Facets.Service)
 		group("Year", "year:", res.Facets.Year)
+		group("Contributing factor", "factor:", res.Facets.Factor)
 		if p.Offset+len(res.Hits) < res.Total && p.Offset+searchPageSize <= debrief.MaxSearchOffset {
 			p.NextURL = "/search?" + url.Values{"q": {p.Q}, "offset": {strconv.Itoa(p.Offset + searchPageSize)}}.Encode()
 		}

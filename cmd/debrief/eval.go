@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -34,6 +35,8 @@ type EvalSimilarCmd struct {
 	Rare    []string `help:"Label values whose mean lift is reported (default: all)." placeholder:"A,B"`
 	Redact  []string `help:"Front matter fields whose values are taken out of the text, e.g. company: inside one organisation its name says nothing." placeholder:"FIELD"`
 	Shuffle int64    `help:"Import in an order shuffled with this seed instead of by file name (0: by file name)." placeholder:"SEED"`
+	Seeds   []int64  `help:"Measure in several orders, one shuffled with each seed, and print each order's lifts and their spread (instead of --shuffle)." placeholder:"1,2,3"`
+	Train   []int64  `help:"With --seeds: the seeds used while tuning; their mean is printed apart from the other (held-out) seeds'." placeholder:"1,2"`
 	Top     int      `default:"5" hidden:""`
 }
 
@@ -45,8 +48,8 @@ type evalDoc struct {
 	id     int64
 }
 
-// Run imports, asks and prints. The scratch database lives in a temporary
-// folder removed on return: the user's own database is never touched.
+// Run reads the folder, measures in one order (or in each order --seeds
+// names) and prints.
 func (c *EvalSimilarCmd) Run(env *Env) error {
 	docs, skipped, err := c.read()
 	if err != nil {
@@ -55,18 +58,45 @@ func (c *EvalSimilarCmd) Run(env *Env) error {
 	if len(docs) < 2 {
 		return fmt.Errorf("%s holds %d postmortems with %s and the fields asked for; at least 2 are needed", c.Dir, len(docs), c.Label)
 	}
+	if len(c.Seeds) == 0 {
+		r, err := c.measure(env, docs, c.Shuffle)
+		if err != nil {
+			return err
+		}
+		c.print(env.Stdout, r, len(docs), skipped)
+		return nil
+	}
 	if c.Shuffle != 0 {
-		r := rand.New(rand.NewSource(c.Shuffle))
+		return fmt.Errorf("give either --shuffle or --seeds, not both")
+	}
+	results := make([]*evalResult, len(c.Seeds))
+	for i, seed := range c.Seeds {
+		if results[i], err = c.measure(env, docs, seed); err != nil {
+			return err
+		}
+	}
+	c.printSeeds(env.Stdout, results, len(docs), skipped)
+	return nil
+}
+
+// measure imports docs in the order shuffled with seed (by file name when
+// seed is 0) into a scratch database and asks for each one's similar
+// incidents. The scratch database lives in a temporary folder removed on
+// return: the user's own database is never touched.
+func (c *EvalSimilarCmd) measure(env *Env, files []*evalDoc, seed int64) (*evalResult, error) {
+	docs := append([]*evalDoc(nil), files...)
+	if seed != 0 {
+		r := rand.New(rand.NewSource(seed))
 		r.Shuffle(len(docs), func(i, j int) { docs[i], docs[j] = docs[j], docs[i] })
 	}
 	tmp, err := os.MkdirTemp("", "debrief-eval-")
 	if err != nil {
-		return fmt.Errorf("make a scratch folder: %w", err)
+		return nil, fmt.Errorf("make a scratch folder: %w", err)
 	}
 	defer os.RemoveAll(tmp)
 	db, err := sqlstore.Open(env.Ctx, filepath.Join(tmp, "eval.db"), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
-		return fmt.Errorf("open the scratch database: %w", err)
+		return nil, fmt.Errorf("open the scratch database: %w", err)
 	}
 	defer db.Close()
 	svc := newService(db)
@@ -77,7 +107,7 @@ func (c *EvalSimilarCmd) Run(env *Env) error {
 		d.imp.Incident.StartedAt = start.Add(time.Duration(i) * time.Hour)
 		out, err := svc.ImportPostmortem(ctx, d.imp)
 		if err != nil {
-			return fmt.Errorf("import %s: %s", d.name, debrief.ErrorMessage(err))
+			return nil, fmt.Errorf("import %s: %s", d.name, debrief.ErrorMessage(err))
 		}
 		d.id = out.Incident.ID
 	}
@@ -85,12 +115,7 @@ func (c *EvalSimilarCmd) Run(env *Env) error {
 	for _, d := range docs {
 		byID[d.id] = d
 	}
-	r, err := c.score(ctx, svc, docs, byID)
-	if err != nil {
-		return err
-	}
-	c.print(env.Stdout, r, len(docs), skipped)
-	return nil
+	return c.score(ctx, svc, docs, byID)
 }
 
 // read parses the folder's Markdown files, sorted by name. Files without
@@ -263,6 +288,112 @@ func (c *EvalSimilarCmd) score(ctx context.Context, svc *debrief.Service, docs [
 	return r, nil
 }
 
+// lifts returns each label's lift: the precision of the answers given to
+// documents carrying it over its base rate among the n documents.
+func (r *evalResult) lifts(n int) map[string]float64 {
+	out := make(map[string]float64, len(r.docs))
+	for l, d := range r.docs {
+		p := 0.0
+		if r.answers[l] > 0 {
+			p = float64(r.hits[l]) / float64(r.answers[l])
+		}
+		out[l] = p / (float64(d) / float64(n))
+	}
+	return out
+}
+
+// rare returns the labels whose mean lift is reported (--rare, lowercased,
+// or every label), and those of them no document carries.
+func (c *EvalSimilarCmd) rare(r *evalResult) (over, missing []string) {
+	for _, l := range c.Rare {
+		l = strings.ToLower(l)
+		if r.docs[l] == 0 {
+			missing = append(missing, l)
+			continue
+		}
+		over = append(over, l)
+	}
+	if len(c.Rare) == 0 {
+		for l := range r.docs {
+			over = append(over, l)
+		}
+		sort.Strings(over)
+	}
+	return over, missing
+}
+
+// meanLift is the mean of lifts over labels, and the lowest with its label.
+func meanLift(lifts map[string]float64, labels []string) (mean, low float64, lowName string) {
+	for i, l := range labels {
+		v := lifts[l]
+		mean += v / float64(len(labels))
+		if i == 0 || v < low {
+			low, lowName = v, l
+		}
+	}
+	return mean, low, lowName
+}
+
+// printSeeds prints one line per order and how the mean lift spreads over
+// the orders, with the training orders (--train) apart from the others.
+func (c *EvalSimilarCmd) printSeeds(w io.Writer, results []*evalResult, n, skipped int) {
+	empty := 0
+	for _, r := range results {
+		empty += r.empty
+	}
+	fmt.Fprintf(w, "%d postmortems imported (%s), %d skipped; asked for the %d most similar earlier incidents of %d, in %d orders; %.1f got none per order.\n",
+		n, strings.Join(c.Fields, "+"), skipped, c.Top, results[0].asked, len(results), float64(empty)/float64(len(results)))
+	over, missing := c.rare(results[0])
+	if len(over) == 0 {
+		fmt.Fprintf(w, "No document carries %s.\n", strings.Join(missing, ", "))
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "seed\t"+strings.Join(over, "\t")+"\tmean\t")
+	train := map[int64]bool{}
+	for _, s := range c.Train {
+		train[s] = true
+	}
+	var all, trained, held []float64
+	lowest, lowestSeed := 0.0, int64(0)
+	for i, r := range results {
+		lifts := r.lifts(n)
+		mean, _, _ := meanLift(lifts, over)
+		row := strconv.FormatInt(c.Seeds[i], 10)
+		if train[c.Seeds[i]] {
+			row += " (train)"
+		}
+		for _, l := range over {
+			row += fmt.Sprintf("\t%.2f×", lifts[l])
+		}
+		fmt.Fprintf(tw, "%s\t%.2f×\t\n", row, mean)
+		all = append(all, mean)
+		if train[c.Seeds[i]] {
+			trained = append(trained, mean)
+		} else {
+			held = append(held, mean)
+		}
+		if i == 0 || mean < lowest {
+			lowest, lowestSeed = mean, c.Seeds[i]
+		}
+	}
+	tw.Flush()
+	avg := func(xs []float64) float64 {
+		s := 0.0
+		for _, x := range xs {
+			s += x / float64(len(xs))
+		}
+		return s
+	}
+	fmt.Fprintf(w, "Mean lift over %s, over %d orders: %.2f× (lowest %.2f×, seed %d).\n", strings.Join(over, ", "), len(all), avg(all), lowest, lowestSeed)
+	if len(trained) > 0 && len(held) > 0 {
+		fmt.Fprintf(w, "Training orders: %.2f×; held-out orders: %.2f×.\n", avg(trained), avg(held))
+	}
+	if len(missing) > 0 {
+		fmt.Fprintf(w, "No document carries %s.\n", strings.Join(missing, ", "))
+	}
+}
+
 func (c *EvalSimilarCmd) print(w io.Writer, r *evalResult, n, skipped int) {
 	fmt.Fprintf(w, "%d postmortems imported (%s), %d skipped; asked for the %d most similar earlier incidents of %d, %d got none.\n",
 		n, strings.Join(c.Fields, "+"), skipped, c.Top, r.asked, r.empty)
@@ -273,38 +404,20 @@ func (c *EvalSimilarCmd) print(w io.Writer, r *evalResult, n, skipped int) {
 	sort.Strings(labels)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, c.Label+"\tdocs\tbase rate\tanswers\tprecision@5\tlift\t")
-	lift := map[string]float64{}
+	lift := r.lifts(n)
 	for _, l := range labels {
 		base := float64(r.docs[l]) / float64(n)
 		p := 0.0
 		if r.answers[l] > 0 {
 			p = float64(r.hits[l]) / float64(r.answers[l])
 		}
-		lift[l] = p / base
 		fmt.Fprintf(tw, "%s\t%d\t%.3f\t%d\t%.3f\t%.2f×\t\n", l, r.docs[l], base, r.answers[l], p, lift[l])
 	}
 	tw.Flush()
-	over := c.Rare
-	if len(over) == 0 {
-		over = labels
-	}
-	sum, low, lowName, counted := 0.0, 0.0, "", 0
-	var missing []string
-	for _, l := range over {
-		l = strings.ToLower(l)
-		v, ok := lift[l]
-		if !ok {
-			missing = append(missing, l)
-			continue
-		}
-		sum += v
-		if counted == 0 || v < low {
-			low, lowName = v, l
-		}
-		counted++
-	}
-	if counted > 0 {
-		fmt.Fprintf(w, "Mean lift over %s: %.2f× (lowest %s %.2f×).\n", strings.Join(over, ", "), sum/float64(counted), lowName, low)
+	over, missing := c.rare(r)
+	if len(over) > 0 {
+		mean, low, lowName := meanLift(lift, over)
+		fmt.Fprintf(w, "Mean lift over %s: %.2f× (lowest %s %.2f×).\n", strings.Join(over, ", "), mean, lowName, low)
 	}
 	if len(missing) > 0 {
 		fmt.Fprintf(w, "No document carries %s.\n", strings.Join(missing, ", "))

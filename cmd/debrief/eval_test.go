@@ -64,3 +64,46 @@ func TestRedactNames(t *testing.T) {
 		}
 	}
 }
+
+// TestEvalSimilarSeeds measures in several orders: one row per seed with
+// each rare label's lift and their mean, then the mean over the orders
+// with the lowest, and the training orders apart from the held-out ones.
+func TestEvalSimilarSeeds(t *testing.T) {
+	out, _, err := cli(t, "", "", nil, "eval", "similar", "testdata/evalsimilar", "--label", "categories",
+		"--fields", "title,summary", "--redact", "company", "--rare", "hardware,time", "--seeds", "1,2,3", "--train", "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantLines(t, "eval similar --seeds", out,
+		"6 postmortems imported (title+summary), 1 skipped; asked for the 5 most similar earlier incidents of 5, in 3 orders;",
+	)
+	var means []float64
+	rows := 0
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 4 || !strings.HasSuffix(f[len(f)-1], "×") || f[0] == "seed" {
+			continue
+		}
+		rows++
+		var m float64
+		if _, err := fmt.Sscanf(f[len(f)-1], "%f×", &m); err != nil {
+			t.Fatalf("row %q: %v", line, err)
+		}
+		means = append(means, m)
+	}
+	if rows != 3 || !strings.Contains(out, "1 (train)") {
+		t.Fatalf("want 3 rows, seed 1 marked as training:\n%s", out)
+	}
+	avg, low := 0.0, means[0]
+	for _, m := range means {
+		avg += m / 3
+		low = math.Min(low, m)
+	}
+	want := fmt.Sprintf("Mean lift over hardware, time, over 3 orders: %.2f× (lowest %.2f×", avg, low)
+	if !strings.Contains(out, want) || !strings.Contains(out, fmt.Sprintf("Training orders: %.2f×; held-out orders: %.2f×.", means[0], (means[1]+means[2])/2)) {
+		t.Errorf("want %q and the training order apart:\n%s", want, out)
+	}
+	if _, _, err := cli(t, "", "", nil, "eval", "similar", "testdata/evalsimilar", "--label", "categories", "--seeds", "1,2", "--shuffle", "3"); err == nil || !strings.Contains(err.Error(), "not both") {
+		t.Errorf("--seeds with --shuffle: got %v, want a refusal", err)
+	}
+}

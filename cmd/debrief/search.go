@@ -121,6 +121,7 @@ func printSearch(w io.Writer, ans *searchAnswer) {
 	facet("Severity", ans.Facets.Severity)
 	facet("Services", ans.Facets.Service)
 	facet("Years", ans.Facets.Year)
+	facet("Factors", ans.Facets.Factor)
 }
 
 // markHighlights wraps each highlighted range of s in *…*, the emphasis a
