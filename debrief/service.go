@@ -21,6 +21,8 @@ type Service struct {
 	attachments attachmentOptions
 	// reviewNotifier is told about review invitations (service_review.go).
 	reviewNotifier ReviewNotifier
+	// publisher hears about committed changes, for live pages (live.go).
+	publisher Publisher
 }
 
 // Checks are rules on input that need a parser this package does not hold
