@@ -73,6 +73,9 @@ type Hub struct {
 	subs     map[string]map[*Subscription]struct{}
 	presence map[string]map[string]*presence // topic → page
 	closed   bool
+	// sweeping is set once the first presence starts the sweeper, so a
+	// hub nobody uses runs no goroutine.
+	sweeping bool
 
 	// bus carries events to and from other instances; nil in one process.
 	bus  *pgBus
@@ -94,11 +97,8 @@ func New(log *slog.Logger) *Hub {
 	}
 	var b [8]byte
 	_, _ = rand.Read(b[:])
-	h := &Hub{id: hex.EncodeToString(b[:]), log: log, now: time.Now,
+	return &Hub{id: hex.EncodeToString(b[:]), log: log, now: time.Now,
 		subs: map[string]map[*Subscription]struct{}{}, presence: map[string]map[string]*presence{}, done: make(chan struct{})}
-	h.wg.Add(1)
-	go h.sweep()
-	return h
 }
 
 // Close ends every subscription and stops the hub's background work.
@@ -267,6 +267,11 @@ func (h *Hub) applyPresence(m message) {
 		}
 		p = nil
 	default:
+		if !h.sweeping && !h.closed {
+			h.sweeping = true
+			h.wg.Add(1)
+			go h.sweep()
+		}
 		if pages == nil {
 			pages = map[string]*presence{}
 			h.presence[m.Topic] = pages
