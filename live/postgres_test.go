@@ -11,7 +11,7 @@ import (
 )
 
 // openPair opens two hubs on one fresh database, as two instances would.
-func openPair(t *testing.T) (dsn string, a, b *Hub) {
+func openPair(t testing.TB) (dsn string, a, b *Hub) {
 	t.Helper()
 	dsn = storetest.PostgresDSN(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
