@@ -120,10 +120,13 @@ type Server struct {
 	// Config.PublicURL without a trailing slash.
 	ui        *ui
 	publicURL string
-	// live fans out live updates and presence (ui_live.go).
-	live    *live.Hub
-	mux     *http.ServeMux
-	handler http.Handler
+	mux       *http.ServeMux
+	handler   http.Handler
+
+	// live fans out live updates and presence (ui_live.go); liveBeat is
+	// how often a stream renews presence and checks its viewer again.
+	live     *live.Hub
+	liveBeat time.Duration
 
 	// bootID and requestSeq make request ids that are unique across restarts
 	// without a random read per request.
@@ -198,6 +201,7 @@ func New(cfg Config) *Server {
 	if s.live == nil {
 		s.live = live.New(s.log)
 	}
+	s.liveBeat = live.Heartbeat
 	s.mux = http.NewServeMux()
 	s.routes = append(s.routeTable(), s.authRoutes(decoder{maxBody: s.maxBody})...)
 	for _, rt := range s.routes {

@@ -134,7 +134,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, topic string, he
 	// A dropped connection is retried by the browser after a second.
 	b.WriteString("retry: 1000\n\n")
 	writePresence(&b, s.live.Viewers(topic), page, me, headings)
-	heartbeat := time.NewTicker(live.Heartbeat)
+	heartbeat := time.NewTicker(s.liveBeat)
 	defer heartbeat.Stop()
 	for {
 		if b.Len() > 0 {
