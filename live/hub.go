@@ -47,6 +47,9 @@ const (
 // Event is what a subscriber receives.
 type Event = debrief.LiveEvent
 
+// A Hub is what the Service publishes to (debrief.WithPublisher).
+var _ debrief.Publisher = (*Hub)(nil)
+
 // Viewer is one page open on a topic.
 type Viewer struct {
 	// Page identifies the open page (random, made by the server when it
