@@ -31,11 +31,12 @@ var mayImport = map[string][]string{
 	"review":      {"debrief"},
 	"analytics":   {"debrief"},
 	"notify":      {"debrief"},
+	"live":        {"debrief"},
 	"export":      {"debrief", "templates", "mdread"},
 	"quality":     {"debrief", "templates", "export", "mdread"},
 	"storetest":   {"debrief", "password", "search", "ingest", "templates"},
-	"web":         {"debrief", "password", "ingest", "search", "templates", "export", "quality", "mdread", "diff", "review", "analytics"},
-	"cmd/debrief": {"debrief", "password", "ingest", "search", "templates", "export", "quality", "mdread", "diff", "review", "analytics", "notify", "sqlstore", "web"},
+	"web":         {"debrief", "password", "ingest", "search", "templates", "export", "quality", "mdread", "diff", "review", "analytics", "live"},
+	"cmd/debrief": {"debrief", "password", "ingest", "search", "templates", "export", "quality", "mdread", "diff", "review", "analytics", "notify", "sqlstore", "web", "live"},
 }
 
 // TestPackageDependencies holds every package of the module to mayImport,

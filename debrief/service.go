@@ -23,6 +23,8 @@ type Service struct {
 	reviewNotifier ReviewNotifier
 	// tokens caches verified API tokens (service_token_cache.go).
 	tokens tokenCache
+	// publisher hears about committed changes, for live pages (live.go).
+	publisher Publisher
 }
 
 // Checks are rules on input that need a parser this package does not hold

@@ -470,6 +470,9 @@ func (s *Service) SessionActor(ctx context.Context, cookie string) (Actor, error
 		return Actor{}, Errorf(EUnauthorized, "", "Your session has ended; sign in again.")
 	}
 	u, err := st.User(ctx, sess.UserID)
+	if IsCode(err, EUnavailable) {
+		return Actor{}, err // the database is away: not the session's fault
+	}
 	if err != nil || u.Disabled {
 		return Actor{}, Errorf(EUnauthorized, "", "Your session has ended; sign in again.")
 	}
@@ -649,6 +652,9 @@ func (s *Service) TokenActor(ctx context.Context, secret string) (Actor, error) 
 			return Actor{}, bad
 		}
 		u, err = st.User(ctx, t.UserID)
+		if IsCode(err, EUnavailable) {
+			return Actor{}, err // the database is away: not the token's fault
+		}
 		if err != nil {
 			return Actor{}, bad
 		}

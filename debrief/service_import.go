@@ -65,6 +65,7 @@ func (s *Service) ImportTimeline(ctx context.Context, incidentID int64, events [
 		if IsCode(err, EConflict) && change != nil && attempt < 5 {
 			continue
 		}
+		s.publishTimeline(err, a, incidentID, added, change)
 		return added, err
 	}
 }

@@ -234,6 +234,7 @@ func (s *Service) UpdateIncident(ctx context.Context, id int64, p IncidentPatch,
 	if err := s.store.UpdateIncident(ctx, &next, ifVersion, rev); err != nil {
 		return nil, err
 	}
+	s.publish(nil, LiveEvent{Topic: IncidentTopic(id), Kind: LiveIncident, ID: id, Version: next.Version, By: a.Label()})
 	return &next, nil
 }
 
@@ -251,7 +252,9 @@ func (s *Service) DeleteIncident(ctx context.Context, id int64, ifVersion int) e
 	if cur.Version != ifVersion {
 		return Conflict("incident", cur, cur.Version)
 	}
-	return s.store.DeleteIncident(ctx, id, ifVersion, s.revision(a, EntityIncident, id, ifVersion+1, "delete", nil))
+	err = s.store.DeleteIncident(ctx, id, ifVersion, s.revision(a, EntityIncident, id, ifVersion+1, "delete", nil))
+	s.publish(err, LiveEvent{Topic: IncidentTopic(id), Kind: LiveIncident, ID: id, By: a.Label()})
+	return err
 }
 
 // ListIncidents returns a page of incidents.

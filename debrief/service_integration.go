@@ -403,6 +403,13 @@ func (s *Service) Ingest(ctx context.Context, in *Integration, alerts []IngestAl
 		if (IsCode(err, EConflict) || IsCode(err, EUnavailable)) && attempt < 5 {
 			continue
 		}
+		if err == nil && out != nil {
+			for _, id := range out.Incidents {
+				s.publish(nil, LiveEvent{Topic: IncidentTopic(id), Kind: LiveTimeline, By: a.Label()})
+				// Alerts may also have moved the incident's status.
+				s.publish(nil, LiveEvent{Topic: IncidentTopic(id), Kind: LiveIncident, ID: id, By: a.Label()})
+			}
+		}
 		return out, err
 	}
 }

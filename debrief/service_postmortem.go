@@ -263,6 +263,7 @@ func (s *Service) UpdatePostmortem(ctx context.Context, id int64, p PostmortemPa
 	if err := s.store.UpdatePostmortem(ctx, &next, ifVersion, s.revision(a, EntityPostmortem, id, ifVersion+1, "update", changes)); err != nil {
 		return nil, err
 	}
+	s.publish(nil, LiveEvent{Topic: PostmortemTopic(id), Kind: LivePostmortem, ID: id, Version: next.Version, By: a.Label()})
 	return &next, nil
 }
 
@@ -291,7 +292,9 @@ func (s *Service) DeletePostmortem(ctx context.Context, id int64, ifVersion int)
 	if cur.Version != ifVersion {
 		return Conflict("postmortem", cur, cur.Version)
 	}
-	return s.store.DeletePostmortem(ctx, id, ifVersion, s.revision(a, EntityPostmortem, id, ifVersion+1, "delete", nil))
+	err = s.store.DeletePostmortem(ctx, id, ifVersion, s.revision(a, EntityPostmortem, id, ifVersion+1, "delete", nil))
+	s.publish(err, LiveEvent{Topic: PostmortemTopic(id), Kind: LivePostmortem, ID: id, By: a.Label()})
+	return err
 }
 
 // ListPostmortems returns a page of postmortems.

@@ -147,6 +147,7 @@ func (s *Service) UpdateSection(ctx context.Context, id int64, key string, e Sec
 			if err != nil {
 				return nil, err
 			}
+			s.publishSection(a, &full, key)
 			return &full, nil
 		}
 		pm, err := s.store.UpdatePostmortemSection(ctx, id, next, sec.Version, now, s.revision(a, EntityPostmortem, id, 0, "update", changes))
@@ -165,6 +166,7 @@ func (s *Service) UpdateSection(ctx context.Context, id int64, key string, e Sec
 			}
 			return nil, err
 		}
+		s.publishSection(a, pm, key)
 		return pm, nil
 	}
 }

@@ -57,6 +57,7 @@ func (s *Service) AddTimelineEvents(ctx context.Context, incidentID int64, event
 		if IsCode(err, EConflict) && change != nil && attempt < 5 {
 			continue
 		}
+		s.publishTimeline(err, a, incidentID, added, change)
 		return added, err
 	}
 }
@@ -200,6 +201,7 @@ func (s *Service) UpdateTimelineEvent(ctx context.Context, incidentID, id int64,
 	if err := s.store.UpdateTimelineEvent(ctx, &next, ifVersion, rev); err != nil {
 		return nil, err
 	}
+	s.publish(nil, LiveEvent{Topic: IncidentTopic(incidentID), Kind: LiveTimeline, ID: id, Version: next.Version, By: a.Label()})
 	return &next, nil
 }
 
@@ -216,7 +218,9 @@ func (s *Service) DeleteTimelineEvent(ctx context.Context, incidentID, id int64,
 	if cur.Version != ifVersion {
 		return Conflict("timeline event", cur, cur.Version)
 	}
-	return s.store.DeleteTimelineEvent(ctx, id, ifVersion, s.revision(a, EntityTimeline, id, ifVersion+1, "delete", Snapshot(cur)))
+	err = s.store.DeleteTimelineEvent(ctx, id, ifVersion, s.revision(a, EntityTimeline, id, ifVersion+1, "delete", Snapshot(cur)))
+	s.publish(err, LiveEvent{Topic: IncidentTopic(incidentID), Kind: LiveTimeline, ID: id, By: a.Label()})
+	return err
 }
 
 // ListTimeline returns the incident's timeline, oldest first.

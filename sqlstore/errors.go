@@ -3,8 +3,12 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
@@ -20,6 +24,9 @@ const (
 	dbErrForeignKey
 	dbErrCheck
 	dbErrBusy // retry later: SQLITE_BUSY, serialization failure, deadlock
+	// dbErrGone: the database server cannot be reached (down, restarting,
+	// the connection cut); retry once it is back.
+	dbErrGone
 )
 
 // classify tells what kind of driver error err is.
@@ -51,9 +58,28 @@ func classify(err error) int {
 			return dbErrCheck
 		case "40001", "40P01", "55P03": // serialization_failure, deadlock_detected, lock_not_available
 			return dbErrBusy
+		case "57P01", "57P02", "57P03": // admin_shutdown, crash_shutdown, cannot_connect_now
+			return dbErrGone
 		}
+		if strings.HasPrefix(pe.Code, "08") { // connection_exception and its kinds
+			return dbErrGone
+		}
+		return dbErrOther
+	}
+	if gone(err) {
+		return dbErrGone
 	}
 	return dbErrOther
+}
+
+// gone reports whether err says the PostgreSQL server could not be reached
+// or the connection broke: refused or reset connections, a server that
+// closed the connection, a pool that could not connect.
+func gone(err error) bool {
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	return errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, driver.ErrBadConn) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || pgconn.SafeToRetry(err)
 }
 
 // mapErr turns driver errors into debrief errors and wraps anything else
@@ -80,6 +106,8 @@ func mapErr(err error, format string, args ...any) error {
 		return &debrief.Error{Code: debrief.EInvalid, Message: "The change breaks a rule of the database.", Err: fmt.Errorf("%s: %w", what, err)}
 	case dbErrBusy:
 		return &debrief.Error{Code: debrief.EUnavailable, Message: "The database is busy; try again in a moment.", Err: fmt.Errorf("%s: %w", what, err)}
+	case dbErrGone:
+		return &debrief.Error{Code: debrief.EUnavailable, Message: "The database cannot be reached; try again in a moment.", Err: fmt.Errorf("%s: %w", what, err)}
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return &debrief.Error{Code: debrief.ENotFound, Message: "Not found.", Err: fmt.Errorf("%s: %w", what, err)}

@@ -199,6 +199,10 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "POST /postmortems/{id}/sections/{key}", Kind: KindUI, Role: responder, Handler: s.uiSaveSection()},
 		{Pattern: "POST /postmortems/{id}/fields", Kind: KindUI, Role: responder, Handler: s.uiSaveFields()},
 		{Pattern: "POST /postmortems/{id}/status", Kind: KindUI, Role: responder, Handler: s.uiSetStatus()},
+		// Live updates and presence of the incident page and the editor (ui_live.go).
+		{Pattern: "GET /incidents/{id}/live", Kind: KindUI, Role: viewer, Handler: s.uiIncidentLive()},
+		{Pattern: "GET /postmortems/{id}/live", Kind: KindUI, Role: viewer, Handler: s.uiPostmortemLive()},
+		{Pattern: "POST /postmortems/{id}/presence", Kind: KindUI, Role: responder, Handler: s.uiPresence()},
 		{Pattern: "GET /action-items", Kind: KindUI, Role: viewer, Handler: s.uiActionItems()},
 		{Pattern: "POST /action-items/{id}", Kind: KindUI, Role: responder, Handler: s.uiUpdateActionItem()},
 		{Pattern: "GET /search", Kind: KindUI, Role: viewer, Handler: s.uiSearch()},

@@ -26,6 +26,7 @@ import (
 
 	"github.com/debriefhq/debrief/analytics"
 	"github.com/debriefhq/debrief/debrief"
+	"github.com/debriefhq/debrief/live"
 	"github.com/debriefhq/debrief/review"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -82,6 +83,10 @@ type Config struct {
 	// TrustedProxies lists the reverse proxies whose X-Forwarded-For names
 	// the client (proxy.go); nil trusts none, and the client is the TCP peer.
 	TrustedProxies []netip.Prefix
+	// Live fans out live updates to open pages (ui_live.go); it must be
+	// the Publisher of Service (debrief.WithPublisher) for pages to hear of
+	// changes. Nil means a hub of this process that hears only presence.
+	Live *live.Hub
 }
 
 // LocalActor is who every request acts as when Config.Authenticate is nil.
@@ -117,6 +122,11 @@ type Server struct {
 	publicURL string
 	mux       *http.ServeMux
 	handler   http.Handler
+
+	// live fans out live updates and presence (ui_live.go); liveBeat is
+	// how often a stream renews presence and checks its viewer again.
+	live     *live.Hub
+	liveBeat time.Duration
 
 	// bootID and requestSeq make request ids that are unique across restarts
 	// without a random read per request.
@@ -187,6 +197,11 @@ func New(cfg Config) *Server {
 	}
 	s.ui = ui
 	s.publicURL = strings.TrimRight(cfg.PublicURL, "/")
+	s.live = cfg.Live
+	if s.live == nil {
+		s.live = live.New(s.log)
+	}
+	s.liveBeat = live.Heartbeat
 	s.mux = http.NewServeMux()
 	s.routes = append(s.routeTable(), s.authRoutes(decoder{maxBody: s.maxBody})...)
 	for _, rt := range s.routes {

@@ -22,6 +22,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/debriefhq/debrief/debrief"
+	"github.com/debriefhq/debrief/live"
 	"github.com/debriefhq/debrief/storetest"
 )
 
@@ -78,8 +79,12 @@ const browserPassword = "a long browser test password"
 
 func newBrowserEnv(t *testing.T, store debrief.Store) *browserEnv {
 	t.Helper()
-	svc := debrief.NewService(store, debrief.WithPasswordHasher(storetest.FastHasher))
-	srv := New(Config{Service: svc, InsecureCookies: true, Logger: slog.New(slog.DiscardHandler)})
+	// Live updates as serve wires them: the Service publishes to the hub
+	// the pages' streams read.
+	hub := live.New(nil)
+	t.Cleanup(hub.Close)
+	svc := debrief.NewService(store, debrief.WithPasswordHasher(storetest.FastHasher), debrief.WithPublisher(hub))
+	srv := New(Config{Service: svc, InsecureCookies: true, Logger: slog.New(slog.DiscardHandler), Live: hub})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	e := &browserEnv{t: t, base: ts.URL, svc: svc, users: map[string]*debrief.User{}}

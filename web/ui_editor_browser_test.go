@@ -111,10 +111,12 @@ func testEditorBrowser(t *testing.T, store debrief.Store) {
 	e.open(ritaTab, edit)
 	k := keys[2]
 	ritaText, ottoText := "Rita: the pool's idle timeout dropped from 300 s to 30 s.", "Otto: connections per pod rose from 20 to 120."
+	// Otto is typing when Rita saves: the live update must not replace
+	// his text (a page with nothing typed loads hers instead).
+	e.typeInto(otto, ta(k), ottoText)
 	e.typeInto(ritaTab, ta(k), ritaText)
 	e.do(ritaTab, "rita saves "+k, chromedp.Click(chromedp.CSS(saveButton(k))))
 	e.waitFor(ritaTab, "rita's "+k+" saved", fmt.Sprintf(`document.querySelector('#section-%s[data-saved][data-ready]')`, k))
-	e.typeInto(otto, ta(k), ottoText)
 	e.do(otto, "otto saves "+k, chromedp.Click(chromedp.CSS(saveButton(k))))
 	e.waitFor(otto, "conflict shown", fmt.Sprintf(`document.querySelector('#section-%s[data-conflict]')`, k))
 	shown := eval[string](e, otto, fmt.Sprintf(`document.querySelector('#section-%s .conflict').innerText`, k))

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/debriefhq/debrief/debrief"
+	"github.com/debriefhq/debrief/live"
 	"github.com/debriefhq/debrief/password"
 	"github.com/debriefhq/debrief/sqlstore"
 	"github.com/debriefhq/debrief/web"
@@ -79,9 +80,14 @@ func (c *ServeCmd) Run(env *Env) error {
 		return openError(c.DB, err)
 	}
 	defer db.Close()
+	hub, err := openLive(ctx, c.DB, log)
+	if err != nil {
+		return err
+	}
+	defer hub.Close()
 	// Custom templates live in the same database as the records.
 	svc := newService(db, debrief.WithTemplates(debrief.StoreTemplates(db)), debrief.WithPasswordHasher(password.New()),
-		debrief.WithMaxAttachment(c.MaxAttachment))
+		debrief.WithMaxAttachment(c.MaxAttachment), debrief.WithPublisher(hub))
 	if c.Demo {
 		loaded, err := loadDemo(ctx, svc)
 		if err != nil {
@@ -105,6 +111,7 @@ func (c *ServeCmd) Run(env *Env) error {
 		MaxBodyBytes: c.MaxBody,
 		Chromium:     c.Chromium,
 		PublicURL:    c.PublicURL,
+		Live:         hub,
 	}
 	if err := checkPublicURL(c.PublicURL); err != nil {
 		ln.Close()
@@ -138,6 +145,10 @@ func (c *ServeCmd) Run(env *Env) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	// Live pages hold their connection open: end their streams when the
+	// server stops, so the browsers reconnect (to another instance, or to
+	// this one when it is back) instead of holding the shutdown up.
+	hs.RegisterOnShutdown(hub.Close)
 	fmt.Fprintf(env.Stdout, "Debrief listening on http://%s\n", ln.Addr())
 	log.Info("listening", "addr", ln.Addr().String(), "db", dbKind(c.DB), "version", version)
 
@@ -257,4 +268,18 @@ func checkPublicURL(s string) error {
 		return fmt.Errorf("--public-url (DEBRIEF_PUBLIC_URL) must be an address like https://debrief.example.com, got %q", s)
 	}
 	return nil
+}
+
+// openLive returns the hub that carries live updates to open pages: through
+// PostgreSQL's LISTEN/NOTIFY when several instances may share the database,
+// within the process on SQLite.
+func openLive(ctx context.Context, dsn string, log *slog.Logger) (*live.Hub, error) {
+	if sqlstore.EngineOf(dsn) != sqlstore.EnginePostgres {
+		return live.New(log), nil
+	}
+	hub, err := live.OpenPostgres(ctx, dsn, log)
+	if err != nil {
+		return nil, openError(dsn, err)
+	}
+	return hub, nil
 }

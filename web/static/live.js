@@ -1,0 +1,115 @@
+// Live pages: htmx's SSE extension keeps the page's stream open and
+// refetches the parts named by hx-trigger="sse:…". This script does what
+// markup cannot: when someone else saves a section of the postmortem being
+// edited, it loads their version only if the viewer has no unsaved text in
+// that section and is not typing in it; otherwise it says so and offers to
+// load it, so nothing typed is ever replaced. It also tells the server which
+// section the viewer is editing, for presence.
+(function () {
+  "use strict";
+
+  var DRAFT = "debrief:draft:"; // editor.js keeps unsaved text under this prefix
+
+  function root() { return document.querySelector("[sse-connect]"); }
+
+  function hasDraft(sec) {
+    var p = DRAFT + sec.getAttribute("data-pm") + ":" + sec.getAttribute("data-key") + ":";
+    try {
+      for (var i = 0; i < localStorage.length; i++) {
+        if ((localStorage.key(i) || "").indexOf(p) === 0) return true;
+      }
+    } catch (e) {}
+    return false;
+  }
+
+  function forgetDraft(sec) {
+    var p = DRAFT + sec.getAttribute("data-pm") + ":" + sec.getAttribute("data-key") + ":";
+    try {
+      for (var i = localStorage.length - 1; i >= 0; i--) {
+        var k = localStorage.key(i) || "";
+        if (k.indexOf(p) === 0) localStorage.removeItem(k);
+      }
+    } catch (e) {}
+  }
+
+  // load replaces the section with the stored one, read from the editor page.
+  function load(sec) {
+    htmx.ajax("GET", location.pathname, { target: "#" + sec.id, select: "#" + sec.id, swap: "outerHTML" });
+  }
+
+  function onSection(msg) {
+    var d;
+    try { d = JSON.parse(msg.data); } catch (e) { return; }
+    var r = root();
+    if (!d.section || (r && d.by === r.getAttribute("data-live-me"))) return;
+    var sec = document.getElementById("section-" + d.section);
+    if (!sec || !sec.hasAttribute("data-editor-section")) return;
+    var base = sec.querySelector("input[name=base_version]");
+    if (!base || (parseInt(base.value, 10) || 0) >= d.version) return;
+    var ta = sec.querySelector("textarea[name=body]");
+    if (!hasDraft(sec) && document.activeElement !== ta) {
+      load(sec);
+      return;
+    }
+    var note = sec.querySelector("[data-live-notice]");
+    if (!note) {
+      note = document.createElement("div");
+      note.className = "notice warn live-notice";
+      note.setAttribute("role", "status");
+      note.setAttribute("data-live-notice", "");
+      var text = document.createElement("p");
+      var button = document.createElement("button");
+      button.type = "button";
+      button.textContent = "Load their version";
+      button.addEventListener("click", function () {
+        forgetDraft(sec);
+        load(sec);
+      });
+      text.appendChild(document.createElement("span"));
+      text.appendChild(button);
+      note.appendChild(text);
+      var heading = sec.querySelector("h2");
+      sec.insertBefore(note, heading ? heading.nextSibling : sec.firstChild);
+    }
+    note.querySelector("span").textContent = (d.by || "Someone") + " saved this section. Your text is kept: saving it shows both versions to merge, or load theirs and drop yours.";
+  }
+
+  var sources = typeof WeakSet === "function" ? new WeakSet() : null;
+  document.addEventListener("htmx:sseOpen", function (ev) {
+    var src = ev.detail && ev.detail.source;
+    if (!src || (sources && sources.has(src))) return;
+    if (sources) sources.add(src);
+    src.addEventListener("section", onSection);
+  });
+
+  // Presence: which section's text box has focus, renewed while it has.
+  var r = root();
+  var url = r && r.getAttribute("data-live-presence");
+  if (!url) return;
+  var page = (/[?&]page=([^&]+)/.exec(r.getAttribute("sse-connect")) || [])[1] || "";
+  var current = "", timer = null, leaving = null;
+  function tell(section) {
+    current = section;
+    fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: "page=" + encodeURIComponent(page) + "&section=" + encodeURIComponent(section)
+    }).catch(function () {});
+    clearInterval(timer);
+    timer = section ? setInterval(function () { tell(current); }, 20000) : null;
+  }
+  document.addEventListener("focusin", function (ev) {
+    var sec = ev.target.closest && ev.target.closest("[data-editor-section]");
+    if (!sec || ev.target.tagName !== "TEXTAREA") return;
+    clearTimeout(leaving);
+    var key = sec.getAttribute("data-key");
+    if (key !== current) tell(key);
+  });
+  document.addEventListener("focusout", function (ev) {
+    if (ev.target.tagName !== "TEXTAREA" || !current) return;
+    // Moving to another section's box says so itself; leaving all says "".
+    clearTimeout(leaving);
+    leaving = setTimeout(function () { if (current) tell(""); }, 300);
+  });
+})();
