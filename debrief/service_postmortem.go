@@ -357,6 +357,9 @@ func (s *Service) CreateActionItem(ctx context.Context, in *ActionItem) (*Action
 	if err := item.Validate(); err != nil {
 		return nil, err
 	}
+	if err := s.checkVerification(ctx, nil, &item); err != nil {
+		return nil, err
+	}
 	now := s.Now()
 	if item.Status.Closed() {
 		item.CompletedAt = &now
@@ -426,7 +429,10 @@ type ActionItemPatch struct {
 	Type       *ActionType   `json:"type,omitempty"`
 	Status     *ActionStatus `json:"status,omitempty"`
 	TrackerURL *string       `json:"tracker_url,omitempty"`
-	// Clear lists optional fields to unset: due_date, tracker_url.
+	// VerifyRequired and Verification: see ActionItem.
+	VerifyRequired *bool   `json:"verify_required,omitempty"`
+	Verification   *string `json:"verification,omitempty"`
+	// Clear lists optional fields to unset: due_date, tracker_url, verification.
 	Clear []string `json:"clear,omitempty"`
 }
 
@@ -465,17 +471,28 @@ func (s *Service) UpdateActionItem(ctx context.Context, id int64, p ActionItemPa
 	if p.TrackerURL != nil {
 		next.TrackerURL = strings.TrimSpace(*p.TrackerURL)
 	}
+	if p.VerifyRequired != nil {
+		next.VerifyRequired = *p.VerifyRequired
+	}
+	if p.Verification != nil {
+		next.Verification = *p.Verification
+	}
 	for _, f := range p.Clear {
 		switch f {
 		case "due_date":
 			next.DueDate = nil
 		case "tracker_url":
 			next.TrackerURL = ""
+		case "verification":
+			next.Verification = ""
 		default:
-			return nil, Errorf(EInvalid, "clear", "%q cannot be cleared; only due_date and tracker_url can.", f)
+			return nil, Errorf(EInvalid, "clear", "%q cannot be cleared; only due_date, tracker_url and verification can.", f)
 		}
 	}
 	if err := next.Validate(); err != nil {
+		return nil, err
+	}
+	if err := s.checkVerification(ctx, cur, &next); err != nil {
 		return nil, err
 	}
 	now := s.Now()

@@ -539,6 +539,15 @@ func exercise(t *testing.T, srv string) {
 	if len(items.Items) != 1 || items.Items[0]["key"] != "AI-1" {
 		t.Errorf("action list --status done --json = %v, want only AI-1", items.Items)
 	}
+	// The verify step: done without the verification the item asks for is
+	// refused with a sentence naming the field, and accepted with one.
+	out = mustCLI(t, srv, "action", "add", "Cap the pool at 80 connections", "-i", "INC-2", "--verify-required")
+	wantLines(t, "action add --verify-required", out, "Added AI-3")
+	if _, _, err := cli(t, srv, "", nil, "action", "done", "AI-3"); err == nil || !strings.Contains(err.Error(), "note or a link") || !strings.Contains(err.Error(), `(field "verification")`) {
+		t.Errorf("action done AI-3 without --verification = %v, want a sentence asking for a note or a link, naming the field", err)
+	}
+	out = mustCLI(t, srv, "action", "done", "AI-3", "--verification", "https://git.example.com/db/pull/12")
+	wantLines(t, "action done --verification", out, "Marked AI-3 done")
 
 	// Every change left a revision.
 	var revs list[map[string]any]
