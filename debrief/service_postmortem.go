@@ -335,6 +335,19 @@ func (s *Service) CreateActionItem(ctx context.Context, in *ActionItem) (*Action
 	if err != nil {
 		return nil, err
 	}
+	item, err := s.newActionItem(ctx, a, in)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.CreateActionItem(ctx, item, s.revision(a, EntityActionItem, 0, 1, "create", Snapshot(item))); err != nil {
+		return nil, err
+	}
+	return item, nil
+}
+
+// newActionItem checks in as a new action item made by a and returns it
+// ready to store, with its defaults, links and times filled in.
+func (s *Service) newActionItem(ctx context.Context, a Actor, in *ActionItem) (*ActionItem, error) {
 	item := *in
 	item.ID, item.Key, item.Version, item.CompletedAt = 0, "", 0, nil
 	// An item may not be attached to a private incident (or its postmortem)
@@ -366,9 +379,6 @@ func (s *Service) CreateActionItem(ctx context.Context, in *ActionItem) (*Action
 	}
 	item.CreatedBy = a.Label()
 	item.CreatedAt, item.UpdatedAt = now, now
-	if err := s.store.CreateActionItem(ctx, &item, s.revision(a, EntityActionItem, 0, 1, "create", Snapshot(&item))); err != nil {
-		return nil, err
-	}
 	return &item, nil
 }
 

@@ -26,6 +26,7 @@ type Store interface {
 	AttachmentStore
 	FactorStore
 	ReviewStore
+	IdeaStore
 	AnalyticsStore
 	NotificationStore
 	// CreateIncident inserts inc, assigning ID, Key and Version 1.

@@ -59,6 +59,12 @@ func testAuditEveryChange(t *testing.T, open Opener) {
 		must(e.t, err, "CreatePostmortem")
 		return pm
 	}
+	newIdea := func() *debrief.Idea {
+		pm := newPostmortem()
+		idea, err := svc.RaiseIdea(actx, pm.ID, debrief.NewIdea{Title: "Canary every config change"})
+		must(e.t, err, "RaiseIdea")
+		return idea
+	}
 	newUser := func(email, pw string) *debrief.User {
 		u, err := svc.CreateUser(actx, debrief.NewUser{Email: email, Name: "Test", Role: debrief.RoleResponder, Password: pw})
 		must(e.t, err, "CreateUser")
@@ -197,6 +203,40 @@ func testAuditEveryChange(t *testing.T, open Opener) {
 			must(e.t, svc.DeleteActionItem(actx, it.ID, it.Version), "DeleteActionItem")
 			return 3
 		}},
+		"RaiseIdea": {run: func(e *auditEnv) int {
+			newIdea()
+			return 3 // incident, postmortem, idea
+		}},
+		"AddIdeaMention": {run: func(e *auditEnv) int {
+			idea := newIdea()
+			pm := newPostmortem()
+			_, err := svc.AddIdeaMention(actx, idea.ID, pm.ID, "Again.", idea.Version)
+			must(e.t, err, "AddIdeaMention")
+			return 6
+		}},
+		"UpdateIdea": {run: func(e *auditEnv) int {
+			idea := newIdea()
+			dropped := debrief.IdeaDropped
+			_, err := svc.UpdateIdea(actx, idea.ID, debrief.IdeaPatch{Status: &dropped}, idea.Version)
+			must(e.t, err, "UpdateIdea")
+			return 4
+		}},
+		"MergeIdeas": {run: func(e *auditEnv) int {
+			a, b := newIdea(), newIdea()
+			_, err := svc.MergeIdeas(actx, a.ID, b.ID, a.Version, b.Version)
+			must(e.t, err, "MergeIdeas")
+			return 8 // two ideas with their postmortems, then one revision each
+		}},
+		"PromoteIdea": {run: func(e *auditEnv) int {
+			idea := newIdea()
+			_, _, err := svc.PromoteIdea(actx, idea.ID, idea.Version, &debrief.ActionItem{})
+			must(e.t, err, "PromoteIdea")
+			return 5 // the idea's three, the action item and the idea's promotion
+		}},
+		"Idea":         {read: "reads an idea"},
+		"IdeaByRef":    {read: "reads an idea"},
+		"ListIdeas":    {read: "lists ideas"},
+		"SimilarIdeas": {read: "compares ideas"},
 		"ImportPostmortem": {run: func(e *auditEnv) int {
 			_, err := svc.ImportPostmortem(actx, &debrief.PostmortemImport{
 				Incident:   &debrief.Incident{Title: "Checkout API returned 500s"},

@@ -171,6 +171,17 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "GET /api/v1/integrations/{id}/deliveries", Kind: KindAPI, Role: admin, Handler: listDeliveries(svc)},
 		{Pattern: "POST /hooks/{id}/{kind}", Kind: KindWebhook, Handler: receiveWebhook(svc)},
 
+		// Improvement ideas: raised in postmortems, merged, ranked, promoted.
+		{Pattern: "GET /api/v1/ideas", Kind: KindAPI, Role: viewer, Handler: listIdeas(svc)},
+		{Pattern: "POST /api/v1/postmortems/{id}/ideas", Kind: KindAPI, Role: responder, Handler: raiseIdea(svc, dec)},
+		{Pattern: "GET /api/v1/ideas/{id}", Kind: KindAPI, Role: viewer, Handler: getIdea(svc)},
+		{Pattern: "PATCH /api/v1/ideas/{id}", Kind: KindAPI, Role: responder, Handler: updateIdea(svc, dec)},
+		{Pattern: "POST /api/v1/ideas/{id}/mentions", Kind: KindAPI, Role: responder, Handler: addIdeaMention(svc, dec)},
+		{Pattern: "POST /api/v1/ideas/{id}/merge", Kind: KindAPI, Role: responder, Handler: mergeIdea(svc, dec)},
+		{Pattern: "GET /api/v1/ideas/{id}/similar", Kind: KindAPI, Role: viewer, Handler: similarIdeas(svc)},
+		{Pattern: "POST /api/v1/ideas/{id}/promote", Kind: KindAPI, Role: responder, Handler: promoteIdea(svc, dec)},
+		{Pattern: "GET /api/v1/ideas/{id}/revisions", Kind: KindAPI, Role: viewer, Handler: listRevisions(svc, debrief.EntityIdea, debrief.IdeaKeyPrefix)},
+
 		// Web UI pages (ui_*.go). {id} takes a key (INC-4, PM-2) or a bare
 		// number, as the feeds link them.
 		{Pattern: "GET /static/{path...}", Kind: KindUI, Handler: s.ui.serveAsset()},

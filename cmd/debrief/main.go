@@ -51,6 +51,7 @@ type CLI struct {
 	Timeline   TimelineCmd   `cmd:"" help:"Add to and list an incident's timeline."`
 	Postmortem PostmortemCmd `cmd:"" help:"Start, show and edit postmortems."`
 	Action     ActionCmd     `cmd:"" help:"Add, list and complete action items."`
+	Idea       IdeaCmd       `cmd:"" help:"Improvement ideas raised in postmortems: the board, merging duplicates, promoting to action items."`
 	Review     ReviewCmd     `cmd:"" help:"Plan the postmortem review meeting: participants, proposals, invitation."`
 	Analytics  AnalyticsCmd  `cmd:"" help:"Print figures over incidents and action items: counts, response times, follow-through."`
 	Notify     NotifyCmd     `cmd:"" help:"Manage notification channels and read the delivery log (admins)."`

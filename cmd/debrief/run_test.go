@@ -549,6 +549,25 @@ func exercise(t *testing.T, srv string) {
 	out = mustCLI(t, srv, "action", "done", "AI-3", "--verification", "https://git.example.com/db/pull/12")
 	wantLines(t, "action done --verification", out, "Marked AI-3 done")
 
+	// Improvement ideas: raise, find the duplicate, merge, list, promote.
+	out = mustCLI(t, srv, "idea", "add", "PM-1", "Canary every config change", "--note", "The push went everywhere.")
+	wantLines(t, "idea add", out, "Raised IDEA-1: Canary every config change")
+	mustCLI(t, srv, "idea", "add", "PM-1", "Canary config changes in one region")
+	out = mustCLI(t, srv, "idea", "similar", "IDEA-1")
+	wantLines(t, "idea similar", out, "IDEA-2", "debrief idea merge KEY --into IDEA-1")
+	out = mustCLI(t, srv, "idea", "merge", "IDEA-2", "--into", "IDEA-1")
+	wantLines(t, "idea merge", out, "Merged into IDEA-1")
+	out = mustCLI(t, srv, "idea", "list")
+	wantLines(t, "idea list", out, "KEY", "WEIGHT", "IDEA-1", "PM-1", "Canary every config change")
+	if strings.Contains(out, "IDEA-2") {
+		t.Errorf("idea list (open) shows the merged IDEA-2:\n%s", out)
+	}
+	out = mustCLI(t, srv, "idea", "promote", "IDEA-1", "--owner", "ops@example.com")
+	wantLines(t, "idea promote", out, "Promoted IDEA-1 to action item AI-4: Canary every config change")
+	if _, _, err := cli(t, srv, "", nil, "idea", "promote", "IDEA-1"); err == nil || !strings.Contains(err.Error(), "Only open ideas can be promoted") {
+		t.Errorf("idea promote twice = %v, want a sentence saying only open ideas can be promoted", err)
+	}
+
 	// Every change left a revision.
 	var revs list[map[string]any]
 	api(t, "GET", srv+"/api/v1/incidents/INC-2/revisions", "", nil, &revs)
