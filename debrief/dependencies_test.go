@@ -31,11 +31,12 @@ var mayImport = map[string][]string{
 	"review":      {"debrief"},
 	"analytics":   {"debrief"},
 	"notify":      {"debrief"},
+	"tracker":     {"debrief"},
 	"export":      {"debrief", "templates", "mdread"},
 	"quality":     {"debrief", "templates", "export", "mdread"},
 	"storetest":   {"debrief", "password", "search", "ingest", "templates"},
 	"web":         {"debrief", "password", "ingest", "search", "templates", "export", "quality", "mdread", "diff", "review", "analytics"},
-	"cmd/debrief": {"debrief", "password", "ingest", "search", "templates", "export", "quality", "mdread", "diff", "review", "analytics", "notify", "sqlstore", "web"},
+	"cmd/debrief": {"debrief", "password", "ingest", "search", "templates", "export", "quality", "mdread", "diff", "review", "analytics", "notify", "sqlstore", "web", "tracker"},
 }
 
 // TestPackageDependencies holds every package of the module to mayImport,

@@ -21,6 +21,10 @@ type Service struct {
 	attachments attachmentOptions
 	// reviewNotifier is told about review invitations (service_review.go).
 	reviewNotifier ReviewNotifier
+	// trackerClient exports action items to issue trackers and baseURL is
+	// where their issues link back to (service_tracker.go).
+	trackerClient TrackerClient
+	baseURL       string
 }
 
 // Checks are rules on input that need a parser this package does not hold

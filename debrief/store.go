@@ -27,6 +27,7 @@ type Store interface {
 	FactorStore
 	ReviewStore
 	IdeaStore
+	TrackerStore
 	AnalyticsStore
 	NotificationStore
 	// CreateIncident inserts inc, assigning ID, Key and Version 1.

@@ -110,26 +110,7 @@ func (db *DB) staleActionItem(ctx context.Context, q querier, id int64) error {
 
 // UpdateActionItem stores a if its stored version is ifVersion.
 func (db *DB) UpdateActionItem(ctx context.Context, a *debrief.ActionItem, ifVersion int, rev *debrief.Revision) error {
-	args := db.actionItemArgs(a)
-	// created_by and created_at never change after creation.
-	upd := make([]any, 0, 15)
-	upd = append(upd, args[:10]...)
-	upd = append(upd, args[12], args[13], args[14], a.ID, ifVersion)
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := db.exec(ctx, tx, `UPDATE action_items SET incident_id = $1, postmortem_id = $2, title = $3, owner = $4,
-	due_date = $5, priority = $6, type = $7, status = $8, tracker_url = $9, completed_at = $10, updated_at = $11,
-	verify_required = $12, verification = $13, version = version + 1
-WHERE id = $14 AND version = $15`, upd...)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return db.staleActionItem(ctx, tx, a.ID)
-		}
-		return db.appendRevision(ctx, tx, rev, a.ID)
-	})
+	err := db.inTx(ctx, func(tx *sql.Tx) error { return db.updateActionItem(ctx, tx, a, ifVersion, rev) })
 	if err != nil {
 		if classify(err) == dbErrForeignKey {
 			return actionItemLinkErr()
@@ -139,6 +120,29 @@ WHERE id = $14 AND version = $15`, upd...)
 	a.Version = ifVersion + 1
 	a.Key = actionItemKey(a.ID)
 	return nil
+}
+
+// updateActionItem stores a in tx if its stored version is ifVersion,
+// with rev; otherwise EConflict with the stored item.
+func (db *DB) updateActionItem(ctx context.Context, tx *sql.Tx, a *debrief.ActionItem, ifVersion int, rev *debrief.Revision) error {
+	args := db.actionItemArgs(a)
+	// created_by and created_at never change after creation.
+	upd := make([]any, 0, 15)
+	upd = append(upd, args[:10]...)
+	upd = append(upd, args[12], args[13], args[14], a.ID, ifVersion)
+	res, err := db.exec(ctx, tx, `UPDATE action_items SET incident_id = $1, postmortem_id = $2, title = $3, owner = $4,
+	due_date = $5, priority = $6, type = $7, status = $8, tracker_url = $9, completed_at = $10, updated_at = $11,
+	verify_required = $12, verification = $13, version = version + 1
+WHERE id = $14 AND version = $15`, upd...)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return db.staleActionItem(ctx, tx, a.ID)
+	}
+	return db.appendRevision(ctx, tx, rev, a.ID)
 }
 
 // DeleteActionItem removes an action item if its version is ifVersion.
