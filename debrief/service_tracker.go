@@ -56,9 +56,12 @@ func (s *Service) ListTrackers(ctx context.Context) ([]*Tracker, error) {
 	return list, err
 }
 
-// TrackerByRef returns the tracker named by its ID or name, with its token
+// trackerByRef returns the tracker named by its ID or name, with its token
 // (for the Service's own use).
 func (s *Service) trackerByRef(ctx context.Context, ref string) (*Tracker, error) {
+	if ref == "" {
+		return nil, Errorf(EInvalid, "tracker", "Name the tracker to export to (its name or ID).")
+	}
 	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
 		return s.store.Tracker(ctx, id)
 	}
@@ -84,9 +87,6 @@ func (s *Service) ExportActionItem(ctx context.Context, itemID int64, ref string
 	if err != nil {
 		return nil, false, err
 	}
-	if s.trackerClient == nil {
-		return nil, false, Errorf(EUnavailable, "", "This server cannot reach issue trackers (no tracker client is configured).")
-	}
 	item, err := s.visibleActionItem(ctx, a, itemID)
 	if err != nil {
 		return nil, false, err
@@ -104,6 +104,9 @@ func (s *Service) ExportActionItem(ctx context.Context, itemID int64, ref string
 			return nil, false, Errorf(EInvalid, "id", "%s belongs to a private incident, so it is not exported to a tracker others can read.", item.Key)
 		}
 	}
+	if s.trackerClient == nil {
+		return nil, false, Errorf(EUnavailable, "", "This server cannot reach issue trackers (no tracker client is configured).")
+	}
 	now := s.Now()
 	link, claimed, err := s.store.ClaimTrackerLink(ctx, item.ID, t.ID, now, now.Add(trackerClaim))
 	if err != nil {
@@ -115,7 +118,10 @@ func (s *Service) ExportActionItem(ctx context.Context, itemID int64, ref string
 		}
 		return link, false, nil
 	}
-	back := s.baseURL + "/action-items?status=all#item-" + strconv.FormatInt(item.ID, 10)
+	back := ""
+	if s.baseURL != "" {
+		back = s.baseURL + "/action-items?status=all#item-" + strconv.FormatInt(item.ID, 10)
+	}
 	issue, err := s.trackerClient.CreateIssue(ctx, t, item, back)
 	if err != nil {
 		if rerr := s.store.ReleaseTrackerLink(context.WithoutCancel(ctx), item.ID, t.ID); rerr != nil {

@@ -54,6 +54,10 @@ func (t *Tracker) Validate() error {
 	if err := CheckStrings(t); err != nil {
 		return err
 	}
+	// The token is left out of JSON, so CheckStrings does not see it.
+	if err := CheckText("token", t.Token, true); err != nil {
+		return err
+	}
 	if t.Name == "" {
 		return Errorf(EInvalid, "name", "Give the tracker a name, e.g. 'github-platform'.")
 	}

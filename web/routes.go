@@ -182,6 +182,13 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "POST /api/v1/ideas/{id}/promote", Kind: KindAPI, Role: responder, Handler: promoteIdea(svc, dec)},
 		{Pattern: "GET /api/v1/ideas/{id}/revisions", Kind: KindAPI, Role: viewer, Handler: listRevisions(svc, debrief.EntityIdea, debrief.IdeaKeyPrefix)},
 
+		// Issue trackers: action items exported as GitHub or Jira issues.
+		{Pattern: "GET /api/v1/trackers", Kind: KindAPI, Role: viewer, Handler: listTrackers(svc)},
+		{Pattern: "POST /api/v1/trackers", Kind: KindAPI, Role: admin, Handler: createTracker(svc, dec)},
+		{Pattern: "POST /api/v1/action-items/{id}/export", Kind: KindAPI, Role: responder, Handler: exportActionItem(svc, dec)},
+		{Pattern: "GET /api/v1/action-items/{id}/links", Kind: KindAPI, Role: viewer, Handler: actionItemLinks(svc, false)},
+		{Pattern: "POST /api/v1/action-items/{id}/sync", Kind: KindAPI, Role: responder, Handler: actionItemLinks(svc, true)},
+
 		// Web UI pages (ui_*.go). {id} takes a key (INC-4, PM-2) or a bare
 		// number, as the feeds link them.
 		{Pattern: "GET /static/{path...}", Kind: KindUI, Handler: s.ui.serveAsset()},

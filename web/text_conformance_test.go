@@ -133,9 +133,13 @@ var textRoutes = map[string]textRoute{
 		body: `{"postmortem_id":{pm2},"note":"Raised again in the rewrite.","version":{ideav}}`},
 	"POST /api/v1/ideas/{id}/promote": {path: "/api/v1/ideas/{idea2}/promote", want: 201,
 		body: `{"title":"Add a canary stage to config pushes","owner":"ana@example.com","version":{idea2v}}`},
-	"POST /api/v1/ideas/{id}/merge":      {none: "takes only references and versions"},
-	"PUT /api/v1/incidents/{id}/mute":    {none: "takes no body"},
-	"DELETE /api/v1/incidents/{id}/mute": {none: "takes no body"},
+	"POST /api/v1/ideas/{id}/merge": {none: "takes only references and versions"},
+	"POST /api/v1/trackers": {path: "/api/v1/trackers", want: 201,
+		body: `{"name":"github-platform","kind":"github","project":"acme/platform","token":"ghp_example"}`},
+	"POST /api/v1/action-items/{id}/export": {none: "names a tracker, which is looked up, not stored"},
+	"POST /api/v1/action-items/{id}/sync":   {none: "takes no body"},
+	"PUT /api/v1/incidents/{id}/mute":       {none: "takes no body"},
+	"DELETE /api/v1/incidents/{id}/mute":    {none: "takes no body"},
 }
 
 const fileNameShortened = "a file's name comes from the disk or tool it was saved by, not from the person uploading it: " +

@@ -16,6 +16,9 @@ type ActionCmd struct {
 	Add  ActionAddCmd  `cmd:"" help:"Add an action item to an incident or postmortem."`
 	List ActionListCmd `cmd:"" help:"List action items, newest first."`
 	Done ActionDoneCmd `cmd:"" help:"Mark an action item done."`
+	// Export and Sync are in tracker.go.
+	Export ActionExportCmd `cmd:"" help:"Create the action item's issue in GitHub or Jira and keep the link."`
+	Sync   ActionSyncCmd   `cmd:"" help:"Read the item's issues back now (done there marks it done here)."`
 }
 
 // ActionAddCmd adds an action item.

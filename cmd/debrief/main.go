@@ -61,6 +61,7 @@ type CLI struct {
 	Reindex ReindexCmd `cmd:"" help:"Rebuild the search index from the records."`
 
 	Integration IntegrationCmd `cmd:"" help:"Add and inspect alert and deploy webhook integrations."`
+	Tracker     TrackerCmd     `cmd:"" help:"Add and list the issue trackers (GitHub, Jira) action items are exported to."`
 
 	Lint     LintCmd     `cmd:"" help:"Check postmortems like a reviewer would: Markdown files offline, stored ones by ID."`
 	Template TemplateCmd `cmd:"" help:"Manage postmortem templates: apply YAML files, list, show, export."`

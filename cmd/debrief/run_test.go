@@ -568,6 +568,24 @@ func exercise(t *testing.T, srv string) {
 		t.Errorf("idea promote twice = %v, want a sentence saying only open ideas can be promoted", err)
 	}
 
+	// Trackers: added and listed without the token; an export to one that
+	// cannot be reached is a sentence and leaves the item exportable.
+	out = mustCLI(t, srv, "tracker", "add", "github-platform", "--kind", "github", "--project", "acme/platform", "--base-url", "http://127.0.0.1:1", "--tracker-token", "ghp_not_shown")
+	wantLines(t, "tracker add", out, "Added tracker github-platform: github acme/platform at http://127.0.0.1:1")
+	out = mustCLI(t, srv, "tracker", "list")
+	wantLines(t, "tracker list", out, "NAME", "github-platform", "acme/platform")
+	if strings.Contains(out, "ghp_not_shown") {
+		t.Errorf("tracker list shows the token:\n%s", out)
+	}
+	if _, _, err := cli(t, srv, "", nil, "action", "export", "AI-2", "--tracker", "github-platform"); err == nil || !strings.Contains(err.Error(), "Could not reach GitHub at http://127.0.0.1:1") {
+		t.Errorf("action export to an unreachable tracker = %v, want a sentence saying GitHub could not be reached", err)
+	}
+	if _, _, err := cli(t, srv, "", nil, "action", "export", "AI-2", "--tracker", "nope"); err == nil || !strings.Contains(err.Error(), `There is no tracker "nope"`) {
+		t.Errorf("action export to an unknown tracker = %v, want a sentence naming it", err)
+	}
+	out = mustCLI(t, srv, "action", "sync", "AI-2")
+	wantLines(t, "action sync (not exported)", out, "AI-2 was not exported to a tracker.")
+
 	// Every change left a revision.
 	var revs list[map[string]any]
 	api(t, "GET", srv+"/api/v1/incidents/INC-2/revisions", "", nil, &revs)
