@@ -219,6 +219,7 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "POST /postmortems/{id}/status", Kind: KindUI, Role: responder, Handler: s.uiSetStatus()},
 		{Pattern: "GET /action-items", Kind: KindUI, Role: viewer, Handler: s.uiActionItems()},
 		{Pattern: "POST /action-items/{id}", Kind: KindUI, Role: responder, Handler: s.uiUpdateActionItem()},
+		{Pattern: "GET /analytics", Kind: KindUI, Role: viewer, Handler: s.uiAnalytics()},
 		{Pattern: "GET /ideas", Kind: KindUI, Role: viewer, Handler: s.uiIdeas()},
 		{Pattern: "POST /ideas", Kind: KindUI, Role: responder, Handler: s.uiRaiseIdea()},
 		{Pattern: "POST /ideas/{id}/{action}", Kind: KindUI, Role: responder, Handler: s.uiIdeaAction()},
