@@ -113,6 +113,16 @@ func testIdeasBrowser(t *testing.T, store debrief.Store) {
 	if v := eval[string](e, tab, `document.getElementById('idea-title').value`); v != "Anything" {
 		t.Errorf("after the refusal the title box holds %q, want the writer's text kept", v)
 	}
+	// One postmortem's ideas, as a link from elsewhere names them.
+	if st := e.open(tab, "/ideas?status=all&postmortem="+pms[1].Key); st != 200 {
+		t.Fatalf("GET /ideas?postmortem=%s = %d", pms[1].Key, st)
+	}
+	if keys := eval[string](e, tab, `Array.from(document.querySelectorAll('ol.ideas li .key')).map(k => k.textContent).join(' ')`); keys != first.Key+" "+raised.Key {
+		t.Errorf("the board of %s lists %q, want %s (which gained its mention by the merge) and %s (merged), not the runbook", pms[1].Key, keys, first.Key, raised.Key)
+	}
+	if h := eval[string](e, tab, `document.querySelector('h1').textContent`); h != "Improvement ideas raised in "+pms[1].Key {
+		t.Errorf("the board of one postmortem is titled %q", h)
+	}
 	e.mu.Lock()
 	for _, p := range e.problems {
 		t.Errorf("browser console: %s", p)

@@ -14,6 +14,9 @@ type ideasPage struct {
 	layout
 	Status   string
 	Statuses []debrief.IdeaStatus
+	// Postmortem narrows the board to the ideas one postmortem raised
+	// ("PM-7"), as linked from elsewhere.
+	Postmortem string
 	Rows     []ideaRow
 	// Open lists the open ideas, the choices of a merge.
 	Open []*debrief.Idea
@@ -45,6 +48,15 @@ func (s *Server) ideasData(r *http.Request) (ideasPage, error) {
 	var f debrief.IdeaFilter
 	if p.Status != "all" {
 		f.Status = []debrief.IdeaStatus{debrief.IdeaStatus(p.Status)}
+	}
+	if pm := strings.TrimSpace(r.URL.Query().Get("postmortem")); pm != "" {
+		id, err := debrief.ParseRef(pm, debrief.PostmortemKeyPrefix)
+		if err != nil {
+			return p, debrief.Errorf(debrief.EInvalid, "postmortem", "%q is not a postmortem key like PM-7.", pm)
+		}
+		p.Postmortem = debrief.PostmortemKeyPrefix + strconv.FormatInt(id, 10)
+		f.PostmortemID = &id
+		p.Form["postmortem"] = p.Postmortem
 	}
 	list, err := s.svc.ListIdeas(r.Context(), f)
 	if err != nil {
