@@ -17,7 +17,7 @@ type ideasPage struct {
 	// Postmortem narrows the board to the ideas one postmortem raised
 	// ("PM-7"), as linked from elsewhere.
 	Postmortem string
-	Rows     []ideaRow
+	Rows       []ideaRow
 	// Open lists the open ideas, the choices of a merge.
 	Open []*debrief.Idea
 	// Form holds what the writer typed in the raise form, kept on an error.
