@@ -79,11 +79,16 @@ type ActionItem struct {
 	Type         ActionType   `json:"type"`
 	Status       ActionStatus `json:"status"`
 	TrackerURL   string       `json:"tracker_url,omitempty"`
-	CompletedAt  *time.Time   `json:"completed_at,omitempty"`
-	CreatedBy    string       `json:"created_by"`
-	CreatedAt    time.Time    `json:"created_at"`
-	UpdatedAt    time.Time    `json:"updated_at"`
-	Version      int          `json:"version"`
+	// VerifyRequired makes marking the item done need a Verification,
+	// whatever the template's policy says (TemplatePolicy.VerifyFor).
+	VerifyRequired bool `json:"verify_required"`
+	// Verification is the note or link showing that the fix shipped.
+	Verification string     `json:"verification,omitempty"`
+	CompletedAt  *time.Time `json:"completed_at,omitempty"`
+	CreatedBy    string     `json:"created_by"`
+	CreatedAt    time.Time  `json:"created_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
+	Version      int        `json:"version"`
 }
 
 // Overdue reports whether the item is open past its due date at now.
@@ -124,6 +129,7 @@ func (a *ActionItem) Validate() error {
 			return Errorf(EInvalid, "tracker_url", "The tracker link must be an http(s) URL.")
 		}
 	}
+	a.Verification = strings.TrimSpace(a.Verification)
 	if a.DueDate != nil {
 		d := a.DueDate.UTC()
 		d = time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC)

@@ -32,11 +32,12 @@ var mayImport = map[string][]string{
 	"analytics":   {"debrief"},
 	"notify":      {"debrief"},
 	"live":        {"debrief"},
+	"tracker":     {"debrief"},
 	"export":      {"debrief", "templates", "mdread"},
 	"quality":     {"debrief", "templates", "export", "mdread"},
 	"storetest":   {"debrief", "password", "search", "ingest", "templates"},
 	"web":         {"debrief", "password", "ingest", "search", "templates", "export", "quality", "mdread", "diff", "review", "analytics", "live"},
-	"cmd/debrief": {"debrief", "password", "ingest", "search", "templates", "export", "quality", "mdread", "diff", "review", "analytics", "notify", "sqlstore", "web", "live"},
+	"cmd/debrief": {"debrief", "password", "ingest", "search", "templates", "export", "quality", "mdread", "diff", "review", "analytics", "notify", "sqlstore", "web", "live", "tracker"},
 }
 
 // TestPackageDependencies holds every package of the module to mayImport,

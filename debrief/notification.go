@@ -20,12 +20,15 @@ const (
 	EventActionItemEscalate = "action_item.escalated"
 	EventPostmortemOverdue  = "postmortem.overdue"
 	EventWeeklySummary      = "summary.weekly"
+	// EventReviewScheduled announces a review meeting's chosen (or moved)
+	// slot to channels; participants' invitations are the review's own.
+	EventReviewScheduled = "review.scheduled"
 )
 
 // NotificationEvents lists every event, for validation and documentation.
 var NotificationEvents = []string{EventIncidentDeclared, EventSeverityChanged, EventPostmortemPublish,
 	EventActionItemDueSoon, EventActionItemDue, EventActionItemOverdue, EventActionItemEscalate,
-	EventPostmortemOverdue, EventWeeklySummary}
+	EventPostmortemOverdue, EventWeeklySummary, EventReviewScheduled}
 
 // Channel kinds.
 const (

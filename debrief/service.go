@@ -25,6 +25,10 @@ type Service struct {
 	tokens tokenCache
 	// publisher hears about committed changes, for live pages (live.go).
 	publisher Publisher
+	// trackerClient exports action items to issue trackers and baseURL is
+	// where their issues link back to (service_tracker.go).
+	trackerClient TrackerClient
+	baseURL       string
 }
 
 // Checks are rules on input that need a parser this package does not hold

@@ -338,6 +338,19 @@ func (s *Service) CreateActionItem(ctx context.Context, in *ActionItem) (*Action
 	if err != nil {
 		return nil, err
 	}
+	item, err := s.newActionItem(ctx, a, in)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.CreateActionItem(ctx, item, s.revision(a, EntityActionItem, 0, 1, "create", Snapshot(item))); err != nil {
+		return nil, err
+	}
+	return item, nil
+}
+
+// newActionItem checks in as a new action item made by a and returns it
+// ready to store, with its defaults, links and times filled in.
+func (s *Service) newActionItem(ctx context.Context, a Actor, in *ActionItem) (*ActionItem, error) {
 	item := *in
 	item.ID, item.Key, item.Version, item.CompletedAt = 0, "", 0, nil
 	// An item may not be attached to a private incident (or its postmortem)
@@ -360,15 +373,15 @@ func (s *Service) CreateActionItem(ctx context.Context, in *ActionItem) (*Action
 	if err := item.Validate(); err != nil {
 		return nil, err
 	}
+	if err := s.checkVerification(ctx, nil, &item); err != nil {
+		return nil, err
+	}
 	now := s.Now()
 	if item.Status.Closed() {
 		item.CompletedAt = &now
 	}
 	item.CreatedBy = a.Label()
 	item.CreatedAt, item.UpdatedAt = now, now
-	if err := s.store.CreateActionItem(ctx, &item, s.revision(a, EntityActionItem, 0, 1, "create", Snapshot(&item))); err != nil {
-		return nil, err
-	}
 	return &item, nil
 }
 
@@ -429,7 +442,10 @@ type ActionItemPatch struct {
 	Type       *ActionType   `json:"type,omitempty"`
 	Status     *ActionStatus `json:"status,omitempty"`
 	TrackerURL *string       `json:"tracker_url,omitempty"`
-	// Clear lists optional fields to unset: due_date, tracker_url.
+	// VerifyRequired and Verification: see ActionItem.
+	VerifyRequired *bool   `json:"verify_required,omitempty"`
+	Verification   *string `json:"verification,omitempty"`
+	// Clear lists optional fields to unset: due_date, tracker_url, verification.
 	Clear []string `json:"clear,omitempty"`
 }
 
@@ -468,17 +484,28 @@ func (s *Service) UpdateActionItem(ctx context.Context, id int64, p ActionItemPa
 	if p.TrackerURL != nil {
 		next.TrackerURL = strings.TrimSpace(*p.TrackerURL)
 	}
+	if p.VerifyRequired != nil {
+		next.VerifyRequired = *p.VerifyRequired
+	}
+	if p.Verification != nil {
+		next.Verification = *p.Verification
+	}
 	for _, f := range p.Clear {
 		switch f {
 		case "due_date":
 			next.DueDate = nil
 		case "tracker_url":
 			next.TrackerURL = ""
+		case "verification":
+			next.Verification = ""
 		default:
-			return nil, Errorf(EInvalid, "clear", "%q cannot be cleared; only due_date and tracker_url can.", f)
+			return nil, Errorf(EInvalid, "clear", "%q cannot be cleared; only due_date, tracker_url and verification can.", f)
 		}
 	}
 	if err := next.Validate(); err != nil {
+		return nil, err
+	}
+	if err := s.checkVerification(ctx, cur, &next); err != nil {
 		return nil, err
 	}
 	now := s.Now()

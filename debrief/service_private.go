@@ -217,6 +217,8 @@ func (s *Service) checkRevisionTarget(ctx context.Context, a Actor, f RevisionFi
 		if ev, err = s.store.TimelineEvent(ctx, f.EntityID); err == nil {
 			_, err = s.visibleIncident(ctx, a, ev.IncidentID)
 		}
+	case EntityIdea:
+		err = s.checkIdeaHistory(ctx, a, f.EntityID)
 	default:
 		return Errorf(EForbidden, "entity_type", "Only admins can read this history.")
 	}

@@ -26,6 +26,8 @@ type Store interface {
 	AttachmentStore
 	FactorStore
 	ReviewStore
+	IdeaStore
+	TrackerStore
 	AnalyticsStore
 	NotificationStore
 	// CreateIncident inserts inc, assigning ID, Key and Version 1.

@@ -23,6 +23,9 @@ type TemplatePolicy struct {
 	// DueDays is how many days after the incident is resolved the
 	// postmortem is due to be published; 0 means no deadline.
 	DueDays int `json:"due_days" yaml:"due_days,omitempty"`
+	// VerifyFor lists the severities whose action items need a verification
+	// (a note or link showing the fix shipped) before they can be marked done.
+	VerifyFor []string `json:"verify_for,omitempty" yaml:"verify_for,omitempty"`
 }
 
 // DefaultTemplatePolicy is the policy of the built-in incident templates:
@@ -156,7 +159,10 @@ func (t *CustomTemplate) Validate(severities []SeverityLevel) error {
 	if p.IncidentTypes, err = cleanPolicyList("policy.incident_types", p.IncidentTypes, nil, false); err != nil {
 		return err
 	}
-	if t.Kind == KindProject && (len(p.Severities) > 0 || len(p.IncidentTypes) > 0 || len(p.RequiredFor) > 0) {
+	if p.VerifyFor, err = cleanPolicyList("policy.verify_for", p.VerifyFor, severities, true); err != nil {
+		return err
+	}
+	if t.Kind == KindProject && (len(p.Severities) > 0 || len(p.IncidentTypes) > 0 || len(p.RequiredFor) > 0 || len(p.VerifyFor) > 0) {
 		return Errorf(EInvalid, "policy", "A project template has no incidents, so it cannot apply to severities or incident types.")
 	}
 	return nil
@@ -233,6 +239,12 @@ func (p TemplatePolicy) Applies(severity string, labels []string) int {
 
 // Requires reports whether the policy requires a postmortem for severity.
 func (p TemplatePolicy) Requires(severity string) bool { return containsFold(p.RequiredFor, severity) }
+
+// VerifiesDone reports whether the policy makes action items of incidents
+// of severity need a verification before they are marked done.
+func (p TemplatePolicy) VerifiesDone(severity string) bool {
+	return containsFold(p.VerifyFor, severity)
+}
 
 // DueAt returns when a postmortem for an incident resolved at resolved is
 // due, or nil when the policy sets no deadline or the incident is not resolved.

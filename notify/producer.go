@@ -355,8 +355,60 @@ func (p *Producer) revision(ctx context.Context, r *debrief.Revision, chans []*d
 		msg := p.message(debrief.EventPostmortemPublish, subject, text, "/postmortems/"+pm.Key,
 			map[string]any{"postmortem": pm.Key, "title": pm.Title})
 		return p.fanOut(fmt.Sprintf("%s:%s:r%d", debrief.EventPostmortemPublish, pm.Key, r.ID), debrief.EventPostmortemPublish, msg, private, incidentID, chans), nil
+	case r.EntityType == debrief.EntityReview && r.Action == "schedule":
+		return p.reviewScheduled(ctx, r, chans)
 	}
 	return nil, nil
+}
+
+// reviewScheduled announces a review's chosen slot to the channels. The
+// participants get the invitation itself (the review's ReviewNotifier), so
+// no one is e-mailed twice; a slot moved again is announced again (the key
+// names the revision).
+func (p *Producer) reviewScheduled(ctx context.Context, r *debrief.Revision, chans []*debrief.NotificationChannel) ([]*debrief.Notification, error) {
+	stored, err := p.svc.Store().Review(ctx, r.EntityID)
+	if debrief.ErrorCode(err) == debrief.ENotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	// Read again through the Service, so its rules decide what is shown.
+	rv, err := p.svc.Review(ctx, stored.PostmortemID)
+	if debrief.ErrorCode(err) == debrief.ENotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if rv.Chosen == nil {
+		return nil, nil // cancelled since
+	}
+	pm, err := p.svc.Postmortem(ctx, rv.PostmortemID)
+	if err != nil {
+		if debrief.ErrorCode(err) == debrief.ENotFound {
+			return nil, nil
+		}
+		return nil, err
+	}
+	private, incidentID := false, int64(0)
+	if pm.IncidentID != nil {
+		incidentID = *pm.IncidentID
+		inc, err := p.svc.Incident(ctx, *pm.IncidentID)
+		if err != nil && debrief.ErrorCode(err) != debrief.ENotFound {
+			return nil, err
+		}
+		private = err == nil && inc.Private
+	}
+	when := rv.Chosen.Start.UTC().Format("Monday 2 January 2006 15:04 MST")
+	if loc, err := time.LoadLocation(rv.Zone); err == nil {
+		when = rv.Chosen.Start.In(loc).Format("Monday 2 January 2006 15:04") + " (" + rv.Zone + ")"
+	}
+	subject := fmt.Sprintf("Review of %s scheduled for %s: %s", pm.Key, when, pm.Title)
+	text := fmt.Sprintf("%s scheduled the review meeting of %s for %s, %d minutes.", r.Actor, pm.Key, when, int(rv.Chosen.End.Sub(rv.Chosen.Start).Minutes()))
+	msg := p.message(debrief.EventReviewScheduled, subject, text, "/postmortems/"+pm.Key,
+		map[string]any{"postmortem": pm.Key, "title": pm.Title, "start": rv.Chosen.Start.UTC().Format(time.RFC3339), "end": rv.Chosen.End.UTC().Format(time.RFC3339), "zone": rv.Zone})
+	return p.fanOut(fmt.Sprintf("%s:%s:r%d", debrief.EventReviewScheduled, pm.Key, r.ID), debrief.EventReviewScheduled, msg, private, incidentID, chans), nil
 }
 
 func orNone(s string) string {

@@ -10,7 +10,13 @@ import (
 )
 
 const actionItemColumns = `id, incident_id, postmortem_id, title, owner, due_date, priority, type, status,
-	tracker_url, completed_at, created_by, created_at, updated_at, version`
+	tracker_url, completed_at, created_by, created_at, updated_at, verify_required, verification, version`
+
+// actionItemInsert inserts the values of actionItemArgs, returning the ID.
+const actionItemInsert = `INSERT INTO action_items (incident_id, postmortem_id, title, owner, due_date, priority, type,
+	status, tracker_url, completed_at, created_by, created_at, updated_at, verify_required, verification, version)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 1)
+RETURNING id`
 
 // actionItemKey returns the human key for an action item ID, e.g. AI-3.
 func actionItemKey(id int64) string { return debrief.ActionItemKeyPrefix + strconv.FormatInt(id, 10) }
@@ -19,7 +25,7 @@ func scanActionItem(s rowScanner) (*debrief.ActionItem, error) {
 	var a debrief.ActionItem
 	var incidentID, postmortemID sql.NullInt64
 	err := s.Scan(&a.ID, &incidentID, &postmortemID, &a.Title, &a.Owner, nullTimeCol{&a.DueDate}, &a.Priority, &a.Type,
-		&a.Status, &a.TrackerURL, nullTimeCol{&a.CompletedAt}, &a.CreatedBy, timeCol{&a.CreatedAt}, timeCol{&a.UpdatedAt}, &a.Version)
+		&a.Status, &a.TrackerURL, nullTimeCol{&a.CompletedAt}, &a.CreatedBy, timeCol{&a.CreatedAt}, timeCol{&a.UpdatedAt}, &a.VerifyRequired, &a.Verification, &a.Version)
 	if err != nil {
 		return nil, err
 	}
@@ -44,7 +50,8 @@ func nullID(p *int64) any {
 // in the order of actionItemColumns.
 func (db *DB) actionItemArgs(a *debrief.ActionItem) []any {
 	return []any{nullID(a.IncidentID), nullID(a.PostmortemID), a.Title, a.Owner, db.d.tp(a.DueDate), string(a.Priority),
-		string(a.Type), string(a.Status), a.TrackerURL, db.d.tp(a.CompletedAt), a.CreatedBy, db.d.t(a.CreatedAt), db.d.t(a.UpdatedAt)}
+		string(a.Type), string(a.Status), a.TrackerURL, db.d.tp(a.CompletedAt), a.CreatedBy, db.d.t(a.CreatedAt), db.d.t(a.UpdatedAt),
+		a.VerifyRequired, a.Verification}
 }
 
 // actionItemLinkErr explains a foreign key violation on an action item.
@@ -56,10 +63,7 @@ func actionItemLinkErr() error {
 func (db *DB) CreateActionItem(ctx context.Context, a *debrief.ActionItem, rev *debrief.Revision) error {
 	var id int64
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		err := db.queryRow(ctx, tx, `INSERT INTO action_items (incident_id, postmortem_id, title, owner, due_date, priority, type,
-	status, tracker_url, completed_at, created_by, created_at, updated_at, version)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1)
-RETURNING id`, db.actionItemArgs(a)...).Scan(&id)
+		err := db.queryRow(ctx, tx, actionItemInsert, db.actionItemArgs(a)...).Scan(&id)
 		if err != nil {
 			return err
 		}
@@ -106,26 +110,7 @@ func (db *DB) staleActionItem(ctx context.Context, q querier, id int64) error {
 
 // UpdateActionItem stores a if its stored version is ifVersion.
 func (db *DB) UpdateActionItem(ctx context.Context, a *debrief.ActionItem, ifVersion int, rev *debrief.Revision) error {
-	args := db.actionItemArgs(a)
-	// created_by and created_at never change after creation.
-	upd := make([]any, 0, 13)
-	upd = append(upd, args[:10]...)
-	upd = append(upd, args[12], a.ID, ifVersion)
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := db.exec(ctx, tx, `UPDATE action_items SET incident_id = $1, postmortem_id = $2, title = $3, owner = $4,
-	due_date = $5, priority = $6, type = $7, status = $8, tracker_url = $9, completed_at = $10, updated_at = $11,
-	version = version + 1
-WHERE id = $12 AND version = $13`, upd...)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return db.staleActionItem(ctx, tx, a.ID)
-		}
-		return db.appendRevision(ctx, tx, rev, a.ID)
-	})
+	err := db.inTx(ctx, func(tx *sql.Tx) error { return db.updateActionItem(ctx, tx, a, ifVersion, rev) })
 	if err != nil {
 		if classify(err) == dbErrForeignKey {
 			return actionItemLinkErr()
@@ -135,6 +120,29 @@ WHERE id = $12 AND version = $13`, upd...)
 	a.Version = ifVersion + 1
 	a.Key = actionItemKey(a.ID)
 	return nil
+}
+
+// updateActionItem stores a in tx if its stored version is ifVersion,
+// with rev; otherwise EConflict with the stored item.
+func (db *DB) updateActionItem(ctx context.Context, tx *sql.Tx, a *debrief.ActionItem, ifVersion int, rev *debrief.Revision) error {
+	args := db.actionItemArgs(a)
+	// created_by and created_at never change after creation.
+	upd := make([]any, 0, 15)
+	upd = append(upd, args[:10]...)
+	upd = append(upd, args[12], args[13], args[14], a.ID, ifVersion)
+	res, err := db.exec(ctx, tx, `UPDATE action_items SET incident_id = $1, postmortem_id = $2, title = $3, owner = $4,
+	due_date = $5, priority = $6, type = $7, status = $8, tracker_url = $9, completed_at = $10, updated_at = $11,
+	verify_required = $12, verification = $13, version = version + 1
+WHERE id = $14 AND version = $15`, upd...)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return db.staleActionItem(ctx, tx, a.ID)
+	}
+	return db.appendRevision(ctx, tx, rev, a.ID)
 }
 
 // DeleteActionItem removes an action item if its version is ifVersion.

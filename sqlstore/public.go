@@ -72,10 +72,7 @@ RETURNING id`, args...).Scan(&pmID)
 			if imp.Incident != nil {
 				a.IncidentID = &incID
 			}
-			err := tx.QueryRowContext(ctx, `INSERT INTO action_items (incident_id, postmortem_id, title, owner, due_date, priority, type,
-	status, tracker_url, completed_at, created_by, created_at, updated_at, version)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1)
-RETURNING id`, db.actionItemArgs(&a)...).Scan(&itemIDs[i])
+			err := tx.QueryRowContext(ctx, actionItemInsert, db.actionItemArgs(&a)...).Scan(&itemIDs[i])
 			if err != nil {
 				return err
 			}

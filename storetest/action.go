@@ -16,6 +16,7 @@ func testActionItemRoundTrip(t *testing.T, open Opener) {
 	pm := createPostmortem(t, s, newPostmortem(&inc.ID))
 	full := newActionItem(&inc.ID, &pm.ID, 1)
 	full.Status, full.CompletedAt = debrief.ActionDone, ptr(at(4*time.Hour))
+	full.VerifyRequired, full.Verification = true, "Shipped in https://git.example.com/pay/pull/88"
 	r := rev(debrief.EntityActionItem, 0, 1, "create")
 	must(t, s.CreateActionItem(ctx, full, r), "CreateActionItem")
 	if full.ID <= 0 || full.Version != 1 || full.Key != fmt.Sprintf("AI-%d", full.ID) {

@@ -1,8 +1,10 @@
 package storetest
 
 import (
+	"context"
 	"reflect"
 	"sort"
+	"strconv"
 	"testing"
 	"time"
 
@@ -43,7 +45,8 @@ func testAuditEveryChange(t *testing.T, open Opener) {
 	s := open(t)
 	ctx := ctxOf(t)
 	now := base
-	svc := debrief.NewService(s, debrief.WithClock(func() time.Time { return now }), debrief.WithPasswordHasher(FastHasher))
+	svc := debrief.NewService(s, debrief.WithClock(func() time.Time { return now }), debrief.WithPasswordHasher(FastHasher),
+		debrief.WithTrackerClient(doneTracker{}))
 	admin := debrief.Actor{Email: "root@example.com", Role: debrief.RoleAdmin, Via: "cli"}
 	actx := debrief.WithActor(debrief.WithRequestMeta(ctx, debrief.RequestMeta{IP: "192.0.2.7", UserAgent: "audit-test"}), admin)
 	e := &auditEnv{t: t, svc: svc, store: s, admin: admin}
@@ -58,6 +61,25 @@ func testAuditEveryChange(t *testing.T, open Opener) {
 		pm, err := svc.CreatePostmortem(actx, debrief.NewPostmortem{IncidentID: &inc.ID})
 		must(e.t, err, "CreatePostmortem")
 		return pm
+	}
+	newTracker := func() *debrief.Tracker {
+		tr, err := svc.CreateTracker(actx, &debrief.Tracker{Name: "gh-" + debrief.NewToken()[:8], Kind: debrief.TrackerGitHub, Project: "acme/platform", Token: "t"})
+		must(e.t, err, "CreateTracker")
+		return tr
+	}
+	exported := func() *debrief.ActionItem {
+		inc := newIncident()
+		item, err := svc.CreateActionItem(actx, &debrief.ActionItem{Title: "Add a canary stage", IncidentID: &inc.ID})
+		must(e.t, err, "CreateActionItem")
+		_, _, err = svc.ExportActionItem(actx, item.ID, newTracker().Name)
+		must(e.t, err, "ExportActionItem")
+		return item
+	}
+	newIdea := func() *debrief.Idea {
+		pm := newPostmortem()
+		idea, err := svc.RaiseIdea(actx, pm.ID, debrief.NewIdea{Title: "Canary every config change"})
+		must(e.t, err, "RaiseIdea")
+		return idea
 	}
 	newUser := func(email, pw string) *debrief.User {
 		u, err := svc.CreateUser(actx, debrief.NewUser{Email: email, Name: "Test", Role: debrief.RoleResponder, Password: pw})
@@ -197,6 +219,54 @@ func testAuditEveryChange(t *testing.T, open Opener) {
 			must(e.t, svc.DeleteActionItem(actx, it.ID, it.Version), "DeleteActionItem")
 			return 3
 		}},
+		"RaiseIdea": {run: func(e *auditEnv) int {
+			newIdea()
+			return 3 // incident, postmortem, idea
+		}},
+		"AddIdeaMention": {run: func(e *auditEnv) int {
+			idea := newIdea()
+			pm := newPostmortem()
+			_, err := svc.AddIdeaMention(actx, idea.ID, pm.ID, "Again.", idea.Version)
+			must(e.t, err, "AddIdeaMention")
+			return 6
+		}},
+		"UpdateIdea": {run: func(e *auditEnv) int {
+			idea := newIdea()
+			dropped := debrief.IdeaDropped
+			_, err := svc.UpdateIdea(actx, idea.ID, debrief.IdeaPatch{Status: &dropped}, idea.Version)
+			must(e.t, err, "UpdateIdea")
+			return 4
+		}},
+		"MergeIdeas": {run: func(e *auditEnv) int {
+			a, b := newIdea(), newIdea()
+			_, err := svc.MergeIdeas(actx, a.ID, b.ID, a.Version, b.Version)
+			must(e.t, err, "MergeIdeas")
+			return 8 // two ideas with their postmortems, then one revision each
+		}},
+		"PromoteIdea": {run: func(e *auditEnv) int {
+			idea := newIdea()
+			_, _, err := svc.PromoteIdea(actx, idea.ID, idea.Version, &debrief.ActionItem{})
+			must(e.t, err, "PromoteIdea")
+			return 5 // the idea's three, the action item and the idea's promotion
+		}},
+		"CreateTracker": {run: func(e *auditEnv) int { newTracker(); return 1 }},
+		"ListTrackers":  {read: "lists trackers"},
+		"ExportActionItem": {run: func(e *auditEnv) int {
+			exported()
+			return 4 // incident, item, tracker, the item's tracker_url
+		}},
+		"SyncActionItem": {run: func(e *auditEnv) int {
+			item := exported()
+			_, err := svc.SyncActionItem(actx, item.ID)
+			must(e.t, err, "SyncActionItem")
+			return 5 // and the item marked done
+		}},
+		"SyncTrackers":    {machinery: "the periodic job reads trackers back; the items it marks done get revisions (tracker tests check them)"},
+		"ActionItemLinks": {read: "lists an item's tracker links"},
+		"Idea":            {read: "reads an idea"},
+		"IdeaByRef":       {read: "reads an idea"},
+		"ListIdeas":       {read: "lists ideas"},
+		"SimilarIdeas":    {read: "compares ideas"},
 		"ImportPostmortem": {run: func(e *auditEnv) int {
 			_, err := svc.ImportPostmortem(actx, &debrief.PostmortemImport{
 				Incident:   &debrief.Incident{Title: "Checkout API returned 500s"},
@@ -558,4 +628,16 @@ func allAudit(e *auditEnv) []*debrief.AuditEntry {
 	// ListAudit is newest first; oldest first makes the tail the new ones.
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
+}
+
+// doneTracker is a tracker client that answers without a network: every
+// issue it creates exists, and every issue is done.
+type doneTracker struct{}
+
+func (doneTracker) CreateIssue(_ context.Context, t *debrief.Tracker, item *debrief.ActionItem, _ string) (debrief.TrackerIssue, error) {
+	return debrief.TrackerIssue{Key: t.Project + "#" + strconv.FormatInt(item.ID, 10), URL: "https://github.com/" + t.Project + "/issues/" + strconv.FormatInt(item.ID, 10)}, nil
+}
+
+func (doneTracker) Issue(_ context.Context, t *debrief.Tracker, key string) (debrief.TrackerIssue, error) {
+	return debrief.TrackerIssue{Key: key, URL: "https://github.com/" + t.Project + "/issues/1", Done: true}, nil
 }

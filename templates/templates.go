@@ -36,6 +36,7 @@ type filePolicy struct {
 	IncidentTypes []string `yaml:"incident_types,omitempty"`
 	RequiredFor   []string `yaml:"required_for,omitempty"`
 	DueDays       int      `yaml:"due_days,omitempty"`
+	VerifyFor     []string `yaml:"verify_for,omitempty"`
 }
 
 // Parse reads one template from YAML (JSON works too, being YAML) and

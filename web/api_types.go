@@ -334,15 +334,17 @@ type sectionsJSON struct {
 
 // actionItemCreate is the body of POST /action-items.
 type actionItemCreate struct {
-	IncidentID   *incidentRef         `json:"incident_id"`
-	PostmortemID *postmortemRef       `json:"postmortem_id"`
-	Title        string               `json:"title"`
-	Owner        string               `json:"owner"`
-	DueDate      *apiDate             `json:"due_date"`
-	Priority     debrief.Priority     `json:"priority"`
-	Type         debrief.ActionType   `json:"type"`
-	Status       debrief.ActionStatus `json:"status"`
-	TrackerURL   string               `json:"tracker_url"`
+	IncidentID     *incidentRef         `json:"incident_id"`
+	PostmortemID   *postmortemRef       `json:"postmortem_id"`
+	Title          string               `json:"title"`
+	Owner          string               `json:"owner"`
+	DueDate        *apiDate             `json:"due_date"`
+	Priority       debrief.Priority     `json:"priority"`
+	Type           debrief.ActionType   `json:"type"`
+	Status         debrief.ActionStatus `json:"status"`
+	TrackerURL     string               `json:"tracker_url"`
+	VerifyRequired bool                 `json:"verify_required"`
+	Verification   string               `json:"verification"`
 }
 
 func (in *actionItemCreate) item() *debrief.ActionItem {
@@ -350,26 +352,30 @@ func (in *actionItemCreate) item() *debrief.ActionItem {
 		IncidentID: refPtr(in.IncidentID), PostmortemID: refPtr(in.PostmortemID),
 		Title: in.Title, Owner: in.Owner, DueDate: in.DueDate.ptr(), Priority: in.Priority,
 		Type: in.Type, Status: in.Status, TrackerURL: in.TrackerURL,
+		VerifyRequired: in.VerifyRequired, Verification: in.Verification,
 	}
 }
 
 // actionItemPatch is the body of PATCH /action-items/{id}.
 type actionItemPatch struct {
-	Title      *string               `json:"title"`
-	Owner      *string               `json:"owner"`
-	DueDate    *apiDate              `json:"due_date"`
-	Priority   *debrief.Priority     `json:"priority"`
-	Type       *debrief.ActionType   `json:"type"`
-	Status     *debrief.ActionStatus `json:"status"`
-	TrackerURL *string               `json:"tracker_url"`
-	Clear      []string              `json:"clear"`
-	Version    *int                  `json:"version"`
+	Title          *string               `json:"title"`
+	Owner          *string               `json:"owner"`
+	DueDate        *apiDate              `json:"due_date"`
+	Priority       *debrief.Priority     `json:"priority"`
+	Type           *debrief.ActionType   `json:"type"`
+	Status         *debrief.ActionStatus `json:"status"`
+	TrackerURL     *string               `json:"tracker_url"`
+	VerifyRequired *bool                 `json:"verify_required"`
+	Verification   *string               `json:"verification"`
+	Clear          []string              `json:"clear"`
+	Version        *int                  `json:"version"`
 }
 
 func (p *actionItemPatch) patch() debrief.ActionItemPatch {
 	return debrief.ActionItemPatch{
 		Title: p.Title, Owner: p.Owner, DueDate: p.DueDate.ptr(), Priority: p.Priority,
 		Type: p.Type, Status: p.Status, TrackerURL: p.TrackerURL, Clear: p.Clear,
+		VerifyRequired: p.VerifyRequired, Verification: p.Verification,
 	}
 }
 

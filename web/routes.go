@@ -171,6 +171,24 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "GET /api/v1/integrations/{id}/deliveries", Kind: KindAPI, Role: admin, Handler: listDeliveries(svc)},
 		{Pattern: "POST /hooks/{id}/{kind}", Kind: KindWebhook, Handler: receiveWebhook(svc)},
 
+		// Improvement ideas: raised in postmortems, merged, ranked, promoted.
+		{Pattern: "GET /api/v1/ideas", Kind: KindAPI, Role: viewer, Handler: listIdeas(svc)},
+		{Pattern: "POST /api/v1/postmortems/{id}/ideas", Kind: KindAPI, Role: responder, Handler: raiseIdea(svc, dec)},
+		{Pattern: "GET /api/v1/ideas/{id}", Kind: KindAPI, Role: viewer, Handler: getIdea(svc)},
+		{Pattern: "PATCH /api/v1/ideas/{id}", Kind: KindAPI, Role: responder, Handler: updateIdea(svc, dec)},
+		{Pattern: "POST /api/v1/ideas/{id}/mentions", Kind: KindAPI, Role: responder, Handler: addIdeaMention(svc, dec)},
+		{Pattern: "POST /api/v1/ideas/{id}/merge", Kind: KindAPI, Role: responder, Handler: mergeIdea(svc, dec)},
+		{Pattern: "GET /api/v1/ideas/{id}/similar", Kind: KindAPI, Role: viewer, Handler: similarIdeas(svc)},
+		{Pattern: "POST /api/v1/ideas/{id}/promote", Kind: KindAPI, Role: responder, Handler: promoteIdea(svc, dec)},
+		{Pattern: "GET /api/v1/ideas/{id}/revisions", Kind: KindAPI, Role: viewer, Handler: listRevisions(svc, debrief.EntityIdea, debrief.IdeaKeyPrefix)},
+
+		// Issue trackers: action items exported as GitHub or Jira issues.
+		{Pattern: "GET /api/v1/trackers", Kind: KindAPI, Role: viewer, Handler: listTrackers(svc)},
+		{Pattern: "POST /api/v1/trackers", Kind: KindAPI, Role: admin, Handler: createTracker(svc, dec)},
+		{Pattern: "POST /api/v1/action-items/{id}/export", Kind: KindAPI, Role: responder, Handler: exportActionItem(svc, dec)},
+		{Pattern: "GET /api/v1/action-items/{id}/links", Kind: KindAPI, Role: viewer, Handler: actionItemLinks(svc, false)},
+		{Pattern: "POST /api/v1/action-items/{id}/sync", Kind: KindAPI, Role: responder, Handler: actionItemLinks(svc, true)},
+
 		// Web UI pages (ui_*.go). {id} takes a key (INC-4, PM-2) or a bare
 		// number, as the feeds link them.
 		{Pattern: "GET /static/{path...}", Kind: KindUI, Handler: s.ui.serveAsset()},
@@ -205,6 +223,10 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "POST /postmortems/{id}/presence", Kind: KindUI, Role: responder, Handler: s.uiPresence()},
 		{Pattern: "GET /action-items", Kind: KindUI, Role: viewer, Handler: s.uiActionItems()},
 		{Pattern: "POST /action-items/{id}", Kind: KindUI, Role: responder, Handler: s.uiUpdateActionItem()},
+		{Pattern: "GET /analytics", Kind: KindUI, Role: viewer, Handler: s.uiAnalytics()},
+		{Pattern: "GET /ideas", Kind: KindUI, Role: viewer, Handler: s.uiIdeas()},
+		{Pattern: "POST /ideas", Kind: KindUI, Role: responder, Handler: s.uiRaiseIdea()},
+		{Pattern: "POST /ideas/{id}/{action}", Kind: KindUI, Role: responder, Handler: s.uiIdeaAction()},
 		{Pattern: "GET /search", Kind: KindUI, Role: viewer, Handler: s.uiSearch()},
 		{Pattern: "GET /admin", Kind: KindUI, Role: admin, Handler: s.uiAdmin()},
 		{Pattern: "GET /admin/users", Kind: KindUI, Role: admin, Handler: s.uiAdminUsers()},

@@ -125,8 +125,21 @@ var textRoutes = map[string]textRoute{
 	"PUT /api/v1/notification-preferences": {path: "/api/v1/notification-preferences", want: 200,
 		body: `{"opted_out_events":["summary.weekly","action_item.due"]}`},
 	"DELETE /api/v1/notification-channels/{id}": {none: "takes no body"},
-	"PUT /api/v1/incidents/{id}/mute":           {none: "takes no body"},
-	"DELETE /api/v1/incidents/{id}/mute":        {none: "takes no body"},
+	"POST /api/v1/postmortems/{id}/ideas": {path: "/api/v1/postmortems/{pm}/ideas", want: 201,
+		body: `{"title":"Canary every config change","detail":"Roll out to one region first.","note":"The push reached every region at once."}`},
+	"PATCH /api/v1/ideas/{id}": {path: "/api/v1/ideas/{idea}", want: 200, headers: map[string]string{"If-Match": `"{ideav}"`},
+		body: `{"title":"Canary every config change in one region","detail":"Then the rest."}`},
+	"POST /api/v1/ideas/{id}/mentions": {path: "/api/v1/ideas/{idea}/mentions", want: 200,
+		body: `{"postmortem_id":{pm2},"note":"Raised again in the rewrite.","version":{ideav}}`},
+	"POST /api/v1/ideas/{id}/promote": {path: "/api/v1/ideas/{idea2}/promote", want: 201,
+		body: `{"title":"Add a canary stage to config pushes","owner":"ana@example.com","version":{idea2v}}`},
+	"POST /api/v1/ideas/{id}/merge": {none: "takes only references and versions"},
+	"POST /api/v1/trackers": {path: "/api/v1/trackers", want: 201,
+		body: `{"name":"github-platform","kind":"github","project":"acme/platform","token":"ghp_example"}`},
+	"POST /api/v1/action-items/{id}/export": {none: "names a tracker, which is looked up, not stored"},
+	"POST /api/v1/action-items/{id}/sync":   {none: "takes no body"},
+	"PUT /api/v1/incidents/{id}/mute":       {none: "takes no body"},
+	"DELETE /api/v1/incidents/{id}/mute":    {none: "takes no body"},
 }
 
 const fileNameShortened = "a file's name comes from the disk or tool it was saved by, not from the person uploading it: " +
@@ -219,7 +232,32 @@ func textRouteWorld(t *testing.T, e *testEnv) func(string) string {
 			token = inv.Token
 		}
 	}
+	idea1, err := e.svc.RaiseIdea(ctx, f.pm, debrief.NewIdea{Title: "Canary config changes"})
+	if err != nil {
+		t.Fatalf("RaiseIdea = %v", err)
+	}
+	idea2, err := e.svc.RaiseIdea(ctx, f.pm, debrief.NewIdea{Title: "Add a canary stage"})
+	if err != nil {
+		t.Fatalf("RaiseIdea = %v", err)
+	}
+	// Ideas are named with their version as it is when the request is sent.
+	expandIdeas := func(s string) string {
+		if !strings.Contains(s, "{idea") {
+			return s
+		}
+		var pairs []string
+		for k, id := range []int64{idea1.ID, idea2.ID} {
+			cur, err := e.svc.Idea(ctx, id)
+			if err != nil {
+				t.Fatalf("Idea = %v", err)
+			}
+			name := []string{"idea", "idea2"}[k]
+			pairs = append(pairs, "{"+name+"v}", strconv.Itoa(cur.Version), "{"+name+"}", strconv.FormatInt(id, 10))
+		}
+		return strings.NewReplacer(pairs...).Replace(s)
+	}
 	expand := func(s string) string {
+		s = expandIdeas(s)
 		r := strings.NewReplacer("{integration}", strconv.FormatInt(in.ID, 10), "{user}", strconv.FormatInt(u.ID, 10),
 			"{pm2}", strconv.FormatInt(pm2.ID, 10), "{token}", token)
 		if strings.Contains(s, "{rvv}") || strings.Contains(s, "{anav}") || strings.Contains(s, "{bobv}") {

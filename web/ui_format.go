@@ -34,6 +34,7 @@ func (u *ui) funcs() template.FuncMap {
 		"fieldOf":     fieldOf,
 		"reason":      similarReason,
 		"highlight":   highlight,
+		"percent":     func(v *float64) string { return strconv.FormatFloat(*v*100, 'f', 0, 64) + "%" },
 	}
 }
 

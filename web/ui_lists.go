@@ -196,6 +196,10 @@ func (s *Server) uiUpdateActionItem() HandlerFunc {
 		status := debrief.ActionStatus(r.PostForm.Get("status"))
 		owner := strings.TrimSpace(r.PostForm.Get("owner"))
 		patch := debrief.ActionItemPatch{Status: &status, Owner: &owner}
+		if _, ok := r.PostForm["verification"]; ok {
+			v := r.PostForm.Get("verification")
+			patch.Verification = &v
+		}
 		_, err = s.svc.UpdateActionItem(r.Context(), item.ID, patch, version)
 		if err == nil {
 			return seeOther(w, r, back)

@@ -16,19 +16,23 @@ type ActionCmd struct {
 	Add  ActionAddCmd  `cmd:"" help:"Add an action item to an incident or postmortem."`
 	List ActionListCmd `cmd:"" help:"List action items, newest first."`
 	Done ActionDoneCmd `cmd:"" help:"Mark an action item done."`
+	// Export and Sync are in tracker.go.
+	Export ActionExportCmd `cmd:"" help:"Create the action item's issue in GitHub or Jira and keep the link."`
+	Sync   ActionSyncCmd   `cmd:"" help:"Read the item's issues back now (done there marks it done here)."`
 }
 
 // ActionAddCmd adds an action item.
 type ActionAddCmd struct {
-	ClientFlags `embed:""`
-	Title       string `arg:"" optional:"" help:"What changes, starting with a verb, e.g. 'Alert when checkout errors exceed 2%'."`
-	Incident    string `short:"i" help:"The incident it follows from, e.g. INC-42."`
-	Postmortem  string `short:"p" help:"The postmortem it belongs to, e.g. PM-7."`
-	Owner       string `short:"o" help:"Who will do it."`
-	Due         string `help:"Due date, YYYY-MM-DD." placeholder:"DATE"`
-	Priority    string `help:"P1 (most urgent) to P4; default P3."`
-	Type        string `help:"prevent (default), detect, mitigate, process or investigate."`
-	Tracker     string `help:"Link to the ticket in your issue tracker." placeholder:"URL"`
+	ClientFlags    `embed:""`
+	Title          string `arg:"" optional:"" help:"What changes, starting with a verb, e.g. 'Alert when checkout errors exceed 2%'."`
+	Incident       string `short:"i" help:"The incident it follows from, e.g. INC-42."`
+	Postmortem     string `short:"p" help:"The postmortem it belongs to, e.g. PM-7."`
+	Owner          string `short:"o" help:"Who will do it."`
+	Due            string `help:"Due date, YYYY-MM-DD." placeholder:"DATE"`
+	Priority       string `help:"P1 (most urgent) to P4; default P3."`
+	Type           string `help:"prevent (default), detect, mitigate, process or investigate."`
+	Tracker        string `help:"Link to the ticket in your issue tracker." placeholder:"URL"`
+	VerifyRequired bool   `help:"Marking the item done will need a verification (a note or link showing the fix shipped)."`
 }
 
 // Run posts the action item.
@@ -56,6 +60,9 @@ func (c *ActionAddCmd) Run(env *Env) error {
 	setIf(body, "priority", c.Priority)
 	setIf(body, "type", c.Type)
 	setIf(body, "tracker_url", c.Tracker)
+	if c.VerifyRequired {
+		body["verify_required"] = true
+	}
 	if c.Due != "" {
 		d, err := parseDate(c.Due)
 		if err != nil {
@@ -154,8 +161,9 @@ func printActionItems(env *Env, items []*debrief.ActionItem) error {
 
 // ActionDoneCmd marks an action item done.
 type ActionDoneCmd struct {
-	ClientFlags `embed:""`
-	ID          string `arg:"" help:"Action item ID or key, e.g. AI-3."`
+	ClientFlags  `embed:""`
+	ID           string `arg:"" help:"Action item ID or key, e.g. AI-3."`
+	Verification string `help:"A note or link showing the fix shipped, e.g. the merged pull request (required when the item or its template's policy asks for one)." placeholder:"NOTE-OR-URL"`
 }
 
 // Run reads the item's version and sets its status to done under it.
@@ -181,7 +189,9 @@ func (c *ActionDoneCmd) Run(env *Env) error {
 		version = cur.Version
 	}
 	var a debrief.ActionItem
-	resp, err = cl.sendJSON(env.Ctx, http.MethodPatch, "/api/v1/action-items/"+ref(c.ID), map[string]any{"status": debrief.ActionDone}, version, &a)
+	body := map[string]any{"status": debrief.ActionDone}
+	setIf(body, "verification", c.Verification)
+	resp, err = cl.sendJSON(env.Ctx, http.MethodPatch, "/api/v1/action-items/"+ref(c.ID), body, version, &a)
 	if err != nil {
 		var ae *apiError
 		if errors.As(err, &ae) && ae.Status == http.StatusConflict {

@@ -54,6 +54,7 @@ type CLI struct {
 	Timeline   TimelineCmd   `cmd:"" help:"Add to and list an incident's timeline."`
 	Postmortem PostmortemCmd `cmd:"" help:"Start, show and edit postmortems."`
 	Action     ActionCmd     `cmd:"" help:"Add, list and complete action items."`
+	Idea       IdeaCmd       `cmd:"" help:"Improvement ideas raised in postmortems: the board, merging duplicates, promoting to action items."`
 	Review     ReviewCmd     `cmd:"" help:"Plan the postmortem review meeting: participants, proposals, invitation."`
 	Analytics  AnalyticsCmd  `cmd:"" help:"Print figures over incidents and action items: counts, response times, follow-through."`
 	Notify     NotifyCmd     `cmd:"" help:"Manage notification channels and read the delivery log (admins)."`
@@ -63,6 +64,7 @@ type CLI struct {
 	Reindex ReindexCmd `cmd:"" help:"Rebuild the search index from the records."`
 
 	Integration IntegrationCmd `cmd:"" help:"Add and inspect alert and deploy webhook integrations."`
+	Tracker     TrackerCmd     `cmd:"" help:"Add and list the issue trackers (GitHub, Jira) action items are exported to."`
 
 	Lint     LintCmd     `cmd:"" help:"Check postmortems like a reviewer would: Markdown files offline, stored ones by ID."`
 	Template TemplateCmd `cmd:"" help:"Manage postmortem templates: apply YAML files, list, show, export."`

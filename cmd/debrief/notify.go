@@ -114,7 +114,7 @@ type NotifyAddCmd struct {
 	Kind        string   `arg:"" help:"slack, webhook or email."`
 	Name        string   `arg:"" help:"A name for the channel, e.g. incidents-slack."`
 	Target      string   `arg:"" help:"The URL to post to, or an email address."`
-	Events      []string `help:"Only these events (default all): incident.declared, incident.severity_changed, postmortem.published, action_item.due_soon, action_item.due, action_item.overdue, action_item.escalated, postmortem.overdue, summary.weekly."`
+	Events      []string `help:"Only these events (default all): incident.declared, incident.severity_changed, postmortem.published, action_item.due_soon, action_item.due, action_item.overdue, action_item.escalated, postmortem.overdue, summary.weekly, review.scheduled."`
 }
 
 // Run creates the channel and prints a webhook's secret once.

@@ -539,6 +539,52 @@ func exercise(t *testing.T, srv string) {
 	if len(items.Items) != 1 || items.Items[0]["key"] != "AI-1" {
 		t.Errorf("action list --status done --json = %v, want only AI-1", items.Items)
 	}
+	// The verify step: done without the verification the item asks for is
+	// refused with a sentence naming the field, and accepted with one.
+	out = mustCLI(t, srv, "action", "add", "Cap the pool at 80 connections", "-i", "INC-2", "--verify-required")
+	wantLines(t, "action add --verify-required", out, "Added AI-3")
+	if _, _, err := cli(t, srv, "", nil, "action", "done", "AI-3"); err == nil || !strings.Contains(err.Error(), "note or a link") || !strings.Contains(err.Error(), `(field "verification")`) {
+		t.Errorf("action done AI-3 without --verification = %v, want a sentence asking for a note or a link, naming the field", err)
+	}
+	out = mustCLI(t, srv, "action", "done", "AI-3", "--verification", "https://git.example.com/db/pull/12")
+	wantLines(t, "action done --verification", out, "Marked AI-3 done")
+
+	// Improvement ideas: raise, find the duplicate, merge, list, promote.
+	out = mustCLI(t, srv, "idea", "add", "PM-1", "Canary every config change", "--note", "The push went everywhere.")
+	wantLines(t, "idea add", out, "Raised IDEA-1: Canary every config change")
+	mustCLI(t, srv, "idea", "add", "PM-1", "Canary config changes in one region")
+	out = mustCLI(t, srv, "idea", "similar", "IDEA-1")
+	wantLines(t, "idea similar", out, "IDEA-2", "debrief idea merge KEY --into IDEA-1")
+	out = mustCLI(t, srv, "idea", "merge", "IDEA-2", "--into", "IDEA-1")
+	wantLines(t, "idea merge", out, "Merged into IDEA-1")
+	out = mustCLI(t, srv, "idea", "list")
+	wantLines(t, "idea list", out, "KEY", "WEIGHT", "IDEA-1", "PM-1", "Canary every config change")
+	if strings.Contains(out, "IDEA-2") {
+		t.Errorf("idea list (open) shows the merged IDEA-2:\n%s", out)
+	}
+	out = mustCLI(t, srv, "idea", "promote", "IDEA-1", "--owner", "ops@example.com")
+	wantLines(t, "idea promote", out, "Promoted IDEA-1 to action item AI-4: Canary every config change")
+	if _, _, err := cli(t, srv, "", nil, "idea", "promote", "IDEA-1"); err == nil || !strings.Contains(err.Error(), "Only open ideas can be promoted") {
+		t.Errorf("idea promote twice = %v, want a sentence saying only open ideas can be promoted", err)
+	}
+
+	// Trackers: added and listed without the token; an export to one that
+	// cannot be reached is a sentence and leaves the item exportable.
+	out = mustCLI(t, srv, "tracker", "add", "github-platform", "--kind", "github", "--project", "acme/platform", "--base-url", "http://127.0.0.1:1", "--tracker-token", "ghp_not_shown")
+	wantLines(t, "tracker add", out, "Added tracker github-platform: github acme/platform at http://127.0.0.1:1")
+	out = mustCLI(t, srv, "tracker", "list")
+	wantLines(t, "tracker list", out, "NAME", "github-platform", "acme/platform")
+	if strings.Contains(out, "ghp_not_shown") {
+		t.Errorf("tracker list shows the token:\n%s", out)
+	}
+	if _, _, err := cli(t, srv, "", nil, "action", "export", "AI-2", "--tracker", "github-platform"); err == nil || !strings.Contains(err.Error(), "Could not reach GitHub at http://127.0.0.1:1") {
+		t.Errorf("action export to an unreachable tracker = %v, want a sentence saying GitHub could not be reached", err)
+	}
+	if _, _, err := cli(t, srv, "", nil, "action", "export", "AI-2", "--tracker", "nope"); err == nil || !strings.Contains(err.Error(), `There is no tracker "nope"`) {
+		t.Errorf("action export to an unknown tracker = %v, want a sentence naming it", err)
+	}
+	out = mustCLI(t, srv, "action", "sync", "AI-2")
+	wantLines(t, "action sync (not exported)", out, "AI-2 was not exported to a tracker.")
 
 	// Every change left a revision.
 	var revs list[map[string]any]

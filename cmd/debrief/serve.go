@@ -16,6 +16,7 @@ import (
 	"github.com/debriefhq/debrief/live"
 	"github.com/debriefhq/debrief/password"
 	"github.com/debriefhq/debrief/sqlstore"
+	"github.com/debriefhq/debrief/tracker"
 	"github.com/debriefhq/debrief/web"
 )
 
@@ -60,6 +61,9 @@ type ServeCmd struct {
 	// CalendarAllowPrivate is the admin's setting for review calendars
 	// fetched by URL from inside their own network.
 	CalendarAllowPrivate bool `help:"Let review participants import calendars from loopback, private and link-local addresses (refused by default so the server cannot be used to probe the internal network)." env:"DEBRIEF_CALENDAR_ALLOW_PRIVATE"`
+
+	// TrackerSync is how often exported action items' issues are read back.
+	TrackerSync time.Duration `name:"tracker-sync" help:"How often the issues of action items exported to GitHub or Jira are read back (a closed issue marks its item done); 0 turns it off." default:"10m" env:"DEBRIEF_TRACKER_SYNC"`
 }
 
 // shutdownGrace bounds how long in-flight requests may take to finish after
@@ -87,7 +91,8 @@ func (c *ServeCmd) Run(env *Env) error {
 	defer hub.Close()
 	// Custom templates live in the same database as the records.
 	svc := newService(db, debrief.WithTemplates(debrief.StoreTemplates(db)), debrief.WithPasswordHasher(password.New()),
-		debrief.WithMaxAttachment(c.MaxAttachment), debrief.WithPublisher(hub))
+		debrief.WithMaxAttachment(c.MaxAttachment), debrief.WithPublisher(hub),
+		debrief.WithTrackerClient(&tracker.Client{UserAgent: "Debrief/" + version}), debrief.WithBaseURL(c.PublicURL))
 	if c.Demo {
 		loaded, err := loadDemo(ctx, svc)
 		if err != nil {
@@ -137,6 +142,7 @@ func (c *ServeCmd) Run(env *Env) error {
 		return err
 	}
 	defer bg.stop()
+	defer startTrackerSync(svc, c.TrackerSync, log.With("component", "tracker-sync")).Stop()
 	hs := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -1,0 +1,92 @@
+package web
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/debriefhq/debrief/debrief"
+)
+
+func TestAnalyticsPageBrowserSQLite(t *testing.T) { testAnalyticsPageBrowser(t, openSQLite(t)) }
+
+func TestAnalyticsPageBrowserPostgres(t *testing.T) {
+	if os.Getenv("DEBRIEF_TEST_POSTGRES") == "" {
+		t.Skip("DEBRIEF_TEST_POSTGRES is not set")
+	}
+	testAnalyticsPageBrowser(t, openPostgres(t))
+}
+
+// testAnalyticsPageBrowser opens the analytics page in Chromium: every
+// chart is drawn (the image loaded with a size), the filters narrow the
+// figures, the CSV links carry the filter, a bad date is a sentence, and
+// axe-core passes at both widths.
+func testAnalyticsPageBrowser(t *testing.T, store debrief.Store) {
+	e := newBrowserEnv(t, store)
+	a11y := map[string][]axeViolation{}
+	rita := e.asUser("rita")
+	start := time.Date(2026, 2, 10, 9, 0, 0, 0, time.UTC)
+	for i, in := range []debrief.Incident{
+		{Title: "Ledger writes timed out", Severity: "SEV1", Services: []string{"ledger"}},
+		{Title: "Ledger reads were stale", Severity: "SEV2", Services: []string{"ledger"}},
+		{Title: "Search lagged behind writes", Severity: "SEV2", Services: []string{"search"}},
+	} {
+		in.StartedAt = start.AddDate(0, 0, i*20)
+		if _, err := e.svc.CreateIncident(rita, &in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tab := e.signedInTab("rita")
+	if st := e.open(tab, "/analytics"); st != 200 {
+		t.Fatalf("GET /analytics = %d", st)
+	}
+	if got := eval[string](e, tab, `document.getElementById('summary').innerText`); !strings.HasPrefix(got, "3 incidents match") {
+		t.Errorf("the page says %q, want 3 incidents", got)
+	}
+	e.waitFor(tab, "every chart drawn", `Array.from(document.querySelectorAll('.figure img')).every(i => i.complete && i.naturalWidth > 100)`)
+	if n := eval[int](e, tab, `document.querySelectorAll('.figure img').length`); n != 9 {
+		t.Errorf("the page has %d charts, want 9", n)
+	}
+	e.checkAccessibility(tab, "analytics", a11y)
+	e.screenshot(tab, "analytics")
+
+	// Filter by service through the form.
+	e.do(tab, "type a service", chromedp.SendKeys(chromedp.ID("service"), "ledger"))
+	if st := e.navigate(tab, "apply the filter", chromedp.Submit(chromedp.ID("service"))); st != 200 {
+		t.Fatalf("filtered page = %d", st)
+	}
+	if got := eval[string](e, tab, `document.getElementById('summary').innerText`); !strings.HasPrefix(got, "2 incidents match") {
+		t.Errorf("filtered by ledger the page says %q, want 2 incidents", got)
+	}
+	csv := eval[string](e, tab, `document.querySelector('a[href*="/tables/by_service.csv"]').getAttribute('href')`)
+	if !strings.Contains(csv, "service=ledger") {
+		t.Errorf("the CSV link %q does not carry the filter", csv)
+	}
+	body := eval[string](e, tab, `fetch(`+"`"+`${document.querySelector('a[href*="/tables/by_service.csv"]').href}`+"`"+`).then(r => r.text())`)
+	if body != "service,incidents\nledger,2\n" {
+		t.Errorf("the filtered CSV is %q", body)
+	}
+	// A date range.
+	if st := e.open(tab, "/analytics?from=2026-02-01&to=2026-03-05"); st != 200 {
+		t.Fatalf("ranged page = %d", st)
+	}
+	if got := eval[string](e, tab, `document.getElementById('summary').innerText`); !strings.HasPrefix(got, "2 incidents match") {
+		t.Errorf("the page for 1 February to 5 March says %q, want 2 incidents", got)
+	}
+	// A bad date is a sentence on the page.
+	if st := e.open(tab, "/analytics?from=yesterday"); st != 400 {
+		t.Errorf("a bad date answered %d, want 400", st)
+	}
+	if msg := eval[string](e, tab, `document.querySelector('.notice').innerText`); !strings.Contains(msg, "2026-03-05") {
+		t.Errorf("a bad date shows %q, want a sentence with an example date", msg)
+	}
+	e.checkAccessibility(tab, "analytics-error", a11y)
+	e.mu.Lock()
+	for _, p := range e.problems {
+		t.Errorf("browser console: %s", p)
+	}
+	e.mu.Unlock()
+}
