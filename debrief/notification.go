@@ -20,12 +20,19 @@ const (
 	EventActionItemEscalate = "action_item.escalated"
 	EventPostmortemOverdue  = "postmortem.overdue"
 	EventWeeklySummary      = "summary.weekly"
+	// EventReviewScheduled: a review meeting's slot was chosen or moved.
+	EventReviewScheduled = "review.scheduled"
+	// EventReviewInvitation and EventReviewReminder are messages to a
+	// review's participants (the invitation, its updates and cancellation;
+	// a reminder to answer the questionnaire), never sent to channels.
+	EventReviewInvitation = "review.invitation"
+	EventReviewReminder   = "review.reminder"
 )
 
 // NotificationEvents lists every event, for validation and documentation.
 var NotificationEvents = []string{EventIncidentDeclared, EventSeverityChanged, EventPostmortemPublish,
 	EventActionItemDueSoon, EventActionItemDue, EventActionItemOverdue, EventActionItemEscalate,
-	EventPostmortemOverdue, EventWeeklySummary}
+	EventPostmortemOverdue, EventWeeklySummary, EventReviewScheduled}
 
 // Channel kinds.
 const (
@@ -118,6 +125,10 @@ type Message struct {
 	Unsubscribe string `json:"unsubscribe,omitempty"`
 	// Data is the event as JSON, the body of generic webhooks.
 	Data json.RawMessage `json:"data,omitempty"`
+	// Calendar is an iCalendar object (a meeting invitation) that emails
+	// carry as a text/calendar part with CalendarMethod (REQUEST, CANCEL).
+	Calendar       string `json:"calendar,omitempty"`
+	CalendarMethod string `json:"calendar_method,omitempty"`
 }
 
 // Notification is one message to one target, and the log of its delivery.

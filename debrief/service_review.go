@@ -42,6 +42,9 @@ type ReviewInvite struct {
 // invitations are downloaded.
 type ReviewNotifier interface {
 	ReviewInvitation(ctx context.Context, r *Review, method string) error
+	// ReviewNudge reminds email to answer the questionnaire; token is
+	// their new personal link's token.
+	ReviewNudge(ctx context.Context, r *Review, email, token string) error
 }
 
 // WithReviewNotifier sets who is told about invitations to send.
@@ -121,7 +124,7 @@ func (s *Service) OpenReview(ctx context.Context, postmortemID int64, in NewRevi
 	for i := range r.Participants {
 		p := &r.Participants[i]
 		// Availability is each participant's own to mark.
-		p.Marked, p.Available, p.Busy, p.BusySource, p.Version, p.UpdatedAt = false, nil, nil, "", 1, nil
+		p.Marked, p.Available, p.Busy, p.BusySource, p.Version, p.UpdatedAt, p.NudgedAt = false, nil, nil, "", 1, nil, nil
 	}
 	if err := s.checkReview(r, now); err != nil {
 		return nil, nil, err
@@ -250,8 +253,9 @@ func (s *Service) UpdateReview(ctx context.Context, postmortemID int64, p Review
 			if old := cur.Participant(np.Email); old != nil {
 				// What the participant marked stays theirs.
 				np.Marked, np.Available, np.Busy, np.BusySource, np.Version, np.UpdatedAt = old.Marked, old.Available, old.Busy, old.BusySource, old.Version, old.UpdatedAt
+				np.NudgedAt = old.NudgedAt
 			} else {
-				np.Marked, np.Available, np.Busy, np.BusySource, np.Version, np.UpdatedAt = false, nil, nil, "", 1, nil
+				np.Marked, np.Available, np.Busy, np.BusySource, np.Version, np.UpdatedAt, np.NudgedAt = false, nil, nil, "", 1, nil, nil
 				added = append(added, np)
 			}
 			next.Participants = append(next.Participants, np)

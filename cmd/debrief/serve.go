@@ -80,8 +80,14 @@ func (c *ServeCmd) Run(env *Env) error {
 	}
 	defer db.Close()
 	// Custom templates live in the same database as the records.
-	svc := newService(db, debrief.WithTemplates(debrief.StoreTemplates(db)), debrief.WithPasswordHasher(password.New()),
-		debrief.WithMaxAttachment(c.MaxAttachment))
+	opts := []debrief.Option{debrief.WithTemplates(debrief.StoreTemplates(db)), debrief.WithPasswordHasher(password.New()),
+		debrief.WithMaxAttachment(c.MaxAttachment)}
+	// Review invitations and reminders by e-mail, through the outbox.
+	mailer := c.Messaging.reviewMailer()
+	if mailer != nil {
+		opts = append(opts, debrief.WithReviewNotifier(mailer))
+	}
+	svc := newService(db, opts...)
 	if c.Demo {
 		loaded, err := loadDemo(ctx, svc)
 		if err != nil {
@@ -130,6 +136,7 @@ func (c *ServeCmd) Run(env *Env) error {
 		return err
 	}
 	defer bg.stop()
+	bg.bindReviewMailer(mailer, svc, wcfg.PublicURL)
 	hs := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
