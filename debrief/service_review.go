@@ -571,3 +571,19 @@ func (s *Service) notifyReview(ctx context.Context, r *Review, method string) {
 		_ = s.reviewNotifier.ReviewInvitation(ctx, r, method)
 	}
 }
+
+// ReviewDefaults returns what OpenReview would use for the fields left
+// empty, so a form can show them before the review is opened.
+func (s *Service) ReviewDefaults(ctx context.Context, postmortemID int64, zone string) (*NewReview, error) {
+	_, pm, err := s.planner(ctx, postmortemID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := time.LoadLocation(zone); err != nil || zone == "" || zone == "Local" {
+		zone = "UTC"
+	}
+	loc, _ := time.LoadLocation(zone)
+	today := s.Now().In(loc)
+	return &NewReview{Title: truncate("Review: "+pm.Title, MaxTitleLen), Zone: zone, WindowStart: today.AddDate(0, 0, 1).Format(time.DateOnly),
+		WindowEnd: today.AddDate(0, 0, 14).Format(time.DateOnly), LengthMinutes: 60, Participants: s.defaultParticipants(ctx, pm)}, nil
+}

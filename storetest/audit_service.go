@@ -489,6 +489,7 @@ func testAuditEveryChange(t *testing.T, open Opener) {
 		"ReviewAnswers":             {read: "reads"},
 		"ReviewByLink":              {read: "reads"},
 		"ReviewMeeting":             {read: "reads"},
+		"ReviewDefaults":            {read: "proposes a plan without storing it"},
 		"ReviewMeetingByRoom":       {read: "reads"},
 		"ReviewParticipantFor":      {read: "checks who may mark a participant's times; a refusal is audited by AuditDenied"},
 		"AnalyticsVersion":          {read: "reads"},

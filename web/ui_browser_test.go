@@ -76,9 +76,9 @@ type browserEnv struct {
 
 const browserPassword = "a long browser test password"
 
-func newBrowserEnv(t *testing.T, store debrief.Store) *browserEnv {
+func newBrowserEnv(t *testing.T, store debrief.Store, opts ...debrief.Option) *browserEnv {
 	t.Helper()
-	svc := debrief.NewService(store, debrief.WithPasswordHasher(storetest.FastHasher))
+	svc := debrief.NewService(store, append([]debrief.Option{debrief.WithPasswordHasher(storetest.FastHasher)}, opts...)...)
 	srv := New(Config{Service: svc, InsecureCookies: true, Logger: slog.New(slog.DiscardHandler)})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
@@ -91,7 +91,7 @@ func newBrowserEnv(t *testing.T, store debrief.Store) *browserEnv {
 		}
 		e.users[name] = u
 	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+	copts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromiumPath(t)),
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
@@ -105,7 +105,7 @@ func newBrowserEnv(t *testing.T, store debrief.Store) *browserEnv {
 	)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	t.Cleanup(cancel)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, copts...)
 	t.Cleanup(cancelAlloc)
 	browser, cancelBrowser := chromedp.NewContext(alloc)
 	t.Cleanup(cancelBrowser)
