@@ -417,23 +417,40 @@ func fillGrid(p *availabilityPage) {
 	for d := time.Date(first.Year(), first.Month(), first.Day(), 0, 0, 0, 0, loc); d.Before(to); d = d.AddDate(0, 0, 1) {
 		if days[strings.ToLower(d.Format("Mon"))] {
 			dayStarts = append(dayStarts, d)
-			p.Days = append(p.Days, d.Format("Mon 2 Jan"))
 		}
 	}
-	for m := ws; m+int(gridStep/time.Minute) <= we; m += int(gridStep / time.Minute) {
-		row := gridRow{Time: fmt.Sprintf("%02d:%02d", m/60, m%60)}
-		for _, d := range dayStarts {
+	step := int(gridStep / time.Minute)
+	var columns [][]gridCell
+	for _, d := range dayStarts {
+		var col []gridCell
+		any := false
+		for m := ws; m+step <= we; m += step {
 			a := time.Date(d.Year(), d.Month(), d.Day(), m/60, m%60, 0, 0, loc)
 			b := a.Add(gridStep)
 			if a.Before(from) || b.After(to) {
-				row.Cells = append(row.Cells, gridCell{})
+				col = append(col, gridCell{})
 				continue
 			}
-			free := !me.Marked || covers(me.Available, a, b)
-			row.Cells = append(row.Cells, gridCell{Value: a.UTC().Format(time.RFC3339), Label: a.Format("Mon 2 Jan 15:04") + " " + loc.String(),
-				Free: free, Busy: overlaps(me.Busy, a, b)})
+			any = true
+			col = append(col, gridCell{Value: a.UTC().Format(time.RFC3339), Label: a.Format("Mon 2 Jan 15:04") + " " + loc.String(),
+				Free: !me.Marked || covers(me.Available, a, b), Busy: overlaps(me.Busy, a, b)})
+		}
+		// A day the window only grazes in this zone (an hour after
+		// midnight) has no working time in it and gets no column.
+		if any {
+			columns = append(columns, col)
+			p.Days = append(p.Days, d.Format("Mon 2 Jan"))
+		}
+	}
+	for i, m := 0, ws; m+step <= we; i, m = i+1, m+step {
+		row := gridRow{Time: fmt.Sprintf("%02d:%02d", m/60, m%60)}
+		for _, col := range columns {
+			row.Cells = append(row.Cells, col[i])
 		}
 		p.Rows = append(p.Rows, row)
+	}
+	if len(columns) == 0 {
+		p.Rows = nil
 	}
 	rloc, err := time.LoadLocation(rv.Zone)
 	if err != nil {
@@ -482,6 +499,8 @@ type availabilityDoor struct {
 	load   func() (*debrief.Review, string, error)
 	mark   func(c debrief.AvailabilityChange, version int) error
 	answer func(in debrief.AnswerInput, version int) error
+	// keep, when set, puts what was sent back into the page.
+	keep func(*availabilityPage)
 }
 
 func (s *Server) linkDoor(r *http.Request) *availabilityDoor {
@@ -548,6 +567,9 @@ func (s *Server) renderAvailability(w http.ResponseWriter, r *http.Request, d *a
 		return err
 	}
 	p.Notice = notice
+	if d.keep != nil {
+		d.keep(p)
+	}
 	if ferr != nil {
 		st := StatusOf(ferr)
 		if st >= 500 || st == http.StatusNotFound || st == http.StatusUnauthorized || (st == http.StatusForbidden && d.byLink) {
@@ -689,6 +711,13 @@ func (s *Server) uiAnswerReview(byLink bool) HandlerFunc {
 		}
 		in := debrief.AnswerInput{WentWell: f.Get("went_well"), WasHard: f.Get("was_hard"), Surprised: f.Get("surprised"), WouldChange: f.Get("would_change"), Shared: f.Get("shared") == "1"}
 		if err := d.answer(in, version); err != nil {
+			// What they wrote stays in the form, whatever the error.
+			d.keep = func(p *availabilityPage) {
+				p.Answer = &debrief.ReviewAnswer{WentWell: in.WentWell, WasHard: in.WasHard, Surprised: in.Surprised, WouldChange: in.WouldChange, Shared: in.Shared, Version: version}
+				if stored := p.Review.Answer(p.Me.Email); stored != nil {
+					p.Answer.Version = stored.Version
+				}
+			}
 			return s.renderAvailability(w, r, d, http.StatusOK, "", err)
 		}
 		return s.renderAvailability(w, r, d, http.StatusOK, "Thank you: your answers are saved.", nil)

@@ -221,6 +221,9 @@ func testReviewBrowser(t *testing.T, store debrief.Store) {
 	if st := e.open(room, strings.TrimPrefix(roomURL, e.base)); st != 200 {
 		t.Fatalf("room link = %d", st)
 	}
+	if eval[bool](e, room, `!!document.querySelector('nav[aria-label=Main]') || document.body.innerText.includes('Sign out')`) {
+		t.Errorf("the room view by link shows someone signed in")
+	}
 	e.checkAccessibility(room, "room view (link)", a11y)
 	e.screenshot(room, "meeting-room")
 	if n := eval[int](e, room, `document.querySelectorAll('main form').length`); n != 0 {

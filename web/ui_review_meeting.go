@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -91,8 +92,9 @@ func clockText(sec int) string {
 
 // meetingPageFor fills the page of meeting m. full adds what only
 // signed-in viewers see (similar incidents and their open items).
-func (s *Server) meetingPageFor(r *http.Request, pm *debrief.Postmortem, m *debrief.ReviewMeeting, facilitator, full bool, live string) *meetingPage {
-	ctx := r.Context()
+// ctx is whom the records are read as: the request's actor, or the room
+// link's for a room view by link, whose page still shows nobody signed in.
+func (s *Server) meetingPageFor(r *http.Request, ctx context.Context, pm *debrief.Postmortem, m *debrief.ReviewMeeting, facilitator, full bool, live string) *meetingPage {
 	p := &meetingPage{layout: newLayout(r, "Review meeting: "+pm.Title, "postmortems"), PM: pm, Meeting: m, Facilitator: facilitator,
 		Errors: formErrors{}, Trigger: roomTrigger}
 	if live != "" {
@@ -180,7 +182,7 @@ func (s *Server) facilitatorPage(r *http.Request) (*meetingPage, error) {
 	}
 	a, _ := debrief.ActorFrom(ctx)
 	canRun := a.Role.Includes(debrief.RoleResponder) || strings.EqualFold(a.Email, pm.Owner)
-	return s.meetingPageFor(r, pm, m, canRun && m.Stage != debrief.StageEnded, true, ""), nil
+	return s.meetingPageFor(r, r.Context(), pm, m, canRun && m.Stage != debrief.StageEnded, true, ""), nil
 }
 
 func (s *Server) uiMeeting() HandlerFunc {
@@ -225,7 +227,7 @@ func (s *Server) uiStartMeeting() HandlerFunc {
 		if err != nil {
 			return s.renderReviewError(w, r, pm, err, nil)
 		}
-		p := s.meetingPageFor(r, pm, m, true, true, "")
+		p := s.meetingPageFor(r, r.Context(), pm, m, true, true, "")
 		p.RoomURL = baseURL(s.publicURL, r) + "/room/" + token
 		p.Notice = "The meeting has started. Share the room link below so everyone can follow on their own screen (read-only)."
 		return s.render(w, r, http.StatusCreated, "review_meeting.html", "layout", p)
@@ -280,7 +282,7 @@ func (s *Server) uiMeetingAction() HandlerFunc {
 			return s.renderMeetingError(w, r, err, f.Get("text"))
 		}
 		if token != "" {
-			p := s.meetingPageFor(r, pm, m, true, true, "")
+			p := s.meetingPageFor(r, r.Context(), pm, m, true, true, "")
 			p.RoomURL = baseURL(s.publicURL, r) + "/room/" + token
 			p.Notice = "A new room link; the earlier one no longer works."
 			return s.render(w, r, http.StatusOK, "review_meeting.html", "layout", p)
@@ -327,7 +329,7 @@ func (s *Server) uiRoom(fragment bool) HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return s.renderRoom(w, r, pm, m, true, "/postmortems/"+pm.Key+"/review/room/live", fragment)
+		return s.renderRoom(w, r, r.Context(), pm, m, true, "/postmortems/"+pm.Key+"/review/room/live", fragment)
 	}
 }
 
@@ -353,7 +355,7 @@ func (s *Server) uiRoomByLink(fragment bool) HandlerFunc {
 			// go-around still is.
 			pm = &debrief.Postmortem{ID: m.PostmortemID, Key: fmt.Sprintf("%s%d", debrief.PostmortemKeyPrefix, m.PostmortemID), Title: "review meeting"}
 		}
-		return s.renderRoom(w, r.WithContext(ctx), pm, m, false, "/room/"+token+"/live", fragment)
+		return s.renderRoom(w, r, ctx, pm, m, false, "/room/"+token+"/live", fragment)
 	}
 }
 
@@ -368,11 +370,11 @@ func unchanged(w http.ResponseWriter, r *http.Request, m *debrief.ReviewMeeting)
 	return false
 }
 
-func (s *Server) renderRoom(w http.ResponseWriter, r *http.Request, pm *debrief.Postmortem, m *debrief.ReviewMeeting, full bool, live string, fragment bool) error {
+func (s *Server) renderRoom(w http.ResponseWriter, r *http.Request, ctx context.Context, pm *debrief.Postmortem, m *debrief.ReviewMeeting, full bool, live string, fragment bool) error {
 	if fragment && unchanged(w, r, m) {
 		return nil
 	}
-	p := s.meetingPageFor(r, pm, m, false, full, live)
+	p := s.meetingPageFor(r, ctx, pm, m, false, full, live)
 	if fragment {
 		return s.render(w, r, http.StatusOK, "review_meeting.html", "room-live", p)
 	}
