@@ -207,15 +207,21 @@ func (s *Service) reviewLinks(r *Review, people []ReviewParticipant, now time.Ti
 
 // Review returns a postmortem's review meeting.
 func (s *Service) Review(ctx context.Context, postmortemID int64) (*Review, error) {
-	a, err := s.require(ctx, RoleViewer)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := s.visiblePostmortem(ctx, a, postmortemID); err != nil {
+	if err := s.mayRead(ctx, postmortemID); err != nil {
 		return nil, err
 	}
 	st := s.store
 	return st.ReviewByPostmortem(ctx, postmortemID)
+}
+
+// mayRead checks the actor may read the postmortem, and so its review.
+func (s *Service) mayRead(ctx context.Context, postmortemID int64) error {
+	a, err := s.require(ctx, RoleViewer)
+	if err != nil {
+		return err
+	}
+	_, err = s.visiblePostmortem(ctx, a, postmortemID)
+	return err
 }
 
 // ReviewPatch names the fields an update of the plan changes. Participants

@@ -111,11 +111,7 @@ func answerPoints(a *ReviewAnswer) string {
 
 // ReviewMeeting returns the meeting of a postmortem's review.
 func (s *Service) ReviewMeeting(ctx context.Context, postmortemID int64) (*ReviewMeeting, error) {
-	a, err := s.require(ctx, RoleViewer)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := s.visiblePostmortem(ctx, a, postmortemID); err != nil {
+	if err := s.mayRead(ctx, postmortemID); err != nil {
 		return nil, err
 	}
 	st := s.store

@@ -191,8 +191,8 @@ func (s *Server) uiReview() HandlerFunc {
 // renderReviewError shows the organiser's page again with err as a
 // sentence, when it is one a person can act on; other errors go up.
 func (s *Server) renderReviewError(w http.ResponseWriter, r *http.Request, pm *debrief.Postmortem, err error, keep func(*reviewPage)) error {
-	status := StatusOf(err)
-	if status >= 500 || status == http.StatusNotFound || status == http.StatusUnauthorized {
+	status, ok := shownOnPage(err)
+	if !ok {
 		return err
 	}
 	p, perr := s.reviewPageFor(r, pm)
@@ -202,10 +202,24 @@ func (s *Server) renderReviewError(w http.ResponseWriter, r *http.Request, pm *d
 	if keep != nil {
 		keep(p)
 	}
-	if !p.Errors.add(err) {
-		p.Errors[""] = &fieldError{Message: debrief.ErrorMessage(err)}
-	}
+	p.Errors.addAny(err)
 	return s.render(w, r, status, "review.html", "layout", p)
+}
+
+// shownOnPage returns the status for err and whether a page shows it as a
+// sentence beside the form (a refusal a person can act on); the others
+// (missing records, sign-in, server faults) get the error page.
+func shownOnPage(err error) (int, bool) {
+	st := StatusOf(err)
+	return st, st < 500 && st != http.StatusNotFound && st != http.StatusUnauthorized
+}
+
+// addAny records err against its field, or against the whole form when
+// it names none a form shows.
+func (fe formErrors) addAny(err error) {
+	if !fe.add(err) {
+		fe[""] = &fieldError{Message: debrief.ErrorMessage(err)}
+	}
 }
 
 func (s *Server) uiOpenReview() HandlerFunc {
@@ -571,14 +585,12 @@ func (s *Server) renderAvailability(w http.ResponseWriter, r *http.Request, d *a
 		d.keep(p)
 	}
 	if ferr != nil {
-		st := StatusOf(ferr)
-		if st >= 500 || st == http.StatusNotFound || st == http.StatusUnauthorized || (st == http.StatusForbidden && d.byLink) {
+		st, ok := shownOnPage(ferr)
+		if !ok || (st == http.StatusForbidden && d.byLink) {
 			return ferr
 		}
 		status = st
-		if !p.Errors.add(ferr) {
-			p.Errors[""] = &fieldError{Message: debrief.ErrorMessage(ferr)}
-		}
+		p.Errors.addAny(ferr)
 	}
 	return s.render(w, r, status, "review_availability.html", "layout", p)
 }

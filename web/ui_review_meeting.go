@@ -292,8 +292,8 @@ func (s *Server) uiMeetingAction() HandlerFunc {
 }
 
 func (s *Server) renderMeetingError(w http.ResponseWriter, r *http.Request, err error, typed string) error {
-	status := StatusOf(err)
-	if status >= 500 || status == http.StatusNotFound || status == http.StatusUnauthorized {
+	status, ok := shownOnPage(err)
+	if !ok {
 		return err
 	}
 	p, perr := s.facilitatorPage(r)
@@ -303,7 +303,8 @@ func (s *Server) renderMeetingError(w http.ResponseWriter, r *http.Request, err 
 	var de *debrief.Error
 	if errors.As(err, &de) && de.Code == debrief.EConflict && typed != "" {
 		p.Errors[""] = &fieldError{Message: de.Message + " What you typed was not saved; here it is to copy: " + typed}
-	} else if !p.Errors.add(err) || p.Errors[""] == nil {
+	} else {
+		// The meeting page has one place for errors, above everything.
 		p.Errors[""] = &fieldError{Field: fieldOfErr(err), Message: debrief.ErrorMessage(err)}
 	}
 	return s.render(w, r, status, "review_meeting.html", "layout", p)
