@@ -39,6 +39,9 @@ type StartMeeting struct {
 // meeting already started answers EConflict with it, so a second device
 // joins instead of starting again.
 func (s *Service) StartReviewMeeting(ctx context.Context, postmortemID int64, in StartMeeting) (*ReviewMeeting, string, error) {
+	if err := CheckStrings(in); err != nil {
+		return nil, "", err
+	}
 	a, _, err := s.planner(ctx, postmortemID)
 	if err != nil {
 		return nil, "", err
@@ -376,6 +379,9 @@ func reorder(m *ReviewMeeting, order []string) error {
 // meeting. The item is made first: if the meeting moved on in between, the
 // goal is recorded on the meeting as it is then.
 func (s *Service) AddMeetingGoal(ctx context.Context, postmortemID int64, g MeetingGoal, ifVersion int) (*ReviewMeeting, error) {
+	if err := CheckStrings(g); err != nil {
+		return nil, err
+	}
 	a, pm, cur, err := s.facilitated(ctx, postmortemID, ifVersion)
 	if err != nil {
 		return nil, err
@@ -533,6 +539,9 @@ func meetingFeedback(m *ReviewMeeting, now time.Time) string {
 // questionnaire, by e-mail with a new personal link (the old one stops
 // working). One reminder per participant per NudgeInterval.
 func (s *Service) NudgeReviewParticipant(ctx context.Context, postmortemID int64, email string) (*Review, error) {
+	if err := CheckText("email", email, true); err != nil {
+		return nil, err
+	}
 	a, _, err := s.planner(ctx, postmortemID)
 	if err != nil {
 		return nil, err

@@ -184,7 +184,10 @@ var ownerRoutes = map[string]bool{
 	"PUT /api/v1/postmortems/{id}/review/availability": true, "POST /api/v1/postmortems/{id}/review/busy": true,
 	"POST /api/v1/postmortems/{id}/review/links": true, "POST /api/v1/postmortems/{id}/review/choose": true,
 	"POST /api/v1/postmortems/{id}/review/cancel": true,
-	"POST /postmortems/{id}/review/link":          true, "POST /postmortems/{id}/review/nudge": true, "POST /postmortems/{id}/review/meeting": true,
+	"POST /api/v1/postmortems/{id}/review/nudge":  true, "POST /api/v1/postmortems/{id}/review/meeting": true,
+	"POST /api/v1/postmortems/{id}/review/meeting/steps": true, "POST /api/v1/postmortems/{id}/review/meeting/goals": true,
+	"POST /api/v1/postmortems/{id}/review/meeting/end": true,
+	"POST /postmortems/{id}/review/link":               true, "POST /postmortems/{id}/review/nudge": true, "POST /postmortems/{id}/review/meeting": true,
 }
 
 // participantRoutes are a participant's own page and forms, signed in:
