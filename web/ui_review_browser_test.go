@@ -275,6 +275,14 @@ func testReviewBrowser(t *testing.T, store debrief.Store) {
 	e.click(rita, "pat is done", `form[action$="/meeting/next"] button`, 200)
 	e.waitFor(room, "the room to see everyone has spoken", `document.querySelector('#not-spoken').innerText.includes('Everyone has spoken')`)
 
+	// --- Analytics: this incident against the usual figures. ---
+	e.click(rita, "go to analytics", `form[action$="/meeting/stage"] input[value=analytics] ~ button`, 200)
+	if txt := e.mainText(rita); !strings.Contains(txt, "Time to resolve") || !strings.Contains(txt, "1 h 30 min") || !strings.Contains(txt, "Similar past incidents") {
+		t.Errorf("the analytics stage shows:\n%s\nwant the incident's time to resolve against the usual, and similar incidents", txt)
+	}
+	e.checkAccessibility(rita, "meeting (analytics)", a11y)
+	e.screenshot(rita, "meeting-analytics")
+
 	// --- Goals become action items. ---
 	e.click(rita, "go to goals", `form[action$="/meeting/stage"] input[value=goals] ~ button`, 200)
 	due := time.Now().UTC().AddDate(0, 1, 0).Format(time.DateOnly)

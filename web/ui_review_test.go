@@ -159,3 +159,55 @@ func TestAvailabilityByLinkWithoutJavaScript(t *testing.T) {
 		t.Errorf("%d requests to a personal link in a minute were all answered; want 429 past %d", linkRequestsPerMinute+1, linkRequestsPerMinute)
 	}
 }
+
+// TestMeetingPagesWithoutJavaScript drives the facilitation page with plain
+// form posts: a step answers 303 back to the page, a step from a page
+// another device moved past is refused with what was typed kept, and the
+// room's poll answers 204 while nothing changed and the fragment after.
+func TestMeetingPagesWithoutJavaScript(t *testing.T) {
+	e := newEnv(t, openSQLite(t), Config{})
+	ctx := e.ctx()
+	inc, err := e.svc.CreateIncident(ctx, &debrief.Incident{Title: "Checkout API returned 500s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pm, err := e.svc.CreatePostmortem(ctx, debrief.NewPostmortem{IncidentID: &inc.ID, Owner: "seed@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.svc.OpenReview(ctx, pm.ID, debrief.NewReview{Zone: "UTC", WindowStart: "2026-03-09", WindowEnd: "2026-03-13",
+		Participants: []debrief.ReviewParticipant{{Email: "seed@example.com", Required: true}, {Email: "pat@example.com"}}}); err != nil {
+		t.Fatal(err)
+	}
+	form := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
+	base := "/postmortems/" + pm.Key + "/review/meeting"
+	if x := e.do("POST", base, url.Values{"order": {"chosen"}, "chosen": {"pat@example.com"}}.Encode(), form); x.status != http.StatusCreated || !strings.Contains(string(x.body), "/room/") {
+		t.Fatalf("start the meeting = %d:\n%.2000s", x.status, x.body)
+	}
+	m, err := e.svc.ReviewMeeting(ctx, pm.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := "/postmortems/" + pm.Key + "/review/room/live?v="
+	if x := e.do("GET", live+"1", "", nil); x.status != http.StatusNoContent || len(x.body) != 0 {
+		t.Errorf("room poll at the current version = %d %q; want 204 and no body", x.status, x.body)
+	}
+	if x := e.do("POST", base+"/next", url.Values{"version": {"1"}}.Encode(), form); x.status != http.StatusSeeOther || x.header.Get("Location") != base {
+		t.Fatalf("next = %d to %q; want 303 back to the meeting", x.status, x.header.Get("Location"))
+	}
+	x := e.do("GET", live+"1", "", nil)
+	if x.status != 200 || !strings.Contains(string(x.body), `id="meeting-live"`) || !strings.Contains(string(x.body), live+"2") || !strings.Contains(string(x.body), "pat@example.com") {
+		t.Errorf("room poll after a step = %d; want the fragment polling at version 2:\n%.2000s", x.status, x.body)
+	}
+	// A second device still at version 1 types points: refused, kept.
+	stale := url.Values{"version": {"1"}, "email": {"pat@example.com"}, "text": {"Typed on the second device."}}
+	if x := e.do("POST", base+"/points", stale.Encode(), form); x.status != http.StatusConflict || !strings.Contains(string(x.body), "Typed on the second device.") {
+		t.Errorf("points from a stale page = %d; want 409 showing what was typed:\n%.2000s", x.status, x.body)
+	}
+	if x := e.do("GET", "/postmortems/"+pm.Key+"/review/room", "", nil); x.status != 200 || strings.Contains(string(x.body), `action="/postmortems/`+pm.Key+`/review/meeting/next"`) {
+		t.Errorf("signed-in room view = %d; want 200 without the facilitator's forms", x.status)
+	}
+	if m.Speakers[0].Email != "pat@example.com" {
+		t.Errorf("go-around order = %+v; want pat first as chosen", m.Speakers)
+	}
+}
