@@ -50,9 +50,10 @@ type ReviewNotifier interface {
 // WithReviewNotifier sets who is told about invitations to send.
 func WithReviewNotifier(n ReviewNotifier) Option { return func(s *Service) { s.reviewNotifier = n } }
 
-// canPlanReview reports whether a may open or change the review of pm: its
-// owner may, whatever their role, and so may any responder.
-func canPlanReview(a Actor, pm *Postmortem) bool {
+// CanPlanReview reports whether a may open or change the review of pm and
+// facilitate its meeting: its owner may, whatever their role, and so may
+// any responder. The pages ask it to decide which controls to show.
+func CanPlanReview(a Actor, pm *Postmortem) bool {
 	return a.Role.Includes(RoleResponder) || (a.Email != "" && strings.EqualFold(a.Email, pm.Owner))
 }
 
@@ -66,7 +67,7 @@ func (s *Service) planner(ctx context.Context, postmortemID int64) (Actor, *Post
 	if err != nil {
 		return a, nil, err
 	}
-	if !canPlanReview(a, pm) {
+	if !CanPlanReview(a, pm) {
 		s.AuditDenied(ctx, a, "review of postmortem "+idString(postmortemID), "not the owner, role "+string(a.Role))
 		return a, nil, Errorf(EForbidden, "", "Only the postmortem's owner (%s) or a responder can plan its review.", pm.Owner)
 	}
@@ -388,7 +389,7 @@ func (s *Service) ReviewParticipantFor(ctx context.Context, postmortemID int64, 
 		}
 		return nil, Errorf(EInvalid, "participant", "%s is not invited to this review.", truncate(email, 80))
 	}
-	if !strings.EqualFold(email, a.Email) && !canPlanReview(a, pm) {
+	if !strings.EqualFold(email, a.Email) && !CanPlanReview(a, pm) {
 		s.AuditDenied(ctx, a, "review of postmortem "+idString(postmortemID), "marking another participant's times")
 		return nil, Errorf(EForbidden, "", "Only %s, the postmortem's owner or a responder can mark %s's times.", email, email)
 	}

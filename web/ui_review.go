@@ -130,16 +130,21 @@ func parseParticipantLines(text, workStart, workEnd string) ([]debrief.ReviewPar
 func (s *Server) reviewPageFor(r *http.Request, pm *debrief.Postmortem) (*reviewPage, error) {
 	ctx := r.Context()
 	p := &reviewPage{layout: newLayout(r, "Review of "+pm.Key, "postmortems"), PM: pm, Errors: formErrors{}, ZoneNames: commonZones}
+	// Who may plan decides which controls show; the Service decides again
+	// on every change. Asked here, so that merely viewing the page does not
+	// leave a refusal in the audit log.
+	p.CanPlan = debrief.CanPlanReview(p.Actor, pm)
 	rv, err := s.svc.Review(ctx, pm.ID)
 	if debrief.IsCode(err, debrief.ENotFound) {
-		def, derr := s.svc.ReviewDefaults(ctx, pm.ID, p.Zone)
-		if derr == nil {
-			p.CanPlan = true
-			p.Form = reviewForm{Title: def.Title, Zone: def.Zone, WindowStart: def.WindowStart, WindowEnd: def.WindowEnd,
-				Length: strconv.Itoa(def.LengthMinutes), WorkStart: "09:00", WorkEnd: "17:00", Participants: participantLines(def.Participants, def.Zone)}
-		} else if !debrief.IsCode(derr, debrief.EForbidden) {
-			return nil, derr
+		if !p.CanPlan {
+			return p, nil
 		}
+		def, err := s.svc.ReviewDefaults(ctx, pm.ID, p.Zone)
+		if err != nil {
+			return nil, err
+		}
+		p.Form = reviewForm{Title: def.Title, Zone: def.Zone, WindowStart: def.WindowStart, WindowEnd: def.WindowEnd,
+			Length: strconv.Itoa(def.LengthMinutes), WorkStart: "09:00", WorkEnd: "17:00", Participants: participantLines(def.Participants, def.Zone)}
 		return p, nil
 	}
 	if err != nil {
@@ -147,7 +152,6 @@ func (s *Server) reviewPageFor(r *http.Request, pm *debrief.Postmortem) (*review
 	}
 	p.Review = rv
 	p.Me = rv.Participant(p.Actor.Email)
-	p.CanPlan = p.Actor.Role.Includes(debrief.RoleResponder) || strings.EqualFold(p.Actor.Email, pm.Owner)
 	loc, lerr := time.LoadLocation(rv.Zone)
 	if lerr != nil {
 		loc = time.UTC

@@ -181,8 +181,7 @@ func (s *Server) facilitatorPage(r *http.Request) (*meetingPage, error) {
 		return nil, err
 	}
 	a, _ := debrief.ActorFrom(ctx)
-	canRun := a.Role.Includes(debrief.RoleResponder) || strings.EqualFold(a.Email, pm.Owner)
-	return s.meetingPageFor(r, r.Context(), pm, m, canRun && m.Stage != debrief.StageEnded, true, ""), nil
+	return s.meetingPageFor(r, r.Context(), pm, m, debrief.CanPlanReview(a, pm) && m.Stage != debrief.StageEnded, true, ""), nil
 }
 
 func (s *Server) uiMeeting() HandlerFunc {
