@@ -211,3 +211,37 @@ func TestMeetingPagesWithoutJavaScript(t *testing.T) {
 		t.Errorf("go-around order = %+v; want pat first as chosen", m.Speakers)
 	}
 }
+
+// TestReviewPageViewLeavesNoAudit: a viewer who may not plan the review
+// sees the page without its controls, and looking leaves nothing in the
+// audit log (it used to ask the Service for the plan's defaults, whose
+// refusal is audited).
+func TestReviewPageViewLeavesNoAudit(t *testing.T) {
+	e := newEnv(t, openSQLite(t), Config{Authenticate: func(*http.Request) (debrief.Actor, error) {
+		return debrief.Actor{Email: "vic@example.com", Role: debrief.RoleViewer, Via: "test"}, nil
+	}})
+	ctx := e.ctx()
+	inc, err := e.svc.CreateIncident(ctx, &debrief.Incident{Title: "Checkout API returned 500s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pm, err := e.svc.CreatePostmortem(ctx, debrief.NewPostmortem{IncidentID: &inc.ID, Owner: "seed@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func() int {
+		p, err := e.svc.AuditLog(ctx, debrief.AuditFilter{Limit: debrief.MaxPageSize})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(p.Items)
+	}
+	before := count()
+	x := e.do("GET", "/postmortems/"+pm.Key+"/review", "", nil)
+	if x.status != 200 || strings.Contains(string(x.body), "Open the review") || !strings.Contains(string(x.body), "No review meeting has been planned") {
+		t.Fatalf("viewer's review page = %d:\n%.2000s", x.status, x.body)
+	}
+	if after := count(); after != before {
+		t.Errorf("viewing the review page left %d audit entries; want none", after-before)
+	}
+}
