@@ -105,19 +105,7 @@ func TestTokenLimiter(t *testing.T) {
 func TestAvailabilityByLinkWithoutJavaScript(t *testing.T) {
 	e := newEnv(t, openSQLite(t), Config{})
 	ctx := e.ctx()
-	inc, err := e.svc.CreateIncident(ctx, &debrief.Incident{Title: "Checkout API returned 500s"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pm, err := e.svc.CreatePostmortem(ctx, debrief.NewPostmortem{IncidentID: &inc.ID, Owner: "seed@example.com"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, invites, err := e.svc.OpenReview(ctx, pm.ID, debrief.NewReview{Zone: "UTC", WindowStart: "2026-03-09", WindowEnd: "2026-03-13",
-		Participants: []debrief.ReviewParticipant{{Email: "seed@example.com", Required: true}, {Email: "pat@example.com"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	pm, invites := openTestReview(t, e)
 	token := invites[1].Token
 	form := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
 	if x := e.do("GET", "/review/"+token, "", nil); x.status != 200 || !strings.Contains(string(x.body), `name="free" value="2026-03-09T09:00:00Z" checked`) || x.header.Get("Cache-Control") != "no-store" {
@@ -167,18 +155,7 @@ func TestAvailabilityByLinkWithoutJavaScript(t *testing.T) {
 func TestMeetingPagesWithoutJavaScript(t *testing.T) {
 	e := newEnv(t, openSQLite(t), Config{})
 	ctx := e.ctx()
-	inc, err := e.svc.CreateIncident(ctx, &debrief.Incident{Title: "Checkout API returned 500s"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pm, err := e.svc.CreatePostmortem(ctx, debrief.NewPostmortem{IncidentID: &inc.ID, Owner: "seed@example.com"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := e.svc.OpenReview(ctx, pm.ID, debrief.NewReview{Zone: "UTC", WindowStart: "2026-03-09", WindowEnd: "2026-03-13",
-		Participants: []debrief.ReviewParticipant{{Email: "seed@example.com", Required: true}, {Email: "pat@example.com"}}}); err != nil {
-		t.Fatal(err)
-	}
+	pm, _ := openTestReview(t, e)
 	form := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
 	base := "/postmortems/" + pm.Key + "/review/meeting"
 	if x := e.do("POST", base, url.Values{"order": {"chosen"}, "chosen": {"pat@example.com"}}.Encode(), form); x.status != http.StatusCreated || !strings.Contains(string(x.body), "/room/") {
@@ -244,4 +221,25 @@ func TestReviewPageViewLeavesNoAudit(t *testing.T) {
 	if after := count(); after != before {
 		t.Errorf("viewing the review page left %d audit entries; want none", after-before)
 	}
+}
+
+// openTestReview opens the review of a new postmortem owned by the seed
+// admin, with pat@example.com invited (invites[1] is pat's link).
+func openTestReview(t *testing.T, e *testEnv) (*debrief.Postmortem, []debrief.ReviewInvite) {
+	t.Helper()
+	ctx := e.ctx()
+	inc, err := e.svc.CreateIncident(ctx, &debrief.Incident{Title: "Checkout API returned 500s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pm, err := e.svc.CreatePostmortem(ctx, debrief.NewPostmortem{IncidentID: &inc.ID, Owner: "seed@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, invites, err := e.svc.OpenReview(ctx, pm.ID, debrief.NewReview{Zone: "UTC", WindowStart: "2026-03-09", WindowEnd: "2026-03-13",
+		Participants: []debrief.ReviewParticipant{{Email: "seed@example.com", Required: true}, {Email: "pat@example.com"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pm, invites
 }
