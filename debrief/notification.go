@@ -23,6 +23,11 @@ const (
 	// EventReviewScheduled announces a review meeting's chosen (or moved)
 	// slot to channels; participants' invitations are the review's own.
 	EventReviewScheduled = "review.scheduled"
+	// EventReviewInvitation and EventReviewReminder are messages to a
+	// review's participants (the invitation, its updates and cancellation;
+	// a reminder to answer the questionnaire), never sent to channels.
+	EventReviewInvitation = "review.invitation"
+	EventReviewReminder   = "review.reminder"
 )
 
 // NotificationEvents lists every event, for validation and documentation.
@@ -121,6 +126,10 @@ type Message struct {
 	Unsubscribe string `json:"unsubscribe,omitempty"`
 	// Data is the event as JSON, the body of generic webhooks.
 	Data json.RawMessage `json:"data,omitempty"`
+	// Calendar is an iCalendar object (a meeting invitation) that emails
+	// carry as a text/calendar part with CalendarMethod (REQUEST, CANCEL).
+	Calendar       string `json:"calendar,omitempty"`
+	CalendarMethod string `json:"calendar_method,omitempty"`
 }
 
 // Notification is one message to one target, and the log of its delivery.

@@ -54,6 +54,9 @@ type ReviewParticipant struct {
 	// participants marking their times at once do not conflict.
 	Version   int        `json:"version"`
 	UpdatedAt *time.Time `json:"updated_at,omitempty"`
+	// NudgedAt is when the organiser last reminded them to answer the
+	// questionnaire; reminders are limited from it.
+	NudgedAt *time.Time `json:"nudged_at,omitempty"`
 }
 
 // Review is the postmortem review meeting of one postmortem: who should
@@ -330,4 +333,6 @@ type ReviewStore interface {
 	ReviewLinkByHash(ctx context.Context, hash string) (*ReviewLink, error)
 	// ReviewLinks returns a review's links, by email.
 	ReviewLinks(ctx context.Context, reviewID int64) ([]*ReviewLink, error)
+	// ReviewMeetingStore keeps the meeting once it is held.
+	ReviewMeetingStore
 }

@@ -42,14 +42,18 @@ type ReviewInvite struct {
 // invitations are downloaded.
 type ReviewNotifier interface {
 	ReviewInvitation(ctx context.Context, r *Review, method string) error
+	// ReviewNudge reminds email to answer the questionnaire; token is
+	// their new personal link's token.
+	ReviewNudge(ctx context.Context, r *Review, email, token string) error
 }
 
 // WithReviewNotifier sets who is told about invitations to send.
 func WithReviewNotifier(n ReviewNotifier) Option { return func(s *Service) { s.reviewNotifier = n } }
 
-// canPlanReview reports whether a may open or change the review of pm: its
-// owner may, whatever their role, and so may any responder.
-func canPlanReview(a Actor, pm *Postmortem) bool {
+// CanPlanReview reports whether a may open or change the review of pm and
+// facilitate its meeting: its owner may, whatever their role, and so may
+// any responder. The pages ask it to decide which controls to show.
+func CanPlanReview(a Actor, pm *Postmortem) bool {
 	return a.Role.Includes(RoleResponder) || (a.Email != "" && strings.EqualFold(a.Email, pm.Owner))
 }
 
@@ -63,7 +67,7 @@ func (s *Service) planner(ctx context.Context, postmortemID int64) (Actor, *Post
 	if err != nil {
 		return a, nil, err
 	}
-	if !canPlanReview(a, pm) {
+	if !CanPlanReview(a, pm) {
 		s.AuditDenied(ctx, a, "review of postmortem "+idString(postmortemID), "not the owner, role "+string(a.Role))
 		return a, nil, Errorf(EForbidden, "", "Only the postmortem's owner (%s) or a responder can plan its review.", pm.Owner)
 	}
@@ -121,7 +125,7 @@ func (s *Service) OpenReview(ctx context.Context, postmortemID int64, in NewRevi
 	for i := range r.Participants {
 		p := &r.Participants[i]
 		// Availability is each participant's own to mark.
-		p.Marked, p.Available, p.Busy, p.BusySource, p.Version, p.UpdatedAt = false, nil, nil, "", 1, nil
+		p.Marked, p.Available, p.Busy, p.BusySource, p.Version, p.UpdatedAt, p.NudgedAt = false, nil, nil, "", 1, nil, nil
 	}
 	if err := s.checkReview(r, now); err != nil {
 		return nil, nil, err
@@ -204,15 +208,21 @@ func (s *Service) reviewLinks(r *Review, people []ReviewParticipant, now time.Ti
 
 // Review returns a postmortem's review meeting.
 func (s *Service) Review(ctx context.Context, postmortemID int64) (*Review, error) {
-	a, err := s.require(ctx, RoleViewer)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := s.visiblePostmortem(ctx, a, postmortemID); err != nil {
+	if err := s.mayRead(ctx, postmortemID); err != nil {
 		return nil, err
 	}
 	st := s.store
 	return st.ReviewByPostmortem(ctx, postmortemID)
+}
+
+// mayRead checks the actor may read the postmortem, and so its review.
+func (s *Service) mayRead(ctx context.Context, postmortemID int64) error {
+	a, err := s.require(ctx, RoleViewer)
+	if err != nil {
+		return err
+	}
+	_, err = s.visiblePostmortem(ctx, a, postmortemID)
+	return err
 }
 
 // ReviewPatch names the fields an update of the plan changes. Participants
@@ -250,8 +260,9 @@ func (s *Service) UpdateReview(ctx context.Context, postmortemID int64, p Review
 			if old := cur.Participant(np.Email); old != nil {
 				// What the participant marked stays theirs.
 				np.Marked, np.Available, np.Busy, np.BusySource, np.Version, np.UpdatedAt = old.Marked, old.Available, old.Busy, old.BusySource, old.Version, old.UpdatedAt
+				np.NudgedAt = old.NudgedAt
 			} else {
-				np.Marked, np.Available, np.Busy, np.BusySource, np.Version, np.UpdatedAt = false, nil, nil, "", 1, nil
+				np.Marked, np.Available, np.Busy, np.BusySource, np.Version, np.UpdatedAt, np.NudgedAt = false, nil, nil, "", 1, nil, nil
 				added = append(added, np)
 			}
 			next.Participants = append(next.Participants, np)
@@ -378,7 +389,7 @@ func (s *Service) ReviewParticipantFor(ctx context.Context, postmortemID int64, 
 		}
 		return nil, Errorf(EInvalid, "participant", "%s is not invited to this review.", truncate(email, 80))
 	}
-	if !strings.EqualFold(email, a.Email) && !canPlanReview(a, pm) {
+	if !strings.EqualFold(email, a.Email) && !CanPlanReview(a, pm) {
 		s.AuditDenied(ctx, a, "review of postmortem "+idString(postmortemID), "marking another participant's times")
 		return nil, Errorf(EForbidden, "", "Only %s, the postmortem's owner or a responder can mark %s's times.", email, email)
 	}
@@ -566,4 +577,20 @@ func (s *Service) notifyReview(ctx context.Context, r *Review, method string) {
 	if s.reviewNotifier != nil {
 		_ = s.reviewNotifier.ReviewInvitation(ctx, r, method)
 	}
+}
+
+// ReviewDefaults returns what OpenReview would use for the fields left
+// empty, so a form can show them before the review is opened.
+func (s *Service) ReviewDefaults(ctx context.Context, postmortemID int64, zone string) (*NewReview, error) {
+	_, pm, err := s.planner(ctx, postmortemID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := time.LoadLocation(zone); err != nil || zone == "" || zone == "Local" {
+		zone = "UTC"
+	}
+	loc, _ := time.LoadLocation(zone)
+	today := s.Now().In(loc)
+	return &NewReview{Title: truncate("Review: "+pm.Title, MaxTitleLen), Zone: zone, WindowStart: today.AddDate(0, 0, 1).Format(time.DateOnly),
+		WindowEnd: today.AddDate(0, 0, 14).Format(time.DateOnly), LengthMinutes: 60, Participants: s.defaultParticipants(ctx, pm)}, nil
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/tls"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -198,6 +199,27 @@ func (s *SMTPSender) compose(n *debrief.Notification, from, to *mail.Address) ([
 	if err := part("text/html", body); err != nil {
 		return nil, err
 	}
+	if n.Message.Calendar != "" {
+		// Last, so mail programs that understand invitations prefer it;
+		// base64 keeps the calendar's CRLF line ends intact.
+		fmt.Fprintf(&b, "--%s\r\nContent-Type: text/calendar; charset=utf-8; method=%s\r\nContent-Transfer-Encoding: base64\r\n\r\n", bound, calendarMethod(n.Message.CalendarMethod))
+		enc := base64.StdEncoding.EncodeToString([]byte(n.Message.Calendar))
+		for len(enc) > 76 {
+			b.WriteString(enc[:76] + "\r\n")
+			enc = enc[76:]
+		}
+		b.WriteString(enc + "\r\n")
+	}
 	fmt.Fprintf(&b, "--%s--\r\n", bound)
 	return b.Bytes(), nil
+}
+
+// calendarMethod returns m if it is an iTIP method Debrief sends, else
+// REQUEST, so nothing stored can inject a header parameter.
+func calendarMethod(m string) string {
+	switch m {
+	case "REQUEST", "CANCEL", "PUBLISH":
+		return m
+	}
+	return "REQUEST"
 }

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"sort"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -109,6 +110,12 @@ func testAuditEveryChange(t *testing.T, open Opener) {
 		}
 		e.t.Fatalf("no personal link for %s in %v", email, invites)
 		return ""
+	}
+	newMeeting := func() (*debrief.Postmortem, *debrief.ReviewMeeting) {
+		pm, _, _ := newReview()
+		m, _, err := svc.StartReviewMeeting(actx, pm.ID, debrief.StartMeeting{})
+		must(e.t, err, "StartReviewMeeting")
+		return pm, m
 	}
 	answer := debrief.AnswerInput{WentWell: "The rollback took two minutes.", Shared: true}
 	template := func(key string) *debrief.CustomTemplate { return sampleTemplate(key, "Template "+key) }
@@ -345,6 +352,46 @@ func testAuditEveryChange(t *testing.T, open Opener) {
 			must(e.t, err, "AnswerReviewByLink")
 			return 4
 		}},
+		// The meeting held: each step is one revision of the meeting
+		// (review_meeting), on top of the three of newReview.
+		"StartReviewMeeting": {run: func(e *auditEnv) int { newMeeting(); return 4 }},
+		"NewReviewRoomLink": {run: func(e *auditEnv) int {
+			pm, m := newMeeting()
+			_, _, err := svc.NewReviewRoomLink(actx, pm.ID, m.Version)
+			must(e.t, err, "NewReviewRoomLink")
+			return 5
+		}},
+		"ChangeReviewMeeting": {run: func(e *auditEnv) int {
+			pm, m := newMeeting()
+			_, err := svc.ChangeReviewMeeting(actx, pm.ID, debrief.MeetingChange{Action: debrief.MeetingNext}, m.Version)
+			must(e.t, err, "ChangeReviewMeeting")
+			return 5
+		}},
+		"AddMeetingGoal": {run: func(e *auditEnv) int {
+			pm, m := newMeeting()
+			_, err := svc.AddMeetingGoal(actx, pm.ID, debrief.MeetingGoal{Text: "Alert on the pool's saturation", Owner: "sre@example.com", Due: "2026-04-01"}, m.Version)
+			must(e.t, err, "AddMeetingGoal")
+			return 6 // the action item and the meeting
+		}},
+		"EndReviewMeeting": {run: func(e *auditEnv) int {
+			pm, m := newMeeting()
+			for _, who := range []string{admin.Email, "sre@example.com"} {
+				var err error
+				m, err = svc.ChangeReviewMeeting(actx, pm.ID, debrief.MeetingChange{Action: debrief.MeetingSkip, Email: who, Text: "not in the room"}, m.Version)
+				must(e.t, err, "ChangeReviewMeeting(skip)")
+			}
+			_, _, err := svc.EndReviewMeeting(actx, pm.ID, m.Version)
+			must(e.t, err, "EndReviewMeeting")
+			return 8 // two skips, the postmortem's feedback section, the end
+		}},
+		"NudgeReviewParticipant": {run: func(e *auditEnv) int {
+			pm, _, _ := newReview()
+			// Reminders need a way to send them; this one only counts.
+			nsvc := debrief.NewService(s, debrief.WithClock(func() time.Time { return now }), debrief.WithReviewNotifier(&countingNotifier{}))
+			_, err := nsvc.NudgeReviewParticipant(actx, pm.ID, "sre@example.com")
+			must(e.t, err, "NudgeReviewParticipant")
+			return 4
+		}},
 		"CreateIntegration": {run: func(e *auditEnv) int { newIntegration(debrief.IntegrationGrafana); return 1 }},
 		"UpdateIntegration": {run: func(e *auditEnv) int {
 			in := newIntegration(debrief.IntegrationGitHub)
@@ -510,6 +557,9 @@ func testAuditEveryChange(t *testing.T, open Opener) {
 		"Review":                    {read: "reads"},
 		"ReviewAnswers":             {read: "reads"},
 		"ReviewByLink":              {read: "reads"},
+		"ReviewMeeting":             {read: "reads"},
+		"ReviewDefaults":            {read: "proposes a plan without storing it"},
+		"ReviewMeetingByRoom":       {read: "reads"},
 		"ReviewParticipantFor":      {read: "checks who may mark a participant's times; a refusal is audited by AuditDenied"},
 		"AnalyticsVersion":          {read: "reads"},
 		"ScanAnalytics":             {read: "reads"},
@@ -640,4 +690,27 @@ func (doneTracker) CreateIssue(_ context.Context, t *debrief.Tracker, item *debr
 
 func (doneTracker) Issue(_ context.Context, t *debrief.Tracker, key string) (debrief.TrackerIssue, error) {
 	return debrief.TrackerIssue{Key: key, URL: "https://github.com/" + t.Project + "/issues/1", Done: true}, nil
+}
+
+// countingNotifier stands in for the e-mail outbox where only the Service's
+// own record is checked.
+type countingNotifier struct {
+	mu                  sync.Mutex
+	invitations, nudges int
+	methods             []string
+}
+
+func (c *countingNotifier) ReviewInvitation(_ context.Context, _ *debrief.Review, method string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.invitations++
+	c.methods = append(c.methods, method)
+	return nil
+}
+
+func (c *countingNotifier) ReviewNudge(context.Context, *debrief.Review, string, string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.nudges++
+	return nil
 }

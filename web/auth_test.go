@@ -170,6 +170,9 @@ var publicRoutes = map[string]bool{
 	"GET /api/v1/review-invites/{token}": true, "PUT /api/v1/review-invites/{token}/availability": true,
 	"POST /api/v1/review-invites/{token}/busy": true, "PUT /api/v1/review-invites/{token}/answers": true,
 	"GET /static/{path...}": true, "GET /login": true, "POST /login": true, "/": true,
+	// The same personal link's pages, and a meeting's read-only room link.
+	"GET /review/{token}": true, "POST /review/{token}": true, "POST /review/{token}/busy": true, "POST /review/{token}/answers": true,
+	"GET /room/{token}": true, "GET /room/{token}/live": true,
 }
 
 // ownerRoutes are open to viewers by role, but the record decides: only the
@@ -181,6 +184,18 @@ var ownerRoutes = map[string]bool{
 	"PUT /api/v1/postmortems/{id}/review/availability": true, "POST /api/v1/postmortems/{id}/review/busy": true,
 	"POST /api/v1/postmortems/{id}/review/links": true, "POST /api/v1/postmortems/{id}/review/choose": true,
 	"POST /api/v1/postmortems/{id}/review/cancel": true,
+	"POST /api/v1/postmortems/{id}/review/nudge":  true, "POST /api/v1/postmortems/{id}/review/meeting": true,
+	"POST /api/v1/postmortems/{id}/review/meeting/steps": true, "POST /api/v1/postmortems/{id}/review/meeting/goals": true,
+	"POST /api/v1/postmortems/{id}/review/meeting/end": true,
+	"POST /postmortems/{id}/review/link":               true, "POST /postmortems/{id}/review/nudge": true, "POST /postmortems/{id}/review/meeting": true,
+}
+
+// participantRoutes are a participant's own page and forms, signed in:
+// whoever is not invited (the seeded viewer and admin; the responder owns
+// the postmortem and is invited by default) is refused with 403.
+var participantRoutes = map[string]bool{
+	"GET /postmortems/{id}/review/availability": true, "POST /postmortems/{id}/review/availability": true,
+	"POST /postmortems/{id}/review/availability/busy": true, "POST /postmortems/{id}/review/availability/answers": true,
 }
 
 // path fills in a route's pattern with the records of s.
@@ -277,7 +292,7 @@ func testPermissionMatrix(t *testing.T, store debrief.Store) {
 		}
 		for i, name := range roles {
 			rec := e.do(method, path, body, ifMatch, e.session(name))
-			if i < rank[rt.Role] || (name == "viewer" && ownerRoutes[rt.Pattern]) {
+			if i < rank[rt.Role] || (name == "viewer" && ownerRoutes[rt.Pattern]) || (name != "responder" && participantRoutes[rt.Pattern]) {
 				if rec.Code != 403 {
 					t.Errorf("%s %s %s = %d %s; want 403 (route needs %s)", name, method, path, rec.Code, rec.Body, rt.Role)
 				}

@@ -115,7 +115,10 @@ type Server struct {
 	openAPI       []byte
 	openAPIErr    error
 	calendars     *review.Fetcher
-	routes        []Route
+	// linkLimiter and roomLimiter bound requests per address to the pages
+	// reached by a token (ui_review_limit.go).
+	linkLimiter, roomLimiter *tokenLimiter
+	routes                   []Route
 	// ui holds the page templates and assets (ui.go); publicURL is
 	// Config.PublicURL without a trailing slash.
 	ui        *ui
@@ -176,6 +179,7 @@ func New(cfg Config) *Server {
 		s.oidc = newOIDCClient(*cfg.OIDC)
 	}
 	s.calendars = &review.Fetcher{AllowPrivate: cfg.CalendarAllowPrivate, MaxBytes: MaxCalendarBytes}
+	s.linkLimiter, s.roomLimiter = newTokenLimiter(linkRequestsPerMinute, time.Now), newTokenLimiter(roomRequestsPerMinute, time.Now)
 	s.metrics = newMetrics(cfg.Registry)
 	s.metricsToken, s.metricsAllow = cfg.MetricsToken, cfg.MetricsAllow
 	if s.metricsAllow == nil {

@@ -99,6 +99,17 @@ var textRoutes = map[string]textRoute{
 	"PUT /api/v1/review-invites/{token}/answers": {path: "/api/v1/review-invites/{token}/answers", want: 200,
 		body: `{"went_well":"Paging worked.","was_hard":"Reading the dashboards","surprised":"The retry storm","would_change":"Alert earlier","shared":false,"version":0}`},
 
+	// The meeting of {pm}'s review: started, then stepped and given a
+	// goal at the meeting's version {mv}; ending is a version only.
+	"POST /api/v1/postmortems/{id}/review/meeting": {path: "/api/v1/postmortems/{pm}/review/meeting", want: 201,
+		body: `{"order":["bob@example.com","ana@example.com"],"shuffle":false}`},
+	"POST /api/v1/postmortems/{id}/review/meeting/steps": {path: "/api/v1/postmortems/{pm}/review/meeting/steps", want: 200,
+		body: `{"action":"skip","email":"bob@example.com","text":"Not back from another incident","version":{mv}}`},
+	"POST /api/v1/postmortems/{id}/review/meeting/goals": {path: "/api/v1/postmortems/{pm}/review/meeting/goals", want: 201,
+		body: `{"text":"Alert on checkout-db pool saturation","owner":"ana@example.com","due":"2026-04-01","version":{mv}}`},
+	"POST /api/v1/postmortems/{id}/review/meeting/end": {none: "takes only a version"},
+	"POST /api/v1/postmortems/{id}/review/nudge": {path: "/api/v1/postmortems/{pm}/review/nudge", want: 422,
+		body: `{"email":"bob@example.com"}`},
 	"POST /api/v1/postmortems/{id}/review/busy":           {none: "keeps only busy times read from a calendar (its text is not kept); the participant it names is looked up, and its url fetched, not stored"},
 	"POST /api/v1/review-invites/{token}/busy":            {none: "keeps only busy times read from a calendar (its text is not kept); its url is fetched, not stored"},
 	"POST /api/v1/postmortems/{id}/review/cancel":         {none: "takes only a version"},
@@ -268,6 +279,13 @@ func textRouteWorld(t *testing.T, e *testEnv) func(string) string {
 			r = strings.NewReplacer("{integration}", strconv.FormatInt(in.ID, 10), "{user}", strconv.FormatInt(u.ID, 10),
 				"{pm2}", strconv.FormatInt(pm2.ID, 10), "{token}", token, "{rvv}", strconv.Itoa(rv.Version),
 				"{anav}", strconv.Itoa(rv.Participant("ana@example.com").Version), "{bobv}", strconv.Itoa(rv.Participant("bob@example.com").Version))
+		}
+		if strings.Contains(s, "{mv}") {
+			m, err := e.svc.ReviewMeeting(ctx, f.pm)
+			if err != nil {
+				t.Fatalf("ReviewMeeting = %v", err)
+			}
+			s = strings.ReplaceAll(s, "{mv}", strconv.Itoa(m.Version))
 		}
 		return e.expand(f, r.Replace(s))
 	}

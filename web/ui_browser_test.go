@@ -77,13 +77,13 @@ type browserEnv struct {
 
 const browserPassword = "a long browser test password"
 
-func newBrowserEnv(t *testing.T, store debrief.Store) *browserEnv {
+func newBrowserEnv(t *testing.T, store debrief.Store, opts ...debrief.Option) *browserEnv {
 	t.Helper()
 	// Live updates as serve wires them: the Service publishes to the hub
 	// the pages' streams read.
 	hub := live.New(nil)
 	t.Cleanup(hub.Close)
-	svc := debrief.NewService(store, debrief.WithPasswordHasher(storetest.FastHasher), debrief.WithPublisher(hub))
+	svc := debrief.NewService(store, append([]debrief.Option{debrief.WithPasswordHasher(storetest.FastHasher), debrief.WithPublisher(hub)}, opts...)...)
 	srv := New(Config{Service: svc, InsecureCookies: true, Logger: slog.New(slog.DiscardHandler), Live: hub})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
@@ -96,7 +96,7 @@ func newBrowserEnv(t *testing.T, store debrief.Store) *browserEnv {
 		}
 		e.users[name] = u
 	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+	copts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromiumPath(t)),
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
@@ -110,7 +110,7 @@ func newBrowserEnv(t *testing.T, store debrief.Store) *browserEnv {
 	)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	t.Cleanup(cancel)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, copts...)
 	t.Cleanup(cancelAlloc)
 	browser, cancelBrowser := chromedp.NewContext(alloc)
 	t.Cleanup(cancelBrowser)

@@ -25,6 +25,8 @@ type ReviewCmd struct {
 	Choose  ReviewChooseCmd  `cmd:"" help:"Schedule the meeting at a start time (or the best proposal with --best)."`
 	Cancel  ReviewCancelCmd  `cmd:"" help:"Call the meeting off; its invitation becomes a cancellation."`
 	Ics     ReviewIcsCmd     `cmd:"" name:"ics" help:"Write the meeting's iCalendar invitation (or cancellation)."`
+	Nudge   ReviewNudgeCmd   `cmd:"" help:"Remind a participant by e-mail to answer the questionnaire (needs a mail server)."`
+	Meeting ReviewMeetingCmd `cmd:"" help:"Run the meeting: start, steps, goals, end."`
 }
 
 func reviewPath(pm string) string { return "/api/v1/postmortems/" + ref(pm) + "/review" }

@@ -90,9 +90,15 @@ func (c *ServeCmd) Run(env *Env) error {
 	}
 	defer hub.Close()
 	// Custom templates live in the same database as the records.
-	svc := newService(db, debrief.WithTemplates(debrief.StoreTemplates(db)), debrief.WithPasswordHasher(password.New()),
+	opts := []debrief.Option{debrief.WithTemplates(debrief.StoreTemplates(db)), debrief.WithPasswordHasher(password.New()),
 		debrief.WithMaxAttachment(c.MaxAttachment), debrief.WithPublisher(hub),
-		debrief.WithTrackerClient(&tracker.Client{UserAgent: "Debrief/" + version}), debrief.WithBaseURL(c.PublicURL))
+		debrief.WithTrackerClient(&tracker.Client{UserAgent: "Debrief/" + version}), debrief.WithBaseURL(c.PublicURL)}
+	// Review invitations and reminders by e-mail, through the outbox.
+	mailer := c.Messaging.reviewMailer()
+	if mailer != nil {
+		opts = append(opts, debrief.WithReviewNotifier(mailer))
+	}
+	svc := newService(db, opts...)
 	if c.Demo {
 		loaded, err := loadDemo(ctx, svc)
 		if err != nil {
@@ -143,6 +149,7 @@ func (c *ServeCmd) Run(env *Env) error {
 	}
 	defer bg.stop()
 	defer startTrackerSync(svc, c.TrackerSync, log.With("component", "tracker-sync")).Stop()
+	bg.bindReviewMailer(mailer, svc, wcfg.PublicURL)
 	hs := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,

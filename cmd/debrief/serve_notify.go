@@ -8,6 +8,7 @@ import (
 
 	"github.com/debriefhq/debrief/debrief"
 	"github.com/debriefhq/debrief/notify"
+	"github.com/debriefhq/debrief/review"
 )
 
 // Messaging configures notifications: the mail server and the reminder
@@ -67,4 +68,31 @@ func (n *notifications) stop() {
 	}
 	n.producer.Stop()
 	n.worker.Stop()
+}
+
+// reviewMailer returns the notifier that e-mails review invitations and
+// reminders, or nil when no e-mail is sent (no --smtp-addr, or --no-notify):
+// the Service then refuses reminders and invitations are downloaded.
+func (f *Messaging) reviewMailer() *notify.ReviewMailer {
+	if !f.Notify || strings.TrimSpace(f.SMTPAddr) == "" {
+		return nil
+	}
+	return &notify.ReviewMailer{Invitation: func(r *debrief.Review, link string, stamp time.Time) ([]byte, string, error) {
+		inv, err := review.InvitationFor(r, link, stamp)
+		if err != nil {
+			return nil, "", err
+		}
+		b, err := inv.Bytes()
+		return b, inv.Method, err
+	}}
+}
+
+// bindReviewMailer completes m once the Service, the address and the
+// worker exist.
+func (n *notifications) bindReviewMailer(m *notify.ReviewMailer, svc *debrief.Service, publicURL string) {
+	if m == nil || n == nil {
+		return
+	}
+	m.BaseURL, m.Wake = publicURL, n.worker.Wake
+	m.Bind(svc)
 }
