@@ -40,6 +40,12 @@ func (s *Service) SetProjectDates(ctx context.Context, id int64, liveFrom, liveU
 // SetProjectMetrics replaces the project's metrics table. baseVersion is
 // the Project.MetricsVersion the caller started from.
 func (s *Service) SetProjectMetrics(ctx context.Context, id int64, metrics []Metric, baseVersion int) (*Postmortem, error) {
+	// The text rule, with the fields named as the caller sent them.
+	if err := CheckStrings(&struct {
+		Metrics []Metric `json:"metrics"`
+	}{metrics}); err != nil {
+		return nil, err
+	}
 	return s.updateProject(ctx, id, func(a Actor, cur *Postmortem, pr *Project, version int) (bool, error) {
 		if pr.MetricsVersion != baseVersion {
 			return false, partConflict(cur, "metrics", "the metrics table", pr.MetricsVersion)

@@ -34,6 +34,10 @@ type postmortemPage struct {
 	Exports                 []exportLink
 	// HasLessons is true when any of the three lesson lists has an entry.
 	HasLessons bool
+	// Attachments are the postmortem's files, listed for download.
+	Attachments []attachmentRow
+	// Project is a project postmortem's dates, metrics and feedback.
+	Project *projectView
 }
 
 func (s *Server) uiPostmortem() HandlerFunc {
@@ -67,6 +71,14 @@ func (s *Server) uiPostmortem() HandlerFunc {
 			p.Sections = append(p.Sections, pmSection{Section: sec, Timeline: i == timelineHost, Actions: i == actionHost})
 		}
 		p.TimelineEnd, p.ActionsEnd = timelineHost < 0 && len(p.Timeline) > 0, actionHost < 0
+		files, err := s.svc.Attachments(ctx, debrief.AttachmentFilter{PostmortemID: &pm.ID})
+		if err != nil {
+			return err
+		}
+		p.Attachments = attachmentRows(files)
+		if pm.Kind == debrief.KindProject {
+			p.Project = s.projectViewOf(r, pm)
+		}
 		return s.render(w, r, http.StatusOK, "postmortem.html", "layout", p)
 	}
 }
