@@ -48,6 +48,34 @@ func newUITeam(t *testing.T, store debrief.Store, opts ...debrief.Option) (*debr
 	return svc, h, c
 }
 
+// graphPNG is a PNG a browser can show that looks like a pasted graph: an
+// error rate that rises and falls, width by height pixels.
+func graphPNG(t testing.TB, width, height int) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, width, height))
+	for x := range width {
+		peak := height / 8
+		if x > width/3 && x < 2*width/3 {
+			peak = height * 3 / 4
+		}
+		for y := range height {
+			c := color.RGBA{246, 247, 249, 255}
+			if height-y < peak {
+				c = color.RGBA{31, 95, 191, 255}
+			}
+			if y%(height/4) == 0 {
+				c = color.RGBA{213, 217, 224, 255}
+			}
+			img.Set(x, y, c)
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
 // realPNG is a small PNG image a browser can show.
 func realPNG(t testing.TB) []byte {
 	t.Helper()

@@ -137,9 +137,9 @@ func (s *Server) projectViewOf(r *http.Request, pm *debrief.Postmortem) *project
 // Chart geometry, in the SVG's own units: the chart is scaled to the width
 // it is given, so these fix proportions, not pixels.
 const (
-	chartWidth    = 360
-	chartLabelW   = 64
-	chartBarMax   = 200
+	chartWidth    = 300
+	chartLabelW   = 58
+	chartBarMax   = 170
 	chartBarH     = 12
 	chartBarGap   = 18
 	chartHeadH    = 22

@@ -49,7 +49,7 @@ func TestUIProjectPlainForms(t *testing.T) {
 				t.Fatalf("POST metrics = %d\n%s", rec.Code, rec.Body)
 			}
 			body := unescaped(uiRequest(h, "GET", page, nil, vicC).Body.String())
-			for _, want := range []string{"Checkout conversion", "3.4%", "520 ms", "✓ met", "✗ not met", "<svg", `class="bar result"`, "Checkout conversion (%)"} {
+			for _, want := range []string{"Checkout conversion", "3.4%", "520 ms", "✓ target met", "✗ target not met", "<svg", `class="bar result"`, "Checkout conversion (%)"} {
 				if !strings.Contains(body, want) {
 					t.Errorf("the project page does not show %q", want)
 				}

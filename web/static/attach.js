@@ -32,14 +32,15 @@
     return "screenshot-" + d.getFullYear() + p(d.getMonth() + 1) + p(d.getDate()) + "-" + p(d.getHours()) + p(d.getMinutes()) + p(d.getSeconds()) + "." + ext;
   }
 
-  // insert puts text at the caret (replacing a selection) on a line of its
-  // own, and tells htmx and the editor's script the text changed.
+  // insert puts text at the caret (replacing a selection) as a paragraph
+  // of its own, so an image or a link does not run into the sentence
+  // around it, and tells htmx and the editor's script the text changed.
   function insert(ta, text) {
     var start = ta.selectionStart, end = ta.selectionEnd, v = ta.value;
     if (typeof start !== "number") start = end = v.length;
     var before = v.slice(0, start), after = v.slice(end);
-    if (before && !/\n$/.test(before)) text = "\n" + text;
-    if (!/^\n/.test(after)) text += "\n";
+    if (before) text = (/\n\n$/.test(before) ? "" : /\n$/.test(before) ? "\n" : "\n\n") + text;
+    text += !after ? "\n" : /^\n\n/.test(after) ? "" : /^\n/.test(after) ? "\n" : "\n\n";
     ta.value = before + text + after;
     var caret = before.length + text.length;
     ta.setSelectionRange(caret, caret);
