@@ -19,6 +19,23 @@ type Metric struct {
 	Result   *float64 `json:"result,omitempty"`
 }
 
+// FormatMetric writes one number of a metric with its unit the way people
+// read it ("3.4%", "520 ms"), or "" when it is not known, so every view of
+// the table writes it alike.
+func FormatMetric(v *float64, unit string) string {
+	if v == nil {
+		return ""
+	}
+	s := strconv.FormatFloat(*v, 'f', -1, 64)
+	switch unit {
+	case "":
+		return s
+	case "%":
+		return s + "%"
+	}
+	return s + " " + unit
+}
+
 // MaxMetrics bounds a project's metrics table; MaxUnitLen a metric's unit.
 const (
 	MaxMetrics = 30

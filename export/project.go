@@ -1,7 +1,6 @@
 package export
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/debriefhq/debrief/debrief"
@@ -17,14 +16,7 @@ func metricsMarkdown(metrics []debrief.Metric) string {
 		if v == nil {
 			return "–"
 		}
-		s := strconv.FormatFloat(*v, 'f', -1, 64)
-		switch unit {
-		case "":
-			return s
-		case "%":
-			return s + "%"
-		}
-		return s + " " + escapeMarkdown(unit)
+		return escapeMarkdown(debrief.FormatMetric(v, unit))
 	}
 	var b strings.Builder
 	b.WriteString("| Metric | Baseline | Target | Result |\n|---|---|---|---|\n")

@@ -70,20 +70,6 @@ type projectPage struct {
 // adding metrics.
 const blankMetricRows = 3
 
-func formatNumber(v *float64, unit string) string {
-	if v == nil {
-		return ""
-	}
-	s := strconv.FormatFloat(*v, 'f', -1, 64)
-	switch unit {
-	case "":
-		return s
-	case "%":
-		return s + "%"
-	}
-	return s + " " + unit
-}
-
 func inputNumber(v *float64) string {
 	if v == nil {
 		return ""
@@ -117,8 +103,8 @@ func (s *Server) projectViewOf(r *http.Request, pm *debrief.Postmortem) *project
 		v.Until = formatDate(l.Loc, *pr.LiveUntil)
 	}
 	for _, m := range pr.Metrics {
-		v.Metrics = append(v.Metrics, metricRow{Name: m.Name, Unit: m.Unit, Baseline: formatNumber(m.Baseline, m.Unit),
-			Target: formatNumber(m.Target, m.Unit), Result: formatNumber(m.Result, m.Unit), Met: metMark(m)})
+		v.Metrics = append(v.Metrics, metricRow{Name: m.Name, Unit: m.Unit, Baseline: debrief.FormatMetric(m.Baseline, m.Unit),
+			Target: debrief.FormatMetric(m.Target, m.Unit), Result: debrief.FormatMetric(m.Result, m.Unit), Met: metMark(m)})
 	}
 	v.Chart = chartOf(pr.Metrics)
 	for _, f := range pr.Feedback {
@@ -192,7 +178,7 @@ func chartOf(metrics []debrief.Metric) *metricsChart {
 		for i, name := range []string{"Baseline", "Target", "Result"} {
 			bar := chartBar{Class: strings.ToLower(name), Label: name, Y: y + chartHeadH + i*chartBarGap, Value: "not set"}
 			if v := vals[i]; v != nil {
-				bar.Value = formatNumber(v, m.Unit)
+				bar.Value = debrief.FormatMetric(v, m.Unit)
 				if top > 0 && *v > 0 {
 					bar.W = int(math.Round(*v / top * chartBarMax))
 				}
