@@ -162,6 +162,50 @@ func (s *Service) updateProject(ctx context.Context, id int64, apply func(a Acto
 	}
 }
 
+// projectPatch is what a whole-postmortem update makes of a project's
+// details: the dates and the metrics as sent, each part's version moved on
+// when it changes (so a stale save of that part alone still conflicts),
+// and the feedback kept as stored, since each entry is its member's own:
+// a patch that would change someone's entry is refused.
+func (s *Service) projectPatch(cur *Postmortem, in *Project) (*Project, error) {
+	stored := cur.Project.Clone()
+	if stored == nil {
+		stored = &Project{}
+	}
+	pr := in.Clone()
+	pr.LiveFrom, pr.LiveUntil = normTimePtr(pr.LiveFrom), normTimePtr(pr.LiveUntil)
+	pr.DatesVersion, pr.MetricsVersion = stored.DatesVersion, stored.MetricsVersion
+	version := cur.Version + 1
+	if !sameTime(pr.LiveFrom, stored.LiveFrom) || !sameTime(pr.LiveUntil, stored.LiveUntil) {
+		pr.DatesVersion = version
+	}
+	if pr.Metrics == nil {
+		pr.Metrics = stored.Metrics
+	} else if !metricsEqual(pr.Metrics, stored.Metrics) {
+		pr.MetricsVersion = version
+	}
+	if pr.Feedback != nil && !feedbackEqual(pr.Feedback, stored.Feedback) {
+		return nil, Errorf(EInvalid, "project.feedback", "Team feedback is each member's own: save yours with PUT /api/v1/postmortems/%s/project/feedback; leave feedback out of this update.", cur.Key)
+	}
+	pr.Feedback = stored.Feedback
+	if pr.Feedback == nil {
+		pr.Feedback = []Feedback{}
+	}
+	return pr, nil
+}
+
+func feedbackEqual(a, b []Feedback) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Member != b[i].Member || a[i].Text != b[i].Text {
+			return false
+		}
+	}
+	return true
+}
+
 // partConflict is the EConflict of a stale save of one part of a project
 // postmortem; Current is the stored postmortem, so the caller can show
 // what is saved now beside what they wrote.

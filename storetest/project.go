@@ -112,6 +112,24 @@ func testServiceProjectParts(t *testing.T, open Opener) {
 		t.Errorf("revisions = %d, want %d (create, dates, metrics, three entries, an edit and a withdrawal)", len(revs.Items), want)
 	}
 
+	// A whole-postmortem update cannot rewrite someone's feedback, and a
+	// change of the dates through it makes a stale dates save conflict.
+	cur, _ = svc.Postmortem(lead, pm.ID)
+	forged := cur.Project.Clone()
+	forged.Feedback[0].Text = "Rewritten by the lead"
+	_, err = svc.UpdatePostmortem(lead, pm.ID, debrief.PostmortemPatch{Project: forged}, cur.Version)
+	wantCode(t, err, debrief.EInvalid, "UpdatePostmortem(project with another's feedback changed)")
+	datesBase := cur.Project.DatesVersion
+	later := until.AddDate(0, 0, 7)
+	_, err = svc.UpdatePostmortem(lead, pm.ID, debrief.PostmortemPatch{Project: &debrief.Project{LiveFrom: &from, LiveUntil: &later}}, cur.Version)
+	must(t, err, "UpdatePostmortem(project dates, feedback left out)")
+	cur, _ = svc.Postmortem(lead, pm.ID)
+	if len(cur.Project.Feedback) != 2 || len(cur.Project.Metrics) != 2 || !cur.Project.LiveUntil.Equal(later) {
+		t.Fatalf("after a whole-postmortem update of the dates the project is %+v; want the feedback and metrics kept", cur.Project)
+	}
+	_, err = svc.SetProjectDates(lead, pm.ID, &from, &until, datesBase)
+	conflictCurrent(t, err, "SetProjectDates(base before the whole-postmortem update)")
+
 	// A viewer cannot save; an incident postmortem has no project parts.
 	viewer := debrief.WithActor(ctxOf(t), debrief.Actor{Email: "vi@example.com", Role: debrief.RoleViewer})
 	_, err = svc.SetProjectFeedback(viewer, pm.ID, "Mine", 0)
