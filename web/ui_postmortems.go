@@ -17,6 +17,10 @@ var postmortemExports = []exportLink{{"Markdown", "md"}, {"HTML", "html"}, {"PDF
 type pmSection struct {
 	debrief.Section
 	Timeline, Actions bool
+	// Part names the project part (dates, metrics, feedback) this section
+	// shows, with Project, in a project postmortem (ui_project.go).
+	Part    string
+	Project *projectView
 }
 
 // postmortemPage is the reading view of a postmortem.
@@ -78,6 +82,7 @@ func (s *Server) uiPostmortem() HandlerFunc {
 		p.Attachments = attachmentRows(files)
 		if pm.Kind == debrief.KindProject {
 			p.Project = s.projectViewOf(r, pm)
+			hostProjectParts(p.Sections, p.Project)
 		}
 		return s.render(w, r, http.StatusOK, "postmortem.html", "layout", p)
 	}

@@ -25,7 +25,17 @@ type projectView struct {
 	Metrics     []metricRow
 	Chart       *metricsChart
 	Feedback    []feedbackRow
+	// HostDates, HostMetrics and HostFeedback say that a section of the
+	// template shows that part in the reading view (projectHosts), so it is
+	// not shown again at the end.
+	HostDates, HostMetrics, HostFeedback bool
 }
+
+// projectHosts names the sections of the built-in project template that
+// show a part of the project in the reading view: the dates under "Dates
+// live", the metrics under "Results and metrics", the feedback under "Team
+// feedback". A custom template without them gets the parts at the end.
+var projectHosts = map[string]string{"dates": "dates", "results": "metrics", "feedback": "feedback"}
 
 // metricRow is one metric as the table shows it.
 type metricRow struct {
@@ -118,6 +128,26 @@ func (s *Server) projectViewOf(r *http.Request, pm *debrief.Postmortem) *project
 		v.Feedback = append(v.Feedback, row)
 	}
 	return v
+}
+
+// hostProjectParts gives each part of the project to the section that
+// shows it in the reading view.
+func hostProjectParts(sections []pmSection, v *projectView) {
+	for i := range sections {
+		part, ok := projectHosts[sections[i].Key]
+		if !ok {
+			continue
+		}
+		sections[i].Part, sections[i].Project = part, v
+		switch part {
+		case "dates":
+			v.HostDates = true
+		case "metrics":
+			v.HostMetrics = true
+		case "feedback":
+			v.HostFeedback = true
+		}
+	}
 }
 
 // Chart geometry, in the SVG's own units: the chart is scaled to the width

@@ -106,10 +106,13 @@ func TestUIProjectPlainForms(t *testing.T) {
 
 			// The reading view shows the table, the chart and the feedback.
 			read := unescaped(uiRequest(h, "GET", "/postmortems/"+key, nil, vicC).Body.String())
-			for _, want := range []string{`id="project"`, "Checkout conversion", "<svg", "load tested the payment step", "1 Mar 2026"} {
-				if !strings.Contains(read, want) {
-					t.Errorf("the reading view does not show %q", want)
+			for section, want := range map[string]string{"dates": "1 Mar 2026", "results": "<svg", "feedback": "load tested the payment step"} {
+				if got := between(read, `id="section-`+section+`"`, "</section>"); !strings.Contains(got, want) {
+					t.Errorf("the reading view's section %s does not show %q:\n%s", section, want, got)
 				}
+			}
+			if strings.Contains(read, `id="project"`) || strings.Contains(read, "Not written yet") && strings.Contains(between(read, `id="section-results"`, "</section>"), "Not written yet") {
+				t.Error("the reading view shows the project's parts twice, or calls a section with its part unwritten")
 			}
 			// An incident postmortem has no project page.
 			inc, err := svc.CreateIncident(rita, &debrief.Incident{Title: "Checkout API returned 500s for 40 minutes", StartedAt: time.Now().Add(-time.Hour)})
