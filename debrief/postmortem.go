@@ -57,8 +57,17 @@ type Lessons struct {
 // Feedback is one team member's view, recorded for project postmortems so
 // that everyone is heard, not only the loudest.
 type Feedback struct {
+	// Member is who gave it (their e-mail address); each person has at
+	// most one entry and only they change it (Service.SetProjectFeedback).
 	Member string `json:"member"`
-	Text   string `json:"text"`
+	// Name is the member's display name when they wrote it.
+	Name string `json:"name,omitempty"`
+	Text string `json:"text"`
+	// UpdatedAt is when the member last changed it.
+	UpdatedAt *time.Time `json:"updated_at,omitempty"`
+	// Version is the postmortem version at which the entry last changed,
+	// so members saving their own entries never conflict with each other.
+	Version int `json:"version,omitempty"`
 }
 
 // Project holds what only a project postmortem records.
@@ -66,6 +75,14 @@ type Project struct {
 	LiveFrom  *time.Time `json:"live_from,omitempty"`
 	LiveUntil *time.Time `json:"live_until,omitempty"`
 	Feedback  []Feedback `json:"feedback"`
+	// Metrics are the results against the goals, one row a metric.
+	Metrics []Metric `json:"metrics,omitempty"`
+	// DatesVersion and MetricsVersion are the postmortem versions at which
+	// the dates and the metrics table last changed (0: never since it was
+	// created), checked by the Service's project saves like a section's
+	// version, so saving one part never conflicts with another.
+	DatesVersion   int `json:"dates_version,omitempty"`
+	MetricsVersion int `json:"metrics_version,omitempty"`
 }
 
 // Postmortem is the written analysis of an incident, or of a project when
@@ -162,8 +179,8 @@ func (pm *Postmortem) Validate() error {
 	if pm.ContributingFactors, err = cleanList("contributing_factors", pm.ContributingFactors); err != nil {
 		return err
 	}
-	if pm.Project != nil && pm.Project.LiveFrom != nil && pm.Project.LiveUntil != nil && pm.Project.LiveUntil.Before(*pm.Project.LiveFrom) {
-		return Errorf(EUnprocessable, "project.live_until", "The project cannot end before it went live.")
+	if pm.Project != nil {
+		return pm.Project.validate()
 	}
 	return nil
 }

@@ -233,12 +233,11 @@ func (s *Service) UpdatePostmortem(ctx context.Context, id int64, p PostmortemPa
 		if next.Kind != KindProject {
 			return nil, Errorf(EInvalid, "project", "Only project postmortems have project details.")
 		}
-		pr := *p.Project
-		pr.LiveFrom, pr.LiveUntil = normTimePtr(pr.LiveFrom), normTimePtr(pr.LiveUntil)
-		if pr.Feedback == nil {
-			pr.Feedback = []Feedback{}
+		pr, err := s.projectPatch(cur, p.Project)
+		if err != nil {
+			return nil, err
 		}
-		next.Project = &pr
+		next.Project = pr
 	}
 	now := s.Now()
 	if p.Status != nil {

@@ -478,6 +478,11 @@ func buildPage(doc *Document, opt HTMLOptions) (*htmlPage, error) {
 	if err := extra("x-lessons", "Lessons", lessons.String()); err != nil {
 		return nil, err
 	}
+	if pm.Project != nil {
+		if err := extra("x-metrics", "Results against goals", metricsMarkdown(pm.Project.Metrics)); err != nil {
+			return nil, err
+		}
+	}
 	if pm.Project != nil && len(pm.Project.Feedback) > 0 {
 		var fb strings.Builder
 		for _, f := range pm.Project.Feedback {

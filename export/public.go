@@ -64,8 +64,11 @@ func Public(doc *Document) (*Document, PublicReport) {
 	pm.Lessons.GotLucky = r.list(pm.Lessons.GotLucky)
 	if pm.Project != nil {
 		for i := range pm.Project.Feedback {
-			pm.Project.Feedback[i].Member = ""
+			pm.Project.Feedback[i].Member, pm.Project.Feedback[i].Name = "", ""
 			pm.Project.Feedback[i].Text = r.text(pm.Project.Feedback[i].Text)
+		}
+		for i := range pm.Project.Metrics {
+			pm.Project.Metrics[i].Name = r.text(pm.Project.Metrics[i].Name)
 		}
 	}
 	if inc := cp.Incident; inc != nil {
@@ -169,6 +172,7 @@ func newRedactor(doc *Document) *redactor {
 	if pm.Project != nil {
 		for _, f := range pm.Project.Feedback {
 			add(f.Member)
+			add(f.Name)
 		}
 	}
 	if inc := doc.Incident; inc != nil {

@@ -109,19 +109,7 @@ var (
 	lessonsCache  = newJSONCache(func(v debrief.Lessons) debrief.Lessons {
 		return debrief.Lessons{WentWell: slices.Clone(v.WentWell), WentWrong: slices.Clone(v.WentWrong), GotLucky: slices.Clone(v.GotLucky)}
 	})
-	projectCache = newJSONCache(func(v *debrief.Project) *debrief.Project {
-		if v == nil {
-			return nil
-		}
-		p := &debrief.Project{Feedback: slices.Clone(v.Feedback)}
-		if v.LiveFrom != nil {
-			t := *v.LiveFrom
-			p.LiveFrom = &t
-		}
-		if v.LiveUntil != nil {
-			t := *v.LiveUntil
-			p.LiveUntil = &t
-		}
-		return p
-	})
+	// Project.Clone copies every field, so a field added later is not lost
+	// on a cache hit.
+	projectCache = newJSONCache((*debrief.Project).Clone)
 )

@@ -82,6 +82,11 @@ func testAuditEveryChange(t *testing.T, open Opener) {
 		must(e.t, err, "RaiseIdea")
 		return idea
 	}
+	newProject := func() *debrief.Postmortem {
+		pm, err := svc.CreatePostmortem(actx, debrief.NewPostmortem{Title: "Launch of one-click checkout"})
+		must(e.t, err, "CreatePostmortem")
+		return pm
+	}
 	newUser := func(email, pw string) *debrief.User {
 		u, err := svc.CreateUser(actx, debrief.NewUser{Email: email, Name: "Test", Role: debrief.RoleResponder, Password: pw})
 		must(e.t, err, "CreateUser")
@@ -198,6 +203,26 @@ func testAuditEveryChange(t *testing.T, open Opener) {
 			_, err := svc.UpdatePostmortem(actx, pm.ID, debrief.PostmortemPatch{Title: &title}, pm.Version)
 			must(e.t, err, "UpdatePostmortem")
 			return 3
+		}},
+		// A project postmortem's parts: one entry for it, one for the save.
+		"SetProjectDates": {run: func(e *auditEnv) int {
+			pm := newProject()
+			from := base.AddDate(0, -1, 0)
+			_, err := svc.SetProjectDates(actx, pm.ID, &from, nil, 0)
+			must(e.t, err, "SetProjectDates")
+			return 2
+		}},
+		"SetProjectMetrics": {run: func(e *auditEnv) int {
+			pm := newProject()
+			_, err := svc.SetProjectMetrics(actx, pm.ID, []debrief.Metric{{Name: "Checkout conversion", Unit: "%"}}, 0)
+			must(e.t, err, "SetProjectMetrics")
+			return 2
+		}},
+		"SetProjectFeedback": {run: func(e *auditEnv) int {
+			pm := newProject()
+			_, err := svc.SetProjectFeedback(actx, pm.ID, "The launch checklist saved us a day.", 0)
+			must(e.t, err, "SetProjectFeedback")
+			return 2
 		}},
 		"DeletePostmortem": {run: func(e *auditEnv) int {
 			pm := newPostmortem()

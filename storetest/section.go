@@ -77,16 +77,22 @@ func testPostmortemSectionUpdate(t *testing.T, open Opener) {
 	}
 }
 
-func newSectionService(t *testing.T, s debrief.Store) (*debrief.Service, *debrief.Postmortem) {
-	t.Helper()
+// tickingClock starts at base and moves one second on at each reading, so
+// every change has its own time; it is safe for concurrent callers.
+func tickingClock() func() time.Time {
 	var mu sync.Mutex
 	now := base
-	svc := debrief.NewService(s, debrief.WithClock(func() time.Time {
+	return func() time.Time {
 		mu.Lock()
 		defer mu.Unlock()
 		now = now.Add(time.Second)
 		return now
-	}))
+	}
+}
+
+func newSectionService(t *testing.T, s debrief.Store) (*debrief.Service, *debrief.Postmortem) {
+	t.Helper()
+	svc := debrief.NewService(s, debrief.WithClock(tickingClock()))
 	ctx := debrief.WithActor(ctxOf(t), debrief.Actor{Email: "admin@example.com", Role: debrief.RoleAdmin})
 	inc, err := svc.CreateIncident(ctx, &debrief.Incident{Title: "Checkout API returned 500s", Services: []string{"checkout"}, StartedAt: base.Add(-time.Hour)})
 	must(t, err, "Service.CreateIncident")

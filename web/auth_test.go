@@ -207,7 +207,7 @@ func (e *authEnv) path(pattern string, s seeded) (method, path string) {
 		id = strconv.FormatInt(s.postmortem, 10)
 	case strings.HasPrefix(path, "/api/v1/action-items/"), strings.HasPrefix(path, "/action-items/"):
 		id = strconv.FormatInt(s.item, 10)
-	case strings.HasPrefix(path, "/api/v1/attachments/"):
+	case strings.HasPrefix(path, "/api/v1/attachments/"), strings.HasPrefix(path, "/attachments/"):
 		id = strconv.FormatInt(s.attachment, 10)
 	case strings.HasPrefix(path, "/api/v1/integrations/"), strings.HasPrefix(path, "/hooks/"):
 		id = strconv.FormatInt(e.integrationID, 10)
@@ -249,6 +249,12 @@ func bodyFor(pattern string) string {
 	case "PUT /api/v1/postmortems/{id}/review/availability":
 		// The responder owns the postmortem and so is invited by default.
 		return `{"participant": "responder@example.com", "available": [], "version": 1}`
+	case "PUT /api/v1/postmortems/{id}/project/dates":
+		return `{"base_version": 0}`
+	case "PUT /api/v1/postmortems/{id}/project/metrics":
+		return `{"metrics": [], "base_version": 0}`
+	case "PUT /api/v1/postmortems/{id}/project/feedback":
+		return `{"text": "Probe", "base_version": 0}`
 	case "PUT /api/v1/postmortems/{id}/review/answers":
 		return `{"went_well": "Probe", "version": 0}`
 	case "POST /api/v1/postmortems/{id}/review/busy":

@@ -73,6 +73,10 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "DELETE /api/v1/postmortems/{id}", Kind: KindAPI, Role: admin, Handler: deletePostmortem(svc, dec)},
 		{Pattern: "GET /api/v1/postmortems/{id}/sections", Kind: KindAPI, Role: viewer, Handler: listSections(svc)},
 		{Pattern: "PATCH /api/v1/postmortems/{id}/sections/{key}", Kind: KindAPI, Role: responder, Handler: updateSection(svc, dec)},
+		// A project postmortem's parts, each saved with its own version.
+		{Pattern: "PUT /api/v1/postmortems/{id}/project/dates", Kind: KindAPI, Role: responder, Handler: putProjectDates(svc, dec)},
+		{Pattern: "PUT /api/v1/postmortems/{id}/project/metrics", Kind: KindAPI, Role: responder, Handler: putProjectMetrics(svc, dec)},
+		{Pattern: "PUT /api/v1/postmortems/{id}/project/feedback", Kind: KindAPI, Role: responder, Handler: putProjectFeedback(svc, dec)},
 		{Pattern: "GET /api/v1/postmortems/{id}/revisions", Kind: KindAPI, Role: viewer, Handler: listRevisions(svc, debrief.EntityPostmortem, debrief.PostmortemKeyPrefix)},
 
 		// Attachments: uploaded to and listed by their incident or
@@ -252,6 +256,15 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "GET /postmortems/{id}/review/room/live", Kind: KindUI, Role: viewer, Handler: s.uiRoom(true)},
 		{Pattern: "GET /room/{token}", Kind: KindUI, Handler: s.uiRoomByLink(false)},
 		{Pattern: "GET /room/{token}/live", Kind: KindUI, Handler: s.uiRoomByLink(true)},
+		{Pattern: "GET /postmortems/new", Kind: KindUI, Role: responder, Handler: s.uiNewProject()},
+		{Pattern: "POST /postmortems/new", Kind: KindUI, Role: responder, Handler: s.uiCreateProject()},
+		{Pattern: "GET /postmortems/{id}/project", Kind: KindUI, Role: viewer, Handler: s.uiProject()},
+		{Pattern: "POST /postmortems/{id}/project/dates", Kind: KindUI, Role: responder, Handler: s.uiSaveProjectDates()},
+		{Pattern: "POST /postmortems/{id}/project/metrics", Kind: KindUI, Role: responder, Handler: s.uiSaveProjectMetrics()},
+		{Pattern: "POST /postmortems/{id}/project/feedback", Kind: KindUI, Role: responder, Handler: s.uiSaveProjectFeedback()},
+		{Pattern: "GET /postmortems/{id}/attachments", Kind: KindUI, Role: viewer, Handler: s.uiAttachments()},
+		{Pattern: "POST /postmortems/{id}/attachments", Kind: KindUI, Role: responder, Handler: s.uiUploadAttachment()},
+		{Pattern: "POST /attachments/{id}/delete", Kind: KindUI, Role: responder, Handler: s.uiDeleteAttachment()},
 		{Pattern: "GET /action-items", Kind: KindUI, Role: viewer, Handler: s.uiActionItems()},
 		{Pattern: "POST /action-items/{id}", Kind: KindUI, Role: responder, Handler: s.uiUpdateActionItem()},
 		{Pattern: "GET /analytics", Kind: KindUI, Role: viewer, Handler: s.uiAnalytics()},

@@ -118,7 +118,8 @@ func (u *ui) assetPath(name string) (string, error) {
 }
 
 func (u *ui) loadTemplates() error {
-	base, err := template.New("").Funcs(u.funcs()).ParseFS(uiFS, "ui/layout.html", "ui/parts.html")
+	// parts_*.html hold pieces shared by several pages, like parts.html.
+	base, err := template.New("").Funcs(u.funcs()).ParseFS(uiFS, "ui/layout.html", "ui/parts.html", "ui/parts_*.html")
 	if err != nil {
 		return fmt.Errorf("web: parse layout: %w", err)
 	}
@@ -128,7 +129,7 @@ func (u *ui) loadTemplates() error {
 	}
 	for _, f := range files {
 		name := path.Base(f)
-		if name == "layout.html" || name == "parts.html" {
+		if name == "layout.html" || name == "parts.html" || strings.HasPrefix(name, "parts_") {
 			continue
 		}
 		t, err := template.Must(base.Clone()).ParseFS(uiFS, f)

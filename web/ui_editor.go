@@ -73,6 +73,8 @@ type editorPage struct {
 	Statuses    []statusStep
 	Errors      formErrors
 	Notice      string
+	// Attachments are the postmortem's files (ui_attachments.go).
+	Attachments *attachmentsPanel
 }
 
 // statusStep is a button that moves the postmortem to another status.
@@ -171,6 +173,9 @@ func (s *Server) editorPageFor(r *http.Request, pm *debrief.Postmortem) (*editor
 		}
 	}
 	if p.Suggestions, err = s.svc.FactorSuggestions(ctx, pm.ID); err != nil {
+		return nil, err
+	}
+	if p.Attachments, err = s.attachmentsOf(r, pm); err != nil {
 		return nil, err
 	}
 	return p, nil

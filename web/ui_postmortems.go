@@ -17,6 +17,10 @@ var postmortemExports = []exportLink{{"Markdown", "md"}, {"HTML", "html"}, {"PDF
 type pmSection struct {
 	debrief.Section
 	Timeline, Actions bool
+	// Part names the project part (dates, metrics, feedback) this section
+	// shows, with Project, in a project postmortem (ui_project.go).
+	Part    string
+	Project *projectView
 }
 
 // postmortemPage is the reading view of a postmortem.
@@ -34,6 +38,10 @@ type postmortemPage struct {
 	Exports                 []exportLink
 	// HasLessons is true when any of the three lesson lists has an entry.
 	HasLessons bool
+	// Attachments are the postmortem's files, listed for download.
+	Attachments []attachmentRow
+	// Project is a project postmortem's dates, metrics and feedback.
+	Project *projectView
 }
 
 func (s *Server) uiPostmortem() HandlerFunc {
@@ -67,6 +75,15 @@ func (s *Server) uiPostmortem() HandlerFunc {
 			p.Sections = append(p.Sections, pmSection{Section: sec, Timeline: i == timelineHost, Actions: i == actionHost})
 		}
 		p.TimelineEnd, p.ActionsEnd = timelineHost < 0 && len(p.Timeline) > 0, actionHost < 0
+		files, err := s.svc.Attachments(ctx, debrief.AttachmentFilter{PostmortemID: &pm.ID})
+		if err != nil {
+			return err
+		}
+		p.Attachments = attachmentRows(files)
+		if pm.Kind == debrief.KindProject {
+			p.Project = s.projectViewOf(r, pm)
+			hostProjectParts(p.Sections, p.Project)
+		}
 		return s.render(w, r, http.StatusOK, "postmortem.html", "layout", p)
 	}
 }

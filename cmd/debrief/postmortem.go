@@ -17,10 +17,12 @@ import (
 
 // PostmortemCmd groups the postmortem commands.
 type PostmortemCmd struct {
-	New     PostmortemNewCmd     `cmd:"" help:"Start a postmortem for an incident, or a project postmortem."`
-	Show    PostmortemShowCmd    `cmd:"" help:"Show a postmortem with its sections."`
-	Edit    PostmortemEditCmd    `cmd:"" help:"Edit one section in $EDITOR (or from a file) and save it."`
-	Factors PostmortemFactorsCmd `cmd:"" help:"Suggest contributing factors from the postmortem's text and timeline, with the words behind each."`
+	New      PostmortemNewCmd      `cmd:"" help:"Start a postmortem for an incident, or a project postmortem."`
+	Show     PostmortemShowCmd     `cmd:"" help:"Show a postmortem with its sections."`
+	Edit     PostmortemEditCmd     `cmd:"" help:"Edit one section in $EDITOR (or from a file) and save it."`
+	Factors  PostmortemFactorsCmd  `cmd:"" help:"Suggest contributing factors from the postmortem's text and timeline, with the words behind each."`
+	Metrics  PostmortemMetricsCmd  `cmd:"" help:"Show a project postmortem's metrics (results against goals), or replace them from a CSV file."`
+	Feedback PostmortemFeedbackCmd `cmd:"" help:"Give your own feedback on a project postmortem, or show everyone's."`
 }
 
 // PostmortemNewCmd starts a postmortem.
