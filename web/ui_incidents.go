@@ -487,21 +487,9 @@ func historyRows(revs []*debrief.Revision) []historyRow {
 	out := make([]historyRow, 0, len(revs))
 	for _, r := range revs {
 		row := historyRow{At: r.At, Actor: r.Actor}
-		switch r.Action {
-		case "create":
-			row.What = "declared the incident"
-		case "delete":
-			row.What = "deleted it"
-		case "timeline.add":
-			n := 0
-			for _, c := range r.Changes {
-				_ = json.Unmarshal(c.New, &n)
-			}
-			row.What = "added a timeline event"
-			if n > 1 {
-				row.What = "added " + strconv.Itoa(n) + " timeline events"
-			}
-		default:
+		if what, told := revisionAction(r, "declared the incident"); told {
+			row.What = what
+		} else {
 			row.What = "changed"
 			for _, c := range r.Changes {
 				hc := historyChange{Field: humanize(c.Field)}
