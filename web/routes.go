@@ -201,6 +201,7 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "POST /postmortems/{id}/status", Kind: KindUI, Role: responder, Handler: s.uiSetStatus()},
 		{Pattern: "GET /incidents/{id}/history", Kind: KindUI, Role: viewer, Handler: s.uiIncidentHistory()},
 		{Pattern: "GET /incidents/{id}/timeline/{event}/history", Kind: KindUI, Role: viewer, Handler: s.uiEventHistory()},
+		{Pattern: "GET /postmortems/{id}/public", Kind: KindUI, Role: viewer, Handler: s.uiPublicCompare()},
 		{Pattern: "GET /postmortems/{id}/history", Kind: KindUI, Role: viewer, Handler: s.uiPostmortemHistory()},
 		{Pattern: "GET /action-items/{id}/history", Kind: KindUI, Role: viewer, Handler: s.uiActionItemHistory()},
 		{Pattern: "GET /action-items", Kind: KindUI, Role: viewer, Handler: s.uiActionItems()},
