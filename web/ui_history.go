@@ -204,6 +204,9 @@ func viewRevision(rev *debrief.Revision, entity string, loc *time.Location) revi
 		v.What = "changed " + changedFields(rev.Changes)
 	}
 	for _, c := range rev.Changes {
+		if strings.HasSuffix(c.Field, "_id") {
+			continue // a link between records, told by the page it is on
+		}
 		v.Changes = append(v.Changes, viewChanges(c, loc)...)
 	}
 	return v

@@ -66,7 +66,7 @@ func newHistorySetup(t *testing.T, store debrief.Store) *historySetup {
 	if err != nil {
 		t.Fatal(err)
 	}
-	impact, sev := "Card payments failed.\nRefunds were delayed by two hours.\nSupport saw 40 tickets.", "SEV1"
+	impact, sev := "Card payments failed.\nRefunds were delayed by two hours, and 300 orders were charged twice.\nSupport saw 40 tickets.", "SEV1"
 	if inc, err = svc.UpdateIncident(rita, inc.ID, debrief.IncidentPatch{Impact: &impact, Severity: &sev}, inc.Version); err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +123,7 @@ func testHistoryPages(t *testing.T, store debrief.Store) {
 	}{
 		{"incident", "/incidents/" + hs.incKey + "/history", []string{
 			"<strong>rita@example.com</strong> changed severity and impact",
-			"<del>Refunds were slow.</del>", "<ins>Refunds were delayed by two hours.</ins>",
+			"<del>Refunds were slow.</del>", "<ins>Refunds were delayed by two hours, and 300 orders were charged twice.</ins>",
 			"<span class=\"same\">Card payments failed.</span>",
 			"<del>SEV2</del> → <ins>SEV1</ins>", "added a timeline event", "created it",
 			`href="/postmortems/` + hs.pmKey + `/history"`}},
@@ -150,6 +150,13 @@ func testHistoryPages(t *testing.T, store debrief.Store) {
 		if code, _ := hs.get(t, p.path, hs.ada); code != 200 {
 			t.Errorf("%s: GET %s as an admin = %d; want 200", p.name, p.path, code)
 		}
+	}
+
+	// The incident page's short history names a change too long to repeat
+	// without calling the new text empty.
+	_, page := hs.get(t, "/incidents/"+hs.incKey, hs.rita)
+	if i := strings.Index(page, `id="history-h"`); i < 0 || strings.Contains(page[i:], "<em>empty</em>") || !strings.Contains(page[i:], "Impact") {
+		t.Errorf("the incident page's history says a long new impact is empty, or does not name it:\n%s", page[max(0, i):])
 	}
 
 	// The record pages link to their history.

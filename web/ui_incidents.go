@@ -494,12 +494,24 @@ func historyRows(revs []*debrief.Revision) []historyRow {
 			for _, c := range r.Changes {
 				hc := historyChange{Field: humanize(c.Field)}
 				hc.Old, hc.New = shortValue(c.Old), shortValue(c.New)
+				if (hc.Old == "" && hasValue(c.Old)) || (hc.New == "" && hasValue(c.New)) {
+					// Too long to repeat here: name the field only (the
+					// history page shows the change line by line), never
+					// "empty" for a value that is not.
+					hc.Old, hc.New = "", ""
+				}
 				row.Changes = append(row.Changes, hc)
 			}
 		}
 		out = append(out, row)
 	}
 	return out
+}
+
+// hasValue reports whether a revision's value holds something.
+func hasValue(raw json.RawMessage) bool {
+	s := string(raw)
+	return s != "" && s != "null" && s != `""` && s != "[]" && s != "{}"
 }
 
 // shortValue shows a changed value when it is a short string or a time;

@@ -191,7 +191,7 @@ func compareRows(doc, pub *export.Document, p publicComparePage) ([]compareRow, 
 			inT = append(inT, at+e.Text+who)
 			outT = append(outT, at+pub.Timeline[i].Text)
 		}
-		rows = append(rows, compareRow{ID: "cmp-timeline", Heading: "Timeline", Internal: listHTML(inT, plainHTML), Public: listHTML(outT, markedText)})
+		rows = append(rows, compareRow{ID: "cmp-timeline", Heading: "Timeline events", Internal: listHTML(inT, plainHTML), Public: listHTML(outT, markedText)})
 	}
 	if len(doc.ActionItems) > 0 && len(pub.ActionItems) == len(doc.ActionItems) {
 		var inA, outA []string
@@ -203,7 +203,7 @@ func compareRows(doc, pub *export.Document, p publicComparePage) ([]compareRow, 
 			inA = append(inA, a.Key+" "+a.Title+owner)
 			outA = append(outA, pub.ActionItems[i].Title)
 		}
-		rows = append(rows, compareRow{ID: "cmp-actions", Heading: "Action items", Internal: listHTML(inA, plainHTML), Public: listHTML(outA, markedText)})
+		rows = append(rows, compareRow{ID: "cmp-actions", Heading: "Action item titles", Internal: listHTML(inA, plainHTML), Public: listHTML(outA, markedText)})
 	}
 	return rows, nil
 }

@@ -67,7 +67,7 @@
     var th = document.createElement("th");
     th.scope = "row";
     keys.forEach(function (k, i) {
-      if (i) th.appendChild(document.createTextNode(k === "/" ? " " : " then "));
+      if (i) th.appendChild(document.createTextNode(keys[0] === "Ctrl" ? " + " : " then "));
       var kbd = document.createElement("kbd");
       kbd.textContent = k;
       th.appendChild(kbd);
