@@ -63,6 +63,8 @@ type DB struct {
 	// group batches concurrent write transactions into one commit on
 	// SQLite (groupcommit.go); nil on PostgreSQL.
 	group *groupCommitter
+	// factors keeps the contributing factor counts a while (factors.go).
+	factors factorCache
 }
 
 // dialect names the engine, where its migrations are, and how it stores

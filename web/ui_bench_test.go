@@ -1,12 +1,16 @@
 package web
 
 import (
+	"context"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/debriefhq/debrief/debrief"
+	"github.com/debriefhq/debrief/sqlstore"
 )
 
 // BenchmarkUIPages measures the server time of each page with one client
@@ -14,7 +18,9 @@ import (
 // target is p99 < 15 ms per page). Records are picked at random, so caches
 // see a spread of pages.
 func BenchmarkUIPages(b *testing.B) {
+	busyInc, busyPM := benchBusyIncident(b)
 	h, ids := benchServer(b)
+	pmRef := func(rng *rand.Rand) string { return strconv.FormatInt(ids[rng.IntN(len(ids))], 10) }
 	pages := []struct {
 		name string
 		path func(rng *rand.Rand) string
@@ -32,6 +38,18 @@ func BenchmarkUIPages(b *testing.B) {
 		{"postmortems", func(*rand.Rand) string { return "/postmortems" }},
 		{"action-items", func(*rand.Rand) string { return "/action-items" }},
 		{"search", func(*rand.Rand) string { return "/search?q=payments" }},
+		{"declare", func(*rand.Rand) string { return "/incidents/new" }},
+		{"editor", func(rng *rand.Rand) string { return "/postmortems/" + pmRef(rng) + "/edit" }},
+		{"incident-history", func(rng *rand.Rand) string { return "/incidents/" + strconv.Itoa(1+rng.IntN(len(ids))) + "/history" }},
+		{"postmortem-history", func(rng *rand.Rand) string { return "/postmortems/" + pmRef(rng) + "/history" }},
+		{"public-beside-internal", func(rng *rand.Rand) string { return "/postmortems/" + pmRef(rng) + "/public" }},
+		{"account", func(*rand.Rand) string { return "/account" }},
+		// A long incident: 120 timeline events, 12 action items, a written
+		// postmortem and a dozen changes (seedBusyIncident).
+		{"busy-incident", func(*rand.Rand) string { return "/incidents/" + busyInc }},
+		{"busy-editor", func(*rand.Rand) string { return "/postmortems/" + busyPM + "/edit" }},
+		{"busy-postmortem", func(*rand.Rand) string { return "/postmortems/" + busyPM }},
+		{"busy-history", func(*rand.Rand) string { return "/incidents/" + busyInc + "/history" }},
 	}
 	for _, p := range pages {
 		b.Run(p.name, func(b *testing.B) {
@@ -57,4 +75,32 @@ func BenchmarkUIPages(b *testing.B) {
 			lat.report(b, elapsed, cpu)
 		})
 	}
+}
+
+// benchBusyIncident adds one long incident to the benchmark database (once:
+// a kept database already has it) and returns its key and its postmortem's.
+func benchBusyIncident(b *testing.B) (string, string) {
+	b.Helper()
+	path, _ := benchDB(b)
+	db, err := sqlstore.Open(context.Background(), path, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	svc := debrief.NewService(db)
+	ctx := debrief.WithActor(context.Background(), debrief.SystemActor)
+	found, err := svc.ListIncidents(ctx, debrief.IncidentFilter{Label: "busy", Limit: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(found.Items) == 0 {
+		inc, pm := seedBusyIncident(b, svc, ctx)
+		return inc.Key, pm.Key
+	}
+	inc := found.Items[0]
+	pms, err := svc.ListPostmortems(ctx, debrief.PostmortemFilter{IncidentID: &inc.ID, Limit: 1})
+	if err != nil || len(pms.Items) == 0 {
+		b.Fatalf("the busy incident %s has no postmortem: %v", inc.Key, err)
+	}
+	return inc.Key, pms.Items[0].Key
 }
