@@ -59,7 +59,7 @@ func actionRows(items []*debrief.ActionItem, now time.Time, loc *time.Location) 
 		row := actionRow{Item: it}
 		if it.DueDate != nil {
 			row.Due = it.DueDate.UTC().Format("2 Jan 2006")
-			row.Overdue = (it.Status == debrief.ActionOpen || it.Status == debrief.ActionInProgress) && it.DueDate.Before(now)
+			row.Overdue = it.Overdue(now) // the domain's rule: open past the end of the due day
 		}
 		if it.IncidentID != nil {
 			row.IncidentKey = debrief.IncidentKey(*it.IncidentID)
