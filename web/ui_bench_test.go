@@ -3,10 +3,10 @@ package web
 import (
 	"context"
 	"math/rand/v2"
-	"runtime"
-	"slices"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -115,4 +115,3 @@ func benchBusyIncident(b *testing.B) (string, string) {
 	}
 	return inc.Key, pms.Items[0].Key
 }
-
