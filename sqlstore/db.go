@@ -71,6 +71,8 @@ type DB struct {
 	facts  *factCache
 	// tune holds the search's thresholds (search.go).
 	tune searchTuning
+	// factors keeps the contributing factor counts a while (factors.go).
+	factors factorCache
 }
 
 // dialect names the engine, where its migrations are, and how it stores

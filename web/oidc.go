@@ -91,7 +91,10 @@ func (s *Server) oidcLogin() HandlerFunc {
 			return s.oidcPageFor(w, r, refuseOIDC(debrief.EUnavailable, "unavailable"))
 		}
 		state, verifier, nonce := randomString(), oauth2.GenerateVerifier(), randomString()
-		http.SetCookie(w, &http.Cookie{Name: oidcCookie, Value: state + "." + verifier + "." + nonce, Path: "/auth/oidc/",
+		// The page that asked for sign-in rides in the round-trip cookie
+		// (checked again on the way back), not in the provider's state.
+		next := base64.RawURLEncoding.EncodeToString([]byte(safeNext(r.URL.Query().Get("next"))))
+		http.SetCookie(w, &http.Cookie{Name: oidcCookie, Value: state + "." + verifier + "." + nonce + "." + next, Path: "/auth/oidc/",
 			HttpOnly: true, Secure: s.secureCookies, SameSite: http.SameSiteLaxMode, MaxAge: 600})
 		http.Redirect(w, r, oc.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier), oidc.Nonce(nonce)), http.StatusFound)
 		return nil
@@ -204,7 +207,7 @@ func (s *Server) oidcCallback() HandlerFunc {
 			}
 			if err2 == nil {
 				s.setSessionCookie(w, secret, s.sessionTTL)
-				http.Redirect(w, r, "/", http.StatusFound)
+				http.Redirect(w, r, oidcNext(r), http.StatusFound)
 				return nil
 			}
 			err = err2
@@ -237,8 +240,27 @@ func (s *Server) oidcRefused(w http.ResponseWriter, r *http.Request, ref *oidcRe
 // oidcPageFor shows the refusal on the sign-in page, where the person can
 // sign in another way.
 func (s *Server) oidcPageFor(w http.ResponseWriter, r *http.Request, ref *oidcRefusal) error {
-	p := loginPage{layout: newLayout(r, "Sign in", ""), Next: "/", SSOError: ref.msg, OIDC: s.oidc != nil}
+	p := loginPage{layout: newLayout(r, "Sign in", ""), Next: oidcNext(r), SSOError: ref.msg, OIDC: s.oidc != nil}
 	return s.render(w, r, StatusOf(debrief.Errorf(ref.code, "", "%s", ref.msg)), "login.html", "layout", p)
+}
+
+// oidcNext returns the page that asked for sign-in, kept in the round-trip
+// cookie by oidcLogin, validated again as a path on this site (the cookie
+// came back from the browser), or "/" when there is none.
+func oidcNext(r *http.Request) string {
+	c, err := r.Cookie(oidcCookie)
+	if err != nil {
+		return "/"
+	}
+	parts := strings.Split(c.Value, ".")
+	if len(parts) != 4 {
+		return "/"
+	}
+	b, err := base64.RawURLEncoding.DecodeString(parts[3])
+	if err != nil {
+		return "/"
+	}
+	return safeNext(string(b))
 }
 
 func (s *Server) oidcUser(r *http.Request) (*debrief.User, error) {
@@ -248,7 +270,7 @@ func (s *Server) oidcUser(r *http.Request) (*debrief.User, error) {
 	}
 	parts := strings.Split(c.Value, ".")
 	q := r.URL.Query()
-	if len(parts) != 3 || subtle.ConstantTimeCompare([]byte(parts[0]), []byte(q.Get("state"))) != 1 {
+	if (len(parts) != 3 && len(parts) != 4) || subtle.ConstantTimeCompare([]byte(parts[0]), []byte(q.Get("state"))) != 1 {
 		return nil, refuseOIDC(debrief.EInvalid, "state")
 	}
 	if e := q.Get("error"); e != "" {

@@ -184,20 +184,27 @@ type ssoResult struct {
 // how Debrief's callback answered.
 func (e *ssoEnv) signIn(username string) ssoResult {
 	e.t.Helper()
+	return e.signInFrom(username, "/auth/oidc/login", "/")
+}
+
+// signInFrom starts single sign-on at start (a path on Debrief) and
+// fails the test unless a successful callback redirects to want.
+func (e *ssoEnv) signInFrom(username, start, want string) ssoResult {
+	e.t.Helper()
 	jar, _ := cookiejar.New(nil)
 	var res ssoResult
 	res.client = &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, via []*http.Request) error {
 		if strings.HasPrefix(req.URL.String(), e.app.URL+"/auth/oidc/callback") {
 			res.callback = req.URL.String()
 		}
-		if req.URL.Path == "/" && strings.HasPrefix(req.URL.String(), e.app.URL) {
+		if strings.HasPrefix(req.URL.String(), e.app.URL) && !strings.HasPrefix(req.URL.Path, "/auth/oidc/") {
 			return http.ErrUseLastResponse // signed in; the web UI is not part of this test
 		}
 		return nil
 	}}
-	resp, err := res.client.Get(e.app.URL + "/auth/oidc/login")
+	resp, err := res.client.Get(e.app.URL + start)
 	if err != nil {
-		e.t.Fatalf("GET /auth/oidc/login: %v", err)
+		e.t.Fatalf("GET %s: %v", start, err)
 	}
 	resp.Body.Close()
 	id := resp.Request.URL.Query().Get("authRequestID")
@@ -214,8 +221,8 @@ func (e *ssoEnv) signIn(username string) ssoResult {
 		e.t.Fatalf("the provider did not send %s back to Debrief: %d %s", username, resp.StatusCode, b)
 	}
 	res.status, res.body = resp.StatusCode, string(b)
-	if resp.StatusCode == http.StatusFound && resp.Header.Get("Location") != "/" {
-		e.t.Fatalf("Debrief's callback redirected to %q; want /", resp.Header.Get("Location"))
+	if resp.StatusCode == http.StatusFound && resp.Header.Get("Location") != want {
+		e.t.Fatalf("Debrief's callback redirected to %q; want %q", resp.Header.Get("Location"), want)
 	}
 	return res
 }

@@ -59,7 +59,7 @@ func actionRows(items []*debrief.ActionItem, now time.Time, loc *time.Location) 
 		row := actionRow{Item: it}
 		if it.DueDate != nil {
 			row.Due = it.DueDate.UTC().Format("2 Jan 2006")
-			row.Overdue = (it.Status == debrief.ActionOpen || it.Status == debrief.ActionInProgress) && it.DueDate.Before(now)
+			row.Overdue = it.Overdue(now) // the domain's rule: open past the end of the due day
 		}
 		if it.IncidentID != nil {
 			row.IncidentKey = debrief.IncidentKey(*it.IncidentID)
@@ -490,31 +490,31 @@ func historyRows(revs []*debrief.Revision) []historyRow {
 	out := make([]historyRow, 0, len(revs))
 	for _, r := range revs {
 		row := historyRow{At: r.At, Actor: r.Actor}
-		switch r.Action {
-		case "create":
-			row.What = "declared the incident"
-		case "delete":
-			row.What = "deleted it"
-		case "timeline.add":
-			n := 0
-			for _, c := range r.Changes {
-				_ = json.Unmarshal(c.New, &n)
-			}
-			row.What = "added a timeline event"
-			if n > 1 {
-				row.What = "added " + strconv.Itoa(n) + " timeline events"
-			}
-		default:
+		if what, told := revisionAction(r, "declared the incident"); told {
+			row.What = what
+		} else {
 			row.What = "changed"
 			for _, c := range r.Changes {
 				hc := historyChange{Field: humanize(c.Field)}
 				hc.Old, hc.New = shortValue(c.Old), shortValue(c.New)
+				if (hc.Old == "" && hasValue(c.Old)) || (hc.New == "" && hasValue(c.New)) {
+					// Too long to repeat here: name the field only (the
+					// history page shows the change line by line), never
+					// "empty" for a value that is not.
+					hc.Old, hc.New = "", ""
+				}
 				row.Changes = append(row.Changes, hc)
 			}
 		}
 		out = append(out, row)
 	}
 	return out
+}
+
+// hasValue reports whether a revision's value holds something.
+func hasValue(raw json.RawMessage) bool {
+	s := string(raw)
+	return s != "" && s != "null" && s != `""` && s != "[]" && s != "{}"
 }
 
 // shortValue shows a changed value when it is a short string or a time;

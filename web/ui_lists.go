@@ -88,7 +88,7 @@ func (s *Server) actionItemsData(r *http.Request) (actionItemsPage, error) {
 	q := r.URL.Query()
 	p := actionItemsPage{layout: newLayout(r, "Action items", "action-items"), Status: q.Get("status"), Owner: strings.TrimSpace(q.Get("owner")),
 		Group: q.Get("group"), Statuses: actionStatuses}
-	if p.Group != "status" && p.Group != "incident" {
+	if p.Group != "status" && p.Group != "incident" && p.Group != "service" {
 		p.Group = "owner"
 	}
 	f := debrief.ActionItemFilter{Owner: p.Owner, After: q.Get("after"), Limit: boardPageSize}
@@ -105,6 +105,7 @@ func (s *Server) actionItemsData(r *http.Request) (actionItemsPage, error) {
 		return p, err
 	}
 	rows := actionRows(page.Items, s.svc.Now(), p.Loc)
+	services := itemServices(r, s.svc)
 	byName := map[string]*actionGroup{}
 	var order []string
 	for _, row := range rows {
@@ -119,6 +120,10 @@ func (s *Server) actionItemsData(r *http.Request) (actionItemsPage, error) {
 			name = row.IncidentKey
 			if name == "" {
 				name = "No incident"
+			}
+		case "service":
+			if name, err = services(row.Item); err != nil {
+				return p, err
 			}
 		default:
 			name = row.Item.Owner
