@@ -16,9 +16,12 @@ import (
 // migrationSamples override the sample value of columns whose generic one
 // (sampleValue) a constraint refuses. Values are written as in a dump.
 var migrationSamples = map[string]map[string]string{
-	"users":      {"role": `"admin"`},
-	"api_tokens": {"scope": `"read"`},
-	"reviews":    {"status": `"open"`},
+	"users":         {"role": `"admin"`},
+	"api_tokens":    {"scope": `"read"`},
+	"reviews":       {"status": `"open"`},
+	"ideas":         {"status": `"open"`},
+	"trackers":      {"kind": `"github"`},
+	"tracker_links": {"state": `"open"`},
 	// The revisions trigger writes audit row 1.
 	"audit_log": {"id": `1000`},
 	// The data is "x" (base64 eA==), with its size and SHA-256.
