@@ -30,7 +30,7 @@ run: build
 	./$(BIN) serve --addr 127.0.0.1:8080 --db ./debrief.db --demo --open
 
 test: test-deps fmt-check vet
-	$(GO) test -race -count=1 -timeout 20m ./...
+	$(GO) test -race -count=1 -timeout 40m ./...
 
 # PostgreSQL server + role, Chromium + pdftotext. Idempotent and fast when
 # everything is already in place.
