@@ -286,11 +286,17 @@ func textRouteWorld(t *testing.T, e *testEnv) func(string) string {
 				"{anav}", strconv.Itoa(rv.Participant("ana@example.com").Version), "{bobv}", strconv.Itoa(rv.Participant("bob@example.com").Version))
 		}
 		if strings.Contains(s, "{mv}") {
+			// Bad input never starts the meeting (TestBadInputChangesNothing):
+			// then any version does, since the body is refused first.
+			version := 0
 			m, err := e.svc.ReviewMeeting(ctx, f.pm)
-			if err != nil {
+			switch {
+			case err == nil:
+				version = m.Version
+			case debrief.ErrorCode(err) != debrief.ENotFound:
 				t.Fatalf("ReviewMeeting = %v", err)
 			}
-			s = strings.ReplaceAll(s, "{mv}", strconv.Itoa(m.Version))
+			s = strings.ReplaceAll(s, "{mv}", strconv.Itoa(version))
 		}
 		return e.expand(f, r.Replace(s))
 	}
