@@ -129,11 +129,11 @@ func SimilarTopTerms(terms map[string]float64, idf map[string]float64, limit int
 	return out
 }
 
-// SimilarTextScore compares two documents' terms: the cosine of their
-// vectors of weight times IDF, with the log of each weight so a word said
-// five times counts a little more than once, not five times. idf holds
-// the probe's words; a word of doc not in it (the store counts documents
-// only for the probe's words) weighs other, a typical word's IDF.
+// SimilarTextScore compares two texts by their terms (ideas use it; similar
+// incidents use SimilarRelevance): the cosine of their vectors of weight
+// times IDF, with the log of each weight so a word said five times counts
+// a little more than once, not five times. idf holds the probe's words; a
+// word of doc not in it weighs other, a typical word's IDF.
 func SimilarTextScore(probe, doc map[string]float64, idf map[string]float64, other float64) float64 {
 	var dot, np, nd float64
 	for t, w := range probe {
@@ -195,3 +195,45 @@ func SimilarTopics(text string) (terms []string, phrases [][]string) {
 
 // IsSimilarTopic says whether a term stands for a topic.
 func IsSimilarTopic(t string) bool { return strings.HasPrefix(t, similarTopicPrefix) }
+
+// BM25 constants of SimilarRelevance: k1 bounds how much a word said again
+// adds (a second "generator" adds less than the first, a fifth almost
+// nothing), b how much a long text's words are discounted against a short
+// one's. The textbook values; not fitted to any corpus.
+const (
+	similarBM25K1 = 1.2
+	similarBM25B  = 0.75
+)
+
+// SimilarRelevance scores how much doc says what the probe says: BM25
+// over the probe's terms, each weighed by its weight in the probe times
+// its IDF (a term without IDF, too common or not counted, adds nothing). A
+// doc's term weights are saturated (k1) and discounted by the doc's length
+// against avgLen (b), so a long summary that mentions many things does not
+// outrank a short one about the same thing, and a word said over and over
+// does not outrank two words said once. Length is the sum of a document's
+// term weights (SimilarLength).
+func SimilarRelevance(probe, doc map[string]float64, idf map[string]float64, avgLen float64) float64 {
+	if avgLen <= 0 {
+		return 0
+	}
+	norm := similarBM25K1 * (1 - similarBM25B + similarBM25B*SimilarLength(doc)/avgLen)
+	s := 0.0
+	for t, w := range probe {
+		v, ok := doc[t]
+		if !ok || idf[t] <= 0 {
+			continue
+		}
+		s += w * idf[t] * v * (similarBM25K1 + 1) / (v + norm)
+	}
+	return s
+}
+
+// SimilarLength is a document's length as SimilarRelevance counts it.
+func SimilarLength(doc map[string]float64) float64 {
+	n := 0.0
+	for _, w := range doc {
+		n += w
+	}
+	return n
+}

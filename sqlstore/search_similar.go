@@ -173,12 +173,13 @@ ORDER BY t.doc_id DESC LIMIT `+fmt.Sprint(simPerValue), name, value, before, pro
 }
 
 // similarText scores earlier incidents by how much their text says what
-// the probe's says (debrief.SimilarTextScore over the fields
+// the probe's says (debrief.SimilarRelevance over the fields
 // debrief.SimilarFields names). The probe's words are weighed by how few
 // documents of the whole corpus have them in their title or summary;
 // words in more than a fiftieth of all documents (at least 20) say little
-// and are left out. The probe's most telling words find the candidates
-// (one full-text query), which are then scored on all their words.
+// and are left out. The probe's most telling words and the phrases of its
+// topics find the candidates (one full-text query), which are then scored
+// by BM25 on all the probe's counted words and its topics.
 func (db *DB) similarText(ctx context.Context, me *simDoc, extra []string, before int64) (map[int64]float64, error) {
 	out := map[int64]float64{}
 	texts, err := db.simTexts(ctx, []int64{me.id})
@@ -298,8 +299,18 @@ func (db *DB) similarText(ctx context.Context, me *simDoc, extra []string, befor
 	if texts, err = db.simTexts(ctx, list); err != nil {
 		return nil, err
 	}
+	// BM25 wants the corpus's mean document length; the mean over the
+	// candidates and the probe, at hand already, stands in for it (it only
+	// sets how much a text longer than the others is discounted).
+	terms := make(map[int64]map[string]float64, len(list))
+	avg := debrief.SimilarLength(probe)
 	for _, id := range list {
-		if s := debrief.SimilarTextScore(probe, debrief.SimilarTerms(texts[id], maxTokenLen), idf, other); s > 0 {
+		terms[id] = debrief.SimilarTerms(texts[id], maxTokenLen)
+		avg += debrief.SimilarLength(terms[id])
+	}
+	avg /= float64(len(list) + 1)
+	for _, id := range list {
+		if s := debrief.SimilarRelevance(probe, terms[id], idf, avg); s > 0 {
 			out[id] = s
 		}
 	}

@@ -471,9 +471,7 @@ func testSearchSimilarBySummary(t *testing.T, open Opener) {
 	s := open(t)
 	ss := searchStore(t, s)
 	add := func(title, summary string, day int) *debrief.Incident {
-		inc := createIncident(t, s, searchIncident(title, "SEV2", debrief.StatusClosed, searchDay(2025, 6, day, 9)))
-		createPostmortem(t, s, searchPostmortem(&inc.ID, title, summary, ""))
-		return inc
+		return similarIncident(t, s, title, summary, searchDay(2025, 6, day, 9))
 	}
 	other := add("Slow checkout pages", "A new cache setting made the checkout pages slow for an hour.", 1)
 	power := add("Storage nodes went offline", "The generator failed to start during a utility power loss in the east datacenter.", 2)
