@@ -68,7 +68,7 @@ func (s *Server) routeTable() []Route {
 		// Postmortems.
 		{Pattern: "GET /api/v1/postmortems", Kind: KindAPI, Role: viewer, Handler: listPostmortems(svc)},
 		{Pattern: "POST /api/v1/postmortems", Kind: KindAPI, Role: responder, Handler: createPostmortem(svc, dec)},
-		{Pattern: "GET /api/v1/postmortems/{id}", Kind: KindAPI, Role: viewer, Handler: getPostmortem(svc)},
+		{Pattern: "GET /api/v1/postmortems/{id}", Kind: KindAPI, Role: viewer, Handler: getPostmortem(svc, &s.postmortemAnswers)},
 		{Pattern: "PATCH /api/v1/postmortems/{id}", Kind: KindAPI, Role: responder, Handler: updatePostmortem(svc, dec)},
 		{Pattern: "DELETE /api/v1/postmortems/{id}", Kind: KindAPI, Role: admin, Handler: deletePostmortem(svc, dec)},
 		{Pattern: "GET /api/v1/postmortems/{id}/sections", Kind: KindAPI, Role: viewer, Handler: listSections(svc)},
