@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"time"
 
 	"github.com/debriefhq/debrief/debrief"
 )
@@ -51,4 +52,32 @@ func (db *DB) PostmortemStamp(ctx context.Context, id int64) (debrief.Stamp, *in
 		return st, &incidentID.Int64, nil
 	}
 	return st, nil, nil
+}
+
+// AuthGenerationAndPostmortemStamp reads the authentication generation and
+// postmortem id's stamp in one statement (debrief.AuthStampStore): a
+// request that authenticates with an API token and reads a postmortem
+// makes one read, one round trip on PostgreSQL, instead of two. found is
+// false when there is no postmortem id; the generation is read either way.
+func (db *DB) AuthGenerationAndPostmortemStamp(ctx context.Context, id int64) (gen int64, st debrief.Stamp, incidentID *int64, found bool, err error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return 0, debrief.Stamp{}, nil, false, err
+	}
+	defer db.rg.leave()
+	var pmID, incident, version sql.NullInt64
+	var updated *time.Time
+	err = db.keyRow(ctx, `SELECT g.generation, p.id, p.incident_id, p.updated_at, p.version
+FROM auth_generation g LEFT JOIN postmortems p ON p.id = $1
+WHERE g.id = 1`, id).Scan(&gen, &pmID, &incident, nullTimeCol{&updated}, &version)
+	if err != nil {
+		return 0, debrief.Stamp{}, nil, false, mapErr(err, "read the authentication generation and postmortem %d", id)
+	}
+	if !pmID.Valid || updated == nil {
+		return gen, debrief.Stamp{}, nil, false, nil
+	}
+	st = debrief.Stamp{ID: pmID.Int64, Version: int(version.Int64), UpdatedAt: *updated}
+	if incident.Valid {
+		incidentID = &incident.Int64
+	}
+	return gen, st, incidentID, true, nil
 }

@@ -9,6 +9,7 @@ import (
 
 func init() {
 	Register("PostmortemStamp", testPostmortemStamp)
+	Register("PostmortemStampAhead", testPostmortemStampAhead)
 }
 
 // testPostmortemStamp checks the stamp a store reads without the record:
@@ -88,4 +89,86 @@ func testPostmortemStamp(t *testing.T, open Opener) {
 	wantCode(t, err, debrief.EUnauthorized, "PostmortemStampByRef(no actor)")
 	_, _, err = svc.PostmortemStampByRef(viewer, "PM-x")
 	wantCode(t, err, debrief.ENotFound, "PostmortemStampByRef(PM-x)")
+}
+
+// testPostmortemStampAhead checks the stamp read along with an API token's
+// check (debrief.WithPostmortemStampAhead): the store reads the same
+// generation and stamp in its one statement as in two; the Service then
+// uses that stamp, still after its own checks of the caller, and a token
+// revoked through another instance is refused as without it.
+func testPostmortemStampAhead(t *testing.T, open Opener) {
+	s := open(t)
+	as, ok := s.(debrief.AuthStampStore)
+	if !ok {
+		t.Fatalf("%T cannot read the authentication generation and a stamp together; a token's read of a postmortem would make two reads", s)
+	}
+	ctx := debrief.WithActor(ctxOf(t), debrief.SystemActor)
+	one, two := debrief.NewService(s), debrief.NewService(s)
+	ada, err := two.CreateUser(ctx, debrief.NewUser{Email: "ada@example.com", Name: "Ada", Role: debrief.RoleResponder})
+	must(t, err, "CreateUser(ada)")
+	tok, secret, err := two.CreateToken(ctx, debrief.NewAPIToken{UserID: ada.ID, Name: "ci", Scope: debrief.ScopeRead})
+	must(t, err, "CreateToken(ada)")
+	member := debrief.WithActor(ctxOf(t), ada.Actor("test"))
+	priv, err := two.CreateIncident(ctx, &debrief.Incident{Title: "Credential leak", Private: true, Members: []string{"root@example.com"}})
+	must(t, err, "CreateIncident(private)")
+	pub, err := two.CreateIncident(member, &debrief.Incident{Title: "Checkout outage"})
+	must(t, err, "CreateIncident(public)")
+	pm, err := two.CreatePostmortem(member, debrief.NewPostmortem{IncidentID: &pub.ID})
+	must(t, err, "CreatePostmortem(public)")
+	hidden, err := two.CreatePostmortem(ctx, debrief.NewPostmortem{IncidentID: &priv.ID})
+	must(t, err, "CreatePostmortem(private)")
+
+	gen, err := s.(debrief.AuthGenerationStore).AuthGeneration(ctx)
+	must(t, err, "AuthGeneration")
+	want, _, err := s.(debrief.PostmortemStampStore).PostmortemStamp(ctx, pm.ID)
+	must(t, err, "PostmortemStamp")
+	g, st, incidentID, found, err := as.AuthGenerationAndPostmortemStamp(ctx, pm.ID)
+	must(t, err, "AuthGenerationAndPostmortemStamp")
+	if g != gen || !found || !st.Same(want) || incidentID == nil || *incidentID != pub.ID {
+		t.Errorf("AuthGenerationAndPostmortemStamp(%d) = %d, %+v, incident %v, found %v; want %d, %+v, incident %d, found", pm.ID, g, st, incidentID, found, gen, want, pub.ID)
+	}
+	if g, _, _, found, err := as.AuthGenerationAndPostmortemStamp(ctx, pm.ID+hidden.ID+1000); err != nil || found || g != gen {
+		t.Errorf("AuthGenerationAndPostmortemStamp(missing) = %d, found %v, %v; want %d, not found, no error", g, found, err, gen)
+	}
+
+	// request runs what the server runs for GET /postmortems/{ref} with the
+	// token: the check with the stamp read ahead, then the stamp.
+	request := func(ref string) (debrief.Stamp, error) {
+		rctx := debrief.WithPostmortemStampAhead(ctxOf(t), ref)
+		a, err := one.TokenActor(rctx, secret)
+		if err != nil {
+			return debrief.Stamp{}, err
+		}
+		rctx = debrief.WithActor(rctx, a)
+		// A change between the check and the stamp: the request answers
+		// the postmortem as it was when its token was checked.
+		if ref == pm.Key {
+			_, err := two.UpdatePostmortem(member, pm.ID, debrief.PostmortemPatch{Title: ptr("Checkout outage, " + time.Now().String())}, pm.Version)
+			must(t, err, "UpdatePostmortem between the check and the stamp")
+			if pm, err = two.Postmortem(member, pm.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		st, _, err := one.PostmortemStampByRef(rctx, ref)
+		return st, err
+	}
+	_, err = request(hidden.Key)
+	wantCode(t, err, debrief.ENotFound, "request of a postmortem of a private incident, stamp read ahead")
+	_, err = request("PM-999999")
+	wantCode(t, err, debrief.ENotFound, "request of a missing postmortem, stamp read ahead")
+	before := pm.Stamp()
+	got, err := request(pm.Key)
+	must(t, err, "request "+pm.Key)
+	if !got.Same(before) {
+		t.Errorf("PostmortemStampByRef after a check that read the stamp ahead = %+v; want %+v, the stamp read with the check", got, before)
+	}
+	if got, err := request(pm.Key); err != nil || got.Version != before.Version+1 {
+		t.Errorf("the next request's stamp = %+v, %v; want version %d, the change made meanwhile", got, err, before.Version+1)
+	}
+
+	// Revoked through the other instance: refused at once.
+	_, err = two.RevokeToken(member, tok.ID)
+	must(t, err, "RevokeToken")
+	_, err = request(pm.Key)
+	wantCode(t, err, debrief.EUnauthorized, "request with a token the other instance revoked, stamp read ahead")
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -61,6 +62,12 @@ func createPostmortem(svc *debrief.Service, dec decoder) HandlerFunc {
 		writeJSON(w, http.StatusCreated, pm)
 		return nil
 	}
+}
+
+// postmortemStampAhead asks an API token's check to read the stamp of the
+// postmortem getPostmortem answers in the same statement.
+func postmortemStampAhead(ctx context.Context, r *http.Request) context.Context {
+	return debrief.WithPostmortemStampAhead(ctx, r.PathValue("id"))
 }
 
 // getPostmortem answers one postmortem. The encoded answer is the same for

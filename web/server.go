@@ -374,7 +374,11 @@ func (s *Server) adapt(rt Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ri := infoFrom(r.Context())
 		ri.route, ri.kind = rt.Pattern, rt.Kind
-		r = r.WithContext(authContext(r))
+		ctx := authContext(r)
+		if rt.ReadAhead != nil {
+			ctx = rt.ReadAhead(ctx, r)
+		}
+		r = r.WithContext(ctx)
 		if rt.Kind != KindWebhook {
 			if err := s.checkCrossOrigin(r); err != nil {
 				s.svc.AuditDenied(r.Context(), debrief.Actor{}, rt.Pattern, "cross-origin request")
