@@ -26,13 +26,23 @@ func (pm *Postmortem) Stamp() Stamp {
 	return Stamp{ID: pm.ID, Version: pm.Version, UpdatedAt: pm.UpdatedAt}
 }
 
+// PostmortemStamp is what a store reads of a postmortem without the
+// record: its stamp, and what the Service needs to decide who may see it.
+type PostmortemStamp struct {
+	Stamp
+	IncidentID *int64
+	// IncidentPrivate says whether the incident is private; nil when the
+	// postmortem has no incident or the incident is gone.
+	IncidentPrivate *bool
+}
+
 // PostmortemStampStore is a store that reads a postmortem's stamp and
-// incident without the rest of the record: three small columns instead of
+// incident without the rest of the record: a few small columns instead of
 // the sections and their decoding, for a caller that keeps what it made of
 // a postmortem and only needs to know whether it changed.
 type PostmortemStampStore interface {
 	// PostmortemStamp returns ENotFound as Postmortem does.
-	PostmortemStamp(ctx context.Context, id int64) (Stamp, *int64, error)
+	PostmortemStamp(ctx context.Context, id int64) (PostmortemStamp, error)
 }
 
 // PostmortemStampByRef returns the stamp of the postmortem named by ref
@@ -49,22 +59,26 @@ func (s *Service) PostmortemStampByRef(ctx context.Context, ref string) (stamp S
 	if err != nil {
 		return Stamp{}, false, err
 	}
-	var incidentID *int64
+	var ps PostmortemStamp
 	if ahead := stampAheadOf(ctx); ahead != nil && ahead.read && ahead.found && ahead.id == id {
-		stamp, incidentID = ahead.stamp, ahead.incidentID
+		ps = ahead.stamp
 	} else {
 		st, ok := s.store.(PostmortemStampStore)
 		if !ok {
 			return Stamp{}, false, nil
 		}
-		if stamp, incidentID, err = st.PostmortemStamp(ctx, id); err != nil {
+		if ps, err = st.PostmortemStamp(ctx, id); err != nil {
 			return Stamp{}, false, err
 		}
 	}
-	if err := s.checkPostmortem(ctx, a, &Postmortem{ID: stamp.ID, IncidentID: incidentID}); err != nil {
-		return Stamp{}, false, err
+	if ps.IncidentPrivate == nil || *ps.IncidentPrivate {
+		// Only a private incident hides its postmortem; whether the
+		// caller is one of its members takes reading it.
+		if err := s.checkPostmortem(ctx, a, &Postmortem{ID: ps.ID, IncidentID: ps.IncidentID}); err != nil {
+			return Stamp{}, false, err
+		}
 	}
-	return stamp, true, nil
+	return ps.Stamp, true, nil
 }
 
 // AuthStampStore is a store that reads the authentication generation and
@@ -73,7 +87,7 @@ func (s *Service) PostmortemStampByRef(ctx context.Context, ref string) (stamp S
 // makes one read instead of two (WithPostmortemStampAhead). found is
 // false when there is no postmortem id.
 type AuthStampStore interface {
-	AuthGenerationAndPostmortemStamp(ctx context.Context, id int64) (gen int64, stamp Stamp, incidentID *int64, found bool, err error)
+	AuthGenerationAndPostmortemStamp(ctx context.Context, id int64) (gen int64, stamp PostmortemStamp, found bool, err error)
 }
 
 type stampAheadKey struct{}
@@ -83,11 +97,10 @@ type stampAheadKey struct{}
 // request. A request is served by one goroutine at a time, so it needs no
 // lock.
 type stampAhead struct {
-	id         int64
-	read       bool
-	found      bool
-	stamp      Stamp
-	incidentID *int64
+	id    int64
+	read  bool
+	found bool
+	stamp PostmortemStamp
 }
 
 // WithPostmortemStampAhead returns ctx asking TokenActor to read the stamp
@@ -120,10 +133,10 @@ func readGenerationAhead(ctx context.Context, st AccountStore) (gen int64, ok bo
 	if ahead == nil || ahead.read || !can {
 		return 0, false, nil
 	}
-	gen, stamp, incidentID, found, err := as.AuthGenerationAndPostmortemStamp(ctx, ahead.id)
+	gen, stamp, found, err := as.AuthGenerationAndPostmortemStamp(ctx, ahead.id)
 	if err != nil {
 		return 0, false, err
 	}
-	ahead.read, ahead.found, ahead.stamp, ahead.incidentID = true, found, stamp, incidentID
+	ahead.read, ahead.found, ahead.stamp = true, found, stamp
 	return gen, true, nil
 }

@@ -30,54 +30,71 @@ func (db *DB) keyRow(ctx context.Context, query string, args ...any) *sql.Row {
 	return db.queryRow(db.keyReadContext(ctx), db.r, query, args...)
 }
 
-// PostmortemStamp returns the id, version and update time of postmortem id
-// and its incident, without the sections: what a cache of a postmortem
-// needs to tell whether it is still current (debrief.PostmortemStampStore).
-func (db *DB) PostmortemStamp(ctx context.Context, id int64) (debrief.Stamp, *int64, error) {
+// postmortemStampColumns are what PostmortemStamp and
+// AuthGenerationAndPostmortemStamp read of postmortem p and its incident i
+// (scanPostmortemStamp).
+const postmortemStampColumns = `p.id, p.incident_id, p.updated_at, p.version, i.private`
+
+// scanPostmortemStamp scans postmortemStampColumns after the columns in
+// before; found is false when the postmortem was not there (a left join
+// found none).
+func scanPostmortemStamp(row *sql.Row, before ...any) (ps debrief.PostmortemStamp, found bool, err error) {
+	var id, incidentID, version sql.NullInt64
+	var updated *time.Time
+	var private sql.NullBool
+	if err := row.Scan(append(before, &id, &incidentID, nullTimeCol{&updated}, &version, &private)...); err != nil {
+		return ps, false, err
+	}
+	if !id.Valid || updated == nil {
+		return ps, false, nil
+	}
+	ps.Stamp = debrief.Stamp{ID: id.Int64, Version: int(version.Int64), UpdatedAt: *updated}
+	if incidentID.Valid {
+		ps.IncidentID = &incidentID.Int64
+	}
+	if private.Valid {
+		ps.IncidentPrivate = &private.Bool
+	}
+	return ps, true, nil
+}
+
+// PostmortemStamp returns the stamp of postmortem id, its incident and
+// whether that is private, without the sections: what a cache of a
+// postmortem needs to tell whether it is still current and who may see it
+// (debrief.PostmortemStampStore).
+func (db *DB) PostmortemStamp(ctx context.Context, id int64) (debrief.PostmortemStamp, error) {
 	if err := db.rg.enter(ctx); err != nil {
-		return debrief.Stamp{}, nil, err
+		return debrief.PostmortemStamp{}, err
 	}
 	defer db.rg.leave()
-	var st debrief.Stamp
-	var incidentID sql.NullInt64
-	err := db.keyRow(ctx, `SELECT id, incident_id, updated_at, version FROM postmortems WHERE id = $1`, id).
-		Scan(&st.ID, &incidentID, timeCol{&st.UpdatedAt}, &st.Version)
-	if errors.Is(err, sql.ErrNoRows) {
+	ps, found, err := scanPostmortemStamp(db.keyRow(ctx, `SELECT `+postmortemStampColumns+`
+FROM postmortems p LEFT JOIN incidents i ON i.id = p.incident_id
+WHERE p.id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) || err == nil && !found {
 		err = notFound("postmortem", postmortemKey(id))
 	}
 	if err != nil {
-		return debrief.Stamp{}, nil, mapErr(err, "get postmortem %d", id)
+		return debrief.PostmortemStamp{}, mapErr(err, "get postmortem %d", id)
 	}
-	if incidentID.Valid {
-		return st, &incidentID.Int64, nil
-	}
-	return st, nil, nil
+	return ps, nil
 }
 
 // AuthGenerationAndPostmortemStamp reads the authentication generation and
-// postmortem id's stamp in one statement (debrief.AuthStampStore): a
-// request that authenticates with an API token and reads a postmortem
-// makes one read, one round trip on PostgreSQL, instead of two. found is
-// false when there is no postmortem id; the generation is read either way.
-func (db *DB) AuthGenerationAndPostmortemStamp(ctx context.Context, id int64) (gen int64, st debrief.Stamp, incidentID *int64, found bool, err error) {
+// what PostmortemStamp reads of postmortem id in one statement
+// (debrief.AuthStampStore): a request that authenticates with an API token
+// and reads a postmortem makes one read, one round trip on PostgreSQL,
+// instead of two. found is false when there is no postmortem id; the
+// generation is read either way.
+func (db *DB) AuthGenerationAndPostmortemStamp(ctx context.Context, id int64) (gen int64, ps debrief.PostmortemStamp, found bool, err error) {
 	if err := db.rg.enter(ctx); err != nil {
-		return 0, debrief.Stamp{}, nil, false, err
+		return 0, debrief.PostmortemStamp{}, false, err
 	}
 	defer db.rg.leave()
-	var pmID, incident, version sql.NullInt64
-	var updated *time.Time
-	err = db.keyRow(ctx, `SELECT g.generation, p.id, p.incident_id, p.updated_at, p.version
-FROM auth_generation g LEFT JOIN postmortems p ON p.id = $1
-WHERE g.id = 1`, id).Scan(&gen, &pmID, &incident, nullTimeCol{&updated}, &version)
+	ps, found, err = scanPostmortemStamp(db.keyRow(ctx, `SELECT g.generation, `+postmortemStampColumns+`
+FROM auth_generation g LEFT JOIN postmortems p ON p.id = $1 LEFT JOIN incidents i ON i.id = p.incident_id
+WHERE g.id = 1`, id), &gen)
 	if err != nil {
-		return 0, debrief.Stamp{}, nil, false, mapErr(err, "read the authentication generation and postmortem %d", id)
+		return 0, debrief.PostmortemStamp{}, false, mapErr(err, "read the authentication generation and postmortem %d", id)
 	}
-	if !pmID.Valid || updated == nil {
-		return gen, debrief.Stamp{}, nil, false, nil
-	}
-	st = debrief.Stamp{ID: pmID.Int64, Version: int(version.Int64), UpdatedAt: *updated}
-	if incident.Valid {
-		incidentID = &incident.Int64
-	}
-	return gen, st, incidentID, true, nil
+	return gen, ps, found, nil
 }

@@ -34,28 +34,37 @@ func testPostmortemStamp(t *testing.T, open Opener) {
 	project.Kind, project.Template = debrief.KindProject, "project"
 	createPostmortem(t, s, project)
 
-	check := func(when string, id int64, wantIncident *int64) debrief.Stamp {
+	// check compares the stamp read alone with the stored postmortem; the
+	// incident's private flag is wantPrivate (nil: no incident).
+	check := func(when string, id int64, wantIncident *int64, wantPrivate *bool) debrief.Stamp {
 		t.Helper()
 		stored, err := s.Postmortem(ctx, id)
 		must(t, err, "Postmortem "+when)
-		got, incidentID, err := st.PostmortemStamp(ctx, id)
+		got, err := st.PostmortemStamp(ctx, id)
 		must(t, err, "PostmortemStamp "+when)
 		if !got.Same(stored.Stamp()) || got.ID != id {
-			t.Errorf("PostmortemStamp(%d) %s = %+v; want %+v, the stamp of the stored postmortem", id, when, got, stored.Stamp())
+			t.Errorf("PostmortemStamp(%d) %s = %+v; want %+v, the stamp of the stored postmortem", id, when, got.Stamp, stored.Stamp())
 		}
-		if (incidentID == nil) != (wantIncident == nil) || incidentID != nil && *incidentID != *wantIncident {
-			t.Errorf("PostmortemStamp(%d) %s incident = %v; want %v", id, when, incidentID, wantIncident)
+		if (got.IncidentID == nil) != (wantIncident == nil) || got.IncidentID != nil && *got.IncidentID != *wantIncident {
+			t.Errorf("PostmortemStamp(%d) %s incident = %v; want %v", id, when, got.IncidentID, wantIncident)
 		}
-		return got
+		if (got.IncidentPrivate == nil) != (wantPrivate == nil) || got.IncidentPrivate != nil && *got.IncidentPrivate != *wantPrivate {
+			t.Errorf("PostmortemStamp(%d) %s incident private = %v; want %v", id, when, got.IncidentPrivate, wantPrivate)
+		}
+		return got.Stamp
 	}
-	first := check("after create", pm.ID, &inc.ID)
-	check("of a project postmortem", project.ID, nil)
+	first := check("after create", pm.ID, &inc.ID, ptr(false))
+	check("of a project postmortem", project.ID, nil, nil)
+	secret := newIncident(2)
+	secret.Private = true
+	createIncident(t, s, secret)
+	check("of a private incident", createPostmortem(t, s, newPostmortem(&secret.ID)).ID, &secret.ID, ptr(true))
 
 	sum := *pm.Section("summary")
 	sum.Body = "Checkout failed for EU customers for 42 minutes."
 	_, err := s.UpdatePostmortemSection(ctx, pm.ID, sum, 1, at(3*time.Hour), rev(debrief.EntityPostmortem, pm.ID, 0, "update"))
 	must(t, err, "UpdatePostmortemSection")
-	second := check("after a section save", pm.ID, &inc.ID)
+	second := check("after a section save", pm.ID, &inc.ID, ptr(false))
 	if second.Same(first) {
 		t.Errorf("PostmortemStamp after a section save = %+v, the same as before it", second)
 	}
@@ -65,12 +74,12 @@ func testPostmortemStamp(t *testing.T, open Opener) {
 	cur.Title = "Checkout API returned 500s for EU customers for 42 minutes"
 	// cur.UpdatedAt stays as it was: the version alone must tell.
 	must(t, s.UpdatePostmortem(ctx, cur, cur.Version, rev(debrief.EntityPostmortem, pm.ID, 0, "update")), "UpdatePostmortem")
-	if third := check("after an update at the same time", pm.ID, &inc.ID); third.Same(second) {
+	if third := check("after an update at the same time", pm.ID, &inc.ID, ptr(false)); third.Same(second) {
 		t.Errorf("PostmortemStamp after an update = %+v, the same as before it", third)
 	}
 
 	missing := pm.ID + project.ID + 1000
-	_, _, err = st.PostmortemStamp(ctx, missing)
+	_, err = st.PostmortemStamp(ctx, missing)
 	_, want := s.Postmortem(ctx, missing)
 	wantCode(t, err, debrief.ENotFound, "PostmortemStamp(missing)")
 	if debrief.ErrorMessage(err) != debrief.ErrorMessage(want) {
@@ -120,14 +129,17 @@ func testPostmortemStampAhead(t *testing.T, open Opener) {
 
 	gen, err := s.(debrief.AuthGenerationStore).AuthGeneration(ctx)
 	must(t, err, "AuthGeneration")
-	want, _, err := s.(debrief.PostmortemStampStore).PostmortemStamp(ctx, pm.ID)
-	must(t, err, "PostmortemStamp")
-	g, st, incidentID, found, err := as.AuthGenerationAndPostmortemStamp(ctx, pm.ID)
-	must(t, err, "AuthGenerationAndPostmortemStamp")
-	if g != gen || !found || !st.Same(want) || incidentID == nil || *incidentID != pub.ID {
-		t.Errorf("AuthGenerationAndPostmortemStamp(%d) = %d, %+v, incident %v, found %v; want %d, %+v, incident %d, found", pm.ID, g, st, incidentID, found, gen, want, pub.ID)
+	for _, p := range []*debrief.Postmortem{pm, hidden} {
+		want, err := s.(debrief.PostmortemStampStore).PostmortemStamp(ctx, p.ID)
+		must(t, err, "PostmortemStamp")
+		g, st, found, err := as.AuthGenerationAndPostmortemStamp(ctx, p.ID)
+		must(t, err, "AuthGenerationAndPostmortemStamp")
+		if g != gen || !found || !st.Same(want.Stamp) || st.IncidentID == nil || *st.IncidentID != *want.IncidentID ||
+			st.IncidentPrivate == nil || *st.IncidentPrivate != *want.IncidentPrivate {
+			t.Errorf("AuthGenerationAndPostmortemStamp(%d) = %d, %+v, found %v; want %d, %+v (as read apart), found", p.ID, g, st, found, gen, want)
+		}
 	}
-	if g, _, _, found, err := as.AuthGenerationAndPostmortemStamp(ctx, pm.ID+hidden.ID+1000); err != nil || found || g != gen {
+	if g, _, found, err := as.AuthGenerationAndPostmortemStamp(ctx, pm.ID+hidden.ID+1000); err != nil || found || g != gen {
 		t.Errorf("AuthGenerationAndPostmortemStamp(missing) = %d, found %v, %v; want %d, not found, no error", g, found, err, gen)
 	}
 

@@ -116,6 +116,10 @@ func testPostmortemAnswerAcrossInstances(t *testing.T, a, b *instance) {
 		t.Errorf("GET %s on A as a viewer after B made its incident private = %d; want 404", pm.Key, st)
 	}
 	read("as the admin after the incident went private", admin, upd.Version)
+	if st := call(t, "PATCH", b.url+"/api/v1/incidents/"+inc.Key, admin, `{"members":["ada@example.com","bob@example.com"],"version":`+strconv.Itoa(pinc.Version)+`}`, nil); st != 200 {
+		t.Fatalf("PATCH incident members on B = %d", st)
+	}
+	read("as a viewer made a member of the private incident", viewer, upd.Version)
 
 	// B deletes the postmortem: A answers 404.
 	if st := call(t, "DELETE", b.url+path, admin, `{"version":`+strconv.Itoa(upd.Version)+`}`, nil); st != 204 {
