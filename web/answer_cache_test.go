@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/debriefhq/debrief/debrief"
@@ -171,4 +172,71 @@ func TestAnswerCacheBounds(t *testing.T) {
 	if got, ok := c.get(debrief.Stamp{ID: n + 1, Version: 2}); ok {
 		t.Errorf("get(version 2) = %d bytes kept for version 1; want nothing", len(got))
 	}
+}
+
+// Many readers while the postmortem changes, more than the read pool has
+// connections: every answer is one postmortem as it was written (its title
+// names its version), never a mix or a body kept for another version.
+func TestPostmortemAnswerConcurrentReaders(t *testing.T) {
+	a := startInstance(t, filepath.Join(t.TempDir(), "debrief.db"))
+	sys := debrief.WithActor(context.Background(), debrief.SystemActor)
+	u, err := a.svc.CreateUser(sys, debrief.NewUser{Email: "ada@example.com", Name: "Ada", Role: debrief.RoleAdmin, Password: browserPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, token, err := a.svc.CreateToken(debrief.WithActor(context.Background(), u.Actor("test")), debrief.NewAPIToken{Name: "api", Scope: debrief.ScopeAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inc debrief.Incident
+	if st := call(t, "POST", a.url+"/api/v1/incidents", token, `{"title":"Payments API returned 502s for 9 minutes","severity":"SEV2"}`, &inc); st != 201 {
+		t.Fatalf("POST incident = %d", st)
+	}
+	var pm debrief.Postmortem
+	if st := call(t, "POST", a.url+"/api/v1/postmortems", token, `{"incident_id":"`+inc.Key+`","template":"incident"}`, &pm); st != 201 {
+		t.Fatalf("POST postmortem = %d", st)
+	}
+	const writes, readers, reads = 10, 40, 15
+	done := make(chan struct{})
+	errs := make(chan string, readers*reads)
+	var wg sync.WaitGroup
+	for range readers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range reads {
+				var got debrief.Postmortem
+				if st := call(t, "GET", a.url+"/api/v1/postmortems/"+pm.Key, token, "", &got); st != 200 {
+					errs <- fmt.Sprintf("GET = %d", st)
+					continue
+				}
+				if want := titleAt(got.Version); got.Version > 1 && got.Title != want {
+					errs <- fmt.Sprintf("GET = version %d titled %q; want %q", got.Version, got.Title, want)
+				}
+			}
+		}()
+	}
+	go func() {
+		defer close(done)
+		for v := 1; v <= writes; v++ {
+			if st := call(t, "PATCH", a.url+"/api/v1/postmortems/"+pm.Key, token, fmt.Sprintf(`{"title":%q,"version":%d}`, titleAt(v+1), v), nil); st != 200 {
+				errs <- fmt.Sprintf("PATCH v%d = %d", v, st)
+				return
+			}
+		}
+	}()
+	wg.Wait()
+	<-done
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	var last debrief.Postmortem
+	if st := call(t, "GET", a.url+"/api/v1/postmortems/"+pm.Key, token, "", &last); st != 200 || last.Version != writes+1 || last.Title != titleAt(writes+1) {
+		t.Errorf("GET after the writes = %d, version %d %q; want version %d %q", st, last.Version, last.Title, writes+1, titleAt(writes+1))
+	}
+}
+
+func titleAt(version int) string {
+	return fmt.Sprintf("Payments API returned 502s for 9 minutes (version %d)", version)
 }
