@@ -620,6 +620,12 @@ func (s *Service) RevokeToken(ctx context.Context, id int64) (*APIToken, error) 
 	return t, nil
 }
 
+// badToken is the answer to a token that names no valid token; made when
+// needed, as most requests never need it.
+func badToken() error {
+	return Errorf(EUnauthorized, "", "The API token is not valid; create a new one.")
+}
+
 // TokenActor returns the actor of an API token: its user, with the role
 // cut down to the token's scope.
 func (s *Service) TokenActor(ctx context.Context, secret string) (Actor, error) {
@@ -631,7 +637,6 @@ func (s *Service) TokenActor(ctx context.Context, secret string) (Actor, error) 
 	if err != nil {
 		return Actor{}, err
 	}
-	bad := Errorf(EUnauthorized, "", "The API token is not valid; create a new one.")
 	// The generation is read before the token: a change committed after
 	// this read moves it, so the cache never serves a token past a
 	// change it has not seen.
@@ -643,20 +648,20 @@ func (s *Service) TokenActor(ctx context.Context, secret string) (Actor, error) 
 	if !cacheable || !cached {
 		t, err = st.TokenByHash(ctx, hash)
 		if ErrorCode(err) == ENotFound {
-			return Actor{}, bad
+			return Actor{}, badToken()
 		}
 		if err != nil {
 			return Actor{}, err
 		}
 		if !SameHash(t.Hash, hash) {
-			return Actor{}, bad
+			return Actor{}, badToken()
 		}
 		u, err = st.User(ctx, t.UserID)
 		if IsCode(err, EUnavailable) {
 			return Actor{}, err // the database is away: not the token's fault
 		}
 		if err != nil {
-			return Actor{}, bad
+			return Actor{}, badToken()
 		}
 	}
 	now := s.Now()

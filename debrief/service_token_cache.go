@@ -71,6 +71,9 @@ func (c *tokenCache) touched(hash string, at time.Time) {
 // authGeneration reads the store's generation; ok is false when the store
 // keeps none, and the Service then reads every token afresh.
 func (s *Service) authGeneration(ctx context.Context, st AccountStore) (gen int64, ok bool, err error) {
+	if gen, ok, err := readGenerationAhead(ctx, st); ok || err != nil {
+		return gen, ok, err
+	}
 	g, ok := st.(AuthGenerationStore)
 	if !ok {
 		return 0, false, nil

@@ -89,7 +89,7 @@ func (db *DB) User(ctx context.Context, id int64) (*debrief.User, error) {
 		return nil, err
 	}
 	defer db.rg.leave()
-	u, err := scanUser(db.queryRow(ctx, db.r, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
+	u, err := scanUser(db.keyRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
 	if err == sql.ErrNoRows {
 		return nil, notFound("user", strconv.FormatInt(id, 10))
 	}
@@ -152,7 +152,7 @@ func (db *DB) SessionByHash(ctx context.Context, hash string) (*debrief.Session,
 	}
 	defer db.rg.leave()
 	var s debrief.Session
-	err := db.r.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE hash = $1`, hash).Scan(
+	err := db.keyRow(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE hash = $1`, hash).Scan(
 		&s.ID, &s.Hash, &s.UserID, timeCol{&s.CreatedAt}, timeCol{&s.ExpiresAt}, timeCol{&s.LastSeenAt}, &s.IP, &s.UserAgent)
 	if err == sql.ErrNoRows {
 		return nil, notFound("session", "")
@@ -232,7 +232,7 @@ func (db *DB) TokenByHash(ctx context.Context, hash string) (*debrief.APIToken, 
 	defer db.rg.leave()
 	// Through the statement cache: every token-authenticated request
 	// asks, and parsing the statement cost more than running it.
-	t, err := scanToken(db.queryRow(ctx, db.r, `SELECT `+tokenColumns+tokenFrom+` WHERE t.hash = $1`, hash))
+	t, err := scanToken(db.keyRow(ctx, `SELECT `+tokenColumns+tokenFrom+` WHERE t.hash = $1`, hash))
 	if err == sql.ErrNoRows {
 		return nil, notFound("token", "")
 	}

@@ -86,10 +86,14 @@ type dialect struct {
 	// from what it read. SQLite needs nothing (its one writer connection
 	// serialises write transactions); PostgreSQL locks the row.
 	lockRow string
+	// detachKeyReads runs reads of one row by key without the caller's
+	// cancellation (keyReadContext in key_read.go): true on SQLite, where such a
+	// read cannot wait on a network.
+	detachKeyReads bool
 }
 
 var (
-	sqliteDialect   = dialect{engine: EngineSQLite, migrations: "migrations/sqlite"}
+	sqliteDialect   = dialect{engine: EngineSQLite, migrations: "migrations/sqlite", detachKeyReads: true}
 	postgresDialect = dialect{engine: EnginePostgres, migrations: "migrations/postgres", lockRow: " FOR UPDATE"}
 )
 

@@ -150,7 +150,7 @@ func (db *DB) Incident(ctx context.Context, id int64) (*debrief.Incident, error)
 		return nil, err
 	}
 	defer db.rg.leave()
-	inc, err := db.incident(ctx, db.r, id)
+	inc, err := db.incident(db.keyReadContext(ctx), db.r, id)
 	if err != nil {
 		return nil, mapErr(err, "get incident %d", id)
 	}

@@ -117,7 +117,7 @@ func (db *DB) Postmortem(ctx context.Context, id int64) (*debrief.Postmortem, er
 		return nil, err
 	}
 	defer db.rg.leave()
-	pm, err := db.postmortem(ctx, db.r, id)
+	pm, err := db.postmortem(db.keyReadContext(ctx), db.r, id)
 	if err != nil {
 		return nil, mapErr(err, "get postmortem %d", id)
 	}

@@ -384,6 +384,7 @@ func testAccountsPrivateIncidents(t *testing.T, open Opener) {
 			return err
 		}},
 		{"Postmortem", func() error { _, err := svc.Postmortem(outsider, pm.ID); return err }},
+		{"PostmortemStampByRef", func() error { _, _, err := svc.PostmortemStampByRef(outsider, pm.Key); return err }},
 		{"UpdatePostmortem", func() error {
 			_, err := svc.UpdatePostmortem(outsider, pm.ID, debrief.PostmortemPatch{Title: &title}, pm.Version)
 			return err

@@ -550,6 +550,7 @@ func testAuditEveryChange(t *testing.T, open Opener) {
 		"ListTimeline":              {read: "lists"},
 		"Postmortem":                {read: "reads"},
 		"PostmortemByRef":           {read: "reads"},
+		"PostmortemStampByRef":      {read: "reads a stamp"},
 		"PostmortemDocument":        {read: "reads"},
 		"ListPostmortems":           {read: "lists"},
 		"ActionItem":                {read: "reads"},

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -63,17 +64,47 @@ func createPostmortem(svc *debrief.Service, dec decoder) HandlerFunc {
 	}
 }
 
-func getPostmortem(svc *debrief.Service) HandlerFunc {
+// postmortemStampAhead asks an API token's check to read the stamp of the
+// postmortem getPostmortem answers in the same statement.
+func postmortemStampAhead(ctx context.Context, r *http.Request) context.Context {
+	return debrief.WithPostmortemStampAhead(ctx, r.PathValue("id"))
+}
+
+// getPostmortem answers one postmortem. The encoded answer is the same for
+// everyone who may read it, so it is kept (answers) and sent again while
+// the postmortem's stamp, read on every request after the Service's
+// checks, has not moved.
+func getPostmortem(svc *debrief.Service, answers *answerCache) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		pm, err := svc.PostmortemByRef(r.Context(), r.PathValue("id"))
+		ref := r.PathValue("id")
+		stamp, ok, err := svc.PostmortemStampByRef(r.Context(), ref)
+		if err != nil {
+			return err
+		}
+		if ok {
+			if notModified(w, r, stamp.Version) {
+				return nil
+			}
+			if body, ok := answers.get(stamp); ok {
+				setETag(w, stamp.Version)
+				writeJSONBytes(w, http.StatusOK, body)
+				return nil
+			}
+		}
+		pm, err := svc.PostmortemByRef(r.Context(), ref)
 		if err != nil {
 			return err
 		}
 		if notModified(w, r, pm.Version) {
 			return nil
 		}
+		body, err := encodeJSON(pm)
+		if err != nil {
+			return err
+		}
+		answers.put(pm.Stamp(), body)
 		setETag(w, pm.Version)
-		writeJSON(w, http.StatusOK, pm)
+		writeJSONBytes(w, http.StatusOK, body)
 		return nil
 	}
 }

@@ -30,14 +30,37 @@ var securityHeaders = map[string]string{
 }
 
 func withSecurityHeaders(next http.Handler) http.Handler {
+	values := headerValues(securityHeaders)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		for k, v := range securityHeaders {
-			h.Set(k, v)
+		for k, v := range values {
+			h[k] = v
 		}
 		next.ServeHTTP(w, r)
 	})
 }
+
+// headerValues returns fixed headers ready to be assigned to a response's
+// header map: names in canonical form and each value in a slice of its
+// own, made once instead of by http.Header.Set on every response. The
+// slices are shared by every response. That is safe because nothing
+// writes into a header value: Set and Del replace the slice, and Add
+// appends to a full slice (length 1, capacity 1), which copies it.
+func headerValues(fixed map[string]string) http.Header {
+	h := make(http.Header, len(fixed))
+	for k, v := range fixed {
+		h[http.CanonicalHeaderKey(k)] = []string{v}
+	}
+	return h
+}
+
+// Values of headers that many responses carry, shared as headerValues
+// describes.
+var (
+	noStoreValue  = []string{"no-store"}
+	jsonTypeValue = []string{"application/json"}
+	nosniffValue  = []string{"nosniff"}
+)
 
 // requestMeta is where a request came from, for the audit log. The remote
 // address is the TCP peer, or the client a trusted proxy named

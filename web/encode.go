@@ -31,11 +31,26 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		buf.WriteString(`{"error":{"code":"internal","message":"internal error","field":""}}` + "\n")
 		status = http.StatusInternalServerError
 	}
+	writeJSONBytes(w, status, buf.Bytes())
+}
+
+// encodeJSON returns v encoded as writeJSON sends it, for an answer that is
+// kept (answerCache).
+func encodeJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(v); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// writeJSONBytes sends body, JSON already encoded, with status.
+func writeJSONBytes(w http.ResponseWriter, status int, body []byte) {
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	h["Content-Type"] = jsonTypeValue
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(body)
 }
 
 // listBody is the shape of every list response.

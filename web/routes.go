@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/debriefhq/debrief/debrief"
@@ -31,6 +32,10 @@ type Route struct {
 	// authentication at all (health checks, metrics).
 	Role    debrief.Role
 	Handler HandlerFunc
+	// ReadAhead, when set, adds to the request's context what
+	// authentication may read in the same statement as its own check, for
+	// the handler (debrief.WithPostmortemStampAhead).
+	ReadAhead func(ctx context.Context, r *http.Request) context.Context
 }
 
 // routeTable lists the server's routes area by area, all but the account
@@ -68,7 +73,7 @@ func (s *Server) routeTable() []Route {
 		// Postmortems.
 		{Pattern: "GET /api/v1/postmortems", Kind: KindAPI, Role: viewer, Handler: listPostmortems(svc)},
 		{Pattern: "POST /api/v1/postmortems", Kind: KindAPI, Role: responder, Handler: createPostmortem(svc, dec)},
-		{Pattern: "GET /api/v1/postmortems/{id}", Kind: KindAPI, Role: viewer, Handler: getPostmortem(svc)},
+		{Pattern: "GET /api/v1/postmortems/{id}", Kind: KindAPI, Role: viewer, Handler: getPostmortem(svc, &s.postmortemAnswers), ReadAhead: postmortemStampAhead},
 		{Pattern: "PATCH /api/v1/postmortems/{id}", Kind: KindAPI, Role: responder, Handler: updatePostmortem(svc, dec)},
 		{Pattern: "DELETE /api/v1/postmortems/{id}", Kind: KindAPI, Role: admin, Handler: deletePostmortem(svc, dec)},
 		{Pattern: "GET /api/v1/postmortems/{id}/sections", Kind: KindAPI, Role: viewer, Handler: listSections(svc)},

@@ -118,7 +118,9 @@ type Server struct {
 	// linkLimiter and roomLimiter bound requests per address to the pages
 	// reached by a token (ui_review_limit.go).
 	linkLimiter, roomLimiter *tokenLimiter
-	routes                   []Route
+	// postmortemAnswers keeps encoded postmortems (answer_cache.go).
+	postmortemAnswers answerCache
+	routes            []Route
 	// ui holds the page templates and assets (ui.go); publicURL is
 	// Config.PublicURL without a trailing slash.
 	ui        *ui
@@ -278,8 +280,8 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		ri := &requestInfo{id: s.requestID(r)}
 		r = r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, ri))
 		h := w.Header()
-		h.Set("X-Request-Id", ri.id)
-		h.Set("X-Content-Type-Options", "nosniff")
+		h["X-Request-Id"] = []string{ri.id}
+		h["X-Content-Type-Options"] = nosniffValue
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {
@@ -372,7 +374,11 @@ func (s *Server) adapt(rt Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ri := infoFrom(r.Context())
 		ri.route, ri.kind = rt.Pattern, rt.Kind
-		r = r.WithContext(authContext(r))
+		ctx := authContext(r)
+		if rt.ReadAhead != nil {
+			ctx = rt.ReadAhead(ctx, r)
+		}
+		r = r.WithContext(ctx)
 		if rt.Kind != KindWebhook {
 			if err := s.checkCrossOrigin(r); err != nil {
 				s.svc.AuditDenied(r.Context(), debrief.Actor{}, rt.Pattern, "cross-origin request")
@@ -383,7 +389,7 @@ func (s *Server) adapt(rt Route) http.Handler {
 		if rt.Role != "" {
 			// What a signed-in caller reads is theirs: no shared cache or
 			// browser history keeps it (handlers may say otherwise).
-			w.Header().Set("Cache-Control", "no-store")
+			w.Header()["Cache-Control"] = noStoreValue
 			actor, err := s.authenticate(r)
 			if err != nil {
 				s.renderError(w, r, err)
