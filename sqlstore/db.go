@@ -166,6 +166,9 @@ func open(ctx context.Context, dsn string, logger *slog.Logger, opts Options) (*
 		return nil, err
 	}
 	db.logger = logger
+	if opts.NoSearchMemos {
+		db.tune.countMemos = false
+	}
 	if db.facts != nil {
 		db.facts.logger = logger
 	}

@@ -22,6 +22,10 @@ type Options struct {
 	// pool on SQLite, the one pool on PostgreSQL. 0 means the default, a
 	// few per core.
 	ReadConns int
+	// NoSearchMemos makes every search cost what it would the first time
+	// after a write: the per-query counts and rankings that repeated
+	// searches reuse are not kept. For measuring (`debrief bench-growth`).
+	NoSearchMemos bool
 }
 
 func (o Options) connWait() time.Duration {

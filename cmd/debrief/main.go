@@ -80,6 +80,8 @@ type CLI struct {
 
 	Bench     BenchCmd     `cmd:"" hidden:"" help:"Measure a running server's speed (load generator)."`
 	BenchBare BenchBareCmd `cmd:"" hidden:"" name:"bench-bare" help:"Serve one file's bytes from a bare net/http handler, the ceiling for request-path figures."`
+	// BenchGrowth reports latency and memory of a fixed request mix on one database.
+	BenchGrowth BenchGrowthCmd `cmd:"" hidden:"" name:"bench-growth" help:"Measure a fixed mix of requests and the process's memory on one database (latency and memory as data grows)."`
 }
 
 // Env is what every command runs with: the process's context, environment
