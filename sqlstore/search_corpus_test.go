@@ -194,8 +194,8 @@ func bulkImport(ctx context.Context, db *DB, recs []genRecord) error {
 			return err
 		}
 		defer insEvent.Close()
-		insAction, err := tx.PrepareContext(ctx, `INSERT INTO action_items (incident_id, postmortem_id, title, owner, due_date, priority, type,
-	status, tracker_url, completed_at, created_by, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1)`)
+		// The store's own statement, so the columns stay those of actionItemArgs.
+		insAction, err := tx.PrepareContext(ctx, actionItemInsert)
 		if err != nil {
 			return err
 		}
