@@ -80,36 +80,40 @@ func (e postgresSearch) countUpTo(ctx context.Context, qr querier, q *debrief.Se
 // when the page reaches past the first. Only the page's rows and the
 // facets' counts cross to the store.
 func (e postgresSearch) rankTiered(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, keep int, acc *facetAcc) ([]scored, bool, error) {
-	if err := e.countFacets(ctx, tx, q, viewer, acc); err != nil {
+	newest, err := e.countFacets(ctx, tx, q, viewer, keep, acc)
+	if err != nil || !q.HasText() {
+		// A search by filters alone ranks newest first, which the count
+		// returned.
+		sortScored(newest)
+		return newest, true, err
+	}
+	from, score, w := e.db.searchSource(q, viewer, headMatches)
+	top, err := e.db.scanMatches(ctx, tx, `SELECT d.id, 1, `+score+`, d.date, NULL, NULL, NULL FROM `+from+w.sql()+
+		` ORDER BY 3 DESC, 4 DESC, 1 DESC LIMIT `+strconv.Itoa(keep), w.args, keep, nil)
+	if err != nil {
 		return nil, true, err
 	}
-	var top []scored
-	if q.HasText() {
-		from, score, w := e.db.searchSource(q, viewer, headMatches)
-		var err error
-		top, err = e.db.scanMatches(ctx, tx, `SELECT d.id, 1, `+score+`, d.date, NULL, NULL, NULL FROM `+from+w.sql()+
-			` ORDER BY 3 DESC, 4 DESC, 1 DESC LIMIT `+strconv.Itoa(keep), w.args, keep, nil)
-		if err != nil {
-			return nil, true, err
-		}
-		sortScored(top)
-	}
-	top, err := e.db.rankRest(ctx, tx, q, viewer, top, keep)
+	sortScored(top)
+	top, err = e.db.rankRest(ctx, tx, q, viewer, top, keep)
 	return top, true, err
 }
 
-// facetsSQL aggregates the rows of source, (severity, year, services,
-// factors, ok), into (facet, value, count) rows: n the total of the rows
-// where ok, r the total of all rows, s, y, v and f the severities, years,
-// services and factors of the rows where ok, counted as scanMatches
-// counts them.
+// facetsSQL aggregates the rows of source, (id, date, severity, year,
+// services, factors, ok), into (facet, value, count, id) rows: n the total
+// of the rows where ok, r the total of all rows, s, y, v and f the
+// severities, years, services and factors of the rows where ok, counted
+// as scanMatches counts them. facetsNewestSQL adds the newest of them as k
+// rows (date in count).
 const facetsSQL = `WITH m AS MATERIALIZED (%s)
-SELECT 'n', '', COUNT(*) FROM m WHERE ok
-UNION ALL SELECT 'r', '', COUNT(*) FROM m
-UNION ALL SELECT 's', severity, COUNT(*) FROM m WHERE ok AND severity <> '' GROUP BY severity
-UNION ALL SELECT 'y', year::text, COUNT(*) FROM m WHERE ok GROUP BY year
-UNION ALL SELECT 'v', v, COUNT(*) FROM m, unnest(string_to_array(m.services, E'\n')) AS v WHERE ok AND m.services <> '' GROUP BY v
-UNION ALL SELECT 'f', f, COUNT(*) FROM m, jsonb_array_elements_text(m.factors::jsonb) AS f WHERE ok AND m.factors <> '[]' GROUP BY f`
+SELECT 'n', '', COUNT(*), NULL::bigint FROM m WHERE ok
+UNION ALL SELECT 'r', '', COUNT(*), NULL FROM m
+UNION ALL SELECT 's', severity, COUNT(*), NULL FROM m WHERE ok AND severity <> '' GROUP BY severity
+UNION ALL SELECT 'y', year::text, COUNT(*), NULL FROM m WHERE ok GROUP BY year
+UNION ALL SELECT 'v', v, COUNT(*), NULL FROM m, unnest(string_to_array(m.services, E'\n')) AS v WHERE ok AND m.services <> '' GROUP BY v
+UNION ALL SELECT 'f', f, COUNT(*), NULL FROM m, jsonb_array_elements_text(m.factors::jsonb) AS f WHERE ok AND m.factors <> '[]' GROUP BY f`
+
+const facetsNewestSQL = `
+UNION ALL (SELECT 'k', '', date, id FROM m WHERE ok ORDER BY date DESC, id DESC LIMIT %d)`
 
 // countFacets counts q's matches and their facets into acc. Past
 // estimateAbove matches that pass the filters, in a corpus of at least
@@ -119,18 +123,22 @@ UNION ALL SELECT 'f', f, COUNT(*) FROM m, jsonb_array_elements_text(m.factors::j
 // with excluded words and searches by filters alone are always counted.
 //
 // The sample is an eighth of sampleDocs first, and sampleDocs only when
-// that held too few text matches to tell. For a word in most documents
+// that held too few text matches to tell, unless it already says the
+// matches that pass the filters are few enough to count. For a word in most documents
 // PostgreSQL checks each sampled document's whole tsvector rather than
 // intersecting the sample with the word's index entries (its planner does
 // not count the cost of reading the vector), so the sample must stay
 // small; for rarer words it does intersect, and a larger sample costs
 // little.
-func (e postgresSearch) countFacets(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, acc *facetAcc) error {
+//
+// A search by filters alone has no relevance to rank by: countFacets
+// returns its newest keep matches, read in the same statement.
+func (e postgresSearch) countFacets(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, keep int, acc *facetAcc) ([]scored, error) {
 	t := e.db.tune
 	if q.HasText() && len(q.Not) == 0 && t.sampleDocs > 0 {
 		ids, err := e.idSpan(ctx, tx)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, n := range []int{t.sampleDocs / 8, t.sampleDocs} {
 			if ids.docs < 2*float64(t.sampleDocs) {
@@ -141,25 +149,29 @@ func (e postgresSearch) countFacets(ctx context.Context, tx *sql.Tx, q *debrief.
 				continue
 			}
 			sample := newFacetAcc()
-			raw, err := e.aggregate(ctx, tx, q, viewer, cond, sample)
+			raw, _, err := e.aggregate(ctx, tx, q, viewer, cond, 0, sample)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			if raw == 0 {
-				break // a rare word: counting it costs little
+			if float64(sample.total)*scale <= float64(t.estimateAbove) {
+				// Few matches pass the filters, or few match at all:
+				// counting them costs little. A sample too small to
+				// tell errs this way only, to counting.
+				break
 			}
 			if raw < pgSampleEnough && n < t.sampleDocs {
 				continue
 			}
-			if float64(sample.total)*scale > float64(t.estimateAbove) {
-				acc.addScaled(sample, scale)
-				return nil
-			}
-			break
+			acc.addScaled(sample, scale)
+			return nil, nil
 		}
 	}
-	_, err := e.aggregate(ctx, tx, q, viewer, "", acc)
-	return err
+	newest := 0
+	if !q.HasText() {
+		newest = keep
+	}
+	_, top, err := e.aggregate(ctx, tx, q, viewer, "", newest, acc)
+	return top, err
 }
 
 // pgSampleEnough is the number of text matches in a sample that estimate
@@ -205,8 +217,8 @@ func (s idSpan) windows(n int) (string, float64) {
 // aggregate counts into acc the matches of q (among the documents that
 // sample, when not "", takes) that pass its filters and visibility, with
 // facetsSQL, and returns, for a sample, the number of text matches before
-// the filters.
-func (e postgresSearch) aggregate(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, sample string, acc *facetAcc) (int, error) {
+// the filters, and the newest of the matches when newest > 0.
+func (e postgresSearch) aggregate(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, sample string, newest int, acc *facetAcc) (int, []scored, error) {
 	w := &where{}
 	if q.HasText() {
 		w.add(`d.tsv @@ ?::tsquery`, tsQuery(q.All, q.Not))
@@ -226,17 +238,23 @@ func (e postgresSearch) aggregate(ctx context.Context, tx *sql.Tx, q *debrief.Se
 		ok = "(" + strings.Join(filters, " AND ") + ")"
 		w.conds = w.conds[:source]
 	}
-	rows, err := tx.QueryContext(ctx, fmt.Sprintf(facetsSQL, `SELECT d.severity, d.year, d.services, d.factors, `+ok+` AS ok FROM search_docs d`+w.sql()), w.args...)
+	query := fmt.Sprintf(facetsSQL, `SELECT d.id, d.date, d.severity, d.year, d.services, d.factors, `+ok+` AS ok FROM search_docs d`+w.sql())
+	if newest > 0 {
+		query += fmt.Sprintf(facetsNewestSQL, newest)
+	}
+	rows, err := tx.QueryContext(ctx, query, w.args...)
 	if err != nil {
-		return 0, mapSearchErr(err)
+		return 0, nil, mapSearchErr(err)
 	}
 	defer rows.Close()
 	raw := 0
+	var top []scored
 	for rows.Next() {
 		var facet, value string
 		var n int
-		if err := rows.Scan(&facet, &value, &n); err != nil {
-			return 0, fmt.Errorf("sqlstore: search: %w", err)
+		var id sql.NullInt64
+		if err := rows.Scan(&facet, &value, &n, &id); err != nil {
+			return 0, nil, fmt.Errorf("sqlstore: search: %w", err)
 		}
 		switch facet {
 		case "n":
@@ -251,12 +269,14 @@ func (e postgresSearch) aggregate(ctx context.Context, tx *sql.Tx, q *debrief.Se
 			acc.service[value] += n
 		case "f":
 			acc.factor[value] += n
+		case "k":
+			top = append(top, scored{id: id.Int64, date: int64(n)})
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return 0, mapSearchErr(err)
+		return 0, nil, mapSearchErr(err)
 	}
-	return raw, nil
+	return raw, top, nil
 }
 
 // countDocs counts the documents exactly in a small index, and past

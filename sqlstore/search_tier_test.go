@@ -558,7 +558,7 @@ func TestTiersOnBothEngines(t *testing.T) {
 			}
 			waitFactCache(t, db)
 			admin := debrief.Actor{Role: debrief.RoleAdmin}
-			for _, q := range []string{"database", "rollback -kafka", "redis OR memcached", `"connection pool" severity:3`} {
+			for _, q := range []string{"database", "rollback -kafka", "redis OR memcached", `"connection pool" severity:3`, "service:payments", "severity:2 -kafka"} {
 				var got [3]*debrief.SearchResults
 				for i, threshold := range []int{1_000_000, 1, -1} {
 					db.tune = storeTuning(db)
@@ -590,10 +590,16 @@ func TestTiersOnBothEngines(t *testing.T) {
 						t.Errorf("Search(%q): one pass total %d facets %v; in tiers (%d) %d %v; want the same, and matches", q, flat.Total, flat.Facets, i, tiers.Total, tiers.Facets)
 					}
 					a, b := searchKeys(flat), searchKeys(tiers)
-					slices.Sort(a)
-					slices.Sort(b)
+					if flat.Query.HasText() {
+						// One pass scores the first tier on the whole
+						// document, the tiers on the title and summary, so
+						// the order within a tier may differ; by filters
+						// alone it is by date and id, and must not.
+						slices.Sort(a)
+						slices.Sort(b)
+					}
 					if !cmp.Equal(a, b) {
-						t.Errorf("Search(%q): one pass and in tiers (%d) find different documents", q, i)
+						t.Errorf("Search(%q): one pass and in tiers (%d) find different documents, or in another order: %v, %v", q, i, a, b)
 					}
 				}
 			}
