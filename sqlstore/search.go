@@ -151,12 +151,13 @@ func defaultSearchTuning() searchTuning {
 
 // postgresSearchTuning: on PostgreSQL every search is ranked on the
 // server (tierAlways), and counts are estimated from a sample sooner than
-// on SQLite: past 5,000 matches, from a tenth of the documents at 100,000
-// (sampleDocs 10,000; only in corpora of at least 20,000). PostgreSQL
-// reads a row of search_docs per match to count it, about 2 µs each on a
-// quiet core (EXPLAIN ANALYZE, docs/PERFORMANCE.md), where SQLite counts
-// from its in-memory fact cache; every match of a common word would take
-// most of a search's time.
+// on SQLite: past 5,000 matches, from at most a tenth of the documents at
+// 100,000 (sampleDocs 10,000; only in corpora of at least 20,000).
+// PostgreSQL reads a row of search_docs per match to count it (a GIN index
+// has no index-only scans), where SQLite counts from its in-memory fact
+// cache: a search for "database" (24,614 matches at 100,000 documents)
+// cost the server 37-41 ms of CPU when every match was counted, 17 ms
+// from a sample (docs/PERFORMANCE.md).
 func postgresSearchTuning() searchTuning {
 	t := defaultSearchTuning()
 	t.tierAlways, t.estimateAbove, t.sampleDocs = true, 5_000, 10_000
