@@ -200,7 +200,7 @@ func openPostgres(dsn string, opts Options) (*DB, error) {
 	pool.SetMaxIdleConns(n)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
 	g := newGate(n, opts.connWait())
-	db := &DB{r: pool, w: pool, rg: g, wg: g, d: postgresDialect, tune: defaultSearchTuning()}
+	db := &DB{r: pool, w: pool, rg: g, wg: g, d: postgresDialect, tune: postgresSearchTuning()}
 	db.search = postgresSearch{db: db}
 	return db, nil
 }

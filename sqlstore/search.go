@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -134,6 +135,12 @@ type searchTuning struct {
 	// similarFromCache lets similar incidents read the fact cache; a test
 	// switches it off to compare with the SQL path.
 	similarFromCache bool
+	// tierAlways sends every search, by filters alone too, to the
+	// engine's rankTiered without counting its matches first: on
+	// PostgreSQL, which counts, facets and ranks on the server (only the
+	// page's rows cross to the store), that is cheaper for any query than
+	// the one-pass path, which reads every match into the store.
+	tierAlways bool
 	// estimateAbove is the number of matches above which a store that
 	// can estimate the total and facets from a sample does so
 	// (SearchResults.TotalEstimated); sampleDocs is how many documents
@@ -145,6 +152,21 @@ type searchTuning struct {
 
 func defaultSearchTuning() searchTuning {
 	return searchTuning{tierThreshold: 2000, fewSurvivors: 10000, countMemos: true, similarFromCache: true, estimateAbove: 100_000, sampleDocs: 100_000}
+}
+
+// postgresSearchTuning: on PostgreSQL every search is ranked on the
+// server (tierAlways), and counts are estimated from a sample sooner than
+// on SQLite: past 5,000 matches, from at most a tenth of the documents at
+// 100,000 (sampleDocs 10,000; only in corpora of at least 20,000).
+// PostgreSQL reads a row of search_docs per match to count it (a GIN index
+// has no index-only scans), where SQLite counts from its in-memory fact
+// cache: a search for "database" (24,614 matches at 100,000 documents)
+// cost the server 37-41 ms of CPU when every match was counted, 17 ms
+// from a sample (docs/PERFORMANCE.md).
+func postgresSearchTuning() searchTuning {
+	t := defaultSearchTuning()
+	t.tierAlways, t.estimateAbove, t.sampleDocs = true, 5_000, 10_000
+	return t
 }
 
 // Search runs q for viewer. A pass over the matches counts them and builds
@@ -165,8 +187,8 @@ func (db *DB) Search(ctx context.Context, q *debrief.SearchQuery, viewer debrief
 	limit := debrief.PageLimit(q.Limit)
 	offset := min(max(q.Offset, 0), debrief.MaxSearchOffset)
 	keep := offset + limit
-	tiered := false
-	if q.HasText() {
+	tiered := db.tune.tierAlways
+	if !tiered && q.HasText() {
 		n, err := db.search.countUpTo(ctx, db.r, q, db.tune.tierThreshold+1)
 		if err != nil {
 			return nil, err
@@ -249,7 +271,9 @@ func (db *DB) rankRest(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, 
 		return top, nil
 	}
 	from, score, w := db.searchSource(q, viewer, restMatches)
-	more, err := db.scanMatches(ctx, tx, `SELECT d.id, 0, `+score+`, d.date, NULL, NULL, NULL FROM `+from+w.sql(), w.args, keep-len(top), nil)
+	// Ordered as better orders, so the engine keeps the best only.
+	n := strconv.Itoa(keep - len(top))
+	more, err := db.scanMatches(ctx, tx, `SELECT d.id, 0, `+score+`, d.date, NULL, NULL, NULL FROM `+from+w.sql()+` ORDER BY 3 DESC, 4 DESC, 1 DESC LIMIT `+n, w.args, keep-len(top), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -289,6 +313,21 @@ func newFacetAcc() *facetAcc {
 func (a *facetAcc) facets() debrief.SearchFacets {
 	return debrief.SearchFacets{Severity: facetList(a.severity, false), Service: facetList(a.service, false), Year: facetList(a.year, true),
 		Factor: facetList(a.factor, false)}
+}
+
+// addScaled adds the counts of a sample, scaled up, and marks the counts
+// estimated.
+func (a *facetAcc) addScaled(sample *facetAcc, scale float64) {
+	estimate := func(n int) int { return max(1, int(math.Round(float64(n)*scale))) }
+	if sample.total > 0 {
+		a.total += estimate(sample.total)
+	}
+	for _, m := range []struct{ from, to map[string]int }{{sample.severity, a.severity}, {sample.service, a.service}, {sample.year, a.year}, {sample.factor, a.factor}} {
+		for k, n := range m.from {
+			m.to[k] += estimate(n)
+		}
+	}
+	a.estimated = true
 }
 
 // countFactors counts a match's contributing factors (search_docs.factors,

@@ -55,6 +55,9 @@ type searchReader interface {
 	// ok is false when it keeps nothing (yet), and the caller does it in SQL.
 	rankTiered(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, keep int, acc *facetAcc) (top []scored, ok bool, err error)
 
+	// countDocs returns the number of documents in the index, which
+	// similar incidents weighs words against.
+	countDocs(ctx context.Context) (int, error)
 	// countHead counts, for each word or phrase (its tokens), the
 	// documents with it in their title or summary, stopping at limit.
 	countHead(ctx context.Context, terms [][]string, limit int) ([]int, error)

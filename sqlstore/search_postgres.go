@@ -31,21 +31,24 @@ const searchLockClass = 0x73726368
 
 func (e postgresSearch) close() {}
 
-// match: the first tier is found and ranked on search_heads, whose vectors
-// are short and whose index holds only title and summary words; the
-// excluded words are looked for in the whole document.
+// match: the first tier is found, filtered and ranked in search_heads
+// alone, aliased d: it holds the title and summary words and every column
+// the filters and visibility read (migrations 00019, 00024). Excluded
+// words are looked for in the whole document.
 func (e postgresSearch) match(q *debrief.SearchQuery, part textPart, w *where) (from, score string) {
-	from, column, first := `search_docs d`, "d.tsv", tsQuery(q.All, q.Not)
+	from, first := `search_docs d`, tsQuery(q.All, q.Not)
 	if part == headMatches {
-		from, column, first = `search_heads h JOIN search_docs d ON d.id = h.id`, "h.tsv", tsQuery(q.All, nil)
+		from, first = `search_heads d`, tsQuery(q.All, nil)
 	}
-	w.add(column+` @@ ?::tsquery`, first)
+	w.add(`d.tsv @@ ?::tsquery`, first)
 	// The score names this placeholder again rather than binding the query
 	// twice: a statement that reads no score binds nothing it does not use.
-	score = `ts_rank_cd('` + tsRankWeight + `', ` + column + `, $` + strconv.Itoa(len(w.args)) + `::tsquery)`
+	score = `ts_rank_cd('` + tsRankWeight + `', d.tsv, $` + strconv.Itoa(len(w.args)) + `::tsquery)`
 	switch {
 	case part == headMatches && len(q.Not) > 0:
-		w.add(`NOT (d.tsv @@ ?::tsquery)`, tsQuery([]debrief.SearchGroup{q.Not}, nil))
+		// Through the index of the excluded words' documents, usually
+		// few, rather than reading each first-tier match's whole tsvector.
+		w.add(`d.id NOT IN (SELECT x.id FROM search_docs x WHERE x.tsv @@ ?::tsquery)`, tsQuery([]debrief.SearchGroup{q.Not}, nil))
 	case part == restMatches:
 		w.add(`d.id NOT IN (SELECT h.id FROM search_heads h WHERE h.tsv @@ ?::tsquery)`, tsQuery(q.All, nil))
 	}
@@ -70,23 +73,261 @@ func (e postgresSearch) countUpTo(ctx context.Context, qr querier, q *debrief.Se
 	return n, nil
 }
 
-func (e postgresSearch) rankTiered(context.Context, *sql.Tx, *debrief.SearchQuery, debrief.Actor, int, *facetAcc) ([]scored, bool, error) {
-	return nil, false, nil
+// rankTiered does on the server what the one-pass path does in the
+// store: the total and facets are aggregated by PostgreSQL (estimated from
+// a sample past estimateAbove matches, as on SQLite), and each tier is
+// ranked by a statement that returns only its best rows, the second only
+// when the page reaches past the first. Only the page's rows and the
+// facets' counts cross to the store.
+func (e postgresSearch) rankTiered(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, keep int, acc *facetAcc) ([]scored, bool, error) {
+	newest, err := e.countFacets(ctx, tx, q, viewer, keep, acc)
+	if err != nil || !q.HasText() {
+		// A search by filters alone ranks newest first, which the count
+		// returned.
+		sortScored(newest)
+		return newest, true, err
+	}
+	from, score, w := e.db.searchSource(q, viewer, headMatches)
+	top, err := e.db.scanMatches(ctx, tx, `SELECT d.id, 1, `+score+`, d.date, NULL, NULL, NULL FROM `+from+w.sql()+
+		` ORDER BY 3 DESC, 4 DESC, 1 DESC LIMIT `+strconv.Itoa(keep), w.args, keep, nil)
+	if err != nil {
+		return nil, true, err
+	}
+	sortScored(top)
+	top, err = e.db.rankRest(ctx, tx, q, viewer, top, keep)
+	return top, true, err
 }
+
+// facetsSQL aggregates the rows of source, (id, date, severity, year,
+// services, factors, ok), into (facet, value, count, id) rows: n the total
+// of the rows where ok, r the total of all rows, s, y, v and f the
+// severities, years, services and factors of the rows where ok, counted
+// as scanMatches counts them. facetsNewestSQL adds the newest of them as k
+// rows (date in count).
+const facetsSQL = `WITH m AS MATERIALIZED (%s)
+SELECT 'n', '', COUNT(*), NULL::bigint FROM m WHERE ok
+UNION ALL SELECT 'r', '', COUNT(*), NULL FROM m
+UNION ALL SELECT 's', severity, COUNT(*), NULL FROM m WHERE ok AND severity <> '' GROUP BY severity
+UNION ALL SELECT 'y', year::text, COUNT(*), NULL FROM m WHERE ok GROUP BY year
+UNION ALL SELECT 'v', v, COUNT(*), NULL FROM m, unnest(string_to_array(m.services, E'\n')) AS v WHERE ok AND m.services <> '' GROUP BY v
+UNION ALL SELECT 'f', f, COUNT(*), NULL FROM m, jsonb_array_elements_text(m.factors::jsonb) AS f WHERE ok AND m.factors <> '[]' GROUP BY f`
+
+const facetsNewestSQL = `
+UNION ALL (SELECT 'k', '', date, id FROM m WHERE ok ORDER BY date DESC, id DESC LIMIT %d)`
+
+// countFacets counts q's matches and their facets into acc. Past
+// estimateAbove matches that pass the filters, in a corpus of at least
+// twice sampleDocs documents, it counts them among a sample of the
+// documents (ids in estimateWindows stretches spread over the index) and
+// scales up, and acc says so, as SQLite does (rankEstimated); queries
+// with excluded words and searches by filters alone are always counted.
+//
+// The sample is an eighth of sampleDocs first, and sampleDocs only when
+// that held too few text matches to tell, unless it already says the
+// matches that pass the filters are few enough to count. For a word in most documents
+// PostgreSQL checks each sampled document's whole tsvector rather than
+// intersecting the sample with the word's index entries (its planner does
+// not count the cost of reading the vector), so the sample must stay
+// small; for rarer words it does intersect, and a larger sample costs
+// little.
+//
+// A search by filters alone has no relevance to rank by: countFacets
+// returns its newest keep matches, read in the same statement.
+func (e postgresSearch) countFacets(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, keep int, acc *facetAcc) ([]scored, error) {
+	t := e.db.tune
+	if q.HasText() && len(q.Not) == 0 && t.sampleDocs > 0 {
+		ids, err := e.idSpan(ctx, tx)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range []int{t.sampleDocs / 8, t.sampleDocs} {
+			if ids.docs < 2*float64(t.sampleDocs) {
+				break
+			}
+			cond, scale := ids.windows(n)
+			if cond == "" {
+				continue
+			}
+			sample := newFacetAcc()
+			raw, _, err := e.aggregate(ctx, tx, q, viewer, cond, 0, sample)
+			if err != nil {
+				return nil, err
+			}
+			if float64(sample.total)*scale <= float64(t.estimateAbove) {
+				// Few matches pass the filters, or few match at all:
+				// counting them costs little. A sample too small to
+				// tell errs this way only, to counting.
+				break
+			}
+			if raw < pgSampleEnough && n < t.sampleDocs {
+				continue
+			}
+			acc.addScaled(sample, scale)
+			return nil, nil
+		}
+	}
+	newest := 0
+	if !q.HasText() {
+		newest = keep
+	}
+	_, top, err := e.aggregate(ctx, tx, q, viewer, "", newest, acc)
+	return top, err
+}
+
+// pgSampleEnough is the number of text matches in a sample that estimate
+// the total within about 5% (one standard error).
+const pgSampleEnough = 400
+
+// idSpan is the extent of the document ids: about docs documents (the
+// planner's estimate, pg_class.reltuples, kept by ANALYZE and autovacuum)
+// with ids in [lo, lo+width).
+type idSpan struct {
+	docs      float64
+	lo, width int64
+}
+
+func (e postgresSearch) idSpan(ctx context.Context, tx *sql.Tx) (idSpan, error) {
+	var s idSpan
+	var hi int64
+	if err := tx.QueryRowContext(ctx, `SELECT (SELECT reltuples FROM pg_class WHERE oid = 'search_docs'::regclass), COALESCE(MIN(id), 0), COALESCE(MAX(id), 0)
+FROM search_docs`).Scan(&s.docs, &s.lo, &hi); err != nil {
+		return s, mapErr(err, "search")
+	}
+	s.width = hi + 1 - s.lo
+	return s, nil
+}
+
+// windows returns the condition that a document's id is in one of
+// estimateWindows stretches spread evenly over the ids, spanning about n
+// documents together, and how many times more ids there are in all ("",
+// when the stretches would cover every id).
+func (s idSpan) windows(n int) (string, float64) {
+	span := max(1, int64(float64(s.width)*float64(n)/s.docs/estimateWindows))
+	if span*estimateWindows >= s.width {
+		return "", 0
+	}
+	conds := make([]string, estimateWindows)
+	for i := range int64(estimateWindows) {
+		start := s.lo + s.width*i/estimateWindows
+		conds[i] = fmt.Sprintf("d.id BETWEEN %d AND %d", start, start+span-1)
+	}
+	return "(" + strings.Join(conds, " OR ") + ")", float64(s.width) / float64(span*estimateWindows)
+}
+
+// aggregate counts into acc the matches of q (among the documents that
+// sample, when not "", takes) that pass its filters and visibility, with
+// facetsSQL, and returns, for a sample, the number of text matches before
+// the filters, and the newest of the matches when newest > 0.
+func (e postgresSearch) aggregate(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, sample string, newest int, acc *facetAcc) (int, []scored, error) {
+	w := &where{}
+	if q.HasText() {
+		w.add(`d.tsv @@ ?::tsquery`, tsQuery(q.All, q.Not))
+	} else if len(q.Not) > 0 {
+		e.exclude(q.Not, w)
+	}
+	if sample != "" {
+		w.add(sample)
+	}
+	source := len(w.conds)
+	searchFilters(w, q, viewer)
+	ok := "true"
+	// The filters go in the WHERE clause, where PostgreSQL may start from
+	// their indexes, except for a sample, which counts the text matches
+	// before the filters too.
+	if filters := w.conds[source:]; sample != "" && len(filters) > 0 {
+		ok = "(" + strings.Join(filters, " AND ") + ")"
+		w.conds = w.conds[:source]
+	}
+	query := fmt.Sprintf(facetsSQL, `SELECT d.id, d.date, d.severity, d.year, d.services, d.factors, `+ok+` AS ok FROM search_docs d`+w.sql())
+	if newest > 0 {
+		query += fmt.Sprintf(facetsNewestSQL, newest)
+	}
+	rows, err := tx.QueryContext(ctx, query, w.args...)
+	if err != nil {
+		return 0, nil, mapSearchErr(err)
+	}
+	defer rows.Close()
+	raw := 0
+	var top []scored
+	for rows.Next() {
+		var facet, value string
+		var n int
+		var id sql.NullInt64
+		if err := rows.Scan(&facet, &value, &n, &id); err != nil {
+			return 0, nil, fmt.Errorf("sqlstore: search: %w", err)
+		}
+		switch facet {
+		case "n":
+			acc.total += n
+		case "r":
+			raw = n
+		case "s":
+			acc.severity[value] += n
+		case "y":
+			acc.year[value] += n
+		case "v":
+			acc.service[value] += n
+		case "f":
+			acc.factor[value] += n
+		case "k":
+			top = append(top, scored{id: id.Int64, date: int64(n)})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, nil, mapSearchErr(err)
+	}
+	return raw, top, nil
+}
+
+// countDocs counts the documents exactly in a small index, and past
+// pgEstimatedDocs takes PostgreSQL's own count, pg_class.reltuples, which
+// ANALYZE and autovacuum keep within a few percent: counting 100,000
+// rows reads the whole table (5,000 pages), a large part of what similar
+// incidents costs, for a number that only scales the words' weights.
+func (e postgresSearch) countDocs(ctx context.Context) (int, error) {
+	var n int
+	err := e.db.r.QueryRowContext(ctx, `SELECT CASE WHEN c.reltuples >= $1 THEN c.reltuples::bigint ELSE (SELECT COUNT(*) FROM search_docs) END
+FROM pg_class c WHERE c.oid = 'search_docs'::regclass`, pgEstimatedDocs).Scan(&n)
+	if err != nil {
+		return 0, mapErr(err, "similar incidents")
+	}
+	return n, nil
+}
+
+// pgEstimatedDocs is the number of documents past which countDocs takes
+// PostgreSQL's estimate.
+const pgEstimatedDocs = 10_000
 
 // countHead counts every term in one statement: on PostgreSQL each
 // statement is a round trip, and similar incidents counts dozens of terms.
+// PostgreSQL has no count from a GIN index alone: counting up to limit
+// reads up to limit rows of search_heads, about 2,000 for each common
+// word at 100,000 documents. A word that PostgreSQL's statistics of
+// search_heads (pg_stats.most_common_elems, from ANALYZE) find in at
+// least one and a half times limit documents is answered limit without
+// counting: the caller only asks whether it is past limit, and the
+// statistics' sample (30,000 rows) puts a word's share within a tenth of
+// a percent, far less than the margin.
 func (e postgresSearch) countHead(ctx context.Context, terms [][]string, limit int) ([]int, error) {
 	out := make([]int, len(terms))
 	if len(terms) == 0 {
 		return out, nil
 	}
 	queries := make([]string, len(terms))
+	words := make([]string, len(terms))
 	for i, tokens := range terms {
 		queries[i] = tsTerm(debrief.SearchTerm{Tokens: tokens})
+		if len(tokens) == 1 {
+			words[i] = tokens[0]
+		}
 	}
-	rows, err := e.db.r.QueryContext(ctx, `SELECT q.i, (SELECT COUNT(*) FROM (SELECT 1 FROM search_heads WHERE tsv @@ q.t::tsquery LIMIT $2) AS s)
-FROM unnest($1::text[]) WITH ORDINALITY AS q(t, i)`, queries, limit)
+	rows, err := e.db.r.QueryContext(ctx, `WITH common AS (
+	SELECT u.e FROM pg_stats s, unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS u(e, f)
+	WHERE s.schemaname = current_schema() AND s.tablename = 'search_heads' AND s.attname = 'tsv' AND u.e IS NOT NULL
+	AND u.f * (SELECT reltuples FROM pg_class WHERE oid = 'search_heads'::regclass) >= 1.5 * $2)
+SELECT q.i, CASE WHEN q.w IN (SELECT e FROM common) THEN $2
+	ELSE (SELECT COUNT(*) FROM (SELECT 1 FROM search_heads WHERE tsv @@ q.t::tsquery LIMIT $2) AS s) END
+FROM unnest($1::text[], $3::text[]) WITH ORDINALITY AS q(t, w, i)`, queries, limit, words)
 	if err != nil {
 		return nil, mapErr(err, "similar incidents")
 	}
@@ -108,8 +349,9 @@ func (e postgresSearch) headCandidates(ctx context.Context, terms []debrief.Sear
 	for _, t := range terms {
 		alts = append(alts, "("+tsTerm(t)+")")
 	}
-	rows, err := e.db.r.QueryContext(ctx, `SELECT d.id, ts_rank_cd('{0, 0, 0.4, 1.0}', h.tsv, q) AS s FROM search_heads h JOIN search_docs d ON d.id = h.id, CAST($1 AS tsquery) AS q
-WHERE h.tsv @@ q AND d.kind = 'incident' AND d.date < $2 AND d.id <> $3 ORDER BY s DESC LIMIT `+strconv.Itoa(limit),
+	// search_heads holds the kind and date too (00024): no join.
+	rows, err := e.db.r.QueryContext(ctx, `SELECT h.id, ts_rank_cd('{0, 0, 0.4, 1.0}', h.tsv, q) AS s FROM search_heads h, CAST($1 AS tsquery) AS q
+WHERE h.tsv @@ q AND h.kind = 'incident' AND h.date < $2 AND h.id <> $3 ORDER BY s DESC LIMIT `+strconv.Itoa(limit),
 		strings.Join(alts, " | "), before, probe)
 	if err != nil {
 		return nil, mapErr(err, "similar incidents")
@@ -161,13 +403,15 @@ const insertSearchDocPostgresSQL = `INSERT INTO search_docs (id, incident_id, pr
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22::tsvector)`
 
 // writeText copies the title and summary words of the documents just
-// written (tsv's A and B lexemes) into search_heads, in one statement.
+// written (tsv's A and B lexemes), with the columns filters read, into
+// search_heads, in one statement.
 func (e postgresSearch) writeText(ctx context.Context, tx *sql.Tx, docs []*searchDoc) error {
 	ids := make([]int64, len(docs))
 	for i, d := range docs {
 		ids[i] = d.id
 	}
-	_, err := e.db.exec(ctx, tx, `INSERT INTO search_heads (id, tsv) SELECT id, ts_filter(tsv, '{a,b}') FROM search_docs WHERE id = ANY($1)`, ids)
+	_, err := e.db.exec(ctx, tx, `INSERT INTO search_heads (id, kind, severity, date, private, open_actions, tsv)
+SELECT id, kind, severity, date, private, open_actions, ts_filter(tsv, '{a,b}') FROM search_docs WHERE id = ANY($1)`, ids)
 	return err
 }
 

@@ -197,9 +197,9 @@ func (db *DB) similarText(ctx context.Context, me *simDoc, extra []string, befor
 	if len(probe) == 0 {
 		return out, nil
 	}
-	var total int
-	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM search_docs`).Scan(&total); err != nil {
-		return nil, mapErr(err, "similar incidents")
+	total, err := db.search.countDocs(ctx)
+	if err != nil {
+		return nil, err
 	}
 	common := max(20, total/50)
 	// Counting documents costs a query a word; the heaviest words are

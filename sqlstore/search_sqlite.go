@@ -355,16 +355,7 @@ func (e *sqliteSearch) rankEstimated(ctx context.Context, tx *sql.Tx, q *debrief
 	if float64(raw)*scale <= float64(t.estimateAbove) {
 		return nil, false, nil
 	}
-	estimate := func(n int) int { return max(1, int(math.Round(float64(n)*scale))) }
-	if sample.total > 0 {
-		acc.total += estimate(sample.total)
-	}
-	for _, m := range []struct{ from, to map[string]int }{{sample.severity, acc.severity}, {sample.service, acc.service}, {sample.year, acc.year}, {sample.factor, acc.factor}} {
-		for k, n := range m.from {
-			m.to[k] += estimate(n)
-		}
-	}
-	acc.estimated = true
+	acc.addScaled(sample, scale)
 	top, err := rankHead(ctx, tx, c, q, func(id int64) bool {
 		f := c.get(id)
 		return f != nil && f.matches(q, v)
@@ -408,6 +399,14 @@ func unionSize(a, b []int64) int {
 		n++
 	}
 	return n + len(a) - i + len(b) - j
+}
+
+func (e *sqliteSearch) countDocs(ctx context.Context) (int, error) {
+	var n int
+	if err := e.db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM search_docs`).Scan(&n); err != nil {
+		return 0, mapErr(err, "similar incidents")
+	}
+	return n, nil
 }
 
 // countHead counts with one statement per term: SQLite runs in process,

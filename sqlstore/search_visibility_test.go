@@ -16,7 +16,8 @@ import (
 // incidents exactly as Actor.CanSee does, for every kind of actor, on both
 // engines and on every path a search can take: a text search ranked in
 // one pass, one ranked in tiers (from SQLite's fact cache, or in SQL on
-// PostgreSQL), a search by filters alone, similar incidents and a digest.
+// PostgreSQL), a search by filters alone, each the engine's default way
+// too (on PostgreSQL, on the server), similar incidents and a digest.
 func TestVisibilityAgrees(t *testing.T) {
 	actors := []struct {
 		name  string
@@ -78,8 +79,13 @@ func TestVisibilityAgrees(t *testing.T) {
 					{"text, one pass", "outage", 1_000_000},
 					{"text, in tiers", "outage", 1},
 					{"filters alone", "service:checkout", 1_000_000},
+					{"text, the engine's way", "outage", -1},
+					{"filters alone, the engine's way", "service:checkout", -1},
 				} {
-					db.tune.tierThreshold = path.threshold
+					db.tune = storeTuning(db)
+					if path.threshold >= 0 {
+						db.tune.tierAlways, db.tune.tierThreshold = false, path.threshold
+					}
 					p, err := search.Parse(path.q, nil)
 					if err != nil {
 						t.Fatal(err)
@@ -98,7 +104,7 @@ func TestVisibilityAgrees(t *testing.T) {
 						t.Errorf("%s: Search(%q, %s) = %v (total %d), want what CanSee allows: %v", a.name, path.q, path.name, got, res.Total, want)
 					}
 				}
-				db.tune = defaultSearchTuning()
+				db.tune = storeTuning(db)
 				day, err := db.IncidentsOnDay(ctx, start.Month(), start.Day(), start.AddDate(1, 0, 0), a.actor)
 				if err != nil {
 					t.Fatalf("%s: IncidentsOnDay = %v", a.name, err)
