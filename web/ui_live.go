@@ -59,7 +59,7 @@ func (s *Server) uiIncidentLive() HandlerFunc {
 			return err
 		}
 		still := func(r *http.Request) error { _, err := s.svc.Incident(r.Context(), inc.ID); return err }
-		return s.stream(w, r, debrief.IncidentTopic(inc.ID), nil, still)
+		return s.stream(w, r, debrief.IncidentTopic(inc.ID), nil, still, nil)
 	}
 }
 
@@ -75,7 +75,7 @@ func (s *Server) uiPostmortemLive() HandlerFunc {
 			headings[sec.Key] = sec.Heading
 		}
 		still := func(r *http.Request) error { _, err := s.svc.Postmortem(r.Context(), pm.ID); return err }
-		return s.stream(w, r, debrief.PostmortemTopic(pm.ID), headings, still)
+		return s.stream(w, r, debrief.PostmortemTopic(pm.ID), headings, still, s.sectionVersions(pm.ID))
 	}
 }
 
@@ -109,7 +109,11 @@ func (s *Server) uiPresence() HandlerFunc {
 // leaves, the server stops, or still (the viewer's permission to read the
 // record, checked again with the request's credentials every heartbeat)
 // fails: a revoked session or a record made private ends the stream.
-func (s *Server) stream(w http.ResponseWriter, r *http.Request, topic string, headings map[string]string, still func(*http.Request) error) error {
+// versions, when not nil, writes the record's current section versions
+// (liveSections) when the stream opens and after every resync, so a page
+// that missed events, or reconnects after a dropped connection, learns
+// which sections changed meanwhile without reading them all again.
+func (s *Server) stream(w http.ResponseWriter, r *http.Request, topic string, headings map[string]string, still func(*http.Request) error, versions func(*http.Request) (string, error)) error {
 	if !strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
 		return debrief.Errorf(debrief.EInvalid, "", "This address streams live updates to an open page; ask for text/event-stream.")
 	}
@@ -134,6 +138,17 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, topic string, he
 	// A dropped connection is retried by the browser after a second.
 	b.WriteString("retry: 1000\n\n")
 	writePresence(&b, s.live.Viewers(topic), page, me, headings)
+	writeVersions := func() {
+		if versions == nil {
+			return
+		}
+		// A record the viewer can no longer read says nothing; still
+		// ends the stream at the next heartbeat.
+		if data, err := versions(r); err == nil {
+			writeEvent(&b, liveSections, data)
+		}
+	}
+	writeVersions()
 	heartbeat := time.NewTicker(s.liveBeat)
 	defer heartbeat.Stop()
 	for {
@@ -154,6 +169,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, topic string, he
 		case ev := <-sub.Events():
 			if sub.Missed() {
 				writeEvent(&b, live.KindResync, "")
+				writeVersions()
 			}
 			switch ev.Kind {
 			case live.KindPresence:
@@ -161,6 +177,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, topic string, he
 			case live.KindResync:
 				writeEvent(&b, live.KindResync, "")
 				writePresence(&b, s.live.Viewers(topic), page, me, headings)
+				writeVersions()
 			default:
 				data, _ := json.Marshal(liveData{ID: ev.ID, Version: ev.Version, Section: ev.Section, By: ev.By})
 				writeEvent(&b, ev.Kind, string(data))
@@ -226,4 +243,26 @@ func writePresence(b *strings.Builder, viewers []live.Viewer, page, me string, h
 		out.WriteString(strings.Join(parts, ", "))
 	}
 	writeEvent(b, live.KindPresence, out.String())
+}
+
+// liveSections is the event that carries a postmortem's section versions,
+// {"key": version, …}: the editor compares them with the versions its
+// sections started from (static/live.js).
+const liveSections = "sections"
+
+// sectionVersions returns what the editor's stream writes as liveSections
+// for postmortem id, read as the stream's viewer.
+func (s *Server) sectionVersions(id int64) func(*http.Request) (string, error) {
+	return func(r *http.Request) (string, error) {
+		pm, err := s.svc.Postmortem(r.Context(), id)
+		if err != nil {
+			return "", err
+		}
+		v := make(map[string]int, len(pm.Sections))
+		for _, sec := range pm.Sections {
+			v[sec.Key] = sec.Version
+		}
+		data, err := json.Marshal(v)
+		return string(data), err
+	}
 }

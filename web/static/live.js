@@ -42,6 +42,24 @@
     try { d = JSON.parse(msg.data); } catch (e) { return; }
     var r = root();
     if (!d.section || (r && d.by === r.getAttribute("data-live-me"))) return;
+    changed(d);
+  }
+
+  // onVersions reads the section versions the stream sends when it opens
+  // and after a resync: sections saved while this page heard nothing (a
+  // dropped connection, missed events) are loaded or announced like a save
+  // it heard.
+  function onVersions(msg) {
+    var v;
+    try { v = JSON.parse(msg.data); } catch (e) { return; }
+    Object.keys(v || {}).forEach(function (key) {
+      changed({ section: key, version: v[key] });
+    });
+  }
+
+  // changed loads section d.section's text saved at d.version where the
+  // viewer has nothing unsaved in it, and announces it where they have.
+  function changed(d) {
     var sec = document.getElementById("section-" + d.section);
     if (!sec || !sec.hasAttribute("data-editor-section")) return;
     var base = sec.querySelector("input[name=base_version]");
@@ -75,11 +93,26 @@
   }
 
   var sources = typeof WeakSet === "function" ? new WeakSet() : null;
+  var opened = typeof WeakSet === "function" ? new WeakSet() : null;
   document.addEventListener("htmx:sseOpen", function (ev) {
     var src = ev.detail && ev.detail.source;
+    var elt = ev.detail && ev.detail.elt || ev.target;
+    // A stream that opens again (the browser reconnected) may have
+    // missed events: the page's live parts read themselves again, as on
+    // the server's resync. The editor's sections learn from the versions
+    // the stream sends as it opens.
+    if (opened && elt && elt.querySelectorAll) {
+      if (opened.has(elt)) {
+        elt.querySelectorAll("[hx-trigger*='sse:resync']").forEach(function (part) {
+          htmx.trigger(part, "sse:resync");
+        });
+      }
+      opened.add(elt);
+    }
     if (!src || (sources && sources.has(src))) return;
     if (sources) sources.add(src);
     src.addEventListener("section", onSection);
+    src.addEventListener("sections", onVersions);
   });
 
   // Presence: which section's text box has focus, renewed while it has.
