@@ -53,7 +53,9 @@ func testLiveResyncBrowser(t *testing.T, store debrief.Store) {
 			t.Fatalf("UpdateSection(%s): %v", sec.Key, err)
 		}
 	}
-	value := func(sec debrief.Section) string { return fmt.Sprintf(`document.getElementById('body-%s').value`, sec.Key) }
+	value := func(sec debrief.Section) string {
+		return fmt.Sprintf(`document.getElementById('body-%s').value`, sec.Key)
+	}
 
 	rita := e.signedInTab("rita")
 	e.open(rita, "/postmortems/"+pm.Key+"/edit")
