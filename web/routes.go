@@ -231,6 +231,7 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "GET /incidents/{id}/live", Kind: KindUI, Role: viewer, Handler: s.uiIncidentLive()},
 		{Pattern: "GET /postmortems/{id}/live", Kind: KindUI, Role: viewer, Handler: s.uiPostmortemLive()},
 		{Pattern: "POST /postmortems/{id}/presence", Kind: KindUI, Role: responder, Handler: s.uiPresence()},
+		{Pattern: "GET /action-items/live", Kind: KindUI, Role: viewer, Handler: s.uiActionItemsLive()},
 		// The review meeting's pages (ui_review*.go): the organiser's page,
 		// availability signed in or by personal link, facilitation and the
 		// read-only room view (signed in or by room link).

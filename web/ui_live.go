@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -59,7 +60,7 @@ func (s *Server) uiIncidentLive() HandlerFunc {
 			return err
 		}
 		still := func(r *http.Request) error { _, err := s.svc.Incident(r.Context(), inc.ID); return err }
-		return s.stream(w, r, debrief.IncidentTopic(inc.ID), nil, still, nil)
+		return s.stream(w, r, debrief.IncidentTopic(inc.ID), nil, still)
 	}
 }
 
@@ -75,7 +76,12 @@ func (s *Server) uiPostmortemLive() HandlerFunc {
 			headings[sec.Key] = sec.Heading
 		}
 		still := func(r *http.Request) error { _, err := s.svc.Postmortem(r.Context(), pm.ID); return err }
-		return s.stream(w, r, debrief.PostmortemTopic(pm.ID), headings, still, s.sectionVersions(pm.ID))
+		ls := liveStream{topic: debrief.PostmortemTopic(pm.ID), headings: headings, still: still, versions: s.sectionVersions(pm.ID)}
+		if pm.IncidentID != nil {
+			// The reading view shows the incident's timeline and facts.
+			ls.also, ls.alsoKinds = debrief.IncidentTopic(*pm.IncidentID), []string{debrief.LiveTimeline, debrief.LiveIncident}
+		}
+		return s.streamLive(w, r, ls)
 	}
 }
 
@@ -109,11 +115,31 @@ func (s *Server) uiPresence() HandlerFunc {
 // leaves, the server stops, or still (the viewer's permission to read the
 // record, checked again with the request's credentials every heartbeat)
 // fails: a revoked session or a record made private ends the stream.
-// versions, when not nil, writes the record's current section versions
-// (liveSections) when the stream opens and after every resync, so a page
-// that missed events, or reconnects after a dropped connection, learns
-// which sections changed meanwhile without reading them all again.
-func (s *Server) stream(w http.ResponseWriter, r *http.Request, topic string, headings map[string]string, still func(*http.Request) error, versions func(*http.Request) (string, error)) error {
+func (s *Server) stream(w http.ResponseWriter, r *http.Request, topic string, headings map[string]string, still func(*http.Request) error) error {
+	return s.streamLive(w, r, liveStream{topic: topic, headings: headings, still: still})
+}
+
+// liveStream says what one page's stream carries.
+type liveStream struct {
+	topic    string
+	headings map[string]string
+	still    func(*http.Request) error
+	// versions, when not nil, writes the record's current section
+	// versions (liveSections) when the stream opens and after every
+	// resync, so a page that missed events, or reconnects after a dropped
+	// connection, learns which sections changed meanwhile without reading
+	// them all again.
+	versions func(*http.Request) (string, error)
+	// also is another topic whose events of alsoKinds the page shows too
+	// (a postmortem's page shows its incident's timeline); presence stays
+	// on topic.
+	also      string
+	alsoKinds []string
+}
+
+// streamLive serves ls as server-sent events; see stream.
+func (s *Server) streamLive(w http.ResponseWriter, r *http.Request, ls liveStream) error {
+	topic, headings, still, versions := ls.topic, ls.headings, ls.still, ls.versions
 	if !strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
 		return debrief.Errorf(debrief.EInvalid, "", "This address streams live updates to an open page; ask for text/event-stream.")
 	}
@@ -125,6 +151,13 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, topic string, he
 	me := viewerName(a)
 	sub := s.live.Subscribe(topic)
 	defer sub.Close()
+	var alsoEvents <-chan live.Event // nil: never ready
+	var alsoSub *live.Subscription
+	if ls.also != "" {
+		alsoSub = s.live.Subscribe(ls.also)
+		defer alsoSub.Close()
+		alsoEvents = alsoSub.Events()
+	}
 	s.live.Here(topic, page, me)
 	defer s.live.Gone(topic, page)
 
@@ -166,6 +199,14 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, topic string, he
 			return nil
 		case <-sub.Done():
 			return nil // the server is stopping; the browser reconnects elsewhere
+		case ev := <-alsoEvents:
+			if alsoSub.Missed() {
+				writeEvent(&b, live.KindResync, "")
+			}
+			if slices.Contains(ls.alsoKinds, ev.Kind) {
+				data, _ := json.Marshal(liveData{ID: ev.ID, Version: ev.Version, By: ev.By})
+				writeEvent(&b, ev.Kind, string(data))
+			}
 		case ev := <-sub.Events():
 			if sub.Missed() {
 				writeEvent(&b, live.KindResync, "")
@@ -264,5 +305,21 @@ func (s *Server) sectionVersions(id int64) func(*http.Request) (string, error) {
 		}
 		data, err := json.Marshal(v)
 		return string(data), err
+	}
+}
+
+// uiActionItemsLive streams the live updates of the action items board:
+// an item changed somewhere, with no more said (debrief.ActionItemsTopic);
+// the board reads itself again as its viewer.
+func (s *Server) uiActionItemsLive() HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		still := func(r *http.Request) error {
+			_, err := s.svc.ListActionItems(r.Context(), debrief.ActionItemFilter{Limit: 1})
+			return err
+		}
+		if err := still(r); err != nil {
+			return err
+		}
+		return s.stream(w, r, debrief.ActionItemsTopic, nil, still)
 	}
 }

@@ -115,6 +115,53 @@
     src.addEventListener("sections", onVersions);
   });
 
+  // A live list with fields in it ([data-live-keep], the action items
+  // board) is not read again while the viewer is in it or has changed a
+  // field and not saved: the refresh waits until they leave it, and the
+  // line above the list says so.
+  function busy(list) {
+    if (list.contains(document.activeElement) && document.activeElement !== list) return true;
+    var fields = list.querySelectorAll("input, select, textarea");
+    for (var i = 0; i < fields.length; i++) {
+      var f = fields[i];
+      if (f.type === "hidden") continue;
+      if (f.tagName === "SELECT") {
+        for (var j = 0; j < f.options.length; j++) {
+          if (f.options[j].selected !== f.options[j].defaultSelected) return true;
+        }
+      } else if (f.type === "checkbox" || f.type === "radio") {
+        if (f.checked !== f.defaultChecked) return true;
+      } else if (f.value !== f.defaultValue) {
+        return true;
+      }
+    }
+    return false;
+  }
+  function staleLine(list) {
+    var p = list.parentNode && list.parentNode.querySelector("[data-live-stale]");
+    return p;
+  }
+  document.addEventListener("htmx:confirm", function (ev) {
+    var list = ev.detail && ev.detail.elt;
+    if (!list || !list.hasAttribute || !list.hasAttribute("data-live-keep") || !busy(list)) return;
+    ev.preventDefault();
+    list.setAttribute("data-live-pending", "");
+    var p = staleLine(list);
+    if (p) p.textContent = "Someone changed items on this list; it updates when you leave the field you are changing.";
+  });
+  function refreshIfIdle(list) {
+    if (!list.hasAttribute("data-live-pending") || busy(list)) return;
+    list.removeAttribute("data-live-pending");
+    var p = staleLine(list);
+    if (p) p.textContent = "";
+    htmx.trigger(list, "live-refresh");
+  }
+  document.addEventListener("focusout", function (ev) {
+    var list = ev.target.closest && ev.target.closest("[data-live-keep]");
+    if (!list) return;
+    setTimeout(function () { refreshIfIdle(list); }, 300);
+  });
+
   // Presence: which section's text box has focus, renewed while it has.
   var r = root();
   var url = r && r.getAttribute("data-live-presence");
