@@ -273,6 +273,8 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "GET /action-items/{id}/history", Kind: KindUI, Role: viewer, Handler: s.uiActionItemHistory()},
 		{Pattern: "GET /action-items", Kind: KindUI, Role: viewer, Handler: s.uiActionItems()},
 		{Pattern: "POST /action-items/{id}", Kind: KindUI, Role: responder, Handler: s.uiUpdateActionItem()},
+		{Pattern: "GET /action-items/new", Kind: KindUI, Role: responder, Handler: s.uiNewActionItem()},
+		{Pattern: "POST /action-items", Kind: KindUI, Role: responder, Handler: s.uiCreateActionItem()},
 		{Pattern: "GET /analytics", Kind: KindUI, Role: viewer, Handler: s.uiAnalytics()},
 		{Pattern: "GET /ideas", Kind: KindUI, Role: viewer, Handler: s.uiIdeas()},
 		{Pattern: "POST /ideas", Kind: KindUI, Role: responder, Handler: s.uiRaiseIdea()},
