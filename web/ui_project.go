@@ -427,10 +427,11 @@ func (s *Server) uiSaveProjectFeedback() HandlerFunc {
 // newProjectPage is the form that starts a project postmortem.
 type newProjectPage struct {
 	layout
-	Templates              []*debrief.Template
-	Title, Template, Owner string
-	From, Until            string
-	Errors                 formErrors
+	Templates []*debrief.Template
+	// PMTitle is the title as typed (Title is the page's, from layout).
+	PMTitle, Template, Owner string
+	From, Until              string
+	Errors                   formErrors
 }
 
 func (s *Server) projectTemplates(r *http.Request) ([]*debrief.Template, error) {
@@ -472,7 +473,7 @@ func (s *Server) uiCreateProject() HandlerFunc {
 			return err
 		}
 		p := newProjectPage{layout: newLayout(r, "New project postmortem", "postmortems"), Templates: ts, Errors: formErrors{},
-			Title: r.PostForm.Get("title"), Template: r.PostForm.Get("template"), Owner: r.PostForm.Get("owner"),
+			PMTitle: r.PostForm.Get("title"), Template: r.PostForm.Get("template"), Owner: r.PostForm.Get("owner"),
 			From: r.PostForm.Get("live_from"), Until: r.PostForm.Get("live_until")}
 		loc := pageZone(r)
 		project := &debrief.Project{}
@@ -481,7 +482,7 @@ func (s *Server) uiCreateProject() HandlerFunc {
 		}
 		var pm *debrief.Postmortem
 		if err == nil {
-			pm, err = s.svc.CreatePostmortem(r.Context(), debrief.NewPostmortem{Template: p.Template, Title: p.Title, Owner: p.Owner, Project: project})
+			pm, err = s.svc.CreatePostmortem(r.Context(), debrief.NewPostmortem{Template: p.Template, Title: p.PMTitle, Owner: p.Owner, Project: project})
 		}
 		if err == nil {
 			return seeOther(w, r, "/postmortems/"+pm.Key+"/project")
