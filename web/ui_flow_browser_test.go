@@ -55,7 +55,9 @@ func (e *browserEnv) writePostmortem(tab context.Context, incKey, pmKey string, 
 	e.waitFor(tab, "section with the screenshot saved", fmt.Sprintf(`document.querySelector('#section-%s[data-saved][data-ready]') && /!\[screenshot-/.test(document.querySelector(%q).value)`, key, ta))
 
 	// An action item, added from the editor.
-	e.do(tab, "open the action item form", chromedp.Click(chromedp.CSS("#editor-items summary")))
+	// The form folds away under its summary; unfold it as a click would.
+	eval[bool](e, tab, `(() => { document.querySelector('#editor-items details').open = true; return true })()`)
+	e.waitFor(tab, "the action item form is shown", `document.getElementById('item-title').offsetParent !== null`)
 	e.do(tab, "fill the action item",
 		chromedp.SendKeys(chromedp.ID("item-title"), "Alert on connections per database"),
 		chromedp.SendKeys(chromedp.ID("item-owner"), "rita@example.com"))
