@@ -96,6 +96,9 @@ type AccountStore interface {
 	UserByEmail(ctx context.Context, email string) (*User, error)
 	// ListUsers returns every user, by email.
 	ListUsers(ctx context.Context) ([]*User, error)
+	// ListUsersAfter returns at most limit users whose email sorts after
+	// after ("" for the first), by email: one page of the admin's list.
+	ListUsersAfter(ctx context.Context, after string, limit int) ([]*User, error)
 	// UpdateUser stores name, role, disabled, password hash and last login.
 	UpdateUser(ctx context.Context, u *User, audit *AuditEntry) error
 

@@ -344,6 +344,7 @@ func (s *Service) CreateActionItem(ctx context.Context, in *ActionItem) (*Action
 	if err := s.store.CreateActionItem(ctx, item, s.revision(a, EntityActionItem, 0, 1, "create", Snapshot(item))); err != nil {
 		return nil, err
 	}
+	s.publishActionItem(nil, a, item)
 	return item, nil
 }
 
@@ -522,6 +523,7 @@ func (s *Service) UpdateActionItem(ctx context.Context, id int64, p ActionItemPa
 	if err := s.store.UpdateActionItem(ctx, &next, ifVersion, s.revision(a, EntityActionItem, id, ifVersion+1, "update", changes)); err != nil {
 		return nil, err
 	}
+	s.publishActionItem(nil, a, &next)
 	return &next, nil
 }
 
@@ -538,7 +540,9 @@ func (s *Service) DeleteActionItem(ctx context.Context, id int64, ifVersion int)
 	if cur.Version != ifVersion {
 		return Conflict("action item", cur, cur.Version)
 	}
-	return s.store.DeleteActionItem(ctx, id, ifVersion, s.revision(a, EntityActionItem, id, ifVersion+1, "delete", Snapshot(cur)))
+	err = s.store.DeleteActionItem(ctx, id, ifVersion, s.revision(a, EntityActionItem, id, ifVersion+1, "delete", Snapshot(cur)))
+	s.publishActionItem(err, a, cur)
+	return err
 }
 
 // ListActionItems returns a page of action items.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"reflect"
 	"strconv"
 	"strings"
@@ -276,6 +277,14 @@ func nodeJSON(buf *bytes.Buffer, n *yaml.Node, t reflect.Type, off int, path str
 			return lineErr(line, "%s: %s is out of range", path, n.Value)
 		}
 		buf.WriteString(strconv.FormatInt(i, 10))
+	case t.Kind() == reflect.Float64 || t.Kind() == reflect.Float32:
+		// A project's metrics are numbers like 2.1 or 200.
+		var f float64
+		if n.Kind != yaml.ScalarNode || (n.Tag != "!!float" && n.Tag != "!!int") || n.Decode(&f) != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return lineErr(line, "%s should be a number", path)
+		}
+		b, _ := json.Marshal(f)
+		buf.Write(b)
 	default:
 		return lineErr(line, "%s cannot be read from front matter", path)
 	}

@@ -120,6 +120,7 @@ func WriteMarkdown(w io.Writer, doc *Document) error {
 			writeActionItems(&b, doc.ActionItems)
 		}
 	}
+	writeProject(&b, pm)
 	if timelineHost < 0 && len(doc.Timeline) > 0 {
 		b.WriteString("\n" + markerTimeline + "\n## Timeline\n\n")
 		writeTimeline(&b, doc.Timeline, zones)

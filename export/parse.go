@@ -342,6 +342,9 @@ func parseMarker(l string, i int) (block, error) {
 		return block{kind: "timeline", marker: i}, nil
 	case t == markerActionItems:
 		return block{kind: "action-items", marker: i}, nil
+	case t == markerProject:
+		// Written from the front matter, which is what is read back.
+		return block{kind: "project", marker: i}, nil
 	case strings.HasPrefix(t, markerSection) && strings.HasSuffix(t, markerSuffix):
 		key := strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(t, markerSection), markerSuffix))
 		if key == "" || strings.ContainsAny(key, " \t") {
@@ -349,7 +352,7 @@ func parseMarker(l string, i int) (block, error) {
 		}
 		return block{kind: "section", key: key, marker: i}, nil
 	}
-	return block{}, lineErr(i+1, "unknown marker %q; the markers are '<!-- debrief:section key -->', '%s' and '%s'", truncate(t, 60), markerTimeline, markerActionItems)
+	return block{}, lineErr(i+1, "unknown marker %q; the markers are '<!-- debrief:section key -->', '%s', '%s' and '%s'", truncate(t, 60), markerTimeline, markerActionItems, markerProject)
 }
 
 func truncate(s string, n int) string {

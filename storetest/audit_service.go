@@ -540,6 +540,7 @@ func testAuditEveryChange(t *testing.T, open Opener) {
 
 		"SessionActor":              {read: "checks a session cookie"},
 		"Users":                     {read: "lists"},
+		"UsersPage":                 {read: "lists"},
 		"UserByEmail":               {read: "reads"},
 		"Tokens":                    {read: "lists"},
 		"AuditLog":                  {read: "lists"},

@@ -236,6 +236,7 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "GET /incidents/{id}/live", Kind: KindUI, Role: viewer, Handler: s.uiIncidentLive()},
 		{Pattern: "GET /postmortems/{id}/live", Kind: KindUI, Role: viewer, Handler: s.uiPostmortemLive()},
 		{Pattern: "POST /postmortems/{id}/presence", Kind: KindUI, Role: responder, Handler: s.uiPresence()},
+		{Pattern: "GET /action-items/live", Kind: KindUI, Role: viewer, Handler: s.uiActionItemsLive()},
 		// The review meeting's pages (ui_review*.go): the organiser's page,
 		// availability signed in or by personal link, facilitation and the
 		// read-only room view (signed in or by room link).
@@ -277,6 +278,8 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "GET /action-items/{id}/history", Kind: KindUI, Role: viewer, Handler: s.uiActionItemHistory()},
 		{Pattern: "GET /action-items", Kind: KindUI, Role: viewer, Handler: s.uiActionItems()},
 		{Pattern: "POST /action-items/{id}", Kind: KindUI, Role: responder, Handler: s.uiUpdateActionItem()},
+		{Pattern: "GET /action-items/new", Kind: KindUI, Role: responder, Handler: s.uiNewActionItem()},
+		{Pattern: "POST /action-items", Kind: KindUI, Role: responder, Handler: s.uiCreateActionItem()},
 		{Pattern: "GET /analytics", Kind: KindUI, Role: viewer, Handler: s.uiAnalytics()},
 		{Pattern: "GET /ideas", Kind: KindUI, Role: viewer, Handler: s.uiIdeas()},
 		{Pattern: "POST /ideas", Kind: KindUI, Role: responder, Handler: s.uiRaiseIdea()},

@@ -36,16 +36,30 @@ type adminUsersPage struct {
 	Password string
 	// RowError is a sentence about one account's change, by its ID.
 	RowError map[int64]string
+	// After is this page's cursor, kept by the row forms so a change
+	// comes back to the same page; NextURL and FirstURL page the list.
+	After             string
+	NextURL, FirstURL string
 }
+
+// usersPageSize is how many accounts one page of the admin's list shows.
+const usersPageSize = 50
 
 func (s *Server) adminUsersData(r *http.Request) (adminUsersPage, error) {
 	p := adminUsersPage{layout: newLayout(r, "Users · Admin", "admin"), Roles: adminRoles, Errors: formErrors{},
 		Role: string(debrief.RoleViewer), SignIn: "password", RowError: map[int64]string{}}
-	users, err := s.svc.Users(r.Context())
+	p.After = r.URL.Query().Get("after")
+	page, err := s.svc.UsersPage(r.Context(), p.After, usersPageSize)
 	if err != nil && debrief.ErrorCode(err) != debrief.EUnsupported {
 		return p, err
 	}
-	p.Users = users
+	p.Users = page.Items
+	if page.NextCursor != "" {
+		p.NextURL = "/admin/users?" + url.Values{"after": {page.NextCursor}}.Encode()
+	}
+	if p.After != "" {
+		p.FirstURL = "/admin/users"
+	}
 	return p, nil
 }
 
@@ -152,7 +166,11 @@ func (s *Server) uiAdminUpdateUser() HandlerFunc {
 			}
 			return err
 		}
-		return seeOther(w, r, "/admin/users?updated="+strconv.FormatInt(id, 10))
+		back := url.Values{"updated": {strconv.FormatInt(id, 10)}}
+		if after := r.URL.Query().Get("after"); after != "" {
+			back.Set("after", after) // the page the change was made on
+		}
+		return seeOther(w, r, "/admin/users?"+back.Encode())
 	}
 }
 

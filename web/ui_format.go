@@ -35,6 +35,7 @@ func (u *ui) funcs() template.FuncMap {
 		"reason":      similarReason,
 		"highlight":   highlight,
 		"percent":     func(v *float64) string { return strconv.FormatFloat(*v*100, 'f', 0, 64) + "%" },
+		"newItem":     newItem,
 	}
 }
 

@@ -324,18 +324,24 @@ func (s *Server) uiSearch() HandlerFunc {
 type adminPage struct {
 	layout
 	Users []*debrief.User
-	Audit []*debrief.AuditEntry
+	// MoreUsers says the overview shows only the first accounts.
+	MoreUsers bool
+	Audit     []*debrief.AuditEntry
 }
+
+// adminOverviewUsers is how many accounts the admin overview shows; the
+// users page pages through all of them.
+const adminOverviewUsers = 20
 
 // uiAdmin is the admin overview: the accounts and the latest audit entries.
 func (s *Server) uiAdmin() HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		p := adminPage{layout: newLayout(r, "Admin", "admin")}
-		users, err := s.svc.Users(r.Context())
+		users, err := s.svc.UsersPage(r.Context(), "", adminOverviewUsers)
 		if err != nil && debrief.ErrorCode(err) != debrief.EUnsupported {
 			return err
 		}
-		p.Users = users
+		p.Users, p.MoreUsers = users.Items, users.NextCursor != ""
 		audit, err := s.svc.AuditLog(r.Context(), debrief.AuditFilter{Limit: 50})
 		if err != nil && debrief.ErrorCode(err) != debrief.EUnsupported {
 			return err

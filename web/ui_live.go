@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -75,7 +76,12 @@ func (s *Server) uiPostmortemLive() HandlerFunc {
 			headings[sec.Key] = sec.Heading
 		}
 		still := func(r *http.Request) error { _, err := s.svc.Postmortem(r.Context(), pm.ID); return err }
-		return s.stream(w, r, debrief.PostmortemTopic(pm.ID), headings, still)
+		ls := liveStream{topic: debrief.PostmortemTopic(pm.ID), headings: headings, still: still, versions: s.sectionVersions(pm.ID)}
+		if pm.IncidentID != nil {
+			// The reading view shows the incident's timeline and facts.
+			ls.also, ls.alsoKinds = debrief.IncidentTopic(*pm.IncidentID), []string{debrief.LiveTimeline, debrief.LiveIncident}
+		}
+		return s.streamLive(w, r, ls)
 	}
 }
 
@@ -110,6 +116,30 @@ func (s *Server) uiPresence() HandlerFunc {
 // record, checked again with the request's credentials every heartbeat)
 // fails: a revoked session or a record made private ends the stream.
 func (s *Server) stream(w http.ResponseWriter, r *http.Request, topic string, headings map[string]string, still func(*http.Request) error) error {
+	return s.streamLive(w, r, liveStream{topic: topic, headings: headings, still: still})
+}
+
+// liveStream says what one page's stream carries.
+type liveStream struct {
+	topic    string
+	headings map[string]string
+	still    func(*http.Request) error
+	// versions, when not nil, writes the record's current section
+	// versions (liveSections) when the stream opens and after every
+	// resync, so a page that missed events, or reconnects after a dropped
+	// connection, learns which sections changed meanwhile without reading
+	// them all again.
+	versions func(*http.Request) (string, error)
+	// also is another topic whose events of alsoKinds the page shows too
+	// (a postmortem's page shows its incident's timeline); presence stays
+	// on topic.
+	also      string
+	alsoKinds []string
+}
+
+// streamLive serves ls as server-sent events; see stream.
+func (s *Server) streamLive(w http.ResponseWriter, r *http.Request, ls liveStream) error {
+	topic, headings, still, versions := ls.topic, ls.headings, ls.still, ls.versions
 	if !strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
 		return debrief.Errorf(debrief.EInvalid, "", "This address streams live updates to an open page; ask for text/event-stream.")
 	}
@@ -121,6 +151,13 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, topic string, he
 	me := viewerName(a)
 	sub := s.live.Subscribe(topic)
 	defer sub.Close()
+	var alsoEvents <-chan live.Event // nil: never ready
+	var alsoSub *live.Subscription
+	if ls.also != "" {
+		alsoSub = s.live.Subscribe(ls.also)
+		defer alsoSub.Close()
+		alsoEvents = alsoSub.Events()
+	}
 	s.live.Here(topic, page, me)
 	defer s.live.Gone(topic, page)
 
@@ -134,6 +171,17 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, topic string, he
 	// A dropped connection is retried by the browser after a second.
 	b.WriteString("retry: 1000\n\n")
 	writePresence(&b, s.live.Viewers(topic), page, me, headings)
+	writeVersions := func() {
+		if versions == nil {
+			return
+		}
+		// A record the viewer can no longer read says nothing; still
+		// ends the stream at the next heartbeat.
+		if data, err := versions(r); err == nil {
+			writeEvent(&b, liveSections, data)
+		}
+	}
+	writeVersions()
 	heartbeat := time.NewTicker(s.liveBeat)
 	defer heartbeat.Stop()
 	for {
@@ -151,9 +199,18 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, topic string, he
 			return nil
 		case <-sub.Done():
 			return nil // the server is stopping; the browser reconnects elsewhere
+		case ev := <-alsoEvents:
+			if alsoSub.Missed() {
+				writeEvent(&b, live.KindResync, "")
+			}
+			if slices.Contains(ls.alsoKinds, ev.Kind) {
+				data, _ := json.Marshal(liveData{ID: ev.ID, Version: ev.Version, By: ev.By})
+				writeEvent(&b, ev.Kind, string(data))
+			}
 		case ev := <-sub.Events():
 			if sub.Missed() {
 				writeEvent(&b, live.KindResync, "")
+				writeVersions()
 			}
 			switch ev.Kind {
 			case live.KindPresence:
@@ -161,6 +218,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, topic string, he
 			case live.KindResync:
 				writeEvent(&b, live.KindResync, "")
 				writePresence(&b, s.live.Viewers(topic), page, me, headings)
+				writeVersions()
 			default:
 				data, _ := json.Marshal(liveData{ID: ev.ID, Version: ev.Version, Section: ev.Section, By: ev.By})
 				writeEvent(&b, ev.Kind, string(data))
@@ -226,4 +284,42 @@ func writePresence(b *strings.Builder, viewers []live.Viewer, page, me string, h
 		out.WriteString(strings.Join(parts, ", "))
 	}
 	writeEvent(b, live.KindPresence, out.String())
+}
+
+// liveSections is the event that carries a postmortem's section versions,
+// {"key": version, …}: the editor compares them with the versions its
+// sections started from (static/live.js).
+const liveSections = "sections"
+
+// sectionVersions returns what the editor's stream writes as liveSections
+// for postmortem id, read as the stream's viewer.
+func (s *Server) sectionVersions(id int64) func(*http.Request) (string, error) {
+	return func(r *http.Request) (string, error) {
+		pm, err := s.svc.Postmortem(r.Context(), id)
+		if err != nil {
+			return "", err
+		}
+		v := make(map[string]int, len(pm.Sections))
+		for _, sec := range pm.Sections {
+			v[sec.Key] = sec.Version
+		}
+		data, err := json.Marshal(v)
+		return string(data), err
+	}
+}
+
+// uiActionItemsLive streams the live updates of the action items board:
+// an item changed somewhere, with no more said (debrief.ActionItemsTopic);
+// the board reads itself again as its viewer.
+func (s *Server) uiActionItemsLive() HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		still := func(r *http.Request) error {
+			_, err := s.svc.ListActionItems(r.Context(), debrief.ActionItemFilter{Limit: 1})
+			return err
+		}
+		if err := still(r); err != nil {
+			return err
+		}
+		return s.stream(w, r, debrief.ActionItemsTopic, nil, still)
+	}
 }

@@ -173,7 +173,46 @@ type metricsChart struct {
 type chartBlock struct {
 	Y     int
 	Title string
+	// Lines is Title broken to fit the chart's width, one <tspan> each.
+	Lines []chartLine
 	Bars  []chartBar
+}
+
+// chartLine is one line of a block's title, DY below the one before.
+type chartLine struct {
+	Text string
+	DY   int
+}
+
+// chartTitleChars is how many characters of a title fit on one line of the
+// chart (13 px bold in 300 units), and chartLineH the height of a line.
+const (
+	chartTitleChars = 38
+	chartLineH      = 16
+)
+
+// chartTitleLines breaks title at spaces into lines that fit the chart; a
+// word longer than a line stays whole (the SVG clips it, the table beside
+// the chart holds every name in full).
+func chartTitleLines(title string) []chartLine {
+	var lines []chartLine
+	cur := ""
+	for _, w := range strings.Fields(title) {
+		if cur != "" && len([]rune(cur))+1+len([]rune(w)) > chartTitleChars {
+			lines = append(lines, chartLine{Text: cur})
+			cur = w
+			continue
+		}
+		if cur != "" {
+			cur += " "
+		}
+		cur += w
+	}
+	lines = append(lines, chartLine{Text: cur})
+	for i := 1; i < len(lines); i++ {
+		lines[i].DY = chartLineH
+	}
+	return lines
 }
 
 // chartBar is one of baseline, target and result: Class picks its look
@@ -204,9 +243,10 @@ func chartOf(metrics []debrief.Metric) *metricsChart {
 		if m.Unit != "" {
 			title += " (" + m.Unit + ")"
 		}
-		b := chartBlock{Y: y + 14, Title: title}
+		b := chartBlock{Y: y + 14, Title: title, Lines: chartTitleLines(title)}
+		extra := (len(b.Lines) - 1) * chartLineH
 		for i, name := range []string{"Baseline", "Target", "Result"} {
-			bar := chartBar{Class: strings.ToLower(name), Label: name, Y: y + chartHeadH + i*chartBarGap, Value: "not set"}
+			bar := chartBar{Class: strings.ToLower(name), Label: name, Y: y + extra + chartHeadH + i*chartBarGap, Value: "not set"}
 			if v := vals[i]; v != nil {
 				bar.Value = debrief.FormatMetric(v, m.Unit)
 				if top > 0 && *v > 0 {
@@ -217,7 +257,7 @@ func chartOf(metrics []debrief.Metric) *metricsChart {
 			b.Bars = append(b.Bars, bar)
 		}
 		c.Blocks = append(c.Blocks, b)
-		y += chartHeadH + 3*chartBarGap + chartBlockGap
+		y += extra + chartHeadH + 3*chartBarGap + chartBlockGap
 	}
 	if len(c.Blocks) == 0 {
 		return nil
@@ -427,10 +467,11 @@ func (s *Server) uiSaveProjectFeedback() HandlerFunc {
 // newProjectPage is the form that starts a project postmortem.
 type newProjectPage struct {
 	layout
-	Templates              []*debrief.Template
-	Title, Template, Owner string
-	From, Until            string
-	Errors                 formErrors
+	Templates []*debrief.Template
+	// PMTitle is the title as typed (Title is the page's, from layout).
+	PMTitle, Template, Owner string
+	From, Until              string
+	Errors                   formErrors
 }
 
 func (s *Server) projectTemplates(r *http.Request) ([]*debrief.Template, error) {
@@ -472,7 +513,7 @@ func (s *Server) uiCreateProject() HandlerFunc {
 			return err
 		}
 		p := newProjectPage{layout: newLayout(r, "New project postmortem", "postmortems"), Templates: ts, Errors: formErrors{},
-			Title: r.PostForm.Get("title"), Template: r.PostForm.Get("template"), Owner: r.PostForm.Get("owner"),
+			PMTitle: r.PostForm.Get("title"), Template: r.PostForm.Get("template"), Owner: r.PostForm.Get("owner"),
 			From: r.PostForm.Get("live_from"), Until: r.PostForm.Get("live_until")}
 		loc := pageZone(r)
 		project := &debrief.Project{}
@@ -481,7 +522,7 @@ func (s *Server) uiCreateProject() HandlerFunc {
 		}
 		var pm *debrief.Postmortem
 		if err == nil {
-			pm, err = s.svc.CreatePostmortem(r.Context(), debrief.NewPostmortem{Template: p.Template, Title: p.Title, Owner: p.Owner, Project: project})
+			pm, err = s.svc.CreatePostmortem(r.Context(), debrief.NewPostmortem{Template: p.Template, Title: p.PMTitle, Owner: p.Owner, Project: project})
 		}
 		if err == nil {
 			return seeOther(w, r, "/postmortems/"+pm.Key+"/project")

@@ -160,6 +160,17 @@ func (d *demoIncident) load(ctx context.Context, svc *debrief.Service, now time.
 	return nil
 }
 
+// demoMetrics is the pilot's results against its goals, the project
+// postmortem's metrics table (drawn as a chart on its page).
+func demoMetrics() []debrief.Metric {
+	n := func(v float64) *float64 { return &v }
+	return []debrief.Metric{
+		{Name: "Repeat orders placed from the app", Unit: "%", Baseline: n(31), Target: n(40), Result: n(38)},
+		{Name: "Median time to pay for a repeat order", Unit: "s", Baseline: n(290), Target: n(120), Result: n(70)},
+		{Name: "Reorders with a substituted item returned", Unit: "%", Baseline: n(2.6), Target: n(1.5), Result: n(2.1)},
+	}
+}
+
 func loadDemoProject(ctx context.Context, svc *debrief.Service, now time.Time) error {
 	actx := debrief.WithActor(ctx, demoMei)
 	from := now.AddDate(0, -3, 0).Truncate(24 * time.Hour)
@@ -168,7 +179,7 @@ func loadDemoProject(ctx context.Context, svc *debrief.Service, now time.Time) e
 		Template: debrief.TemplateProject,
 		Title:    "One-tap reorder in the mobile app: three-month pilot",
 		Owner:    demoMei.Email,
-		Project: &debrief.Project{LiveFrom: &from, LiveUntil: &until, Feedback: []debrief.Feedback{
+		Project: &debrief.Project{LiveFrom: &from, LiveUntil: &until, Metrics: demoMetrics(), Feedback: []debrief.Feedback{
 			{Member: "Mei Tanaka (product)", Text: "We proved the demand fast. I wish we had agreed on the success metric before launch instead of in week three."},
 			{Member: "Diego Ramos (mobile)", Text: "The feature flag setup paid off: we could switch the button off per country when the Dutch catalogue had stale prices."},
 			{Member: "Lukas Berg (backend)", Text: "The reorder endpoint reused the cart service, which kept it small, but the cart's rate limits were never sized for it."},

@@ -42,6 +42,24 @@
     try { d = JSON.parse(msg.data); } catch (e) { return; }
     var r = root();
     if (!d.section || (r && d.by === r.getAttribute("data-live-me"))) return;
+    changed(d);
+  }
+
+  // onVersions reads the section versions the stream sends when it opens
+  // and after a resync: sections saved while this page heard nothing (a
+  // dropped connection, missed events) are loaded or announced like a save
+  // it heard.
+  function onVersions(msg) {
+    var v;
+    try { v = JSON.parse(msg.data); } catch (e) { return; }
+    Object.keys(v || {}).forEach(function (key) {
+      changed({ section: key, version: v[key] });
+    });
+  }
+
+  // changed loads section d.section's text saved at d.version where the
+  // viewer has nothing unsaved in it, and announces it where they have.
+  function changed(d) {
     var sec = document.getElementById("section-" + d.section);
     if (!sec || !sec.hasAttribute("data-editor-section")) return;
     var base = sec.querySelector("input[name=base_version]");
@@ -75,11 +93,73 @@
   }
 
   var sources = typeof WeakSet === "function" ? new WeakSet() : null;
+  var opened = typeof WeakSet === "function" ? new WeakSet() : null;
   document.addEventListener("htmx:sseOpen", function (ev) {
     var src = ev.detail && ev.detail.source;
+    var elt = ev.detail && ev.detail.elt || ev.target;
+    // A stream that opens again (the browser reconnected) may have
+    // missed events: the page's live parts read themselves again, as on
+    // the server's resync. The editor's sections learn from the versions
+    // the stream sends as it opens.
+    if (opened && elt && elt.querySelectorAll) {
+      if (opened.has(elt)) {
+        elt.querySelectorAll("[hx-trigger*='sse:resync']").forEach(function (part) {
+          htmx.trigger(part, "sse:resync");
+        });
+      }
+      opened.add(elt);
+    }
     if (!src || (sources && sources.has(src))) return;
     if (sources) sources.add(src);
     src.addEventListener("section", onSection);
+    src.addEventListener("sections", onVersions);
+  });
+
+  // A live list with fields in it ([data-live-keep], the action items
+  // board) is not read again while the viewer is in it or has changed a
+  // field and not saved: the refresh waits until they leave it, and the
+  // line above the list says so.
+  function busy(list) {
+    if (list.contains(document.activeElement) && document.activeElement !== list) return true;
+    var fields = list.querySelectorAll("input, select, textarea");
+    for (var i = 0; i < fields.length; i++) {
+      var f = fields[i];
+      if (f.type === "hidden") continue;
+      if (f.tagName === "SELECT") {
+        for (var j = 0; j < f.options.length; j++) {
+          if (f.options[j].selected !== f.options[j].defaultSelected) return true;
+        }
+      } else if (f.type === "checkbox" || f.type === "radio") {
+        if (f.checked !== f.defaultChecked) return true;
+      } else if (f.value !== f.defaultValue) {
+        return true;
+      }
+    }
+    return false;
+  }
+  function staleLine(list) {
+    var p = list.parentNode && list.parentNode.querySelector("[data-live-stale]");
+    return p;
+  }
+  document.addEventListener("htmx:confirm", function (ev) {
+    var list = ev.detail && ev.detail.elt;
+    if (!list || !list.hasAttribute || !list.hasAttribute("data-live-keep") || !busy(list)) return;
+    ev.preventDefault();
+    list.setAttribute("data-live-pending", "");
+    var p = staleLine(list);
+    if (p) p.textContent = "Someone changed items on this list; it updates when you leave the field you are changing.";
+  });
+  function refreshIfIdle(list) {
+    if (!list.hasAttribute("data-live-pending") || busy(list)) return;
+    list.removeAttribute("data-live-pending");
+    var p = staleLine(list);
+    if (p) p.textContent = "";
+    htmx.trigger(list, "live-refresh");
+  }
+  document.addEventListener("focusout", function (ev) {
+    var list = ev.target.closest && ev.target.closest("[data-live-keep]");
+    if (!list) return;
+    setTimeout(function () { refreshIfIdle(list); }, 300);
   });
 
   // Presence: which section's text box has focus, renewed while it has.
