@@ -28,6 +28,7 @@ type Store interface {
 	ReviewStore
 	IdeaStore
 	TrackerStore
+	TeamStore
 	AnalyticsStore
 	NotificationStore
 	// CreateIncident inserts inc, assigning ID, Key and Version 1.

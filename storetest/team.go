@@ -1,0 +1,148 @@
+package storetest
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/debriefhq/debrief/debrief"
+)
+
+func init() {
+	Register("Teams", testTeams)
+	Register("TeamsRaceForAService", testTeamsRaceForAService)
+}
+
+// testTeams creates, reads, changes and deletes teams through the Service:
+// names and members are normalised, a service has one owning team, stale
+// versions conflict, every change leaves a revision, and an incident's
+// teams follow its services.
+func testTeams(t *testing.T, open Opener) {
+	s := open(t)
+	now := base
+	svc := debrief.NewService(s, debrief.WithClock(func() time.Time { now = now.Add(time.Second); return now }))
+	admin := debrief.WithActor(ctxOf(t), debrief.Actor{Email: "admin@example.com", Role: debrief.RoleAdmin})
+	responder := debrief.WithActor(ctxOf(t), debrief.Actor{Email: "ana@example.com", Role: debrief.RoleResponder})
+
+	pay, err := svc.CreateTeam(admin, &debrief.Team{Name: "payments", Members: []string{"Ana@Example.com", "bo@example.com", "ana@example.com"}, Services: []string{"checkout", "billing"}})
+	must(t, err, "CreateTeam(payments)")
+	if pay.ID == 0 || pay.Version != 1 || fmt.Sprint(pay.Members) != "[ana@example.com bo@example.com]" || fmt.Sprint(pay.Services) != "[billing checkout]" {
+		t.Fatalf("CreateTeam = %+v, want ID, version 1, members lower case without repeats, services sorted", pay)
+	}
+	_, err = svc.CreateTeam(responder, &debrief.Team{Name: "sre"})
+	wantCode(t, err, debrief.EForbidden, "CreateTeam(as responder)")
+	_, err = svc.CreateTeam(admin, &debrief.Team{Name: "Payments Team"})
+	wantCode(t, err, debrief.EInvalid, "CreateTeam(name with spaces)")
+	_, err = svc.CreateTeam(admin, &debrief.Team{Name: "sre", Members: []string{"not an address"}})
+	wantCode(t, err, debrief.EInvalid, "CreateTeam(bad member)")
+	_, err = svc.CreateTeam(admin, &debrief.Team{Name: "payments"})
+	wantCode(t, err, debrief.EConflict, "CreateTeam(name in use)")
+	_, err = svc.CreateTeam(admin, &debrief.Team{Name: "platform", Services: []string{"edge", "checkout"}})
+	wantCode(t, err, debrief.EConflict, "CreateTeam(service owned by payments)")
+	if e, ok := err.(*debrief.Error); !ok || e.Field != "services" {
+		t.Errorf("CreateTeam(service owned elsewhere) = %v, want an error on field services", err)
+	}
+	plat, err := svc.CreateTeam(admin, &debrief.Team{Name: "platform", Members: []string{"cy@example.com"}, Services: []string{"edge"}})
+	must(t, err, "CreateTeam(platform)")
+
+	got, err := svc.Team(responder, "payments")
+	must(t, err, "Team(payments)")
+	if got.ID != pay.ID || fmt.Sprint(got.Services) != "[billing checkout]" || fmt.Sprint(got.Members) != "[ana@example.com bo@example.com]" {
+		t.Errorf("Team(payments) = %+v, want the team as created", got)
+	}
+	if _, err := svc.Team(responder, fmt.Sprint(plat.ID)); err != nil {
+		t.Errorf("Team(by ID) = %v", err)
+	}
+	_, err = svc.Team(responder, "nobody")
+	wantCode(t, err, debrief.ENotFound, "Team(unknown)")
+	list, err := svc.ListTeams(responder)
+	must(t, err, "ListTeams")
+	if len(list) != 2 || list[0].Name != "payments" || list[1].Name != "platform" || fmt.Sprint(list[1].Services) != "[edge]" {
+		t.Errorf("ListTeams = %v, want payments then platform with their services", list)
+	}
+
+	// An incident's teams come from its services.
+	inc, err := svc.CreateIncident(admin, &debrief.Incident{Title: "Checkout timed out behind the edge", Services: []string{"edge", "checkout", "search"}})
+	must(t, err, "CreateIncident")
+	teams, err := svc.IncidentTeams(responder, inc)
+	must(t, err, "IncidentTeams")
+	if len(teams) != 2 || teams[0].Name != "payments" || teams[1].Name != "platform" {
+		t.Errorf("IncidentTeams(edge, checkout, search) = %v, want payments and platform", teams)
+	}
+
+	// Moving a service: taken from payments, then given to platform.
+	services := []string{"checkout", "edge"}
+	_, err = svc.UpdateTeam(admin, "platform", debrief.TeamPatch{Services: &services}, plat.Version)
+	wantCode(t, err, debrief.EConflict, "UpdateTeam(take checkout while payments owns it)")
+	billing := []string{"billing"}
+	pay2, err := svc.UpdateTeam(admin, "payments", debrief.TeamPatch{Services: &billing}, pay.Version)
+	must(t, err, "UpdateTeam(payments gives checkout away)")
+	if pay2.Version != 2 {
+		t.Errorf("UpdateTeam version = %d, want 2", pay2.Version)
+	}
+	plat2, err := svc.UpdateTeam(admin, "platform", debrief.TeamPatch{Services: &services}, plat.Version)
+	must(t, err, "UpdateTeam(platform takes checkout)")
+	_, err = svc.UpdateTeam(admin, "payments", debrief.TeamPatch{Services: &services}, pay.Version)
+	wantCode(t, err, debrief.EConflict, "UpdateTeam(stale version)")
+	name := "payments-sre"
+	renamed, err := svc.UpdateTeam(admin, "payments", debrief.TeamPatch{Name: &name}, pay2.Version)
+	must(t, err, "UpdateTeam(rename)")
+	if renamed.Name != name || fmt.Sprint(renamed.Services) != "[billing]" {
+		t.Errorf("UpdateTeam(rename) = %+v, want payments-sre owning billing", renamed)
+	}
+	revs, err := svc.ListRevisions(admin, debrief.RevisionFilter{EntityType: debrief.EntityTeam, EntityID: pay.ID})
+	must(t, err, "ListRevisions(team)")
+	if len(revs.Items) != 3 {
+		t.Errorf("revisions of the team = %d, want 3 (create, two updates)", len(revs.Items))
+	}
+
+	err = svc.DeleteTeam(admin, "platform", plat.Version)
+	wantCode(t, err, debrief.EConflict, "DeleteTeam(stale version)")
+	must(t, svc.DeleteTeam(admin, "platform", plat2.Version), "DeleteTeam(platform)")
+	_, err = svc.Team(responder, "platform")
+	wantCode(t, err, debrief.ENotFound, "Team(deleted)")
+	// Its services are free again.
+	_, err = svc.CreateTeam(admin, &debrief.Team{Name: "edge", Services: []string{"edge", "checkout"}})
+	must(t, err, "CreateTeam(services of a deleted team)")
+}
+
+// testTeamsRaceForAService has more admins than the pool holds each try to
+// make a team owning the same service at once: exactly one wins and the
+// others get EConflict, never two owners.
+func testTeamsRaceForAService(t *testing.T, open Opener) {
+	s := open(t)
+	svc := debrief.NewService(s)
+	admin := debrief.WithActor(ctxOf(t), debrief.Actor{Email: "admin@example.com", Role: debrief.RoleAdmin})
+	const n = 24
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = svc.CreateTeam(admin, &debrief.Team{Name: fmt.Sprintf("team-%d", i), Services: []string{"checkout"}})
+		}()
+	}
+	wg.Wait()
+	won := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case debrief.ErrorCode(err) != debrief.EConflict:
+			t.Errorf("CreateTeam(team-%d) = %v, want success or EConflict", i, err)
+		}
+	}
+	list, err := svc.ListTeams(admin)
+	must(t, err, "ListTeams")
+	owners := 0
+	for _, tm := range list {
+		if tm.Owns("checkout") {
+			owners++
+		}
+	}
+	if won != 1 || owners != 1 {
+		t.Errorf("%d concurrent CreateTeam(checkout): %d won, %d teams own it; want exactly one", n, won, owners)
+	}
+}
