@@ -199,6 +199,13 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "GET /api/v1/action-items/{id}/links", Kind: KindAPI, Role: viewer, Handler: actionItemLinks(svc, false)},
 		{Pattern: "POST /api/v1/action-items/{id}/sync", Kind: KindAPI, Role: responder, Handler: actionItemLinks(svc, true)},
 
+		// Teams: who owns which services (admins manage them).
+		{Pattern: "GET /api/v1/teams", Kind: KindAPI, Role: viewer, Handler: listTeams(svc)},
+		{Pattern: "POST /api/v1/teams", Kind: KindAPI, Role: admin, Handler: createTeam(svc, dec)},
+		{Pattern: "GET /api/v1/teams/{team}", Kind: KindAPI, Role: viewer, Handler: getTeam(svc)},
+		{Pattern: "PATCH /api/v1/teams/{team}", Kind: KindAPI, Role: admin, Handler: updateTeam(svc, dec)},
+		{Pattern: "DELETE /api/v1/teams/{team}", Kind: KindAPI, Role: admin, Handler: deleteTeam(svc, dec)},
+
 		// Web UI pages (ui_*.go). {id} takes a key (INC-4, PM-2) or a bare
 		// number, as the feeds link them.
 		{Pattern: "GET /static/{path...}", Kind: KindUI, Handler: s.ui.serveAsset()},

@@ -152,6 +152,11 @@ var textRoutes = map[string]textRoute{
 	"POST /api/v1/ideas/{id}/merge": {none: "takes only references and versions"},
 	"POST /api/v1/trackers": {path: "/api/v1/trackers", want: 201,
 		body: `{"name":"github-platform","kind":"github","project":"acme/platform","token":"ghp_example"}`},
+	"POST /api/v1/teams": {path: "/api/v1/teams", want: 201,
+		body: `{"name":"payments","members":["ana@example.com"],"services":["checkout"]}`},
+	"PATCH /api/v1/teams/{team}": {path: "/api/v1/teams/sre", want: 200, headers: map[string]string{"If-Match": `"1"`},
+		body: `{"members":["bob@example.com"],"services":["database"]}`},
+	"DELETE /api/v1/teams/{team}":           {none: "takes only a version"},
 	"POST /api/v1/action-items/{id}/export": {none: "names a tracker, which is looked up, not stored"},
 	"POST /api/v1/action-items/{id}/sync":   {none: "takes no body"},
 	"PUT /api/v1/incidents/{id}/mute":       {none: "takes no body"},
@@ -166,7 +171,7 @@ const fileNameShortened = "a file's name comes from the disk or tool it was save
 var textWorld = append([]string{"/api/v1/templates", "/api/v1/integrations", "/api/v1/users", "/api/v1/tokens?all=true",
 	"/api/v1/incidents/{inc}/attachments", "/api/v1/postmortems/{pm}/attachments",
 	"/api/v1/postmortems/{pm}/review", "/api/v1/postmortems/{pm}/review/answers", "/api/v1/postmortems/{pm2}/review",
-	"/api/v1/review-invites/{token}", "/api/v1/notification-channels", "/api/v1/notification-preferences"}, worldPaths...)
+	"/api/v1/review-invites/{token}", "/api/v1/notification-channels", "/api/v1/notification-preferences", "/api/v1/teams"}, worldPaths...)
 
 // badText is what each string of a valid body is replaced with.
 var badText = []struct {
@@ -247,6 +252,9 @@ func textRouteWorld(t *testing.T, e *testEnv) func(string) string {
 		if inv.Email == "bob@example.com" {
 			token = inv.Token
 		}
+	}
+	if _, err := e.svc.CreateTeam(ctx, &debrief.Team{Name: "sre", Services: []string{"edge"}}); err != nil {
+		t.Fatalf("CreateTeam = %v", err)
 	}
 	idea1, err := e.svc.RaiseIdea(ctx, f.pm, debrief.NewIdea{Title: "Canary config changes"})
 	if err != nil {
