@@ -158,3 +158,32 @@ func (s *Service) IncidentTeams(ctx context.Context, inc *Incident) ([]*Team, er
 	}
 	return out, nil
 }
+
+// resolveTeamFilter replaces f.Team by the team's services (kept to those
+// also in f.Services when both are given). none is true when no service is
+// left, so no incident can match: a team without services has no
+// incidents, where an empty Services would mean every incident.
+func (s *Service) resolveTeamFilter(ctx context.Context, f *AnalyticsFilter) (none bool, err error) {
+	if strings.TrimSpace(f.Team) == "" {
+		f.Team = ""
+		return false, nil
+	}
+	t, err := s.teamByRef(ctx, f.Team)
+	if IsCode(err, ENotFound) {
+		return false, Errorf(EInvalid, "team", "There is no team %q; pick one of the teams an admin made.", truncate(f.Team, 60))
+	}
+	if err != nil {
+		return false, err
+	}
+	services := t.Services
+	if len(f.Services) > 0 {
+		services = nil
+		for _, svc := range f.Services {
+			if t.Owns(svc) {
+				services = append(services, svc)
+			}
+		}
+	}
+	f.Team, f.Services = "", services
+	return len(services) == 0, nil
+}

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 func init() {
 	Register("Teams", testTeams)
 	Register("TeamsRaceForAService", testTeamsRaceForAService)
+	Register("TeamAnalyticsFilter", testTeamAnalyticsFilter)
 }
 
 // testTeams creates, reads, changes and deletes teams through the Service:
@@ -144,5 +146,54 @@ func testTeamsRaceForAService(t *testing.T, open Opener) {
 	}
 	if won != 1 || owners != 1 {
 		t.Errorf("%d concurrent CreateTeam(checkout): %d won, %d teams own it; want exactly one", n, won, owners)
+	}
+}
+
+// testTeamAnalyticsFilter checks that the analytics team filter keeps the
+// incidents that touched a service the team owns, narrowed by a service
+// filter when both are given, that a team without services keeps none
+// (not all), and that an unknown team is a sentence on field team.
+func testTeamAnalyticsFilter(t *testing.T, open Opener) {
+	s := open(t)
+	svc := debrief.NewService(s)
+	admin := debrief.WithActor(ctxOf(t), debrief.Actor{Email: "admin@example.com", Role: debrief.RoleAdmin})
+	byService := map[string]int64{}
+	for _, service := range []string{"checkout", "billing", "edge"} {
+		inc, err := svc.CreateIncident(admin, &debrief.Incident{Title: "Trouble in " + service, Services: []string{service}})
+		must(t, err, "CreateIncident")
+		byService[service] = inc.ID
+	}
+	_, err := svc.CreateTeam(admin, &debrief.Team{Name: "payments", Services: []string{"checkout", "billing"}})
+	must(t, err, "CreateTeam(payments)")
+	_, err = svc.CreateTeam(admin, &debrief.Team{Name: "new-team"})
+	must(t, err, "CreateTeam(new-team)")
+	scan := func(f debrief.AnalyticsFilter) ([]int64, error) {
+		var ids []int64
+		err := svc.ScanAnalytics(admin, f, func(r *debrief.AnalyticsRecord) error { ids = append(ids, r.Incident.ID); return nil },
+			func(*debrief.ActionItem) error { return nil })
+		slices.Sort(ids)
+		return ids, err
+	}
+	for _, c := range []struct {
+		name string
+		f    debrief.AnalyticsFilter
+		want []int64
+	}{
+		{"team", debrief.AnalyticsFilter{Team: "payments"}, []int64{byService["checkout"], byService["billing"]}},
+		{"team and service", debrief.AnalyticsFilter{Team: "payments", Services: []string{"billing", "edge"}}, []int64{byService["billing"]}},
+		{"team and another team's service", debrief.AnalyticsFilter{Team: "payments", Services: []string{"edge"}}, nil},
+		{"team without services", debrief.AnalyticsFilter{Team: "new-team"}, nil},
+	} {
+		got, err := scan(c.f)
+		must(t, err, "ScanAnalytics("+c.name+")")
+		slices.Sort(c.want)
+		if !slices.Equal(got, c.want) {
+			t.Errorf("ScanAnalytics(%s) incidents = %v, want %v", c.name, got, c.want)
+		}
+	}
+	_, err = scan(debrief.AnalyticsFilter{Team: "nobody"})
+	wantCode(t, err, debrief.EInvalid, "ScanAnalytics(unknown team)")
+	if e, ok := err.(*debrief.Error); !ok || e.Field != "team" {
+		t.Errorf("ScanAnalytics(unknown team) = %v, want an error on field team", err)
 	}
 }

@@ -49,6 +49,23 @@ func TestAPITeams(t *testing.T) {
 			if len(list.Items) != 2 || list.Items[0].Name != "payments" || list.Items[1].Name != "platform" {
 				t.Fatalf("GET /teams = %+v, want payments and platform", list.Items)
 			}
+			// The analytics team filter: payments owns billing now.
+			for _, service := range []string{"billing", "checkout"} {
+				if _, err := e.svc.CreateIncident(e.ctx(), &debrief.Incident{Title: "Trouble in " + service, Services: []string{service}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var rep struct {
+				Incidents int `json:"incidents"`
+			}
+			e.must(200, "GET", "/api/v1/analytics?team=payments", "", nil).decode(t, &rep)
+			if rep.Incidents != 1 {
+				t.Errorf("GET /analytics?team=payments counts %d incidents, want 1 (billing's)", rep.Incidents)
+			}
+			x = e.do("GET", "/api/v1/analytics?team=nobody", "", nil)
+			if code, field := x.errorCode(); x.status != 400 || code != "invalid" || field != "team" {
+				t.Errorf("GET /analytics?team=nobody = %d %s %s, want 400 on team", x.status, code, field)
+			}
 			e.must(204, "DELETE", "/api/v1/teams/platform", "", map[string]string{"If-Match": `"1"`})
 			if x := e.do("GET", "/api/v1/teams/platform", "", nil); x.status != 404 {
 				t.Fatalf("GET a deleted team = %d, want 404", x.status)
