@@ -28,6 +28,7 @@ type Store interface {
 	ReviewStore
 	IdeaStore
 	TrackerStore
+	TrackerEditStore
 	TeamStore
 	AnalyticsStore
 	NotificationStore

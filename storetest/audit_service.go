@@ -305,7 +305,19 @@ func testAuditEveryChange(t *testing.T, open Opener) {
 		"ListTeams":     {read: "lists teams"},
 		"IncidentTeams": {read: "lists the teams owning an incident's services"},
 		"CreateTracker": {run: func(e *auditEnv) int { newTracker(); return 1 }},
-		"ListTrackers":  {read: "lists trackers"},
+		"UpdateTracker": {run: func(e *auditEnv) int {
+			tr := newTracker()
+			project, token := "acme/payments", "a new token"
+			_, err := svc.UpdateTracker(actx, tr.ID, debrief.TrackerPatch{Project: &project, Token: &token}, tr.Version)
+			must(e.t, err, "UpdateTracker")
+			return 2
+		}},
+		"DeleteTracker": {run: func(e *auditEnv) int {
+			tr := newTracker()
+			must(e.t, svc.DeleteTracker(actx, tr.ID, tr.Version), "DeleteTracker")
+			return 2
+		}},
+		"ListTrackers": {read: "lists trackers"},
 		"ExportActionItem": {run: func(e *auditEnv) int {
 			exported()
 			return 4 // incident, item, tracker, the item's tracker_url

@@ -585,6 +585,13 @@ func exercise(t *testing.T, srv string) {
 	}
 	out = mustCLI(t, srv, "action", "sync", "AI-2")
 	wantLines(t, "action sync (not exported)", out, "AI-2 was not exported to a tracker.")
+	out = mustCLI(t, srv, "tracker", "edit", "github-platform", "--project", "acme/payments", "--rename", "github-payments")
+	wantLines(t, "tracker edit", out, "Saved tracker github-payments: github acme/payments at http://127.0.0.1:1.")
+	out = mustCLI(t, srv, "tracker", "remove", "github-payments")
+	wantLines(t, "tracker remove", out, "Removed tracker github-payments")
+	if out = mustCLI(t, srv, "tracker", "list"); strings.Contains(out, "github-payments") {
+		t.Errorf("tracker list after remove still shows it:\n%s", out)
+	}
 
 	// Teams: added, listed, edited (a service another team owns is a
 	// sentence), removed.
