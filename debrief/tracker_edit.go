@@ -33,6 +33,9 @@ type TrackerEditStore interface {
 	// DeleteTracker removes the tracker and its links (the action items
 	// keep their tracker_url) if its stored version is ifVersion.
 	DeleteTracker(ctx context.Context, id int64, ifVersion int, audit *AuditEntry) error
+	// TrackerLinksOf returns the links of the action items itemIDs (at
+	// most MaxPageSize of them), by item, oldest first.
+	TrackerLinksOf(ctx context.Context, itemIDs []int64) ([]*TrackerLink, error)
 }
 
 // withoutToken returns a copy of t fit to show: no token, HasToken set.
@@ -104,4 +107,43 @@ func (s *Service) DeleteTracker(ctx context.Context, id int64, ifVersion int) er
 	audit := s.audit(ctx, a, AuditTrackerDelete, TargetTracker, idString(id), []Change{
 		change("name", cur.Name, nil), change("kind", cur.Kind, nil), change("project", cur.Project, nil)})
 	return s.store.DeleteTracker(ctx, id, ifVersion, audit)
+}
+
+// TrackerLinksOf returns the tracker links of the items named, by item ID,
+// for a list that shows many items (the board) in one read. Only items the
+// caller may see get their links; an item of a private incident the caller
+// is not a member of is left out, as are IDs that name no item.
+func (s *Service) TrackerLinksOf(ctx context.Context, itemIDs []int64) (map[int64][]*TrackerLink, error) {
+	a, err := s.require(ctx, RoleViewer)
+	if err != nil {
+		return nil, err
+	}
+	if len(itemIDs) > MaxPageSize {
+		return nil, Errorf(EInvalid, "ids", "Ask for the links of at most %d action items at once.", MaxPageSize)
+	}
+	out := map[int64][]*TrackerLink{}
+	if len(itemIDs) == 0 {
+		return out, nil
+	}
+	links, err := s.store.TrackerLinksOf(ctx, itemIDs)
+	if err != nil {
+		return nil, err
+	}
+	// Only exported items have links, so few items are checked here.
+	visible := map[int64]bool{}
+	for _, l := range links {
+		ok, seen := visible[l.ActionItemID]
+		if !seen {
+			_, err := s.visibleActionItem(ctx, a, l.ActionItemID)
+			if err != nil && !IsCode(err, ENotFound) {
+				return nil, err
+			}
+			ok = err == nil
+			visible[l.ActionItemID] = ok
+		}
+		if ok {
+			out[l.ActionItemID] = append(out[l.ActionItemID], l)
+		}
+	}
+	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"strconv"
+	"strings"
 
 	"github.com/debriefhq/debrief/debrief"
 )
@@ -65,4 +66,20 @@ func (db *DB) DeleteTracker(ctx context.Context, id int64, ifVersion int, audit 
 		return db.appendAudit(ctx, tx, audit)
 	})
 	return mapErr(err, "delete tracker %d", id)
+}
+
+// TrackerLinksOf implements debrief.TrackerEditStore.
+func (db *DB) TrackerLinksOf(ctx context.Context, itemIDs []int64) ([]*debrief.TrackerLink, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer db.rg.leave()
+	marks, args := make([]string, len(itemIDs)), make([]any, len(itemIDs))
+	for i, id := range itemIDs {
+		marks[i], args[i] = "?", id
+	}
+	var w where
+	w.add("action_item_id IN ("+strings.Join(marks, ", ")+")", args...)
+	list, err := queryList(ctx, db.r, `SELECT `+trackerLinkColumns+` FROM tracker_links`+w.sql()+` ORDER BY action_item_id, created_at, tracker_id`, w.args, scanTrackerLink)
+	return list, mapErr(err, "list tracker links of %d items", len(itemIDs))
 }

@@ -317,7 +317,8 @@ func testAuditEveryChange(t *testing.T, open Opener) {
 			must(e.t, svc.DeleteTracker(actx, tr.ID, tr.Version), "DeleteTracker")
 			return 2
 		}},
-		"ListTrackers": {read: "lists trackers"},
+		"ListTrackers":   {read: "lists trackers"},
+		"TrackerLinksOf": {read: "lists the tracker links of action items"},
 		"ExportActionItem": {run: func(e *auditEnv) int {
 			exported()
 			return 4 // incident, item, tracker, the item's tracker_url

@@ -73,6 +73,25 @@ func testTrackerEdit(t *testing.T, open Opener) {
 	must(t, err, "CreateActionItem")
 	link, _, err := svc.ExportActionItem(admin, item.ID, "github-platform")
 	must(t, err, "ExportActionItem")
+	// The board reads the links of many items at once, and only of items
+	// the reader may see.
+	secret, err := svc.CreateIncident(admin, &debrief.Incident{Title: "Card numbers in logs", Members: []string{"sec@example.com"}})
+	must(t, err, "CreateIncident(secret)")
+	hidden, err := svc.CreateActionItem(admin, &debrief.ActionItem{Title: "Scrub the logs", IncidentID: &secret.ID})
+	must(t, err, "CreateActionItem(hidden)")
+	_, _, err = svc.ExportActionItem(admin, hidden.ID, "github-platform")
+	must(t, err, "ExportActionItem(hidden)")
+	private := true
+	_, err = svc.UpdateIncident(admin, secret.ID, debrief.IncidentPatch{Private: &private}, secret.Version)
+	must(t, err, "UpdateIncident(private)")
+	byItem, err := svc.TrackerLinksOf(responder, []int64{item.ID, hidden.ID, 999999})
+	must(t, err, "TrackerLinksOf")
+	if len(byItem) != 1 || len(byItem[item.ID]) != 1 || byItem[item.ID][0].URL != link.URL {
+		t.Errorf("TrackerLinksOf(as responder) = %v, want only %s's link (the other item's incident is private)", byItem, item.Key)
+	}
+	if byItem, err = svc.TrackerLinksOf(admin, []int64{item.ID, hidden.ID}); err != nil || len(byItem) != 2 {
+		t.Errorf("TrackerLinksOf(as admin) = %v, %v; want both items' links", byItem, err)
+	}
 	wantCode(t, svc.DeleteTracker(admin, gh.ID, gh.Version), debrief.EConflict, "DeleteTracker(stale version)")
 	must(t, svc.DeleteTracker(admin, gh.ID, got.Version), "DeleteTracker")
 	list, err := svc.ListTrackers(admin)
