@@ -286,6 +286,7 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "GET /analytics", Kind: KindUI, Role: viewer, Handler: s.uiAnalytics()},
 		{Pattern: "GET /ideas", Kind: KindUI, Role: viewer, Handler: s.uiIdeas()},
 		{Pattern: "POST /ideas", Kind: KindUI, Role: responder, Handler: s.uiRaiseIdea()},
+		{Pattern: "POST /postmortems/{id}/ideas", Kind: KindUI, Role: responder, Handler: s.uiRaisePostmortemIdea()},
 		{Pattern: "POST /ideas/{id}/{action}", Kind: KindUI, Role: responder, Handler: s.uiIdeaAction()},
 		{Pattern: "GET /search", Kind: KindUI, Role: viewer, Handler: s.uiSearch()},
 		{Pattern: "GET /admin", Kind: KindUI, Role: admin, Handler: s.uiAdmin()},
