@@ -101,6 +101,7 @@ func testBrowserTeams(t *testing.T, store debrief.Store) {
 		{"postmortem-ideas", "/postmortems/" + pm.Key, rita},
 		{"editor-ideas", "/postmortems/" + pm.Key + "/edit", rita},
 		{"analytics-team", "/analytics?team=payments", rita},
+		{"incident-teams", "/incidents/" + inc.Key, rita},
 	} {
 		if st := e.open(p.tab, p.path); st != 200 {
 			t.Errorf("GET %s = %d", p.path, st)

@@ -33,6 +33,14 @@ func TestUIAdminTeams(t *testing.T) {
 		if err != nil || fmt.Sprint(pay.Services, pay.Members) != "[billing checkout] [ana@example.com bo@example.com]" {
 			t.Fatalf("Team(payments) = %+v, %v; want the services and members typed, one a line or separated by commas", pay, err)
 		}
+		// The incident page names the teams owning its services.
+		inc, err := e.svc.CreateIncident(e.sys, &debrief.Incident{Title: "Checkout API returned 500s", Services: []string{"checkout", "search"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if body := uiRequest(e.h, "GET", "/incidents/"+inc.Key, nil, e.vic).Body.String(); !strings.Contains(body, `<dt>Teams</dt><dd><a class="tag" href="/analytics?team=payments">payments</a>`) {
+			t.Errorf("incident page does not name payments as its team:\n%s", body)
+		}
 		rec = uiRequest(e.h, "POST", "/admin/teams", url.Values{"name": {"platform"}, "services": {"edge\ncheckout"}}, e.ada)
 		body := rec.Body.String()
 		if rec.Code != http.StatusConflict || !strings.Contains(body, "owned by the team payments") || !strings.Contains(body, "edge\ncheckout</textarea>") {
