@@ -228,12 +228,16 @@ func (p *Producer) postmortemsOverdue(ctx context.Context, now time.Time, chans 
 	}
 }
 
+// cursorWeekly names the saved start of the last week summarised.
+const cursorWeekly = "summary.weekly"
+
 // weekly sends, once a week (from Monday 00:00 UTC), a summary of the week
 // before: one for everyone to the channels that take it (incidents
 // declared, postmortems published, the action items open and overdue), and
 // one per team (summaryTeam). Private incidents are left out of both, since
 // channels and teams are not their members.
 func (p *Producer) weekly(ctx context.Context, now time.Time, chans []*debrief.NotificationChannel) ([]*debrief.Notification, error) {
+	p.pendingWeek = 0
 	wants := false
 	for _, c := range chans {
 		wants = wants || c.Wants(debrief.EventWeeklySummary)
@@ -248,6 +252,15 @@ func (p *Producer) weekly(ctx context.Context, now time.Time, chans []*debrief.N
 	}
 	end := debrief.WeekStart(now)
 	start := end.AddDate(0, 0, -7)
+	// Once a week's summaries are in the outbox they are not made again:
+	// making them reads every open item's incident, too much for every
+	// pass. (The outbox's keys would drop the repeats anyway.)
+	if done, ok, err := p.svc.NotifyCursor(ctx, cursorWeekly); err != nil {
+		return nil, err
+	} else if ok && done >= start.UnixMicro() {
+		return nil, nil
+	}
+	p.pendingWeek = start.UnixMicro()
 	var declared []*debrief.Incident
 	after := ""
 	for {

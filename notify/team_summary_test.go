@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/debriefhq/debrief/debrief"
 	"github.com/debriefhq/debrief/notify"
@@ -115,6 +116,14 @@ func TestWeeklyTeamSummary(t *testing.T) {
 				t.Errorf("platform webhook data = %v, want team platform with 1 open, 1 overdue", data)
 			}
 			runProducer(t, p, 0)
+			// The week is summarised once: a team made later waits for the
+			// next week, when every team gets the new week's summary.
+			if _, err := svc.CreateTeam(ctx, &debrief.Team{Name: "search", Members: []string{"dee@example.com"}, Services: []string{"search"}}); err != nil {
+				t.Fatal(err)
+			}
+			runProducer(t, p, 0)
+			clk.add(7 * 24 * time.Hour)
+			runProducer(t, p, 7) // for everyone to the channel, and three teams to the channel and one member each
 		})
 	}
 }
