@@ -25,4 +25,8 @@ func TestAnalyticsCommand(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "Unknown severity") {
 		t.Errorf("debrief analytics --severity SEV9 = %v, want the server's sentence about the unknown severity", err)
 	}
+	_, _, err = cli(t, s.URL, "", nil, "analytics", "--team", "nobody")
+	if err == nil || !strings.Contains(err.Error(), `There is no team "nobody"`) {
+		t.Errorf("debrief analytics --team nobody = %v, want the server's sentence about the unknown team", err)
+	}
 }
