@@ -40,8 +40,9 @@ var teamNameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 // members lower case and sorted, services sorted, both without repeats.
 func (t *Team) Validate() error {
 	t.Name = strings.TrimSpace(t.Name)
-	if !teamNameRe.MatchString(t.Name) {
-		return Errorf(EInvalid, "name", "A team name is 1 to 63 lower case letters, digits and dashes, e.g. 'payments-sre'.")
+	// A name of digits alone would read as an ID wherever a team is named.
+	if !teamNameRe.MatchString(t.Name) || strings.Trim(t.Name, "0123456789") == "" {
+		return Errorf(EInvalid, "name", "A team name is 1 to 63 lower case letters, digits and dashes, with a letter, e.g. 'payments-sre'.")
 	}
 	members := make([]string, 0, len(t.Members))
 	for _, m := range t.Members {

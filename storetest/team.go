@@ -36,6 +36,8 @@ func testTeams(t *testing.T, open Opener) {
 	wantCode(t, err, debrief.EForbidden, "CreateTeam(as responder)")
 	_, err = svc.CreateTeam(admin, &debrief.Team{Name: "Payments Team"})
 	wantCode(t, err, debrief.EInvalid, "CreateTeam(name with spaces)")
+	_, err = svc.CreateTeam(admin, &debrief.Team{Name: "42"})
+	wantCode(t, err, debrief.EInvalid, "CreateTeam(digits only, which would read as an ID)")
 	_, err = svc.CreateTeam(admin, &debrief.Team{Name: "sre", Members: []string{"not an address"}})
 	wantCode(t, err, debrief.EInvalid, "CreateTeam(bad member)")
 	_, err = svc.CreateTeam(admin, &debrief.Team{Name: "payments"})
