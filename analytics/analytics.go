@@ -120,7 +120,6 @@ const TopFactors = 10
 // reads an absence as a zero.
 const (
 	noteQuality = "Quality-check scores over time: scores are not stored with postmortems, and checking every postmortem on each request would cost more than the rest of the report; run `debrief lint` on the postmortems of interest."
-	noteTeam    = "Teams: incidents record services, not teams, so there is no team filter; filter by the services a team owns."
 	noteProject = "Action items of project postmortems belong to no incident and are not counted."
 )
 
@@ -308,7 +307,7 @@ func (b *builder) report() *Report {
 		r.ActionItems.MedianOpenAgeDays = &v
 	}
 	r.ActionItems.TimeToComplete = b.complete.stat()
-	r.LeftOut = []string{noteQuality, noteTeam, noteProject}
+	r.LeftOut = []string{noteQuality, noteProject}
 	return r
 }
 

@@ -146,7 +146,7 @@ func TestReportFixture(t *testing.T) {
 		// "Config" and "config" are one factor.
 		Factors: []Count{{"config", 2}, {"alerting", 1}},
 		Repeats: []Count{{"checkout", 1}},
-		LeftOut: []string{noteQuality, noteTeam, noteProject},
+		LeftOut: []string{noteQuality, noteProject},
 	}
 	if diff := cmp.Diff(want, r); diff != "" {
 		t.Errorf("report of the fixture differs from the hand-computed figures (-want +got):\n%s", diff)

@@ -93,5 +93,6 @@ func cacheKey(a debrief.Actor, f debrief.AnalyticsFilter) string {
 		}
 	}
 	b.WriteString("|" + strings.Join(f.Services, "\x00") + "|" + strings.Join(f.Severities, "\x00"))
+	b.WriteString("|team:" + f.Team)
 	return b.String()
 }

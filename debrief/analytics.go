@@ -6,13 +6,17 @@ import (
 )
 
 // AnalyticsFilter selects the incidents that analytics figures are computed
-// over. Zero fields do not filter. Incidents have no team in the record, so
-// there is no team filter; services stand in for ownership.
+// over. Zero fields do not filter.
 type AnalyticsFilter struct {
 	// From and To bound StartedAt: From ≤ started < To.
 	From, To *time.Time
 	// Services keeps incidents that touched any of these services.
 	Services []string
+	// Team keeps the incidents of a team (its name): those that touched a
+	// service it owns. The Service resolves it to Services (with Services
+	// given too, the services in both) before the store reads, so stores
+	// never see it.
+	Team string
 	// Severities keeps incidents of these severities.
 	Severities []string
 }
@@ -68,6 +72,9 @@ func (s *Service) ScanAnalytics(ctx context.Context, f AnalyticsFilter, incident
 		return err
 	}
 	if err := f.validate(); err != nil {
+		return err
+	}
+	if none, err := s.resolveTeamFilter(ctx, &f); err != nil || none {
 		return err
 	}
 	// An unknown severity answers with the configured levels instead of an

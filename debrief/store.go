@@ -28,6 +28,8 @@ type Store interface {
 	ReviewStore
 	IdeaStore
 	TrackerStore
+	TrackerEditStore
+	TeamStore
 	AnalyticsStore
 	NotificationStore
 	// CreateIncident inserts inc, assigning ID, Key and Version 1.

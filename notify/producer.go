@@ -58,6 +58,9 @@ type Producer struct {
 	// pendingCursor is the last revision read by this pass, saved after
 	// its notifications are enqueued (RunOnce is never run concurrently).
 	pendingCursor int64
+	// pendingWeek is the start (unix microseconds) of the week whose
+	// summaries this pass made, saved like pendingCursor (reminders.go).
+	pendingWeek int64
 	// optedOut holds, per lower-case email, the opt-outs read at the start
 	// of this pass.
 	optedOut map[string]map[debrief.NotificationOptOut]bool
@@ -279,6 +282,12 @@ func (p *Producer) changes(ctx context.Context, now time.Time, chans []*debrief.
 }
 
 func (p *Producer) saveCursor(ctx context.Context) error {
+	if p.pendingWeek != 0 {
+		if err := p.svc.SetNotifyCursor(ctx, cursorWeekly, p.pendingWeek); err != nil {
+			return err
+		}
+		p.pendingWeek = 0
+	}
 	if p.pendingCursor == 0 {
 		return nil
 	}

@@ -228,22 +228,39 @@ func (p *Producer) postmortemsOverdue(ctx context.Context, now time.Time, chans 
 	}
 }
 
+// cursorWeekly names the saved start of the last week summarised.
+const cursorWeekly = "summary.weekly"
+
 // weekly sends, once a week (from Monday 00:00 UTC), a summary of the week
-// before to the channels that take it: incidents declared, postmortems
-// published, and the action items open and overdue. There are no teams in
-// the record, so there is one summary for everyone; private incidents are
-// left out of it, since channels are not their members.
+// before: one for everyone to the channels that take it (incidents
+// declared, postmortems published, the action items open and overdue), and
+// one per team (summaryTeam). Private incidents are left out of both, since
+// channels and teams are not their members.
 func (p *Producer) weekly(ctx context.Context, now time.Time, chans []*debrief.NotificationChannel) ([]*debrief.Notification, error) {
+	p.pendingWeek = 0
 	wants := false
 	for _, c := range chans {
 		wants = wants || c.Wants(debrief.EventWeeklySummary)
 	}
-	if !wants {
+	viewer := debrief.WithActor(ctx, debrief.Actor{Name: "weekly summary", Role: debrief.RoleViewer, Via: "system"})
+	teams, err := p.svc.ListTeams(viewer)
+	if err != nil {
+		return nil, err
+	}
+	if !wants && (!p.cfg.Email || len(teams) == 0) {
 		return nil, nil
 	}
 	end := debrief.WeekStart(now)
 	start := end.AddDate(0, 0, -7)
-	viewer := debrief.WithActor(ctx, debrief.Actor{Name: "weekly summary", Role: debrief.RoleViewer, Via: "system"})
+	// Once a week's summaries are in the outbox they are not made again:
+	// making them reads every open item's incident, too much for every
+	// pass. (The outbox's keys would drop the repeats anyway.)
+	if done, ok, err := p.svc.NotifyCursor(ctx, cursorWeekly); err != nil {
+		return nil, err
+	} else if ok && done >= start.UnixMicro() {
+		return nil, nil
+	}
+	p.pendingWeek = start.UnixMicro()
 	var declared []*debrief.Incident
 	after := ""
 	for {
@@ -261,7 +278,8 @@ func (p *Producer) weekly(ctx context.Context, now time.Time, chans []*debrief.N
 	if err != nil {
 		return nil, err
 	}
-	open, overdue := 0, []*debrief.ActionItem{}
+	var open []summaryItem
+	incidents := map[int64]*debrief.Incident{}
 	after = ""
 	for {
 		page, err := p.svc.ListActionItems(viewer, debrief.ActionItemFilter{Status: []debrief.ActionStatus{debrief.ActionOpen, debrief.ActionInProgress}, Limit: debrief.MaxPageSize, After: after})
@@ -269,41 +287,138 @@ func (p *Producer) weekly(ctx context.Context, now time.Time, chans []*debrief.N
 			return nil, err
 		}
 		for _, it := range page.Items {
-			open++
-			if it.Overdue(now) {
-				overdue = append(overdue, it)
+			inc, err := p.itemIncidentRecord(viewer, it, incidents)
+			if err != nil {
+				return nil, err
 			}
+			open = append(open, summaryItem{item: it, incident: inc})
 		}
 		if page.NextCursor == "" {
 			break
 		}
 		after = page.NextCursor
 	}
+	week := start.Format("2006-01-02")
+	var out []*debrief.Notification
+	if wants {
+		published := 0
+		if len(weeks) > 0 {
+			published = len(weeks[0].Postmortems)
+		}
+		var b strings.Builder
+		fmt.Fprintf(&b, "Week of %s to %s (UTC).\n", start.Format("2 January"), end.AddDate(0, 0, -1).Format("2 January 2006"))
+		writeDeclared(&b, declared)
+		fmt.Fprintf(&b, "Postmortems published: %d\n", published)
+		overdue := writeItems(&b, open, now)
+		msg := p.message(debrief.EventWeeklySummary, "Debrief weekly summary, week of "+week, strings.TrimRight(b.String(), "\n"), "/",
+			map[string]any{"week": week, "incidents_declared": len(declared), "postmortems_published": published, "action_items_open": len(open), "action_items_overdue": overdue})
+		out = append(out, p.fanOut(debrief.EventWeeklySummary+":"+week, debrief.EventWeeklySummary, msg, false, 0, chans)...)
+	}
+	for _, t := range teams {
+		out = append(out, p.summaryTeam(t, start, end, now, declared, open, chans)...)
+	}
+	return out, nil
+}
+
+// summaryItem is an open action item with its incident (nil when it has
+// none, or its incident is not visible to the summary's reader).
+type summaryItem struct {
+	item     *debrief.ActionItem
+	incident *debrief.Incident
+}
+
+// summaryTeam is the week's summary of one team: the incidents declared on
+// its services and the open and overdue action items of its incidents (an
+// incident is the team's when it names a service the team owns). It goes to
+// the team's members by e-mail, unless they opted out of summaries, and to
+// the channels that take summaries, with the team named in the subject and
+// in the webhook's JSON. Its key names the team's ID, so renaming a team
+// mid-week does not send its summary twice.
+func (p *Producer) summaryTeam(t *debrief.Team, start, end, now time.Time, declared []*debrief.Incident, open []summaryItem, chans []*debrief.NotificationChannel) []*debrief.Notification {
+	var mine []*debrief.Incident
+	for _, inc := range declared {
+		if t.OwnsAny(inc.Services) {
+			mine = append(mine, inc)
+		}
+	}
+	var items []summaryItem
+	for _, si := range open {
+		if si.incident != nil && t.OwnsAny(si.incident.Services) {
+			items = append(items, si)
+		}
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "Week of %s to %s (UTC).\n", start.Format("2 January"), end.AddDate(0, 0, -1).Format("2 January 2006"))
-	fmt.Fprintf(&b, "Incidents declared: %d\n", len(declared))
+	fmt.Fprintf(&b, "Team %s, week of %s to %s (UTC).\n", t.Name, start.Format("2 January"), end.AddDate(0, 0, -1).Format("2 January 2006"))
+	fmt.Fprintf(&b, "Services owned: %s\n", orNone(strings.Join(t.Services, ", ")))
+	writeDeclared(&b, mine)
+	overdue := writeItems(&b, items, now)
+	week := start.Format("2006-01-02")
+	subject := fmt.Sprintf("Debrief weekly summary for team %s, week of %s: %d open, %d overdue", t.Name, week, len(items), overdue)
+	msg := p.message(debrief.EventWeeklySummary, subject, strings.TrimRight(b.String(), "\n"), "/analytics?team="+url.QueryEscape(t.Name),
+		map[string]any{"week": week, "team": t.Name, "services": t.Services, "incidents_declared": len(mine), "action_items_open": len(items), "action_items_overdue": overdue})
+	key := fmt.Sprintf("%s:%s:team-%d", debrief.EventWeeklySummary, week, t.ID)
+	return p.fanOut(key, debrief.EventWeeklySummary, msg, false, 0, chans, t.Members...)
+}
+
+// writeDeclared writes the incidents declared, the first 20 by name.
+func writeDeclared(b *strings.Builder, declared []*debrief.Incident) {
+	fmt.Fprintf(b, "Incidents declared: %d\n", len(declared))
 	for i, inc := range declared {
 		if i == 20 {
-			fmt.Fprintf(&b, "  … and %d more\n", len(declared)-20)
+			fmt.Fprintf(b, "  … and %d more\n", len(declared)-20)
 			break
 		}
-		fmt.Fprintf(&b, "  %s (%s) %s\n", inc.Key, inc.Severity, inc.Title)
+		fmt.Fprintf(b, "  %s (%s) %s\n", inc.Key, inc.Severity, inc.Title)
 	}
-	published := 0
-	if len(weeks) > 0 {
-		published = len(weeks[0].Postmortems)
+}
+
+// writeItems writes how many items are open and overdue, and the first 20
+// overdue by name; it returns how many are overdue.
+func writeItems(b *strings.Builder, items []summaryItem, now time.Time) int {
+	var overdue []*debrief.ActionItem
+	for _, si := range items {
+		if si.item.Overdue(now) {
+			overdue = append(overdue, si.item)
+		}
 	}
-	fmt.Fprintf(&b, "Postmortems published: %d\n", published)
-	fmt.Fprintf(&b, "Action items open: %d, overdue: %d\n", open, len(overdue))
+	fmt.Fprintf(b, "Action items open: %d, overdue: %d\n", len(items), len(overdue))
 	for i, it := range overdue {
 		if i == 20 {
-			fmt.Fprintf(&b, "  … and %d more\n", len(overdue)-20)
+			fmt.Fprintf(b, "  … and %d more\n", len(overdue)-20)
 			break
 		}
-		fmt.Fprintf(&b, "  %s due %s, owner %s: %s\n", it.Key, it.DueDate.Format("2006-01-02"), orNone(it.Owner), it.Title)
+		fmt.Fprintf(b, "  %s due %s, owner %s: %s\n", it.Key, it.DueDate.Format("2006-01-02"), orNone(it.Owner), it.Title)
 	}
-	week := start.Format("2006-01-02")
-	msg := p.message(debrief.EventWeeklySummary, "Debrief weekly summary, week of "+week, strings.TrimRight(b.String(), "\n"), "/",
-		map[string]any{"week": week, "incidents_declared": len(declared), "postmortems_published": published, "action_items_open": open, "action_items_overdue": len(overdue)})
-	return p.fanOut(debrief.EventWeeklySummary+":"+week, debrief.EventWeeklySummary, msg, false, 0, chans), nil
+	return len(overdue)
+}
+
+// itemIncidentRecord returns the incident an item belongs to, directly or
+// through its postmortem, as the reader of ctx sees it: nil when it has
+// none or the reader may not see it (a private incident).
+func (p *Producer) itemIncidentRecord(ctx context.Context, it *debrief.ActionItem, cache map[int64]*debrief.Incident) (*debrief.Incident, error) {
+	id := it.IncidentID
+	if id == nil && it.PostmortemID != nil {
+		pm, err := p.svc.Postmortem(ctx, *it.PostmortemID)
+		if err != nil && debrief.ErrorCode(err) != debrief.ENotFound {
+			return nil, err
+		}
+		if err == nil {
+			id = pm.IncidentID
+		}
+	}
+	if id == nil {
+		return nil, nil
+	}
+	if inc, ok := cache[*id]; ok {
+		return inc, nil
+	}
+	inc, err := p.svc.Incident(ctx, *id)
+	if debrief.ErrorCode(err) == debrief.ENotFound {
+		inc, err = nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	cache[*id] = inc
+	return inc, nil
 }

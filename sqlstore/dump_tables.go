@@ -32,6 +32,8 @@ var dumpTables = []dumpTable{
 	table("idea_mentions", "idea_id postmortem_id", "idea_id:int postmortem_id:int note raised_by raised_at:time"),
 	table("trackers", "id", "id:int name kind base_url project issue_type email token enabled:bool created_by created_at:time updated_at:time version:int"),
 	table("tracker_links", "action_item_id tracker_id", "action_item_id:int tracker_id:int state external_key url claimed_until:time last_error created_at:time synced_at:time"),
+	table("teams", "id", "id:int name members:json created_by created_at:time updated_at:time version:int"),
+	table("team_services", "service", "service team_id:int"),
 	table("revisions", "id", "id:int entity_type entity_id:int version:int action actor at:time changes:json"),
 	table("attachments", "id", "id:int incident_id:int postmortem_id:int filename content_type size:int sha256 uploaded_by created_at:time data:bytes"),
 	table("public_links", "id", "id:int postmortem_id:int token_hash created_by created_at:time revoked_at:time"),

@@ -68,6 +68,13 @@ func testAuditEveryChange(t *testing.T, open Opener) {
 		must(e.t, err, "CreateTracker")
 		return tr
 	}
+	teams := 0
+	newTeam := func() *debrief.Team {
+		teams++
+		tm, err := svc.CreateTeam(actx, &debrief.Team{Name: "team-" + strconv.Itoa(teams), Services: []string{"service-" + strconv.Itoa(teams)}})
+		must(e.t, err, "CreateTeam")
+		return tm
+	}
 	exported := func() *debrief.ActionItem {
 		inc := newIncident()
 		item, err := svc.CreateActionItem(actx, &debrief.ActionItem{Title: "Add a canary stage", IncidentID: &inc.ID})
@@ -281,8 +288,37 @@ func testAuditEveryChange(t *testing.T, open Opener) {
 			must(e.t, err, "PromoteIdea")
 			return 5 // the idea's three, the action item and the idea's promotion
 		}},
+		"CreateTeam": {run: func(e *auditEnv) int { newTeam(); return 1 }},
+		"UpdateTeam": {run: func(e *auditEnv) int {
+			tm := newTeam()
+			members := []string{"ana@example.com"}
+			_, err := svc.UpdateTeam(actx, tm.Name, debrief.TeamPatch{Members: &members}, tm.Version)
+			must(e.t, err, "UpdateTeam")
+			return 2
+		}},
+		"DeleteTeam": {run: func(e *auditEnv) int {
+			tm := newTeam()
+			must(e.t, svc.DeleteTeam(actx, tm.Name, tm.Version), "DeleteTeam")
+			return 2
+		}},
+		"Team":          {read: "reads a team"},
+		"ListTeams":     {read: "lists teams"},
+		"IncidentTeams": {read: "lists the teams owning an incident's services"},
 		"CreateTracker": {run: func(e *auditEnv) int { newTracker(); return 1 }},
-		"ListTrackers":  {read: "lists trackers"},
+		"UpdateTracker": {run: func(e *auditEnv) int {
+			tr := newTracker()
+			project, token := "acme/payments", "a new token"
+			_, err := svc.UpdateTracker(actx, tr.ID, debrief.TrackerPatch{Project: &project, Token: &token}, tr.Version)
+			must(e.t, err, "UpdateTracker")
+			return 2
+		}},
+		"DeleteTracker": {run: func(e *auditEnv) int {
+			tr := newTracker()
+			must(e.t, svc.DeleteTracker(actx, tr.ID, tr.Version), "DeleteTracker")
+			return 2
+		}},
+		"ListTrackers":   {read: "lists trackers"},
+		"TrackerLinksOf": {read: "lists the tracker links of action items"},
 		"ExportActionItem": {run: func(e *auditEnv) int {
 			exported()
 			return 4 // incident, item, tracker, the item's tracker_url

@@ -11,7 +11,7 @@ import (
 
 // analyticsFilter reads the filters every analytics route takes.
 func analyticsFilter(r *http.Request) (debrief.AnalyticsFilter, error) {
-	qs, err := parseQuery(r, "from", "to", "service", "severity")
+	qs, err := parseQuery(r, "from", "to", "service", "severity", "team")
 	if err != nil {
 		return debrief.AnalyticsFilter{}, err
 	}
@@ -19,7 +19,11 @@ func analyticsFilter(r *http.Request) (debrief.AnalyticsFilter, error) {
 	if err != nil {
 		return debrief.AnalyticsFilter{}, err
 	}
-	return debrief.AnalyticsFilter{From: from, To: to, Services: qs.list("service"), Severities: qs.list("severity")}, nil
+	team, err := qs.one("team")
+	if err != nil {
+		return debrief.AnalyticsFilter{}, err
+	}
+	return debrief.AnalyticsFilter{From: from, To: to, Services: qs.list("service"), Severities: qs.list("severity"), Team: team}, nil
 }
 
 // getAnalytics answers GET /api/v1/analytics with every figure for the

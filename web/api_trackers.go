@@ -92,3 +92,52 @@ func actionItemLinks(svc *debrief.Service, sync bool) HandlerFunc {
 		return nil
 	}
 }
+
+// trackerPatch is the body of PATCH /trackers/{id}; an empty or absent
+// token keeps the stored one.
+type trackerPatch struct {
+	debrief.TrackerPatch
+	Version *int `json:"version,omitempty"`
+}
+
+func updateTracker(svc *debrief.Service, dec decoder) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathRef(r, "id", "")
+		if err != nil {
+			return err
+		}
+		var p trackerPatch
+		if err := dec.decode(r, &p); err != nil {
+			return err
+		}
+		version, err := versionFrom(r, p.Version)
+		if err != nil {
+			return err
+		}
+		t, err := svc.UpdateTracker(r.Context(), id, p.TrackerPatch, version)
+		if err != nil {
+			return err
+		}
+		setETag(w, t.Version)
+		writeJSON(w, http.StatusOK, t)
+		return nil
+	}
+}
+
+func deleteTracker(svc *debrief.Service, dec decoder) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathRef(r, "id", "")
+		if err != nil {
+			return err
+		}
+		version, err := deleteVersion(r, dec)
+		if err != nil {
+			return err
+		}
+		if err := svc.DeleteTracker(r.Context(), id, version); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+}

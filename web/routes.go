@@ -200,9 +200,18 @@ func (s *Server) routeTable() []Route {
 		// Issue trackers: action items exported as GitHub or Jira issues.
 		{Pattern: "GET /api/v1/trackers", Kind: KindAPI, Role: viewer, Handler: listTrackers(svc)},
 		{Pattern: "POST /api/v1/trackers", Kind: KindAPI, Role: admin, Handler: createTracker(svc, dec)},
+		{Pattern: "PATCH /api/v1/trackers/{id}", Kind: KindAPI, Role: admin, Handler: updateTracker(svc, dec)},
+		{Pattern: "DELETE /api/v1/trackers/{id}", Kind: KindAPI, Role: admin, Handler: deleteTracker(svc, dec)},
 		{Pattern: "POST /api/v1/action-items/{id}/export", Kind: KindAPI, Role: responder, Handler: exportActionItem(svc, dec)},
 		{Pattern: "GET /api/v1/action-items/{id}/links", Kind: KindAPI, Role: viewer, Handler: actionItemLinks(svc, false)},
 		{Pattern: "POST /api/v1/action-items/{id}/sync", Kind: KindAPI, Role: responder, Handler: actionItemLinks(svc, true)},
+
+		// Teams: who owns which services (admins manage them).
+		{Pattern: "GET /api/v1/teams", Kind: KindAPI, Role: viewer, Handler: listTeams(svc)},
+		{Pattern: "POST /api/v1/teams", Kind: KindAPI, Role: admin, Handler: createTeam(svc, dec)},
+		{Pattern: "GET /api/v1/teams/{team}", Kind: KindAPI, Role: viewer, Handler: getTeam(svc)},
+		{Pattern: "PATCH /api/v1/teams/{team}", Kind: KindAPI, Role: admin, Handler: updateTeam(svc, dec)},
+		{Pattern: "DELETE /api/v1/teams/{team}", Kind: KindAPI, Role: admin, Handler: deleteTeam(svc, dec)},
 
 		// Web UI pages (ui_*.go). {id} takes a key (INC-4, PM-2) or a bare
 		// number, as the feeds link them.
@@ -280,9 +289,12 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "POST /action-items/{id}", Kind: KindUI, Role: responder, Handler: s.uiUpdateActionItem()},
 		{Pattern: "GET /action-items/new", Kind: KindUI, Role: responder, Handler: s.uiNewActionItem()},
 		{Pattern: "POST /action-items", Kind: KindUI, Role: responder, Handler: s.uiCreateActionItem()},
+		{Pattern: "POST /action-items/{id}/export", Kind: KindUI, Role: responder, Handler: s.uiExportActionItem()},
+		{Pattern: "POST /action-items/{id}/sync", Kind: KindUI, Role: responder, Handler: s.uiSyncActionItem()},
 		{Pattern: "GET /analytics", Kind: KindUI, Role: viewer, Handler: s.uiAnalytics()},
 		{Pattern: "GET /ideas", Kind: KindUI, Role: viewer, Handler: s.uiIdeas()},
 		{Pattern: "POST /ideas", Kind: KindUI, Role: responder, Handler: s.uiRaiseIdea()},
+		{Pattern: "POST /postmortems/{id}/ideas", Kind: KindUI, Role: responder, Handler: s.uiRaisePostmortemIdea()},
 		{Pattern: "POST /ideas/{id}/{action}", Kind: KindUI, Role: responder, Handler: s.uiIdeaAction()},
 		{Pattern: "GET /search", Kind: KindUI, Role: viewer, Handler: s.uiSearch()},
 		{Pattern: "GET /admin", Kind: KindUI, Role: admin, Handler: s.uiAdmin()},
@@ -299,6 +311,14 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "POST /admin/templates", Kind: KindUI, Role: admin, Handler: s.uiAdminCreateTemplate()},
 		{Pattern: "GET /admin/templates/{key}", Kind: KindUI, Role: admin, Handler: s.uiAdminTemplate()},
 		{Pattern: "POST /admin/templates/{key}", Kind: KindUI, Role: admin, Handler: s.uiAdminSaveTemplate()},
+		{Pattern: "GET /admin/teams", Kind: KindUI, Role: admin, Handler: s.uiAdminTeams()},
+		{Pattern: "POST /admin/teams", Kind: KindUI, Role: admin, Handler: s.uiAdminCreateTeam()},
+		{Pattern: "POST /admin/teams/{team}", Kind: KindUI, Role: admin, Handler: s.uiAdminSaveTeam()},
+		{Pattern: "POST /admin/teams/{team}/delete", Kind: KindUI, Role: admin, Handler: s.uiAdminDeleteTeam()},
+		{Pattern: "GET /admin/trackers", Kind: KindUI, Role: admin, Handler: s.uiAdminTrackers()},
+		{Pattern: "POST /admin/trackers", Kind: KindUI, Role: admin, Handler: s.uiAdminCreateTracker()},
+		{Pattern: "POST /admin/trackers/{id}", Kind: KindUI, Role: admin, Handler: s.uiAdminSaveTracker()},
+		{Pattern: "POST /admin/trackers/{id}/delete", Kind: KindUI, Role: admin, Handler: s.uiAdminDeleteTracker()},
 		{Pattern: "GET /admin/audit", Kind: KindUI, Role: admin, Handler: s.uiAdminAudit()},
 		{Pattern: "GET /account", Kind: KindUI, Role: viewer, Handler: s.uiAccount()},
 		{Pattern: "POST /account/password", Kind: KindUI, Role: viewer, Handler: s.uiChangePassword()},

@@ -14,12 +14,14 @@ import (
 // with its table and CSV download, under a filter form.
 type analyticsPage struct {
 	layout
-	// From, To, Severity and Service are the filter as typed.
-	From, To, Severity, Service string
-	Severities                  []debrief.SeverityLevel
-	Error                       string
-	Report                      *analytics.Report
-	Figures                     []analyticsFigure
+	// From, To, Severity, Service and Team are the filter as typed.
+	From, To, Severity, Service, Team string
+	Severities                        []debrief.SeverityLevel
+	// Teams are the choices of the team filter.
+	Teams   []*debrief.Team
+	Error   string
+	Report  *analytics.Report
+	Figures []analyticsFigure
 	// Missing lists, per response time, the incidents left out for lack
 	// of a timestamp, so they can be corrected.
 	Missing []analyticsMissing
@@ -53,7 +55,12 @@ func (s *Server) uiAnalytics() HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		q := r.URL.Query()
 		p := analyticsPage{layout: newLayout(r, "Analytics", "analytics"), From: q.Get("from"), To: q.Get("to"),
-			Severity: q.Get("severity"), Service: strings.TrimSpace(q.Get("service")), Severities: s.svc.Severities()}
+			Severity: q.Get("severity"), Service: strings.TrimSpace(q.Get("service")), Team: strings.TrimSpace(q.Get("team")), Severities: s.svc.Severities()}
+		teams, err := s.svc.ListTeams(r.Context())
+		if err != nil {
+			return err
+		}
+		p.Teams = teams
 		f, err := p.filter()
 		if err == nil {
 			p.Report, err = s.analytics.Report(r.Context(), f)
@@ -78,6 +85,9 @@ func (s *Server) uiAnalytics() HandlerFunc {
 		}
 		if p.Service != "" {
 			api.Set("service", p.Service)
+		}
+		if p.Team != "" {
+			api.Set("team", p.Team)
 		}
 		suffix := ""
 		if len(api) > 0 {
@@ -128,5 +138,6 @@ func (p *analyticsPage) filter() (debrief.AnalyticsFilter, error) {
 	if p.Service != "" {
 		f.Services = []string{p.Service}
 	}
+	f.Team = p.Team
 	return f, nil
 }

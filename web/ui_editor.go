@@ -75,6 +75,8 @@ type editorPage struct {
 	Notice      string
 	// Attachments are the postmortem's files (ui_attachments.go).
 	Attachments *attachmentsPanel
+	// Ideas are the improvement ideas raised in it (ui_pm_ideas.go).
+	Ideas *ideasPanel
 }
 
 // statusStep is a button that moves the postmortem to another status.
@@ -176,6 +178,9 @@ func (s *Server) editorPageFor(r *http.Request, pm *debrief.Postmortem) (*editor
 		return nil, err
 	}
 	if p.Attachments, err = s.attachmentsOf(r, pm); err != nil {
+		return nil, err
+	}
+	if p.Ideas, err = s.ideasPanelOf(r, pm, true); err != nil {
 		return nil, err
 	}
 	return p, nil

@@ -471,6 +471,8 @@ type incidentPage struct {
 	Templates   []*debrief.Template
 	History     []historyRow
 	HistoryMore bool
+	// Teams own the services the incident names.
+	Teams []*debrief.Team
 }
 
 // historyRow is one revision told as a sentence: who did what, and for
@@ -574,6 +576,9 @@ func (s *Server) incidentPageData(r *http.Request, inc *debrief.Incident) (incid
 		return p, err
 	}
 	p.Postmortems = pms.Items
+	if p.Teams, err = s.svc.IncidentTeams(ctx, inc); err != nil {
+		return p, err
+	}
 	if len(p.Postmortems) == 0 && p.CanEdit() {
 		ts, err := s.svc.Templates(ctx)
 		if err != nil {

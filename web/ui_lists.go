@@ -77,6 +77,10 @@ type actionItemsPage struct {
 	Overdue              int
 	Notice               string
 	NextURL, FirstURL    string
+	// Trackers and Links are the export choices and each item's issues
+	// (ui_action_trackers.go).
+	Trackers []*debrief.Tracker
+	Links    map[int64][]trackerLinkView
 }
 
 var actionStatuses = []debrief.ActionStatus{debrief.ActionOpen, debrief.ActionInProgress, debrief.ActionDone, debrief.ActionWontDo}
@@ -105,6 +109,9 @@ func (s *Server) actionItemsData(r *http.Request) (actionItemsPage, error) {
 		return p, err
 	}
 	rows := actionRows(page.Items, s.svc.Now(), p.Loc)
+	if err := s.boardTrackers(r, &p, page.Items); err != nil {
+		return p, err
+	}
 	services := itemServices(r, s.svc)
 	byName := map[string]*actionGroup{}
 	var order []string

@@ -42,6 +42,8 @@ type postmortemPage struct {
 	Attachments []attachmentRow
 	// Project is a project postmortem's dates, metrics and feedback.
 	Project *projectView
+	// Ideas are the improvement ideas raised in it (ui_pm_ideas.go).
+	Ideas *ideasPanel
 }
 
 func (s *Server) uiPostmortem() HandlerFunc {
@@ -80,6 +82,9 @@ func (s *Server) uiPostmortem() HandlerFunc {
 			return err
 		}
 		p.Attachments = attachmentRows(files)
+		if p.Ideas, err = s.ideasPanelOf(r, pm, false); err != nil {
+			return err
+		}
 		if pm.Kind == debrief.KindProject {
 			p.Project = s.projectViewOf(r, pm)
 			hostProjectParts(p.Sections, p.Project)

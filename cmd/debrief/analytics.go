@@ -16,6 +16,7 @@ type AnalyticsCmd struct {
 	To          string   `help:"Only incidents that started before this date (YYYY-MM-DD, UTC)." placeholder:"DATE"`
 	Service     []string `short:"s" help:"Only incidents that touched these services (repeat or separate with commas)."`
 	Severity    []string `help:"Only incidents of these severities (repeat or separate with commas)."`
+	Team        string   `help:"Only incidents of this team: those that touched a service it owns (see 'debrief team list')." placeholder:"NAME"`
 	Table       string   `help:"Print one table as CSV instead: by_severity, by_service, by_label, by_month, response_times, action_items, postmortems, top_contributing_factors or repeat_incidents_by_service." placeholder:"NAME"`
 }
 
@@ -41,6 +42,9 @@ func (c *AnalyticsCmd) Run(env *Env) error {
 	}
 	for _, s := range c.Severity {
 		q.Add("severity", s)
+	}
+	if c.Team != "" {
+		q.Set("team", c.Team)
 	}
 	if c.Table != "" {
 		resp, err := cl.do(env.Ctx, "GET", "/api/v1/analytics/tables/"+url.PathEscape(c.Table)+".csv", q, nil, 0)

@@ -25,4 +25,12 @@ func TestAnalyticsCommand(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "Unknown severity") {
 		t.Errorf("debrief analytics --severity SEV9 = %v, want the server's sentence about the unknown severity", err)
 	}
+	csv = mustCLI(t, s.URL, "analytics", "--table", "by_service", "--team", "discovery")
+	if !strings.Contains(csv, "search-indexer,") || strings.Contains(csv, "checkout-api") {
+		t.Errorf("debrief analytics --table by_service --team discovery = %q, want the discovery team's services only", csv)
+	}
+	_, _, err = cli(t, s.URL, "", nil, "analytics", "--team", "nobody")
+	if err == nil || !strings.Contains(err.Error(), `There is no team "nobody"`) {
+		t.Errorf("debrief analytics --team nobody = %v, want the server's sentence about the unknown team", err)
+	}
 }

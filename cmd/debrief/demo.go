@@ -85,7 +85,25 @@ func loadDemo(ctx context.Context, svc *debrief.Service) (bool, error) {
 	if err := loadDemoProject(ctx, svc, now); err != nil {
 		return false, fmt.Errorf("project postmortem: %w", err)
 	}
+	if err := loadDemoTeams(sys, svc); err != nil {
+		return false, fmt.Errorf("teams: %w", err)
+	}
 	return true, nil
+}
+
+// loadDemoTeams makes the teams owning the demo incidents' services, so
+// the team filter and the weekly summaries have something to show.
+func loadDemoTeams(ctx context.Context, svc *debrief.Service) error {
+	for _, t := range []*debrief.Team{
+		{Name: "payments", Members: []string{"lukas.berg@example.com"}, Services: []string{"checkout-api", "payments-gateway", "postgres-eu-1"}},
+		{Name: "platform", Members: []string{"amara@example.com"}, Services: []string{"notifications", "auth", "image-cdn"}},
+		{Name: "discovery", Services: []string{"search-indexer", "catalogue"}},
+	} {
+		if _, err := svc.CreateTeam(ctx, t); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (d *demoIncident) load(ctx context.Context, svc *debrief.Service, now time.Time) error {

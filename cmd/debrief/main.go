@@ -65,6 +65,7 @@ type CLI struct {
 
 	Integration IntegrationCmd `cmd:"" help:"Add and inspect alert and deploy webhook integrations."`
 	Tracker     TrackerCmd     `cmd:"" help:"Add and list the issue trackers (GitHub, Jira) action items are exported to."`
+	Team        TeamCmd        `cmd:"" help:"Manage teams: their members and the services they own (weekly summaries, the analytics team filter)."`
 
 	Lint     LintCmd     `cmd:"" help:"Check postmortems like a reviewer would: Markdown files offline, stored ones by ID."`
 	Template TemplateCmd `cmd:"" help:"Manage postmortem templates: apply YAML files, list, show, export."`

@@ -585,6 +585,28 @@ func exercise(t *testing.T, srv string) {
 	}
 	out = mustCLI(t, srv, "action", "sync", "AI-2")
 	wantLines(t, "action sync (not exported)", out, "AI-2 was not exported to a tracker.")
+	out = mustCLI(t, srv, "tracker", "edit", "github-platform", "--project", "acme/payments", "--rename", "github-payments")
+	wantLines(t, "tracker edit", out, "Saved tracker github-payments: github acme/payments at http://127.0.0.1:1.")
+	out = mustCLI(t, srv, "tracker", "remove", "github-payments")
+	wantLines(t, "tracker remove", out, "Removed tracker github-payments")
+	if out = mustCLI(t, srv, "tracker", "list"); strings.Contains(out, "github-payments") {
+		t.Errorf("tracker list after remove still shows it:\n%s", out)
+	}
+
+	// Teams: added, listed, edited (a service another team owns is a
+	// sentence), removed.
+	out = mustCLI(t, srv, "team", "add", "payments", "-m", "Ana@example.com,bo@example.com", "-s", "checkout")
+	wantLines(t, "team add", out, "Added team payments: 2 members, owns checkout.")
+	mustCLI(t, srv, "team", "add", "platform", "-s", "edge")
+	if _, _, err := cli(t, srv, "", nil, "team", "edit", "platform", "--add-service", "checkout"); err == nil || !strings.Contains(err.Error(), "owned by the team payments") {
+		t.Errorf("team edit taking a service payments owns = %v, want a sentence naming payments", err)
+	}
+	out = mustCLI(t, srv, "team", "edit", "payments", "--remove-service", "checkout", "--add-service", "billing", "--remove-member", "BO@example.com")
+	wantLines(t, "team edit", out, "Saved team payments: 1 member, owns billing.")
+	out = mustCLI(t, srv, "team", "list")
+	wantLines(t, "team list", out, "NAME", "payments", "billing", "ana@example.com", "platform", "edge")
+	out = mustCLI(t, srv, "team", "remove", "platform")
+	wantLines(t, "team remove", out, "Removed team platform; no team owns edge now.")
 
 	// Every change left a revision.
 	var revs list[map[string]any]

@@ -12,6 +12,9 @@ import (
 type TrackerCmd struct {
 	Add  TrackerAddCmd  `cmd:"" help:"Add a GitHub repository or Jira Cloud project to export action items to (admins)."`
 	List TrackerListCmd `cmd:"" help:"List the trackers action items can be exported to."`
+	// Edit and Remove are in tracker_edit.go.
+	Edit   TrackerEditCmd   `cmd:"" help:"Change a tracker: its name, address, project or token (admins)."`
+	Remove TrackerRemoveCmd `cmd:"" help:"Remove a tracker; exported items keep their issue's address (admins)."`
 }
 
 // TrackerAddCmd adds a tracker.
