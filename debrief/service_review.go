@@ -137,6 +137,7 @@ func (s *Service) OpenReview(ctx context.Context, postmortemID int64, in NewRevi
 	for _, l := range links {
 		l.ReviewID = r.ID
 	}
+	s.publishReview(r.PostmortemID, r.ID, r.Version, a.Label())
 	return r, invites, nil
 }
 
@@ -293,6 +294,7 @@ func (s *Service) UpdateReview(ctx context.Context, postmortemID int64, p Review
 	if err := st.UpdateReview(ctx, &next, ifVersion, links, s.revision(a, EntityReview, next.ID, ifVersion+1, "update", changes)); err != nil {
 		return nil, nil, err
 	}
+	s.publishReview(next.PostmortemID, next.ID, next.Version, a.Label())
 	if resend {
 		s.notifyReview(ctx, &next, "REQUEST")
 	}
@@ -344,6 +346,7 @@ func (s *Service) NewReviewLink(ctx context.Context, postmortemID int64, email s
 	if err := st.UpdateReview(ctx, &next, cur.Version, links, rev); err != nil {
 		return nil, err
 	}
+	s.publishReview(next.PostmortemID, next.ID, next.Version, a.Label())
 	return &invites[0], nil
 }
 
@@ -505,6 +508,7 @@ func (s *Service) markAvailability(ctx context.Context, cur *Review, email, acto
 		if err != nil {
 			return nil, err
 		}
+		s.publishReview(next.PostmortemID, next.ID, next.Version, actor)
 		return &next, nil
 	}
 }
@@ -541,6 +545,7 @@ func (s *Service) ChooseReviewSlot(ctx context.Context, postmortemID int64, star
 	if err := st.UpdateReview(ctx, &next, ifVersion, nil, s.revision(a, EntityReview, cur.ID, ifVersion+1, "schedule", Diff(cur, &next))); err != nil {
 		return nil, err
 	}
+	s.publishReview(next.PostmortemID, next.ID, next.Version, a.Label())
 	s.notifyReview(ctx, &next, "REQUEST")
 	return &next, nil
 }
@@ -565,6 +570,7 @@ func (s *Service) CancelReview(ctx context.Context, postmortemID int64, ifVersio
 	if err := st.UpdateReview(ctx, &next, ifVersion, nil, s.revision(a, EntityReview, cur.ID, ifVersion+1, "cancel", Diff(cur, &next))); err != nil {
 		return nil, err
 	}
+	s.publishReview(next.PostmortemID, next.ID, next.Version, a.Label())
 	if cur.Chosen != nil {
 		s.notifyReview(ctx, &next, "CANCEL")
 	}

@@ -148,6 +148,7 @@ func (s *Service) answer(ctx context.Context, cur *Review, email, actor string, 
 		if err != nil {
 			return nil, err
 		}
+		s.publishReview(next.PostmortemID, next.ID, next.Version, actor)
 		return &ans, nil
 	}
 }
