@@ -110,6 +110,31 @@ func (s *Server) uiPresence() HandlerFunc {
 // record, checked again with the request's credentials every heartbeat)
 // fails: a revoked session or a record made private ends the stream.
 func (s *Server) stream(w http.ResponseWriter, r *http.Request, topic string, headings map[string]string, still func(*http.Request) error) error {
+	a, _ := debrief.ActorFrom(r.Context())
+	return s.streamAs(w, r, topic, liveViewer{name: viewerName(a), headings: headings, still: func(r *http.Request) error {
+		actor, err := s.authenticate(r)
+		if err != nil {
+			return err
+		}
+		return still(r.WithContext(debrief.WithActor(r.Context(), actor)))
+	}})
+}
+
+// liveViewer is who a stream serves: the name presence shows, the
+// headings of the sections presence names, and still, which says every
+// heartbeat whether they may still follow the record. A viewer by link
+// (hidePresence) is counted among those present but is not told who else
+// is: the link shows the meeting, not the names of the people viewing it.
+type liveViewer struct {
+	name         string
+	headings     map[string]string
+	still        func(*http.Request) error
+	hidePresence bool
+}
+
+// streamAs serves topic's events to v until they leave, the server stops,
+// or v.still fails.
+func (s *Server) streamAs(w http.ResponseWriter, r *http.Request, topic string, v liveViewer) error {
 	if !strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
 		return debrief.Errorf(debrief.EInvalid, "", "This address streams live updates to an open page; ask for text/event-stream.")
 	}
@@ -117,8 +142,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, topic string, he
 	if err != nil {
 		return err
 	}
-	a, _ := debrief.ActorFrom(r.Context())
-	me := viewerName(a)
+	me, headings := v.name, v.headings
 	sub := s.live.Subscribe(topic)
 	defer sub.Close()
 	s.live.Here(topic, page, me)
@@ -133,7 +157,12 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, topic string, he
 	var b strings.Builder
 	// A dropped connection is retried by the browser after a second.
 	b.WriteString("retry: 1000\n\n")
-	writePresence(&b, s.live.Viewers(topic), page, me, headings)
+	presence := func() {
+		if !v.hidePresence {
+			writePresence(&b, s.live.Viewers(topic), page, me, headings)
+		}
+	}
+	presence()
 	heartbeat := time.NewTicker(s.liveBeat)
 	defer heartbeat.Stop()
 	for {
@@ -157,10 +186,10 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, topic string, he
 			}
 			switch ev.Kind {
 			case live.KindPresence:
-				writePresence(&b, s.live.Viewers(topic), page, me, headings)
+				presence()
 			case live.KindResync:
 				writeEvent(&b, live.KindResync, "")
-				writePresence(&b, s.live.Viewers(topic), page, me, headings)
+				presence()
 			default:
 				data, _ := json.Marshal(liveData{ID: ev.ID, Version: ev.Version, Section: ev.Section, By: ev.By})
 				writeEvent(&b, ev.Kind, string(data))
@@ -168,11 +197,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, topic string, he
 		case <-heartbeat.C:
 			// Credentials and visibility are what they are now, not what
 			// they were when the page opened.
-			actor, err := s.authenticate(r)
-			if err != nil {
-				return nil
-			}
-			if err := still(r.WithContext(debrief.WithActor(r.Context(), actor))); err != nil {
+			if err := v.still(r); err != nil {
 				return nil
 			}
 			s.live.Here(topic, page, me)

@@ -229,18 +229,48 @@ func testReviewBrowser(t *testing.T, store debrief.Store) {
 	if n := eval[int](e, room, `document.querySelectorAll('main form').length`); n != 0 {
 		t.Errorf("the read-only room view has %d forms", n)
 	}
-	live := eval[string](e, room, `document.querySelector('#meeting-live').getAttribute('hx-get')`)
-	if st := eval[int](e, room, fmt.Sprintf(`fetch(%q).then(r => r.status)`, live)); st != 204 {
-		t.Errorf("room poll with the current version = %d; want 204", st)
+	// The room follows by its stream, not by polling: it fetches its
+	// meeting part once for each change the facilitator makes, and never
+	// while nothing changes.
+	if trig := eval[string](e, room, `document.querySelector('#meeting-live').getAttribute('hx-trigger')`); trig != "sse:review, sse:resync" {
+		t.Errorf("the room's live part is triggered by %q; want the review's events", trig)
 	}
+	e.waitFor(room, "the room's stream to open", `document.querySelector('[sse-connect]') && document.querySelector('[sse-connect]')['htmx-internal-data'] && document.querySelector('[sse-connect]')['htmx-internal-data'].sseEventSource && document.querySelector('[sse-connect]')['htmx-internal-data'].sseEventSource.readyState === 1`)
+	roomFetches := func() int {
+		return eval[int](e, room, `performance.getEntriesByType('resource').filter(r => r.name.includes('/room/') && !r.name.includes('/live')).length`)
+	}
+	before := roomFetches()
+	time.Sleep(2500 * time.Millisecond) // longer than the poll that was
+	if n := roomFetches(); n != before {
+		t.Errorf("the room fetched itself %d times while nothing changed; want no polling", n-before)
+	}
+
+	// A second facilitator (Otto, a responder) follows on his own page,
+	// and what he is typing is never replaced by a live update.
+	otto := e.signedInTab("otto")
+	e.open(otto, reviewPath+"/meeting")
+	e.waitFor(otto, "Otto's stream to open", `(document.querySelector('#presence') || {innerText: ''}).innerText.includes('Rita')`)
 
 	e.click(rita, "go to the go-around", `form[action$="/meeting/stage"] input[value=round] ~ button`, 200)
 	e.waitFor(room, "the room to follow to the go-around", `(document.querySelector('.stages [aria-current=step]') || {}).innerText === 'Go around the room'`)
+	if n := roomFetches(); n != before+1 {
+		t.Errorf("the room fetched itself %d times for one step; want once", n-before)
+	}
+	e.waitFor(otto, "Otto's page to follow to the go-around", `(document.querySelector('.stages [aria-current=step]') || {}).innerText === 'Go around the room'`)
+	e.do(otto, "Otto types notes", chromedp.SetValue(chromedp.ID("notes"), "Otto's unsaved note"))
 
 	// Pat is not back yet: skipped, with the reason on record.
 	e.do(rita, "give a reason", chromedp.SetValue(chromedp.CSS(`form.skip input[value="pat@example.com"] ~ input[name=text]`), "Not back from another incident yet"))
 	e.click(rita, "skip pat", `form.skip input[value="pat@example.com"] ~ button`, 200)
 	e.click(rita, "start the go-around", `form[action$="/meeting/next"] button`, 200)
+	e.waitFor(otto, "Otto to be told the meeting moved", `!document.querySelector('#live-moved').hidden`)
+	if notes := eval[string](e, otto, `document.querySelector('#notes').value`); notes != "Otto's unsaved note" {
+		t.Errorf("Otto's notes after a live update = %q; want what he typed, kept", notes)
+	}
+	e.checkAccessibility(otto, "meeting (a change announced while typing)", a11y)
+	e.screenshot(otto, "meeting-moved")
+	e.do(otto, "Otto loads the latest state", chromedp.Click(chromedp.ID("live-load")))
+	e.waitFor(otto, "Otto's page to show the go-around under way", `document.querySelector('.now .speaker') && document.querySelector('#live-moved').hidden`)
 	spoke := map[string]bool{}
 	for i := 0; i < 2; i++ {
 		who := eval[string](e, rita, `document.querySelector('.now input[name=email]').value`)

@@ -151,7 +151,7 @@ func TestAvailabilityByLinkWithoutJavaScript(t *testing.T) {
 // TestMeetingPagesWithoutJavaScript drives the facilitation page with plain
 // form posts: a step answers 303 back to the page, a step from a page
 // another device moved past is refused with what was typed kept, and the
-// room's poll answers 204 while nothing changed and the fragment after.
+// room view follows the meeting by its stream, not by polling.
 func TestMeetingPagesWithoutJavaScript(t *testing.T) {
 	e := newEnv(t, openSQLite(t), Config{})
 	ctx := e.ctx()
@@ -165,16 +165,17 @@ func TestMeetingPagesWithoutJavaScript(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	live := "/postmortems/" + pm.Key + "/review/room/live?v="
-	if x := e.do("GET", live+"1", "", nil); x.status != http.StatusNoContent || len(x.body) != 0 {
-		t.Errorf("room poll at the current version = %d %q; want 204 and no body", x.status, x.body)
-	}
 	if x := e.do("POST", base+"/next", url.Values{"version": {"1"}}.Encode(), form); x.status != http.StatusSeeOther || x.header.Get("Location") != base {
 		t.Fatalf("next = %d to %q; want 303 back to the meeting", x.status, x.header.Get("Location"))
 	}
-	x := e.do("GET", live+"1", "", nil)
-	if x.status != 200 || !strings.Contains(string(x.body), `id="meeting-live"`) || !strings.Contains(string(x.body), live+"2") || !strings.Contains(string(x.body), "pat@example.com") {
-		t.Errorf("room poll after a step = %d; want the fragment polling at version 2:\n%.2000s", x.status, x.body)
+	room := e.do("GET", "/postmortems/"+pm.Key+"/review/room", "", nil)
+	for _, want := range []string{`sse-connect="/postmortems/` + pm.Key + `/review/live?page=`, `hx-get="/postmortems/` + pm.Key + `/review/room" hx-trigger="sse:review, sse:resync" hx-select="#meeting-live"`} {
+		if !strings.Contains(string(room.body), want) {
+			t.Errorf("signed-in room view lacks %s:\n%.3000s", want, room.body)
+		}
+	}
+	if strings.Contains(string(room.body), "every ") {
+		t.Errorf("the room view still polls:\n%.3000s", room.body)
 	}
 	// A second device still at version 1 types points: refused, kept.
 	stale := url.Values{"version": {"1"}, "email": {"pat@example.com"}, "text": {"Typed on the second device."}}
