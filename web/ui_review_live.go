@@ -32,12 +32,7 @@ func (s *Server) uiReviewLive() HandlerFunc {
 // told who else is: the link shows the meeting, not who is looking at it.
 func (s *Server) uiRoomLive() HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		noStore(w)
-		if err := s.roomLimiter.allow(clientIP(r)); err != nil {
-			return err
-		}
-		token := r.PathValue("token")
-		m, err := s.svc.ReviewMeetingByRoom(r.Context(), token)
+		m, token, err := s.meetingByRoom(w, r)
 		if err != nil {
 			return err
 		}

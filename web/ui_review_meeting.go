@@ -346,12 +346,7 @@ func (s *Server) uiRoom() HandlerFunc {
 // uiRoomByLink is the room view for holders of the room link.
 func (s *Server) uiRoomByLink() HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		noStore(w)
-		if err := s.roomLimiter.allow(clientIP(r)); err != nil {
-			return err
-		}
-		token := r.PathValue("token")
-		m, err := s.svc.ReviewMeetingByRoom(r.Context(), token)
+		m, token, err := s.meetingByRoom(w, r)
 		if err != nil {
 			return err
 		}
@@ -365,4 +360,16 @@ func (s *Server) uiRoomByLink() HandlerFunc {
 		p := s.meetingPageFor(r, ctx, pm, m, false, false, "/room/"+token, "/room/"+token+"/live")
 		return s.render(w, r, http.StatusOK, "review_meeting.html", "layout", p)
 	}
+}
+
+// meetingByRoom returns the meeting of the room link in the path, and the
+// link's token, counting the request against the address's limit.
+func (s *Server) meetingByRoom(w http.ResponseWriter, r *http.Request) (*debrief.ReviewMeeting, string, error) {
+	noStore(w)
+	if err := s.roomLimiter.allow(clientIP(r)); err != nil {
+		return nil, "", err
+	}
+	token := r.PathValue("token")
+	m, err := s.svc.ReviewMeetingByRoom(r.Context(), token)
+	return m, token, err
 }
