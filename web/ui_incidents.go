@@ -468,7 +468,10 @@ type incidentPage struct {
 	Items       []actionRow
 	Similar     []debrief.SimilarIncident
 	Postmortems []*debrief.Postmortem
-	Templates   []*debrief.Template
+	// ReviewStates says where each postmortem's review meeting stands,
+	// by postmortem ID.
+	ReviewStates map[int64]string
+	Templates    []*debrief.Template
 	History     []historyRow
 	HistoryMore bool
 }
@@ -574,6 +577,10 @@ func (s *Server) incidentPageData(r *http.Request, inc *debrief.Incident) (incid
 		return p, err
 	}
 	p.Postmortems = pms.Items
+	p.ReviewStates = map[int64]string{}
+	for _, pm := range p.Postmortems {
+		p.ReviewStates[pm.ID] = s.reviewState(ctx, pm.ID, p.Loc)
+	}
 	if len(p.Postmortems) == 0 && p.CanEdit() {
 		ts, err := s.svc.Templates(ctx)
 		if err != nil {

@@ -208,8 +208,16 @@ func testReviewBrowser(t *testing.T, store debrief.Store) {
 	}
 	notes.mu.Unlock()
 
+	// The incident's page says when the review is and leads to it.
+	e.open(rita, "/incidents/"+inc.Key)
+	if txt := eval[string](e, rita, `(document.querySelector('.review-state') || {innerText: ''}).innerText`); !strings.Contains(txt, "scheduled for") || !strings.Contains(txt, "14:00–15:00") {
+		t.Errorf("the incident page says of the review: %q; want when it is scheduled", txt)
+	}
+	e.checkAccessibility(rita, "incident (review scheduled)", a11y)
+	e.screenshot(rita, "incident-review-link")
+
 	// --- The meeting: the owner facilitates, the room follows by link. ---
-	e.open(rita, reviewPath)
+	e.click(rita, "open the review from the incident", `.review-state a[href$="/review"]`, 200)
 	e.click(rita, "start the meeting", `form[action$="/review/meeting"] button[type=submit]`, 201)
 	roomURL := eval[string](e, rita, `document.querySelector('#room-url').value`)
 	e.checkAccessibility(rita, "meeting (agenda)", a11y)

@@ -244,3 +244,59 @@ func openTestReview(t *testing.T, e *testEnv) (*debrief.Postmortem, []debrief.Re
 	}
 	return pm, invites
 }
+
+// TestIncidentPageLinksReview: the incident's page says, beside each
+// postmortem, where its review meeting stands and links to it, from "not
+// planned yet" to scheduled (in the viewer's zone, named) to cancelled.
+func TestIncidentPageLinksReview(t *testing.T) {
+	e := newEnv(t, openSQLite(t), Config{})
+	ctx := e.ctx()
+	pm, _ := openTestReview(t, e)
+	inc, err := e.svc.Incident(ctx, *pm.IncidentID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := func() string {
+		t.Helper()
+		x := e.do("GET", "/incidents/"+inc.Key, "", nil)
+		body := string(x.body)
+		link := `<a href="/postmortems/` + pm.Key + `/review">Review meeting<span class="visually-hidden"> of ` + pm.Key + `</span></a>: `
+		i := strings.Index(body, link)
+		if x.status != 200 || i < 0 {
+			t.Fatalf("incident page = %d without a link to the review of %s:\n%.3000s", x.status, pm.Key, body)
+		}
+		rest := body[i+len(link):]
+		return rest[:strings.Index(rest, "</span>")]
+	}
+	if got := state(); !strings.HasPrefix(got, "open: participants are marking") {
+		t.Errorf("review state of an open review = %q", got)
+	}
+	r, err := e.svc.Review(ctx, pm.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, _, _ := r.Window()
+	if r, err = e.svc.ChooseReviewSlot(ctx, pm.ID, from.Add(14*time.Hour), r.Version); err != nil {
+		t.Fatal(err)
+	}
+	if got := state(); got != "scheduled for Mon 9 Mar 2026, 14:00–15:00 UTC" {
+		t.Errorf("review state of a scheduled review = %q; want the slot with its zone", got)
+	}
+	if _, err := e.svc.CancelReview(ctx, pm.ID, r.Version); err != nil {
+		t.Fatal(err)
+	}
+	if got := state(); got != "cancelled" {
+		t.Errorf("review state of a cancelled review = %q", got)
+	}
+	inc2, err := e.svc.CreateIncident(ctx, &debrief.Incident{Title: "Search returned stale results"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := e.svc.CreatePostmortem(ctx, debrief.NewPostmortem{IncidentID: &inc2.ID, Owner: "seed@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x := e.do("GET", "/incidents/"+inc2.Key, "", nil); !strings.Contains(string(x.body), `href="/postmortems/`+other.Key+`/review">Review meeting<span class="visually-hidden"> of `+other.Key+`</span></a>: not planned yet`) {
+		t.Errorf("a postmortem without a review: the incident page does not say it is not planned yet:\n%.3000s", x.body)
+	}
+}
