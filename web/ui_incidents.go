@@ -472,8 +472,8 @@ type incidentPage struct {
 	// by postmortem ID.
 	ReviewStates map[int64]string
 	Templates    []*debrief.Template
-	History     []historyRow
-	HistoryMore bool
+	History      []historyRow
+	HistoryMore  bool
 }
 
 // historyRow is one revision told as a sentence: who did what, and for
