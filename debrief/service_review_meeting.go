@@ -581,13 +581,18 @@ func (s *Service) NudgeReviewParticipant(ctx context.Context, postmortemID int64
 	np.NudgedAt = &now
 	next.UpdatedAt = now
 	links, invites := s.reviewLinks(&next, []ReviewParticipant{*np}, now)
+	// The reminder carries the new link, and is stored with it: the link
+	// replaces the old one only if the reminder that brings it is sent.
+	mail, err := s.reviewNotifier.ReviewNudge(&next, np.Email, invites[0].Token)
+	if err != nil {
+		return nil, fmt.Errorf("debrief: write the reminder to %s: %w", np.Email, err)
+	}
+	s.readyNotifications(mail)
 	rev := s.revision(a, EntityReview, cur.ID, cur.Version+1, "nudge", []Change{change("nudge", nil, np.Email)})
-	if err := st.UpdateReview(ctx, &next, cur.Version, links, rev); err != nil {
+	if err := st.UpdateReview(ctx, &next, cur.Version, links, rev, mail); err != nil {
 		return nil, err
 	}
 	s.publishReview(next.PostmortemID, next.ID, next.Version, a.Label())
-	if err := s.reviewNotifier.ReviewNudge(ctx, &next, np.Email, invites[0].Token); err != nil {
-		return &next, fmt.Errorf("debrief: queue the reminder to %s: %w", np.Email, err)
-	}
+	s.queued(mail)
 	return &next, nil
 }

@@ -79,7 +79,7 @@ func testReviewStore(t *testing.T, open Opener) {
 	next := *got
 	next.Chosen = &debrief.TimeRange{Start: at(48 * time.Hour), End: at(49 * time.Hour)}
 	next.Status, next.Sequence, next.UpdatedAt = debrief.ReviewScheduled, 1, at(time.Hour)
-	must(t, s.UpdateReview(ctx, &next, 1, []*debrief.ReviewLink{reviewLink("carol@example.com", "hash-carol-2")}, rev(debrief.EntityReview, r.ID, 2, "schedule")), "UpdateReview(v=1)")
+	must(t, s.UpdateReview(ctx, &next, 1, []*debrief.ReviewLink{reviewLink("carol@example.com", "hash-carol-2")}, rev(debrief.EntityReview, r.ID, 2, "schedule"), nil), "UpdateReview(v=1)")
 	if next.Version != 2 {
 		t.Errorf("UpdateReview(v=1) left version %d, want 2", next.Version)
 	}
@@ -90,13 +90,13 @@ func testReviewStore(t *testing.T, open Opener) {
 	wantCode(t, err, debrief.ENotFound, "ReviewLinkByHash(replaced link)")
 	stale := *got
 	stale.Title = "Someone else's title"
-	cur = conflictCurrent(t, s.UpdateReview(ctx, &stale, 1, nil, rev(debrief.EntityReview, r.ID, 2, "update")), "UpdateReview(v=1) at v2")
+	cur = conflictCurrent(t, s.UpdateReview(ctx, &stale, 1, nil, rev(debrief.EntityReview, r.ID, 2, "update"), nil), "UpdateReview(v=1) at v2")
 	wantEqual(t, "EConflict Current", got, cur)
 
 	// Dropping sam drops sam's link; a failed update changed nothing.
 	drop := *got
 	drop.Participants = drop.Participants[:1]
-	must(t, s.UpdateReview(ctx, &drop, 2, nil, rev(debrief.EntityReview, r.ID, 3, "update")), "UpdateReview(drop sam)")
+	must(t, s.UpdateReview(ctx, &drop, 2, nil, rev(debrief.EntityReview, r.ID, 3, "update"), nil), "UpdateReview(drop sam)")
 	_, err = s.ReviewLinkByHash(ctx, "hash-sam")
 	wantCode(t, err, debrief.ENotFound, "ReviewLinkByHash(link of a dropped participant)")
 	all, err := s.ReviewLinks(ctx, r.ID)

@@ -27,28 +27,30 @@ func TestReviewBrowserPostgres(t *testing.T) {
 	testReviewBrowser(t, openPostgres(t))
 }
 
-// recordingNotifier stands in for the e-mail outbox (whose messages are
+// recordingNotifier stands in for the e-mail writer (whose messages are
 // tested in package notify against a real SMTP server): it records what
-// the pages asked to send.
+// the pages asked to send and writes nothing.
 type recordingNotifier struct {
 	mu          sync.Mutex
 	invitations []string
 	nudges      []string
 }
 
-func (n *recordingNotifier) ReviewInvitation(_ context.Context, r *debrief.Review, method string) error {
+func (n *recordingNotifier) ReviewInvitation(r *debrief.Review, method string) ([]*debrief.Notification, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.invitations = append(n.invitations, fmt.Sprintf("%s seq %d", method, r.Sequence))
-	return nil
+	return nil, nil
 }
 
-func (n *recordingNotifier) ReviewNudge(_ context.Context, _ *debrief.Review, email, token string) error {
+func (n *recordingNotifier) ReviewNudge(_ *debrief.Review, email, token string) ([]*debrief.Notification, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.nudges = append(n.nudges, email)
-	return nil
+	return nil, nil
 }
+
+func (n *recordingNotifier) Queued() {}
 
 // click follows a click that loads a page and checks its status.
 func (e *browserEnv) click(ctx context.Context, what, sel string, want int) {
@@ -312,6 +314,23 @@ func testReviewBrowser(t *testing.T, store debrief.Store) {
 	e.click(rita, "save pat's points", `.now form[action$="/points"] button`, 200)
 	e.click(rita, "pat is done", `form[action$="/meeting/next"] button`, 200)
 	e.waitFor(room, "the room to see everyone has spoken", `document.querySelector('#not-spoken').innerText.includes('Everyone has spoken')`)
+
+	// A change the room's stream missed (as across a dropped connection:
+	// made here by a Service that tells no one) is fetched when the stream
+	// opens again.
+	silent := debrief.NewService(store)
+	cur, err := silent.ReviewMeeting(ritaCtx, pm.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := silent.ChangeReviewMeeting(ritaCtx, pm.ID, debrief.MeetingChange{Action: debrief.MeetingStageTo, Stage: debrief.StageAnalytics}, cur.Version); err != nil {
+		t.Fatal(err)
+	}
+	if !eval[bool](e, room, `document.querySelector('[sse-connect]').dispatchEvent(new CustomEvent('htmx:sseOpen', {bubbles: true, detail: {}}))`) {
+		t.Fatal("the room's stream could not be told it opened again")
+	}
+	e.waitFor(room, "the room to catch up with the missed change", `(document.querySelector('.stages [aria-current=step]') || {}).innerText === 'Analytics'`)
+	e.open(rita, reviewPath+"/meeting")
 
 	// --- Analytics: this incident against the usual figures. ---
 	e.click(rita, "go to analytics", `form[action$="/meeting/stage"] input[value=analytics] ~ button`, 200)

@@ -169,7 +169,7 @@ func TestMeetingPagesWithoutJavaScript(t *testing.T) {
 		t.Fatalf("next = %d to %q; want 303 back to the meeting", x.status, x.header.Get("Location"))
 	}
 	room := e.do("GET", "/postmortems/"+pm.Key+"/review/room", "", nil)
-	for _, want := range []string{`sse-connect="/postmortems/` + pm.Key + `/review/live?page=`, `hx-get="/postmortems/` + pm.Key + `/review/room" hx-trigger="sse:review, sse:resync" hx-select="#meeting-live"`} {
+	for _, want := range []string{`sse-connect="/postmortems/` + pm.Key + `/review/live?page=`, `hx-get="/postmortems/` + pm.Key + `/review/room" hx-trigger="sse:review, sse:resync" hx-select="#meeting-now"`} {
 		if !strings.Contains(string(room.body), want) {
 			t.Errorf("signed-in room view lacks %s:\n%.3000s", want, room.body)
 		}

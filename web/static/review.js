@@ -37,6 +37,9 @@
   // unsaved text, a change is announced (#live-moved) instead of loaded,
   // and loading it is the viewer's choice.
   var forced = false;
+  function refetch(part) {
+    return htmx.ajax("GET", part.getAttribute("hx-get"), { source: part, target: part, select: part.getAttribute("hx-select"), swap: part.getAttribute("hx-swap") });
+  }
   function typing(part) {
     var fields = part.querySelectorAll("textarea, input[type=text], input[type=email], input[type=date], input[type=number]");
     for (var i = 0; i < fields.length; i++) {
@@ -59,11 +62,21 @@
     var part = keep && document.querySelector(keep.getAttribute("data-live-keep"));
     if (!part) return;
     forced = true;
-    htmx.ajax("GET", part.getAttribute("hx-get"), { source: part, target: part, select: "#" + part.id, swap: "outerHTML" }).finally(function () {
+    refetch(part).finally(function () {
       forced = false;
       var note = document.getElementById("live-moved");
       if (note) note.hidden = true;
     });
+  });
+
+  // A stream that opens again (a dropped connection, a restarted server)
+  // may have missed changes meanwhile: the live part is fetched again, as
+  // an event would have it (so typed text is still kept).
+  document.addEventListener("htmx:sseOpen", function (ev) {
+    var root = ev.target;
+    root.debriefOpens = (root.debriefOpens || 0) + 1;
+    var part = root.debriefOpens > 1 && root.querySelector("[hx-trigger*='sse:review']");
+    if (part) refetch(part);
   });
 
   // The availability grid.
