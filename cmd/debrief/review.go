@@ -29,6 +29,7 @@ type ReviewCmd struct {
 	Mark    ReviewMarkCmd    `cmd:"" help:"Mark when a participant can attend (their free times in the window, zone and working hours)."`
 	Answer  ReviewAnswerCmd  `cmd:"" help:"Answer the questionnaire before the meeting: what went well, was hard, surprised you, you would change."`
 	Link    ReviewLinkCmd    `cmd:"" help:"Make a participant a new personal link (the old one stops working)."`
+	Update  ReviewUpdateCmd  `cmd:"" help:"Change the plan: title, window, length, zone, who is invited."`
 	Meeting ReviewMeetingCmd `cmd:"" help:"Run the meeting: start, steps, goals, end."`
 }
 
@@ -83,14 +84,7 @@ func (c *ReviewOpenCmd) Run(env *Env) error {
 		}
 		body.Participants = append(body.Participants, p)
 	}
-	var out struct {
-		Review  debrief.Review `json:"review"`
-		Invites []struct {
-			Email     string    `json:"email"`
-			PageURL   string    `json:"page_url"`
-			ExpiresAt time.Time `json:"expires_at"`
-		} `json:"invites"`
-	}
+	var out reviewWithInvites
 	resp, err := cl.sendJSON(env.Ctx, http.MethodPost, reviewPath(c.Postmortem), body, 0, &out)
 	if err != nil {
 		return err
@@ -101,9 +95,31 @@ func (c *ReviewOpenCmd) Run(env *Env) error {
 	loc := viewerZone(env.Getenv)
 	fmt.Fprintf(env.Stdout, "Opened the review of %s.\n\n", strings.ToUpper(c.Postmortem))
 	printReview(env.Stdout, &out.Review, loc)
-	fmt.Fprintln(env.Stdout, "\nPersonal links (each works without an account; shown only now):")
-	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	for _, in := range out.Invites {
+	return printInvites(env.Stdout, "Personal links (each works without an account; shown only now):", out.Invites, loc)
+}
+
+// reviewWithInvites is the API's answer to opening or changing a review:
+// the review, and the personal links just made.
+type reviewWithInvites struct {
+	Review  debrief.Review `json:"review"`
+	Invites []reviewInvite `json:"invites"`
+}
+
+// reviewInvite is a personal link as the API shows it once.
+type reviewInvite struct {
+	Email     string    `json:"email"`
+	PageURL   string    `json:"page_url"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// printInvites lists personal links, each the page its holder opens.
+func printInvites(w io.Writer, heading string, invites []reviewInvite, loc *time.Location) error {
+	if len(invites) == 0 {
+		return nil
+	}
+	fmt.Fprintln(w, "\n"+heading)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, in := range invites {
 		fmt.Fprintf(tw, "  %s\t%s\tuntil %s\n", in.Email, in.PageURL, in.ExpiresAt.In(loc).Format("2 Jan 2006"))
 	}
 	return tw.Flush()

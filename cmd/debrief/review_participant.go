@@ -170,11 +170,7 @@ func (c *ReviewLinkCmd) Run(env *Env) error {
 	if err != nil {
 		return err
 	}
-	var in struct {
-		Email     string    `json:"email"`
-		PageURL   string    `json:"page_url"`
-		ExpiresAt time.Time `json:"expires_at"`
-	}
+	var in reviewInvite
 	resp, err := cl.sendJSON(env.Ctx, http.MethodPost, reviewPath(c.Postmortem)+"/links", map[string]any{"email": c.Email}, 0, &in)
 	if err != nil {
 		return err

@@ -105,3 +105,30 @@ func serveAccounts(t *testing.T, db string) string {
 		return ""
 	}
 }
+
+// TestReviewUpdateCLI changes a review's plan from the command line:
+// another day, someone added (with their page link printed) and someone
+// removed; a change naming nobody invited is refused with a sentence.
+func TestReviewUpdateCLI(t *testing.T) {
+	srv := startServer(t, filepath.Join(t.TempDir(), "debrief.db"))
+	mustCLI(t, srv.URL, "incident", "new", "--title", "Checkout API returned 500s for EU customers")
+	mustCLI(t, srv.URL, "postmortem", "new", "--incident", "INC-1")
+	from := time.Now().UTC().AddDate(0, 0, 7).Format(time.DateOnly)
+	to := time.Now().UTC().AddDate(0, 0, 10).Format(time.DateOnly)
+	mustCLI(t, srv.URL, "review", "open", "PM-1", "--from", from, "--to", from, "--participant", "ana@example.com", "--participant", "bo@example.com,optional")
+	if _, _, err := cli(t, srv.URL, "", nil, "review", "update", "PM-1"); err == nil || !strings.Contains(err.Error(), "say what changes") {
+		t.Errorf("debrief review update without changes = %v; want a sentence asking what changes", err)
+	}
+	if _, _, err := cli(t, srv.URL, "", nil, "review", "update", "PM-1", "--remove", "zed@example.com"); err == nil || !strings.Contains(err.Error(), "not invited") {
+		t.Errorf("debrief review update --remove someone not invited = %v; want a sentence saying so", err)
+	}
+	out := mustCLI(t, srv.URL, "review", "update", "PM-1", "--to", to, "--length", "45", "--add", "kei@example.com,optional,Asia/Tokyo", "--remove", "bo@example.com")
+	for _, want := range []string{"Changed the review of PM-1.", "to " + to, "45 minutes", "kei@example.com", "newly invited", srv.URL + "/review/"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("debrief review update printed:\n%s\nwant it to contain %q", out, want)
+		}
+	}
+	if strings.Contains(out, "bo@example.com") {
+		t.Errorf("debrief review update --remove bo printed:\n%s\nwant bo gone", out)
+	}
+}
