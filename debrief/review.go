@@ -320,7 +320,7 @@ type ReviewStore interface {
 	// CreateReview inserts r, assigning ID and Version 1, and its links, in
 	// one transaction. EConflict (with Current) when the postmortem already
 	// has a review.
-	CreateReview(ctx context.Context, r *Review, links []*ReviewLink, rev *Revision) error
+	CreateReview(ctx context.Context, r *Review, links []*ReviewLink, rev *Revision, mail []*Notification) error
 	// Review returns a review by ID, or ENotFound.
 	Review(ctx context.Context, id int64) (*Review, error)
 	// ReviewByPostmortem returns a postmortem's review, or ENotFound.

@@ -50,6 +50,9 @@ type ReviewNotifier interface {
 	// questionnaire; token is their new personal link's token (known only
 	// now: the store keeps its hash).
 	ReviewNudge(r *Review, email, token string) ([]*Notification, error)
+	// ReviewLinks writes to each of invites their personal link, made
+	// when they were invited or by the organiser's "new link".
+	ReviewLinks(r *Review, invites []ReviewInvite) ([]*Notification, error)
 	// Queued is told once messages have committed, so the sender can look
 	// for them at once rather than at its next round.
 	Queued()
@@ -139,9 +142,14 @@ func (s *Service) OpenReview(ctx context.Context, postmortemID int64, in NewRevi
 		return nil, nil, err
 	}
 	links, invites := s.reviewLinks(r, r.Participants, now)
-	if err := st.CreateReview(ctx, r, links, s.revision(a, EntityReview, 0, 1, "create", Snapshot(r))); err != nil {
+	mail, err := s.linkMail(r, invites)
+	if err != nil {
 		return nil, nil, err
 	}
+	if err := st.CreateReview(ctx, r, links, s.revision(a, EntityReview, 0, 1, "create", Snapshot(r)), mail); err != nil {
+		return nil, nil, err
+	}
+	s.queued(mail)
 	for _, l := range links {
 		l.ReviewID = r.ID
 	}
@@ -305,6 +313,11 @@ func (s *Service) UpdateReview(ctx context.Context, postmortemID int64, p Review
 		}
 	}
 	links, invites := s.reviewLinks(&next, added, now)
+	linked, err := s.linkMail(&next, invites)
+	if err != nil {
+		return nil, nil, err
+	}
+	mail = append(mail, linked...)
 	if err := st.UpdateReview(ctx, &next, ifVersion, links, s.revision(a, EntityReview, next.ID, ifVersion+1, "update", changes), mail); err != nil {
 		return nil, nil, err
 	}
@@ -355,10 +368,15 @@ func (s *Service) NewReviewLink(ctx context.Context, postmortemID int64, email s
 	next := *cur
 	next.UpdatedAt = now
 	rev := s.revision(a, EntityReview, cur.ID, cur.Version+1, "link", []Change{change("link", nil, p.Email)})
-	if err := st.UpdateReview(ctx, &next, cur.Version, links, rev, nil); err != nil {
+	mail, err := s.linkMail(&next, invites)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.UpdateReview(ctx, &next, cur.Version, links, rev, mail); err != nil {
 		return nil, err
 	}
 	s.publishReview(next.PostmortemID, next.ID, next.Version, a.Label())
+	s.queued(mail)
 	return &invites[0], nil
 }
 
@@ -607,6 +625,20 @@ func (s *Service) invitationMail(r *Review, method string) ([]*Notification, err
 	ns, err := s.reviewNotifier.ReviewInvitation(r, method)
 	if err != nil {
 		return nil, fmt.Errorf("debrief: write the %s invitation of review %d: %w", method, r.ID, err)
+	}
+	s.readyNotifications(ns)
+	return ns, nil
+}
+
+// linkMail returns the e-mails that bring invites their personal links,
+// or none when this server sends no e-mail.
+func (s *Service) linkMail(r *Review, invites []ReviewInvite) ([]*Notification, error) {
+	if s.reviewNotifier == nil || len(invites) == 0 {
+		return nil, nil
+	}
+	ns, err := s.reviewNotifier.ReviewLinks(r, invites)
+	if err != nil {
+		return nil, fmt.Errorf("debrief: write the personal links of review %d: %w", r.ID, err)
 	}
 	s.readyNotifications(ns)
 	return ns, nil

@@ -75,6 +75,24 @@ func (m *ReviewMailer) ReviewInvitation(r *debrief.Review, method string) ([]*de
 	return ns, nil
 }
 
+// ReviewLinks writes to each of invites their personal link: the page
+// where they mark when they can attend and answer the questionnaire,
+// without an account. The key names the link by the start of its
+// token's hash (which the store keeps anyway, and which reveals nothing of
+// the token), so a new link is a new message.
+func (m *ReviewMailer) ReviewLinks(r *debrief.Review, invites []debrief.ReviewInvite) ([]*debrief.Notification, error) {
+	var ns []*debrief.Notification
+	for _, in := range invites {
+		link := m.link("/review/" + in.Token)
+		text := "You are invited to the postmortem review " + r.Title + ". Please mark when you can attend and answer four short questions (what went well, what was hard, what surprised you, what you would change) on your personal page, which needs no account and works until " +
+			in.ExpiresAt.UTC().Format("2 January 2006") + " (it replaces any earlier link): " + link
+		msg := debrief.Message{Subject: "When can you attend: " + r.Title, Text: text, Link: link, HTML: "<p>" + html.EscapeString(text) + "</p>"}
+		key := fmt.Sprintf("%s:%s%d:%s:%s", debrief.EventReviewLink, debrief.PostmortemKeyPrefix, r.PostmortemID, in.Email, debrief.HashToken(in.Token)[:16])
+		ns = append(ns, &debrief.Notification{EventKey: key, Event: debrief.EventReviewLink, Channel: debrief.ChannelEmail, Target: in.Email, Message: msg})
+	}
+	return ns, nil
+}
+
 // ReviewNudge writes a reminder to answer the questionnaire, with the
 // participant's new personal link.
 func (m *ReviewMailer) ReviewNudge(r *debrief.Review, email, token string) ([]*debrief.Notification, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,11 +23,12 @@ func (noLateEnqueue) EnqueueNotifications(context.Context, []*debrief.Notificati
 	return 0, errors.New("the outbox cannot be written")
 }
 
-// TestReviewInvitationsSurviveRestart chooses a review's slot on a server
-// that can write the outbox only within a change, then stops that server
-// before anything was sent. A new server on the same database sends every
-// participant their invitation, once: running its worker again, or a
-// second instance's worker, sends nothing more.
+// TestReviewInvitationsSurviveRestart opens a review and chooses its slot
+// on a server that can write the outbox only within a change, then stops
+// that server before anything was sent. A new server on the same database
+// sends every participant their personal link and their invitation, once:
+// running its worker again, or a second instance's worker, sends nothing
+// more.
 func TestReviewInvitationsSurviveRestart(t *testing.T) {
 	for _, engine := range engines {
 		t.Run(engine, func(t *testing.T) {
@@ -63,17 +65,22 @@ func TestReviewInvitationsSurviveRestart(t *testing.T) {
 			}
 			ms.mu.Lock()
 			defer ms.mu.Unlock()
-			to := map[string]int{}
+			invited, linked := map[string]int{}, map[string]int{}
 			for _, m := range ms.messages {
 				got := readInvitationMail(t, m.data)
-				if got.method != "REQUEST" {
-					t.Errorf("mail to %s has calendar method %q; want REQUEST", got.to, got.method)
+				switch {
+				case got.cal == nil && strings.Contains(got.text, "/review/"):
+					linked[got.to]++
+				case got.method == "REQUEST":
+					invited[got.to]++
+				default:
+					t.Errorf("mail to %s: %q, calendar method %q; want a personal link or a REQUEST", got.to, got.subject, got.method)
 				}
-				to[got.to]++
 			}
-			want := map[string]int{"<ria@example.com>": 1, "<sam@example.com>": 1, "<pat@example.com>": 1}
-			if len(to) != len(want) || to["<ria@example.com>"] != 1 || to["<sam@example.com>"] != 1 || to["<pat@example.com>"] != 1 {
-				t.Errorf("invitations received after the restart = %v; want %v (each participant once)", to, want)
+			for what, to := range map[string]map[string]int{"personal links": linked, "invitations": invited} {
+				if len(to) != 3 || to["<ria@example.com>"] != 1 || to["<sam@example.com>"] != 1 || to["<pat@example.com>"] != 1 {
+					t.Errorf("%s received after the restart = %v; want each of ria, sam and pat once", what, to)
+				}
 			}
 		})
 	}

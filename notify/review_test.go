@@ -140,6 +140,18 @@ func TestReviewInvitationsByEmail(t *testing.T) {
 		return uid
 	}
 
+	// Opening the review brought each participant their personal page.
+	for _, m := range deliver(3) {
+		i := strings.Index(m.text, "https://debrief.example.com/review/")
+		if i < 0 || m.cal != nil {
+			t.Fatalf("mail to %s on opening: %q; want their personal link and no calendar", m.to, m.text)
+		}
+		token := strings.Fields(m.text[i+len("https://debrief.example.com/review/"):])[0]
+		if _, email, err := svc.ReviewByLink(t.Context(), token); err != nil || "<"+email+">" != m.to {
+			t.Errorf("the link mailed to %s is %s's, %v; want their own working link", m.to, email, err)
+		}
+	}
+
 	first := time.Date(2026, 4, 8, 8, 0, 0, 0, time.UTC) // 10:00 in Berlin
 	if r, err = svc.ChooseReviewSlot(ria, pm.ID, first, r.Version); err != nil {
 		t.Fatal(err)
@@ -189,6 +201,7 @@ func TestReviewInvitationsByEmail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	deliver(2) // their personal links
 	if _, err := svc.NudgeReviewParticipant(ria, r2.PostmortemID, "pat@example.com"); err != nil {
 		t.Fatal(err)
 	}

@@ -47,7 +47,7 @@ func testReviewStore(t *testing.T, open Opener) {
 	pm := createPostmortem(t, s, newPostmortem(&inc.ID))
 	r := newReview(pm.ID)
 	links := []*debrief.ReviewLink{reviewLink("carol@example.com", "hash-carol"), reviewLink("sam@example.com", "hash-sam")}
-	must(t, s.CreateReview(ctx, r, links, rev(debrief.EntityReview, 0, 1, "create")), "CreateReview")
+	must(t, s.CreateReview(ctx, r, links, rev(debrief.EntityReview, 0, 1, "create"), nil), "CreateReview")
 	if r.ID == 0 || r.Version != 1 || links[0].ReviewID != r.ID {
 		t.Fatalf("CreateReview assigned id %d version %d, link review %d; want an id, version 1 and the links tied to it", r.ID, r.Version, links[0].ReviewID)
 	}
@@ -63,9 +63,9 @@ func testReviewStore(t *testing.T, open Opener) {
 	_, err = s.Review(ctx, r.ID+1000)
 	wantCode(t, err, debrief.ENotFound, "Review(missing)")
 	dup := newReview(pm.ID)
-	cur := conflictCurrent(t, s.CreateReview(ctx, dup, nil, rev(debrief.EntityReview, 0, 1, "create")), "CreateReview(second for the postmortem)")
+	cur := conflictCurrent(t, s.CreateReview(ctx, dup, nil, rev(debrief.EntityReview, 0, 1, "create"), nil), "CreateReview(second for the postmortem)")
 	wantEqual(t, "EConflict Current", r, cur)
-	wantCode(t, s.CreateReview(ctx, newReview(pm.ID+1000), nil, rev(debrief.EntityReview, 0, 1, "create")), debrief.ENotFound, "CreateReview(missing postmortem)")
+	wantCode(t, s.CreateReview(ctx, newReview(pm.ID+1000), nil, rev(debrief.EntityReview, 0, 1, "create"), nil), debrief.ENotFound, "CreateReview(missing postmortem)")
 
 	l, err := s.ReviewLinkByHash(ctx, "hash-sam")
 	must(t, err, "ReviewLinkByHash")

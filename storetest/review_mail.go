@@ -18,6 +18,7 @@ func init() { Register("ReviewMailCommitsWithTheChange", testReviewMailCommitsWi
 type countingNotifier struct {
 	mu                  sync.Mutex
 	invitations, nudges int
+	links               int
 	methods             []string
 	queued              int
 }
@@ -45,6 +46,19 @@ func (c *countingNotifier) ReviewNudge(r *debrief.Review, email, token string) (
 		Message: debrief.Message{Subject: "Reminder", Text: "/review/" + token}}}, nil
 }
 
+func (c *countingNotifier) ReviewLinks(r *debrief.Review, invites []debrief.ReviewInvite) ([]*debrief.Notification, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var ns []*debrief.Notification
+	for _, in := range invites {
+		c.links++
+		key := fmt.Sprintf("%s:%d:%s:%s", debrief.EventReviewLink, r.PostmortemID, in.Email, debrief.HashToken(in.Token)[:16])
+		ns = append(ns, &debrief.Notification{EventKey: key, Event: debrief.EventReviewLink, Channel: debrief.ChannelEmail, Target: in.Email,
+			Message: debrief.Message{Subject: "Your personal link", Text: "/review/" + in.Token}})
+	}
+	return ns, nil
+}
+
 func (c *countingNotifier) Queued() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -63,16 +77,23 @@ func testReviewMailCommitsWithTheChange(t *testing.T, open Opener) {
 	n := &countingNotifier{}
 	svc := debrief.NewService(s, debrief.WithClock(func() time.Time { return now }), debrief.WithReviewNotifier(n))
 	ria := debrief.WithActor(ctxOf(t), debrief.Actor{Email: "ria@example.com", Role: debrief.RoleResponder})
-	sys := debrief.WithActor(ctxOf(t), debrief.SystemActor)
 	pm, r := meetingFixture(t, svc, ria)
 	r, err := svc.Review(ria, r.PostmortemID)
 	must(t, err, "Review")
-	outbox := func(event string) []*debrief.Notification {
-		t.Helper()
-		p, err := svc.ListNotifications(sys, debrief.NotificationFilter{Event: event, Limit: debrief.MaxPageSize})
-		must(t, err, "ListNotifications")
-		return p.Items
+	// Opening it brought each participant their personal link.
+	opened := map[string]bool{}
+	for _, x := range outboxOf(t, svc, debrief.EventReviewLink) {
+		if _, email, err := svc.ReviewByLink(ctxOf(t), x.Message.Text[len("/review/"):]); err == nil && email == x.Target {
+			opened[email] = true
+		}
 	}
+	if len(opened) != 3 || n.queued != 1 {
+		t.Errorf("after OpenReview: working links mailed to %v, told %d times; want all three and once", opened, n.queued)
+	}
+	n.mu.Lock()
+	n.queued = 0
+	n.mu.Unlock()
+	outbox := func(event string) []*debrief.Notification { return outboxOf(t, svc, event) }
 	count := func(method string) int {
 		n := 0
 		for _, x := range outbox(debrief.EventReviewInvitation) {
@@ -147,4 +168,31 @@ func testReviewMailCommitsWithTheChange(t *testing.T, open Opener) {
 	if _, email, err := svc.ReviewByLink(ctxOf(t), token); err != nil || email != "dan@example.com" {
 		t.Errorf("the reminder's link = %s, %v; want dan's working link", email, err)
 	}
+
+	// A new personal link made by the organiser is mailed with it.
+	before := len(outboxOf(t, svc, debrief.EventReviewLink))
+	if _, err := svc.NewReviewLink(ria, pm2.ID, "sam@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	links := outboxOf(t, svc, debrief.EventReviewLink)
+	if len(links) != before+1 {
+		t.Fatalf("after NewReviewLink: %d personal links in the outbox; want %d", len(links), before+1)
+	}
+	working := 0
+	for _, x := range links {
+		if rv, email, err := svc.ReviewByLink(ctxOf(t), x.Message.Text[len("/review/"):]); err == nil && email == "sam@example.com" && rv.PostmortemID == pm2.ID {
+			working++
+		}
+	}
+	if working != 1 {
+		t.Errorf("working links of sam to the second review in the outbox = %d; want 1 (the new one; the old one stopped working)", working)
+	}
+}
+
+// outboxOf returns the notifications of event in the outbox.
+func outboxOf(t *testing.T, svc *debrief.Service, event string) []*debrief.Notification {
+	t.Helper()
+	p, err := svc.ListNotifications(debrief.WithActor(ctxOf(t), debrief.SystemActor), debrief.NotificationFilter{Event: event, Limit: debrief.MaxPageSize})
+	must(t, err, "ListNotifications")
+	return p.Items
 }

@@ -50,6 +50,10 @@ func (n *recordingNotifier) ReviewNudge(_ *debrief.Review, email, token string) 
 	return nil, nil
 }
 
+func (n *recordingNotifier) ReviewLinks(*debrief.Review, []debrief.ReviewInvite) ([]*debrief.Notification, error) {
+	return nil, nil
+}
+
 func (n *recordingNotifier) Queued() {}
 
 // click follows a click that loads a page and checks its status.
@@ -250,7 +254,7 @@ func testReviewBrowser(t *testing.T, store debrief.Store) {
 		return eval[int](e, room, `performance.getEntriesByType('resource').filter(r => r.name.includes('/room/') && !r.name.includes('/live')).length`)
 	}
 	before := roomFetches()
-	time.Sleep(2500 * time.Millisecond) // longer than the poll that was
+	time.Sleep(2100 * time.Millisecond) // longer than the 2 s poll that was
 	if n := roomFetches(); n != before {
 		t.Errorf("the room fetched itself %d times while nothing changed; want no polling", n-before)
 	}
