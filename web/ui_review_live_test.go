@@ -104,30 +104,7 @@ func testReviewStreams(t *testing.T, store debrief.Store) {
 
 	open := func(path string, c *http.Cookie, accept string) (*sseReader, int) {
 		t.Helper()
-		req, _ := http.NewRequest("GET", ts.URL+path, nil)
-		if c != nil {
-			req.AddCookie(c)
-		}
-		if accept != "" {
-			req.Header.Set("Accept", accept)
-		}
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if res.StatusCode != 200 {
-			res.Body.Close()
-			return nil, res.StatusCode
-		}
-		s := &sseReader{res: res, lines: make(chan string, 256)}
-		go func() {
-			defer close(s.lines)
-			sc := bufio.NewScanner(res.Body)
-			for sc.Scan() {
-				s.lines <- sc.Text()
-			}
-		}()
-		return s, 200
+		return openSSE(t, ts.URL+path, c, accept)
 	}
 	reviewLive := "/postmortems/" + pm.Key + "/review/live?page=p1"
 	if _, st := open(reviewLive, otisCookie, "text/event-stream"); st != 404 {
@@ -180,5 +157,73 @@ func testReviewStreams(t *testing.T, store debrief.Store) {
 	}
 	if _, st := open("/room/"+token+"/live?page=r1", nil, "text/event-stream"); st != 404 {
 		t.Errorf("reopening the stream of a replaced room link = %d; want 404", st)
+	}
+}
+
+// openSSE opens url as a browser's EventSource would, with cookie c
+// when not nil; a stream answered with anything but 200 is closed.
+func openSSE(t *testing.T, url string, c *http.Cookie, accept string) (*sseReader, int) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	if c != nil {
+		req.AddCookie(c)
+	}
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != 200 {
+		res.Body.Close()
+		return nil, res.StatusCode
+	}
+	s := &sseReader{res: res, lines: make(chan string, 256)}
+	go func() {
+		defer close(s.lines)
+		sc := bufio.NewScanner(res.Body)
+		for sc.Scan() {
+			s.lines <- sc.Text()
+		}
+	}()
+	return s, 200
+}
+
+// TestReviewRoomAcrossInstances: the room follows a meeting facilitated on
+// another instance of the same PostgreSQL database (LISTEN/NOTIFY).
+func TestReviewRoomAcrossInstances(t *testing.T) {
+	dsn := storetest.PostgresDSN(t)
+	a, b := startInstance(t, dsn), startInstance(t, dsn)
+	ria := debrief.WithActor(context.Background(), debrief.Actor{Email: "ria@example.com", Role: debrief.RoleResponder})
+	inc, err := a.svc.CreateIncident(ria, &debrief.Incident{Title: "Checkout API returned 500s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pm, err := a.svc.CreatePostmortem(ria, debrief.NewPostmortem{IncidentID: &inc.ID, Owner: "ria@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := a.svc.OpenReview(ria, pm.ID, debrief.NewReview{Participants: []debrief.ReviewParticipant{{Email: "ria@example.com", Required: true}}}); err != nil {
+		t.Fatal(err)
+	}
+	m, token, err := a.svc.StartReviewMeeting(ria, pm.ID, debrief.StartMeeting{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	room, st := openSSE(t, b.url+"/room/"+token+"/live?page=r1", nil, "text/event-stream")
+	if st != 200 {
+		t.Fatalf("the room's stream on the other instance = %d; want 200", st)
+	}
+	defer room.close()
+	if !room.until("retry: 1000", nil) {
+		t.Fatal("the room's stream never started")
+	}
+	if _, err := a.svc.ChangeReviewMeeting(ria, pm.ID, debrief.MeetingChange{Action: debrief.MeetingNext}, m.Version); err != nil {
+		t.Fatal(err)
+	}
+	var seen []string
+	if !room.until("event: review", &seen) {
+		t.Fatalf("the room on the other instance never heard the step; it read %q", seen)
 	}
 }
