@@ -90,3 +90,11 @@ func (s *Service) publishSection(a Actor, pm *Postmortem, key string) {
 	}
 	s.publish(nil, ev)
 }
+
+// publishReview tells the pages of a postmortem's review (the organiser's
+// page, the facilitator's and the room views) that its review or meeting
+// changed: id is the review's, version that of the record changed (the
+// review or its meeting).
+func (s *Service) publishReview(postmortemID, id int64, version int, by string) {
+	s.publish(nil, LiveEvent{Topic: ReviewTopic(postmortemID), Kind: LiveReview, ID: id, Version: version, By: by})
+}

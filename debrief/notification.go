@@ -28,6 +28,9 @@ const (
 	// a reminder to answer the questionnaire), never sent to channels.
 	EventReviewInvitation = "review.invitation"
 	EventReviewReminder   = "review.reminder"
+	// EventReviewLink brings a participant their personal link when they
+	// are invited, or when the organiser makes them a new one.
+	EventReviewLink = "review.link"
 )
 
 // NotificationEvents lists every event, for validation and documentation.

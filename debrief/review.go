@@ -320,15 +320,17 @@ type ReviewStore interface {
 	// CreateReview inserts r, assigning ID and Version 1, and its links, in
 	// one transaction. EConflict (with Current) when the postmortem already
 	// has a review.
-	CreateReview(ctx context.Context, r *Review, links []*ReviewLink, rev *Revision) error
+	CreateReview(ctx context.Context, r *Review, links []*ReviewLink, rev *Revision, mail []*Notification) error
 	// Review returns a review by ID, or ENotFound.
 	Review(ctx context.Context, id int64) (*Review, error)
 	// ReviewByPostmortem returns a postmortem's review, or ENotFound.
 	ReviewByPostmortem(ctx context.Context, postmortemID int64) (*Review, error)
 	// UpdateReview stores r if its stored version is ifVersion, replacing
 	// the links of the participants named in links, and deleting the links
-	// of participants no longer invited.
-	UpdateReview(ctx context.Context, r *Review, ifVersion int, links []*ReviewLink, rev *Revision) error
+	// of participants no longer invited, and puts mail in the notification
+	// outbox (skipping any whose key, channel and target are already
+	// there), all in one transaction.
+	UpdateReview(ctx context.Context, r *Review, ifVersion int, links []*ReviewLink, rev *Revision, mail []*Notification) error
 	// ReviewLinkByHash returns the link whose token hashes to hash, or ENotFound.
 	ReviewLinkByHash(ctx context.Context, hash string) (*ReviewLink, error)
 	// ReviewLinks returns a review's links, by email.

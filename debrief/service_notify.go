@@ -19,6 +19,13 @@ func (s *Service) EnqueueNotifications(ctx context.Context, ns []*Notification) 
 	if _, err := s.require(ctx, RoleAdmin); err != nil {
 		return 0, err
 	}
+	s.readyNotifications(ns)
+	return s.store.EnqueueNotifications(ctx, ns)
+}
+
+// readyNotifications makes ns new pending notifications, due now unless
+// they say when.
+func (s *Service) readyNotifications(ns []*Notification) {
 	now := s.Now()
 	for _, n := range ns {
 		n.Status, n.Attempts, n.CreatedAt = NotificationPending, 0, now
@@ -27,7 +34,6 @@ func (s *Service) EnqueueNotifications(ctx context.Context, ns []*Notification) 
 		}
 		n.NextAttemptAt = normTime(n.NextAttemptAt)
 	}
-	return s.store.EnqueueNotifications(ctx, ns)
 }
 
 // ClaimNotifications leases due notifications to worker (see NotificationStore).

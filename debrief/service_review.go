@@ -3,6 +3,7 @@ package debrief
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -34,17 +35,27 @@ type ReviewInvite struct {
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
-// ReviewNotifier is told about invitations to send once a change is
-// stored: method is REQUEST for a chosen or moved slot and CANCEL for a
-// cancellation. It is the seam for e-mailing invitations, which the
-// notifications work fills in (with an outbox, so a crash between the
-// change and the e-mail loses nothing); until then no Service has one and
-// invitations are downloaded.
+// ReviewNotifier writes the e-mails a change of a review sends, and the
+// Service stores them in the notification outbox in the same transaction
+// as the change: a change and its e-mails commit together or not at all,
+// so a crash or a failed write between the two cannot lose an invitation,
+// and the outbox's key (event, channel, target) keeps a retried change
+// from sending twice. Without a notifier (no mail server) invitations are
+// downloaded and reminders refused.
 type ReviewNotifier interface {
-	ReviewInvitation(ctx context.Context, r *Review, method string) error
-	// ReviewNudge reminds email to answer the questionnaire; token is
-	// their new personal link's token.
-	ReviewNudge(ctx context.Context, r *Review, email, token string) error
+	// ReviewInvitation writes r's invitation to every participant: method
+	// is REQUEST for a chosen or moved slot and CANCEL for a cancellation.
+	ReviewInvitation(r *Review, method string) ([]*Notification, error)
+	// ReviewNudge writes the reminder to email to answer the
+	// questionnaire; token is their new personal link's token (known only
+	// now: the store keeps its hash).
+	ReviewNudge(r *Review, email, token string) ([]*Notification, error)
+	// ReviewLinks writes to each of invites their personal link, made
+	// when they were invited or by the organiser's "new link".
+	ReviewLinks(r *Review, invites []ReviewInvite) ([]*Notification, error)
+	// Queued is told once messages have committed, so the sender can look
+	// for them at once rather than at its next round.
+	Queued()
 }
 
 // WithReviewNotifier sets who is told about invitations to send.
@@ -131,12 +142,18 @@ func (s *Service) OpenReview(ctx context.Context, postmortemID int64, in NewRevi
 		return nil, nil, err
 	}
 	links, invites := s.reviewLinks(r, r.Participants, now)
-	if err := st.CreateReview(ctx, r, links, s.revision(a, EntityReview, 0, 1, "create", Snapshot(r))); err != nil {
+	mail, err := s.linkMail(r, invites)
+	if err != nil {
 		return nil, nil, err
 	}
+	if err := st.CreateReview(ctx, r, links, s.revision(a, EntityReview, 0, 1, "create", Snapshot(r)), mail); err != nil {
+		return nil, nil, err
+	}
+	s.queued(mail)
 	for _, l := range links {
 		l.ReviewID = r.ID
 	}
+	s.publishReview(r.PostmortemID, r.ID, r.Version, a.Label())
 	return r, invites, nil
 }
 
@@ -289,13 +306,23 @@ func (s *Service) UpdateReview(ctx context.Context, postmortemID int64, p Review
 		next.Sequence++
 		changes = Diff(cur, &next)
 	}
+	var mail []*Notification
+	if resend {
+		if mail, err = s.invitationMail(&next, "REQUEST"); err != nil {
+			return nil, nil, err
+		}
+	}
 	links, invites := s.reviewLinks(&next, added, now)
-	if err := st.UpdateReview(ctx, &next, ifVersion, links, s.revision(a, EntityReview, next.ID, ifVersion+1, "update", changes)); err != nil {
+	linked, err := s.linkMail(&next, invites)
+	if err != nil {
 		return nil, nil, err
 	}
-	if resend {
-		s.notifyReview(ctx, &next, "REQUEST")
+	mail = append(mail, linked...)
+	if err := st.UpdateReview(ctx, &next, ifVersion, links, s.revision(a, EntityReview, next.ID, ifVersion+1, "update", changes), mail); err != nil {
+		return nil, nil, err
 	}
+	s.publishReview(next.PostmortemID, next.ID, next.Version, a.Label())
+	s.queued(mail)
 	return &next, invites, nil
 }
 
@@ -341,9 +368,15 @@ func (s *Service) NewReviewLink(ctx context.Context, postmortemID int64, email s
 	next := *cur
 	next.UpdatedAt = now
 	rev := s.revision(a, EntityReview, cur.ID, cur.Version+1, "link", []Change{change("link", nil, p.Email)})
-	if err := st.UpdateReview(ctx, &next, cur.Version, links, rev); err != nil {
+	mail, err := s.linkMail(&next, invites)
+	if err != nil {
 		return nil, err
 	}
+	if err := st.UpdateReview(ctx, &next, cur.Version, links, rev, mail); err != nil {
+		return nil, err
+	}
+	s.publishReview(next.PostmortemID, next.ID, next.Version, a.Label())
+	s.queued(mail)
 	return &invites[0], nil
 }
 
@@ -498,13 +531,14 @@ func (s *Service) markAvailability(ctx context.Context, cur *Review, email, acto
 		nb, _ := json.Marshal(np)
 		rev := &Revision{EntityType: EntityReview, EntityID: cur.ID, Version: cur.Version + 1, Action: "availability", Actor: actor, At: now,
 			Changes: []Change{{Field: "participant:" + email, Old: ob, New: nb}}}
-		err := st.UpdateReview(ctx, &next, cur.Version, nil, rev)
+		err := st.UpdateReview(ctx, &next, cur.Version, nil, rev, nil)
 		if IsCode(err, EConflict) && attempt < 2*MaxReviewParticipants {
 			continue // someone else's change; this participant's entry is checked again
 		}
 		if err != nil {
 			return nil, err
 		}
+		s.publishReview(next.PostmortemID, next.ID, next.Version, actor)
 		return &next, nil
 	}
 }
@@ -538,10 +572,15 @@ func (s *Service) ChooseReviewSlot(ctx context.Context, postmortemID int64, star
 		next.Sequence++
 	}
 	next.Chosen, next.Status, next.UpdatedAt = &slot, ReviewScheduled, s.Now()
-	if err := st.UpdateReview(ctx, &next, ifVersion, nil, s.revision(a, EntityReview, cur.ID, ifVersion+1, "schedule", Diff(cur, &next))); err != nil {
+	mail, err := s.invitationMail(&next, "REQUEST")
+	if err != nil {
 		return nil, err
 	}
-	s.notifyReview(ctx, &next, "REQUEST")
+	if err := st.UpdateReview(ctx, &next, ifVersion, nil, s.revision(a, EntityReview, cur.ID, ifVersion+1, "schedule", Diff(cur, &next)), mail); err != nil {
+		return nil, err
+	}
+	s.publishReview(next.PostmortemID, next.ID, next.Version, a.Label())
+	s.queued(mail)
 	return &next, nil
 }
 
@@ -562,20 +601,53 @@ func (s *Service) CancelReview(ctx context.Context, postmortemID int64, ifVersio
 		next.Sequence++
 	}
 	next.Status, next.UpdatedAt = ReviewCancelled, s.Now()
-	if err := st.UpdateReview(ctx, &next, ifVersion, nil, s.revision(a, EntityReview, cur.ID, ifVersion+1, "cancel", Diff(cur, &next))); err != nil {
+	var mail []*Notification
+	if cur.Chosen != nil {
+		// Only a meeting that was in calendars needs calling off there.
+		if mail, err = s.invitationMail(&next, "CANCEL"); err != nil {
+			return nil, err
+		}
+	}
+	if err := st.UpdateReview(ctx, &next, ifVersion, nil, s.revision(a, EntityReview, cur.ID, ifVersion+1, "cancel", Diff(cur, &next)), mail); err != nil {
 		return nil, err
 	}
-	if cur.Chosen != nil {
-		s.notifyReview(ctx, &next, "CANCEL")
-	}
+	s.publishReview(next.PostmortemID, next.ID, next.Version, a.Label())
+	s.queued(mail)
 	return &next, nil
 }
 
-// notifyReview tells the notifier, if any, after the change is stored. A
-// failure does not undo the change; the invitation can still be downloaded.
-func (s *Service) notifyReview(ctx context.Context, r *Review, method string) {
-	if s.reviewNotifier != nil {
-		_ = s.reviewNotifier.ReviewInvitation(ctx, r, method)
+// invitationMail returns the e-mails of r's invitation, ready for the
+// outbox, or none when this server sends no e-mail.
+func (s *Service) invitationMail(r *Review, method string) ([]*Notification, error) {
+	if s.reviewNotifier == nil {
+		return nil, nil
+	}
+	ns, err := s.reviewNotifier.ReviewInvitation(r, method)
+	if err != nil {
+		return nil, fmt.Errorf("debrief: write the %s invitation of review %d: %w", method, r.ID, err)
+	}
+	s.readyNotifications(ns)
+	return ns, nil
+}
+
+// linkMail returns the e-mails that bring invites their personal links,
+// or none when this server sends no e-mail.
+func (s *Service) linkMail(r *Review, invites []ReviewInvite) ([]*Notification, error) {
+	if s.reviewNotifier == nil || len(invites) == 0 {
+		return nil, nil
+	}
+	ns, err := s.reviewNotifier.ReviewLinks(r, invites)
+	if err != nil {
+		return nil, fmt.Errorf("debrief: write the personal links of review %d: %w", r.ID, err)
+	}
+	s.readyNotifications(ns)
+	return ns, nil
+}
+
+// queued tells the notifier that mail committed with a change.
+func (s *Service) queued(mail []*Notification) {
+	if len(mail) > 0 && s.reviewNotifier != nil {
+		s.reviewNotifier.Queued()
 	}
 }
 

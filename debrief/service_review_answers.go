@@ -141,13 +141,14 @@ func (s *Service) answer(ctx context.Context, cur *Review, email, actor string, 
 		next.UpdatedAt = now
 		rev := &Revision{EntityType: EntityReview, EntityID: cur.ID, Version: cur.Version + 1, Action: "answer", Actor: actor, At: now,
 			Changes: []Change{change("answer:"+email, nil, map[string]any{"version": ans.Version, "shared": ans.Shared})}}
-		err := st.UpdateReview(ctx, &next, cur.Version, nil, rev)
+		err := st.UpdateReview(ctx, &next, cur.Version, nil, rev, nil)
 		if IsCode(err, EConflict) && attempt < 2*MaxReviewParticipants {
 			continue
 		}
 		if err != nil {
 			return nil, err
 		}
+		s.publishReview(next.PostmortemID, next.ID, next.Version, actor)
 		return &ans, nil
 	}
 }

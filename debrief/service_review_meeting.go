@@ -65,6 +65,7 @@ func (s *Service) StartReviewMeeting(ctx context.Context, postmortemID int64, in
 	if err := st.CreateReviewMeeting(ctx, m, s.revision(a, EntityReviewMeeting, postmortemID, 1, "start", Snapshot(m))); err != nil {
 		return nil, "", err
 	}
+	s.publishReview(postmortemID, m.ReviewID, m.Version, a.Label())
 	return m, token, nil
 }
 
@@ -179,6 +180,7 @@ func (s *Service) NewReviewRoomLink(ctx context.Context, postmortemID int64, ifV
 	if err := s.store.UpdateReviewMeeting(ctx, next, ifVersion, rev); err != nil {
 		return nil, "", err
 	}
+	s.publishReview(postmortemID, next.ReviewID, next.Version, a.Label())
 	return next, token, nil
 }
 
@@ -235,6 +237,7 @@ func (s *Service) ChangeReviewMeeting(ctx context.Context, postmortemID int64, c
 	if err := s.store.UpdateReviewMeeting(ctx, next, ifVersion, s.revision(a, EntityReviewMeeting, postmortemID, ifVersion+1, c.Action, changes)); err != nil {
 		return nil, err
 	}
+	s.publishReview(postmortemID, next.ReviewID, next.Version, a.Label())
 	return next, nil
 }
 
@@ -421,6 +424,7 @@ func (s *Service) AddMeetingGoal(ctx context.Context, postmortemID int64, g Meet
 		if err != nil {
 			return nil, err
 		}
+		s.publishReview(postmortemID, next.ReviewID, next.Version, a.Label())
 		return next, nil
 	}
 }
@@ -453,6 +457,7 @@ func (s *Service) EndReviewMeeting(ctx context.Context, postmortemID int64, ifVe
 	if err := s.store.UpdateReviewMeeting(ctx, next, ifVersion, s.revision(a, EntityReviewMeeting, postmortemID, ifVersion+1, "end", Diff(cur, next))); err != nil {
 		return nil, nil, err
 	}
+	s.publishReview(postmortemID, next.ReviewID, next.Version, a.Label())
 	return next, pm, nil
 }
 
@@ -498,6 +503,7 @@ func (s *Service) saveMeetingFeedback(ctx context.Context, a Actor, m *ReviewMee
 		if err != nil {
 			return nil, err
 		}
+		s.publish(nil, LiveEvent{Topic: PostmortemTopic(next.ID), Kind: LivePostmortem, ID: next.ID, Version: next.Version, By: a.Label()})
 		return &next, nil
 	}
 }
@@ -575,12 +581,18 @@ func (s *Service) NudgeReviewParticipant(ctx context.Context, postmortemID int64
 	np.NudgedAt = &now
 	next.UpdatedAt = now
 	links, invites := s.reviewLinks(&next, []ReviewParticipant{*np}, now)
+	// The reminder carries the new link, and is stored with it: the link
+	// replaces the old one only if the reminder that brings it is sent.
+	mail, err := s.reviewNotifier.ReviewNudge(&next, np.Email, invites[0].Token)
+	if err != nil {
+		return nil, fmt.Errorf("debrief: write the reminder to %s: %w", np.Email, err)
+	}
+	s.readyNotifications(mail)
 	rev := s.revision(a, EntityReview, cur.ID, cur.Version+1, "nudge", []Change{change("nudge", nil, np.Email)})
-	if err := st.UpdateReview(ctx, &next, cur.Version, links, rev); err != nil {
+	if err := st.UpdateReview(ctx, &next, cur.Version, links, rev, mail); err != nil {
 		return nil, err
 	}
-	if err := s.reviewNotifier.ReviewNudge(ctx, &next, np.Email, invites[0].Token); err != nil {
-		return &next, fmt.Errorf("debrief: queue the reminder to %s: %w", np.Email, err)
-	}
+	s.publishReview(next.PostmortemID, next.ID, next.Version, a.Label())
+	s.queued(mail)
 	return &next, nil
 }

@@ -79,40 +79,18 @@ func TestReviewInvitationsByEmail(t *testing.T) {
 	ms := startMailServer(t)
 	hook := newReceiver(t)
 	clk := newClock(start)
-	mailer := &notify.ReviewMailer{BaseURL: "https://debrief.example.com", Invitation: func(r *debrief.Review, link string, stamp time.Time) ([]byte, string, error) {
-		inv, err := review.InvitationFor(r, link, stamp)
-		if err != nil {
-			return nil, "", err
-		}
-		b, err := inv.Bytes()
-		return b, inv.Method, err
-	}}
-	svc := debrief.NewService(openDB(t, dsnFor(t, sqlstore.EngineSQLite)), debrief.WithClock(clk.now), debrief.WithReviewNotifier(mailer))
-	mailer.Bind(svc)
+	svc := debrief.NewService(openDB(t, dsnFor(t, sqlstore.EngineSQLite)), debrief.WithClock(clk.now), debrief.WithReviewNotifier(testMailer()))
 	// Channels hear of a scheduled review from the producer, as in serve.
 	p := notify.NewProducer(svc, notify.ProducerConfig{BaseURL: "https://debrief.example.com"}, nil, nil)
-	sender := &notify.SMTPSender{Config: notify.SMTPConfig{Addr: ms.addr, Username: "debrief", Password: "hunter2", From: "Debrief <debrief@example.com>",
-		StartTLS: true, TLS: &tls.Config{RootCAs: ms.pool, ServerName: "127.0.0.1"}}}
-	w := notify.NewWorker(svc, map[string]notify.Sender{debrief.ChannelEmail: sender, debrief.ChannelWebhook: &notify.HTTPSender{}}, notify.WorkerConfig{}, nil)
+	w := notify.NewWorker(svc, map[string]notify.Sender{debrief.ChannelEmail: ms.sender(), debrief.ChannelWebhook: &notify.HTTPSender{}}, notify.WorkerConfig{}, nil)
 	if err := svc.CreateNotificationChannel(admin(), &debrief.NotificationChannel{Kind: debrief.ChannelWebhook, Name: "reviews", Target: hook.srv.URL,
 		Events: []string{debrief.EventReviewScheduled}}); err != nil {
 		t.Fatal(err)
 	}
 
 	ria := debrief.WithActor(t.Context(), debrief.Actor{Email: "ria@example.com", Role: debrief.RoleResponder})
-	inc, err := svc.CreateIncident(ria, &debrief.Incident{Title: "Checkout API returned 500s"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pm, err := svc.CreatePostmortem(ria, debrief.NewPostmortem{IncidentID: &inc.ID, Owner: "ria@example.com"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, _, err := svc.OpenReview(ria, pm.ID, debrief.NewReview{Zone: "Europe/Berlin", WindowStart: "2026-04-07", WindowEnd: "2026-04-17",
-		Participants: []debrief.ReviewParticipant{{Email: "ria@example.com", Required: true}, {Email: "sam@example.com", Required: true}, {Email: "pat@example.com"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	pm, r := openMailedReview(t, svc, ria)
+	var err error
 	deliver := func(want int) []invitationMail {
 		t.Helper()
 		ms.mu.Lock()
@@ -160,6 +138,18 @@ func TestReviewInvitationsByEmail(t *testing.T) {
 			t.Errorf("invitations went to %v; want the three participants", to)
 		}
 		return uid
+	}
+
+	// Opening the review brought each participant their personal page.
+	for _, m := range deliver(3) {
+		i := strings.Index(m.text, "https://debrief.example.com/review/")
+		if i < 0 || m.cal != nil {
+			t.Fatalf("mail to %s on opening: %q; want their personal link and no calendar", m.to, m.text)
+		}
+		token := strings.Fields(m.text[i+len("https://debrief.example.com/review/"):])[0]
+		if _, email, err := svc.ReviewByLink(t.Context(), token); err != nil || "<"+email+">" != m.to {
+			t.Errorf("the link mailed to %s is %s's, %v; want their own working link", m.to, email, err)
+		}
 	}
 
 	first := time.Date(2026, 4, 8, 8, 0, 0, 0, time.UTC) // 10:00 in Berlin
@@ -211,6 +201,7 @@ func TestReviewInvitationsByEmail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	deliver(2) // their personal links
 	if _, err := svc.NudgeReviewParticipant(ria, r2.PostmortemID, "pat@example.com"); err != nil {
 		t.Fatal(err)
 	}
@@ -237,4 +228,42 @@ func mustPostmortem(t *testing.T, svc *debrief.Service, ctx context.Context) int
 		t.Fatal(err)
 	}
 	return pm.ID
+}
+
+// testMailer writes invitations as serve's mailer does.
+func testMailer() *notify.ReviewMailer {
+	return &notify.ReviewMailer{BaseURL: "https://debrief.example.com", Invitation: func(r *debrief.Review, link string, stamp time.Time) ([]byte, string, error) {
+		inv, err := review.InvitationFor(r, link, stamp)
+		if err != nil {
+			return nil, "", err
+		}
+		b, err := inv.Bytes()
+		return b, inv.Method, err
+	}}
+}
+
+// sender delivers to the mail server over STARTTLS with a password.
+func (ms *mailServer) sender() *notify.SMTPSender {
+	return &notify.SMTPSender{Config: notify.SMTPConfig{Addr: ms.addr, Username: "debrief", Password: "hunter2", From: "Debrief <debrief@example.com>",
+		StartTLS: true, TLS: &tls.Config{RootCAs: ms.pool, ServerName: "127.0.0.1"}}}
+}
+
+// openMailedReview opens the review of a new incident's postmortem owned by
+// ctx's actor (ria), with ria and sam required and pat optional, in Berlin.
+func openMailedReview(t *testing.T, svc *debrief.Service, ctx context.Context) (*debrief.Postmortem, *debrief.Review) {
+	t.Helper()
+	inc, err := svc.CreateIncident(ctx, &debrief.Incident{Title: "Checkout API returned 500s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pm, err := svc.CreatePostmortem(ctx, debrief.NewPostmortem{IncidentID: &inc.ID, Owner: "ria@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _, err := svc.OpenReview(ctx, pm.ID, debrief.NewReview{Zone: "Europe/Berlin", WindowStart: "2026-04-07", WindowEnd: "2026-04-17",
+		Participants: []debrief.ReviewParticipant{{Email: "ria@example.com", Required: true}, {Email: "sam@example.com", Required: true}, {Email: "pat@example.com"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pm, r
 }

@@ -44,29 +44,39 @@ func (d dialect) skipLocked() string {
 func (db *DB) EnqueueNotifications(ctx context.Context, ns []*debrief.Notification) (int, error) {
 	added := 0
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		added = 0
-		for _, n := range ns {
-			msg, err := jsonArg(n.Message)
-			if err != nil {
-				return err
-			}
-			var channelID any
-			if n.ChannelID != nil {
-				channelID = *n.ChannelID
-			}
-			res, err := db.exec(ctx, tx, `INSERT INTO notifications (event_key, event, channel, channel_id, target, message, status, attempts, next_attempt_at, created_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9)
-				ON CONFLICT (event_key, channel, target) DO NOTHING`,
-				n.EventKey, n.Event, n.Channel, channelID, n.Target, msg, n.Status, db.d.t(n.NextAttemptAt), db.d.t(n.CreatedAt))
-			if err != nil {
-				return err
-			}
-			k, _ := res.RowsAffected()
-			added += int(k)
-		}
-		return nil
+		var err error
+		added, err = db.insertNotifications(ctx, tx, ns)
+		return err
 	})
 	return added, mapErr(err, "enqueue %d notifications", len(ns))
+}
+
+// insertNotifications puts ns in the outbox within tx, skipping any whose
+// (event key, channel, target) is already there, and returns how many were
+// new. A change whose messages must not be lost (a review's invitations)
+// calls it inside its own transaction.
+func (db *DB) insertNotifications(ctx context.Context, tx *sql.Tx, ns []*debrief.Notification) (int, error) {
+	added := 0
+	for _, n := range ns {
+		msg, err := jsonArg(n.Message)
+		if err != nil {
+			return 0, err
+		}
+		var channelID any
+		if n.ChannelID != nil {
+			channelID = *n.ChannelID
+		}
+		res, err := db.exec(ctx, tx, `INSERT INTO notifications (event_key, event, channel, channel_id, target, message, status, attempts, next_attempt_at, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9)
+			ON CONFLICT (event_key, channel, target) DO NOTHING`,
+			n.EventKey, n.Event, n.Channel, channelID, n.Target, msg, n.Status, db.d.t(n.NextAttemptAt), db.d.t(n.CreatedAt))
+		if err != nil {
+			return 0, err
+		}
+		k, _ := res.RowsAffected()
+		added += int(k)
+	}
+	return added, nil
 }
 
 // ClaimNotifications implements debrief.NotificationStore.

@@ -57,7 +57,7 @@ func (db *DB) reviewArgs(r *debrief.Review) ([]any, error) {
 }
 
 // CreateReview inserts r and its links in one transaction.
-func (db *DB) CreateReview(ctx context.Context, r *debrief.Review, links []*debrief.ReviewLink, rev *debrief.Revision) error {
+func (db *DB) CreateReview(ctx context.Context, r *debrief.Review, links []*debrief.ReviewLink, rev *debrief.Revision, mail []*debrief.Notification) error {
 	args, err := db.reviewArgs(r)
 	if err != nil {
 		return err
@@ -72,6 +72,9 @@ RETURNING id`, args...).Scan(&id)
 			return err
 		}
 		if err := db.writeReviewLinks(ctx, tx, id, links); err != nil {
+			return err
+		}
+		if _, err := db.insertNotifications(ctx, tx, mail); err != nil {
 			return err
 		}
 		return db.appendRevision(ctx, tx, rev, id)
@@ -135,8 +138,9 @@ func (db *DB) ReviewByPostmortem(ctx context.Context, postmortemID int64) (*debr
 	return r, mapErr(err, "get review of postmortem %d", postmortemID)
 }
 
-// UpdateReview stores r if its stored version is ifVersion, with its links.
-func (db *DB) UpdateReview(ctx context.Context, r *debrief.Review, ifVersion int, links []*debrief.ReviewLink, rev *debrief.Revision) error {
+// UpdateReview stores r if its stored version is ifVersion, with its links
+// and the mail the change sends.
+func (db *DB) UpdateReview(ctx context.Context, r *debrief.Review, ifVersion int, links []*debrief.ReviewLink, rev *debrief.Revision, mail []*debrief.Notification) error {
 	args, err := db.reviewArgs(r)
 	if err != nil {
 		return err
@@ -185,6 +189,9 @@ WHERE id = $14 AND version = $15`, upd...)
 			}
 		}
 		if err := db.writeReviewLinks(ctx, tx, r.ID, links); err != nil {
+			return err
+		}
+		if _, err := db.insertNotifications(ctx, tx, mail); err != nil {
 			return err
 		}
 		return db.appendRevision(ctx, tx, rev, r.ID)

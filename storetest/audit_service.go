@@ -5,7 +5,6 @@ import (
 	"reflect"
 	"sort"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -753,27 +752,4 @@ func (doneTracker) CreateIssue(_ context.Context, t *debrief.Tracker, item *debr
 
 func (doneTracker) Issue(_ context.Context, t *debrief.Tracker, key string) (debrief.TrackerIssue, error) {
 	return debrief.TrackerIssue{Key: key, URL: "https://github.com/" + t.Project + "/issues/1", Done: true}, nil
-}
-
-// countingNotifier stands in for the e-mail outbox where only the Service's
-// own record is checked.
-type countingNotifier struct {
-	mu                  sync.Mutex
-	invitations, nudges int
-	methods             []string
-}
-
-func (c *countingNotifier) ReviewInvitation(_ context.Context, _ *debrief.Review, method string) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.invitations++
-	c.methods = append(c.methods, method)
-	return nil
-}
-
-func (c *countingNotifier) ReviewNudge(context.Context, *debrief.Review, string, string) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.nudges++
-	return nil
 }

@@ -47,7 +47,7 @@ func testReviewStore(t *testing.T, open Opener) {
 	pm := createPostmortem(t, s, newPostmortem(&inc.ID))
 	r := newReview(pm.ID)
 	links := []*debrief.ReviewLink{reviewLink("carol@example.com", "hash-carol"), reviewLink("sam@example.com", "hash-sam")}
-	must(t, s.CreateReview(ctx, r, links, rev(debrief.EntityReview, 0, 1, "create")), "CreateReview")
+	must(t, s.CreateReview(ctx, r, links, rev(debrief.EntityReview, 0, 1, "create"), nil), "CreateReview")
 	if r.ID == 0 || r.Version != 1 || links[0].ReviewID != r.ID {
 		t.Fatalf("CreateReview assigned id %d version %d, link review %d; want an id, version 1 and the links tied to it", r.ID, r.Version, links[0].ReviewID)
 	}
@@ -63,9 +63,9 @@ func testReviewStore(t *testing.T, open Opener) {
 	_, err = s.Review(ctx, r.ID+1000)
 	wantCode(t, err, debrief.ENotFound, "Review(missing)")
 	dup := newReview(pm.ID)
-	cur := conflictCurrent(t, s.CreateReview(ctx, dup, nil, rev(debrief.EntityReview, 0, 1, "create")), "CreateReview(second for the postmortem)")
+	cur := conflictCurrent(t, s.CreateReview(ctx, dup, nil, rev(debrief.EntityReview, 0, 1, "create"), nil), "CreateReview(second for the postmortem)")
 	wantEqual(t, "EConflict Current", r, cur)
-	wantCode(t, s.CreateReview(ctx, newReview(pm.ID+1000), nil, rev(debrief.EntityReview, 0, 1, "create")), debrief.ENotFound, "CreateReview(missing postmortem)")
+	wantCode(t, s.CreateReview(ctx, newReview(pm.ID+1000), nil, rev(debrief.EntityReview, 0, 1, "create"), nil), debrief.ENotFound, "CreateReview(missing postmortem)")
 
 	l, err := s.ReviewLinkByHash(ctx, "hash-sam")
 	must(t, err, "ReviewLinkByHash")
@@ -79,7 +79,7 @@ func testReviewStore(t *testing.T, open Opener) {
 	next := *got
 	next.Chosen = &debrief.TimeRange{Start: at(48 * time.Hour), End: at(49 * time.Hour)}
 	next.Status, next.Sequence, next.UpdatedAt = debrief.ReviewScheduled, 1, at(time.Hour)
-	must(t, s.UpdateReview(ctx, &next, 1, []*debrief.ReviewLink{reviewLink("carol@example.com", "hash-carol-2")}, rev(debrief.EntityReview, r.ID, 2, "schedule")), "UpdateReview(v=1)")
+	must(t, s.UpdateReview(ctx, &next, 1, []*debrief.ReviewLink{reviewLink("carol@example.com", "hash-carol-2")}, rev(debrief.EntityReview, r.ID, 2, "schedule"), nil), "UpdateReview(v=1)")
 	if next.Version != 2 {
 		t.Errorf("UpdateReview(v=1) left version %d, want 2", next.Version)
 	}
@@ -90,13 +90,13 @@ func testReviewStore(t *testing.T, open Opener) {
 	wantCode(t, err, debrief.ENotFound, "ReviewLinkByHash(replaced link)")
 	stale := *got
 	stale.Title = "Someone else's title"
-	cur = conflictCurrent(t, s.UpdateReview(ctx, &stale, 1, nil, rev(debrief.EntityReview, r.ID, 2, "update")), "UpdateReview(v=1) at v2")
+	cur = conflictCurrent(t, s.UpdateReview(ctx, &stale, 1, nil, rev(debrief.EntityReview, r.ID, 2, "update"), nil), "UpdateReview(v=1) at v2")
 	wantEqual(t, "EConflict Current", got, cur)
 
 	// Dropping sam drops sam's link; a failed update changed nothing.
 	drop := *got
 	drop.Participants = drop.Participants[:1]
-	must(t, s.UpdateReview(ctx, &drop, 2, nil, rev(debrief.EntityReview, r.ID, 3, "update")), "UpdateReview(drop sam)")
+	must(t, s.UpdateReview(ctx, &drop, 2, nil, rev(debrief.EntityReview, r.ID, 3, "update"), nil), "UpdateReview(drop sam)")
 	_, err = s.ReviewLinkByHash(ctx, "hash-sam")
 	wantCode(t, err, debrief.ENotFound, "ReviewLinkByHash(link of a dropped participant)")
 	all, err := s.ReviewLinks(ctx, r.ID)

@@ -29,13 +29,16 @@ type inviteBody struct {
 	// permission, so it is shown only now.
 	Path string `json:"path"`
 	URL  string `json:"url"`
+	// PageURL is the page the participant opens in a browser: the link
+	// to send them.
+	PageURL string `json:"page_url"`
 }
 
 func invitesBody(publicURL string, r *http.Request, in []debrief.ReviewInvite) []inviteBody {
 	out := make([]inviteBody, 0, len(in))
 	for _, i := range in {
 		p := "/api/v1/review-invites/" + i.Token
-		out = append(out, inviteBody{ReviewInvite: i, Path: p, URL: baseURL(publicURL, r) + p})
+		out = append(out, inviteBody{ReviewInvite: i, Path: p, URL: baseURL(publicURL, r) + p, PageURL: baseURL(publicURL, r) + "/review/" + i.Token})
 	}
 	return out
 }

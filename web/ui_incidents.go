@@ -468,9 +468,12 @@ type incidentPage struct {
 	Items       []actionRow
 	Similar     []debrief.SimilarIncident
 	Postmortems []*debrief.Postmortem
-	Templates   []*debrief.Template
-	History     []historyRow
-	HistoryMore bool
+	// ReviewStates says where each postmortem's review meeting stands,
+	// by postmortem ID.
+	ReviewStates map[int64]string
+	Templates    []*debrief.Template
+	History      []historyRow
+	HistoryMore  bool
 	// Teams own the services the incident names.
 	Teams []*debrief.Team
 }
@@ -578,6 +581,10 @@ func (s *Server) incidentPageData(r *http.Request, inc *debrief.Incident) (incid
 	p.Postmortems = pms.Items
 	if p.Teams, err = s.svc.IncidentTeams(ctx, inc); err != nil {
 		return p, err
+	}
+	p.ReviewStates = map[int64]string{}
+	for _, pm := range p.Postmortems {
+		p.ReviewStates[pm.ID] = s.reviewState(ctx, pm.ID, p.Loc)
 	}
 	if len(p.Postmortems) == 0 && p.CanEdit() {
 		ts, err := s.svc.Templates(ctx)

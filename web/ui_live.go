@@ -76,7 +76,8 @@ func (s *Server) uiPostmortemLive() HandlerFunc {
 			headings[sec.Key] = sec.Heading
 		}
 		still := func(r *http.Request) error { _, err := s.svc.Postmortem(r.Context(), pm.ID); return err }
-		ls := liveStream{topic: debrief.PostmortemTopic(pm.ID), headings: headings, still: still, versions: s.sectionVersions(pm.ID)}
+		a, _ := debrief.ActorFrom(r.Context())
+		ls := liveStream{topic: debrief.PostmortemTopic(pm.ID), name: viewerName(a), headings: headings, still: s.signedIn(still), versions: s.sectionVersions(pm.ID)}
 		if pm.IncidentID != nil {
 			// The reading view shows the incident's timeline and facts.
 			ls.also, ls.alsoKinds = debrief.IncidentTopic(*pm.IncidentID), []string{debrief.LiveTimeline, debrief.LiveIncident}
@@ -116,14 +117,35 @@ func (s *Server) uiPresence() HandlerFunc {
 // record, checked again with the request's credentials every heartbeat)
 // fails: a revoked session or a record made private ends the stream.
 func (s *Server) stream(w http.ResponseWriter, r *http.Request, topic string, headings map[string]string, still func(*http.Request) error) error {
-	return s.streamLive(w, r, liveStream{topic: topic, headings: headings, still: still})
+	a, _ := debrief.ActorFrom(r.Context())
+	return s.streamLive(w, r, liveStream{topic: topic, name: viewerName(a), headings: headings, still: s.signedIn(still)})
 }
 
-// liveStream says what one page's stream carries.
+// signedIn makes a heartbeat check of a signed-in viewer: their
+// credentials as they are now (a revoked session or token ends the
+// stream), then still as that actor.
+func (s *Server) signedIn(still func(*http.Request) error) func(*http.Request) error {
+	return func(r *http.Request) error {
+		actor, err := s.authenticate(r)
+		if err != nil {
+			return err
+		}
+		return still(r.WithContext(debrief.WithActor(r.Context(), actor)))
+	}
+}
+
+// liveStream says what one page's stream carries and to whom: the name
+// presence shows, the headings of the sections presence names, and still,
+// which says every heartbeat whether the viewer may still follow the
+// record. A viewer by link (hidePresence) is counted among those present
+// but is not told who else is: the link shows the meeting, not the names
+// of the people viewing it.
 type liveStream struct {
-	topic    string
-	headings map[string]string
-	still    func(*http.Request) error
+	topic        string
+	name         string
+	headings     map[string]string
+	still        func(*http.Request) error
+	hidePresence bool
 	// versions, when not nil, writes the record's current section
 	// versions (liveSections) when the stream opens and after every
 	// resync, so a page that missed events, or reconnects after a dropped
@@ -137,9 +159,10 @@ type liveStream struct {
 	alsoKinds []string
 }
 
-// streamLive serves ls as server-sent events; see stream.
+// streamLive serves ls as server-sent events until the viewer leaves, the
+// server stops, or ls.still fails; see stream.
 func (s *Server) streamLive(w http.ResponseWriter, r *http.Request, ls liveStream) error {
-	topic, headings, still, versions := ls.topic, ls.headings, ls.still, ls.versions
+	topic, headings, versions := ls.topic, ls.headings, ls.versions
 	if !strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
 		return debrief.Errorf(debrief.EInvalid, "", "This address streams live updates to an open page; ask for text/event-stream.")
 	}
@@ -147,8 +170,7 @@ func (s *Server) streamLive(w http.ResponseWriter, r *http.Request, ls liveStrea
 	if err != nil {
 		return err
 	}
-	a, _ := debrief.ActorFrom(r.Context())
-	me := viewerName(a)
+	me := ls.name
 	sub := s.live.Subscribe(topic)
 	defer sub.Close()
 	var alsoEvents <-chan live.Event // nil: never ready
@@ -170,7 +192,12 @@ func (s *Server) streamLive(w http.ResponseWriter, r *http.Request, ls liveStrea
 	var b strings.Builder
 	// A dropped connection is retried by the browser after a second.
 	b.WriteString("retry: 1000\n\n")
-	writePresence(&b, s.live.Viewers(topic), page, me, headings)
+	presence := func() {
+		if !ls.hidePresence {
+			writePresence(&b, s.live.Viewers(topic), page, me, headings)
+		}
+	}
+	presence()
 	writeVersions := func() {
 		if versions == nil {
 			return
@@ -214,10 +241,10 @@ func (s *Server) streamLive(w http.ResponseWriter, r *http.Request, ls liveStrea
 			}
 			switch ev.Kind {
 			case live.KindPresence:
-				writePresence(&b, s.live.Viewers(topic), page, me, headings)
+				presence()
 			case live.KindResync:
 				writeEvent(&b, live.KindResync, "")
-				writePresence(&b, s.live.Viewers(topic), page, me, headings)
+				presence()
 				writeVersions()
 			default:
 				data, _ := json.Marshal(liveData{ID: ev.ID, Version: ev.Version, Section: ev.Section, By: ev.By})
@@ -226,11 +253,7 @@ func (s *Server) streamLive(w http.ResponseWriter, r *http.Request, ls liveStrea
 		case <-heartbeat.C:
 			// Credentials and visibility are what they are now, not what
 			// they were when the page opened.
-			actor, err := s.authenticate(r)
-			if err != nil {
-				return nil
-			}
-			if err := still(r.WithContext(debrief.WithActor(r.Context(), actor))); err != nil {
+			if err := ls.still(r); err != nil {
 				return nil
 			}
 			s.live.Here(topic, page, me)

@@ -27,28 +27,34 @@ func TestReviewBrowserPostgres(t *testing.T) {
 	testReviewBrowser(t, openPostgres(t))
 }
 
-// recordingNotifier stands in for the e-mail outbox (whose messages are
+// recordingNotifier stands in for the e-mail writer (whose messages are
 // tested in package notify against a real SMTP server): it records what
-// the pages asked to send.
+// the pages asked to send and writes nothing.
 type recordingNotifier struct {
 	mu          sync.Mutex
 	invitations []string
 	nudges      []string
 }
 
-func (n *recordingNotifier) ReviewInvitation(_ context.Context, r *debrief.Review, method string) error {
+func (n *recordingNotifier) ReviewInvitation(r *debrief.Review, method string) ([]*debrief.Notification, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.invitations = append(n.invitations, fmt.Sprintf("%s seq %d", method, r.Sequence))
-	return nil
+	return nil, nil
 }
 
-func (n *recordingNotifier) ReviewNudge(_ context.Context, _ *debrief.Review, email, token string) error {
+func (n *recordingNotifier) ReviewNudge(_ *debrief.Review, email, token string) ([]*debrief.Notification, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.nudges = append(n.nudges, email)
-	return nil
+	return nil, nil
 }
+
+func (n *recordingNotifier) ReviewLinks(*debrief.Review, []debrief.ReviewInvite) ([]*debrief.Notification, error) {
+	return nil, nil
+}
+
+func (n *recordingNotifier) Queued() {}
 
 // click follows a click that loads a page and checks its status.
 func (e *browserEnv) click(ctx context.Context, what, sel string, want int) {
@@ -208,8 +214,16 @@ func testReviewBrowser(t *testing.T, store debrief.Store) {
 	}
 	notes.mu.Unlock()
 
+	// The incident's page says when the review is and leads to it.
+	e.open(rita, "/incidents/"+inc.Key)
+	if txt := eval[string](e, rita, `(document.querySelector('.review-state') || {innerText: ''}).innerText`); !strings.Contains(txt, "scheduled for") || !strings.Contains(txt, "14:00–15:00") {
+		t.Errorf("the incident page says of the review: %q; want when it is scheduled", txt)
+	}
+	e.checkAccessibility(rita, "incident (review scheduled)", a11y)
+	e.screenshot(rita, "incident-review-link")
+
 	// --- The meeting: the owner facilitates, the room follows by link. ---
-	e.open(rita, reviewPath)
+	e.click(rita, "open the review from the incident", `.review-state a[href$="/review"]`, 200)
 	e.click(rita, "start the meeting", `form[action$="/review/meeting"] button[type=submit]`, 201)
 	roomURL := eval[string](e, rita, `document.querySelector('#room-url').value`)
 	e.checkAccessibility(rita, "meeting (agenda)", a11y)
@@ -229,18 +243,48 @@ func testReviewBrowser(t *testing.T, store debrief.Store) {
 	if n := eval[int](e, room, `document.querySelectorAll('main form').length`); n != 0 {
 		t.Errorf("the read-only room view has %d forms", n)
 	}
-	live := eval[string](e, room, `document.querySelector('#meeting-live').getAttribute('hx-get')`)
-	if st := eval[int](e, room, fmt.Sprintf(`fetch(%q).then(r => r.status)`, live)); st != 204 {
-		t.Errorf("room poll with the current version = %d; want 204", st)
+	// The room follows by its stream, not by polling: it fetches its
+	// meeting part once for each change the facilitator makes, and never
+	// while nothing changes.
+	if trig := eval[string](e, room, `document.querySelector('#meeting-live').getAttribute('hx-trigger')`); trig != "sse:review, sse:resync" {
+		t.Errorf("the room's live part is triggered by %q; want the review's events", trig)
 	}
+	e.waitFor(room, "the room's stream to open", `document.querySelector('[sse-connect]') && document.querySelector('[sse-connect]')['htmx-internal-data'] && document.querySelector('[sse-connect]')['htmx-internal-data'].sseEventSource && document.querySelector('[sse-connect]')['htmx-internal-data'].sseEventSource.readyState === 1`)
+	roomFetches := func() int {
+		return eval[int](e, room, `performance.getEntriesByType('resource').filter(r => r.name.includes('/room/') && !r.name.includes('/live')).length`)
+	}
+	before := roomFetches()
+	time.Sleep(2100 * time.Millisecond) // longer than the 2 s poll that was
+	if n := roomFetches(); n != before {
+		t.Errorf("the room fetched itself %d times while nothing changed; want no polling", n-before)
+	}
+
+	// A second facilitator (Otto, a responder) follows on his own page,
+	// and what he is typing is never replaced by a live update.
+	otto := e.signedInTab("otto")
+	e.open(otto, reviewPath+"/meeting")
+	e.waitFor(otto, "Otto's stream to open", `(document.querySelector('#presence') || {innerText: ''}).innerText.includes('Rita')`)
 
 	e.click(rita, "go to the go-around", `form[action$="/meeting/stage"] input[value=round] ~ button`, 200)
 	e.waitFor(room, "the room to follow to the go-around", `(document.querySelector('.stages [aria-current=step]') || {}).innerText === 'Go around the room'`)
+	if n := roomFetches(); n != before+1 {
+		t.Errorf("the room fetched itself %d times for one step; want once", n-before)
+	}
+	e.waitFor(otto, "Otto's page to follow to the go-around", `(document.querySelector('.stages [aria-current=step]') || {}).innerText === 'Go around the room'`)
+	e.do(otto, "Otto types notes", chromedp.SetValue(chromedp.ID("notes"), "Otto's unsaved note"))
 
 	// Pat is not back yet: skipped, with the reason on record.
 	e.do(rita, "give a reason", chromedp.SetValue(chromedp.CSS(`form.skip input[value="pat@example.com"] ~ input[name=text]`), "Not back from another incident yet"))
 	e.click(rita, "skip pat", `form.skip input[value="pat@example.com"] ~ button`, 200)
 	e.click(rita, "start the go-around", `form[action$="/meeting/next"] button`, 200)
+	e.waitFor(otto, "Otto to be told the meeting moved", `!document.querySelector('#live-moved').hidden`)
+	if notes := eval[string](e, otto, `document.querySelector('#notes').value`); notes != "Otto's unsaved note" {
+		t.Errorf("Otto's notes after a live update = %q; want what he typed, kept", notes)
+	}
+	e.checkAccessibility(otto, "meeting (a change announced while typing)", a11y)
+	e.screenshot(otto, "meeting-moved")
+	e.do(otto, "Otto loads the latest state", chromedp.Click(chromedp.ID("live-load")))
+	e.waitFor(otto, "Otto's page to show the go-around under way", `document.querySelector('.now .speaker') && document.querySelector('#live-moved').hidden`)
 	spoke := map[string]bool{}
 	for i := 0; i < 2; i++ {
 		who := eval[string](e, rita, `document.querySelector('.now input[name=email]').value`)
@@ -274,6 +318,23 @@ func testReviewBrowser(t *testing.T, store debrief.Store) {
 	e.click(rita, "save pat's points", `.now form[action$="/points"] button`, 200)
 	e.click(rita, "pat is done", `form[action$="/meeting/next"] button`, 200)
 	e.waitFor(room, "the room to see everyone has spoken", `document.querySelector('#not-spoken').innerText.includes('Everyone has spoken')`)
+
+	// A change the room's stream missed (as across a dropped connection:
+	// made here by a Service that tells no one) is fetched when the stream
+	// opens again.
+	silent := debrief.NewService(store)
+	cur, err := silent.ReviewMeeting(ritaCtx, pm.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := silent.ChangeReviewMeeting(ritaCtx, pm.ID, debrief.MeetingChange{Action: debrief.MeetingStageTo, Stage: debrief.StageAnalytics}, cur.Version); err != nil {
+		t.Fatal(err)
+	}
+	if !eval[bool](e, room, `document.querySelector('[sse-connect]').dispatchEvent(new CustomEvent('htmx:sseOpen', {bubbles: true, detail: {}}))`) {
+		t.Fatal("the room's stream could not be told it opened again")
+	}
+	e.waitFor(room, "the room to catch up with the missed change", `(document.querySelector('.stages [aria-current=step]') || {}).innerText === 'Analytics'`)
+	e.open(rita, reviewPath+"/meeting")
 
 	// --- Analytics: this incident against the usual figures. ---
 	e.click(rita, "go to analytics", `form[action$="/meeting/stage"] input[value=analytics] ~ button`, 200)

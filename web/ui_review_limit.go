@@ -11,7 +11,7 @@ import (
 // link, a meeting's read-only room link) are limited per client address,
 // so nobody can use them to load the server or to try tokens at speed.
 // The room's limit is larger: a room full of people behind one address
-// polls it every two seconds each.
+// each fetch the meeting again on every step and reopen their streams.
 const (
 	linkRequestsPerMinute = 120
 	roomRequestsPerMinute = 1200

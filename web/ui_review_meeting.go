@@ -14,13 +14,15 @@ import (
 
 // Facilitation mode: the facilitator's page drives the meeting; the room
 // view shows the same meeting read-only, to signed-in viewers or to anyone
-// holding the room link, and follows it by polling a small fragment that
-// answers 204 while nothing changed.
+// holding the room link. Every page of the meeting follows it live: the
+// Service publishes each change on the review's topic, the page's stream
+// (ui_review_live.go) says so, and the page fetches its meeting part again
+// as its viewer. The facilitator's page keeps what is being typed
+// (static/review.js).
 //
-// roomTrigger is how the room view learns of changes. It is the one place
-// to switch to server-sent events when the live package lands: replace it
-// with "sse:meeting" and put hx-ext="sse" sse-connect on the room.
-const roomTrigger = "every 2s"
+// roomTrigger is the htmx trigger of a meeting page's live part: an event
+// of the review's topic, or a resync after events were missed.
+const roomTrigger = "sse:review, sse:resync"
 
 // meetingPage is the facilitator's page and the room view.
 type meetingPage struct {
@@ -30,9 +32,10 @@ type meetingPage struct {
 	Meeting  *debrief.ReviewMeeting
 	// Facilitator pages show the controls; room views do not.
 	Facilitator bool
-	// Live is the room view's poll address (with the version it shows)
-	// and Trigger its htmx trigger.
-	Live, Trigger string
+	// Live is the page's own address, fetched again (its live part
+	// selected) when Stream, its server-sent events, says the meeting
+	// changed; Trigger is the htmx trigger that listens.
+	Live, Stream, Trigger string
 	// RoomURL is a room link just made, shown once.
 	RoomURL string
 	Notice  string
@@ -94,12 +97,10 @@ func clockText(sec int) string {
 // signed-in viewers see (similar incidents and their open items).
 // ctx is whom the records are read as: the request's actor, or the room
 // link's for a room view by link, whose page still shows nobody signed in.
-func (s *Server) meetingPageFor(r *http.Request, ctx context.Context, pm *debrief.Postmortem, m *debrief.ReviewMeeting, facilitator, full bool, live string) *meetingPage {
+// self is the page's address and stream its live updates'.
+func (s *Server) meetingPageFor(r *http.Request, ctx context.Context, pm *debrief.Postmortem, m *debrief.ReviewMeeting, facilitator, full bool, self, stream string) *meetingPage {
 	p := &meetingPage{layout: newLayout(r, "Review meeting: "+pm.Title, "postmortems"), PM: pm, Meeting: m, Facilitator: facilitator,
-		Errors: formErrors{}, Trigger: roomTrigger}
-	if live != "" {
-		p.Live = live + "?v=" + strconv.Itoa(m.Version)
-	}
+		Errors: formErrors{}, Live: self, Stream: stream, Trigger: roomTrigger}
 	for _, st := range debrief.MeetingStages[:4] {
 		p.Stages = append(p.Stages, stageTab{Stage: st, Label: stageLabels[st], Current: st == m.Stage})
 	}
@@ -181,8 +182,16 @@ func (s *Server) facilitatorPage(r *http.Request) (*meetingPage, error) {
 		return nil, err
 	}
 	a, _ := debrief.ActorFrom(ctx)
-	return s.meetingPageFor(r, r.Context(), pm, m, debrief.CanPlanReview(a, pm) && m.Stage != debrief.StageEnded, true, ""), nil
+	return s.facilitation(r, pm, m, debrief.CanPlanReview(a, pm) && m.Stage != debrief.StageEnded), nil
 }
+
+// facilitation fills the facilitator's page of pm's meeting m.
+func (s *Server) facilitation(r *http.Request, pm *debrief.Postmortem, m *debrief.ReviewMeeting, facilitator bool) *meetingPage {
+	return s.meetingPageFor(r, r.Context(), pm, m, facilitator, true, "/postmortems/"+pm.Key+"/review/meeting", reviewStream(pm))
+}
+
+// reviewStream is the address of the live updates of pm's review pages.
+func reviewStream(pm *debrief.Postmortem) string { return "/postmortems/" + pm.Key + "/review/live" }
 
 func (s *Server) uiMeeting() HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
@@ -226,7 +235,7 @@ func (s *Server) uiStartMeeting() HandlerFunc {
 		if err != nil {
 			return s.renderReviewError(w, r, pm, err, nil)
 		}
-		p := s.meetingPageFor(r, r.Context(), pm, m, true, true, "")
+		p := s.facilitation(r, pm, m, true)
 		p.RoomURL = baseURL(s.publicURL, r) + "/room/" + token
 		p.Notice = "The meeting has started. Share the room link below so everyone can follow on their own screen (read-only)."
 		return s.render(w, r, http.StatusCreated, "review_meeting.html", "layout", p)
@@ -281,7 +290,7 @@ func (s *Server) uiMeetingAction() HandlerFunc {
 			return s.renderMeetingError(w, r, err, f.Get("text"))
 		}
 		if token != "" {
-			p := s.meetingPageFor(r, r.Context(), pm, m, true, true, "")
+			p := s.facilitation(r, pm, m, true)
 			p.RoomURL = baseURL(s.publicURL, r) + "/room/" + token
 			p.Notice = "A new room link; the earlier one no longer works."
 			return s.render(w, r, http.StatusOK, "review_meeting.html", "layout", p)
@@ -318,7 +327,7 @@ func fieldOfErr(err error) string {
 }
 
 // uiRoom is the room view for signed-in viewers.
-func (s *Server) uiRoom(fragment bool) HandlerFunc {
+func (s *Server) uiRoom() HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		ctx := r.Context()
 		pm, err := s.svc.PostmortemByRef(ctx, r.PathValue("id"))
@@ -329,24 +338,17 @@ func (s *Server) uiRoom(fragment bool) HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return s.renderRoom(w, r, r.Context(), pm, m, true, "/postmortems/"+pm.Key+"/review/room/live", fragment)
+		p := s.meetingPageFor(r, r.Context(), pm, m, false, true, "/postmortems/"+pm.Key+"/review/room", reviewStream(pm))
+		return s.render(w, r, http.StatusOK, "review_meeting.html", "layout", p)
 	}
 }
 
 // uiRoomByLink is the room view for holders of the room link.
-func (s *Server) uiRoomByLink(fragment bool) HandlerFunc {
+func (s *Server) uiRoomByLink() HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		noStore(w)
-		if err := s.roomLimiter.allow(clientIP(r)); err != nil {
-			return err
-		}
-		token := r.PathValue("token")
-		m, err := s.svc.ReviewMeetingByRoom(r.Context(), token)
+		m, token, err := s.meetingByRoom(w, r)
 		if err != nil {
 			return err
-		}
-		if fragment && unchanged(w, r, m) {
-			return nil
 		}
 		ctx := debrief.WithActor(r.Context(), roomActor)
 		pm, err := s.svc.Postmortem(ctx, m.PostmortemID)
@@ -355,28 +357,19 @@ func (s *Server) uiRoomByLink(fragment bool) HandlerFunc {
 			// go-around still is.
 			pm = &debrief.Postmortem{ID: m.PostmortemID, Key: fmt.Sprintf("%s%d", debrief.PostmortemKeyPrefix, m.PostmortemID), Title: "review meeting"}
 		}
-		return s.renderRoom(w, r, ctx, pm, m, false, "/room/"+token+"/live", fragment)
+		p := s.meetingPageFor(r, ctx, pm, m, false, false, "/room/"+token, "/room/"+token+"/live")
+		return s.render(w, r, http.StatusOK, "review_meeting.html", "layout", p)
 	}
 }
 
-// unchanged answers 204 when the room already shows m's version: the poll
-// costs one indexed read and no rendering.
-func unchanged(w http.ResponseWriter, r *http.Request, m *debrief.ReviewMeeting) bool {
-	if r.URL.Query().Get("v") == strconv.Itoa(m.Version) {
-		w.Header().Set("Cache-Control", "no-store")
-		w.WriteHeader(http.StatusNoContent)
-		return true
+// meetingByRoom returns the meeting of the room link in the path, and the
+// link's token, counting the request against the address's limit.
+func (s *Server) meetingByRoom(w http.ResponseWriter, r *http.Request) (*debrief.ReviewMeeting, string, error) {
+	noStore(w)
+	if err := s.roomLimiter.allow(clientIP(r)); err != nil {
+		return nil, "", err
 	}
-	return false
-}
-
-func (s *Server) renderRoom(w http.ResponseWriter, r *http.Request, ctx context.Context, pm *debrief.Postmortem, m *debrief.ReviewMeeting, full bool, live string, fragment bool) error {
-	if fragment && unchanged(w, r, m) {
-		return nil
-	}
-	p := s.meetingPageFor(r, ctx, pm, m, false, full, live)
-	if fragment {
-		return s.render(w, r, http.StatusOK, "review_meeting.html", "room-live", p)
-	}
-	return s.render(w, r, http.StatusOK, "review_meeting.html", "layout", p)
+	token := r.PathValue("token")
+	m, err := s.svc.ReviewMeetingByRoom(r.Context(), token)
+	return m, token, err
 }

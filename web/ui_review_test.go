@@ -151,7 +151,7 @@ func TestAvailabilityByLinkWithoutJavaScript(t *testing.T) {
 // TestMeetingPagesWithoutJavaScript drives the facilitation page with plain
 // form posts: a step answers 303 back to the page, a step from a page
 // another device moved past is refused with what was typed kept, and the
-// room's poll answers 204 while nothing changed and the fragment after.
+// room view follows the meeting by its stream, not by polling.
 func TestMeetingPagesWithoutJavaScript(t *testing.T) {
 	e := newEnv(t, openSQLite(t), Config{})
 	ctx := e.ctx()
@@ -165,16 +165,17 @@ func TestMeetingPagesWithoutJavaScript(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	live := "/postmortems/" + pm.Key + "/review/room/live?v="
-	if x := e.do("GET", live+"1", "", nil); x.status != http.StatusNoContent || len(x.body) != 0 {
-		t.Errorf("room poll at the current version = %d %q; want 204 and no body", x.status, x.body)
-	}
 	if x := e.do("POST", base+"/next", url.Values{"version": {"1"}}.Encode(), form); x.status != http.StatusSeeOther || x.header.Get("Location") != base {
 		t.Fatalf("next = %d to %q; want 303 back to the meeting", x.status, x.header.Get("Location"))
 	}
-	x := e.do("GET", live+"1", "", nil)
-	if x.status != 200 || !strings.Contains(string(x.body), `id="meeting-live"`) || !strings.Contains(string(x.body), live+"2") || !strings.Contains(string(x.body), "pat@example.com") {
-		t.Errorf("room poll after a step = %d; want the fragment polling at version 2:\n%.2000s", x.status, x.body)
+	room := e.do("GET", "/postmortems/"+pm.Key+"/review/room", "", nil)
+	for _, want := range []string{`sse-connect="/postmortems/` + pm.Key + `/review/live?page=`, `hx-get="/postmortems/` + pm.Key + `/review/room" hx-trigger="sse:review, sse:resync" hx-select="#meeting-now"`} {
+		if !strings.Contains(string(room.body), want) {
+			t.Errorf("signed-in room view lacks %s:\n%.3000s", want, room.body)
+		}
+	}
+	if strings.Contains(string(room.body), "every ") {
+		t.Errorf("the room view still polls:\n%.3000s", room.body)
 	}
 	// A second device still at version 1 types points: refused, kept.
 	stale := url.Values{"version": {"1"}, "email": {"pat@example.com"}, "text": {"Typed on the second device."}}
@@ -242,4 +243,60 @@ func openTestReview(t *testing.T, e *testEnv) (*debrief.Postmortem, []debrief.Re
 		t.Fatal(err)
 	}
 	return pm, invites
+}
+
+// TestIncidentPageLinksReview: the incident's page says, beside each
+// postmortem, where its review meeting stands and links to it, from "not
+// planned yet" to scheduled (in the viewer's zone, named) to cancelled.
+func TestIncidentPageLinksReview(t *testing.T) {
+	e := newEnv(t, openSQLite(t), Config{})
+	ctx := e.ctx()
+	pm, _ := openTestReview(t, e)
+	inc, err := e.svc.Incident(ctx, *pm.IncidentID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := func() string {
+		t.Helper()
+		x := e.do("GET", "/incidents/"+inc.Key, "", nil)
+		body := string(x.body)
+		link := `<a href="/postmortems/` + pm.Key + `/review">Review meeting<span class="visually-hidden"> of ` + pm.Key + `</span></a>: `
+		i := strings.Index(body, link)
+		if x.status != 200 || i < 0 {
+			t.Fatalf("incident page = %d without a link to the review of %s:\n%.3000s", x.status, pm.Key, body)
+		}
+		rest := body[i+len(link):]
+		return rest[:strings.Index(rest, "</span>")]
+	}
+	if got := state(); !strings.HasPrefix(got, "open: participants are marking") {
+		t.Errorf("review state of an open review = %q", got)
+	}
+	r, err := e.svc.Review(ctx, pm.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, _, _ := r.Window()
+	if r, err = e.svc.ChooseReviewSlot(ctx, pm.ID, from.Add(14*time.Hour), r.Version); err != nil {
+		t.Fatal(err)
+	}
+	if got := state(); got != "scheduled for Mon 9 Mar 2026, 14:00–15:00 UTC" {
+		t.Errorf("review state of a scheduled review = %q; want the slot with its zone", got)
+	}
+	if _, err := e.svc.CancelReview(ctx, pm.ID, r.Version); err != nil {
+		t.Fatal(err)
+	}
+	if got := state(); got != "cancelled" {
+		t.Errorf("review state of a cancelled review = %q", got)
+	}
+	inc2, err := e.svc.CreateIncident(ctx, &debrief.Incident{Title: "Search returned stale results"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := e.svc.CreatePostmortem(ctx, debrief.NewPostmortem{IncidentID: &inc2.ID, Owner: "seed@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x := e.do("GET", "/incidents/"+inc2.Key, "", nil); !strings.Contains(string(x.body), `href="/postmortems/`+other.Key+`/review">Review meeting<span class="visually-hidden"> of `+other.Key+`</span></a>: not planned yet`) {
+		t.Errorf("a postmortem without a review: the incident page does not say it is not planned yet:\n%.3000s", x.body)
+	}
 }

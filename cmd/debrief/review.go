@@ -26,6 +26,10 @@ type ReviewCmd struct {
 	Cancel  ReviewCancelCmd  `cmd:"" help:"Call the meeting off; its invitation becomes a cancellation."`
 	Ics     ReviewIcsCmd     `cmd:"" name:"ics" help:"Write the meeting's iCalendar invitation (or cancellation)."`
 	Nudge   ReviewNudgeCmd   `cmd:"" help:"Remind a participant by e-mail to answer the questionnaire (needs a mail server)."`
+	Mark    ReviewMarkCmd    `cmd:"" help:"Mark when a participant can attend (their free times in the window, zone and working hours)."`
+	Answer  ReviewAnswerCmd  `cmd:"" help:"Answer the questionnaire before the meeting: what went well, was hard, surprised you, you would change."`
+	Link    ReviewLinkCmd    `cmd:"" help:"Make a participant a new personal link (the old one stops working)."`
+	Update  ReviewUpdateCmd  `cmd:"" help:"Change the plan: title, window, length, zone, who is invited."`
 	Meeting ReviewMeetingCmd `cmd:"" help:"Run the meeting: start, steps, goals, end."`
 }
 
@@ -80,14 +84,7 @@ func (c *ReviewOpenCmd) Run(env *Env) error {
 		}
 		body.Participants = append(body.Participants, p)
 	}
-	var out struct {
-		Review  debrief.Review `json:"review"`
-		Invites []struct {
-			Email     string    `json:"email"`
-			URL       string    `json:"url"`
-			ExpiresAt time.Time `json:"expires_at"`
-		} `json:"invites"`
-	}
+	var out reviewWithInvites
 	resp, err := cl.sendJSON(env.Ctx, http.MethodPost, reviewPath(c.Postmortem), body, 0, &out)
 	if err != nil {
 		return err
@@ -98,10 +95,32 @@ func (c *ReviewOpenCmd) Run(env *Env) error {
 	loc := viewerZone(env.Getenv)
 	fmt.Fprintf(env.Stdout, "Opened the review of %s.\n\n", strings.ToUpper(c.Postmortem))
 	printReview(env.Stdout, &out.Review, loc)
-	fmt.Fprintln(env.Stdout, "\nPersonal links (each works without an account; shown only now):")
-	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	for _, in := range out.Invites {
-		fmt.Fprintf(tw, "  %s\t%s\tuntil %s\n", in.Email, in.URL, in.ExpiresAt.In(loc).Format("2 Jan 2006"))
+	return printInvites(env.Stdout, "Personal links (each works without an account; shown only now):", out.Invites, loc)
+}
+
+// reviewWithInvites is the API's answer to opening or changing a review:
+// the review, and the personal links just made.
+type reviewWithInvites struct {
+	Review  debrief.Review `json:"review"`
+	Invites []reviewInvite `json:"invites"`
+}
+
+// reviewInvite is a personal link as the API shows it once.
+type reviewInvite struct {
+	Email     string    `json:"email"`
+	PageURL   string    `json:"page_url"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// printInvites lists personal links, each the page its holder opens.
+func printInvites(w io.Writer, heading string, invites []reviewInvite, loc *time.Location) error {
+	if len(invites) == 0 {
+		return nil
+	}
+	fmt.Fprintln(w, "\n"+heading)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, in := range invites {
+		fmt.Fprintf(tw, "  %s\t%s\tuntil %s\n", in.Email, in.PageURL, in.ExpiresAt.In(loc).Format("2 Jan 2006"))
 	}
 	return tw.Flush()
 }
@@ -251,24 +270,14 @@ func (c *ReviewBusyCmd) Run(env *Env) error {
 	if err != nil {
 		return err
 	}
-	var r debrief.Review
-	if _, err := cl.getJSON(env.Ctx, reviewPath(c.Postmortem), nil, &r); err != nil {
+	r, p, err := reviewParticipant(env.Ctx, cl, c.Postmortem, c.Participant)
+	if err != nil {
 		return err
-	}
-	who := c.Participant
-	if who == "" {
-		if who, err = whoAmI(env.Ctx, cl); err != nil {
-			return err
-		}
-	}
-	p := r.Participant(who)
-	if p == nil {
-		return fmt.Errorf("%s is not invited to the review of %s", who, strings.ToUpper(c.Postmortem))
 	}
 	var resp *response
 	if c.URL != "" {
 		body := map[string]any{"url": c.URL, "participant": p.Email, "version": p.Version}
-		resp, err = cl.sendJSON(env.Ctx, http.MethodPost, reviewPath(c.Postmortem)+"/busy", body, 0, &r)
+		resp, err = cl.sendJSON(env.Ctx, http.MethodPost, reviewPath(c.Postmortem)+"/busy", body, 0, r)
 	} else {
 		data, rerr := os.ReadFile(c.File)
 		if rerr != nil {
@@ -277,7 +286,7 @@ func (c *ReviewBusyCmd) Run(env *Env) error {
 		q := url.Values{"version": {strconv.Itoa(p.Version)}, "participant": {p.Email}}
 		resp, err = cl.send(env.Ctx, http.MethodPost, reviewPath(c.Postmortem)+"/busy", q, "text/calendar", bytes.NewReader(data), 0)
 		if err == nil {
-			err = decode(resp, &r)
+			err = decode(resp, r)
 		}
 	}
 	if err != nil {
@@ -287,22 +296,50 @@ func (c *ReviewBusyCmd) Run(env *Env) error {
 		return writeJSON(env.Stdout, resp.Body)
 	}
 	fmt.Fprintf(env.Stdout, "Imported the busy times.\n\n")
-	printReview(env.Stdout, &r, viewerZone(env.Getenv))
+	printReview(env.Stdout, r, viewerZone(env.Getenv))
 	return nil
 }
 
+// reviewParticipant reads the review of pm and the entry of participant
+// who (the caller when empty), with its version.
+func reviewParticipant(ctx context.Context, cl *client, pm, who string) (*debrief.Review, *debrief.ReviewParticipant, error) {
+	var r debrief.Review
+	if _, err := cl.getJSON(ctx, reviewPath(pm), nil, &r); err != nil {
+		return nil, nil, err
+	}
+	if who == "" {
+		var err error
+		if who, err = whoAmI(ctx, cl); err != nil {
+			return nil, nil, err
+		}
+	}
+	p := r.Participant(who)
+	if p == nil {
+		return nil, nil, fmt.Errorf("%s is not invited to the review of %s", who, strings.ToUpper(pm))
+	}
+	return &r, p, nil
+}
+
+// errAnonymous is whoAmI's answer on a server that does not know who the
+// caller is (one run with --open); participant commands that need it have
+// a flag to say whom they are about.
+var errAnonymous = fmt.Errorf("this server does not know who you are; say whose times these are with --participant")
+
 // whoAmI asks the server whose token this is.
 func whoAmI(ctx context.Context, cl *client) (string, error) {
+	// The answer names the caller as the actor: {"actor": {"email": …}}.
 	var me struct {
-		Email string `json:"email"`
+		Actor struct {
+			Email string `json:"email"`
+		} `json:"actor"`
 	}
 	if _, err := cl.getJSON(ctx, "/api/v1/auth/me", nil, &me); err != nil {
 		return "", err
 	}
-	if me.Email == "" || !strings.Contains(me.Email, "@") {
-		return "", fmt.Errorf("this server does not know who you are; say whose times these are with --participant")
+	if me.Actor.Email == "" || !strings.Contains(me.Actor.Email, "@") {
+		return "", errAnonymous
 	}
-	return me.Email, nil
+	return me.Actor.Email, nil
 }
 
 // ReviewChooseCmd schedules the meeting.

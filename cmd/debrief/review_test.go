@@ -22,7 +22,7 @@ func TestReviewCLI(t *testing.T) {
 	out := mustCLI(t, srv.URL, "review", "open", "PM-1", "--zone", "Europe/Berlin", "--from", from.Format(time.DateOnly), "--to", to.Format(time.DateOnly),
 		"--length", "45", "--participant", "ana@example.com,required,Europe/Berlin,09:00-17:00",
 		"--participant", "bo@example.com,required,America/New_York,08:00-16:00", "--participant", "kei@example.com,optional,Asia/Tokyo")
-	for _, want := range []string{"Opened the review of PM-1.", "Personal links", "/api/v1/review-invites/", "kei@example.com", "45 minutes"} {
+	for _, want := range []string{"Opened the review of PM-1.", "Personal links", "/review/", "kei@example.com", "45 minutes"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("debrief review open printed:\n%s\nwant it to contain %q", out, want)
 		}
@@ -39,6 +39,9 @@ func TestReviewCLI(t *testing.T) {
 	}
 	if _, _, err := cli(t, srv.URL, "", nil, "review", "busy", "PM-1", "--file", ics); err == nil || !strings.Contains(err.Error(), "--participant") {
 		t.Errorf("debrief review busy without --participant on an open server = %v, want a sentence asking for --participant", err)
+	}
+	if _, _, err := cli(t, srv.URL, "", nil, "review", "answer", "PM-1", "--went-well", "Paging worked."); err == nil || !strings.Contains(err.Error(), "your own account") {
+		t.Errorf("debrief review answer on an open server = %v, want a sentence saying each participant answers with their own account", err)
 	}
 	out = mustCLI(t, srv.URL, "review", "busy", "PM-1", "--participant", "ana@example.com", "--file", ics)
 	if !strings.Contains(out, "busy 1 (ics)") {

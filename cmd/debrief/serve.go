@@ -149,7 +149,7 @@ func (c *ServeCmd) Run(env *Env) error {
 	}
 	defer bg.stop()
 	defer startTrackerSync(svc, c.TrackerSync, log.With("component", "tracker-sync")).Stop()
-	bg.bindReviewMailer(mailer, svc, wcfg.PublicURL)
+	bg.bindReviewMailer(mailer, wcfg.PublicURL)
 	hs := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -87,12 +87,10 @@ func (f *Messaging) reviewMailer() *notify.ReviewMailer {
 	}}
 }
 
-// bindReviewMailer completes m once the Service, the address and the
-// worker exist.
-func (n *notifications) bindReviewMailer(m *notify.ReviewMailer, svc *debrief.Service, publicURL string) {
+// bindReviewMailer completes m once the address and the worker exist.
+func (n *notifications) bindReviewMailer(m *notify.ReviewMailer, publicURL string) {
 	if m == nil || n == nil {
 		return
 	}
 	m.BaseURL, m.Wake = publicURL, n.worker.Wake
-	m.Bind(svc)
 }

@@ -109,19 +109,7 @@ func TestClientWithToken(t *testing.T) {
 		return lines[len(lines)-1]
 	}
 	write, read := mk("write"), mk("read")
-	ctx, cancel := context.WithCancel(context.Background())
-	stdout := newOutput()
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--db", db, "--log-level", "error"}, noEnv, strings.NewReader(""), stdout, newOutput())
-	}()
-	var url string
-	select {
-	case url = <-stdout.addr:
-	case err := <-done:
-		t.Fatalf("serve = %v", err)
-	}
-	defer func() { cancel(); <-done }()
+	url := serveAccounts(t, db)
 	client := func(token string, args ...string) error {
 		var out, errb bytes.Buffer
 		return run(context.Background(), append(args, "--server", url, "--token", token), func(string) string { return "" }, strings.NewReader(""), &out, &errb)
