@@ -215,10 +215,35 @@ func (db *DB) readAnalyticsFacts(ctx context.Context, tx *sql.Tx, in interner, i
 	// An item belongs to the incident it names, or else to its
 	// postmortem's incident; items of project postmortems belong to no
 	// incident and are not part of incident analytics.
-	q = `SELECT a.id, i.id, a.status, ` + d.micros("a.due_date") + `, ` + d.micros("a.created_at") + `, ` + d.micros("a.completed_at") + `
+	items := func(c string) string {
+		return `SELECT a.id, i.id, a.status, ` + d.micros("a.due_date") + `, ` + d.micros("a.created_at") + `, ` + d.micros("a.completed_at") + `
 		FROM action_items a
 		LEFT JOIN postmortems ap ON ap.id = a.postmortem_id
-		JOIN incidents i ON i.id = COALESCE(a.incident_id, ap.incident_id)` + cond
+		JOIN incidents i ON i.id = COALESCE(a.incident_id, ap.incident_id)` + c
+	}
+	q = items(cond)
+	if ids != nil {
+		// For a few incidents, each of the two ways an item belongs to
+		// one through its own index: the join on COALESCE above cannot
+		// use one and would read every action item.
+		var direct, viaPM where
+		for _, id := range ids {
+			direct.next(id)
+		}
+		viaPM.args = direct.args
+		first, second := make([]string, len(ids)), make([]string, len(ids))
+		for i, id := range ids {
+			first[i] = fmt.Sprintf("$%d", i+1)
+			second[i] = viaPM.next(id)
+		}
+		q = `SELECT a.id, a.incident_id, a.status, ` + d.micros("a.due_date") + `, ` + d.micros("a.created_at") + `, ` + d.micros("a.completed_at") + `
+		FROM action_items a WHERE a.incident_id IN (` + strings.Join(first, ", ") + `)
+		UNION ALL
+		SELECT a.id, p.incident_id, a.status, ` + d.micros("a.due_date") + `, ` + d.micros("a.created_at") + `, ` + d.micros("a.completed_at") + `
+		FROM postmortems p JOIN action_items a ON a.postmortem_id = p.id
+		WHERE a.incident_id IS NULL AND p.incident_id IN (` + strings.Join(second, ", ") + `)`
+		w.args = viaPM.args
+	}
 	rows, err := tx.QueryContext(ctx, q, w.args...)
 	if err != nil {
 		return fmt.Errorf("sqlstore: analytics action items: %w", err)
