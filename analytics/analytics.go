@@ -88,6 +88,28 @@ type Postmortems struct {
 	TimeToPublish DurationStat `json:"time_to_publish"`
 }
 
+// QualityMonth is the quality-check score of the postmortems created in
+// one month (UTC): their median score and how many there are, so a median
+// of two documents is not read as a trend. Months without a scored
+// postmortem are listed with a count of 0 and no median.
+type QualityMonth struct {
+	Month       string   `json:"month"`
+	Count       int      `json:"count"`
+	MedianScore *float64 `json:"median_score"`
+}
+
+// QualityScores follows the quality check's score (0–100, package quality)
+// of the selected incidents' postmortems over time. A postmortem is scored
+// when it is saved; one not saved since scores were stored has none and
+// is counted in Unscored instead.
+type QualityScores struct {
+	ByMonth  []QualityMonth `json:"by_month"`
+	Scored   int            `json:"scored"`
+	Unscored int            `json:"unscored"`
+	// MedianScore is the median over every scored postmortem; nil when none.
+	MedianScore *float64 `json:"median_score"`
+}
+
 // Report holds every figure for one filter.
 type Report struct {
 	GeneratedAt time.Time     `json:"generated_at"`
@@ -102,6 +124,7 @@ type Report struct {
 	Postmortems Postmortems   `json:"postmortems"`
 	Factors     []Count       `json:"top_contributing_factors"`
 	Repeats     []Count       `json:"repeat_incidents_by_service"`
+	Quality     QualityScores `json:"quality_scores"`
 	LeftOut     []string      `json:"left_out"`
 }
 
@@ -119,7 +142,7 @@ const TopFactors = 10
 // What the figures cannot include, said in every report so that nobody
 // reads an absence as a zero.
 const (
-	noteQuality = "Quality-check scores over time: scores are not stored with postmortems, and checking every postmortem on each request would cost more than the rest of the report; run `debrief lint` on the postmortems of interest."
+	noteQuality = "Quality-check scores: a postmortem is scored when it is saved, so postmortems not saved since this Debrief version are not in the scores over time (see the count of unscored postmortems)."
 	noteProject = "Action items of project postmortems belong to no incident and are not counted."
 )
 
@@ -152,14 +175,19 @@ type builder struct {
 	severity   map[string]int
 	service    map[string]int
 	label      map[string]int
-	month      map[string]int
-	factors    map[string]int
-	repeats    map[string]int
+	// month counts by year×12 + month − 1 (UTC): an int key costs less
+	// than formatting a name for every incident.
+	month   map[int]int
+	factors map[string]int
+	repeats map[string]int
 	// durations hold seconds; missing the IDs lacking a timestamp.
 	detect, ack, mitigate, resolve, publish, complete durations
-	pm                                                Postmortems
-	items                                             ActionItems
-	openAges                                          []float64
+	// scores holds the quality scores by month key (as month).
+	scores   map[int][]float64
+	unscored int
+	pm       Postmortems
+	items    ActionItems
+	openAges []float64
 }
 
 type durations struct {
@@ -177,8 +205,7 @@ func (d *durations) add(v *time.Duration) {
 func (d *durations) stat() DurationStat {
 	st := DurationStat{Count: len(d.values), Missing: len(d.missing), StillOpen: d.stillOpen, MissingKeys: []string{}}
 	if len(d.values) > 0 {
-		sort.Float64s(d.values)
-		med, p90 := Median(d.values), Percentile(d.values, 90)
+		med, p90 := medianAndP90(d.values)
 		st.MedianSeconds, st.P90Seconds = &med, &p90
 	}
 	// Newest first: the most recent gaps are the ones people remember.
@@ -192,7 +219,7 @@ func (d *durations) stat() DurationStat {
 func newBuilder(now time.Time, severities []debrief.SeverityLevel) *builder {
 	b := &builder{now: now, severities: severities,
 		severity: map[string]int{}, service: map[string]int{}, label: map[string]int{},
-		month: map[string]int{}, factors: map[string]int{}, repeats: map[string]int{}}
+		month: map[int]int{}, scores: map[int][]float64{}, factors: map[string]int{}, repeats: map[string]int{}}
 	for _, d := range []*durations{&b.detect, &b.ack, &b.mitigate, &b.resolve, &b.publish} {
 		d.prefix = debrief.IncidentKeyPrefix
 	}
@@ -213,23 +240,21 @@ func (b *builder) incident(r *debrief.AnalyticsRecord) error {
 	for _, l := range inc.Labels {
 		b.label[l]++
 	}
-	b.month[inc.StartedAt.UTC().Format("2006-01")]++
+	y, m, _ := inc.StartedAt.UTC().Date()
+	b.month[y*12+int(m)-1]++
 
-	lifecycle := func(d *durations, v *time.Duration, ongoing bool) {
+	open := inc.Status.Open()
+	d, ok := inc.ResponseDurations()
+	for i, dur := range []*durations{&b.detect, &b.ack, &b.mitigate, &b.resolve} {
 		switch {
-		case v != nil:
-			d.add(v)
-		case ongoing:
-			d.stillOpen++
+		case ok[i]:
+			dur.values = append(dur.values, d[i].Seconds())
+		case open && i >= 2: // mitigation and resolution wait for the end
+			dur.stillOpen++
 		default:
-			d.missing = append(d.missing, inc.ID)
+			dur.missing = append(dur.missing, inc.ID)
 		}
 	}
-	open := inc.Status.Open()
-	lifecycle(&b.detect, inc.TimeToDetect(), false)
-	lifecycle(&b.ack, inc.TimeToAcknowledge(), false)
-	lifecycle(&b.mitigate, inc.TimeToMitigate(), open)
-	lifecycle(&b.resolve, inc.TimeToResolve(), open)
 
 	if !open {
 		b.pm.ResolvedIncidents++
@@ -251,6 +276,13 @@ func (b *builder) incident(r *debrief.AnalyticsRecord) error {
 		}
 	}
 	if r.Postmortem != nil {
+		if sc := r.Postmortem.QualityScore; sc != nil {
+			y, m, _ := r.Postmortem.CreatedAt.UTC().Date()
+			k := y*12 + int(m) - 1
+			b.scores[k] = append(b.scores[k], float64(*sc))
+		} else {
+			b.unscored++
+		}
 		for _, f := range r.Postmortem.ContributingFactors {
 			b.factors[strings.ToLower(f)]++
 		}
@@ -286,7 +318,11 @@ func (b *builder) report() *Report {
 	r.BySeverity = b.bySeverity()
 	r.ByService = byCount(b.service, 0)
 	r.ByLabel = byCount(b.label, 0)
-	r.ByMonth = months(b.month)
+	named := make(map[string]int, len(b.month))
+	for k, c := range b.month {
+		named[time.Date(k/12, time.Month(k%12+1), 1, 0, 0, 0, 0, time.UTC).Format("2006-01")] = c
+	}
+	r.ByMonth = months(named)
 	r.Factors = byCount(b.factors, TopFactors)
 	r.Repeats = byCount(b.repeats, 0)
 	r.Response = ResponseTimes{Detect: b.detect.stat(), Acknowledge: b.ack.stat(), Mitigate: b.mitigate.stat(), Resolve: b.resolve.stat()}
@@ -302,13 +338,42 @@ func (b *builder) report() *Report {
 		r.ActionItems.CompletionRate = &v
 	}
 	if len(b.openAges) > 0 {
-		sort.Float64s(b.openAges)
-		v := Median(b.openAges)
+		v := medianOf(b.openAges)
 		r.ActionItems.MedianOpenAgeDays = &v
 	}
 	r.ActionItems.TimeToComplete = b.complete.stat()
-	r.LeftOut = []string{noteQuality, noteProject}
+	r.Quality = b.quality()
+	r.LeftOut = []string{noteProject}
+	if b.unscored > 0 {
+		r.LeftOut = append([]string{noteQuality}, r.LeftOut...)
+	}
 	return r
+}
+
+// quality lists every month from the first to the last with a scored
+// postmortem, zeros included, as months does for incidents.
+func (b *builder) quality() QualityScores {
+	q := QualityScores{ByMonth: []QualityMonth{}, Unscored: b.unscored}
+	if len(b.scores) == 0 {
+		return q
+	}
+	first, last := math.MaxInt, math.MinInt
+	var all []float64
+	for k, v := range b.scores {
+		first, last = min(first, k), max(last, k)
+		all = append(all, v...)
+	}
+	for k := first; k <= last; k++ {
+		m := QualityMonth{Month: time.Date(k/12, time.Month(k%12+1), 1, 0, 0, 0, 0, time.UTC).Format("2006-01")}
+		if v := b.scores[k]; len(v) > 0 {
+			med := medianOf(v)
+			m.Count, m.MedianScore = len(v), &med
+		}
+		q.ByMonth = append(q.ByMonth, m)
+	}
+	med := medianOf(all)
+	q.Scored, q.MedianScore = len(all), &med
+	return q
 }
 
 // bySeverity lists every configured level in rank order, zeros included, so
@@ -396,6 +461,11 @@ func Median(sorted []float64) float64 {
 // five response times is an actual response time, not an interpolation. It
 // panics on an empty slice.
 func Percentile(sorted []float64, p float64) float64 {
-	rank := int(math.Ceil(p / 100 * float64(len(sorted))))
-	return sorted[max(rank, 1)-1]
+	return sorted[nearestRank(len(sorted), p)]
+}
+
+// nearestRank is the index of Percentile's answer among n sorted values.
+func nearestRank(n int, p float64) int {
+	rank := int(math.Ceil(p / 100 * float64(n)))
+	return max(rank, 1) - 1
 }

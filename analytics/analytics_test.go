@@ -1,6 +1,8 @@
 package analytics
 
 import (
+	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -47,6 +49,7 @@ var (
 func tp(t time.Time) *time.Time { return &t }
 func i64(v int64) *int64        { return &v }
 func f64(v float64) *float64    { return &v }
+func iptr(v int) *int           { return &v }
 
 // fixtureRecords are five incidents; every figure below is worked out by
 // hand from them in the comments of TestReportFixture.
@@ -60,17 +63,17 @@ func fixtureRecords() []debrief.AnalyticsRecord {
 	return []debrief.AnalyticsRecord{
 		{Incident: debrief.Incident{ID: 1, Severity: "SEV1", Status: debrief.StatusResolved, Services: []string{"checkout", "payments"}, Labels: []string{"database"},
 			StartedAt: t1, DetectedAt: m(t1, 10), AcknowledgedAt: m(t1, 15), MitigatedAt: m(t1, 40), ResolvedAt: m(t1, 60)},
-			Postmortem: &debrief.AnalyticsPostmortem{Status: debrief.PostmortemPublished, CreatedAt: t1, PublishedAt: tp(m(t1, 60).AddDate(0, 0, 2)), ContributingFactors: []string{"Config", "alerting"}}},
+			Postmortem: &debrief.AnalyticsPostmortem{Status: debrief.PostmortemPublished, CreatedAt: t1, PublishedAt: tp(m(t1, 60).AddDate(0, 0, 2)), ContributingFactors: []string{"Config", "alerting"}, QualityScore: iptr(80)}},
 		{Incident: debrief.Incident{ID: 2, Severity: "SEV2", Status: debrief.StatusClosed, Services: []string{"checkout"}, RepeatOf: i64(1),
 			StartedAt: t2, DetectedAt: m(t2, 20), AcknowledgedAt: m(t2, 30), MitigatedAt: m(t2, 90), ResolvedAt: m(t2, 120)},
-			Postmortem: &debrief.AnalyticsPostmortem{Status: debrief.PostmortemDraft, CreatedAt: t2, ContributingFactors: []string{"config"}}},
+			Postmortem: &debrief.AnalyticsPostmortem{Status: debrief.PostmortemDraft, CreatedAt: t2, ContributingFactors: []string{"config"}, QualityScore: iptr(65)}},
 		{Incident: debrief.Incident{ID: 3, Severity: "SEV2", Status: debrief.StatusResolved, Services: []string{"search"}, Labels: []string{"network"},
 			StartedAt: t3, DetectedAt: m(t3, 5), MitigatedAt: m(t3, 30), ResolvedAt: m(t3, 300)}},
 		{Incident: debrief.Incident{ID: 4, Severity: "SEV3", Status: debrief.StatusInvestigating, Services: []string{"checkout"},
 			StartedAt: t4, AcknowledgedAt: m(t4, 8)}},
 		{Incident: debrief.Incident{ID: 5, Severity: "SEV1", Status: debrief.StatusResolved, Services: []string{"payments"},
 			StartedAt: t5, DetectedAt: m(t5, 30), AcknowledgedAt: m(t5, 31), MitigatedAt: m(t5, 45), ResolvedAt: m(t5, 50)},
-			Postmortem: &debrief.AnalyticsPostmortem{Status: debrief.PostmortemInReview, CreatedAt: t5}},
+			Postmortem: &debrief.AnalyticsPostmortem{Status: debrief.PostmortemInReview, CreatedAt: t5, QualityScore: iptr(90)}},
 	}
 }
 
@@ -146,10 +149,43 @@ func TestReportFixture(t *testing.T) {
 		// "Config" and "config" are one factor.
 		Factors: []Count{{"config", 2}, {"alerting", 1}},
 		Repeats: []Count{{"checkout", 1}},
-		LeftOut: []string{noteQuality, noteProject},
+		// Scores by the month each postmortem was created: March 80 and
+		// 65 (median 72.5), none in April, May 90. Over all: 65 80 90 → 80.
+		Quality: QualityScores{ByMonth: []QualityMonth{{"2026-03", 2, f64(72.5)}, {"2026-04", 0, nil}, {"2026-05", 1, f64(90)}},
+			Scored: 3, MedianScore: f64(80)},
+		// Every postmortem has a score, so no note about unscored ones.
+		LeftOut: []string{noteProject},
 	}
 	if diff := cmp.Diff(want, r); diff != "" {
 		t.Errorf("report of the fixture differs from the hand-computed figures (-want +got):\n%s", diff)
+	}
+}
+
+// TestQualityUnscored checks that a postmortem without a stored score is
+// counted as unscored, left out of the months, and that the report says so.
+func TestQualityUnscored(t *testing.T) {
+	b := newBuilder(fixtureNow, debrief.DefaultSeverities)
+	for i, score := range []*int{nil, iptr(40), nil} {
+		r := debrief.AnalyticsRecord{Incident: debrief.Incident{ID: int64(i + 1), Severity: "SEV2", Status: debrief.StatusResolved, StartedAt: fixtureStart},
+			Postmortem: &debrief.AnalyticsPostmortem{Status: debrief.PostmortemDraft, CreatedAt: fixtureStart, QualityScore: score}}
+		if err := b.incident(&r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := b.report()
+	want := QualityScores{ByMonth: []QualityMonth{{"2026-03", 1, f64(40)}}, Scored: 1, Unscored: 2, MedianScore: f64(40)}
+	if diff := cmp.Diff(want, r.Quality); diff != "" {
+		t.Errorf("quality scores with two unscored postmortems (-want +got):\n%s", diff)
+	}
+	if len(r.LeftOut) == 0 || r.LeftOut[0] != noteQuality {
+		t.Errorf("LeftOut = %q, want the note about unscored postmortems first", r.LeftOut)
+	}
+	tb, err := r.Table("quality_by_month")
+	if err != nil {
+		t.Fatalf("Table(quality_by_month) = %v", err)
+	}
+	if want := [][]string{{"2026-03", "40", "1"}}; !cmp.Equal(want, tb.Rows) {
+		t.Errorf("Table(quality_by_month).Rows = %q, want %q", tb.Rows, want)
 	}
 }
 
@@ -168,5 +204,36 @@ func TestEmptyReport(t *testing.T) {
 	}
 	if len(r.BySeverity) != 4 {
 		t.Errorf("BySeverity of nothing = %v, want every configured level with 0", r.BySeverity)
+	}
+}
+
+// TestMedianAndP90AgreeWithSorting checks the selection against sorting
+// on many sizes and on inputs with many equal values, sorted, reversed.
+func TestMedianAndP90AgreeWithSorting(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for n := 1; n <= 300; n++ {
+		for _, shape := range []string{"random", "few values", "sorted", "reversed"} {
+			values := make([]float64, n)
+			for i := range values {
+				switch shape {
+				case "random":
+					values[i] = float64(rnd.IntN(1_000_000))
+				case "few values":
+					values[i] = float64(rnd.IntN(3))
+				case "sorted":
+					values[i] = float64(i)
+				case "reversed":
+					values[i] = float64(n - i)
+				}
+			}
+			sorted := slices.Sorted(slices.Values(values))
+			med, p90 := medianAndP90(values)
+			if want := Median(sorted); med != want {
+				t.Fatalf("medianAndP90(%s, n=%d) median = %v, want %v", shape, n, med, want)
+			}
+			if want := Percentile(sorted, 90); p90 != want {
+				t.Fatalf("medianAndP90(%s, n=%d) p90 = %v, want %v", shape, n, p90, want)
+			}
+		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/debriefhq/debrief/analytics"
 	"github.com/debriefhq/debrief/debrief"
+	"github.com/debriefhq/debrief/quality"
 	"github.com/debriefhq/debrief/sqlstore"
 	"github.com/debriefhq/debrief/storetest"
 )
@@ -195,5 +196,74 @@ func TestCache(t *testing.T) {
 	}
 	if _, err := c.Report(context.Background(), debrief.AnalyticsFilter{}); debrief.ErrorCode(err) != debrief.EUnauthorized {
 		t.Errorf("Report without an actor = %v, want EUnauthorized even with reports cached", err)
+	}
+}
+
+// TestQualityScoresStoredOnSave checks the whole path of the quality
+// figure: the Service scores a postmortem with package quality each time
+// it is saved, the store keeps the score, and the report shows the score
+// of the text as last saved, on both engines.
+func TestQualityScoresStoredOnSave(t *testing.T) {
+	for _, engine := range []string{sqlstore.EngineSQLite, sqlstore.EnginePostgres} {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			db := openStore(t, engine)
+			now := seedStart.AddDate(0, 0, 2)
+			svc := debrief.NewService(db, debrief.WithClock(func() time.Time { return now }), debrief.WithPostmortemScorer(quality.Score))
+			ctx := debrief.WithActor(context.Background(), debrief.Actor{Email: "alice@example.com", Role: debrief.RoleAdmin})
+			inc, err := svc.CreateIncident(ctx, &debrief.Incident{Title: "Checkout API returned 500s for 42 minutes", Services: []string{"checkout"},
+				StartedAt: seedStart, MitigatedAt: ptr(seedStart.Add(40 * time.Minute)), ResolvedAt: ptr(seedStart.Add(42 * time.Minute)), Status: debrief.StatusResolved})
+			if err != nil {
+				t.Fatalf("CreateIncident = %v", err)
+			}
+			pm, err := svc.CreatePostmortem(ctx, debrief.NewPostmortem{IncidentID: &inc.ID})
+			if err != nil {
+				t.Fatalf("CreatePostmortem = %v", err)
+			}
+			score := func() int {
+				t.Helper()
+				cur, err := svc.Postmortem(ctx, pm.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				s, err := quality.Score(ctx, svc, cur)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return s
+			}
+			report := func() analytics.QualityScores {
+				t.Helper()
+				r, err := analytics.Compute(ctx, svc, debrief.AnalyticsFilter{})
+				if err != nil {
+					t.Fatalf("Compute = %v", err)
+				}
+				return r.Quality
+			}
+			empty := score()
+			if q := report(); q.Scored != 1 || q.Unscored != 0 || q.MedianScore == nil || *q.MedianScore != float64(empty) {
+				t.Fatalf("after CreatePostmortem: Quality = %+v, want one postmortem scored %d", q, empty)
+			}
+			// A fuller text scores differently, and the report follows.
+			rc := "A configuration push removed the database pool limit, so checkout exhausted its connections."
+			if _, err := svc.UpdatePostmortem(ctx, pm.ID, debrief.PostmortemPatch{RootCause: &rc}, pm.Version); err != nil {
+				t.Fatalf("UpdatePostmortem = %v", err)
+			}
+			written := score()
+			if written == empty {
+				t.Fatalf("quality.Score did not change with a root cause written (%d): the test cannot tell the scores apart", written)
+			}
+			q := report()
+			if q.Scored != 1 || *q.MedianScore != float64(written) || len(q.ByMonth) != 1 || q.ByMonth[0].Month != "2026-03" {
+				t.Errorf("after UpdatePostmortem: Quality = %+v, want one postmortem in 2026-03 scored %d", q, written)
+			}
+			// A score computed for an older version is not stored.
+			if err := db.SetPostmortemQualityScore(context.Background(), pm.ID, pm.Version, 3); err != nil {
+				t.Fatalf("SetPostmortemQualityScore(stale version) = %v", err)
+			}
+			if q := report(); *q.MedianScore != float64(written) {
+				t.Errorf("after a stale SetPostmortemQualityScore: median = %v, want %d still", *q.MedianScore, written)
+			}
+		})
 	}
 }

@@ -54,6 +54,8 @@ var (
 	descPostmortems     = prometheus.NewDesc("debrief_postmortems_of_resolved_incidents", "Resolved incidents by the state of their postmortem (none when there is none).", []string{"state"}, nil)
 	descPostmortemRate  = prometheus.NewDesc("debrief_postmortem_completion_ratio", "Resolved incidents with a published postmortem / resolved incidents.", nil, nil)
 	descRepeats         = prometheus.NewDesc("debrief_repeat_incidents", "Incidents marked as repeating an earlier one, by service.", []string{"service"}, nil)
+	descQuality         = prometheus.NewDesc("debrief_postmortem_quality_score", "The quality check's score (0-100) of the postmortems of incidents (not private), as stored when each was last saved: the median (quantile 0.5). Graph it over time for the trend.", []string{"quantile"}, nil)
+	descQualityCount    = prometheus.NewDesc("debrief_postmortem_quality_scored", "Postmortems of incidents (not private) with a stored quality score (scored) and without one, not saved since scores were stored (unscored).", []string{"state"}, nil)
 	descScrapeError     = prometheus.NewDesc("debrief_analytics_scrape_error", "1 when the last computation of these figures failed (see the log), else 0.", nil, nil)
 )
 
@@ -68,7 +70,7 @@ func NewCollector(svc *debrief.Service, log *slog.Logger) *Collector {
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descIncidents, descIncidentsByServ, descResponse, descResponseCount, descResponseMissing,
-		descItems, descItemsOverdue, descItemsRate, descPostmortems, descPostmortemRate, descRepeats, descScrapeError} {
+		descItems, descItemsOverdue, descItemsRate, descPostmortems, descPostmortemRate, descRepeats, descQuality, descQualityCount, descScrapeError} {
 		ch <- d
 	}
 }
@@ -142,5 +144,11 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for _, s := range r.Repeats {
 		gauge(descRepeats, float64(s.Count), s.Name)
+	}
+	gauge(descQualityCount, float64(r.Quality.Scored), "scored")
+	gauge(descQualityCount, float64(r.Quality.Unscored), "unscored")
+	// No score, no median: a 0 would read as the worst possible.
+	if r.Quality.MedianScore != nil {
+		gauge(descQuality, *r.Quality.MedianScore, "0.5")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/debriefhq/debrief/debrief"
 )
@@ -28,6 +29,7 @@ type Table struct {
 var TableNames = []string{
 	"by_severity", "by_service", "by_label", "by_month", "response_times",
 	"action_items", "postmortems", "top_contributing_factors", "repeat_incidents_by_service",
+	"quality_by_month",
 }
 
 // Table returns the table called name, or ENotFound.
@@ -90,8 +92,15 @@ func (r *Report) Table(name string) (*Table, error) {
 			t.values = append(t.values, []float64{float64(row.n)})
 		}
 		return t, nil
+	case "quality_by_month":
+		t := &Table{Name: name, Title: "Postmortem quality score by month created (UTC)", Columns: []string{"month", "median_score", "postmortems"}, series: []int{1, 2}}
+		for _, m := range r.Quality.ByMonth {
+			t.Rows = append(t.Rows, []string{m.Month, formatFloat(m.MedianScore), strconv.Itoa(m.Count)})
+			t.values = append(t.values, []float64{orZero(m.MedianScore), float64(m.Count)})
+		}
+		return t, nil
 	}
-	return nil, debrief.Errorf(debrief.ENotFound, "name", "There is no analytics table or chart %q; use one of by_severity, by_service, by_label, by_month, response_times, action_items, postmortems, top_contributing_factors, repeat_incidents_by_service.", name)
+	return nil, debrief.Errorf(debrief.ENotFound, "name", "There is no analytics table or chart %q; use one of %s.", name, strings.Join(TableNames, ", "))
 }
 
 // WriteCSV writes t with a header row. Empty cells are figures that could

@@ -29,6 +29,8 @@ type Service struct {
 	// where their issues link back to (service_tracker.go).
 	trackerClient TrackerClient
 	baseURL       string
+	// scorer scores postmortems as they are saved (service_quality_score.go).
+	scorer PostmortemScorer
 }
 
 // Checks are rules on input that need a parser this package does not hold

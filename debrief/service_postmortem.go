@@ -149,6 +149,7 @@ func (s *Service) CreatePostmortem(ctx context.Context, in NewPostmortem) (*Post
 	if err := s.store.CreatePostmortem(ctx, pm, s.revision(a, EntityPostmortem, 0, 1, "create", Snapshot(pm))); err != nil {
 		return nil, err
 	}
+	s.storeQualityScore(ctx, pm)
 	return pm, nil
 }
 
@@ -263,6 +264,7 @@ func (s *Service) UpdatePostmortem(ctx context.Context, id int64, p PostmortemPa
 		return nil, err
 	}
 	s.publish(nil, LiveEvent{Topic: PostmortemTopic(id), Kind: LivePostmortem, ID: id, Version: next.Version, By: a.Label()})
+	s.storeQualityScore(ctx, &next)
 	return &next, nil
 }
 

@@ -158,6 +158,7 @@ func (s *Service) updateProject(ctx context.Context, id int64, apply func(a Acto
 		if err != nil {
 			return nil, err
 		}
+		s.storeQualityScore(ctx, next)
 		return next, nil
 	}
 }

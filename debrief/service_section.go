@@ -148,6 +148,7 @@ func (s *Service) UpdateSection(ctx context.Context, id int64, key string, e Sec
 				return nil, err
 			}
 			s.publishSection(a, &full, key)
+			s.storeQualityScore(ctx, &full)
 			return &full, nil
 		}
 		pm, err := s.store.UpdatePostmortemSection(ctx, id, next, sec.Version, now, s.revision(a, EntityPostmortem, id, 0, "update", changes))
@@ -167,6 +168,7 @@ func (s *Service) UpdateSection(ctx context.Context, id int64, key string, e Sec
 			return nil, err
 		}
 		s.publishSection(a, pm, key)
+		s.storeQualityScore(ctx, pm)
 		return pm, nil
 	}
 }

@@ -6,20 +6,20 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/debriefhq/debrief/debrief"
 )
 
-// Analytics reads every matching incident once, streaming, rather than
-// aggregating in SQL: medians and percentiles need every value (SQLite has
-// no percentile function), and the visibility rule for private incidents is
-// the Service's (Actor.CanSee), applied in Go to each row, so it is not
-// written a second time in SQL. The scan is kept cheap: times are read as
-// integer microseconds on both engines, the JSON lists are split by a small
-// parser that falls back to encoding/json only for escaped text, and equal
-// strings (service and label names repeat) are interned.
+// Analytics is served from a copy of its rows kept in memory and brought
+// up to date from the changes marked by triggers (analytics_copy.go):
+// medians and percentiles need every value (SQLite has no percentile
+// function), and the visibility rule for private incidents is the
+// Service's (Actor.CanSee), applied in Go to each row, so it is not written
+// a second time in SQL. Reading the rows is kept cheap: times are read as
+// integer microseconds on both engines, the JSON lists are split by a
+// small parser that falls back to encoding/json only for escaped text, and
+// equal strings (service and label names repeat) are interned.
 
 // micros returns an SQL expression for a time column as unix microseconds.
 func (d dialect) micros(col string) string {
@@ -54,175 +54,99 @@ func (db *DB) AnalyticsVersion(ctx context.Context) (int64, error) {
 	return v, nil
 }
 
-// ScanAnalytics implements debrief.AnalyticsStore.
+// ScanAnalytics implements debrief.AnalyticsStore. It brings this
+// process's copy of the analytics rows up to date (analytics_copy.go) and
+// calls back from it: the SQL read per report is that of the incidents
+// changed since the last one.
 func (db *DB) ScanAnalytics(ctx context.Context, f debrief.AnalyticsFilter, incident func(*debrief.AnalyticsRecord) error, item func(*debrief.ActionItem) error) error {
 	if err := db.rg.enter(ctx); err != nil {
 		return err
 	}
 	defer db.rg.leave()
-	tx, err := db.r.BeginTx(ctx, db.d.readTxOptions())
+	c := &db.analytics
+	c.mu.Lock()
+	err := db.refreshAnalytics(ctx, c)
+	c.mu.Unlock()
 	if err != nil {
-		return fmt.Errorf("sqlstore: analytics: %w", err)
-	}
-	defer tx.Rollback()
-	var w where
-	if f.From != nil {
-		w.add("i.started_at >= ?", db.d.t(*f.From))
-	}
-	if f.To != nil {
-		w.add("i.started_at < ?", db.d.t(*f.To))
-	}
-	whereIn(&w, "i.severity", f.Severities)
-	if len(f.Services) > 0 {
-		marks := strings.TrimSuffix(strings.Repeat("?, ", len(f.Services)), ", ")
-		args := make([]any, len(f.Services))
-		for i, s := range f.Services {
-			args[i] = s
-		}
-		w.add(`EXISTS (SELECT 1 FROM incident_tags t WHERE t.incident_id = i.id AND t.kind = 'service' AND t.value IN (`+marks+`))`, args...)
-	}
-	cond := ""
-	if len(w.conds) > 0 {
-		cond = " WHERE " + strings.Join(w.conds, " AND ")
-	}
-	d := db.d
-	// Members are read only for private incidents: they are all the
-	// visibility rule needs, and most incidents are not private.
-	q := `SELECT i.id, i.severity, i.status, i.services, i.labels,
-		` + d.micros("i.started_at") + `, ` + d.micros("i.detected_at") + `, ` + d.micros("i.acknowledged_at") + `,
-		` + d.micros("i.mitigated_at") + `, ` + d.micros("i.resolved_at") + `,
-		i.private, CASE WHEN i.private THEN i.members END, i.repeat_of,
-		p.status, ` + d.micros("p.created_at") + `, ` + d.micros("p.published_at") + `, p.contributing_factors
-		FROM incidents i LEFT JOIN postmortems p ON p.incident_id = i.id` + cond
-	if err := db.scanAnalyticsIncidents(ctx, tx, q, w.args, incident); err != nil {
 		return err
 	}
-	// An item belongs to the incident it names, or else to its
-	// postmortem's incident; items of project postmortems belong to no
-	// incident and are not part of incident analytics.
-	q = `SELECT a.id, i.id, a.status, ` + d.micros("a.due_date") + `, ` + d.micros("a.created_at") + `, ` + d.micros("a.completed_at") + `
-		FROM action_items a
-		LEFT JOIN postmortems ap ON ap.id = a.postmortem_id
-		JOIN incidents i ON i.id = COALESCE(a.incident_id, ap.incident_id)` + cond
-	if err := db.scanAnalyticsItems(ctx, tx, q, w.args, item); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (db *DB) scanAnalyticsIncidents(ctx context.Context, tx *sql.Tx, q string, args []any, visit func(*debrief.AnalyticsRecord) error) error {
-	rows, err := tx.QueryContext(ctx, q, args...)
-	if err != nil {
-		return fmt.Errorf("sqlstore: analytics incidents: %w", err)
-	}
-	defer rows.Close()
-	in := interner{}
+	// Shared while calling back: refreshes wait, other scans do not.
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	m := newAnalyticsMatch(f)
 	var (
 		rec                                                   debrief.AnalyticsRecord
 		pm                                                    debrief.AnalyticsPostmortem
-		severity, status, services, labels, members, factors  sql.RawBytes
-		pmStatus                                              sql.RawBytes
-		started                                               int64
-		detected, acknowledged, mitigated, resolved, repeatOf sql.NullInt64
-		pmCreated, pmPublished                                sql.NullInt64
-		private                                               bool
 		detectedT, acknowledgedT, mitigatedT, resolvedT, pubT time.Time
 		repeat                                                int64
+		score                                                 int
 	)
-	for rows.Next() {
-		if err := rows.Scan(&rec.Incident.ID, &severity, &status, &services, &labels,
-			&started, &detected, &acknowledged, &mitigated, &resolved,
-			&private, &members, &repeatOf,
-			&pmStatus, &pmCreated, &pmPublished, &factors); err != nil {
-			return fmt.Errorf("sqlstore: analytics incidents: %w", err)
+	// The matching incidents, by place in c.facts, for the items' pass.
+	matched := make([]int32, 0, len(c.facts))
+	for i := range c.facts {
+		fa := &c.facts[i]
+		if !m.match(fa) {
+			continue
 		}
+		matched = append(matched, int32(i))
 		inc := &rec.Incident
-		inc.Key = ""
-		inc.Severity = in.get(severity)
-		inc.Status = debrief.IncidentStatus(in.get(status))
-		if inc.Services, err = in.list(services); err != nil {
-			return err
-		}
-		if inc.Labels, err = in.list(labels); err != nil {
-			return err
-		}
-		inc.Private = private
-		inc.Members = nil
-		if private {
-			if inc.Members, err = in.list(members); err != nil {
-				return err
-			}
-		}
-		inc.StartedAt = time.UnixMicro(started).UTC()
-		inc.DetectedAt = microPtr(detected, &detectedT)
-		inc.AcknowledgedAt = microPtr(acknowledged, &acknowledgedT)
-		inc.MitigatedAt = microPtr(mitigated, &mitigatedT)
-		inc.ResolvedAt = microPtr(resolved, &resolvedT)
+		inc.ID = fa.id
+		inc.Severity = fa.severity
+		inc.Status = debrief.IncidentStatus(fa.status)
+		inc.Services, inc.Labels = fa.services, fa.labels
+		inc.Private, inc.Members = fa.private, fa.members
+		inc.StartedAt = time.UnixMicro(fa.started).UTC()
+		inc.DetectedAt = timeOf(fa.detected, &detectedT)
+		inc.AcknowledgedAt = timeOf(fa.acknowledged, &acknowledgedT)
+		inc.MitigatedAt = timeOf(fa.mitigated, &mitigatedT)
+		inc.ResolvedAt = timeOf(fa.resolved, &resolvedT)
 		inc.RepeatOf = nil
-		if repeatOf.Valid {
-			repeat = repeatOf.Int64
+		if fa.repeatOf != 0 {
+			repeat = fa.repeatOf
 			inc.RepeatOf = &repeat
 		}
 		rec.Postmortem = nil
-		if pmCreated.Valid {
-			pm.Status = debrief.PostmortemStatus(in.get(pmStatus))
-			pm.CreatedAt = time.UnixMicro(pmCreated.Int64).UTC()
-			pm.PublishedAt = microPtr(pmPublished, &pubT)
-			if pm.ContributingFactors, err = in.list(factors); err != nil {
-				return err
+		if fa.hasPostmortem {
+			pm.Status = debrief.PostmortemStatus(fa.pmStatus)
+			pm.CreatedAt = time.UnixMicro(fa.pmCreated).UTC()
+			pm.PublishedAt = timeOf(fa.pmPublished, &pubT)
+			pm.ContributingFactors = fa.factors
+			pm.QualityScore = nil
+			if fa.pmScore != noTime {
+				score = int(fa.pmScore)
+				pm.QualityScore = &score
 			}
 			rec.Postmortem = &pm
 		}
-		if err := visit(&rec); err != nil {
+		if err := incident(&rec); err != nil {
 			return err
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("sqlstore: analytics incidents: %w", err)
-	}
-	return nil
-}
-
-func (db *DB) scanAnalyticsItems(ctx context.Context, tx *sql.Tx, q string, args []any, visit func(*debrief.ActionItem) error) error {
-	rows, err := tx.QueryContext(ctx, q, args...)
-	if err != nil {
-		return fmt.Errorf("sqlstore: analytics action items: %w", err)
-	}
-	defer rows.Close()
-	in := interner{}
 	var (
-		it                  debrief.ActionItem
-		incidentID, created int64
-		status              sql.RawBytes
-		due, completed      sql.NullInt64
-		dueT, completedT    time.Time
+		it               debrief.ActionItem
+		incidentID       int64
+		dueT, completedT time.Time
 	)
 	it.IncidentID = &incidentID
-	for rows.Next() {
-		if err := rows.Scan(&it.ID, &incidentID, &status, &due, &created, &completed); err != nil {
-			return fmt.Errorf("sqlstore: analytics action items: %w", err)
+	for _, i := range matched {
+		fa := &c.facts[i]
+		if len(fa.items) == 0 {
+			continue
 		}
-		it.Status = debrief.ActionStatus(in.get(status))
-		it.DueDate = microPtr(due, &dueT)
-		it.CreatedAt = time.UnixMicro(created).UTC()
-		it.CompletedAt = microPtr(completed, &completedT)
-		if err := visit(&it); err != nil {
-			return err
+		incidentID = fa.id
+		for i := range fa.items {
+			x := &fa.items[i]
+			it.ID = x.id
+			it.Status = debrief.ActionStatus(x.status)
+			it.DueDate = timeOf(x.due, &dueT)
+			it.CreatedAt = time.UnixMicro(x.created).UTC()
+			it.CompletedAt = timeOf(x.completed, &completedT)
+			if err := item(&it); err != nil {
+				return err
+			}
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("sqlstore: analytics action items: %w", err)
 	}
 	return nil
-}
-
-// microPtr sets *buf from v and returns buf, or nil for NULL.
-func microPtr(v sql.NullInt64, buf *time.Time) *time.Time {
-	if !v.Valid {
-		return nil
-	}
-	*buf = time.UnixMicro(v.Int64).UTC()
-	return buf
 }
 
 // interner returns one string per distinct text, so the many incidents of
@@ -282,4 +206,16 @@ func (in interner) list(raw []byte) ([]string, error) {
 		out[i] = in.get([]byte(v))
 	}
 	return out, nil
+}
+
+// SetPostmortemQualityScore implements debrief.AnalyticsStore.
+func (db *DB) SetPostmortemQualityScore(ctx context.Context, id int64, version, score int) error {
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := db.exec(ctx, tx, `UPDATE postmortems SET quality_score = $1 WHERE id = $2 AND version = $3`, score, id, version)
+		return err
+	})
+	if err != nil {
+		return mapErr(err, "store the quality score of postmortem %d", id)
+	}
+	return nil
 }

@@ -73,6 +73,8 @@ type DB struct {
 	tune searchTuning
 	// factors keeps the contributing factor counts a while (factors.go).
 	factors factorCache
+	// analytics is the copy of the rows analytics reads (analytics_copy.go).
+	analytics analyticsCopy
 }
 
 // dialect names the engine, where its migrations are, and how it stores

@@ -26,7 +26,7 @@ var dumpTables = []dumpTable{
 	table("incidents", "id", "id:int title severity status services:json customers:json impact labels:json commander scribe communications started_at:time detected_at:time acknowledged_at:time mitigated_at:time resolved_at:time private:bool members:json repeat_of:int:later created_by created_at:time updated_at:time version:int"),
 	table("incident_tags", "incident_id kind value", "incident_id:int kind value"),
 	table("timeline_events", "id", "id:int incident_id:int at:time zone source kind text actor external_id starred:bool lifecycle created_at:time version:int alert"),
-	table("postmortems", "id", "id:int incident_id:int kind title owner status template template_version:int sections:json root_cause contributing_factors:json lessons:json project:json:null published_at:time created_by created_at:time updated_at:time version:int"),
+	table("postmortems", "id", "id:int incident_id:int kind title owner status template template_version:int sections:json root_cause contributing_factors:json lessons:json project:json:null published_at:time created_by created_at:time updated_at:time version:int quality_score:int"),
 	table("action_items", "id", "id:int incident_id:int postmortem_id:int title owner due_date:time priority type status tracker_url completed_at:time created_by created_at:time updated_at:time version:int verify_required:bool verification"),
 	table("ideas", "id", "id:int title detail status merged_into:int:later action_item_id:int created_by created_at:time updated_at:time version:int"),
 	table("idea_mentions", "idea_id postmortem_id", "idea_id:int postmortem_id:int note raised_by raised_at:time"),
@@ -55,10 +55,12 @@ var dumpTables = []dumpTable{
 // table whose name starts with "search_" is the search index, rebuilt from
 // the records after a load (Reindex), and is left out too.
 var derivedTables = map[string]string{
-	"sessions":         "sign-ins end with a move: carrying cookies to another database buys nothing and widens a leak",
-	"goose_db_version": "the target's schema is made by its own migrations",
-	"sqlite_sequence":  "SQLite's counters follow the ids a load writes",
-	"auth_generation":  "a counter for the token caches of running servers; a load moves the target's own",
+	"sessions":             "sign-ins end with a move: carrying cookies to another database buys nothing and widens a leak",
+	"goose_db_version":     "the target's schema is made by its own migrations",
+	"sqlite_sequence":      "SQLite's counters follow the ids a load writes",
+	"auth_generation":      "a counter for the token caches of running servers; a load moves the target's own",
+	"analytics_changes":    "marks of changed incidents for the analytics copies of running servers; a load moves analytics_generation instead",
+	"analytics_generation": "a counter that makes the analytics copies of running servers read everything again; a load moves the target's own",
 }
 
 // derivedTable reports whether a dump leaves the table out on purpose.

@@ -158,6 +158,10 @@ func (l *loader) load(ctx context.Context, tx *sql.Tx, head DumpHeader) (DumpSum
 	if _, err := tx.ExecContext(ctx, `UPDATE auth_generation SET generation = generation + 1 WHERE id = 1`); err != nil {
 		return nil, fmt.Errorf("sqlstore: load: %w", err)
 	}
+	// Likewise the copies of analytics rows: the load marked no changes.
+	if _, err := tx.ExecContext(ctx, `UPDATE analytics_generation SET generation = generation + 1 WHERE id = 1`); err != nil {
+		return nil, fmt.Errorf("sqlstore: load: %w", err)
+	}
 	if db.d.engine == EnginePostgres {
 		if err := moveSequences(ctx, tx); err != nil {
 			return nil, err

@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/debriefhq/debrief/debrief"
+	"github.com/debriefhq/debrief/quality"
 )
 
 func TestAnalyticsPageBrowserSQLite(t *testing.T) { testAnalyticsPageBrowser(t, openSQLite(t)) }
@@ -25,7 +26,8 @@ func TestAnalyticsPageBrowserPostgres(t *testing.T) {
 // figures, the CSV links carry the filter, a bad date is a sentence, and
 // axe-core passes at both widths.
 func testAnalyticsPageBrowser(t *testing.T, store debrief.Store) {
-	e := newBrowserEnv(t, store)
+	// Saved postmortems are scored, as serve wires it.
+	e := newBrowserEnv(t, store, debrief.WithPostmortemScorer(quality.Score))
 	a11y := map[string][]axeViolation{}
 	rita := e.asUser("rita")
 	start := time.Date(2026, 2, 10, 9, 0, 0, 0, time.UTC)
@@ -35,8 +37,14 @@ func testAnalyticsPageBrowser(t *testing.T, store debrief.Store) {
 		{Title: "Search lagged behind writes", Severity: "SEV2", Services: []string{"search"}},
 	} {
 		in.StartedAt = start.AddDate(0, 0, i*20)
-		if _, err := e.svc.CreateIncident(rita, &in); err != nil {
+		inc, err := e.svc.CreateIncident(rita, &in)
+		if err != nil {
 			t.Fatal(err)
+		}
+		if i == 0 {
+			if _, err := e.svc.CreatePostmortem(rita, debrief.NewPostmortem{IncidentID: &inc.ID}); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	tab := e.signedInTab("rita")
@@ -47,8 +55,17 @@ func testAnalyticsPageBrowser(t *testing.T, store debrief.Store) {
 		t.Errorf("the page says %q, want 3 incidents", got)
 	}
 	e.waitFor(tab, "every chart drawn", `Array.from(document.querySelectorAll('.figure img')).every(i => i.complete && i.naturalWidth > 100)`)
-	if n := eval[int](e, tab, `document.querySelectorAll('.figure img').length`); n != 9 {
-		t.Errorf("the page has %d charts, want 9", n)
+	if n := eval[int](e, tab, `document.querySelectorAll('.figure img').length`); n != 10 {
+		t.Errorf("the page has %d charts, want 10", n)
+	}
+	// The postmortem was scored when it was saved: the quality figure
+	// has its month, with one postmortem.
+	got := eval[string](e, tab, `Array.from(document.querySelectorAll('#fig-quality_by_month ~ details tbody td')).map(td => td.textContent).join('|')`)
+	if cells := strings.Split(got, "|"); len(cells) != 3 || !strings.HasPrefix(cells[0], "2026-") || cells[1] == "" || cells[2] != "1" {
+		t.Errorf("the quality table's cells are %q, want one month, a median score and 1 postmortem", got)
+	}
+	if got := eval[string](e, tab, `document.getElementById('summary').innerText`); !strings.Contains(got, "Median postmortem quality score") {
+		t.Errorf("the summary %q does not give the median quality score", got)
 	}
 	e.checkAccessibility(tab, "analytics", a11y)
 	e.screenshot(tab, "analytics")

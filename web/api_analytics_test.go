@@ -93,7 +93,7 @@ func TestAnalyticsMetrics(t *testing.T) {
 	e := newEnv(t, openSQLite(t), Config{MetricsToken: "scrape-t0ken"})
 	e.must(201, "POST", "/api/v1/incidents", `{"title": "Ledger writes timed out", "severity": "SEV1", "services": ["ledger"], "started_at": "2025-01-10T10:00:00Z", "detected_at": "2025-01-10T10:10:00Z"}`, nil)
 	x := e.must(200, "GET", "/metrics", "", map[string]string{"Authorization": "Bearer scrape-t0ken"})
-	for _, want := range []string{`debrief_incidents_by_service{service="ledger"} 1`, `debrief_incident_response_seconds{measure="detect",quantile="0.5"} 600`, `debrief_analytics_scrape_error 0`} {
+	for _, want := range []string{`debrief_incidents_by_service{service="ledger"} 1`, `debrief_incident_response_seconds{measure="detect",quantile="0.5"} 600`, `debrief_analytics_scrape_error 0`, `debrief_postmortem_quality_scored{state="scored"} 0`} {
 		if !strings.Contains(string(x.body), want) {
 			t.Errorf("GET /metrics has no line %s", want)
 		}

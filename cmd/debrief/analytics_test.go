@@ -12,7 +12,7 @@ func TestAnalyticsCommand(t *testing.T) {
 	s := startServer(t, filepath.Join(t.TempDir(), "debrief.db"), "--demo")
 	out := mustCLI(t, s.URL, "analytics")
 	wantLines(t, "debrief analytics", out, "incidents", "Incidents by severity", "severity", "SEV1", "Response times (minutes)",
-		"measure", "detect", "Action items", "Postmortems:", "Not included: Quality-check scores")
+		"measure", "detect", "Action items", "Postmortem quality score by month created (UTC)", "median_score", "Postmortems:", "Not included: Action items of project postmortems")
 	csv := mustCLI(t, s.URL, "analytics", "--table", "by_severity", "--severity", "SEV1")
 	if !strings.HasPrefix(csv, "severity,incidents\nSEV1,") {
 		t.Errorf("debrief analytics --table by_severity = %q, want CSV starting with the header and SEV1", csv)
