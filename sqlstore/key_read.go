@@ -17,9 +17,10 @@ import (
 // by key from a local file ends within microseconds whatever happens to the
 // caller. On PostgreSQL the query waits on a network, so the caller's
 // context still bounds it. Either way the caller's context bounds the wait
-// for a connection (the read gate), which comes before.
+// for a connection (the read gate), which comes before, and a caller
+// already gone gets its context's error as from any read.
 func (db *DB) keyReadContext(ctx context.Context) context.Context {
-	if db.d.detachKeyReads {
+	if db.d.detachKeyReads && ctx.Err() == nil {
 		return context.WithoutCancel(ctx)
 	}
 	return ctx
