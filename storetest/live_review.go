@@ -179,7 +179,25 @@ func testReviewChangesPublish(t *testing.T, open Opener) {
 			f, m := meeting()
 			next, err := svc.AddMeetingGoal(ria, f.pm.ID, debrief.MeetingGoal{Text: "Alert on pool saturation", Owner: "sam@example.com"}, m.Version)
 			must(t, err, "AddMeetingGoal")
-			expect("AddMeetingGoal", f.pm, f.r.ID, next.Version, "ria@example.com", 0)
+			// The goal becomes an action item, which the board and the
+			// incident's and postmortem's pages hear of as of any new item;
+			// the review's pages hear of the meeting.
+			var items, others []debrief.LiveEvent
+			for _, ev := range rec.take() {
+				if ev.Kind == debrief.LiveActionItems {
+					items = append(items, ev)
+				} else {
+					others = append(others, ev)
+				}
+			}
+			topics := map[string]bool{}
+			for _, ev := range items {
+				topics[ev.Topic] = true
+			}
+			want := []debrief.LiveEvent{{Topic: debrief.ReviewTopic(f.pm.ID), Kind: debrief.LiveReview, ID: f.r.ID, Version: next.Version, By: "ria@example.com"}}
+			if !reflect.DeepEqual(others, want) || !topics[debrief.ActionItemsTopic] || !topics[debrief.PostmortemTopic(f.pm.ID)] {
+				t.Errorf("AddMeetingGoal published %+v besides the action item events on %v; want %+v and the item on the board and the postmortem", others, topics, want)
+			}
 		},
 		"EndReviewMeeting": func() {
 			f, m := meeting()
