@@ -322,19 +322,7 @@ func BenchmarkSearch(b *testing.B) {
 	db := benchCorpus(b, n)
 	ctx := context.Background()
 	viewer := debrief.Actor{Email: "vic@example.com", Role: debrief.RoleViewer}
-	parsed := make([]*debrief.SearchQuery, len(benchQueries))
-	for i, q := range benchQueries {
-		p, err := search.Parse(q, nil)
-		if err != nil {
-			b.Fatalf("Parse(%q) = %v", q, err)
-		}
-		p.Limit = 20
-		parsed[i] = p
-		// Warm the page cache, as a running server would be.
-		if _, err := db.Search(ctx, p, viewer); err != nil {
-			b.Fatalf("Search(%q) = %v", q, err)
-		}
-	}
+	parsed := warmBenchQueries(b, db, viewer)
 	lat := make([]time.Duration, 0, b.N)
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
@@ -535,18 +523,7 @@ func BenchmarkSearchAfterWrite(b *testing.B) {
 	db := benchCorpus(b, n)
 	ctx := context.Background()
 	viewer := debrief.Actor{Email: "vic@example.com", Role: debrief.RoleViewer}
-	parsed := make([]*debrief.SearchQuery, len(benchQueries))
-	for i, q := range benchQueries {
-		p, err := search.Parse(q, nil)
-		if err != nil {
-			b.Fatalf("Parse(%q) = %v", q, err)
-		}
-		p.Limit = 20
-		parsed[i] = p
-		if _, err := db.Search(ctx, p, viewer); err != nil {
-			b.Fatalf("Search(%q) = %v", q, err)
-		}
-	}
+	parsed := warmBenchQueries(b, db, viewer)
 	lat := make([]time.Duration, 0, b.N)
 	// The incidents written here are deleted afterwards, so the corpus
 	// stays the same for the next benchmark.
@@ -579,4 +556,23 @@ func BenchmarkSearchAfterWrite(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/op")
 	reportLatency(b, lat)
+}
+
+// warmBenchQueries parses the query mix (first 20 results each) and runs
+// each once, warming the page cache as a running server would be.
+func warmBenchQueries(b *testing.B, db *DB, viewer debrief.Actor) []*debrief.SearchQuery {
+	b.Helper()
+	parsed := make([]*debrief.SearchQuery, len(benchQueries))
+	for i, q := range benchQueries {
+		p, err := search.Parse(q, nil)
+		if err != nil {
+			b.Fatalf("Parse(%q) = %v", q, err)
+		}
+		p.Limit = 20
+		parsed[i] = p
+		if _, err := db.Search(context.Background(), p, viewer); err != nil {
+			b.Fatalf("Search(%q) = %v", q, err)
+		}
+	}
+	return parsed
 }
