@@ -29,7 +29,8 @@ func testBrowserTeams(t *testing.T, store debrief.Store) {
 	e := newBrowserEnv(t, store, debrief.WithTrackerClient(boardTracker{}))
 	a11y := map[string][]axeViolation{}
 	sys := debrief.WithActor(context.Background(), debrief.SystemActor)
-	if _, err := e.svc.CreateTeam(sys, &debrief.Team{Name: "platform", Members: []string{"otto@example.com"}, Services: []string{"edge"}}); err != nil {
+	platform, err := e.svc.CreateTeam(sys, &debrief.Team{Name: "platform", Members: []string{"otto@example.com"}, Services: []string{"edge"}})
+	if err != nil {
 		t.Fatal(err)
 	}
 	for _, tr := range []*debrief.Tracker{
@@ -79,6 +80,15 @@ func testBrowserTeams(t *testing.T, store debrief.Store) {
 	}
 	e.checkAccessibility(ada, "admin teams (refused)", a11y)
 	e.screenshot(ada, "admin-teams-refused")
+	// Remove sits in the save form's row but belongs to the delete form
+	// (its form attribute): clicking it removes the team, not saves it.
+	e.open(ada, "/admin/teams")
+	if st := e.navigate(ada, "remove platform", chromedp.Click(`button[form="team-`+itoa(platform.ID)+`-delete"]`)); st != 200 {
+		t.Fatalf("removing a team ended at %d", st)
+	}
+	if teams, err := e.svc.ListTeams(sys); err != nil || len(teams) != 1 || teams[0].Name != "payments" {
+		t.Fatalf("teams after removing platform = %+v, %v; want payments alone", teams, err)
+	}
 
 	// A responder exports the item from the board.
 	rita := e.signedInTab("rita")
