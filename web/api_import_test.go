@@ -121,10 +121,7 @@ func importScenario(t *testing.T, e *testEnv) {
 // TestImportTimelineAPI covers each format and the all-or-nothing rule on
 // SQLite and PostgreSQL.
 func TestImportTimelineAPI(t *testing.T) {
-	for _, engine := range []struct {
-		name string
-		open func(testing.TB) debrief.Store
-	}{{"sqlite", openSQLite}, {"postgres", openPostgres}} {
+	for _, engine := range engines {
 		t.Run(engine.name, func(t *testing.T) {
 			e := newEnv(t, engine.open(t), Config{})
 			inc := newImportIncident(t, e)

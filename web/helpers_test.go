@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -79,6 +80,29 @@ func openPostgres(tb testing.TB) debrief.Store {
 	}
 	tb.Cleanup(func() { db.Close() })
 	return db
+}
+
+// openPostgresOrSkip is openPostgres for the browser tests, which skip
+// PostgreSQL when DEBRIEF_TEST_POSTGRES is not set rather than fail.
+func openPostgresOrSkip(tb testing.TB) debrief.Store {
+	tb.Helper()
+	if os.Getenv(storetest.PostgresEnv) == "" {
+		tb.Skip("DEBRIEF_TEST_POSTGRES is not set")
+	}
+	return openPostgres(tb)
+}
+
+// engines are the two databases a test runs on, each opened fresh.
+var engines = []struct {
+	name string
+	open func(testing.TB) debrief.Store
+}{{"sqlite", openSQLite}, {"postgres", openPostgres}}
+
+// bothEngines runs f as a subtest on each engine, named after it.
+func bothEngines(t *testing.T, f func(t *testing.T, store debrief.Store)) {
+	for _, engine := range engines {
+		t.Run(engine.name, func(t *testing.T) { f(t, engine.open(t)) })
+	}
 }
 
 func newEnv(t *testing.T, store debrief.Store, cfg Config) *testEnv {

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -13,12 +12,7 @@ import (
 
 func TestIdeasBrowserSQLite(t *testing.T) { testIdeasBrowser(t, openSQLite(t)) }
 
-func TestIdeasBrowserPostgres(t *testing.T) {
-	if os.Getenv("DEBRIEF_TEST_POSTGRES") == "" {
-		t.Skip("DEBRIEF_TEST_POSTGRES is not set")
-	}
-	testIdeasBrowser(t, openPostgres(t))
-}
+func TestIdeasBrowserPostgres(t *testing.T) { testIdeasBrowser(t, openPostgresOrSkip(t)) }
 
 // testIdeasBrowser raises an idea through the board's form in Chromium,
 // merges it into the likely duplicate the board suggests, and promotes the

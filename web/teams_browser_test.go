@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 
@@ -18,12 +17,7 @@ import (
 
 func TestBrowserTeamsSQLite(t *testing.T) { testBrowserTeams(t, openSQLite(t)) }
 
-func TestBrowserTeamsPostgres(t *testing.T) {
-	if os.Getenv("DEBRIEF_TEST_POSTGRES") == "" {
-		t.Skip("DEBRIEF_TEST_POSTGRES is not set")
-	}
-	testBrowserTeams(t, openPostgres(t))
-}
+func TestBrowserTeamsPostgres(t *testing.T) { testBrowserTeams(t, openPostgresOrSkip(t)) }
 
 func testBrowserTeams(t *testing.T, store debrief.Store) {
 	e := newBrowserEnv(t, store, debrief.WithTrackerClient(boardTracker{}))

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 
@@ -20,12 +19,7 @@ import (
 
 func TestBrowserAdminSQLite(t *testing.T) { testBrowserAdmin(t, openSQLite(t)) }
 
-func TestBrowserAdminPostgres(t *testing.T) {
-	if os.Getenv("DEBRIEF_TEST_POSTGRES") == "" {
-		t.Skip("DEBRIEF_TEST_POSTGRES is not set")
-	}
-	testBrowserAdmin(t, openPostgres(t))
-}
+func TestBrowserAdminPostgres(t *testing.T) { testBrowserAdmin(t, openPostgresOrSkip(t)) }
 
 func testBrowserAdmin(t *testing.T, store debrief.Store) {
 	e := newBrowserEnv(t, store)

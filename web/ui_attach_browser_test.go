@@ -28,12 +28,7 @@ import (
 
 func TestAttachBrowserSQLite(t *testing.T) { testAttachBrowser(t, openSQLite(t)) }
 
-func TestAttachBrowserPostgres(t *testing.T) {
-	if os.Getenv("DEBRIEF_TEST_POSTGRES") == "" {
-		t.Skip("DEBRIEF_TEST_POSTGRES is not set")
-	}
-	testAttachBrowser(t, openPostgres(t))
-}
+func TestAttachBrowserPostgres(t *testing.T) { testAttachBrowser(t, openPostgresOrSkip(t)) }
 
 // dropFiles builds, in the page, a DataTransfer holding one file made of
 // the base64 bytes, and fires event (paste or drop) at the element sel as

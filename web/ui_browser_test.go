@@ -36,12 +36,7 @@ var axeSource string
 
 func TestBrowserSQLite(t *testing.T) { testBrowser(t, openSQLite(t)) }
 
-func TestBrowserPostgres(t *testing.T) {
-	if os.Getenv("DEBRIEF_TEST_POSTGRES") == "" {
-		t.Skip("DEBRIEF_TEST_POSTGRES is not set")
-	}
-	testBrowser(t, openPostgres(t))
-}
+func TestBrowserPostgres(t *testing.T) { testBrowser(t, openPostgresOrSkip(t)) }
 
 // chromiumPath is the browser the tests use; an unset variable with no
 // browser at the default place skips, a set variable that names nothing fails.

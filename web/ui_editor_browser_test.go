@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -21,12 +20,7 @@ import (
 
 func TestEditorBrowserSQLite(t *testing.T) { testEditorBrowser(t, openSQLite(t)) }
 
-func TestEditorBrowserPostgres(t *testing.T) {
-	if os.Getenv("DEBRIEF_TEST_POSTGRES") == "" {
-		t.Skip("DEBRIEF_TEST_POSTGRES is not set")
-	}
-	testEditorBrowser(t, openPostgres(t))
-}
+func TestEditorBrowserPostgres(t *testing.T) { testEditorBrowser(t, openPostgresOrSkip(t)) }
 
 // typeInto replaces a textarea's text as typing would: htmx and the
 // editor's script see an input event.

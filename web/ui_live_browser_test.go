@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -21,12 +20,7 @@ import (
 
 func TestLiveBrowserSQLite(t *testing.T) { testLiveBrowser(t, openSQLite(t)) }
 
-func TestLiveBrowserPostgres(t *testing.T) {
-	if os.Getenv("DEBRIEF_TEST_POSTGRES") == "" {
-		t.Skip("DEBRIEF_TEST_POSTGRES is not set")
-	}
-	testLiveBrowser(t, openPostgres(t))
-}
+func TestLiveBrowserPostgres(t *testing.T) { testLiveBrowser(t, openPostgresOrSkip(t)) }
 
 // waitSince waits for cond like waitFor and returns how long it took from
 // start (measured, logged, never asserted).

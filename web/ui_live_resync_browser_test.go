@@ -2,7 +2,6 @@ package web
 
 import (
 	"fmt"
-	"os"
 	"testing"
 	"time"
 
@@ -18,12 +17,7 @@ import (
 
 func TestLiveResyncBrowserSQLite(t *testing.T) { testLiveResyncBrowser(t, openSQLite(t)) }
 
-func TestLiveResyncBrowserPostgres(t *testing.T) {
-	if os.Getenv("DEBRIEF_TEST_POSTGRES") == "" {
-		t.Skip("DEBRIEF_TEST_POSTGRES is not set")
-	}
-	testLiveResyncBrowser(t, openPostgres(t))
-}
+func TestLiveResyncBrowserPostgres(t *testing.T) { testLiveResyncBrowser(t, openPostgresOrSkip(t)) }
 
 func testLiveResyncBrowser(t *testing.T, store debrief.Store) {
 	e := newBrowserEnv(t, store)

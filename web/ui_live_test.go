@@ -22,8 +22,7 @@ import (
 // session ends; the editor's presence names a section of the postmortem
 // only, and another viewer's stream shows it.
 func TestLiveStreams(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { testLiveStreams(t, openSQLite(t)) })
-	t.Run("postgres", func(t *testing.T) { testLiveStreams(t, openPostgres(t)) })
+	bothEngines(t, testLiveStreams)
 }
 
 func testLiveStreams(t *testing.T, store debrief.Store) {

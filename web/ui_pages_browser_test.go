@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -18,12 +17,7 @@ import (
 
 func TestPagesBrowserSQLite(t *testing.T) { testPagesBrowser(t, openSQLite(t)) }
 
-func TestPagesBrowserPostgres(t *testing.T) {
-	if os.Getenv("DEBRIEF_TEST_POSTGRES") == "" {
-		t.Skip("DEBRIEF_TEST_POSTGRES is not set")
-	}
-	testPagesBrowser(t, openPostgres(t))
-}
+func TestPagesBrowserPostgres(t *testing.T) { testPagesBrowser(t, openPostgresOrSkip(t)) }
 
 // press sends keys to whatever has focus, as a person typing would.
 func (e *browserEnv) press(ctx context.Context, keys string, opts ...chromedp.KeyOption) {

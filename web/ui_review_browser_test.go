@@ -20,12 +20,7 @@ import (
 
 func TestReviewBrowserSQLite(t *testing.T) { testReviewBrowser(t, openSQLite(t)) }
 
-func TestReviewBrowserPostgres(t *testing.T) {
-	if os.Getenv("DEBRIEF_TEST_POSTGRES") == "" {
-		t.Skip("DEBRIEF_TEST_POSTGRES is not set")
-	}
-	testReviewBrowser(t, openPostgres(t))
-}
+func TestReviewBrowserPostgres(t *testing.T) { testReviewBrowser(t, openPostgresOrSkip(t)) }
 
 // recordingNotifier stands in for the e-mail writer (whose messages are
 // tested in package notify against a real SMTP server): it records what

@@ -21,8 +21,7 @@ import (
 // opened again); the signed-in stream is 404 to a non-member of a private
 // incident, as the review's pages are.
 func TestReviewStreams(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { testReviewStreams(t, openSQLite(t)) })
-	t.Run("postgres", func(t *testing.T) { testReviewStreams(t, openPostgres(t)) })
+	bothEngines(t, testReviewStreams)
 }
 
 // sseReader reads a stream's lines in the background.
