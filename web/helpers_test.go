@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +23,7 @@ import (
 
 	"github.com/debriefhq/debrief/debrief"
 	"github.com/debriefhq/debrief/ingest"
+	"github.com/debriefhq/debrief/live"
 	"github.com/debriefhq/debrief/sqlstore"
 	"github.com/debriefhq/debrief/storetest"
 	"github.com/debriefhq/debrief/templates"
@@ -269,3 +272,41 @@ func httptestRequest(method, path, body string) *http.Request {
 }
 
 func newRecorder() *httptest.ResponseRecorder { return httptest.NewRecorder() }
+
+// liveServer is a server on port 0 with live updates wired as serve wires
+// them: the Service publishes to the hub the pages' streams read.
+type liveServer struct {
+	svc *debrief.Service
+	srv *Server
+	hub *live.Hub
+	ts  *httptest.Server
+	// users are the accounts made at the start, by name; each signs in
+	// as name@example.com with browserPassword.
+	users map[string]*debrief.User
+}
+
+// newLiveServer starts a liveServer on store with an account for each
+// name in roles. beat, when not zero, replaces the streams' heartbeat so
+// that a test sees an ended session or link quickly.
+func newLiveServer(t *testing.T, store debrief.Store, roles map[string]debrief.Role, beat time.Duration, opts ...debrief.Option) *liveServer {
+	t.Helper()
+	hub := live.New(nil)
+	t.Cleanup(hub.Close)
+	svc := debrief.NewService(store, append([]debrief.Option{debrief.WithPublisher(hub), debrief.WithPasswordHasher(storetest.FastHasher)}, opts...)...)
+	srv := New(Config{Service: svc, Live: hub, InsecureCookies: true, Logger: slog.New(slog.DiscardHandler)})
+	if beat != 0 {
+		srv.liveBeat = beat
+	}
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	s := &liveServer{svc: svc, srv: srv, hub: hub, ts: ts, users: map[string]*debrief.User{}}
+	sys := debrief.WithActor(context.Background(), debrief.SystemActor)
+	for _, name := range slices.Sorted(maps.Keys(roles)) {
+		u, err := svc.CreateUser(sys, debrief.NewUser{Email: name + "@example.com", Name: strings.ToUpper(name[:1]) + name[1:], Role: roles[name], Password: browserPassword})
+		if err != nil {
+			t.Fatalf("CreateUser(%s): %v", name, err)
+		}
+		s.users[name] = u
+	}
+	return s
+}

@@ -6,9 +6,7 @@ import (
 	_ "embed"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -22,8 +20,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/debriefhq/debrief/debrief"
-	"github.com/debriefhq/debrief/live"
-	"github.com/debriefhq/debrief/storetest"
 )
 
 // The browser tests drive Debian's Chromium (DEBRIEF_TEST_CHROMIUM, else
@@ -55,18 +51,15 @@ func chromiumPath(t *testing.T) string {
 	return path
 }
 
-// browserEnv is a server on port 0 and one headless Chromium.
+// browserEnv is a server on port 0 and one headless Chromium. Tests that
+// cut the pages' connections or tell them to resync use the server's ts
+// and hub.
 type browserEnv struct {
+	*liveServer
 	t       *testing.T
 	base    string
-	svc     *debrief.Service
-	users   map[string]*debrief.User
 	browser context.Context
 	shots   string // screenshot folder, "" for none
-	// ts is the server, hub its live updates: tests that cut the pages'
-	// connections or tell them to resync use them.
-	ts  *httptest.Server
-	hub *live.Hub
 
 	// mu guards problems: uncaught exceptions and Content-Security-Policy
 	// violations any tab reported, which fail the test at its end.
@@ -78,23 +71,8 @@ const browserPassword = "a long browser test password"
 
 func newBrowserEnv(t *testing.T, store debrief.Store, opts ...debrief.Option) *browserEnv {
 	t.Helper()
-	// Live updates as serve wires them: the Service publishes to the hub
-	// the pages' streams read.
-	hub := live.New(nil)
-	t.Cleanup(hub.Close)
-	svc := debrief.NewService(store, append([]debrief.Option{debrief.WithPasswordHasher(storetest.FastHasher), debrief.WithPublisher(hub)}, opts...)...)
-	srv := New(Config{Service: svc, InsecureCookies: true, Logger: slog.New(slog.DiscardHandler), Live: hub})
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(ts.Close)
-	e := &browserEnv{t: t, base: ts.URL, svc: svc, users: map[string]*debrief.User{}, ts: ts, hub: hub}
-	sys := debrief.WithActor(context.Background(), debrief.SystemActor)
-	for name, role := range map[string]debrief.Role{"rita": debrief.RoleResponder, "vic": debrief.RoleViewer, "otto": debrief.RoleResponder, "ada": debrief.RoleAdmin} {
-		u, err := svc.CreateUser(sys, debrief.NewUser{Email: name + "@example.com", Name: strings.ToUpper(name[:1]) + name[1:], Role: role, Password: browserPassword})
-		if err != nil {
-			t.Fatalf("CreateUser(%s): %v", name, err)
-		}
-		e.users[name] = u
-	}
+	ls := newLiveServer(t, store, map[string]debrief.Role{"rita": debrief.RoleResponder, "vic": debrief.RoleViewer, "otto": debrief.RoleResponder, "ada": debrief.RoleAdmin}, 0, opts...)
+	e := &browserEnv{liveServer: ls, t: t, base: ls.ts.URL}
 	copts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromiumPath(t)),
 		chromedp.NoSandbox,
