@@ -72,11 +72,8 @@ func (c *ActionAddCmd) Run(env *Env) error {
 	}
 	var a debrief.ActionItem
 	resp, err := cl.sendJSON(env.Ctx, http.MethodPost, "/api/v1/action-items", body, 0, &a)
-	if err != nil {
+	if done, err := c.answered(env, resp, err); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	fmt.Fprintf(env.Stdout, "Added %s: %s\n", a.Key, a.Title)
 	return printActionItems(env, []*debrief.ActionItem{&a})
@@ -122,11 +119,8 @@ func (c *ActionListCmd) Run(env *Env) error {
 	q.Set("limit", strconv.Itoa(c.Limit))
 	var page list[*debrief.ActionItem]
 	resp, err := cl.getJSON(env.Ctx, "/api/v1/action-items", q, &page)
-	if err != nil {
+	if done, err := c.answered(env, resp, err); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	if len(page.Items) == 0 {
 		fmt.Fprintln(env.Stdout, "No action items match.")

@@ -24,6 +24,42 @@ type ClientFlags struct {
 	JSON   bool   `name:"json" help:"Print the server's JSON instead of a table, for scripts."`
 }
 
+// get fetches path into out for a command to print. With --json it writes
+// the server's answer as it came instead; done reports that the command
+// has nothing more to do (that, or an error), so a command returns err
+// when done.
+func (f *ClientFlags) get(env *Env, path string, query url.Values, out any) (done bool, err error) {
+	cl, err := f.client()
+	if err != nil {
+		return true, err
+	}
+	resp, err := cl.getJSON(env.Ctx, path, query, out)
+	return f.answered(env, resp, err)
+}
+
+// send is get for a change: it sends body with method, naming ifVersion
+// in If-Match when it is not 0, and decodes the answer into out.
+func (f *ClientFlags) send(env *Env, method, path string, body any, ifVersion int, out any) (done bool, err error) {
+	cl, err := f.client()
+	if err != nil {
+		return true, err
+	}
+	resp, err := cl.sendJSON(env.Ctx, method, path, body, ifVersion, out)
+	return f.answered(env, resp, err)
+}
+
+// answered finishes a command's request as get and send do: done on an
+// error, or with --json once the server's answer is written.
+func (f *ClientFlags) answered(env *Env, resp *response, err error) (done bool, _ error) {
+	if err != nil {
+		return true, err
+	}
+	if f.JSON {
+		return true, writeJSON(env.Stdout, resp.Body)
+	}
+	return false, nil
+}
+
 // client calls the Debrief REST API.
 type client struct {
 	base  *url.URL

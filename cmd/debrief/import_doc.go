@@ -71,11 +71,8 @@ func (c *ImportCmd) Run(env *Env) error {
 		return err
 	}
 	resp, err := cl.sendRaw(env.Ctx, http.MethodPost, "/api/v1/postmortems/import", "text/markdown; charset=utf-8", data)
-	if err != nil {
+	if done, err := c.answered(env, resp, err); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	var ans importAnswer
 	if err := decode(resp, &ans); err != nil {

@@ -78,11 +78,8 @@ func (c *IncidentNewCmd) Run(env *Env) error {
 	}
 	var inc debrief.Incident
 	resp, err := cl.sendJSON(env.Ctx, http.MethodPost, "/api/v1/incidents", body, 0, &inc)
-	if err != nil {
+	if done, err := c.answered(env, resp, err); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	fmt.Fprintf(env.Stdout, "Declared %s.\n\n", inc.Key)
 	return printIncident(env, &inc, loc)
@@ -109,10 +106,6 @@ type IncidentListCmd struct {
 
 // Run fetches one page and prints it.
 func (c *IncidentListCmd) Run(env *Env) error {
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
 	q := url.Values{}
 	for _, s := range c.Status {
 		q.Add("status", s)
@@ -129,12 +122,8 @@ func (c *IncidentListCmd) Run(env *Env) error {
 	addIf(q, "after", c.Cursor)
 	q.Set("limit", strconv.Itoa(c.Limit))
 	var page list[*debrief.Incident]
-	resp, err := cl.getJSON(env.Ctx, "/api/v1/incidents", q, &page)
-	if err != nil {
+	if done, err := c.get(env, "/api/v1/incidents", q, &page); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	if len(page.Items) == 0 {
 		fmt.Fprintln(env.Stdout, "No incidents match.")
@@ -180,11 +169,8 @@ func (c *IncidentShowCmd) Run(env *Env) error {
 	}
 	var inc debrief.Incident
 	resp, err := cl.getJSON(env.Ctx, "/api/v1/incidents/"+ref(c.ID), nil, &inc)
-	if err != nil {
+	if done, err := c.answered(env, resp, err); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	loc := viewerZone(env.Getenv)
 	if err := printIncident(env, &inc, loc); err != nil {

@@ -30,10 +30,6 @@ type NotifyLogCmd struct {
 
 // Run prints one page of the log.
 func (c *NotifyLogCmd) Run(env *Env) error {
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
 	q := url.Values{}
 	for _, s := range c.Status {
 		q.Add("status", s)
@@ -42,12 +38,8 @@ func (c *NotifyLogCmd) Run(env *Env) error {
 	addIf(q, "after", c.Cursor)
 	q.Set("limit", strconv.Itoa(c.Limit))
 	var page list[*debrief.Notification]
-	resp, err := cl.getJSON(env.Ctx, "/api/v1/notifications", q, &page)
-	if err != nil {
+	if done, err := c.get(env, "/api/v1/notifications", q, &page); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	if len(page.Items) == 0 {
 		fmt.Fprintln(env.Stdout, "No notifications match.")
@@ -79,19 +71,11 @@ type NotifyChannelsCmd struct {
 
 // Run prints the channels.
 func (c *NotifyChannelsCmd) Run(env *Env) error {
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
 	var out struct {
 		Items []*debrief.NotificationChannel `json:"items"`
 	}
-	resp, err := cl.getJSON(env.Ctx, "/api/v1/notification-channels", nil, &out)
-	if err != nil {
+	if done, err := c.get(env, "/api/v1/notification-channels", nil, &out); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	if len(out.Items) == 0 {
 		fmt.Fprintln(env.Stdout, "No channels yet; add one with: debrief notify add slack incidents https://hooks.slack.com/services/…")
@@ -119,18 +103,10 @@ type NotifyAddCmd struct {
 
 // Run creates the channel and prints a webhook's secret once.
 func (c *NotifyAddCmd) Run(env *Env) error {
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
 	body := map[string]any{"kind": c.Kind, "name": c.Name, "target": c.Target, "events": c.Events}
 	var ch debrief.NotificationChannel
-	resp, err := cl.sendJSON(env.Ctx, http.MethodPost, "/api/v1/notification-channels", body, 0, &ch)
-	if err != nil {
+	if done, err := c.send(env, http.MethodPost, "/api/v1/notification-channels", body, 0, &ch); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	fmt.Fprintf(env.Stdout, "Added channel %d (%s %s).\n", ch.ID, ch.Kind, ch.Name)
 	if ch.Secret != "" {

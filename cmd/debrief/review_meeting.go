@@ -19,17 +19,9 @@ type ReviewNudgeCmd struct {
 
 // Run asks the server to e-mail the reminder.
 func (c *ReviewNudgeCmd) Run(env *Env) error {
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
 	var r debrief.Review
-	resp, err := cl.sendJSON(env.Ctx, http.MethodPost, reviewPath(c.Postmortem)+"/nudge", map[string]any{"email": c.Email}, 0, &r)
-	if err != nil {
+	if done, err := c.send(env, http.MethodPost, reviewPath(c.Postmortem)+"/nudge", map[string]any{"email": c.Email}, 0, &r); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	fmt.Fprintf(env.Stdout, "A reminder is on its way to %s, with a new personal link.\n", c.Email)
 	return nil
@@ -70,17 +62,9 @@ type ReviewMeetingShowCmd struct {
 
 // Run reads the meeting.
 func (c *ReviewMeetingShowCmd) Run(env *Env) error {
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
 	var m debrief.ReviewMeeting
-	resp, err := cl.getJSON(env.Ctx, meetingPath(c.Postmortem), nil, &m)
-	if err != nil {
+	if done, err := c.get(env, meetingPath(c.Postmortem), nil, &m); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	printMeeting(env.Stdout, &m)
 	return nil
@@ -96,20 +80,12 @@ type ReviewMeetingStartCmd struct {
 
 // Run starts it.
 func (c *ReviewMeetingStartCmd) Run(env *Env) error {
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
 	var out struct {
 		Meeting debrief.ReviewMeeting `json:"meeting"`
 		RoomURL string                `json:"room_url"`
 	}
-	resp, err := cl.sendJSON(env.Ctx, http.MethodPost, meetingPath(c.Postmortem), debrief.StartMeeting{Order: c.Order, Shuffle: c.Shuffle}, 0, &out)
-	if err != nil {
+	if done, err := c.send(env, http.MethodPost, meetingPath(c.Postmortem), debrief.StartMeeting{Order: c.Order, Shuffle: c.Shuffle}, 0, &out); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	printMeeting(env.Stdout, &out.Meeting)
 	fmt.Fprintf(env.Stdout, "Room link (read-only, shown only now): %s\n", out.RoomURL)
@@ -149,11 +125,8 @@ func (c *ReviewMeetingStepCmd) Run(env *Env) error {
 	body := map[string]any{"action": c.Action, "stage": c.Stage, "email": c.Email, "text": c.Text, "seconds": c.Seconds, "version": v}
 	var m debrief.ReviewMeeting
 	resp, err := cl.sendJSON(env.Ctx, http.MethodPost, meetingPath(c.Postmortem)+"/steps", body, 0, &m)
-	if err != nil {
+	if done, err := c.answered(env, resp, err); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	printMeeting(env.Stdout, &m)
 	return nil
@@ -180,11 +153,8 @@ func (c *ReviewMeetingGoalCmd) Run(env *Env) error {
 	}
 	var m debrief.ReviewMeeting
 	resp, err := cl.sendJSON(env.Ctx, http.MethodPost, meetingPath(c.Postmortem)+"/goals", map[string]any{"text": c.Text, "owner": c.Owner, "due": c.Due, "version": v}, 0, &m)
-	if err != nil {
+	if done, err := c.answered(env, resp, err); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	g := m.Goals[len(m.Goals)-1]
 	fmt.Fprintf(env.Stdout, "Added the goal as %s, owned by %s.\n", g.ActionItemKey, g.Owner)
@@ -211,11 +181,8 @@ func (c *ReviewMeetingEndCmd) Run(env *Env) error {
 		Postmortem debrief.Postmortem `json:"postmortem"`
 	}
 	resp, err := cl.sendJSON(env.Ctx, http.MethodPost, meetingPath(c.Postmortem)+"/end", map[string]any{"version": v}, 0, &out)
-	if err != nil {
+	if done, err := c.answered(env, resp, err); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	fmt.Fprintf(env.Stdout, "Ended the meeting; the feedback is in %s, section %q (version %d).\n", strings.ToUpper(c.Postmortem), debrief.FeedbackSectionKey, out.Postmortem.Version)
 	return nil
