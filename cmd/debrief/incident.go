@@ -100,8 +100,7 @@ type IncidentListCmd struct {
 	Label       string   `help:"Only incidents with this label."`
 	Owner       string   `help:"Only incidents this person commanded or declared."`
 	Sort        string   `help:"Order: newest (declared most recently, the default), oldest or started (started most recently)." enum:"newest,oldest,started" default:"newest"`
-	Limit       int      `help:"Page size (at most 500)." default:"50"`
-	Cursor      string   `help:"Continue after a previous page (the cursor it printed)."`
+	PageFlags   `embed:""`
 }
 
 // Run fetches one page and prints it.
@@ -119,8 +118,7 @@ func (c *IncidentListCmd) Run(env *Env) error {
 		q.Set("sort", c.Sort)
 	}
 	addIf(q, "owner", c.Owner)
-	addIf(q, "after", c.Cursor)
-	q.Set("limit", strconv.Itoa(c.Limit))
+	c.addPage(q)
 	var page list[*debrief.Incident]
 	if done, err := c.get(env, "/api/v1/incidents", q, &page); done {
 		return err
@@ -145,6 +143,19 @@ func addIf(q url.Values, key, value string) {
 	if value != "" {
 		q.Set(key, value)
 	}
+}
+
+// PageFlags are the flags of a list command that prints one page at a
+// time: the next page starts after the cursor the last one printed.
+type PageFlags struct {
+	Limit  int    `help:"Page size (at most 500)." default:"50"`
+	Cursor string `help:"Continue after a previous page (the cursor it printed)."`
+}
+
+// addPage sets the page's parameters in q.
+func (p *PageFlags) addPage(q url.Values) {
+	addIf(q, "after", p.Cursor)
+	q.Set("limit", strconv.Itoa(p.Limit))
 }
 
 // printMore tells the user how to get the next page, on stderr so that the

@@ -24,8 +24,7 @@ type NotifyLogCmd struct {
 	ClientFlags `embed:""`
 	Status      []string `help:"Only these statuses: pending, sending, sent, failed."`
 	Event       string   `help:"Only this event, e.g. action_item.overdue."`
-	Limit       int      `help:"Page size (at most 500)." default:"50"`
-	Cursor      string   `help:"Continue after a previous page (the cursor it printed)."`
+	PageFlags   `embed:""`
 }
 
 // Run prints one page of the log.
@@ -35,8 +34,7 @@ func (c *NotifyLogCmd) Run(env *Env) error {
 		q.Add("status", s)
 	}
 	addIf(q, "event", c.Event)
-	addIf(q, "after", c.Cursor)
-	q.Set("limit", strconv.Itoa(c.Limit))
+	c.addPage(q)
 	var page list[*debrief.Notification]
 	if done, err := c.get(env, "/api/v1/notifications", q, &page); done {
 		return err

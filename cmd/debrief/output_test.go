@@ -279,3 +279,27 @@ func TestJSONFlagPrintsTheAnswer(t *testing.T) {
 		}
 	}
 }
+
+// TestListCommandsPage checks that every list command sends its paging
+// flags (PageFlags) as the API's limit and after, with the default limit.
+func TestListCommandsPage(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r.URL.Path+"?"+r.URL.RawQuery)
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"items":[]}`)
+	}))
+	defer srv.Close()
+	want := []string{"/api/v1/incidents?limit=50", "/api/v1/incidents?after=c2&limit=7", "/api/v1/action-items?after=c3&limit=8", "/api/v1/notifications?after=c4&limit=9"}
+	for _, args := range [][]string{{"incident", "list"}, {"incident", "list", "--limit", "7", "--cursor", "c2"}, {"action", "list", "--limit", "8", "--cursor", "c3"}, {"notify", "log", "--limit", "9", "--cursor", "c4"}} {
+		mustCLI(t, srv.URL, args...)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("list commands asked for %q, want %q", got, want)
+	}
+}
