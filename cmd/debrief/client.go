@@ -152,23 +152,31 @@ func (c *client) send(ctx context.Context, method, path string, query url.Values
 	}
 	version := etagVersion(resp.Header.Get("ETag"))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		e := &apiError{Status: resp.StatusCode, Version: version}
-		var env struct {
-			Error struct {
-				Code    string `json:"code"`
-				Message string `json:"message"`
-				Field   string `json:"field"`
-			} `json:"error"`
-		}
-		if json.Unmarshal(data, &env) == nil {
-			e.Code, e.Message, e.Field = env.Error.Code, env.Error.Message, env.Error.Field
-		}
+		e := errorAnswer(resp.StatusCode, data)
+		e.Version = version
 		if e.Message == "" && resp.StatusCode == http.StatusNotFound && e.Code == "" {
 			e.Message = fmt.Sprintf("The server at %s has no %s; is it a Debrief server of a matching version?", c.base, path)
 		}
 		return nil, e
 	}
 	return &response{Status: resp.StatusCode, Body: data, Version: version, Header: resp.Header}, nil
+}
+
+// errorAnswer is the error a non-2xx answer carries in its body as
+// {"error":{"code","message","field"}}; other bodies give only the status.
+func errorAnswer(status int, body []byte) *apiError {
+	e := &apiError{Status: status}
+	var env struct {
+		Error struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+			Field   string `json:"field"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(body, &env) == nil {
+		e.Code, e.Message, e.Field = env.Error.Code, env.Error.Message, env.Error.Field
+	}
+	return e
 }
 
 // unreachable explains a transport failure in terms of what to check.
