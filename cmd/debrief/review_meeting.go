@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -92,13 +91,21 @@ func (c *ReviewMeetingStartCmd) Run(env *Env) error {
 	return nil
 }
 
-// meetingVersion reads the meeting's current version, which each change names.
-func meetingVersion(ctx context.Context, cl *client, pm string) (int, error) {
-	var m debrief.ReviewMeeting
-	if _, err := cl.getJSON(ctx, meetingPath(pm), nil, &m); err != nil {
-		return 0, err
+// changeMeeting posts body to the meeting's path with suffix, naming the
+// meeting's current version as each change must, and decodes the answer
+// into out; done and err are as ClientFlags.answered gives them.
+func (f *ClientFlags) changeMeeting(env *Env, pm, suffix string, body map[string]any, out any) (done bool, err error) {
+	cl, err := f.client()
+	if err != nil {
+		return true, err
 	}
-	return m.Version, nil
+	var m debrief.ReviewMeeting
+	if _, err := cl.getJSON(env.Ctx, meetingPath(pm), nil, &m); err != nil {
+		return true, err
+	}
+	body["version"] = m.Version
+	resp, err := cl.sendJSON(env.Ctx, http.MethodPost, meetingPath(pm)+suffix, body, 0, out)
+	return f.answered(env, resp, err)
 }
 
 // ReviewMeetingStepCmd takes one step.
@@ -114,18 +121,9 @@ type ReviewMeetingStepCmd struct {
 
 // Run applies the step at the meeting's current version.
 func (c *ReviewMeetingStepCmd) Run(env *Env) error {
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
-	v, err := meetingVersion(env.Ctx, cl, c.Postmortem)
-	if err != nil {
-		return err
-	}
-	body := map[string]any{"action": c.Action, "stage": c.Stage, "email": c.Email, "text": c.Text, "seconds": c.Seconds, "version": v}
+	body := map[string]any{"action": c.Action, "stage": c.Stage, "email": c.Email, "text": c.Text, "seconds": c.Seconds}
 	var m debrief.ReviewMeeting
-	resp, err := cl.sendJSON(env.Ctx, http.MethodPost, meetingPath(c.Postmortem)+"/steps", body, 0, &m)
-	if done, err := c.answered(env, resp, err); done {
+	if done, err := c.changeMeeting(env, c.Postmortem, "/steps", body, &m); done {
 		return err
 	}
 	printMeeting(env.Stdout, &m)
@@ -143,17 +141,8 @@ type ReviewMeetingGoalCmd struct {
 
 // Run adds it at the meeting's current version.
 func (c *ReviewMeetingGoalCmd) Run(env *Env) error {
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
-	v, err := meetingVersion(env.Ctx, cl, c.Postmortem)
-	if err != nil {
-		return err
-	}
 	var m debrief.ReviewMeeting
-	resp, err := cl.sendJSON(env.Ctx, http.MethodPost, meetingPath(c.Postmortem)+"/goals", map[string]any{"text": c.Text, "owner": c.Owner, "due": c.Due, "version": v}, 0, &m)
-	if done, err := c.answered(env, resp, err); done {
+	if done, err := c.changeMeeting(env, c.Postmortem, "/goals", map[string]any{"text": c.Text, "owner": c.Owner, "due": c.Due}, &m); done {
 		return err
 	}
 	g := m.Goals[len(m.Goals)-1]
@@ -169,19 +158,10 @@ type ReviewMeetingEndCmd struct {
 
 // Run ends it at its current version.
 func (c *ReviewMeetingEndCmd) Run(env *Env) error {
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
-	v, err := meetingVersion(env.Ctx, cl, c.Postmortem)
-	if err != nil {
-		return err
-	}
 	var out struct {
 		Postmortem debrief.Postmortem `json:"postmortem"`
 	}
-	resp, err := cl.sendJSON(env.Ctx, http.MethodPost, meetingPath(c.Postmortem)+"/end", map[string]any{"version": v}, 0, &out)
-	if done, err := c.answered(env, resp, err); done {
+	if done, err := c.changeMeeting(env, c.Postmortem, "/end", map[string]any{}, &out); done {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "Ended the meeting; the feedback is in %s, section %q (version %d).\n", strings.ToUpper(c.Postmortem), debrief.FeedbackSectionKey, out.Postmortem.Version)
