@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"mime/multipart"
 	"net/url"
 	"os"
@@ -27,23 +26,7 @@ func slackZip(t *testing.T) string {
 	dir := filepath.Join(importSamples, "slack", "incident-export")
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		w, err := zw.Create(filepath.ToSlash(rel))
-		if err != nil {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		_, err = w.Write(b)
-		return err
-	})
-	if err != nil {
+	if err := zw.AddFS(os.DirFS(dir)); err != nil {
 		t.Fatal(err)
 	}
 	if err := zw.Close(); err != nil {
