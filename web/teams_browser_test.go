@@ -106,14 +106,5 @@ func testBrowserTeams(t *testing.T, store debrief.Store) {
 		e.checkAccessibility(p.tab, p.name, a11y)
 		e.screenshot(p.tab, p.name)
 	}
-	e.mu.Lock()
-	for _, p := range e.problems {
-		t.Errorf("browser console: %s", p)
-	}
-	e.mu.Unlock()
-	for page, vs := range a11y {
-		for _, v := range vs {
-			t.Logf("axe-core %s: %s (%s) %s", page, v.ID, v.Impact, v.Help)
-		}
-	}
+	e.report(a11y)
 }

@@ -104,6 +104,40 @@ func newBrowserEnv(t *testing.T, store debrief.Store, opts ...debrief.Option) *b
 	return e
 }
 
+// checkoutPostmortem makes, as Rita, an incident (checkout-api failing
+// for EU customers, started three hours ago) and its postmortem, owned by
+// her, from the default template: what the editor tests write into.
+func (e *browserEnv) checkoutPostmortem() (*debrief.Incident, *debrief.Postmortem) {
+	e.t.Helper()
+	rita := e.asUser("rita")
+	inc, err := e.svc.CreateIncident(rita, &debrief.Incident{Title: "Checkout API returned 500s for 42 minutes", Services: []string{"checkout-api"},
+		Impact: "EU customers could not pay", StartedAt: time.Now().Add(-3 * time.Hour)})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	pm, err := e.svc.CreatePostmortem(rita, debrief.NewPostmortem{IncidentID: &inc.ID, Owner: "rita@example.com"})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return inc, pm
+}
+
+// report ends a browser test: each problem a tab reported fails it, and
+// the axe-core findings in a11y (nil for none) are logged with their page.
+func (e *browserEnv) report(a11y map[string][]axeViolation) {
+	e.t.Helper()
+	e.mu.Lock()
+	for _, p := range e.problems {
+		e.t.Errorf("browser console: %s", p)
+	}
+	e.mu.Unlock()
+	for page, vs := range a11y {
+		for _, v := range vs {
+			e.t.Logf("axe-core %s: %s (%s) %s", page, v.ID, v.Impact, v.Help)
+		}
+	}
+}
+
 // tab opens a fresh browser context: its own cookies, like another person.
 func (e *browserEnv) tab() context.Context {
 	ctx, cancel := chromedp.NewContext(e.browser, chromedp.WithNewBrowserContext())
@@ -522,16 +556,7 @@ func testBrowser(t *testing.T, store debrief.Store) {
 		t.Errorf("member GET /incidents/%s = %d; want 200", private.Key, st)
 	}
 
-	e.mu.Lock()
-	for _, p := range e.problems {
-		t.Errorf("browser console: %s", p)
-	}
-	e.mu.Unlock()
-	for page, vs := range a11y {
-		for _, v := range vs {
-			t.Logf("axe-core %s: %s (%s) %s", page, v.ID, v.Impact, v.Help)
-		}
-	}
+	e.report(a11y)
 	e.pageWeight(key)
 }
 

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -34,15 +33,7 @@ func testEditorBrowser(t *testing.T, store debrief.Store) {
 	e := newBrowserEnv(t, store)
 	a11y := map[string][]axeViolation{}
 	rita := e.asUser("rita")
-	inc, err := e.svc.CreateIncident(rita, &debrief.Incident{Title: "Checkout API returned 500s for 42 minutes", Services: []string{"checkout-api"},
-		Impact: "EU customers could not pay", StartedAt: time.Now().Add(-3 * time.Hour)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pm, err := e.svc.CreatePostmortem(rita, debrief.NewPostmortem{IncidentID: &inc.ID, Owner: "rita@example.com"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	inc, pm := e.checkoutPostmortem()
 	if len(pm.Sections) < 4 {
 		t.Fatalf("the default template gave %d sections; the test needs four", len(pm.Sections))
 	}
@@ -209,14 +200,5 @@ func testEditorBrowser(t *testing.T, store debrief.Store) {
 		t.Fatalf("after saving on top of the autosave %s holds %q", c, got)
 	}
 
-	e.mu.Lock()
-	for _, p := range e.problems {
-		t.Errorf("browser console: %s", p)
-	}
-	e.mu.Unlock()
-	for page, vs := range a11y {
-		for _, v := range vs {
-			t.Logf("axe-core %s: %s (%s) %s", page, v.ID, v.Impact, v.Help)
-		}
-	}
+	e.report(a11y)
 }

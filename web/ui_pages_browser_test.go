@@ -175,14 +175,5 @@ func testPagesBrowser(t *testing.T, store debrief.Store) {
 		t.Errorf("a viewer is offered, or sent to, declaring an incident (at %s)", e.location(vic))
 	}
 
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	for _, p := range e.problems {
-		t.Errorf("browser reported: %s", p)
-	}
-	for page, vs := range a11y {
-		for _, v := range vs {
-			t.Logf("axe-core %s: %s (%s) %s", page, v.ID, v.Impact, v.Help)
-		}
-	}
+	e.report(a11y)
 }
