@@ -6,12 +6,10 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -301,8 +299,8 @@ func newLiveServer(t *testing.T, store debrief.Store, roles map[string]debrief.R
 	t.Cleanup(ts.Close)
 	s := &liveServer{svc: svc, srv: srv, hub: hub, ts: ts, users: map[string]*debrief.User{}}
 	sys := debrief.WithActor(context.Background(), debrief.SystemActor)
-	for _, name := range slices.Sorted(maps.Keys(roles)) {
-		u, err := svc.CreateUser(sys, debrief.NewUser{Email: name + "@example.com", Name: strings.ToUpper(name[:1]) + name[1:], Role: roles[name], Password: browserPassword})
+	for name, role := range roles {
+		u, err := svc.CreateUser(sys, debrief.NewUser{Email: name + "@example.com", Name: strings.ToUpper(name[:1]) + name[1:], Role: role, Password: browserPassword})
 		if err != nil {
 			t.Fatalf("CreateUser(%s): %v", name, err)
 		}
