@@ -101,12 +101,8 @@ type TeamEditCmd struct {
 
 // Run saves the change.
 func (c *TeamEditCmd) Run(env *Env) error {
-	cl, err := c.client()
+	cl, t, err := teamToChange(env, &c.ClientFlags, c.Name)
 	if err != nil {
-		return err
-	}
-	var t debrief.Team
-	if _, err := cl.getJSON(env.Ctx, "/api/v1/teams/"+ref(c.Name), nil, &t); err != nil {
 		return err
 	}
 	body := map[string]any{}
@@ -129,6 +125,21 @@ func (c *TeamEditCmd) Run(env *Env) error {
 	}
 	fmt.Fprintf(env.Stdout, "Saved team %s: %s, owns %s.\n", out.Name, plural(len(out.Members), "member"), orNoneList(out.Services))
 	return nil
+}
+
+// teamToChange reads the team named name, whose version a change or a
+// removal names so that one made meanwhile is refused, and returns it with
+// the client to send that with.
+func teamToChange(env *Env, f *ClientFlags, name string) (*client, *debrief.Team, error) {
+	cl, err := f.client()
+	if err != nil {
+		return nil, nil, err
+	}
+	var t debrief.Team
+	if _, err := cl.getJSON(env.Ctx, "/api/v1/teams/"+ref(name), nil, &t); err != nil {
+		return nil, nil, err
+	}
+	return cl, &t, nil
 }
 
 // edited returns list with add appended and remove taken out.
@@ -154,12 +165,8 @@ type TeamRemoveCmd struct {
 
 // Run deletes the team at the version read.
 func (c *TeamRemoveCmd) Run(env *Env) error {
-	cl, err := c.client()
+	cl, t, err := teamToChange(env, &c.ClientFlags, c.Name)
 	if err != nil {
-		return err
-	}
-	var t debrief.Team
-	if _, err := cl.getJSON(env.Ctx, "/api/v1/teams/"+ref(c.Name), nil, &t); err != nil {
 		return err
 	}
 	if _, err := cl.do(env.Ctx, http.MethodDelete, "/api/v1/teams/"+ref(c.Name), nil, nil, t.Version); err != nil {
