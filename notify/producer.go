@@ -350,14 +350,9 @@ func (p *Producer) revision(ctx context.Context, r *debrief.Revision, chans []*d
 		if err != nil {
 			return nil, err
 		}
-		private, incidentID := false, int64(0)
-		if pm.IncidentID != nil {
-			incidentID = *pm.IncidentID
-			inc, err := p.svc.Incident(ctx, *pm.IncidentID)
-			if err != nil && debrief.ErrorCode(err) != debrief.ENotFound {
-				return nil, err
-			}
-			private = err == nil && inc.Private
+		private, incidentID, err := p.postmortemIncident(ctx, pm)
+		if err != nil {
+			return nil, err
 		}
 		subject := fmt.Sprintf("%s published: %s", pm.Key, pm.Title)
 		text := fmt.Sprintf("%s published the postmortem %s.", r.Actor, pm.Key)
@@ -368,6 +363,20 @@ func (p *Producer) revision(ctx context.Context, r *debrief.Revision, chans []*d
 		return p.reviewScheduled(ctx, r, chans)
 	}
 	return nil, nil
+}
+
+// postmortemIncident returns the incident of pm (0 for none) and whether it
+// is private, so that a postmortem's notifications reach only those who
+// may see the incident; an incident deleted since counts as not private.
+func (p *Producer) postmortemIncident(ctx context.Context, pm *debrief.Postmortem) (private bool, incidentID int64, err error) {
+	if pm.IncidentID == nil {
+		return false, 0, nil
+	}
+	inc, err := p.svc.Incident(ctx, *pm.IncidentID)
+	if err != nil && debrief.ErrorCode(err) != debrief.ENotFound {
+		return false, 0, err
+	}
+	return err == nil && inc.Private, *pm.IncidentID, nil
 }
 
 // reviewScheduled announces a review's chosen slot to the channels. The
@@ -400,14 +409,9 @@ func (p *Producer) reviewScheduled(ctx context.Context, r *debrief.Revision, cha
 		}
 		return nil, err
 	}
-	private, incidentID := false, int64(0)
-	if pm.IncidentID != nil {
-		incidentID = *pm.IncidentID
-		inc, err := p.svc.Incident(ctx, *pm.IncidentID)
-		if err != nil && debrief.ErrorCode(err) != debrief.ENotFound {
-			return nil, err
-		}
-		private = err == nil && inc.Private
+	private, incidentID, err := p.postmortemIncident(ctx, pm)
+	if err != nil {
+		return nil, err
 	}
 	when := rv.Chosen.Start.UTC().Format("Monday 2 January 2006 15:04 MST")
 	if loc, err := time.LoadLocation(rv.Zone); err == nil {

@@ -312,16 +312,7 @@ func queryList[T any](ctx context.Context, q querier, query string, args []any, 
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := make([]T, 0)
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return scanList(rows, scan)
 }
 
 // listCached is queryList through the statement cache of db.
@@ -330,6 +321,12 @@ func listCached[T any](ctx context.Context, db *DB, q querier, query string, arg
 	if err != nil {
 		return nil, err
 	}
+	return scanList(rows, scan)
+}
+
+// scanList scans every row of rows with scan and closes them, for
+// queryList and listCached; never a nil slice.
+func scanList[T any](rows *sql.Rows, scan func(rowScanner) (T, error)) ([]T, error) {
 	defer rows.Close()
 	out := make([]T, 0)
 	for rows.Next() {

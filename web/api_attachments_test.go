@@ -43,10 +43,7 @@ func multipartBody(t *testing.T, field, filename string, data []byte) (string, s
 }
 
 func TestAttachmentsAPI(t *testing.T) {
-	for _, engine := range []struct {
-		name string
-		open func(testing.TB) debrief.Store
-	}{{"sqlite", openSQLite}, {"postgres", openPostgres}} {
+	for _, engine := range engines {
 		t.Run(engine.name, func(t *testing.T) { testAttachmentsAPI(t, newEnv(t, engine.open(t), Config{})) })
 	}
 }
@@ -152,10 +149,7 @@ func testAttachmentsAPI(t *testing.T, e *testEnv) {
 // TestAttachmentUploadsConcurrent uploads through the HTTP handler from
 // more clients at once than the database pool holds.
 func TestAttachmentUploadsConcurrent(t *testing.T) {
-	for _, engine := range []struct {
-		name string
-		open func(testing.TB) debrief.Store
-	}{{"sqlite", openSQLite}, {"postgres", openPostgres}} {
+	for _, engine := range engines {
 		t.Run(engine.name, func(t *testing.T) {
 			e := newEnv(t, engine.open(t), Config{})
 			f := seed(t, e)

@@ -11,10 +11,7 @@ import (
 // raise, suggest a duplicate, merge (weight moves), rank, promote, and the
 // refusals a client can make.
 func TestAPIIdeas(t *testing.T) {
-	for _, engine := range []struct {
-		name string
-		open func(testing.TB) debrief.Store
-	}{{"sqlite", openSQLite}, {"postgres", openPostgres}} {
+	for _, engine := range engines {
 		t.Run(engine.name, func(t *testing.T) {
 			e := newEnv(t, engine.open(t), Config{})
 			var pms []string

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"mime/multipart"
 	"net/url"
 	"os"
@@ -27,23 +26,7 @@ func slackZip(t *testing.T) string {
 	dir := filepath.Join(importSamples, "slack", "incident-export")
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		w, err := zw.Create(filepath.ToSlash(rel))
-		if err != nil {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		_, err = w.Write(b)
-		return err
-	})
-	if err != nil {
+	if err := zw.AddFS(os.DirFS(dir)); err != nil {
 		t.Fatal(err)
 	}
 	if err := zw.Close(); err != nil {
@@ -121,10 +104,7 @@ func importScenario(t *testing.T, e *testEnv) {
 // TestImportTimelineAPI covers each format and the all-or-nothing rule on
 // SQLite and PostgreSQL.
 func TestImportTimelineAPI(t *testing.T) {
-	for _, engine := range []struct {
-		name string
-		open func(testing.TB) debrief.Store
-	}{{"sqlite", openSQLite}, {"postgres", openPostgres}} {
+	for _, engine := range engines {
 		t.Run(engine.name, func(t *testing.T) {
 			e := newEnv(t, engine.open(t), Config{})
 			inc := newImportIncident(t, e)

@@ -76,10 +76,7 @@ func searchScenario(t *testing.T, e *testEnv) {
 // TestSearchAPIErrors checks that malformed queries and parameters are 400s
 // naming the field, never 500s, on both engines.
 func TestSearchAPIErrors(t *testing.T) {
-	for _, engine := range []struct {
-		name string
-		open func(testing.TB) debrief.Store
-	}{{"sqlite", openSQLite}, {"postgres", openPostgres}} {
+	for _, engine := range engines {
 		t.Run(engine.name, func(t *testing.T) {
 			e := newEnv(t, engine.open(t), Config{})
 			for _, c := range []struct {

@@ -11,10 +11,7 @@ import (
 // one-owner rule as 409 on services, read by name with its ETag, change
 // with If-Match (a stale one is 409), delete, and a viewer's refusals.
 func TestAPITeams(t *testing.T) {
-	for _, engine := range []struct {
-		name string
-		open func(testing.TB) debrief.Store
-	}{{"sqlite", openSQLite}, {"postgres", openPostgres}} {
+	for _, engine := range engines {
 		t.Run(engine.name, func(t *testing.T) {
 			e := newEnv(t, engine.open(t), Config{})
 			var pay debrief.Team

@@ -571,10 +571,7 @@ func TestAPIScenarioPostgres(t *testing.T) {
 // at once: exactly one may win; the other must get 409, never a silent
 // overwrite.
 func TestConcurrentPatchSameVersion(t *testing.T) {
-	for _, engine := range []struct {
-		name string
-		open func(testing.TB) debrief.Store
-	}{{"sqlite", openSQLite}, {"postgres", openPostgres}} {
+	for _, engine := range engines {
 		t.Run(engine.name, func(t *testing.T) {
 			e := newEnv(t, engine.open(t), Config{})
 			f := seed(t, e)

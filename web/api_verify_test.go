@@ -12,10 +12,7 @@ import (
 // asks for a verification is refused done without one (400 naming the
 // field, nothing stored) and accepted with one.
 func TestAPIVerification(t *testing.T) {
-	for _, engine := range []struct {
-		name string
-		open func(testing.TB) debrief.Store
-	}{{"sqlite", openSQLite}, {"postgres", openPostgres}} {
+	for _, engine := range engines {
 		t.Run(engine.name, func(t *testing.T) {
 			e := newEnv(t, engine.open(t), Config{})
 			inc, err := e.svc.CreateIncident(e.ctx(), &debrief.Incident{Title: "Checkout API returned 500s"})

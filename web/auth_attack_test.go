@@ -36,8 +36,7 @@ func auditCount(t *testing.T, e *authEnv, f debrief.AuditFilter) int {
 // status and a plain message, leaves an audit entry where it matters and
 // changes nothing.
 func TestAuthAttacks(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { testAuthAttacks(t, openSQLite(t)) })
-	t.Run("postgres", func(t *testing.T) { testAuthAttacks(t, openPostgres(t)) })
+	bothEngines(t, testAuthAttacks)
 }
 
 func testAuthAttacks(t *testing.T, store debrief.Store) {
@@ -211,8 +210,7 @@ func formatID(n int64) string {
 // private incident the caller may not see answers exactly as a missing one,
 // and no error names its key (issue 17, point 7).
 func TestPrivateIncidentProbes(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { testPrivateIncidentProbes(t, openSQLite(t)) })
-	t.Run("postgres", func(t *testing.T) { testPrivateIncidentProbes(t, openPostgres(t)) })
+	bothEngines(t, testPrivateIncidentProbes)
 }
 
 func testPrivateIncidentProbes(t *testing.T, store debrief.Store) {

@@ -270,8 +270,7 @@ func bodyFor(pattern string) string {
 // role, neither at or above it, and 404 for a private incident's records
 // to a non-member.
 func TestPermissionMatrix(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { testPermissionMatrix(t, openSQLite(t)) })
-	t.Run("postgres", func(t *testing.T) { testPermissionMatrix(t, openPostgres(t)) })
+	bothEngines(t, testPermissionMatrix)
 }
 
 func testPermissionMatrix(t *testing.T, store debrief.Store) {
@@ -338,8 +337,7 @@ func testPermissionMatrix(t *testing.T, store debrief.Store) {
 // read-scope token: it reads what a viewer reads and changes nothing, the
 // account routes open to every role included (password, token revocation).
 func TestTokenScopeBoundsEveryRoute(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { testTokenScopeBoundsEveryRoute(t, openSQLite(t)) })
-	t.Run("postgres", func(t *testing.T) { testTokenScopeBoundsEveryRoute(t, openPostgres(t)) })
+	bothEngines(t, testTokenScopeBoundsEveryRoute)
 }
 
 func testTokenScopeBoundsEveryRoute(t *testing.T, store debrief.Store) {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/debriefhq/debrief/debrief"
 	"github.com/debriefhq/debrief/ingest"
+	"github.com/debriefhq/debrief/live"
 	"github.com/debriefhq/debrief/sqlstore"
 	"github.com/debriefhq/debrief/storetest"
 	"github.com/debriefhq/debrief/templates"
@@ -79,6 +81,29 @@ func openPostgres(tb testing.TB) debrief.Store {
 	}
 	tb.Cleanup(func() { db.Close() })
 	return db
+}
+
+// openPostgresOrSkip is openPostgres for the browser tests, which skip
+// PostgreSQL when DEBRIEF_TEST_POSTGRES is not set rather than fail.
+func openPostgresOrSkip(tb testing.TB) debrief.Store {
+	tb.Helper()
+	if os.Getenv(storetest.PostgresEnv) == "" {
+		tb.Skip("DEBRIEF_TEST_POSTGRES is not set")
+	}
+	return openPostgres(tb)
+}
+
+// engines are the two databases a test runs on, each opened fresh.
+var engines = []struct {
+	name string
+	open func(testing.TB) debrief.Store
+}{{"sqlite", openSQLite}, {"postgres", openPostgres}}
+
+// bothEngines runs f as a subtest on each engine, named after it.
+func bothEngines(t *testing.T, f func(t *testing.T, store debrief.Store)) {
+	for _, engine := range engines {
+		t.Run(engine.name, func(t *testing.T) { f(t, engine.open(t)) })
+	}
 }
 
 func newEnv(t *testing.T, store debrief.Store, cfg Config) *testEnv {
@@ -245,3 +270,41 @@ func httptestRequest(method, path, body string) *http.Request {
 }
 
 func newRecorder() *httptest.ResponseRecorder { return httptest.NewRecorder() }
+
+// liveServer is a server on port 0 with live updates wired as serve wires
+// them: the Service publishes to the hub the pages' streams read.
+type liveServer struct {
+	svc *debrief.Service
+	srv *Server
+	hub *live.Hub
+	ts  *httptest.Server
+	// users are the accounts made at the start, by name; each signs in
+	// as name@example.com with browserPassword.
+	users map[string]*debrief.User
+}
+
+// newLiveServer starts a liveServer on store with an account for each
+// name in roles. beat, when not zero, replaces the streams' heartbeat so
+// that a test sees an ended session or link quickly.
+func newLiveServer(t *testing.T, store debrief.Store, roles map[string]debrief.Role, beat time.Duration, opts ...debrief.Option) *liveServer {
+	t.Helper()
+	hub := live.New(nil)
+	t.Cleanup(hub.Close)
+	svc := debrief.NewService(store, append([]debrief.Option{debrief.WithPublisher(hub), debrief.WithPasswordHasher(storetest.FastHasher)}, opts...)...)
+	srv := New(Config{Service: svc, Live: hub, InsecureCookies: true, Logger: slog.New(slog.DiscardHandler)})
+	if beat != 0 {
+		srv.liveBeat = beat
+	}
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	s := &liveServer{svc: svc, srv: srv, hub: hub, ts: ts, users: map[string]*debrief.User{}}
+	sys := debrief.WithActor(context.Background(), debrief.SystemActor)
+	for name, role := range roles {
+		u, err := svc.CreateUser(sys, debrief.NewUser{Email: name + "@example.com", Name: strings.ToUpper(name[:1]) + name[1:], Role: role, Password: browserPassword})
+		if err != nil {
+			t.Fatalf("CreateUser(%s): %v", name, err)
+		}
+		s.users[name] = u
+	}
+	return s
+}

@@ -459,8 +459,7 @@ func idStr(id int64) string { return strconv.FormatInt(id, 10) }
 // connection pools hold: one identity signing in many times gets one
 // account, and identities racing for one admin permission link one only.
 func TestSignInSSOConcurrent(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { testSignInSSOConcurrent(t, openSQLite(t)) })
-	t.Run("postgres", func(t *testing.T) { testSignInSSOConcurrent(t, openPostgres(t)) })
+	bothEngines(t, testSignInSSOConcurrent)
 }
 
 func testSignInSSOConcurrent(t *testing.T, store debrief.Store) {

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 
@@ -18,12 +17,7 @@ import (
 
 func TestBrowserTeamsSQLite(t *testing.T) { testBrowserTeams(t, openSQLite(t)) }
 
-func TestBrowserTeamsPostgres(t *testing.T) {
-	if os.Getenv("DEBRIEF_TEST_POSTGRES") == "" {
-		t.Skip("DEBRIEF_TEST_POSTGRES is not set")
-	}
-	testBrowserTeams(t, openPostgres(t))
-}
+func TestBrowserTeamsPostgres(t *testing.T) { testBrowserTeams(t, openPostgresOrSkip(t)) }
 
 func testBrowserTeams(t *testing.T, store debrief.Store) {
 	e := newBrowserEnv(t, store, debrief.WithTrackerClient(boardTracker{}))
@@ -122,14 +116,5 @@ func testBrowserTeams(t *testing.T, store debrief.Store) {
 		e.checkAccessibility(p.tab, p.name, a11y)
 		e.screenshot(p.tab, p.name)
 	}
-	e.mu.Lock()
-	for _, p := range e.problems {
-		t.Errorf("browser console: %s", p)
-	}
-	e.mu.Unlock()
-	for page, vs := range a11y {
-		for _, v := range vs {
-			t.Logf("axe-core %s: %s (%s) %s", page, v.ID, v.Impact, v.Help)
-		}
-	}
+	e.report(a11y)
 }

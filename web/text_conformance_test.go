@@ -532,9 +532,9 @@ func sameField(field string, leaf jsonLeaf, exact bool) bool {
 // timeline and action items hold a NUL or bytes that are not UTF-8: 400
 // naming what is wrong, and nothing imported, on both engines.
 func TestTextAcceptedAlikeImport(t *testing.T) {
-	for name, open := range map[string]func(testing.TB) debrief.Store{"sqlite": openSQLite, "postgres": openPostgres} {
-		t.Run(name, func(t *testing.T) {
-			e := newEnv(t, open(t), Config{})
+	for _, engine := range engines {
+		t.Run(engine.name, func(t *testing.T) {
+			e := newEnv(t, engine.open(t), Config{})
 			doc := "---\ntitle: Checkout API returned 500s\n---\n\n# Checkout API returned 500s\n\n## Summary\n\nCheckout failed.\n"
 			for _, bad := range []struct{ name, from, to string }{
 				{"NUL in the title", "title: Checkout API", "title: Checkout\x00 API"},
@@ -579,9 +579,9 @@ func TestTextAcceptedAlikeImport(t *testing.T) {
 // TestTextAcceptedAlikeWebhook delivers an Alertmanager payload whose
 // alert holds a NUL or bytes that are not UTF-8: 400, and no incident.
 func TestTextAcceptedAlikeWebhook(t *testing.T) {
-	for name, open := range map[string]func(testing.TB) debrief.Store{"sqlite": openSQLite, "postgres": openPostgres} {
-		t.Run(name, func(t *testing.T) {
-			e := newEnv(t, open(t), Config{})
+	for _, engine := range engines {
+		t.Run(engine.name, func(t *testing.T) {
+			e := newEnv(t, engine.open(t), Config{})
 			in, token, err := e.svc.CreateIntegration(e.ctx(), &debrief.Integration{Name: "am", Kind: debrief.IntegrationAlertmanager}, nil)
 			if err != nil {
 				t.Fatal(err)

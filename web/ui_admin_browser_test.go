@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 
@@ -20,12 +19,7 @@ import (
 
 func TestBrowserAdminSQLite(t *testing.T) { testBrowserAdmin(t, openSQLite(t)) }
 
-func TestBrowserAdminPostgres(t *testing.T) {
-	if os.Getenv("DEBRIEF_TEST_POSTGRES") == "" {
-		t.Skip("DEBRIEF_TEST_POSTGRES is not set")
-	}
-	testBrowserAdmin(t, openPostgres(t))
-}
+func TestBrowserAdminPostgres(t *testing.T) { testBrowserAdmin(t, openPostgresOrSkip(t)) }
 
 func testBrowserAdmin(t *testing.T, store debrief.Store) {
 	e := newBrowserEnv(t, store)
@@ -156,14 +150,5 @@ func testBrowserAdmin(t *testing.T, store debrief.Store) {
 		}
 	}
 
-	e.mu.Lock()
-	for _, p := range e.problems {
-		t.Errorf("browser console: %s", p)
-	}
-	e.mu.Unlock()
-	for page, vs := range a11y {
-		for _, v := range vs {
-			t.Logf("axe-core %s: %s (%s) %s", page, v.ID, v.Impact, v.Help)
-		}
-	}
+	e.report(a11y)
 }

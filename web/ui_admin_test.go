@@ -54,11 +54,6 @@ func (e *adminUIEnv) forbidden(method, path string, form url.Values) {
 	}
 }
 
-func bothEngines(t *testing.T, f func(t *testing.T, store debrief.Store)) {
-	t.Run("sqlite", func(t *testing.T) { f(t, openSQLite(t)) })
-	t.Run("postgres", func(t *testing.T) { f(t, openPostgres(t)) })
-}
-
 func TestUIAdminUsers(t *testing.T) {
 	bothEngines(t, func(t *testing.T, store debrief.Store) {
 		e := newAdminUIEnv(t, store)

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -28,12 +27,7 @@ import (
 
 func TestAttachBrowserSQLite(t *testing.T) { testAttachBrowser(t, openSQLite(t)) }
 
-func TestAttachBrowserPostgres(t *testing.T) {
-	if os.Getenv("DEBRIEF_TEST_POSTGRES") == "" {
-		t.Skip("DEBRIEF_TEST_POSTGRES is not set")
-	}
-	testAttachBrowser(t, openPostgres(t))
-}
+func TestAttachBrowserPostgres(t *testing.T) { testAttachBrowser(t, openPostgresOrSkip(t)) }
 
 // dropFiles builds, in the page, a DataTransfer holding one file made of
 // the base64 bytes, and fires event (paste or drop) at the element sel as
@@ -61,15 +55,7 @@ func testAttachBrowser(t *testing.T, store debrief.Store) {
 	e := newBrowserEnv(t, store)
 	a11y := map[string][]axeViolation{}
 	rita := e.asUser("rita")
-	inc, err := e.svc.CreateIncident(rita, &debrief.Incident{Title: "Checkout API returned 500s for 42 minutes", Services: []string{"checkout-api"},
-		Impact: "EU customers could not pay", StartedAt: time.Now().Add(-3 * time.Hour)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pm, err := e.svc.CreatePostmortem(rita, debrief.NewPostmortem{IncidentID: &inc.ID, Owner: "rita@example.com"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, pm := e.checkoutPostmortem()
 	key := pm.Sections[0].Key
 	ta := "#body-" + key
 	edit := "/postmortems/" + pm.Key + "/edit"
@@ -166,16 +152,7 @@ func testAttachBrowser(t *testing.T, store debrief.Store) {
 
 	testProjectBrowser(e, a11y)
 
-	e.mu.Lock()
-	for _, p := range e.problems {
-		t.Errorf("browser console: %s", p)
-	}
-	e.mu.Unlock()
-	for page, vs := range a11y {
-		for _, v := range vs {
-			t.Logf("axe-core %s: %s (%s) %s", page, v.ID, v.Impact, v.Help)
-		}
-	}
+	e.report(a11y)
 }
 
 // testProjectBrowser starts a project postmortem from the list, saves its

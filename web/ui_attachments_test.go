@@ -114,9 +114,9 @@ func uiUpload(t *testing.T, h http.Handler, path, filename string, data []byte, 
 // files; delete is for responders and audited; a private incident's
 // postmortem's files are 404 to a non-member on every page path.
 func TestUIAttachmentsPlainForms(t *testing.T) {
-	for name, open := range map[string]func(testing.TB) debrief.Store{"sqlite": openSQLite, "postgres": openPostgres} {
-		t.Run(name, func(t *testing.T) {
-			svc, h, c := newUITeam(t, open(t), debrief.WithMaxAttachment(4<<10))
+	for _, engine := range engines {
+		t.Run(engine.name, func(t *testing.T) {
+			svc, h, c := newUITeam(t, engine.open(t), debrief.WithMaxAttachment(4<<10))
 			sys := debrief.WithActor(context.Background(), debrief.SystemActor)
 			rita := c.as("rita")
 			inc, err := svc.CreateIncident(rita, &debrief.Incident{Title: "Checkout API returned 500s for 40 minutes", StartedAt: time.Now().Add(-time.Hour)})

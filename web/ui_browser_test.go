@@ -6,9 +6,7 @@ import (
 	_ "embed"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -22,8 +20,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/debriefhq/debrief/debrief"
-	"github.com/debriefhq/debrief/live"
-	"github.com/debriefhq/debrief/storetest"
 )
 
 // The browser tests drive Debian's Chromium (DEBRIEF_TEST_CHROMIUM, else
@@ -36,12 +32,7 @@ var axeSource string
 
 func TestBrowserSQLite(t *testing.T) { testBrowser(t, openSQLite(t)) }
 
-func TestBrowserPostgres(t *testing.T) {
-	if os.Getenv("DEBRIEF_TEST_POSTGRES") == "" {
-		t.Skip("DEBRIEF_TEST_POSTGRES is not set")
-	}
-	testBrowser(t, openPostgres(t))
-}
+func TestBrowserPostgres(t *testing.T) { testBrowser(t, openPostgresOrSkip(t)) }
 
 // chromiumPath is the browser the tests use; an unset variable with no
 // browser at the default place skips, a set variable that names nothing fails.
@@ -60,18 +51,15 @@ func chromiumPath(t *testing.T) string {
 	return path
 }
 
-// browserEnv is a server on port 0 and one headless Chromium.
+// browserEnv is a server on port 0 and one headless Chromium. Tests that
+// cut the pages' connections or tell them to resync use the server's ts
+// and hub.
 type browserEnv struct {
+	*liveServer
 	t       *testing.T
 	base    string
-	svc     *debrief.Service
-	users   map[string]*debrief.User
 	browser context.Context
 	shots   string // screenshot folder, "" for none
-	// ts is the server, hub its live updates: tests that cut the pages'
-	// connections or tell them to resync use them.
-	ts  *httptest.Server
-	hub *live.Hub
 
 	// mu guards problems: uncaught exceptions and Content-Security-Policy
 	// violations any tab reported, which fail the test at its end.
@@ -83,23 +71,8 @@ const browserPassword = "a long browser test password"
 
 func newBrowserEnv(t *testing.T, store debrief.Store, opts ...debrief.Option) *browserEnv {
 	t.Helper()
-	// Live updates as serve wires them: the Service publishes to the hub
-	// the pages' streams read.
-	hub := live.New(nil)
-	t.Cleanup(hub.Close)
-	svc := debrief.NewService(store, append([]debrief.Option{debrief.WithPasswordHasher(storetest.FastHasher), debrief.WithPublisher(hub)}, opts...)...)
-	srv := New(Config{Service: svc, InsecureCookies: true, Logger: slog.New(slog.DiscardHandler), Live: hub})
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(ts.Close)
-	e := &browserEnv{t: t, base: ts.URL, svc: svc, users: map[string]*debrief.User{}, ts: ts, hub: hub}
-	sys := debrief.WithActor(context.Background(), debrief.SystemActor)
-	for name, role := range map[string]debrief.Role{"rita": debrief.RoleResponder, "vic": debrief.RoleViewer, "otto": debrief.RoleResponder, "ada": debrief.RoleAdmin} {
-		u, err := svc.CreateUser(sys, debrief.NewUser{Email: name + "@example.com", Name: strings.ToUpper(name[:1]) + name[1:], Role: role, Password: browserPassword})
-		if err != nil {
-			t.Fatalf("CreateUser(%s): %v", name, err)
-		}
-		e.users[name] = u
-	}
+	ls := newLiveServer(t, store, map[string]debrief.Role{"rita": debrief.RoleResponder, "vic": debrief.RoleViewer, "otto": debrief.RoleResponder, "ada": debrief.RoleAdmin}, 0, opts...)
+	e := &browserEnv{liveServer: ls, t: t, base: ls.ts.URL}
 	copts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromiumPath(t)),
 		chromedp.NoSandbox,
@@ -129,6 +102,40 @@ func newBrowserEnv(t *testing.T, store debrief.Store, opts ...debrief.Option) *b
 		}
 	}
 	return e
+}
+
+// checkoutPostmortem makes, as Rita, an incident (checkout-api failing
+// for EU customers, started three hours ago) and its postmortem, owned by
+// her, from the default template: what the editor tests write into.
+func (e *browserEnv) checkoutPostmortem() (*debrief.Incident, *debrief.Postmortem) {
+	e.t.Helper()
+	rita := e.asUser("rita")
+	inc, err := e.svc.CreateIncident(rita, &debrief.Incident{Title: "Checkout API returned 500s for 42 minutes", Services: []string{"checkout-api"},
+		Impact: "EU customers could not pay", StartedAt: time.Now().Add(-3 * time.Hour)})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	pm, err := e.svc.CreatePostmortem(rita, debrief.NewPostmortem{IncidentID: &inc.ID, Owner: "rita@example.com"})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return inc, pm
+}
+
+// report ends a browser test: each problem a tab reported fails it, and
+// the axe-core findings in a11y (nil for none) are logged with their page.
+func (e *browserEnv) report(a11y map[string][]axeViolation) {
+	e.t.Helper()
+	e.mu.Lock()
+	for _, p := range e.problems {
+		e.t.Errorf("browser console: %s", p)
+	}
+	e.mu.Unlock()
+	for page, vs := range a11y {
+		for _, v := range vs {
+			e.t.Logf("axe-core %s: %s (%s) %s", page, v.ID, v.Impact, v.Help)
+		}
+	}
 }
 
 // tab opens a fresh browser context: its own cookies, like another person.
@@ -549,16 +556,7 @@ func testBrowser(t *testing.T, store debrief.Store) {
 		t.Errorf("member GET /incidents/%s = %d; want 200", private.Key, st)
 	}
 
-	e.mu.Lock()
-	for _, p := range e.problems {
-		t.Errorf("browser console: %s", p)
-	}
-	e.mu.Unlock()
-	for page, vs := range a11y {
-		for _, v := range vs {
-			t.Logf("axe-core %s: %s (%s) %s", page, v.ID, v.Impact, v.Help)
-		}
-	}
+	e.report(a11y)
 	e.pageWeight(key)
 }
 

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -11,7 +10,6 @@ import (
 	"time"
 
 	"github.com/debriefhq/debrief/debrief"
-	"github.com/debriefhq/debrief/storetest"
 )
 
 // uiSignIn signs name in through the sign-in form and returns the cookie.
@@ -30,22 +28,14 @@ func uiSignIn(t *testing.T, h http.Handler, email string) *http.Cookie {
 // TestUIFormsKeepTextOnConflict: a form posted with a stale version is not
 // applied; the page comes back with the writer's text and a sentence.
 func TestUIFormsKeepTextOnConflict(t *testing.T) {
-	for name, open := range map[string]func(testing.TB) debrief.Store{"sqlite": openSQLite, "postgres": openPostgres} {
-		t.Run(name, func(t *testing.T) {
-			store := open(t)
-			svc := debrief.NewService(store, debrief.WithPasswordHasher(storetest.FastHasher))
-			h := New(Config{Service: svc, InsecureCookies: true}).Handler()
-			sys := debrief.WithActor(context.Background(), debrief.SystemActor)
-			u, err := svc.CreateUser(sys, debrief.NewUser{Email: "rita@example.com", Role: debrief.RoleResponder, Password: authPassword})
-			if err != nil {
-				t.Fatal(err)
-			}
-			rita := debrief.WithActor(context.Background(), u.Actor("test"))
+	for _, engine := range engines {
+		t.Run(engine.name, func(t *testing.T) {
+			svc, h, team := newUITeam(t, engine.open(t))
+			rita, cookie := team.as("rita"), team.cookie["rita"]
 			inc, err := svc.CreateIncident(rita, &debrief.Incident{Title: "Checkout API returned 500s", StartedAt: time.Now().Add(-time.Hour)})
 			if err != nil {
 				t.Fatal(err)
 			}
-			cookie := uiSignIn(t, h, "rita@example.com")
 
 			// Someone else saves first.
 			other := "Checkout API returned 500s for EU customers"
@@ -124,21 +114,14 @@ func TestUIFormsKeepTextOnConflict(t *testing.T) {
 // TestUIConcurrentTimelinePosts: more people adding events at once than the
 // database pool holds; every event lands once.
 func TestUIConcurrentTimelinePosts(t *testing.T) {
-	for name, open := range map[string]func(testing.TB) debrief.Store{"sqlite": openSQLite, "postgres": openPostgres} {
-		t.Run(name, func(t *testing.T) {
-			svc := debrief.NewService(open(t), debrief.WithPasswordHasher(storetest.FastHasher))
-			h := New(Config{Service: svc, InsecureCookies: true}).Handler()
-			sys := debrief.WithActor(context.Background(), debrief.SystemActor)
-			u, err := svc.CreateUser(sys, debrief.NewUser{Email: "rita@example.com", Role: debrief.RoleResponder, Password: authPassword})
-			if err != nil {
-				t.Fatal(err)
-			}
-			rita := debrief.WithActor(context.Background(), u.Actor("test"))
+	for _, engine := range engines {
+		t.Run(engine.name, func(t *testing.T) {
+			svc, h, team := newUITeam(t, engine.open(t))
+			rita, cookie := team.as("rita"), team.cookie["rita"]
 			inc, err := svc.CreateIncident(rita, &debrief.Incident{Title: "Checkout API returned 500s", StartedAt: time.Now().Add(-time.Hour)})
 			if err != nil {
 				t.Fatal(err)
 			}
-			cookie := uiSignIn(t, h, "rita@example.com")
 			const n = 64
 			codes := make(chan int, n)
 			var wg sync.WaitGroup
@@ -169,21 +152,15 @@ func TestUIConcurrentTimelinePosts(t *testing.T) {
 // seconds, an emptied one is cleared, a changed one is set in the
 // viewer's zone.
 func TestUIEditIncidentTimes(t *testing.T) {
-	svc := debrief.NewService(openSQLite(t), debrief.WithPasswordHasher(storetest.FastHasher))
-	h := New(Config{Service: svc, InsecureCookies: true}).Handler()
-	sys := debrief.WithActor(context.Background(), debrief.SystemActor)
-	u, err := svc.CreateUser(sys, debrief.NewUser{Email: "rita@example.com", Role: debrief.RoleResponder, Password: authPassword})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rita := debrief.WithActor(context.Background(), u.Actor("test"))
+	svc, h, team := newUITeam(t, openSQLite(t))
+	rita := team.as("rita")
 	started := time.Date(2026, 3, 1, 9, 30, 17, 0, time.UTC)
 	detected, mitigated := started.Add(4*time.Minute+3*time.Second), started.Add(40*time.Minute)
 	inc, err := svc.CreateIncident(rita, &debrief.Incident{Title: "Checkout API returned 500s", StartedAt: started, DetectedAt: &detected, MitigatedAt: &mitigated})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cookie := uiSignIn(t, h, "rita@example.com")
+	cookie := team.cookie["rita"]
 	tokyo := &http.Cookie{Name: "tz", Value: "Asia%2FTokyo"}
 	rec := uiRequest(h, "POST", "/incidents/"+inc.Key+"/edit", url.Values{"version": {"1"}, "title": {inc.Title}, "severity": {inc.Severity},
 		"status": {string(inc.Status)}, "started_at": {"2026-03-01T18:30"}, "detected_at": {"2026-03-01T18:34"}, "mitigated_at": {""},

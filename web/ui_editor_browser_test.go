@@ -3,11 +3,9 @@ package web
 import (
 	"context"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -21,12 +19,7 @@ import (
 
 func TestEditorBrowserSQLite(t *testing.T) { testEditorBrowser(t, openSQLite(t)) }
 
-func TestEditorBrowserPostgres(t *testing.T) {
-	if os.Getenv("DEBRIEF_TEST_POSTGRES") == "" {
-		t.Skip("DEBRIEF_TEST_POSTGRES is not set")
-	}
-	testEditorBrowser(t, openPostgres(t))
-}
+func TestEditorBrowserPostgres(t *testing.T) { testEditorBrowser(t, openPostgresOrSkip(t)) }
 
 // typeInto replaces a textarea's text as typing would: htmx and the
 // editor's script see an input event.
@@ -40,15 +33,7 @@ func testEditorBrowser(t *testing.T, store debrief.Store) {
 	e := newBrowserEnv(t, store)
 	a11y := map[string][]axeViolation{}
 	rita := e.asUser("rita")
-	inc, err := e.svc.CreateIncident(rita, &debrief.Incident{Title: "Checkout API returned 500s for 42 minutes", Services: []string{"checkout-api"},
-		Impact: "EU customers could not pay", StartedAt: time.Now().Add(-3 * time.Hour)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pm, err := e.svc.CreatePostmortem(rita, debrief.NewPostmortem{IncidentID: &inc.ID, Owner: "rita@example.com"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	inc, pm := e.checkoutPostmortem()
 	if len(pm.Sections) < 4 {
 		t.Fatalf("the default template gave %d sections; the test needs four", len(pm.Sections))
 	}
@@ -215,14 +200,5 @@ func testEditorBrowser(t *testing.T, store debrief.Store) {
 		t.Fatalf("after saving on top of the autosave %s holds %q", c, got)
 	}
 
-	e.mu.Lock()
-	for _, p := range e.problems {
-		t.Errorf("browser console: %s", p)
-	}
-	e.mu.Unlock()
-	for page, vs := range a11y {
-		for _, v := range vs {
-			t.Logf("axe-core %s: %s (%s) %s", page, v.ID, v.Impact, v.Help)
-		}
-	}
+	e.report(a11y)
 }

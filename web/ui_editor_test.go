@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -13,7 +12,6 @@ import (
 	"time"
 
 	"github.com/debriefhq/debrief/debrief"
-	"github.com/debriefhq/debrief/storetest"
 )
 
 // TestUIEditorPlainForms drives the postmortem editor without JavaScript:
@@ -21,22 +19,10 @@ import (
 // saves on the second try, different sections never conflict, the fields
 // save over section saves, and a viewer cannot edit.
 func TestUIEditorPlainForms(t *testing.T) {
-	for name, open := range map[string]func(testing.TB) debrief.Store{"sqlite": openSQLite, "postgres": openPostgres} {
-		t.Run(name, func(t *testing.T) {
-			store := open(t)
-			svc := debrief.NewService(store, debrief.WithPasswordHasher(storetest.FastHasher))
-			h := New(Config{Service: svc, InsecureCookies: true}).Handler()
-			sys := debrief.WithActor(context.Background(), debrief.SystemActor)
-			var rita context.Context
-			for email, role := range map[string]debrief.Role{"rita@example.com": debrief.RoleResponder, "otto@example.com": debrief.RoleResponder, "vic@example.com": debrief.RoleViewer} {
-				u, err := svc.CreateUser(sys, debrief.NewUser{Email: email, Role: role, Password: authPassword})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if email == "rita@example.com" {
-					rita = debrief.WithActor(context.Background(), u.Actor("test"))
-				}
-			}
+	for _, engine := range engines {
+		t.Run(engine.name, func(t *testing.T) {
+			svc, h, team := newUITeam(t, engine.open(t))
+			rita := team.as("rita")
 			inc, err := svc.CreateIncident(rita, &debrief.Incident{Title: "Checkout API returned 500s for 40 minutes", StartedAt: time.Now().Add(-time.Hour)})
 			if err != nil {
 				t.Fatal(err)
@@ -49,7 +35,7 @@ func TestUIEditorPlainForms(t *testing.T) {
 				t.Fatalf("the default template gave %d sections; the test needs two", len(pm.Sections))
 			}
 			a, b := pm.Sections[0], pm.Sections[1]
-			ritaC, ottoC, vicC := uiSignIn(t, h, "rita@example.com"), uiSignIn(t, h, "otto@example.com"), uiSignIn(t, h, "vic@example.com")
+			ritaC, ottoC, vicC := team.cookie["rita"], team.cookie["otto"], team.cookie["vic"]
 
 			page := uiRequest(h, "GET", "/postmortems/"+pm.Key+"/edit", nil, ritaC)
 			if page.Code != 200 || !strings.Contains(page.Body.String(), `action="/postmortems/`+pm.Key+`/sections/`+a.Key+`"`) ||

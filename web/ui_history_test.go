@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -216,9 +215,4 @@ func mainOf(page string) string {
 	return page
 }
 
-func TestHistoryPagesPostgres(t *testing.T) {
-	if os.Getenv("DEBRIEF_TEST_POSTGRES") == "" {
-		t.Skip("DEBRIEF_TEST_POSTGRES is not set")
-	}
-	testHistoryPages(t, openPostgres(t))
-}
+func TestHistoryPagesPostgres(t *testing.T) { testHistoryPages(t, openPostgresOrSkip(t)) }

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -21,12 +20,7 @@ import (
 
 func TestLiveBrowserSQLite(t *testing.T) { testLiveBrowser(t, openSQLite(t)) }
 
-func TestLiveBrowserPostgres(t *testing.T) {
-	if os.Getenv("DEBRIEF_TEST_POSTGRES") == "" {
-		t.Skip("DEBRIEF_TEST_POSTGRES is not set")
-	}
-	testLiveBrowser(t, openPostgres(t))
-}
+func TestLiveBrowserPostgres(t *testing.T) { testLiveBrowser(t, openPostgresOrSkip(t)) }
 
 // waitSince waits for cond like waitFor and returns how long it took from
 // start (measured, logged, never asserted).
@@ -136,9 +130,5 @@ func testLiveBrowser(t *testing.T, store debrief.Store) {
 	if strings.Contains(eval[string](e, rita, `document.body.innerText`), "Rita's summary, not saved yet") {
 		t.Log("note: rita's dropped draft is still visible in the conflict view")
 	}
-	e.mu.Lock()
-	for _, p := range e.problems {
-		t.Errorf("browser console: %s", p)
-	}
-	e.mu.Unlock()
+	e.report(nil)
 }

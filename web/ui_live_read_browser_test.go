@@ -2,7 +2,6 @@ package web
 
 import (
 	"fmt"
-	"os"
 	"testing"
 	"time"
 
@@ -19,12 +18,7 @@ import (
 
 func TestLiveReadBrowserSQLite(t *testing.T) { testLiveReadBrowser(t, openSQLite(t)) }
 
-func TestLiveReadBrowserPostgres(t *testing.T) {
-	if os.Getenv("DEBRIEF_TEST_POSTGRES") == "" {
-		t.Skip("DEBRIEF_TEST_POSTGRES is not set")
-	}
-	testLiveReadBrowser(t, openPostgres(t))
-}
+func TestLiveReadBrowserPostgres(t *testing.T) { testLiveReadBrowser(t, openPostgresOrSkip(t)) }
 
 func testLiveReadBrowser(t *testing.T, store debrief.Store) {
 	e := newBrowserEnv(t, store)
@@ -130,9 +124,5 @@ func testLiveReadBrowser(t *testing.T, store debrief.Store) {
 	}
 	e.waitFor(rita, "the board follows", main(title3))
 	e.checkAccessibility(rita, "action items board after live updates", a11y)
-	e.mu.Lock()
-	for _, p := range e.problems {
-		t.Errorf("browser console: %s", p)
-	}
-	e.mu.Unlock()
+	e.report(nil)
 }

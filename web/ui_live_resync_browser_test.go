@@ -2,7 +2,6 @@ package web
 
 import (
 	"fmt"
-	"os"
 	"testing"
 	"time"
 
@@ -18,12 +17,7 @@ import (
 
 func TestLiveResyncBrowserSQLite(t *testing.T) { testLiveResyncBrowser(t, openSQLite(t)) }
 
-func TestLiveResyncBrowserPostgres(t *testing.T) {
-	if os.Getenv("DEBRIEF_TEST_POSTGRES") == "" {
-		t.Skip("DEBRIEF_TEST_POSTGRES is not set")
-	}
-	testLiveResyncBrowser(t, openPostgres(t))
-}
+func TestLiveResyncBrowserPostgres(t *testing.T) { testLiveResyncBrowser(t, openPostgresOrSkip(t)) }
 
 func testLiveResyncBrowser(t *testing.T, store debrief.Store) {
 	e := newBrowserEnv(t, store)
@@ -93,9 +87,5 @@ func testLiveResyncBrowser(t *testing.T, store debrief.Store) {
 	if got := eval[string](e, rita, value(typed)); got != ritaText {
 		t.Errorf("after reconnecting rita's unsaved text became %q; want %q kept", got, ritaText)
 	}
-	e.mu.Lock()
-	for _, p := range e.problems {
-		t.Errorf("browser console: %s", p)
-	}
-	e.mu.Unlock()
+	e.report(nil)
 }

@@ -4,17 +4,13 @@ import (
 	"bufio"
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/debriefhq/debrief/debrief"
-	"github.com/debriefhq/debrief/live"
-	"github.com/debriefhq/debrief/storetest"
 )
 
 // The live streams' rules, on both engines: a private incident's stream is
@@ -22,24 +18,13 @@ import (
 // session ends; the editor's presence names a section of the postmortem
 // only, and another viewer's stream shows it.
 func TestLiveStreams(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { testLiveStreams(t, openSQLite(t)) })
-	t.Run("postgres", func(t *testing.T) { testLiveStreams(t, openPostgres(t)) })
+	bothEngines(t, testLiveStreams)
 }
 
 func testLiveStreams(t *testing.T, store debrief.Store) {
-	hub := live.New(nil)
-	t.Cleanup(hub.Close)
-	svc := debrief.NewService(store, debrief.WithPublisher(hub), debrief.WithPasswordHasher(storetest.FastHasher), inputChecks)
-	srv := New(Config{Service: svc, Live: hub, InsecureCookies: true, Logger: slog.New(slog.DiscardHandler)})
-	srv.liveBeat = 50 * time.Millisecond // so a revoked session is noticed quickly
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(ts.Close)
-	sys := debrief.WithActor(context.Background(), debrief.SystemActor)
-	for _, name := range []string{"mia", "otis"} {
-		if _, err := svc.CreateUser(sys, debrief.NewUser{Email: name + "@example.com", Name: strings.ToUpper(name[:1]) + name[1:], Role: debrief.RoleResponder, Password: browserPassword}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	// A short heartbeat, so a revoked session is noticed quickly.
+	ls := newLiveServer(t, store, map[string]debrief.Role{"mia": debrief.RoleResponder, "otis": debrief.RoleResponder}, 50*time.Millisecond, inputChecks)
+	svc, ts, hub := ls.svc, ls.ts, ls.hub
 	mia := debrief.WithActor(context.Background(), debrief.Actor{Email: "mia@example.com", Role: debrief.RoleResponder})
 	private, err := svc.CreateIncident(mia, &debrief.Incident{Title: "Payroll export leaked salaries to a shared folder", Severity: "SEV1",
 		Private: true, Members: []string{"mia@example.com"}, StartedAt: time.Now().Add(-time.Hour)})

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -18,12 +17,7 @@ import (
 
 func TestPagesBrowserSQLite(t *testing.T) { testPagesBrowser(t, openSQLite(t)) }
 
-func TestPagesBrowserPostgres(t *testing.T) {
-	if os.Getenv("DEBRIEF_TEST_POSTGRES") == "" {
-		t.Skip("DEBRIEF_TEST_POSTGRES is not set")
-	}
-	testPagesBrowser(t, openPostgres(t))
-}
+func TestPagesBrowserPostgres(t *testing.T) { testPagesBrowser(t, openPostgresOrSkip(t)) }
 
 // press sends keys to whatever has focus, as a person typing would.
 func (e *browserEnv) press(ctx context.Context, keys string, opts ...chromedp.KeyOption) {
@@ -181,14 +175,5 @@ func testPagesBrowser(t *testing.T, store debrief.Store) {
 		t.Errorf("a viewer is offered, or sent to, declaring an incident (at %s)", e.location(vic))
 	}
 
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	for _, p := range e.problems {
-		t.Errorf("browser reported: %s", p)
-	}
-	for page, vs := range a11y {
-		for _, v := range vs {
-			t.Logf("axe-core %s: %s (%s) %s", page, v.ID, v.Impact, v.Help)
-		}
-	}
+	e.report(a11y)
 }

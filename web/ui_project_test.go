@@ -16,9 +16,9 @@ import (
 // come back with a sentence and the writer's input kept; a viewer sees no
 // forms and gets 403; each member's entry is their own.
 func TestUIProjectPlainForms(t *testing.T) {
-	for name, open := range map[string]func(testing.TB) debrief.Store{"sqlite": openSQLite, "postgres": openPostgres} {
-		t.Run(name, func(t *testing.T) {
-			svc, h, c := newUITeam(t, open(t))
+	for _, engine := range engines {
+		t.Run(engine.name, func(t *testing.T) {
+			svc, h, c := newUITeam(t, engine.open(t))
 			ritaC, ottoC, vicC := c.cookie["rita"], c.cookie["otto"], c.cookie["vic"]
 
 			// Start one: the form names the project template.

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -14,10 +13,7 @@ import (
 func TestPublicBesideInternalSQLite(t *testing.T) { testPublicBesideInternal(t, openSQLite(t)) }
 
 func TestPublicBesideInternalPostgres(t *testing.T) {
-	if os.Getenv("DEBRIEF_TEST_POSTGRES") == "" {
-		t.Skip("DEBRIEF_TEST_POSTGRES is not set")
-	}
-	testPublicBesideInternal(t, openPostgres(t))
+	testPublicBesideInternal(t, openPostgresOrSkip(t))
 }
 
 // testPublicBesideInternal: the page shows each part in both versions, the

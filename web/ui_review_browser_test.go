@@ -20,12 +20,7 @@ import (
 
 func TestReviewBrowserSQLite(t *testing.T) { testReviewBrowser(t, openSQLite(t)) }
 
-func TestReviewBrowserPostgres(t *testing.T) {
-	if os.Getenv("DEBRIEF_TEST_POSTGRES") == "" {
-		t.Skip("DEBRIEF_TEST_POSTGRES is not set")
-	}
-	testReviewBrowser(t, openPostgres(t))
-}
+func TestReviewBrowserPostgres(t *testing.T) { testReviewBrowser(t, openPostgresOrSkip(t)) }
 
 // recordingNotifier stands in for the e-mail writer (whose messages are
 // tested in package notify against a real SMTP server): it records what
@@ -391,14 +386,5 @@ func testReviewBrowser(t *testing.T, store debrief.Store) {
 		t.Errorf("the meeting's history has no skip of pat with its reason")
 	}
 
-	e.mu.Lock()
-	for _, p := range e.problems {
-		t.Errorf("browser reported: %s", p)
-	}
-	e.mu.Unlock()
-	for page, vs := range a11y {
-		for _, v := range vs {
-			t.Logf("axe-core %s: %s (%s) %s", page, v.ID, v.Impact, v.Help)
-		}
-	}
+	e.report(a11y)
 }

@@ -3,15 +3,12 @@ package web
 import (
 	"bufio"
 	"context"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/debriefhq/debrief/debrief"
-	"github.com/debriefhq/debrief/live"
 	"github.com/debriefhq/debrief/storetest"
 )
 
@@ -21,8 +18,7 @@ import (
 // opened again); the signed-in stream is 404 to a non-member of a private
 // incident, as the review's pages are.
 func TestReviewStreams(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { testReviewStreams(t, openSQLite(t)) })
-	t.Run("postgres", func(t *testing.T) { testReviewStreams(t, openPostgres(t)) })
+	bothEngines(t, testReviewStreams)
 }
 
 // sseReader reads a stream's lines in the background.
@@ -71,19 +67,9 @@ func (s *sseReader) ended() bool {
 }
 
 func testReviewStreams(t *testing.T, store debrief.Store) {
-	hub := live.New(nil)
-	t.Cleanup(hub.Close)
-	svc := debrief.NewService(store, debrief.WithPublisher(hub), debrief.WithPasswordHasher(storetest.FastHasher), inputChecks)
-	srv := New(Config{Service: svc, Live: hub, InsecureCookies: true, Logger: slog.New(slog.DiscardHandler)})
-	srv.liveBeat = 50 * time.Millisecond // so a replaced link is noticed quickly
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(ts.Close)
-	sys := debrief.WithActor(context.Background(), debrief.SystemActor)
-	for _, name := range []string{"mia", "otis"} {
-		if _, err := svc.CreateUser(sys, debrief.NewUser{Email: name + "@example.com", Name: strings.ToUpper(name[:1]) + name[1:], Role: debrief.RoleResponder, Password: browserPassword}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	// A short heartbeat, so a replaced link is noticed quickly.
+	ls := newLiveServer(t, store, map[string]debrief.Role{"mia": debrief.RoleResponder, "otis": debrief.RoleResponder}, 50*time.Millisecond, inputChecks)
+	svc, ts := ls.svc, ls.ts
 	mia := debrief.WithActor(context.Background(), debrief.Actor{Email: "mia@example.com", Role: debrief.RoleResponder})
 	inc, err := svc.CreateIncident(mia, &debrief.Incident{Title: "Payroll export failed for two hours", Private: true, Members: []string{"mia@example.com"}})
 	if err != nil {

@@ -199,14 +199,7 @@ func TestReviewPageViewLeavesNoAudit(t *testing.T) {
 		return debrief.Actor{Email: "vic@example.com", Role: debrief.RoleViewer, Via: "test"}, nil
 	}})
 	ctx := e.ctx()
-	inc, err := e.svc.CreateIncident(ctx, &debrief.Incident{Title: "Checkout API returned 500s"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pm, err := e.svc.CreatePostmortem(ctx, debrief.NewPostmortem{IncidentID: &inc.ID, Owner: "seed@example.com"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, pm := seedIncidentPostmortem(t, e, "Checkout API returned 500s")
 	count := func() int {
 		p, err := e.svc.AuditLog(ctx, debrief.AuditFilter{Limit: debrief.MaxPageSize})
 		if err != nil {
@@ -224,19 +217,27 @@ func TestReviewPageViewLeavesNoAudit(t *testing.T) {
 	}
 }
 
+// seedIncidentPostmortem stores, as the seed admin, an incident with title
+// and its postmortem, owned by the seed admin.
+func seedIncidentPostmortem(t *testing.T, e *testEnv, title string) (*debrief.Incident, *debrief.Postmortem) {
+	t.Helper()
+	inc, err := e.svc.CreateIncident(e.ctx(), &debrief.Incident{Title: title})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pm, err := e.svc.CreatePostmortem(e.ctx(), debrief.NewPostmortem{IncidentID: &inc.ID, Owner: "seed@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return inc, pm
+}
+
 // openTestReview opens the review of a new postmortem owned by the seed
 // admin, with pat@example.com invited (invites[1] is pat's link).
 func openTestReview(t *testing.T, e *testEnv) (*debrief.Postmortem, []debrief.ReviewInvite) {
 	t.Helper()
 	ctx := e.ctx()
-	inc, err := e.svc.CreateIncident(ctx, &debrief.Incident{Title: "Checkout API returned 500s"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pm, err := e.svc.CreatePostmortem(ctx, debrief.NewPostmortem{IncidentID: &inc.ID, Owner: "seed@example.com"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, pm := seedIncidentPostmortem(t, e, "Checkout API returned 500s")
 	_, invites, err := e.svc.OpenReview(ctx, pm.ID, debrief.NewReview{Zone: "UTC", WindowStart: "2026-03-09", WindowEnd: "2026-03-13",
 		Participants: []debrief.ReviewParticipant{{Email: "seed@example.com", Required: true}, {Email: "pat@example.com"}}})
 	if err != nil {
@@ -288,14 +289,7 @@ func TestIncidentPageLinksReview(t *testing.T) {
 	if got := state(); got != "cancelled" {
 		t.Errorf("review state of a cancelled review = %q", got)
 	}
-	inc2, err := e.svc.CreateIncident(ctx, &debrief.Incident{Title: "Search returned stale results"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	other, err := e.svc.CreatePostmortem(ctx, debrief.NewPostmortem{IncidentID: &inc2.ID, Owner: "seed@example.com"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	inc2, other := seedIncidentPostmortem(t, e, "Search returned stale results")
 	if x := e.do("GET", "/incidents/"+inc2.Key, "", nil); !strings.Contains(string(x.body), `href="/postmortems/`+other.Key+`/review">Review meeting<span class="visually-hidden"> of `+other.Key+`</span></a>: not planned yet`) {
 		t.Errorf("a postmortem without a review: the incident page does not say it is not planned yet:\n%.3000s", x.body)
 	}

@@ -72,11 +72,8 @@ func (c *ActionAddCmd) Run(env *Env) error {
 	}
 	var a debrief.ActionItem
 	resp, err := cl.sendJSON(env.Ctx, http.MethodPost, "/api/v1/action-items", body, 0, &a)
-	if err != nil {
+	if done, err := c.answered(env, resp, err); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	fmt.Fprintf(env.Stdout, "Added %s: %s\n", a.Key, a.Title)
 	return printActionItems(env, []*debrief.ActionItem{&a})
@@ -89,8 +86,7 @@ type ActionListCmd struct {
 	Owner       string   `short:"o" help:"Only this owner's items."`
 	Incident    string   `short:"i" help:"Only items of this incident, e.g. INC-42."`
 	Postmortem  string   `short:"p" help:"Only items of this postmortem, e.g. PM-7."`
-	Limit       int      `help:"Page size (at most 500)." default:"50"`
-	Cursor      string   `help:"Continue after a previous page (the cursor it printed)."`
+	PageFlags   `embed:""`
 }
 
 // Run fetches one page and prints it.
@@ -118,15 +114,11 @@ func (c *ActionListCmd) Run(env *Env) error {
 		}
 		q.Set("postmortem_id", strconv.FormatInt(id, 10))
 	}
-	addIf(q, "after", c.Cursor)
-	q.Set("limit", strconv.Itoa(c.Limit))
+	c.addPage(q)
 	var page list[*debrief.ActionItem]
 	resp, err := cl.getJSON(env.Ctx, "/api/v1/action-items", q, &page)
-	if err != nil {
+	if done, err := c.answered(env, resp, err); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	if len(page.Items) == 0 {
 		fmt.Fprintln(env.Stdout, "No action items match.")

@@ -56,11 +56,8 @@ func (c *AnalyticsCmd) Run(env *Env) error {
 	}
 	var r analytics.Report
 	resp, err := cl.getJSON(env.Ctx, "/api/v1/analytics", q, &r)
-	if err != nil {
+	if done, err := c.answered(env, resp, err); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	return printReport(env, &r)
 }

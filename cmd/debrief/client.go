@@ -24,6 +24,42 @@ type ClientFlags struct {
 	JSON   bool   `name:"json" help:"Print the server's JSON instead of a table, for scripts."`
 }
 
+// get fetches path into out for a command to print. With --json it writes
+// the server's answer as it came instead; done reports that the command
+// has nothing more to do (that, or an error), so a command returns err
+// when done.
+func (f *ClientFlags) get(env *Env, path string, query url.Values, out any) (done bool, err error) {
+	cl, err := f.client()
+	if err != nil {
+		return true, err
+	}
+	resp, err := cl.getJSON(env.Ctx, path, query, out)
+	return f.answered(env, resp, err)
+}
+
+// send is get for a change: it sends body with method, naming ifVersion
+// in If-Match when it is not 0, and decodes the answer into out.
+func (f *ClientFlags) send(env *Env, method, path string, body any, ifVersion int, out any) (done bool, err error) {
+	cl, err := f.client()
+	if err != nil {
+		return true, err
+	}
+	resp, err := cl.sendJSON(env.Ctx, method, path, body, ifVersion, out)
+	return f.answered(env, resp, err)
+}
+
+// answered finishes a command's request as get and send do: done on an
+// error, or with --json once the server's answer is written.
+func (f *ClientFlags) answered(env *Env, resp *response, err error) (done bool, _ error) {
+	if err != nil {
+		return true, err
+	}
+	if f.JSON {
+		return true, writeJSON(env.Stdout, resp.Body)
+	}
+	return false, nil
+}
+
 // client calls the Debrief REST API.
 type client struct {
 	base  *url.URL
@@ -116,23 +152,31 @@ func (c *client) send(ctx context.Context, method, path string, query url.Values
 	}
 	version := etagVersion(resp.Header.Get("ETag"))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		e := &apiError{Status: resp.StatusCode, Version: version}
-		var env struct {
-			Error struct {
-				Code    string `json:"code"`
-				Message string `json:"message"`
-				Field   string `json:"field"`
-			} `json:"error"`
-		}
-		if json.Unmarshal(data, &env) == nil {
-			e.Code, e.Message, e.Field = env.Error.Code, env.Error.Message, env.Error.Field
-		}
+		e := errorAnswer(resp.StatusCode, data)
+		e.Version = version
 		if e.Message == "" && resp.StatusCode == http.StatusNotFound && e.Code == "" {
 			e.Message = fmt.Sprintf("The server at %s has no %s; is it a Debrief server of a matching version?", c.base, path)
 		}
 		return nil, e
 	}
 	return &response{Status: resp.StatusCode, Body: data, Version: version, Header: resp.Header}, nil
+}
+
+// errorAnswer is the error a non-2xx answer carries in its body as
+// {"error":{"code","message","field"}}; other bodies give only the status.
+func errorAnswer(status int, body []byte) *apiError {
+	e := &apiError{Status: status}
+	var env struct {
+		Error struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+			Field   string `json:"field"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(body, &env) == nil {
+		e.Code, e.Message, e.Field = env.Error.Code, env.Error.Message, env.Error.Field
+	}
+	return e
 }
 
 // unreachable explains a transport failure in terms of what to check.

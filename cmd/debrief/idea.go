@@ -32,20 +32,12 @@ type IdeaAddCmd struct {
 
 // Run posts the idea.
 func (c *IdeaAddCmd) Run(env *Env) error {
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
 	body := map[string]any{"title": c.Title}
 	setIf(body, "detail", c.Detail)
 	setIf(body, "note", c.Note)
 	var idea debrief.Idea
-	resp, err := cl.sendJSON(env.Ctx, http.MethodPost, "/api/v1/postmortems/"+ref(c.Postmortem)+"/ideas", body, 0, &idea)
-	if err != nil {
+	if done, err := c.send(env, http.MethodPost, "/api/v1/postmortems/"+ref(c.Postmortem)+"/ideas", body, 0, &idea); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	fmt.Fprintf(env.Stdout, "Raised %s: %s\n", idea.Key, idea.Title)
 	return nil
@@ -60,10 +52,6 @@ type IdeaListCmd struct {
 
 // Run fetches the ideas and prints them heaviest first.
 func (c *IdeaListCmd) Run(env *Env) error {
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
 	q := url.Values{}
 	for _, s := range c.Status {
 		if s != "all" {
@@ -74,12 +62,8 @@ func (c *IdeaListCmd) Run(env *Env) error {
 	var out struct {
 		Items []*debrief.Idea `json:"items"`
 	}
-	resp, err := cl.getJSON(env.Ctx, "/api/v1/ideas", q, &out)
-	if err != nil {
+	if done, err := c.get(env, "/api/v1/ideas", q, &out); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	if len(out.Items) == 0 {
 		fmt.Fprintln(env.Stdout, "No ideas match.")
@@ -191,19 +175,11 @@ type IdeaSimilarCmd struct {
 
 // Run prints the suggestions.
 func (c *IdeaSimilarCmd) Run(env *Env) error {
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
 	var out struct {
 		Items []debrief.IdeaSuggestion `json:"items"`
 	}
-	resp, err := cl.getJSON(env.Ctx, "/api/v1/ideas/"+ref(c.ID)+"/similar", nil, &out)
-	if err != nil {
+	if done, err := c.get(env, "/api/v1/ideas/"+ref(c.ID)+"/similar", nil, &out); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	if len(out.Items) == 0 {
 		fmt.Fprintln(env.Stdout, "No open idea looks like this one.")

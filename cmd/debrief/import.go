@@ -243,18 +243,7 @@ func sendImport(env *Env, flags *ClientFlags, incident string, events []*debrief
 		return fmt.Errorf("read the answer from %s: %w", cl.base, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		e := &apiError{Status: resp.StatusCode}
-		var env struct {
-			Error struct {
-				Code    string `json:"code"`
-				Message string `json:"message"`
-				Field   string `json:"field"`
-			} `json:"error"`
-		}
-		if json.Unmarshal(data, &env) == nil {
-			e.Code, e.Message, e.Field = env.Error.Code, env.Error.Message, env.Error.Field
-		}
-		return e
+		return errorAnswer(resp.StatusCode, data)
 	}
 	if flags.JSON {
 		return writeJSON(env.Stdout, data)

@@ -2,8 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -70,12 +68,9 @@ func (c *ImportCmd) Run(env *Env) error {
 	if err != nil {
 		return err
 	}
-	resp, err := cl.sendRaw(env.Ctx, http.MethodPost, "/api/v1/postmortems/import", "text/markdown; charset=utf-8", data)
-	if err != nil {
+	resp, err := cl.send(env.Ctx, http.MethodPost, "/api/v1/postmortems/import", nil, "text/markdown; charset=utf-8", bytes.NewReader(data), 0)
+	if done, err := c.answered(env, resp, err); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	var ans importAnswer
 	if err := decode(resp, &ans); err != nil {
@@ -88,44 +83,4 @@ func (c *ImportCmd) Run(env *Env) error {
 	fmt.Fprintf(env.Stdout, "Imported %s: %q with %d sections, %d timeline events and %d action items.\n",
 		what, ans.Postmortem.Title, len(ans.Postmortem.Sections), ans.Events, ans.ActionItems)
 	return nil
-}
-
-// sendRaw sends body with its own media type (not JSON) and returns the
-// answer, or the server's error as an *apiError.
-func (c *client) sendRaw(ctx context.Context, method, path, contentType string, body []byte) (*response, error) {
-	u := *c.base
-	u.Path = c.base.Path + path
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(body))
-	if err != nil {
-		return nil, fmt.Errorf("build the request: %w", err)
-	}
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("Content-Type", contentType)
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, c.unreachable(err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return nil, fmt.Errorf("read the answer from %s: %w", c.base, err)
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		e := &apiError{Status: resp.StatusCode}
-		var env struct {
-			Error struct {
-				Code    string `json:"code"`
-				Message string `json:"message"`
-				Field   string `json:"field"`
-			} `json:"error"`
-		}
-		if json.Unmarshal(data, &env) == nil {
-			e.Code, e.Message, e.Field = env.Error.Code, env.Error.Message, env.Error.Field
-		}
-		return nil, e
-	}
-	return &response{Status: resp.StatusCode, Body: data, Header: resp.Header}, nil
 }

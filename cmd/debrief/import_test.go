@@ -3,7 +3,6 @@ package main
 import (
 	"archive/zip"
 	"bytes"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,26 +35,10 @@ func zipExport(t *testing.T) string {
 	dir := filepath.Join(importSamples, "slack", "incident-export")
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		w, err := zw.Create(filepath.ToSlash(rel))
-		if err != nil {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		_, err = w.Write(b)
-		return err
-	})
-	if err == nil {
-		err = zw.Close()
+	if err := zw.AddFS(os.DirFS(dir)); err != nil {
+		t.Fatal(err)
 	}
-	if err != nil {
+	if err := zw.Close(); err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "slack-export.zip")

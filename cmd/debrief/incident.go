@@ -78,11 +78,8 @@ func (c *IncidentNewCmd) Run(env *Env) error {
 	}
 	var inc debrief.Incident
 	resp, err := cl.sendJSON(env.Ctx, http.MethodPost, "/api/v1/incidents", body, 0, &inc)
-	if err != nil {
+	if done, err := c.answered(env, resp, err); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	fmt.Fprintf(env.Stdout, "Declared %s.\n\n", inc.Key)
 	return printIncident(env, &inc, loc)
@@ -103,16 +100,11 @@ type IncidentListCmd struct {
 	Label       string   `help:"Only incidents with this label."`
 	Owner       string   `help:"Only incidents this person commanded or declared."`
 	Sort        string   `help:"Order: newest (declared most recently, the default), oldest or started (started most recently)." enum:"newest,oldest,started" default:"newest"`
-	Limit       int      `help:"Page size (at most 500)." default:"50"`
-	Cursor      string   `help:"Continue after a previous page (the cursor it printed)."`
+	PageFlags   `embed:""`
 }
 
 // Run fetches one page and prints it.
 func (c *IncidentListCmd) Run(env *Env) error {
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
 	q := url.Values{}
 	for _, s := range c.Status {
 		q.Add("status", s)
@@ -126,15 +118,10 @@ func (c *IncidentListCmd) Run(env *Env) error {
 		q.Set("sort", c.Sort)
 	}
 	addIf(q, "owner", c.Owner)
-	addIf(q, "after", c.Cursor)
-	q.Set("limit", strconv.Itoa(c.Limit))
+	c.addPage(q)
 	var page list[*debrief.Incident]
-	resp, err := cl.getJSON(env.Ctx, "/api/v1/incidents", q, &page)
-	if err != nil {
+	if done, err := c.get(env, "/api/v1/incidents", q, &page); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	if len(page.Items) == 0 {
 		fmt.Fprintln(env.Stdout, "No incidents match.")
@@ -156,6 +143,19 @@ func addIf(q url.Values, key, value string) {
 	if value != "" {
 		q.Set(key, value)
 	}
+}
+
+// PageFlags are the flags of a list command that prints one page at a
+// time: the next page starts after the cursor the last one printed.
+type PageFlags struct {
+	Limit  int    `help:"Page size (at most 500)." default:"50"`
+	Cursor string `help:"Continue after a previous page (the cursor it printed)."`
+}
+
+// addPage sets the page's parameters in q.
+func (p *PageFlags) addPage(q url.Values) {
+	addIf(q, "after", p.Cursor)
+	q.Set("limit", strconv.Itoa(p.Limit))
 }
 
 // printMore tells the user how to get the next page, on stderr so that the
@@ -180,11 +180,8 @@ func (c *IncidentShowCmd) Run(env *Env) error {
 	}
 	var inc debrief.Incident
 	resp, err := cl.getJSON(env.Ctx, "/api/v1/incidents/"+ref(c.ID), nil, &inc)
-	if err != nil {
+	if done, err := c.answered(env, resp, err); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	loc := viewerZone(env.Getenv)
 	if err := printIncident(env, &inc, loc); err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -38,12 +39,11 @@ type IntegrationAddCmd struct {
 
 // Run creates the integration and prints how to point the sender at it.
 func (c *IntegrationAddCmd) Run(env *Env) error {
-	db, err := sqlstore.Open(env.Ctx, c.DB, nil)
+	svc, ctx, closeDB, err := openIntegrations(env, c.DBFlag)
 	if err != nil {
-		return openError(c.DB, err)
+		return err
 	}
-	defer db.Close()
-	svc := newService(db)
+	defer closeDB()
 	in := &debrief.Integration{Name: c.Name, Kind: debrief.IntegrationKind(c.Kind), Config: debrief.IntegrationConfig{
 		Matchers: c.Matcher, SeverityMap: c.SeverityMap, SeverityLabel: c.SeverityLabel, DefaultSeverity: c.DefaultSeverity,
 		ServiceLabel: c.ServiceLabel, Services: c.Service,
@@ -54,7 +54,6 @@ func (c *IntegrationAddCmd) Run(env *Env) error {
 		}
 		in.Config.Mapping = json.RawMessage(c.Mapping)
 	}
-	ctx := debrief.WithActor(env.Ctx, cliActor)
 	created, secret, err := svc.CreateIntegration(ctx, in, c.Secret)
 	if err != nil {
 		return plainError(err)
@@ -84,13 +83,11 @@ type IntegrationSetSecretCmd struct {
 
 // Run stores the secrets.
 func (c *IntegrationSetSecretCmd) Run(env *Env) error {
-	db, err := sqlstore.Open(env.Ctx, c.DB, nil)
+	svc, ctx, closeDB, err := openIntegrations(env, c.DBFlag)
 	if err != nil {
-		return openError(c.DB, err)
+		return err
 	}
-	defer db.Close()
-	ctx := debrief.WithActor(env.Ctx, cliActor)
-	svc := newService(db)
+	defer closeDB()
 	in, err := svc.Integration(ctx, c.ID)
 	if err != nil {
 		return plainError(err)
@@ -109,13 +106,12 @@ type IntegrationListCmd struct {
 
 // Run prints one line per integration.
 func (c *IntegrationListCmd) Run(env *Env) error {
-	db, err := sqlstore.Open(env.Ctx, c.DB, nil)
+	svc, ctx, closeDB, err := openIntegrations(env, c.DBFlag)
 	if err != nil {
-		return openError(c.DB, err)
+		return err
 	}
-	defer db.Close()
-	ctx := debrief.WithActor(env.Ctx, cliActor)
-	list, err := newService(db).ListIntegrations(ctx)
+	defer closeDB()
+	list, err := svc.ListIntegrations(ctx)
 	if err != nil {
 		return err
 	}
@@ -140,13 +136,11 @@ type IntegrationDeliveriesCmd struct {
 
 // Run prints the newest deliveries.
 func (c *IntegrationDeliveriesCmd) Run(env *Env) error {
-	db, err := sqlstore.Open(env.Ctx, c.DB, nil)
+	svc, ctx, closeDB, err := openIntegrations(env, c.DBFlag)
 	if err != nil {
-		return openError(c.DB, err)
+		return err
 	}
-	defer db.Close()
-	ctx := debrief.WithActor(env.Ctx, cliActor)
-	svc := newService(db)
+	defer closeDB()
 	if _, err := svc.Integration(ctx, c.ID); err != nil {
 		return plainError(err)
 	}
@@ -175,6 +169,16 @@ func (c *IntegrationDeliveriesCmd) Run(env *Env) error {
 			strings.Join(incs, ","), d.Source, strings.TrimSpace(strings.Join(reasons, " ")))
 	}
 	return tw.Flush()
+}
+
+// openIntegrations opens the database and a Service acting as the CLI, as
+// every integration command does; closeDB closes the database.
+func openIntegrations(env *Env, db DBFlag) (svc *debrief.Service, ctx context.Context, closeDB func(), err error) {
+	st, err := sqlstore.Open(env.Ctx, db.DB, nil)
+	if err != nil {
+		return nil, nil, nil, openError(db.DB, err)
+	}
+	return newService(st), debrief.WithActor(env.Ctx, cliActor), func() { st.Close() }, nil
 }
 
 // plainError keeps only the user-safe sentence of a Debrief error, which is

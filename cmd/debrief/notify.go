@@ -24,30 +24,20 @@ type NotifyLogCmd struct {
 	ClientFlags `embed:""`
 	Status      []string `help:"Only these statuses: pending, sending, sent, failed."`
 	Event       string   `help:"Only this event, e.g. action_item.overdue."`
-	Limit       int      `help:"Page size (at most 500)." default:"50"`
-	Cursor      string   `help:"Continue after a previous page (the cursor it printed)."`
+	PageFlags   `embed:""`
 }
 
 // Run prints one page of the log.
 func (c *NotifyLogCmd) Run(env *Env) error {
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
 	q := url.Values{}
 	for _, s := range c.Status {
 		q.Add("status", s)
 	}
 	addIf(q, "event", c.Event)
-	addIf(q, "after", c.Cursor)
-	q.Set("limit", strconv.Itoa(c.Limit))
+	c.addPage(q)
 	var page list[*debrief.Notification]
-	resp, err := cl.getJSON(env.Ctx, "/api/v1/notifications", q, &page)
-	if err != nil {
+	if done, err := c.get(env, "/api/v1/notifications", q, &page); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	if len(page.Items) == 0 {
 		fmt.Fprintln(env.Stdout, "No notifications match.")
@@ -79,19 +69,11 @@ type NotifyChannelsCmd struct {
 
 // Run prints the channels.
 func (c *NotifyChannelsCmd) Run(env *Env) error {
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
 	var out struct {
 		Items []*debrief.NotificationChannel `json:"items"`
 	}
-	resp, err := cl.getJSON(env.Ctx, "/api/v1/notification-channels", nil, &out)
-	if err != nil {
+	if done, err := c.get(env, "/api/v1/notification-channels", nil, &out); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	if len(out.Items) == 0 {
 		fmt.Fprintln(env.Stdout, "No channels yet; add one with: debrief notify add slack incidents https://hooks.slack.com/services/…")
@@ -119,18 +101,10 @@ type NotifyAddCmd struct {
 
 // Run creates the channel and prints a webhook's secret once.
 func (c *NotifyAddCmd) Run(env *Env) error {
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
 	body := map[string]any{"kind": c.Kind, "name": c.Name, "target": c.Target, "events": c.Events}
 	var ch debrief.NotificationChannel
-	resp, err := cl.sendJSON(env.Ctx, http.MethodPost, "/api/v1/notification-channels", body, 0, &ch)
-	if err != nil {
+	if done, err := c.send(env, http.MethodPost, "/api/v1/notification-channels", body, 0, &ch); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	fmt.Fprintf(env.Stdout, "Added channel %d (%s %s).\n", ch.ID, ch.Kind, ch.Name)
 	if ch.Secret != "" {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -229,5 +231,75 @@ func TestClientSendsToken(t *testing.T) {
 	defer mu.Unlock()
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("Authorization headers sent = %q, want %q (DEBRIEF_TOKEN, then --token winning, then none)", got, want)
+	}
+}
+
+// TestJSONFlagPrintsTheAnswer checks the one path every client command's
+// --json goes through (ClientFlags.get, send and answered): the server's
+// answer is printed as it came, indented, and nothing else; without the
+// flag the command prints its own lines; a refused request is the
+// server's sentence and prints nothing.
+func TestJSONFlagPrintsTheAnswer(t *testing.T) {
+	const team = `{"id":3,"name":"payments","members":["ana@example.com"],"services":["billing"],"version":2}`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case r.URL.Path == "/api/v1/teams/payments":
+			io.WriteString(w, team)
+		case r.URL.Path == "/api/v1/teams" && r.Method == http.MethodPost:
+			if body, _ := io.ReadAll(r.Body); strings.Contains(string(body), `"other"`) {
+				w.WriteHeader(http.StatusConflict)
+				io.WriteString(w, `{"error":{"code":"conflict","message":"billing is owned by the team platform.","field":"services"}}`)
+				return
+			}
+			w.WriteHeader(http.StatusCreated)
+			io.WriteString(w, team)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	var indented bytes.Buffer
+	if err := json.Indent(&indented, []byte(team), "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"team", "show", "payments", "--json"}, {"team", "add", "payments", "--json"}} {
+		if got := mustCLI(t, srv.URL, args...); got != indented.String()+"\n" {
+			t.Errorf("debrief %s printed %q, want the server's answer indented, %q", strings.Join(args, " "), got, indented.String()+"\n")
+		}
+	}
+	if got := mustCLI(t, srv.URL, "team", "show", "payments"); !strings.HasPrefix(got, "Team payments (version 2)\n") {
+		t.Errorf("debrief team show payments printed %q, want the team's lines", got)
+	}
+	for _, extra := range [][]string{nil, {"--json"}} {
+		args := append([]string{"team", "add", "other", "-s", "billing"}, extra...)
+		out, _, err := cli(t, srv.URL, "", nil, args...)
+		if err == nil || !strings.Contains(err.Error(), "is owned by the team platform") || out != "" {
+			t.Errorf("debrief %s = %v and printed %q, want the server's sentence and nothing printed", strings.Join(args, " "), err, out)
+		}
+	}
+}
+
+// TestListCommandsPage checks that every list command sends its paging
+// flags (PageFlags) as the API's limit and after, with the default limit.
+func TestListCommandsPage(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r.URL.Path+"?"+r.URL.RawQuery)
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"items":[]}`)
+	}))
+	defer srv.Close()
+	want := []string{"/api/v1/incidents?limit=50", "/api/v1/incidents?after=c2&limit=7", "/api/v1/action-items?after=c3&limit=8", "/api/v1/notifications?after=c4&limit=9"}
+	for _, args := range [][]string{{"incident", "list"}, {"incident", "list", "--limit", "7", "--cursor", "c2"}, {"action", "list", "--limit", "8", "--cursor", "c3"}, {"notify", "log", "--limit", "9", "--cursor", "c4"}} {
+		mustCLI(t, srv.URL, args...)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("list commands asked for %q, want %q", got, want)
 	}
 }

@@ -70,11 +70,8 @@ func (c *PostmortemNewCmd) Run(env *Env) error {
 	}
 	var pm debrief.Postmortem
 	resp, err := cl.sendJSON(env.Ctx, http.MethodPost, "/api/v1/postmortems", body, 0, &pm)
-	if err != nil {
+	if done, err := c.answered(env, resp, err); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	fmt.Fprintf(env.Stdout, "Started %s from the %s template. Write a section with: debrief postmortem edit %s --section %s\n\n",
 		pm.Key, pm.Template, pm.Key, firstSectionKey(&pm))
@@ -96,17 +93,9 @@ type PostmortemShowCmd struct {
 
 // Run fetches and prints the postmortem.
 func (c *PostmortemShowCmd) Run(env *Env) error {
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
 	var pm debrief.Postmortem
-	resp, err := cl.getJSON(env.Ctx, "/api/v1/postmortems/"+ref(c.ID), nil, &pm)
-	if err != nil {
+	if done, err := c.get(env, "/api/v1/postmortems/"+ref(c.ID), nil, &pm); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	return printPostmortem(env, &pm, viewerZone(env.Getenv))
 }

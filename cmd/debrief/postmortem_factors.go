@@ -18,19 +18,11 @@ type PostmortemFactorsCmd struct {
 // and the words that suggested it. Accepting one is an edit of the
 // postmortem's contributing factors.
 func (c *PostmortemFactorsCmd) Run(env *Env) error {
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
 	var body struct {
 		Items []debrief.FactorSuggestion `json:"items"`
 	}
-	resp, err := cl.getJSON(env.Ctx, "/api/v1/postmortems/"+ref(c.ID)+"/factor-suggestions", nil, &body)
-	if err != nil {
+	if done, err := c.get(env, "/api/v1/postmortems/"+ref(c.ID)+"/factor-suggestions", nil, &body); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	if len(body.Items) == 0 {
 		fmt.Fprintln(env.Stdout, "No contributing factors to suggest: the text names none this reader knows, or the postmortem has them already.")

@@ -86,11 +86,8 @@ func (c *ReviewOpenCmd) Run(env *Env) error {
 	}
 	var out reviewWithInvites
 	resp, err := cl.sendJSON(env.Ctx, http.MethodPost, reviewPath(c.Postmortem), body, 0, &out)
-	if err != nil {
+	if done, err := c.answered(env, resp, err); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	loc := viewerZone(env.Getenv)
 	fmt.Fprintf(env.Stdout, "Opened the review of %s.\n\n", strings.ToUpper(c.Postmortem))
@@ -133,17 +130,9 @@ type ReviewShowCmd struct {
 
 // Run prints the review.
 func (c *ReviewShowCmd) Run(env *Env) error {
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
 	var r debrief.Review
-	resp, err := cl.getJSON(env.Ctx, reviewPath(c.Postmortem), nil, &r)
-	if err != nil {
+	if done, err := c.get(env, reviewPath(c.Postmortem), nil, &r); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	printReview(env.Stdout, &r, viewerZone(env.Getenv))
 	return nil
@@ -383,11 +372,8 @@ func (c *ReviewChooseCmd) Run(env *Env) error {
 	}
 	var r debrief.Review
 	resp, err := cl.sendJSON(env.Ctx, http.MethodPost, reviewPath(c.Postmortem)+"/choose", map[string]any{"start": start, "version": version}, 0, &r)
-	if err != nil {
+	if done, err := c.answered(env, resp, err); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	fmt.Fprintf(env.Stdout, "Scheduled the review for %s.\nDownload the invitation with 'debrief review ics %s -o review.ics'.\n", slotText(r.Chosen.Start, r.Chosen.End, loc), c.Postmortem)
 	return nil
@@ -410,11 +396,8 @@ func (c *ReviewCancelCmd) Run(env *Env) error {
 		return err
 	}
 	resp, err := cl.sendJSON(env.Ctx, http.MethodPost, reviewPath(c.Postmortem)+"/cancel", map[string]any{"version": r.Version}, 0, &r)
-	if err != nil {
+	if done, err := c.answered(env, resp, err); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	fmt.Fprintf(env.Stdout, "Cancelled the review of %s.", strings.ToUpper(c.Postmortem))
 	if r.Chosen != nil {

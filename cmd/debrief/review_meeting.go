@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -19,17 +18,9 @@ type ReviewNudgeCmd struct {
 
 // Run asks the server to e-mail the reminder.
 func (c *ReviewNudgeCmd) Run(env *Env) error {
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
 	var r debrief.Review
-	resp, err := cl.sendJSON(env.Ctx, http.MethodPost, reviewPath(c.Postmortem)+"/nudge", map[string]any{"email": c.Email}, 0, &r)
-	if err != nil {
+	if done, err := c.send(env, http.MethodPost, reviewPath(c.Postmortem)+"/nudge", map[string]any{"email": c.Email}, 0, &r); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	fmt.Fprintf(env.Stdout, "A reminder is on its way to %s, with a new personal link.\n", c.Email)
 	return nil
@@ -70,17 +61,9 @@ type ReviewMeetingShowCmd struct {
 
 // Run reads the meeting.
 func (c *ReviewMeetingShowCmd) Run(env *Env) error {
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
 	var m debrief.ReviewMeeting
-	resp, err := cl.getJSON(env.Ctx, meetingPath(c.Postmortem), nil, &m)
-	if err != nil {
+	if done, err := c.get(env, meetingPath(c.Postmortem), nil, &m); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	printMeeting(env.Stdout, &m)
 	return nil
@@ -96,33 +79,33 @@ type ReviewMeetingStartCmd struct {
 
 // Run starts it.
 func (c *ReviewMeetingStartCmd) Run(env *Env) error {
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
 	var out struct {
 		Meeting debrief.ReviewMeeting `json:"meeting"`
 		RoomURL string                `json:"room_url"`
 	}
-	resp, err := cl.sendJSON(env.Ctx, http.MethodPost, meetingPath(c.Postmortem), debrief.StartMeeting{Order: c.Order, Shuffle: c.Shuffle}, 0, &out)
-	if err != nil {
+	if done, err := c.send(env, http.MethodPost, meetingPath(c.Postmortem), debrief.StartMeeting{Order: c.Order, Shuffle: c.Shuffle}, 0, &out); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	printMeeting(env.Stdout, &out.Meeting)
 	fmt.Fprintf(env.Stdout, "Room link (read-only, shown only now): %s\n", out.RoomURL)
 	return nil
 }
 
-// meetingVersion reads the meeting's current version, which each change names.
-func meetingVersion(ctx context.Context, cl *client, pm string) (int, error) {
-	var m debrief.ReviewMeeting
-	if _, err := cl.getJSON(ctx, meetingPath(pm), nil, &m); err != nil {
-		return 0, err
+// changeMeeting posts body to the meeting's path with suffix, naming the
+// meeting's current version as each change must, and decodes the answer
+// into out; done and err are as ClientFlags.answered gives them.
+func (f *ClientFlags) changeMeeting(env *Env, pm, suffix string, body map[string]any, out any) (done bool, err error) {
+	cl, err := f.client()
+	if err != nil {
+		return true, err
 	}
-	return m.Version, nil
+	var m debrief.ReviewMeeting
+	if _, err := cl.getJSON(env.Ctx, meetingPath(pm), nil, &m); err != nil {
+		return true, err
+	}
+	body["version"] = m.Version
+	resp, err := cl.sendJSON(env.Ctx, http.MethodPost, meetingPath(pm)+suffix, body, 0, out)
+	return f.answered(env, resp, err)
 }
 
 // ReviewMeetingStepCmd takes one step.
@@ -138,22 +121,10 @@ type ReviewMeetingStepCmd struct {
 
 // Run applies the step at the meeting's current version.
 func (c *ReviewMeetingStepCmd) Run(env *Env) error {
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
-	v, err := meetingVersion(env.Ctx, cl, c.Postmortem)
-	if err != nil {
-		return err
-	}
-	body := map[string]any{"action": c.Action, "stage": c.Stage, "email": c.Email, "text": c.Text, "seconds": c.Seconds, "version": v}
+	body := map[string]any{"action": c.Action, "stage": c.Stage, "email": c.Email, "text": c.Text, "seconds": c.Seconds}
 	var m debrief.ReviewMeeting
-	resp, err := cl.sendJSON(env.Ctx, http.MethodPost, meetingPath(c.Postmortem)+"/steps", body, 0, &m)
-	if err != nil {
+	if done, err := c.changeMeeting(env, c.Postmortem, "/steps", body, &m); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	printMeeting(env.Stdout, &m)
 	return nil
@@ -170,21 +141,9 @@ type ReviewMeetingGoalCmd struct {
 
 // Run adds it at the meeting's current version.
 func (c *ReviewMeetingGoalCmd) Run(env *Env) error {
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
-	v, err := meetingVersion(env.Ctx, cl, c.Postmortem)
-	if err != nil {
-		return err
-	}
 	var m debrief.ReviewMeeting
-	resp, err := cl.sendJSON(env.Ctx, http.MethodPost, meetingPath(c.Postmortem)+"/goals", map[string]any{"text": c.Text, "owner": c.Owner, "due": c.Due, "version": v}, 0, &m)
-	if err != nil {
+	if done, err := c.changeMeeting(env, c.Postmortem, "/goals", map[string]any{"text": c.Text, "owner": c.Owner, "due": c.Due}, &m); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	g := m.Goals[len(m.Goals)-1]
 	fmt.Fprintf(env.Stdout, "Added the goal as %s, owned by %s.\n", g.ActionItemKey, g.Owner)
@@ -199,23 +158,11 @@ type ReviewMeetingEndCmd struct {
 
 // Run ends it at its current version.
 func (c *ReviewMeetingEndCmd) Run(env *Env) error {
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
-	v, err := meetingVersion(env.Ctx, cl, c.Postmortem)
-	if err != nil {
-		return err
-	}
 	var out struct {
 		Postmortem debrief.Postmortem `json:"postmortem"`
 	}
-	resp, err := cl.sendJSON(env.Ctx, http.MethodPost, meetingPath(c.Postmortem)+"/end", map[string]any{"version": v}, 0, &out)
-	if err != nil {
+	if done, err := c.changeMeeting(env, c.Postmortem, "/end", map[string]any{}, &out); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	fmt.Fprintf(env.Stdout, "Ended the meeting; the feedback is in %s, section %q (version %d).\n", strings.ToUpper(c.Postmortem), debrief.FeedbackSectionKey, out.Postmortem.Version)
 	return nil

@@ -92,11 +92,8 @@ func (c *ReviewMarkCmd) Run(env *Env) error {
 		Version int `json:"version"`
 	}{p.Email, change, p.Version}
 	resp, err := cl.sendJSON(env.Ctx, http.MethodPut, reviewPath(c.Postmortem)+"/availability", body, 0, r)
-	if err != nil {
+	if done, err := c.answered(env, resp, err); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	fmt.Fprintf(env.Stdout, "Saved the times of %s.\n\n", p.Email)
 	printReview(env.Stdout, r, loc)
@@ -143,11 +140,8 @@ func (c *ReviewAnswerCmd) Run(env *Env) error {
 	}{debrief.AnswerInput{WentWell: c.WentWell, WasHard: c.WasHard, Surprised: c.Surprised, WouldChange: c.WouldChange, Shared: c.Shared}, version}
 	var ans debrief.ReviewAnswer
 	resp, err := cl.sendJSON(env.Ctx, http.MethodPut, reviewPath(c.Postmortem)+"/answers", body, 0, &ans)
-	if err != nil {
+	if done, err := c.answered(env, resp, err); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	seen := "kept private until the meeting starts"
 	if ans.Shared {
@@ -166,17 +160,9 @@ type ReviewLinkCmd struct {
 
 // Run prints the new link, which is shown only now.
 func (c *ReviewLinkCmd) Run(env *Env) error {
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
 	var in reviewInvite
-	resp, err := cl.sendJSON(env.Ctx, http.MethodPost, reviewPath(c.Postmortem)+"/links", map[string]any{"email": c.Email}, 0, &in)
-	if err != nil {
+	if done, err := c.send(env, http.MethodPost, reviewPath(c.Postmortem)+"/links", map[string]any{"email": c.Email}, 0, &in); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	fmt.Fprintf(env.Stdout, "A new personal link for %s (the old one no longer works; shown only now), until %s:\n  %s\n",
 		in.Email, in.ExpiresAt.In(viewerZone(env.Getenv)).Format("2 Jan 2006"), in.PageURL)

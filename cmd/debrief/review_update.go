@@ -79,11 +79,8 @@ func (c *ReviewUpdateCmd) Run(env *Env) error {
 	}{patch, cur.Version}
 	var out reviewWithInvites
 	resp, err := cl.sendJSON(env.Ctx, http.MethodPatch, reviewPath(c.Postmortem), body, 0, &out)
-	if err != nil {
+	if done, err := c.answered(env, resp, err); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	loc := viewerZone(env.Getenv)
 	fmt.Fprintf(env.Stdout, "Changed the review of %s.\n\n", strings.ToUpper(c.Postmortem))

@@ -153,11 +153,8 @@ func (c *SearchCmd) similar(env *Env, cl *client) error {
 		Items []debrief.SimilarIncident `json:"items"`
 	}
 	resp, err := cl.getJSON(env.Ctx, "/api/v1/incidents/"+ref(c.Similar)+"/similar", nil, &ans)
-	if err != nil {
+	if done, err := c.answered(env, resp, err); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	if len(ans.Items) == 0 {
 		fmt.Fprintf(env.Stdout, "No earlier incident looks like %s.\n", strings.ToUpper(c.Similar))

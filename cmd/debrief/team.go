@@ -27,17 +27,9 @@ type TeamAddCmd struct {
 
 // Run posts the team.
 func (c *TeamAddCmd) Run(env *Env) error {
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
 	var t debrief.Team
-	resp, err := cl.sendJSON(env.Ctx, http.MethodPost, "/api/v1/teams", map[string]any{"name": c.Name, "members": nonNilList(c.Member), "services": nonNilList(c.Service)}, 0, &t)
-	if err != nil {
+	if done, err := c.send(env, http.MethodPost, "/api/v1/teams", map[string]any{"name": c.Name, "members": nonNilList(c.Member), "services": nonNilList(c.Service)}, 0, &t); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	fmt.Fprintf(env.Stdout, "Added team %s: %s, owns %s.\n", t.Name, plural(len(t.Members), "member"), orNoneList(t.Services))
 	return nil
@@ -64,17 +56,9 @@ type TeamListCmd struct {
 
 // Run prints the teams.
 func (c *TeamListCmd) Run(env *Env) error {
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
 	var out list[*debrief.Team]
-	resp, err := cl.getJSON(env.Ctx, "/api/v1/teams", nil, &out)
-	if err != nil {
+	if done, err := c.get(env, "/api/v1/teams", nil, &out); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	if len(out.Items) == 0 {
 		fmt.Fprintln(env.Stdout, "No teams yet; an admin adds one with 'debrief team add'.")
@@ -95,17 +79,9 @@ type TeamShowCmd struct {
 
 // Run prints the team.
 func (c *TeamShowCmd) Run(env *Env) error {
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
 	var t debrief.Team
-	resp, err := cl.getJSON(env.Ctx, "/api/v1/teams/"+ref(c.Name), nil, &t)
-	if err != nil {
+	if done, err := c.get(env, "/api/v1/teams/"+ref(c.Name), nil, &t); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	fmt.Fprintf(env.Stdout, "Team %s (version %d)\nServices: %s\nMembers: %s\n", t.Name, t.Version, orNoneList(t.Services), strings.Join(t.Members, ", "))
 	return nil
@@ -125,12 +101,8 @@ type TeamEditCmd struct {
 
 // Run saves the change.
 func (c *TeamEditCmd) Run(env *Env) error {
-	cl, err := c.client()
+	cl, t, err := teamToChange(env, &c.ClientFlags, c.Name)
 	if err != nil {
-		return err
-	}
-	var t debrief.Team
-	if _, err := cl.getJSON(env.Ctx, "/api/v1/teams/"+ref(c.Name), nil, &t); err != nil {
 		return err
 	}
 	body := map[string]any{}
@@ -148,14 +120,26 @@ func (c *TeamEditCmd) Run(env *Env) error {
 	}
 	var out debrief.Team
 	resp, err := cl.sendJSON(env.Ctx, http.MethodPatch, "/api/v1/teams/"+ref(c.Name), body, t.Version, &out)
-	if err != nil {
+	if done, err := c.answered(env, resp, err); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	fmt.Fprintf(env.Stdout, "Saved team %s: %s, owns %s.\n", out.Name, plural(len(out.Members), "member"), orNoneList(out.Services))
 	return nil
+}
+
+// teamToChange reads the team named name, whose version a change or a
+// removal names so that one made meanwhile is refused, and returns it with
+// the client to send that with.
+func teamToChange(env *Env, f *ClientFlags, name string) (*client, *debrief.Team, error) {
+	cl, err := f.client()
+	if err != nil {
+		return nil, nil, err
+	}
+	var t debrief.Team
+	if _, err := cl.getJSON(env.Ctx, "/api/v1/teams/"+ref(name), nil, &t); err != nil {
+		return nil, nil, err
+	}
+	return cl, &t, nil
 }
 
 // edited returns list with add appended and remove taken out.
@@ -181,12 +165,8 @@ type TeamRemoveCmd struct {
 
 // Run deletes the team at the version read.
 func (c *TeamRemoveCmd) Run(env *Env) error {
-	cl, err := c.client()
+	cl, t, err := teamToChange(env, &c.ClientFlags, c.Name)
 	if err != nil {
-		return err
-	}
-	var t debrief.Team
-	if _, err := cl.getJSON(env.Ctx, "/api/v1/teams/"+ref(c.Name), nil, &t); err != nil {
 		return err
 	}
 	if _, err := cl.do(env.Ctx, http.MethodDelete, "/api/v1/teams/"+ref(c.Name), nil, nil, t.Version); err != nil {

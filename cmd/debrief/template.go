@@ -80,17 +80,9 @@ type TemplateListCmd struct {
 
 // Run prints one line per template.
 func (c *TemplateListCmd) Run(env *Env) error {
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
 	var l list[debrief.Template]
-	resp, err := cl.getJSON(env.Ctx, "/api/v1/templates", nil, &l)
-	if err != nil {
+	if done, err := c.get(env, "/api/v1/templates", nil, &l); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	t := newTable(env.Stdout, "KEY", "NAME", "KIND", "VERSION", "SECTIONS", "BUILT-IN")
 	for _, tp := range l.Items {
@@ -125,17 +117,9 @@ type TemplateShowCmd struct {
 
 // Run prints the template's fields, policy and sections.
 func (c *TemplateShowCmd) Run(env *Env) error {
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
 	var t debrief.CustomTemplate
-	resp, err := cl.getJSON(env.Ctx, c.path(), nil, &t)
-	if err != nil {
+	if done, err := c.get(env, c.path(), nil, &t); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	fmt.Fprintf(env.Stdout, "%s  %s\n", t.Key, t.Name)
 	d := newDetails(env.Stdout)
@@ -203,17 +187,9 @@ type TemplateVersionsCmd struct {
 
 // Run prints one line per version, newest first.
 func (c *TemplateVersionsCmd) Run(env *Env) error {
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
 	var l list[debrief.CustomTemplate]
-	resp, err := cl.getJSON(env.Ctx, "/api/v1/templates/"+ref(c.Key)+"/versions", nil, &l)
-	if err != nil {
+	if done, err := c.get(env, "/api/v1/templates/"+ref(c.Key)+"/versions", nil, &l); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	loc := viewerZone(env.Getenv)
 	t := newTable(env.Stdout, "VERSION", "NAME", "SECTIONS", "SAVED", "BY")
@@ -307,17 +283,9 @@ type TemplateForCmd struct {
 
 // Run prints the template, whether a postmortem is required and its deadline.
 func (c *TemplateForCmd) Run(env *Env) error {
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
 	var req debrief.PostmortemRequirement
-	resp, err := cl.getJSON(env.Ctx, "/api/v1/incidents/"+ref(c.Incident)+"/postmortem-requirement", nil, &req)
-	if err != nil {
+	if done, err := c.get(env, "/api/v1/incidents/"+ref(c.Incident)+"/postmortem-requirement", nil, &req); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	d := newDetails(env.Stdout)
 	d.add("Template", req.Template)

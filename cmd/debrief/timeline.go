@@ -73,11 +73,8 @@ func (c *TimelineAddCmd) Run(env *Env) error {
 		Events []*debrief.TimelineEvent `json:"events"`
 	}
 	resp, err := cl.sendJSON(env.Ctx, http.MethodPost, "/api/v1/incidents/"+ref(c.Incident)+"/timeline", body, 0, &out)
-	if err != nil {
+	if done, err := c.answered(env, resp, err); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	skipped := len(out.Events) - out.Added
 	switch {
@@ -132,21 +129,13 @@ type TimelineListCmd struct {
 
 // Run fetches and prints the timeline.
 func (c *TimelineListCmd) Run(env *Env) error {
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
 	q := url.Values{}
 	if c.Starred {
 		q.Set("starred", "true")
 	}
 	var events list[*debrief.TimelineEvent]
-	resp, err := cl.getJSON(env.Ctx, "/api/v1/incidents/"+ref(c.Incident)+"/timeline", q, &events)
-	if err != nil {
+	if done, err := c.get(env, "/api/v1/incidents/"+ref(c.Incident)+"/timeline", q, &events); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	return printTimeline(env, events.Items, viewerZone(env.Getenv))
 }

@@ -33,21 +33,13 @@ type TrackerAddCmd struct {
 
 // Run posts the tracker.
 func (c *TrackerAddCmd) Run(env *Env) error {
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
 	body := map[string]any{"name": c.Name, "kind": c.Kind, "project": c.Project, "token": c.TrackerToken}
 	setIf(body, "base_url", c.BaseURL)
 	setIf(body, "issue_type", c.IssueType)
 	setIf(body, "email", c.Email)
 	var t debrief.Tracker
-	resp, err := cl.sendJSON(env.Ctx, http.MethodPost, "/api/v1/trackers", body, 0, &t)
-	if err != nil {
+	if done, err := c.send(env, http.MethodPost, "/api/v1/trackers", body, 0, &t); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	fmt.Fprintf(env.Stdout, "Added tracker %s: %s %s at %s. Export an item with: debrief action export AI-3 --tracker %s\n", t.Name, t.Kind, t.Project, t.BaseURL, t.Name)
 	return nil
@@ -60,17 +52,9 @@ type TrackerListCmd struct {
 
 // Run prints the trackers.
 func (c *TrackerListCmd) Run(env *Env) error {
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
 	var out list[*debrief.Tracker]
-	resp, err := cl.getJSON(env.Ctx, "/api/v1/trackers", nil, &out)
-	if err != nil {
+	if done, err := c.get(env, "/api/v1/trackers", nil, &out); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	if len(out.Items) == 0 {
 		fmt.Fprintln(env.Stdout, "No trackers yet; an admin adds one with 'debrief tracker add'.")
@@ -98,11 +82,8 @@ func (c *ActionExportCmd) Run(env *Env) error {
 	}
 	var link debrief.TrackerLink
 	resp, err := cl.sendJSON(env.Ctx, http.MethodPost, "/api/v1/action-items/"+ref(c.ID)+"/export", map[string]any{"tracker": c.Tracker}, 0, &link)
-	if err != nil {
+	if done, err := c.answered(env, resp, err); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	verb := "Exported"
 	if resp.Status == http.StatusOK {
@@ -120,17 +101,9 @@ type ActionSyncCmd struct {
 
 // Run syncs and prints each link's state.
 func (c *ActionSyncCmd) Run(env *Env) error {
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
 	var out list[*debrief.TrackerLink]
-	resp, err := cl.sendJSON(env.Ctx, http.MethodPost, "/api/v1/action-items/"+ref(c.ID)+"/sync", nil, 0, &out)
-	if err != nil {
+	if done, err := c.send(env, http.MethodPost, "/api/v1/action-items/"+ref(c.ID)+"/sync", nil, 0, &out); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	if len(out.Items) == 0 {
 		fmt.Fprintf(env.Stdout, "%s was not exported to a tracker.\n", c.ID)

@@ -57,11 +57,8 @@ func (c *TrackerEditCmd) Run(env *Env) error {
 	}
 	var out debrief.Tracker
 	resp, err := cl.sendJSON(env.Ctx, http.MethodPatch, "/api/v1/trackers/"+strconv.FormatInt(t.ID, 10), body, t.Version, &out)
-	if err != nil {
+	if done, err := c.answered(env, resp, err); done {
 		return err
-	}
-	if c.JSON {
-		return writeJSON(env.Stdout, resp.Body)
 	}
 	fmt.Fprintf(env.Stdout, "Saved tracker %s: %s %s at %s.\n", out.Name, out.Kind, out.Project, out.BaseURL)
 	return nil
