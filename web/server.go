@@ -243,9 +243,9 @@ func infoFrom(ctx context.Context) *requestInfo {
 	return &requestInfo{}
 }
 
-// requestInfoOf returns the requestInfo of the middleware's writer w, which
-// the request's context does not hold yet, or nil when w is not the
-// middleware's (a handler served without it).
+// requestInfoOf returns the requestInfo of the middleware's writer w when
+// the request's context does not hold it yet (adapt puts it there), or nil
+// when the context has it or w is not the middleware's.
 func requestInfoOf(w http.ResponseWriter, r *http.Request) *requestInfo {
 	if sw, ok := w.(*statusWriter); ok && sw.info != nil {
 		if _, inContext := r.Context().Value(requestInfoKey{}).(*requestInfo); !inContext {
@@ -318,7 +318,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 				s.log.Error("panic serving request", "request_id", ri.id, "method", r.Method, "route", ri.route,
 					"panic", p, "stack", string(debug.Stack()))
 				if sw.status == 0 {
-					s.renderError(sw, r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, ri)), panicError{p})
+					s.renderError(sw, r, panicError{p})
 				}
 			}
 			s.observe(r, ri, sw, time.Since(start))
