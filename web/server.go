@@ -448,10 +448,7 @@ func (s *Server) adapt(rt Route) http.Handler {
 				s.renderError(w, r, err)
 				return
 			}
-			// r is this adapter's own copy of the request (made above),
-			// which nothing else holds: giving it the actor in place
-			// saves a second copy per request.
-			*r = *r.WithContext(debrief.WithActor(r.Context(), actor))
+			r = r.WithContext(debrief.WithActor(r.Context(), actor))
 		}
 		if err := rt.Handler(w, r); err != nil {
 			s.renderError(w, r, err)
