@@ -25,9 +25,10 @@ const maxCachedTokens = 10000
 // generation reads one number instead of the token and its account. Only
 // tokens that were valid are kept; expiry is checked on every use.
 type tokenCache struct {
-	// mu guards m.
+	// mu guards m. An entry does not change once in m (touched replaces
+	// it), so get hands out pointers into it without copying.
 	mu sync.Mutex
-	m  map[string]cachedToken
+	m  map[string]*cachedToken
 }
 
 type cachedToken struct {
@@ -37,24 +38,24 @@ type cachedToken struct {
 }
 
 // get returns the token and account cached for hash at generation gen.
+// They are shared with every other caller: read them, never change them.
 func (c *tokenCache) get(hash string, gen int64) (*APIToken, *User, bool) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	e, ok := c.m[hash]
+	c.mu.Unlock()
 	if !ok || e.gen != gen {
 		return nil, nil, false
 	}
-	t, u := e.token, e.user
-	return &t, &u, true
+	return &e.token, &e.user, true
 }
 
 func (c *tokenCache) put(hash string, gen int64, t *APIToken, u *User) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil || len(c.m) >= maxCachedTokens {
-		c.m = map[string]cachedToken{}
+		c.m = map[string]*cachedToken{}
 	}
-	c.m[hash] = cachedToken{gen: gen, token: *t, user: *u}
+	c.m[hash] = &cachedToken{gen: gen, token: *t, user: *u}
 }
 
 // touched records a token's last use, so the cached copy does not ask for
@@ -63,8 +64,9 @@ func (c *tokenCache) touched(hash string, at time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.m[hash]; ok {
-		e.token.LastUsedAt = &at
-		c.m[hash] = e
+		touched := *e
+		touched.token.LastUsedAt = &at
+		c.m[hash] = &touched
 	}
 }
 

@@ -145,8 +145,11 @@ func parseSecret(s, prefix, what string) (string, error) {
 	if len(s) != len(prefix)+secretB64Len || !strings.HasPrefix(s, prefix) {
 		return "", Errorf(EUnauthorized, "", "The %s is not valid; sign in again or create a new token.", what)
 	}
-	b, err := base64.RawURLEncoding.Strict().DecodeString(s[len(prefix):])
-	if err != nil || len(b) != secretBytes {
+	// The length was checked above, so the secret decodes into exactly
+	// secretBytes bytes.
+	var b [secretBytes]byte
+	n, err := base64.RawURLEncoding.Strict().Decode(b[:], []byte(s[len(prefix):]))
+	if err != nil || n != secretBytes {
 		return "", Errorf(EUnauthorized, "", "The %s is not valid; sign in again or create a new token.", what)
 	}
 	return HashSecret(s), nil

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"net/http"
+	"strconv"
 	"sync"
 
 	"github.com/debriefhq/debrief/debrief"
@@ -19,13 +21,29 @@ import (
 type answerCache struct {
 	// mu guards m and size.
 	mu   sync.Mutex
-	m    map[int64]cachedAnswer
+	m    map[int64]*cachedAnswer
 	size int
 }
 
+// cachedAnswer is one kept answer with the values of its ETag and
+// Content-Length headers, made when it is kept rather than on every
+// request. It does not change once kept.
 type cachedAnswer struct {
-	stamp debrief.Stamp
-	body  []byte
+	stamp        debrief.Stamp
+	body         []byte
+	etag, length []string
+}
+
+// write sends the kept answer with status 200, its ETag and its length.
+// The header values are shared by every response, as headerValues
+// describes.
+func (a *cachedAnswer) write(w http.ResponseWriter) {
+	h := w.Header()
+	h["Etag"] = a.etag
+	h["Content-Type"] = jsonTypeValue
+	h["Content-Length"] = a.length
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(a.body)
 }
 
 // Bounds of an answerCache: past maxAnswerCacheBytes it starts again, which
@@ -38,14 +56,14 @@ const (
 
 // get returns the answer kept for the record stamp names, if it is of that
 // state of the record.
-func (c *answerCache) get(stamp debrief.Stamp) ([]byte, bool) {
+func (c *answerCache) get(stamp debrief.Stamp) (*cachedAnswer, bool) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	a, ok := c.m[stamp.ID]
+	c.mu.Unlock()
 	if !ok || !a.stamp.Same(stamp) {
 		return nil, false
 	}
-	return a.body, true
+	return a, true
 }
 
 // put keeps body as the answer for the record state stamp names. body must
@@ -60,8 +78,9 @@ func (c *answerCache) put(stamp debrief.Stamp, body []byte) {
 		c.size -= len(old.body)
 	}
 	if c.m == nil || c.size+len(body) > maxAnswerCacheBytes {
-		c.m, c.size = map[int64]cachedAnswer{}, 0
+		c.m, c.size = map[int64]*cachedAnswer{}, 0
 	}
-	c.m[stamp.ID] = cachedAnswer{stamp: stamp, body: body}
+	c.m[stamp.ID] = &cachedAnswer{stamp: stamp, body: body,
+		etag: []string{etagOf(stamp.Version)}, length: []string{strconv.Itoa(len(body))}}
 	c.size += len(body)
 }

@@ -170,7 +170,7 @@ func TestAnswerCacheBounds(t *testing.T) {
 		t.Errorf("the last answer put was not kept")
 	}
 	if got, ok := c.get(debrief.Stamp{ID: n + 1, Version: 2}); ok {
-		t.Errorf("get(version 2) = %d bytes kept for version 1; want nothing", len(got))
+		t.Errorf("get(version 2) = %d bytes kept for version 1; want nothing", len(got.body))
 	}
 }
 

@@ -85,9 +85,8 @@ func getPostmortem(svc *debrief.Service, answers *answerCache) HandlerFunc {
 			if notModified(w, r, stamp.Version) {
 				return nil
 			}
-			if body, ok := answers.get(stamp); ok {
-				setETag(w, stamp.Version)
-				writeJSONBytes(w, http.StatusOK, body)
+			if a, ok := answers.get(stamp); ok {
+				a.write(w)
 				return nil
 			}
 		}

@@ -619,8 +619,11 @@ func parseETag(h string) (int, bool) {
 }
 
 func setETag(w http.ResponseWriter, version int) {
-	w.Header().Set("ETag", `"`+strconv.Itoa(version)+`"`)
+	w.Header().Set("ETag", etagOf(version))
 }
+
+// etagOf is the ETag of a record at version.
+func etagOf(version int) string { return `"` + strconv.Itoa(version) + `"` }
 
 func truncate(s string, n int) string {
 	if len(s) <= n {

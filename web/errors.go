@@ -63,7 +63,10 @@ type errorDetail struct {
 // are logged in full and shown only as "internal error" with the request id,
 // so no detail of a bug or a database leaks to users.
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
-	ri := infoFrom(r.Context())
+	ri := requestInfoOf(w, r)
+	if ri == nil {
+		ri = infoFrom(r.Context())
+	}
 	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
 		s.log.LogAttrs(r.Context(), slog.LevelDebug, "client went away",
 			slog.String("request_id", ri.id), slog.String("route", ri.route), slog.String("error", err.Error()))

@@ -243,14 +243,38 @@ func infoFrom(ctx context.Context) *requestInfo {
 	return &requestInfo{}
 }
 
+// requestInfoOf returns the requestInfo of the middleware's writer w when
+// the request's context does not hold it yet (adapt puts it there), or nil
+// when the context has it or w is not the middleware's.
+func requestInfoOf(w http.ResponseWriter, r *http.Request) *requestInfo {
+	if sw, ok := w.(*statusWriter); ok && sw.info != nil {
+		if _, inContext := r.Context().Value(requestInfoKey{}).(*requestInfo); !inContext {
+			return sw.info
+		}
+	}
+	return nil
+}
+
 // RequestID returns the id of the request ctx belongs to, for logs.
 func RequestID(ctx context.Context) string { return infoFrom(ctx).id }
 
-// statusWriter remembers the status and size of a response for logs and metrics.
+// statusWriter remembers the status and size of a response for logs and
+// metrics. info is the request's requestInfo, which adapt puts in the
+// context (the middleware does not, so that a request is copied once).
 type statusWriter struct {
 	http.ResponseWriter
 	status int
 	bytes  int64
+	info   *requestInfo
+}
+
+// requestState is what the middleware keeps of one request, in one
+// allocation: the writer that watches the answer, the request's info, and
+// the value of its X-Request-Id header.
+type requestState struct {
+	w       statusWriter
+	info    requestInfo
+	idValue [1]string
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -277,12 +301,15 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		ri := &requestInfo{id: s.requestID(r)}
-		r = r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, ri))
+		st := &requestState{}
+		ri, sw := &st.info, &st.w
+		ri.id = s.requestID(r)
+		sw.ResponseWriter, sw.info = w, ri
+		st.idValue[0] = ri.id
 		h := w.Header()
-		h["X-Request-Id"] = []string{ri.id}
+		// A slice of the state, shared as headerValues describes.
+		h["X-Request-Id"] = st.idValue[:]
 		h["X-Content-Type-Options"] = nosniffValue
-		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
@@ -336,8 +363,16 @@ func (s *Server) observe(r *http.Request, ri *requestInfo, sw *statusWriter, d t
 		level = slog.LevelError
 	}
 	// Headers and bodies are never logged: they carry credentials and
-	// whatever users wrote.
-	s.log.LogAttrs(r.Context(), level, "request",
+	// whatever users wrote. The record is made here rather than by
+	// Logger.LogAttrs, which asks the runtime for its caller on every line
+	// for a source position that the request log does not show.
+	ctx := r.Context()
+	h := s.log.Handler()
+	if !h.Enabled(ctx, level) {
+		return
+	}
+	rec := slog.NewRecord(time.Now(), level, "request", 0)
+	rec.AddAttrs(
 		slog.String("method", r.Method),
 		slog.String("route", route),
 		slog.String("path", r.URL.Path),
@@ -346,6 +381,7 @@ func (s *Server) observe(r *http.Request, ri *requestInfo, sw *statusWriter, d t
 		slog.Duration("duration", d),
 		slog.String("request_id", ri.id),
 	)
+	_ = h.Handle(ctx, rec)
 }
 
 // requestID keeps a caller's X-Request-Id when it is short and plain, so a
@@ -354,7 +390,9 @@ func (s *Server) requestID(r *http.Request) string {
 	if id := r.Header.Get("X-Request-Id"); id != "" && len(id) <= 64 && plainID(id) {
 		return id
 	}
-	return s.bootID + "-" + strconv.FormatUint(s.requestSeq.Add(1), 36)
+	var b [40]byte
+	id := append(append(b[:0], s.bootID...), '-')
+	return string(strconv.AppendUint(id, s.requestSeq.Add(1), 36))
 }
 
 func plainID(id string) bool {
@@ -372,9 +410,14 @@ func plainID(id string) bool {
 // handler's error.
 func (s *Server) adapt(rt Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ri := infoFrom(r.Context())
-		ri.route, ri.kind = rt.Pattern, rt.Kind
 		ctx := authContext(r)
+		ri := requestInfoOf(w, r)
+		if ri != nil {
+			ctx = context.WithValue(ctx, requestInfoKey{}, ri)
+		} else {
+			ri = infoFrom(ctx)
+		}
+		ri.route, ri.kind = rt.Pattern, rt.Kind
 		if rt.ReadAhead != nil {
 			ctx = rt.ReadAhead(ctx, r)
 		}
