@@ -192,6 +192,18 @@ func testAuthAttacks(t *testing.T, store debrief.Store) {
 				t.Errorf("header %s = %q; want %q", k, got, v)
 			}
 		}
+		// Pages, where framing could serve clickjacking, also say DENY
+		// to browsers older than the CSP's frame-ancestors; API answers
+		// rely on the CSP alone.
+		for path, want := range map[string]string{"/login": "DENY", "/healthz": ""} {
+			rec := e.do("GET", path, "", nil)
+			if got := rec.Header().Get("X-Frame-Options"); got != want {
+				t.Errorf("GET %s: X-Frame-Options = %q; want %q", path, got, want)
+			}
+			if csp := rec.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") {
+				t.Errorf("GET %s: Content-Security-Policy = %q; want frame-ancestors 'none'", path, csp)
+			}
+		}
 		c := e.session("viewer")
 		if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode {
 			t.Errorf("session cookie HttpOnly=%v SameSite=%v; want HttpOnly and Lax", c.HttpOnly, c.SameSite)

@@ -422,6 +422,9 @@ func (s *Server) adapt(rt Route) http.Handler {
 			ctx = rt.ReadAhead(ctx, r)
 		}
 		r = r.WithContext(ctx)
+		if rt.Kind == KindUI {
+			w.Header()["X-Frame-Options"] = denyValue
+		}
 		if rt.Kind != KindWebhook {
 			if err := s.checkCrossOrigin(r); err != nil {
 				s.svc.AuditDenied(r.Context(), debrief.Actor{}, rt.Pattern, "cross-origin request")
