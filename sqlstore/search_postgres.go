@@ -308,7 +308,7 @@ func (e postgresSearch) aggregate(ctx context.Context, tx *sql.Tx, q *debrief.Se
 		w.add(sample)
 	}
 	source := len(w.conds)
-	searchFilters(w, q, viewer)
+	addSearchFilters(w, q, viewer, sample != "")
 	ok := "true"
 	// The filters go in the WHERE clause, where PostgreSQL may start from
 	// their indexes, except for a sample, which counts the text matches

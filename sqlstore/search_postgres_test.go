@@ -233,7 +233,7 @@ func TestPostgresHeadWordsMigration(t *testing.T) {
 	ctx := context.Background()
 	db := postgresCorpus(t, 40)
 	// Back to the schema before 00025, with the index of 40 documents.
-	for _, stmt := range []string{`DROP TABLE search_head_words`, `DELETE FROM goose_db_version WHERE version_id = 25`} {
+	for _, stmt := range []string{`DROP TABLE search_head_words`, `DROP STATISTICS search_tags_name_value`, `DELETE FROM goose_db_version WHERE version_id = 25`} {
 		if _, err := db.w.ExecContext(ctx, stmt); err != nil {
 			t.Fatal(err)
 		}

@@ -29,5 +29,15 @@ CREATE INDEX search_head_words_rank ON search_head_words (word, score, date, id)
 ALTER TABLE search_head_words ALTER COLUMN word SET STATISTICS 1000;
 ANALYZE search_head_words;
 
+-- The planner counted a tag's documents as if name and value were
+-- independent: service:search at 100,000 documents, 4,409 documents,
+-- estimated 678, so the count of "HighLatencyP99 service:search" started
+-- from the tag and read the whole tsvector of each of its documents (32,000
+-- pages) instead of intersecting it with the word's 7,183 GIN entries
+-- (3,600 pages). Statistics of the pairs fix the estimate.
+CREATE STATISTICS search_tags_name_value (mcv) ON name, value FROM search_tags;
+ANALYZE search_tags;
+
 -- +goose Down
+DROP STATISTICS search_tags_name_value;
 DROP TABLE search_head_words;
