@@ -124,7 +124,7 @@ const maxHeadWords = 8
 // those are the first tier's best keep, in the same order. Filters and
 // visibility are checked on search_heads, row by row, as the rows are read.
 func (e postgresSearch) headByWords(q *debrief.SearchQuery, viewer debrief.Actor, keep int) (string, []any) {
-	if len(q.All) != 1 || len(q.All[0]) > maxHeadWords {
+	if len(q.All) != 1 || len(q.All[0]) == 0 || len(q.All[0]) > maxHeadWords {
 		return "", nil
 	}
 	var words []string
@@ -525,6 +525,11 @@ func (e postgresSearch) idIn(col string, ids []int64) (string, any) {
 }
 
 func (e postgresSearch) emptyIndex(ctx context.Context, tx *sql.Tx) error {
+	// search_head_words first, in one statement: left to the cascade, its
+	// 49 rows a document would be deleted by one statement per document.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM search_head_words`); err != nil {
+		return err
+	}
 	_, err := tx.ExecContext(ctx, `DELETE FROM search_docs`)
 	return err
 }

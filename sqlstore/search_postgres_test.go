@@ -220,6 +220,20 @@ func TestPostgresHeadWordsFollowWrites(t *testing.T) {
 	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM search_head_words WHERE id = $1`, incidentDocID(7)).Scan(&left); err != nil || left != 0 {
 		t.Errorf("a deleted incident keeps %d rows of search_head_words (%v); want none", left, err)
 	}
+	// A rebuild of the whole index writes the same rows again.
+	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM search_head_words`).Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Reindex(ctx); err != nil {
+		t.Fatalf("Reindex() = %v", err)
+	}
+	var after int
+	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM search_head_words`).Scan(&after); err != nil || after != rows {
+		t.Errorf("after Reindex, search_head_words holds %d rows (%v); want %d as before", after, err, rows)
+	}
+	if n := headWordsDrift(t, db); n != 0 {
+		t.Errorf("after Reindex, %d rows of search_head_words differ from the titles and summaries", n)
+	}
 	p, _ := search.Parse("zanzibar", nil)
 	res, err := db.Search(ctx, p, debrief.Actor{Role: debrief.RoleAdmin})
 	if err != nil || len(res.Hits) == 0 || res.Hits[0].Key != inc.Key {
