@@ -19,6 +19,16 @@ import (
 // searchFilters adds the query's filters and the viewer's visibility to w,
 // for the document table aliased d.
 func searchFilters(w *where, q *debrief.SearchQuery, viewer debrief.Actor) {
+	addSearchFilters(w, q, viewer, false)
+}
+
+// addSearchFilters is searchFilters; with perRow, a tag filter looks up
+// each document's tags (EXISTS) rather than naming the set of documents
+// with the tag (IN), for conditions PostgreSQL evaluates row by row
+// outside a WHERE clause, where it would otherwise hash every document
+// with the tag (80,000 for status:published at 100,000 documents) to
+// check a sample of a thousand.
+func addSearchFilters(w *where, q *debrief.SearchQuery, viewer debrief.Actor, perRow bool) {
 	whereIn(w, "d.severity", q.Severities)
 	whereIn(w, "d.kind", q.Kinds)
 	tagFilter := func(name string, values []string) {
@@ -30,6 +40,10 @@ func searchFilters(w *where, q *debrief.SearchQuery, viewer debrief.Actor) {
 		for i, v := range values {
 			marks[i] = "?"
 			args = append(args, v)
+		}
+		if perRow {
+			w.add(`EXISTS (SELECT 1 FROM search_tags t WHERE t.doc_id = d.id AND t.name = ? AND t.value IN (`+strings.Join(marks, ", ")+`))`, args...)
+			return
 		}
 		// IN (subquery) lets SQLite start from the tag index when the
 		// filter is the most selective part of the query.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -87,15 +88,93 @@ func (e postgresSearch) rankTiered(ctx context.Context, tx *sql.Tx, q *debrief.S
 		sortScored(newest)
 		return newest, true, err
 	}
-	from, score, w := e.db.searchSource(q, viewer, headMatches)
-	top, err := e.db.scanMatches(ctx, tx, `SELECT d.id, 1, `+score+`, d.date, NULL, NULL, NULL FROM `+from+w.sql()+
-		` ORDER BY 3 DESC, 4 DESC, 1 DESC LIMIT `+strconv.Itoa(keep), w.args, keep, nil)
+	query, args := e.headByWords(q, viewer, keep)
+	if query == "" {
+		from, score, w := e.db.searchSource(q, viewer, headMatches)
+		query, args = `SELECT d.id, 1, `+score+`, d.date, NULL, NULL, NULL FROM `+from+w.sql()+
+			` ORDER BY 3 DESC, 4 DESC, 1 DESC LIMIT `+strconv.Itoa(keep), w.args
+	}
+	top, err := e.db.scanMatches(ctx, tx, query, args, keep, nil)
 	if err != nil {
 		return nil, true, err
 	}
 	sortScored(top)
 	top, err = e.db.rankRest(ctx, tx, q, viewer, top, keep)
 	return top, true, err
+}
+
+// maxHeadWords is the most words joined by OR whose first tier headByWords
+// ranks from search_head_words: the documents with two of them or more
+// are looked up by a tsquery of every pair.
+const maxHeadWords = 8
+
+// headByWords returns the statement that ranks the first tier of a search
+// for one word, or for words joined by OR (redis OR memcached), from
+// search_head_words, and its arguments; "" for other searches (phrases,
+// prefixes, several groups of words), which rank every first-tier match.
+//
+// A document's first-tier score (ts_rank_cd of the query on its title and
+// summary) for one word is that word's row of search_head_words; for words
+// joined by OR it is the same as for the one word when it has only that
+// one (ts_rank_cd sums over the query's words' positions, and the others
+// have none). So the statement takes, for each word, the best keep rows of
+// the documents with that word and none of the others, read in ranking
+// order through the btree and stopping at keep, and the best keep of the
+// few documents with two words or more, ranked as before; the best keep of
+// those are the first tier's best keep, in the same order. Filters and
+// visibility are checked on search_heads, row by row, as the rows are read.
+func (e postgresSearch) headByWords(q *debrief.SearchQuery, viewer debrief.Actor, keep int) (string, []any) {
+	if len(q.All) != 1 || len(q.All[0]) == 0 || len(q.All[0]) > maxHeadWords {
+		return "", nil
+	}
+	var words []string
+	for _, t := range q.All[0] {
+		if len(t.Tokens) != 1 || t.Prefix || slices.Contains(words, t.Tokens[0]) {
+			return "", nil
+		}
+		words = append(words, t.Tokens[0])
+	}
+	w := &where{}
+	searchFilters(w, q, viewer)
+	if len(q.Not) > 0 {
+		// Checked row by row, as the rows are read: NOT IN made the
+		// planner join every row of search_heads.
+		w.add(`NOT EXISTS (SELECT 1 FROM search_docs x WHERE x.id = d.id AND x.tsv @@ ?::tsquery)`, tsQuery([]debrief.SearchGroup{q.Not}, nil))
+	}
+	filters := w.conds
+	and := func(conds ...string) string { return strings.Join(append(conds, filters...), " AND ") }
+	limit := strconv.Itoa(keep)
+	var parts []string
+	for i, word := range words {
+		cond := `w.word = ` + w.next(word)
+		if len(words) > 1 {
+			others := slices.Concat(words[:i], words[i+1:])
+			cond += ` AND NOT (d.tsv @@ ` + w.next(lexemeQuery(others, " | ")) + `::tsquery)`
+		}
+		parts = append(parts, `(SELECT w.id, w.score, w.date FROM search_head_words w JOIN search_heads d ON d.id = w.id WHERE `+and(cond)+
+			` ORDER BY w.score DESC, w.date DESC, w.id DESC LIMIT `+limit+`)`)
+	}
+	if len(words) > 1 {
+		var pairs []string
+		for i := range words {
+			for j := i + 1; j < len(words); j++ {
+				pairs = append(pairs, "("+lexemeQuery([]string{words[i], words[j]}, " & ")+")")
+			}
+		}
+		cond := `d.tsv @@ ` + w.next(strings.Join(pairs, " | ")) + `::tsquery`
+		parts = append(parts, `(SELECT d.id, ts_rank_cd('`+tsRankWeight+`', d.tsv, `+w.next(tsQuery(q.All, nil))+`::tsquery), d.date FROM search_heads d WHERE `+and(cond)+
+			` ORDER BY 2 DESC, 3 DESC, 1 DESC LIMIT `+limit+`)`)
+	}
+	return `SELECT id, 1, score, date, NULL, NULL, NULL FROM (` + strings.Join(parts, " UNION ALL ") + `) AS t ORDER BY 3 DESC, 4 DESC, 1 DESC LIMIT ` + limit, w.args
+}
+
+// lexemeQuery joins the words, quoted, with op (" | " or " & ").
+func lexemeQuery(words []string, op string) string {
+	quoted := make([]string, len(words))
+	for i, w := range words {
+		quoted[i] = quoteLexeme(w)
+	}
+	return strings.Join(quoted, op)
 }
 
 // facetsSQL aggregates the rows of source, (id, date, severity, year,
@@ -229,7 +308,7 @@ func (e postgresSearch) aggregate(ctx context.Context, tx *sql.Tx, q *debrief.Se
 		w.add(sample)
 	}
 	source := len(w.conds)
-	searchFilters(w, q, viewer)
+	addSearchFilters(w, q, viewer, sample != "")
 	ok := "true"
 	// The filters go in the WHERE clause, where PostgreSQL may start from
 	// their indexes, except for a sample, which counts the text matches
@@ -410,10 +489,27 @@ func (e postgresSearch) writeText(ctx context.Context, tx *sql.Tx, docs []*searc
 	for i, d := range docs {
 		ids[i] = d.id
 	}
-	_, err := e.db.exec(ctx, tx, `INSERT INTO search_heads (id, kind, severity, date, private, open_actions, tsv)
-SELECT id, kind, severity, date, private, open_actions, ts_filter(tsv, '{a,b}') FROM search_docs WHERE id = ANY($1)`, ids)
+	if _, err := e.db.exec(ctx, tx, `INSERT INTO search_heads (id, kind, severity, date, private, open_actions, tsv)
+SELECT id, kind, severity, date, private, open_actions, ts_filter(tsv, '{a,b}') FROM search_docs WHERE id = ANY($1)`, ids); err != nil {
+		return err
+	}
+	_, err := e.db.exec(ctx, tx, insertHeadWordsSQL, ids)
 	return err
 }
+
+// insertHeadWordsSQL writes the search_head_words rows of the documents
+// $1 from their search_heads rows: each title-and-summary word with the
+// score a search of that word alone gives the document, computed by
+// PostgreSQL with the expression the search uses (the word quoted as
+// quoteLexeme quotes it), as migration 00025 does.
+const insertHeadWordsSQL = `INSERT INTO search_head_words (id, word, score, date)
+SELECT h.id, u.lexeme, ts_rank_cd('` + tsRankWeight + `', h.tsv, (` + lexemeQuerySQL + `)::tsquery), h.date
+FROM search_heads h, unnest(h.tsv) AS u WHERE h.id = ANY($1)`
+
+// lexemeQuerySQL is the tsquery literal of the lexeme u.lexeme, as
+// quoteLexeme writes it (standard_conforming_strings: '\' is one
+// backslash).
+const lexemeQuerySQL = `'''' || replace(replace(u.lexeme, '\', '\\'), '''', '''''') || ''''`
 
 func (e postgresSearch) writeTags(ctx context.Context, tx *sql.Tx, ids []int64, names, values []string) error {
 	_, err := e.db.exec(ctx, tx, `INSERT INTO search_tags (doc_id, name, value)
@@ -429,6 +525,11 @@ func (e postgresSearch) idIn(col string, ids []int64) (string, any) {
 }
 
 func (e postgresSearch) emptyIndex(ctx context.Context, tx *sql.Tx) error {
+	// search_head_words first, in one statement: left to the cascade, its
+	// 49 rows a document would be deleted by one statement per document.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM search_head_words`); err != nil {
+		return err
+	}
 	_, err := tx.ExecContext(ctx, `DELETE FROM search_docs`)
 	return err
 }
