@@ -56,6 +56,7 @@ type IdeaListCmd struct {
 	ClientFlags `embed:""`
 	Status      []string `help:"Only these statuses: open (default), promoted, merged, dropped, or all." default:"open"`
 	Postmortem  string   `short:"p" help:"Only the ideas this postmortem raised, e.g. PM-7."`
+	Cursor      string   `help:"Continue after a previous page (the cursor it printed)."`
 }
 
 // Run fetches the ideas and prints them heaviest first.
@@ -71,9 +72,8 @@ func (c *IdeaListCmd) Run(env *Env) error {
 		}
 	}
 	addIf(q, "postmortem_id", c.Postmortem)
-	var out struct {
-		Items []*debrief.Idea `json:"items"`
-	}
+	addIf(q, "after", c.Cursor)
+	var out list[*debrief.Idea]
 	resp, err := cl.getJSON(env.Ctx, "/api/v1/ideas", q, &out)
 	if err != nil {
 		return err
@@ -85,7 +85,11 @@ func (c *IdeaListCmd) Run(env *Env) error {
 		fmt.Fprintln(env.Stdout, "No ideas match.")
 		return nil
 	}
-	return printIdeas(env, out.Items)
+	if err := printIdeas(env, out.Items); err != nil {
+		return err
+	}
+	printMore(env, out.NextCursor)
+	return nil
 }
 
 func printIdeas(env *Env, ideas []*debrief.Idea) error {

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -76,6 +77,7 @@ func (c *TemplateApplyCmd) Run(env *Env) error {
 // TemplateListCmd lists templates.
 type TemplateListCmd struct {
 	ClientFlags `embed:""`
+	Cursor      string `help:"Continue after a previous page (the cursor it printed)."`
 }
 
 // Run prints one line per template.
@@ -85,7 +87,9 @@ func (c *TemplateListCmd) Run(env *Env) error {
 		return err
 	}
 	var l list[debrief.Template]
-	resp, err := cl.getJSON(env.Ctx, "/api/v1/templates", nil, &l)
+	q := url.Values{}
+	addIf(q, "after", c.Cursor)
+	resp, err := cl.getJSON(env.Ctx, "/api/v1/templates", q, &l)
 	if err != nil {
 		return err
 	}
@@ -100,7 +104,11 @@ func (c *TemplateListCmd) Run(env *Env) error {
 		}
 		t.row(tp.Key, tp.Name, string(tp.Kind), strconv.Itoa(tp.Version), strconv.Itoa(len(tp.Sections)), builtIn)
 	}
-	return t.flush()
+	if err := t.flush(); err != nil {
+		return err
+	}
+	printMore(env, l.NextCursor)
+	return nil
 }
 
 // TemplateRef names a template and optionally a version.
