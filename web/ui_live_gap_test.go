@@ -20,8 +20,8 @@ import (
 // rendered but before its stream opened reaches the page as the stream
 // opens, for every live page, on SQLite and across two instances on
 // PostgreSQL (rendered by one, streamed by the other, so nothing is
-// remembered in memory); a page rendered after the change hears nothing
-// about it.
+// remembered in memory); on one instance, a page rendered after the change
+// hears nothing about it.
 func TestLiveGapBetweenRenderAndStream(t *testing.T) {
 	t.Run("sqlite", func(t *testing.T) {
 		a := startInstance(t, filepath.Join(t.TempDir(), "debrief.db"))
@@ -133,8 +133,10 @@ func testLiveGap(t *testing.T, a, b *instance) {
 		waitEvent(t, events, c.want)
 
 		// No gap: a page rendered after the change is told nothing of it;
-		// the next event it hears is the next change, made live.
-		if c.other == nil {
+		// the next event it hears is the next change, made live. Only on
+		// one instance: across two, the change's own notification may
+		// reach B after the new stream subscribed, a harmless refresh.
+		if c.other == nil || a != b {
 			continue
 		}
 		stream = renderedStream(t, a.url+c.page, token)
