@@ -122,6 +122,10 @@ type AccountStore interface {
 	Token(ctx context.Context, id int64) (*APIToken, error)
 	// ListTokens returns a user's tokens (every token when userID is 0), newest first.
 	ListTokens(ctx context.Context, userID int64) ([]*APIToken, error)
+	// ListTokensAfter returns at most limit tokens of userID (every
+	// user's when 0) with an ID below after (0 for the first page),
+	// newest first: one page of a list of tokens.
+	ListTokensAfter(ctx context.Context, userID, after int64, limit int) ([]*APIToken, error)
 	// RevokeToken marks a token revoked at at.
 	RevokeToken(ctx context.Context, id int64, at time.Time, audit *AuditEntry) error
 	// TouchToken records that a token was used at at and, when audit is

@@ -116,6 +116,11 @@ type IdeaStore interface {
 	// ListIdeas returns the ideas matching f with their mentions, newest
 	// first; ideas are few (one for many postmortems), so there are no pages.
 	ListIdeas(ctx context.Context, f IdeaFilter) ([]*Idea, error)
+	// ListIdeasAfter returns at most limit ideas matching f with their
+	// mentions, by weight (every mention counted) then newest, after the
+	// idea of weight afterWeight and ID afterID (0 for the first page):
+	// one page of the ideas board.
+	ListIdeasAfter(ctx context.Context, f IdeaFilter, afterWeight int, afterID int64, limit int) ([]*Idea, error)
 	// UpdateIdea stores idea and replaces its mentions if its stored
 	// version is ifVersion.
 	UpdateIdea(ctx context.Context, idea *Idea, ifVersion int, rev *Revision) error

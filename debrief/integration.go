@@ -363,6 +363,9 @@ type IntegrationStore interface {
 	Integration(ctx context.Context, id int64) (*Integration, error)
 	// ListIntegrations returns every integration, by ID.
 	ListIntegrations(ctx context.Context) ([]*Integration, error)
+	// ListIntegrationsAfter returns at most limit integrations with an ID
+	// above after (0 for the first page), oldest first: one page.
+	ListIntegrationsAfter(ctx context.Context, after int64, limit int) ([]*Integration, error)
 	// UpdateIntegration stores in if its stored version is ifVersion, and
 	// appends audit in the same transaction.
 	UpdateIntegration(ctx context.Context, in *Integration, ifVersion int, audit *AuditEntry) error

@@ -384,6 +384,9 @@ func (s *Service) PromoteIdea(ctx context.Context, id int64, ifVersion int, in *
 	if err := s.store.PromoteIdea(ctx, next, ifVersion, item, ideaRev, itemRev); err != nil {
 		return nil, nil, err
 	}
+	// The new item shows on its incident's and postmortem's pages and on
+	// the board, as one made by CreateActionItem does.
+	s.publishActionItem(nil, a, item)
 	out, err := s.shownIdea(ctx, s.visibility(a), next)
 	return out, item, err
 }

@@ -159,6 +159,8 @@ func (s *Service) updateProject(ctx context.Context, id int64, apply func(a Acto
 			return nil, err
 		}
 		s.storeQualityScore(ctx, next)
+		// The reading view shows the project's dates, metrics and feedback.
+		s.publish(nil, LiveEvent{Topic: PostmortemTopic(id), Kind: LivePostmortem, ID: id, Version: next.Version, By: a.Label()})
 		return next, nil
 	}
 }

@@ -140,6 +140,7 @@ func (s *Service) ExportActionItem(ctx context.Context, itemID int64, ref string
 		next = &n
 		rev = s.revision(a, EntityActionItem, item.ID, item.Version+1, "export", Diff(item, &n))
 	}
+	shown := item
 	if err := s.store.UpdateTrackerLink(context.WithoutCancel(ctx), link, next, item.Version, rev); err != nil {
 		if !IsCode(err, EConflict) || next == nil {
 			return nil, false, err
@@ -147,7 +148,11 @@ func (s *Service) ExportActionItem(ctx context.Context, itemID int64, ref string
 		if err := s.store.UpdateTrackerLink(context.WithoutCancel(ctx), link, nil, 0, nil); err != nil {
 			return nil, false, err
 		}
+	} else if next != nil {
+		shown = next
 	}
+	// The board shows the item's issue; its pages, its tracker URL.
+	s.publishActionItem(nil, a, shown)
 	return link, true, nil
 }
 
@@ -228,16 +233,26 @@ func (s *Service) syncLink(ctx context.Context, a Actor, l *TrackerLink) error {
 	now := s.Now()
 	issue, err := s.trackerClient.Issue(ctx, t, l.ExternalKey)
 	l.SyncedAt = &now
+	lastError := l.LastError
+	// linkOnly saves the link alone and, when what the board shows of it
+	// (its state, its sentence) changed, tells the board.
+	linkOnly := func() error {
+		err := s.store.UpdateTrackerLink(ctx, l, nil, 0, nil)
+		if l.LastError != lastError || l.State == LinkClosed {
+			s.publish(err, LiveEvent{Topic: ActionItemsTopic, Kind: LiveActionItems})
+		}
+		return err
+	}
 	if err != nil {
 		if ErrorCode(err) == "" {
 			return err
 		}
 		l.LastError = ErrorMessage(err)
-		return s.store.UpdateTrackerLink(ctx, l, nil, 0, nil)
+		return linkOnly()
 	}
 	l.LastError = ""
 	if !issue.Done {
-		return s.store.UpdateTrackerLink(ctx, l, nil, 0, nil)
+		return linkOnly()
 	}
 	l.State = LinkClosed
 	// The item may change under us; read it again on a conflict.
@@ -247,7 +262,7 @@ func (s *Service) syncLink(ctx context.Context, a Actor, l *TrackerLink) error {
 			return err
 		}
 		if item.Status.Closed() {
-			return s.store.UpdateTrackerLink(ctx, l, nil, 0, nil)
+			return linkOnly()
 		}
 		next := *item
 		next.Status, next.CompletedAt, next.UpdatedAt = ActionDone, &now, now
@@ -257,6 +272,8 @@ func (s *Service) syncLink(ctx context.Context, a Actor, l *TrackerLink) error {
 		rev := s.revision(a, EntityActionItem, item.ID, item.Version+1, "sync", Diff(item, &next))
 		err = s.store.UpdateTrackerLink(ctx, l, &next, item.Version, rev)
 		if !IsCode(err, EConflict) {
+			// Done here now: the item's pages and the board show it.
+			s.publishActionItem(err, a, &next)
 			return err
 		}
 	}

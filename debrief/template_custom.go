@@ -311,6 +311,9 @@ type TemplateStore interface {
 	// ListCustomTemplates returns the latest version of every template that
 	// is not deleted, by key.
 	ListCustomTemplates(ctx context.Context) ([]*CustomTemplate, error)
+	// ListCustomTemplatesAfter returns at most limit custom templates
+	// whose key sorts after after ("" for the first page), by key.
+	ListCustomTemplatesAfter(ctx context.Context, after string, limit int) ([]*CustomTemplate, error)
 	// ListTemplateVersions returns every version of a template, newest
 	// first, or ENotFound when the key never existed.
 	ListTemplateVersions(ctx context.Context, key string) ([]*CustomTemplate, error)

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"math"
 	"strconv"
 	"time"
 
@@ -254,19 +255,7 @@ func (db *DB) Token(ctx context.Context, id int64) (*debrief.APIToken, error) {
 
 // ListTokens returns a user's tokens, or all when userID is 0, newest first.
 func (db *DB) ListTokens(ctx context.Context, userID int64) ([]*debrief.APIToken, error) {
-	if err := db.rg.enter(ctx); err != nil {
-		return nil, err
-	}
-	defer db.rg.leave()
-	var w where
-	if userID != 0 {
-		w.add(`t.user_id = ?`, userID)
-	}
-	list, err := queryList(ctx, db.r, `SELECT `+tokenColumns+tokenFrom+w.sql()+` ORDER BY t.id DESC`, w.args, scanToken)
-	if list == nil {
-		list = []*debrief.APIToken{}
-	}
-	return list, mapErr(err, "list tokens")
+	return db.ListTokensAfter(ctx, userID, 0, math.MaxInt32) // every one: a limit both engines take
 }
 
 // RevokeToken marks a token revoked.

@@ -124,34 +124,8 @@ func (db *DB) readMentions(ctx context.Context, q querier, cond string, args []a
 // ListIdeas implements debrief.IdeaStore. Both queries run in one read
 // transaction, so an idea and its mentions come from one snapshot.
 func (db *DB) ListIdeas(ctx context.Context, f debrief.IdeaFilter) ([]*debrief.Idea, error) {
-	if err := db.rg.enter(ctx); err != nil {
-		return nil, err
-	}
-	defer db.rg.leave()
-	tx, err := db.r.BeginTx(ctx, db.d.readTxOptions())
-	if err != nil {
-		return nil, mapErr(err, "list ideas")
-	}
-	defer tx.Rollback()
-	var w where
-	whereIn(&w, "status", f.Status)
-	if f.PostmortemID != nil {
-		w.add(`EXISTS (SELECT 1 FROM idea_mentions m WHERE m.idea_id = ideas.id AND m.postmortem_id = ?)`, *f.PostmortemID)
-	}
-	list, err := queryList(ctx, tx, `SELECT `+ideaColumns+` FROM ideas`+w.sql()+` ORDER BY id DESC`, w.args, scanIdea)
-	if err != nil {
-		return nil, mapErr(err, "list ideas")
-	}
-	byID := make(map[int64]*debrief.Idea, len(list))
-	for _, i := range list {
-		byID[i.ID] = i
-	}
-	if len(list) > 0 {
-		if err := db.readMentions(ctx, tx, `WHERE idea_id IN (SELECT id FROM ideas`+w.sql()+`)`, w.args, byID); err != nil {
-			return nil, mapErr(err, "list ideas")
-		}
-	}
-	return list, nil
+	w := ideaWhere(f)
+	return db.readIdeas(ctx, w, ` ORDER BY id DESC`)
 }
 
 // updateIdea stores idea and its mentions in tx if its version is

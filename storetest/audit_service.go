@@ -3,8 +3,10 @@ package storetest
 import (
 	"context"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -45,8 +47,9 @@ func testAuditEveryChange(t *testing.T, open Opener) {
 	s := open(t)
 	ctx := ctxOf(t)
 	now := base
+	rec := &liveRecorder{}
 	svc := debrief.NewService(s, debrief.WithClock(func() time.Time { return now }), debrief.WithPasswordHasher(FastHasher),
-		debrief.WithTrackerClient(doneTracker{}))
+		debrief.WithTrackerClient(doneTracker{}), debrief.WithPublisher(rec))
 	admin := debrief.Actor{Email: "root@example.com", Role: debrief.RoleAdmin, Via: "cli"}
 	actx := debrief.WithActor(debrief.WithRequestMeta(ctx, debrief.RequestMeta{IP: "192.0.2.7", UserAgent: "audit-test"}), admin)
 	e := &auditEnv{t: t, svc: svc, store: s, admin: admin}
@@ -447,7 +450,7 @@ func testAuditEveryChange(t *testing.T, open Opener) {
 		"NudgeReviewParticipant": {run: func(e *auditEnv) int {
 			pm, _, _ := newReview()
 			// Reminders need a way to send them; this one only counts.
-			nsvc := debrief.NewService(s, debrief.WithClock(func() time.Time { return now }), debrief.WithReviewNotifier(&countingNotifier{}))
+			nsvc := debrief.NewService(s, debrief.WithClock(func() time.Time { return now }), debrief.WithReviewNotifier(&countingNotifier{}), debrief.WithPublisher(rec))
 			_, err := nsvc.NudgeReviewParticipant(actx, pm.ID, "sre@example.com")
 			must(e.t, err, "NudgeReviewParticipant")
 			return 4
@@ -576,6 +579,10 @@ func testAuditEveryChange(t *testing.T, open Opener) {
 		"SessionActor":              {read: "checks a session cookie"},
 		"Users":                     {read: "lists"},
 		"UsersPage":                 {read: "lists"},
+		"TokensPage":                {read: "lists"},
+		"IntegrationsPage":          {read: "lists"},
+		"TemplatesPage":             {read: "lists"},
+		"IdeasPage":                 {read: "lists"},
 		"UserByEmail":               {read: "reads"},
 		"Tokens":                    {read: "lists"},
 		"AuditLog":                  {read: "lists"},
@@ -686,11 +693,13 @@ func testAuditEveryChange(t *testing.T, open Opener) {
 			e.t = t
 			now = now.Add(time.Minute)
 			start := count(e)
+			rec.take()
 			want := c.run(e)
 			got := newEntries(e, start)
 			if len(got) != want {
 				t.Errorf("Service.%s left %d audit entries %v; want %d", name, len(got), auditActions(got), want)
 			}
+			checkLiveTold(t, name, got, rec.take())
 			for _, en := range got {
 				// Revisions are mirrored by a trigger that cannot know the
 				// request; the entries the Service writes itself carry it.
@@ -752,4 +761,60 @@ func (doneTracker) CreateIssue(_ context.Context, t *debrief.Tracker, item *debr
 
 func (doneTracker) Issue(_ context.Context, t *debrief.Tracker, key string) (debrief.TrackerIssue, error) {
 	return debrief.TrackerIssue{Key: key, URL: "https://github.com/" + t.Project + "/issues/1", Done: true}, nil
+}
+
+// checkLiveTold checks that a change open pages show was told to them: each
+// audited change of a record that a live page shows (an incident, its
+// timeline, a postmortem, an action item, a review) must come with an event
+// on that page's topic, of a kind that page refreshes on, one event for
+// each entry. The cases of
+// testAuditEveryChange call every change of debrief.Service, so a new
+// method, or one that forgets, fails here. Making an incident or a
+// postmortem needs no event: no page of it can be open yet.
+func checkLiveTold(t *testing.T, method string, entries []*debrief.AuditEntry, events []debrief.LiveEvent) {
+	t.Helper()
+	// Each entry takes its own event, so that the events of a case's
+	// setup cannot stand in for the change it calls.
+	used := make([]bool, len(events))
+	told := func(topic string, kinds ...string) bool {
+		for i, ev := range events {
+			if !used[i] && (topic == "" || ev.Topic == topic) && slices.Contains(kinds, ev.Kind) {
+				used[i] = true
+				return true
+			}
+		}
+		return false
+	}
+	for _, en := range entries {
+		entity, action, _ := strings.Cut(en.Action, ".")
+		id := en.TargetID
+		made := action == "create" || action == "import"
+		var topic string
+		var kinds []string
+		switch {
+		case entity == debrief.EntityIncident && strings.HasPrefix(action, "timeline."):
+			topic, kinds = "incident:"+id, []string{debrief.LiveTimeline}
+		case entity == debrief.EntityIncident:
+			if made {
+				continue
+			}
+			topic, kinds = "incident:"+id, []string{debrief.LiveIncident}
+		case entity == debrief.EntityTimeline:
+			kinds = []string{debrief.LiveTimeline}
+		case entity == debrief.EntityPostmortem:
+			if made {
+				continue
+			}
+			topic, kinds = "postmortem:"+id, []string{debrief.LivePostmortem, debrief.LiveSection}
+		case entity == debrief.EntityActionItem:
+			topic, kinds = debrief.ActionItemsTopic, []string{debrief.LiveActionItems}
+		case entity == debrief.EntityReview || entity == debrief.EntityReviewMeeting:
+			kinds = []string{debrief.LiveReview}
+		default:
+			continue
+		}
+		if !told(topic, kinds...) {
+			t.Errorf("Service.%s audited %s %s but told the pages that show it nothing (published %+v); want an event of kind %v on %q", method, en.Action, id, events, kinds, topic)
+		}
+	}
 }

@@ -25,7 +25,8 @@ func (r *ideaRef) UnmarshalJSON(b []byte) error {
 
 // ideaList is the answer of GET /ideas: the board, heaviest first.
 type ideaList struct {
-	Items []*debrief.Idea `json:"items"`
+	Items      []*debrief.Idea `json:"items"`
+	NextCursor string          `json:"next_cursor,omitempty"`
 }
 
 // ideaPatchBody is the body of PATCH /ideas/{id}.
@@ -68,7 +69,12 @@ type ideaPromoted struct {
 
 func listIdeas(svc *debrief.Service) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		q, err := parseQuery(r, "status", "postmortem_id")
+		q, err := parseQuery(r, "status", "postmortem_id", "limit", "after")
+		if err != nil {
+			return err
+		}
+		// The cursor ("weight_id") is checked by the Service.
+		limit, after, err := q.pageCursor(func(string) error { return nil })
 		if err != nil {
 			return err
 		}
@@ -79,11 +85,11 @@ func listIdeas(svc *debrief.Service) HandlerFunc {
 		if f.PostmortemID, err = q.ref("postmortem_id", debrief.PostmortemKeyPrefix); err != nil {
 			return err
 		}
-		list, err := svc.ListIdeas(r.Context(), f)
+		page, err := svc.IdeasPage(r.Context(), f, after, limit)
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, ideaList{Items: nonNil(list)})
+		writeJSON(w, http.StatusOK, ideaList{Items: nonNil(page.Items), NextCursor: page.NextCursor})
 		return nil
 	}
 }

@@ -42,15 +42,23 @@ type integrationCreate struct {
 
 func listIntegrations(svc *debrief.Service) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		list, err := svc.ListIntegrations(r.Context())
+		q, err := parseQuery(r, "limit", "after")
 		if err != nil {
 			return err
 		}
-		items := make([]integrationJSON, len(list))
-		for i, in := range list {
+		limit, after, err := q.page()
+		if err != nil {
+			return err
+		}
+		page, err := svc.IntegrationsPage(r.Context(), after, limit)
+		if err != nil {
+			return err
+		}
+		items := make([]integrationJSON, len(page.Items))
+		for i, in := range page.Items {
 			items[i] = integrationView(in)
 		}
-		writeJSON(w, http.StatusOK, listBody[integrationJSON]{Items: items})
+		writeJSON(w, http.StatusOK, listBody[integrationJSON]{Items: items, NextCursor: page.NextCursor})
 		return nil
 	}
 }

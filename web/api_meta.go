@@ -11,14 +11,20 @@ import (
 
 func listTemplates(svc *debrief.Service) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		if _, err := parseQuery(r); err != nil {
-			return err
-		}
-		tpls, err := svc.Templates(r.Context())
+		// The cursor is the last template's key.
+		limit, after, err := pageChecked(r)
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, listBody[*debrief.Template]{Items: nonNil(tpls)})
+		page, err := svc.TemplatesPage(r.Context(), after, limit)
+		if err != nil {
+			return err
+		}
+		tpls := make([]*debrief.Template, len(page.Items))
+		for i, ct := range page.Items {
+			tpls[i] = &ct.Template
+		}
+		writeJSON(w, http.StatusOK, listBody[*debrief.Template]{Items: tpls, NextCursor: page.NextCursor})
 		return nil
 	}
 }

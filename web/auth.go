@@ -374,7 +374,7 @@ func createToken(svc *debrief.Service, dec decoder) HandlerFunc {
 
 func listTokens(svc *debrief.Service) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		q, err := parseQuery(r, "all")
+		q, err := parseQuery(r, "all", "limit", "after")
 		if err != nil {
 			return err
 		}
@@ -382,11 +382,15 @@ func listTokens(svc *debrief.Service) HandlerFunc {
 		if err != nil {
 			return err
 		}
-		ts, err := svc.Tokens(r.Context(), all)
+		limit, after, err := q.page()
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, debrief.Page[*debrief.APIToken]{Items: ts})
+		page, err := svc.TokensPage(r.Context(), all, after, limit)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, page)
 		return nil
 	}
 }
@@ -408,11 +412,16 @@ func revokeToken(svc *debrief.Service) HandlerFunc {
 
 func listUsers(svc *debrief.Service) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		us, err := svc.Users(r.Context())
+		// The cursor is the last email of a page.
+		limit, after, err := pageChecked(r)
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, debrief.Page[*debrief.User]{Items: us})
+		page, err := svc.UsersPage(r.Context(), after, limit)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, page)
 		return nil
 	}
 }

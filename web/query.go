@@ -132,6 +132,16 @@ func (q query) pageCursor(check func(cursor string) error) (limit int, after str
 	return limit, after, nil
 }
 
+// pageChecked reads limit and after of a list that takes nothing else and
+// whose cursor the Service checks (an email, a template's key).
+func pageChecked(r *http.Request) (limit int, after string, err error) {
+	q, err := parseQuery(r, "limit", "after")
+	if err != nil {
+		return 0, "", err
+	}
+	return q.pageCursor(func(string) error { return nil })
+}
+
 // ref reads an ID-or-key parameter such as incident_id=INC-42.
 func (q query) ref(name, prefix string) (*int64, error) {
 	s, err := q.one(name)

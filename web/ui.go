@@ -193,6 +193,9 @@ type layout struct {
 	Zone string
 	// Path is the request's path and query, for links back to this page.
 	Path string
+	// LiveAt is what a live page was rendered from (liveStamps.Encode),
+	// which its stream's address carries (ui_live_stamps.go).
+	LiveAt string
 }
 
 // CanEdit reports whether the viewer may change records (responder or admin).

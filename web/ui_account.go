@@ -13,6 +13,7 @@ import (
 type accountPage struct {
 	layout
 	Tokens []*debrief.APIToken
+	Pager  pager
 	Scopes []debrief.TokenScope
 	// Secret is a token just made: shown on this page only, never again.
 	Secret     string
@@ -31,15 +32,17 @@ func (s *Server) accountData(r *http.Request) (accountPage, error) {
 	if p.Actor.UserID == 0 {
 		return p, nil // --open: no account, no tokens
 	}
-	ts, err := s.svc.Tokens(r.Context(), false)
+	after := r.URL.Query().Get("after")
+	page, err := s.svc.TokensPage(r.Context(), false, after, uiPageSize)
 	if err != nil {
 		return p, err
 	}
-	for _, t := range ts {
+	for _, t := range page.Items {
 		if t.UserID == p.Actor.UserID {
 			p.Tokens = append(p.Tokens, t)
 		}
 	}
+	p.Pager = newPager("Pages of your tokens", "/account", nil, after, page.NextCursor)
 	return p, nil
 }
 

@@ -15,6 +15,7 @@ import (
 type adminIntegrationsPage struct {
 	layout
 	Integrations []integrationRow
+	Pager        pager
 	Kinds        []kindOption
 	Errors       formErrors
 	// The add form, kept as typed after an error.
@@ -49,12 +50,14 @@ type integrationRow struct {
 func (s *Server) adminIntegrationsData(r *http.Request) (adminIntegrationsPage, error) {
 	p := adminIntegrationsPage{layout: newLayout(r, "Integrations · Admin", "admin"), Kinds: kindOptions(), Errors: formErrors{},
 		Kind: string(debrief.IntegrationAlertmanager)}
-	list, err := s.svc.ListIntegrations(r.Context())
+	after := r.URL.Query().Get("after")
+	page, err := s.svc.IntegrationsPage(r.Context(), after, uiPageSize)
 	if err != nil {
 		return p, err
 	}
+	p.Pager = newPager("Pages of integrations", "/admin/integrations", nil, after, page.NextCursor)
 	base := baseURL(s.publicURL, r)
-	for _, in := range list {
+	for _, in := range page.Items {
 		p.Integrations = append(p.Integrations, integrationRow{In: in, URL: base + WebhookPath(in)})
 	}
 	return p, nil

@@ -19,6 +19,7 @@ import (
 type adminTemplatesPage struct {
 	layout
 	Templates []*debrief.CustomTemplate
+	Pager     pager
 	Form      templateForm
 }
 
@@ -69,11 +70,13 @@ sections:
 
 func (s *Server) adminTemplatesData(r *http.Request) (adminTemplatesPage, error) {
 	p := adminTemplatesPage{layout: newLayout(r, "Templates · Admin", "admin")}
-	list, err := s.svc.TemplateDefinitions(r.Context())
+	after := r.URL.Query().Get("after")
+	page, err := s.svc.TemplatesPage(r.Context(), after, uiPageSize)
 	if err != nil {
 		return p, err
 	}
-	p.Templates = list
+	p.Templates = page.Items
+	p.Pager = newPager("Pages of templates", "/admin/templates", nil, after, page.NextCursor)
 	return p, nil
 }
 

@@ -152,6 +152,9 @@ func (s *Server) editorPageFor(r *http.Request, pm *debrief.Postmortem) (*editor
 	ctx := r.Context()
 	p := &editorPage{layout: newLayout(r, "Edit "+pm.Key+" "+pm.Title, "postmortems"), PM: pm, Errors: formErrors{},
 		Fields: fieldsOf(pm), Statuses: statusSteps(pm.Status), Headings: map[string]string{}}
+	// The editor's status follows the postmortem; its sections, the
+	// versions the stream sends as it opens (ui_live.go).
+	p.LiveAt = liveStamps{debrief.LivePostmortem: versionStamp(pm.Version)}.Encode()
 	if pm.IncidentID != nil {
 		inc, err := s.svc.Incident(ctx, *pm.IncidentID)
 		if err != nil {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -18,6 +19,7 @@ type ideasPage struct {
 	// ("PM-7"), as linked from elsewhere.
 	Postmortem string
 	Rows       []ideaRow
+	Pager      pager
 	// Open lists the open ideas, the choices of a merge.
 	Open []*debrief.Idea
 	// Form holds what the writer typed in the raise form, kept on an error.
@@ -58,14 +60,31 @@ func (s *Server) ideasData(r *http.Request) (ideasPage, error) {
 		f.PostmortemID = &id
 		p.Form["postmortem"] = p.Postmortem
 	}
-	list, err := s.svc.ListIdeas(r.Context(), f)
+	after := r.URL.Query().Get("after")
+	page, err := s.svc.IdeasPage(r.Context(), f, after, uiPageSize)
 	if err != nil {
 		return p, err
 	}
-	if p.Open, err = s.svc.ListIdeas(r.Context(), debrief.IdeaFilter{Status: []debrief.IdeaStatus{debrief.IdeaOpen}}); err != nil {
+	q := url.Values{}
+	if r.URL.Query().Get("status") != "" {
+		q.Set("status", p.Status)
+	}
+	if p.Postmortem != "" {
+		q.Set("postmortem", p.Postmortem)
+	}
+	p.Pager = newPager("Pages of ideas", "/ideas", q, after, page.NextCursor)
+	// The merge choices: the heaviest open ideas, and each row's likely
+	// duplicates (added below), not every open idea there is.
+	open, err := s.svc.IdeasPage(r.Context(), debrief.IdeaFilter{Status: []debrief.IdeaStatus{debrief.IdeaOpen}}, "", uiPageSize)
+	if err != nil {
 		return p, err
 	}
-	for _, idea := range list {
+	p.Open = open.Items
+	offered := map[int64]bool{}
+	for _, idea := range p.Open {
+		offered[idea.ID] = true
+	}
+	for _, idea := range page.Items {
 		row := ideaRow{Idea: idea}
 		for _, m := range idea.Mentions {
 			row.Raised = append(row.Raised, debrief.PostmortemKeyPrefix+strconv.FormatInt(m.PostmortemID, 10))
@@ -77,6 +96,10 @@ func (s *Server) ideasData(r *http.Request) (ideasPage, error) {
 			}
 			for _, x := range sugg {
 				row.LikelySame = append(row.LikelySame, x.Idea)
+				if !offered[x.Idea.ID] {
+					offered[x.Idea.ID] = true
+					p.Open = append(p.Open, x.Idea)
+				}
 			}
 			if len(sugg) > 0 {
 				row.MergeInto = sugg[0].Idea.ID

@@ -476,6 +476,8 @@ type incidentPage struct {
 	HistoryMore  bool
 	// Teams own the services the incident names.
 	Teams []*debrief.Team
+	// TimelineStamp is the stamp of the whole timeline read (ui_live_stamps.go).
+	TimelineStamp string
 }
 
 // historyRow is one revision told as a sentence: who did what, and for
@@ -571,6 +573,8 @@ func (s *Server) incidentPageData(r *http.Request, inc *debrief.Incident) (incid
 		return p, err
 	}
 	p.Items = actionRows(items.Items, s.svc.Now(), p.Loc)
+	p.LiveAt = liveStamps{debrief.LiveIncident: versionStamp(inc.Version), debrief.LiveTimeline: p.TimelineStamp,
+		debrief.LiveActionItems: itemsStamp(items.Items)}.Encode()
 	if p.Similar, err = s.svc.SimilarIncidents(ctx, inc.ID); err != nil {
 		return p, err
 	}
@@ -613,6 +617,7 @@ func (s *Server) fillTimeline(r *http.Request, p *incidentPage) error {
 		return err
 	}
 	p.EventCount, p.StarredCount = len(all), 0
+	p.TimelineStamp = timelineStamp(all)
 	multiDay := false
 	for i, e := range all {
 		if e.Starred {

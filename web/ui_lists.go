@@ -77,6 +77,9 @@ type actionItemsPage struct {
 	Overdue              int
 	Notice               string
 	NextURL, FirstURL    string
+	// LiveFilter is the board's filter as its stream's query, so the
+	// stream compares the items this board shows.
+	LiveFilter string
 	// Trackers and Links are the export choices and each item's issues
 	// (ui_action_trackers.go).
 	Trackers []*debrief.Tracker
@@ -88,6 +91,22 @@ var actionStatuses = []debrief.ActionStatus{debrief.ActionOpen, debrief.ActionIn
 // boardPageSize is how many action items one page of the board groups.
 const boardPageSize = 200
 
+// boardFilter returns the board's filter from its query (status, owner,
+// after) and the status shown ("open" when none is given).
+func boardFilter(q url.Values) (debrief.ActionItemFilter, string) {
+	status := q.Get("status")
+	f := debrief.ActionItemFilter{Owner: strings.TrimSpace(q.Get("owner")), After: q.Get("after"), Limit: boardPageSize}
+	switch status {
+	case "", "open":
+		status = "open"
+		f.Status = []debrief.ActionStatus{debrief.ActionOpen, debrief.ActionInProgress}
+	case "all":
+	default:
+		f.Status = []debrief.ActionStatus{debrief.ActionStatus(status)}
+	}
+	return f, status
+}
+
 func (s *Server) actionItemsData(r *http.Request) (actionItemsPage, error) {
 	q := r.URL.Query()
 	p := actionItemsPage{layout: newLayout(r, "Action items", "action-items"), Status: q.Get("status"), Owner: strings.TrimSpace(q.Get("owner")),
@@ -95,19 +114,20 @@ func (s *Server) actionItemsData(r *http.Request) (actionItemsPage, error) {
 	if p.Group != "status" && p.Group != "incident" && p.Group != "service" {
 		p.Group = "owner"
 	}
-	f := debrief.ActionItemFilter{Owner: p.Owner, After: q.Get("after"), Limit: boardPageSize}
-	switch p.Status {
-	case "", "open":
-		p.Status = "open"
-		f.Status = []debrief.ActionStatus{debrief.ActionOpen, debrief.ActionInProgress}
-	case "all":
-	default:
-		f.Status = []debrief.ActionStatus{debrief.ActionStatus(p.Status)}
-	}
+	var f debrief.ActionItemFilter
+	f, p.Status = boardFilter(q)
 	page, err := s.svc.ListActionItems(r.Context(), f)
 	if err != nil {
 		return p, err
 	}
+	p.LiveAt = liveStamps{debrief.LiveActionItems: itemsStamp(page.Items)}.Encode()
+	live := url.Values{"status": {p.Status}}
+	for _, k := range []string{"owner", "after"} {
+		if v := q.Get(k); v != "" {
+			live.Set(k, v)
+		}
+	}
+	p.LiveFilter = live.Encode()
 	rows := actionRows(page.Items, s.svc.Now(), p.Loc)
 	if err := s.boardTrackers(r, &p, page.Items); err != nil {
 		return p, err

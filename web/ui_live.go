@@ -60,7 +60,7 @@ func (s *Server) uiIncidentLive() HandlerFunc {
 			return err
 		}
 		still := func(r *http.Request) error { _, err := s.svc.Incident(r.Context(), inc.ID); return err }
-		return s.stream(w, r, debrief.IncidentTopic(inc.ID), nil, still)
+		return s.stream(w, r, debrief.IncidentTopic(inc.ID), s.incidentChecks(inc.ID), still)
 	}
 }
 
@@ -77,7 +77,8 @@ func (s *Server) uiPostmortemLive() HandlerFunc {
 		}
 		still := func(r *http.Request) error { _, err := s.svc.Postmortem(r.Context(), pm.ID); return err }
 		a, _ := debrief.ActorFrom(r.Context())
-		ls := liveStream{topic: debrief.PostmortemTopic(pm.ID), name: viewerName(a), headings: headings, still: s.signedIn(still), versions: s.sectionVersions(pm.ID)}
+		ls := liveStream{topic: debrief.PostmortemTopic(pm.ID), name: viewerName(a), headings: headings, still: s.signedIn(still), versions: s.sectionVersions(pm.ID),
+			checks: s.postmortemChecks(pm)}
 		if pm.IncidentID != nil {
 			// The reading view shows the incident's timeline and facts.
 			ls.also, ls.alsoKinds = debrief.IncidentTopic(*pm.IncidentID), []string{debrief.LiveTimeline, debrief.LiveIncident}
@@ -116,9 +117,11 @@ func (s *Server) uiPresence() HandlerFunc {
 // leaves, the server stops, or still (the viewer's permission to read the
 // record, checked again with the request's credentials every heartbeat)
 // fails: a revoked session or a record made private ends the stream.
-func (s *Server) stream(w http.ResponseWriter, r *http.Request, topic string, headings map[string]string, still func(*http.Request) error) error {
+// checks are the parts of the page the stream compares with what the page
+// was rendered from as it opens (ui_live_stamps.go).
+func (s *Server) stream(w http.ResponseWriter, r *http.Request, topic string, checks map[string]liveCheck, still func(*http.Request) error) error {
 	a, _ := debrief.ActorFrom(r.Context())
-	return s.streamLive(w, r, liveStream{topic: topic, name: viewerName(a), headings: headings, still: s.signedIn(still)})
+	return s.streamLive(w, r, liveStream{topic: topic, name: viewerName(a), still: s.signedIn(still), checks: checks})
 }
 
 // signedIn makes a heartbeat check of a signed-in viewer: their
@@ -157,6 +160,11 @@ type liveStream struct {
 	// on topic.
 	also      string
 	alsoKinds []string
+	// checks compute the stamps of the page's parts now, by the kind of
+	// event that refreshes each: as the stream opens, a part whose stamp
+	// differs from the one the page names (at=) gets its event, so a
+	// change made between the page's render and its stream is not missed.
+	checks map[string]liveCheck
 }
 
 // streamLive serves ls as server-sent events until the viewer leaves, the
@@ -167,6 +175,10 @@ func (s *Server) streamLive(w http.ResponseWriter, r *http.Request, ls liveStrea
 		return debrief.Errorf(debrief.EInvalid, "", "This address streams live updates to an open page; ask for text/event-stream.")
 	}
 	page, err := streamPage(r.URL.Query().Get("page"))
+	if err != nil {
+		return err
+	}
+	at, err := parseLiveStamps(r.URL.Query().Get("at"))
 	if err != nil {
 		return err
 	}
@@ -209,6 +221,9 @@ func (s *Server) streamLive(w http.ResponseWriter, r *http.Request, ls liveStrea
 		}
 	}
 	writeVersions()
+	// Subscribed before reading: a change from now on is both heard and,
+	// if it committed before the read, seen by it.
+	writeChanged(&b, r, at, ls.checks)
 	heartbeat := time.NewTicker(s.liveBeat)
 	defer heartbeat.Stop()
 	for {
@@ -343,6 +358,13 @@ func (s *Server) uiActionItemsLive() HandlerFunc {
 		if err := still(r); err != nil {
 			return err
 		}
-		return s.stream(w, r, debrief.ActionItemsTopic, nil, still)
+		// The board's filter comes with its stream, so the stream reads
+		// the items the board shows.
+		f, _ := boardFilter(r.URL.Query())
+		checks := map[string]liveCheck{debrief.LiveActionItems: func(r *http.Request) (string, error) {
+			page, err := s.svc.ListActionItems(r.Context(), f)
+			return itemsStamp(page.Items), err
+		}}
+		return s.stream(w, r, debrief.ActionItemsTopic, checks, still)
 	}
 }

@@ -55,6 +55,7 @@ func (s *Server) uiPostmortem() HandlerFunc {
 		}
 		p := postmortemPage{layout: newLayout(r, pm.Key+" "+pm.Title, "postmortems"), PM: pm, Exports: postmortemExports}
 		p.HasLessons = len(pm.Lessons.WentWell)+len(pm.Lessons.WentWrong)+len(pm.Lessons.GotLucky) > 0
+		var timelineStamp string
 		if pm.IncidentID != nil {
 			inc, err := s.svc.Incident(ctx, *pm.IncidentID)
 			if err != nil {
@@ -65,13 +66,18 @@ func (s *Server) uiPostmortem() HandlerFunc {
 			if err := s.fillTimeline(r, &ip); err != nil {
 				return err
 			}
-			p.Timeline = ip.Timeline
+			p.Timeline, timelineStamp = ip.Timeline, ip.TimelineStamp
 		}
 		items, err := s.svc.ListActionItems(ctx, debrief.ActionItemFilter{PostmortemID: &pm.ID, Limit: debrief.MaxPageSize})
 		if err != nil {
 			return err
 		}
 		p.Items = actionRows(items.Items, s.svc.Now(), p.Loc)
+		stamps := liveStamps{debrief.LivePostmortem: versionStamp(pm.Version), debrief.LiveActionItems: itemsStamp(items.Items)}
+		if p.Incident != nil {
+			stamps[debrief.LiveIncident], stamps[debrief.LiveTimeline] = versionStamp(p.Incident.Version), timelineStamp
+		}
+		p.LiveAt = stamps.Encode()
 		timelineHost, actionHost := export.SectionHosts(pm.Sections)
 		for i, sec := range pm.Sections {
 			p.Sections = append(p.Sections, pmSection{Section: sec, Timeline: i == timelineHost, Actions: i == actionHost})

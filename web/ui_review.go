@@ -136,6 +136,7 @@ func (s *Server) reviewPageFor(r *http.Request, pm *debrief.Postmortem) (*review
 	p.CanPlan = debrief.CanPlanReview(p.Actor, pm)
 	rv, err := s.svc.Review(ctx, pm.ID)
 	if debrief.IsCode(err, debrief.ENotFound) {
+		p.LiveAt = liveStamps{debrief.LiveReview: reviewStamp(nil, nil)}.Encode()
 		if !p.CanPlan {
 			return p, nil
 		}
@@ -165,6 +166,7 @@ func (s *Server) reviewPageFor(r *http.Request, pm *debrief.Postmortem) (*review
 	if m, err := s.svc.ReviewMeeting(ctx, pm.ID); err == nil {
 		p.Meeting = m
 	}
+	p.LiveAt = liveStamps{debrief.LiveReview: reviewStamp(rv, p.Meeting)}.Encode()
 	if rv.Status != debrief.ReviewCancelled {
 		if res, err := review.Propose(rv, 5); err == nil {
 			for _, sl := range res.Slots {

@@ -23,7 +23,7 @@ func (s *Server) uiReviewLive() HandlerFunc {
 			return err
 		}
 		still := func(r *http.Request) error { _, err := s.svc.Postmortem(r.Context(), pm.ID); return err }
-		return s.stream(w, r, debrief.ReviewTopic(pm.ID), nil, still)
+		return s.stream(w, r, debrief.ReviewTopic(pm.ID), s.reviewChecks(pm.ID), still)
 	}
 }
 
@@ -37,6 +37,13 @@ func (s *Server) uiRoomLive() HandlerFunc {
 			return err
 		}
 		still := func(r *http.Request) error { _, err := s.svc.ReviewMeetingByRoom(r.Context(), token); return err }
-		return s.streamLive(w, r, liveStream{topic: debrief.ReviewTopic(m.PostmortemID), name: roomActor.Name, still: still, hidePresence: true})
+		checks := map[string]liveCheck{liveMeeting: func(r *http.Request) (string, error) {
+			m, err := s.svc.ReviewMeetingByRoom(r.Context(), token)
+			if err != nil {
+				return "", err
+			}
+			return versionStamp(m.Version), nil
+		}}
+		return s.streamLive(w, r, liveStream{topic: debrief.ReviewTopic(m.PostmortemID), name: roomActor.Name, still: still, hidePresence: true, checks: checks})
 	}
 }

@@ -101,6 +101,7 @@ func clockText(sec int) string {
 func (s *Server) meetingPageFor(r *http.Request, ctx context.Context, pm *debrief.Postmortem, m *debrief.ReviewMeeting, facilitator, full bool, self, stream string) *meetingPage {
 	p := &meetingPage{layout: newLayout(r, "Review meeting: "+pm.Title, "postmortems"), PM: pm, Meeting: m, Facilitator: facilitator,
 		Errors: formErrors{}, Live: self, Stream: stream, Trigger: roomTrigger}
+	p.LiveAt = liveStamps{liveMeeting: versionStamp(m.Version)}.Encode()
 	for _, st := range debrief.MeetingStages[:4] {
 		p.Stages = append(p.Stages, stageTab{Stage: st, Label: stageLabels[st], Current: st == m.Stage})
 	}

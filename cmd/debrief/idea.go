@@ -48,6 +48,7 @@ type IdeaListCmd struct {
 	ClientFlags `embed:""`
 	Status      []string `help:"Only these statuses: open (default), promoted, merged, dropped, or all." default:"open"`
 	Postmortem  string   `short:"p" help:"Only the ideas this postmortem raised, e.g. PM-7."`
+	PageFlags   `embed:""`
 }
 
 // Run fetches the ideas and prints them heaviest first.
@@ -59,9 +60,8 @@ func (c *IdeaListCmd) Run(env *Env) error {
 		}
 	}
 	addIf(q, "postmortem_id", c.Postmortem)
-	var out struct {
-		Items []*debrief.Idea `json:"items"`
-	}
+	c.addPage(q)
+	var out list[*debrief.Idea]
 	if done, err := c.get(env, "/api/v1/ideas", q, &out); done {
 		return err
 	}
@@ -69,7 +69,11 @@ func (c *IdeaListCmd) Run(env *Env) error {
 		fmt.Fprintln(env.Stdout, "No ideas match.")
 		return nil
 	}
-	return printIdeas(env, out.Items)
+	if err := printIdeas(env, out.Items); err != nil {
+		return err
+	}
+	printMore(env, out.NextCursor)
+	return nil
 }
 
 func printIdeas(env *Env, ideas []*debrief.Idea) error {

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -76,12 +77,15 @@ func (c *TemplateApplyCmd) Run(env *Env) error {
 // TemplateListCmd lists templates.
 type TemplateListCmd struct {
 	ClientFlags `embed:""`
+	PageFlags   `embed:""`
 }
 
 // Run prints one line per template.
 func (c *TemplateListCmd) Run(env *Env) error {
 	var l list[debrief.Template]
-	if done, err := c.get(env, "/api/v1/templates", nil, &l); done {
+	q := url.Values{}
+	c.addPage(q)
+	if done, err := c.get(env, "/api/v1/templates", q, &l); done {
 		return err
 	}
 	t := newTable(env.Stdout, "KEY", "NAME", "KIND", "VERSION", "SECTIONS", "BUILT-IN")
@@ -92,7 +96,11 @@ func (c *TemplateListCmd) Run(env *Env) error {
 		}
 		t.row(tp.Key, tp.Name, string(tp.Kind), strconv.Itoa(tp.Version), strconv.Itoa(len(tp.Sections)), builtIn)
 	}
-	return t.flush()
+	if err := t.flush(); err != nil {
+		return err
+	}
+	printMore(env, l.NextCursor)
+	return nil
 }
 
 // TemplateRef names a template and optionally a version.

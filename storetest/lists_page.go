@@ -1,0 +1,217 @@
+package storetest
+
+import (
+	"fmt"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/debriefhq/debrief/debrief"
+)
+
+func init() { Register("ListsPagedInTheStore", testListsPagedInTheStore) }
+
+// testListsPagedInTheStore: the lists once read whole (tokens,
+// integrations, custom templates, ideas) are walked a page at a time, each
+// page cut by the store, every record once and in the list's order, with
+// more records than a page; and the Service's pages over them agree.
+func testListsPagedInTheStore(t *testing.T, open Opener) {
+	s := open(t)
+	now := base
+	svc := debrief.NewService(s, debrief.WithClock(func() time.Time { return now }), debrief.WithPasswordHasher(FastHasher))
+	ctx := ctxOf(t)
+	sys := debrief.WithActor(ctx, debrief.SystemActor)
+	as := accounts(t, s)
+	const pageSize = 3
+
+	// walk follows a store list a page at a time and returns what it saw.
+	walk := func(what string, page func(after string) ([]string, string)) []string {
+		t.Helper()
+		var got []string
+		after := ""
+		for pages := 0; ; pages++ {
+			if pages > 20 {
+				t.Fatalf("%s: more than 20 pages of %d", what, pageSize)
+			}
+			list, next := page(after)
+			if len(list) > pageSize {
+				t.Fatalf("%s(after %q, limit %d) = %d records", what, after, pageSize, len(list))
+			}
+			got = append(got, list...)
+			if len(list) < pageSize || next == "" {
+				return got
+			}
+			after = next
+		}
+	}
+	check := func(what string, got, want []string) {
+		t.Helper()
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s in pages of %d = %v; want %v", what, pageSize, got, want)
+		}
+	}
+
+	// Tokens: Ada's seven, newest first; Bo's one is not hers.
+	ada, err := svc.CreateUser(sys, debrief.NewUser{Email: "ada@example.com", Role: debrief.RoleAdmin, Password: "correct horse battery staple"})
+	must(t, err, "CreateUser")
+	bo, err := svc.CreateUser(sys, debrief.NewUser{Email: "bo@example.com", Role: debrief.RoleViewer, Password: "correct horse battery staple"})
+	must(t, err, "CreateUser")
+	actx := debrief.WithActor(ctx, ada.Actor("session"))
+	var wantTokens []string
+	for i := 0; i < 7; i++ {
+		now = now.Add(time.Minute)
+		tok, _, err := svc.CreateToken(actx, debrief.NewAPIToken{Name: "ci-" + strconv.Itoa(i), Scope: debrief.ScopeRead})
+		must(t, err, "CreateToken")
+		wantTokens = append([]string{tok.Name}, wantTokens...)
+	}
+	_, _, err = svc.CreateToken(debrief.WithActor(ctx, bo.Actor("session")), debrief.NewAPIToken{Name: "bo-laptop", Scope: debrief.ScopeRead})
+	must(t, err, "CreateToken(bo)")
+	check("ListTokensAfter(ada)", walk("ListTokensAfter", func(after string) ([]string, string) {
+		id, _ := strconv.ParseInt(after, 10, 64)
+		list, err := as.ListTokensAfter(ctx, ada.ID, id, pageSize)
+		must(t, err, "ListTokensAfter")
+		var names []string
+		for _, tok := range list {
+			names = append(names, tok.Name)
+		}
+		if len(list) == 0 {
+			return nil, ""
+		}
+		return names, strconv.FormatInt(list[len(list)-1].ID, 10)
+	}), wantTokens)
+	check("TokensPage(ada)", walk("TokensPage", func(after string) ([]string, string) {
+		p, err := svc.TokensPage(actx, false, after, pageSize)
+		must(t, err, "TokensPage")
+		var names []string
+		for _, tok := range p.Items {
+			names = append(names, tok.Name)
+		}
+		return names, p.NextCursor
+	}), wantTokens)
+	all, err := svc.TokensPage(actx, true, "", debrief.MaxPageSize)
+	must(t, err, "TokensPage(all)")
+	if len(all.Items) != 8 || all.NextCursor != "" {
+		t.Errorf("TokensPage(all) = %d tokens, next %q; want all 8 on one page", len(all.Items), all.NextCursor)
+	}
+
+	// Integrations: oldest first.
+	var wantIntegrations []string
+	for i := 0; i < 7; i++ {
+		in, _, err := svc.CreateIntegration(actx, &debrief.Integration{Name: "grafana-" + strconv.Itoa(i), Kind: debrief.IntegrationGrafana}, nil)
+		must(t, err, "CreateIntegration")
+		wantIntegrations = append(wantIntegrations, in.Name)
+	}
+	check("IntegrationsPage", walk("IntegrationsPage", func(after string) ([]string, string) {
+		p, err := svc.IntegrationsPage(actx, after, pageSize)
+		must(t, err, "IntegrationsPage")
+		var names []string
+		for _, in := range p.Items {
+			names = append(names, in.Name)
+		}
+		return names, p.NextCursor
+	}), wantIntegrations)
+	check("ListIntegrationsAfter", walk("ListIntegrationsAfter", func(after string) ([]string, string) {
+		id, _ := strconv.ParseInt(after, 10, 64)
+		list, err := s.ListIntegrationsAfter(ctx, id, pageSize)
+		must(t, err, "ListIntegrationsAfter")
+		var names []string
+		for _, in := range list {
+			names = append(names, in.Name)
+		}
+		if len(list) == 0 {
+			return nil, ""
+		}
+		return names, strconv.FormatInt(list[len(list)-1].ID, 10)
+	}), wantIntegrations)
+
+	// Templates: the built-in ones, then custom ones by key (made out of
+	// order; one deleted is not listed).
+	var wantTemplates []string
+	for _, tpl := range debrief.BuiltInTemplates() {
+		wantTemplates = append(wantTemplates, tpl.Key)
+	}
+	for _, key := range []string{"zeta", "beta", "eta", "alpha", "delta", "gamma", "epsilon"} {
+		_, err := svc.CreateTemplate(actx, sampleTemplate(key, "Template "+key))
+		must(t, err, "CreateTemplate("+key+")")
+	}
+	must(t, svc.DeleteTemplate(actx, "delta", 1), "DeleteTemplate(delta)")
+	wantTemplates = append(wantTemplates, "alpha", "beta", "epsilon", "eta", "gamma", "zeta")
+	check("TemplatesPage", walk("TemplatesPage", func(after string) ([]string, string) {
+		p, err := svc.TemplatesPage(actx, after, pageSize)
+		must(t, err, "TemplatesPage")
+		var keys []string
+		for _, ct := range p.Items {
+			keys = append(keys, ct.Key)
+		}
+		return keys, p.NextCursor
+	}), wantTemplates)
+	check("ListCustomTemplatesAfter", walk("ListCustomTemplatesAfter", func(after string) ([]string, string) {
+		list, err := s.ListCustomTemplatesAfter(ctx, after, pageSize)
+		must(t, err, "ListCustomTemplatesAfter")
+		var keys []string
+		for _, ct := range list {
+			keys = append(keys, ct.Key)
+		}
+		if len(list) == 0 {
+			return nil, ""
+		}
+		return keys, keys[len(keys)-1]
+	}), wantTemplates[len(debrief.BuiltInTemplates()):])
+
+	// Ideas: by how many postmortems raised them, then newest.
+	var pms []*debrief.Postmortem
+	for i := 0; i < 3; i++ {
+		inc, err := svc.CreateIncident(actx, &debrief.Incident{Title: "Checkout API returned 500s for " + strconv.Itoa(i+2) + " minutes"})
+		must(t, err, "CreateIncident")
+		pm, err := svc.CreatePostmortem(actx, debrief.NewPostmortem{IncidentID: &inc.ID})
+		must(t, err, "CreatePostmortem")
+		pms = append(pms, pm)
+	}
+	// mentions[i] is how many postmortems raise idea i.
+	mentions := []int{1, 3, 1, 2, 1, 3, 1}
+	titles := []string{"Canary every config change", "Page on checkout errors", "Keep runbooks next to alerts",
+		"Rehearse database failover", "Pin the payment SDK version", "Load test before launches", "Alert on certificate expiry"}
+	for i, n := range mentions {
+		idea, err := svc.RaiseIdea(actx, pms[0].ID, debrief.NewIdea{Title: titles[i]})
+		must(t, err, "RaiseIdea")
+		for _, pm := range pms[1:n] {
+			idea, err = svc.AddIdeaMention(actx, idea.ID, pm.ID, "Again.", idea.Version)
+			must(t, err, "AddIdeaMention")
+		}
+	}
+	wantIdeas := []string{titles[5], titles[1], titles[3], titles[6], titles[4], titles[2], titles[0]}
+	check("IdeasPage", walk("IdeasPage", func(after string) ([]string, string) {
+		p, err := svc.IdeasPage(actx, debrief.IdeaFilter{}, after, pageSize)
+		must(t, err, "IdeasPage")
+		var out []string
+		for _, idea := range p.Items {
+			out = append(out, idea.Title)
+		}
+		return out, p.NextCursor
+	}), wantIdeas)
+	check("ListIdeasAfter", walk("ListIdeasAfter", func(after string) ([]string, string) {
+		var weight int
+		var id int64
+		if after != "" {
+			fmt.Sscanf(after, "%d_%d", &weight, &id)
+		}
+		list, err := s.ListIdeasAfter(ctx, debrief.IdeaFilter{}, weight, id, pageSize)
+		must(t, err, "ListIdeasAfter")
+		var out []string
+		for _, idea := range list {
+			out = append(out, idea.Title)
+			if len(idea.Mentions) == 0 {
+				t.Errorf("ListIdeasAfter returned %q without its mentions", idea.Title)
+			}
+		}
+		if len(list) == 0 {
+			return nil, ""
+		}
+		last := list[len(list)-1]
+		return out, fmt.Sprintf("%d_%d", len(last.Mentions), last.ID)
+	}), wantIdeas)
+	_, err = svc.IdeasPage(actx, debrief.IdeaFilter{}, "not-a-cursor", pageSize)
+	wantCode(t, err, debrief.EInvalid, "IdeasPage(bad cursor)")
+	_, err = svc.TokensPage(actx, false, "x", pageSize)
+	wantCode(t, err, debrief.EInvalid, "TokensPage(bad cursor)")
+}
