@@ -264,7 +264,7 @@ candidate:
 			}
 		}
 		f := c.get(id)
-		if f == nil {
+		if !f.present() {
 			continue
 		}
 		norm := bm25K1 * (1 - bm25B + bm25B*float64(f.headLen)/avgLen)
@@ -337,15 +337,17 @@ func (e *sqliteSearch) rankEstimated(ctx context.Context, tx *sql.Tx, q *debrief
 		raw += len(ids)
 		c.mu.RLock()
 		for id := lo; id < min(lo+span, maxID); id++ {
-			if c.docs[id] != nil {
+			if c.docs[id].present() {
 				spanned++
 			}
 		}
+		filter, counts := c.filter(q, v), c.counts()
 		for _, id := range ids {
-			if f := c.get(id); f != nil && f.matches(q, v) {
-				sample.add(f)
+			if r := c.get(id); c.pass(filter, r) {
+				c.add(counts, r)
 			}
 		}
+		c.into(counts, sample)
 		c.mu.RUnlock()
 	}
 	if spanned == 0 {
@@ -356,9 +358,11 @@ func (e *sqliteSearch) rankEstimated(ctx context.Context, tx *sql.Tx, q *debrief
 		return nil, false, nil
 	}
 	acc.addScaled(sample, scale)
+	c.mu.RLock()
+	filter := c.filter(q, v)
+	c.mu.RUnlock()
 	top, err := rankHead(ctx, tx, c, q, func(id int64) bool {
-		f := c.get(id)
-		return f != nil && f.matches(q, v)
+		return c.pass(filter, c.get(id))
 	}, keep)
 	if err != nil {
 		return nil, false, err
@@ -476,7 +480,7 @@ WHERE name = $1 AND value = $2 ORDER BY doc_id DESC LIMIT $3)`, name, value, lim
 		var found []int64
 		c.mu.RLock()
 		for _, id := range ids {
-			if f := c.get(id); f != nil && id != probe && f.kind == string(debrief.KindIncident) && f.date < before {
+			if f := c.get(id); f.present() && id != probe && c.strs[f.kind] == string(debrief.KindIncident) && f.date < before {
 				if found = append(found, id); len(found) == simPerValue {
 					break
 				}
