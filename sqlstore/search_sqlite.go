@@ -80,6 +80,13 @@ func (e *sqliteSearch) countUpTo(ctx context.Context, qr querier, q *debrief.Sea
 // others by bm25 over the whole document. Until the cache has loaded it
 // answers !ok.
 func (e *sqliteSearch) rankTiered(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, keep int, acc *facetAcc) ([]scored, bool, error) {
+	if !q.HasText() {
+		if top, ok, err := e.rankByFilters(ctx, tx, q, viewer, keep, acc); err != nil || ok {
+			return top, true, err
+		}
+		top, err := e.db.rankOnePass(ctx, tx, q, viewer, keep, acc)
+		return top, true, err
+	}
 	if !e.facts.warm() {
 		return nil, false, nil
 	}
@@ -650,6 +657,14 @@ END`)
 	return err
 }
 
+// forget notes the deleted documents in search_gone for the fact caches
+// (search_sqlite_cache.go).
+func (e *sqliteSearch) forget(ctx context.Context, tx *sql.Tx, ids []int64, gen int64) error {
+	_, err := e.db.exec(ctx, tx, `INSERT INTO search_gone (id, gen) SELECT value, $2 FROM json_each($1) WHERE true
+ON CONFLICT (id) DO UPDATE SET gen = excluded.gen`, "["+idList(ids)+"]", gen)
+	return err
+}
+
 // reindexed merges the index segments written by the rebuild into one,
 // which makes the first searches after it fast, and clears the rebuild a
 // migration asked for.
@@ -659,7 +674,16 @@ func (e *sqliteSearch) reindexed(ctx context.Context, tx *sql.Tx) error {
 			return err
 		}
 	}
-	_, err := tx.ExecContext(ctx, `DELETE FROM search_rebuild`)
+	if _, err := tx.ExecContext(ctx, `DELETE FROM search_rebuild`); err != nil {
+		return err
+	}
+	// Every document was written again: a fact cache older than this
+	// loads again from nothing (id 0 in search_gone), so the deleted
+	// documents noted before are of no more use.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM search_gone`); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO search_gone (id, gen) SELECT 0, generation FROM search_meta WHERE id = 1`)
 	return err
 }
 

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"container/heap"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -19,12 +20,13 @@ import (
 // match and its facets. Reading each match's row of search_docs through
 // SQLite costs a few microseconds, which at 25,000 matches is most of the
 // time a search may take. So on SQLite the store keeps, in memory, the
-// few facts filters and facets need for every document (a few hundred
-// bytes each, about 20 MB per 100,000 documents) and refreshes them from
-// the rows whose generation is newer than the cache's (search_meta,
-// search_docs.gen), inside the search's read transaction, so a search
-// sees the index as of one moment. Documents deleted since stay in the
-// cache but are never looked up: only ids the FTS index returns are.
+// few facts filters and facets need for every document (about 40 bytes
+// each and their tags, 6 MB per 100,000 documents) and refreshes them
+// from the rows whose generation is newer than the cache's (search_meta,
+// search_docs.gen) and the documents deleted since (search_gone), inside
+// the search's read transaction, so a search sees the index as of one
+// moment. Searches by filters alone are answered from it too
+// (rankByFilters).
 
 // factRow is what filters and facets need of one document. It holds no
 // pointers, and neither do the slices and maps that hold it, so the
@@ -206,6 +208,9 @@ type factCache struct {
 	// drops once they are half.
 	refs  []uint32
 	stale int
+	// compactAt is the least number of stale entries compact drops
+	// (1<<16; a test lowers it).
+	compactAt int
 	// strs are the strings by number (0 is ""), strID their numbers;
 	// factorOf gives, for a tag "factor\x00v", the number of v (0 for
 	// other tags), for the factor facet.
@@ -213,9 +218,7 @@ type factCache struct {
 	strID    map[string]uint32
 	factorOf []uint32
 	// headDocs and headWords count the documents and their title and
-	// summary words, for bm25's average document length. Documents deleted
-	// since they were cached stay counted until the next full load; the
-	// average moves little for that.
+	// summary words, for bm25's average document length.
 	headDocs, headWords int64
 
 	// memos hold per-query counts (see countCached).
@@ -226,7 +229,7 @@ type factCache struct {
 func newFactCache(r *sql.DB, logger *slog.Logger) *factCache {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &factCache{r: r, logger: logger, ctx: ctx, cancel: cancel, gen: -1, far: map[int64]factRow{},
-		strs: []string{""}, strID: map[string]uint32{"": 0}, factorOf: []uint32{0}}
+		strs: []string{""}, strID: map[string]uint32{"": 0}, factorOf: []uint32{0}, compactAt: 1 << 16}
 }
 
 // stop ends a load in progress and waits for it, so nothing of the cache
@@ -294,11 +297,7 @@ var noFacts factRow
 
 // put stores the facts of document id; c.mu must be held for writing.
 func (c *factCache) put(id int64, r factRow) {
-	if old := c.get(id); old.present() {
-		c.headDocs--
-		c.headWords -= int64(old.headLen)
-		c.stale += int(old.svcN + old.tagN)
-	}
+	c.remove(id)
 	c.headDocs++
 	c.headWords += int64(r.headLen)
 	if id < 0 || id >= maxDenseID {
@@ -309,6 +308,35 @@ func (c *factCache) put(id int64, r factRow) {
 		c.docs = slices.Grow(c.docs, int(id)+1-len(c.docs))[:id+1]
 	}
 	c.docs[id] = r
+}
+
+// remove forgets document id; c.mu must be held for writing.
+func (c *factCache) remove(id int64) {
+	old := c.get(id)
+	if !old.present() {
+		return
+	}
+	c.headDocs--
+	c.headWords -= int64(old.headLen)
+	c.stale += int(old.svcN + old.tagN)
+	if id >= 0 && id < int64(len(c.docs)) {
+		c.docs[id] = factRow{}
+	} else {
+		delete(c.far, id)
+	}
+}
+
+// gone returns the documents deleted by the generations after since up
+// to gen (search_gone), 0 among them if the index was rebuilt.
+func (c *factCache) gone(ctx context.Context, tx *sql.Tx, since, gen int64) ([]int64, error) {
+	if since < 0 {
+		return nil, nil // a first load reads only what exists
+	}
+	var text string
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(group_concat(id), '') FROM search_gone WHERE gen > $1 AND gen <= $2`, since, gen).Scan(&text); err != nil {
+		return nil, fmt.Errorf("sqlstore: search cache: %w", err)
+	}
+	return parseIDList(text)
 }
 
 // str returns the number of s, numbering it if new; c.mu must be held
@@ -339,7 +367,7 @@ func (c *factCache) strBytes(b []byte) uint32 {
 // compact drops the refs of replaced rows once they are half of refs;
 // c.mu must be held for writing.
 func (c *factCache) compact() {
-	if c.stale < 1<<16 || c.stale < len(c.refs)/2 {
+	if c.stale < c.compactAt || c.stale < len(c.refs)/2 {
 		return
 	}
 	refs := make([]uint32, 0, len(c.refs)-c.stale)
@@ -378,6 +406,21 @@ func (c *factCache) refresh(ctx context.Context, tx *sql.Tx) (gen int64, err err
 		return gen, nil
 	}
 	since := c.gen
+	// The documents deleted since, first: one deleted and written again
+	// has its row too, which the loop below puts back.
+	gone, err := c.gone(ctx, tx, since, gen)
+	if err != nil {
+		return 0, err
+	}
+	if slices.Contains(gone, 0) {
+		// The index was rebuilt since: load it all again.
+		c.docs, c.far, c.refs, c.stale, c.headDocs, c.headWords = nil, map[int64]factRow{}, nil, 0, 0, 0
+		since = -1
+	} else {
+		for _, id := range gone {
+			c.remove(id)
+		}
+	}
 	rows, err := tx.QueryContext(ctx, `SELECT id, date, severity, kind, private, open_actions, services, head_len FROM search_docs WHERE gen > $1 AND gen <= $2`, since, gen)
 	if err != nil {
 		return 0, fmt.Errorf("sqlstore: search cache: %w", err)
@@ -541,9 +584,7 @@ func (c *factCache) into(n *factCounts, acc *facetAcc) {
 // countCached counts the matches of an FTS expression that pass q's
 // filters into acc, using the cache, and returns their ids when there are
 // at most collect of them (nil otherwise), and the number of matches
-// before filtering. It is not used for searches by filters alone: the
-// cache may hold deleted documents, which only an FTS match is sure to
-// leave out.
+// before filtering. Searches by filters alone are rankByFilters's.
 //
 // Counting walks every match, which for a common word in 100,000
 // documents is most of a search's cost; people page through and refine
@@ -779,4 +820,49 @@ func (e *sqliteSearch) rankIDs(ctx context.Context, tx *sql.Tx, match string, id
 	c.mu.RUnlock()
 	sortScored(out)
 	return out, nil
+}
+
+// rankByFilters answers a search by filters alone from the cache: every
+// document that passes them is counted, and the newest keep are the
+// page (by filters alone every match scores the same, so better orders
+// them by date, then id). It answers !ok when the cache has not loaded,
+// or is at another generation than tx (a concurrent search moved it on),
+// and the caller asks SQL.
+func (e *sqliteSearch) rankByFilters(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, keep int, acc *facetAcc) ([]scored, bool, error) {
+	c := e.facts
+	if !c.warm() {
+		return nil, false, nil
+	}
+	gen, err := c.refresh(ctx, tx)
+	if err != nil {
+		return nil, false, err
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.gen != gen {
+		return nil, false, nil
+	}
+	filter, counts := c.filter(q, viewer.Visibility()), c.counts()
+	top := make(worstFirst, 0, keep+1)
+	visit := func(id int64, r *factRow) {
+		if !c.pass(filter, r) {
+			return
+		}
+		c.add(counts, r)
+		s := scored{id: id, date: r.date}
+		if len(top) < keep {
+			heap.Push(&top, s)
+		} else if keep > 0 && better(s, top[0]) {
+			top[0] = s
+			heap.Fix(&top, 0)
+		}
+	}
+	for id := range c.docs {
+		visit(int64(id), &c.docs[id])
+	}
+	for id, r := range c.far {
+		visit(id, &r)
+	}
+	c.into(counts, acc)
+	return top, true, nil
 }
