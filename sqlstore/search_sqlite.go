@@ -165,12 +165,64 @@ const (
 	headSumWeight   = 4.0
 )
 
-// inSorted accepts the ids of an ascending list.
+// inSorted accepts the ids of an ascending list. Asked in ascending
+// order, as rankHead asks, it walks the list once; asked out of order it
+// searches.
 func inSorted(ids []int64) func(int64) bool {
-	return func(id int64) bool {
-		_, ok := slices.BinarySearch(ids, id)
-		return ok
+	var c listCursor
+	return func(id int64) bool { return c.has(ids, id) }
+}
+
+// listCursor finds ids in an ascending list asked in ascending order in
+// one walk of the list, instead of a binary search per id (rankHead asks
+// about every first-tier candidate, hundreds of thousands at 1,000,000
+// documents).
+type listCursor struct {
+	at   int
+	last int64
+}
+
+func (c *listCursor) has(ids []int64, id int64) bool {
+	if id < c.last {
+		c.at = 0 // out of order: start again
 	}
+	c.last = id
+	if c.at < len(ids) && ids[c.at] < id {
+		// Gallop, then search the stretch: a short list asked about many
+		// ids moves little, a long one skips ahead.
+		step := 1
+		for c.at+step < len(ids) && ids[c.at+step] < id {
+			c.at += step
+			step *= 2
+		}
+		hi := min(c.at+step, len(ids))
+		i, _ := slices.BinarySearch(ids[c.at:hi], id)
+		c.at += i
+	}
+	return c.at < len(ids) && ids[c.at] == id
+}
+
+// mergeUnion returns the ids in either of two ascending lists, ascending,
+// each once.
+func mergeUnion(a, b []int64) []int64 {
+	out := make([]int64, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] < b[j]:
+			out = append(out, a[i])
+			i++
+		case a[i] > b[j]:
+			out = append(out, b[j])
+			j++
+		default:
+			out = append(out, a[i])
+			i++
+			j++
+		}
+	}
+	out = append(out, a[i:]...)
+	return append(out, b[j:]...)
 }
 
 // rankHead ranks the first tier: the documents whose title or summary match
@@ -191,6 +243,8 @@ func rankHead(ctx context.Context, tx *sql.Tx, c *factCache, q *debrief.SearchQu
 	type word struct {
 		title, summary []int64 // ascending ids
 		idf            float64
+		// inTitle and inSummary walk the lists as the candidates ascend.
+		inTitle, inSummary listCursor
 	}
 	c.mu.RLock()
 	docs, words := c.headDocs, c.headWords
@@ -239,14 +293,7 @@ func rankHead(ctx context.Context, tx *sql.Tx, c *factCache, q *debrief.SearchQu
 	}
 	var candidates []int64
 	for _, w := range groups[smallest] {
-		candidates = append(candidates, w.title...)
-		candidates = append(candidates, w.summary...)
-	}
-	slices.Sort(candidates)
-	candidates = slices.Compact(candidates)
-	has := func(ids []int64, id int64) bool {
-		_, ok := slices.BinarySearch(ids, id)
-		return ok
+		candidates = mergeUnion(candidates, mergeUnion(w.title, w.summary))
 	}
 	// The best depth in a heap: a common word has hundreds of thousands
 	// of first-tier documents in a large corpus.
@@ -261,10 +308,9 @@ candidate:
 		for _, g := range groups {
 			found := false
 			for _, w := range g {
-				if has(w.title, id) || has(w.summary, id) {
-					found = true
-					break
-				}
+				// Both asked, so each cursor sees every candidate in order.
+				inTitle, inSummary := w.inTitle.has(w.title, id), w.inSummary.has(w.summary, id)
+				found = found || inTitle || inSummary
 			}
 			if !found {
 				continue candidate
@@ -278,10 +324,10 @@ candidate:
 		score := 0.0
 		for _, w := range all {
 			weighted := 0.0
-			if has(w.title, id) {
+			if w.inTitle.has(w.title, id) {
 				weighted += headTitleWeight
 			}
-			if has(w.summary, id) {
+			if w.inSummary.has(w.summary, id) {
 				weighted += headSumWeight
 			}
 			if weighted > 0 {
