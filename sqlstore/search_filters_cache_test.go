@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -112,4 +113,49 @@ func TestFiltersFromCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	compare("after Reindex")
+
+	// Searches by filters alone while incidents are deleted and added,
+	// through both stores, more at once than the read pool holds: none
+	// fails, and once the writes stop both agree with SQL again.
+	stop := make(chan struct{})
+	errs := make(chan error, 64)
+	var wg sync.WaitGroup
+	for i := range 12 {
+		s := []*DB{db, other}[i%2]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p, _ := search.Parse(queries[i%len(queries)], nil)
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, err := s.Search(ctx, p, viewers[i%len(viewers)]); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	for id := int64(3); id <= 400; id += 13 {
+		inc, err := db.Incident(ctx, id)
+		if err != nil {
+			continue // deleted above
+		}
+		if err := db.DeleteIncident(ctx, id, inc.Version, rev(id, "delete")); err != nil {
+			t.Fatalf("DeleteIncident(%d) = %v", id, err)
+		}
+		if err := bulkImport(ctx, db, []genRecord{genCorpusRecord(2000 + int(id))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("Search during writes = %v", err)
+	}
+	compare("after concurrent writes")
 }
