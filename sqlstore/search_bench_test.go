@@ -323,6 +323,24 @@ func serverTicks(b *testing.B, db *DB, pids []int) map[int]time.Duration {
 	return out
 }
 
+// processCosts measures what the thread's CPU time leaves out: the CPU
+// time of the whole process (the garbage collector's workers run on other
+// threads), the number of collections, and the heap in use at the end. It
+// returns a function that reports them per op over n ops, as
+// "proc-cpu-ms/op", "gc/op" and "heap-MiB".
+func processCosts(b *testing.B) func(n int) {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	cpu0, gc0 := processCPU(), m.NumGC
+	return func(n int) {
+		cpu := processCPU() - cpu0
+		runtime.ReadMemStats(&m)
+		b.ReportMetric(float64(cpu.Microseconds())/1000/float64(n), "proc-cpu-ms/op")
+		b.ReportMetric(float64(m.NumGC-gc0)/float64(n), "gc/op")
+		b.ReportMetric(float64(m.HeapInuse)/(1<<20), "heap-MiB")
+	}
+}
+
 func reportLatency(b *testing.B, lat []time.Duration) {
 	slices.Sort(lat)
 	b.ReportMetric(percentile(lat, 0.50), "p50-ms")
@@ -343,7 +361,7 @@ func BenchmarkSearch(b *testing.B) {
 	lat := make([]time.Duration, 0, b.N)
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	server := serverCPU(b, db)
+	server, proc := serverCPU(b, db), processCosts(b)
 	cpu0 := threadCPU()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -355,6 +373,7 @@ func BenchmarkSearch(b *testing.B) {
 	}
 	b.StopTimer()
 	server(b.N)
+	proc(b.N)
 	b.ReportMetric(float64((threadCPU()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 	reportLatency(b, lat)
 }
@@ -379,7 +398,7 @@ func BenchmarkSearchEachQuery(b *testing.B) {
 			lat := make([]time.Duration, 0, b.N)
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
-			server := serverCPU(b, db)
+			server, proc := serverCPU(b, db), processCosts(b)
 			cpu0 := threadCPU()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
@@ -391,6 +410,7 @@ func BenchmarkSearchEachQuery(b *testing.B) {
 			}
 			b.StopTimer()
 			server(b.N)
+			proc(b.N)
 			b.ReportMetric(float64((threadCPU()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 			b.ReportMetric(float64(res.Total), "hits")
 			if res.TotalEstimated {
@@ -412,7 +432,7 @@ func BenchmarkSimilarIncidents(b *testing.B) {
 	lat := make([]time.Duration, 0, b.N)
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	server := serverCPU(b, db)
+	server, proc := serverCPU(b, db), processCosts(b)
 	cpu0 := threadCPU()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -425,6 +445,7 @@ func BenchmarkSimilarIncidents(b *testing.B) {
 	}
 	b.StopTimer()
 	server(b.N)
+	proc(b.N)
 	b.ReportMetric(float64((threadCPU()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 	reportLatency(b, lat)
 }
@@ -563,7 +584,7 @@ func BenchmarkSearchAfterWrite(b *testing.B) {
 			pids = append(pids, pid)
 		}
 	}
-	var cpu, server time.Duration
+	var cpu, procCPU, server time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		rec := genCorpusRecord(n + i)
@@ -576,12 +597,13 @@ func BenchmarkSearchAfterWrite(b *testing.B) {
 		if pids != nil {
 			before = serverTicks(b, db, pids)
 		}
-		start, cpu0 := time.Now(), threadCPU()
+		start, cpu0, proc0 := time.Now(), threadCPU(), processCPU()
 		if _, err := db.Search(ctx, parsed[i%len(parsed)], viewer); err != nil {
 			b.Fatal(err)
 		}
 		lat = append(lat, time.Since(start))
 		cpu += threadCPU() - cpu0
+		procCPU += processCPU() - proc0
 		if pids != nil {
 			for pid, t := range serverTicks(b, db, pids) {
 				server += t - before[pid]
@@ -590,6 +612,7 @@ func BenchmarkSearchAfterWrite(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/op")
+	b.ReportMetric(float64(procCPU.Microseconds())/1000/float64(b.N), "proc-cpu-ms/op")
 	if pids != nil {
 		b.ReportMetric(float64(server.Microseconds())/1000/float64(b.N), "pg-cpu-ms/op")
 	}

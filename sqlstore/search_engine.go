@@ -86,6 +86,9 @@ type searchIndexer interface {
 	// lockDocs serialises rebuilds of the same documents by concurrent
 	// transactions, where the engine needs it; docIDs are ascending.
 	lockDocs(ctx context.Context, tx *sql.Tx, docIDs []int64) error
+	// forget notes, where the engine needs it, that the documents ids were
+	// deleted by generation gen and not written again.
+	forget(ctx context.Context, tx *sql.Tx, ids []int64, gen int64) error
 	// docRow returns the INSERT of d's search_docs row, given the values
 	// every engine stores (searchDocArgs).
 	docRow(d *searchDoc, args []any) (string, []any)

@@ -148,6 +148,21 @@ func (db *DB) rebuildDocs(ctx context.Context, tx *sql.Tx, incidentIDs, projectI
 	if err := db.writeSearchDocs(ctx, tx, docs); err != nil {
 		return fmt.Errorf("sqlstore: search index: write: %w", err)
 	}
+	written := make(map[int64]bool, len(docs))
+	for _, d := range docs {
+		written[d.id] = true
+	}
+	var gone []int64
+	for _, id := range ids {
+		if !written[id] {
+			gone = append(gone, id)
+		}
+	}
+	if len(gone) > 0 {
+		if err := db.search.forget(ctx, tx, gone, gen); err != nil {
+			return fmt.Errorf("sqlstore: search index: %w", err)
+		}
+	}
 	return nil
 }
 

@@ -536,6 +536,9 @@ func (e postgresSearch) emptyIndex(ctx context.Context, tx *sql.Tx) error {
 
 func (e postgresSearch) reindexed(context.Context, *sql.Tx) error { return nil }
 
+// forget has nothing to note: PostgreSQL keeps no fact cache.
+func (e postgresSearch) forget(context.Context, *sql.Tx, []int64, int64) error { return nil }
+
 // rebuildReason: no PostgreSQL migration has asked for a rebuild (the
 // search_rebuild table is SQLite's).
 func (e postgresSearch) rebuildReason(context.Context) (string, error) { return "", nil }

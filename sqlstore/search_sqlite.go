@@ -80,6 +80,13 @@ func (e *sqliteSearch) countUpTo(ctx context.Context, qr querier, q *debrief.Sea
 // others by bm25 over the whole document. Until the cache has loaded it
 // answers !ok.
 func (e *sqliteSearch) rankTiered(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, keep int, acc *facetAcc) ([]scored, bool, error) {
+	if !q.HasText() {
+		if top, ok, err := e.rankByFilters(ctx, tx, q, viewer, keep, acc); err != nil || ok {
+			return top, true, err
+		}
+		top, err := e.db.rankOnePass(ctx, tx, q, viewer, keep, acc)
+		return top, true, err
+	}
 	if !e.facts.warm() {
 		return nil, false, nil
 	}
@@ -158,12 +165,64 @@ const (
 	headSumWeight   = 4.0
 )
 
-// inSorted accepts the ids of an ascending list.
+// inSorted accepts the ids of an ascending list. Asked in ascending
+// order, as rankHead asks, it walks the list once; asked out of order it
+// searches.
 func inSorted(ids []int64) func(int64) bool {
-	return func(id int64) bool {
-		_, ok := slices.BinarySearch(ids, id)
-		return ok
+	var c listCursor
+	return func(id int64) bool { return c.has(ids, id) }
+}
+
+// listCursor finds ids in an ascending list asked in ascending order in
+// one walk of the list, instead of a binary search per id (rankHead asks
+// about every first-tier candidate, hundreds of thousands at 1,000,000
+// documents).
+type listCursor struct {
+	at   int
+	last int64
+}
+
+func (c *listCursor) has(ids []int64, id int64) bool {
+	if id < c.last {
+		c.at = 0 // out of order: start again
 	}
+	c.last = id
+	if c.at < len(ids) && ids[c.at] < id {
+		// Gallop, then search the stretch: a short list asked about many
+		// ids moves little, a long one skips ahead.
+		step := 1
+		for c.at+step < len(ids) && ids[c.at+step] < id {
+			c.at += step
+			step *= 2
+		}
+		hi := min(c.at+step, len(ids))
+		i, _ := slices.BinarySearch(ids[c.at:hi], id)
+		c.at += i
+	}
+	return c.at < len(ids) && ids[c.at] == id
+}
+
+// mergeUnion returns the ids in either of two ascending lists, ascending,
+// each once.
+func mergeUnion(a, b []int64) []int64 {
+	out := make([]int64, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] < b[j]:
+			out = append(out, a[i])
+			i++
+		case a[i] > b[j]:
+			out = append(out, b[j])
+			j++
+		default:
+			out = append(out, a[i])
+			i++
+			j++
+		}
+	}
+	out = append(out, a[i:]...)
+	return append(out, b[j:]...)
 }
 
 // rankHead ranks the first tier: the documents whose title or summary match
@@ -184,6 +243,8 @@ func rankHead(ctx context.Context, tx *sql.Tx, c *factCache, q *debrief.SearchQu
 	type word struct {
 		title, summary []int64 // ascending ids
 		idf            float64
+		// inTitle and inSummary walk the lists as the candidates ascend.
+		inTitle, inSummary listCursor
 	}
 	c.mu.RLock()
 	docs, words := c.headDocs, c.headWords
@@ -232,14 +293,7 @@ func rankHead(ctx context.Context, tx *sql.Tx, c *factCache, q *debrief.SearchQu
 	}
 	var candidates []int64
 	for _, w := range groups[smallest] {
-		candidates = append(candidates, w.title...)
-		candidates = append(candidates, w.summary...)
-	}
-	slices.Sort(candidates)
-	candidates = slices.Compact(candidates)
-	has := func(ids []int64, id int64) bool {
-		_, ok := slices.BinarySearch(ids, id)
-		return ok
+		candidates = mergeUnion(candidates, mergeUnion(w.title, w.summary))
 	}
 	// The best depth in a heap: a common word has hundreds of thousands
 	// of first-tier documents in a large corpus.
@@ -254,27 +308,26 @@ candidate:
 		for _, g := range groups {
 			found := false
 			for _, w := range g {
-				if has(w.title, id) || has(w.summary, id) {
-					found = true
-					break
-				}
+				// Both asked, so each cursor sees every candidate in order.
+				inTitle, inSummary := w.inTitle.has(w.title, id), w.inSummary.has(w.summary, id)
+				found = found || inTitle || inSummary
 			}
 			if !found {
 				continue candidate
 			}
 		}
 		f := c.get(id)
-		if f == nil {
+		if !f.present() {
 			continue
 		}
 		norm := bm25K1 * (1 - bm25B + bm25B*float64(f.headLen)/avgLen)
 		score := 0.0
 		for _, w := range all {
 			weighted := 0.0
-			if has(w.title, id) {
+			if w.inTitle.has(w.title, id) {
 				weighted += headTitleWeight
 			}
-			if has(w.summary, id) {
+			if w.inSummary.has(w.summary, id) {
 				weighted += headSumWeight
 			}
 			if weighted > 0 {
@@ -337,15 +390,17 @@ func (e *sqliteSearch) rankEstimated(ctx context.Context, tx *sql.Tx, q *debrief
 		raw += len(ids)
 		c.mu.RLock()
 		for id := lo; id < min(lo+span, maxID); id++ {
-			if c.docs[id] != nil {
+			if c.docs[id].present() {
 				spanned++
 			}
 		}
+		filter, counts := c.filter(q, v), c.counts()
 		for _, id := range ids {
-			if f := c.get(id); f != nil && f.matches(q, v) {
-				sample.add(f)
+			if r := c.get(id); c.pass(filter, r) {
+				c.add(counts, r)
 			}
 		}
+		c.into(counts, sample)
 		c.mu.RUnlock()
 	}
 	if spanned == 0 {
@@ -356,9 +411,11 @@ func (e *sqliteSearch) rankEstimated(ctx context.Context, tx *sql.Tx, q *debrief
 		return nil, false, nil
 	}
 	acc.addScaled(sample, scale)
+	c.mu.RLock()
+	filter := c.filter(q, v)
+	c.mu.RUnlock()
 	top, err := rankHead(ctx, tx, c, q, func(id int64) bool {
-		f := c.get(id)
-		return f != nil && f.matches(q, v)
+		return c.pass(filter, c.get(id))
 	}, keep)
 	if err != nil {
 		return nil, false, err
@@ -476,7 +533,7 @@ WHERE name = $1 AND value = $2 ORDER BY doc_id DESC LIMIT $3)`, name, value, lim
 		var found []int64
 		c.mu.RLock()
 		for _, id := range ids {
-			if f := c.get(id); f != nil && id != probe && f.kind == string(debrief.KindIncident) && f.date < before {
+			if f := c.get(id); f.present() && id != probe && c.strs[f.kind] == string(debrief.KindIncident) && f.date < before {
 				if found = append(found, id); len(found) == simPerValue {
 					break
 				}
@@ -646,6 +703,14 @@ END`)
 	return err
 }
 
+// forget notes the deleted documents in search_gone for the fact caches
+// (search_sqlite_cache.go).
+func (e *sqliteSearch) forget(ctx context.Context, tx *sql.Tx, ids []int64, gen int64) error {
+	_, err := e.db.exec(ctx, tx, `INSERT INTO search_gone (id, gen) SELECT value, $2 FROM json_each($1) WHERE true
+ON CONFLICT (id) DO UPDATE SET gen = excluded.gen`, "["+idList(ids)+"]", gen)
+	return err
+}
+
 // reindexed merges the index segments written by the rebuild into one,
 // which makes the first searches after it fast, and clears the rebuild a
 // migration asked for.
@@ -655,7 +720,16 @@ func (e *sqliteSearch) reindexed(ctx context.Context, tx *sql.Tx) error {
 			return err
 		}
 	}
-	_, err := tx.ExecContext(ctx, `DELETE FROM search_rebuild`)
+	if _, err := tx.ExecContext(ctx, `DELETE FROM search_rebuild`); err != nil {
+		return err
+	}
+	// Every document was written again: a fact cache older than this
+	// loads again from nothing (id 0 in search_gone), so the deleted
+	// documents noted before are of no more use.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM search_gone`); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO search_gone (id, gen) SELECT 0, generation FROM search_meta WHERE id = 1`)
 	return err
 }
 

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"container/heap"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -19,94 +20,164 @@ import (
 // match and its facets. Reading each match's row of search_docs through
 // SQLite costs a few microseconds, which at 25,000 matches is most of the
 // time a search may take. So on SQLite the store keeps, in memory, the
-// few facts filters and facets need for every document (a few hundred
-// bytes each, about 20 MB per 100,000 documents) and refreshes them from
-// the rows whose generation is newer than the cache's (search_meta,
-// search_docs.gen), inside the search's read transaction, so a search
-// sees the index as of one moment. Documents deleted since stay in the
-// cache but are never looked up: only ids the FTS index returns are.
+// few facts filters and facets need for every document (about 40 bytes
+// each and their tags, 6 MB per 100,000 documents) and refreshes them
+// from the rows whose generation is newer than the cache's (search_meta,
+// search_docs.gen) and the documents deleted since (search_gone), inside
+// the search's read transaction, so a search sees the index as of one
+// moment. Searches by filters alone are answered from it too
+// (rankByFilters).
 
-// docFacts is what filters and facets need of one document.
-type docFacts struct {
-	date     int64
-	year     string // of date, for facets
-	severity string
-	kind     string
-	private  bool
-	open     bool
-	services []string // as written, for facets
+// factRow is what filters and facets need of one document. It holds no
+// pointers, and neither do the slices and maps that hold it, so the
+// garbage collector never looks into the cache: at 1,000,000 documents
+// the cache as a million small objects (each with its own slices of
+// strings) was marked at every collection, which each search's
+// allocations keep starting, and that marking was 30% of the CPU of the
+// searches (docs/PERFORMANCE.md). Strings are numbered (factCache.strs);
+// a document's services and tags are a stretch of factCache.refs.
+type factRow struct {
+	date int64
 	// headLen is the number of words in the title and summary (bm25's
-	// document length when the first tier is ranked, search.go).
+	// document length when the first tier is ranked, search_sqlite.go).
 	headLen int32
-	// tags are "name\x00value" (lowercased values), for filters.
-	tags []string
+	// refs[off:off+svcN] are the services as written, for facets, and the
+	// tagN after them the tags ("name\x00value", lowercased values), for
+	// filters.
+	off, svcN, tagN uint32
+	// severity, kind and year (of date, for facets) are string numbers.
+	severity, kind, year uint32
+	flags                uint8
 }
 
-func (f *docFacts) hasTag(name string, values []string) bool {
-	for _, t := range f.tags {
-		if len(t) <= len(name) || t[len(name)] != 0 || t[:len(name)] != name {
-			continue
-		}
-		v := t[len(name)+1:]
-		for _, want := range values {
-			if v == want {
-				return true
+const (
+	factPresent uint8 = 1 << iota
+	factPrivate
+	factOpen
+)
+
+func (r *factRow) present() bool { return r.flags&factPresent != 0 }
+
+// factFilter is a query's filters and a viewer's visibility in string
+// numbers, for factCache.pass: made once per search instead of comparing
+// strings per match.
+type factFilter struct {
+	// never is set when a filter names a value no document has.
+	never           bool
+	severity, kinds []uint32
+	// groups each want one of their tags.
+	groups              [][]uint32
+	after, before       int64
+	hasAfter, hasBefore bool
+	open                bool
+	seeAll, memberKnown bool
+	member              uint32
+	visibility          debrief.Visibility
+	isMember            func(string) bool
+	// tags are those of the document being filtered, for isMember.
+	tags []uint32
+}
+
+// filter compiles the query's filters and the viewer's visibility v, as
+// searchFilters applies them in SQL; c.mu must be held for reading.
+func (c *factCache) filter(q *debrief.SearchQuery, v debrief.Visibility) *factFilter {
+	f := &factFilter{visibility: v, seeAll: v.All}
+	ids := func(values []string, prefix string) []uint32 {
+		out := make([]uint32, 0, len(values))
+		for _, s := range values {
+			if id, ok := c.strID[prefix+s]; ok {
+				out = append(out, id)
 			}
 		}
+		if len(out) == 0 {
+			f.never = true
+		}
+		return out
 	}
-	return false
-}
-
-// matches applies the query's filters and the viewer's visibility (v), as
-// searchFilters does in SQL.
-func (f *docFacts) matches(q *debrief.SearchQuery, v debrief.Visibility) bool {
-	if len(q.Severities) > 0 && !containsString(q.Severities, f.severity) {
-		return false
+	if len(q.Severities) > 0 {
+		f.severity = ids(q.Severities, "")
 	}
 	if len(q.Kinds) > 0 {
+		kinds := make([]string, len(q.Kinds))
+		for i, k := range q.Kinds {
+			kinds[i] = string(k)
+		}
+		f.kinds = ids(kinds, "")
+	}
+	for _, s := range q.Services {
+		f.groups = append(f.groups, ids(s, "service\x00"))
+	}
+	for _, l := range q.Labels {
+		f.groups = append(f.groups, ids(l, "label\x00"))
+	}
+	for _, x := range q.Factors {
+		f.groups = append(f.groups, ids(x, "factor\x00"))
+	}
+	if len(q.Statuses) > 0 {
+		f.groups = append(f.groups, ids(q.Statuses, "status\x00"))
+	}
+	if len(q.Owners) > 0 {
+		f.groups = append(f.groups, ids(q.Owners, "owner\x00"))
+	}
+	if q.After != nil {
+		f.after, f.hasAfter = q.After.UTC().UnixMicro(), true
+	}
+	if q.Before != nil {
+		f.before, f.hasBefore = q.Before.UTC().UnixMicro(), true
+	}
+	f.open = q.OpenActionItems
+	if v.Member != "" {
+		f.member, f.memberKnown = c.strID["member\x00"+v.Member]
+	}
+	// Asked only for private documents, of the row being filtered.
+	f.isMember = func(string) bool { return f.memberKnown && slices.Contains(f.tags, f.member) }
+	return f
+}
+
+// pass reports whether a document passes the filter; c.mu must be held
+// for reading.
+func (c *factCache) pass(f *factFilter, r *factRow) bool {
+	if f.never || !r.present() {
+		return false
+	}
+	if f.severity != nil && !slices.Contains(f.severity, r.severity) {
+		return false
+	}
+	if f.kinds != nil && !slices.Contains(f.kinds, r.kind) {
+		return false
+	}
+	if f.hasAfter && r.date < f.after {
+		return false
+	}
+	if f.hasBefore && r.date >= f.before {
+		return false
+	}
+	if f.open && r.flags&factOpen == 0 {
+		return false
+	}
+	tags := c.refs[r.off+r.svcN : r.off+r.svcN+r.tagN]
+	for _, g := range f.groups {
 		ok := false
-		for _, k := range q.Kinds {
-			ok = ok || string(k) == f.kind
+		for _, id := range g {
+			if slices.Contains(tags, id) {
+				ok = true
+				break
+			}
 		}
 		if !ok {
 			return false
 		}
 	}
-	for _, s := range q.Services {
-		if !f.hasTag("service", s) {
-			return false
-		}
+	private := r.flags&factPrivate != 0
+	if !private || f.seeAll {
+		return true
 	}
-	for _, l := range q.Labels {
-		if !f.hasTag("label", l) {
-			return false
-		}
-	}
-	for _, x := range q.Factors {
-		if !f.hasTag("factor", x) {
-			return false
-		}
-	}
-	if len(q.Statuses) > 0 && !f.hasTag("status", q.Statuses) {
-		return false
-	}
-	if len(q.Owners) > 0 && !f.hasTag("owner", q.Owners) {
-		return false
-	}
-	if q.After != nil && f.date < q.After.UTC().UnixMicro() {
-		return false
-	}
-	if q.Before != nil && f.date >= q.Before.UTC().UnixMicro() {
-		return false
-	}
-	if q.OpenActionItems && !f.open {
-		return false
-	}
-	return v.Allows(f.private, func(key string) bool { return f.hasTag("member", []string{key}) })
+	f.tags = tags
+	return f.visibility.Allows(private, f.isMember)
 }
 
-// factCache holds docFacts by document id as of generation gen. It is a
-// field of the store, made by Open; Close stops its loader.
+// factCache holds a factRow per document id as of generation gen. It is
+// a field of the store, made by Open; Close stops its loader.
 type factCache struct {
 	// r is the read pool the loader reads through, logger where it says
 	// that a load failed.
@@ -128,14 +199,26 @@ type factCache struct {
 	gen     int64
 	// docs is indexed by document id (ids are SQLite rowids, dense from
 	// 1), which at 25,000 lookups per search is much cheaper than a map;
-	// far holds any id too large for that.
-	docs   []*docFacts
-	far    map[int64]*docFacts
-	intern map[string]string
+	// far holds any id too large for that. A row that is not present
+	// (factPresent) is no document.
+	docs []factRow
+	far  map[int64]factRow
+	// refs holds every document's services and tags as string numbers;
+	// stale counts the entries of rows since replaced, which compact
+	// drops once they are half.
+	refs  []uint32
+	stale int
+	// compactAt is the least number of stale entries compact drops
+	// (1<<16; a test lowers it).
+	compactAt int
+	// strs are the strings by number (0 is ""), strID their numbers;
+	// factorOf gives, for a tag "factor\x00v", the number of v (0 for
+	// other tags), for the factor facet.
+	strs     []string
+	strID    map[string]uint32
+	factorOf []uint32
 	// headDocs and headWords count the documents and their title and
-	// summary words, for bm25's average document length. Documents deleted
-	// since they were cached stay counted until the next full load; the
-	// average moves little for that.
+	// summary words, for bm25's average document length.
 	headDocs, headWords int64
 
 	// memos hold per-query counts (see countCached).
@@ -145,7 +228,8 @@ type factCache struct {
 
 func newFactCache(r *sql.DB, logger *slog.Logger) *factCache {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &factCache{r: r, logger: logger, ctx: ctx, cancel: cancel, gen: -1, far: map[int64]*docFacts{}, intern: map[string]string{}}
+	return &factCache{r: r, logger: logger, ctx: ctx, cancel: cancel, gen: -1, far: map[int64]factRow{},
+		strs: []string{""}, strID: map[string]uint32{"": 0}, factorOf: []uint32{0}, compactAt: 1 << 16}
 }
 
 // stop ends a load in progress and waits for it, so nothing of the cache
@@ -193,41 +277,116 @@ func (c *factCache) load() error {
 	return err
 }
 
-// maxDenseID bounds the slice part of factCache.docs (8 bytes per id).
+// maxDenseID bounds the slice part of factCache.docs (40 bytes per id).
 const maxDenseID = 1 << 24
 
-// get returns the facts of document id, nil if unknown; c.mu must be held.
-func (c *factCache) get(id int64) *docFacts {
+// get returns the facts of document id (a row that is not present if
+// unknown); c.mu must be held.
+func (c *factCache) get(id int64) *factRow {
 	if id >= 0 && id < int64(len(c.docs)) {
-		return c.docs[id]
+		return &c.docs[id]
 	}
-	return c.far[id]
+	if r, ok := c.far[id]; ok {
+		return &r
+	}
+	return &noFacts
 }
 
+// noFacts is the row of an unknown document; never written.
+var noFacts factRow
+
 // put stores the facts of document id; c.mu must be held for writing.
-func (c *factCache) put(id int64, f *docFacts) {
-	if old := c.get(id); old != nil {
-		c.headDocs--
-		c.headWords -= int64(old.headLen)
-	}
+func (c *factCache) put(id int64, r factRow) {
+	c.remove(id)
 	c.headDocs++
-	c.headWords += int64(f.headLen)
+	c.headWords += int64(r.headLen)
 	if id < 0 || id >= maxDenseID {
-		c.far[id] = f
+		c.far[id] = r
 		return
 	}
 	if id >= int64(len(c.docs)) {
 		c.docs = slices.Grow(c.docs, int(id)+1-len(c.docs))[:id+1]
 	}
-	c.docs[id] = f
+	c.docs[id] = r
 }
 
-func (c *factCache) str(s string) string {
-	if v, ok := c.intern[s]; ok {
-		return v
+// remove forgets document id; c.mu must be held for writing.
+func (c *factCache) remove(id int64) {
+	old := c.get(id)
+	if !old.present() {
+		return
 	}
-	c.intern[s] = s
-	return s
+	c.headDocs--
+	c.headWords -= int64(old.headLen)
+	c.stale += int(old.svcN + old.tagN)
+	if id >= 0 && id < int64(len(c.docs)) {
+		c.docs[id] = factRow{}
+	} else {
+		delete(c.far, id)
+	}
+}
+
+// gone returns the documents deleted by the generations after since up
+// to gen (search_gone), 0 among them if the index was rebuilt.
+func (c *factCache) gone(ctx context.Context, tx *sql.Tx, since, gen int64) ([]int64, error) {
+	if since < 0 {
+		return nil, nil // a first load reads only what exists
+	}
+	var text string
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(group_concat(id), '') FROM search_gone WHERE gen > $1 AND gen <= $2`, since, gen).Scan(&text); err != nil {
+		return nil, fmt.Errorf("sqlstore: search cache: %w", err)
+	}
+	return parseIDList(text)
+}
+
+// str returns the number of s, numbering it if new; c.mu must be held
+// for writing.
+func (c *factCache) str(s string) uint32 {
+	if id, ok := c.strID[s]; ok {
+		return id
+	}
+	id := uint32(len(c.strs))
+	s = strings.Clone(s)
+	c.strs = append(c.strs, s)
+	c.strID[s] = id
+	c.factorOf = append(c.factorOf, 0)
+	if v, ok := strings.CutPrefix(s, "factor\x00"); ok {
+		c.factorOf[id] = c.str(v)
+	}
+	return id
+}
+
+// strBytes is str for a string in bytes, which it copies only when new.
+func (c *factCache) strBytes(b []byte) uint32 {
+	if id, ok := c.strID[string(b)]; ok {
+		return id
+	}
+	return c.str(string(b))
+}
+
+// compact drops the refs of replaced rows once they are half of refs;
+// c.mu must be held for writing.
+func (c *factCache) compact() {
+	if c.stale < c.compactAt || c.stale < len(c.refs)/2 {
+		return
+	}
+	refs := make([]uint32, 0, len(c.refs)-c.stale)
+	move := func(r *factRow) {
+		if !r.present() {
+			return
+		}
+		off := uint32(len(refs))
+		refs = append(refs, c.refs[r.off:r.off+r.svcN+r.tagN]...)
+		r.off = off
+	}
+	for i := range c.docs {
+		move(&c.docs[i])
+	}
+	for id, r := range c.far {
+		move(&r)
+		c.far[id] = r
+	}
+	c.refs, c.stale = refs, 0
 }
 
 // refresh brings the cache up to the generation tx sees, and returns it.
@@ -247,25 +406,55 @@ func (c *factCache) refresh(ctx context.Context, tx *sql.Tx) (gen int64, err err
 		return gen, nil
 	}
 	since := c.gen
+	// The documents deleted since, first: one deleted and written again
+	// has its row too, which the loop below puts back.
+	gone, err := c.gone(ctx, tx, since, gen)
+	if err != nil {
+		return 0, err
+	}
+	if slices.Contains(gone, 0) {
+		// The index was rebuilt since: load it all again.
+		c.docs, c.far, c.refs, c.stale, c.headDocs, c.headWords = nil, map[int64]factRow{}, nil, 0, 0, 0
+		since = -1
+	} else {
+		for _, id := range gone {
+			c.remove(id)
+		}
+	}
 	rows, err := tx.QueryContext(ctx, `SELECT id, date, severity, kind, private, open_actions, services, head_len FROM search_docs WHERE gen > $1 AND gen <= $2`, since, gen)
 	if err != nil {
 		return 0, fmt.Errorf("sqlstore: search cache: %w", err)
 	}
-	changed := map[int64]*docFacts{}
+	// The changed documents, their services as numbers in svcs.
+	type pending struct {
+		id  int64
+		row factRow
+	}
+	var changed []pending
+	var svcs []uint32
+	var services sql.RawBytes
 	for rows.Next() {
 		var id, date int64
 		var private, open int
 		var headLen int32
-		var severity, kind, services string
+		var severity, kind string
 		if err := rows.Scan(&id, &date, &severity, &kind, &private, &open, &services, &headLen); err != nil {
 			rows.Close()
 			return 0, fmt.Errorf("sqlstore: search cache: %w", err)
 		}
-		f := &docFacts{date: date, year: yearString(date), severity: c.str(severity), kind: c.str(kind), private: private != 0, open: open > 0, headLen: headLen}
-		for _, s := range splitServices(services) {
-			f.services = append(f.services, c.str(s))
+		r := factRow{date: date, headLen: headLen, severity: c.str(severity), kind: c.str(kind), year: c.str(yearString(date)), flags: factPresent,
+			off: uint32(len(svcs))}
+		if private != 0 {
+			r.flags |= factPrivate
 		}
-		changed[id] = f
+		if open > 0 {
+			r.flags |= factOpen
+		}
+		for _, s := range splitServices(string(services)) {
+			svcs = append(svcs, c.str(s))
+		}
+		r.svcN = uint32(len(svcs)) - r.off
+		changed = append(changed, pending{id: id, row: r})
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -282,41 +471,112 @@ WHERE d.gen > $1 AND d.gen <= $2 AND t.name IN ('service', 'label', 'status', 'o
 	if err != nil {
 		return 0, fmt.Errorf("sqlstore: search cache: %w", err)
 	}
+	// The tags come in the documents' order (both statements walk the gen
+	// index); a map finds the document if they ever do not.
+	type tagOf struct{ doc, tag uint32 }
+	var tags []tagOf
+	var byID map[int64]int
+	at := 0
+	var name, value sql.RawBytes
+	var key []byte
 	for rows.Next() {
 		var id int64
-		var name, value string
 		if err := rows.Scan(&id, &name, &value); err != nil {
 			rows.Close()
 			return 0, fmt.Errorf("sqlstore: search cache: %w", err)
 		}
-		if f := changed[id]; f != nil {
-			f.tags = append(f.tags, c.str(name+"\x00"+value))
+		for byID == nil && at < len(changed) && changed[at].id != id {
+			at++
 		}
+		i := at
+		if byID != nil || at == len(changed) {
+			if byID == nil {
+				byID = make(map[int64]int, len(changed))
+				for j, p := range changed {
+					byID[p.id] = j
+				}
+			}
+			j, ok := byID[id]
+			if !ok {
+				continue
+			}
+			i = j
+		}
+		key = append(append(append(key[:0], name...), 0), value...)
+		tags = append(tags, tagOf{doc: uint32(i), tag: c.strBytes(key)})
+		changed[i].row.tagN++
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return 0, fmt.Errorf("sqlstore: search cache: %w", err)
 	}
-	for id, f := range changed {
-		c.put(id, f)
+	// Each changed document's services and then its tags, one stretch of
+	// refs each; the tags placed through a cursor per document.
+	cursor := make([]uint32, len(changed))
+	c.refs = slices.Grow(c.refs, len(svcs)+len(tags))
+	for i := range changed {
+		r := &changed[i].row
+		off := uint32(len(c.refs))
+		c.refs = append(c.refs, svcs[r.off:r.off+r.svcN]...)
+		cursor[i] = uint32(len(c.refs))
+		c.refs = c.refs[:len(c.refs)+int(r.tagN)] // capacity grown above
+		r.off = off
 	}
+	for _, t := range tags {
+		c.refs[cursor[t.doc]] = t.tag
+		cursor[t.doc]++
+	}
+	for _, p := range changed {
+		c.put(p.id, p.row)
+	}
+	c.compact()
 	c.gen = gen
 	return gen, nil
 }
 
-// count adds a match to the total and the facets.
-func (a *facetAcc) add(f *docFacts) {
-	a.total++
-	if f.severity != "" {
-		a.severity[f.severity]++
+// factCounts counts matches and their facet values by string number,
+// which costs no map update per match; into turns them into a facetAcc.
+type factCounts struct {
+	total                           int
+	severity, year, service, factor []int32
+}
+
+// counts returns an empty count over the strings known; c.mu must be held
+// for reading, and stay held while the counts are added to.
+func (c *factCache) counts() *factCounts {
+	n := len(c.strs)
+	all := make([]int32, 4*n)
+	return &factCounts{severity: all[:n:n], year: all[n : 2*n : 2*n], service: all[2*n : 3*n : 3*n], factor: all[3*n:]}
+}
+
+// add counts one match; c.mu must be held for reading.
+func (c *factCache) add(n *factCounts, r *factRow) {
+	n.total++
+	if r.severity != 0 {
+		n.severity[r.severity]++
 	}
-	a.year[f.year]++
-	for _, s := range f.services {
-		a.service[s]++
+	n.year[r.year]++
+	for _, s := range c.refs[r.off : r.off+r.svcN] {
+		n.service[s]++
 	}
-	for _, t := range f.tags {
-		if v, ok := strings.CutPrefix(t, "factor\x00"); ok {
-			a.factor[v]++
+	for _, t := range c.refs[r.off+r.svcN : r.off+r.svcN+r.tagN] {
+		if f := c.factorOf[t]; f != 0 {
+			n.factor[f]++
+		}
+	}
+}
+
+// into adds the counts to acc; c.mu must be held for reading.
+func (c *factCache) into(n *factCounts, acc *facetAcc) {
+	acc.total += n.total
+	for _, m := range []struct {
+		from []int32
+		to   map[string]int
+	}{{n.severity, acc.severity}, {n.year, acc.year}, {n.service, acc.service}, {n.factor, acc.factor}} {
+		for id, k := range m.from {
+			if k != 0 {
+				m.to[c.strs[id]] += int(k)
+			}
 		}
 	}
 }
@@ -324,9 +584,7 @@ func (a *facetAcc) add(f *docFacts) {
 // countCached counts the matches of an FTS expression that pass q's
 // filters into acc, using the cache, and returns their ids when there are
 // at most collect of them (nil otherwise), and the number of matches
-// before filtering. It is not used for searches by filters alone: the
-// cache may hold deleted documents, which only an FTS match is sure to
-// leave out.
+// before filtering. Searches by filters alone are rankByFilters's.
 //
 // Counting walks every match, which for a common word in 100,000
 // documents is most of a search's cost; people page through and refine
@@ -360,16 +618,18 @@ func (e *sqliteSearch) countCached(ctx context.Context, tx *sql.Tx, q *debrief.S
 	var survivors []int64
 	local := newFacetAcc()
 	c.mu.RLock()
+	filter, counts := c.filter(q, v), c.counts()
 	for _, id := range ids {
-		f := c.get(id)
-		if f == nil || !f.matches(q, v) {
+		r := c.get(id)
+		if !c.pass(filter, r) {
 			continue
 		}
-		local.add(f)
+		c.add(counts, r)
 		if len(survivors) <= collect || all {
 			survivors = append(survivors, id)
 		}
 	}
+	c.into(counts, local)
 	c.mu.RUnlock()
 	var matched []int64
 	if all {
@@ -553,11 +813,56 @@ func (e *sqliteSearch) rankIDs(ctx context.Context, tx *sql.Tx, match string, id
 	}
 	c.mu.RLock()
 	for i := range out {
-		if f := c.get(out[i].id); f != nil {
-			out[i].date = f.date
+		if r := c.get(out[i].id); r.present() {
+			out[i].date = r.date
 		}
 	}
 	c.mu.RUnlock()
 	sortScored(out)
 	return out, nil
+}
+
+// rankByFilters answers a search by filters alone from the cache: every
+// document that passes them is counted, and the newest keep are the
+// page (by filters alone every match scores the same, so better orders
+// them by date, then id). It answers !ok when the cache has not loaded,
+// or is at another generation than tx (a concurrent search moved it on),
+// and the caller asks SQL.
+func (e *sqliteSearch) rankByFilters(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, keep int, acc *facetAcc) ([]scored, bool, error) {
+	c := e.facts
+	if !c.warm() {
+		return nil, false, nil
+	}
+	gen, err := c.refresh(ctx, tx)
+	if err != nil {
+		return nil, false, err
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.gen != gen {
+		return nil, false, nil
+	}
+	filter, counts := c.filter(q, viewer.Visibility()), c.counts()
+	top := make(worstFirst, 0, keep+1)
+	visit := func(id int64, r *factRow) {
+		if !c.pass(filter, r) {
+			return
+		}
+		c.add(counts, r)
+		s := scored{id: id, date: r.date}
+		if len(top) < keep {
+			heap.Push(&top, s)
+		} else if keep > 0 && better(s, top[0]) {
+			top[0] = s
+			heap.Fix(&top, 0)
+		}
+	}
+	for id := range c.docs {
+		visit(int64(id), &c.docs[id])
+	}
+	for id, r := range c.far {
+		visit(id, &r)
+	}
+	c.into(counts, acc)
+	return top, true, nil
 }

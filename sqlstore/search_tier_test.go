@@ -401,8 +401,15 @@ func TestSimilarFromCache(t *testing.T) {
 // waits for its fact cache to load.
 func warmCorpus(t *testing.T, n int) *DB {
 	t.Helper()
+	return warmCorpusAt(t, filepath.Join(t.TempDir(), "corpus.db"), n)
+}
+
+// warmCorpusAt opens the database at path, adds n generated postmortems
+// and waits for its fact cache to load.
+func warmCorpusAt(t *testing.T, path string, n int) *DB {
+	t.Helper()
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "corpus.db"), nil)
+	db, err := Open(ctx, path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
