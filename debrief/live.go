@@ -1,6 +1,9 @@
 package debrief
 
-import "strconv"
+import (
+	"context"
+	"strconv"
+)
 
 // Live updates. When a change to an incident, a postmortem or a review has
 // committed, the Service tells its Publisher which record changed, so that
@@ -32,7 +35,9 @@ const (
 	LiveTimeline = "timeline"
 	// LiveIncident: an incident's fields changed (status, severity, times…).
 	LiveIncident = "incident"
-	// LivePostmortem: a postmortem's fields or status changed.
+	// LivePostmortem: a postmortem's fields or status changed. On an
+	// incident's topic: its postmortem was started, changed or deleted, or
+	// its review meeting moved (the incident page names where it stands).
 	LivePostmortem = "postmortem"
 	// LiveSection: one section of a postmortem was saved (Section, Version).
 	LiveSection = "section"
@@ -97,4 +102,25 @@ func (s *Service) publishSection(a Actor, pm *Postmortem, key string) {
 // review or its meeting).
 func (s *Service) publishReview(postmortemID, id int64, version int, by string) {
 	s.publish(nil, LiveEvent{Topic: ReviewTopic(postmortemID), Kind: LiveReview, ID: id, Version: version, By: by})
+	if s.publisher == nil {
+		return
+	}
+	// The incident page says where the review stands: tell it too. The
+	// postmortem is read for its incident after the change committed; a
+	// failed read costs that page a refresh, never data.
+	if pm, err := s.store.Postmortem(context.Background(), postmortemID); err == nil && pm.IncidentID != nil {
+		s.publish(nil, LiveEvent{Topic: IncidentTopic(*pm.IncidentID), Kind: LivePostmortem, ID: pm.ID, Version: pm.Version, By: by})
+	}
+}
+
+// publishPostmortem tells pm's pages that it changed (err is the store's
+// answer) and, when it belongs to an incident, that incident's pages,
+// which list it with its status.
+func (s *Service) publishPostmortem(err error, pm *Postmortem, by string) {
+	ev := LiveEvent{Topic: PostmortemTopic(pm.ID), Kind: LivePostmortem, ID: pm.ID, Version: pm.Version, By: by}
+	s.publish(err, ev)
+	if pm.IncidentID != nil {
+		ev.Topic = IncidentTopic(*pm.IncidentID)
+		s.publish(err, ev)
+	}
 }

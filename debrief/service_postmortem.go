@@ -149,6 +149,7 @@ func (s *Service) CreatePostmortem(ctx context.Context, in NewPostmortem) (*Post
 	if err := s.store.CreatePostmortem(ctx, pm, s.revision(a, EntityPostmortem, 0, 1, "create", Snapshot(pm))); err != nil {
 		return nil, err
 	}
+	s.publishPostmortem(nil, pm, a.Label())
 	s.storeQualityScore(ctx, pm)
 	return pm, nil
 }
@@ -263,7 +264,7 @@ func (s *Service) UpdatePostmortem(ctx context.Context, id int64, p PostmortemPa
 	if err := s.store.UpdatePostmortem(ctx, &next, ifVersion, s.revision(a, EntityPostmortem, id, ifVersion+1, "update", changes)); err != nil {
 		return nil, err
 	}
-	s.publish(nil, LiveEvent{Topic: PostmortemTopic(id), Kind: LivePostmortem, ID: id, Version: next.Version, By: a.Label()})
+	s.publishPostmortem(nil, &next, a.Label())
 	s.storeQualityScore(ctx, &next)
 	return &next, nil
 }
@@ -294,7 +295,9 @@ func (s *Service) DeletePostmortem(ctx context.Context, id int64, ifVersion int)
 		return Conflict("postmortem", cur, cur.Version)
 	}
 	err = s.store.DeletePostmortem(ctx, id, ifVersion, s.revision(a, EntityPostmortem, id, ifVersion+1, "delete", nil))
-	s.publish(err, LiveEvent{Topic: PostmortemTopic(id), Kind: LivePostmortem, ID: id, By: a.Label()})
+	gone := *cur
+	gone.Version = 0 // no version follows a delete
+	s.publishPostmortem(err, &gone, a.Label())
 	return err
 }
 

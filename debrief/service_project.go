@@ -160,7 +160,7 @@ func (s *Service) updateProject(ctx context.Context, id int64, apply func(a Acto
 		}
 		s.storeQualityScore(ctx, next)
 		// The reading view shows the project's dates, metrics and feedback.
-		s.publish(nil, LiveEvent{Topic: PostmortemTopic(id), Kind: LivePostmortem, ID: id, Version: next.Version, By: a.Label()})
+		s.publishPostmortem(nil, next, a.Label())
 		return next, nil
 	}
 }

@@ -503,7 +503,7 @@ func (s *Service) saveMeetingFeedback(ctx context.Context, a Actor, m *ReviewMee
 		if err != nil {
 			return nil, err
 		}
-		s.publish(nil, LiveEvent{Topic: PostmortemTopic(next.ID), Kind: LivePostmortem, ID: next.ID, Version: next.Version, By: a.Label()})
+		s.publishPostmortem(nil, &next, a.Label())
 		return &next, nil
 	}
 }

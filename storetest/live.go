@@ -102,14 +102,17 @@ func testServiceLivePublishes(t *testing.T, open Opener) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec.take()
+	pmTopic := debrief.PostmortemTopic(pm.ID)
+	// The incident page lists its postmortem: it hears of it as it starts.
+	expect("CreatePostmortem",
+		debrief.LiveEvent{Topic: pmTopic, Kind: debrief.LivePostmortem, ID: pm.ID, Version: 1, By: "ada@example.com"},
+		debrief.LiveEvent{Topic: topic, Kind: debrief.LivePostmortem, ID: pm.ID, Version: 1, By: "ada@example.com"})
 	key := pm.Sections[0].Key
 	body := "Between 14:02 and 14:14 UTC checkouts failed."
 	saved, err := svc.UpdateSection(ctx, pm.ID, key, debrief.SectionEdit{Body: &body, BaseVersion: pm.Section(key).Version})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pmTopic := debrief.PostmortemTopic(pm.ID)
 	expect("UpdateSection", debrief.LiveEvent{Topic: pmTopic, Kind: debrief.LiveSection, ID: pm.ID, Version: saved.Section(key).Version, Section: key, By: "ada@example.com"})
 	other := "Someone else's summary"
 	if _, err := svc.UpdateSection(ctx, pm.ID, key, debrief.SectionEdit{Body: &other, BaseVersion: pm.Section(key).Version}); !debrief.IsCode(err, debrief.EConflict) {
@@ -125,5 +128,17 @@ func testServiceLivePublishes(t *testing.T, open Opener) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	expect("UpdatePostmortem", debrief.LiveEvent{Topic: pmTopic, Kind: debrief.LivePostmortem, ID: pm.ID, Version: done.Version, By: "ada@example.com"})
+	expect("UpdatePostmortem",
+		debrief.LiveEvent{Topic: pmTopic, Kind: debrief.LivePostmortem, ID: pm.ID, Version: done.Version, By: "ada@example.com"},
+		debrief.LiveEvent{Topic: topic, Kind: debrief.LivePostmortem, ID: pm.ID, Version: done.Version, By: "ada@example.com"})
+	if _, err := svc.UpdatePostmortem(ctx, pm.ID, debrief.PostmortemPatch{Status: &review}, cur.Version); !debrief.IsCode(err, debrief.EConflict) {
+		t.Fatalf("UpdatePostmortem(stale version) = %v; want EConflict", err)
+	}
+	expect("UpdatePostmortem with a stale version")
+	if err := svc.DeletePostmortem(ctx, pm.ID, done.Version); err != nil {
+		t.Fatal(err)
+	}
+	expect("DeletePostmortem",
+		debrief.LiveEvent{Topic: pmTopic, Kind: debrief.LivePostmortem, ID: pm.ID, By: "ada@example.com"},
+		debrief.LiveEvent{Topic: topic, Kind: debrief.LivePostmortem, ID: pm.ID, By: "ada@example.com"})
 }

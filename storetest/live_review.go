@@ -59,17 +59,25 @@ func testReviewChangesPublish(t *testing.T, open Opener) {
 		rec.take()
 		return f, m
 	}
-	// expect checks that the call published exactly one review event (and
-	// the postmortem event when pmVersion > 0) for postmortem pm at
-	// version, by who; version 0 means nothing at all.
+	// expect checks that the call published exactly one review event and
+	// its incident's (and the postmortem's events when pmVersion > 0) for
+	// postmortem pm at version, by who; version 0 means nothing at all.
 	expect := func(call string, pm *debrief.Postmortem, reviewID int64, version int, by string, pmVersion int) {
 		t.Helper()
 		var want []debrief.LiveEvent
 		if version > 0 {
-			want = append(want, debrief.LiveEvent{Topic: debrief.ReviewTopic(pm.ID), Kind: debrief.LiveReview, ID: reviewID, Version: version, By: by})
+			// The incident page, which says where the review stands, hears
+			// of it as of a change of its postmortem.
+			at := pm.Version
+			if pmVersion > 0 {
+				at = pmVersion
+			}
+			want = append(want, debrief.LiveEvent{Topic: debrief.ReviewTopic(pm.ID), Kind: debrief.LiveReview, ID: reviewID, Version: version, By: by},
+				debrief.LiveEvent{Topic: debrief.IncidentTopic(*pm.IncidentID), Kind: debrief.LivePostmortem, ID: pm.ID, Version: at, By: by})
 		}
 		if pmVersion > 0 {
-			want = append([]debrief.LiveEvent{{Topic: debrief.PostmortemTopic(pm.ID), Kind: debrief.LivePostmortem, ID: pm.ID, Version: pmVersion, By: by}}, want...)
+			want = append([]debrief.LiveEvent{{Topic: debrief.PostmortemTopic(pm.ID), Kind: debrief.LivePostmortem, ID: pm.ID, Version: pmVersion, By: by},
+				{Topic: debrief.IncidentTopic(*pm.IncidentID), Kind: debrief.LivePostmortem, ID: pm.ID, Version: pmVersion, By: by}}, want...)
 		}
 		if got := rec.take(); !reflect.DeepEqual(got, want) {
 			t.Errorf("%s published %+v; want %+v", call, got, want)
@@ -194,7 +202,8 @@ func testReviewChangesPublish(t *testing.T, open Opener) {
 			for _, ev := range items {
 				topics[ev.Topic] = true
 			}
-			want := []debrief.LiveEvent{{Topic: debrief.ReviewTopic(f.pm.ID), Kind: debrief.LiveReview, ID: f.r.ID, Version: next.Version, By: "ria@example.com"}}
+			want := []debrief.LiveEvent{{Topic: debrief.ReviewTopic(f.pm.ID), Kind: debrief.LiveReview, ID: f.r.ID, Version: next.Version, By: "ria@example.com"},
+				{Topic: debrief.IncidentTopic(*f.pm.IncidentID), Kind: debrief.LivePostmortem, ID: f.pm.ID, Version: f.pm.Version, By: "ria@example.com"}}
 			if !reflect.DeepEqual(others, want) || !topics[debrief.ActionItemsTopic] || !topics[debrief.PostmortemTopic(f.pm.ID)] {
 				t.Errorf("AddMeetingGoal published %+v besides the action item events on %v; want %+v and the item on the board and the postmortem", others, topics, want)
 			}

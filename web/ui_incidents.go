@@ -573,22 +573,17 @@ func (s *Server) incidentPageData(r *http.Request, inc *debrief.Incident) (incid
 		return p, err
 	}
 	p.Items = actionRows(items.Items, s.svc.Now(), p.Loc)
-	p.LiveAt = liveStamps{debrief.LiveIncident: versionStamp(inc.Version), debrief.LiveTimeline: p.TimelineStamp,
-		debrief.LiveActionItems: itemsStamp(items.Items)}.Encode()
 	if p.Similar, err = s.svc.SimilarIncidents(ctx, inc.ID); err != nil {
 		return p, err
 	}
-	pms, err := s.svc.ListPostmortems(ctx, debrief.PostmortemFilter{IncidentID: &inc.ID, Limit: 10})
-	if err != nil {
+	var pmStamp string
+	if p.Postmortems, p.ReviewStates, pmStamp, err = s.incidentPostmortems(ctx, inc.ID, p.Loc); err != nil {
 		return p, err
 	}
-	p.Postmortems = pms.Items
+	p.LiveAt = liveStamps{debrief.LiveIncident: versionStamp(inc.Version), debrief.LiveTimeline: p.TimelineStamp,
+		debrief.LiveActionItems: itemsStamp(items.Items), debrief.LivePostmortem: pmStamp}.Encode()
 	if p.Teams, err = s.svc.IncidentTeams(ctx, inc); err != nil {
 		return p, err
-	}
-	p.ReviewStates = map[int64]string{}
-	for _, pm := range p.Postmortems {
-		p.ReviewStates[pm.ID] = s.reviewState(ctx, pm.ID, p.Loc)
 	}
 	if len(p.Postmortems) == 0 && p.CanEdit() {
 		ts, err := s.svc.Templates(ctx)

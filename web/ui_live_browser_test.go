@@ -14,9 +14,9 @@ import (
 
 // Live pages in the browser, on both engines: two people on one incident
 // see each other, an event one adds appears on the other's page without
-// disturbing what that one is typing, a status change shows, and in the
-// editor a section saved by someone else is loaded where nothing is typed
-// and announced where something is.
+// disturbing what that one is typing, a status change and a postmortem
+// started elsewhere show, and in the editor a section saved by someone
+// else is loaded where nothing is typed and announced where something is.
 
 func TestLiveBrowserSQLite(t *testing.T) { testLiveBrowser(t, openSQLite(t)) }
 
@@ -87,10 +87,15 @@ func testLiveBrowser(t *testing.T, store debrief.Store) {
 
 	// --- The editor: presence names the section, saves by others are
 	// loaded or announced. ---
-	pm, err := e.svc.CreatePostmortem(e.asUser("rita"), debrief.NewPostmortem{IncidentID: &inc.ID, Owner: "rita@example.com"})
+	start = time.Now()
+	pm, err := e.svc.CreatePostmortem(e.asUser("otto"), debrief.NewPostmortem{IncidentID: &inc.ID, Owner: "rita@example.com"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The postmortem started elsewhere replaces the start form on Rita's
+	// incident page.
+	took = e.waitSince(rita, start, "the new postmortem on rita's incident page", fmt.Sprintf(`document.querySelector('#incident-pm a[href="/postmortems/%s"]') && !document.querySelector('#incident-pm form')`, pm.Key))
+	t.Logf("a postmortem started elsewhere appeared on the incident page %v after it committed", took.Round(time.Millisecond))
 	edit := "/postmortems/" + pm.Key + "/edit"
 	typed, untouched := pm.Sections[0], pm.Sections[1]
 	e.open(rita, edit)

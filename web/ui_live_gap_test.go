@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -106,6 +107,44 @@ func testLiveGap(t *testing.T, a, b *instance) {
 		}
 	}
 	openReview() // the review page has a stream once there is a review
+	retitle := func() {
+		cur, err := a.svc.Postmortem(ctx, pm.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st := call(t, "PATCH", a.url+"/api/v1/postmortems/"+pm.Key, token, `{"title":"Payments API 502s (`+strconv.Itoa(cur.Version)+`)","version":`+strconv.Itoa(cur.Version)+`}`, nil); st != 200 {
+			t.Fatalf("PATCH the postmortem = %d; want 200", st)
+		}
+	}
+	// An incident without a postmortem: its page hears of one started.
+	bare, err := a.svc.CreateIncident(ctx, &debrief.Incident{Title: "Search returned stale results for 20 minutes", Severity: "SEV3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	startPostmortem := func() {
+		if st := call(t, "POST", a.url+"/api/v1/postmortems", token, `{"incident_id":`+strconv.FormatInt(bare.ID, 10)+`}`, nil); st != 201 {
+			t.Fatalf("POST a postmortem = %d; want 201", st)
+		}
+	}
+	// The meeting's pages: the facilitator's, the room view signed in and
+	// the room view by link.
+	var room string
+	startMeeting := func() {
+		_, token, err := a.svc.StartReviewMeeting(ctx, pm.ID, debrief.StartMeeting{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		room = token
+	}
+	takeNotes := func() {
+		m, err := a.svc.ReviewMeeting(ctx, pm.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.svc.ChangeReviewMeeting(ctx, pm.ID, debrief.MeetingChange{Action: debrief.MeetingNotes, Text: "Notes " + strconv.Itoa(m.Version)}, m.Version); err != nil {
+			t.Fatal(err)
+		}
+	}
 	cases := []struct {
 		page   string
 		change func()
@@ -118,14 +157,25 @@ func testLiveGap(t *testing.T, a, b *instance) {
 		{"/incidents/" + inc.Key, addEvent, debrief.LiveTimeline, patchIncident, debrief.LiveIncident},
 		{"/incidents/" + inc.Key, patchIncident, debrief.LiveIncident, addEvent, debrief.LiveTimeline},
 		{"/incidents/" + inc.Key, addItem, debrief.LiveActionItems, addEvent, debrief.LiveTimeline},
+		{"/incidents/" + inc.Key, retitle, debrief.LivePostmortem, addEvent, debrief.LiveTimeline},
+		{"/incidents/" + inc.Key, openReview, debrief.LivePostmortem, addEvent, debrief.LiveTimeline},
+		{"/incidents/" + inc.Key, addEvent, debrief.LiveTimeline, retitle, debrief.LivePostmortem},
+		{"/incidents/" + bare.Key, startPostmortem, debrief.LivePostmortem, nil, ""},
 		{"/postmortems/" + pm.Key, saveSection, debrief.LivePostmortem, addEvent, debrief.LiveTimeline},
 		{"/postmortems/" + pm.Key, addEvent, debrief.LiveTimeline, saveSection, debrief.LiveSection},
 		{"/postmortems/" + pm.Key, addItem, debrief.LiveActionItems, saveSection, debrief.LiveSection},
 		{"/postmortems/" + pm.Key + "/edit", saveSection, debrief.LivePostmortem, addItem, debrief.LiveActionItems},
 		{"/action-items", addItem, debrief.LiveActionItems, nil, ""},
 		{"/postmortems/" + pm.Key + "/review", openReview, debrief.LiveReview, nil, ""},
+		{"/postmortems/" + pm.Key + "/review/meeting", takeNotes, debrief.LiveReview, nil, ""},
+		{"/postmortems/" + pm.Key + "/review/room", takeNotes, debrief.LiveReview, nil, ""},
+		{"/room/{room}", takeNotes, debrief.LiveReview, nil, ""},
 	}
 	for _, c := range cases {
+		if strings.Contains(c.page, "/review/meeting") && room == "" {
+			startMeeting()
+		}
+		c.page = strings.Replace(c.page, "{room}", room, 1)
 		// The gap: rendered by A, changed, streamed by B.
 		stream := renderedStream(t, a.url+c.page, token)
 		c.change()

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/debriefhq/debrief/debrief"
 )
@@ -137,6 +138,10 @@ func (s *Server) incidentChecks(id int64) map[string]liveCheck {
 		debrief.LiveActionItems: func(r *http.Request) (string, error) {
 			items, err := s.svc.ListActionItems(r.Context(), debrief.ActionItemFilter{IncidentID: &id, Limit: debrief.MaxPageSize})
 			return itemsStamp(items.Items), err
+		},
+		debrief.LivePostmortem: func(r *http.Request) (string, error) {
+			_, _, stamp, err := s.incidentPostmortems(r.Context(), id, time.UTC)
+			return stamp, err
 		},
 	}
 }
