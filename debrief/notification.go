@@ -202,7 +202,11 @@ type NotificationStore interface {
 	ListNotifications(ctx context.Context, f NotificationFilter) (Page[*Notification], error)
 
 	CreateNotificationChannel(ctx context.Context, c *NotificationChannel, audit *AuditEntry) error
+	// ListNotificationChannels returns every channel with its secret, by ID.
 	ListNotificationChannels(ctx context.Context) ([]*NotificationChannel, error)
+	// ListNotificationChannelsAfter returns at most limit channels with an
+	// ID above after (0 for the first page), by ID: one page.
+	ListNotificationChannelsAfter(ctx context.Context, after int64, limit int) ([]*NotificationChannel, error)
 	DeleteNotificationChannel(ctx context.Context, id int64, audit *AuditEntry) error
 
 	// SetNotificationOptOut adds o, or removes it when on is false.

@@ -7,7 +7,7 @@ import (
 )
 
 // Pages of the lists that were once answered whole (tokens, integrations,
-// ideas, templates): each page is cut by the store, with the cursor of the
+// ideas, templates, teams, trackers, notification channels): each page is cut by the store, with the cursor of the
 // page's last item, as every other list is (Page, PageLimit).
 
 // TokensPage returns one page of the caller's tokens, or of everyone's for
@@ -69,7 +69,7 @@ func (s *Service) TemplatesPage(ctx context.Context, after string, limit int) (P
 		return Page[*CustomTemplate]{}, err
 	}
 	if after != "" && !validKey(after) {
-		return Page[*CustomTemplate]{}, Errorf(EInvalid, "after", "The cursor %q is not one this server returned.", truncate(after, 40))
+		return Page[*CustomTemplate]{}, badCursor(after)
 	}
 	limit = PageLimit(limit)
 	var out []*CustomTemplate
@@ -114,7 +114,7 @@ func decodeIdeaCursor(c string) (weight int, id int64, err error) {
 	weight, err1 := strconv.Atoi(w)
 	id, err2 := strconv.ParseInt(i, 10, 64)
 	if !ok || err1 != nil || err2 != nil || weight < 0 || id <= 0 {
-		return 0, 0, Errorf(EInvalid, "after", "The cursor %q is not one this server returned.", truncate(c, 40))
+		return 0, 0, badCursor(c)
 	}
 	return weight, id, nil
 }
@@ -170,6 +170,69 @@ func (s *Service) IdeasPage(ctx context.Context, f IdeaFilter, after string, lim
 			return out, nil
 		}
 	}
+}
+
+// TeamsPage returns one page of the teams, by name, with their members and
+// services. The cursor is the last team's name.
+func (s *Service) TeamsPage(ctx context.Context, after string, limit int) (Page[*Team], error) {
+	if _, err := s.require(ctx, RoleViewer); err != nil {
+		return Page[*Team]{}, err
+	}
+	if after != "" && !teamNameRe.MatchString(after) {
+		return Page[*Team]{}, badCursor(after)
+	}
+	limit = PageLimit(limit)
+	list, err := s.store.ListTeamsAfter(ctx, after, limit+1)
+	if err != nil {
+		return Page[*Team]{}, err
+	}
+	return pageOf(list, limit, func(t *Team) string { return t.Name }), nil
+}
+
+// TrackersPage returns one page of the trackers, by name, without their
+// tokens, as ListTrackers does. The cursor is the last tracker's name,
+// which is any text a name may be.
+func (s *Service) TrackersPage(ctx context.Context, after string, limit int) (Page[*Tracker], error) {
+	if _, err := s.require(ctx, RoleViewer); err != nil {
+		return Page[*Tracker]{}, err
+	}
+	if len(after) > MaxTitleLen || CheckText("after", after, true) != nil {
+		return Page[*Tracker]{}, badCursor(after)
+	}
+	limit = PageLimit(limit)
+	list, err := s.store.ListTrackersAfter(ctx, after, limit+1)
+	if err != nil {
+		return Page[*Tracker]{}, err
+	}
+	for _, t := range list {
+		t.HasToken, t.Token = t.Token != "", ""
+	}
+	return pageOf(list, limit, func(t *Tracker) string { return t.Name }), nil
+}
+
+// NotificationChannelsPage returns one page of the notification channels
+// (admins only), oldest first, secrets included as ListNotificationChannels
+// returns them.
+func (s *Service) NotificationChannelsPage(ctx context.Context, after string, limit int) (Page[*NotificationChannel], error) {
+	if _, err := s.require(ctx, RoleAdmin); err != nil {
+		return Page[*NotificationChannel]{}, err
+	}
+	id, err := DecodeCursor(after)
+	if err != nil {
+		return Page[*NotificationChannel]{}, err
+	}
+	limit = PageLimit(limit)
+	list, err := s.store.ListNotificationChannelsAfter(ctx, id, limit+1)
+	if err != nil {
+		return Page[*NotificationChannel]{}, err
+	}
+	return pageOf(list, limit, func(c *NotificationChannel) string { return EncodeCursor(c.ID) }), nil
+}
+
+// badCursor is the error of a cursor no page of the list could have
+// returned.
+func badCursor(after string) error {
+	return Errorf(EInvalid, "after", "The cursor %q is not one this server returned.", truncate(after, 40))
 }
 
 // pageOf cuts list, read with one more than limit, to a page whose cursor

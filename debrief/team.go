@@ -106,6 +106,9 @@ type TeamStore interface {
 	Team(ctx context.Context, id int64) (*Team, error)
 	// ListTeams returns every team, by name.
 	ListTeams(ctx context.Context) ([]*Team, error)
+	// ListTeamsAfter returns at most limit teams whose name sorts after
+	// after ("" for the first page), by name: one page of the teams.
+	ListTeamsAfter(ctx context.Context, after string, limit int) ([]*Team, error)
 	// UpdateTeam stores t with rev if its stored version is ifVersion;
 	// otherwise EConflict with the stored team.
 	UpdateTeam(ctx context.Context, t *Team, ifVersion int, rev *Revision) error

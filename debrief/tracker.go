@@ -151,6 +151,9 @@ type TrackerStore interface {
 	Tracker(ctx context.Context, id int64) (*Tracker, error)
 	// ListTrackers returns every tracker (with tokens), by name.
 	ListTrackers(ctx context.Context) ([]*Tracker, error)
+	// ListTrackersAfter returns at most limit trackers (with tokens) whose
+	// name sorts after after ("" for the first page), by name: one page.
+	ListTrackersAfter(ctx context.Context, after string, limit int) ([]*Tracker, error)
 	// ClaimTrackerLink takes the right to create the issue of item in
 	// tracker: it inserts a pending link claimed until until, or takes over
 	// a pending one whose claim ended before now. It returns the link as

@@ -8,7 +8,7 @@ import (
 )
 
 // Pages of the lists that were once read whole: tokens, integrations,
-// ideas and custom templates. Each is a keyset page (the last row's key is
+// ideas, custom templates, teams, trackers and notification channels. Each is a keyset page (the last row's key is
 // the next page's start) with the limit in the query, so a page costs the
 // same however long the list grows.
 
@@ -61,6 +61,43 @@ WHERE NOT t.deleted AND t.key > $1 ORDER BY t.key LIMIT $2`, []any{after, limit}
 		list = []*debrief.CustomTemplate{}
 	}
 	return list, mapErr(err, "list templates after %q", after)
+}
+
+// ListTeamsAfter returns at most limit teams whose name sorts after after
+// ("" for the first page), by name as ListTeams, with their services.
+// Names are unique, so the last name of a page is its cursor.
+func (db *DB) ListTeamsAfter(ctx context.Context, after string, limit int) ([]*debrief.Team, error) {
+	return db.readTeams(ctx, ` WHERE name > $1 ORDER BY name LIMIT $2`, []any{after, limit})
+}
+
+// ListTrackersAfter returns at most limit trackers (with their tokens)
+// whose name sorts after after ("" for the first page), by name as
+// ListTrackers.
+func (db *DB) ListTrackersAfter(ctx context.Context, after string, limit int) ([]*debrief.Tracker, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer db.rg.leave()
+	list, err := queryList(ctx, db.r, `SELECT `+trackerColumns+` FROM trackers WHERE name > $1 ORDER BY name LIMIT $2`, []any{after, limit}, scanTracker)
+	if list == nil {
+		list = []*debrief.Tracker{}
+	}
+	return list, mapErr(err, "list trackers after %q", after)
+}
+
+// ListNotificationChannelsAfter returns at most limit channels (with their
+// secrets) with an ID above after (0 for the first page), oldest first as
+// ListNotificationChannels.
+func (db *DB) ListNotificationChannelsAfter(ctx context.Context, after int64, limit int) ([]*debrief.NotificationChannel, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer db.rg.leave()
+	list, err := queryList(ctx, db.r, `SELECT `+channelColumns+` FROM notification_channels WHERE id > $1 ORDER BY id LIMIT $2`, []any{after, limit}, scanChannel)
+	if list == nil {
+		list = []*debrief.NotificationChannel{}
+	}
+	return list, mapErr(err, "list notification channels after %d", after)
 }
 
 // ListIdeasAfter returns at most limit ideas matching f with their

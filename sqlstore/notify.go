@@ -208,20 +208,14 @@ func (db *DB) ListNotificationChannels(ctx context.Context) ([]*debrief.Notifica
 		return nil, err
 	}
 	defer db.rg.leave()
-	rows, err := db.query(ctx, db.r, `SELECT `+channelColumns+` FROM notification_channels ORDER BY id`)
-	if err != nil {
-		return nil, mapErr(err, "list notification channels")
-	}
-	defer rows.Close()
-	out := []*debrief.NotificationChannel{}
-	for rows.Next() {
-		var c debrief.NotificationChannel
-		if err := rows.Scan(&c.ID, &c.Kind, &c.Name, &c.Target, &c.Secret, jsonCol{&c.Events}, &c.CreatedBy, timeCol{&c.CreatedAt}); err != nil {
-			return nil, mapErr(err, "list notification channels")
-		}
-		out = append(out, &c)
-	}
-	return out, mapErr(rows.Err(), "list notification channels")
+	list, err := listCached(ctx, db, db.r, `SELECT `+channelColumns+` FROM notification_channels ORDER BY id`, nil, scanChannel)
+	return list, mapErr(err, "list notification channels")
+}
+
+func scanChannel(s rowScanner) (*debrief.NotificationChannel, error) {
+	var c debrief.NotificationChannel
+	err := s.Scan(&c.ID, &c.Kind, &c.Name, &c.Target, &c.Secret, jsonCol{&c.Events}, &c.CreatedBy, timeCol{&c.CreatedAt})
+	return &c, err
 }
 
 // DeleteNotificationChannel implements debrief.NotificationStore.

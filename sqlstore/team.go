@@ -142,6 +142,14 @@ func (db *DB) readTeamServices(ctx context.Context, q querier, cond string, args
 // ListTeams implements debrief.TeamStore: the teams and their services in
 // one read transaction, so a team never shows a service it just gave away.
 func (db *DB) ListTeams(ctx context.Context) ([]*debrief.Team, error) {
+	return db.readTeams(ctx, ` ORDER BY name`, nil)
+}
+
+// readTeams returns the teams that tail (what follows FROM teams: a WHERE
+// clause, the order and a LIMIT, with args) selects, with their services:
+// both are read in one read transaction, the services of exactly the teams
+// selected.
+func (db *DB) readTeams(ctx context.Context, tail string, args []any) ([]*debrief.Team, error) {
 	if err := db.rg.enter(ctx); err != nil {
 		return nil, err
 	}
@@ -151,15 +159,18 @@ func (db *DB) ListTeams(ctx context.Context) ([]*debrief.Team, error) {
 		return nil, mapErr(err, "list teams")
 	}
 	defer tx.Rollback()
-	list, err := queryList(ctx, tx, `SELECT `+teamColumns+` FROM teams ORDER BY name`, nil, scanTeam)
+	list, err := queryList(ctx, tx, `SELECT `+teamColumns+` FROM teams`+tail, args, scanTeam)
 	if err != nil {
 		return nil, mapErr(err, "list teams")
+	}
+	if len(list) == 0 {
+		return []*debrief.Team{}, nil
 	}
 	byID := make(map[int64]*debrief.Team, len(list))
 	for _, t := range list {
 		byID[t.ID] = t
 	}
-	if err := db.readTeamServices(ctx, tx, ``, nil, byID); err != nil {
+	if err := db.readTeamServices(ctx, tx, `WHERE team_id IN (SELECT id FROM teams`+tail+`)`, args, byID); err != nil {
 		return nil, mapErr(err, "list teams")
 	}
 	return list, nil

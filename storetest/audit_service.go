@@ -305,6 +305,7 @@ func testAuditEveryChange(t *testing.T, open Opener) {
 		}},
 		"Team":          {read: "reads a team"},
 		"ListTeams":     {read: "lists teams"},
+		"TeamsPage":     {read: "lists a page of teams"},
 		"IncidentTeams": {read: "lists the teams owning an incident's services"},
 		"CreateTracker": {run: func(e *auditEnv) int { newTracker(); return 1 }},
 		"UpdateTracker": {run: func(e *auditEnv) int {
@@ -320,6 +321,7 @@ func testAuditEveryChange(t *testing.T, open Opener) {
 			return 2
 		}},
 		"ListTrackers":   {read: "lists trackers"},
+		"TrackersPage":   {read: "lists a page of trackers"},
 		"TrackerLinksOf": {read: "lists the tracker links of action items"},
 		"ExportActionItem": {run: func(e *auditEnv) int {
 			exported()
@@ -634,6 +636,7 @@ func testAuditEveryChange(t *testing.T, open Opener) {
 		"ScanAnalytics":             {read: "reads"},
 		"ListNotifications":         {read: "lists"},
 		"ListNotificationChannels":  {read: "lists"},
+		"NotificationChannelsPage":  {read: "lists"},
 		"MyNotificationPreferences": {read: "reads"},
 		"NotificationOptOuts":       {read: "lists"},
 		"NotifyCursor":              {read: "reads"},

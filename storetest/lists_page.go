@@ -3,6 +3,7 @@ package storetest
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,7 +13,8 @@ import (
 func init() { Register("ListsPagedInTheStore", testListsPagedInTheStore) }
 
 // testListsPagedInTheStore: the lists once read whole (tokens,
-// integrations, custom templates, ideas) are walked a page at a time, each
+// integrations, custom templates, ideas, teams, trackers, notification
+// channels) are walked a page at a time, each
 // page cut by the store, every record once and in the list's order, with
 // more records than a page; and the Service's pages over them agree.
 func testListsPagedInTheStore(t *testing.T, open Opener) {
@@ -210,6 +212,123 @@ func testListsPagedInTheStore(t *testing.T, open Opener) {
 		last := list[len(list)-1]
 		return out, fmt.Sprintf("%d_%d", len(last.Mentions), last.ID)
 	}), wantIdeas)
+	// Teams: by name (made out of order), each with its own services and
+	// no other team's, the services read with the page.
+	var wantTeams []string
+	for _, name := range []string{"zeta", "beta", "eta", "alpha", "delta", "gamma", "epsilon"} {
+		_, err := svc.CreateTeam(actx, &debrief.Team{Name: name, Members: []string{name + "@example.com"}, Services: []string{name + "-web", name + "-api"}})
+		must(t, err, "CreateTeam("+name+")")
+	}
+	for _, name := range []string{"alpha", "beta", "delta", "epsilon", "eta", "gamma", "zeta"} {
+		wantTeams = append(wantTeams, name+" "+name+"-api,"+name+"-web")
+	}
+	teamRows := func(list []*debrief.Team) []string {
+		var out []string
+		for _, tm := range list {
+			out = append(out, tm.Name+" "+strings.Join(tm.Services, ","))
+		}
+		return out
+	}
+	check("ListTeamsAfter", walk("ListTeamsAfter", func(after string) ([]string, string) {
+		list, err := s.ListTeamsAfter(ctx, after, pageSize)
+		must(t, err, "ListTeamsAfter")
+		if len(list) == 0 {
+			return nil, ""
+		}
+		return teamRows(list), list[len(list)-1].Name
+	}), wantTeams)
+	check("TeamsPage", walk("TeamsPage", func(after string) ([]string, string) {
+		p, err := svc.TeamsPage(actx, after, pageSize)
+		must(t, err, "TeamsPage")
+		return teamRows(p.Items), p.NextCursor
+	}), wantTeams)
+	whole, err := svc.ListTeams(actx)
+	must(t, err, "ListTeams")
+	check("ListTeams", teamRows(whole), wantTeams)
+
+	// Trackers: by name (made out of order); the store's pages hold the
+	// tokens, the Service's never do.
+	var wantTrackers []string
+	for _, name := range []string{"zeta", "beta", "eta", "alpha", "delta", "gamma", "epsilon"} {
+		_, err := svc.CreateTracker(actx, &debrief.Tracker{Name: name, Kind: debrief.TrackerGitHub, Project: "acme/" + name, Token: "token-" + name})
+		must(t, err, "CreateTracker("+name+")")
+	}
+	wantTrackers = []string{"alpha", "beta", "delta", "epsilon", "eta", "gamma", "zeta"}
+	check("ListTrackersAfter", walk("ListTrackersAfter", func(after string) ([]string, string) {
+		list, err := s.ListTrackersAfter(ctx, after, pageSize)
+		must(t, err, "ListTrackersAfter")
+		var names []string
+		for _, tr := range list {
+			names = append(names, tr.Name)
+			if tr.Token != "token-"+tr.Name {
+				t.Errorf("ListTrackersAfter gave %s with the token %q; want its own", tr.Name, tr.Token)
+			}
+		}
+		if len(list) == 0 {
+			return nil, ""
+		}
+		return names, list[len(list)-1].Name
+	}), wantTrackers)
+	check("TrackersPage", walk("TrackersPage", func(after string) ([]string, string) {
+		p, err := svc.TrackersPage(actx, after, pageSize)
+		must(t, err, "TrackersPage")
+		var names []string
+		for _, tr := range p.Items {
+			names = append(names, tr.Name)
+			if tr.Token != "" || !tr.HasToken {
+				t.Errorf("TrackersPage gave %s with token %q, has_token %v; want no token and has_token", tr.Name, tr.Token, tr.HasToken)
+			}
+		}
+		return names, p.NextCursor
+	}), wantTrackers)
+
+	// Notification channels: oldest first.
+	var wantChannels []string
+	for i := 0; i < 7; i++ {
+		c := &debrief.NotificationChannel{Kind: debrief.ChannelSlack, Name: "incidents-" + strconv.Itoa(6-i), Target: "https://hooks.slack.example/T" + strconv.Itoa(i)}
+		must(t, svc.CreateNotificationChannel(actx, c), "CreateNotificationChannel")
+		wantChannels = append(wantChannels, c.Name)
+	}
+	channelNames := func(list []*debrief.NotificationChannel) []string {
+		var names []string
+		for _, c := range list {
+			names = append(names, c.Name)
+		}
+		return names
+	}
+	check("ListNotificationChannelsAfter", walk("ListNotificationChannelsAfter", func(after string) ([]string, string) {
+		id, _ := strconv.ParseInt(after, 10, 64)
+		list, err := s.ListNotificationChannelsAfter(ctx, id, pageSize)
+		must(t, err, "ListNotificationChannelsAfter")
+		if len(list) == 0 {
+			return nil, ""
+		}
+		return channelNames(list), strconv.FormatInt(list[len(list)-1].ID, 10)
+	}), wantChannels)
+	check("NotificationChannelsPage", walk("NotificationChannelsPage", func(after string) ([]string, string) {
+		p, err := svc.NotificationChannelsPage(actx, after, pageSize)
+		must(t, err, "NotificationChannelsPage")
+		return channelNames(p.Items), p.NextCursor
+	}), wantChannels)
+	_, err = svc.NotificationChannelsPage(debrief.WithActor(ctx, bo.Actor("session")), "", pageSize)
+	wantCode(t, err, debrief.EForbidden, "NotificationChannelsPage(viewer)")
+
+	for _, c := range []struct {
+		what string
+		page func(after string) error
+		bad  []string
+	}{
+		{"TeamsPage", func(after string) error { _, err := svc.TeamsPage(actx, after, pageSize); return err }, []string{"Not A Team", strings.Repeat("x", 70)}},
+		{"TrackersPage", func(after string) error { _, err := svc.TrackersPage(actx, after, pageSize); return err }, []string{"bad\x00cursor", "\xff", strings.Repeat("x", debrief.MaxTitleLen+1)}},
+		{"NotificationChannelsPage", func(after string) error { _, err := svc.NotificationChannelsPage(actx, after, pageSize); return err }, []string{"x", "-3"}},
+	} {
+		for _, bad := range c.bad {
+			wantCode(t, c.page(bad), debrief.EInvalid, fmt.Sprintf("%s(after %.20q)", c.what, bad))
+			if f := debrief.ErrorField(c.page(bad)); f != "after" {
+				t.Errorf("%s(after %.20q) names the field %q; want after", c.what, bad, f)
+			}
+		}
+	}
 	_, err = svc.IdeasPage(actx, debrief.IdeaFilter{}, "not-a-cursor", pageSize)
 	wantCode(t, err, debrief.EInvalid, "IdeasPage(bad cursor)")
 	_, err = svc.TokensPage(actx, false, "x", pageSize)

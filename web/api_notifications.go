@@ -57,20 +57,26 @@ func createNotificationChannel(svc *debrief.Service, dec decoder) HandlerFunc {
 	}
 }
 
-// listNotificationChannels answers GET /api/v1/notification-channels,
-// without the secrets.
+// listNotificationChannels answers GET /api/v1/notification-channels: a
+// page of the channels by ID, without the secrets.
 func listNotificationChannels(svc *debrief.Service) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		chans, err := svc.ListNotificationChannels(r.Context())
+		q, err := parseQuery(r, "limit", "after")
 		if err != nil {
 			return err
 		}
-		for _, c := range chans {
+		limit, after, err := q.page()
+		if err != nil {
+			return err
+		}
+		page, err := svc.NotificationChannelsPage(r.Context(), after, limit)
+		if err != nil {
+			return err
+		}
+		for _, c := range page.Items {
 			c.Secret = ""
 		}
-		writeJSON(w, http.StatusOK, struct {
-			Items []*debrief.NotificationChannel `json:"items"`
-		}{chans})
+		writeJSON(w, http.StatusOK, listBody[*debrief.NotificationChannel]{Items: page.Items, NextCursor: page.NextCursor})
 		return nil
 	}
 }

@@ -21,11 +21,16 @@ type teamPatch struct {
 
 func listTeams(svc *debrief.Service) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		list, err := svc.ListTeams(r.Context())
+		// The cursor is the last team's name.
+		limit, after, err := pageChecked(r)
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, listBody[*debrief.Team]{Items: nonNil(list)})
+		page, err := svc.TeamsPage(r.Context(), after, limit)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, listBody[*debrief.Team]{Items: page.Items, NextCursor: page.NextCursor})
 		return nil
 	}
 }

@@ -25,11 +25,16 @@ type trackerExport struct {
 
 func listTrackers(svc *debrief.Service) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		list, err := svc.ListTrackers(r.Context())
+		// The cursor is the last tracker's name.
+		limit, after, err := pageChecked(r)
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, listBody[*debrief.Tracker]{Items: nonNil(list)})
+		page, err := svc.TrackersPage(r.Context(), after, limit)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, listBody[*debrief.Tracker]{Items: page.Items, NextCursor: page.NextCursor})
 		return nil
 	}
 }

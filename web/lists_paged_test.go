@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -13,7 +14,8 @@ import (
 )
 
 // TestListsPaged: the lists that once came back whole (ideas, the
-// account's tokens, integrations, templates, users) come a page at a time,
+// account's tokens, integrations, templates, users, teams, trackers,
+// notification channels) come a page at a time,
 // in the API (limit, after, next_cursor) and on their pages (Next page,
 // First page), with more records than a page, on both engines; every
 // record is seen once; a bad limit or cursor is a 400 that names it (JSON
@@ -49,6 +51,19 @@ func TestListsPaged(t *testing.T) {
 			if _, err := e.svc.CreateUser(e.sys, debrief.NewUser{Email: fmt.Sprintf("member%03d@example.com", i), Role: debrief.RoleViewer, Password: authPassword}); err != nil {
 				t.Fatal(err)
 			}
+			if _, err := e.svc.CreateTeam(ada, &debrief.Team{Name: fmt.Sprintf("squad-%03d", i), Services: []string{fmt.Sprintf("service-%03d", i)}}); err != nil {
+				t.Fatal(err)
+			}
+			// Tracker names are any text: the cursor (a name) must travel
+			// in a URL as it is.
+			if _, err := e.svc.CreateTracker(ada, &debrief.Tracker{Name: fmt.Sprintf("Jira ops & billing #%03d é", i), Kind: debrief.TrackerJira,
+				BaseURL: "https://acme.atlassian.net", Project: "OPS", Token: "jira-token"}); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.svc.CreateNotificationChannel(ada, &debrief.NotificationChannel{Kind: debrief.ChannelWebhook, Name: fmt.Sprintf("bridge-%03d", i),
+				Target: "https://bridge.example.com/debrief"}); err != nil {
+				t.Fatal(err)
+			}
 		}
 		templates := n + len(debrief.BuiltInTemplates())
 
@@ -59,11 +74,15 @@ func TestListsPaged(t *testing.T) {
 			path string
 			row  *regexp.Regexp
 			want int
+			bad  string // a cursor no page returns ("bogus cursor" when empty)
 		}{
-			{"/ideas", regexp.MustCompile(`<li id="idea-(\d+)">`), n},
-			{"/account", regexp.MustCompile(`<span class="title">(ci-\d+)</span>`), n},
-			{"/admin/integrations", regexp.MustCompile(`<a href="/admin/integrations/(\d+)">`), n},
-			{"/admin/templates", regexp.MustCompile(`<a href="/admin/templates/([a-z0-9-]+)">`), templates},
+			{"/ideas", regexp.MustCompile(`<li id="idea-(\d+)">`), n, ""},
+			{"/account", regexp.MustCompile(`<span class="title">(ci-\d+)</span>`), n, ""},
+			{"/admin/integrations", regexp.MustCompile(`<a href="/admin/integrations/(\d+)">`), n, ""},
+			{"/admin/templates", regexp.MustCompile(`<a href="/admin/templates/([a-z0-9-]+)">`), templates, ""},
+			{"/admin/teams", regexp.MustCompile(`<div class="card" id="team-(\d+)">`), n, ""},
+			// "bogus cursor" could be a tracker's name; one with a NUL cannot.
+			{"/admin/trackers", regexp.MustCompile(`<div class="card" id="tracker-(\d+)">`), n, "bogus%00cursor"},
 		} {
 			seen := map[string]int{}
 			path, pages := c.path, 0
@@ -97,9 +116,79 @@ func TestListsPaged(t *testing.T) {
 					t.Errorf("%s shows %s %d times over its pages; want once", c.path, id, times)
 				}
 			}
-			rec := uiRequest(e.h, "GET", c.path+"?after=bogus%20cursor", nil, e.ada)
+			bad := "bogus%20cursor"
+			if c.bad != "" {
+				bad = c.bad
+			}
+			rec := uiRequest(e.h, "GET", c.path+"?after="+bad, nil, e.ada)
 			if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "is not one this server returned") {
-				t.Errorf("GET %s?after=bogus = %d; want 400 with a sentence:\n%.400s", c.path, rec.Code, rec.Body)
+				t.Errorf("GET %s?after=%s = %d; want 400 with a sentence:\n%.400s", c.path, bad, rec.Code, rec.Body)
+			}
+		}
+
+		// A change made on the second page of the teams or the trackers,
+		// refused or saved, comes back to that page.
+		trackers, err := e.svc.ListTrackers(ada)
+		if err != nil {
+			t.Fatal(err)
+		}
+		trackerByID := map[string]*debrief.Tracker{}
+		firstTracker := ""
+		for _, tr := range trackers {
+			trackerByID[fmt.Sprint(tr.ID)] = tr
+			if tr.Name == "Jira ops & billing #000 é" {
+				firstTracker = fmt.Sprint(tr.ID)
+			}
+		}
+		for _, c := range []struct {
+			list   string
+			action *regexp.Regexp
+			form   func(ref string) url.Values
+			// onFirst is a record of the first page.
+			onFirst string
+		}{
+			{"/admin/teams", regexp.MustCompile(`<form method="post" action="/admin/teams/([a-z0-9-]+)\?after=([^"]+)" novalidate>`),
+				func(ref string) url.Values { return url.Values{"name": {ref}, "services": {"billing-" + ref}} }, "squad-000"},
+			{"/admin/trackers", regexp.MustCompile(`<form method="post" action="/admin/trackers/(\d+)\?after=([^"]+)" novalidate>`),
+				func(ref string) url.Values {
+					tr := trackerByID[ref]
+					return url.Values{"name": {tr.Name}, "base_url": {tr.BaseURL}, "project": {"OPS2"}, "issue_type": {tr.IssueType}}
+				}, firstTracker},
+		} {
+			m := next.FindStringSubmatch(uiRequest(e.h, "GET", c.list, nil, e.ada).Body.String())
+			if m == nil {
+				t.Fatalf("GET %s links to no next page", c.list)
+			}
+			second := html.UnescapeString(m[1])
+			body := uiRequest(e.h, "GET", second, nil, e.ada).Body.String()
+			f := c.action.FindStringSubmatch(body)
+			u, err := url.Parse(second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f == nil || unescapeQuery(t, html.UnescapeString(f[2])) != u.Query().Get("after") {
+				t.Fatalf("GET %s: a row's form posts to %v; want its change to name the page (after %q)", second, f, u.Query().Get("after"))
+			}
+			ref, action := f[1], c.list+"/"+f[1]+"?after="+html.UnescapeString(f[2])
+			form := c.form(ref)
+			form.Set("version", "7")
+			rec := uiRequest(e.h, "POST", action, form, e.ada)
+			if rec.Code != http.StatusConflict || !strings.Contains(rec.Body.String(), "Someone else changed") || !first.MatchString(rec.Body.String()) {
+				t.Errorf("stale POST %s = %d; want 409 on the second page with the notice:\n%.600s", action, rec.Code, rec.Body)
+			}
+			form.Set("version", "1")
+			rec = uiRequest(e.h, "POST", action, form, e.ada)
+			if loc := rec.Header().Get("Location"); rec.Code != http.StatusSeeOther || !strings.HasPrefix(loc, second+"#") {
+				t.Errorf("POST %s = %d to %q; want 303 back to %s", action, rec.Code, loc, second)
+			}
+			// A record no longer on the page its form names (the list
+			// moved) is still found, and the refusal shown on it.
+			action = c.list + "/" + url.PathEscape(c.onFirst) + "?after=" + url.QueryEscape(u.Query().Get("after"))
+			form = c.form(c.onFirst)
+			form.Set("version", "7")
+			rec = uiRequest(e.h, "POST", action, form, e.ada)
+			if body := rec.Body.String(); rec.Code != http.StatusConflict || !strings.Contains(body, "Someone else changed") || strings.Contains(body, "removed by someone else") {
+				t.Errorf("stale POST %s = %d; want 409 with the notice on its form:\n%.600s", action, rec.Code, body)
 			}
 		}
 
@@ -113,6 +202,9 @@ func TestListsPaged(t *testing.T) {
 			{"/api/v1/integrations", "id", n},
 			{"/api/v1/templates", "key", templates},
 			{"/api/v1/users", "email", n + 3},
+			{"/api/v1/teams", "name", n},
+			{"/api/v1/trackers", "name", n},
+			{"/api/v1/notification-channels", "id", n},
 		} {
 			seen := map[string]bool{}
 			after, pages := "", 0
@@ -131,6 +223,9 @@ func TestListsPaged(t *testing.T) {
 					t.Fatalf("GET %s = %d, %d items (%v); want 200 with at most 20", path, rec.Code, len(body.Items), err)
 				}
 				for _, it := range body.Items {
+					if secret, token := it["secret"], it["token"]; secret != nil || token != nil {
+						t.Errorf("GET %s shows a secret %v or a token %v", path, secret, token)
+					}
 					id := fmt.Sprint(it[c.id])
 					if seen[id] {
 						t.Errorf("GET %s repeats %s %s", path, c.id, id)
@@ -140,7 +235,7 @@ func TestListsPaged(t *testing.T) {
 				if body.NextCursor == "" || pages > 10 {
 					break
 				}
-				after = strings.ReplaceAll(body.NextCursor, "@", "%40")
+				after = url.QueryEscape(body.NextCursor)
 			}
 			if len(seen) != c.want || pages != (c.want+19)/20 {
 				t.Errorf("%s in pages of 20: %d records over %d pages; want %d over %d", c.path, len(seen), pages, c.want, (c.want+19)/20)
@@ -167,4 +262,14 @@ func TestListsPaged(t *testing.T) {
 			}
 		}
 	})
+}
+
+// unescapeQuery decodes one escaped query value, as a server reads it.
+func unescapeQuery(t *testing.T, s string) string {
+	t.Helper()
+	v, err := url.QueryUnescape(s)
+	if err != nil {
+		t.Fatalf("url.QueryUnescape(%q) = %v", s, err)
+	}
+	return v
 }

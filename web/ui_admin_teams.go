@@ -8,11 +8,15 @@ import (
 	"github.com/debriefhq/debrief/debrief"
 )
 
-// adminTeamsPage lists the teams, each in a form that changes it, and a
-// form that adds one.
+// adminTeamsPage lists a page of the teams, each in a form that changes
+// it, and a form that adds one.
 type adminTeamsPage struct {
 	layout
 	Teams []*teamForm
+	Pager pager
+	// After is this page's cursor, kept by the teams' forms so that a
+	// change comes back to the same page.
+	After string
 	New   *teamForm
 	// Notice is a sentence about the page as a whole.
 	Notice string
@@ -28,8 +32,10 @@ type teamForm struct {
 	Members  string // one e-mail a line
 	Services string // one service a line
 	Version  int
-	Errors   formErrors
-	Notice   string
+	// After is the cursor of the page the form is on (see adminTeamsPage).
+	After  string
+	Errors formErrors
+	Notice string
 }
 
 func teamFormOf(t *debrief.Team) *teamForm {
@@ -51,14 +57,39 @@ func formLines(s string) []string {
 
 func (s *Server) adminTeamsData(r *http.Request) (*adminTeamsPage, error) {
 	p := &adminTeamsPage{layout: newLayout(r, "Teams · Admin", "admin"), New: &teamForm{Errors: formErrors{}}}
-	teams, err := s.svc.ListTeams(r.Context())
+	p.After = r.URL.Query().Get("after")
+	page, err := s.svc.TeamsPage(r.Context(), p.After, uiPageSize)
 	if err != nil {
 		return nil, err
 	}
-	for _, t := range teams {
-		p.Teams = append(p.Teams, teamFormOf(t))
+	for _, t := range page.Items {
+		p.Teams = append(p.Teams, p.formOf(t))
 	}
+	p.Pager = newPager("Pages of teams", "/admin/teams", nil, p.After, page.NextCursor)
 	return p, nil
+}
+
+// formOf is t's form on this page.
+func (p *adminTeamsPage) formOf(t *debrief.Team) *teamForm {
+	f := teamFormOf(t)
+	f.After = p.After
+	return f
+}
+
+// teamForm returns the form on p of the team named ref. A team that is not
+// on this page (the list moved since it was loaded) is fetched and shown
+// first, so what is said about it is seen; nil when there is no such team.
+func (s *Server) teamForm(r *http.Request, p *adminTeamsPage, ref string) (*teamForm, error) {
+	return formOnPage(&p.Teams, func(f *teamForm) bool { return f.Ref == ref }, func() (*teamForm, error) {
+		t, err := s.svc.Team(r.Context(), ref)
+		if debrief.ErrorCode(err) == debrief.ENotFound {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return p.formOf(t), nil
+	})
 }
 
 func (s *Server) uiAdminTeams() HandlerFunc {
@@ -92,8 +123,12 @@ func (s *Server) teamRefused(w http.ResponseWriter, r *http.Request, typed *team
 		return perr
 	}
 	form := p.New
-	for _, f := range p.Teams {
-		if ref != "" && f.Ref == ref {
+	if ref != "" {
+		f, err := s.teamForm(r, p, ref)
+		if err != nil {
+			return err
+		}
+		if f != nil {
 			form = f
 		}
 	}
@@ -115,6 +150,9 @@ func (s *Server) teamRefused(w http.ResponseWriter, r *http.Request, typed *team
 				typed.Version = form.Version
 			}
 		}
+	}
+	if form != p.New {
+		typed.After = p.After
 	}
 	*form = *typed
 	status := http.StatusUnprocessableEntity
@@ -157,7 +195,7 @@ func (s *Server) uiAdminSaveTeam() HandlerFunc {
 		if err != nil {
 			return s.teamRefused(w, r, typed, ref, err)
 		}
-		return seeOther(w, r, "/admin/teams#team-"+strconv.FormatInt(t.ID, 10))
+		return seeOther(w, r, pageAt("/admin/teams", r.URL.Query().Get("after"))+"#team-"+strconv.FormatInt(t.ID, 10))
 	}
 }
 
@@ -170,7 +208,8 @@ func (s *Server) uiAdminDeleteTeam() HandlerFunc {
 		v, _ := strconv.Atoi(r.PostForm.Get("version"))
 		if err := s.svc.DeleteTeam(r.Context(), ref, v); err != nil {
 			if debrief.ErrorCode(err) == debrief.ENotFound {
-				return seeOther(w, r, "/admin/teams") // removed already: what was asked is done
+				// Removed already: what was asked is done.
+				return seeOther(w, r, pageAt("/admin/teams", r.URL.Query().Get("after")))
 			}
 			if debrief.ErrorField(err) != "version" {
 				return err
@@ -179,13 +218,15 @@ func (s *Server) uiAdminDeleteTeam() HandlerFunc {
 			if perr != nil {
 				return perr
 			}
-			for _, f := range p.Teams {
-				if f.Ref == ref {
-					f.Notice = "Someone else changed this team after you loaded the page, so it was not removed. It is shown as it is now; remove it again if you still mean to."
-				}
+			f, err := s.teamForm(r, p, ref)
+			if err != nil {
+				return err
+			}
+			if f != nil {
+				f.Notice = "Someone else changed this team after you loaded the page, so it was not removed. It is shown as it is now; remove it again if you still mean to."
 			}
 			return s.render(w, r, http.StatusConflict, "admin_teams.html", "layout", p)
 		}
-		return seeOther(w, r, "/admin/teams")
+		return seeOther(w, r, pageAt("/admin/teams", r.URL.Query().Get("after")))
 	}
 }

@@ -8,14 +8,18 @@ import (
 	"github.com/debriefhq/debrief/debrief"
 )
 
-// adminTrackersPage lists the issue trackers, each in a form that changes
-// it, and a form that adds one. Tokens are write-only: no form ever holds
-// one, not even the one just typed when a change is refused.
+// adminTrackersPage lists a page of the issue trackers, each in a form
+// that changes it, and a form that adds one. Tokens are write-only: no form
+// ever holds one, not even the one just typed when a change is refused.
 type adminTrackersPage struct {
 	layout
 	Trackers []*trackerForm
-	New      *trackerForm
-	Notice   string
+	Pager    pager
+	// After is this page's cursor, kept by the trackers' forms so that a
+	// change comes back to the same page.
+	After  string
+	New    *trackerForm
+	Notice string
 }
 
 // trackerForm is one tracker's form: the stored tracker, or what the admin
@@ -27,8 +31,10 @@ type trackerForm struct {
 	Name, BaseURL, Project, IssueType, Email string
 	HasToken                                 bool
 	Version                                  int
-	Errors                                   formErrors
-	Notice                                   string
+	// After is the cursor of the page the form is on (see adminTrackersPage).
+	After  string
+	Errors formErrors
+	Notice string
 }
 
 func trackerFormOf(t *debrief.Tracker) *trackerForm {
@@ -38,14 +44,42 @@ func trackerFormOf(t *debrief.Tracker) *trackerForm {
 
 func (s *Server) adminTrackersData(r *http.Request) (*adminTrackersPage, error) {
 	p := &adminTrackersPage{layout: newLayout(r, "Trackers · Admin", "admin"), New: &trackerForm{Kind: string(debrief.TrackerGitHub), Errors: formErrors{}}}
-	list, err := s.svc.ListTrackers(r.Context())
+	p.After = r.URL.Query().Get("after")
+	page, err := s.svc.TrackersPage(r.Context(), p.After, uiPageSize)
 	if err != nil {
 		return nil, err
 	}
-	for _, t := range list {
-		p.Trackers = append(p.Trackers, trackerFormOf(t))
+	for _, t := range page.Items {
+		p.Trackers = append(p.Trackers, p.formOf(t))
 	}
+	p.Pager = newPager("Pages of trackers", "/admin/trackers", nil, p.After, page.NextCursor)
 	return p, nil
+}
+
+// formOf is t's form on this page.
+func (p *adminTrackersPage) formOf(t *debrief.Tracker) *trackerForm {
+	f := trackerFormOf(t)
+	f.After = p.After
+	return f
+}
+
+// trackerForm returns the form on p of the tracker id. A tracker that is
+// not on this page (renamed meanwhile, or the list moved since it was
+// loaded) is looked for among them all, a rare case, and shown first, so
+// what is said about it is seen; nil when there is no such tracker.
+func (s *Server) trackerForm(r *http.Request, p *adminTrackersPage, id int64) (*trackerForm, error) {
+	return formOnPage(&p.Trackers, func(f *trackerForm) bool { return f.ID == id }, func() (*trackerForm, error) {
+		all, err := s.svc.ListTrackers(r.Context())
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range all {
+			if t.ID == id {
+				return p.formOf(t), nil
+			}
+		}
+		return nil, nil
+	})
 }
 
 func (s *Server) uiAdminTrackers() HandlerFunc {
@@ -78,8 +112,12 @@ func (s *Server) trackerRefused(w http.ResponseWriter, r *http.Request, typed *t
 		return perr
 	}
 	form := p.New
-	for _, f := range p.Trackers {
-		if id != 0 && f.ID == id {
+	if id != 0 {
+		f, err := s.trackerForm(r, p, id)
+		if err != nil {
+			return err
+		}
+		if f != nil {
 			form = f
 		}
 	}
@@ -108,6 +146,9 @@ func (s *Server) trackerRefused(w http.ResponseWriter, r *http.Request, typed *t
 			msg = e.Message + " " + msg
 		}
 		typed.Errors["token"] = &fieldError{Field: "token", Message: msg}
+	}
+	if form != p.New {
+		typed.After = p.After
 	}
 	*form = *typed
 	status := http.StatusUnprocessableEntity
@@ -147,7 +188,7 @@ func (s *Server) uiAdminSaveTracker() HandlerFunc {
 		if err != nil {
 			return s.trackerRefused(w, r, typed, id, strings.TrimSpace(token) != "", err)
 		}
-		return seeOther(w, r, "/admin/trackers#tracker-"+strconv.FormatInt(t.ID, 10))
+		return seeOther(w, r, pageAt("/admin/trackers", r.URL.Query().Get("after"))+"#tracker-"+strconv.FormatInt(t.ID, 10))
 	}
 }
 
@@ -163,7 +204,7 @@ func (s *Server) uiAdminDeleteTracker() HandlerFunc {
 		v, _ := strconv.Atoi(r.PostForm.Get("version"))
 		if err := s.svc.DeleteTracker(r.Context(), id, v); err != nil {
 			if debrief.ErrorCode(err) == debrief.ENotFound {
-				return seeOther(w, r, "/admin/trackers")
+				return seeOther(w, r, pageAt("/admin/trackers", r.URL.Query().Get("after")))
 			}
 			if debrief.ErrorField(err) != "version" {
 				return err
@@ -172,14 +213,16 @@ func (s *Server) uiAdminDeleteTracker() HandlerFunc {
 			if perr != nil {
 				return perr
 			}
-			for _, f := range p.Trackers {
-				if f.ID == id {
-					f.Notice = "Someone else changed this tracker after you loaded the page, so it was not removed. It is shown as it is now; remove it again if you still mean to."
-				}
+			f, err := s.trackerForm(r, p, id)
+			if err != nil {
+				return err
+			}
+			if f != nil {
+				f.Notice = "Someone else changed this tracker after you loaded the page, so it was not removed. It is shown as it is now; remove it again if you still mean to."
 			}
 			return s.render(w, r, http.StatusConflict, "admin_trackers.html", "layout", p)
 		}
-		return seeOther(w, r, "/admin/trackers")
+		return seeOther(w, r, pageAt("/admin/trackers", r.URL.Query().Get("after")))
 	}
 }
 

@@ -41,3 +41,30 @@ func newPager(label, path string, q url.Values, after, next string) pager {
 	}
 	return p
 }
+
+// pageAt is the address of the page of the list at path that starts after
+// the cursor after (the first page when ""): where a change made on a page
+// of a list comes back to.
+func pageAt(path, after string) string {
+	if after == "" {
+		return path
+	}
+	return path + "?" + url.Values{"after": {after}}.Encode()
+}
+
+// formOnPage returns the form among forms, a page of a list's row forms,
+// that match picks. A record that is not on the page (the list moved since
+// the page was loaded) gets its form from fetch (nil when the record is
+// gone), shown first, so that what is said about it is seen.
+func formOnPage[F any](forms *[]*F, match func(*F) bool, fetch func() (*F, error)) (*F, error) {
+	for _, f := range *forms {
+		if match(f) {
+			return f, nil
+		}
+	}
+	f, err := fetch()
+	if f != nil {
+		*forms = append([]*F{f}, *forms...)
+	}
+	return f, err
+}

@@ -65,14 +65,15 @@ func (c *NotifyLogCmd) Run(env *Env) error {
 // NotifyChannelsCmd lists channels.
 type NotifyChannelsCmd struct {
 	ClientFlags `embed:""`
+	PageFlags   `embed:""`
 }
 
-// Run prints the channels.
+// Run prints one page of the channels, oldest first.
 func (c *NotifyChannelsCmd) Run(env *Env) error {
-	var out struct {
-		Items []*debrief.NotificationChannel `json:"items"`
-	}
-	if done, err := c.get(env, "/api/v1/notification-channels", nil, &out); done {
+	q := url.Values{}
+	c.addPage(q)
+	var out list[*debrief.NotificationChannel]
+	if done, err := c.get(env, "/api/v1/notification-channels", q, &out); done {
 		return err
 	}
 	if len(out.Items) == 0 {
@@ -87,7 +88,11 @@ func (c *NotifyChannelsCmd) Run(env *Env) error {
 		}
 		t.row(strconv.FormatInt(ch.ID, 10), ch.Kind, ch.Name, clip(ch.Target, 50), events)
 	}
-	return t.flush()
+	if err := t.flush(); err != nil {
+		return err
+	}
+	printMore(env, out.NextCursor)
+	return nil
 }
 
 // NotifyAddCmd adds a channel.

@@ -281,7 +281,8 @@ func TestJSONFlagPrintsTheAnswer(t *testing.T) {
 }
 
 // TestListCommandsPage checks that every list command sends its paging
-// flags (PageFlags) as the API's limit and after, with the default limit.
+// flags (PageFlags) as the API's limit and after, with the default limit,
+// and that a page with more after it ends with the next page's cursor.
 func TestListCommandsPage(t *testing.T) {
 	var mu sync.Mutex
 	var got []string
@@ -290,11 +291,28 @@ func TestListCommandsPage(t *testing.T) {
 		got = append(got, r.URL.Path+"?"+r.URL.RawQuery)
 		mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, `{"items":[]}`)
+		switch r.URL.Path {
+		case "/api/v1/teams", "/api/v1/trackers", "/api/v1/notification-channels":
+			// A page with more after it: the command prints its cursor.
+			io.WriteString(w, `{"items":[{"id":1,"name":"payments","kind":"github"}],"next_cursor":"payments"}`)
+		default:
+			io.WriteString(w, `{"items":[]}`)
+		}
 	}))
 	defer srv.Close()
-	want := []string{"/api/v1/incidents?limit=50", "/api/v1/incidents?after=c2&limit=7", "/api/v1/action-items?after=c3&limit=8", "/api/v1/notifications?after=c4&limit=9", "/api/v1/ideas?after=c5&limit=10&status=open", "/api/v1/templates?after=c6&limit=11"}
-	for _, args := range [][]string{{"incident", "list"}, {"incident", "list", "--limit", "7", "--cursor", "c2"}, {"action", "list", "--limit", "8", "--cursor", "c3"}, {"notify", "log", "--limit", "9", "--cursor", "c4"}, {"idea", "list", "--limit", "10", "--cursor", "c5"}, {"template", "list", "--limit", "11", "--cursor", "c6"}} {
+	for _, args := range [][]string{{"team", "list"}, {"tracker", "list"}, {"notify", "channels"}} {
+		out, errOut, err := cli(t, srv.URL, "", nil, args...)
+		if err != nil || !strings.Contains(out, "payments") || errOut != "More results: add --cursor payments\n" {
+			t.Errorf("debrief %s = %v, printed %q and %q on stderr; want the page and the next page's cursor", strings.Join(args, " "), err, out, errOut)
+		}
+	}
+	mu.Lock()
+	got = nil
+	mu.Unlock()
+	want := []string{"/api/v1/incidents?limit=50", "/api/v1/incidents?after=c2&limit=7", "/api/v1/action-items?after=c3&limit=8", "/api/v1/notifications?after=c4&limit=9", "/api/v1/ideas?after=c5&limit=10&status=open", "/api/v1/templates?after=c6&limit=11",
+		"/api/v1/teams?after=c7&limit=12", "/api/v1/trackers?after=c8&limit=13", "/api/v1/notification-channels?after=c9&limit=14", "/api/v1/teams?limit=50"}
+	for _, args := range [][]string{{"incident", "list"}, {"incident", "list", "--limit", "7", "--cursor", "c2"}, {"action", "list", "--limit", "8", "--cursor", "c3"}, {"notify", "log", "--limit", "9", "--cursor", "c4"}, {"idea", "list", "--limit", "10", "--cursor", "c5"}, {"template", "list", "--limit", "11", "--cursor", "c6"},
+		{"team", "list", "--limit", "12", "--cursor", "c7"}, {"tracker", "list", "--limit", "13", "--cursor", "c8"}, {"notify", "channels", "--limit", "14", "--cursor", "c9"}, {"team", "list"}} {
 		mustCLI(t, srv.URL, args...)
 	}
 	mu.Lock()

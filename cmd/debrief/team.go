@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/debriefhq/debrief/debrief"
@@ -52,12 +53,15 @@ func orNoneList(l []string) string {
 // TeamListCmd lists teams.
 type TeamListCmd struct {
 	ClientFlags `embed:""`
+	PageFlags   `embed:""`
 }
 
-// Run prints the teams.
+// Run prints one page of the teams, by name.
 func (c *TeamListCmd) Run(env *Env) error {
+	q := url.Values{}
+	c.addPage(q)
 	var out list[*debrief.Team]
-	if done, err := c.get(env, "/api/v1/teams", nil, &out); done {
+	if done, err := c.get(env, "/api/v1/teams", q, &out); done {
 		return err
 	}
 	if len(out.Items) == 0 {
@@ -68,7 +72,11 @@ func (c *TeamListCmd) Run(env *Env) error {
 	for _, tm := range out.Items {
 		t.row(tm.Name, strings.Join(tm.Services, ", "), strings.Join(tm.Members, ", "))
 	}
-	return t.flush()
+	if err := t.flush(); err != nil {
+		return err
+	}
+	printMore(env, out.NextCursor)
+	return nil
 }
 
 // TeamShowCmd shows a team.

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/debriefhq/debrief/debrief"
@@ -48,12 +49,15 @@ func (c *TrackerAddCmd) Run(env *Env) error {
 // TrackerListCmd lists trackers.
 type TrackerListCmd struct {
 	ClientFlags `embed:""`
+	PageFlags   `embed:""`
 }
 
-// Run prints the trackers.
+// Run prints one page of the trackers, by name.
 func (c *TrackerListCmd) Run(env *Env) error {
+	q := url.Values{}
+	c.addPage(q)
 	var out list[*debrief.Tracker]
-	if done, err := c.get(env, "/api/v1/trackers", nil, &out); done {
+	if done, err := c.get(env, "/api/v1/trackers", q, &out); done {
 		return err
 	}
 	if len(out.Items) == 0 {
@@ -64,7 +68,11 @@ func (c *TrackerListCmd) Run(env *Env) error {
 	for _, tr := range out.Items {
 		t.row(tr.Name, string(tr.Kind), tr.Project, tr.BaseURL)
 	}
-	return t.flush()
+	if err := t.flush(); err != nil {
+		return err
+	}
+	printMore(env, out.NextCursor)
+	return nil
 }
 
 // ActionExportCmd exports an action item to a tracker.

@@ -3,23 +3,31 @@ package main
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/debriefhq/debrief/debrief"
 )
 
-// trackerNamed finds a tracker by its name or ID in the list.
+// trackerNamed finds a tracker by its name or ID in the list, following
+// its pages (of the most a page holds) to the end.
 func trackerNamed(env *Env, cl *client, name string) (*debrief.Tracker, error) {
-	var out list[*debrief.Tracker]
-	if _, err := cl.getJSON(env.Ctx, "/api/v1/trackers", nil, &out); err != nil {
-		return nil, err
-	}
-	for _, t := range out.Items {
-		if t.Name == name || strconv.FormatInt(t.ID, 10) == name {
-			return t, nil
+	q := url.Values{"limit": {strconv.Itoa(debrief.MaxPageSize)}}
+	for {
+		var out list[*debrief.Tracker]
+		if _, err := cl.getJSON(env.Ctx, "/api/v1/trackers", q, &out); err != nil {
+			return nil, err
 		}
+		for _, t := range out.Items {
+			if t.Name == name || strconv.FormatInt(t.ID, 10) == name {
+				return t, nil
+			}
+		}
+		if out.NextCursor == "" {
+			return nil, fmt.Errorf("there is no tracker %q; see 'debrief tracker list'", name)
+		}
+		q.Set("after", out.NextCursor)
 	}
-	return nil, fmt.Errorf("there is no tracker %q; see 'debrief tracker list'", name)
 }
 
 // TrackerEditCmd changes a tracker at the version read, so a change made
