@@ -293,8 +293,8 @@ func TestListCommandsPage(t *testing.T) {
 		io.WriteString(w, `{"items":[]}`)
 	}))
 	defer srv.Close()
-	want := []string{"/api/v1/incidents?limit=50", "/api/v1/incidents?after=c2&limit=7", "/api/v1/action-items?after=c3&limit=8", "/api/v1/notifications?after=c4&limit=9", "/api/v1/ideas?after=c5&limit=10&status=open", "/api/v1/templates?after=c6&limit=11"}
-	for _, args := range [][]string{{"incident", "list"}, {"incident", "list", "--limit", "7", "--cursor", "c2"}, {"action", "list", "--limit", "8", "--cursor", "c3"}, {"notify", "log", "--limit", "9", "--cursor", "c4"}, {"idea", "list", "--limit", "10", "--cursor", "c5"}, {"template", "list", "--limit", "11", "--cursor", "c6"}} {
+	want := []string{"/api/v1/incidents?limit=50", "/api/v1/incidents?after=c2&limit=7", "/api/v1/action-items?after=c3&limit=8", "/api/v1/notifications?after=c4&limit=9", "/api/v1/ideas?after=c5&limit=10&status=open", "/api/v1/templates?after=c6&limit=11", "/api/v1/templates/runbook/versions?after=7&limit=12"}
+	for _, args := range [][]string{{"incident", "list"}, {"incident", "list", "--limit", "7", "--cursor", "c2"}, {"action", "list", "--limit", "8", "--cursor", "c3"}, {"notify", "log", "--limit", "9", "--cursor", "c4"}, {"idea", "list", "--limit", "10", "--cursor", "c5"}, {"template", "list", "--limit", "11", "--cursor", "c6"}, {"template", "versions", "runbook", "--limit", "12", "--cursor", "7"}} {
 		mustCLI(t, srv.URL, args...)
 	}
 	mu.Lock()
