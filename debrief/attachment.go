@@ -59,6 +59,10 @@ type AttachmentStore interface {
 	// ListAttachments returns the attachments of f's record, oldest first,
 	// without Data.
 	ListAttachments(ctx context.Context, f AttachmentFilter) ([]*Attachment, error)
+	// ListAttachmentsAfter returns at most limit attachments of f's record
+	// with an ID above after (0 for the first page), oldest first, without
+	// Data: one page of its files.
+	ListAttachmentsAfter(ctx context.Context, f AttachmentFilter, after int64, limit int) ([]*Attachment, error)
 	// DeleteAttachment removes one attachment, or returns ENotFound.
 	DeleteAttachment(ctx context.Context, id int64, audit *AuditEntry) error
 }

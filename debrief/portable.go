@@ -59,8 +59,10 @@ type PortableStore interface {
 	CreatePublicLink(ctx context.Context, l *PublicLink, audit *AuditEntry) error
 	// PublicLinkByHash returns the link whose token hashes to hash, or ENotFound.
 	PublicLinkByHash(ctx context.Context, hash string) (*PublicLink, error)
-	// ListPublicLinks returns a postmortem's links, newest first.
-	ListPublicLinks(ctx context.Context, postmortemID int64) ([]*PublicLink, error)
+	// ListPublicLinksAfter returns at most limit links of a postmortem
+	// with an ID below after (0 for the first page), newest first: one
+	// page of its links.
+	ListPublicLinksAfter(ctx context.Context, postmortemID, after int64, limit int) ([]*PublicLink, error)
 	// RevokePublicLink marks a link of the postmortem revoked at at; a link
 	// already revoked keeps its first revocation time. ENotFound when the
 	// postmortem has no such link. audit is appended in the same

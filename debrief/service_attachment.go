@@ -113,8 +113,9 @@ func (s *Service) checkAttachmentOwner(ctx context.Context, a Actor, incidentID,
 	return Errorf(ENotFound, "", "There is no such attachment.")
 }
 
-// Attachments lists the attachments of one incident or postmortem, oldest
-// first, without their bytes.
+// Attachments lists every attachment of one incident or postmortem, oldest
+// first, without their bytes: for an export, which includes them all.
+// Lists shown to people come a page at a time from AttachmentsPage.
 func (s *Service) Attachments(ctx context.Context, f AttachmentFilter) ([]*Attachment, error) {
 	a, err := s.require(ctx, RoleViewer)
 	if err != nil {

@@ -2,13 +2,16 @@ package debrief
 
 import (
 	"context"
+	"math"
 	"strconv"
 	"strings"
 )
 
 // Pages of the lists that were once answered whole (tokens, integrations,
-// ideas, templates, teams, trackers, notification channels): each page is cut by the store, with the cursor of the
-// page's last item, as every other list is (Page, PageLimit).
+// ideas, templates, teams, trackers, notification channels, a template's
+// versions, a postmortem's public links, a record's attachments): each page
+// is cut by the store, with the cursor of the page's last item, as every
+// other list is (Page, PageLimit).
 
 // TokensPage returns one page of the caller's tokens, or of everyone's for
 // an admin who asks for all, newest first.
@@ -96,6 +99,86 @@ func (s *Service) TemplatesPage(ctx context.Context, after string, limit int) (P
 		out = append(out, custom...)
 	}
 	return pageOf(out, limit, func(ct *CustomTemplate) string { return ct.Key }), nil
+}
+
+// TemplateVersionsPage returns one page of a template's versions, newest
+// first; the cursor is the last version's number. A built-in template has
+// one version. ENotFound when the key never existed.
+func (s *Service) TemplateVersionsPage(ctx context.Context, key, after string, limit int) (Page[*CustomTemplate], error) {
+	if _, err := s.require(ctx, RoleViewer); err != nil {
+		return Page[*CustomTemplate]{}, err
+	}
+	below, err := DecodeCursor(after)
+	if err != nil {
+		return Page[*CustomTemplate]{}, err
+	}
+	if below > math.MaxInt32 {
+		// Versions are 32-bit in both stores; no version follows this one.
+		return Page[*CustomTemplate]{}, Errorf(EInvalid, "after", "The cursor %q is not one this server returned.", truncate(after, 40))
+	}
+	limit = PageLimit(limit)
+	version := func(ct *CustomTemplate) string { return strconv.Itoa(ct.Version) }
+	if ct := BuiltInCustom(key); ct != nil {
+		list := []*CustomTemplate{}
+		if below == 0 || int64(ct.Version) < below {
+			list = append(list, ct)
+		}
+		return pageOf(list, limit, version), nil
+	}
+	list, err := s.store.ListTemplateVersionsAfter(ctx, key, int(below), limit+1)
+	if err != nil {
+		return Page[*CustomTemplate]{}, err
+	}
+	return pageOf(list, limit, version), nil
+}
+
+// PublicLinksPage returns one page of a postmortem's public links (without
+// their tokens), newest first, if the caller may see the postmortem;
+// otherwise ENotFound, as if it did not exist.
+func (s *Service) PublicLinksPage(ctx context.Context, postmortemID int64, after string, limit int) (Page[*PublicLink], error) {
+	a, err := s.require(ctx, RoleViewer)
+	if err != nil {
+		return Page[*PublicLink]{}, err
+	}
+	if _, err := s.visiblePostmortem(ctx, a, postmortemID); err != nil {
+		return Page[*PublicLink]{}, err
+	}
+	id, err := DecodeCursor(after)
+	if err != nil {
+		return Page[*PublicLink]{}, err
+	}
+	limit = PageLimit(limit)
+	list, err := s.store.ListPublicLinksAfter(ctx, postmortemID, id, limit+1)
+	if err != nil {
+		return Page[*PublicLink]{}, err
+	}
+	return pageOf(list, limit, func(l *PublicLink) string { return EncodeCursor(l.ID) }), nil
+}
+
+// AttachmentsPage returns one page of the attachments of one incident or
+// postmortem, oldest first, without their bytes, if the caller may see the
+// record; otherwise ENotFound, as if it did not exist.
+func (s *Service) AttachmentsPage(ctx context.Context, f AttachmentFilter, after string, limit int) (Page[*Attachment], error) {
+	a, err := s.require(ctx, RoleViewer)
+	if err != nil {
+		return Page[*Attachment]{}, err
+	}
+	if (f.IncidentID == nil) == (f.PostmortemID == nil) {
+		return Page[*Attachment]{}, Errorf(EInvalid, "incident_id", "List the attachments of one incident or one postmortem.")
+	}
+	if err := s.checkAttachmentOwner(ctx, a, f.IncidentID, f.PostmortemID); err != nil {
+		return Page[*Attachment]{}, err
+	}
+	id, err := DecodeCursor(after)
+	if err != nil {
+		return Page[*Attachment]{}, err
+	}
+	limit = PageLimit(limit)
+	list, err := s.store.ListAttachmentsAfter(ctx, f, id, limit+1)
+	if err != nil {
+		return Page[*Attachment]{}, err
+	}
+	return pageOf(list, limit, func(at *Attachment) string { return EncodeCursor(at.ID) }), nil
 }
 
 // ideaCursor returns the cursor that continues the ideas board after idea,

@@ -212,18 +212,6 @@ func (s *Service) CreatePublicLink(ctx context.Context, postmortemID int64) (*Pu
 	return l, token, nil
 }
 
-// PublicLinks lists a postmortem's public links (without their tokens).
-func (s *Service) PublicLinks(ctx context.Context, postmortemID int64) ([]*PublicLink, error) {
-	a, err := s.require(ctx, RoleViewer)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := s.visiblePostmortem(ctx, a, postmortemID); err != nil {
-		return nil, err
-	}
-	return s.store.ListPublicLinks(ctx, postmortemID)
-}
-
 // RevokePublicLink stops a public link from working.
 func (s *Service) RevokePublicLink(ctx context.Context, postmortemID, id int64) (*PublicLink, error) {
 	a, err := s.require(ctx, RoleResponder)

@@ -97,18 +97,6 @@ func (s *Service) templateAtVersion(ctx context.Context, key string, version int
 	return ts.CustomTemplateVersion(ctx, key, version)
 }
 
-// TemplateVersions lists every version of a template, newest first.
-func (s *Service) TemplateVersions(ctx context.Context, key string) ([]*CustomTemplate, error) {
-	if _, err := s.require(ctx, RoleViewer); err != nil {
-		return nil, err
-	}
-	if ct := BuiltInCustom(key); ct != nil {
-		return []*CustomTemplate{ct}, nil
-	}
-	ts := s.store
-	return ts.ListTemplateVersions(ctx, key)
-}
-
 // CreateTemplate saves a new custom template as version 1. Only admins
 // manage templates because they shape every team's postmortems.
 func (s *Service) CreateTemplate(ctx context.Context, in *CustomTemplate) (*CustomTemplate, error) {

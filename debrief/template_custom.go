@@ -314,7 +314,8 @@ type TemplateStore interface {
 	// ListCustomTemplatesAfter returns at most limit custom templates
 	// whose key sorts after after ("" for the first page), by key.
 	ListCustomTemplatesAfter(ctx context.Context, after string, limit int) ([]*CustomTemplate, error)
-	// ListTemplateVersions returns every version of a template, newest
-	// first, or ENotFound when the key never existed.
-	ListTemplateVersions(ctx context.Context, key string) ([]*CustomTemplate, error)
+	// ListTemplateVersionsAfter returns at most limit versions of a
+	// template numbered below after (0 for the first page), newest first:
+	// one page of its history; ENotFound when the key never existed.
+	ListTemplateVersionsAfter(ctx context.Context, key string, after, limit int) ([]*CustomTemplate, error)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"math"
 	"strconv"
 
 	"github.com/debriefhq/debrief/debrief"
@@ -93,35 +94,35 @@ func (db *DB) Attachment(ctx context.Context, id int64, withData bool) (*debrief
 
 // ListAttachments returns the attachments of one record, oldest first.
 func (db *DB) ListAttachments(ctx context.Context, f debrief.AttachmentFilter) ([]*debrief.Attachment, error) {
-	var query string
-	var arg int64
+	return db.ListAttachmentsAfter(ctx, f, 0, math.MaxInt32) // every one: a limit both engines take
+}
+
+// ListAttachmentsAfter returns at most limit attachments of one record
+// with an ID above after (0 for the first page), oldest first, without
+// their bytes. The indexes on (incident_id, id) and (postmortem_id, id)
+// give the page in order.
+func (db *DB) ListAttachmentsAfter(ctx context.Context, f debrief.AttachmentFilter, after int64, limit int) ([]*debrief.Attachment, error) {
+	var w where
 	switch {
 	case f.IncidentID != nil:
-		query, arg = `SELECT `+attachmentColumns+` FROM attachments WHERE incident_id = $1 ORDER BY id`, *f.IncidentID
+		w.add(`incident_id = ?`, *f.IncidentID)
 	case f.PostmortemID != nil:
-		query, arg = `SELECT `+attachmentColumns+` FROM attachments WHERE postmortem_id = $1 ORDER BY id`, *f.PostmortemID
+		w.add(`postmortem_id = ?`, *f.PostmortemID)
 	default:
 		return nil, debrief.Errorf(debrief.EInvalid, "incident_id", "List the attachments of one incident or one postmortem.")
 	}
+	w.add(`id > ?`, after)
 	if err := db.rg.enter(ctx); err != nil {
 		return nil, err
 	}
 	defer db.rg.leave()
-	rows, err := db.r.QueryContext(ctx, query, arg)
+	out, err := queryList(ctx, db.r, `SELECT `+attachmentColumns+` FROM attachments`+w.sql()+` ORDER BY id LIMIT `+strconv.Itoa(limit), w.args,
+		func(s rowScanner) (*debrief.Attachment, error) { return scanAttachment(s, nil) })
 	if err != nil {
-		return nil, mapErr(err, "list attachments")
+		return nil, mapErr(err, "list attachments after %d", after)
 	}
-	defer rows.Close()
-	out := []*debrief.Attachment{}
-	for rows.Next() {
-		a, err := scanAttachment(rows, nil)
-		if err != nil {
-			return nil, mapErr(err, "list attachments")
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, mapErr(err, "list attachments")
+	if out == nil {
+		out = []*debrief.Attachment{}
 	}
 	return out, nil
 }

@@ -154,16 +154,21 @@ func (db *DB) PublicLinkByHash(ctx context.Context, hash string) (*debrief.Publi
 	return l, nil
 }
 
-// ListPublicLinks returns a postmortem's links, newest first.
-func (db *DB) ListPublicLinks(ctx context.Context, postmortemID int64) ([]*debrief.PublicLink, error) {
+// ListPublicLinksAfter returns at most limit links of a postmortem with an
+// ID below after (0 for the first page), newest first.
+func (db *DB) ListPublicLinksAfter(ctx context.Context, postmortemID, after int64, limit int) ([]*debrief.PublicLink, error) {
 	if err := db.rg.enter(ctx); err != nil {
 		return nil, err
 	}
 	defer db.rg.leave()
-	out, err := queryList(ctx, db.r, `SELECT `+publicLinkColumns+` FROM public_links WHERE postmortem_id = $1 ORDER BY id DESC`,
-		[]any{postmortemID}, scanPublicLink)
+	var w where
+	w.add(`postmortem_id = ?`, postmortemID)
+	if after > 0 {
+		w.add(`id < ?`, after)
+	}
+	out, err := queryList(ctx, db.r, `SELECT `+publicLinkColumns+` FROM public_links`+w.sql()+` ORDER BY id DESC LIMIT `+strconv.Itoa(limit), w.args, scanPublicLink)
 	if err != nil {
-		return nil, mapErr(err, "list public links of postmortem %d", postmortemID)
+		return nil, mapErr(err, "list public links of postmortem %d after %d", postmortemID, after)
 	}
 	if out == nil {
 		out = []*debrief.PublicLink{}

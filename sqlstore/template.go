@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/debriefhq/debrief/debrief"
 )
@@ -215,19 +216,35 @@ WHERE NOT t.deleted ORDER BY t.key`, nil, scanTemplate)
 	return list, nil
 }
 
-// ListTemplateVersions returns every version of a template, newest first.
-func (db *DB) ListTemplateVersions(ctx context.Context, key string) ([]*debrief.CustomTemplate, error) {
+// ListTemplateVersionsAfter returns at most limit versions of a template
+// numbered below after (0 for the first page), newest first, or ENotFound
+// when the key never existed. The key and version are the table's primary
+// key, so a page costs the same however many versions there are.
+func (db *DB) ListTemplateVersionsAfter(ctx context.Context, key string, after, limit int) ([]*debrief.CustomTemplate, error) {
 	if err := db.rg.enter(ctx); err != nil {
 		return nil, err
 	}
 	defer db.rg.leave()
+	var w where
+	w.add(`v.key = ?`, key)
+	if after > 0 {
+		w.add(`v.version < ?`, after)
+	}
 	list, err := queryList(ctx, db.r, `SELECT `+templateColumns+`
-FROM template_versions v JOIN templates t ON t.key = v.key WHERE v.key = $1 ORDER BY v.version DESC`, []any{key}, scanTemplate)
+FROM template_versions v JOIN templates t ON t.key = v.key`+w.sql()+` ORDER BY v.version DESC LIMIT `+strconv.Itoa(limit), w.args, scanTemplate)
 	if err != nil {
+		return nil, mapErr(err, "list template %s versions after %d", key, after)
+	}
+	if len(list) > 0 {
+		return list, nil
+	}
+	// An empty page: past the oldest version, or a key that never existed.
+	var n int
+	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM templates WHERE key = $1`, key).Scan(&n); err != nil {
 		return nil, mapErr(err, "list template %s versions", key)
 	}
-	if len(list) == 0 {
+	if n == 0 {
 		return nil, noTemplate(key)
 	}
-	return list, nil
+	return []*debrief.CustomTemplate{}, nil
 }

@@ -26,31 +26,13 @@ func testListsPagedInTheStore(t *testing.T, open Opener) {
 	as := accounts(t, s)
 	const pageSize = 3
 
-	// walk follows a store list a page at a time and returns what it saw.
 	walk := func(what string, page func(after string) ([]string, string)) []string {
 		t.Helper()
-		var got []string
-		after := ""
-		for pages := 0; ; pages++ {
-			if pages > 20 {
-				t.Fatalf("%s: more than 20 pages of %d", what, pageSize)
-			}
-			list, next := page(after)
-			if len(list) > pageSize {
-				t.Fatalf("%s(after %q, limit %d) = %d records", what, after, pageSize, len(list))
-			}
-			got = append(got, list...)
-			if len(list) < pageSize || next == "" {
-				return got
-			}
-			after = next
-		}
+		return walkPages(t, what, pageSize, page)
 	}
 	check := func(what string, got, want []string) {
 		t.Helper()
-		if fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Errorf("%s in pages of %d = %v; want %v", what, pageSize, got, want)
-		}
+		checkPages(t, what, pageSize, got, want)
 	}
 
 	// Tokens: Ada's seven, newest first; Bo's one is not hers.
@@ -333,4 +315,219 @@ func testListsPagedInTheStore(t *testing.T, open Opener) {
 	wantCode(t, err, debrief.EInvalid, "IdeasPage(bad cursor)")
 	_, err = svc.TokensPage(actx, false, "x", pageSize)
 	wantCode(t, err, debrief.EInvalid, "TokensPage(bad cursor)")
+}
+
+// walkPages follows a list a page of pageSize at a time and returns what it
+// saw; page returns one page's records and the cursor after its last one.
+// A page that is not full, or has no cursor, is the last.
+func walkPages(t *testing.T, what string, pageSize int, page func(after string) ([]string, string)) []string {
+	t.Helper()
+	var got []string
+	after := ""
+	for pages := 0; ; pages++ {
+		if pages > 20 {
+			t.Fatalf("%s: more than 20 pages of %d", what, pageSize)
+		}
+		list, next := page(after)
+		if len(list) > pageSize {
+			t.Fatalf("%s(after %q, limit %d) = %d records", what, after, pageSize, len(list))
+		}
+		got = append(got, list...)
+		if len(list) < pageSize || next == "" {
+			return got
+		}
+		after = next
+	}
+}
+
+// checkPages reports a walk of pages that did not see want, in its order.
+func checkPages(t *testing.T, what string, pageSize int, got, want []string) {
+	t.Helper()
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("%s in pages of %d = %v; want %v", what, pageSize, got, want)
+	}
+}
+
+func init() { Register("ListsPagedPerRecord", testListsPagedPerRecord) }
+
+// testListsPagedPerRecord: the lists that belong to one record and were
+// once read whole (a template's versions, a postmortem's public links, an
+// incident's or postmortem's attachments) are walked a page at a time, in
+// the store and through the Service, every record once and in the list's
+// order, with more records than a page and a neighbour's records left out;
+// a bad cursor is EInvalid naming after, and a private record's lists stay
+// ENotFound to a non-member.
+func testListsPagedPerRecord(t *testing.T, open Opener) {
+	s := open(t)
+	svc := debrief.NewService(s, debrief.WithClock(func() time.Time { return base }))
+	ctx := ctxOf(t)
+	admin := debrief.WithActor(ctx, debrief.Actor{Email: "ada@example.com", Role: debrief.RoleAdmin})
+	outsider := debrief.WithActor(ctx, debrief.Actor{Email: "bob@example.com", Role: debrief.RoleResponder})
+	const pageSize = 3
+	// storeCursor is the cursor a store page leaves: its last record's.
+	storeCursor := func(n int, last func() string) string {
+		if n < pageSize {
+			return ""
+		}
+		return last()
+	}
+
+	// A template's versions: seven, newest first; another template's are
+	// not among them.
+	_, err := svc.CreateTemplate(admin, sampleTemplate("runbook", "Runbook v1"))
+	must(t, err, "CreateTemplate(runbook)")
+	_, err = svc.CreateTemplate(admin, sampleTemplate("billing", "Billing"))
+	must(t, err, "CreateTemplate(billing)")
+	wantVersions := []string{"1"}
+	for v := 2; v <= 7; v++ {
+		_, err := svc.UpdateTemplate(admin, "runbook", sampleTemplate("runbook", "Runbook v"+strconv.Itoa(v)), v-1)
+		must(t, err, "UpdateTemplate(runbook)")
+		wantVersions = append([]string{strconv.Itoa(v)}, wantVersions...)
+	}
+	checkPages(t, "TemplateVersionsPage(runbook)", pageSize, walkPages(t, "TemplateVersionsPage", pageSize, func(after string) ([]string, string) {
+		p, err := svc.TemplateVersionsPage(admin, "runbook", after, pageSize)
+		must(t, err, "TemplateVersionsPage")
+		var out []string
+		for _, ct := range p.Items {
+			out = append(out, strconv.Itoa(ct.Version))
+			if ct.Name != "Runbook v"+strconv.Itoa(ct.Version) {
+				t.Errorf("TemplateVersionsPage gave version %d named %q", ct.Version, ct.Name)
+			}
+		}
+		return out, p.NextCursor
+	}), wantVersions)
+	checkPages(t, "ListTemplateVersionsAfter(runbook)", pageSize, walkPages(t, "ListTemplateVersionsAfter", pageSize, func(after string) ([]string, string) {
+		v, _ := strconv.Atoi(after)
+		list, err := s.ListTemplateVersionsAfter(ctx, "runbook", v, pageSize)
+		must(t, err, "ListTemplateVersionsAfter")
+		var out []string
+		for _, ct := range list {
+			out = append(out, strconv.Itoa(ct.Version))
+		}
+		return out, storeCursor(len(list), func() string { return out[len(out)-1] })
+	}), wantVersions)
+	builtIn := debrief.BuiltInTemplates()[0].Key
+	if p, err := svc.TemplateVersionsPage(admin, builtIn, "", pageSize); err != nil || len(p.Items) != 1 || p.NextCursor != "" {
+		t.Errorf("TemplateVersionsPage(%s) = %d versions, next %q, %v; want its one version", builtIn, len(p.Items), p.NextCursor, err)
+	} else if past, err := svc.TemplateVersionsPage(admin, builtIn, strconv.Itoa(p.Items[0].Version), pageSize); err != nil || len(past.Items) != 0 {
+		t.Errorf("TemplateVersionsPage(%s, after its version) = %d versions, %v; want none", builtIn, len(past.Items), err)
+	}
+	_, err = svc.TemplateVersionsPage(admin, "no-such-template", "", pageSize)
+	wantCode(t, err, debrief.ENotFound, "TemplateVersionsPage(no-such-template)")
+	for _, bad := range []string{"latest", "-1", "99999999999"} {
+		_, err = svc.TemplateVersionsPage(admin, "runbook", bad, pageSize)
+		wantCode(t, err, debrief.EInvalid, "TemplateVersionsPage(after "+bad+")")
+		if f := debrief.ErrorField(err); f != "after" {
+			t.Errorf("TemplateVersionsPage(after %s) names field %q; want after", bad, f)
+		}
+	}
+
+	// A postmortem's public links: seven, newest first; its neighbour's
+	// one is not among them.
+	inc, err := svc.CreateIncident(admin, &debrief.Incident{Title: "Checkout API returned 500s for 12 minutes"})
+	must(t, err, "CreateIncident")
+	pm, err := svc.CreatePostmortem(admin, debrief.NewPostmortem{IncidentID: &inc.ID})
+	must(t, err, "CreatePostmortem")
+	other, err := svc.CreateIncident(admin, &debrief.Incident{Title: "Search returned stale results for 3 hours"})
+	must(t, err, "CreateIncident(other)")
+	otherPM, err := svc.CreatePostmortem(admin, debrief.NewPostmortem{IncidentID: &other.ID})
+	must(t, err, "CreatePostmortem(other)")
+	var wantLinks []string
+	for i := 0; i < 7; i++ {
+		l, _, err := svc.CreatePublicLink(admin, pm.ID)
+		must(t, err, "CreatePublicLink")
+		wantLinks = append([]string{strconv.FormatInt(l.ID, 10)}, wantLinks...)
+		if i == 3 {
+			_, _, err := svc.CreatePublicLink(admin, otherPM.ID)
+			must(t, err, "CreatePublicLink(other)")
+		}
+	}
+	checkPages(t, "PublicLinksPage", pageSize, walkPages(t, "PublicLinksPage", pageSize, func(after string) ([]string, string) {
+		p, err := svc.PublicLinksPage(admin, pm.ID, after, pageSize)
+		must(t, err, "PublicLinksPage")
+		var out []string
+		for _, l := range p.Items {
+			out = append(out, strconv.FormatInt(l.ID, 10))
+		}
+		return out, p.NextCursor
+	}), wantLinks)
+	checkPages(t, "ListPublicLinksAfter", pageSize, walkPages(t, "ListPublicLinksAfter", pageSize, func(after string) ([]string, string) {
+		id, _ := strconv.ParseInt(after, 10, 64)
+		list, err := s.ListPublicLinksAfter(ctx, pm.ID, id, pageSize)
+		must(t, err, "ListPublicLinksAfter")
+		var out []string
+		for _, l := range list {
+			out = append(out, strconv.FormatInt(l.ID, 10))
+		}
+		return out, storeCursor(len(list), func() string { return out[len(out)-1] })
+	}), wantLinks)
+	_, err = svc.PublicLinksPage(admin, pm.ID, "not-a-cursor", pageSize)
+	wantCode(t, err, debrief.EInvalid, "PublicLinksPage(bad cursor)")
+
+	// Attachments: seven on the postmortem and seven on the incident, made
+	// in turn, each list oldest first and without bytes.
+	var wantPM, wantInc []string
+	for i := 0; i < 7; i++ {
+		a, err := svc.AddAttachment(admin, debrief.NewAttachment{PostmortemID: &pm.ID, Filename: fmt.Sprintf("pm-%d.txt", i), Data: []byte("log line " + strconv.Itoa(i))})
+		must(t, err, "AddAttachment(postmortem)")
+		wantPM = append(wantPM, a.Filename)
+		a, err = svc.AddAttachment(admin, debrief.NewAttachment{IncidentID: &inc.ID, Filename: fmt.Sprintf("inc-%d.png", i), Data: pngBytes(100, byte(i))})
+		must(t, err, "AddAttachment(incident)")
+		wantInc = append(wantInc, a.Filename)
+	}
+	for _, c := range []struct {
+		name string
+		f    debrief.AttachmentFilter
+		want []string
+	}{
+		{"postmortem", debrief.AttachmentFilter{PostmortemID: &pm.ID}, wantPM},
+		{"incident", debrief.AttachmentFilter{IncidentID: &inc.ID}, wantInc},
+	} {
+		checkPages(t, "AttachmentsPage("+c.name+")", pageSize, walkPages(t, "AttachmentsPage", pageSize, func(after string) ([]string, string) {
+			p, err := svc.AttachmentsPage(admin, c.f, after, pageSize)
+			must(t, err, "AttachmentsPage("+c.name+")")
+			var out []string
+			for _, a := range p.Items {
+				out = append(out, a.Filename)
+			}
+			return out, p.NextCursor
+		}), c.want)
+		checkPages(t, "ListAttachmentsAfter("+c.name+")", pageSize, walkPages(t, "ListAttachmentsAfter", pageSize, func(after string) ([]string, string) {
+			id, _ := strconv.ParseInt(after, 10, 64)
+			list, err := s.ListAttachmentsAfter(ctx, c.f, id, pageSize)
+			must(t, err, "ListAttachmentsAfter("+c.name+")")
+			var out []string
+			for _, a := range list {
+				out = append(out, a.Filename)
+				if a.Data != nil {
+					t.Errorf("ListAttachmentsAfter(%s) returned %s with its %d bytes; want none", c.name, a.Filename, len(a.Data))
+				}
+			}
+			return out, storeCursor(len(list), func() string { return strconv.FormatInt(list[len(list)-1].ID, 10) })
+		}), c.want)
+	}
+	_, err = svc.AttachmentsPage(admin, debrief.AttachmentFilter{PostmortemID: &pm.ID}, "0", pageSize)
+	wantCode(t, err, debrief.EInvalid, "AttachmentsPage(after 0)")
+	_, err = svc.AttachmentsPage(admin, debrief.AttachmentFilter{}, "", pageSize)
+	wantCode(t, err, debrief.EInvalid, "AttachmentsPage(no record)")
+
+	// A private incident's lists, and its postmortem's, are ENotFound to a
+	// non-member, cursor or not.
+	priv, err := svc.CreateIncident(admin, &debrief.Incident{Title: "Credential leak", Private: true})
+	must(t, err, "CreateIncident(private)")
+	privPM, err := svc.CreatePostmortem(admin, debrief.NewPostmortem{IncidentID: &priv.ID})
+	must(t, err, "CreatePostmortem(private)")
+	_, _, err = svc.CreatePublicLink(admin, privPM.ID)
+	must(t, err, "CreatePublicLink(private)")
+	for _, after := range []string{"", "1", "bogus"} {
+		_, err = svc.PublicLinksPage(outsider, privPM.ID, after, pageSize)
+		wantCode(t, err, debrief.ENotFound, "PublicLinksPage(private, by a non-member, after "+after+")")
+		_, err = svc.AttachmentsPage(outsider, debrief.AttachmentFilter{IncidentID: &priv.ID}, after, pageSize)
+		wantCode(t, err, debrief.ENotFound, "AttachmentsPage(private incident, by a non-member, after "+after+")")
+		_, err = svc.AttachmentsPage(outsider, debrief.AttachmentFilter{PostmortemID: &privPM.ID}, after, pageSize)
+		wantCode(t, err, debrief.ENotFound, "AttachmentsPage(private postmortem, by a non-member, after "+after+")")
+	}
+	if p, err := svc.PublicLinksPage(admin, privPM.ID, "", pageSize); err != nil || len(p.Items) != 1 {
+		t.Errorf("PublicLinksPage(private) by its maker = %d links, %v; want its one link", len(p.Items), err)
+	}
 }

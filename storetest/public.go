@@ -123,10 +123,10 @@ func testPublicLinks(t *testing.T, open Opener) {
 			t.Errorf("PublicLinkPostmortem(token) = %d, want %d", id, pm.ID)
 		}
 	}
-	links, err := svc.PublicLinks(ctx, pm.ID)
-	must(t, err, "PublicLinks")
-	if len(links) != 2 || links[0].ID != l2.ID || links[0].CreatedBy != "ana@example.com" || !links[0].CreatedAt.Equal(now) {
-		t.Errorf("PublicLinks = %+v, want both links, newest first", links)
+	links, err := svc.PublicLinksPage(ctx, pm.ID, "", 0)
+	must(t, err, "PublicLinksPage")
+	if len(links.Items) != 2 || links.Items[0].ID != l2.ID || links.Items[0].CreatedBy != "ana@example.com" || !links.Items[0].CreatedAt.Equal(now) {
+		t.Errorf("PublicLinksPage = %+v, want both links, newest first", links.Items)
 	}
 
 	now = at(time.Hour)

@@ -77,17 +77,22 @@ func testTemplateVersions(t *testing.T, open Opener) {
 	if diff := cmp.Diff(v2, latest); diff != "" {
 		t.Errorf("CustomTemplate after update (-want +got):\n%s", diff)
 	}
-	versions, err := ts.ListTemplateVersions(ctx, "security")
-	must(t, err, "ListTemplateVersions(security)")
+	versions, err := ts.ListTemplateVersionsAfter(ctx, "security", 0, 10)
+	must(t, err, "ListTemplateVersionsAfter(security)")
 	if len(versions) != 2 || versions[0].Version != 2 || versions[1].Version != 1 {
-		t.Errorf("ListTemplateVersions = %d versions, want 2 then 1", len(versions))
+		t.Errorf("ListTemplateVersionsAfter = %d versions, want 2 then 1", len(versions))
 	}
 	_, err = ts.CustomTemplateVersion(ctx, "security", 3)
 	wantCode(t, err, debrief.ENotFound, "CustomTemplateVersion(security, 3)")
 	_, err = ts.CustomTemplate(ctx, "nope")
 	wantCode(t, err, debrief.ENotFound, "CustomTemplate(nope)")
-	_, err = ts.ListTemplateVersions(ctx, "nope")
-	wantCode(t, err, debrief.ENotFound, "ListTemplateVersions(nope)")
+	_, err = ts.ListTemplateVersionsAfter(ctx, "nope", 0, 10)
+	wantCode(t, err, debrief.ENotFound, "ListTemplateVersionsAfter(nope)")
+	_, err = ts.ListTemplateVersionsAfter(ctx, "nope", 5, 10)
+	wantCode(t, err, debrief.ENotFound, "ListTemplateVersionsAfter(nope, after 5)")
+	if past, err := ts.ListTemplateVersionsAfter(ctx, "security", 1, 10); err != nil || len(past) != 0 {
+		t.Errorf("ListTemplateVersionsAfter(security, after 1) = %d versions, %v; want none past the oldest", len(past), err)
+	}
 
 	must(t, ts.CreateTemplate(ctx, sampleTemplate("billing", "Billing incident"), nil), "CreateTemplate(billing)")
 	list, err := ts.ListCustomTemplates(ctx)
@@ -136,8 +141,8 @@ func testTemplateDeleteKeepsVersions(t *testing.T, open Opener) {
 	if again.Version != 3 {
 		t.Errorf("CreateTemplate after delete set Version = %d, want 3", again.Version)
 	}
-	if versions, err := ts.ListTemplateVersions(ctx, "security"); err != nil || len(versions) != 3 {
-		t.Errorf("ListTemplateVersions = %d, %v; want 3 versions", len(versions), err)
+	if versions, err := ts.ListTemplateVersionsAfter(ctx, "security", 0, 10); err != nil || len(versions) != 3 {
+		t.Errorf("ListTemplateVersionsAfter = %d, %v; want 3 versions", len(versions), err)
 	}
 }
 

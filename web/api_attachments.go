@@ -70,15 +70,19 @@ func listAttachments(svc *debrief.Service, postmortem bool) HandlerFunc {
 		if err != nil {
 			return err
 		}
-		list, err := svc.Attachments(r.Context(), f)
+		limit, after, err := pageOnly(r)
 		if err != nil {
 			return err
 		}
-		items := make([]attachmentView, len(list))
-		for i, a := range list {
+		page, err := svc.AttachmentsPage(r.Context(), f, after, limit)
+		if err != nil {
+			return err
+		}
+		items := make([]attachmentView, len(page.Items))
+		for i, a := range page.Items {
 			items[i] = viewAttachment(a)
 		}
-		writeJSON(w, http.StatusOK, listBody[attachmentView]{Items: items})
+		writeJSON(w, http.StatusOK, listBody[attachmentView]{Items: items, NextCursor: page.NextCursor})
 		return nil
 	}
 }
@@ -91,7 +95,7 @@ func uploadAttachment(svc *debrief.Service, postmortem bool) HandlerFunc {
 		}
 		// Check the record first, so a missing or hidden one answers 404
 		// before a large body is read.
-		if _, err := svc.Attachments(r.Context(), f); err != nil {
+		if _, err := svc.AttachmentsPage(r.Context(), f, "", 1); err != nil {
 			return err
 		}
 		name, data, err := readUpload(r, svc.MaxAttachment())

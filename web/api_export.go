@@ -273,18 +273,19 @@ func listPublicLinks(svc *debrief.Service) HandlerFunc {
 		if err != nil {
 			return err
 		}
-		if _, err := parseQuery(r); err != nil {
-			return err
-		}
-		links, err := svc.PublicLinks(r.Context(), id)
+		limit, after, err := pageOnly(r)
 		if err != nil {
 			return err
 		}
-		items := make([]publicLinkBody, len(links))
-		for i, l := range links {
+		page, err := svc.PublicLinksPage(r.Context(), id, after, limit)
+		if err != nil {
+			return err
+		}
+		items := make([]publicLinkBody, len(page.Items))
+		for i, l := range page.Items {
 			items[i] = publicLinkBody{PublicLink: l, Active: l.Active()}
 		}
-		writeJSON(w, http.StatusOK, listBody[publicLinkBody]{Items: items})
+		writeJSON(w, http.StatusOK, listBody[publicLinkBody]{Items: items, NextCursor: page.NextCursor})
 		return nil
 	}
 }

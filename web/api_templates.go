@@ -103,16 +103,19 @@ func deleteTemplate(svc *debrief.Service, dec decoder) HandlerFunc {
 	}
 }
 
+// listTemplateVersions answers one page of a template's versions, newest
+// first; the cursor is a version number.
 func listTemplateVersions(svc *debrief.Service) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		if _, err := parseQuery(r); err != nil {
-			return err
-		}
-		list, err := svc.TemplateVersions(r.Context(), r.PathValue("key"))
+		limit, after, err := pageOnly(r)
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, listBody[*debrief.CustomTemplate]{Items: nonNil(list)})
+		page, err := svc.TemplateVersionsPage(r.Context(), r.PathValue("key"), after, limit)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, listBody[*debrief.CustomTemplate]{Items: page.Items, NextCursor: page.NextCursor})
 		return nil
 	}
 }

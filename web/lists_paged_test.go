@@ -1,12 +1,15 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"html"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -22,17 +25,8 @@ import (
 // in the API, a sentence on a page).
 func TestListsPaged(t *testing.T) {
 	bothEngines(t, func(t *testing.T, store debrief.Store) {
-		e := newAdminUIEnv(t, store)
-		ada := debrief.WithActor(e.sys, e.adaUser.Actor("session"))
+		e, ada, _, pm := newPagedEnv(t, store)
 		const n = uiPageSize + 4
-		inc, err := e.svc.CreateIncident(ada, &debrief.Incident{Title: "Checkout API returned 500s for 12 minutes"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		pm, err := e.svc.CreatePostmortem(ada, debrief.NewPostmortem{IncidentID: &inc.ID})
-		if err != nil {
-			t.Fatal(err)
-		}
 		for i := 0; i < n; i++ {
 			if _, _, err := e.svc.CreateToken(ada, debrief.NewAPIToken{Name: fmt.Sprintf("ci-%03d", i), Scope: debrief.ScopeRead}); err != nil {
 				t.Fatal(err)
@@ -68,8 +62,6 @@ func TestListsPaged(t *testing.T) {
 		templates := n + len(debrief.BuiltInTemplates())
 
 		// The pages: two of them, each record once, linked both ways.
-		next := regexp.MustCompile(`<a href="([^"]+)" rel="next">Next page</a>`)
-		first := regexp.MustCompile(`<a href="([^"]+)">First page</a>`)
 		for _, c := range []struct {
 			path string
 			row  *regexp.Regexp
@@ -84,50 +76,13 @@ func TestListsPaged(t *testing.T) {
 			// "bogus cursor" could be a tracker's name; one with a NUL cannot.
 			{"/admin/trackers", regexp.MustCompile(`<div class="card" id="tracker-(\d+)">`), n, "bogus%00cursor"},
 		} {
-			seen := map[string]int{}
-			path, pages := c.path, 0
-			for path != "" && pages < 5 {
-				pages++
-				rec := uiRequest(e.h, "GET", path, nil, e.ada)
-				body := rec.Body.String()
-				rows := c.row.FindAllStringSubmatch(body, -1)
-				if rec.Code != http.StatusOK || len(rows) == 0 || len(rows) > uiPageSize {
-					t.Fatalf("GET %s = %d with %d rows; want 200 with 1 to %d", path, rec.Code, len(rows), uiPageSize)
-				}
-				for _, r := range rows {
-					seen[r[1]]++
-				}
-				if pages > 1 {
-					m := first.FindStringSubmatch(body)
-					if m == nil || html.UnescapeString(m[1]) != c.path {
-						t.Errorf("GET %s links to the first page as %v; want %s", path, m, c.path)
-					}
-				}
-				path = ""
-				if m := next.FindStringSubmatch(body); m != nil {
-					path = html.UnescapeString(m[1])
-				}
-			}
-			if pages != 2 || len(seen) != c.want {
-				t.Errorf("%s: %d records over %d pages; want %d over 2", c.path, len(seen), pages, c.want)
-			}
-			for id, times := range seen {
-				if times != 1 {
-					t.Errorf("%s shows %s %d times over its pages; want once", c.path, id, times)
-				}
-			}
-			bad := "bogus%20cursor"
-			if c.bad != "" {
-				bad = c.bad
-			}
-			rec := uiRequest(e.h, "GET", c.path+"?after="+bad, nil, e.ada)
-			if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "is not one this server returned") {
-				t.Errorf("GET %s?after=%s = %d; want 400 with a sentence:\n%.400s", c.path, bad, rec.Code, rec.Body)
-			}
+			checkUIPaged(t, e.h, e.ada, c.path, c.row, c.want, c.bad)
 		}
 
 		// A change made on the second page of the teams or the trackers,
 		// refused or saved, comes back to that page.
+		next := regexp.MustCompile(`<a href="([^"]+)" rel="next">Next page</a>`)
+		first := regexp.MustCompile(`<a href="([^"]+)">First page</a>`)
 		trackers, err := e.svc.ListTrackers(ada)
 		if err != nil {
 			t.Fatal(err)
@@ -206,62 +161,270 @@ func TestListsPaged(t *testing.T) {
 			{"/api/v1/trackers", "name", n},
 			{"/api/v1/notification-channels", "id", n},
 		} {
-			seen := map[string]bool{}
-			after, pages := "", 0
-			for {
-				pages++
-				path := c.path + "?limit=20"
-				if after != "" {
-					path += "&after=" + after
-				}
-				rec := uiRequest(e.h, "GET", path, nil, e.ada)
-				var body struct {
-					Items      []map[string]any `json:"items"`
-					NextCursor string           `json:"next_cursor"`
-				}
-				if err := json.Unmarshal(rec.Body.Bytes(), &body); rec.Code != 200 || err != nil || len(body.Items) > 20 {
-					t.Fatalf("GET %s = %d, %d items (%v); want 200 with at most 20", path, rec.Code, len(body.Items), err)
-				}
-				for _, it := range body.Items {
-					if secret, token := it["secret"], it["token"]; secret != nil || token != nil {
-						t.Errorf("GET %s shows a secret %v or a token %v", path, secret, token)
-					}
-					id := fmt.Sprint(it[c.id])
-					if seen[id] {
-						t.Errorf("GET %s repeats %s %s", path, c.id, id)
-					}
-					seen[id] = true
-				}
-				if body.NextCursor == "" || pages > 10 {
-					break
-				}
-				after = url.QueryEscape(body.NextCursor)
+			checkAPIPaged(t, e.h, e.ada, c.path, c.id, c.want)
+		}
+	})
+}
+
+// TestListsPagedPerRecord: the lists of one record that once came back
+// whole (a template's versions, a postmortem's public links, an incident's
+// or postmortem's attachments) come a page at a time in the API, in their
+// order (versions and links newest first, attachments oldest first); the
+// attachments page shows a postmortem's files a page at a time, and the
+// editor, its refreshed list and the reading view show the first page with
+// links to the rest; on both engines. A private incident's lists stay 404
+// to a non-member, with a page asked for or not.
+func TestListsPagedPerRecord(t *testing.T) {
+	bothEngines(t, func(t *testing.T, store debrief.Store) {
+		e, ada, inc, pm := newPagedEnv(t, store)
+		const n = uiPageSize + 4
+		ct := *debrief.BuiltInCustom(debrief.TemplateIncident)
+		ct.Key, ct.Name, ct.BuiltIn = "runbook", "Runbook 1", false
+		if _, err := e.svc.CreateTemplate(ada, &ct); err != nil {
+			t.Fatal(err)
+		}
+		wantVersions := []string{"1"}
+		for v := 2; v <= n; v++ {
+			ct.Name = fmt.Sprintf("Runbook %d", v)
+			if _, err := e.svc.UpdateTemplate(ada, "runbook", &ct, v-1); err != nil {
+				t.Fatal(err)
 			}
-			if len(seen) != c.want || pages != (c.want+19)/20 {
-				t.Errorf("%s in pages of 20: %d records over %d pages; want %d over %d", c.path, len(seen), pages, c.want, (c.want+19)/20)
+			wantVersions = append([]string{strconv.Itoa(v)}, wantVersions...)
+		}
+		var wantLinks, wantFiles, wantIncFiles []string
+		for i := 0; i < n; i++ {
+			l, _, err := e.svc.CreatePublicLink(ada, pm.ID)
+			if err != nil {
+				t.Fatal(err)
 			}
-			// No paging parameters: the first page of 50, as documented.
-			rec := uiRequest(e.h, "GET", c.path, nil, e.ada)
-			var body struct {
-				Items      []json.RawMessage `json:"items"`
-				NextCursor string            `json:"next_cursor"`
+			wantLinks = append([]string{strconv.FormatInt(l.ID, 10)}, wantLinks...)
+			a, err := e.svc.AddAttachment(ada, debrief.NewAttachment{PostmortemID: &pm.ID, Filename: fmt.Sprintf("note-%03d.txt", i), Data: []byte("Checkout log line")})
+			if err != nil {
+				t.Fatal(err)
 			}
-			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || len(body.Items) != debrief.DefaultPageSize || body.NextCursor == "" {
-				t.Errorf("GET %s = %d items, next %q; want the first %d and a cursor", c.path, len(body.Items), body.NextCursor, debrief.DefaultPageSize)
+			wantFiles = append(wantFiles, strconv.FormatInt(a.ID, 10))
+			if a, err = e.svc.AddAttachment(ada, debrief.NewAttachment{IncidentID: &inc.ID, Filename: fmt.Sprintf("graph-%03d.txt", i), Data: []byte("p99 1.2s")}); err != nil {
+				t.Fatal(err)
 			}
-			for _, bad := range []struct{ query, field string }{
-				{"limit=0", "limit"}, {"limit=501", "limit"}, {"limit=ten", "limit"},
-				{"after=" + strings.Repeat("x", 400), "after"}, {"page=2", "page"},
-			} {
-				rec := uiRequest(e.h, "GET", c.path+"?"+bad.query, nil, e.ada)
-				var x exchange
-				x.status, x.body = rec.Code, rec.Body.Bytes()
-				if code, field := x.errorCode(); rec.Code != 400 || code != "invalid" || field != bad.field {
-					t.Errorf("GET %s?%.20s = %d %s %q; want 400 invalid naming %s", c.path, bad.query, rec.Code, code, field, bad.field)
+			wantIncFiles = append(wantIncFiles, strconv.FormatInt(a.ID, 10))
+		}
+		inOrder := func(what string, got, want []string) {
+			t.Helper()
+			if strings.Join(got, " ") != strings.Join(want, " ") {
+				t.Errorf("%s in pages = %v; want %v", what, got, want)
+			}
+		}
+
+		// The API: every list in pages, in its order.
+		for _, c := range []struct {
+			path, field string
+			want        []string
+		}{
+			{"/api/v1/templates/runbook/versions", "version", wantVersions},
+			{"/api/v1/postmortems/" + pm.Key + "/public-links", "id", wantLinks},
+			{"/api/v1/postmortems/" + pm.Key + "/attachments", "id", wantFiles},
+			{"/api/v1/incidents/" + inc.Key + "/attachments", "id", wantIncFiles},
+		} {
+			inOrder("GET "+c.path, checkAPIPaged(t, e.h, e.ada, c.path, c.field, len(c.want)), c.want)
+		}
+
+		// The attachments page: two pages, oldest first.
+		files := "/postmortems/" + pm.Key + "/attachments"
+		inOrder("GET "+files, checkUIPaged(t, e.h, e.ada, files, regexp.MustCompile(`<li id="attachment-(\d+)">`), n, ""), wantFiles)
+
+		// The editor, its list refreshed by htmx and the reading view: the
+		// first page, then "All attachments" and the next page, on the
+		// attachments page.
+		shown := regexp.MustCompile(`download>(note-\d+\.txt)</a>`)
+		all := `<a href="` + files + `">All attachments</a>`
+		next := `<a href="` + files + `?after=` + wantFiles[uiPageSize-1] + `" rel="next">Next page</a>`
+		for _, c := range []struct {
+			name, path string
+			htmx       bool
+		}{
+			{"the editor", "/postmortems/" + pm.Key + "/edit", false},
+			{"the editor's list", files, true},
+			{"the reading view", "/postmortems/" + pm.Key, false},
+		} {
+			req := httptest.NewRequest("GET", c.path, nil)
+			req.AddCookie(e.ada)
+			if c.htmx {
+				req.Header.Set("HX-Request", "true")
+			}
+			rec := httptest.NewRecorder()
+			e.h.ServeHTTP(rec, req)
+			body := rec.Body.String()
+			rows := shown.FindAllStringSubmatch(body, -1)
+			if rec.Code != 200 || len(rows) != uiPageSize || rows[0][1] != "note-000.txt" || !strings.Contains(body, all) || !strings.Contains(body, next) {
+				t.Errorf("%s (GET %s) = %d with %d files; want 200 with the first %d from note-000.txt, %s and %s", c.name, c.path, rec.Code, len(rows), uiPageSize, all, next)
+			}
+		}
+		// A file just attached, past the first page, is still named with its
+		// reference after a plain upload.
+		last := wantFiles[n-1]
+		rec := uiRequest(e.h, "GET", "/postmortems/"+pm.Key+"/edit?attached="+last, nil, e.ada)
+		if body := rec.Body.String(); !strings.Contains(body, "Attached note-"+fmt.Sprintf("%03d", n-1)+".txt. Copy its reference <code class=\"ref\">[note-") {
+			t.Errorf("the editor after attaching the %dth file = %d; want the notice naming it with its reference:\n%.2000s", n, rec.Code, body[strings.Index(body, `id="attachments"`):])
+		}
+
+		// A private incident: its lists are 404 to a viewer who is not a member.
+		priv, err := e.svc.CreateIncident(ada, &debrief.Incident{Title: "Credential leak", Private: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		privPM, err := e.svc.CreatePostmortem(ada, debrief.NewPostmortem{IncidentID: &priv.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, path := range []string{
+			"/api/v1/incidents/" + priv.Key + "/attachments", "/api/v1/postmortems/" + privPM.Key + "/attachments",
+			"/api/v1/postmortems/" + privPM.Key + "/public-links", "/postmortems/" + privPM.Key + "/attachments",
+		} {
+			// (A malformed cursor is a 400 before any record is read, the
+			// same for every record, so it tells nothing either.)
+			for _, q := range []string{"", "?after=" + wantFiles[0], "?limit=1"} {
+				if rec := uiRequest(e.h, "GET", path+q, nil, e.vic); rec.Code != http.StatusNotFound {
+					t.Errorf("GET %s%s by a viewer outside the private incident = %d; want 404", path, q, rec.Code)
 				}
 			}
 		}
 	})
+}
+
+// newPagedEnv is a server with ada, rita and vic signed in, ada's actor,
+// and an incident with its postmortem for the lists of a record.
+func newPagedEnv(t *testing.T, store debrief.Store) (*adminUIEnv, context.Context, *debrief.Incident, *debrief.Postmortem) {
+	t.Helper()
+	e := newAdminUIEnv(t, store)
+	ada := debrief.WithActor(e.sys, e.adaUser.Actor("session"))
+	inc, err := e.svc.CreateIncident(ada, &debrief.Incident{Title: "Checkout API returned 500s for 12 minutes"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pm, err := e.svc.CreatePostmortem(ada, debrief.NewPostmortem{IncidentID: &inc.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, ada, inc, pm
+}
+
+// checkUIPaged walks the page at path by its Next page links: two pages,
+// each record (row's first group) once, want in all, every page after the
+// first linking back to path; a bad cursor (bad, escaped, or "bogus
+// cursor" when "") is a 400 with a sentence. It returns the records in the
+// order shown.
+func checkUIPaged(t *testing.T, h http.Handler, c *http.Cookie, path string, row *regexp.Regexp, want int, bad string) []string {
+	t.Helper()
+	next := regexp.MustCompile(`<a href="([^"]+)" rel="next">Next page</a>`)
+	first := regexp.MustCompile(`<a href="([^"]+)">First page</a>`)
+	seen := map[string]int{}
+	var order []string
+	at, pages := path, 0
+	for at != "" && pages < 5 {
+		pages++
+		rec := uiRequest(h, "GET", at, nil, c)
+		body := rec.Body.String()
+		rows := row.FindAllStringSubmatch(body, -1)
+		if rec.Code != http.StatusOK || len(rows) == 0 || len(rows) > uiPageSize {
+			t.Fatalf("GET %s = %d with %d rows; want 200 with 1 to %d", at, rec.Code, len(rows), uiPageSize)
+		}
+		for _, r := range rows {
+			seen[r[1]]++
+			order = append(order, r[1])
+		}
+		if pages > 1 {
+			m := first.FindStringSubmatch(body)
+			if m == nil || html.UnescapeString(m[1]) != path {
+				t.Errorf("GET %s links to the first page as %v; want %s", at, m, path)
+			}
+		}
+		at = ""
+		if m := next.FindStringSubmatch(body); m != nil {
+			at = html.UnescapeString(m[1])
+		}
+	}
+	if pages != 2 || len(seen) != want {
+		t.Errorf("%s: %d records over %d pages; want %d over 2", path, len(seen), pages, want)
+	}
+	for id, times := range seen {
+		if times != 1 {
+			t.Errorf("%s shows %s %d times over its pages; want once", path, id, times)
+		}
+	}
+	if bad == "" {
+		bad = "bogus%20cursor"
+	}
+	rec := uiRequest(h, "GET", path+"?after="+bad, nil, c)
+	if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "is not one this server returned") {
+		t.Errorf("GET %s?after=%s = %d; want 400 with a sentence:\n%.400s", path, bad, rec.Code, rec.Body)
+	}
+	return order
+}
+
+// checkAPIPaged walks the API list at path in pages of 20 until
+// next_cursor is absent: want records (field of each item), none twice;
+// without paging parameters it answers the first 50 and a cursor; a bad
+// limit or cursor, or an unknown parameter, is a 400 naming it. It returns
+// field of every item in the order answered.
+func checkAPIPaged(t *testing.T, h http.Handler, c *http.Cookie, path, field string, want int) []string {
+	t.Helper()
+	seen := map[string]bool{}
+	var order []string
+	after, pages := "", 0
+	for {
+		pages++
+		at := path + "?limit=20"
+		if after != "" {
+			at += "&after=" + after
+		}
+		rec := uiRequest(h, "GET", at, nil, c)
+		var body struct {
+			Items      []map[string]any `json:"items"`
+			NextCursor string           `json:"next_cursor"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &body); rec.Code != 200 || err != nil || len(body.Items) > 20 {
+			t.Fatalf("GET %s = %d, %d items (%v); want 200 with at most 20", at, rec.Code, len(body.Items), err)
+		}
+		for _, it := range body.Items {
+			if secret, token := it["secret"], it["token"]; secret != nil || token != nil {
+				t.Errorf("GET %s shows a secret %v or a token %v", at, secret, token)
+			}
+			id := fmt.Sprint(it[field])
+			if seen[id] {
+				t.Errorf("GET %s repeats %s %s", at, field, id)
+			}
+			seen[id] = true
+			order = append(order, id)
+		}
+		if body.NextCursor == "" || pages > 10 {
+			break
+		}
+		after = url.QueryEscape(body.NextCursor)
+	}
+	if len(seen) != want || pages != (want+19)/20 {
+		t.Errorf("%s in pages of 20: %d records over %d pages; want %d over %d", path, len(seen), pages, want, (want+19)/20)
+	}
+	// No paging parameters: the first page of 50, as documented.
+	rec := uiRequest(h, "GET", path, nil, c)
+	var body struct {
+		Items      []json.RawMessage `json:"items"`
+		NextCursor string            `json:"next_cursor"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || len(body.Items) != debrief.DefaultPageSize || body.NextCursor == "" {
+		t.Errorf("GET %s = %d items, next %q; want the first %d and a cursor", path, len(body.Items), body.NextCursor, debrief.DefaultPageSize)
+	}
+	for _, bad := range []struct{ query, field string }{
+		{"limit=0", "limit"}, {"limit=501", "limit"}, {"limit=ten", "limit"},
+		{"after=" + strings.Repeat("x", 400), "after"}, {"page=2", "page"},
+	} {
+		rec := uiRequest(h, "GET", path+"?"+bad.query, nil, c)
+		var x exchange
+		x.status, x.body = rec.Code, rec.Body.Bytes()
+		if code, field := x.errorCode(); rec.Code != 400 || code != "invalid" || field != bad.field {
+			t.Errorf("GET %s?%.20s = %d %s %q; want 400 invalid naming %s", path, bad.query, rec.Code, code, field, bad.field)
+		}
+	}
+	return order
 }
 
 // unescapeQuery decodes one escaped query value, as a server reads it.

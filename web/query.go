@@ -142,6 +142,16 @@ func pageChecked(r *http.Request) (limit int, after string, err error) {
 	return q.pageCursor(func(string) error { return nil })
 }
 
+// pageOnly reads limit and after of a list that takes nothing else and
+// whose cursor is a number (an ID, a template's version).
+func pageOnly(r *http.Request) (limit int, after string, err error) {
+	q, err := parseQuery(r, "limit", "after")
+	if err != nil {
+		return 0, "", err
+	}
+	return q.page()
+}
+
 // ref reads an ID-or-key parameter such as incident_id=INC-42.
 func (q query) ref(name, prefix string) (*int64, error) {
 	s, err := q.one(name)

@@ -12,7 +12,9 @@ import (
 // for each; static/attach.js adds the picker, drag and drop and paste on
 // each section's text, uploading through the API and inserting the
 // Markdown reference at the caret. The reading view shows images inline
-// (through the Markdown) and lists every file for download.
+// (through the Markdown) and lists the files for download. The editor and
+// the reading view list the first page of files and link the rest to the
+// attachments page, which shows them a page at a time.
 
 // attachmentRow is one file as the pages list it.
 type attachmentRow struct {
@@ -47,9 +49,14 @@ type attachmentsPanel struct {
 	Max      string
 	MaxBytes int64
 	// Error is a sentence about a refused upload; Added names the file
-	// just attached.
-	Error, Added string
-	CanEdit      bool
+	// just attached, and AddedRef is its reference when it is not on the
+	// page listed (a page of older files).
+	Error, Added, AddedRef string
+	CanEdit                bool
+	// Pager links the pages of the files on the attachments page; where
+	// only the first page is shown (the editor, the reading view), it links
+	// to that page: all of them, and the next page.
+	Pager pager
 }
 
 func attachmentRows(list []*debrief.Attachment) []attachmentRow {
@@ -62,20 +69,49 @@ func attachmentRows(list []*debrief.Attachment) []attachmentRow {
 	return rows
 }
 
-// attachmentsOf builds the panel of pm's files as the viewer may see them.
-func (s *Server) attachmentsOf(r *http.Request, pm *debrief.Postmortem) (*attachmentsPanel, error) {
-	list, err := s.svc.Attachments(r.Context(), debrief.AttachmentFilter{PostmortemID: &pm.ID})
+// attachmentsOf builds the panel of one page of pm's files as the viewer
+// may see them: on the attachments page (paged) the page after after, with
+// links to the first and next pages; elsewhere the first page, with links
+// to the attachments page when more files follow.
+func (s *Server) attachmentsOf(r *http.Request, pm *debrief.Postmortem, after string, paged bool) (*attachmentsPanel, error) {
+	ctx := r.Context()
+	f := debrief.AttachmentFilter{PostmortemID: &pm.ID}
+	page, err := s.svc.AttachmentsPage(ctx, f, after, uiPageSize)
 	if err != nil {
 		return nil, err
 	}
-	p := &attachmentsPanel{PMKey: pm.Key, Items: attachmentRows(list), Max: debrief.FormatSize(s.svc.MaxAttachment()),
+	p := &attachmentsPanel{PMKey: pm.Key, Items: attachmentRows(page.Items), Max: debrief.FormatSize(s.svc.MaxAttachment()),
 		MaxBytes: s.svc.MaxAttachment(), CanEdit: newLayout(r, "", "").CanEdit()}
+	path := "/postmortems/" + pm.Key + "/attachments"
+	switch {
+	case paged:
+		p.Pager = newPager("Pages of attachments", path, nil, after, page.NextCursor)
+	case page.NextCursor != "":
+		p.Pager = newPager("More attachments", path, nil, "", page.NextCursor)
+		p.Pager.WholeURL, p.Pager.WholeText = path, "All attachments"
+	}
 	// After a plain upload the editor names the file just attached, with
 	// its reference to paste into a section.
-	if id, err := strconv.ParseInt(r.URL.Query().Get("attached"), 10, 64); err == nil {
+	if id, err := strconv.ParseInt(r.URL.Query().Get("attached"), 10, 64); err == nil && id > 0 {
 		for _, row := range p.Items {
 			if row.ID == id {
 				p.Added = row.Filename
+			}
+		}
+		if p.Added == "" {
+			// A new file is the newest, so past the first page of many:
+			// the page of one that starts at it.
+			from := ""
+			if id > 1 {
+				from = debrief.EncodeCursor(id - 1)
+			}
+			one, err := s.svc.AttachmentsPage(ctx, f, from, 1)
+			if err != nil {
+				return nil, err
+			}
+			if len(one.Items) == 1 && one.Items[0].ID == id {
+				row := attachmentRows(one.Items)[0]
+				p.Added, p.AddedRef = row.Filename, row.Markdown
 			}
 		}
 	}
@@ -97,7 +133,9 @@ func (s *Server) uiAttachments() HandlerFunc {
 		if err != nil {
 			return err
 		}
-		panel, err := s.attachmentsOf(r, pm)
+		// The editor refreshes its list through htmx: the first page, as it
+		// shows; a page of its own is paged.
+		panel, err := s.attachmentsOf(r, pm, r.URL.Query().Get("after"), !isHTMX(r))
 		if err != nil {
 			return err
 		}

@@ -180,7 +180,7 @@ func (s *Server) editorPageFor(r *http.Request, pm *debrief.Postmortem) (*editor
 	if p.Suggestions, err = s.svc.FactorSuggestions(ctx, pm.ID); err != nil {
 		return nil, err
 	}
-	if p.Attachments, err = s.attachmentsOf(r, pm); err != nil {
+	if p.Attachments, err = s.attachmentsOf(r, pm, "", false); err != nil {
 		return nil, err
 	}
 	if p.Ideas, err = s.ideasPanelOf(r, pm, true); err != nil {

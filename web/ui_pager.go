@@ -10,6 +10,9 @@ import (
 type pager struct {
 	Label             string
 	NextURL, FirstURL string
+	// WholeURL and WholeText link a list shown in part inside another page
+	// (the editor's first page of files) to its own page: "All attachments".
+	WholeURL, WholeText string
 }
 
 // uiPageSize is how many records one page of a list on a page shows.

@@ -38,8 +38,9 @@ type postmortemPage struct {
 	Exports                 []exportLink
 	// HasLessons is true when any of the three lesson lists has an entry.
 	HasLessons bool
-	// Attachments are the postmortem's files, listed for download.
-	Attachments []attachmentRow
+	// Attachments are the first page of the postmortem's files, listed for
+	// download, with a link to the rest.
+	Attachments *attachmentsPanel
 	// Project is a project postmortem's dates, metrics and feedback.
 	Project *projectView
 	// Ideas are the improvement ideas raised in it (ui_pm_ideas.go).
@@ -83,11 +84,9 @@ func (s *Server) uiPostmortem() HandlerFunc {
 			p.Sections = append(p.Sections, pmSection{Section: sec, Timeline: i == timelineHost, Actions: i == actionHost})
 		}
 		p.TimelineEnd, p.ActionsEnd = timelineHost < 0 && len(p.Timeline) > 0, actionHost < 0
-		files, err := s.svc.Attachments(ctx, debrief.AttachmentFilter{PostmortemID: &pm.ID})
-		if err != nil {
+		if p.Attachments, err = s.attachmentsOf(r, pm, "", false); err != nil {
 			return err
 		}
-		p.Attachments = attachmentRows(files)
 		if p.Ideas, err = s.ideasPanelOf(r, pm, false); err != nil {
 			return err
 		}

@@ -149,6 +149,13 @@ func TestTemplatesAndLintOnServer(t *testing.T) {
 	wantLines(t, "template apply (changed)", out, "security-incident is at version 2")
 	out = mustCLI(t, s.URL, "template", "versions", "security-incident")
 	wantLines(t, "template versions", out, "2", "1")
+	// A page of one: version 2, and the cursor that continues with 1.
+	out, errOut, err := cli(t, s.URL, "", nil, "template", "versions", "security-incident", "--limit", "1")
+	if err != nil || strings.Contains(out, "\n1 ") || !strings.Contains(errOut, "More results: add --cursor 2") {
+		t.Errorf("template versions --limit 1 = %v, printed %q and %q; want version 2 and the cursor 2", err, out, errOut)
+	}
+	out = mustCLI(t, s.URL, "template", "versions", "security-incident", "--limit", "1", "--cursor", "2")
+	wantLines(t, "template versions --cursor 2", out, "1")
 	out = mustCLI(t, s.URL, "template", "export", "security-incident", "--version", "1")
 	wantLines(t, "template export --version 1", out, "key: security-incident", "due_days: 3")
 
@@ -158,7 +165,7 @@ func TestTemplatesAndLintOnServer(t *testing.T) {
 		t.Errorf("template apply of the exported built-in sre = %v, want an error saying it is built in", err)
 	}
 
-	out, _, err := cli(t, s.URL, "", nil, "lint", pm.Key)
+	out, _, err = cli(t, s.URL, "", nil, "lint", pm.Key)
 	if err == nil || !strings.Contains(err.Error(), "errors in "+pm.Key) {
 		t.Errorf("debrief lint %s (empty postmortem) = %v, want failure naming the errors", pm.Key, err)
 	}

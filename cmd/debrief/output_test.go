@@ -310,9 +310,9 @@ func TestListCommandsPage(t *testing.T) {
 	got = nil
 	mu.Unlock()
 	want := []string{"/api/v1/incidents?limit=50", "/api/v1/incidents?after=c2&limit=7", "/api/v1/action-items?after=c3&limit=8", "/api/v1/notifications?after=c4&limit=9", "/api/v1/ideas?after=c5&limit=10&status=open", "/api/v1/templates?after=c6&limit=11",
-		"/api/v1/teams?after=c7&limit=12", "/api/v1/trackers?after=c8&limit=13", "/api/v1/notification-channels?after=c9&limit=14", "/api/v1/teams?limit=50"}
+		"/api/v1/teams?after=c7&limit=12", "/api/v1/trackers?after=c8&limit=13", "/api/v1/notification-channels?after=c9&limit=14", "/api/v1/teams?limit=50", "/api/v1/templates/runbook/versions?after=7&limit=12"}
 	for _, args := range [][]string{{"incident", "list"}, {"incident", "list", "--limit", "7", "--cursor", "c2"}, {"action", "list", "--limit", "8", "--cursor", "c3"}, {"notify", "log", "--limit", "9", "--cursor", "c4"}, {"idea", "list", "--limit", "10", "--cursor", "c5"}, {"template", "list", "--limit", "11", "--cursor", "c6"},
-		{"team", "list", "--limit", "12", "--cursor", "c7"}, {"tracker", "list", "--limit", "13", "--cursor", "c8"}, {"notify", "channels", "--limit", "14", "--cursor", "c9"}, {"team", "list"}} {
+		{"team", "list", "--limit", "12", "--cursor", "c7"}, {"tracker", "list", "--limit", "13", "--cursor", "c8"}, {"notify", "channels", "--limit", "14", "--cursor", "c9"}, {"team", "list"}, {"template", "versions", "runbook", "--limit", "12", "--cursor", "7"}} {
 		mustCLI(t, srv.URL, args...)
 	}
 	mu.Lock()

@@ -17,7 +17,7 @@ type TemplateCmd struct {
 	Apply     TemplateApplyCmd     `cmd:"" help:"Create or update custom templates from YAML files (admins), e.g. ones kept in git."`
 	List      TemplateListCmd      `cmd:"" help:"List the templates: built-in and custom."`
 	Show      TemplateShowCmd      `cmd:"" help:"Show a template's sections, guidance and policy."`
-	Versions  TemplateVersionsCmd  `cmd:"" help:"List every version of a template."`
+	Versions  TemplateVersionsCmd  `cmd:"" help:"List a template's versions, newest first, a page at a time."`
 	Export    TemplateExportCmd    `cmd:"" help:"Write a template as a YAML file that 'template apply' reads."`
 	Delete    TemplateDeleteCmd    `cmd:"" help:"Delete a custom template (admins); postmortems made from it keep it."`
 	Variables TemplateVariablesCmd `cmd:"" help:"List the variables a template's starting text may use, such as {{incident.title}}."`
@@ -191,12 +191,16 @@ func noneIfEmpty(s string) string {
 type TemplateVersionsCmd struct {
 	ClientFlags `embed:""`
 	Key         string `arg:"" help:"The template's key."`
+	PageFlags   `embed:""`
 }
 
-// Run prints one line per version, newest first.
+// Run prints one page of versions, one line each, newest first, and the
+// cursor of the next page.
 func (c *TemplateVersionsCmd) Run(env *Env) error {
+	q := url.Values{}
+	c.addPage(q)
 	var l list[debrief.CustomTemplate]
-	if done, err := c.get(env, "/api/v1/templates/"+ref(c.Key)+"/versions", nil, &l); done {
+	if done, err := c.get(env, "/api/v1/templates/"+ref(c.Key)+"/versions", q, &l); done {
 		return err
 	}
 	loc := viewerZone(env.Getenv)
@@ -208,7 +212,11 @@ func (c *TemplateVersionsCmd) Run(env *Env) error {
 		}
 		t.row(strconv.Itoa(v.Version), v.Name, strconv.Itoa(len(v.Sections)), saved, v.CreatedBy)
 	}
-	return t.flush()
+	if err := t.flush(); err != nil {
+		return err
+	}
+	printMore(env, l.NextCursor)
+	return nil
 }
 
 // TemplateExportCmd writes a template as YAML.
