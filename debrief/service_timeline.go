@@ -234,3 +234,55 @@ func (s *Service) ListTimeline(ctx context.Context, incidentID int64, f Timeline
 	}
 	return s.store.ListTimeline(ctx, incidentID, f)
 }
+
+// TimelinePage returns one page of the incident's timeline matching f,
+// oldest first (ties by ID), to whoever may see the incident, as
+// ListTimeline does. A limit of 0 is DefaultTimelinePageSize; the cursor
+// is the last event's time and ID (TimelineCursor), and one this server
+// could not have returned is EInvalid naming after.
+func (s *Service) TimelinePage(ctx context.Context, incidentID int64, f TimelineFilter, after string, limit int) (Page[*TimelineEvent], error) {
+	a, err := s.require(ctx, RoleViewer)
+	if err != nil {
+		return Page[*TimelineEvent]{}, err
+	}
+	afterAt, afterID, err := DecodeTimelineCursor(after)
+	if err != nil {
+		return Page[*TimelineEvent]{}, err
+	}
+	if limit <= 0 {
+		limit = DefaultTimelinePageSize
+	}
+	limit = PageLimit(limit)
+	if _, err := s.visibleIncident(ctx, a, incidentID); err != nil {
+		return Page[*TimelineEvent]{}, err
+	}
+	list, err := s.store.ListTimelineAfter(ctx, incidentID, f, afterAt, afterID, limit+1)
+	if err != nil {
+		return Page[*TimelineEvent]{}, err
+	}
+	return pageOf(list, limit, TimelineCursor), nil
+}
+
+// TimelineSummary says how many events the incident's timeline holds, how
+// many are starred and when the first and last happened, to whoever may
+// see the incident: what a page of the timeline says of the whole.
+func (s *Service) TimelineSummary(ctx context.Context, incidentID int64) (TimelineSummary, error) {
+	a, err := s.require(ctx, RoleViewer)
+	if err != nil {
+		return TimelineSummary{}, err
+	}
+	if _, err := s.visibleIncident(ctx, a, incidentID); err != nil {
+		return TimelineSummary{}, err
+	}
+	return s.store.TimelineSummary(ctx, incidentID)
+}
+
+// TimelineEvent returns event id of the incident, to whoever may see the
+// incident; an event of another incident answers as a missing one.
+func (s *Service) TimelineEvent(ctx context.Context, incidentID, id int64) (*TimelineEvent, error) {
+	a, err := s.require(ctx, RoleViewer)
+	if err != nil {
+		return nil, err
+	}
+	return s.timelineEventOf(ctx, a, incidentID, id)
+}

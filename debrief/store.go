@@ -59,6 +59,14 @@ type Store interface {
 	DeleteTimelineEvent(ctx context.Context, id int64, ifVersion int, rev *Revision) error
 	// ListTimeline returns the incident's events, oldest first (ties by ID).
 	ListTimeline(ctx context.Context, incidentID int64, f TimelineFilter) ([]*TimelineEvent, error)
+	// ListTimelineAfter returns at most limit of the incident's events
+	// matching f, in ListTimeline's order, that come after the event at
+	// afterAt with ID afterID (afterID 0 for the first page): a keyset
+	// page, cut by the database.
+	ListTimelineAfter(ctx context.Context, incidentID int64, f TimelineFilter, afterAt time.Time, afterID int64, limit int) ([]*TimelineEvent, error)
+	// TimelineSummary counts the incident's events and starred events and
+	// gives the time of its first and last, without reading the events.
+	TimelineSummary(ctx context.Context, incidentID int64) (TimelineSummary, error)
 
 	// CreatePostmortem inserts pm, assigning ID, Key and Version 1.
 	CreatePostmortem(ctx context.Context, pm *Postmortem, rev *Revision) error

@@ -1,6 +1,7 @@
 package debrief
 
 import (
+	"strconv"
 	"strings"
 	"time"
 )
@@ -168,3 +169,43 @@ type TimelineFilter struct {
 
 // MaxTimelineBatch bounds how many events one bulk add may carry.
 const MaxTimelineBatch = 5000
+
+// DefaultTimelinePageSize is how many events a page of a timeline holds
+// when the caller names no limit: the most a page may hold, so the
+// timelines of most incidents still come back in one answer, as they did
+// before timelines were paged; a longer one says so with a cursor.
+const DefaultTimelinePageSize = MaxPageSize
+
+// TimelineSummary describes an incident's whole timeline, whichever page
+// of it is shown: how many events it has, how many are starred, and when
+// the first and the last happened (zero when it has none), which decide
+// whether a page shows dates.
+type TimelineSummary struct {
+	Events  int       `json:"events"`
+	Starred int       `json:"starred"`
+	First   time.Time `json:"first,omitempty"`
+	Last    time.Time `json:"last,omitempty"`
+}
+
+// TimelineCursor returns the cursor that continues a timeline after e:
+// its time in Unix microseconds and its ID ("micros_id"), the timeline's
+// order (oldest first, ties by ID).
+func TimelineCursor(e *TimelineEvent) string {
+	return strconv.FormatInt(e.At.UnixMicro(), 10) + "_" + strconv.FormatInt(e.ID, 10)
+}
+
+// DecodeTimelineCursor parses a cursor made by TimelineCursor; "" means
+// the first page (zero time and ID). Anything else is EInvalid naming
+// after.
+func DecodeTimelineCursor(c string) (at time.Time, id int64, err error) {
+	if c == "" {
+		return time.Time{}, 0, nil
+	}
+	micros, idText, ok := strings.Cut(c, "_")
+	m, err1 := strconv.ParseInt(micros, 10, 64)
+	id, err2 := strconv.ParseInt(idText, 10, 64)
+	if !ok || err1 != nil || err2 != nil || id <= 0 {
+		return time.Time{}, 0, badCursor(c)
+	}
+	return time.UnixMicro(m).UTC(), id, nil
+}

@@ -415,10 +415,69 @@ func (db *DB) ListTimeline(ctx context.Context, incidentID int64, f debrief.Time
 		return nil, err
 	}
 	defer db.rg.leave()
+	w := timelineWhere(incidentID, f)
+	events, err := listCached(ctx, db, db.r, `SELECT `+timelineColumns+` FROM timeline_events`+w.sql()+` ORDER BY at, id`, w.args, scanTimelineEvent)
+	if err != nil {
+		return nil, mapErr(err, "list timeline of incident %d", incidentID)
+	}
+	return events, nil
+}
+
+// ListTimelineAfter returns at most limit of the incident's events
+// matching f that come after the event at afterAt with ID afterID (afterID
+// 0 for the first page), oldest first (ties by ID). The keyset condition
+// and the order follow the index on (incident_id, at, id), so a page costs
+// the same wherever it falls in a long timeline.
+func (db *DB) ListTimelineAfter(ctx context.Context, incidentID int64, f debrief.TimelineFilter, afterAt time.Time, afterID int64, limit int) ([]*debrief.TimelineEvent, error) {
+	if err := db.rg.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer db.rg.leave()
+	w := timelineWhere(incidentID, f)
+	if afterID > 0 {
+		t := db.d.t(afterAt)
+		w.add(`(at > ? OR (at = ? AND id > ?))`, t, t, afterID)
+	}
+	events, err := listCached(ctx, db, db.r, `SELECT `+timelineColumns+` FROM timeline_events`+w.sql()+` ORDER BY at, id LIMIT `+strconv.Itoa(limit), w.args, scanTimelineEvent)
+	if err != nil {
+		return nil, mapErr(err, "list timeline of incident %d after %d", incidentID, afterID)
+	}
+	return events, nil
+}
+
+// TimelineSummary counts the incident's events and its starred ones and
+// reads the times of its first and last event, in one query of four
+// subqueries: the count and the times come from the index on
+// (incident_id, at, id) without reading the events, the starred count
+// from the partial index of starred events.
+func (db *DB) TimelineSummary(ctx context.Context, incidentID int64) (debrief.TimelineSummary, error) {
+	var sum debrief.TimelineSummary
+	if err := db.rg.enter(ctx); err != nil {
+		return sum, err
+	}
+	defer db.rg.leave()
+	var first, last *time.Time
+	err := db.queryRow(ctx, db.r, `SELECT
+	(SELECT COUNT(*) FROM timeline_events WHERE incident_id = $1),
+	(SELECT COUNT(*) FROM timeline_events WHERE incident_id = $1 AND starred),
+	(SELECT MIN(at) FROM timeline_events WHERE incident_id = $1),
+	(SELECT MAX(at) FROM timeline_events WHERE incident_id = $1)`, incidentID).Scan(&sum.Events, &sum.Starred, nullTimeCol{&first}, nullTimeCol{&last})
+	if err != nil {
+		return sum, mapErr(err, "summarise timeline of incident %d", incidentID)
+	}
+	if first != nil && last != nil {
+		sum.First, sum.Last = *first, *last
+	}
+	return sum, nil
+}
+
+// timelineWhere selects the incident's events that f matches.
+func timelineWhere(incidentID int64, f debrief.TimelineFilter) where {
 	var w where
 	w.add(`incident_id = ?`, incidentID)
 	if f.Starred {
-		w.add(`starred = ?`, true)
+		// As the partial index timeline_events_starred names it.
+		w.add(`starred`)
 	}
 	if f.Source != "" {
 		w.add(`source = ?`, string(f.Source))
@@ -426,11 +485,7 @@ func (db *DB) ListTimeline(ctx context.Context, incidentID int64, f debrief.Time
 	if f.Kind != "" {
 		w.add(`kind = ?`, string(f.Kind))
 	}
-	events, err := listCached(ctx, db, db.r, `SELECT `+timelineColumns+` FROM timeline_events`+w.sql()+` ORDER BY at, id`, w.args, scanTimelineEvent)
-	if err != nil {
-		return nil, mapErr(err, "list timeline of incident %d", incidentID)
-	}
-	return events, nil
+	return w
 }
 
 // TimelineExternalIDs returns the external ids of the incident's events

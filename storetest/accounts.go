@@ -361,7 +361,8 @@ func testAccountsPrivateIncidents(t *testing.T, open Opener) {
 	if len(priv.Members) != 1 || priv.Members[0] != "ada@example.com" {
 		t.Fatalf("private incident members = %v; want its creator", priv.Members)
 	}
-	_, err = svc.AddTimelineEvents(member, priv.ID, []*debrief.TimelineEvent{{At: base, Text: "Key rotated"}}, debrief.AddEventsOptions{})
+	rotated := &debrief.TimelineEvent{At: base, Text: "Key rotated"}
+	_, err = svc.AddTimelineEvents(member, priv.ID, []*debrief.TimelineEvent{rotated}, debrief.AddEventsOptions{})
 	must(t, err, "AddTimelineEvents(member)")
 	pm, err := svc.CreatePostmortem(member, debrief.NewPostmortem{IncidentID: &priv.ID})
 	must(t, err, "CreatePostmortem(member)")
@@ -379,6 +380,12 @@ func testAccountsPrivateIncidents(t *testing.T, open Opener) {
 			return err
 		}},
 		{"ListTimeline", func() error { _, err := svc.ListTimeline(outsider, priv.ID, debrief.TimelineFilter{}); return err }},
+		{"TimelinePage", func() error {
+			_, err := svc.TimelinePage(outsider, priv.ID, debrief.TimelineFilter{}, "", 0)
+			return err
+		}},
+		{"TimelineSummary", func() error { _, err := svc.TimelineSummary(outsider, priv.ID); return err }},
+		{"TimelineEvent", func() error { _, err := svc.TimelineEvent(outsider, priv.ID, rotated.ID); return err }},
 		{"AddTimelineEvents", func() error {
 			_, err := svc.AddTimelineEvents(outsider, priv.ID, []*debrief.TimelineEvent{{At: base, Text: "probe"}}, debrief.AddEventsOptions{})
 			return err
