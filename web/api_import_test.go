@@ -108,11 +108,18 @@ func TestImportTimelineAPI(t *testing.T) {
 		t.Run(engine.name, func(t *testing.T) {
 			e := newEnv(t, engine.open(t), Config{})
 			inc := newImportIncident(t, e)
+			// timelineLen counts the events over every page of the timeline.
 			timelineLen := func() int {
 				t.Helper()
-				var tl listBody[*debrief.TimelineEvent]
-				e.must(200, "GET", inc+"/timeline", "", nil).decode(t, &tl)
-				return len(tl.Items)
+				n := 0
+				for after := ""; ; {
+					var tl listBody[*debrief.TimelineEvent]
+					e.must(200, "GET", inc+"/timeline?after="+url.QueryEscape(after), "", nil).decode(t, &tl)
+					n += len(tl.Items)
+					if after = tl.NextCursor; after == "" {
+						return n
+					}
+				}
 			}
 
 			// CSV as a multipart upload: the format is told from the name.

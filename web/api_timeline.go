@@ -8,13 +8,24 @@ import (
 	"github.com/debriefhq/debrief/debrief"
 )
 
+// listTimeline answers one page of the incident's timeline, oldest first,
+// in the {items, next_cursor} shape of every list.
 func listTimeline(svc *debrief.Service) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathRef(r, "id", debrief.IncidentKeyPrefix)
 		if err != nil {
 			return err
 		}
-		q, err := parseQuery(r, "starred", "source", "kind")
+		q, err := parseQuery(r, "starred", "source", "kind", "limit", "after")
+		if err != nil {
+			return err
+		}
+		// Without a limit a page holds DefaultTimelinePageSize events: the
+		// whole timeline of most incidents, as before timelines were paged.
+		limit, after, err := q.pageCursor(func(c string) error {
+			_, _, err := debrief.DecodeTimelineCursor(c)
+			return err
+		})
 		if err != nil {
 			return err
 		}
@@ -36,11 +47,11 @@ func listTimeline(svc *debrief.Service) HandlerFunc {
 		if f.Kind = debrief.EventKind(kind); kind != "" && !f.Kind.Valid() {
 			return debrief.Errorf(debrief.EInvalid, "kind", "Unknown kind %q.", truncate(kind, 40))
 		}
-		events, err := svc.ListTimeline(r.Context(), id, f)
+		page, err := svc.TimelinePage(r.Context(), id, f, after, limit)
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, listBody[*debrief.TimelineEvent]{Items: nonNil(events)})
+		writeJSON(w, http.StatusOK, listBody[*debrief.TimelineEvent]{Items: page.Items, NextCursor: page.NextCursor})
 		return nil
 	}
 }

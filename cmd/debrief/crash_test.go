@@ -207,23 +207,30 @@ func (a *ackLog) verify(t *testing.T, url string, round int) {
 		a.m[id] = ack{got.Title, got.Version}
 	}
 	for id, want := range a.events {
-		resp, err := http.Get(fmt.Sprintf("%s/api/v1/incidents/%d/timeline", url, id))
-		if err != nil {
-			t.Fatalf("round %d: GET timeline of %d: %v", round, id, err)
-		}
-		var page struct {
-			Items []struct {
-				ExternalID string `json:"external_id"`
-			} `json:"items"`
-		}
-		err = json.NewDecoder(resp.Body).Decode(&page)
-		resp.Body.Close()
-		if err != nil {
-			t.Fatalf("round %d: timeline of %d: %v", round, id, err)
-		}
+		// Every page of the timeline, following next_cursor.
 		have := map[string]bool{}
-		for _, e := range page.Items {
-			have[e.ExternalID] = true
+		for after := ""; ; {
+			resp, err := http.Get(fmt.Sprintf("%s/api/v1/incidents/%d/timeline?after=%s", url, id, after))
+			if err != nil {
+				t.Fatalf("round %d: GET timeline of %d: %v", round, id, err)
+			}
+			var page struct {
+				Items []struct {
+					ExternalID string `json:"external_id"`
+				} `json:"items"`
+				NextCursor string `json:"next_cursor"`
+			}
+			err = json.NewDecoder(resp.Body).Decode(&page)
+			resp.Body.Close()
+			if err != nil {
+				t.Fatalf("round %d: timeline of %d: %v", round, id, err)
+			}
+			for _, e := range page.Items {
+				have[e.ExternalID] = true
+			}
+			if after = page.NextCursor; after == "" {
+				break
+			}
 		}
 		for _, x := range want {
 			if !have[x] {

@@ -187,12 +187,12 @@ func (c *IncidentShowCmd) Run(env *Env) error {
 	if err := printIncident(env, &inc, loc); err != nil {
 		return err
 	}
-	var events list[*debrief.TimelineEvent]
-	if _, err := cl.getJSON(env.Ctx, "/api/v1/incidents/"+ref(c.ID)+"/timeline", nil, &events); err != nil {
+	events, err := wholeTimeline(env, cl, c.ID, url.Values{})
+	if err != nil {
 		return err
 	}
 	fmt.Fprintln(env.Stdout)
-	return printTimeline(env, events.Items, loc)
+	return printTimeline(env, events, loc)
 }
 
 // printIncident writes the incident's fields, times in loc.

@@ -127,17 +127,49 @@ type TimelineListCmd struct {
 	Starred     bool   `help:"Only starred (significant) events."`
 }
 
-// Run fetches and prints the timeline.
+// Run fetches the whole timeline, page after page, and prints it; with
+// --json it writes every event as one {"items": [...]} answer.
 func (c *TimelineListCmd) Run(env *Env) error {
+	cl, err := c.client()
+	if err != nil {
+		return err
+	}
 	q := url.Values{}
 	if c.Starred {
 		q.Set("starred", "true")
 	}
-	var events list[*debrief.TimelineEvent]
-	if done, err := c.get(env, "/api/v1/incidents/"+ref(c.Incident)+"/timeline", q, &events); done {
+	events, err := wholeTimeline(env, cl, c.Incident, q)
+	if err != nil {
 		return err
 	}
-	return printTimeline(env, events.Items, viewerZone(env.Getenv))
+	if c.JSON {
+		body, err := json.Marshal(list[*debrief.TimelineEvent]{Items: events})
+		if err != nil {
+			return err
+		}
+		return writeJSON(env.Stdout, body)
+	}
+	return printTimeline(env, events, viewerZone(env.Getenv))
+}
+
+// wholeTimeline reads every event of the incident's timeline that q
+// selects, following next_cursor from page to page, so that no event is
+// left out of what is printed. It names no limit: the server's default
+// page is the largest, and a server from before timelines were paged,
+// which refuses parameters it does not know, answers whole.
+func wholeTimeline(env *Env, cl *client, incident string, q url.Values) ([]*debrief.TimelineEvent, error) {
+	events := []*debrief.TimelineEvent{}
+	for {
+		var page list[*debrief.TimelineEvent]
+		if _, err := cl.getJSON(env.Ctx, "/api/v1/incidents/"+ref(incident)+"/timeline", q, &page); err != nil {
+			return nil, err
+		}
+		events = append(events, page.Items...)
+		if page.NextCursor == "" || len(page.Items) == 0 {
+			return events, nil
+		}
+		q.Set("after", page.NextCursor)
+	}
 }
 
 // printTimeline writes events in loc. A timeline that spans several days in
