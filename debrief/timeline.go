@@ -1,6 +1,7 @@
 package debrief
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -192,6 +193,17 @@ type TimelineSummary struct {
 // order (oldest first, ties by ID).
 func TimelineCursor(e *TimelineEvent) string {
 	return strconv.FormatInt(e.At.UnixMicro(), 10) + "_" + strconv.FormatInt(e.ID, 10)
+}
+
+// TimelineCursorBefore returns the cursor whose page starts with e: the
+// place just before e in the timeline's order, so a link can show the
+// page that holds an event.
+func TimelineCursorBefore(e *TimelineEvent) string {
+	if e.ID > 1 {
+		return strconv.FormatInt(e.At.UnixMicro(), 10) + "_" + strconv.FormatInt(e.ID-1, 10)
+	}
+	// No event comes after this one at the microsecond before e.
+	return strconv.FormatInt(e.At.UnixMicro()-1, 10) + "_" + strconv.FormatInt(math.MaxInt64, 10)
 }
 
 // DecodeTimelineCursor parses a cursor made by TimelineCursor; "" means

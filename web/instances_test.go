@@ -60,6 +60,61 @@ func startInstance(t testing.TB, dsn string) *instance {
 	return &instance{url: ts.URL, svc: svc, hub: hub}
 }
 
+// eventsBefore waits for the event name on events and returns the events
+// that came before it; after 20 s without it, the test fails.
+func eventsBefore(t testing.TB, events <-chan string, name string) (before []string) {
+	t.Helper()
+	timeout := time.After(20 * time.Second)
+	for {
+		select {
+		case got := <-events:
+			if got == name {
+				return before
+			}
+			before = append(before, got)
+		case <-timeout:
+			t.Fatalf("no %q event on the stream after 20 s", name)
+		}
+	}
+}
+
+// newAccount makes a user of role on a, with an API token of scope named
+// tokenName, and returns the user, the token and its secret.
+func newAccount(t testing.TB, a *instance, email, name string, role debrief.Role, tokenName string, scope debrief.TokenScope) (*debrief.User, *debrief.APIToken, string) {
+	t.Helper()
+	sys := debrief.WithActor(context.Background(), debrief.SystemActor)
+	u, err := a.svc.CreateUser(sys, debrief.NewUser{Email: email, Name: name, Role: role, Password: browserPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, secret, err := a.svc.CreateToken(debrief.WithActor(context.Background(), u.Actor("test")), debrief.NewAPIToken{Name: tokenName, Scope: scope})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u, tok, secret
+}
+
+// signInAdmin makes Ada, an admin, on a and returns her context and an
+// admin API token.
+func signInAdmin(t testing.TB, a *instance) (context.Context, string) {
+	t.Helper()
+	ada, _, secret := newAccount(t, a, "ada@example.com", "Ada", debrief.RoleAdmin, "ops", debrief.ScopeAdmin)
+	return debrief.WithActor(context.Background(), ada.Actor("test")), secret
+}
+
+// patchImpact changes inc's impact through a's API at its current
+// version: a change of the incident's own part of its page.
+func patchImpact(t testing.TB, a *instance, ctx context.Context, token string, inc *debrief.Incident) {
+	t.Helper()
+	cur, err := a.svc.Incident(ctx, inc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := call(t, "PATCH", a.url+"/api/v1/incidents/"+inc.Key, token, `{"impact":"Card payments failed `+strconv.Itoa(cur.Version)+` times.","version":`+strconv.Itoa(cur.Version)+`}`, nil); st != 200 {
+		t.Fatalf("PATCH the incident = %d; want 200", st)
+	}
+}
+
 // call sends one API request with a bearer token and decodes a JSON answer
 // into out (when not nil); it returns the status.
 func call(t testing.TB, method, url, token, body string, out any) int {
@@ -98,16 +153,7 @@ func TestTwoInstancesOnOnePostgres(t *testing.T) {
 	}
 	dsn := storetest.PostgresDSN(t)
 	a, b := startInstance(t, dsn), startInstance(t, dsn)
-	sys := debrief.WithActor(context.Background(), debrief.SystemActor)
-	admin, err := a.svc.CreateUser(sys, debrief.NewUser{Email: "ada@example.com", Name: "Ada", Role: debrief.RoleAdmin, Password: browserPassword})
-	if err != nil {
-		t.Fatal(err)
-	}
-	adminCtx := debrief.WithActor(context.Background(), admin.Actor("test"))
-	_, adminToken, err := a.svc.CreateToken(adminCtx, debrief.NewAPIToken{Name: "ops", Scope: debrief.ScopeAdmin})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, adminToken := signInAdmin(t, a)
 
 	// --- Records: created on A, read and changed on B, read on A. ---
 	var inc debrief.Incident
@@ -151,15 +197,7 @@ func TestTwoInstancesOnOnePostgres(t *testing.T) {
 	t.Logf("an event added on A reached a stream on B %v after the request started", time.Since(start).Round(time.Millisecond))
 
 	// --- A token revoked on A is refused by B on the next request. ---
-	victim, err := a.svc.CreateUser(sys, debrief.NewUser{Email: "vic@example.com", Name: "Vic", Role: debrief.RoleResponder, Password: browserPassword})
-	if err != nil {
-		t.Fatal(err)
-	}
-	vicCtx := debrief.WithActor(context.Background(), victim.Actor("test"))
-	tok, secret, err := a.svc.CreateToken(vicCtx, debrief.NewAPIToken{Name: "laptop", Scope: debrief.ScopeWrite})
-	if err != nil {
-		t.Fatal(err)
-	}
+	victim, tok, secret := newAccount(t, a, "vic@example.com", "Vic", debrief.RoleResponder, "laptop", debrief.ScopeWrite)
 	if st := call(t, "GET", b.url+"/api/v1/incidents", secret, "", nil); st != 200 {
 		t.Fatalf("B with vic's token = %d; want 200", st)
 	}
@@ -248,15 +286,5 @@ func openStream(t testing.TB, url, token string) <-chan string {
 // waitEvent waits for an event named name, skipping others.
 func waitEvent(t testing.TB, events <-chan string, name string) {
 	t.Helper()
-	timeout := time.After(20 * time.Second)
-	for {
-		select {
-		case got := <-events:
-			if got == name {
-				return
-			}
-		case <-timeout:
-			t.Fatalf("no %q event on the stream after 20 s", name)
-		}
-	}
+	eventsBefore(t, events, name)
 }

@@ -1,10 +1,13 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -476,8 +479,21 @@ type incidentPage struct {
 	HistoryMore  bool
 	// Teams own the services the incident names.
 	Teams []*debrief.Team
-	// TimelineStamp is the stamp of the whole timeline read (ui_live_stamps.go).
+	// TimelineStamp is the stamp of the page of the timeline shown and of
+	// the summary of the whole (ui_live_stamps.go).
 	TimelineStamp string
+	// After is the cursor the page of the timeline starts after ("" for
+	// the first); PageParams are the parameters that name the page shown
+	// (after, starred), encoded, for the addresses that must come back
+	// to it.
+	After      string
+	PageParams template.URL
+	Pager      pager
+	// AddedElsewhere is the event just added from this page when it falls
+	// on another page of the timeline, and AddedURL the page that starts
+	// with it.
+	AddedElsewhere *debrief.TimelineEvent
+	AddedURL       string
 }
 
 // historyRow is one revision told as a sentence: who did what, and for
@@ -564,7 +580,6 @@ func (s *Server) loadIncident(r *http.Request) (*debrief.Incident, error) {
 func (s *Server) incidentPageData(r *http.Request, inc *debrief.Incident) (incidentPage, error) {
 	ctx := r.Context()
 	p := incidentPage{layout: newLayout(r, inc.Key+" "+inc.Title, "incidents"), Inc: inc, Kinds: debrief.EventKinds, Errors: formErrors{}}
-	p.OnlyStarred = r.URL.Query().Get("starred") == "1"
 	if err := s.fillTimeline(r, &p); err != nil {
 		return p, err
 	}
@@ -605,39 +620,102 @@ func (s *Server) incidentPageData(r *http.Request, inc *debrief.Incident) (incid
 	return p, nil
 }
 
-// fillTimeline reads the timeline and marks where days change.
+// uiTimelinePageSize is how many events a page of an incident's timeline
+// shows: enough for the whole timeline of most incidents, few enough that
+// an alert storm's thousands of events do not make a page of megabytes.
+const uiTimelinePageSize = 200
+
+// timelineParams are the parameters of the incident page that say which
+// page of its timeline is shown (after, starred), taken from q: the live
+// refresh, the forms of the timeline and the event editor carry them, so
+// the viewer stays on the page they were on.
+func timelineParams(q url.Values) url.Values {
+	keep := url.Values{}
+	if after := q.Get("after"); after != "" {
+		keep.Set("after", after)
+	}
+	if q.Get("starred") == "1" {
+		keep.Set("starred", "1")
+	}
+	return keep
+}
+
+// eventPageParams name the page of the timeline that starts with ev: of
+// the starred events when the viewer shows only those and ev is one.
+func eventPageParams(ev *debrief.TimelineEvent, onlyStarred bool) url.Values {
+	params := url.Values{"after": {debrief.TimelineCursorBefore(ev)}}
+	if onlyStarred && ev.Starred {
+		params.Set("starred", "1")
+	}
+	return params
+}
+
+// timelinePageURL is the address of the incident page showing the page
+// of its timeline that params name, ending in fragment.
+func timelinePageURL(inc *debrief.Incident, params url.Values, fragment string) string {
+	u := "/incidents/" + inc.Key
+	if len(params) > 0 {
+		u += "?" + params.Encode()
+	}
+	return u + fragment
+}
+
+// fillTimeline reads the page of the timeline the request names (after,
+// starred) and the summary of the whole timeline: the header's counts,
+// and whether it spans several days in the viewer's zone, which decides
+// the date headings of every page.
 func (s *Server) fillTimeline(r *http.Request, p *incidentPage) error {
-	all, err := s.svc.ListTimeline(r.Context(), p.Inc.ID, debrief.TimelineFilter{})
+	ctx := r.Context()
+	q := r.URL.Query()
+	params := timelineParams(q)
+	p.After, p.OnlyStarred = params.Get("after"), params.Get("starred") == "1"
+	p.PageParams = template.URL(params.Encode())
+	sum, err := s.svc.TimelineSummary(ctx, p.Inc.ID)
 	if err != nil {
 		return err
 	}
-	p.EventCount, p.StarredCount = len(all), 0
-	p.TimelineStamp = timelineStamp(all)
-	multiDay := false
-	for i, e := range all {
-		if e.Starred {
-			p.StarredCount++
-		}
-		if i > 0 && !sameDay(e.At.In(p.Loc), all[0].At.In(p.Loc)) {
-			multiDay = true
-		}
+	page, err := s.svc.TimelinePage(ctx, p.Inc.ID, debrief.TimelineFilter{Starred: p.OnlyStarred}, p.After, uiTimelinePageSize)
+	if err != nil {
+		return err
 	}
-	p.Timeline = p.Timeline[:0]
+	p.EventCount, p.StarredCount = sum.Events, sum.Starred
+	p.TimelineStamp = timelinePageStamp(sum, page.Items)
+	multiDay := sum.Events > 0 && !sameDay(sum.First.In(p.Loc), sum.Last.In(p.Loc))
+	p.Timeline = timelineRows(page.Items, p.Loc, multiDay)
+	p.Pager = newPager("Pages of the timeline", "/incidents/"+p.Inc.Key, params, p.After, page.NextCursor).within("#timeline")
+	p.Pager.NextLabel, p.Pager.FirstLabel = "Later events", "First events"
+	return nil
+}
+
+// wholeTimeline reads all of the incident's timeline as rows, for the
+// postmortem's reading view, which shows it whole as the exports do, and
+// the stamp of what it read.
+func (s *Server) wholeTimeline(ctx context.Context, inc *debrief.Incident, loc *time.Location) ([]timelineRow, string, error) {
+	events, err := s.svc.ListTimeline(ctx, inc.ID, debrief.TimelineFilter{})
+	if err != nil {
+		return nil, "", err
+	}
+	multiDay := len(events) > 0 && !sameDay(events[0].At.In(loc), events[len(events)-1].At.In(loc))
+	return timelineRows(events, loc, multiDay), timelineStamp(events), nil
+}
+
+// timelineRows marks where sources and days change among events. When
+// the timeline spans several days, the first event of each day, and the
+// first of the page, carry the day's date.
+func timelineRows(events []*debrief.TimelineEvent, loc *time.Location, multiDay bool) []timelineRow {
+	rows := make([]timelineRow, 0, len(events))
 	lastDay := ""
-	for _, e := range all {
-		if p.OnlyStarred && !e.Starred {
-			continue
-		}
+	for _, e := range events {
 		row := timelineRow{Ev: e}
 		if e.Source != debrief.SourceManual && e.Source != debrief.SourceAPI {
 			row.FromSource = string(e.Source)
 		}
-		if day := formatDate(p.Loc, e.At); multiDay && day != lastDay {
+		if day := formatDate(loc, e.At); multiDay && day != lastDay {
 			row.Day, lastDay = day, day
 		}
-		p.Timeline = append(p.Timeline, row)
+		rows = append(rows, row)
 	}
-	return nil
+	return rows
 }
 
 func sameDay(a, b time.Time) bool {
@@ -663,10 +741,13 @@ func (s *Server) uiIncident() HandlerFunc {
 // timelineAnswer ends a timeline form post: htmx gets the timeline section
 // re-rendered in place; a plain form post is redirected to the incident
 // page, or, when the form needs correcting, gets the whole page with the
-// sentence and the text kept.
-func (s *Server) timelineAnswer(w http.ResponseWriter, r *http.Request, inc *debrief.Incident, status int, form eventForm, errs formErrors, notice string) error {
+// sentence and the text kept. Either way the page of the timeline is the
+// one the form was posted from, which its address names (after, starred).
+// added is the event the post added, if any: when it falls on another
+// page, htmx's answer says so and links to it.
+func (s *Server) timelineAnswer(w http.ResponseWriter, r *http.Request, inc *debrief.Incident, status int, form eventForm, errs formErrors, notice string, added *debrief.TimelineEvent) error {
 	if status == http.StatusSeeOther && !isHTMX(r) {
-		return seeOther(w, r, "/incidents/"+inc.Key+"#timeline")
+		return seeOther(w, r, timelinePageURL(inc, timelineParams(r.URL.Query()), "#timeline"))
 	}
 	p, err := s.incidentPageData(r, inc)
 	if err != nil {
@@ -676,6 +757,9 @@ func (s *Server) timelineAnswer(w http.ResponseWriter, r *http.Request, inc *deb
 		p.Errors = errs
 	}
 	p.Notice = notice
+	if added != nil && !slices.ContainsFunc(p.Timeline, func(row timelineRow) bool { return row.Ev.ID == added.ID }) {
+		p.AddedElsewhere, p.AddedURL = added, timelinePageURL(inc, eventPageParams(added, p.OnlyStarred), "#event-"+strconv.FormatInt(added.ID, 10))
+	}
 	if status != http.StatusSeeOther {
 		p.EventForm = form
 	}
@@ -711,13 +795,13 @@ func (s *Server) uiAddEvent() HandlerFunc {
 			}
 			_, err = s.svc.AddTimelineEvents(r.Context(), inc.ID, []*debrief.TimelineEvent{ev}, debrief.AddEventsOptions{})
 			if err == nil {
-				return s.timelineAnswer(w, r, inc, http.StatusSeeOther, eventForm{}, nil, "")
+				return s.timelineAnswer(w, r, inc, http.StatusSeeOther, eventForm{}, nil, "", ev)
 			}
 			if !errs.add(err) {
 				return err
 			}
 		}
-		return s.timelineAnswer(w, r, inc, http.StatusUnprocessableEntity, form, errs, "")
+		return s.timelineAnswer(w, r, inc, http.StatusUnprocessableEntity, form, errs, "", nil)
 	}
 }
 
@@ -781,12 +865,12 @@ func (s *Server) uiEventAction(onConflict string, apply func(r *http.Request, in
 		}
 		err = apply(r, inc.ID, id, version)
 		if debrief.ErrorCode(err) == debrief.EConflict {
-			return s.timelineAnswer(w, r, inc, http.StatusConflict, eventForm{Kind: string(debrief.KindNote)}, nil, onConflict)
+			return s.timelineAnswer(w, r, inc, http.StatusConflict, eventForm{Kind: string(debrief.KindNote)}, nil, onConflict, nil)
 		}
 		if err != nil {
 			return err
 		}
-		return s.timelineAnswer(w, r, inc, http.StatusSeeOther, eventForm{}, nil, "")
+		return s.timelineAnswer(w, r, inc, http.StatusSeeOther, eventForm{}, nil, "", nil)
 	}
 }
 
@@ -802,23 +886,21 @@ type eventEditPage struct {
 	// Current is the event as someone else saved it, shown beside the
 	// writer's own text after a conflict.
 	Current *debrief.TimelineEvent
+	// PageParams name the page of the timeline the editor was opened
+	// from (after, starred), which saving or cancelling goes back to
+	// (Back, at the event).
+	PageParams template.URL
+	Back       string
 }
 
+// loadEvent reads the event the path names, which must be the path's
+// incident's.
 func (s *Server) loadEvent(r *http.Request, inc *debrief.Incident) (*debrief.TimelineEvent, error) {
 	id, err := eventRef(r)
 	if err != nil {
 		return nil, err
 	}
-	events, err := s.svc.ListTimeline(r.Context(), inc.ID, debrief.TimelineFilter{})
-	if err != nil {
-		return nil, err
-	}
-	for _, e := range events {
-		if e.ID == id {
-			return e, nil
-		}
-	}
-	return nil, debrief.Errorf(debrief.ENotFound, "", "The incident has no timeline event %d.", id)
+	return s.svc.TimelineEvent(r.Context(), inc.ID, id)
 }
 
 func (s *Server) uiEditEventForm() HandlerFunc {
@@ -831,7 +913,9 @@ func (s *Server) uiEditEventForm() HandlerFunc {
 		if err != nil {
 			return err
 		}
-		p := eventEditPage{layout: newLayout(r, "Edit timeline event · "+inc.Key, "incidents"), Inc: inc, Ev: ev, Version: ev.Version, Kinds: debrief.EventKinds, Errors: formErrors{}}
+		params := timelineParams(r.URL.Query())
+		p := eventEditPage{layout: newLayout(r, "Edit timeline event · "+inc.Key, "incidents"), Inc: inc, Ev: ev, Version: ev.Version, Kinds: debrief.EventKinds, Errors: formErrors{},
+			PageParams: template.URL(params.Encode()), Back: timelinePageURL(inc, params, "#event-"+strconv.FormatInt(ev.ID, 10))}
 		p.Form = eventForm{Text: ev.Text, Kind: string(ev.Kind), At: datetimeLocal(p.Loc, ev.At), Starred: ev.Starred}
 		return s.render(w, r, http.StatusOK, "event_edit.html", "layout", p)
 	}
@@ -851,7 +935,9 @@ func (s *Server) uiEditEvent() HandlerFunc {
 		if err != nil {
 			return err
 		}
-		p := eventEditPage{layout: newLayout(r, "Edit timeline event · "+inc.Key, "incidents"), Inc: inc, Ev: ev, Version: version, Kinds: debrief.EventKinds, Errors: formErrors{}}
+		params := timelineParams(r.URL.Query())
+		p := eventEditPage{layout: newLayout(r, "Edit timeline event · "+inc.Key, "incidents"), Inc: inc, Ev: ev, Version: version, Kinds: debrief.EventKinds, Errors: formErrors{},
+			PageParams: template.URL(params.Encode()), Back: timelinePageURL(inc, params, "#event-"+strconv.FormatInt(ev.ID, 10))}
 		p.Form = eventForm{Text: r.PostForm.Get("text"), Kind: r.PostForm.Get("kind"), At: r.PostForm.Get("at"), Starred: r.PostForm.Get("starred") == "on"}
 		var at *time.Time
 		switch {
@@ -867,7 +953,7 @@ func (s *Server) uiEditEvent() HandlerFunc {
 			patch := debrief.TimelineEventPatch{Text: &p.Form.Text, Kind: &kind, At: at, Starred: &p.Form.Starred}
 			_, err = s.svc.UpdateTimelineEvent(r.Context(), inc.ID, ev.ID, patch, version)
 			if err == nil {
-				return seeOther(w, r, "/incidents/"+inc.Key+"#event-"+strconv.FormatInt(ev.ID, 10))
+				return seeOther(w, r, p.Back)
 			}
 			var de *debrief.Error
 			if debrief.ErrorCode(err) == debrief.EConflict && errors.As(err, &de) {

@@ -82,8 +82,24 @@ func stampOf[T any](records []T, idVersion func(T) (int64, int)) string {
 	return strconv.FormatUint(h.Sum64(), 36) + "n" + strconv.Itoa(len(records))
 }
 
+// timelineStamp is the stamp of a whole timeline, as the postmortem's
+// reading view shows it.
 func timelineStamp(events []*debrief.TimelineEvent) string {
 	return stampOf(events, func(e *debrief.TimelineEvent) (int64, int) { return e.ID, e.Version })
+}
+
+// timelinePageStamp is the stamp of a page of a timeline as the incident
+// page shows it: the events of the page, and the summary of the whole,
+// whose counts the header shows and whose first and last times decide the
+// page's date headings. So an event added, starred or deleted on any page
+// changes it, and one edited on another page does not.
+func timelinePageStamp(sum debrief.TimelineSummary, events []*debrief.TimelineEvent) string {
+	parts := make([][2]int64, 0, len(events)+2)
+	parts = append(parts, [2]int64{int64(sum.Events), int64(sum.Starred)}, [2]int64{sum.First.UnixMicro(), sum.Last.UnixMicro()})
+	for _, e := range events {
+		parts = append(parts, [2]int64{e.ID, int64(e.Version)})
+	}
+	return stampOf(parts, func(p [2]int64) (int64, int) { return p[0], int(p[1]) })
 }
 
 func itemsStamp(items []*debrief.ActionItem) string {
@@ -131,9 +147,16 @@ func (s *Server) incidentChecks(id int64) map[string]liveCheck {
 			}
 			return versionStamp(inc.Version), nil
 		},
+		// The page of the timeline the page shows, which its stream's
+		// address names as the page's own does (after, starred).
 		debrief.LiveTimeline: func(r *http.Request) (string, error) {
-			events, err := s.svc.ListTimeline(r.Context(), id, debrief.TimelineFilter{})
-			return timelineStamp(events), err
+			params := timelineParams(r.URL.Query())
+			sum, err := s.svc.TimelineSummary(r.Context(), id)
+			if err != nil {
+				return "", err
+			}
+			page, err := s.svc.TimelinePage(r.Context(), id, debrief.TimelineFilter{Starred: params.Get("starred") == "1"}, params.Get("after"), uiTimelinePageSize)
+			return timelinePageStamp(sum, page.Items), err
 		},
 		debrief.LiveActionItems: func(r *http.Request) (string, error) {
 			items, err := s.svc.ListActionItems(r.Context(), debrief.ActionItemFilter{IncidentID: &id, Limit: debrief.MaxPageSize})
@@ -164,8 +187,13 @@ func (s *Server) postmortemChecks(pm *debrief.Postmortem) map[string]liveCheck {
 		},
 	}
 	if pm.IncidentID != nil {
-		inc := s.incidentChecks(*pm.IncidentID)
-		checks[debrief.LiveIncident], checks[debrief.LiveTimeline] = inc[debrief.LiveIncident], inc[debrief.LiveTimeline]
+		incidentID := *pm.IncidentID
+		checks[debrief.LiveIncident] = s.incidentChecks(incidentID)[debrief.LiveIncident]
+		// The reading view shows the whole timeline.
+		checks[debrief.LiveTimeline] = func(r *http.Request) (string, error) {
+			events, err := s.svc.ListTimeline(r.Context(), incidentID, debrief.TimelineFilter{})
+			return timelineStamp(events), err
+		}
 	}
 	return checks
 }

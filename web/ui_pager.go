@@ -13,6 +13,21 @@ type pager struct {
 	// WholeURL and WholeText link a list shown in part inside another page
 	// (the editor's first page of files) to its own page: "All attachments".
 	WholeURL, WholeText string
+	// NextLabel and FirstLabel name the two links where "Next page" and
+	// "First page" would not say enough ("Later events").
+	NextLabel, FirstLabel string
+}
+
+// within ends both of p's addresses with fragment ("#timeline"), for a
+// list that is one part of a longer page.
+func (p pager) within(fragment string) pager {
+	if p.NextURL != "" {
+		p.NextURL += fragment
+	}
+	if p.FirstURL != "" {
+		p.FirstURL += fragment
+	}
+	return p
 }
 
 // uiPageSize is how many records one page of a list on a page shows.

@@ -63,11 +63,9 @@ func (s *Server) uiPostmortem() HandlerFunc {
 				return err
 			}
 			p.Incident = inc
-			ip := incidentPage{layout: p.layout, Inc: inc}
-			if err := s.fillTimeline(r, &ip); err != nil {
+			if p.Timeline, timelineStamp, err = s.wholeTimeline(ctx, inc, p.Loc); err != nil {
 				return err
 			}
-			p.Timeline, timelineStamp = ip.Timeline, ip.TimelineStamp
 		}
 		items, err := s.svc.ListActionItems(ctx, debrief.ActionItemFilter{PostmortemID: &pm.ID, Limit: debrief.MaxPageSize})
 		if err != nil {

@@ -124,11 +124,11 @@ func (s *Server) meetingPageFor(r *http.Request, ctx context.Context, pm *debrie
 		return p
 	}
 	p.Incident, p.Impact = inc, inc.Impact
-	if events, err := s.svc.ListTimeline(ctx, inc.ID, debrief.TimelineFilter{}); err == nil {
+	// Only the starred events, read as such: the turning points the
+	// meeting goes through, all of them, however long the timeline.
+	if events, err := s.svc.ListTimeline(ctx, inc.ID, debrief.TimelineFilter{Starred: true}); err == nil {
 		for _, e := range events {
-			if e.Starred {
-				p.Starred = append(p.Starred, timelineRow{Ev: e})
-			}
+			p.Starred = append(p.Starred, timelineRow{Ev: e})
 		}
 	}
 	if rep, err := s.analytics.Report(ctx, debrief.AnalyticsFilter{}); err == nil {
