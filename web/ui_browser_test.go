@@ -85,7 +85,9 @@ func newBrowserEnv(t *testing.T, store debrief.Store, opts ...debrief.Option) *b
 		chromedp.UserDataDir(filepath.Join(t.TempDir(), "profile")),
 		chromedp.WindowSize(1280, 900),
 	)
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	// The browser's whole life in one test, a bound on a hang like
+	// browserWait: generous, for a loaded machine.
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	t.Cleanup(cancel)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, copts...)
 	t.Cleanup(cancelAlloc)
@@ -194,11 +196,17 @@ func eval[T any](e *browserEnv, ctx context.Context, js string) T {
 	return v
 }
 
-// waitFor polls a JavaScript condition until it holds, for up to ten
-// seconds (a bound on a hang, not an assertion about speed).
+// browserWait is how long a browser test waits for a page to show what it
+// should before it fails. It bounds a hang, not a speed: on a machine whose
+// two cores run Chromium, two servers and other suites, a step that takes
+// milliseconds alone can take seconds, so the bound is generous.
+const browserWait = 30 * time.Second
+
+// waitFor polls a JavaScript condition until it holds, for up to
+// browserWait (a bound on a hang, not an assertion about speed).
 func (e *browserEnv) waitFor(ctx context.Context, what, cond string) {
 	e.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(browserWait)
 	for {
 		if eval[bool](e, ctx, "!!("+cond+")") {
 			return

@@ -26,7 +26,7 @@ func TestLiveBrowserPostgres(t *testing.T) { testLiveBrowser(t, openPostgresOrSk
 // start (measured, logged, never asserted).
 func (e *browserEnv) waitSince(ctx context.Context, start time.Time, what, cond string) time.Duration {
 	e.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(browserWait)
 	for !eval[bool](e, ctx, "!!("+cond+")") {
 		if time.Now().After(deadline) {
 			e.t.Fatalf("%s: %s never held; the page shows:\n%s", what, cond,
