@@ -148,6 +148,45 @@ func TestListsPaged(t *testing.T) {
 			}
 		}
 
+		// A team or tracker just added is shown where the admin lands:
+		// in its place on the first page, or first on it when its place
+		// by name is on a later page.
+		for _, c := range []struct {
+			list string
+			form url.Values
+			// later: its place is past the first page.
+			later bool
+		}{
+			{"/admin/teams", url.Values{"name": {"aaa-first"}, "services": {"ledger"}}, false},
+			{"/admin/teams", url.Values{"name": {"zz-last"}, "services": {"payouts"}}, true},
+			{"/admin/trackers", url.Values{"kind": {"github"}, "name": {"AAA first repo"}, "project": {"acme/checkout"}, "token": {"ghp-token"}}, false},
+			{"/admin/trackers", url.Values{"kind": {"github"}, "name": {"zz last repo"}, "project": {"acme/payouts"}, "token": {"ghp-token"}}, true},
+		} {
+			rec := uiRequest(e.h, "POST", c.list, c.form, e.ada)
+			loc := rec.Header().Get("Location")
+			if rec.Code != http.StatusSeeOther || !strings.HasPrefix(loc, c.list+"?added=") {
+				t.Fatalf("POST %s (%s) = %d to %q; want 303 to the list naming the new record:\n%.600s", c.list, c.form.Get("name"), rec.Code, loc, rec.Body)
+			}
+			landing, anchor, _ := strings.Cut(loc, "#")
+			body := uiRequest(e.h, "GET", landing, nil, e.ada).Body.String()
+			card := strings.Index(body, `<div class="card" id="`+anchor+`">`)
+			firstCard := strings.Index(body, `<div class="card" id="`+strings.SplitN(anchor, "-", 2)[0]+`-`)
+			want := "Added."
+			if c.later {
+				want = "this one&#39;s place is on a later page"
+			}
+			switch {
+			case card < 0:
+				t.Errorf("GET %s does not show the record just added (#%s)", landing, anchor)
+			case !strings.Contains(body[card:], want):
+				t.Errorf("GET %s: the record just added says nothing of %q", landing, want)
+			case c.later && card != firstCard:
+				t.Errorf("GET %s: the record just added, whose place is on a later page, is not shown first", landing)
+			case !c.later && strings.Contains(body, "place is on a later page"):
+				t.Errorf("GET %s: the record just added in its place on the first page is said to be elsewhere", landing)
+			}
+		}
+
 		// The API: pages of 20 until next_cursor is absent.
 		for _, c := range []struct {
 			path, id string
@@ -158,8 +197,8 @@ func TestListsPaged(t *testing.T) {
 			{"/api/v1/integrations", "id", n},
 			{"/api/v1/templates", "key", templates},
 			{"/api/v1/users", "email", n + 3},
-			{"/api/v1/teams", "name", n},
-			{"/api/v1/trackers", "name", n},
+			{"/api/v1/teams", "name", n + 2},
+			{"/api/v1/trackers", "name", n + 2},
 			{"/api/v1/notification-channels", "id", n},
 		} {
 			checkAPIPaged(t, e.h, e.ada, c.path, c.id, c.want)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -36,6 +37,8 @@ type teamForm struct {
 	After  string
 	Errors formErrors
 	Notice string
+	// Added says the team was just added (and where it sits in the list).
+	Added string
 }
 
 func teamFormOf(t *debrief.Team) *teamForm {
@@ -97,6 +100,18 @@ func (s *Server) uiAdminTeams() HandlerFunc {
 		p, err := s.adminTeamsData(r)
 		if err != nil {
 			return err
+		}
+		if added := r.URL.Query().Get("added"); added != "" {
+			// A team just added is shown on the page the admin lands on,
+			// first when its place by name is on a later page.
+			shown := len(p.Teams)
+			f, err := s.teamForm(r, p, added)
+			if err != nil {
+				return err
+			}
+			if f != nil {
+				f.Added = addedNotice("team", len(p.Teams) > shown)
+			}
 		}
 		return s.render(w, r, http.StatusOK, "admin_teams.html", "layout", p)
 	}
@@ -179,7 +194,7 @@ func (s *Server) uiAdminCreateTeam() HandlerFunc {
 		if err != nil {
 			return s.teamRefused(w, r, typed, "", err)
 		}
-		return seeOther(w, r, "/admin/teams#team-"+strconv.FormatInt(t.ID, 10))
+		return seeOther(w, r, "/admin/teams?added="+url.QueryEscape(t.Name)+"#team-"+strconv.FormatInt(t.ID, 10))
 	}
 }
 

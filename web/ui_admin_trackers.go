@@ -35,6 +35,8 @@ type trackerForm struct {
 	After  string
 	Errors formErrors
 	Notice string
+	// Added says the tracker was just added (and where it sits in the list).
+	Added string
 }
 
 func trackerFormOf(t *debrief.Tracker) *trackerForm {
@@ -87,6 +89,18 @@ func (s *Server) uiAdminTrackers() HandlerFunc {
 		p, err := s.adminTrackersData(r)
 		if err != nil {
 			return err
+		}
+		if id, err := strconv.ParseInt(r.URL.Query().Get("added"), 10, 64); err == nil && id > 0 {
+			// A tracker just added is shown on the page the admin lands
+			// on, first when its place by name is on a later page.
+			shown := len(p.Trackers)
+			f, err := s.trackerForm(r, p, id)
+			if err != nil {
+				return err
+			}
+			if f != nil {
+				f.Added = addedNotice("tracker", len(p.Trackers) > shown)
+			}
 		}
 		return s.render(w, r, http.StatusOK, "admin_trackers.html", "layout", p)
 	}
@@ -169,7 +183,8 @@ func (s *Server) uiAdminCreateTracker() HandlerFunc {
 		if err != nil {
 			return s.trackerRefused(w, r, typed, 0, strings.TrimSpace(token) != "", err)
 		}
-		return seeOther(w, r, "/admin/trackers#tracker-"+strconv.FormatInt(t.ID, 10))
+		id := strconv.FormatInt(t.ID, 10)
+		return seeOther(w, r, "/admin/trackers?added="+id+"#tracker-"+id)
 	}
 }
 

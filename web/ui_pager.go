@@ -86,3 +86,12 @@ func formOnPage[F any](forms *[]*F, match func(*F) bool, fetch func() (*F, error
 	}
 	return f, err
 }
+
+// addedNotice is the sentence over a record just added to a list paged by
+// name: elsewhere says its place is on a later page, so it is shown first.
+func addedNotice(what string, elsewhere bool) string {
+	if elsewhere {
+		return "Added. The " + what + "s are listed by name and this one's place is on a later page; it is shown here first until you leave."
+	}
+	return "Added."
+}
