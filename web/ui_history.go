@@ -147,11 +147,32 @@ func (s *Server) uiEventHistory() HandlerFunc {
 		if err != nil {
 			return historyTarget{}, err
 		}
+		back, err := s.eventOnTimeline(r, inc, ev)
+		if err != nil {
+			return historyTarget{}, err
+		}
 		return historyTarget{entity: debrief.EntityTimeline, id: ev.ID, heading: "Timeline event of " + inc.Key + ": " + truncate(ev.Text, 80),
-			back: "/incidents/" + inc.Key + "#event-" + strconv.FormatInt(ev.ID, 10), backLabel: inc.Key + " timeline",
+			back: back, backLabel: inc.Key + " timeline",
 			base:    "/incidents/" + inc.Key + "/timeline/" + strconv.FormatInt(ev.ID, 10) + "/history",
 			related: []historyLink{{"/incidents/" + inc.Key + "/history", "History of the incident " + inc.Key}}}, nil
 	})
+}
+
+// eventOnTimeline is the address of the incident page showing ev: the
+// timeline's first page when ev is on it, else the page that starts with
+// ev (a long timeline is shown a page at a time).
+func (s *Server) eventOnTimeline(r *http.Request, inc *debrief.Incident, ev *debrief.TimelineEvent) (string, error) {
+	fragment := "#event-" + strconv.FormatInt(ev.ID, 10)
+	first, err := s.svc.TimelinePage(r.Context(), inc.ID, debrief.TimelineFilter{}, "", uiTimelinePageSize)
+	if err != nil {
+		return "", err
+	}
+	for _, e := range first.Items {
+		if e.ID == ev.ID {
+			return timelinePageURL(inc, nil, fragment), nil
+		}
+	}
+	return timelinePageURL(inc, eventPageParams(ev, false), fragment), nil
 }
 
 // uiHistory answers a history page: find reads the record the path names.

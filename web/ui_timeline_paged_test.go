@@ -247,6 +247,29 @@ func TestTimelinePagedOnTheIncidentPage(t *testing.T) {
 			t.Errorf("GET %s shows %v; want the page starting with the added event, the last", there, got.ids)
 		}
 
+		// An event's history links back to the timeline where the event
+		// is: the first page for one on it, else the page it starts.
+		backRe := regexp.MustCompile(`<a href="([^"]+)">← ` + inc.Key + ` timeline</a>`)
+		for _, c := range []struct {
+			ev        int64
+			firstPage bool
+		}{{all[3].ID, true}, {all[2*uiTimelinePageSize+10].ID, false}} {
+			history := fmt.Sprintf("%s/timeline/%d/history", incPath, c.ev)
+			m := backRe.FindStringSubmatch(get(history, http.StatusOK))
+			if m == nil {
+				t.Fatalf("GET %s has no link back to the timeline", history)
+			}
+			to := html.UnescapeString(m[1])
+			at, fragment, _ := strings.Cut(to, "#")
+			if fragment != "event-"+strconv.FormatInt(c.ev, 10) || (at == incPath) != c.firstPage {
+				t.Errorf("GET %s links back to %s; want the event on the timeline's first page: %v", history, to, c.firstPage)
+				continue
+			}
+			if got := readTimelinePage(t, get(at, http.StatusOK)); !slices.Contains(got.ids, c.ev) {
+				t.Errorf("GET %s, the history's way back, does not show event %d", at, c.ev)
+			}
+		}
+
 		// A cursor no page gives is a sentence.
 		if body := get(incPath+"?after=bogus", http.StatusBadRequest); !strings.Contains(body, "is not one this server returned") {
 			t.Errorf("GET %s?after=bogus says:\n%.400s", incPath, body)
