@@ -437,9 +437,15 @@ func DecodeCursor(c string) (int64, error) {
 	}
 	id, err := strconv.ParseInt(c, 10, 64)
 	if err != nil || id <= 0 {
-		return 0, Errorf(EInvalid, "after", "The cursor %q is not one this server returned.", truncate(c, 40))
+		return 0, badCursor(c)
 	}
 	return id, nil
+}
+
+// badCursor is the error of a cursor no page of the list could have
+// returned.
+func badCursor(after string) error {
+	return Errorf(EInvalid, "after", "The cursor %q is not one this server returned.", truncate(after, 40))
 }
 
 func (inc *Incident) String() string { return fmt.Sprintf("%s %s", inc.Key, inc.Title) }

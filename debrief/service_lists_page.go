@@ -114,7 +114,7 @@ func (s *Service) TemplateVersionsPage(ctx context.Context, key, after string, l
 	}
 	if below > math.MaxInt32 {
 		// Versions are 32-bit in both stores; no version follows this one.
-		return Page[*CustomTemplate]{}, Errorf(EInvalid, "after", "The cursor %q is not one this server returned.", truncate(after, 40))
+		return Page[*CustomTemplate]{}, badCursor(after)
 	}
 	limit = PageLimit(limit)
 	version := func(ct *CustomTemplate) string { return strconv.Itoa(ct.Version) }
@@ -287,10 +287,7 @@ func (s *Service) TrackersPage(ctx context.Context, after string, limit int) (Pa
 	if err != nil {
 		return Page[*Tracker]{}, err
 	}
-	for _, t := range list {
-		t.HasToken, t.Token = t.Token != "", ""
-	}
-	return pageOf(list, limit, func(t *Tracker) string { return t.Name }), nil
+	return pageOf(withoutTokens(list), limit, func(t *Tracker) string { return t.Name }), nil
 }
 
 // NotificationChannelsPage returns one page of the notification channels
@@ -310,12 +307,6 @@ func (s *Service) NotificationChannelsPage(ctx context.Context, after string, li
 		return Page[*NotificationChannel]{}, err
 	}
 	return pageOf(list, limit, func(c *NotificationChannel) string { return EncodeCursor(c.ID) }), nil
-}
-
-// badCursor is the error of a cursor no page of the list could have
-// returned.
-func badCursor(after string) error {
-	return Errorf(EInvalid, "after", "The cursor %q is not one this server returned.", truncate(after, 40))
 }
 
 // pageOf cuts list, read with one more than limit, to a page whose cursor

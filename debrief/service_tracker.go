@@ -50,10 +50,16 @@ func (s *Service) ListTrackers(ctx context.Context) ([]*Tracker, error) {
 		return nil, err
 	}
 	list, err := s.store.ListTrackers(ctx)
+	return withoutTokens(list), err
+}
+
+// withoutTokens blanks the trackers' tokens, saying only whether each has
+// one: a token goes out to its tracker, never back to a reader.
+func withoutTokens(list []*Tracker) []*Tracker {
 	for _, t := range list {
 		t.HasToken, t.Token = t.Token != "", ""
 	}
-	return list, err
+	return list
 }
 
 // trackerByRef returns the tracker named by its ID or name, with its token

@@ -14,7 +14,7 @@ func (s *Service) UsersPage(ctx context.Context, after string, limit int) (Page[
 		return Page[*User]{}, err
 	}
 	if len(after) > 320 {
-		return Page[*User]{}, Errorf(EInvalid, "after", "The cursor %q is not one this server returned.", truncate(after, 40))
+		return Page[*User]{}, badCursor(after)
 	}
 	limit = PageLimit(limit)
 	// One more than the page tells whether another page follows.
