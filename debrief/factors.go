@@ -38,15 +38,15 @@ var factorTaxonomy = []struct {
 	{"deploy", []string{"deploy", "deployed", "deployment", "release", "rollout", "rolled out", "new version", "upgrade", "upgraded", "canary", "rollback", "rolled back"}},
 	{"capacity", []string{"capacity", "out of memory", "oom", "memory leak", "cpu", "disk full", "disk space", "exhausted", "exhaustion", "saturated", "saturation", "overloaded", "high load", "traffic spike", "scaling", "autoscaling", "quota", "rate limit", "throttled", "connection pool"}},
 	{"dependency", []string{"third-party", "third party", "upstream", "vendor", "provider", "dependency", "sdk", "external service", "aws", "gcp", "azure", "cloudflare"}},
-	{"hardware-power", []string{"hardware", "power", "power outage", "generator", "disk failure", "failed disk", "server failure", "datacenter", "data center", "cooling"}},
+	{"hardware-power", []string{"hardware", "hardware failure", "power", "power outage", "power loss", "lost power", "power failure", "power supply", "utility power", "generator", "transfer switch", "disk failure", "failed disk", "drive failure", "hard drive", "server failure", "faulty hardware", "memory errors", "ecc", "network card", "line card", "datacenter", "data center", "cooling", "overheating", "chiller", "fiber cut", "fibre cut", "cable cut"}},
 	{"network", []string{"network", "packet loss", "latency", "bgp", "routing", "firewall", "load balancer", "partition", "connectivity", "timeout", "timeouts", "ingress", "proxy"}},
 	{"dns", []string{"dns", "resolver", "nameserver", "name server", "coredns", "zone file"}},
 	{"certificate", []string{"certificate", "certificates", "cert", "tls", "ssl", "expired", "expiry", "expiration"}},
-	{"time-clock", []string{"clock", "time zone", "timezone", "leap second", "daylight saving", "ntp", "clock skew", "date handling"}},
+	{"time-clock", []string{"clock", "clock skew", "clock drift", "time drift", "time sync", "time zone", "timezone", "leap second", "leap year", "leap day", "daylight saving", "ntp", "date handling", "y2k", "year 2038", "wraparound", "integer overflow", "monotonic"}},
 	{"database", []string{"database", "db", "sql", "replica", "replication", "migration", "schema", "postgres", "postgresql", "mysql", "deadlock", "vacuum"}},
-	{"security", []string{"security", "vulnerability", "cve", "attack", "attacker", "malicious", "breach", "credential", "credentials", "leaked", "phishing", "ddos", "unauthorized", "compromised"}},
+	{"security", []string{"security", "vulnerability", "cve", "attack", "attacker", "malicious", "breach", "credential", "credentials", "leaked", "phishing", "ddos", "denial of service", "unauthorized", "unauthorised", "compromised", "hacked", "intrusion", "exploit", "exploited", "malware", "ransomware", "stolen", "private key", "sql injection", "privilege escalation", "account takeover", "bug bounty"}},
 	{"data-loss", []string{"data loss", "lost data", "deleted", "deletion", "corrupted", "corruption", "data corruption", "overwritten", "backup", "restore"}},
-	{"cascading-failure", []string{"cascading", "cascade", "cascading failure", "retry storm", "retries", "thundering herd", "knock-on", "overload spread", "domino"}},
+	{"cascading-failure", []string{"cascading", "cascade", "cascading failure", "retry storm", "retries", "thundering herd", "knock-on", "overload spread", "domino", "feedback loop", "death spiral", "circuit breaker", "chain reaction", "metastable", "load shedding"}},
 	{"missing-alert", []string{"no alert", "missing alert", "did not alert", "didn't alert", "no alerting", "not alerted", "customer reported", "customers reported", "reported by a customer", "noticed by customers", "no monitoring", "not monitored", "blind"}},
 	{"runbook-gap", []string{"runbook", "playbook", "no documentation", "undocumented", "not documented", "documentation was", "procedure", "manual step", "manual steps", "tribal knowledge"}},
 	{"testing-gap", []string{"not tested", "untested", "no test", "no tests", "test coverage", "staging", "load test", "integration test", "regression"}},
@@ -73,6 +73,27 @@ func factorWords(text string) string {
 		b.WriteByte(' ')
 	}
 	return b.String()
+}
+
+// phraseEndings are the endings a phrase's last word may take in a text
+// and still be the phrase: "attack" is said as "attacks", "attacked" and
+// "attacking", "cascade" as "cascaded".
+var phraseEndings = []string{"", "s", "es", "d", "ed", "ing"}
+
+// hasPhrase says whether words (as factorWords makes them) hold the phrase
+// p, its last word with any of phraseEndings. p is read as factorWords
+// reads text, so "knock-on" matches "knock-on" and "knock on".
+func hasPhrase(words, p string) bool {
+	p = strings.TrimSpace(factorWords(p))
+	if p == "" {
+		return false
+	}
+	for _, e := range phraseEndings {
+		if strings.Contains(words, " "+p+e+" ") {
+			return true
+		}
+	}
+	return false
 }
 
 // normFactor is a factor's name in a comparable form: "Config change",
@@ -131,7 +152,7 @@ func SuggestFactors(text string, vocabulary []FacetCount, tagged []string) []Fac
 	for _, f := range factorTaxonomy {
 		var hits []string
 		for _, p := range f.phrases {
-			if strings.Contains(words, " "+p+" ") {
+			if hasPhrase(words, p) {
 				hits = append(hits, p)
 			}
 		}

@@ -32,3 +32,40 @@ func TestSuggestFactors(t *testing.T) {
 		t.Errorf("SuggestFactors(\"\") suggests something")
 	}
 }
+
+// A phrase written with a hyphen matches the text however it is joined,
+// and a phrase's last word matches its inflections: both used to be missed
+// ("knock-on" never matched, since the text's words are split at hyphens).
+func TestSuggestFactorsPhraseForms(t *testing.T) {
+	cases := []struct {
+		text, factor, word string
+	}{
+		{"The knock-on effects took down checkout.", "cascading-failure", "knock-on"},
+		{"A knock on effect of the retry storm", "cascading-failure", "knock-on"},
+		{"Retries cascaded through the mesh.", "cascading-failure", "cascade"},
+		{"The API was attacked from thousands of hosts.", "security", "attack"},
+		{"A third-party SDK broke the login page.", "dependency", "third-party"},
+		{"Two generators failed to start.", "hardware-power", "generator"},
+	}
+	for _, c := range cases {
+		var got *FactorSuggestion
+		all := SuggestFactors(c.text, nil, nil)
+		for i := range all {
+			if all[i].Factor == c.factor {
+				got = &all[i]
+			}
+		}
+		if got == nil || !containsString(got.Words, c.word) {
+			t.Errorf("SuggestFactors(%q) = %+v; want %s from %q", c.text, all, c.factor, c.word)
+		}
+	}
+	// Endings extend the last word only, and only by the listed endings:
+	// "powerful" is not "power", "attackers'" prose aside.
+	for _, text := range []string{"A powerful new dashboard", "The clockwork scheduler", "We met the certifying body"} {
+		for _, s := range SuggestFactors(text, nil, nil) {
+			if s.Factor == "hardware-power" || s.Factor == "time-clock" || s.Factor == "certificate" {
+				t.Errorf("SuggestFactors(%q) suggests %+v", text, s)
+			}
+		}
+	}
+}
