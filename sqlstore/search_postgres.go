@@ -379,9 +379,14 @@ const pgEstimatedDocs = 10_000
 
 // countHead counts every term in one statement: on PostgreSQL each
 // statement is a round trip, and similar incidents counts dozens of terms.
-// PostgreSQL has no count from a GIN index alone: counting up to limit
-// reads up to limit rows of search_heads, about 2,000 for each common
-// word at 100,000 documents. A word that PostgreSQL's statistics of
+// PostgreSQL has no count from a GIN index alone: counting a word up to
+// limit through search_heads' tsv reads up to limit rows of search_heads,
+// each on its own page (10-17 ms for a word in 2,000 documents at 100,000).
+// A single word is counted from search_head_words instead, which holds a
+// row per document and title-and-summary word, the same lexemes as
+// search_heads.tsv: an index-only range of its btree (under 1 ms for the
+// same word). Phrases, which that table cannot count, still go through
+// the tsv. A word that PostgreSQL's statistics of
 // search_heads (pg_stats.most_common_elems, from ANALYZE) find in at
 // least one and a half times limit documents is answered limit without
 // counting: the caller only asks whether it is past limit, and the
@@ -405,6 +410,7 @@ func (e postgresSearch) countHead(ctx context.Context, terms [][]string, limit i
 	WHERE s.schemaname = current_schema() AND s.tablename = 'search_heads' AND s.attname = 'tsv' AND u.e IS NOT NULL
 	AND u.f * (SELECT reltuples FROM pg_class WHERE oid = 'search_heads'::regclass) >= 1.5 * $2)
 SELECT q.i, CASE WHEN q.w IN (SELECT e FROM common) THEN $2
+	WHEN q.w <> '' THEN (SELECT COUNT(*) FROM (SELECT 1 FROM search_head_words WHERE word = q.w LIMIT $2) AS s)
 	ELSE (SELECT COUNT(*) FROM (SELECT 1 FROM search_heads WHERE tsv @@ q.t::tsquery LIMIT $2) AS s) END
 FROM unnest($1::text[], $3::text[]) WITH ORDINALITY AS q(t, w, i)`, queries, limit, words)
 	if err != nil {
@@ -438,8 +444,14 @@ WHERE h.tsv @@ q AND h.kind = 'incident' AND h.date < $2 AND h.id <> $3 ORDER BY
 	return scanScores(rows, map[int64]float64{})
 }
 
+// similarByTag does what similarByTagSQL does from the tag rows alone,
+// which carry their document's kind and date (00028): walking a busy
+// tag's documents newest first until enough started before an old probe
+// reads index entries, not each document's row.
 func (e postgresSearch) similarByTag(ctx context.Context, name, value string, before, probe int64, candidates map[int64]bool) error {
-	return e.db.similarByTagSQL(ctx, name, value, before, probe, candidates)
+	return e.db.addCandidates(ctx, candidates, `SELECT doc_id FROM search_tags
+WHERE name = $1 AND value = $2 AND kind = 'incident' AND date < $3 AND doc_id <> $4
+ORDER BY doc_id DESC LIMIT `+strconv.Itoa(simPerValue), name, value, before, probe)
 }
 
 func (e postgresSearch) fieldsQuery(names, ids string) string {
@@ -511,9 +523,13 @@ FROM search_heads h, unnest(h.tsv) AS u WHERE h.id = ANY($1)`
 // backslash).
 const lexemeQuerySQL = `'''' || replace(replace(u.lexeme, '\', '\\'), '''', '''''') || ''''`
 
+// writeTags copies each document's kind and date into its tag rows
+// (migration 00028), from its search_docs row written just before in the
+// same transaction: similarByTag reads them from the tag index alone.
 func (e postgresSearch) writeTags(ctx context.Context, tx *sql.Tx, ids []int64, names, values []string) error {
-	_, err := e.db.exec(ctx, tx, `INSERT INTO search_tags (doc_id, name, value)
-SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING`, ids, names, values)
+	_, err := e.db.exec(ctx, tx, `INSERT INTO search_tags (doc_id, name, value, kind, date)
+SELECT u.id, u.name, u.value, d.kind, d.date FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(id, name, value)
+JOIN search_docs d ON d.id = u.id ON CONFLICT DO NOTHING`, ids, names, values)
 	return err
 }
 

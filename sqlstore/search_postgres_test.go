@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"testing"
@@ -58,6 +59,26 @@ WHERE s.tablename = 'search_heads' AND s.attname = 'tsv'`)
 	}
 	if len(terms) < 10 {
 		t.Fatalf("the statistics know %d words of search_heads; the test needs common words", len(terms))
+	}
+	// Words the statistics do not answer, in fewer documents than the
+	// limit and in more, are counted from search_head_words: their counts
+	// must be the tsv's.
+	rows, err = db.r.QueryContext(ctx, `SELECT word FROM search_head_words GROUP BY word
+HAVING COUNT(*) BETWEEN 2 AND $1 ORDER BY COUNT(*), word LIMIT 30`, 3*limit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uncommon := 0
+	for rows.Next() {
+		var w string
+		if err := rows.Scan(&w); err != nil {
+			t.Fatal(err)
+		}
+		terms = append(terms, []string{w})
+		uncommon++
+	}
+	if err := rows.Err(); err != nil || uncommon < 10 {
+		t.Fatalf("found %d words in 2 to %d documents (%v); the test needs them", uncommon, 3*limit, err)
 	}
 	terms = append(terms, []string{"payments-042"}, []string{"nosuchword"}, []string{"connection", "pool"})
 	got, err := db.search.countHead(ctx, terms, limit)
@@ -263,4 +284,106 @@ func TestPostgresHeadWordsMigration(t *testing.T) {
 	if n := headWordsDrift(t, db); n != 0 {
 		t.Errorf("after the migration, %d rows of search_head_words differ from the titles and summaries", n)
 	}
+}
+
+// TestPostgresSimilarByTagFromTags: reading a tag's earlier incidents from
+// the tag rows, which carry their document's kind and date (00028), finds
+// what joining each tagged document's row finds (similarByTagSQL, which
+// SQLite uses without its cache), for old and recent probes and tags with
+// more documents than the lookup keeps, also after incidents were moved
+// to other dates (their documents and tags rewritten).
+func TestPostgresSimilarByTagFromTags(t *testing.T) {
+	ctx := context.Background()
+	db := postgresCorpus(t, 1200)
+	e := postgresSearch{db: db}
+	compare := func(stage string) {
+		t.Helper()
+		var tags [][2]string
+		rows, err := db.r.QueryContext(ctx, `SELECT name, value FROM search_tags WHERE name IN ('service', 'factor', 'alert')
+GROUP BY name, value ORDER BY COUNT(*) DESC, name, value LIMIT 12`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var tag [2]string
+			if err := rows.Scan(&tag[0], &tag[1]); err != nil {
+				t.Fatal(err)
+			}
+			tags = append(tags, tag)
+		}
+		if err := rows.Err(); err != nil || len(tags) < 6 {
+			t.Fatalf("%s: %d tags (%v); the test needs several", stage, len(tags), err)
+		}
+		var busiest int
+		if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM search_tags WHERE name = $1 AND value = $2`, tags[0][0], tags[0][1]).Scan(&busiest); err != nil || busiest <= simPerValue {
+			t.Fatalf("%s: the busiest tag has %d documents (%v); the test needs more than %d", stage, busiest, err, simPerValue)
+		}
+		var probes [][2]int64
+		rows, err = db.r.QueryContext(ctx, `SELECT id, date FROM (SELECT id, date, ntile(6) OVER (ORDER BY date) AS q FROM search_docs WHERE kind = 'incident') x
+WHERE q > 0 ORDER BY date`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; rows.Next(); i++ {
+			var p [2]int64
+			if err := rows.Scan(&p[0], &p[1]); err != nil {
+				t.Fatal(err)
+			}
+			if i%200 == 3 {
+				probes = append(probes, p)
+			}
+		}
+		if err := rows.Err(); err != nil || len(probes) < 5 {
+			t.Fatalf("%s: %d probes (%v)", stage, len(probes), err)
+		}
+		for _, tag := range tags {
+			for _, p := range probes {
+				got, want := map[int64]bool{}, map[int64]bool{}
+				if err := e.similarByTag(ctx, tag[0], tag[1], p[1], p[0], got); err != nil {
+					t.Fatal(err)
+				}
+				if err := db.similarByTagSQL(ctx, tag[0], tag[1], p[1], p[0], want); err != nil {
+					t.Fatal(err)
+				}
+				if !maps.Equal(got, want) {
+					t.Errorf("%s: %s=%s before document %d: the tag rows give %d incidents, the documents' rows %d (or other ones)", stage, tag[0], tag[1], p[0], len(got), len(want))
+				}
+			}
+		}
+	}
+	compare("after the import")
+	// Move every tenth incident 500 days later: its document and tags are
+	// written again, and the tags must follow the new date.
+	var ids []int64
+	rows, err := db.r.QueryContext(ctx, `SELECT incident_id FROM search_docs WHERE kind = 'incident' ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; rows.Next(); i++ {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		if i%10 == 0 {
+			ids = append(ids, id)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		inc, err := db.Incident(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inc.StartedAt = inc.StartedAt.Add(500 * 24 * time.Hour)
+		if err := db.UpdateIncident(ctx, inc, inc.Version, nil); err != nil {
+			t.Fatalf("UpdateIncident %d: %v", id, err)
+		}
+	}
+	var stale int
+	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM search_tags t JOIN search_docs d ON d.id = t.doc_id WHERE t.kind <> d.kind OR t.date <> d.date`).Scan(&stale); err != nil || stale != 0 {
+		t.Fatalf("%d tag rows (%v) differ from their document's kind or date", stale, err)
+	}
+	compare("after moving incidents")
 }
