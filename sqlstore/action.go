@@ -192,7 +192,7 @@ func (db *DB) ListActionItems(ctx context.Context, f debrief.ActionItemFilter) (
 		w.add(`id < ?`, after)
 	}
 	query := `SELECT ` + actionItemColumns + ` FROM action_items` + w.sql() + ` ORDER BY id DESC LIMIT ` + strconv.Itoa(limit+1)
-	out.Items, err = listCached(ctx, db, db.r, query, w.args, scanActionItem)
+	out.Items, err = listFiltered(ctx, db, db.r, query, w.args, scanActionItem)
 	if err != nil {
 		return out, mapErr(err, "list action items")
 	}

@@ -294,7 +294,7 @@ func (db *DB) ListIncidents(ctx context.Context, f debrief.IncidentFilter) (debr
 		}
 	}
 	query := `SELECT ` + incidentColumns + ` FROM incidents` + w.sql() + order + ` LIMIT ` + strconv.Itoa(limit+1)
-	out.Items, err = listCached(ctx, db, db.r, query, w.args, scanIncident)
+	out.Items, err = listFiltered(ctx, db, db.r, query, w.args, scanIncident)
 	if err != nil {
 		return out, mapErr(err, "list incidents")
 	}
@@ -318,6 +318,16 @@ func queryList[T any](ctx context.Context, q querier, query string, args []any, 
 // listCached is queryList through the statement cache of db.
 func listCached[T any](ctx context.Context, db *DB, q querier, query string, args []any, scan func(rowScanner) (T, error)) ([]T, error) {
 	rows, err := db.query(ctx, q, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return scanList(rows, scan)
+}
+
+// listFiltered is queryList for a list filtered by values whose share of
+// the records varies widely (db.queryPlanned).
+func listFiltered[T any](ctx context.Context, db *DB, q querier, query string, args []any, scan func(rowScanner) (T, error)) ([]T, error) {
+	rows, err := db.queryPlanned(ctx, q, query, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -291,7 +291,7 @@ func (db *DB) ListPostmortems(ctx context.Context, f debrief.PostmortemFilter) (
 		w.add(`id < ?`, after)
 	}
 	query := `SELECT ` + postmortemColumns + ` FROM postmortems` + w.sql() + ` ORDER BY id DESC LIMIT ` + strconv.Itoa(limit+1)
-	out.Items, err = listCached(ctx, db, db.r, query, w.args, scanPostmortem)
+	out.Items, err = listFiltered(ctx, db, db.r, query, w.args, scanPostmortem)
 	if err != nil {
 		return out, mapErr(err, "list postmortems")
 	}

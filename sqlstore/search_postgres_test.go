@@ -387,3 +387,49 @@ WHERE q > 0 ORDER BY date`)
 	}
 	compare("after moving incidents")
 }
+
+// TestPostgresListsPlannedForTheirFilters: the filtered lists run as the
+// unnamed statement, planned for the values asked each time, so no
+// generic plan made from average selectivities (which walked the whole
+// primary key for the open incidents when nearly all are closed) is ever
+// kept for them; reads by key keep their prepared statements. Checked on
+// a pool of one connection, through the statements that connection has
+// prepared.
+func TestPostgresListsPlannedForTheirFilters(t *testing.T) {
+	ctx := context.Background()
+	db := openTestStore(t, storetest.PostgresDSN(t), Options{ReadConns: 1})
+	inc := &debrief.Incident{Title: "Checkout down", Severity: "SEV2", Status: debrief.StatusInvestigating, StartedAt: time.Now().UTC()}
+	if err := db.CreateIncident(ctx, inc, nil); err != nil {
+		t.Fatal(err)
+	}
+	for range 7 {
+		if _, err := db.ListIncidents(ctx, debrief.IncidentFilter{Status: []debrief.IncidentStatus{debrief.StatusInvestigating, debrief.StatusIdentified}, Limit: 10}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ListPostmortems(ctx, debrief.PostmortemFilter{Status: []debrief.PostmortemStatus{debrief.PostmortemPublished}, Limit: 10}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ListActionItems(ctx, debrief.ActionItemFilter{Owner: "ada@example.com", Limit: 10}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Incident(ctx, inc.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	prepared := func(like string) int {
+		t.Helper()
+		var n int
+		if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_prepared_statements WHERE statement LIKE $1`, like).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := prepared(`%FROM incidents WHERE id = %`); n == 0 {
+		t.Fatalf("the read of an incident by id is not among the connection's prepared statements; the check below would prove nothing")
+	}
+	for _, like := range []string{`%FROM incidents WHERE status IN%`, `%FROM postmortems%status%`, `%FROM action_items%owner%`} {
+		if n := prepared(like); n != 0 {
+			t.Errorf("%d prepared statements like %q: a filtered list kept a prepared statement, which PostgreSQL may plan once for any values", n, like)
+		}
+	}
+}

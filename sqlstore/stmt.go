@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"sync"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // SQLite parses every statement it is given; modernc does not cache the
@@ -143,6 +145,25 @@ func (db *DB) query(ctx context.Context, q querier, query string, args ...any) (
 		return s.QueryContext(ctx, args...)
 	}
 	return q.QueryContext(ctx, query, args...)
+}
+
+// queryPlanned is db.query for the lists whose filters pick out skewed
+// values: nearly every incident is closed, a few services and owners
+// hold most records. pgx prepares a statement once per connection, and
+// after five executions PostgreSQL may keep one generic plan for any
+// values, chosen from average selectivities: the home page's open
+// incidents (status IN (…) ORDER BY id DESC LIMIT 11) then walked the
+// whole primary key backwards, 50 ms at 100,000 incidents, where the plan
+// for the statuses asked reads the status index in 0.06 ms. So on
+// PostgreSQL these run as the unnamed statement, planned for the values
+// given each time (pgx keeps only the statement's description, so it is
+// still one round trip). Planning costs tens of microseconds, which reads
+// by key, run far more often, do not pay: they keep the cached plan.
+func (db *DB) queryPlanned(ctx context.Context, q querier, query string, args ...any) (*sql.Rows, error) {
+	if db.d.engine == EnginePostgres {
+		return q.QueryContext(ctx, query, append([]any{pgx.QueryExecModeCacheDescribe}, args...)...)
+	}
+	return db.query(ctx, q, query, args...)
 }
 
 // exec is q.ExecContext through the statement cache.
