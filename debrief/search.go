@@ -190,6 +190,10 @@ type SimilarProbe struct {
 	Limit int
 }
 
+// DigestLimit bounds a digest (on this day, a week's publications): the
+// entries past it are not read.
+const DigestLimit = 200
+
 // DigestEntry is one incident or postmortem in a digest.
 type DigestEntry struct {
 	Kind         PostmortemKind `json:"kind"`
@@ -217,8 +221,9 @@ type SearchStore interface {
 	// SimilarIncidents returns up to p.Limit incidents scored against p.
 	SimilarIncidents(ctx context.Context, p SimilarProbe, viewer Actor) ([]SimilarIncident, error)
 	// IncidentsOnDay returns incidents that started on month/day in years
-	// before the year of now, newest first.
-	IncidentsOnDay(ctx context.Context, month time.Month, day int, before time.Time, viewer Actor) ([]DigestEntry, error)
+	// before the year of now, newest first: at most limit, or at most a
+	// digest's bound when limit is 0.
+	IncidentsOnDay(ctx context.Context, month time.Month, day int, before time.Time, viewer Actor, limit int) ([]DigestEntry, error)
 	// PublishedPostmortems returns postmortems published in [from, to), newest first.
 	PublishedPostmortems(ctx context.Context, from, to time.Time, viewer Actor) ([]DigestEntry, error)
 	// Reindex rebuilds the whole search index and reports how many documents it holds.

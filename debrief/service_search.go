@@ -70,9 +70,10 @@ func (s *Service) SimilarIncidents(ctx context.Context, id int64) ([]SimilarInci
 }
 
 // OnThisDay returns incidents that started on day's date (UTC) in earlier
-// years, newest first. On 28 February of a year without 29 February it
-// includes incidents of 29 February, so they are remembered every year.
-func (s *Service) OnThisDay(ctx context.Context, day time.Time) ([]DigestEntry, error) {
+// years, newest first: at most limit, or all (up to a digest's bound) when
+// limit is 0. On 28 February of a year without 29 February it includes
+// incidents of 29 February, so they are remembered every year.
+func (s *Service) OnThisDay(ctx context.Context, day time.Time, limit int) ([]DigestEntry, error) {
 	a, err := s.require(ctx, RoleViewer)
 	if err != nil {
 		return nil, err
@@ -81,17 +82,20 @@ func (s *Service) OnThisDay(ctx context.Context, day time.Time) ([]DigestEntry, 
 		day = s.Now()
 	}
 	day = day.UTC()
-	out, err := s.store.IncidentsOnDay(ctx, day.Month(), day.Day(), day, a)
+	out, err := s.store.IncidentsOnDay(ctx, day.Month(), day.Day(), day, a, limit)
 	if err != nil {
 		return nil, err
 	}
 	if day.Month() == time.February && day.Day() == 28 && !searchLeapYear(day.Year()) {
-		leap, err := s.store.IncidentsOnDay(ctx, time.February, 29, day, a)
+		leap, err := s.store.IncidentsOnDay(ctx, time.February, 29, day, a, limit)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, leap...)
 		sort.SliceStable(out, func(i, j int) bool { return out[i].Date.After(out[j].Date) })
+		if limit > 0 && len(out) > limit {
+			out = out[:limit]
+		}
 	}
 	if out == nil {
 		out = []DigestEntry{}

@@ -491,8 +491,9 @@ func jaccard(shared, a, b int) float64 {
 func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }
 
 // IncidentsOnDay returns incidents that started on month/day (UTC) in a year
-// before before's, newest first, that the viewer may see.
-func (db *DB) IncidentsOnDay(ctx context.Context, month time.Month, day int, before time.Time, viewer debrief.Actor) ([]debrief.DigestEntry, error) {
+// before before's, newest first, that the viewer may see: at most limit
+// (debrief.DigestLimit when limit is 0 or more than that).
+func (db *DB) IncidentsOnDay(ctx context.Context, month time.Month, day int, before time.Time, viewer debrief.Actor, limit int) ([]debrief.DigestEntry, error) {
 	if err := db.rg.enter(ctx); err != nil {
 		return nil, err
 	}
@@ -502,7 +503,7 @@ func (db *DB) IncidentsOnDay(ctx context.Context, month time.Month, day int, bef
 	w.add("d.month_day = ?", int(month)*100+day)
 	w.add("d.year < ?", before.UTC().Year())
 	visibility(w, viewer)
-	entries, err := db.digest(ctx, w, "d.date DESC")
+	entries, err := db.digest(ctx, w, "d.date DESC", limit)
 	if err != nil {
 		return nil, err
 	}
@@ -523,15 +524,17 @@ func (db *DB) PublishedPostmortems(ctx context.Context, from, to time.Time, view
 	w.add("d.published_at >= ?", from.UTC().UnixMicro())
 	w.add("d.published_at < ?", to.UTC().UnixMicro())
 	visibility(w, viewer)
-	return db.digest(ctx, w, "d.published_at DESC, d.id DESC")
+	return db.digest(ctx, w, "d.published_at DESC, d.id DESC", 0)
 }
 
-// digestLimit bounds a digest: a digest longer than this is not read.
-const digestLimit = 200
-
-func (db *DB) digest(ctx context.Context, w *where, order string) ([]debrief.DigestEntry, error) {
+// digest reads the documents w selects in order, at most limit of them
+// (debrief.DigestLimit when limit is 0 or more than that).
+func (db *DB) digest(ctx context.Context, w *where, order string, limit int) ([]debrief.DigestEntry, error) {
+	if limit <= 0 || limit > debrief.DigestLimit {
+		limit = debrief.DigestLimit
+	}
 	rows, err := db.r.QueryContext(ctx, `SELECT d.kind, d.incident_id, d.postmortem_id, d.key, d.title, d.severity, d.services, d.owner, d.date, d.published_at, x.fields
-FROM search_docs d JOIN search_text x ON x.doc_id = d.id`+w.sql()+` ORDER BY `+order+` LIMIT `+fmt.Sprint(digestLimit), w.args...)
+FROM search_docs d JOIN search_text x ON x.doc_id = d.id`+w.sql()+` ORDER BY `+order+` LIMIT `+fmt.Sprint(limit), w.args...)
 	if err != nil {
 		return nil, mapErr(err, "digest")
 	}

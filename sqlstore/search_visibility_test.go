@@ -105,7 +105,7 @@ func TestVisibilityAgrees(t *testing.T) {
 					}
 				}
 				db.tune = storeTuning(db)
-				day, err := db.IncidentsOnDay(ctx, start.Month(), start.Day(), start.AddDate(1, 0, 0), a.actor)
+				day, err := db.IncidentsOnDay(ctx, start.Month(), start.Day(), start.AddDate(1, 0, 0), a.actor, 0)
 				if err != nil {
 					t.Fatalf("%s: IncidentsOnDay = %v", a.name, err)
 				}

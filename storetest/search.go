@@ -500,7 +500,7 @@ func testSearchDigests(t *testing.T, open Opener) {
 		{searchAdmin, []string{c.private.Key, c.checkout.Key, c.kafkaTitle.Key}},
 		{searchViewer, []string{c.checkout.Key, c.kafkaTitle.Key}},
 	} {
-		got, err := ss.IncidentsOnDay(ctxOf(t), time.March, 5, now, tt.who)
+		got, err := ss.IncidentsOnDay(ctxOf(t), time.March, 5, now, tt.who, 0)
 		must(t, err, "IncidentsOnDay")
 		var keys []string
 		var years []int
@@ -513,6 +513,13 @@ func testSearchDigests(t *testing.T, open Opener) {
 		}
 		if tt.who == searchAdmin && !cmp.Equal(years, []int{1, 2, 3}) {
 			t.Errorf("IncidentsOnDay years ago = %v, want [1 2 3]", years)
+		}
+		// A limit keeps the newest, after visibility: the home page asks for
+		// one more than it shows, to know whether to link to the rest.
+		first, err := ss.IncidentsOnDay(ctxOf(t), time.March, 5, now, tt.who, 1)
+		must(t, err, "IncidentsOnDay limit 1")
+		if len(first) != 1 || first[0].Key != tt.want[0] {
+			t.Errorf("IncidentsOnDay(March 5, 2026, limit 1) as %s = %v, want %s", tt.who.Email, first, tt.want[0])
 		}
 	}
 	got, err := ss.PublishedPostmortems(ctxOf(t), searchDay(2025, 5, 1, 0), searchDay(2025, 5, 8, 0), searchViewer)

@@ -90,7 +90,7 @@ func testVisibilityFailsClosed(t *testing.T, open Opener) {
 	}
 	// The public incident's reads do not fail, so On this day must still
 	// list it: an answer that hides everything would pass the check below.
-	days, err := svc.OnThisDay(outsider, base)
+	days, err := svc.OnThisDay(outsider, base, 0)
 	must(t, err, "OnThisDay(outsider)")
 	sawPublic := false
 	for _, d := range days {

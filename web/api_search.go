@@ -128,7 +128,7 @@ func onThisDay(svc *debrief.Service) HandlerFunc {
 		if day.IsZero() {
 			day = svc.Now()
 		}
-		items, err := svc.OnThisDay(r.Context(), day)
+		items, err := svc.OnThisDay(r.Context(), day, 0)
 		if err != nil {
 			return err
 		}

@@ -220,6 +220,7 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "POST /login", Kind: KindUI, Handler: s.uiLogin()},
 		{Pattern: "POST /logout", Kind: KindUI, Role: viewer, Handler: s.uiLogout()},
 		{Pattern: "GET /{$}", Kind: KindUI, Role: viewer, Handler: s.uiHome()},
+		{Pattern: "GET /on-this-day", Kind: KindUI, Role: viewer, Handler: s.uiOnThisDay()},
 		{Pattern: "GET /incidents", Kind: KindUI, Role: viewer, Handler: s.uiIncidents()},
 		{Pattern: "GET /incidents/new", Kind: KindUI, Role: responder, Handler: s.uiNewIncident()},
 		{Pattern: "POST /incidents/new", Kind: KindUI, Role: responder, Handler: s.uiCreateIncident()},

@@ -80,12 +80,38 @@ type homePage struct {
 	Waiting   []*debrief.Postmortem
 	MyItems   []actionRow
 	OnThisDay []debrief.DigestEntry
-	Recent    []*debrief.Postmortem
+	// MoreOnThisDay says that more incidents started on this day than
+	// the list shows; it links to all of them.
+	MoreOnThisDay bool
+	Recent        []*debrief.Postmortem
 }
 
 // homeListSize is how many rows each list on the home page shows; each
 // links to its full list.
 const homeListSize = 10
+
+type onThisDayPage struct {
+	layout
+	Day   time.Time
+	Items []debrief.DigestEntry
+	// Capped says the list stopped at the bound of a digest.
+	Capped bool
+}
+
+// uiOnThisDay lists every incident that started on today's date in
+// earlier years, where the home page shows the newest few.
+func (s *Server) uiOnThisDay() HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		p := onThisDayPage{layout: newLayout(r, "On this day", "home")}
+		p.Day = s.svc.Now().In(p.Loc)
+		var err error
+		if p.Items, err = s.svc.OnThisDay(r.Context(), p.Day, 0); err != nil {
+			return err
+		}
+		p.Capped = len(p.Items) >= debrief.DigestLimit
+		return s.render(w, r, http.StatusOK, "on_this_day.html", "layout", p)
+	}
+}
 
 func (s *Server) uiHome() HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
@@ -126,8 +152,14 @@ func (s *Server) uiHome() HandlerFunc {
 				p.MyItems = p.MyItems[:homeListSize]
 			}
 		}
-		if p.OnThisDay, err = s.svc.OnThisDay(ctx, s.svc.Now().In(p.Loc)); err != nil {
+		// One more than shown, to know whether to link to the rest: a team
+		// with years of history has dozens on a day, and reading all of them
+		// cost the page most of its time at 100,000 incidents.
+		if p.OnThisDay, err = s.svc.OnThisDay(ctx, s.svc.Now().In(p.Loc), homeListSize+1); err != nil {
 			return err
+		}
+		if len(p.OnThisDay) > homeListSize {
+			p.OnThisDay, p.MoreOnThisDay = p.OnThisDay[:homeListSize], true
 		}
 		recent, err := s.svc.ListPostmortems(ctx, debrief.PostmortemFilter{Status: []debrief.PostmortemStatus{debrief.PostmortemPublished}, Limit: homeListSize})
 		if err != nil {
