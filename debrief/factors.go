@@ -80,11 +80,23 @@ func factorWords(text string) string {
 // "attacking", "cascade" as "cascaded".
 var phraseEndings = []string{"", "s", "es", "d", "ed", "ing"}
 
-// hasPhrase says whether words (as factorWords makes them) hold the phrase
-// p, its last word with any of phraseEndings. p is read as factorWords
-// reads text, so "knock-on" matches "knock-on" and "knock on".
+// taxonomyWords holds each phrase of factorTaxonomy read as factorWords
+// reads text, so "knock-on" matches "knock-on" and "knock on". Read once:
+// similar incidents suggests factors for every candidate it scores.
+var taxonomyWords = func() map[string]string {
+	out := map[string]string{}
+	for _, f := range factorTaxonomy {
+		for _, p := range f.phrases {
+			out[p] = strings.TrimSpace(factorWords(p))
+		}
+	}
+	return out
+}()
+
+// hasPhrase says whether words (as factorWords makes them) hold the
+// phrase p (as taxonomyWords holds it), its last word with any of
+// phraseEndings.
 func hasPhrase(words, p string) bool {
-	p = strings.TrimSpace(factorWords(p))
 	if p == "" {
 		return false
 	}
@@ -152,7 +164,7 @@ func SuggestFactors(text string, vocabulary []FacetCount, tagged []string) []Fac
 	for _, f := range factorTaxonomy {
 		var hits []string
 		for _, p := range f.phrases {
-			if hasPhrase(words, p) {
+			if hasPhrase(words, taxonomyWords[p]) {
 				hits = append(hits, p)
 			}
 		}
