@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -16,8 +17,7 @@ import (
 // the board groups by service; each home list links to its full list.
 func TestBoardAndHomeGaps(t *testing.T) {
 	now := time.Date(2026, 3, 5, 14, 0, 0, 0, time.UTC)
-	svc := debrief.NewService(openSQLite(t), debrief.WithPasswordHasher(storetest.FastHasher), debrief.WithClock(func() time.Time { return now }))
-	h := New(Config{Service: svc, InsecureCookies: true}).Handler()
+	svc, h := uiServerAt(t, now)
 	sys := debrief.WithActor(context.Background(), debrief.SystemActor)
 	if _, err := svc.CreateUser(sys, debrief.NewUser{Email: "rita@example.com", Role: debrief.RoleResponder, Password: authPassword}); err != nil {
 		t.Fatal(err)
@@ -62,4 +62,13 @@ func TestBoardAndHomeGaps(t *testing.T) {
 	if !strings.Contains(home, want) {
 		t.Errorf("home's action items do not link to all of the viewer's items (%s)", want)
 	}
+}
+
+// uiServerAt is a server on a fresh SQLite store whose clock stands at
+// now, with fast password hashing, for tests of pages that depend on the
+// date.
+func uiServerAt(t *testing.T, now time.Time) (*debrief.Service, http.Handler) {
+	t.Helper()
+	svc := debrief.NewService(openSQLite(t), debrief.WithPasswordHasher(storetest.FastHasher), debrief.WithClock(func() time.Time { return now }))
+	return svc, New(Config{Service: svc, InsecureCookies: true}).Handler()
 }

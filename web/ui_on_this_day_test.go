@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/debriefhq/debrief/debrief"
-	"github.com/debriefhq/debrief/storetest"
 )
 
 // TestOnThisDayPage: the home page shows the newest ten incidents that
@@ -17,8 +16,7 @@ import (
 // links to a page that lists them all, as the viewer may see them.
 func TestOnThisDayPage(t *testing.T) {
 	now := time.Date(2026, 3, 5, 14, 0, 0, 0, time.UTC)
-	svc := debrief.NewService(openSQLite(t), debrief.WithPasswordHasher(storetest.FastHasher), debrief.WithClock(func() time.Time { return now }))
-	h := New(Config{Service: svc, InsecureCookies: true}).Handler()
+	svc, h := uiServerAt(t, now)
 	sys := debrief.WithActor(context.Background(), debrief.SystemActor)
 	for _, u := range []debrief.NewUser{
 		{Email: "rita@example.com", Role: debrief.RoleResponder, Password: authPassword},
