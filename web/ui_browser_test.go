@@ -173,11 +173,18 @@ func (e *browserEnv) do(ctx context.Context, what string, steps ...chromedp.Acti
 
 // navigate loads a page, or follows a click or a form submission, and
 // returns the HTTP status of the document.
+//
+// A step that loads no page (a click that landed on nothing) would wait
+// for the browser's whole life; it is bounded by stepWait instead, and the
+// failure says where the tab was and what it showed.
 func (e *browserEnv) navigate(ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) int {
 	e.t.Helper()
-	resp, err := chromedp.RunResponse(ctx, steps...)
+	sctx, cancel := context.WithTimeout(ctx, stepWait)
+	defer cancel()
+	resp, err := chromedp.RunResponse(sctx, steps...)
 	if err != nil {
-		e.t.Fatalf("%s: %v", what, err)
+		where, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + " (" + document.readyState + ", " + performance.getEntriesByType("navigation").map(function (n) { return n.type; }).join() + "): " + (document.querySelector('main') || document.body).innerText`))
+		e.t.Fatalf("%s: %v; the tab is at %s", what, err, where)
 	}
 	return int(resp.Status)
 }
@@ -201,6 +208,10 @@ func eval[T any](e *browserEnv, ctx context.Context, js string) T {
 // two cores run Chromium, two servers and other suites, a step that takes
 // milliseconds alone can take seconds, so the bound is generous.
 const browserWait = 30 * time.Second
+
+// stepWait bounds one page load (a navigation, a click that submits a
+// form), for the same reason as browserWait.
+const stepWait = 2 * time.Minute
 
 // waitFor polls a JavaScript condition until it holds, for up to
 // browserWait (a bound on a hang, not an assertion about speed).
