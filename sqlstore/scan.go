@@ -108,6 +108,10 @@ func jsonArg(v any) (string, error) {
 type where struct {
 	conds []string
 	args  []any
+	// planned asks PostgreSQL to plan the statement for its arguments
+	// each time (DB.planArgs): a condition was added whose best plan
+	// depends on its values.
+	planned bool
 }
 
 func (w *where) add(cond string, args ...any) {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,20 +20,146 @@ import (
 // searchFilters adds the query's filters and the viewer's visibility to w,
 // for the document table aliased d.
 func searchFilters(w *where, q *debrief.SearchQuery, viewer debrief.Actor) {
-	addSearchFilters(w, q, viewer, false)
+	addSearchFilters(w, q, viewer, tagsIn, nil)
 }
 
-// addSearchFilters is searchFilters; with perRow, a tag filter looks up
-// each document's tags (EXISTS) rather than naming the set of documents
-// with the tag (IN), for conditions PostgreSQL evaluates row by row
-// outside a WHERE clause, where it would otherwise hash every document
-// with the tag (80,000 for status:published at 100,000 documents) to
-// check a sample of a thousand.
-func addSearchFilters(w *where, q *debrief.SearchQuery, viewer debrief.Actor, perRow bool) {
-	whereIn(w, "d.severity", q.Severities)
-	whereIn(w, "d.kind", q.Kinds)
+// tagFilter is one of a search's tag filters: a document passes with
+// any of the values.
+type tagFilter struct {
+	name   string
+	values []string
+}
+
+// searchTagFilters lists q's tag filters, each with values, in the order
+// addSearchFilters adds them.
+func searchTagFilters(q *debrief.SearchQuery) []tagFilter {
+	var out []tagFilter
+	add := func(name string, values []string) {
+		if len(values) > 0 {
+			out = append(out, tagFilter{name, values})
+		}
+	}
+	for _, s := range q.Services {
+		add("service", s)
+	}
+	for _, l := range q.Labels {
+		add("label", l)
+	}
+	for _, f := range q.Factors {
+		add("factor", f)
+	}
+	add("status", q.Statuses)
+	add("owner", q.Owners)
+	return out
+}
+
+// arrayOnlyFilters lists q's filters by severity and kind, which
+// search_docs.tag_ids numbers like tags on PostgreSQL (as "severity" and
+// "kind") and the other modes read from their columns.
+func arrayOnlyFilters(q *debrief.SearchQuery) []tagFilter {
+	var out []tagFilter
+	add := func(name string, values []string) {
+		if len(values) > 0 {
+			out = append(out, tagFilter{name, values})
+		}
+	}
+	add("severity", q.Severities)
+	kinds := make([]string, len(q.Kinds))
+	for i, k := range q.Kinds {
+		kinds[i] = string(k)
+	}
+	add("kind", kinds)
+	return out
+}
+
+// tagMode is how a search's tag filters (service:, status:, …) read a
+// document's tags.
+type tagMode int
+
+const (
+	// tagsIn names the set of documents with the tag (IN): SQLite may
+	// start from the tag index when the filter is the most selective
+	// part of the query.
+	tagsIn tagMode = iota
+	// tagsPerRow looks up each document's tag rows (EXISTS), for
+	// conditions PostgreSQL evaluates row by row outside a WHERE clause,
+	// where IN would hash every document with the tag (80,000 for
+	// status:published at 100,000 documents) to check a sample of a
+	// thousand.
+	tagsPerRow
+	// tagsArray reads search_docs.tag_ids (PostgreSQL, migration 00029),
+	// whose GIN index PostgreSQL intersects with the words' to read only
+	// the rows of documents that pass the filter; d must be search_docs.
+	tagsArray
+)
+
+// docTags is the tagMode for a statement on search_docs: tagsArray where
+// the store has the column (searchTuning.tagsArray) and the search looked
+// up its tags' numbers (withTagIDs), else tagsPerRow for a condition
+// evaluated row by row, tagsIn for one in a WHERE clause.
+func (db *DB) docTags(ctx context.Context, perRow bool) tagMode {
+	switch {
+	case db.tune.tagsArray && tagIDsIn(ctx) != nil:
+		return tagsArray
+	case perRow:
+		return tagsPerRow
+	}
+	return tagsIn
+}
+
+// searchTagIDs holds the numbers of one search's filter tags
+// (search_tag_keys, PostgreSQL), looked up in its transaction.
+type searchTagIDs map[[2]string]int32
+
+// ids returns the numbers of name's values, sorted; a value without one
+// is on no document.
+func (m searchTagIDs) ids(name string, values []string) []int32 {
+	out := []int32{}
+	for _, v := range values {
+		if id, ok := m[[2]string{name, v}]; ok {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+type tagIDsKey struct{}
+
+// withTagIDs gives the statements of a search the numbers of its tags.
+func withTagIDs(ctx context.Context, ids searchTagIDs) context.Context {
+	return context.WithValue(ctx, tagIDsKey{}, ids)
+}
+
+// tagIDsIn returns the numbers withTagIDs gave, nil when none.
+func tagIDsIn(ctx context.Context) searchTagIDs {
+	ids, _ := ctx.Value(tagIDsKey{}).(searchTagIDs)
+	return ids
+}
+
+// addSearchFilters is searchFilters with the tag filters read as mode
+// says; for tagsArray, ids gives the numbers of a tag's values (those
+// without one are on no document).
+func addSearchFilters(w *where, q *debrief.SearchQuery, viewer debrief.Actor, mode tagMode, ids func(name string, values []string) []int32) {
+	if mode == tagsArray {
+		// Severity and kind are numbered like tags, so that the words'
+		// index intersects them too (migration 00029).
+		for _, f := range arrayOnlyFilters(q) {
+			w.add(`d.tag_ids && ?::integer[]`, ids(f.name, f.values))
+		}
+	} else {
+		whereIn(w, "d.severity", q.Severities)
+		whereIn(w, "d.kind", q.Kinds)
+	}
 	tagFilter := func(name string, values []string) {
-		if len(values) == 0 {
+		if mode == tagsArray {
+			// The numbers are bound, not looked up by the statement: the
+			// planner then knows from the column's statistics how many
+			// documents have them (status:published, most of them, is
+			// better checked row by row than through the index), and the
+			// statement is planned for them each time (w.planned).
+			w.add(`d.tag_ids && ?::integer[]`, ids(name, values))
+			w.planned = true
 			return
 		}
 		marks := make([]string, len(values))
@@ -41,7 +168,7 @@ func addSearchFilters(w *where, q *debrief.SearchQuery, viewer debrief.Actor, pe
 			marks[i] = "?"
 			args = append(args, v)
 		}
-		if perRow {
+		if mode == tagsPerRow {
 			w.add(`EXISTS (SELECT 1 FROM search_tags t WHERE t.doc_id = d.id AND t.name = ? AND t.value IN (`+strings.Join(marks, ", ")+`))`, args...)
 			return
 		}
@@ -49,17 +176,9 @@ func addSearchFilters(w *where, q *debrief.SearchQuery, viewer debrief.Actor, pe
 		// filter is the most selective part of the query.
 		w.add(`d.id IN (SELECT t.doc_id FROM search_tags t WHERE t.name = ? AND t.value IN (`+strings.Join(marks, ", ")+`))`, args...)
 	}
-	for _, s := range q.Services {
-		tagFilter("service", s)
+	for _, f := range searchTagFilters(q) {
+		tagFilter(f.name, f.values)
 	}
-	for _, l := range q.Labels {
-		tagFilter("label", l)
-	}
-	for _, f := range q.Factors {
-		tagFilter("factor", f)
-	}
-	tagFilter("status", q.Statuses)
-	tagFilter("owner", q.Owners)
 	if q.After != nil {
 		w.add("d.date >= ?", q.After.UTC().UnixMicro())
 	}
@@ -168,6 +287,10 @@ type searchTuning struct {
 	// nanoseconds; at a million documents a common word's matches take
 	// longer to count than the whole search may.
 	estimateAbove, sampleDocs int
+	// tagsArray filters search_docs by its tag_ids column (tagMode
+	// tagsArray), which PostgreSQL has; a test switches it off to
+	// compare with the tag rows.
+	tagsArray bool
 }
 
 func defaultSearchTuning() searchTuning {
@@ -185,7 +308,7 @@ func defaultSearchTuning() searchTuning {
 // from a sample (docs/PERFORMANCE.md).
 func postgresSearchTuning() searchTuning {
 	t := defaultSearchTuning()
-	t.tierAlways, t.estimateAbove, t.sampleDocs = true, 5_000, 10_000
+	t.tierAlways, t.estimateAbove, t.sampleDocs, t.tagsArray = true, 5_000, 10_000, true
 	return t
 }
 
@@ -265,7 +388,7 @@ func (db *DB) Search(ctx context.Context, q *debrief.SearchQuery, viewer debrief
 // rankOnePass counts and facets every match of q into acc in one pass
 // over them in SQL, keeping the best keep, tier by tier.
 func (db *DB) rankOnePass(ctx context.Context, qr querier, q *debrief.SearchQuery, viewer debrief.Actor, keep int, acc *facetAcc) ([]scored, error) {
-	from, score, w := db.searchSource(q, viewer, allMatches)
+	from, score, w := db.searchSource(ctx, q, viewer, allMatches)
 	tier := "0"
 	if q.HasText() {
 		tier = db.search.headTier(q, w)
@@ -277,11 +400,11 @@ func (db *DB) rankOnePass(ctx context.Context, qr querier, q *debrief.SearchQuer
 // matches and ranks it by tiers, each by the engine's relevance, where the
 // engine keeps nothing in memory to do it faster.
 func (db *DB) rankTiersInSQL(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, keep int, acc *facetAcc) ([]scored, error) {
-	from, _, w := db.searchSource(q, viewer, allMatches)
+	from, _, w := db.searchSource(ctx, q, viewer, allMatches)
 	if _, err := db.scanMatches(ctx, tx, `SELECT d.id, 0, 0, d.date, d.severity, d.services, d.factors FROM `+from+w.sql(), w.args, 0, acc); err != nil {
 		return nil, err
 	}
-	from, score, w := db.searchSource(q, viewer, headMatches)
+	from, score, w := db.searchSource(ctx, q, viewer, headMatches)
 	top, err := db.scanMatches(ctx, tx, `SELECT d.id, 1, `+score+`, d.date, NULL, NULL, NULL FROM `+from+w.sql(), w.args, keep, nil)
 	if err != nil {
 		return nil, err
@@ -296,10 +419,10 @@ func (db *DB) rankRest(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, 
 	if len(top) >= keep {
 		return top, nil
 	}
-	from, score, w := db.searchSource(q, viewer, restMatches)
+	from, score, w := db.searchSource(ctx, q, viewer, restMatches)
 	// Ordered as better orders, so the engine keeps the best only.
 	n := strconv.Itoa(keep - len(top))
-	more, err := db.scanMatches(ctx, tx, `SELECT d.id, 0, `+score+`, d.date, NULL, NULL, NULL FROM `+from+w.sql()+` ORDER BY 3 DESC, 4 DESC, 1 DESC LIMIT `+n, w.args, keep-len(top), nil)
+	more, err := db.scanMatches(ctx, tx, `SELECT d.id, 0, `+score+`, d.date, NULL, NULL, NULL FROM `+from+w.sql()+` ORDER BY 3 DESC, 4 DESC, 1 DESC LIMIT `+n, db.planArgs(w), keep-len(top), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -309,7 +432,7 @@ func (db *DB) rankRest(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, 
 
 // searchSource returns the FROM clause, the score expression and the WHERE
 // conditions (text match, filters, visibility) of part of a search.
-func (db *DB) searchSource(q *debrief.SearchQuery, viewer debrief.Actor, part textPart) (from, score string, w *where) {
+func (db *DB) searchSource(ctx context.Context, q *debrief.SearchQuery, viewer debrief.Actor, part textPart) (from, score string, w *where) {
 	w = &where{}
 	if q.HasText() {
 		from, score = db.search.match(q, part, w)
@@ -319,7 +442,11 @@ func (db *DB) searchSource(q *debrief.SearchQuery, viewer debrief.Actor, part te
 			db.search.exclude(q.Not, w)
 		}
 	}
-	searchFilters(w, q, viewer)
+	mode := tagsIn
+	if from == "search_docs d" {
+		mode = db.docTags(ctx, false)
+	}
+	addSearchFilters(w, q, viewer, mode, tagIDsIn(ctx).ids)
 	return from, score, w
 }
 

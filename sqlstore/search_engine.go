@@ -89,6 +89,10 @@ type searchIndexer interface {
 	// forget notes, where the engine needs it, that the documents ids were
 	// deleted by generation gen and not written again.
 	forget(ctx context.Context, tx *sql.Tx, ids []int64, gen int64) error
+	// prepareDocs looks up, where the engine needs it, what docRow
+	// writes that is kept apart: on PostgreSQL the numbers of the
+	// documents' filter tags.
+	prepareDocs(ctx context.Context, tx *sql.Tx, docs []*searchDoc) error
 	// docRow returns the INSERT of d's search_docs row, given the values
 	// every engine stores (searchDocArgs).
 	docRow(d *searchDoc, args []any) (string, []any)

@@ -188,6 +188,7 @@ type searchDoc struct {
 	alerts       []string
 	attachments  []string
 	tags         map[string][]string // name → values, lowercased
+	tagIDs       []int32             // the filter tags' numbers, on PostgreSQL (prepareDocs)
 	// columns are the index columns' tokens (title, summary, body, extra),
 	// each column's joined by single spaces; counts are how many each holds.
 	columns [4][]byte
@@ -569,6 +570,9 @@ func (db *DB) writeSearchDocs(ctx context.Context, tx *sql.Tx, docs []*searchDoc
 	// the batch with its rows bound as a JSON array (the fields are JSON
 	// already and took longer to escape and parse again than a statement
 	// takes to run), measured with BenchmarkSearchImport.
+	if err := db.search.prepareDocs(ctx, tx, docs); err != nil {
+		return err
+	}
 	for _, d := range docs {
 		if err := db.insertSearchDoc(ctx, tx, d); err != nil {
 			return fmt.Errorf("document %d: %w", d.id, err)

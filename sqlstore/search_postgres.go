@@ -81,6 +81,13 @@ func (e postgresSearch) countUpTo(ctx context.Context, qr querier, q *debrief.Se
 // when the page reaches past the first. Only the page's rows and the
 // facets' counts cross to the store.
 func (e postgresSearch) rankTiered(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, keep int, acc *facetAcc) ([]scored, bool, error) {
+	if e.db.tune.tagsArray && len(searchTagFilters(q))+len(arrayOnlyFilters(q)) > 0 {
+		ids, err := e.lookupTagIDs(ctx, tx, q)
+		if err != nil {
+			return nil, true, err
+		}
+		ctx = withTagIDs(ctx, ids)
+	}
 	newest, err := e.countFacets(ctx, tx, q, viewer, keep, acc)
 	if err != nil || !q.HasText() {
 		// A search by filters alone ranks newest first, which the count
@@ -90,7 +97,7 @@ func (e postgresSearch) rankTiered(ctx context.Context, tx *sql.Tx, q *debrief.S
 	}
 	query, args := e.headByWords(q, viewer, keep)
 	if query == "" {
-		from, score, w := e.db.searchSource(q, viewer, headMatches)
+		from, score, w := e.db.searchSource(ctx, q, viewer, headMatches)
 		query, args = `SELECT d.id, 1, `+score+`, d.date, NULL, NULL, NULL FROM `+from+w.sql()+
 			` ORDER BY 3 DESC, 4 DESC, 1 DESC LIMIT `+strconv.Itoa(keep), w.args
 	}
@@ -308,7 +315,7 @@ func (e postgresSearch) aggregate(ctx context.Context, tx *sql.Tx, q *debrief.Se
 		w.add(sample)
 	}
 	source := len(w.conds)
-	addSearchFilters(w, q, viewer, sample != "")
+	addSearchFilters(w, q, viewer, e.db.docTags(ctx, sample != ""), tagIDsIn(ctx).ids)
 	ok := "true"
 	// The filters go in the WHERE clause, where PostgreSQL may start from
 	// their indexes, except for a sample, which counts the text matches
@@ -321,7 +328,7 @@ func (e postgresSearch) aggregate(ctx context.Context, tx *sql.Tx, q *debrief.Se
 	if newest > 0 {
 		query += fmt.Sprintf(facetsNewestSQL, newest)
 	}
-	rows, err := tx.QueryContext(ctx, query, w.args...)
+	rows, err := tx.QueryContext(ctx, query, e.db.planArgs(w)...)
 	if err != nil {
 		return 0, nil, mapSearchErr(err)
 	}
@@ -486,12 +493,134 @@ func (e postgresSearch) lockDocs(ctx context.Context, tx *sql.Tx, docIDs []int64
 }
 
 func (e postgresSearch) docRow(d *searchDoc, args []any) (string, []any) {
-	return insertSearchDocPostgresSQL, append(args, tsvectorLiteral(d.columns))
+	return insertSearchDocPostgresSQL, append(args, tsvectorLiteral(d.columns), d.tagIDs)
 }
 
 const insertSearchDocPostgresSQL = `INSERT INTO search_docs (id, incident_id, project_id, postmortem_id, kind, key, title, severity, status,
-	services, date, year, month_day, published_at, owner, private, open_actions, repeat_of, factors, alerts, gen, tsv)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22::tsvector)`
+	services, date, year, month_day, published_at, owner, private, open_actions, repeat_of, factors, alerts, gen, tsv, tag_ids)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22::tsvector, $23::integer[])`
+
+// lookupTagIDs looks up, in the search's transaction, the numbers
+// search_tag_keys gives q's filter tags; a tag without one is on no
+// document. They are looked up for each search rather than kept: one
+// statement of a fraction of a millisecond, and no number kept by an
+// instance can go stale when the table is written anew (a restore, a
+// migration run down and up).
+func (e postgresSearch) lookupTagIDs(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery) (searchTagIDs, error) {
+	var names, values []string
+	for _, f := range slices.Concat(searchTagFilters(q), arrayOnlyFilters(q)) {
+		for _, v := range f.values {
+			names, values = append(names, f.name), append(values, v)
+		}
+	}
+	ids := searchTagIDs{}
+	if len(names) == 0 {
+		return ids, nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT k.id, k.name, k.value FROM search_tag_keys k
+JOIN unnest($1::text[], $2::text[]) AS u(name, value) ON k.name = u.name AND k.value = u.value`, names, values)
+	if err != nil {
+		return nil, mapSearchErr(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int32
+		var name, value string
+		if err := rows.Scan(&id, &name, &value); err != nil {
+			return nil, fmt.Errorf("sqlstore: search: %w", err)
+		}
+		ids[[2]string{name, value}] = id
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapSearchErr(err)
+	}
+	return ids, nil
+}
+
+// filterTagNames are the tags a search can filter by (addSearchFilters),
+// the ones search_docs.tag_ids numbers on PostgreSQL (migration 00029),
+// besides severity and kind.
+var filterTagNames = []string{"factor", "label", "owner", "service", "status"}
+
+// docFilterValues lists the (name, value) pairs search_docs.tag_ids
+// numbers for d: its filter tags, its severity and its kind.
+func docFilterValues(d *searchDoc) [][2]string {
+	var out [][2]string
+	for _, name := range filterTagNames {
+		for _, v := range d.tags[name] {
+			out = append(out, [2]string{name, v})
+		}
+	}
+	if d.severity != "" {
+		out = append(out, [2]string{"severity", d.severity})
+	}
+	return append(out, [2]string{"kind", string(d.kind)})
+}
+
+// prepareDocs gives each document the numbers of its filter tags in
+// search_tag_keys (d.tagIDs, the row's tag_ids), numbering the tags not
+// seen before. The new tags are inserted in one order, sorted, so that
+// two transactions numbering the same new tags wait for each other
+// rather than deadlock; a tag numbered by a transaction that rolls back
+// is numbered again by the next that needs it.
+func (e postgresSearch) prepareDocs(ctx context.Context, tx *sql.Tx, docs []*searchDoc) error {
+	type tag struct{ name, value string }
+	seen := map[tag]bool{}
+	var tags []tag
+	for _, d := range docs {
+		for _, t := range docFilterValues(d) {
+			if t := (tag{t[0], t[1]}); !seen[t] {
+				seen[t] = true
+				tags = append(tags, t)
+			}
+		}
+	}
+	slices.SortFunc(tags, func(a, b tag) int {
+		if c := strings.Compare(a.name, b.name); c != 0 {
+			return c
+		}
+		return strings.Compare(a.value, b.value)
+	})
+	names, values := make([]string, len(tags)), make([]string, len(tags))
+	for i, t := range tags {
+		names[i], values[i] = t.name, t.value
+	}
+	if _, err := e.db.exec(ctx, tx, `INSERT INTO search_tag_keys (name, value) SELECT * FROM unnest($1::text[], $2::text[])
+ON CONFLICT DO NOTHING`, names, values); err != nil {
+		return fmt.Errorf("tag numbers: %w", err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT k.id, k.name, k.value FROM search_tag_keys k
+JOIN unnest($1::text[], $2::text[]) AS u(name, value) ON k.name = u.name AND k.value = u.value`, names, values)
+	if err != nil {
+		return fmt.Errorf("tag numbers: %w", err)
+	}
+	defer rows.Close()
+	ids := make(map[tag]int32, len(tags))
+	for rows.Next() {
+		var id int32
+		var t tag
+		if err := rows.Scan(&id, &t.name, &t.value); err != nil {
+			return fmt.Errorf("tag numbers: %w", err)
+		}
+		ids[t] = id
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("tag numbers: %w", err)
+	}
+	for _, d := range docs {
+		d.tagIDs = []int32{}
+		for _, t := range docFilterValues(d) {
+			id, ok := ids[tag{t[0], t[1]}]
+			if !ok {
+				return fmt.Errorf("tag numbers: %s:%s has no number", t[0], t[1])
+			}
+			d.tagIDs = append(d.tagIDs, id)
+		}
+		slices.Sort(d.tagIDs)
+		d.tagIDs = slices.Compact(d.tagIDs)
+	}
+	return nil
+}
 
 // writeText copies the title and summary words of the documents just
 // written (tsv's A and B lexemes), with the columns filters read, into

@@ -3,8 +3,11 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"maps"
+	"reflect"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -12,6 +15,7 @@ import (
 	"github.com/debriefhq/debrief/debrief"
 	"github.com/debriefhq/debrief/search"
 	"github.com/debriefhq/debrief/storetest"
+	"github.com/pressly/goose/v3"
 )
 
 // postgresCorpus opens a PostgreSQL store holding n generated postmortems,
@@ -131,7 +135,7 @@ func TestPostgresHeadByWords(t *testing.T) {
 				if err != nil {
 					t.Fatalf("headByWords(%q): %v", qs, err)
 				}
-				from, score, w := db.searchSource(p, who, headMatches)
+				from, score, w := db.searchSource(ctx, p, who, headMatches)
 				want, err := db.scanMatches(ctx, db.r, `SELECT d.id, 1, `+score+`, d.date, NULL, NULL, NULL FROM `+from+w.sql(), w.args, keep, nil)
 				if err != nil {
 					t.Fatal(err)
@@ -432,4 +436,138 @@ func TestPostgresListsPlannedForTheirFilters(t *testing.T) {
 			t.Errorf("%d prepared statements like %q: a filtered list kept a prepared statement, which PostgreSQL may plan once for any values", n, like)
 		}
 	}
+}
+
+// TestPostgresFiltersByTagsColumn: searches with tag filters read through
+// search_docs.tag_ids (migration 00029) give the hits, order, totals and
+// facets that the tag rows give, counted and estimated from a sample, for
+// each kind of viewer; and each document's tag_ids hold exactly its
+// filter tag rows, after the import and after incidents are changed and
+// deleted.
+func TestPostgresFiltersByTagsColumn(t *testing.T) {
+	ctx := context.Background()
+	db := postgresCorpus(t, 1200)
+	if !db.tune.tagsArray {
+		t.Fatal("PostgreSQL's tuning does not filter by the tag_ids column; the test would compare a path with itself")
+	}
+	viewers := []debrief.Actor{{Role: debrief.RoleAdmin}, {Email: "ana@example.com", Role: debrief.RoleViewer}, {Role: debrief.RoleViewer}}
+	queries := []string{"service:payments", "database service:payments", "severity:1", "kind:incident database", "kind:project", "severity:2,3 timeout kind:incident", "timeout status:published before:2022", "severity:1 database",
+		"pool label:network,config", "factor:connection-pool-too-small", "database owner:ana@example.com service:checkout,payments",
+		"database -replica service:payments", `"connection pool" status:published`, "kube* severity:1,2 service:search", "service:nosuch database"}
+	columnMatchesRows := func(when string) {
+		t.Helper()
+		var differ, docs int
+		if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FILTER (WHERE d.tags <> COALESCE(t.tags, '{}')), COUNT(*)
+FROM (SELECT d.id, ARRAY(SELECT k.name || ':' || k.value FROM search_tag_keys k WHERE k.id = ANY(d.tag_ids) ORDER BY k.name || ':' || k.value COLLATE "C") AS tags,
+	cardinality(d.tag_ids) AS n FROM search_docs d) d
+LEFT JOIN (SELECT doc_id, array_agg(name || ':' || value ORDER BY name || ':' || value COLLATE "C") AS tags FROM (
+	SELECT doc_id, name, value FROM search_tags WHERE name = ANY($1)
+	UNION ALL SELECT id, 'severity', severity FROM search_docs WHERE severity <> ''
+	UNION ALL SELECT id, 'kind', kind FROM search_docs) x GROUP BY doc_id) t ON t.doc_id = d.id`, filterTagNames).Scan(&differ, &docs); err != nil {
+			t.Fatal(err)
+		}
+		if differ != 0 || docs == 0 {
+			t.Fatalf("%s: %d of %d documents' tag_ids differ from their tag rows", when, differ, docs)
+		}
+		var unsorted int
+		if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM search_docs d WHERE d.tag_ids <> ARRAY(SELECT DISTINCT u FROM unnest(d.tag_ids) AS u ORDER BY u)`).Scan(&unsorted); err != nil || unsorted != 0 {
+			t.Fatalf("%s: %d documents' tag_ids (%v) are not sorted and distinct", when, unsorted, err)
+		}
+	}
+	compare := func(when string) {
+		t.Helper()
+		columnMatchesRows(when)
+		found := 0
+		for _, sample := range []bool{false, true} {
+			if sample {
+				// Past 40 matches, counted among about 300 documents.
+				db.tune.estimateAbove, db.tune.sampleDocs = 40, 300
+			}
+			for _, q := range queries {
+				for _, who := range viewers {
+					p, err := search.Parse(q, nil)
+					if err != nil {
+						t.Fatal(err)
+					}
+					p.Limit = 30
+					byColumn, err := db.Search(ctx, p, who)
+					if err != nil {
+						t.Fatalf("%s: Search(%q) = %v", when, q, err)
+					}
+					db.tune.tagsArray = false
+					byRows, err := db.Search(ctx, p, who)
+					db.tune.tagsArray = true
+					if err != nil {
+						t.Fatalf("%s: Search(%q) by the tag rows = %v", when, q, err)
+					}
+					if !reflect.DeepEqual(byColumn, byRows) {
+						t.Errorf("%s (sample %v): Search(%q) as %q by tag_ids: %d %v %v\nby the tag rows: %d %v %v; want the same",
+							when, sample, q, who.Email, byColumn.Total, searchKeys(byColumn), byColumn.Facets, byRows.Total, searchKeys(byRows), byRows.Facets)
+					}
+					found += len(byColumn.Hits)
+				}
+			}
+			db.tune = postgresSearchTuning()
+		}
+		if found < 100 {
+			t.Fatalf("%s: the queries found %d documents in all; the test needs more to compare", when, found)
+		}
+	}
+	compare("after the import")
+	// Every seventh incident gets other services, every eleventh is
+	// deleted: the documents are written again, and their tags with them.
+	rows, err := db.r.QueryContext(ctx, `SELECT incident_id FROM search_docs WHERE kind = 'incident' ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for i, id := range ids {
+		switch {
+		case i%11 == 0:
+			inc, err := db.Incident(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := db.DeleteIncident(ctx, id, inc.Version, &debrief.Revision{EntityType: "incident", EntityID: id, Action: "delete", Actor: "test", At: time.Now().UTC()}); err != nil {
+				t.Fatalf("DeleteIncident %d: %v", id, err)
+			}
+		case i%7 == 0:
+			inc, err := db.Incident(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			inc.Services = []string{"payments", "search-" + strconv.Itoa(i%3)}
+			if err := db.UpdateIncident(ctx, inc, inc.Version, nil); err != nil {
+				t.Fatalf("UpdateIncident %d: %v", id, err)
+			}
+		}
+	}
+	compare("after changing and deleting incidents")
+	// The migration writes the same column from the tag rows of the
+	// documents already there.
+	sub, err := fs.Sub(migrationFiles, db.d.migrations)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db.w, sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.DownTo(ctx, 28); err != nil {
+		t.Fatalf("migrate down to 28: %v", err)
+	}
+	if _, err := p.UpTo(ctx, 29); err != nil {
+		t.Fatalf("migrate up to 29: %v", err)
+	}
+	compare("after migration 00029 wrote tag_ids again")
 }

@@ -572,6 +572,10 @@ func (e *sqliteSearch) nextGeneration(ctx context.Context, tx *sql.Tx) (int64, e
 // transactions.
 func (e *sqliteSearch) lockDocs(context.Context, *sql.Tx, []int64) error { return nil }
 
+// prepareDocs has nothing to look up: SQLite filters by tag from its
+// fact cache and the tag rows.
+func (e *sqliteSearch) prepareDocs(context.Context, *sql.Tx, []*searchDoc) error { return nil }
+
 func (e *sqliteSearch) docRow(d *searchDoc, args []any) (string, []any) {
 	return insertSearchDocSQLiteSQL, append(args, d.counts[colTitle]+d.counts[colSummary])
 }

@@ -166,6 +166,16 @@ func (db *DB) queryPlanned(ctx context.Context, q querier, query string, args ..
 	return db.query(ctx, q, query, args...)
 }
 
+// planArgs returns w's arguments, on PostgreSQL led by the exec mode
+// queryPlanned uses when w.planned: such a statement is planned for the
+// values given each time.
+func (db *DB) planArgs(w *where) []any {
+	if w.planned && db.d.engine == EnginePostgres {
+		return append([]any{pgx.QueryExecModeCacheDescribe}, w.args...)
+	}
+	return w.args
+}
+
 // exec is q.ExecContext through the statement cache.
 func (db *DB) exec(ctx context.Context, q querier, query string, args ...any) (sql.Result, error) {
 	if s := db.stmtFor(ctx, q, query); s != nil {
