@@ -571,3 +571,66 @@ LEFT JOIN (SELECT doc_id, array_agg(name || ':' || value ORDER BY name || ':' ||
 	}
 	compare("after migration 00029 wrote tag_ids again")
 }
+
+// TestPostgresTagNumbersConcurrent: writers that number the same new
+// filter values at once, each in its own order, more of them than the
+// pool has connections, all succeed, and every document's tag_ids name
+// its values; searches by them find every document.
+func TestPostgresTagNumbersConcurrent(t *testing.T) {
+	ctx := context.Background()
+	db := openTestStore(t, storetest.PostgresDSN(t), Options{ReadConns: 4})
+	const writers, each = 12, 4
+	services := []string{"svc-alpha", "svc-bravo", "svc-charlie", "svc-delta", "svc-echo", "svc-foxtrot"}
+	var wg sync.WaitGroup
+	errs := make(chan error, writers*each)
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				// Each incident names three of the new services, in an
+				// order of its own.
+				picked := []string{services[(w+i)%6], services[(w+2*i+1)%6], services[(5*w+i+3)%6]}
+				inc := &debrief.Incident{Title: fmt.Sprintf("Writer %d incident %d", w, i), Services: picked, Severity: "SEV2",
+					Status: debrief.StatusResolved, StartedAt: time.Date(2025, 1, 1+w, i, 0, 0, 0, time.UTC)}
+				if err := db.CreateIncident(ctx, inc, &debrief.Revision{EntityType: "incident", Action: "create", Actor: "test", At: time.Now().UTC()}); err != nil {
+					errs <- fmt.Errorf("writer %d incident %d: %w", w, i, err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	var keys, docs, wrong int
+	if err := db.r.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM search_tag_keys WHERE name = 'service' AND value LIKE 'svc-%'),
+	(SELECT COUNT(*) FROM search_docs), (SELECT COUNT(*) FROM search_docs d WHERE cardinality(d.tag_ids) <> (SELECT COUNT(*) FROM search_tags t
+		WHERE t.doc_id = d.id AND t.name = ANY($1)) + CASE WHEN d.severity <> '' THEN 2 ELSE 1 END)`, filterTagNames).Scan(&keys, &docs, &wrong); err != nil {
+		t.Fatal(err)
+	}
+	if keys != len(services) || docs != writers*each || wrong != 0 {
+		t.Fatalf("%d numbered services (want %d), %d documents (want %d), %d with the wrong number of values", keys, len(services), docs, writers*each, wrong)
+	}
+	total := 0
+	for _, s := range services {
+		p, err := search.Parse("service:"+s, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := db.Search(ctx, p, debrief.Actor{Role: debrief.RoleAdmin})
+		if err != nil {
+			t.Fatal(err)
+		}
+		total += res.Total
+	}
+	// Each incident names three services, some twice.
+	var want int
+	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM search_tags WHERE name = 'service' AND value LIKE 'svc-%'`).Scan(&want); err != nil {
+		t.Fatal(err)
+	}
+	if total != want || want < writers*each {
+		t.Fatalf("searches by service found %d documents in all, the tag rows say %d", total, want)
+	}
+}
