@@ -507,34 +507,45 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $
 // instance can go stale when the table is written anew (a restore, a
 // migration run down and up).
 func (e postgresSearch) lookupTagIDs(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery) (searchTagIDs, error) {
-	var names, values []string
+	var tags [][2]string
 	for _, f := range slices.Concat(searchTagFilters(q), arrayOnlyFilters(q)) {
 		for _, v := range f.values {
-			names, values = append(names, f.name), append(values, v)
+			tags = append(tags, [2]string{f.name, v})
 		}
 	}
 	ids := searchTagIDs{}
-	if len(names) == 0 {
-		return ids, nil
+	if err := e.readTagNumbers(ctx, tx, tags, ids); err != nil {
+		return nil, mapSearchErr(err)
+	}
+	return ids, nil
+}
+
+// readTagNumbers adds to ids the numbers search_tag_keys holds for tags
+// ((name, value) pairs), in one statement; a pair without one is left
+// out.
+func (e postgresSearch) readTagNumbers(ctx context.Context, tx *sql.Tx, tags [][2]string, ids map[[2]string]int32) error {
+	if len(tags) == 0 {
+		return nil
+	}
+	names, values := make([]string, len(tags)), make([]string, len(tags))
+	for i, t := range tags {
+		names[i], values[i] = t[0], t[1]
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT k.id, k.name, k.value FROM search_tag_keys k
 JOIN unnest($1::text[], $2::text[]) AS u(name, value) ON k.name = u.name AND k.value = u.value`, names, values)
 	if err != nil {
-		return nil, mapSearchErr(err)
+		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id int32
-		var name, value string
-		if err := rows.Scan(&id, &name, &value); err != nil {
-			return nil, fmt.Errorf("sqlstore: search: %w", err)
+		var t [2]string
+		if err := rows.Scan(&id, &t[0], &t[1]); err != nil {
+			return err
 		}
-		ids[[2]string{name, value}] = id
+		ids[t] = id
 	}
-	if err := rows.Err(); err != nil {
-		return nil, mapSearchErr(err)
-	}
-	return ids, nil
+	return rows.Err()
 }
 
 // filterTagNames are the tags a search can filter by (addSearchFilters),
@@ -564,53 +575,54 @@ func docFilterValues(d *searchDoc) [][2]string {
 // rather than deadlock; a tag numbered by a transaction that rolls back
 // is numbered again by the next that needs it.
 func (e postgresSearch) prepareDocs(ctx context.Context, tx *sql.Tx, docs []*searchDoc) error {
-	type tag struct{ name, value string }
-	seen := map[tag]bool{}
-	var tags []tag
+	seen := map[[2]string]bool{}
+	var tags [][2]string
 	for _, d := range docs {
 		for _, t := range docFilterValues(d) {
-			if t := (tag{t[0], t[1]}); !seen[t] {
+			if !seen[t] {
 				seen[t] = true
 				tags = append(tags, t)
 			}
 		}
 	}
-	slices.SortFunc(tags, func(a, b tag) int {
-		if c := strings.Compare(a.name, b.name); c != 0 {
+	slices.SortFunc(tags, func(a, b [2]string) int {
+		if c := strings.Compare(a[0], b[0]); c != 0 {
 			return c
 		}
-		return strings.Compare(a.value, b.value)
+		return strings.Compare(a[1], b[1])
 	})
-	names, values := make([]string, len(tags)), make([]string, len(tags))
-	for i, t := range tags {
-		names[i], values[i] = t.name, t.value
+	ids := map[[2]string]int32{}
+	if err := e.readTagNumbers(ctx, tx, tags, ids); err != nil {
+		return fmt.Errorf("tag numbers: %w", err)
 	}
-	if _, err := e.db.exec(ctx, tx, `INSERT INTO search_tag_keys (name, value) SELECT * FROM unnest($1::text[], $2::text[])
+	// Only the values without a number are inserted: INSERT … ON
+	// CONFLICT takes a number from the sequence even where it inserts
+	// nothing, and every write of a document names all its values, so
+	// inserting them all each time would spend the sequence (an integer)
+	// within months of steady writing.
+	var missing [][2]string
+	for _, t := range tags {
+		if _, ok := ids[t]; !ok {
+			missing = append(missing, t)
+		}
+	}
+	if len(missing) > 0 {
+		names, values := make([]string, len(missing)), make([]string, len(missing))
+		for i, t := range missing {
+			names[i], values[i] = t[0], t[1]
+		}
+		if _, err := e.db.exec(ctx, tx, `INSERT INTO search_tag_keys (name, value) SELECT * FROM unnest($1::text[], $2::text[])
 ON CONFLICT DO NOTHING`, names, values); err != nil {
-		return fmt.Errorf("tag numbers: %w", err)
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT k.id, k.name, k.value FROM search_tag_keys k
-JOIN unnest($1::text[], $2::text[]) AS u(name, value) ON k.name = u.name AND k.value = u.value`, names, values)
-	if err != nil {
-		return fmt.Errorf("tag numbers: %w", err)
-	}
-	defer rows.Close()
-	ids := make(map[tag]int32, len(tags))
-	for rows.Next() {
-		var id int32
-		var t tag
-		if err := rows.Scan(&id, &t.name, &t.value); err != nil {
 			return fmt.Errorf("tag numbers: %w", err)
 		}
-		ids[t] = id
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("tag numbers: %w", err)
+		if err := e.readTagNumbers(ctx, tx, missing, ids); err != nil {
+			return fmt.Errorf("tag numbers: %w", err)
+		}
 	}
 	for _, d := range docs {
 		d.tagIDs = []int32{}
 		for _, t := range docFilterValues(d) {
-			id, ok := ids[tag{t[0], t[1]}]
+			id, ok := ids[t]
 			if !ok {
 				return fmt.Errorf("tag numbers: %s:%s has no number", t[0], t[1])
 			}
