@@ -146,6 +146,7 @@ func addSearchFilters(w *where, q *debrief.SearchQuery, viewer debrief.Actor, mo
 		// index intersects them too (migration 00029).
 		for _, f := range arrayOnlyFilters(q) {
 			w.add(`d.tag_ids && ?::integer[]`, ids(f.name, f.values))
+			w.planned = true
 		}
 	} else {
 		whereIn(w, "d.severity", q.Severities)

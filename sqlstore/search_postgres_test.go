@@ -643,3 +643,48 @@ func TestPostgresTagNumbersConcurrent(t *testing.T) {
 		t.Fatalf("searches by service found %d documents in all, the tag rows say %d", total, want)
 	}
 }
+
+// TestPostgresFilteredSearchesPlanned: the statements of a search that
+// bind filter numbers (tag_ids) run as the unnamed statement, planned for
+// the numbers given each time: a generic plan made once would guess how
+// many documents a value is on (status:published is on most) and might
+// start from it. A search without filters keeps its prepared statements.
+func TestPostgresFilteredSearchesPlanned(t *testing.T) {
+	ctx := context.Background()
+	db := openTestStore(t, storetest.PostgresDSN(t), Options{ReadConns: 1})
+	inc := &debrief.Incident{Title: "Checkout database timeouts", Services: []string{"checkout-api"}, Severity: "SEV1",
+		Status: debrief.StatusResolved, StartedAt: time.Now().UTC()}
+	if err := db.CreateIncident(ctx, inc, nil); err != nil {
+		t.Fatal(err)
+	}
+	search := func(q string) {
+		t.Helper()
+		p, err := search.Parse(q, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := db.Search(ctx, p, debrief.Actor{Role: debrief.RoleAdmin})
+		if err != nil || res.Total != 1 {
+			t.Fatalf("Search(%q) = %v, %v; want the incident", q, res, err)
+		}
+	}
+	for range 7 {
+		search("database")
+		search("database service:checkout-api")
+		search("database severity:1")
+		search("severity:1 kind:incident")
+	}
+	var plain, filtered int
+	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FILTER (WHERE statement NOT LIKE '%tag_ids%'), COUNT(*) FILTER (WHERE statement LIKE '%tag_ids &&%')
+FROM pg_prepared_statements WHERE statement LIKE '%FROM search_docs d%' AND statement NOT LIKE '%pg_prepared_statements%'`).Scan(&plain, &filtered); err != nil {
+		t.Fatal(err)
+	}
+	if plain == 0 {
+		t.Fatal("no statement of the search without filters is prepared; the check below would prove nothing")
+	}
+	if filtered != 0 {
+		var which string
+		_ = db.r.QueryRowContext(ctx, `SELECT string_agg(statement, E'\n---\n') FROM pg_prepared_statements WHERE statement LIKE '%tag_ids &&%' AND statement NOT LIKE '%pg_prepared_statements%'`).Scan(&which)
+		t.Errorf("%d prepared statements filter by tag_ids: a filtered search kept a prepared statement, which PostgreSQL may plan once for any numbers:\n%s", filtered, which)
+	}
+}
