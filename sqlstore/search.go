@@ -20,94 +20,47 @@ import (
 // searchFilters adds the query's filters and the viewer's visibility to w,
 // for the document table aliased d.
 func searchFilters(w *where, q *debrief.SearchQuery, viewer debrief.Actor) {
-	addSearchFilters(w, q, viewer, tagsIn, nil)
+	addSearchFilters(w, q, viewer, false, nil)
 }
 
-// tagFilter is one of a search's tag filters: a document passes with
-// any of the values.
+// tagFilter is one of a search's filters by a tag or a column: a
+// document passes with any of the values.
 type tagFilter struct {
 	name   string
 	values []string
 }
 
-// searchTagFilters lists q's tag filters, each with values, in the order
-// addSearchFilters adds them.
-func searchTagFilters(q *debrief.SearchQuery) []tagFilter {
-	var out []tagFilter
-	add := func(name string, values []string) {
+// searchTagFilters lists q's filters by tag (in the order
+// addSearchFilters adds them) and its filters by severity and kind,
+// which search_docs.tag_ids numbers like tags on PostgreSQL (as
+// "severity" and "kind") and the tag rows do not hold.
+func searchTagFilters(q *debrief.SearchQuery) (tags, columns []tagFilter) {
+	add := func(out []tagFilter, name string, values []string) []tagFilter {
 		if len(values) > 0 {
 			out = append(out, tagFilter{name, values})
 		}
+		return out
 	}
 	for _, s := range q.Services {
-		add("service", s)
+		tags = add(tags, "service", s)
 	}
 	for _, l := range q.Labels {
-		add("label", l)
+		tags = add(tags, "label", l)
 	}
 	for _, f := range q.Factors {
-		add("factor", f)
+		tags = add(tags, "factor", f)
 	}
-	add("status", q.Statuses)
-	add("owner", q.Owners)
-	return out
-}
-
-// arrayOnlyFilters lists q's filters by severity and kind, which
-// search_docs.tag_ids numbers like tags on PostgreSQL (as "severity" and
-// "kind") and the other modes read from their columns.
-func arrayOnlyFilters(q *debrief.SearchQuery) []tagFilter {
-	var out []tagFilter
-	add := func(name string, values []string) {
-		if len(values) > 0 {
-			out = append(out, tagFilter{name, values})
-		}
-	}
-	add("severity", q.Severities)
+	tags = add(tags, "status", q.Statuses)
+	tags = add(tags, "owner", q.Owners)
+	columns = add(columns, "severity", q.Severities)
 	kinds := make([]string, len(q.Kinds))
 	for i, k := range q.Kinds {
 		kinds[i] = string(k)
 	}
-	add("kind", kinds)
-	return out
+	return tags, add(columns, "kind", kinds)
 }
 
-// tagMode is how a search's tag filters (service:, status:, …) read a
-// document's tags.
-type tagMode int
-
-const (
-	// tagsIn names the set of documents with the tag (IN): SQLite may
-	// start from the tag index when the filter is the most selective
-	// part of the query.
-	tagsIn tagMode = iota
-	// tagsPerRow looks up each document's tag rows (EXISTS), for
-	// conditions PostgreSQL evaluates row by row outside a WHERE clause,
-	// where IN would hash every document with the tag (80,000 for
-	// status:published at 100,000 documents) to check a sample of a
-	// thousand.
-	tagsPerRow
-	// tagsArray reads search_docs.tag_ids (PostgreSQL, migration 00029),
-	// whose GIN index PostgreSQL intersects with the words' to read only
-	// the rows of documents that pass the filter; d must be search_docs.
-	tagsArray
-)
-
-// docTags is the tagMode for a statement on search_docs: tagsArray where
-// the store has the column (searchTuning.tagsArray) and the search looked
-// up its tags' numbers (withTagIDs), else tagsPerRow for a condition
-// evaluated row by row, tagsIn for one in a WHERE clause.
-func (db *DB) docTags(ctx context.Context, perRow bool) tagMode {
-	switch {
-	case db.tune.tagsArray && tagIDsIn(ctx) != nil:
-		return tagsArray
-	case perRow:
-		return tagsPerRow
-	}
-	return tagsIn
-}
-
-// searchTagIDs holds the numbers of one search's filter tags
+// searchTagIDs holds the numbers of one search's filter values
 // (search_tag_keys, PostgreSQL), looked up in its transaction.
 type searchTagIDs map[[2]string]int32
 
@@ -126,7 +79,8 @@ func (m searchTagIDs) ids(name string, values []string) []int32 {
 
 type tagIDsKey struct{}
 
-// withTagIDs gives the statements of a search the numbers of its tags.
+// withTagIDs gives the statements of a search the numbers of its filter
+// values.
 func withTagIDs(ctx context.Context, ids searchTagIDs) context.Context {
 	return context.WithValue(ctx, tagIDsKey{}, ids)
 }
@@ -137,39 +91,43 @@ func tagIDsIn(ctx context.Context) searchTagIDs {
 	return ids
 }
 
-// addSearchFilters is searchFilters with the tag filters read as mode
-// says; for tagsArray, ids gives the numbers of a tag's values (those
-// without one are on no document).
-func addSearchFilters(w *where, q *debrief.SearchQuery, viewer debrief.Actor, mode tagMode, ids func(name string, values []string) []int32) {
-	if mode == tagsArray {
-		// Severity and kind are numbered like tags, so that the words'
-		// index intersects them too (migration 00029).
-		for _, f := range arrayOnlyFilters(q) {
-			w.add(`d.tag_ids && ?::integer[]`, ids(f.name, f.values))
+// addSearchFilters is searchFilters, with two ways of reading the tags
+// besides naming the set of documents with a tag (IN), which lets SQLite
+// start from the tag index when the filter is the most selective part
+// of the query:
+//   - perRow looks up each document's tag rows (EXISTS), for conditions
+//     PostgreSQL evaluates row by row outside a WHERE clause, where IN
+//     would hash every document with the tag (80,000 for status:published
+//     at 100,000 documents) to check a sample of a thousand;
+//   - with ids (d must be search_docs on PostgreSQL, migration 00029),
+//     every filter, severity and kind too, reads the numbers of the
+//     document's values, tag_ids, whose GIN index PostgreSQL intersects
+//     with the words' to read only the rows of documents that pass.
+func addSearchFilters(w *where, q *debrief.SearchQuery, viewer debrief.Actor, perRow bool, ids searchTagIDs) {
+	tags, columns := searchTagFilters(q)
+	if ids != nil {
+		// The numbers are bound, not looked up by the statement: the
+		// planner then knows from the column's statistics how many
+		// documents have them (status:published, most of them, is better
+		// checked row by row than through the index), and the statement
+		// is planned for them each time (w.planned).
+		for _, f := range slices.Concat(columns, tags) {
+			w.add(`d.tag_ids && ?::integer[]`, ids.ids(f.name, f.values))
 			w.planned = true
 		}
+		tags = nil
 	} else {
 		whereIn(w, "d.severity", q.Severities)
 		whereIn(w, "d.kind", q.Kinds)
 	}
 	tagFilter := func(name string, values []string) {
-		if mode == tagsArray {
-			// The numbers are bound, not looked up by the statement: the
-			// planner then knows from the column's statistics how many
-			// documents have them (status:published, most of them, is
-			// better checked row by row than through the index), and the
-			// statement is planned for them each time (w.planned).
-			w.add(`d.tag_ids && ?::integer[]`, ids(name, values))
-			w.planned = true
-			return
-		}
 		marks := make([]string, len(values))
 		args := []any{name}
 		for i, v := range values {
 			marks[i] = "?"
 			args = append(args, v)
 		}
-		if mode == tagsPerRow {
+		if perRow {
 			w.add(`EXISTS (SELECT 1 FROM search_tags t WHERE t.doc_id = d.id AND t.name = ? AND t.value IN (`+strings.Join(marks, ", ")+`))`, args...)
 			return
 		}
@@ -177,7 +135,7 @@ func addSearchFilters(w *where, q *debrief.SearchQuery, viewer debrief.Actor, mo
 		// filter is the most selective part of the query.
 		w.add(`d.id IN (SELECT t.doc_id FROM search_tags t WHERE t.name = ? AND t.value IN (`+strings.Join(marks, ", ")+`))`, args...)
 	}
-	for _, f := range searchTagFilters(q) {
+	for _, f := range tags {
 		tagFilter(f.name, f.values)
 	}
 	if q.After != nil {
@@ -288,8 +246,8 @@ type searchTuning struct {
 	// nanoseconds; at a million documents a common word's matches take
 	// longer to count than the whole search may.
 	estimateAbove, sampleDocs int
-	// tagsArray filters search_docs by its tag_ids column (tagMode
-	// tagsArray), which PostgreSQL has; a test switches it off to
+	// tagsArray filters search_docs by its tag_ids column
+	// (addSearchFilters), which PostgreSQL has; a test switches it off to
 	// compare with the tag rows.
 	tagsArray bool
 }
@@ -443,11 +401,11 @@ func (db *DB) searchSource(ctx context.Context, q *debrief.SearchQuery, viewer d
 			db.search.exclude(q.Not, w)
 		}
 	}
-	mode := tagsIn
+	var ids searchTagIDs
 	if from == "search_docs d" {
-		mode = db.docTags(ctx, false)
+		ids = tagIDsIn(ctx)
 	}
-	addSearchFilters(w, q, viewer, mode, tagIDsIn(ctx).ids)
+	addSearchFilters(w, q, viewer, false, ids)
 	return from, score, w
 }
 

@@ -81,12 +81,14 @@ func (e postgresSearch) countUpTo(ctx context.Context, qr querier, q *debrief.Se
 // when the page reaches past the first. Only the page's rows and the
 // facets' counts cross to the store.
 func (e postgresSearch) rankTiered(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, keep int, acc *facetAcc) ([]scored, bool, error) {
-	if e.db.tune.tagsArray && len(searchTagFilters(q))+len(arrayOnlyFilters(q)) > 0 {
+	if e.db.tune.tagsArray {
 		ids, err := e.lookupTagIDs(ctx, tx, q)
 		if err != nil {
 			return nil, true, err
 		}
-		ctx = withTagIDs(ctx, ids)
+		if ids != nil {
+			ctx = withTagIDs(ctx, ids)
+		}
 	}
 	newest, err := e.countFacets(ctx, tx, q, viewer, keep, acc)
 	if err != nil || !q.HasText() {
@@ -315,7 +317,7 @@ func (e postgresSearch) aggregate(ctx context.Context, tx *sql.Tx, q *debrief.Se
 		w.add(sample)
 	}
 	source := len(w.conds)
-	addSearchFilters(w, q, viewer, e.db.docTags(ctx, sample != ""), tagIDsIn(ctx).ids)
+	addSearchFilters(w, q, viewer, sample != "", tagIDsIn(ctx))
 	ok := "true"
 	// The filters go in the WHERE clause, where PostgreSQL may start from
 	// their indexes, except for a sample, which counts the text matches
@@ -501,20 +503,25 @@ const insertSearchDocPostgresSQL = `INSERT INTO search_docs (id, incident_id, pr
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22::tsvector, $23::integer[])`
 
 // lookupTagIDs looks up, in the search's transaction, the numbers
-// search_tag_keys gives q's filter tags; a tag without one is on no
-// document. They are looked up for each search rather than kept: one
-// statement of a fraction of a millisecond, and no number kept by an
-// instance can go stale when the table is written anew (a restore, a
-// migration run down and up).
+// search_tag_keys gives q's filter values (nil when q has no filter by
+// tag, severity or kind); a value without one is on no document. They
+// are looked up for each search rather than kept: one statement of a
+// fraction of a millisecond, and no number kept by an instance can go
+// stale when the table is written anew (a restore, a migration run down
+// and up).
 func (e postgresSearch) lookupTagIDs(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery) (searchTagIDs, error) {
-	var tags [][2]string
-	for _, f := range slices.Concat(searchTagFilters(q), arrayOnlyFilters(q)) {
+	tags, columns := searchTagFilters(q)
+	var pairs [][2]string
+	for _, f := range slices.Concat(tags, columns) {
 		for _, v := range f.values {
-			tags = append(tags, [2]string{f.name, v})
+			pairs = append(pairs, [2]string{f.name, v})
 		}
 	}
+	if len(pairs) == 0 {
+		return nil, nil
+	}
 	ids := searchTagIDs{}
-	if err := e.readTagNumbers(ctx, tx, tags, ids); err != nil {
+	if err := e.readTagNumbers(ctx, tx, pairs, ids); err != nil {
 		return nil, mapSearchErr(err)
 	}
 	return ids, nil
@@ -527,10 +534,7 @@ func (e postgresSearch) readTagNumbers(ctx context.Context, tx *sql.Tx, tags [][
 	if len(tags) == 0 {
 		return nil
 	}
-	names, values := make([]string, len(tags)), make([]string, len(tags))
-	for i, t := range tags {
-		names[i], values[i] = t[0], t[1]
-	}
+	names, values := splitPairs(tags)
 	rows, err := tx.QueryContext(ctx, `SELECT k.id, k.name, k.value FROM search_tag_keys k
 JOIN unnest($1::text[], $2::text[]) AS u(name, value) ON k.name = u.name AND k.value = u.value`, names, values)
 	if err != nil {
@@ -546,6 +550,16 @@ JOIN unnest($1::text[], $2::text[]) AS u(name, value) ON k.name = u.name AND k.v
 		ids[t] = id
 	}
 	return rows.Err()
+}
+
+// splitPairs returns the names and the values of (name, value) pairs,
+// bound as two arrays that unnest pairs again.
+func splitPairs(pairs [][2]string) (names, values []string) {
+	names, values = make([]string, len(pairs)), make([]string, len(pairs))
+	for i, p := range pairs {
+		names[i], values[i] = p[0], p[1]
+	}
+	return names, values
 }
 
 // filterTagNames are the tags a search can filter by (addSearchFilters),
@@ -577,8 +591,10 @@ func docFilterValues(d *searchDoc) [][2]string {
 func (e postgresSearch) prepareDocs(ctx context.Context, tx *sql.Tx, docs []*searchDoc) error {
 	seen := map[[2]string]bool{}
 	var tags [][2]string
-	for _, d := range docs {
-		for _, t := range docFilterValues(d) {
+	values := make([][][2]string, len(docs))
+	for i, d := range docs {
+		values[i] = docFilterValues(d)
+		for _, t := range values[i] {
 			if !seen[t] {
 				seen[t] = true
 				tags = append(tags, t)
@@ -607,21 +623,18 @@ func (e postgresSearch) prepareDocs(ctx context.Context, tx *sql.Tx, docs []*sea
 		}
 	}
 	if len(missing) > 0 {
-		names, values := make([]string, len(missing)), make([]string, len(missing))
-		for i, t := range missing {
-			names[i], values[i] = t[0], t[1]
-		}
+		names, vals := splitPairs(missing)
 		if _, err := e.db.exec(ctx, tx, `INSERT INTO search_tag_keys (name, value) SELECT * FROM unnest($1::text[], $2::text[])
-ON CONFLICT DO NOTHING`, names, values); err != nil {
+ON CONFLICT DO NOTHING`, names, vals); err != nil {
 			return fmt.Errorf("tag numbers: %w", err)
 		}
 		if err := e.readTagNumbers(ctx, tx, missing, ids); err != nil {
 			return fmt.Errorf("tag numbers: %w", err)
 		}
 	}
-	for _, d := range docs {
+	for i, d := range docs {
 		d.tagIDs = []int32{}
-		for _, t := range docFilterValues(d) {
+		for _, t := range values[i] {
 			id, ok := ids[t]
 			if !ok {
 				return fmt.Errorf("tag numbers: %s:%s has no number", t[0], t[1])

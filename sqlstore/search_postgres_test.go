@@ -657,7 +657,7 @@ func TestPostgresFilteredSearchesPlanned(t *testing.T) {
 	if err := db.CreateIncident(ctx, inc, nil); err != nil {
 		t.Fatal(err)
 	}
-	search := func(q string) {
+	find := func(q string) {
 		t.Helper()
 		p, err := search.Parse(q, nil)
 		if err != nil {
@@ -669,10 +669,10 @@ func TestPostgresFilteredSearchesPlanned(t *testing.T) {
 		}
 	}
 	for range 7 {
-		search("database")
-		search("database service:checkout-api")
-		search("database severity:1")
-		search("severity:1 kind:incident")
+		find("database")
+		find("database service:checkout-api")
+		find("database severity:1")
+		find("severity:1 kind:incident")
 	}
 	var plain, filtered int
 	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FILTER (WHERE statement NOT LIKE '%tag_ids%'), COUNT(*) FILTER (WHERE statement LIKE '%tag_ids &&%')

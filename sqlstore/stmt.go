@@ -161,9 +161,15 @@ func (db *DB) query(ctx context.Context, q querier, query string, args ...any) (
 // by key, run far more often, do not pay: they keep the cached plan.
 func (db *DB) queryPlanned(ctx context.Context, q querier, query string, args ...any) (*sql.Rows, error) {
 	if db.d.engine == EnginePostgres {
-		return q.QueryContext(ctx, query, append([]any{pgx.QueryExecModeCacheDescribe}, args...)...)
+		return q.QueryContext(ctx, query, plannedArgs(args)...)
 	}
 	return db.query(ctx, q, query, args...)
+}
+
+// plannedArgs leads a PostgreSQL statement's arguments with pgx's exec
+// mode that runs it as the unnamed statement, planned for them.
+func plannedArgs(args []any) []any {
+	return append([]any{pgx.QueryExecModeCacheDescribe}, args...)
 }
 
 // planArgs returns w's arguments, on PostgreSQL led by the exec mode
@@ -171,7 +177,7 @@ func (db *DB) queryPlanned(ctx context.Context, q querier, query string, args ..
 // values given each time.
 func (db *DB) planArgs(w *where) []any {
 	if w.planned && db.d.engine == EnginePostgres {
-		return append([]any{pgx.QueryExecModeCacheDescribe}, w.args...)
+		return plannedArgs(w.args)
 	}
 	return w.args
 }
