@@ -61,15 +61,69 @@ func testLiveBrowser(t *testing.T, store debrief.Store) {
 	e.do(rita, "rita starts typing an event", chromedp.SendKeys(chromedp.ID("event-text"), typing))
 	text := "Purged the search cache on all nodes"
 	e.do(otto, "otto types an event", chromedp.SendKeys(chromedp.ID("event-text"), text))
+	// The timeline that comes in answers the page's next change at once:
+	// a stream event heard right after the swap is not lost while htmx
+	// settles the new elements (it waited 20 ms by default).
+	eval[bool](e, rita, `(() => {
+		const swapped = ev => {
+			if (ev.target.id !== 'timeline-events') return;
+			document.removeEventListener('htmx:afterSwap', swapped);
+			setTimeout(() => {
+				const el = document.getElementById('timeline-events');
+				window.__heard = false;
+				el.addEventListener('htmx:beforeRequest', () => { window.__heard = true }, {once: true});
+				htmx.trigger(el, 'sse:resync');
+				window.__heardAsked = true;
+			}, 0);
+		};
+		document.addEventListener('htmx:afterSwap', swapped);
+		return true })()`)
 	start := time.Now()
 	e.do(otto, "otto adds the event", chromedp.Click(chromedp.CSS(`form.add-event button[type=submit]`)))
 	took := e.waitSince(rita, start, "otto's event on rita's page", fmt.Sprintf(`document.getElementById('timeline-events').innerText.includes(%q)`, text))
 	t.Logf("a timeline event added in one browser appeared in the other %v after the click", took.Round(time.Millisecond))
+	e.waitFor(rita, "a refresh asked right after the swap", `window.__heardAsked`)
+	if !eval[bool](e, rita, `window.__heard`) {
+		t.Error("a stream event heard right after the timeline was swapped in started no refresh; want the new timeline live at once")
+	}
 	if got := eval[string](e, rita, `document.getElementById('event-text').value`); got != typing {
 		t.Errorf("rita's half-typed event text became %q; want %q untouched", got, typing)
 	}
 	if eval[bool](e, rita, `document.activeElement !== document.getElementById('event-text')`) {
 		t.Error("the live update moved rita's focus out of the event box")
+	}
+
+	// --- A refresh that brings nothing new leaves the timeline's elements
+	// in place (a click pressed on a button that is swapped before it is
+	// released is lost), and an answer for a part replaced while it was
+	// asked for is dropped rather than let to overwrite what replaced it. ---
+	eval[bool](e, rita, `(() => {
+		const el = document.getElementById('timeline-events');
+		el.__kept = true;
+		window.__answered = false;
+
+		el.addEventListener('htmx:afterRequest', () => { window.__answered = true }, {once: true});
+		htmx.trigger(el, 'sse:resync');
+		return true })()`)
+	e.waitFor(rita, "the idle refresh answered", `window.__answered`)
+	if !eval[bool](e, rita, `document.getElementById('timeline-events').__kept === true`) {
+		t.Error("a live refresh that brought nothing new replaced the timeline's elements; want them kept")
+	}
+	eval[bool](e, rita, `(() => {
+		const el = document.getElementById('timeline-events');
+		window.__answered = false;
+		el.addEventListener('htmx:afterRequest', () => { window.__answered = true }, {once: true});
+		el.addEventListener('htmx:beforeRequest', () => {
+			const newer = el.cloneNode(true);
+			el.replaceWith(newer);
+			htmx.process(newer);
+			document.querySelector('#timeline-head h2').textContent = 'Newer headline';
+		}, {once: true});
+		htmx.trigger(el, 'sse:resync');
+		return true })()`)
+	e.waitFor(rita, "the overtaken refresh answered", `window.__answered`)
+	if got := eval[string](e, rita, `document.querySelector('#timeline-head h2').textContent`); got != "Newer headline" {
+		t.Errorf("an answer for a timeline replaced while it was asked for overwrote the headline with %q; want it dropped", got)
 	}
 
 	// --- A status change made elsewhere shows. ---

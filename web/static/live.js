@@ -115,6 +115,60 @@
     src.addEventListener("sections", onVersions);
   });
 
+  // A live part that reads itself again replaces itself only when the
+  // answer differs from what the page shows. Most reads bring nothing new:
+  // the viewer's own change, already shown by its form's answer, comes back
+  // from the stream a moment later. Replacing the part then would move
+  // nothing a person sees but would swap the button under their pointer, so
+  // a click pressed on the old button and released on the new one is lost.
+  // And an answer for a part that was replaced while it was asked for (a
+  // form's answer came first) is older than the page: it is dropped, not
+  // let to overwrite the part's headline with stale counts.
+  function livePart(elt) {
+    var t = elt && elt.getAttribute && elt.getAttribute("hx-trigger") || "";
+    return t.indexOf("sse:") >= 0 || t.indexOf("live-refresh") >= 0;
+  }
+  function bare(node) {
+    var c = node.cloneNode(true);
+    [c].concat(Array.prototype.slice.call(c.querySelectorAll("[class]"))).forEach(function (n) {
+      if (!n.classList) return;
+      Array.prototype.slice.call(n.classList).forEach(function (k) {
+        if (k.indexOf("htmx-") === 0) n.classList.remove(k);
+      });
+      if (n.classList.length === 0) n.removeAttribute("class");
+    });
+    return c;
+  }
+  function unchanged(elt, html) {
+    var doc = new DOMParser().parseFromString(html, "text/html");
+    var sels = [elt.getAttribute("hx-select") || ("#" + elt.id)];
+    (elt.getAttribute("hx-select-oob") || "").split(",").forEach(function (s) {
+      s = s.trim().split(":")[0];
+      if (s) sels.push(s);
+    });
+    for (var i = 0; i < sels.length; i++) {
+      var now = document.querySelector(sels[i]), next = doc.querySelector(sels[i]);
+      if (!now || !next || !bare(now).isEqualNode(next)) return false;
+    }
+    return true;
+  }
+  function guard(ev) {
+    var d = ev.detail || {}, elt = ev.currentTarget;
+    if (ev.target !== elt || !d.shouldSwap || d.isError) return;
+    if (!document.body.contains(elt) || (typeof d.serverResponse === "string" && unchanged(elt, d.serverResponse))) {
+      d.shouldSwap = false;
+    }
+  }
+  // The guard sits on the part itself: an event on a part no longer in the
+  // page does not reach the document.
+  var guarded = typeof WeakSet === "function" ? new WeakSet() : null;
+  document.addEventListener("htmx:beforeRequest", function (ev) {
+    var elt = ev.target;
+    if (!guarded || !livePart(elt) || guarded.has(elt)) return;
+    guarded.add(elt);
+    elt.addEventListener("htmx:beforeSwap", guard);
+  });
+
   // A live list with fields in it ([data-live-keep], the action items
   // board) is not read again while the viewer is in it or has changed a
   // field and not saved: the refresh waits until they leave it, and the
