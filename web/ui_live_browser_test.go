@@ -101,7 +101,6 @@ func testLiveBrowser(t *testing.T, store debrief.Store) {
 		const el = document.getElementById('timeline-events');
 		el.__kept = true;
 		window.__answered = false;
-
 		el.addEventListener('htmx:afterRequest', () => { window.__answered = true }, {once: true});
 		htmx.trigger(el, 'sse:resync');
 		return true })()`)
