@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -75,6 +76,9 @@ type DB struct {
 	factors factorCache
 	// analytics is the copy of the rows analytics reads (analytics_copy.go).
 	analytics analyticsCopy
+	// byteOrder is 1 when PostgreSQL orders text by its bytes, 2 when
+	// not, 0 until asked (wordsInByteOrder, search_postgres.go).
+	byteOrder atomic.Int32
 }
 
 // dialect names the engine, where its migrations are, and how it stores

@@ -97,7 +97,11 @@ func (e postgresSearch) rankTiered(ctx context.Context, tx *sql.Tx, q *debrief.S
 		sortScored(newest)
 		return newest, true, err
 	}
-	query, args := e.headByWords(q, viewer, keep)
+	words, err := e.headWords(ctx, tx, q)
+	if err != nil {
+		return nil, true, err
+	}
+	query, args := e.headByWords(q, words, viewer, keep)
 	if query == "" {
 		from, score, w := e.db.searchSource(ctx, q, viewer, headMatches)
 		query, args = `SELECT d.id, 1, `+score+`, d.date, NULL, NULL, NULL FROM `+from+w.sql()+
@@ -117,10 +121,109 @@ func (e postgresSearch) rankTiered(ctx context.Context, tx *sql.Tx, q *debrief.S
 // are looked up by a tsquery of every pair.
 const maxHeadWords = 8
 
+// headWords returns the words whose search_head_words rows headByWords
+// ranks q's first tier from: q's words when q is one word, or words joined
+// by OR, and each prefix (kube*) replaced by the title-and-summary words it
+// matches. It returns nil for other searches (phrases, several groups of
+// words), for more than maxHeadWords words, for a word matched by two
+// terms (redis OR red*: the query's score counts it twice, a word's row
+// once), and for prefixes where the words' order is not their bytes'.
+func (e postgresSearch) headWords(ctx context.Context, qr querier, q *debrief.SearchQuery) ([]string, error) {
+	if len(q.All) != 1 || len(q.All[0]) == 0 || len(q.All[0]) > maxHeadWords {
+		return nil, nil
+	}
+	var words []string
+	for _, t := range q.All[0] {
+		if len(t.Tokens) != 1 {
+			return nil, nil
+		}
+		found := []string{t.Tokens[0]}
+		if t.Prefix {
+			bytewise, err := e.db.wordsInByteOrder(ctx, qr)
+			if err != nil || !bytewise {
+				return nil, err
+			}
+			if found, err = e.prefixWords(ctx, qr, t.Tokens[0], maxHeadWords+1); err != nil {
+				return nil, err
+			}
+		}
+		for _, w := range found {
+			if slices.Contains(words, w) {
+				return nil, nil
+			}
+			words = append(words, w)
+		}
+		if len(words) > maxHeadWords {
+			return nil, nil
+		}
+	}
+	return words, nil
+}
+
+// prefixWords returns up to limit of the title-and-summary words that
+// start with prefix, in byte order, read from search_head_words' btree by
+// skipping from one word to the next (each step one descent of the index,
+// not a read of the word's rows): "kube*" at 100,000 documents is 7 words
+// over 3,267 documents. The words that start with prefix follow each other
+// in the btree only when it orders words by their bytes (wordsInByteOrder).
+func (e postgresSearch) prefixWords(ctx context.Context, qr querier, prefix string, limit int) ([]string, error) {
+	rows, err := qr.QueryContext(ctx, `WITH RECURSIVE p(word) AS (
+	(SELECT word FROM search_head_words WHERE word >= $1 ORDER BY word LIMIT 1)
+	UNION ALL
+	SELECT (SELECT w.word FROM search_head_words w WHERE w.word > p.word ORDER BY w.word LIMIT 1) FROM p WHERE starts_with(p.word, $1))
+SELECT word FROM p WHERE starts_with(word, $1) LIMIT $2`, prefix, limit)
+	if err != nil {
+		return nil, mapSearchErr(err)
+	}
+	defer rows.Close()
+	var words []string
+	for rows.Next() {
+		var w string
+		if err := rows.Scan(&w); err != nil {
+			return nil, mapSearchErr(err)
+		}
+		words = append(words, w)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapSearchErr(err)
+	}
+	return words, nil
+}
+
+// wordsInByteOrder says whether the database orders text by its bytes
+// (collation C, POSIX or C.UTF-8 from the C library), as prefixWords
+// needs: a language's collation may sort other words between two that
+// share a prefix (Czech sorts "ch" after "h"). It asks once per store;
+// a database's collation is fixed when it is created.
+func (db *DB) wordsInByteOrder(ctx context.Context, qr querier) (bool, error) {
+	switch db.byteOrder.Load() {
+	case 1:
+		return true, nil
+	case 2:
+		return false, nil
+	}
+	var collate, provider string
+	// datlocprovider is PostgreSQL 15's; read through to_jsonb so that
+	// older servers, which only have the C library's collations, answer too.
+	if err := qr.QueryRowContext(ctx, `SELECT d.datcollate, COALESCE(to_jsonb(d) ->> 'datlocprovider', 'c')
+FROM pg_database d WHERE d.datname = current_database()`).Scan(&collate, &provider); err != nil {
+		return false, mapSearchErr(err)
+	}
+	ok := provider == "c" && (collate == "C" || collate == "POSIX" || strings.EqualFold(collate, "C.UTF-8") || strings.EqualFold(collate, "C.utf8"))
+	if ok {
+		db.byteOrder.Store(1)
+	} else {
+		db.byteOrder.Store(2)
+	}
+	return ok, nil
+}
+
 // headByWords returns the statement that ranks the first tier of a search
 // for one word, or for words joined by OR (redis OR memcached), from
-// search_head_words, and its arguments; "" for other searches (phrases,
-// prefixes, several groups of words), which rank every first-tier match.
+// search_head_words, and its arguments; "" when words (headWords) is empty,
+// as for phrases and several groups of words, which rank every first-tier
+// match. A prefix's words rank as the prefix does: a document with one of
+// them scores for the prefix what it scores for that word.
 //
 // A document's first-tier score (ts_rank_cd of the query on its title and
 // summary) for one word is that word's row of search_head_words; for words
@@ -132,16 +235,9 @@ const maxHeadWords = 8
 // few documents with two words or more, ranked as before; the best keep of
 // those are the first tier's best keep, in the same order. Filters and
 // visibility are checked on search_heads, row by row, as the rows are read.
-func (e postgresSearch) headByWords(q *debrief.SearchQuery, viewer debrief.Actor, keep int) (string, []any) {
-	if len(q.All) != 1 || len(q.All[0]) == 0 || len(q.All[0]) > maxHeadWords {
+func (e postgresSearch) headByWords(q *debrief.SearchQuery, words []string, viewer debrief.Actor, keep int) (string, []any) {
+	if len(words) == 0 {
 		return "", nil
-	}
-	var words []string
-	for _, t := range q.All[0] {
-		if len(t.Tokens) != 1 || t.Prefix || slices.Contains(words, t.Tokens[0]) {
-			return "", nil
-		}
-		words = append(words, t.Tokens[0])
 	}
 	w := &where{}
 	searchFilters(w, q, viewer)
@@ -192,13 +288,20 @@ func lexemeQuery(words []string, op string) string {
 // severities, years, services and factors of the rows where ok, counted
 // as scanMatches counts them. facetsNewestSQL adds the newest of them as k
 // rows (date in count).
+//
+// A row's services and factors are split by set-returning functions in the
+// select list, which PostgreSQL runs as one ProjectSet over the rows, not
+// in the FROM list, where each row's call is a function scan of its own
+// that stores its output before the join reads it: for 3,145 matches the
+// two facets took 10.4 ms that way and 5.2 ms this way (EXPLAIN ANALYZE at
+// 100,000 documents).
 const facetsSQL = `WITH m AS MATERIALIZED (%s)
 SELECT 'n', '', COUNT(*), NULL::bigint FROM m WHERE ok
 UNION ALL SELECT 'r', '', COUNT(*), NULL FROM m
 UNION ALL SELECT 's', severity, COUNT(*), NULL FROM m WHERE ok AND severity <> '' GROUP BY severity
 UNION ALL SELECT 'y', year::text, COUNT(*), NULL FROM m WHERE ok GROUP BY year
-UNION ALL SELECT 'v', v, COUNT(*), NULL FROM m, unnest(string_to_array(m.services, E'\n')) AS v WHERE ok AND m.services <> '' GROUP BY v
-UNION ALL SELECT 'f', f, COUNT(*), NULL FROM m, jsonb_array_elements_text(m.factors::jsonb) AS f WHERE ok AND m.factors <> '[]' GROUP BY f`
+UNION ALL SELECT 'v', v, COUNT(*), NULL FROM (SELECT unnest(string_to_array(m.services, E'\n')) AS v FROM m WHERE ok AND m.services <> '') AS s GROUP BY v
+UNION ALL SELECT 'f', f, COUNT(*), NULL FROM (SELECT jsonb_array_elements_text(m.factors::jsonb) AS f FROM m WHERE ok AND m.factors <> '[]') AS s GROUP BY f`
 
 const facetsNewestSQL = `
 UNION ALL (SELECT 'k', '', date, id FROM m WHERE ok ORDER BY date DESC, id DESC LIMIT %d)`
@@ -210,9 +313,10 @@ UNION ALL (SELECT 'k', '', date, id FROM m WHERE ok ORDER BY date DESC, id DESC 
 // scales up, and acc says so, as SQLite does (rankEstimated); queries
 // with excluded words and searches by filters alone are always counted.
 //
-// The sample is an eighth of sampleDocs first, and sampleDocs only when
-// that held too few text matches to tell, unless it already says the
-// matches that pass the filters are few enough to count. For a word in most documents
+// The sample is an eighth of sampleDocs first, and a larger one (sized by
+// nextSample, up to sampleDocs) only when that held too few text matches
+// to tell, unless it already says the matches that pass the filters are
+// few enough to count. For a word in most documents
 // PostgreSQL checks each sampled document's whole tsvector rather than
 // intersecting the sample with the word's index entries (its planner does
 // not count the cost of reading the vector), so the sample must stay
@@ -228,13 +332,10 @@ func (e postgresSearch) countFacets(ctx context.Context, tx *sql.Tx, q *debrief.
 		if err != nil {
 			return nil, err
 		}
-		for _, n := range []int{t.sampleDocs / 8, t.sampleDocs} {
-			if ids.docs < 2*float64(t.sampleDocs) {
-				break
-			}
+		for n := t.sampleDocs / 8; n > 0 && ids.docs >= 2*float64(t.sampleDocs); {
 			cond, scale := ids.windows(n)
 			if cond == "" {
-				continue
+				break
 			}
 			sample := newFacetAcc()
 			raw, _, err := e.aggregate(ctx, tx, q, viewer, cond, 0, sample)
@@ -248,6 +349,7 @@ func (e postgresSearch) countFacets(ctx context.Context, tx *sql.Tx, q *debrief.
 				break
 			}
 			if raw < pgSampleEnough && n < t.sampleDocs {
+				n = nextSample(n, raw, t.sampleDocs)
 				continue
 			}
 			acc.addScaled(sample, scale)
@@ -265,6 +367,20 @@ func (e postgresSearch) countFacets(ctx context.Context, tx *sql.Tx, q *debrief.
 // pgSampleEnough is the number of text matches in a sample that estimate
 // the total within about 5% (one standard error).
 const pgSampleEnough = 400
+
+// nextSample is the size of the sample to take after one of n documents
+// held raw text matches, fewer than pgSampleEnough: large enough to hold
+// about a quarter more than pgSampleEnough at the rate the first one
+// found, at least twice n and at most most. A sample's cost grows with
+// the matches it reads, so taking sampleDocs at once, as before, read
+// 2,400 matches of "database" at 100,000 documents to estimate from a
+// sixth of them (5 ms of the server's time, against 1.5 ms).
+func nextSample(n, raw, most int) int {
+	if raw <= 0 {
+		return most
+	}
+	return min(most, max(2*n, n*pgSampleEnough*5/4/raw+1))
+}
 
 // idSpan is the extent of the document ids: about docs documents (the
 // planner's estimate, pg_class.reltuples, kept by ANALYZE and autovacuum)

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -22,8 +23,15 @@ import (
 // analyzed as autovacuum would have by the time anyone searches.
 func postgresCorpus(t *testing.T, n int) *DB {
 	t.Helper()
+	return postgresCorpusIn(t, n, "")
+}
+
+// postgresCorpusIn is postgresCorpus in a database created with options
+// (storetest.PostgresDSNWith).
+func postgresCorpusIn(t *testing.T, n int, options string) *DB {
+	t.Helper()
 	ctx := context.Background()
-	db := openTestStore(t, storetest.PostgresDSN(t), Options{})
+	db := openTestStore(t, storetest.PostgresDSNWith(t, options), Options{})
 	recs := make([]genRecord, n)
 	for i := range recs {
 		recs[i] = genCorpusRecord(i)
@@ -107,27 +115,37 @@ HAVING COUNT(*) BETWEEN 2 AND $1 ORDER BY COUNT(*), word LIMIT 30`, 3*limit)
 	}
 }
 
-// TestPostgresHeadByWords: the first tier of a search for a word, or for
-// words joined by OR, ranked from search_head_words is the first tier
-// ranked from every title-and-summary match, row for row (id, score,
-// date), with filters, excluded words, visibility and any page depth.
+// TestPostgresHeadByWords: the first tier of a search for a word, for
+// words joined by OR, or for a prefix, ranked from search_head_words is the
+// first tier ranked from every title-and-summary match, row for row (id,
+// score, date), with filters, excluded words, visibility and any page
+// depth. The database orders text by bytes, as prefixes need.
 func TestPostgresHeadByWords(t *testing.T) {
 	ctx := context.Background()
-	db := postgresCorpus(t, 400)
+	db := postgresCorpusIn(t, 400, "TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'")
 	e := db.search.(postgresSearch)
 	admin := debrief.Actor{Role: debrief.RoleAdmin}
 	viewer := debrief.Actor{Email: "ana@example.com", Role: debrief.RoleViewer}
-	deep := 0 // queries whose first tier is deeper than a page
+	deep := 0     // queries whose first tier is deeper than a page
+	prefixed := 0 // prefixes that stand for two words or more
 	for _, who := range []debrief.Actor{admin, viewer} {
 		for _, qs := range []string{"database", "rollback", "redis OR memcached", "database OR rollback OR kafka", "replica -postgres",
 			"database severity:1", "rollback status:published before:2022", "certificate", "redis OR memcached has:action-items-open",
-			"kafka OR redis -database service:payments", "database OR nosuchword", "nosuchword", "rollback kind:incident after:2021"} {
+			"kafka OR redis -database service:payments", "database OR nosuchword", "nosuchword", "rollback kind:incident after:2021",
+			"kube*", "fail* severity:1", "chec* -database", "redis OR kube*", "page* OR kafka has:action-items-open", "depl*", "certificat*"} {
 			p, err := search.Parse(qs, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
+			words, err := e.headWords(ctx, db.r, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(qs, "*") && len(words) >= 2 {
+				prefixed++
+			}
 			for _, keep := range []int{1, 7, 20, 1000} {
-				query, args := e.headByWords(p, who, keep)
+				query, args := e.headByWords(p, words, who, keep)
 				if query == "" {
 					t.Fatalf("headByWords(%q) = \"\"; want a statement", qs)
 				}
@@ -154,13 +172,70 @@ func TestPostgresHeadByWords(t *testing.T) {
 	if deep < 10 {
 		t.Fatalf("only %d queries have a first tier deeper than a page; the test checks little", deep)
 	}
-	for _, qs := range []string{`"connection pool"`, "kube*", "checkout timed", "redis OR kube*", "redis OR redis"} {
+	if prefixed == 0 {
+		t.Fatal("no prefix stands for two words or more in the corpus; the test checks little")
+	}
+	// A word matched by two terms scores twice for the query and once in
+	// its row; a prefix of many words, or of none, is ranked from every
+	// match too.
+	for _, qs := range []string{`"connection pool"`, "checkout timed", "redis OR redis", "redis OR redi*", "kube* OR kubernetes", "co*", "nosuchprefix*"} {
 		p, err := search.Parse(qs, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if query, _ := e.headByWords(p, admin, 20); query != "" {
-			t.Errorf("headByWords(%q) = a statement; want \"\" (ranked from every match)", qs)
+		words, err := e.headWords(ctx, db.r, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if query, _ := e.headByWords(p, words, admin, 20); query != "" {
+			t.Errorf("headByWords(%q) = a statement for %q; want \"\" (ranked from every match)", qs, words)
+		}
+	}
+}
+
+// TestPostgresPrefixWordsNeedByteOrder: where the database's collation
+// sorts words by language (Czech sorts "ch" after "h"), the words that
+// share a prefix need not follow each other in search_head_words' btree,
+// so a prefix is ranked from every match; its answer is the same.
+func TestPostgresPrefixWordsNeedByteOrder(t *testing.T) {
+	ctx := context.Background()
+	byBytes := postgresCorpusIn(t, 200, "TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'")
+	byLanguage := postgresCorpusIn(t, 200, "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'cs-CZ' LOCALE 'C.UTF-8'")
+	var after bool
+	if err := byLanguage.r.QueryRowContext(ctx, `SELECT 'cha' > 'hz'`).Scan(&after); err != nil || !after {
+		t.Fatalf("the Czech database sorts 'cha' after 'hz': %v (%v); the test needs it to", after, err)
+	}
+	for db, want := range map[*DB]bool{byBytes: true, byLanguage: false} {
+		got, err := db.wordsInByteOrder(ctx, db.r)
+		if err != nil || got != want {
+			t.Fatalf("wordsInByteOrder = %v, %v; want %v", got, err, want)
+		}
+		p, err := search.Parse("kube*", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		words, err := db.search.(postgresSearch).headWords(ctx, db.r, p)
+		if err != nil || (len(words) > 0) != want {
+			t.Fatalf("headWords(kube*) with words in byte order %v = %q, %v", want, words, err)
+		}
+	}
+	admin := debrief.Actor{Role: debrief.RoleAdmin}
+	for _, qs := range []string{"chec*", "redis OR kube*", "fail* severity:1"} {
+		p, err := search.Parse(qs, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Limit = 50
+		a, err := byBytes.Search(ctx, p, admin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := byLanguage.Search(ctx, p, admin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(a.Hits) < 5 || !slices.EqualFunc(a.Hits, b.Hits, func(x, y debrief.SearchHit) bool { return x.Key == y.Key }) || a.Total != b.Total {
+			t.Errorf("Search(%q): %d hits (total %d) by bytes, %d (total %d) by language, or fewer than 5; want the same, in the same order", qs, len(a.Hits), a.Total, len(b.Hits), b.Total)
 		}
 	}
 }

@@ -23,6 +23,14 @@ const PostgresEnv = "DEBRIEF_TEST_POSTGRES"
 // PostgreSQL half of the suite must never be skipped silently.
 func PostgresDSN(t testing.TB) string {
 	t.Helper()
+	return PostgresDSNWith(t, "")
+}
+
+// PostgresDSNWith is PostgresDSN with options for CREATE DATABASE, e.g.
+// "TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'", for tests of what
+// depends on the database's collation.
+func PostgresDSNWith(t testing.TB, options string) string {
+	t.Helper()
 	admin := os.Getenv(PostgresEnv)
 	if admin == "" {
 		t.Fatalf("%s is not set: the store tests need a PostgreSQL server, e.g. %s=postgres://debrief:debrief@127.0.0.1:5432/postgres?sslmode=disable (make test sets it and starts the server with scripts/postgres.sh)", PostgresEnv, PostgresEnv)
@@ -44,7 +52,7 @@ func PostgresDSN(t testing.TB) string {
 	var b [8]byte
 	rand.Read(b[:])
 	name := "debrief_test_" + hex.EncodeToString(b[:])
-	if _, err := db.ExecContext(ctx, `CREATE DATABASE `+name); err != nil {
+	if _, err := db.ExecContext(ctx, `CREATE DATABASE `+name+" "+options); err != nil {
 		t.Fatalf("create test database %s: %v", name, err)
 	}
 	t.Cleanup(func() {
