@@ -84,5 +84,18 @@ func (g *gate) enter(ctx context.Context) error {
 	}
 }
 
-// leave gives back the slot enter took.
+// tryEnter takes a slot if one is free at once, and never waits: a caller
+// already inside may use it for a second connection (leaving it when that
+// connection is given back) without breaking the rule that nobody waits
+// for a connection while holding one.
+func (g *gate) tryEnter() bool {
+	select {
+	case g.slots <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+// leave gives back the slot enter or tryEnter took.
 func (g *gate) leave() { <-g.slots }

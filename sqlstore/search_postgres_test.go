@@ -763,3 +763,80 @@ FROM pg_prepared_statements WHERE statement LIKE '%FROM search_docs d%' AND stat
 		t.Errorf("%d prepared statements filter by tag_ids: a filtered search kept a prepared statement, which PostgreSQL may plan once for any numbers:\n%s", filtered, which)
 	}
 }
+
+// TestPostgresHeadRankedAlongside: a search whose first tier is ranked on a
+// second connection, while its own counts, answers what it answers one
+// statement after the other (every other connection busy), and many more
+// searches at once than the pool has connections all finish: the second
+// connection is taken only when free, never waited for.
+func TestPostgresHeadRankedAlongside(t *testing.T) {
+	ctx := context.Background()
+	dsn := storetest.PostgresDSN(t)
+	db := openTestStore(t, dsn, Options{ReadConns: 3})
+	recs := make([]genRecord, 600)
+	for i := range recs {
+		recs[i] = genCorpusRecord(i)
+	}
+	if err := bulkImport(ctx, db, recs); err != nil {
+		t.Fatal(err)
+	}
+	viewer := debrief.Actor{Email: "ana@example.com", Role: debrief.RoleViewer}
+	queries := []string{"database", `"connection pool"`, "kafka consumer group has:action-items-open", "kube*", "replica -postgres",
+		`checkout "timed out"`, "severity:1 certificate", "rollback status:published before:2022", "nosuchword"}
+	run := func(qs string) *debrief.SearchResults {
+		t.Helper()
+		p, err := search.Parse(qs, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Limit = 30
+		res, err := db.Search(ctx, p, viewer)
+		if err != nil {
+			t.Fatalf("Search(%q) = %v", qs, err)
+		}
+		return res
+	}
+	alongside := map[string]*debrief.SearchResults{}
+	for _, qs := range queries {
+		alongside[qs] = run(qs)
+	}
+	// Every connection but the search's own is taken: no second one.
+	for range cap(db.rg.slots) - 1 {
+		if !db.rg.tryEnter() {
+			t.Fatal("a slot of the idle store's gate is taken")
+		}
+	}
+	if free := cap(db.rg.slots) - len(db.rg.slots); free != 1 {
+		t.Fatalf("%d slots free; want the search's own", free)
+	}
+	for _, qs := range queries {
+		got, want := run(qs), alongside[qs]
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("Search(%q) one statement after the other:\n%+v\nwant (first tier alongside):\n%+v", qs, got, want)
+		}
+	}
+	for range cap(db.rg.slots) - 1 {
+		db.rg.leave()
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8*len(queries))
+	for i := range 8 * len(queries) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p, err := search.Parse(queries[i%len(queries)], nil)
+			if err != nil {
+				errs <- err
+				return
+			}
+			if _, err := db.Search(ctx, p, viewer); err != nil {
+				errs <- fmt.Errorf("Search(%q) = %w", queries[i%len(queries)], err)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
