@@ -357,8 +357,11 @@ UNION ALL (SELECT 'k', '', date, id FROM m WHERE ok ORDER BY date DESC, id DESC 
 // estimateAbove matches that pass the filters, in a corpus of at least
 // twice sampleDocs documents, it counts them among a sample of the
 // documents (ids in estimateWindows stretches spread over the index) and
-// scales up, and acc says so, as SQLite does (rankEstimated); queries
-// with excluded words and searches by filters alone are always counted.
+// scales up, and acc says so, as SQLite does (rankEstimated); searches
+// by filters alone are always counted. Unlike SQLite, which counts them,
+// searches with excluded words are estimated too: the sample's statement
+// holds the whole tsquery, exclusions included, so it counts among the
+// sampled documents exactly the matches the search has.
 //
 // The sample is an eighth of sampleDocs first, and a larger one (sized by
 // nextSample, up to sampleDocs) only when that held too few text matches
@@ -374,7 +377,7 @@ UNION ALL (SELECT 'k', '', date, id FROM m WHERE ok ORDER BY date DESC, id DESC 
 // returns its newest keep matches, read in the same statement.
 func (e postgresSearch) countFacets(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, keep int, acc *facetAcc) ([]scored, error) {
 	t := e.db.tune
-	if q.HasText() && len(q.Not) == 0 && t.sampleDocs > 0 {
+	if q.HasText() && t.sampleDocs > 0 {
 		ids, err := e.idSpan(ctx, tx)
 		if err != nil {
 			return nil, err
