@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
+	"math"
 	"reflect"
 	"slices"
 	"strconv"
@@ -838,5 +839,75 @@ func TestPostgresHeadRankedAlongside(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+// TestPostgresMatchBound: the statistics' bound on a search's matches
+// (idSpan's most), which lets a search the statistics call small skip the
+// sample, is never below the matches the search has, and is small for
+// searches of rare words. ANALYZE reads every row of a corpus this size, so
+// the shares it keeps are exact.
+func TestPostgresMatchBound(t *testing.T) {
+	ctx := context.Background()
+	db := postgresCorpus(t, 1200)
+	e := db.search.(postgresSearch)
+	small := 0
+	for _, qs := range []string{"database", "rollback", "payments-042", `"connection pool"`, `checkout "timed out"`, "kafka consumer group",
+		"redis OR memcached", "replica -postgres", "HighLatencyP99", "database OR nosuchword", "nosuchword", "kube*", "certificate severity:1"} {
+		p, err := search.Parse(qs, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tx, err := db.r.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		span, err := e.idSpan(ctx, tx, p)
+		tx.Rollback()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM search_docs WHERE tsv @@ $1::tsquery`, tsQuery(p.All, p.Not)).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if span.most+0.5 < float64(n) { // the shares are stored as float4
+			t.Errorf("idSpan(%q).most = %.0f, below its %d matches", qs, span.most, n)
+		}
+		if strings.HasSuffix(qs, "*") && span.most != span.docs {
+			t.Errorf("idSpan(%q).most = %.0f; a prefix is bound by nothing but the %.0f documents", qs, span.most, span.docs)
+		}
+		if span.most < 0.05*span.docs {
+			small++
+		}
+	}
+	if small < 3 {
+		t.Errorf("%d searches bound below 5%% of the documents; the rare ones should be", small)
+	}
+}
+
+func TestMatchShare(t *testing.T) {
+	share := map[string]float64{"database": 0.25, "pool": 0.16, "connection": 0.13, "kafka": 0.075, "group": 0.03}
+	for qs, want := range map[string]float64{
+		"database":                      0.25,
+		`"connection pool"`:             0.13,
+		"kafka group":                   0.03,
+		"database OR kafka":             0.325,
+		"database OR rare":              0.27,
+		"rare":                          0.02,
+		"kube*":                         1,
+		"database kube*":                0.25,
+		"kube* OR rare":                 1,
+		`database "connection rare"`:    0.02,
+		"database -kafka":               0.25,
+		"kafka OR group OR database -x": 0.355,
+	} {
+		p, err := search.Parse(qs, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := matchShare(p, share, 0.02); math.Abs(got-want) > 1e-9 {
+			t.Errorf("matchShare(%q) = %v, want %v", qs, got, want)
+		}
 	}
 }
