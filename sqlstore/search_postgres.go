@@ -444,8 +444,8 @@ func nextSample(n, raw, most int) int {
 // idSpan is the extent of the document ids: about docs documents (the
 // planner's estimate, pg_class.reltuples, kept by ANALYZE and autovacuum)
 // with ids in [lo, lo+width); most is at most how many documents match the
-// search, from PostgreSQL's statistics of search_docs.tsv (+Inf when they
-// cannot tell).
+// search, from PostgreSQL's statistics of search_docs.tsv (all the
+// documents when they cannot tell).
 type idSpan struct {
 	docs      float64
 	lo, width int64
