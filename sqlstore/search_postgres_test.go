@@ -222,19 +222,7 @@ func TestPostgresPrefixWordsNeedByteOrder(t *testing.T) {
 	}
 	admin := debrief.Actor{Role: debrief.RoleAdmin}
 	for _, qs := range []string{"chec*", "redis OR kube*", "fail* severity:1"} {
-		p, err := search.Parse(qs, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p.Limit = 50
-		a, err := byBytes.Search(ctx, p, admin)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := byLanguage.Search(ctx, p, admin)
-		if err != nil {
-			t.Fatal(err)
-		}
+		a, b := searchAs(t, byBytes, qs, admin, 50), searchAs(t, byLanguage, qs, admin, 50)
 		if len(a.Hits) < 5 || !slices.EqualFunc(a.Hits, b.Hits, func(x, y debrief.SearchHit) bool { return x.Key == y.Key }) || a.Total != b.Total {
 			t.Errorf("Search(%q): %d hits (total %d) by bytes, %d (total %d) by language, or fewer than 5; want the same, in the same order", qs, len(a.Hits), a.Total, len(b.Hits), b.Total)
 		}
@@ -784,22 +772,9 @@ func TestPostgresHeadRankedAlongside(t *testing.T) {
 	viewer := debrief.Actor{Email: "ana@example.com", Role: debrief.RoleViewer}
 	queries := []string{"database", `"connection pool"`, "kafka consumer group has:action-items-open", "kube*", "replica -postgres",
 		`checkout "timed out"`, "severity:1 certificate", "rollback status:published before:2022", "nosuchword"}
-	run := func(qs string) *debrief.SearchResults {
-		t.Helper()
-		p, err := search.Parse(qs, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p.Limit = 30
-		res, err := db.Search(ctx, p, viewer)
-		if err != nil {
-			t.Fatalf("Search(%q) = %v", qs, err)
-		}
-		return res
-	}
 	alongside := map[string]*debrief.SearchResults{}
 	for _, qs := range queries {
-		alongside[qs] = run(qs)
+		alongside[qs] = searchAs(t, db, qs, viewer, 30)
 	}
 	// Every connection but the search's own is taken: no second one.
 	for range cap(db.rg.slots) - 1 {
@@ -811,7 +786,7 @@ func TestPostgresHeadRankedAlongside(t *testing.T) {
 		t.Fatalf("%d slots free; want the search's own", free)
 	}
 	for _, qs := range queries {
-		got, want := run(qs), alongside[qs]
+		got, want := searchAs(t, db, qs, viewer, 30), alongside[qs]
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("Search(%q) one statement after the other:\n%+v\nwant (first tier alongside):\n%+v", qs, got, want)
 		}

@@ -360,6 +360,22 @@ func TestSearchRebuildAfterUpgrade(t *testing.T) {
 	}
 }
 
+// searchAs parses qs and runs it on db for viewer, limit results to a
+// page, failing the test on any error.
+func searchAs(t *testing.T, db *DB, qs string, viewer debrief.Actor, limit int) *debrief.SearchResults {
+	t.Helper()
+	p, err := search.Parse(qs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Limit = limit
+	res, err := db.Search(context.Background(), p, viewer)
+	if err != nil {
+		t.Fatalf("Search(%q) = %v", qs, err)
+	}
+	return res
+}
+
 func searchKeys(res *debrief.SearchResults) []string {
 	var keys []string
 	for _, h := range res.Hits {
@@ -456,23 +472,13 @@ func TestSearchEstimated(t *testing.T) {
 		}, []string{"service:payments", "HighLatencyP99 severity:1"}, []string{"database -kafka", "rollback -database -kafka"}},
 	} {
 		t.Run(engine.name, func(t *testing.T) {
-			ctx := context.Background()
 			db := engine.open(t)
 			viewer := debrief.Actor{Email: "ana@example.com", Role: debrief.RoleViewer}
 			run := func(q string, estimateAbove int) *debrief.SearchResults {
 				t.Helper()
 				db.tune = engine.tune(estimateAbove)
 				defer func() { db.tune = storeTuning(db) }()
-				p, err := search.Parse(q, nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				p.Limit = 30
-				res, err := db.Search(ctx, p, viewer)
-				if err != nil {
-					t.Fatalf("Search(%q) = %v", q, err)
-				}
-				return res
+				return searchAs(t, db, q, viewer, 30)
 			}
 			estimatedOnce := false
 			for _, q := range append([]string{"database", "rollback", "database OR rollback", "rollback severity:2", "database after:2021"}, engine.more...) {
