@@ -64,10 +64,8 @@ func errBusy(wait time.Duration) error {
 // enter waits for a free connection of the gate's pool; the caller must
 // leave once it has given the connection back.
 func (g *gate) enter(ctx context.Context) error {
-	select {
-	case g.slots <- struct{}{}:
+	if g.tryEnter() {
 		return nil
-	default:
 	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("sqlstore: waiting for a connection: %w", err)

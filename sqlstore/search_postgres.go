@@ -457,7 +457,7 @@ type idSpan struct {
 // the words' vectors (pg_stats.most_common_elems, the commonest few
 // hundred words; a word not among them is in fewer documents than the
 // least common of them).
-func (e postgresSearch) idSpan(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery) (idSpan, error) {
+func (e postgresSearch) idSpan(ctx context.Context, qr querier, q *debrief.SearchQuery) (idSpan, error) {
 	var s idSpan
 	var words []string
 	for _, g := range q.All {
@@ -465,7 +465,7 @@ func (e postgresSearch) idSpan(ctx context.Context, tx *sql.Tx, q *debrief.Searc
 			words = append(words, t.Tokens...)
 		}
 	}
-	rows, err := tx.QueryContext(ctx, `WITH mce AS (SELECT u.e, u.f FROM pg_stats s, unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS u(e, f)
+	rows, err := qr.QueryContext(ctx, `WITH mce AS (SELECT u.e, u.f FROM pg_stats s, unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS u(e, f)
 	WHERE s.schemaname = current_schema() AND s.tablename = 'search_docs' AND s.attname = 'tsv')
 SELECT '', (SELECT reltuples FROM pg_class WHERE oid = 'search_docs'::regclass)::float8, COALESCE(MIN(id), 0)::float8, COALESCE(MAX(id), 0)::float8,
 	COALESCE((SELECT MIN(f) FROM mce WHERE e IS NOT NULL), 1)::float8 FROM search_docs
