@@ -171,6 +171,11 @@ func testEditorBrowser(t *testing.T, store debrief.Store) {
 	}
 	e.open(ritaTab, edit)
 	e.waitFor(ritaTab, "old draft restored", fmt.Sprintf(`document.querySelector(%q).value === "Rita's unsaved rewrite of the summary"`, ta(a)))
+	// The stream says, as it opens, that the section is newer than the
+	// draft, and the page puts a notice at the top of the section. Wait for
+	// it: inserted while the click is under way, it moves the Save button
+	// from under the pointer (a CI run once failed so).
+	e.waitFor(ritaTab, "the newer save announced", fmt.Sprintf(`(document.querySelector('#section-%s [data-live-notice]') || {innerText: ''}).innerText.includes('Someone saved this section')`, a))
 	e.do(ritaTab, "save the old draft", chromedp.Click(chromedp.CSS(saveButton(a))))
 	e.waitFor(ritaTab, "conflict for the old draft", fmt.Sprintf(`document.querySelector('#section-%s[data-conflict]')`, a))
 	if got := body(a); got != other {
