@@ -246,6 +246,13 @@ type searchTuning struct {
 	// nanoseconds; at a million documents a common word's matches take
 	// longer to count than the whole search may.
 	estimateAbove, sampleDocs int
+	// estimateRawAbove, when set, also estimates a search whose text
+	// matches (before its filters) pass it, however few pass the
+	// filters: SQLite counts by walking every text match, and a common
+	// word's hundreds of thousands cost more than the whole search may
+	// even when a filter keeps a few hundred of them. PostgreSQL decides
+	// on the filtered matches only.
+	estimateRawAbove int
 	// tagsArray filters search_docs by its tag_ids column
 	// (addSearchFilters), which PostgreSQL has; a test switches it off to
 	// compare with the tag rows.
@@ -253,21 +260,23 @@ type searchTuning struct {
 }
 
 func defaultSearchTuning() searchTuning {
-	return searchTuning{tierThreshold: 2000, fewSurvivors: 10000, countMemos: true, similarFromCache: true, filtersFromCache: true, estimateAbove: 100_000, sampleDocs: 100_000}
+	return searchTuning{tierThreshold: 2000, fewSurvivors: 10000, countMemos: true, similarFromCache: true, filtersFromCache: true, estimateAbove: 5_000, estimateRawAbove: 100_000, sampleDocs: 100_000}
 }
 
 // postgresSearchTuning: on PostgreSQL every search is ranked on the
-// server (tierAlways), and counts are estimated from a sample sooner than
-// on SQLite: past 5,000 matches, from at most a tenth of the documents at
-// 100,000 (sampleDocs 10,000; only in corpora of at least 20,000).
-// PostgreSQL reads a row of search_docs per match to count it (a GIN index
-// has no index-only scans), where SQLite counts from its in-memory fact
-// cache: a search for "database" (24,614 matches at 100,000 documents)
-// cost the server 37-41 ms of CPU when every match was counted, 17 ms
-// from a sample (docs/PERFORMANCE.md).
+// server (tierAlways), and counts are estimated from a sample in smaller
+// corpora than on SQLite: from at most a tenth of the documents at
+// 100,000 (sampleDocs 10,000; only in corpora of at least 20,000), where
+// SQLite samples only from 200,000. PostgreSQL reads a row of search_docs
+// per match to count it (a GIN index has no index-only scans), where
+// SQLite counts from its in-memory fact cache: a search for "database"
+// (24,614 matches at 100,000 documents) cost the server 37-41 ms of CPU
+// when every match was counted, 17 ms from a sample
+// (docs/PERFORMANCE.md). Both engines estimate past 5,000 matches that
+// pass the filters.
 func postgresSearchTuning() searchTuning {
 	t := defaultSearchTuning()
-	t.tierAlways, t.estimateAbove, t.sampleDocs, t.tagsArray = true, 5_000, 10_000, true
+	t.tierAlways, t.estimateRawAbove, t.sampleDocs, t.tagsArray = true, 0, 10_000, true
 	return t
 }
 

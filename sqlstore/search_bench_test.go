@@ -203,8 +203,9 @@ func benchReady(b *testing.B, db *DB) *DB {
 	if os.Getenv("DEBRIEF_BENCH_NOMEMO") != "" {
 		db.tune.countMemos = false
 	}
-	// DEBRIEF_BENCH_ESTIMATE_ABOVE=n sets the number of matches past which
-	// SQLite estimates counts from a sample (default 100,000).
+	// DEBRIEF_BENCH_ESTIMATE_ABOVE=n sets the number of matches past the
+	// filters beyond which counts are estimated from a sample (default
+	// 5,000).
 	if v := os.Getenv("DEBRIEF_BENCH_ESTIMATE_ABOVE"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
