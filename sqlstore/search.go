@@ -202,6 +202,17 @@ func (h *worstFirst) Pop() any {
 	return x
 }
 
+// keep adds s to the best depth kept so far, pushing out the worst when
+// full.
+func (h *worstFirst) keep(s scored, depth int) {
+	if len(*h) < depth {
+		heap.Push(h, s)
+	} else if depth > 0 && better(s, (*h)[0]) {
+		(*h)[0] = s
+		heap.Fix(h, 0)
+	}
+}
+
 // searchTuning holds the thresholds of the search strategy. They are
 // fields of the store (DB.tune), set by Open, so a test that changes them
 // changes one store only.
@@ -485,14 +496,7 @@ func (db *DB) scanMatches(ctx context.Context, qr querier, query string, args []
 		if err := rows.Scan(&s.id, &s.tier, &s.score, &s.date, &sev, &services, &factors); err != nil {
 			return nil, fmt.Errorf("sqlstore: search: %w", err)
 		}
-		if keep > 0 {
-			if len(best) < keep {
-				heap.Push(&best, s)
-			} else if better(s, best[0]) {
-				best[0] = s
-				heap.Fix(&best, 0)
-			}
-		}
+		best.keep(s, keep)
 		if acc == nil {
 			continue
 		}

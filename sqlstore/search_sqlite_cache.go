@@ -1,7 +1,6 @@
 package sqlstore
 
 import (
-	"container/heap"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -603,7 +602,7 @@ func (e *sqliteSearch) countCached(ctx context.Context, tx *sql.Tx, q *debrief.S
 	key := countKey(q, viewer, match, collect)
 	if m, ok := c.counted(key, gen); ok && e.db.tune.countMemos && !all {
 		m.into(acc)
-		return countResult{survivors: m.survivors, gen: gen, key: key}, nil
+		return countResult{survivors: m.survivors, raw: m.raw, gen: gen, key: key}, nil
 	}
 	var text string
 	// One row holding every rowid: reading 25,000 rows one by one through
@@ -645,7 +644,7 @@ func (e *sqliteSearch) countCached(ctx context.Context, tx *sql.Tx, q *debrief.S
 	m := &countMemo{gen: gen, raw: len(ids), total: local.total, severity: local.severity, service: local.service, year: local.year, factor: local.factor, survivors: survivors}
 	c.remember(key, m)
 	m.into(acc)
-	return countResult{survivors: survivors, matched: matched, gen: gen, key: key}, nil
+	return countResult{survivors: survivors, matched: matched, raw: len(ids), gen: gen, key: key}, nil
 }
 
 // countResult is what countCached learnt besides the counts: the
@@ -655,8 +654,10 @@ type countResult struct {
 	survivors []int64
 	// matched is every filtered match, ascending, when asked for (all).
 	matched []int64
-	gen     int64
-	key     string
+	// raw is the number of text matches, before the filters.
+	raw int
+	gen int64
+	key string
 }
 
 // parseIDList reads group_concat's comma-separated rowids.
@@ -849,13 +850,7 @@ func (e *sqliteSearch) rankByFilters(ctx context.Context, tx *sql.Tx, q *debrief
 			return
 		}
 		c.add(counts, r)
-		s := scored{id: id, date: r.date}
-		if len(top) < keep {
-			heap.Push(&top, s)
-		} else if keep > 0 && better(s, top[0]) {
-			top[0] = s
-			heap.Fix(&top, 0)
-		}
+		top.keep(scored{id: id, date: r.date}, keep)
 	}
 	for id := range c.docs {
 		visit(int64(id), &c.docs[id])

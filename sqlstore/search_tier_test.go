@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"math"
 	"path/filepath"
@@ -199,22 +200,8 @@ func TestRankHeadIsBM25(t *testing.T) {
 	c := db.facts
 	totalCompared, totalRanked := 0, 0
 	for _, q := range []string{"database", "rollback", "checkout failed", "redis OR memcached", `"connection pool"`, "kube*"} {
-		p, err := search.Parse(q, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tx, err := db.r.BeginTx(ctx, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := c.refresh(ctx, tx); err != nil {
-			t.Fatal(err)
-		}
-		all, err := headIDs(ctx, tx, ftsQuery(p.All, nil))
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := rankHead(ctx, tx, c, p, inSorted(all), len(all))
+		p, tx, all := firstTier(t, db, q)
+		got, err := rankHead(ctx, tx, c, p, inSorted(all), len(all), math.MaxInt)
 		if err != nil {
 			t.Fatalf("rankHead(%q) = %v", q, err)
 		}
@@ -254,6 +241,89 @@ func TestRankHeadIsBM25(t *testing.T) {
 	if totalCompared < totalRanked/2 {
 		t.Errorf("rankHead: %d of %d documents compared; want at least half", totalCompared, totalRanked)
 	}
+}
+
+// TestRankHeadByBM25: a search with a phrase and another group of words,
+// with few matches, ranks its first tier with bm25() in one statement
+// (rankHeadBM25); it ranks the same documents as from the words' lists,
+// with the same scores where no word repeats in a field, and the filters
+// (accept) apply the same way.
+func TestRankHeadByBM25(t *testing.T) {
+	ctx := context.Background()
+	db := warmCorpus(t, 400)
+	c := db.facts
+	compared := 0
+	for _, q := range []string{`checkout "timed out"`, `"connection pool" because`, `"node pool" OR "cache cluster" because`, `kube* "node pool"`} {
+		p, tx, all := firstTier(t, db, q)
+		if len(all) < 2 {
+			t.Fatalf("%q has %d first-tier documents; the test needs a few", q, len(all))
+		}
+		// Every other document, to see the filters apply.
+		half := map[int64]bool{}
+		for i, id := range all {
+			half[id] = i%2 == 0
+		}
+		accept := func(id int64) bool { return half[id] }
+		lists, err := rankHead(ctx, tx, c, p, accept, len(all), math.MaxInt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bm25, err := rankHead(ctx, tx, c, p, accept, len(all), 0)
+		tx.Rollback()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(bm25) != len(lists) || len(bm25) != (len(all)+1)/2 {
+			t.Fatalf("rankHead(%q) by bm25() ranked %d documents, from the lists %d; want the %d accepted", q, len(bm25), len(lists), (len(all)+1)/2)
+		}
+		byID := map[int64]float64{}
+		for _, s := range lists {
+			byID[s.id] = s.score
+		}
+		for _, s := range bm25 {
+			want, ok := byID[s.id]
+			if !ok {
+				t.Errorf("rankHead(%q) by bm25() ranked document %d, which the lists did not", q, s.id)
+				continue
+			}
+			if repeatsWord(t, db, s.id, p) {
+				continue
+			}
+			compared++
+			if math.Abs(s.score-want) > 1e-9*math.Abs(want) {
+				t.Errorf("rankHead(%q): document %d scored %.12f by bm25(), %.12f from the lists", q, s.id, s.score, want)
+			}
+		}
+	}
+	if compared == 0 {
+		t.Fatal("no document compared; the test checks nothing")
+	}
+}
+
+// firstTier parses q and opens a read transaction with the fact cache
+// brought up to it, and returns the ids of q's first tier (its title and
+// summary matches), ascending; the caller rolls tx back.
+func firstTier(t *testing.T, db *DB, q string) (*debrief.SearchQuery, *sql.Tx, []int64) {
+	t.Helper()
+	ctx := context.Background()
+	p, err := search.Parse(q, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := db.r.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.facts.refresh(ctx, tx); err != nil {
+		tx.Rollback()
+		t.Fatal(err)
+	}
+	all, err := headIDs(ctx, tx, ftsQuery(p.All, nil))
+	if err != nil {
+		tx.Rollback()
+		t.Fatal(err)
+	}
+	return p, tx, all
 }
 
 // repeatsWord reports whether a query token appears more than once in the
@@ -515,6 +585,73 @@ func TestSearchEstimated(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSearchEstimatedBunched: a word whose documents were all written
+// together (their ids in one stretch) is counted, not estimated: the
+// sample's stretch that holds them would scale them up several times.
+func TestSearchEstimatedBunched(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "bunched.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	recs := make([]genRecord, 1200)
+	for i := range recs {
+		recs[i] = genCorpusRecord(i)
+		if i >= 290 && i < 340 {
+			recs[i].inc.Title += " zebraburst"
+			recs[i].pm.Title += " zebraburst"
+		}
+	}
+	if err := bulkImport(ctx, db, recs); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(time.Minute); !db.facts.warm(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the fact cache did not load within a minute")
+		}
+	}
+	tune := defaultSearchTuning()
+	tune.countMemos, tune.estimateAbove, tune.sampleDocs = false, 50, 300
+	db.tune = tune
+	// The test means something only if the sample's stretches, as
+	// rankEstimated places them, hold the word in one or two of them and
+	// would scale it past estimateAbove.
+	tx, err := db.r.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := headIDs(ctx, tx, "zebraburst")
+	tx.Rollback()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.facts.mu.RLock()
+	docs, maxID := db.facts.headDocs, int64(len(db.facts.docs))
+	db.facts.mu.RUnlock()
+	span := max(1, maxID*int64(tune.sampleDocs)/docs/estimateWindows)
+	inWindows, windows := 0, map[int64]bool{}
+	for _, id := range ids {
+		for i := range int64(estimateWindows) {
+			if lo := maxID * i / estimateWindows; id >= lo && id < lo+span {
+				inWindows++
+				windows[i] = true
+			}
+		}
+	}
+	scale := float64(docs) / float64(span*estimateWindows)
+	if len(windows) == 0 || len(windows) > 2 || float64(inWindows)*scale <= float64(tune.estimateAbove) {
+		t.Fatalf("the bunched word's %d documents are in %d of the sample's stretches (%d of them, scaled %.0f): the test needs them in one or two, scaled past %d",
+			len(ids), len(windows), inWindows, float64(inWindows)*scale, tune.estimateAbove)
+	}
+	viewer := debrief.Actor{Email: "ana@example.com", Role: debrief.RoleViewer}
+	res := searchAs(t, db, "zebraburst", viewer, 20)
+	if res.TotalEstimated || res.Total != len(ids) {
+		t.Errorf("Search(zebraburst) = %d results (estimated %v); want the %d counted (a sample would say about %.0f)",
+			res.Total, res.TotalEstimated, len(ids), float64(inWindows)*scale)
 	}
 }
 
