@@ -345,6 +345,7 @@ func lexemeQuery(words []string, op string) string {
 const facetsSQL = `WITH m AS MATERIALIZED (%s)
 SELECT 'n', '', COUNT(*), NULL::bigint FROM m WHERE ok
 UNION ALL SELECT 'r', '', COUNT(*), NULL FROM m
+UNION ALL SELECT 'w', '', COUNT(DISTINCT win), NULL FROM m
 UNION ALL SELECT 's', severity, COUNT(*), NULL FROM m WHERE ok AND severity <> '' GROUP BY severity
 UNION ALL SELECT 'y', year::text, COUNT(*), NULL FROM m WHERE ok GROUP BY year
 UNION ALL SELECT 'v', v, COUNT(*), NULL FROM (SELECT unnest(string_to_array(m.services, E'\n')) AS v FROM m WHERE ok AND m.services <> '') AS s GROUP BY v
@@ -361,7 +362,9 @@ UNION ALL (SELECT 'k', '', date, id FROM m WHERE ok ORDER BY date DESC, id DESC 
 // by filters alone are always counted. Unlike SQLite, which counts them,
 // searches with excluded words are estimated too: the sample's statement
 // holds the whole tsquery, exclusions included, so it counts among the
-// sampled documents exactly the matches the search has.
+// sampled documents exactly the matches the search has. Matches bunched
+// in a few of the sample's stretches are counted, as on SQLite
+// (spreadOut).
 //
 // The sample is an eighth of sampleDocs first, and a larger one (sized by
 // nextSample, up to sampleDocs) only when that held too few text matches
@@ -392,15 +395,16 @@ func (e postgresSearch) countFacets(ctx context.Context, tx *sql.Tx, q *debrief.
 		// costs time, not correctness.
 		sample := ids.most*1.2 > float64(t.estimateAbove)
 		for n := t.sampleDocs / 8; sample && n > 0 && ids.docs >= 2*float64(t.sampleDocs); {
-			cond, scale := ids.windows(n)
-			if cond == "" {
+			windows, scale := ids.windows(n)
+			if windows.cond == "" {
 				break
 			}
 			sample := newFacetAcc()
-			raw, _, err := e.aggregate(ctx, tx, q, viewer, cond, 0, sample)
+			seen, _, err := e.aggregate(ctx, tx, q, viewer, windows, 0, sample)
 			if err != nil {
 				return nil, err
 			}
+			raw := seen.raw
 			if float64(sample.total)*scale <= float64(t.estimateAbove) {
 				// Few matches pass the filters, or few match at all:
 				// counting them costs little. A sample too small to
@@ -411,6 +415,11 @@ func (e postgresSearch) countFacets(ctx context.Context, tx *sql.Tx, q *debrief.
 				n = nextSample(n, raw, t.sampleDocs)
 				continue
 			}
+			if !spreadOut(seen.windows) {
+				// The matches bunch in a few of the stretches (see
+				// rankEstimated): they are counted.
+				break
+			}
 			acc.addScaled(sample, scale)
 			return nil, nil
 		}
@@ -419,7 +428,7 @@ func (e postgresSearch) countFacets(ctx context.Context, tx *sql.Tx, q *debrief.
 	if !q.HasText() {
 		newest = keep
 	}
-	_, top, err := e.aggregate(ctx, tx, q, viewer, "", newest, acc)
+	_, top, err := e.aggregate(ctx, tx, q, viewer, sampleWindows{}, newest, acc)
 	return top, err
 }
 
@@ -526,66 +535,86 @@ func matchShare(q *debrief.SearchQuery, share map[string]float64, least float64)
 // estimateWindows stretches spread evenly over the ids, spanning about n
 // documents together, and how many times more ids there are in all ("",
 // when the stretches would cover every id).
-func (s idSpan) windows(n int) (string, float64) {
+func (s idSpan) windows(n int) (sample sampleWindows, scale float64) {
 	span := max(1, int64(float64(s.width)*float64(n)/s.docs/estimateWindows))
 	if span*estimateWindows >= s.width {
-		return "", 0
+		return sampleWindows{}, 0
 	}
 	conds := make([]string, estimateWindows)
+	which := make([]string, estimateWindows)
 	for i := range int64(estimateWindows) {
 		start := s.lo + s.width*i/estimateWindows
 		conds[i] = fmt.Sprintf("d.id BETWEEN %d AND %d", start, start+span-1)
+		which[i] = fmt.Sprintf("WHEN %s THEN %d", conds[i], i)
 	}
-	return "(" + strings.Join(conds, " OR ") + ")", float64(s.width) / float64(span*estimateWindows)
+	return sampleWindows{cond: "(" + strings.Join(conds, " OR ") + ")", which: "CASE " + strings.Join(which, " ") + " END"},
+		float64(s.width) / float64(span*estimateWindows)
+}
+
+// sampleWindows is a sample's condition on the documents (their ids in
+// one of estimateWindows stretches) and the expression of the stretch a
+// document is in.
+type sampleWindows struct {
+	cond, which string
+}
+
+// sampleSeen is what a sample found besides its counts: its text matches
+// before the filters, and in how many of its stretches.
+type sampleSeen struct {
+	raw, windows int
 }
 
 // aggregate counts into acc the matches of q (among the documents that
 // sample, when not "", takes) that pass its filters and visibility, with
 // facetsSQL, and returns, for a sample, the number of text matches before
 // the filters, and the newest of the matches when newest > 0.
-func (e postgresSearch) aggregate(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, sample string, newest int, acc *facetAcc) (int, []scored, error) {
+func (e postgresSearch) aggregate(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, sample sampleWindows, newest int, acc *facetAcc) (sampleSeen, []scored, error) {
+	var seen sampleSeen
 	w := &where{}
 	if q.HasText() {
 		w.add(`d.tsv @@ ?::tsquery`, tsQuery(q.All, q.Not))
 	} else if len(q.Not) > 0 {
 		e.exclude(q.Not, w)
 	}
-	if sample != "" {
-		w.add(sample)
+	which := "NULL::int"
+	if sample.cond != "" {
+		w.add(sample.cond)
+		which = sample.which
 	}
 	source := len(w.conds)
-	addSearchFilters(w, q, viewer, sample != "", tagIDsIn(ctx))
+	addSearchFilters(w, q, viewer, sample.cond != "", tagIDsIn(ctx))
 	ok := "true"
 	// The filters go in the WHERE clause, where PostgreSQL may start from
 	// their indexes, except for a sample, which counts the text matches
 	// before the filters too.
-	if filters := w.conds[source:]; sample != "" && len(filters) > 0 {
+	if filters := w.conds[source:]; sample.cond != "" && len(filters) > 0 {
 		ok = "(" + strings.Join(filters, " AND ") + ")"
 		w.conds = w.conds[:source]
 	}
-	query := fmt.Sprintf(facetsSQL, `SELECT d.id, d.date, d.severity, d.year, d.services, d.factors, `+ok+` AS ok FROM search_docs d`+w.sql())
+	query := fmt.Sprintf(facetsSQL, `SELECT d.id, d.date, d.severity, d.year, d.services, d.factors, `+ok+` AS ok, `+which+` AS win FROM search_docs d`+w.sql())
 	if newest > 0 {
 		query += fmt.Sprintf(facetsNewestSQL, newest)
 	}
 	rows, err := tx.QueryContext(ctx, query, e.db.planArgs(w)...)
 	if err != nil {
-		return 0, nil, mapSearchErr(err)
+		return seen, nil, mapSearchErr(err)
 	}
 	defer rows.Close()
-	raw := 0
 	var top []scored
 	for rows.Next() {
 		var facet, value string
 		var n int
 		var id sql.NullInt64
 		if err := rows.Scan(&facet, &value, &n, &id); err != nil {
-			return 0, nil, fmt.Errorf("sqlstore: search: %w", err)
+			return seen, nil, fmt.Errorf("sqlstore: search: %w", err)
 		}
 		switch facet {
 		case "n":
 			acc.total += n
 		case "r":
-			raw = n
+			seen.raw = n
+		case "w":
+			seen.windows = n
 		case "s":
 			acc.severity[value] += n
 		case "y":
@@ -599,9 +628,9 @@ func (e postgresSearch) aggregate(ctx context.Context, tx *sql.Tx, q *debrief.Se
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return 0, nil, mapSearchErr(err)
+		return seen, nil, mapSearchErr(err)
 	}
-	return raw, top, nil
+	return seen, top, nil
 }
 
 // countDocs counts the documents exactly in a small index, and past

@@ -13,6 +13,7 @@ import (
 
 	"github.com/debriefhq/debrief/debrief"
 	"github.com/debriefhq/debrief/search"
+	"github.com/debriefhq/debrief/storetest"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -598,15 +599,7 @@ func TestSearchEstimatedBunched(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	recs := make([]genRecord, 1200)
-	for i := range recs {
-		recs[i] = genCorpusRecord(i)
-		if i >= 290 && i < 340 {
-			recs[i].inc.Title += " zebraburst"
-			recs[i].pm.Title += " zebraburst"
-		}
-	}
-	if err := bulkImport(ctx, db, recs); err != nil {
+	if err := bulkImport(ctx, db, bunchedRecords()); err != nil {
 		t.Fatal(err)
 	}
 	for deadline := time.Now().Add(time.Minute); !db.facts.warm(); time.Sleep(10 * time.Millisecond) {
@@ -652,6 +645,49 @@ func TestSearchEstimatedBunched(t *testing.T) {
 	if res.TotalEstimated || res.Total != len(ids) {
 		t.Errorf("Search(zebraburst) = %d results (estimated %v); want the %d counted (a sample would say about %.0f)",
 			res.Total, res.TotalEstimated, len(ids), float64(inWindows)*scale)
+	}
+}
+
+// bunchedRecords is 1,200 generated postmortems, of which 50 written one
+// after the other have the word zebraburst in their titles.
+func bunchedRecords() []genRecord {
+	recs := make([]genRecord, 1200)
+	for i := range recs {
+		recs[i] = genCorpusRecord(i)
+		if i >= 290 && i < 340 {
+			recs[i].inc.Title += " zebraburst"
+			recs[i].pm.Title += " zebraburst"
+		}
+	}
+	return recs
+}
+
+// TestPostgresSearchEstimatedBunched: on PostgreSQL too, a word whose
+// documents were all written together is counted, not scaled up from the
+// sample's stretch that holds them.
+func TestPostgresSearchEstimatedBunched(t *testing.T) {
+	ctx := context.Background()
+	db := openTestStore(t, storetest.PostgresDSN(t), Options{})
+	if err := bulkImport(ctx, db, bunchedRecords()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.w.ExecContext(ctx, `ANALYZE`); err != nil {
+		t.Fatal(err)
+	}
+	viewer := debrief.Actor{Email: "ana@example.com", Role: debrief.RoleViewer}
+	exact := searchAs(t, db, "zebraburst", viewer, 20)
+	if exact.TotalEstimated || exact.Total < 50 {
+		t.Fatalf("Search(zebraburst) = %d results (estimated %v) by default; want the 50 or more counted", exact.Total, exact.TotalEstimated)
+	}
+	tune := postgresSearchTuning()
+	tune.estimateAbove, tune.sampleDocs = 20, 300
+	db.tune = tune
+	if res := searchAs(t, db, "zebraburst", viewer, 20); res.TotalEstimated || res.Total != exact.Total {
+		t.Errorf("Search(zebraburst) past the estimate threshold = %d results (estimated %v); want the %d counted", res.Total, res.TotalEstimated, exact.Total)
+	}
+	// A word spread over the corpus is still estimated.
+	if res := searchAs(t, db, "database", viewer, 20); !res.TotalEstimated {
+		t.Errorf("Search(database) = %d results, counted; want it estimated past %d", res.Total, tune.estimateAbove)
 	}
 }
 
