@@ -495,16 +495,23 @@ func warmCorpus(t *testing.T, n int) *DB {
 // and waits for its fact cache to load.
 func warmCorpusAt(t *testing.T, path string, n int) *DB {
 	t.Helper()
+	recs := make([]genRecord, n)
+	for i := range recs {
+		recs[i] = genCorpusRecord(i)
+	}
+	return warmCorpusOf(t, path, recs)
+}
+
+// warmCorpusOf opens the database at path, adds recs and waits for its
+// fact cache to load.
+func warmCorpusOf(t *testing.T, path string, recs []genRecord) *DB {
+	t.Helper()
 	ctx := context.Background()
 	db, err := Open(ctx, path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	recs := make([]genRecord, n)
-	for i := range recs {
-		recs[i] = genCorpusRecord(i)
-	}
 	if err := bulkImport(ctx, db, recs); err != nil {
 		t.Fatal(err)
 	}
@@ -594,19 +601,7 @@ func TestSearchEstimated(t *testing.T) {
 // sample's stretch that holds them would scale them up several times.
 func TestSearchEstimatedBunched(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "bunched.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := bulkImport(ctx, db, bunchedRecords()); err != nil {
-		t.Fatal(err)
-	}
-	for deadline := time.Now().Add(time.Minute); !db.facts.warm(); time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the fact cache did not load within a minute")
-		}
-	}
+	db := warmCorpusOf(t, filepath.Join(t.TempDir(), "bunched.db"), bunchedRecords())
 	tune := defaultSearchTuning()
 	tune.countMemos, tune.estimateAbove, tune.sampleDocs = false, 50, 300
 	db.tune = tune
