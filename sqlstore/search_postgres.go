@@ -345,11 +345,15 @@ func lexemeQuery(words []string, op string) string {
 const facetsSQL = `WITH m AS MATERIALIZED (%s)
 SELECT 'n', '', COUNT(*), NULL::bigint FROM m WHERE ok
 UNION ALL SELECT 'r', '', COUNT(*), NULL FROM m
-UNION ALL SELECT 'w', '', COUNT(DISTINCT win), NULL FROM m
 UNION ALL SELECT 's', severity, COUNT(*), NULL FROM m WHERE ok AND severity <> '' GROUP BY severity
 UNION ALL SELECT 'y', year::text, COUNT(*), NULL FROM m WHERE ok GROUP BY year
 UNION ALL SELECT 'v', v, COUNT(*), NULL FROM (SELECT unnest(string_to_array(m.services, E'\n')) AS v FROM m WHERE ok AND m.services <> '') AS s GROUP BY v
 UNION ALL SELECT 'f', f, COUNT(*), NULL FROM (SELECT jsonb_array_elements_text(m.factors::jsonb) AS f FROM m WHERE ok AND m.factors <> '[]') AS s GROUP BY f`
+
+// facetsWindowsSQL counts, for a sample, the stretches its text matches
+// fell in (spreadOut).
+const facetsWindowsSQL = `
+UNION ALL SELECT 'w', '', COUNT(DISTINCT win), NULL FROM m`
 
 const facetsNewestSQL = `
 UNION ALL (SELECT 'k', '', date, id FROM m WHERE ok ORDER BY date DESC, id DESC LIMIT %d)`
@@ -592,6 +596,9 @@ func (e postgresSearch) aggregate(ctx context.Context, tx *sql.Tx, q *debrief.Se
 		w.conds = w.conds[:source]
 	}
 	query := fmt.Sprintf(facetsSQL, `SELECT d.id, d.date, d.severity, d.year, d.services, d.factors, `+ok+` AS ok, `+which+` AS win FROM search_docs d`+w.sql())
+	if sample.cond != "" {
+		query += facetsWindowsSQL
+	}
 	if newest > 0 {
 		query += fmt.Sprintf(facetsNewestSQL, newest)
 	}
