@@ -124,7 +124,7 @@ func (e *sqliteSearch) rankFromCache(ctx context.Context, tx *sql.Tx, q *debrief
 		// Filters left few matches: rank just those, tier by tier; the
 		// second tier by bm25 over the whole document, through the index
 		// for the listed documents only.
-		top, err := rankHead(ctx, tx, c, q, inSorted(counted.matched), len(counted.matched), counted.raw)
+		top, err := rankHead(ctx, tx, c, q, inSorted(counted.matched), len(counted.matched))
 		if err != nil {
 			return nil, err
 		}
@@ -147,7 +147,7 @@ func (e *sqliteSearch) rankFromCache(ctx context.Context, tx *sql.Tx, q *debrief
 		}
 		return top, nil
 	}
-	top, err := rankHead(ctx, tx, c, q, inSorted(counted.matched), depth, counted.raw)
+	top, err := rankHead(ctx, tx, c, q, inSorted(counted.matched), depth)
 	if err != nil {
 		return nil, err
 	}
@@ -168,7 +168,7 @@ const (
 // order, as rankHead asks, it walks the list once; asked out of order it
 // searches.
 func inSorted(ids []int64) func(int64) bool {
-	var c listCursor
+	var c listCursor[int64]
 	return func(id int64) bool { return c.has(ids, id) }
 }
 
@@ -176,12 +176,12 @@ func inSorted(ids []int64) func(int64) bool {
 // one walk of the list, instead of a binary search per id (rankHead asks
 // about every first-tier candidate, hundreds of thousands at 1,000,000
 // documents).
-type listCursor struct {
+type listCursor[T int64 | uint32] struct {
 	at   int
-	last int64
+	last T
 }
 
-func (c *listCursor) has(ids []int64, id int64) bool {
+func (c *listCursor[T]) has(ids []T, id T) bool {
 	if id < c.last {
 		c.at = 0 // out of order: start again
 	}
@@ -203,8 +203,8 @@ func (c *listCursor) has(ids []int64, id int64) bool {
 
 // mergeUnion returns the ids in either of two ascending lists, ascending,
 // each once.
-func mergeUnion(a, b []int64) []int64 {
-	out := make([]int64, 0, len(a)+len(b))
+func mergeUnion(a, b []uint32) []uint32 {
+	out := make([]uint32, 0, len(a)+len(b))
 	i, j := 0, 0
 	for i < len(a) && j < len(b) {
 		switch {
@@ -227,43 +227,32 @@ func mergeUnion(a, b []int64) []int64 {
 // rankHead ranks the first tier: the documents whose title or summary match
 // the query's words and that accept takes (the matches that passed the
 // filters; called with c.mu held for reading), best first, at most depth
-// of them. matches is how many documents match q's text (counted or
-// estimated), more than its first tier has.
+// of them.
 //
 // The score is bm25 over the title and summary, as SQLite's bm25() would
 // compute it on search_head with the title and summary weights, except
 // that a word counts once per field however often it appears there (a
 // title or summary seldom repeats a word). That is what makes it cheap:
-// instead of bm25() reading every match's column sizes from the index
-// (about 1.5 µs per match, 20 ms for a common word in 100,000 documents),
-// it reads, per word and field, the list of documents that have it
-// (search_head's entries are short), and takes the lengths from the fact
-// cache.
-//
-// A search with a phrase and another group of words, and few matches, is
-// ranked by bm25() itself instead (rankHeadBM25): a phrase's list in each
-// field is a walk of every document that has all its words, checking
-// their positions, and the first tier (the documents with every group in
-// the title or summary) is often far smaller than the lists. checkout
-// "timed out" (7,713 matches at 1,000,000 documents) has 7,380 such
-// documents; bm25() ranked them in one statement of 46 ms, where the
-// lists of the two terms in the two fields (371,704 entries) took 80 ms.
-// Without a phrase the lists are cheaper to walk, and bm25() costs about
-// 4 µs a document: a first tier near the size of its words' lists would
-// rank slower that way.
-func rankHead(ctx context.Context, tx *sql.Tx, c *factCache, q *debrief.SearchQuery, accept func(int64) bool, depth, matches int) ([]scored, error) {
-	if len(q.All) > 1 && matches <= headByBM25 && hasPhrase(q) {
+// the lists of documents with each word in each field are in memory
+// (headIndex), and the lengths in the fact cache, where bm25() reads
+// every match's column sizes and positions from the index. checkout
+// "timed out" at 1,000,000 documents read 371,704 list entries from
+// search_head (80 ms), or ranked its 7,380 first-tier documents by bm25()
+// in 46 ms; from memory it takes a few milliseconds.
+func rankHead(ctx context.Context, tx *sql.Tx, c *factCache, q *debrief.SearchQuery, accept func(int64) bool, depth int) ([]scored, error) {
+	c.mu.RLock()
+	if c.head.outside > 0 {
+		c.mu.RUnlock()
 		return rankHeadBM25(ctx, tx, c, q, accept, depth)
 	}
+	defer c.mu.RUnlock()
 	type word struct {
-		title, summary []int64 // ascending ids
+		title, summary []uint32 // ascending ids
 		idf            float64
 		// inTitle and inSummary walk the lists as the candidates ascend.
-		inTitle, inSummary listCursor
+		inTitle, inSummary listCursor[uint32]
 	}
-	c.mu.RLock()
 	docs, words := c.headDocs, c.headWords
-	c.mu.RUnlock()
 	avgLen := 1.0
 	if docs > 0 && words > 0 {
 		avgLen = float64(words) / float64(docs)
@@ -273,13 +262,7 @@ func rankHead(ctx context.Context, tx *sql.Tx, c *factCache, q *debrief.SearchQu
 	for i, g := range q.All {
 		for _, t := range g {
 			w := &word{}
-			var err error
-			if w.title, err = headIDs(ctx, tx, "{title} : "+ftsTerm(t)); err != nil {
-				return nil, err
-			}
-			if w.summary, err = headIDs(ctx, tx, "{summary} : "+ftsTerm(t)); err != nil {
-				return nil, err
-			}
+			w.title, w.summary = c.termLists(t)
 			// bm25's idf, from how many documents have the word in either
 			// field; like SQLite, never zero or below.
 			n := float64(unionSize(w.title, w.summary))
@@ -306,17 +289,16 @@ func rankHead(ctx context.Context, tx *sql.Tx, c *factCache, q *debrief.SearchQu
 			smallest, size = i, n
 		}
 	}
-	var candidates []int64
+	var candidates []uint32
 	for _, w := range groups[smallest] {
 		candidates = mergeUnion(candidates, mergeUnion(w.title, w.summary))
 	}
 	// The best depth in a heap: a common word has hundreds of thousands
 	// of first-tier documents in a large corpus.
 	top := make(worstFirst, 0, depth+1)
-	c.mu.RLock()
-	defer c.mu.RUnlock()
 candidate:
-	for _, id := range candidates {
+	for _, d := range candidates {
+		id := int64(d)
 		if !accept(id) {
 			continue
 		}
@@ -324,7 +306,7 @@ candidate:
 			found := false
 			for _, w := range g {
 				// Both asked, so each cursor sees every candidate in order.
-				inTitle, inSummary := w.inTitle.has(w.title, id), w.inSummary.has(w.summary, id)
+				inTitle, inSummary := w.inTitle.has(w.title, d), w.inSummary.has(w.summary, d)
 				found = found || inTitle || inSummary
 			}
 			if !found {
@@ -339,10 +321,10 @@ candidate:
 		score := 0.0
 		for _, w := range all {
 			weighted := 0.0
-			if w.inTitle.has(w.title, id) {
+			if w.inTitle.has(w.title, d) {
 				weighted += headTitleWeight
 			}
-			if w.inSummary.has(w.summary, id) {
+			if w.inSummary.has(w.summary, d) {
 				weighted += headSumWeight
 			}
 			if weighted > 0 {
@@ -355,28 +337,11 @@ candidate:
 	return top, nil
 }
 
-// headByBM25 is the most matches a search may have for rankHead to rank
-// its first tier with bm25(): scoring and handing over a document costs
-// about 4 µs, 40 ms at most then (the first tier has no more documents
-// than the search has matches).
-const headByBM25 = 10_000
-
-// hasPhrase reports whether a term of q is a phrase of several words.
-func hasPhrase(q *debrief.SearchQuery) bool {
-	for _, g := range q.All {
-		for _, t := range g {
-			if len(t.Tokens) > 1 {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // rankHeadBM25 ranks the first tier as rankHead does, by SQLite's bm25()
-// over search_head in one statement. The scores are rankHead's where a
-// title or summary has each word once (TestRankHeadIsBM25), and count a
-// word repeated in a field as bm25 does.
+// over search_head in one statement, for a store whose document ids do
+// not all fit rankHead's lists. The scores are rankHead's where a title
+// or summary has each word once (TestRankHeadIsBM25), and count a word
+// repeated in a field as bm25 does.
 func rankHeadBM25(ctx context.Context, tx *sql.Tx, c *factCache, q *debrief.SearchQuery, accept func(int64) bool, depth int) ([]scored, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT rowid, -bm25(search_head, `+headWeights+`) FROM search_head WHERE search_head MATCH $1`, ftsQuery(q.All, nil))
 	if err != nil {
@@ -505,7 +470,7 @@ func (e *sqliteSearch) rankEstimated(ctx context.Context, tx *sql.Tx, q *debrief
 	c.mu.RUnlock()
 	top, err := rankHead(ctx, tx, c, q, func(id int64) bool {
 		return c.pass(filter, c.get(id))
-	}, keep, int(all))
+	}, keep)
 	if err != nil {
 		return nil, false, err
 	}
@@ -519,24 +484,8 @@ func (e *sqliteSearch) rankEstimated(ctx context.Context, tx *sql.Tx, q *debrief
 // whose matches were all written in one week has them in one or none.
 func spreadOut(hit int) bool { return hit >= estimateWindows*3/4 }
 
-// headIDs returns the ids of the documents matching an FTS expression on
-// search_head, ascending.
-func headIDs(ctx context.Context, tx *sql.Tx, match string) ([]int64, error) {
-	var text string
-	// One row holding every rowid (see countCached).
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(group_concat(rowid), '') FROM search_head WHERE search_head MATCH $1`, match).Scan(&text); err != nil {
-		return nil, mapSearchErr(err)
-	}
-	ids, err := parseIDList(text)
-	if err != nil {
-		return nil, err
-	}
-	slices.Sort(ids) // FTS5 returns rowids ascending; this keeps has() honest if not
-	return ids, nil
-}
-
 // unionSize counts the ids in either of two ascending lists.
-func unionSize(a, b []int64) int {
+func unionSize(a, b []uint32) int {
 	n, i, j := 0, 0, 0
 	for i < len(a) && j < len(b) {
 		switch {
@@ -687,6 +636,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $
 func (e *sqliteSearch) writeText(ctx context.Context, tx *sql.Tx, docs []*searchDoc) error {
 	rows := make([][5]any, 0, len(docs))
 	head := make([][3]any, 0, len(docs))
+	// search_head and search_head_text take the same rows.
 	for _, d := range docs {
 		r := [5]any{d.id}
 		for col := range d.columns {
@@ -706,7 +656,10 @@ SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json
 	if arg, err = json.Marshal(head); err != nil {
 		return err
 	}
-	_, err = e.db.exec(ctx, tx, `INSERT INTO search_head (rowid, title, summary) SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each($1)`, string(arg))
+	if _, err = e.db.exec(ctx, tx, `INSERT INTO search_head (rowid, title, summary) SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each($1)`, string(arg)); err != nil {
+		return err
+	}
+	_, err = e.db.exec(ctx, tx, `INSERT INTO search_head_text (doc_id, title, summary) SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each($1)`, string(arg))
 	return err
 }
 

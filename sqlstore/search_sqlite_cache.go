@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -46,7 +47,11 @@ type factRow struct {
 	off, svcN, tagN uint32
 	// severity, kind and year (of date, for facets) are string numbers.
 	severity, kind, year uint32
-	flags                uint8
+	// head.seq[seq:] holds the titleN title words and then the sumN
+	// summary words (headIndex).
+	seq          uint32
+	titleN, sumN uint16
+	flags        uint8
 }
 
 const (
@@ -219,6 +224,8 @@ type factCache struct {
 	// headDocs and headWords count the documents and their title and
 	// summary words, for bm25's average document length.
 	headDocs, headWords int64
+	// head is the first tier's words (search_sqlite_head.go).
+	head headIndex
 
 	// memos hold per-query counts (see countCached).
 	memoMu sync.Mutex
@@ -294,11 +301,13 @@ func (c *factCache) get(id int64) *factRow {
 // noFacts is the row of an unknown document; never written.
 var noFacts factRow
 
-// put stores the facts of document id; c.mu must be held for writing.
+// put stores the facts of document id, whose title and summary words are
+// r's span of head.seq; c.mu must be held for writing.
 func (c *factCache) put(id int64, r factRow) {
 	c.remove(id)
 	c.headDocs++
 	c.headWords += int64(r.headLen)
+	c.head.add(id, &r)
 	if id < 0 || id >= maxDenseID {
 		c.far[id] = r
 		return
@@ -318,6 +327,7 @@ func (c *factCache) remove(id int64) {
 	c.headDocs--
 	c.headWords -= int64(old.headLen)
 	c.stale += int(old.svcN + old.tagN)
+	c.head.remove(id, old)
 	if id >= 0 && id < int64(len(c.docs)) {
 		c.docs[id] = factRow{}
 	} else {
@@ -363,20 +373,32 @@ func (c *factCache) strBytes(b []byte) uint32 {
 	return c.str(string(b))
 }
 
-// compact drops the refs of replaced rows once they are half of refs;
-// c.mu must be held for writing.
+// compact drops the refs and head words of replaced rows once they are
+// half of refs or of head.seq; c.mu must be held for writing.
 func (c *factCache) compact() {
-	if c.stale < c.compactAt || c.stale < len(c.refs)/2 {
-		return
+	if c.stale >= c.compactAt && c.stale >= len(c.refs)/2 {
+		c.refs = c.packed(c.refs, len(c.refs)-c.stale, func(r *factRow) (*uint32, uint32) { return &r.off, r.svcN + r.tagN })
+		c.stale = 0
 	}
-	refs := make([]uint32, 0, len(c.refs)-c.stale)
+	if h := &c.head; h.stale >= c.compactAt && h.stale >= len(h.seq)/2 {
+		h.seq = c.packed(h.seq, len(h.seq)-h.stale, func(r *factRow) (*uint32, uint32) { return &r.seq, uint32(r.titleN) + uint32(r.sumN) })
+		h.stale = 0
+	}
+}
+
+// packed returns a copy of list with only the present rows' spans (span
+// gives a row's offset, which packed moves, and length), keep entries;
+// c.mu must be held for writing.
+func (c *factCache) packed(list []uint32, keep int, span func(r *factRow) (*uint32, uint32)) []uint32 {
+	out := make([]uint32, 0, keep)
 	move := func(r *factRow) {
 		if !r.present() {
 			return
 		}
-		off := uint32(len(refs))
-		refs = append(refs, c.refs[r.off:r.off+r.svcN+r.tagN]...)
-		r.off = off
+		off, n := span(r)
+		from := *off
+		*off = uint32(len(out))
+		out = append(out, list[from:from+n]...)
 	}
 	for i := range c.docs {
 		move(&c.docs[i])
@@ -385,7 +407,7 @@ func (c *factCache) compact() {
 		move(&r)
 		c.far[id] = r
 	}
-	c.refs, c.stale = refs, 0
+	return out
 }
 
 // refresh brings the cache up to the generation tx sees, and returns it.
@@ -414,13 +436,17 @@ func (c *factCache) refresh(ctx context.Context, tx *sql.Tx) (gen int64, err err
 	if slices.Contains(gone, 0) {
 		// The index was rebuilt since: load it all again.
 		c.docs, c.far, c.refs, c.stale, c.headDocs, c.headWords = nil, map[int64]factRow{}, nil, 0, 0, 0
+		c.head = headIndex{}
 		since = -1
 	} else {
 		for _, id := range gone {
 			c.remove(id)
 		}
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id, date, severity, kind, private, open_actions, services, head_len FROM search_docs WHERE gen > $1 AND gen <= $2`, since, gen)
+	// With each document its title and summary words: a document with
+	// none (no row) has no first tier.
+	rows, err := tx.QueryContext(ctx, `SELECT d.id, d.date, d.severity, d.kind, d.private, d.open_actions, d.services, d.head_len,
+	COALESCE(h.title, ''), COALESCE(h.summary, '') FROM search_docs d LEFT JOIN search_head_text h ON h.doc_id = d.id WHERE d.gen > $1 AND d.gen <= $2`, since, gen)
 	if err != nil {
 		return 0, fmt.Errorf("sqlstore: search cache: %w", err)
 	}
@@ -430,14 +456,16 @@ func (c *factCache) refresh(ctx context.Context, tx *sql.Tx) (gen int64, err err
 		row factRow
 	}
 	var changed []pending
-	var svcs []uint32
-	var services sql.RawBytes
+	// svcs and words hold the changed documents' services and head
+	// words; each row's off and seq point into them until it is put.
+	var svcs, words []uint32
+	var services, title, summary sql.RawBytes
 	for rows.Next() {
 		var id, date int64
 		var private, open int
 		var headLen int32
 		var severity, kind string
-		if err := rows.Scan(&id, &date, &severity, &kind, &private, &open, &services, &headLen); err != nil {
+		if err := rows.Scan(&id, &date, &severity, &kind, &private, &open, &services, &headLen, &title, &summary); err != nil {
 			rows.Close()
 			return 0, fmt.Errorf("sqlstore: search cache: %w", err)
 		}
@@ -453,6 +481,12 @@ func (c *factCache) refresh(ctx context.Context, tx *sql.Tx) (gen int64, err err
 			svcs = append(svcs, c.str(s))
 		}
 		r.svcN = uint32(len(svcs)) - r.off
+		r.seq = uint32(len(words))
+		var n int
+		words, n = c.head.appendWords(words, title, math.MaxUint16)
+		r.titleN = uint16(n)
+		words, n = c.head.appendWords(words, summary, math.MaxUint16)
+		r.sumN = uint16(n)
 		changed = append(changed, pending{id: id, row: r})
 	}
 	rows.Close()
@@ -525,8 +559,13 @@ WHERE d.gen > $1 AND d.gen <= $2 AND t.name IN ('service', 'label', 'status', 'o
 		c.refs[cursor[t.doc]] = t.tag
 		cursor[t.doc]++
 	}
+	c.head.seq = slices.Grow(c.head.seq, len(words))
 	for _, p := range changed {
-		c.put(p.id, p.row)
+		r := p.row
+		from := r.seq
+		r.seq = uint32(len(c.head.seq))
+		c.head.seq = append(c.head.seq, words[from:from+uint32(r.titleN)+uint32(r.sumN)]...)
+		c.put(p.id, r)
 	}
 	c.compact()
 	c.gen = gen

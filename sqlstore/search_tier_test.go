@@ -191,18 +191,20 @@ func TestSearchCountMemo(t *testing.T) {
 	}
 }
 
-// TestRankHeadIsBM25 checks the first tier's score against SQLite's own
-// bm25() on search_head with the same weights: equal for every document
-// whose title and summary hold each query word at most once (rankHead
-// counts a word once per field), and the same order among them.
+// TestRankHeadIsBM25 checks the first tier's score, ranked from the words
+// in memory, against SQLite's own bm25() on search_head with the same
+// weights: the same documents, and equal scores for every document whose
+// title and summary hold each query word at most once (rankHead counts a
+// word once per field).
 func TestRankHeadIsBM25(t *testing.T) {
 	ctx := context.Background()
 	db := warmCorpus(t, 400)
 	c := db.facts
 	totalCompared, totalRanked := 0, 0
-	for _, q := range []string{"database", "rollback", "checkout failed", "redis OR memcached", `"connection pool"`, "kube*"} {
+	for _, q := range []string{"database", "rollback", "checkout failed", "redis OR memcached", `"connection pool"`, "kube*",
+		`"connection pool" because`, `"node pool" OR "cache cluster" because`, `kube* "node pool"`, `"connection po"*`, `connection-po*`} {
 		p, tx, all := firstTier(t, db, q)
-		got, err := rankHead(ctx, tx, c, p, inSorted(all), len(all), math.MaxInt)
+		got, err := rankHead(ctx, tx, c, p, inSorted(all), len(all))
 		if err != nil {
 			t.Fatalf("rankHead(%q) = %v", q, err)
 		}
@@ -226,6 +228,9 @@ func TestRankHeadIsBM25(t *testing.T) {
 		tx.Rollback()
 		compared := 0
 		for _, s := range got {
+			if _, ok := want[s.id]; !ok {
+				t.Errorf("rankHead(%q) ranked document %d, which search_head does not match", q, s.id)
+			}
 			if repeatsWord(t, db, s.id, p) {
 				continue
 			}
@@ -244,11 +249,11 @@ func TestRankHeadIsBM25(t *testing.T) {
 	}
 }
 
-// TestRankHeadByBM25: a search with a phrase and another group of words,
-// with few matches, ranks its first tier with bm25() in one statement
-// (rankHeadBM25); it ranks the same documents as from the words' lists,
-// with the same scores where no word repeats in a field, and the filters
-// (accept) apply the same way.
+// TestRankHeadByBM25: a store with a document id past the lists' 32 bits
+// ranks its first tier with bm25() in one statement (rankHeadBM25); it
+// ranks the same documents as from the words in memory, with the same
+// scores where no word repeats in a field, and the filters (accept) apply
+// the same way.
 func TestRankHeadByBM25(t *testing.T) {
 	ctx := context.Background()
 	db := warmCorpus(t, 400)
@@ -265,11 +270,17 @@ func TestRankHeadByBM25(t *testing.T) {
 			half[id] = i%2 == 0
 		}
 		accept := func(id int64) bool { return half[id] }
-		lists, err := rankHead(ctx, tx, c, p, accept, len(all), math.MaxInt)
+		lists, err := rankHead(ctx, tx, c, p, accept, len(all))
 		if err != nil {
 			t.Fatal(err)
 		}
-		bm25, err := rankHead(ctx, tx, c, p, accept, len(all), 0)
+		c.mu.Lock()
+		c.head.outside++ // as a document with such an id would
+		c.mu.Unlock()
+		bm25, err := rankHead(ctx, tx, c, p, accept, len(all))
+		c.mu.Lock()
+		c.head.outside--
+		c.mu.Unlock()
 		tx.Rollback()
 		if err != nil {
 			t.Fatal(err)
@@ -327,6 +338,21 @@ func firstTier(t *testing.T, db *DB, q string) (*debrief.SearchQuery, *sql.Tx, [
 	return p, tx, all
 }
 
+// headIDs returns the ids of the documents matching an FTS expression on
+// search_head, ascending: what the first tier is, as SQLite finds it.
+func headIDs(ctx context.Context, tx *sql.Tx, match string) ([]int64, error) {
+	var text string
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(group_concat(rowid), '') FROM search_head WHERE search_head MATCH $1`, match).Scan(&text); err != nil {
+		return nil, mapSearchErr(err)
+	}
+	ids, err := parseIDList(text)
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
 // repeatsWord reports whether a query token appears more than once in the
 // document's title or summary column.
 func repeatsWord(t *testing.T, db *DB, docID int64, q *debrief.SearchQuery) bool {
@@ -374,8 +400,9 @@ func repeatsWord(t *testing.T, db *DB, docID int64, q *debrief.SearchQuery) bool
 }
 
 // TestSearchRebuildAfterUpgrade: a database whose index predates
-// search_head (migration 00008 leaves a row in search_rebuild) is
-// reindexed once when opened, and then ranks as a fresh one does.
+// search_head or search_head_text (migrations 00008 and 00030 leave a row
+// in search_rebuild) is reindexed once when opened, and then ranks as a
+// fresh one does, its first tier from the words in memory.
 func TestSearchRebuildAfterUpgrade(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "upgrade.db")
@@ -408,9 +435,10 @@ func TestSearchRebuildAfterUpgrade(t *testing.T) {
 		return res
 	}
 	before := search1(db)
-	// What a database indexed before migration 00008 looks like.
+	// What a database indexed before migrations 00008 and 00030 looks
+	// like.
 	for _, stmt := range []string{`INSERT INTO search_head (search_head) VALUES ('delete-all')`, `UPDATE search_docs SET head_len = 0`,
-		`INSERT INTO search_rebuild (reason) VALUES ('test')`} {
+		`DELETE FROM search_head_text`, `INSERT INTO search_rebuild (reason) VALUES ('test')`} {
 		if _, err := db.w.ExecContext(ctx, stmt); err != nil {
 			t.Fatalf("%s: %v", stmt, err)
 		}
@@ -424,6 +452,10 @@ func TestSearchRebuildAfterUpgrade(t *testing.T) {
 	var left int
 	if err := db.r.QueryRow(`SELECT COUNT(*) FROM search_rebuild`).Scan(&left); err != nil || left != 0 {
 		t.Fatalf("search_rebuild after Open holds %d rows (%v), want 0", left, err)
+	}
+	var docs, texts int
+	if err := db.r.QueryRow(`SELECT (SELECT COUNT(*) FROM search_docs), (SELECT COUNT(*) FROM search_head_text)`).Scan(&docs, &texts); err != nil || texts != docs || docs == 0 {
+		t.Fatalf("after the rebuild: %d documents, %d rows of search_head_text (%v); want one each", docs, texts, err)
 	}
 	after := search1(db)
 	if after.Total != before.Total || len(after.Hits) == 0 || !cmp.Equal(searchKeys(after), searchKeys(before)) {

@@ -1,0 +1,124 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/debriefhq/debrief/debrief"
+	"github.com/debriefhq/debrief/search"
+)
+
+// TestHeadIndexFollowsWrites: the first tier's words in memory (headIndex)
+// list, for words, prefixes and phrases, the same documents per field as
+// search_head itself, after titles are changed, incidents deleted and
+// added, the lists compacted and the index rebuilt, in the store that
+// wrote and in another store on the same file whose cache loaded before.
+func TestHeadIndexFollowsWrites(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "corpus.db")
+	db := warmCorpusAt(t, path, 300)
+	db.facts.compactAt = 1 // compact the words of replaced documents at once
+	other := warmCorpusAt(t, path, 0)
+	terms := []string{"database", "checkout", "kube*", `"connection pool"`, `"timed out"`, `"connection po"*`, "zanzibar",
+		`"zanzibar outage"`, `"outage zanzibar"`, "zanz*", "nosuchword", `"nosuchword pool"`}
+	compare := func(when string) {
+		t.Helper()
+		listed := 0
+		for _, s := range []*DB{db, other} {
+			tx, err := s.r.BeginTx(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.facts.refresh(ctx, tx); err != nil {
+				t.Fatal(err)
+			}
+			for _, q := range terms {
+				p, err := search.Parse(q, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				term := p.All[0][0]
+				s.facts.mu.RLock()
+				title, summary := s.facts.termLists(term)
+				title, summary = slices.Clone(title), slices.Clone(summary)
+				s.facts.mu.RUnlock()
+				for _, f := range []struct {
+					name string
+					got  []uint32
+				}{{"title", title}, {"summary", summary}} {
+					want, err := headIDs(ctx, tx, "{"+f.name+"} : "+ftsTerm(term))
+					if err != nil {
+						t.Fatal(err)
+					}
+					got := make([]int64, len(f.got))
+					for i, id := range f.got {
+						got[i] = int64(id)
+					}
+					if !slices.Equal(got, want) {
+						t.Errorf("%s: %s in the %s: in memory %v, search_head %v", when, q, f.name, got, want)
+					}
+					listed += len(want)
+				}
+			}
+			tx.Rollback()
+		}
+		if listed == 0 {
+			t.Fatalf("%s: no term listed a document; the test compares nothing", when)
+		}
+	}
+	compare("at first")
+
+	rev := func(id int64, action string) *debrief.Revision {
+		return &debrief.Revision{EntityType: "incident", EntityID: id, Action: action, Actor: "test", At: time.Now().UTC()}
+	}
+	// Every title changed, twice, each round seen by a search: the
+	// replaced words are then most of the index, and compact drops them.
+	for round := range int64(2) {
+		for id := int64(1); id <= 300; id++ {
+			inc, err := db.Incident(ctx, id)
+			if debrief.IsCode(err, debrief.ENotFound) {
+				continue
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if id%7 == round {
+				if err := db.DeleteIncident(ctx, id, inc.Version, rev(id, "delete")); err != nil {
+					t.Fatalf("DeleteIncident(%d) = %v", id, err)
+				}
+				continue
+			}
+			// New words in the title, and words it had gone.
+			inc.Title = "Zanzibar outage: " + inc.Title[min(len(inc.Title), 18):]
+			if round == 1 {
+				inc.Title = "Outage in zanzibar"
+			}
+			if err := db.UpdateIncident(ctx, inc, inc.Version, rev(id, "update")); err != nil {
+				t.Fatalf("UpdateIncident(%d) = %v", id, err)
+			}
+		}
+		recs := make([]genRecord, 20)
+		for i := range recs {
+			recs[i] = genCorpusRecord(1000 + 20*int(round) + i)
+		}
+		if err := bulkImport(ctx, db, recs); err != nil {
+			t.Fatal(err)
+		}
+		compare(fmt.Sprintf("after round %d of changes, deletions and additions", round+1))
+	}
+	db.facts.mu.RLock()
+	compacted := db.facts.head.stale == 0
+	db.facts.mu.RUnlock()
+	if !compacted {
+		t.Errorf("the replaced documents' words were not compacted away: %d of %d stale", db.facts.head.stale, len(db.facts.head.seq))
+	}
+
+	if _, err := db.Reindex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	compare("after Reindex")
+}
