@@ -247,10 +247,27 @@ func rankHead(ctx context.Context, tx *sql.Tx, c *factCache, q *debrief.SearchQu
 	}
 	defer c.mu.RUnlock()
 	type word struct {
-		title, summary []uint32 // ascending ids
-		idf            float64
+		headTerm
+		idf float64
 		// inTitle and inSummary walk the lists as the candidates ascend.
 		inTitle, inSummary listCursor[uint32]
+		// at is the last candidate asked about, and whether it has the
+		// word in its title and summary: a phrase is checked once per
+		// candidate, and only for a candidate that has every group's
+		// words.
+		at, asked     uint32
+		title1, summ1 bool
+	}
+	fields := func(w *word, d uint32) (inTitle, inSummary bool) {
+		if w.asked == 1 && w.at == d {
+			return w.title1, w.summ1
+		}
+		// Both asked, so each cursor sees every candidate in order.
+		inTitle, inSummary = w.inTitle.has(w.title, d), w.inSummary.has(w.summary, d)
+		inTitle = inTitle && c.has(&w.headTerm, d, true)
+		inSummary = inSummary && c.has(&w.headTerm, d, false)
+		w.at, w.asked, w.title1, w.summ1 = d, 1, inTitle, inSummary
+		return inTitle, inSummary
 	}
 	docs, words := c.headDocs, c.headWords
 	avgLen := 1.0
@@ -261,11 +278,10 @@ func rankHead(ctx context.Context, tx *sql.Tx, c *factCache, q *debrief.SearchQu
 	var all []*word
 	for i, g := range q.All {
 		for _, t := range g {
-			w := &word{}
-			w.title, w.summary = c.termLists(t)
+			w := &word{headTerm: c.headTerm(t)}
 			// bm25's idf, from how many documents have the word in either
 			// field; like SQLite, never zero or below.
-			n := float64(unionSize(w.title, w.summary))
+			n := float64(c.termDocs(&w.headTerm))
 			w.idf = math.Log((float64(docs) - n + 0.5) / (n + 0.5))
 			if w.idf <= 0 {
 				w.idf = 1e-6
@@ -305,8 +321,7 @@ candidate:
 		for _, g := range groups {
 			found := false
 			for _, w := range g {
-				// Both asked, so each cursor sees every candidate in order.
-				inTitle, inSummary := w.inTitle.has(w.title, d), w.inSummary.has(w.summary, d)
+				inTitle, inSummary := fields(w, d)
 				found = found || inTitle || inSummary
 			}
 			if !found {
@@ -321,10 +336,11 @@ candidate:
 		score := 0.0
 		for _, w := range all {
 			weighted := 0.0
-			if w.inTitle.has(w.title, d) {
+			inTitle, inSummary := fields(w, d)
+			if inTitle {
 				weighted += headTitleWeight
 			}
-			if w.inSummary.has(w.summary, d) {
+			if inSummary {
 				weighted += headSumWeight
 			}
 			if weighted > 0 {

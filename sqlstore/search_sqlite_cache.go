@@ -47,10 +47,10 @@ type factRow struct {
 	off, svcN, tagN uint32
 	// severity, kind and year (of date, for facets) are string numbers.
 	severity, kind, year uint32
-	// head.seq[seq:] holds the titleN title words and then the sumN
-	// summary words (headIndex).
+	// head.seq[seq:] holds the title words, titleB bytes, and then the
+	// summary words, sumB bytes (headIndex).
 	seq          uint32
-	titleN, sumN uint16
+	titleB, sumB uint16
 	flags        uint8
 }
 
@@ -235,7 +235,8 @@ type factCache struct {
 func newFactCache(r *sql.DB, logger *slog.Logger) *factCache {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &factCache{r: r, logger: logger, ctx: ctx, cancel: cancel, gen: -1, far: map[int64]factRow{},
-		strs: []string{""}, strID: map[string]uint32{"": 0}, factorOf: []uint32{0}, compactAt: 1 << 16}
+		strs: []string{""}, strID: map[string]uint32{"": 0}, factorOf: []uint32{0}, compactAt: 1 << 16,
+		head: headIndex{bitmapAbove: defaultBitmapAbove}}
 }
 
 // stop ends a load in progress and waits for it, so nothing of the cache
@@ -377,11 +378,11 @@ func (c *factCache) strBytes(b []byte) uint32 {
 // half of refs or of head.seq; c.mu must be held for writing.
 func (c *factCache) compact() {
 	if c.stale >= c.compactAt && c.stale >= len(c.refs)/2 {
-		c.refs = c.packed(c.refs, len(c.refs)-c.stale, func(r *factRow) (*uint32, uint32) { return &r.off, r.svcN + r.tagN })
+		c.refs = packed(c, c.refs, len(c.refs)-c.stale, func(r *factRow) (*uint32, uint32) { return &r.off, r.svcN + r.tagN })
 		c.stale = 0
 	}
 	if h := &c.head; h.stale >= c.compactAt && h.stale >= len(h.seq)/2 {
-		h.seq = c.packed(h.seq, len(h.seq)-h.stale, func(r *factRow) (*uint32, uint32) { return &r.seq, uint32(r.titleN) + uint32(r.sumN) })
+		h.seq = packed(c, h.seq, len(h.seq)-h.stale, func(r *factRow) (*uint32, uint32) { return &r.seq, uint32(r.titleB) + uint32(r.sumB) })
 		h.stale = 0
 	}
 }
@@ -389,8 +390,8 @@ func (c *factCache) compact() {
 // packed returns a copy of list with only the present rows' spans (span
 // gives a row's offset, which packed moves, and length), keep entries;
 // c.mu must be held for writing.
-func (c *factCache) packed(list []uint32, keep int, span func(r *factRow) (*uint32, uint32)) []uint32 {
-	out := make([]uint32, 0, keep)
+func packed[T uint32 | byte](c *factCache, list []T, keep int, span func(r *factRow) (*uint32, uint32)) []T {
+	out := make([]T, 0, keep)
 	move := func(r *factRow) {
 		if !r.present() {
 			return
@@ -436,7 +437,7 @@ func (c *factCache) refresh(ctx context.Context, tx *sql.Tx) (gen int64, err err
 	if slices.Contains(gone, 0) {
 		// The index was rebuilt since: load it all again.
 		c.docs, c.far, c.refs, c.stale, c.headDocs, c.headWords = nil, map[int64]factRow{}, nil, 0, 0, 0
-		c.head = headIndex{}
+		c.head = headIndex{bitmapAbove: c.head.bitmapAbove}
 		since = -1
 	} else {
 		for _, id := range gone {
@@ -458,7 +459,8 @@ func (c *factCache) refresh(ctx context.Context, tx *sql.Tx) (gen int64, err err
 	var changed []pending
 	// svcs and words hold the changed documents' services and head
 	// words; each row's off and seq point into them until it is put.
-	var svcs, words []uint32
+	var svcs []uint32
+	var words []byte
 	var services, title, summary sql.RawBytes
 	for rows.Next() {
 		var id, date int64
@@ -484,9 +486,9 @@ func (c *factCache) refresh(ctx context.Context, tx *sql.Tx) (gen int64, err err
 		r.seq = uint32(len(words))
 		var n int
 		words, n = c.head.appendWords(words, title, math.MaxUint16)
-		r.titleN = uint16(n)
+		r.titleB = uint16(n)
 		words, n = c.head.appendWords(words, summary, math.MaxUint16)
-		r.sumN = uint16(n)
+		r.sumB = uint16(n)
 		changed = append(changed, pending{id: id, row: r})
 	}
 	rows.Close()
@@ -564,7 +566,7 @@ WHERE d.gen > $1 AND d.gen <= $2 AND t.name IN ('service', 'label', 'status', 'o
 		r := p.row
 		from := r.seq
 		r.seq = uint32(len(c.head.seq))
-		c.head.seq = append(c.head.seq, words[from:from+uint32(r.titleN)+uint32(r.sumN)]...)
+		c.head.seq = append(c.head.seq, words[from:from+uint32(r.titleB)+uint32(r.sumB)]...)
 		c.put(p.id, r)
 	}
 	c.compact()

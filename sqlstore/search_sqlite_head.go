@@ -1,10 +1,12 @@
 package sqlstore
 
 import (
+	"encoding/binary"
 	"math"
 	"slices"
 	"strings"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/debriefhq/debrief/debrief"
 )
 
@@ -18,30 +20,80 @@ import (
 // at about 150 ns an entry: a common word has hundreds of thousands of
 // entries at 1,000,000 documents, and the lists were most of the slowest
 // searches there (docs/PERFORMANCE.md). In memory an entry costs a few
-// nanoseconds. The price is memory: two 4-byte entries per title and
-// summary word, about 8 bytes × 25 words × 1,000,000 documents, and the
-// vocabulary. search_head_text (migration 00030) holds the words for
-// loading.
+// nanoseconds. The price is memory, kept down two ways: a word's list
+// past bitmapAbove documents is a roaring bitmap (about 2 bytes a
+// document, or a bit where the word is common), and the words in order
+// are varint-coded numbers, the common words (numbered first) a byte
+// each. In the generated corpus of 1,000,000 documents (77 title and
+// summary words each) that is about 80 MB of lists and 110 MB of words
+// (docs/PERFORMANCE.md). search_head_text (migration 00030) holds the
+// words for loading.
 //
-// Everything here pointer-free except the vocabulary and the lists'
-// headers (two per distinct word), so the garbage collector marks a few
-// hundred thousand objects at most, never a million documents' worth.
+// The lists of rare words are plain slices, so the garbage collector
+// marks a few objects per word, and bitmaps only for the common ones:
+// never a million documents' worth of objects.
 type headIndex struct {
 	// words numbers the words, text is each number's word.
 	words map[string]uint32
 	text  []string
-	// title and summary hold, by word number, the ids of the documents
-	// with the word in that field, ascending.
-	title, summary [][]uint32
+	// title and summary hold, by word number, the documents with the word
+	// in that field.
+	title, summary []postings
 	// seq holds every document's title words then its summary words, as
-	// numbers; stale counts the entries of documents since removed,
-	// which compact drops once they are half.
-	seq   []uint32
+	// uvarint word numbers; stale counts the bytes of documents since
+	// removed, which compact drops once they are half.
+	seq   []byte
 	stale int
+	// bitmapAbove is the most documents a list holds as a slice
+	// (defaultBitmapAbove; a test lowers it).
+	bitmapAbove int
 	// outside counts the present documents whose id does not fit the
 	// lists' 32 bits (none unless there are two billion incidents);
 	// while there are any, rankHead asks SQLite instead (rankHeadBM25).
 	outside int
+}
+
+// postings are the documents with one word in one field: ascending ids
+// while there are at most headIndex.bitmapAbove of them, then a roaring
+// bitmap.
+type postings struct {
+	ids []uint32
+	bm  *roaring.Bitmap
+}
+
+// defaultBitmapAbove is the most documents a word's list holds as a
+// slice: past it a bitmap takes half the memory or less, and the few
+// words that common make few bitmaps for the garbage collector to mark.
+const defaultBitmapAbove = 4096
+
+// add adds id, and turns the list into a bitmap once it holds more than
+// above.
+func (p *postings) add(id uint32, above int) {
+	if p.bm != nil {
+		p.bm.Add(id)
+		return
+	}
+	p.ids = insertID(p.ids, id)
+	if len(p.ids) > above {
+		p.bm, p.ids = roaring.BitmapOf(p.ids...), nil
+	}
+}
+
+func (p *postings) remove(id uint32, _ int) {
+	if p.bm != nil {
+		p.bm.Remove(id)
+		return
+	}
+	p.ids = removeID(p.ids, id)
+}
+
+// list returns the ids ascending: the list itself (not to be changed),
+// or the bitmap's ids in a new slice.
+func (p *postings) list() []uint32 {
+	if p.bm != nil {
+		return p.bm.ToArray()
+	}
+	return p.ids
 }
 
 // word returns the number of word w, numbering it if new; c.mu held for
@@ -57,19 +109,20 @@ func (h *headIndex) word(w []byte) uint32 {
 	s := string(w)
 	h.words[s] = n
 	h.text = append(h.text, s)
-	h.title = append(h.title, nil)
-	h.summary = append(h.summary, nil)
+	h.title = append(h.title, postings{})
+	h.summary = append(h.summary, postings{})
 	return n
 }
 
 // appendWords appends the numbers of the words of text (words joined by
-// single spaces, as search_head_text keeps them) to dst, at most limit of
-// them, and returns how many it appended. (The index keeps at most 500
-// title and 10,000 summary words, columnTokenCap; the limit only keeps a
-// factRow's 16-bit counts true.)
-func (h *headIndex) appendWords(dst []uint32, text []byte, limit int) ([]uint32, int) {
-	n := 0
-	for len(text) > 0 && n < limit {
+// single spaces, as search_head_text keeps them) to dst as uvarints, at
+// most limit bytes of them, and returns how many bytes it appended. (The
+// index keeps at most 500 title and 10,000 summary words,
+// columnTokenCap, 50,000 bytes at most; the limit only keeps a factRow's
+// 16-bit lengths true.)
+func (h *headIndex) appendWords(dst []byte, text []byte, limit int) ([]byte, int) {
+	start := len(dst)
+	for len(text) > 0 {
 		w := text
 		if i := slices.Index(text, ' '); i >= 0 {
 			w, text = text[:i], text[i+1:]
@@ -79,10 +132,32 @@ func (h *headIndex) appendWords(dst []uint32, text []byte, limit int) ([]uint32,
 		if len(w) == 0 {
 			continue
 		}
-		dst = append(dst, h.word(w))
-		n++
+		n := h.word(w)
+		if len(dst)-start+binary.MaxVarintLen32 > limit {
+			break
+		}
+		dst = binary.AppendUvarint(dst, uint64(n))
 	}
-	return dst, n
+	return dst, len(dst) - start
+}
+
+// decodeWords appends the word numbers coded in b to dst[:0].
+func decodeWords(dst []uint32, b []byte) []uint32 {
+	dst = dst[:0]
+	for i := 0; i < len(b); {
+		if c := b[i]; c < 0x80 {
+			dst = append(dst, uint32(c))
+			i++
+			continue
+		}
+		v, n := binary.Uvarint(b[i:])
+		if n <= 0 {
+			break // not written by appendWords
+		}
+		dst = append(dst, uint32(v))
+		i += n
+	}
+	return dst
 }
 
 // add enters document id with the words of r's span of seq; c.mu held for
@@ -92,35 +167,38 @@ func (h *headIndex) add(id int64, r *factRow) {
 		h.outside++
 		return
 	}
-	h.apply(uint32(id), r, insertID)
+	h.apply(uint32(id), r, (*postings).add)
 }
 
 // remove takes document id, whose words are r's span of seq, out of the
 // lists; c.mu held for writing.
 func (h *headIndex) remove(id int64, r *factRow) {
-	h.stale += int(r.titleN) + int(r.sumN)
+	h.stale += int(r.titleB) + int(r.sumB)
 	if id < 0 || id > math.MaxUint32 {
 		h.outside--
 		return
 	}
-	h.apply(uint32(id), r, removeID)
+	h.apply(uint32(id), r, (*postings).remove)
 }
 
 // apply changes the list of each of r's words in its field by op.
-func (h *headIndex) apply(id uint32, r *factRow, op func([]uint32, uint32) []uint32) {
+func (h *headIndex) apply(id uint32, r *factRow, op func(*postings, uint32, int)) {
 	title, summary := h.spans(r)
-	for _, w := range title {
-		h.title[w] = op(h.title[w], id)
+	var words []uint32
+	words = decodeWords(words, title)
+	for _, w := range words {
+		op(&h.title[w], id, h.bitmapAbove)
 	}
-	for _, w := range summary {
-		h.summary[w] = op(h.summary[w], id)
+	words = decodeWords(words, summary)
+	for _, w := range words {
+		op(&h.summary[w], id, h.bitmapAbove)
 	}
 }
 
-// spans returns r's title and summary words.
-func (h *headIndex) spans(r *factRow) (title, summary []uint32) {
-	mid := r.seq + uint32(r.titleN)
-	return h.seq[r.seq:mid], h.seq[mid : mid+uint32(r.sumN)]
+// spans returns r's title and summary words, coded.
+func (h *headIndex) spans(r *factRow) (title, summary []byte) {
+	mid := r.seq + uint32(r.titleB)
+	return h.seq[r.seq:mid], h.seq[mid : mid+uint32(r.sumB)]
 }
 
 // insertID adds id to an ascending list, once. New documents have the
@@ -145,16 +223,27 @@ func removeID(list []uint32, id uint32) []uint32 {
 	return slices.Delete(list, i, i+1)
 }
 
-// termLists returns the ascending ids of the documents that have term t
-// in their title and in their summary, as FTS5 would match the term on
-// search_head's columns: a word; a prefix (any word starting with it);
-// a phrase (its words one after another in one field, the last a prefix
-// if t is). c.mu held for reading; the lists may be the index's own, and
-// must not be changed.
-func (c *factCache) termLists(t debrief.SearchTerm) (title, summary []uint32) {
+// headTerm is a term's documents in the title and in the summary,
+// ascending. For a word or a prefix the lists are exact. For a phrase
+// (sets, each of its words' numbers) they hold the documents that have
+// all its words in the field, and has tells which of them have the words
+// one after another: at 1,000,000 documents a phrase of common words has
+// a hundred thousand such documents, and checking each costs a read of
+// its words, so rankHead checks only those it needs.
+type headTerm struct {
+	title, summary []uint32
+	sets           [][]uint32
+}
+
+// headTerm returns term t's lists, as FTS5 would match the term on
+// search_head's columns: a word; a prefix (any word starting with it); a
+// phrase (its words one after another in one field, the last a prefix if
+// t is). c.mu held for reading; the lists may be the index's own, and must
+// not be changed.
+func (c *factCache) headTerm(t debrief.SearchTerm) headTerm {
 	h := &c.head
 	if len(t.Tokens) == 0 {
-		return nil, nil
+		return headTerm{}
 	}
 	// Each token's words: one, or every word a prefix starts.
 	sets := make([][]uint32, len(t.Tokens))
@@ -165,10 +254,10 @@ func (c *factCache) termLists(t debrief.SearchTerm) (title, summary []uint32) {
 			sets[i] = []uint32{n}
 		}
 		if len(sets[i]) == 0 {
-			return nil, nil
+			return headTerm{}
 		}
 	}
-	field := func(lists [][]uint32, phrase func(r *factRow) []uint32) []uint32 {
+	field := func(lists []postings) []uint32 {
 		per := make([][]uint32, len(sets))
 		for i, set := range sets {
 			per[i] = unionOf(lists, set)
@@ -176,8 +265,7 @@ func (c *factCache) termLists(t debrief.SearchTerm) (title, summary []uint32) {
 		if len(per) == 1 {
 			return per[0]
 		}
-		// A phrase: the documents with every word, then those where the
-		// words follow one another.
+		// The documents with every word of the phrase.
 		slices.SortFunc(per, func(a, b []uint32) int { return len(a) - len(b) })
 		var out []uint32
 		cursors := make([]listCursor[uint32], len(per))
@@ -188,15 +276,80 @@ func (c *factCache) termLists(t debrief.SearchTerm) (title, summary []uint32) {
 					continue doc
 				}
 			}
-			if followed(phrase(c.get(int64(id))), sets) {
-				out = append(out, id)
+			out = append(out, id)
+		}
+		return out
+	}
+	ht := headTerm{title: field(h.title), summary: field(h.summary)}
+	if len(sets) > 1 {
+		ht.sets = sets
+	}
+	return ht
+}
+
+// has reports whether document d, listed in the title (title set) or the
+// summary, has the term there: for a phrase, whether its words follow one
+// another. c.mu held for reading.
+func (c *factCache) has(ht *headTerm, d uint32, title bool) bool {
+	if ht.sets == nil {
+		return true
+	}
+	t, s := c.head.spans(c.get(int64(d)))
+	if title {
+		return hasPhrase(t, ht.sets)
+	}
+	return hasPhrase(s, ht.sets)
+}
+
+// phraseSample is how many of a phrase's listed documents are checked to
+// estimate how many have it, for its idf: checking all of a common
+// phrase's hundred thousand would cost more than the rest of the search.
+const phraseSample = 2000
+
+// termDocs returns how many documents have the term in their title or
+// summary, for its idf: exact for a word, a prefix and a phrase listed in
+// at most phraseSample documents, estimated from phraseSample of them
+// past that. The idf of a single term multiplies every score alike, so
+// the estimate moves a phrase's weight against the query's other words
+// only, by the sample's error (a percent or two).
+func (c *factCache) termDocs(ht *headTerm) int {
+	if ht.sets == nil {
+		return unionSize(ht.title, ht.summary)
+	}
+	all := mergeUnion(ht.title, ht.summary)
+	step := max(1, len(all)/phraseSample)
+	var inTitle, inSummary listCursor[uint32]
+	checked, found := 0, 0
+	for i := 0; i < len(all); i += step {
+		d := all[i]
+		checked++
+		if (inTitle.has(ht.title, d) && c.has(ht, d, true)) || (inSummary.has(ht.summary, d) && c.has(ht, d, false)) {
+			found++
+		}
+	}
+	if checked == len(all) {
+		return found
+	}
+	return int(math.Round(float64(found) * float64(len(all)) / float64(checked)))
+}
+
+// termLists returns the documents that have term t in their title and in
+// their summary, ascending, phrases checked; c.mu held for reading.
+func (c *factCache) termLists(t debrief.SearchTerm) (title, summary []uint32) {
+	ht := c.headTerm(t)
+	if ht.sets == nil {
+		return ht.title, ht.summary
+	}
+	keep := func(list []uint32, inTitle bool) []uint32 {
+		var out []uint32
+		for _, d := range list {
+			if c.has(&ht, d, inTitle) {
+				out = append(out, d)
 			}
 		}
 		return out
 	}
-	title = field(h.title, func(r *factRow) []uint32 { t, _ := h.spans(r); return t })
-	summary = field(h.summary, func(r *factRow) []uint32 { _, s := h.spans(r); return s })
-	return title, summary
+	return keep(ht.title, true), keep(ht.summary, false)
 }
 
 // prefixed returns the numbers of the words that start with p, ascending.
@@ -212,25 +365,76 @@ func (h *headIndex) prefixed(p string) []uint32 {
 
 // unionOf returns the ids in any of the lists of the given words,
 // ascending: the word's own list when there is one word.
-func unionOf(lists [][]uint32, words []uint32) []uint32 {
+func unionOf(lists []postings, words []uint32) []uint32 {
 	if len(words) == 1 {
-		return lists[words[0]]
+		return lists[words[0]].list()
 	}
-	var out []uint32
+	all := roaring.New()
 	for _, w := range words {
-		out = append(out, lists[w]...)
+		if p := &lists[w]; p.bm != nil {
+			all.Or(p.bm)
+		} else {
+			all.AddMany(p.ids)
+		}
 	}
-	slices.Sort(out)
-	return slices.Compact(out)
+	return all.ToArray()
+}
+
+// hasPhrase reports whether the coded words b hold one word of each set
+// in a row. It decodes as it goes and stops at the first such place: at
+// 1,000,000 documents a phrase of common words has a hundred thousand
+// documents to check, and decoding each one's words whole first cost
+// twice as much.
+func hasPhrase(b []byte, sets [][]uint32) bool {
+	// The last words seen, enough for a phrase of up to 8 words; a
+	// longer one is checked on all the words decoded.
+	var last [8]uint32
+	n := len(sets)
+	if n > len(last) {
+		return followed(decodeWords(nil, b), sets)
+	}
+	end := sets[n-1]
+	seen := 0
+	for i := 0; i < len(b); {
+		var w uint32
+		if c := b[i]; c < 0x80 {
+			w = uint32(c)
+			i++
+		} else {
+			v, k := binary.Uvarint(b[i:])
+			if k <= 0 {
+				return false // not written by appendWords
+			}
+			w = uint32(v)
+			i += k
+		}
+		last[seen&7] = w
+		seen++
+		if seen < n || !inSet(end, w) {
+			continue
+		}
+		ok := true
+		for j := 0; j < n-1 && ok; j++ {
+			ok = inSet(sets[j], last[(seen-n+j)&7])
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
 }
 
 // followed reports whether words holds, somewhere, one word of each set
 // in a row.
 func followed(words []uint32, sets [][]uint32) bool {
-	for start := 0; start+len(sets) <= len(words); start++ {
+	first, n := sets[0], len(sets)
+	for start := 0; start+n <= len(words); start++ {
+		if !inSet(first, words[start]) {
+			continue
+		}
 		ok := true
-		for i, set := range sets {
-			if !inSet(set, words[start+i]) {
+		for i := 1; i < n; i++ {
+			if !inSet(sets[i], words[start+i]) {
 				ok = false
 				break
 			}

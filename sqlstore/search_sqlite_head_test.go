@@ -16,12 +16,16 @@ import (
 // list, for words, prefixes and phrases, the same documents per field as
 // search_head itself, after titles are changed, incidents deleted and
 // added, the lists compacted and the index rebuilt, in the store that
-// wrote and in another store on the same file whose cache loaded before.
+// wrote (its lists past 8 documents made bitmaps as they change) and in
+// another store on the same file (its lists slices).
 func TestHeadIndexFollowsWrites(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "corpus.db")
 	db := warmCorpusAt(t, path, 300)
 	db.facts.compactAt = 1 // compact the words of replaced documents at once
+	db.facts.mu.Lock()
+	db.facts.head.bitmapAbove = 8
+	db.facts.mu.Unlock()
 	other := warmCorpusAt(t, path, 0)
 	terms := []string{"database", "checkout", "kube*", `"connection pool"`, `"timed out"`, `"connection po"*`, "zanzibar",
 		`"zanzibar outage"`, `"outage zanzibar"`, "zanz*", "nosuchword", `"nosuchword pool"`}
@@ -121,4 +125,15 @@ func TestHeadIndexFollowsWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	compare("after Reindex")
+	bitmaps := 0
+	db.facts.mu.RLock()
+	for _, p := range db.facts.head.title {
+		if p.bm != nil {
+			bitmaps++
+		}
+	}
+	db.facts.mu.RUnlock()
+	if bitmaps == 0 {
+		t.Error("no title list became a bitmap; the test compared slices only")
+	}
 }
