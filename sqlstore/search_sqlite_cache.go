@@ -236,7 +236,7 @@ func newFactCache(r *sql.DB, logger *slog.Logger) *factCache {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &factCache{r: r, logger: logger, ctx: ctx, cancel: cancel, gen: -1, far: map[int64]factRow{},
 		strs: []string{""}, strID: map[string]uint32{"": 0}, factorOf: []uint32{0}, compactAt: 1 << 16,
-		head: headIndex{bitmapAbove: defaultBitmapAbove}}
+		head: headIndex{bitmapAbove: defaultBitmapAbove, phraseSample: defaultPhraseSample}}
 }
 
 // stop ends a load in progress and waits for it, so nothing of the cache
@@ -437,7 +437,7 @@ func (c *factCache) refresh(ctx context.Context, tx *sql.Tx) (gen int64, err err
 	if slices.Contains(gone, 0) {
 		// The index was rebuilt since: load it all again.
 		c.docs, c.far, c.refs, c.stale, c.headDocs, c.headWords = nil, map[int64]factRow{}, nil, 0, 0, 0
-		c.head = headIndex{bitmapAbove: c.head.bitmapAbove}
+		c.head = headIndex{bitmapAbove: c.head.bitmapAbove, phraseSample: c.head.phraseSample}
 		since = -1
 	} else {
 		for _, id := range gone {

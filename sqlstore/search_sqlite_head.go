@@ -45,8 +45,10 @@ type headIndex struct {
 	seq   []byte
 	stale int
 	// bitmapAbove is the most documents a list holds as a slice
-	// (defaultBitmapAbove; a test lowers it).
-	bitmapAbove int
+	// (defaultBitmapAbove), phraseSample the most of a phrase's listed
+	// documents checked for its idf (defaultPhraseSample); tests lower
+	// them.
+	bitmapAbove, phraseSample int
 	// outside counts the present documents whose id does not fit the
 	// lists' 32 bits (none unless there are two billion incidents);
 	// while there are any, rankHead asks SQLite instead (rankHeadBM25).
@@ -301,14 +303,15 @@ func (c *factCache) has(ht *headTerm, d uint32, title bool) bool {
 	return hasPhrase(s, ht.sets)
 }
 
-// phraseSample is how many of a phrase's listed documents are checked to
-// estimate how many have it, for its idf: checking all of a common
-// phrase's hundred thousand would cost more than the rest of the search.
-const phraseSample = 2000
+// defaultPhraseSample is how many of a phrase's listed documents are
+// checked to estimate how many have it, for its idf: checking all of a
+// common phrase's hundred thousand would cost more than the rest of the
+// search.
+const defaultPhraseSample = 2000
 
 // termDocs returns how many documents have the term in their title or
 // summary, for its idf: exact for a word, a prefix and a phrase listed in
-// at most phraseSample documents, estimated from phraseSample of them
+// at most head.phraseSample documents, estimated from that many of them
 // past that. The idf of a single term multiplies every score alike, so
 // the estimate moves a phrase's weight against the query's other words
 // only, by the sample's error (a percent or two).
@@ -317,7 +320,7 @@ func (c *factCache) termDocs(ht *headTerm) int {
 		return unionSize(ht.title, ht.summary)
 	}
 	all := mergeUnion(ht.title, ht.summary)
-	step := max(1, len(all)/phraseSample)
+	step := max(1, len(all)/c.head.phraseSample)
 	var inTitle, inSummary listCursor[uint32]
 	checked, found := 0, 0
 	for i := 0; i < len(all); i += step {

@@ -137,3 +137,42 @@ func TestHeadIndexFollowsWrites(t *testing.T) {
 		t.Error("no title list became a bitmap; the test compared slices only")
 	}
 }
+
+// TestPhraseDocsSampled: a phrase's documents, for its idf, are counted
+// exactly while its listed documents are at most the sample, and
+// estimated from the sample past it, close to the count.
+func TestPhraseDocsSampled(t *testing.T) {
+	db := warmCorpus(t, 400)
+	c := db.facts
+	compared := 0
+	for _, q := range []string{`"connection pool"`, `"timed out"`, `"was misconfigured"`, `"customers could not"`} {
+		p, err := search.Parse(q, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		term := p.All[0][0]
+		c.mu.Lock()
+		title, summary := c.termLists(term)
+		want := unionSize(title, summary)
+		ht := c.headTerm(term)
+		listed := len(mergeUnion(ht.title, ht.summary))
+		exact := c.termDocs(&ht)
+		c.head.phraseSample = listed / 4
+		estimated := c.termDocs(&ht)
+		c.head.phraseSample = defaultPhraseSample
+		c.mu.Unlock()
+		if exact != want {
+			t.Errorf("%s: %d documents counted with the whole list sampled, want %d", q, exact, want)
+		}
+		if want < 20 {
+			continue
+		}
+		compared++
+		if d := float64(estimated-want) / float64(want); d < -0.25 || d > 0.25 {
+			t.Errorf("%s: %d documents estimated from a quarter of the %d listed, want about %d", q, estimated, listed, want)
+		}
+	}
+	if compared == 0 {
+		t.Fatal("no phrase had 20 documents; the test checks nothing")
+	}
+}
