@@ -58,6 +58,10 @@ const (
 	factPresent uint8 = 1 << iota
 	factPrivate
 	factOpen
+	// factNoHead marks a document whose words head.seq had no room for
+	// (offsets are 32-bit: tens of millions of documents); while there
+	// is one, rankHead asks SQLite (headIndex.outside).
+	factNoHead
 )
 
 func (r *factRow) present() bool { return r.flags&factPresent != 0 }
@@ -457,10 +461,9 @@ func (c *factCache) refresh(ctx context.Context, tx *sql.Tx) (gen int64, err err
 		row factRow
 	}
 	var changed []pending
-	// svcs and words hold the changed documents' services and head
-	// words; each row's off and seq point into them until it is put.
+	// svcs holds the changed documents' services; each row's off points
+	// into it until it is put.
 	var svcs []uint32
-	var words []byte
 	var services, title, summary sql.RawBytes
 	for rows.Next() {
 		var id, date int64
@@ -483,12 +486,20 @@ func (c *factCache) refresh(ctx context.Context, tx *sql.Tx) (gen int64, err err
 			svcs = append(svcs, c.str(s))
 		}
 		r.svcN = uint32(len(svcs)) - r.off
-		r.seq = uint32(len(words))
-		var n int
-		words, n = c.head.appendWords(words, title, math.MaxUint16)
-		r.titleB = uint16(n)
-		words, n = c.head.appendWords(words, summary, math.MaxUint16)
-		r.sumB = uint16(n)
+		// The words go straight to head.seq: a first load of 1,000,000
+		// documents has about 100 MB of them, and a buffer copied in
+		// after the rows would hold them twice at the peak. Those of a
+		// document replaced later are stale, as compact expects.
+		if h := &c.head; len(h.seq) < math.MaxUint32-2*math.MaxUint16 {
+			r.seq = uint32(len(h.seq))
+			var n int
+			h.seq, n = h.appendWords(h.seq, title, math.MaxUint16)
+			r.titleB = uint16(n)
+			h.seq, n = h.appendWords(h.seq, summary, math.MaxUint16)
+			r.sumB = uint16(n)
+		} else {
+			r.flags |= factNoHead
+		}
 		changed = append(changed, pending{id: id, row: r})
 	}
 	rows.Close()
@@ -561,13 +572,8 @@ WHERE d.gen > $1 AND d.gen <= $2 AND t.name IN ('service', 'label', 'status', 'o
 		c.refs[cursor[t.doc]] = t.tag
 		cursor[t.doc]++
 	}
-	c.head.seq = slices.Grow(c.head.seq, len(words))
 	for _, p := range changed {
-		r := p.row
-		from := r.seq
-		r.seq = uint32(len(c.head.seq))
-		c.head.seq = append(c.head.seq, words[from:from+uint32(r.titleB)+uint32(r.sumB)]...)
-		c.put(p.id, r)
+		c.put(p.id, p.row)
 	}
 	c.compact()
 	c.gen = gen

@@ -50,8 +50,9 @@ type headIndex struct {
 	// them.
 	bitmapAbove, phraseSample int
 	// outside counts the present documents whose id does not fit the
-	// lists' 32 bits (none unless there are two billion incidents);
-	// while there are any, rankHead asks SQLite instead (rankHeadBM25).
+	// lists' 32 bits (none unless there are two billion incidents), or
+	// whose words seq had no room for (factNoHead); while there are
+	// any, rankHead asks SQLite instead (rankHeadBM25).
 	outside int
 }
 
@@ -165,7 +166,7 @@ func decodeWords(dst []uint32, b []byte) []uint32 {
 // add enters document id with the words of r's span of seq; c.mu held for
 // writing.
 func (h *headIndex) add(id int64, r *factRow) {
-	if id < 0 || id > math.MaxUint32 {
+	if id < 0 || id > math.MaxUint32 || r.flags&factNoHead != 0 {
 		h.outside++
 		return
 	}
@@ -176,7 +177,7 @@ func (h *headIndex) add(id int64, r *factRow) {
 // lists; c.mu held for writing.
 func (h *headIndex) remove(id int64, r *factRow) {
 	h.stale += int(r.titleB) + int(r.sumB)
-	if id < 0 || id > math.MaxUint32 {
+	if id < 0 || id > math.MaxUint32 || r.flags&factNoHead != 0 {
 		h.outside--
 		return
 	}
