@@ -240,7 +240,7 @@ func newFactCache(r *sql.DB, logger *slog.Logger) *factCache {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &factCache{r: r, logger: logger, ctx: ctx, cancel: cancel, gen: -1, far: map[int64]factRow{},
 		strs: []string{""}, strID: map[string]uint32{"": 0}, factorOf: []uint32{0}, compactAt: 1 << 16,
-		head: headIndex{bitmapAbove: defaultBitmapAbove, phraseSample: defaultPhraseSample}}
+		head: headIndex{bitmapAbove: defaultBitmapAbove, phraseSample: defaultPhraseSample, seqLimit: defaultSeqLimit}}
 }
 
 // stop ends a load in progress and waits for it, so nothing of the cache
@@ -441,7 +441,7 @@ func (c *factCache) refresh(ctx context.Context, tx *sql.Tx) (gen int64, err err
 	if slices.Contains(gone, 0) {
 		// The index was rebuilt since: load it all again.
 		c.docs, c.far, c.refs, c.stale, c.headDocs, c.headWords = nil, map[int64]factRow{}, nil, 0, 0, 0
-		c.head = headIndex{bitmapAbove: c.head.bitmapAbove, phraseSample: c.head.phraseSample}
+		c.head = headIndex{bitmapAbove: c.head.bitmapAbove, phraseSample: c.head.phraseSample, seqLimit: c.head.seqLimit}
 		since = -1
 	} else {
 		for _, id := range gone {
@@ -490,7 +490,7 @@ func (c *factCache) refresh(ctx context.Context, tx *sql.Tx) (gen int64, err err
 		// documents has about 100 MB of them, and a buffer copied in
 		// after the rows would hold them twice at the peak. Those of a
 		// document replaced later are stale, as compact expects.
-		if h := &c.head; len(h.seq) < math.MaxUint32-2*math.MaxUint16 {
+		if h := &c.head; len(h.seq) < h.seqLimit {
 			r.seq = uint32(len(h.seq))
 			var n int
 			h.seq, n = h.appendWords(h.seq, title, math.MaxUint16)

@@ -49,6 +49,9 @@ type headIndex struct {
 	// documents checked for its idf (defaultPhraseSample); tests lower
 	// them.
 	bitmapAbove, phraseSample int
+	// seqLimit is the length of seq past which no document's words are
+	// added (defaultSeqLimit; a test lowers it).
+	seqLimit int
 	// outside counts the present documents whose id does not fit the
 	// lists' 32 bits (none unless there are two billion incidents), or
 	// whose words seq had no room for (factNoHead); while there are
@@ -63,6 +66,10 @@ type postings struct {
 	ids []uint32
 	bm  *roaring.Bitmap
 }
+
+// defaultSeqLimit keeps every offset into seq, and a document's words
+// after it, within a factRow's 32 bits.
+const defaultSeqLimit = math.MaxUint32 - 2*math.MaxUint16
 
 // defaultBitmapAbove is the most documents a word's list holds as a
 // slice: past it a bitmap takes half the memory or less, and the few

@@ -176,3 +176,48 @@ func TestPhraseDocsSampled(t *testing.T) {
 		t.Fatal("no phrase had 20 documents; the test checks nothing")
 	}
 }
+
+// TestHeadWordsWithoutRoom: a store whose words in order have no room
+// left for some documents (the 32-bit offsets, reached only with tens of
+// millions of documents) ranks its first tier through SQLite's bm25()
+// and finds the same documents as a store that holds every document's
+// words.
+func TestHeadWordsWithoutRoom(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "corpus.db")
+	db := warmCorpusAt(t, path, 300)
+	full, err := Open(ctx, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer full.Close()
+	full.facts.mu.Lock()
+	full.facts.head.seqLimit = 2000 // bytes: room for the first few dozen documents
+	full.facts.mu.Unlock()
+	for deadline := time.Now().Add(time.Minute); !full.facts.warm(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the fact cache did not load within a minute")
+		}
+	}
+	full.facts.mu.RLock()
+	outside := full.facts.head.outside
+	full.facts.mu.RUnlock()
+	if outside == 0 {
+		t.Fatal("no document was left without room; the test checks nothing")
+	}
+	admin := debrief.Actor{Role: debrief.RoleAdmin}
+	for _, s := range []*DB{db, full} {
+		s.tune.tierThreshold, s.tune.fewSurvivors = 1, 0 // ranked in tiers, the first by rankHead
+	}
+	for _, q := range []string{"database", `checkout "timed out"`, "kube* OR redis"} {
+		want := searchAs(t, db, q, admin, 500)
+		got := searchAs(t, full, q, admin, 500)
+		w, g := searchKeys(want), searchKeys(got)
+		slices.Sort(w)
+		slices.Sort(g)
+		if got.Total != want.Total || len(g) == 0 || !slices.Equal(g, w) {
+			t.Errorf("Search(%q) with words left out: %d %v; with every document's words: %d %v; want the same documents",
+				q, got.Total, g, want.Total, w)
+		}
+	}
+}
