@@ -21,7 +21,7 @@ import (
 func TestHeadIndexFollowsWrites(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "corpus.db")
-	db := warmCorpusAt(t, path, 300)
+	db := warmCorpusAt(t, path, 150)
 	db.facts.compactAt = 1 // compact the words of replaced documents at once
 	db.facts.mu.Lock()
 	db.facts.head.bitmapAbove = 8
@@ -82,7 +82,7 @@ func TestHeadIndexFollowsWrites(t *testing.T) {
 	// Every title changed, twice, each round seen by a search: the
 	// replaced words are then most of the index, and compact drops them.
 	for round := range int64(2) {
-		for id := int64(1); id <= 300; id++ {
+		for id := int64(1); id <= 150; id++ {
 			inc, err := db.Incident(ctx, id)
 			if debrief.IsCode(err, debrief.ENotFound) {
 				continue
@@ -120,6 +120,36 @@ func TestHeadIndexFollowsWrites(t *testing.T) {
 	if !compacted {
 		t.Errorf("the replaced documents' words were not compacted away: %d of %d stale", db.facts.head.stale, len(db.facts.head.seq))
 	}
+
+	// Searches ranked from the lists run through both stores, more at
+	// once than the read pool holds, while titles are changed and
+	// incidents added: none fails, and the race detector sees the lists
+	// read as they change.
+	for _, s := range []*DB{db, other} {
+		s.tune.tierThreshold, s.tune.fewSurvivors, s.tune.countMemos = 1, 0, false
+	}
+	stop := searchDuring(t, []*DB{db, other}, []string{"database", `"connection pool"`, "kube* OR zanz*", `zanzibar "outage"`},
+		[]debrief.Actor{{Role: debrief.RoleAdmin}})
+	for id := int64(1); id <= 30; id++ {
+		inc, err := db.Incident(ctx, id)
+		if debrief.IsCode(err, debrief.ENotFound) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		inc.Title = "Zanzibar outage again, round three"
+		if err := db.UpdateIncident(ctx, inc, inc.Version, rev(id, "update")); err != nil {
+			t.Fatalf("UpdateIncident(%d) = %v", id, err)
+		}
+		if id%10 == 0 {
+			if err := bulkImport(ctx, db, []genRecord{genCorpusRecord(2000 + int(id))}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	stop()
+	compare("after writes during searches")
 
 	if _, err := db.Reindex(ctx); err != nil {
 		t.Fatal(err)
