@@ -16,10 +16,11 @@ import (
 
 // sqliteSearch is the search index on SQLite: FTS5 tables search_fts
 // (title, summary, body, extra) and search_head (title and summary again,
-// for the first tier), contentless, keyed by the document id; and, per
-// store, a cache of every document's filter and facet facts
-// (search_sqlite_cache.go) that lets a many-hit search count, facet and
-// rank its first tier without reading a row per match.
+// for similar incidents and searches before the cache loads),
+// contentless, keyed by the document id; and, per store, a cache of every
+// document's filter and facet facts (search_sqlite_cache.go) and title
+// and summary words (search_sqlite_head.go) that lets a many-hit search
+// count, facet and rank its first tier without reading a row per match.
 type sqliteSearch struct {
 	db    *DB
 	facts *factCache
@@ -235,10 +236,12 @@ func mergeUnion(a, b []uint32) []uint32 {
 // title or summary seldom repeats a word). That is what makes it cheap:
 // the lists of documents with each word in each field are in memory
 // (headIndex), and the lengths in the fact cache, where bm25() reads
-// every match's column sizes and positions from the index. checkout
-// "timed out" at 1,000,000 documents read 371,704 list entries from
-// search_head (80 ms), or ranked its 7,380 first-tier documents by bm25()
-// in 46 ms; from memory it takes a few milliseconds.
+// every match's column sizes and positions from the index. A phrase's
+// word order is checked only for the candidates that have every group's
+// words, and its idf may come from a sample (factCache.termDocs).
+// checkout "timed out" at 1,000,000 documents read 371,704 list entries
+// from search_head (80 ms), or ranked its 7,380 first-tier documents by
+// bm25() in 46 ms; the whole search now costs 26 ms (docs/PERFORMANCE.md).
 func rankHead(ctx context.Context, tx *sql.Tx, c *factCache, q *debrief.SearchQuery, accept func(int64) bool, depth int) ([]scored, error) {
 	c.mu.RLock()
 	if c.head.outside > 0 {
