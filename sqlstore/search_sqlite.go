@@ -258,18 +258,19 @@ func rankHead(ctx context.Context, tx *sql.Tx, c *factCache, q *debrief.SearchQu
 		// word in its title and summary: a phrase is checked once per
 		// candidate, and only for a candidate that has every group's
 		// words.
-		at, asked     uint32
+		at            uint32
+		asked         bool
 		title1, summ1 bool
 	}
 	fields := func(w *word, d uint32) (inTitle, inSummary bool) {
-		if w.asked == 1 && w.at == d {
+		if w.asked && w.at == d {
 			return w.title1, w.summ1
 		}
 		// Both asked, so each cursor sees every candidate in order.
 		inTitle, inSummary = w.inTitle.has(w.title, d), w.inSummary.has(w.summary, d)
 		inTitle = inTitle && c.has(&w.headTerm, d, true)
 		inSummary = inSummary && c.has(&w.headTerm, d, false)
-		w.at, w.asked, w.title1, w.summ1 = d, 1, inTitle, inSummary
+		w.at, w.asked, w.title1, w.summ1 = d, true, inTitle, inSummary
 		return inTitle, inSummary
 	}
 	docs, words := c.headDocs, c.headWords

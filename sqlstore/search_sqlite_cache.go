@@ -649,7 +649,7 @@ func (e *sqliteSearch) countCached(ctx context.Context, tx *sql.Tx, q *debrief.S
 	key := countKey(q, viewer, match, collect)
 	if m, ok := c.counted(key, gen); ok && e.db.tune.countMemos && !all {
 		m.into(acc)
-		return countResult{survivors: m.survivors, raw: m.raw, gen: gen, key: key}, nil
+		return countResult{survivors: m.survivors, gen: gen, key: key}, nil
 	}
 	var text string
 	// One row holding every rowid: reading 25,000 rows one by one through
@@ -688,10 +688,10 @@ func (e *sqliteSearch) countCached(ctx context.Context, tx *sql.Tx, q *debrief.S
 	} else if all {
 		survivors = slices.Clone(survivors)
 	}
-	m := &countMemo{gen: gen, raw: len(ids), total: local.total, severity: local.severity, service: local.service, year: local.year, factor: local.factor, survivors: survivors}
+	m := &countMemo{gen: gen, total: local.total, severity: local.severity, service: local.service, year: local.year, factor: local.factor, survivors: survivors}
 	c.remember(key, m)
 	m.into(acc)
-	return countResult{survivors: survivors, matched: matched, raw: len(ids), gen: gen, key: key}, nil
+	return countResult{survivors: survivors, matched: matched, gen: gen, key: key}, nil
 }
 
 // countResult is what countCached learnt besides the counts: the
@@ -701,10 +701,8 @@ type countResult struct {
 	survivors []int64
 	// matched is every filtered match, ascending, when asked for (all).
 	matched []int64
-	// raw is the number of text matches, before the filters.
-	raw int
-	gen int64
-	key string
+	gen     int64
+	key     string
 }
 
 // parseIDList reads group_concat's comma-separated rowids.
@@ -734,7 +732,7 @@ func parseIDList(s string) ([]int64, error) {
 // maps are never written after it is stored.
 type countMemo struct {
 	gen                     int64
-	raw, total              int
+	total                   int
 	severity, service, year map[string]int
 	factor                  map[string]int
 	survivors               []int64

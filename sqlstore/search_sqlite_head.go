@@ -344,25 +344,6 @@ func (c *factCache) termDocs(ht *headTerm) int {
 	return int(math.Round(float64(found) * float64(len(all)) / float64(checked)))
 }
 
-// termLists returns the documents that have term t in their title and in
-// their summary, ascending, phrases checked; c.mu held for reading.
-func (c *factCache) termLists(t debrief.SearchTerm) (title, summary []uint32) {
-	ht := c.headTerm(t)
-	if ht.sets == nil {
-		return ht.title, ht.summary
-	}
-	keep := func(list []uint32, inTitle bool) []uint32 {
-		var out []uint32
-		for _, d := range list {
-			if c.has(&ht, d, inTitle) {
-				out = append(out, d)
-			}
-		}
-		return out
-	}
-	return keep(ht.title, true), keep(ht.summary, false)
-}
-
 // prefixed returns the numbers of the words that start with p, ascending.
 func (h *headIndex) prefixed(p string) []uint32 {
 	var out []uint32

@@ -251,3 +251,22 @@ func TestHeadWordsWithoutRoom(t *testing.T) {
 		}
 	}
 }
+
+// termLists returns, for the tests, the documents that have term t in their title and in
+// their summary, ascending, phrases checked; c.mu held for reading.
+func (c *factCache) termLists(t debrief.SearchTerm) (title, summary []uint32) {
+	ht := c.headTerm(t)
+	if ht.sets == nil {
+		return ht.title, ht.summary
+	}
+	keep := func(list []uint32, inTitle bool) []uint32 {
+		var out []uint32
+		for _, d := range list {
+			if c.has(&ht, d, inTitle) {
+				out = append(out, d)
+			}
+		}
+		return out
+	}
+	return keep(ht.title, true), keep(ht.summary, false)
+}
