@@ -46,7 +46,13 @@ func TestReviewParticipantCLI(t *testing.T) {
 	}
 	must("incident", "new", "--title", "Checkout API returned 500s for EU customers")
 	must("postmortem", "new", "--incident", "INC-1", "--owner", "ana@example.com")
-	day := time.Now().UTC().AddDate(0, 0, 7).Format(time.DateOnly)
+	// A weekday a week ahead: ana's working hours (09:00–17:00) hold on
+	// weekdays only, so a Saturday window would have no slot at all.
+	next := time.Now().UTC().AddDate(0, 0, 7)
+	for next.Weekday() == time.Saturday || next.Weekday() == time.Sunday {
+		next = next.AddDate(0, 0, 1)
+	}
+	day := next.Format(time.DateOnly)
 	opened := must("review", "open", "PM-1", "--from", day, "--to", day, "--participant", "ana@example.com,required,UTC,09:00-17:00", "--participant", "bo@example.com,optional")
 	if !strings.Contains(opened, url+"/review/") {
 		t.Errorf("debrief review open printed:\n%s\nwant each participant's page link (%s/review/…)", opened, url)
@@ -63,7 +69,7 @@ func TestReviewParticipantCLI(t *testing.T) {
 		t.Errorf("debrief review mark printed:\n%s\nwant ana's two free times saved", out)
 	}
 	out = must("review", "propose", "PM-1")
-	if !strings.Contains(out, day[5:]) && !strings.Contains(out, "14:00") {
+	if !strings.Contains(out, next.Format("2 Jan 2006")) || !strings.Contains(out, "14:00") {
 		t.Errorf("debrief review propose after marking printed:\n%s\nwant a slot at 14:00", out)
 	}
 
