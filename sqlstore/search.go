@@ -231,6 +231,10 @@ type searchTuning struct {
 	// service cost 200 ms that way. Remembered survivors cost 8 bytes each
 	// per memo (at most 512 memos).
 	fewSurvivors int
+	// prefilter lets SQLite count and rank a search with a tag filter
+	// from the documents that pass the filters (countPrefiltered); a
+	// test switches it off to compare.
+	prefilter bool
 	// countMemos keeps the counts of many-hit searches per query until
 	// the next write; benchmarks switch it off to measure a search nobody
 	// has run before.
@@ -271,7 +275,7 @@ type searchTuning struct {
 }
 
 func defaultSearchTuning() searchTuning {
-	return searchTuning{tierThreshold: 2000, fewSurvivors: 10000, countMemos: true, similarFromCache: true, filtersFromCache: true, estimateAbove: 5_000, estimateRawAbove: 100_000, sampleDocs: 100_000}
+	return searchTuning{tierThreshold: 2000, fewSurvivors: 10000, prefilter: true, countMemos: true, similarFromCache: true, filtersFromCache: true, estimateAbove: 5_000, estimateRawAbove: 100_000, sampleDocs: 100_000}
 }
 
 // postgresSearchTuning: on PostgreSQL every search is ranked on the

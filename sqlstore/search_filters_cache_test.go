@@ -31,35 +31,7 @@ func TestFiltersFromCache(t *testing.T) {
 		"severity:1 service:nosuch", "after:2000", "service:payments,checkout service:ledger"}
 	compare := func(when string) {
 		t.Helper()
-		compared := 0
-		for _, s := range []*DB{db, other} {
-			for _, q := range queries {
-				for _, who := range viewers {
-					for _, page := range [][2]int{{500, 0}, {7, 0}, {7, 14}} {
-						p, err := search.Parse(q, nil)
-						if err != nil {
-							t.Fatal(err)
-						}
-						p.Limit, p.Offset = page[0], page[1]
-						cached, err := s.Search(ctx, p, who)
-						if err != nil {
-							t.Fatalf("%s: Search(%q) = %v", when, q, err)
-						}
-						s.tune.filtersFromCache = false
-						inSQL, err := s.Search(ctx, p, who)
-						s.tune.filtersFromCache = true
-						if err != nil {
-							t.Fatalf("%s: Search(%q) in SQL = %v", when, q, err)
-						}
-						if !cmp.Equal(cached, inSQL) {
-							t.Errorf("%s: Search(%q) as %q, limit %d offset %d, from the cache: %d %v %v\nin SQL: %d %v %v; want the same",
-								when, q, who.Email, page[0], page[1], cached.Total, searchKeys(cached), cached.Facets, inSQL.Total, searchKeys(inSQL), inSQL.Facets)
-						}
-						compared += len(cached.Hits)
-					}
-				}
-			}
-		}
+		compared := sameWithout(t, when, "in SQL", []*DB{db, other}, queries, viewers, func(t *searchTuning) { t.filtersFromCache = false })
 		if compared == 0 {
 			t.Fatalf("%s: no query found anything; the test compares nothing", when)
 		}
@@ -80,34 +52,7 @@ func TestFiltersFromCache(t *testing.T) {
 	}
 	compare("at first")
 
-	rev := func(id int64, action string) *debrief.Revision {
-		return &debrief.Revision{EntityType: "incident", EntityID: id, Action: action, Actor: "test", At: time.Now().UTC()}
-	}
-	// Change some (severity, services, privacy), delete others, add new.
-	for id := int64(1); id <= 400; id += 9 {
-		inc, err := db.Incident(ctx, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if id%2 == 0 {
-			if err := db.DeleteIncident(ctx, id, inc.Version, rev(id, "delete")); err != nil {
-				t.Fatalf("DeleteIncident(%d) = %v", id, err)
-			}
-			continue
-		}
-		inc.Severity, inc.Services = "SEV1", []string{"payments", "brand-new"}
-		inc.Private, inc.Members = id%3 == 0, []string{"ana@example.com"}
-		if err := db.UpdateIncident(ctx, inc, inc.Version, rev(id, "update")); err != nil {
-			t.Fatalf("UpdateIncident(%d) = %v", id, err)
-		}
-	}
-	recs := make([]genRecord, 30)
-	for i := range recs {
-		recs[i] = genCorpusRecord(1000 + i)
-	}
-	if err := bulkImport(ctx, db, recs); err != nil {
-		t.Fatal(err)
-	}
+	churnCorpus(t, db, 9)
 	queries = append(queries, "service:brand-new")
 	compare("after changes, deletions and additions")
 
@@ -122,20 +67,107 @@ func TestFiltersFromCache(t *testing.T) {
 	// server is busy, as designed, and tries again), and once the writes
 	// stop both agree with SQL again.
 	stop := searchDuring(t, []*DB{db, other}, queries, viewers)
-	for id := int64(3); id <= 400; id += 13 {
+	replaceSome(t, db, 3, 13, 2000)
+	stop()
+	compare("after concurrent writes")
+}
+
+// sameWithout searches for every query as every viewer, a page of 500,
+// 7, and 7 from the 14th, through each store as it is tuned and again
+// with off applied to its tuning (called what), and fails the test where
+// the two answers differ in hits, order, total or facets. It returns how
+// many hits it compared.
+func sameWithout(t *testing.T, when, what string, stores []*DB, queries []string, viewers []debrief.Actor, off func(*searchTuning)) int {
+	t.Helper()
+	ctx := context.Background()
+	compared := 0
+	for _, s := range stores {
+		for _, q := range queries {
+			for _, who := range viewers {
+				for _, page := range [][2]int{{500, 0}, {7, 0}, {7, 14}} {
+					p, err := search.Parse(q, nil)
+					if err != nil {
+						t.Fatal(err)
+					}
+					p.Limit, p.Offset = page[0], page[1]
+					tuned, err := s.Search(ctx, p, who)
+					if err != nil {
+						t.Fatalf("%s: Search(%q) = %v", when, q, err)
+					}
+					kept := s.tune
+					off(&s.tune)
+					other, err := s.Search(ctx, p, who)
+					s.tune = kept
+					if err != nil {
+						t.Fatalf("%s: Search(%q) %s = %v", when, q, what, err)
+					}
+					if !cmp.Equal(tuned, other) {
+						t.Errorf("%s: Search(%q) as %q, limit %d offset %d: %d %v %v\n%s: %d %v %v; want the same",
+							when, q, who.Email, page[0], page[1], tuned.Total, searchKeys(tuned), tuned.Facets, what, other.Total, searchKeys(other), other.Facets)
+					}
+					compared += len(tuned.Hits)
+				}
+			}
+		}
+	}
+	return compared
+}
+
+// churnCorpus changes a corpus of 400 incidents (warmCorpusAt): every
+// step-th incident from 1 is deleted if its id is even, else made SEV1 of
+// services payments and brand-new, private for ids divisible by 3 (with
+// ana@example.com a member); then 30 incidents are added.
+func churnCorpus(t *testing.T, db *DB, step int64) {
+	t.Helper()
+	ctx := context.Background()
+	for id := int64(1); id <= 400; id += step {
 		inc, err := db.Incident(ctx, id)
 		if err != nil {
-			continue // deleted above
+			t.Fatal(err)
 		}
-		if err := db.DeleteIncident(ctx, id, inc.Version, rev(id, "delete")); err != nil {
+		if id%2 == 0 {
+			if err := db.DeleteIncident(ctx, id, inc.Version, testRevision(id, "delete")); err != nil {
+				t.Fatalf("DeleteIncident(%d) = %v", id, err)
+			}
+			continue
+		}
+		inc.Severity, inc.Services = "SEV1", []string{"payments", "brand-new"}
+		inc.Private, inc.Members = id%3 == 0, []string{"ana@example.com"}
+		if err := db.UpdateIncident(ctx, inc, inc.Version, testRevision(id, "update")); err != nil {
+			t.Fatalf("UpdateIncident(%d) = %v", id, err)
+		}
+	}
+	recs := make([]genRecord, 30)
+	for i := range recs {
+		recs[i] = genCorpusRecord(1000 + i)
+	}
+	if err := bulkImport(ctx, db, recs); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// replaceSome deletes every step-th incident of a corpus of 400 from id
+// first that still exists, adding a generated one (number from+id) for
+// each.
+func replaceSome(t *testing.T, db *DB, first, step int64, from int) {
+	t.Helper()
+	ctx := context.Background()
+	for id := first; id <= 400; id += step {
+		inc, err := db.Incident(ctx, id)
+		if err != nil {
+			continue // deleted before
+		}
+		if err := db.DeleteIncident(ctx, id, inc.Version, testRevision(id, "delete")); err != nil {
 			t.Fatalf("DeleteIncident(%d) = %v", id, err)
 		}
-		if err := bulkImport(ctx, db, []genRecord{genCorpusRecord(2000 + int(id))}); err != nil {
+		if err := bulkImport(ctx, db, []genRecord{genCorpusRecord(from + int(id))}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	stop()
-	compare("after concurrent writes")
+}
+
+func testRevision(id int64, action string) *debrief.Revision {
+	return &debrief.Revision{EntityType: "incident", EntityID: id, Action: action, Actor: "test", At: time.Now().UTC()}
 }
 
 // searchDuring runs searches through the stores, 12 at once (more than a

@@ -102,7 +102,8 @@ func (e *sqliteSearch) rankFromCache(ctx context.Context, tx *sql.Tx, q *debrief
 	if err != nil {
 		return nil, err
 	}
-	if top, ok, err := e.rankEstimated(ctx, tx, q, viewer, keep, acc); err != nil || ok {
+	top, ok, est, err := e.rankEstimated(ctx, tx, q, viewer, keep, acc)
+	if err != nil || ok {
 		return top, err
 	}
 	key := countKey(q, viewer, match, few)
@@ -117,9 +118,18 @@ func (e *sqliteSearch) rankFromCache(ctx context.Context, tx *sql.Tx, q *debrief
 	// every first-tier match), so rank deep enough for the next pages and
 	// keep the order.
 	depth := max(keep, searchRankMemoDepth)
-	counted, err := e.countCached(ctx, tx, q, viewer, match, few, true, acc)
-	if err != nil {
-		return nil, err
+	var counted countResult
+	var ranked []scored
+	ok = false
+	if db.tune.prefilter {
+		if counted, ranked, ok, err = e.countPrefiltered(ctx, tx, q, viewer, match, few, est.raw, est.filtered, acc); err != nil {
+			return nil, err
+		}
+	}
+	if !ok {
+		if counted, err = e.countCached(ctx, tx, q, viewer, match, few, true, acc); err != nil {
+			return nil, err
+		}
 	}
 	if counted.survivors != nil {
 		// Filters left few matches: rank just those, tier by tier; the
@@ -134,21 +144,30 @@ func (e *sqliteSearch) rankFromCache(ctx context.Context, tx *sql.Tx, q *debrief
 			for _, s := range top {
 				inFirst[s.id] = true
 			}
-			var others []int64
-			for _, id := range counted.survivors {
-				if !inFirst[id] {
-					others = append(others, id)
+			var more []scored
+			if ranked != nil {
+				// Scored in the walk that counted them (Search sorts).
+				for _, s := range ranked {
+					if !inFirst[s.id] {
+						more = append(more, s)
+					}
 				}
-			}
-			more, err := e.rankIDs(ctx, tx, match, others)
-			if err != nil {
-				return nil, err
+			} else {
+				var others []int64
+				for _, id := range counted.survivors {
+					if !inFirst[id] {
+						others = append(others, id)
+					}
+				}
+				if more, err = e.rankIDs(ctx, tx, match, others); err != nil {
+					return nil, err
+				}
 			}
 			top = append(top, more...)
 		}
 		return top, nil
 	}
-	top, err := rankHead(ctx, tx, c, q, inSorted(counted.matched), depth)
+	top, err = rankHead(ctx, tx, c, q, inSorted(counted.matched), depth)
 	if err != nil {
 		return nil, err
 	}
@@ -417,17 +436,20 @@ const estimateWindows = 8
 // document whose title or summary has a word of each group matches the
 // query, so it needs only the filters. A query with excluded words is
 // counted (ok is false): its first-tier documents may hold an excluded
-// word in the body.
-func (e *sqliteSearch) rankEstimated(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, keep int, acc *facetAcc) ([]scored, bool, error) {
+// word in the body. When it counts, est holds the sample's estimates of
+// the text matches and of those that pass the filters (-1 without a
+// sample, or with one whose matches bunch).
+func (e *sqliteSearch) rankEstimated(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, keep int, acc *facetAcc) (top []scored, ok bool, est sampleEstimate, err error) {
+	est = sampleEstimate{raw: -1, filtered: -1}
 	t, c := e.db.tune, e.facts
 	if len(q.Not) > 0 || t.sampleDocs <= 0 {
-		return nil, false, nil
+		return nil, false, est, nil
 	}
 	c.mu.RLock()
 	docs, maxID := c.headDocs, int64(len(c.docs))
 	c.mu.RUnlock()
 	if docs < 2*int64(t.sampleDocs) {
-		return nil, false, nil
+		return nil, false, est, nil
 	}
 	span := max(1, maxID*int64(t.sampleDocs)/docs/estimateWindows)
 	match := ftsQuery(q.All, nil)
@@ -439,11 +461,11 @@ func (e *sqliteSearch) rankEstimated(ctx context.Context, tx *sql.Tx, q *debrief
 		var text string
 		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(group_concat(rowid), '') FROM search_fts WHERE search_fts MATCH $1 AND rowid >= $2 AND rowid < $3`,
 			match, lo, lo+span).Scan(&text); err != nil {
-			return nil, false, mapSearchErr(err)
+			return nil, false, est, mapSearchErr(err)
 		}
 		ids, err := parseIDList(text)
 		if err != nil {
-			return nil, false, err
+			return nil, false, est, err
 		}
 		raw += len(ids)
 		if len(ids) > 0 {
@@ -465,7 +487,7 @@ func (e *sqliteSearch) rankEstimated(ctx context.Context, tx *sql.Tx, q *debrief
 		c.mu.RUnlock()
 	}
 	if spanned == 0 {
-		return nil, false, nil
+		return nil, false, est, nil
 	}
 	scale := float64(docs) / float64(spanned)
 	// Counting walks every text match, and at a million documents a
@@ -474,29 +496,33 @@ func (e *sqliteSearch) rankEstimated(ctx context.Context, tx *sql.Tx, q *debrief
 	// (rankFromCache's survivors) rather than walk every text match for
 	// the second tier.
 	filtered, all := float64(sample.total)*scale, float64(raw)*scale
-	if filtered <= float64(t.estimateAbove) && (t.estimateRawAbove <= 0 || all <= float64(t.estimateRawAbove)) {
-		return nil, false, nil
-	}
 	if !spreadOut(hit) {
 		// The matches bunch in a few stretches of ids (a burst of
 		// postmortems about one outage, written in one week): scaling
 		// up a stretch that holds them all would multiply them. They
 		// are counted.
-		return nil, false, nil
+		return nil, false, est, nil
+	}
+	if filtered <= float64(t.estimateAbove) && (t.estimateRawAbove <= 0 || all <= float64(t.estimateRawAbove)) {
+		return nil, false, sampleEstimate{raw: all, filtered: filtered}, nil
 	}
 	acc.addScaled(sample, scale)
 	c.mu.RLock()
 	filter := c.filter(q, v)
 	c.mu.RUnlock()
-	top, err := rankHead(ctx, tx, c, q, func(id int64) bool {
+	top, err = rankHead(ctx, tx, c, q, func(id int64) bool {
 		return c.pass(filter, c.get(id))
 	}, keep)
 	if err != nil {
-		return nil, false, err
+		return nil, false, est, err
 	}
 	top, err = e.db.rankRest(ctx, tx, q, viewer, top, keep)
-	return top, true, err
+	return top, true, est, err
 }
+
+// sampleEstimate is what a sample told of a query's matches: the text
+// matches (raw) and those that pass the filters; -1 when unknown.
+type sampleEstimate struct{ raw, filtered float64 }
 
 // spreadOut reports whether a sample found text matches in enough of its
 // estimateWindows stretches of ids to be scaled up: a word in 5,000 of

@@ -230,6 +230,11 @@ type factCache struct {
 	headDocs, headWords int64
 	// head is the first tier's words (search_sqlite_head.go).
 	head headIndex
+	// tagDocs holds, by string number, the documents with that tag (ids
+	// below maxDenseID; the others are in far, and while there are any
+	// no search reads tagDocs). A search with a service, label, factor,
+	// status or owner filter starts from them (passing).
+	tagDocs []postings
 
 	// memos hold per-query counts (see countCached).
 	memoMu sync.Mutex
@@ -317,6 +322,12 @@ func (c *factCache) put(id int64, r factRow) {
 		c.far[id] = r
 		return
 	}
+	if n := len(c.strs); len(c.tagDocs) < n {
+		c.tagDocs = slices.Grow(c.tagDocs, n-len(c.tagDocs))[:n]
+	}
+	for _, t := range c.refs[r.off+r.svcN : r.off+r.svcN+r.tagN] {
+		c.tagDocs[t].add(uint32(id), c.head.bitmapAbove)
+	}
 	if id >= int64(len(c.docs)) {
 		c.docs = slices.Grow(c.docs, int(id)+1-len(c.docs))[:id+1]
 	}
@@ -334,6 +345,9 @@ func (c *factCache) remove(id int64) {
 	c.stale += int(old.svcN + old.tagN)
 	c.head.remove(id, old)
 	if id >= 0 && id < int64(len(c.docs)) {
+		for _, t := range c.refs[old.off+old.svcN : old.off+old.svcN+old.tagN] {
+			c.tagDocs[t].remove(uint32(id), 0)
+		}
 		c.docs[id] = factRow{}
 	} else {
 		delete(c.far, id)
@@ -440,7 +454,7 @@ func (c *factCache) refresh(ctx context.Context, tx *sql.Tx) (gen int64, err err
 	}
 	if slices.Contains(gone, 0) {
 		// The index was rebuilt since: load it all again.
-		c.docs, c.far, c.refs, c.stale, c.headDocs, c.headWords = nil, map[int64]factRow{}, nil, 0, 0, 0
+		c.docs, c.far, c.refs, c.stale, c.headDocs, c.headWords, c.tagDocs = nil, map[int64]factRow{}, nil, 0, 0, 0, nil
 		c.head = headIndex{bitmapAbove: c.head.bitmapAbove, phraseSample: c.head.phraseSample, seqLimit: c.head.seqLimit}
 		since = -1
 	} else {
@@ -694,6 +708,141 @@ func (e *sqliteSearch) countCached(ctx context.Context, tx *sql.Tx, q *debrief.S
 	return countResult{survivors: survivors, matched: matched, gen: gen, key: key}, nil
 }
 
+// prefilterMost is the most documents of a tag filter countPrefiltered
+// starts from when no sample tells how many the words match.
+const prefilterMost = 20_000
+
+// countPrefiltered does countCached's work without its memo (it stores
+// one) for a search with a service, label, factor, status or owner
+// filter, starting from the documents that pass the filters instead of
+// from the text matches: the documents with the filter's tag (the
+// smallest of its tag filters) are tested once, from memory (passing),
+// and the walk of the text matches keeps those (walkFunc), scoring them by
+// bm25() as it goes. It also returns every filtered match (matched, in
+// countResult) and their scores when they are all scored (ranked, nil
+// otherwise). ok is false, and nothing is done, when the filter has no
+// tag filter with few enough documents: at most twice the sample's
+// estimate of the text matches (raw), or prefilterMost without one
+// (raw < 0).
+//
+// Counting from the text matches then ranking the survivors walked them
+// twice and tested each against the filters, then against the list of
+// survivors; an alert name in 71,465 of 1,000,000 documents, with a
+// service filter that keeps 3,118, cost 47 ms so (docs/PERFORMANCE.md).
+// Scoring in the walk is decided before it: all of the matches when the
+// filter's documents are at most collect, or the sample says the matches
+// that pass are (filtered), else none, which would be spent in vain.
+func (e *sqliteSearch) countPrefiltered(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, match string, collect int, raw, filtered float64, acc *facetAcc) (countResult, []scored, bool, error) {
+	c := e.facts
+	gen, err := c.refresh(ctx, tx)
+	if err != nil {
+		return countResult{}, nil, false, err
+	}
+	limit := prefilterMost
+	if raw >= 0 {
+		limit = int(min(2*raw, math.MaxInt32))
+	}
+	c.mu.RLock()
+	bits, n, ok := c.passing(c.filter(q, viewer.Visibility()), limit)
+	c.mu.RUnlock()
+	if !ok {
+		return countResult{}, nil, false, nil
+	}
+	rankCap := 0
+	if n <= collect || (filtered >= 0 && filtered <= float64(collect)/2) {
+		rankCap = collect
+	}
+	var matched []int64
+	ranked, err := e.walkRanked(ctx, tx, match, func(id int64) bool {
+		if id < 0 || id >= int64(len(bits))*64 || bits[id>>6]&(1<<(id&63)) == 0 {
+			return false
+		}
+		matched = append(matched, id)
+		return len(matched) <= rankCap
+	})
+	if err != nil {
+		return countResult{}, nil, false, err
+	}
+	local := newFacetAcc()
+	c.mu.RLock()
+	counts := c.counts()
+	// A document deleted since passing ran is no match.
+	matched = slices.DeleteFunc(matched, func(id int64) bool { return !c.get(id).present() })
+	for _, id := range matched {
+		c.add(counts, c.get(id))
+	}
+	c.into(counts, local)
+	if len(matched) <= rankCap {
+		ranked = slices.DeleteFunc(ranked, func(s scored) bool { return !c.get(s.id).present() })
+		for i := range ranked {
+			ranked[i].date = c.get(ranked[i].id).date
+		}
+	} else {
+		ranked = nil
+	}
+	c.mu.RUnlock()
+	var survivors []int64
+	if len(matched) <= collect {
+		survivors = slices.Clone(matched)
+	}
+	key := countKey(q, viewer, match, collect)
+	m := &countMemo{gen: gen, total: local.total, severity: local.severity, service: local.service, year: local.year, factor: local.factor, survivors: survivors}
+	c.remember(key, m)
+	m.into(acc)
+	return countResult{survivors: survivors, matched: matched, gen: gen, key: key}, ranked, true, nil
+}
+
+// passing returns the documents that pass f, as a bitset by id, and how
+// many they are, when f has a tag filter (a group) whose documents
+// number at most limit: those of the smallest group are each tested. ok
+// is false when there is no such group, or a document id is too large
+// for tagDocs (far). c.mu must be held for reading.
+func (c *factCache) passing(f *factFilter, limit int) (bits []uint64, n int, ok bool) {
+	if f.never || len(f.groups) == 0 || len(c.far) > 0 {
+		return nil, 0, false
+	}
+	best, size := 0, -1
+	for i, g := range f.groups {
+		k := 0
+		for _, t := range g {
+			if int(t) < len(c.tagDocs) {
+				k += c.tagDocs[t].size()
+			}
+		}
+		if size < 0 || k < size {
+			best, size = i, k
+		}
+	}
+	if size > limit {
+		return nil, 0, false
+	}
+	bits = make([]uint64, (len(c.docs)+63)/64)
+	test := func(id uint32) {
+		if int(id) >= len(c.docs) || bits[id>>6]&(1<<(id&63)) != 0 {
+			return
+		}
+		if c.pass(f, &c.docs[id]) {
+			bits[id>>6] |= 1 << (id & 63)
+			n++
+		}
+	}
+	for _, t := range f.groups[best] {
+		if int(t) >= len(c.tagDocs) {
+			continue
+		}
+		if p := &c.tagDocs[t]; p.bm != nil {
+			for it := p.bm.Iterator(); it.HasNext(); {
+				test(it.Next())
+			}
+		} else {
+			for _, id := range p.ids {
+				test(id)
+			}
+		}
+	}
+	return bits, n, true
+}
+
 // countResult is what countCached learnt besides the counts: the
 // filtered matches when few (nil otherwise), every filtered match when
 // asked for, and the generation and key of the query's memo.
@@ -829,34 +978,16 @@ func (c *factCache) remember(key string, m *countMemo) {
 	c.memos[key] = m
 }
 
-// rankIDs ranks the given documents by an FTS expression (those it does not
-// match are left out), reading rank straight from the index.
+// rankIDs ranks the given documents, ascending, by an FTS expression
+// (those it does not match are left out), reading bm25 straight from the
+// index (walkRanked).
 func (e *sqliteSearch) rankIDs(ctx context.Context, tx *sql.Tx, match string, ids []int64) ([]scored, error) {
-	var out []scored
-	c := e.facts
-	// One statement per 5,000 ids: each walks the matches once.
-	for start := 0; start < len(ids); start += 5000 {
-		chunk := ids[start:min(len(ids), start+5000)]
-		// "+rowid" keeps SQLite from handing the list to FTS5 as one
-		// rowid lookup per id (each restarts the full-text query); instead
-		// FTS5 walks the matches once and bm25 runs only for the listed.
-		rows, err := tx.QueryContext(ctx, `SELECT rowid, -bm25(search_fts, `+bm25Weights+`) FROM search_fts WHERE search_fts MATCH $1 AND +rowid IN (`+idList(chunk)+`)`, match)
-		if err != nil {
-			return nil, mapSearchErr(err)
-		}
-		for rows.Next() {
-			var s scored
-			if err := rows.Scan(&s.id, &s.score); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("sqlstore: search: %w", err)
-			}
-			out = append(out, s)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, mapSearchErr(err)
-		}
+	listed := listCursor[int64]{}
+	out, err := e.walkRanked(ctx, tx, match, func(id int64) bool { return listed.has(ids, id) })
+	if err != nil {
+		return nil, err
 	}
+	c := e.facts
 	c.mu.RLock()
 	for i := range out {
 		if r := c.get(out[i].id); r.present() {
@@ -865,6 +996,39 @@ func (e *sqliteSearch) rankIDs(ctx context.Context, tx *sql.Tx, match string, id
 	}
 	c.mu.RUnlock()
 	sortScored(out)
+	return out, nil
+}
+
+// walkRanked returns the bm25 scores of the matches of an FTS expression
+// that keep takes, in rowid order, without their dates.
+//
+// FTS5 walks the matches once, and keep sees each as the walk reaches it
+// (walkFunc), so bm25 runs only for those it takes. Asking for the wanted
+// rowids instead restarts the full-text query for each (8 s for 3,118
+// documents at 1,000,000), and testing "+rowid IN (list)" in SQL probes
+// a temporary index per match: at 1,000,000 documents, for an alert name
+// in 71,465 timelines, 10 ms of the 29 its ranking took
+// (docs/PERFORMANCE.md).
+func (e *sqliteSearch) walkRanked(ctx context.Context, tx *sql.Tx, match string, keep func(int64) bool) ([]scored, error) {
+	var out []scored
+	err := walkMatches(keep, func(h int64) error {
+		rows, err := tx.QueryContext(ctx, `SELECT rowid, -bm25(search_fts, `+bm25Weights+`) FROM search_fts WHERE search_fts MATCH $1 AND `+walkFunc+`($2, rowid)`, match, h)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var s scored
+			if err := rows.Scan(&s.id, &s.score); err != nil {
+				return err
+			}
+			out = append(out, s)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, mapSearchErr(err)
+	}
 	return out, nil
 }
 

@@ -97,6 +97,14 @@ func (p *postings) remove(id uint32, _ int) {
 	p.ids = removeID(p.ids, id)
 }
 
+// size is the number of documents listed.
+func (p *postings) size() int {
+	if p.bm != nil {
+		return int(p.bm.GetCardinality())
+	}
+	return len(p.ids)
+}
+
 // list returns the ids ascending: the list itself (not to be changed),
 // or the bitmap's ids in a new slice.
 func (p *postings) list() []uint32 {
