@@ -322,6 +322,12 @@ func Restore(ctx context.Context, path, src string, force bool) (BackupInfo, err
 	if err != nil {
 		return BackupInfo{}, fmt.Errorf("sqlstore: restore %s: the restored database failed its check: %w", path, err)
 	}
+	// The restored pages are in the write-ahead log until a checkpoint:
+	// move them into the file, so that it holds the database on its own
+	// and the size said is the database's (it said 4,096 bytes before).
+	if _, err := dst.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		return BackupInfo{}, fmt.Errorf("sqlstore: restore %s: checkpoint: %w", path, err)
+	}
 	if st, err := os.Stat(path); err == nil {
 		to.Bytes = st.Size()
 	}

@@ -241,6 +241,14 @@ func TestRestore(t *testing.T) {
 	if err != nil || info.Counts["incidents"] != 5 {
 		t.Fatalf("Restore(new file) = %+v, %v; want 5 incidents", info, err)
 	}
+	// The restored file holds everything itself (nothing left in its
+	// write-ahead log), and the size reported is the file's.
+	if st, err := os.Stat(fresh); err != nil || st.Size() != info.Bytes || info.Bytes <= 4096 {
+		t.Errorf("restored file: %v, %v; Restore reported %d bytes; want the whole database in the file, its size reported", st.Size(), err, info.Bytes)
+	}
+	if st, err := os.Stat(fresh + "-wal"); err == nil && st.Size() > 0 {
+		t.Errorf("the restored database left %d bytes in its write-ahead log; want them in the file", st.Size())
+	}
 	// Into an empty, migrated database: no --force needed.
 	empty := filepath.Join(dir, "empty.db")
 	e, err := sqlstore.Open(ctx, empty, nil)
