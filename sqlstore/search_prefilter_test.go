@@ -57,8 +57,14 @@ func TestSearchPrefiltered(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			gen, err := s.facts.refresh(ctx, tx)
+			if err != nil {
+				t.Fatal(err)
+			}
 			p, _ := search.Parse("database service:payments", nil)
-			counted, ranked, ok, err := s.search.(*sqliteSearch).countPrefiltered(ctx, tx, p, viewers[0], ftsQuery(p.All, p.Not), 100_000, -1, -1, newFacetAcc())
+			match := ftsQuery(p.All, p.Not)
+			k := counting{q: p, viewer: viewers[0], match: match, key: countKey(p, viewers[0], match, 100_000), gen: gen, collect: 100_000}
+			counted, ranked, ok, err := s.search.(*sqliteSearch).countPrefiltered(ctx, tx, k, sampleEstimate{raw: -1, filtered: -1}, newFacetAcc())
 			tx.Rollback()
 			if err != nil || !ok || len(counted.matched) == 0 || len(ranked) != len(counted.matched) {
 				t.Fatalf("%s: countPrefiltered(database service:payments) = %d matched, %d ranked, %v, %v; want them all ranked", when, len(counted.matched), len(ranked), ok, err)

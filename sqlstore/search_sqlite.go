@@ -106,10 +106,10 @@ func (e *sqliteSearch) rankFromCache(ctx context.Context, tx *sql.Tx, q *debrief
 	if err != nil || ok {
 		return top, err
 	}
-	key := countKey(q, viewer, match, few)
-	if top, ok := c.rankedFor(key, gen, keep, db.tune.countMemos); ok {
+	k := counting{q: q, viewer: viewer, match: match, key: countKey(q, viewer, match, few), gen: gen, collect: few}
+	if top, ok := c.rankedFor(k.key, gen, keep, db.tune.countMemos); ok {
 		// Paging through, or the same search again: the order is kept.
-		if _, err := e.countCached(ctx, tx, q, viewer, match, few, false, acc); err != nil {
+		if _, err := e.countCached(ctx, tx, k, false, acc); err != nil {
 			return nil, err
 		}
 		return db.rankRest(ctx, tx, q, viewer, top, keep)
@@ -118,52 +118,38 @@ func (e *sqliteSearch) rankFromCache(ctx context.Context, tx *sql.Tx, q *debrief
 	// every first-tier match), so rank deep enough for the next pages and
 	// keep the order.
 	depth := max(keep, searchRankMemoDepth)
-	var counted countResult
-	var ranked []scored
-	ok = false
-	if db.tune.prefilter {
-		if counted, ranked, ok, err = e.countPrefiltered(ctx, tx, q, viewer, match, few, est.raw, est.filtered, acc); err != nil {
-			return nil, err
-		}
-	}
-	if !ok {
-		if counted, err = e.countCached(ctx, tx, q, viewer, match, few, true, acc); err != nil {
-			return nil, err
-		}
+	counted, ranked, err := e.countAll(ctx, tx, k, est, acc)
+	if err != nil {
+		return nil, err
 	}
 	if counted.survivors != nil {
 		// Filters left few matches: rank just those, tier by tier; the
-		// second tier by bm25 over the whole document, through the index
-		// for the listed documents only.
+		// second tier by bm25 over the whole document, scored in the walk
+		// that counted them or else through the index for the listed
+		// documents only (Search sorts).
 		top, err := rankHead(ctx, tx, c, q, inSorted(counted.matched), len(counted.matched))
-		if err != nil {
-			return nil, err
+		if err != nil || len(top) >= keep {
+			return top, err
 		}
-		if len(top) < keep {
-			inFirst := make(map[int64]bool, len(top))
-			for _, s := range top {
-				inFirst[s.id] = true
-			}
-			var more []scored
-			if ranked != nil {
-				// Scored in the walk that counted them (Search sorts).
-				for _, s := range ranked {
-					if !inFirst[s.id] {
-						more = append(more, s)
-					}
-				}
-			} else {
-				var others []int64
-				for _, id := range counted.survivors {
-					if !inFirst[id] {
-						others = append(others, id)
-					}
-				}
-				if more, err = e.rankIDs(ctx, tx, match, others); err != nil {
-					return nil, err
+		inFirst := make(map[int64]bool, len(top))
+		for _, s := range top {
+			inFirst[s.id] = true
+		}
+		if ranked == nil {
+			var others []int64
+			for _, id := range counted.survivors {
+				if !inFirst[id] {
+					others = append(others, id)
 				}
 			}
-			top = append(top, more...)
+			if ranked, err = e.rankIDs(ctx, tx, match, others); err != nil {
+				return nil, err
+			}
+		}
+		for _, s := range ranked {
+			if !inFirst[s.id] {
+				top = append(top, s)
+			}
 		}
 		return top, nil
 	}
@@ -171,7 +157,7 @@ func (e *sqliteSearch) rankFromCache(ctx context.Context, tx *sql.Tx, q *debrief
 	if err != nil {
 		return nil, err
 	}
-	c.rememberRanked(key, gen, top, depth)
+	c.rememberRanked(k.key, gen, top, depth)
 	return db.rankRest(ctx, tx, q, viewer, top[:min(keep, len(top))], keep)
 }
 

@@ -641,10 +641,23 @@ func (c *factCache) into(n *factCounts, acc *facetAcc) {
 	}
 }
 
+// counting is what one search's counting needs: the query, who asks,
+// its FTS expression, its memo's key (countKey), the cache generation it
+// reads at (the caller has refreshed the cache), and the most filtered
+// matches it lists as survivors (fewSurvivors).
+type counting struct {
+	q       *debrief.SearchQuery
+	viewer  debrief.Actor
+	match   string
+	key     string
+	gen     int64
+	collect int
+}
+
 // countCached counts the matches of an FTS expression that pass q's
 // filters into acc, using the cache, and returns their ids when there are
-// at most collect of them (nil otherwise), and the number of matches
-// before filtering. Searches by filters alone are rankByFilters's.
+// at most k.collect of them (nil otherwise). Searches by filters alone
+// are rankByFilters's.
 //
 // Counting walks every match, which for a common word in 100,000
 // documents is most of a search's cost; people page through and refine
@@ -653,59 +666,76 @@ func (c *factCache) into(n *factCounts, acc *facetAcc) {
 //
 // With all set, the memo is not used and every filtered match is returned
 // in matched, in ascending id order.
-func (e *sqliteSearch) countCached(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, match string, collect int, all bool, acc *facetAcc) (countResult, error) {
+func (e *sqliteSearch) countCached(ctx context.Context, tx *sql.Tx, k counting, all bool, acc *facetAcc) (countResult, error) {
 	c := e.facts
-	gen, err := c.refresh(ctx, tx)
-	if err != nil {
-		return countResult{}, err
-	}
-	v := viewer.Visibility()
-	key := countKey(q, viewer, match, collect)
-	if m, ok := c.counted(key, gen); ok && e.db.tune.countMemos && !all {
+	if m, ok := c.counted(k.key, k.gen); ok && e.db.tune.countMemos && !all {
 		m.into(acc)
-		return countResult{survivors: m.survivors, gen: gen, key: key}, nil
+		return countResult{survivors: m.survivors}, nil
 	}
 	var text string
 	// One row holding every rowid: reading 25,000 rows one by one through
 	// database/sql costs more than the FTS5 walk itself.
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(group_concat(rowid), '') FROM search_fts WHERE search_fts MATCH $1`, match).Scan(&text); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(group_concat(rowid), '') FROM search_fts WHERE search_fts MATCH $1`, k.match).Scan(&text); err != nil {
 		return countResult{}, mapSearchErr(err)
 	}
 	ids, err := parseIDList(text)
 	if err != nil {
 		return countResult{}, err
 	}
-	var survivors []int64
+	// FTS5 returns rowids in ascending order, so the list is sorted.
+	var listed []int64
 	local := newFacetAcc()
 	c.mu.RLock()
-	filter, counts := c.filter(q, v), c.counts()
+	filter, counts := c.filter(k.q, k.viewer.Visibility()), c.counts()
 	for _, id := range ids {
 		r := c.get(id)
 		if !c.pass(filter, r) {
 			continue
 		}
 		c.add(counts, r)
-		if len(survivors) <= collect || all {
-			survivors = append(survivors, id)
+		if len(listed) <= k.collect || all {
+			listed = append(listed, id)
 		}
 	}
 	c.into(counts, local)
 	c.mu.RUnlock()
-	var matched []int64
 	if all {
-		// FTS5 returns rowids in ascending order, so the list is sorted.
-		matched = survivors
-		slices.Sort(matched) // a no-op then, kept so that has() never lies
+		slices.Sort(listed) // a no-op, kept so that has() never lies
 	}
-	if len(survivors) > collect {
-		survivors = nil
-	} else if all {
-		survivors = slices.Clone(survivors)
+	counted := countResult{survivors: c.keepCount(k, local, listed, acc)}
+	if all {
+		counted.matched = listed
 	}
-	m := &countMemo{gen: gen, total: local.total, severity: local.severity, service: local.service, year: local.year, factor: local.factor, survivors: survivors}
-	c.remember(key, m)
+	return counted, nil
+}
+
+// keepCount keeps a counting's counts (local) as its memo and adds them to
+// acc; it returns the survivors: a copy of matched (the filtered matches
+// listed, ascending) if there are at most k.collect, else nil.
+func (c *factCache) keepCount(k counting, local *facetAcc, matched []int64, acc *facetAcc) []int64 {
+	var survivors []int64
+	if len(matched) <= k.collect {
+		survivors = slices.Clone(matched)
+	}
+	m := &countMemo{gen: k.gen, total: local.total, severity: local.severity, service: local.service, year: local.year, factor: local.factor, survivors: survivors}
+	c.remember(k.key, m)
 	m.into(acc)
-	return countResult{survivors: survivors, matched: matched, gen: gen, key: key}, nil
+	return survivors
+}
+
+// countAll counts every filtered match of a search into acc and lists
+// them, from the documents that pass the filters when it can
+// (countPrefiltered, which may also have scored them: ranked), else from
+// the text matches (countCached).
+func (e *sqliteSearch) countAll(ctx context.Context, tx *sql.Tx, k counting, est sampleEstimate, acc *facetAcc) (counted countResult, ranked []scored, err error) {
+	if e.db.tune.prefilter {
+		counted, ranked, ok, err := e.countPrefiltered(ctx, tx, k, est, acc)
+		if err != nil || ok {
+			return counted, ranked, err
+		}
+	}
+	counted, err = e.countCached(ctx, tx, k, true, acc)
+	return counted, nil, err
 }
 
 // prefilterMost is the most documents of a tag filter countPrefiltered
@@ -722,39 +752,35 @@ const prefilterMost = 20_000
 // countResult) and their scores when they are all scored (ranked, nil
 // otherwise). ok is false, and nothing is done, when the filter has no
 // tag filter with few enough documents: at most twice the sample's
-// estimate of the text matches (raw), or prefilterMost without one
-// (raw < 0).
+// estimate of the text matches (est.raw), or prefilterMost without one.
 //
 // Counting from the text matches then ranking the survivors walked them
 // twice and tested each against the filters, then against the list of
 // survivors; an alert name in 71,465 of 1,000,000 documents, with a
 // service filter that keeps 3,118, cost 47 ms so (docs/PERFORMANCE.md).
 // Scoring in the walk is decided before it: all of the matches when the
-// filter's documents are at most collect, or the sample says the matches
-// that pass are (filtered), else none, which would be spent in vain.
-func (e *sqliteSearch) countPrefiltered(ctx context.Context, tx *sql.Tx, q *debrief.SearchQuery, viewer debrief.Actor, match string, collect int, raw, filtered float64, acc *facetAcc) (countResult, []scored, bool, error) {
+// filter's documents are at most k.collect, or the sample says the
+// matches that pass are (est.filtered), else none, which would be spent
+// in vain.
+func (e *sqliteSearch) countPrefiltered(ctx context.Context, tx *sql.Tx, k counting, est sampleEstimate, acc *facetAcc) (countResult, []scored, bool, error) {
 	c := e.facts
-	gen, err := c.refresh(ctx, tx)
-	if err != nil {
-		return countResult{}, nil, false, err
-	}
 	limit := prefilterMost
-	if raw >= 0 {
-		limit = int(min(2*raw, math.MaxInt32))
+	if est.raw >= 0 {
+		limit = int(min(2*est.raw, math.MaxInt32))
 	}
 	c.mu.RLock()
-	bits, n, ok := c.passing(c.filter(q, viewer.Visibility()), limit)
+	pass, n, ok := c.passing(c.filter(k.q, k.viewer.Visibility()), limit)
 	c.mu.RUnlock()
 	if !ok {
 		return countResult{}, nil, false, nil
 	}
 	rankCap := 0
-	if n <= collect || (filtered >= 0 && filtered <= float64(collect)/2) {
-		rankCap = collect
+	if n <= k.collect || (est.filtered >= 0 && est.filtered <= float64(k.collect)/2) {
+		rankCap = k.collect
 	}
 	var matched []int64
-	ranked, err := e.walkRanked(ctx, tx, match, func(id int64) bool {
-		if id < 0 || id >= int64(len(bits))*64 || bits[id>>6]&(1<<(id&63)) == 0 {
+	ranked, err := e.walkRanked(ctx, tx, k.match, func(id int64) bool {
+		if !pass.has(id) {
 			return false
 		}
 		matched = append(matched, id)
@@ -767,13 +793,14 @@ func (e *sqliteSearch) countPrefiltered(ctx context.Context, tx *sql.Tx, q *debr
 	c.mu.RLock()
 	counts := c.counts()
 	// A document deleted since passing ran is no match.
-	matched = slices.DeleteFunc(matched, func(id int64) bool { return !c.get(id).present() })
+	present := func(id int64) bool { return c.get(id).present() }
+	matched = slices.DeleteFunc(matched, func(id int64) bool { return !present(id) })
 	for _, id := range matched {
 		c.add(counts, c.get(id))
 	}
 	c.into(counts, local)
 	if len(matched) <= rankCap {
-		ranked = slices.DeleteFunc(ranked, func(s scored) bool { return !c.get(s.id).present() })
+		ranked = slices.DeleteFunc(ranked, func(s scored) bool { return !present(s.id) })
 		for i := range ranked {
 			ranked[i].date = c.get(ranked[i].id).date
 		}
@@ -781,23 +808,26 @@ func (e *sqliteSearch) countPrefiltered(ctx context.Context, tx *sql.Tx, q *debr
 		ranked = nil
 	}
 	c.mu.RUnlock()
-	var survivors []int64
-	if len(matched) <= collect {
-		survivors = slices.Clone(matched)
-	}
-	key := countKey(q, viewer, match, collect)
-	m := &countMemo{gen: gen, total: local.total, severity: local.severity, service: local.service, year: local.year, factor: local.factor, survivors: survivors}
-	c.remember(key, m)
-	m.into(acc)
-	return countResult{survivors: survivors, matched: matched, gen: gen, key: key}, ranked, true, nil
+	return countResult{survivors: c.keepCount(k, local, matched, acc), matched: matched}, ranked, true, nil
 }
 
-// passing returns the documents that pass f, as a bitset by id, and how
-// many they are, when f has a tag filter (a group) whose documents
-// number at most limit: those of the smallest group are each tested. ok
-// is false when there is no such group, or a document id is too large
-// for tagDocs (far). c.mu must be held for reading.
-func (c *factCache) passing(f *factFilter, limit int) (bits []uint64, n int, ok bool) {
+// idSet is a set of document ids, a bit each.
+type idSet []uint64
+
+func newIDSet(maxID int) idSet { return make(idSet, (maxID+63)/64) }
+
+func (s idSet) has(id int64) bool {
+	return id >= 0 && id < int64(len(s))*64 && s[id>>6]&(1<<(id&63)) != 0
+}
+
+func (s idSet) add(id int64) { s[id>>6] |= 1 << (id & 63) }
+
+// passing returns the documents that pass f, and how many they are, when
+// f has a tag filter (a group) whose documents number at most limit:
+// those of the smallest group are each tested. ok is false when there is
+// no such group, or a document id is too large for tagDocs (far). c.mu
+// must be held for reading.
+func (c *factCache) passing(f *factFilter, limit int) (pass idSet, n int, ok bool) {
 	if f.never || len(f.groups) == 0 || len(c.far) > 0 {
 		return nil, 0, false
 	}
@@ -816,13 +846,10 @@ func (c *factCache) passing(f *factFilter, limit int) (bits []uint64, n int, ok 
 	if size > limit {
 		return nil, 0, false
 	}
-	bits = make([]uint64, (len(c.docs)+63)/64)
+	pass = newIDSet(len(c.docs))
 	test := func(id uint32) {
-		if int(id) >= len(c.docs) || bits[id>>6]&(1<<(id&63)) != 0 {
-			return
-		}
-		if c.pass(f, &c.docs[id]) {
-			bits[id>>6] |= 1 << (id & 63)
+		if int(id) < len(c.docs) && !pass.has(int64(id)) && c.pass(f, &c.docs[id]) {
+			pass.add(int64(id))
 			n++
 		}
 	}
@@ -840,18 +867,17 @@ func (c *factCache) passing(f *factFilter, limit int) (bits []uint64, n int, ok 
 			}
 		}
 	}
-	return bits, n, true
+	return pass, n, true
 }
 
-// countResult is what countCached learnt besides the counts: the
-// filtered matches when few (nil otherwise), every filtered match when
-// asked for, and the generation and key of the query's memo.
+// countResult is what counting learnt besides the counts: the filtered
+// matches when few (nil otherwise), and every filtered match when asked
+// for.
 type countResult struct {
 	survivors []int64
-	// matched is every filtered match, ascending, when asked for (all).
+	// matched is every filtered match, ascending, when asked for
+	// (countAll).
 	matched []int64
-	gen     int64
-	key     string
 }
 
 // parseIDList reads group_concat's comma-separated rowids.

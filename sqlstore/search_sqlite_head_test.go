@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/debriefhq/debrief/debrief"
 	"github.com/debriefhq/debrief/search"
@@ -76,9 +75,6 @@ func TestHeadIndexFollowsWrites(t *testing.T) {
 	}
 	compare("at first")
 
-	rev := func(id int64, action string) *debrief.Revision {
-		return &debrief.Revision{EntityType: "incident", EntityID: id, Action: action, Actor: "test", At: time.Now().UTC()}
-	}
 	// Every title changed, twice, each round seen by a search: the
 	// replaced words are then most of the index, and compact drops them.
 	for round := range int64(2) {
@@ -91,7 +87,7 @@ func TestHeadIndexFollowsWrites(t *testing.T) {
 				t.Fatal(err)
 			}
 			if id%7 == round {
-				if err := db.DeleteIncident(ctx, id, inc.Version, rev(id, "delete")); err != nil {
+				if err := db.DeleteIncident(ctx, id, inc.Version, testRevision(id, "delete")); err != nil {
 					t.Fatalf("DeleteIncident(%d) = %v", id, err)
 				}
 				continue
@@ -101,7 +97,7 @@ func TestHeadIndexFollowsWrites(t *testing.T) {
 			if round == 1 {
 				inc.Title = "Outage in zanzibar"
 			}
-			if err := db.UpdateIncident(ctx, inc, inc.Version, rev(id, "update")); err != nil {
+			if err := db.UpdateIncident(ctx, inc, inc.Version, testRevision(id, "update")); err != nil {
 				t.Fatalf("UpdateIncident(%d) = %v", id, err)
 			}
 		}
@@ -139,7 +135,7 @@ func TestHeadIndexFollowsWrites(t *testing.T) {
 			t.Fatal(err)
 		}
 		inc.Title = "Zanzibar outage again, round three"
-		if err := db.UpdateIncident(ctx, inc, inc.Version, rev(id, "update")); err != nil {
+		if err := db.UpdateIncident(ctx, inc, inc.Version, testRevision(id, "update")); err != nil {
 			t.Fatalf("UpdateIncident(%d) = %v", id, err)
 		}
 		if id%10 == 0 {
@@ -224,11 +220,7 @@ func TestHeadWordsWithoutRoom(t *testing.T) {
 	full.facts.mu.Lock()
 	full.facts.head.seqLimit = 2000 // bytes: room for the first few dozen documents
 	full.facts.mu.Unlock()
-	for deadline := time.Now().Add(time.Minute); !full.facts.warm(); time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the fact cache did not load within a minute")
-		}
-	}
+	waitWarm(t, full)
 	full.facts.mu.RLock()
 	outside := full.facts.head.outside
 	full.facts.mu.RUnlock()

@@ -49,11 +49,7 @@ func TestSearchTiers(t *testing.T) {
 			t.Fatalf("Search(database) cold: %d %v; flat: %d %v, %v; want the same", cold.Total, cold.Facets, warm.Total, warm.Facets, err)
 		}
 	}
-	for deadline := time.Now().Add(time.Minute); !db.facts.warm(); time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the fact cache did not load within a minute")
-		}
-	}
+	waitWarm(t, db)
 	viewer := debrief.Actor{Email: "Ana@example.com", Role: debrief.RoleViewer}
 	var who debrief.Actor
 	few := 0 // survivors ranked one by one; varied below
@@ -143,11 +139,7 @@ func TestSearchCountMemo(t *testing.T) {
 	if err := bulkImport(ctx, db, recs); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(time.Minute); !db.facts.warm(); time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the fact cache did not load within a minute")
-		}
-	}
+	waitWarm(t, db)
 	run := func(q string, who debrief.Actor, threshold int) *debrief.SearchResults {
 		t.Helper()
 		db.tune.tierThreshold = threshold
@@ -420,11 +412,7 @@ func TestSearchRebuildAfterUpgrade(t *testing.T) {
 	admin := debrief.Actor{Role: debrief.RoleAdmin}
 	search1 := func(db *DB) *debrief.SearchResults {
 		t.Helper()
-		for deadline := time.Now().Add(time.Minute); !db.facts.warm(); time.Sleep(10 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatal("the fact cache did not load within a minute")
-			}
-		}
+		waitWarm(t, db)
 		// Tiered, and ranked through search_head however few the matches.
 		db.tune.tierThreshold, db.tune.fewSurvivors = 1, 0
 		p, _ := search.Parse("database", nil)
@@ -534,6 +522,16 @@ func warmCorpusAt(t *testing.T, path string, n int) *DB {
 	return warmCorpusOf(t, path, recs)
 }
 
+// waitWarm waits, a minute at most, for db's fact cache to load.
+func waitWarm(t *testing.T, db *DB) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); !db.facts.warm(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the fact cache did not load within a minute")
+		}
+	}
+}
+
 // warmCorpusOf opens the database at path, adds recs and waits for its
 // fact cache to load.
 func warmCorpusOf(t *testing.T, path string, recs []genRecord) *DB {
@@ -547,11 +545,7 @@ func warmCorpusOf(t *testing.T, path string, recs []genRecord) *DB {
 	if err := bulkImport(ctx, db, recs); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(time.Minute); !db.facts.warm(); time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the fact cache did not load within a minute")
-		}
-	}
+	waitWarm(t, db)
 	return db
 }
 
