@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 
 	"github.com/go-analyze/charts"
@@ -42,10 +43,42 @@ func (t *Table) SVG() ([]byte, error) {
 		opt.SeriesList[s].Label.ValueFormatter = func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 	}
 	opt.Legend.SeriesNames = names
+	// A bar's height is its value: the axis starts at 0 (from the smallest
+	// value, a service with 1 incident beside one with 2 had an empty
+	// bar), and counts and whole minutes are marked in whole numbers.
+	whole, most := true, 0.0
+	for _, series := range data {
+		for _, v := range series {
+			whole, most = whole && v == math.Trunc(v), max(most, v)
+		}
+	}
+	for i := range opt.ValueAxis {
+		a := &opt.ValueAxis[i]
+		a.Min = charts.Ptr(0.0)
+		if whole {
+			step := wholeStep(most)
+			top := step * (math.Floor(most/step) + 1) // room above the tallest bar for its value
+			a.Max, a.LabelCount, a.PreferNiceIntervals = charts.Ptr(top), int(top/step)+1, charts.Ptr(false)
+			a.ValueFormatter = func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+		}
+	}
 	opt.Legend.Offset = charts.OffsetRight
 	p := charts.NewPainter(charts.PainterOptions{OutputFormat: charts.ChartOutputSVG, Width: chartWidth, Height: chartHeight})
 	if err := p.BarChart(opt); err != nil {
 		return nil, fmt.Errorf("analytics: render chart %s: %w", t.Name, err)
 	}
 	return p.Bytes()
+}
+
+// wholeStep is the step between the value axis's marks for whole numbers
+// up to most: 1, 2 or 5 times a power of ten, so that there are at most
+// five steps.
+func wholeStep(most float64) float64 {
+	for p := 1.0; ; p *= 10 {
+		for _, m := range []float64{1, 2, 5} {
+			if most/(m*p) <= 5 {
+				return m * p
+			}
+		}
+	}
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/csv"
 	"encoding/xml"
 	"io"
+	"math"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -118,4 +120,30 @@ func keys(m map[string]bool) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// TestChartBarsStartAtZero: a bar's height is its value, so the value
+// axis starts at 0 even when every value is above it (an axis from the
+// smallest value drew a service with 1 incident as an empty bar beside
+// one with 2), and counts are marked in whole numbers.
+func TestChartBarsStartAtZero(t *testing.T) {
+	tab := &Table{Name: "by_service", Title: "Incidents by service", Columns: []string{"service", "incidents"},
+		Rows: [][]string{{"ledger", "2"}, {"search", "1"}}, series: []int{1}, values: [][]float64{{2}, {1}}}
+	svg, err := tab.SVG()
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := svgTexts(t, svg)
+	var marks []string
+	for s := range texts {
+		if v, err := strconv.ParseFloat(s, 64); err == nil {
+			marks = append(marks, s)
+			if v != math.Trunc(v) {
+				t.Errorf("the axis of a count is marked %q; want whole numbers", s)
+			}
+		}
+	}
+	if !texts["0"] {
+		t.Errorf("the chart's numbers are %v; want the axis to start at 0", marks)
+	}
 }
