@@ -36,6 +36,9 @@ func parsePlain(_ *yaml.Node, lines []string, _ int) (*Document, error) {
 		return nil, lineErr(1, "the document has no title; start it with a '# Title' line")
 	}
 	p.doc.Source.Title = md.TitleLine
+	if md.FrontMatter != nil {
+		p.doc.Source.FrontMatter = 1
+	}
 	if md.TitleFromText {
 		p.warn(md.TitleLine, "the document has no '# Title' heading; its first line became the title")
 	}
@@ -85,6 +88,7 @@ func parsePlain(_ *yaml.Node, lines []string, _ int) (*Document, error) {
 			inc.StartedAt = e.At
 		}
 	}
+	ApplyMeta(md.Meta(), pm, inc)
 	p.doc.Incident = inc
 	p.doc.Warnings = p.warnings
 	return p.doc, nil
@@ -234,12 +238,19 @@ func (p *plainParser) actionItems(s *mdread.Section, remove map[int]bool) {
 				ok = false
 				break
 			}
-			if a.Detail != "" {
-				p.warn(s.BodyLine+ab.Start, "this list of action items has nested text or very long items; it was kept as text")
-				ok = false
-				break
-			}
 			it := &debrief.ActionItem{Title: a.Title, Owner: a.Owner, TrackerURL: httpURL(a.Link)}
+			if a.Detail != "" {
+				// Links nested under a done item ("✅ Add tests" over two
+				// pull requests) show it shipped; other nested text stays
+				// in the section under the item's title (see below).
+				if urls, only := onlyURLs(a.Detail); only && a.Done && len(strings.Join(urls, " ")) <= debrief.MaxTextLen {
+					it.Verification = strings.Join(urls, " ")
+					if it.TrackerURL == "" {
+						it.TrackerURL = urls[0]
+					}
+					ab.Items[i].Detail = ""
+				}
+			}
 			if a.Type != "" {
 				if ty, known := actionTypeOf(a.Type); known {
 					it.Type = ty
@@ -280,6 +291,10 @@ func (p *plainParser) actionItems(s *mdread.Section, remove map[int]bool) {
 			if len(a.Extra) > 0 {
 				extras = append(extras, "- "+a.Title+": "+strings.Join(a.Extra, "; "))
 			}
+			if a.Detail != "" {
+				extras = append(extras, "- "+a.Title)
+				extras = append(extras, strings.Split(a.Detail, "\n")...)
+			}
 		}
 	}
 	if len(extras) > 0 {
@@ -300,4 +315,58 @@ func httpURL(u string) string {
 		return u
 	}
 	return ""
+}
+
+// ApplyMeta stores what a document says of itself in its front matter and
+// field lines ("**Severity**: SEV-2"), as package mdread's Meta read it,
+// in the postmortem's and incident's own fields (inc may be nil). Import
+// and lint both use it, so a root cause or a severity that lint credits is
+// one the imported postmortem has. The front matter entries read here are
+// left out of the "Front matter" section; the field lines stay in their
+// sections as written. A severity this installation does not know is
+// dropped by Import with a warning.
+func ApplyMeta(m *mdread.Meta, pm *debrief.Postmortem, inc *debrief.Incident) {
+	if st := debrief.PostmortemStatus(m.Status); st.Valid() {
+		pm.Status = st
+		pm.PublishedAt = m.PublishedAt
+	}
+	pm.RootCause = m.RootCause
+	if len(m.Factors) > 0 {
+		pm.ContributingFactors = m.Factors
+	}
+	if inc == nil {
+		return
+	}
+	inc.Severity = m.Severity
+	for _, f := range []struct {
+		dst *[]string
+		src []string
+	}{{&inc.Services, m.Services}, {&inc.Customers, m.Customers}, {&inc.Labels, m.Labels}} {
+		if len(f.src) > 0 {
+			*f.dst = f.src
+		}
+	}
+	inc.Impact = m.Impact
+	inc.Roles = debrief.Roles{Commander: m.Commander, Scribe: m.Scribe, Communications: m.Comms}
+	if m.StartedAt != nil {
+		inc.StartedAt = *m.StartedAt
+	}
+	inc.DetectedAt, inc.MitigatedAt, inc.ResolvedAt = m.DetectedAt, m.MitigatedAt, m.ResolvedAt
+}
+
+// onlyURLs returns the web addresses of text whose every non-blank line
+// is one, bare or as a list item; only is false when any line says more.
+func onlyURLs(text string) (urls []string, only bool) {
+	for _, l := range strings.Split(text, "\n") {
+		l = strings.TrimSpace(l)
+		l = strings.TrimSpace(strings.TrimLeft(l, "-*+"))
+		if l == "" {
+			continue
+		}
+		if u := httpURL(l); u == "" || strings.ContainsAny(l, " \t") {
+			return nil, false
+		}
+		urls = append(urls, l)
+	}
+	return urls, len(urls) > 0
 }

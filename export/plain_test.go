@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/debriefhq/debrief/debrief"
 )
 
 // TestParsePlainRealPostmortems reads real postmortems written elsewhere
@@ -25,7 +27,8 @@ func TestParsePlainRealPostmortems(t *testing.T) {
 		{"dfds-PM2021-011.md", "", []string{"summary"}, -1, -1, ""},
 		{"posthog-2025-09-29-flags-is-down.md", "PostHog Feature Flags Service Outage - September 29, 2025", []string{"introduction", "summary", "timeline", "root-cause", "impact", "action-items", "lessons-learned"}, 8, -1, "2025-09-29T16:58:00Z"},
 		{"posthog-2025-10-03-surveys-sdk-bug.md", "", []string{"summary", "timeline", "root-cause", "impact"}, -1, -1, ""},
-		{"posthog-2026-01-17-replay-sdk-fetch-wrapper-incident.md", "", []string{"summary", "impact", "timeline", "root-cause", "resolution"}, -1, -1, ""},
+		{"posthog-2026-01-17-replay-sdk-fetch-wrapper-incident.md", "", []string{"summary", "impact", "timeline", "root-cause", "resolution"}, 10, 7, "2026-01-14T10:18:00Z"},
+		{"gdocs-style-example.md", "Postmortem: Checkout API returned 503s for 47 minutes after Redis failover", []string{"introduction", "summary", "impact", "root-causes", "trigger", "resolution", "detection", "action-items", "lessons-learned", "timeline"}, 6, 3, "2025-03-14T14:01:00Z"},
 		{"posthog-2025-11-15-persons-db-migration.md", "", nil, -1, -1, ""},
 		{"sre-style-example.md", "Photo uploads failed for 38 minutes after a certificate expired (incident #812)", []string{"summary", "impact", "root-causes", "trigger", "resolution", "detection", "action-items", "lessons-learned", "timeline"}, 7, 4, "2024-06-11T09:00:00Z"},
 	}
@@ -109,7 +112,8 @@ func TestParsePlainEdgeCases(t *testing.T) {
 	}{
 		{"no heading: first line is the title", "Search was down for 20 minutes on 1 May.\n\nMore text.\n", "Search was down for 20 minutes on 1 May.", []string{"summary"}, 0, 1, ""},
 		{"front matter title", "---\ntitle: Login failed for SSO users\n---\n\n## Impact\n\n12% of logins failed.\n", "Login failed for SSO users", []string{"impact"}, 0, 0, ""},
-		{"other front matter is kept", "---\ntitle: Login failed for SSO users\ntags: [sso, idp]\n---\n\n## Impact\n\n12% of logins failed.\n", "Login failed for SSO users", []string{"impact", "front-matter"}, 0, 0, ""},
+		{"other front matter is kept", "---\ntitle: Login failed for SSO users\njira: OPS-12\ntags: [sso, idp]\n---\n\n## Impact\n\n12% of logins failed.\n", "Login failed for SSO users", []string{"impact", "front-matter"}, 0, 0, ""},
+		{"front matter read into records only", "---\ntitle: Login failed for SSO users\ntags: [sso, idp]\nseverity: sev-2\n---\n\n## Impact\n\n12% of logins failed.\n", "Login failed for SSO users", []string{"impact"}, 0, 0, ""},
 		{"setext headings and bold labels", "Outage report\n=============\n\n**Summary**: It broke.\n\n**Impact**: 3 users.\n\nTimeline\n--------\n\n2024-01-02 (all times UTC)\n\n- 10:00 began\n- 10:05 ended\n", "Outage report", []string{"summary", "impact", "timeline"}, 2, 0, ""},
 		{"timeline past midnight", "# T\n\n## Timeline\n\nAll times UTC, 2024-01-02.\n\n- 23:50 began\n- 00:10 ended\n", "T", []string{"timeline"}, 2, 0, ""},
 		{"unreadable time keeps the table", "# T\n\n## Timeline\n\n| Time (UTC) | Event |\n|---|---|\n| soon | x |\n", "T", []string{"timeline"}, 0, 1, ""},
@@ -144,5 +148,79 @@ func TestParsePlainEdgeCases(t *testing.T) {
 				t.Errorf("00:10 after 23:50 should be the next day, got %v then %v", doc.Timeline[0].At, doc.Timeline[1].At)
 			}
 		})
+	}
+}
+
+// What a document says of itself, in front matter or in field lines under
+// the title, lands in the records' own fields, as lint reads it; escapes
+// are text; links nested under a done action item verify it.
+func TestParsePlainRecordFields(t *testing.T) {
+	read := func(name string) *Document {
+		t.Helper()
+		src, err := os.ReadFile(filepath.Join("testdata", "plain", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, err := ParseMarkdown(strings.NewReader(string(src)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return doc
+	}
+	doc := read("gdocs-style-example.md")
+	if inc := doc.Incident; inc.Severity != "SEV2" || inc.Roles.Commander != "Tom Okafor" {
+		t.Errorf("incident severity %q, commander %q; want SEV2, Tom Okafor", inc.Severity, inc.Roles.Commander)
+	}
+	if doc.Postmortem.Status != debrief.PostmortemPublished {
+		t.Errorf("status %q, want published (\"Status: Final\")", doc.Postmortem.Status)
+	}
+	if got := doc.ActionItems[0].Title; got != "Upgrade the Redis client to re-resolve the master on READONLY errors" {
+		t.Errorf("first action item %q: the escape was kept", got)
+	}
+	if a := doc.ActionItems[1]; a.Owner != "Tom Okafor" || a.Type != debrief.ActionMitigate {
+		t.Errorf("second action item owner %q type %q", a.Owner, a.Type)
+	}
+
+	doc = read("posthog-2026-01-17-replay-sdk-fetch-wrapper-incident.md")
+	first := doc.ActionItems[0]
+	if first.Status != debrief.ActionDone || first.TrackerURL != "https://github.com/PostHog/posthog-js/pull/2935" ||
+		first.Verification != "https://github.com/PostHog/posthog-js/pull/2935 https://github.com/PostHog/posthog-js/pull/2936" {
+		t.Errorf("done item with nested pull requests: status %q, tracker %q, verification %q", first.Status, first.TrackerURL, first.Verification)
+	}
+	if doc.Incident.Severity != "Critical" {
+		t.Errorf("severity %q, want Critical as written (Import matches it to a level)", doc.Incident.Severity)
+	}
+
+	// Front matter: read into fields, and only the rest kept as text.
+	src := "---\ntitle: Payments timed out after a certificate expired\nseverity: SEV1\nservices: [payments, checkout]\n" +
+		"customers: [Acme]\ncategories: [security]\nstarted_at: 2025-02-01T10:00:00Z\nresolved_at: 2025-02-01T10:30:00Z\n" +
+		"root_cause: The intermediate certificate expired.\ncontributing_factors: [certificate, missing-alert]\nstatus: published\n" +
+		"summary: Card payments failed for 30 minutes.\njira: OPS-77\n---\n\n## Impact\n\nAll card payments.\n\n## Action items\n\n" +
+		"- [ ] Alert 30 days before expiry (@ana)\n  - include intermediates\n  - and the CDN's certificates\n"
+	doc, err := ParseMarkdown(strings.NewReader(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc, pm := doc.Incident, doc.Postmortem
+	if inc.Severity != "SEV1" || strings.Join(inc.Services, ",") != "payments,checkout" || strings.Join(inc.Customers, ",") != "Acme" ||
+		strings.Join(inc.Labels, ",") != "security" || inc.StartedAt.Format(time.RFC3339) != "2025-02-01T10:00:00Z" || inc.ResolvedAt == nil {
+		t.Errorf("incident fields %+v", inc)
+	}
+	if pm.RootCause != "The intermediate certificate expired." || strings.Join(pm.ContributingFactors, ",") != "certificate,missing-alert" || pm.Status != debrief.PostmortemPublished {
+		t.Errorf("postmortem fields: root cause %q, factors %q, status %q", pm.RootCause, pm.ContributingFactors, pm.Status)
+	}
+	if s := pm.Section("summary"); s == nil || s.Body != "Card payments failed for 30 minutes." {
+		t.Errorf("summary section %+v", s)
+	}
+	fm := pm.Section("front-matter")
+	if fm == nil || !strings.Contains(fm.Body, "jira: OPS-77") || strings.Contains(fm.Body, "severity") || strings.Contains(fm.Body, "summary") {
+		t.Errorf("front matter section %+v", fm)
+	}
+	// Nested text under an open item stays in the section, under its title.
+	if len(doc.ActionItems) != 1 || doc.ActionItems[0].Title != "Alert 30 days before expiry (@ana)" || doc.ActionItems[0].Owner != "@ana" {
+		t.Fatalf("action items %+v", doc.ActionItems)
+	}
+	if body := pm.Section("action-items").Body; !strings.Contains(body, "- Alert 30 days before expiry (@ana)\n  - include intermediates\n  - and the CDN's certificates") {
+		t.Errorf("nested text not kept under its item:\n%s", body)
 	}
 }

@@ -19,7 +19,7 @@ type Action struct {
 	// text or a done status.
 	Done bool
 	// Detail is the text of a list item after its first line (nested
-	// lists, continuation lines), as written.
+	// lists, continuation lines), as written, indentation included.
 	Detail string
 	// Extra holds the table's other non-empty cells, and a bug or ticket
 	// reference that is not an address, as "Header: value", so a caller
@@ -159,7 +159,12 @@ func (s *Section) ActionItems() []ActionBlock {
 				for k := it.Start + 1; k < min(it.End, len(s.Body)); k++ {
 					detail = append(detail, s.Body[k])
 				}
-				a.Detail = strings.Trim(strings.Join(detail, "\n"), "\n ")
+				// Blank lines around it go; the indentation that nests it
+				// under the item stays.
+				a.Detail = strings.TrimRight(strings.Trim(strings.Join(detail, "\n"), "\n"), " \t\n")
+				if strings.TrimSpace(a.Detail) == "" {
+					a.Detail = ""
+				}
 				if a.Title == "" {
 					continue
 				}

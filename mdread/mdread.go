@@ -71,6 +71,9 @@ type Section struct {
 	// Labelled is set for sections started by a "**Impact**:" paragraph.
 	Labelled bool
 	Preamble bool
+	// FromFrontMatter is set for sections made from the front matter: its
+	// summary, and its fields kept as text.
+	FromFrontMatter bool
 	// Body is the section's text, line by line, heading excluded. For a
 	// labelled section the first line is what follows the label.
 	Body     []string
@@ -357,6 +360,14 @@ func (d *Doc) sections(bodyStart int) {
 			hasSummary = hasSummary || s.Role == RoleSummary
 		}
 	}
+	var fmSummary *Section
+	if !hasSummary {
+		// A summary in the front matter (as static-site postmortems keep
+		// it) is the document's summary when no heading gives one.
+		if fmSummary = d.frontMatterSummary(); fmSummary != nil {
+			hasSummary = true
+		}
+	}
 	for _, s := range secs {
 		if s.Preamble {
 			s.Heading = "Introduction"
@@ -367,29 +378,109 @@ func (d *Doc) sections(bodyStart int) {
 		s.Key = uniqueKey(keys, KeyOf(s.Heading))
 		trimBlankTop(s)
 	}
-	if fm := d.FrontMatter; fm != nil && fmHasMore(fm) {
-		// Front matter beyond the title (a team's own fields: tags, links,
-		// owners) is kept as a section of its own, as written, so an
-		// importer loses none of it.
-		body := append([]string{"```yaml"}, d.Lines[fm.Start:fm.End-1]...)
-		body = append(body, "```")
-		secs = append(secs, &Section{Heading: "Front matter", Key: uniqueKey(keys, "front-matter"), Line: fm.Start, BodyLine: fm.Start,
-			Body: body, Blocks: []Block{{Kind: Code, Start: 0, End: len(body)}}})
+	if fmSummary != nil {
+		fmSummary.Key = uniqueKey(keys, "summary")
+		secs = append([]*Section{fmSummary}, secs...)
+	}
+	if fm := d.FrontMatter; fm != nil {
+		// Front matter beyond what Meta reads into records (a team's own
+		// fields: links, owners, keywords) is kept as a section of its
+		// own, as written, so an importer loses none of it.
+		if kept := d.frontMatterKept(fmSummary != nil); len(kept) > 0 {
+			body := append([]string{"```yaml"}, kept...)
+			body = append(body, "```")
+			secs = append(secs, &Section{Heading: "Front matter", Key: uniqueKey(keys, "front-matter"), Line: fm.Start, BodyLine: fm.Start,
+				Body: body, Blocks: []Block{{Kind: Code, Start: 0, End: len(body)}}, FromFrontMatter: true})
+		}
 	}
 	d.Sections = secs
 }
 
-// fmHasMore reports whether the front matter holds more than a title.
-func fmHasMore(fm *FrontMatter) bool {
-	if fm.Fields == nil {
-		return strings.TrimSpace(fm.Text) != ""
+// frontMatterSummary is a section holding the front matter's summary, or
+// nil when it has none.
+func (d *Doc) frontMatterSummary() *Section {
+	fm := d.FrontMatter
+	if fm == nil {
+		return nil
 	}
-	for k := range fm.Fields {
-		if k != "title" {
-			return true
+	text, _ := fm.Fields["summary"].(string)
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return nil
+	}
+	line := fm.Start + 1
+	for _, e := range fm.entries() {
+		if e.key == "summary" {
+			line = fm.Start + e.start
 		}
 	}
-	return false
+	body := strings.Split(text, "\n")
+	return &Section{Heading: "Summary", Role: RoleSummary, Line: line, BodyLine: line, Body: body,
+		Blocks: []Block{{Kind: Paragraph, Start: 0, End: len(body)}}, FromFrontMatter: true}
+}
+
+// fmEntry is a top-level entry of the front matter: its key and its lines
+// in the YAML text (1-based, end exclusive).
+type fmEntry struct {
+	key        string
+	start, end int
+}
+
+// entries lists the front matter's top-level entries with their lines;
+// none when it is not a YAML mapping.
+func (fm *FrontMatter) entries() []fmEntry {
+	if fm.Fields == nil {
+		return nil
+	}
+	var n yaml.Node
+	if yaml.Unmarshal([]byte(fm.Text), &n) != nil || len(n.Content) == 0 || n.Content[0].Kind != yaml.MappingNode {
+		return nil
+	}
+	lines := strings.Count(fm.Text, "\n") + 2
+	c := n.Content[0].Content
+	var out []fmEntry
+	for i := 0; i+1 < len(c); i += 2 {
+		e := fmEntry{key: c[i].Value, start: c[i].Line, end: lines}
+		if i+2 < len(c) {
+			e.end = c[i+2].Line
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// frontMatterKept returns the front matter's lines but those of the
+// entries Meta reads into records (and the summary when it became a
+// section): the title, the incident's fields, the root cause, factors
+// and status. Nothing when only those were there.
+func (d *Doc) frontMatterKept(summaryTaken bool) []string {
+	fm := d.FrontMatter
+	all := d.Lines[fm.Start : fm.End-1]
+	entries := fm.entries()
+	if entries == nil {
+		if strings.TrimSpace(fm.Text) == "" {
+			return nil
+		}
+		return all
+	}
+	drop := map[int]bool{}
+	for _, e := range entries {
+		if recordKeys[e.key] || e.key == "summary" && summaryTaken {
+			for l := e.start; l < e.end; l++ {
+				drop[l] = true
+			}
+		}
+	}
+	var kept []string
+	for i, l := range all {
+		if !drop[i+1] {
+			kept = append(kept, l)
+		}
+	}
+	if blank(kept) {
+		return nil
+	}
+	return kept
 }
 
 // aboveDeeper reports whether the heading block i is a level-1 heading

@@ -172,6 +172,9 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, src []byte) {
 		d := Parse(src)
 		day, _ := d.Day()
+		if m := d.Meta(); m.Read == nil {
+			t.Fatal("Meta returned no set of read keys")
+		}
 		for _, s := range d.Sections {
 			if s.BodyLine < 1 || s.Line < 1 {
 				t.Fatalf("section %q has line %d, body line %d", s.Key, s.Line, s.BodyLine)

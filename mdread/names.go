@@ -174,6 +174,14 @@ var emphasisMarks = strings.NewReplacer("**", "", "__", "", "`", "", "~~", "")
 // links replaced by their text, emphasis and code marks dropped, spaces
 // collapsed.
 func Plain(s string) string {
+	// A backslash before punctuation is CommonMark's escape: the mark is
+	// text ("re\-resolve" is "re-resolve", "\*" a star, not emphasis).
+	// Escaped marks are set aside as private-use runes until the end, so
+	// the emphasis rules below leave them alone.
+	escaped := strings.Contains(s, `\`)
+	if escaped {
+		s = hideEscapes(s)
+	}
 	if strings.Contains(s, "](") {
 		s = footnoteRe.ReplaceAllString(s, "")
 		s = mdLinkRe.ReplaceAllString(s, "$1")
@@ -194,7 +202,41 @@ func Plain(s string) string {
 		}
 		b.WriteByte(c)
 	}
-	return strings.TrimSpace(b.String())
+	out := strings.TrimSpace(b.String())
+	if escaped {
+		out = showEscapes(out)
+	}
+	return out
+}
+
+// escapeBase is where hideEscapes puts escaped ASCII punctuation: in the
+// Unicode private use area, which no text of a postmortem uses.
+const escapeBase = 0xE000
+
+func hideEscapes(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) && isASCIIPunct(s[i+1]) {
+			b.WriteRune(rune(escapeBase + int(s[i+1])))
+			i++
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func showEscapes(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= escapeBase && r < escapeBase+128 {
+			return r - escapeBase
+		}
+		return r
+	}, s)
+}
+
+func isASCIIPunct(c byte) bool {
+	return c >= '!' && c <= '/' || c >= ':' && c <= '@' || c >= '[' && c <= '`' || c >= '{' && c <= '~'
 }
 
 func isWordByte(c byte) bool {

@@ -253,15 +253,27 @@ var (
 	dayMonthRe  = regexp.MustCompile(`(?i)\b(\d{1,2})(?:st|nd|rd|th)?\.? (January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?,? (\d{4})\b`)
 	leadTimeRe  = regexp.MustCompile(`^(?:(\d{4}[-/]\d{2}[-/]\d{2})(?:T|[ \t]+|,\s*))?(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?(?:\s*([AaPp]\.?[Mm]\.?))?(?:\s*(Z|[+-]\d{2}:?\d{2}|(?:UTC|GMT)[+-]\d{1,2}(?::?\d{2})?|[A-Z]{1,4}\b|\(?[A-Z]{2,4}\)))?`)
 	blankTimeRe = regexp.MustCompile(`^(\d{4}[-/]\d{2}[-/]\d{2})(?:[ T,]+(?i:[-?x]{1,2}:[-?x]{2}|hh:mm(?::ss)?))`)
+	// rangeDateRe is a span of days in one month, or running into the
+	// next: "January 14-19, 2026", "Jan 30 – Feb 2, 2026".
+	rangeDateRe = regexp.MustCompile(`(?i)\b(January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.? (\d{1,2})(?:st|nd|rd|th)?\s*[-–—]\s*(?:(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.? )?\d{1,2}(?:st|nd|rd|th)?,? (\d{4})\b`)
 	monthTimeRe = regexp.MustCompile(`^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.? (\d{1,2})(?:st|nd|rd|th)?(?:,? (\d{4}))?,?(?: at)? (\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?(?:\s*([A-Z]{2,4})\b)?`)
 )
 
 // FindDate finds a date in s: 2024-03-05, 2024/03/05, "March 5, 2024",
-// "5 March 2024".
+// "5 March 2024", or the first day of "January 14-19, 2026".
 func FindDate(s string) (time.Time, bool) {
 	if m := isoDateRe.FindStringSubmatch(s); m != nil {
 		if t, err := time.Parse("2006-01-02", m[1]+"-"+m[2]+"-"+m[3]); err == nil {
 			return t, true
+		}
+	}
+	// A span of days gives its first, unless a single date comes before
+	// it (the single-date pattern would find the span's last day).
+	if r := rangeDateRe.FindStringSubmatchIndex(s); r != nil {
+		if l := longDateRe.FindStringIndex(s); l == nil || l[0] >= r[0] {
+			if t, err := time.Parse("Jan 2 2006", monthAbbr(s[r[2]:r[3]])+" "+s[r[4]:r[5]]+" "+s[r[6]:r[7]]); err == nil {
+				return t, true
+			}
 		}
 	}
 	if m := longDateRe.FindStringSubmatch(s); m != nil {

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/debriefhq/debrief/debrief"
 	"github.com/debriefhq/debrief/export"
@@ -198,9 +199,32 @@ func TestCorpusImportKeepsText(t *testing.T) {
 			kept.WriteString(e.Text + " " + e.Actor + " " + e.At.Format("2006-01-02 15:04") + "\n")
 		}
 		for _, a := range doc.ActionItems {
-			kept.WriteString(a.Title + " " + a.Owner + " " + string(a.Type) + " " + string(a.Status) + " " + a.TrackerURL + "\n")
+			kept.WriteString(a.Title + " " + a.Owner + " " + string(a.Type) + " " + string(a.Status) + " " + a.TrackerURL + " " + a.Verification + "\n")
+		}
+		// Front matter values read into the records' own fields.
+		pm := doc.Postmortem
+		kept.WriteString(pm.RootCause + " " + strings.Join(pm.ContributingFactors, " ") + " " + string(pm.Status) + "\n")
+		if pm.PublishedAt != nil {
+			kept.WriteString(pm.PublishedAt.Format(time.RFC3339) + "\n")
+		}
+		if inc := doc.Incident; inc != nil {
+			kept.WriteString(inc.Severity + " " + strings.Join(inc.Services, " ") + " " + strings.Join(inc.Customers, " ") + " " +
+				strings.Join(inc.Labels, " ") + " " + inc.Impact + " " + inc.Roles.Commander + " " + inc.Roles.Scribe + " " + inc.Roles.Communications + "\n")
+			for _, t := range []*time.Time{&inc.StartedAt, inc.DetectedAt, inc.MitigatedAt, inc.ResolvedAt} {
+				if t != nil {
+					kept.WriteString(t.Format(time.RFC3339) + "\n")
+				}
+			}
 		}
 		have := map[string]bool{}
+		// The names of the front matter entries read into those fields
+		// are what maps them, like a table's headers.
+		for _, k := range []string{"title", "status", "published_at", "root_cause", "contributing_factors", "severity", "services", "customers",
+			"labels", "tags", "categories", "impact", "commander", "roles", "started_at", "detected_at", "mitigated_at", "resolved_at", "summary"} {
+			for _, w := range wordsOf(k) {
+				have[w] = true
+			}
+		}
 		for _, w := range wordsOf(kept.String()) {
 			have[w] = true
 		}

@@ -2,14 +2,12 @@ package quality
 
 import (
 	"bytes"
-	"regexp"
 	"strings"
 	"time"
 
 	"github.com/debriefhq/debrief/debrief"
 	"github.com/debriefhq/debrief/export"
 	"github.com/debriefhq/debrief/mdread"
-	"gopkg.in/yaml.v3"
 )
 
 // MaxMarkdownSize bounds a document ParseMarkdown reads.
@@ -67,109 +65,59 @@ type mdParser struct {
 	date time.Time
 }
 
-// parse builds the Input from what package mdread read: the same title
-// and sections `debrief import` stores, so lint and import agree on every
-// document. Lint reads a little more than import keeps: "**Authors**:"
-// style paragraphs as record fields, event kinds from their words and
-// action item types inferred from their titles.
+// parse builds the Input from what package mdread read: the same title,
+// sections, front matter and field lines `debrief import` stores, so lint
+// and import agree on every document. Lint reads a little more than import
+// keeps: authors and reviewers, event kinds from their words and action
+// item types inferred from their titles.
 func (p *mdParser) parse() {
 	pm := p.in.Postmortem
 	if fm := p.doc.FrontMatter; fm != nil {
 		p.in.Source.FrontMatter = 1
 		p.fm = fm.Fields
-		if m := fm.Fields; m != nil {
-			p.applyFrontMatter(m)
-			if inc, ok := m["incident"].(map[string]any); ok {
-				p.applyIncident(inc)
-			}
-			if pmm, ok := m["postmortem"].(map[string]any); ok {
-				p.applyFrontMatter(pmm)
-			}
-			p.applyIncident(m)
-		}
 	}
+	m := p.doc.Meta()
+	p.apply(m)
 	if pm.Title == "" || p.doc.TitleLine > 0 {
 		pm.Title = p.doc.Title
 	}
 	p.in.Source.Title = p.doc.TitleLine
 	for _, s := range p.doc.Sections {
-		for _, l := range s.Body {
-			if label, rest, ok := boldLabel(strings.TrimSpace(l)); ok {
-				p.fieldLabel(label, rest)
-			}
-		}
 		pm.Sections = append(pm.Sections, debrief.Section{Key: s.Key, Heading: s.Heading, Body: s.Text()})
 		p.in.Source.Sections[s.Key] = s.Line
 		p.in.Source.SectionBodies[s.Key] = s.BodyLine
 	}
-	if p.date.IsZero() {
-		if d, ok := p.doc.Day(); ok {
-			p.date = d
-		}
+	if m.StartedAt != nil {
+		t := m.StartedAt
+		p.date = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	} else if d, ok := p.doc.Day(); ok {
+		p.date = d
 	}
 	p.structure()
 }
 
-var boldLabelRe = regexp.MustCompile(`^\*\*([^*]{1,60}?)(?::\*\*|\*\*\s*:)\s*(.*)$`)
-
-func boldLabel(s string) (label, rest string, ok bool) {
-	m := boldLabelRe.FindStringSubmatch(s)
-	if m == nil {
-		return "", "", false
+// apply copies what the document says of itself into the Input: what
+// import stores (export.ApplyMeta), and what only lint reads (authors,
+// reviewers, owner, template).
+func (p *mdParser) apply(m *mdread.Meta) {
+	pm := p.in.Postmortem
+	var inc *debrief.Incident
+	if m.HasIncident {
+		inc = p.ensureIncident()
 	}
-	return strings.TrimSpace(m[1]), strings.TrimSpace(m[2]), true
-}
-
-// fieldLabel takes "**Authors**: a, b", "**Status**: Complete" and
-// "**Date**: 2015-10-21" as record fields; the paragraphs stay text.
-func (p *mdParser) fieldLabel(label, rest string) bool {
-	switch strings.ToLower(label) {
-	case "authors", "author", "owner", "owners":
-		for _, a := range strings.Split(rest, ",") {
-			if a = strings.TrimSpace(plainText(a)); a != "" {
-				p.in.Authors = append(p.in.Authors, a)
-			}
-		}
-		return true
-	case "reviewers", "reviewed by", "shared with":
-		for _, a := range strings.Split(rest, ",") {
-			if a = strings.TrimSpace(plainText(a)); a != "" {
-				p.in.Reviewers = append(p.in.Reviewers, a)
-			}
-		}
-		return true
-	case "status":
-		p.setStatus(rest)
-		return true
-	case "date":
-		if t, ok := parseDate(strings.TrimSpace(rest)); ok && p.date.IsZero() {
-			p.date = t
-		}
-		return true
-	case "severity":
-		p.ensureIncident().Severity = normSeverity(rest)
-		return true
+	export.ApplyMeta(m, pm, inc)
+	pm.Title = m.Title
+	pm.Owner, pm.CreatedBy = m.Owner, m.CreatedBy
+	if m.Kind == string(debrief.KindProject) || m.Template == debrief.TemplateProject {
+		pm.Kind = debrief.KindProject
 	}
-	return false
-}
-
-func (p *mdParser) setStatus(s string) {
-	l := strings.ToLower(s)
-	switch {
-	case strings.Contains(l, "publish") || strings.Contains(l, "complete") || strings.Contains(l, "final"):
-		p.in.Postmortem.Status = debrief.PostmortemPublished
-	case strings.Contains(l, "review"):
-		p.in.Postmortem.Status = debrief.PostmortemInReview
+	pm.Template, pm.TemplateVersion = m.Template, m.TemplateVersion
+	pm.PublishedAt = m.PublishedAt
+	p.in.Authors = append(p.in.Authors, m.Authors...)
+	p.in.Reviewers = append(p.in.Reviewers, m.Reviewers...)
+	if inc != nil && strings.HasPrefix(m.IncidentKey, debrief.IncidentKeyPrefix) {
+		inc.Key = m.IncidentKey
 	}
-}
-
-var sevRe = regexp.MustCompile(`(?i)\bsev\s*-?\s*([0-9])\b`)
-
-func normSeverity(s string) string {
-	if m := sevRe.FindStringSubmatch(s); m != nil {
-		return "SEV" + m[1]
-	}
-	return strings.TrimSpace(plainText(s))
 }
 
 func (p *mdParser) ensureIncident() *debrief.Incident {
@@ -177,186 +125,6 @@ func (p *mdParser) ensureIncident() *debrief.Incident {
 		p.in.Incident = &debrief.Incident{Services: []string{}, Customers: []string{}, Labels: []string{}}
 	}
 	return p.in.Incident
-}
-
-// ---- front matter ----
-
-func str(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case int, int64, float64, bool:
-		return strings.TrimSpace(yamlScalar(x))
-	case time.Time:
-		return x.UTC().Format(time.RFC3339)
-	}
-	return ""
-}
-
-func yamlScalar(v any) string {
-	b, _ := yaml.Marshal(v)
-	return string(b)
-}
-
-func strList(v any) []string {
-	switch x := v.(type) {
-	case []any:
-		var out []string
-		for _, e := range x {
-			if s := strings.TrimSpace(str(e)); s != "" {
-				out = append(out, s)
-			}
-		}
-		return out
-	case string:
-		var out []string
-		for _, s := range strings.Split(x, ",") {
-			if s = strings.TrimSpace(s); s != "" {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	return nil
-}
-
-func timeOf(v any) *time.Time {
-	switch x := v.(type) {
-	case time.Time:
-		t := x.UTC()
-		return &t
-	case string:
-		if t, ok := parseDateTime(x); ok {
-			return &t
-		}
-	}
-	return nil
-}
-
-func (p *mdParser) applyFrontMatter(m map[string]any) {
-	pm := p.in.Postmortem
-	if s := str(m["title"]); s != "" {
-		pm.Title = s
-	}
-	if s := str(m["owner"]); s != "" {
-		pm.Owner = s
-	}
-	if s := str(m["created_by"]); s != "" {
-		pm.CreatedBy = s
-	}
-	if s := str(m["status"]); s != "" {
-		st := debrief.PostmortemStatus(strings.ToLower(s))
-		if st.Valid() {
-			pm.Status = st
-		} else {
-			p.setStatus(s)
-		}
-	}
-	if s := str(m["kind"]); s == string(debrief.KindProject) {
-		pm.Kind = debrief.KindProject
-	}
-	if s := str(m["template"]); s != "" {
-		pm.Template = s
-		if s == debrief.TemplateProject {
-			pm.Kind = debrief.KindProject
-		}
-	}
-	if v, ok := m["template_version"].(int); ok {
-		pm.TemplateVersion = v
-	}
-	if t := timeOf(m["published_at"]); t != nil {
-		pm.PublishedAt = t
-	}
-	if l := strList(m["contributing_factors"]); len(l) > 0 {
-		pm.ContributingFactors = l
-	}
-	if s := str(m["root_cause"]); s != "" {
-		pm.RootCause = s
-	}
-	p.in.Authors = append(p.in.Authors, strList(m["authors"])...)
-	p.in.Reviewers = append(p.in.Reviewers, strList(m["reviewers"])...)
-	p.in.Reviewers = append(p.in.Reviewers, strList(m["shared_with"])...)
-}
-
-func (p *mdParser) applyIncident(m map[string]any) {
-	has := false
-	for _, k := range []string{"severity", "services", "customers", "started_at", "detected_at", "mitigated_at", "resolved_at", "impact", "labels", "commander"} {
-		if _, ok := m[k]; ok {
-			has = true
-		}
-	}
-	if !has {
-		return
-	}
-	inc := p.ensureIncident()
-	if s := str(m["severity"]); s != "" {
-		inc.Severity = normSeverity(s)
-	}
-	if l := strList(m["services"]); len(l) > 0 {
-		inc.Services = l
-	}
-	if l := strList(m["customers"]); len(l) > 0 {
-		inc.Customers = l
-	}
-	if l := strList(m["labels"]); len(l) > 0 {
-		inc.Labels = l
-	}
-	if s := str(m["impact"]); s != "" {
-		inc.Impact = s
-	}
-	if s := str(m["key"]); s != "" && strings.HasPrefix(s, debrief.IncidentKeyPrefix) {
-		inc.Key = s
-	}
-	if s := str(m["commander"]); s != "" {
-		inc.Roles.Commander = s
-	}
-	if roles, ok := m["roles"].(map[string]any); ok {
-		inc.Roles.Commander = str(roles["commander"])
-		inc.Roles.Scribe = str(roles["scribe"])
-		inc.Roles.Communications = str(roles["communications"])
-	}
-	if t := timeOf(m["started_at"]); t != nil {
-		inc.StartedAt = *t
-		if p.date.IsZero() {
-			p.date = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-		}
-	}
-	inc.DetectedAt = orTime(timeOf(m["detected_at"]), inc.DetectedAt)
-	inc.MitigatedAt = orTime(timeOf(m["mitigated_at"]), inc.MitigatedAt)
-	inc.ResolvedAt = orTime(timeOf(m["resolved_at"]), inc.ResolvedAt)
-}
-
-func orTime(a, b *time.Time) *time.Time {
-	if a != nil {
-		return a
-	}
-	return b
-}
-
-// ---- dates and times ----
-
-var dateLayouts = []string{"2006-01-02", "January 2, 2006", "January 2 2006", "Jan 2, 2006", "Jan 2 2006", "2 January 2006", "Monday 2. January 2006", "Monday, January 2, 2006", "2006/01/02"}
-
-func parseDate(s string) (time.Time, bool) {
-	s = strings.TrimSpace(strings.TrimRight(s, ".:"))
-	for _, l := range dateLayouts {
-		if t, err := time.Parse(l, s); err == nil {
-			return t, true
-		}
-	}
-	return time.Time{}, false
-}
-
-var dateTimeLayouts = []string{time.RFC3339, "2006-01-02T15:04:05Z07:00", "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02"}
-
-func parseDateTime(s string) (time.Time, bool) {
-	s = strings.TrimSpace(s)
-	for _, l := range dateTimeLayouts {
-		if t, err := time.Parse(l, s); err == nil {
-			return t.UTC(), true
-		}
-	}
-	return time.Time{}, false
 }
 
 // ---- timeline and action items ----

@@ -133,6 +133,34 @@ func exportImportRoundTrip(t *testing.T, store debrief.Store) {
 	if !got.Plain || got.Events != 2 || got.Postmortem.Section("summary") == nil {
 		t.Errorf("import of a plain postmortem = %+v, want it read by headings with 2 events", got)
 	}
+	// Its severity is matched to the installation's levels: by name, by
+	// the word a level's description starts with (with a warning), or
+	// dropped with a warning; the file is never refused for it.
+	for _, tc := range []struct{ written, want, warning string }{
+		{"sev-2", "SEV2", ""},
+		{"Critical", "SEV1", `the severity "Critical" was read as SEV1`},
+		{"Whopping", "SEV4", `the severity "Whopping" is not one of this installation's levels (SEV1, SEV2, SEV3, SEV4)`},
+	} {
+		doc := "---\nseverity: " + tc.written + "\nservices: [search]\nroot_cause: An index rebuild ran at peak.\n---\n" + strings.Replace(plain, "Search was down", "Search was down ("+tc.written+")", 1)
+		var imp struct {
+			Postmortem debrief.Postmortem `json:"postmortem"`
+			Incident   debrief.Incident   `json:"incident"`
+			Warnings   []struct {
+				Message string `json:"message"`
+			} `json:"warnings"`
+		}
+		e.must(http.StatusCreated, "POST", "/api/v1/postmortems/import", doc, map[string]string{"Content-Type": "text/markdown"}).decode(t, &imp)
+		var warned []string
+		for _, w := range imp.Warnings {
+			warned = append(warned, w.Message)
+		}
+		if imp.Incident.Severity != tc.want || strings.Join(imp.Incident.Services, ",") != "search" || imp.Postmortem.RootCause != "An index rebuild ran at peak." {
+			t.Errorf("import with severity %q: incident %q %v, root cause %q; want %s, [search]", tc.written, imp.Incident.Severity, imp.Incident.Services, imp.Postmortem.RootCause, tc.want)
+		}
+		if got := strings.Join(warned, "\n"); tc.warning == "" && strings.Contains(got, "severity") || tc.warning != "" && !strings.Contains(got, tc.warning) {
+			t.Errorf("import with severity %q warned %q, want %q", tc.written, got, tc.warning)
+		}
+	}
 	x = e.do("POST", "/api/v1/postmortems/import", "{}", map[string]string{"Content-Type": "application/json"})
 	if x.status != http.StatusUnsupportedMediaType {
 		t.Errorf("import with Content-Type application/json = %d, want 415", x.status)

@@ -169,6 +169,11 @@ func (c *EvalSimilarCmd) parse(name string, src []byte, want map[string]bool) (*
 	summary, _ := fields["summary"].(string)
 	var body []debrief.Section
 	for _, s := range md.Sections {
+		if s.FromFrontMatter {
+			// The front matter's summary is read above; its other fields
+			// (the label itself among them) are not the document's text.
+			continue
+		}
 		text := strings.TrimSpace(strings.Join(s.Body, "\n"))
 		if s.Role == mdread.RoleSummary && summary == "" {
 			summary = text

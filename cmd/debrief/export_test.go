@@ -118,6 +118,11 @@ func TestImportWrittenElsewhereCLI(t *testing.T) {
 		if err != nil || !strings.Contains(out, "Imported PM-") {
 			t.Errorf("debrief import %s = %q, %q, %v; want it imported", filepath.Base(f), out, errOut, err)
 		}
+		// What only the server can tell (the installation's severity
+		// levels) is printed once, like the reader's own warnings.
+		if strings.Contains(f, "replay-sdk-fetch-wrapper") && strings.Count(errOut, `warning: the severity "Critical" was read as SEV1`) != 1 {
+			t.Errorf("debrief import %s printed %q, want one warning that Critical was read as SEV1", filepath.Base(f), errOut)
+		}
 	}
 	n := strconv.Itoa(len(files)) // the SRE-shaped example came last
 	out, _, _ := cli(t, srv.URL, "", nil, "lint", "--fail-on", "never", "PM-"+n)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 
 	"github.com/debriefhq/debrief/debrief"
 	"github.com/debriefhq/debrief/export"
@@ -75,6 +76,13 @@ func (c *ImportCmd) Run(env *Env) error {
 	var ans importAnswer
 	if err := decode(resp, &ans); err != nil {
 		return err
+	}
+	// The server adds what only it can tell (a severity this installation
+	// does not know); the reading's own warnings were printed above.
+	for _, w := range ans.Warnings {
+		if !slices.Contains(doc.Warnings, w) {
+			fmt.Fprintf(env.Stderr, "%s:%d: warning: %s\n", name, w.Line, w.Message)
+		}
 	}
 	what := ans.Postmortem.Key
 	if ans.Incident != nil {

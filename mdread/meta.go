@@ -1,0 +1,315 @@
+package mdread
+
+import (
+	"regexp"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Meta is what a document says about its incident and itself outside its
+// prose: the fields of its front matter (flat, or under "incident:" and
+// "postmortem:") and "**Severity**: SEV-2" style lines such as a Google
+// Docs export puts under the title. Import and lint both read it here, so
+// they agree on a document's severity, services, root cause and factors.
+// Values are as written, trimmed; only the severity and the status are
+// normalised (see below).
+type Meta struct {
+	Title string
+	// Severity is "SEV2" for "SEV-2", "sev 2" or "Sev2"; other values as
+	// written (a team's own level names).
+	Severity                 string
+	Services, Customers      []string
+	Labels                   []string // labels, tags or categories
+	Impact                   string
+	IncidentKey              string
+	Commander, Scribe, Comms string
+	StartedAt, DetectedAt    *time.Time
+	MitigatedAt, ResolvedAt  *time.Time
+	PublishedAt              *time.Time
+	Status                   string // "draft", "in_review", "published" or ""
+	Owner, CreatedBy         string
+	Kind, Template           string
+	TemplateVersion          int
+	RootCause                string
+	Factors                  []string
+	Authors, Reviewers       []string
+	Summary                  string
+	// HasIncident says whether any incident field was given.
+	HasIncident bool
+	// Read lists the top-level front matter keys whose values were read
+	// into the fields above, so an importer can keep the others as text.
+	Read map[string]bool
+}
+
+// Meta reads the document's front matter and field lines.
+func (d *Doc) Meta() *Meta {
+	m := &Meta{Read: map[string]bool{}}
+	if fm := d.FrontMatter; fm != nil && fm.Fields != nil {
+		m.postmortem(fm.Fields, true)
+		if inc, ok := fm.Fields["incident"].(map[string]any); ok {
+			m.incident(inc, false)
+			m.Read["incident"] = true
+		}
+		if pm, ok := fm.Fields["postmortem"].(map[string]any); ok {
+			m.postmortem(pm, false)
+			m.Read["postmortem"] = true
+		}
+		m.incident(fm.Fields, true)
+	}
+	for _, s := range d.Sections {
+		for _, l := range s.Body {
+			if label, rest, ok := fieldLine(strings.TrimSpace(l)); ok {
+				m.field(label, rest)
+			}
+		}
+	}
+	return m
+}
+
+// fieldLineRe matches "**Label**: value" and "**Label:** value".
+var fieldLineRe = regexp.MustCompile(`^\*\*([^*]{1,60}?)(?::\*\*|\*\*\s*:)\s*(.*)$`)
+
+func fieldLine(s string) (label, rest string, ok bool) {
+	m := fieldLineRe.FindStringSubmatch(s)
+	if m == nil {
+		return "", "", false
+	}
+	return strings.TrimSpace(m[1]), strings.TrimSpace(m[2]), true
+}
+
+// field takes a field line: authors, reviewers, status, severity,
+// commander and services. The line stays text in its section.
+func (m *Meta) field(label, rest string) {
+	list := func() []string {
+		var out []string
+		for _, a := range strings.Split(rest, ",") {
+			if a = strings.TrimSpace(Plain(a)); a != "" {
+				out = append(out, a)
+			}
+		}
+		return out
+	}
+	switch strings.ToLower(label) {
+	case "authors", "author", "owner", "owners":
+		m.Authors = append(m.Authors, list()...)
+	case "reviewers", "reviewed by", "shared with":
+		m.Reviewers = append(m.Reviewers, list()...)
+	case "status":
+		if s := statusOf(rest); s != "" {
+			m.Status = s
+		}
+	case "severity", "sev", "incident severity":
+		if s := Severity(Plain(rest)); s != "" {
+			m.Severity, m.HasIncident = s, true
+		}
+	case "incident commander", "commander", "ic", "incident lead":
+		if s := Plain(rest); s != "" && m.Commander == "" {
+			m.Commander, m.HasIncident = s, true
+		}
+	case "services", "affected services", "services affected", "service", "affected service":
+		if l := list(); len(l) > 0 && len(m.Services) == 0 {
+			m.Services, m.HasIncident = l, true
+		}
+	}
+}
+
+func (m *Meta) postmortem(f map[string]any, top bool) {
+	read := func(k string) any {
+		v, ok := f[k]
+		if ok && top {
+			m.Read[k] = true
+		}
+		return v
+	}
+	if s := str(read("title")); s != "" {
+		m.Title = s
+	}
+	if s := str(read("owner")); s != "" {
+		m.Owner = s
+	}
+	if s := str(read("created_by")); s != "" {
+		m.CreatedBy = s
+	}
+	if s := str(read("status")); s != "" {
+		m.Status = statusOf(s)
+	}
+	if s := str(read("kind")); s != "" {
+		m.Kind = s
+	}
+	if s := str(read("template")); s != "" {
+		m.Template = s
+	}
+	if v, ok := read("template_version").(int); ok {
+		m.TemplateVersion = v
+	}
+	if t := timeOf(read("published_at")); t != nil {
+		m.PublishedAt = t
+	}
+	if l := strList(read("contributing_factors")); len(l) > 0 {
+		m.Factors = l
+	}
+	if s := str(read("root_cause")); s != "" {
+		m.RootCause = s
+	}
+	if s := str(read("summary")); s != "" {
+		m.Summary = strings.TrimSpace(s)
+	}
+	m.Authors = append(m.Authors, strList(read("authors"))...)
+	m.Reviewers = append(m.Reviewers, strList(read("reviewers"))...)
+	m.Reviewers = append(m.Reviewers, strList(read("shared_with"))...)
+}
+
+// incidentKeys are the front matter keys of the incident.
+var incidentKeys = []string{"severity", "services", "customers", "started_at", "detected_at", "mitigated_at", "resolved_at",
+	"impact", "labels", "tags", "categories", "commander", "roles", "key"}
+
+func (m *Meta) incident(f map[string]any, top bool) {
+	has := false
+	for _, k := range incidentKeys {
+		if _, ok := f[k]; ok {
+			has = true
+			if top {
+				m.Read[k] = true
+			}
+		}
+	}
+	if !has {
+		return
+	}
+	m.HasIncident = true
+	if s := str(f["severity"]); s != "" {
+		m.Severity = Severity(s)
+	}
+	if l := strList(f["services"]); len(l) > 0 {
+		m.Services = l
+	}
+	if l := strList(f["customers"]); len(l) > 0 {
+		m.Customers = l
+	}
+	for _, k := range []string{"labels", "tags", "categories"} {
+		m.Labels = append(m.Labels, strList(f[k])...)
+	}
+	if s := str(f["impact"]); s != "" {
+		m.Impact = s
+	}
+	if s := str(f["key"]); s != "" {
+		m.IncidentKey = s
+	}
+	if s := str(f["commander"]); s != "" {
+		m.Commander = s
+	}
+	if roles, ok := f["roles"].(map[string]any); ok {
+		m.Commander = str(roles["commander"])
+		m.Scribe = str(roles["scribe"])
+		m.Comms = str(roles["communications"])
+	}
+	if t := timeOf(f["started_at"]); t != nil {
+		m.StartedAt = t
+	}
+	m.DetectedAt = orTime(timeOf(f["detected_at"]), m.DetectedAt)
+	m.MitigatedAt = orTime(timeOf(f["mitigated_at"]), m.MitigatedAt)
+	m.ResolvedAt = orTime(timeOf(f["resolved_at"]), m.ResolvedAt)
+}
+
+// statusOf reads a postmortem status: Debrief's own names, or the words
+// teams use ("Final", "Complete", "In review").
+func statusOf(s string) string {
+	l := strings.ToLower(strings.TrimSpace(Plain(s)))
+	switch l {
+	case "draft", "in_review", "published":
+		return l
+	}
+	switch {
+	case strings.Contains(l, "publish") || strings.Contains(l, "complete") || strings.Contains(l, "final"):
+		return "published"
+	case strings.Contains(l, "review"):
+		return "in_review"
+	case strings.Contains(l, "draft"):
+		return "draft"
+	}
+	return ""
+}
+
+var sevRe = regexp.MustCompile(`(?i)\bsev\s*-?\s*([0-9])\b`)
+
+// Severity normalises a severity: "SEV-2", "sev 2" and "Sev2" are "SEV2";
+// other values are returned as plain text.
+func Severity(s string) string {
+	if m := sevRe.FindStringSubmatch(s); m != nil {
+		return "SEV" + m[1]
+	}
+	return strings.TrimSpace(Plain(s))
+}
+
+func orTime(a, b *time.Time) *time.Time {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+// str reads a front matter scalar as text.
+func str(v any) string {
+	switch x := v.(type) {
+	case string:
+		return strings.TrimSpace(x)
+	case int, int64, float64, bool:
+		b, _ := yaml.Marshal(x)
+		return strings.TrimSpace(string(b))
+	case time.Time:
+		return x.UTC().Format(time.RFC3339)
+	}
+	return ""
+}
+
+// strList reads a front matter list, or a comma-separated string.
+func strList(v any) []string {
+	var out []string
+	switch x := v.(type) {
+	case []any:
+		for _, e := range x {
+			if s := str(e); s != "" {
+				out = append(out, s)
+			}
+		}
+	case string:
+		for _, s := range strings.Split(x, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+var dateTimeLayouts = []string{time.RFC3339, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02"}
+
+// timeOf reads a front matter time: a YAML timestamp or one of the usual
+// layouts, read as UTC when it names no zone.
+func timeOf(v any) *time.Time {
+	switch x := v.(type) {
+	case time.Time:
+		t := x.UTC()
+		return &t
+	case string:
+		s := strings.TrimSpace(x)
+		for _, l := range dateTimeLayouts {
+			if t, err := time.Parse(l, s); err == nil {
+				t = t.UTC()
+				return &t
+			}
+		}
+	}
+	return nil
+}
+
+// recordKeys are the top-level front matter keys whose values Meta reads
+// into the fields an importer stores; the front matter section keeps the
+// others as text.
+var recordKeys = map[string]bool{
+	"title": true, "status": true, "published_at": true, "root_cause": true, "contributing_factors": true,
+	"severity": true, "services": true, "customers": true, "labels": true, "tags": true, "categories": true,
+	"impact": true, "commander": true, "roles": true, "started_at": true, "detected_at": true, "mitigated_at": true, "resolved_at": true,
+}
