@@ -29,7 +29,15 @@ func (c *checker) impactText() string {
 	}
 	secs := c.byRole(roleImpact)
 	if len(secs) == 0 {
+		// Without an impact section the impact is told in the summary, or
+		// in the text before the first heading when a summary is kept
+		// apart (in the front matter, as static-site postmortems do).
 		secs = c.byRole(roleSummary)
+		for _, s := range c.secs {
+			if s.sec.Key == "introduction" {
+				secs = append(secs, s)
+			}
+		}
 	}
 	for _, s := range secs {
 		b.WriteString(bodyText(s))
@@ -118,15 +126,42 @@ var momentWords = []struct {
 	kind  momentKind
 	words []string
 }{
-	{momentResolution, []string{"resolved", "resolve", "resolution", "fixed", "restored", "recovered", "recovery", "back to normal", "fully operational", "operational again", "incident closed", "closed the incident", "all clear", "service restored", "normal operation", "permanently fixed", "stabilized", "stabilised", "back up", "healthy again", "returned to normal", "solved", "outage ends", "outage ended", "incident ends", "incident ended", "confirmed the fix", "fix confirmed", "no further action"}},
-	{momentMitigation, []string{"mitigated", "mitigate", "mitigation", "rollback", "rolled back", "roll back", "rolling back", "reverted", "revert", "reverting", "failover", "failed over", "workaround", "drained", "disabled", "scaled up", "scaled out", "restarted", "rerouted", "redirected", "hotfix", "patched", "throttled", "downgraded", "blocked", "increased capacity", "added capacity", "manual configuration changes deployed", "removed", "deleted", "excluded", "outage mitigated"}},
-	{momentDetection, []string{"detected", "detect", "detects", "notice", "receives", "received", "detection", "alert", "alerted", "alerts", "alerting", "paged", "page fired", "noticed", "notices", "reported", "discovered", "spotted", "flagged", "declared", "on-call", "oncall", "investigation", "investigating", "notified", "escalated", "raised", "ticket", "identified", "became aware", "made aware", "reached out", "informed us", "told us"}},
+	{momentResolution, []string{"resolved", "resolve", "resolution", "fixed", "restored", "recovered", "recovery", "back to normal", "fully operational", "operational again", "incident closed", "closed the incident", "all clear", "service restored", "normal operation", "permanently fixed", "stabilized", "stabilised", "back up", "healthy again", "returned to normal", "solved", "outage ends", "outage ended", "incident ends", "incident ended", "confirmed the fix", "fix confirmed", "no further action",
+		"working as intended", "working as expected", "working again", "working normally", "works again", "it works", "back online", "online again",
+		"traffic resumed", "service resumed", "services resumed"}},
+	{momentMitigation, []string{"mitigated", "mitigate", "mitigation", "rollback", "rolled back", "roll back", "rolls back", "rolling back", "reverted", "revert", "reverting", "failover", "failed over", "workaround", "drained", "disabled", "scaled up", "scaled out", "restarted", "rerouted", "redirected", "hotfix", "patched", "throttled", "downgraded", "blocked", "increased capacity", "added capacity", "manual configuration changes deployed", "removed", "deleted", "excluded", "outage mitigated"}},
+	{momentDetection, []string{"detected", "detect", "detects", "notice", "receives", "received", "detection", "alert", "alerted", "alerts", "alerting", "paged", "page fired", "noticed", "notices", "reported", "discovered", "spotted", "flagged", "declared", "on-call", "oncall", "investigation", "investigating", "notified", "escalated", "raised", "ticket", "identified", "became aware", "made aware", "reached out", "informed us", "told us", "first report", "report of"}},
+}
+
+// againWorkWords are what a system does when it works; said "again" ("the
+// nodes started shipping logs again") they mark the recovery. Failures
+// said again ("errors started again") do not.
+var againWorkWords = []string{" shipping ", " serving ", " working ", " processing ", " responding ", " accepting ", " sending ", " delivering ", " running normally ", " now fine ", " fine "}
+
+// recoveredAgain reports whether a timeline line (lower case, words between
+// spaces) says something works again or is now fine.
+func recoveredAgain(lower string) bool {
+	if strings.Contains(lower, " is now fine ") || strings.Contains(lower, " are now fine ") {
+		return true
+	}
+	if !strings.Contains(lower, " again ") {
+		return false
+	}
+	for _, w := range againWorkWords {
+		if strings.Contains(lower, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // momentsOfText returns every moment the words of a timeline line name.
 func momentsOfText(text string) map[momentKind]bool {
 	lower := " " + strings.Join(tokenWords(text), " ") + " "
 	out := map[momentKind]bool{}
+	if recoveredAgain(lower) {
+		out[momentResolution] = true
+	}
 	for _, m := range momentWords {
 		for _, w := range m.words {
 			if strings.Contains(lower, " "+w+" ") {
@@ -154,6 +189,9 @@ func momentOfTokens(toks []token) momentKind {
 		b.WriteByte(' ')
 	}
 	lower := b.String()
+	if recoveredAgain(lower) {
+		return momentResolution
+	}
 	for _, m := range momentWords {
 		for _, w := range m.words {
 			if strings.Contains(lower, " "+w+" ") {
@@ -356,13 +394,24 @@ func (c *checker) rootCauseText() string {
 				b.WriteByte('\n')
 				b.WriteString(sentence)
 			}
+			for _, m := range activeCauseRe.FindAllStringSubmatch(bodyText(s), -1) {
+				if len(strings.Fields(m[1])) >= 3 {
+					b.WriteByte('\n')
+					b.WriteString(m[0])
+				}
+			}
 		}
 	}
 	return strings.TrimSpace(b.String())
 }
 
 // causalSentenceRe finds sentences that state a cause explicitly.
-var causalSentenceRe = regexp.MustCompile(`(?i)[^.!?\n]*\b(?:root cause|caused by|the cause was|was triggered by|were triggered by|the trigger was|resulted from|stemmed from)\b[^.!?\n]*[.!?]?`)
+var causalSentenceRe = regexp.MustCompile(`(?i)[^.!?\n]*\b(?:root cause|caused by|the cause was|was triggered by|were triggered by|the trigger was|resulted from|stemmed from|stemming from)\b[^.!?\n]*[.!?]?`)
+
+// activeCauseRe finds "X caused Y" sentences; X must name something (three
+// words or more: "Transaction ID wraparound in Postgres caused…"), not
+// just "a bug" or "problems".
+var activeCauseRe = regexp.MustCompile(`(?i)(?:^|[.!?\n]\s*)([^.!?\n]*?)\bcaused\b[^.!?\n]*[.!?]?`)
 
 func (c *checker) rootCauseSection() *secInfo {
 	if s := c.byRole(roleRootCause); len(s) > 0 {
