@@ -114,7 +114,13 @@ func (p *plainParser) timeline(s *mdread.Section, day time.Time, remove map[int]
 			if !tb.Table {
 				what = "the list was kept as text"
 			}
+			when := e.When
+			if when == "" {
+				when = e.Text
+			}
 			switch {
+			case day.IsZero() && !e.DateOnly && timeWithoutDay(when, loc):
+				p.warn(s.BodyLine+e.Start, "the timeline gives times but no date (%q); add a line such as 'Date: 2024-03-05' above it, or dates to its entries; %s", truncate(when, 40), what)
 			case e.DateOnly:
 				p.warn(s.BodyLine+e.Start, "the entry %q has a date but no time; %s", truncate(e.When, 40), what)
 			case tb.Table:
@@ -369,4 +375,14 @@ func onlyURLs(text string) (urls []string, only bool) {
 		urls = append(urls, l)
 	}
 	return urls, len(urls) > 0
+}
+
+// timeWithoutDay reports whether s starts with a time that would be read
+// if the document said which day it was.
+func timeWithoutDay(s string, loc *time.Location) bool {
+	if loc == nil {
+		loc = time.UTC
+	}
+	_, _, ok := mdread.ReadStamp(s, loc, time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC))
+	return ok
 }

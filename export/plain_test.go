@@ -224,3 +224,22 @@ func TestParsePlainRecordFields(t *testing.T) {
 		t.Errorf("nested text not kept under its item:\n%s", body)
 	}
 }
+
+// Times without any date in the document are kept as text, and the
+// warning says what is missing: the day, not a readable time.
+func TestParsePlainTimesWithoutDay(t *testing.T) {
+	doc, err := ParseMarkdown(strings.NewReader("# Webhooks delayed by up to 3 hours on March 3\n\n## Timeline\n\n- 13:02 UTC — Deploy of consumer v4.18\n- 13:40 UTC — Backlog alert fires\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Timeline) != 0 || len(doc.Warnings) != 1 || !strings.Contains(doc.Warnings[0].Message, "gives times but no date") {
+		t.Fatalf("%d events, warnings %v; want none and one warning about the missing date", len(doc.Timeline), doc.Warnings)
+	}
+	doc, err = ParseMarkdown(strings.NewReader("# Webhooks delayed by up to 3 hours\n\nDate: 2024-03-03\n\n## Timeline\n\n- 13:02 UTC — Deploy of consumer v4.18\n- 13:40 UTC — Backlog alert fires\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Timeline) != 2 || doc.Timeline[1].At.Format(time.RFC3339) != "2024-03-03T13:40:00Z" {
+		t.Errorf("with a date line: %d events, warnings %v", len(doc.Timeline), doc.Warnings)
+	}
+}

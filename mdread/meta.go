@@ -59,13 +59,31 @@ func (d *Doc) Meta() *Meta {
 		m.incident(fm.Fields, true)
 	}
 	for _, s := range d.Sections {
+		if s.FromFrontMatter {
+			continue
+		}
 		for _, l := range s.Body {
 			if label, rest, ok := fieldLine(strings.TrimSpace(l)); ok {
+				m.field(label, rest)
+			} else if label, rest, ok := roleLine(l); ok {
 				m.field(label, rest)
 			}
 		}
 	}
 	return m
+}
+
+// roleLineRe matches an unemphasised "Incident commander: Sam Patel" line
+// or list item. Only the roles and the severity are read this way: words
+// such as "Status:" start ordinary sentences too often.
+var roleLineRe = regexp.MustCompile(`(?i)^\s{0,3}(?:[-*+]\s+)?(incident commander|commander|incident lead|scribe|communications lead|comms lead|communications|severity):\s+(\S.*)$`)
+
+func roleLine(s string) (label, rest string, ok bool) {
+	m := roleLineRe.FindStringSubmatch(s)
+	if m == nil {
+		return "", "", false
+	}
+	return m[1], strings.TrimSpace(m[2]), true
 }
 
 // fieldLineRe matches "**Label**: value" and "**Label:** value".
@@ -79,8 +97,10 @@ func fieldLine(s string) (label, rest string, ok bool) {
 	return strings.TrimSpace(m[1]), strings.TrimSpace(m[2]), true
 }
 
-// field takes a field line: authors, reviewers, status, severity,
-// commander and services. The line stays text in its section.
+// field takes a field line: authors, reviewers, status, severity, roles
+// and services. The line stays text in its section. The front matter,
+// read first, wins over a field line; the first field line wins over
+// later ones.
 func (m *Meta) field(label, rest string) {
 	list := func() []string {
 		var out []string
@@ -101,12 +121,20 @@ func (m *Meta) field(label, rest string) {
 			m.Status = s
 		}
 	case "severity", "sev", "incident severity":
-		if s := Severity(Plain(rest)); s != "" {
+		if s := Severity(Plain(rest)); s != "" && m.Severity == "" {
 			m.Severity, m.HasIncident = s, true
 		}
 	case "incident commander", "commander", "ic", "incident lead":
 		if s := Plain(rest); s != "" && m.Commander == "" {
 			m.Commander, m.HasIncident = s, true
+		}
+	case "scribe":
+		if s := Plain(rest); s != "" && m.Scribe == "" {
+			m.Scribe, m.HasIncident = s, true
+		}
+	case "communications lead", "comms lead", "communications":
+		if s := Plain(rest); s != "" && m.Comms == "" {
+			m.Comms, m.HasIncident = s, true
 		}
 	case "services", "affected services", "services affected", "service", "affected service":
 		if l := list(); len(l) > 0 && len(m.Services) == 0 {

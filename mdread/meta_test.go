@@ -138,3 +138,20 @@ func TestDateSpan(t *testing.T) {
 		t.Errorf("timeline %+v", tb)
 	}
 }
+
+// Roles listed without emphasis ("- Incident commander: Sam Patel" under
+// "Responders") are read; a YAML line kept in the front matter section
+// is not a field line.
+func TestMetaRoleLines(t *testing.T) {
+	src := "---\nincident:\n  severity: SEV3\n---\n# Webhooks delayed by up to 3 hours\n\n## Responders\n\n- Incident commander: Sam Patel\n- Scribe: Jo Kim\n- Communications lead: Ana Li\n\nSeverity: SEV2\n"
+	m := Parse([]byte(src)).Meta()
+	if m.Commander != "Sam Patel" || m.Scribe != "Jo Kim" || m.Comms != "Ana Li" {
+		t.Errorf("roles %q, %q, %q", m.Commander, m.Scribe, m.Comms)
+	}
+	if m.Severity != "SEV3" {
+		t.Errorf("severity %q, want SEV3: the front matter wins over a line of text", m.Severity)
+	}
+	if m := Parse([]byte("# T\n\n## Notes\n\nThe status: unknown. Our commander said: go.\n")).Meta(); m.Commander != "" || m.HasIncident {
+		t.Errorf("a sentence was read as a field: %+v", m)
+	}
+}

@@ -188,6 +188,7 @@ func TestRules(t *testing.T) {
 		{"impact.duration", func(in *Input) {
 			in.Incident.ResolvedAt, in.Incident.MitigatedAt = nil, nil
 			in.Incident.Impact = ""
+			in.Postmortem.Title = "Checkout API returned 503 errors to 18% of EU customers" // no "for 47 minutes"
 			in.Postmortem.Section("impact").Body = "About 41,000 checkout requests failed."
 		}, "impact", "how long"},
 		{"timeline.missing", func(in *Input) { in.Timeline = nil; in.Postmortem.Section("timeline").Body = "" }, "timeline", "no timeline"},

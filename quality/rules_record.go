@@ -87,7 +87,9 @@ func checkImpactDuration(c *checker) {
 	if strings.TrimSpace(text) == "" {
 		return // impact.numbers reports the missing impact
 	}
-	if durationRe.MatchString(text) || rangeRe.MatchString(text) {
+	// A title that gives the duration ("Webhooks delayed by up to 3 hours")
+	// says how long too.
+	if durationRe.MatchString(text) || rangeRe.MatchString(text) || durationRe.MatchString(c.pm.Title) {
 		return
 	}
 	if !(affectedRe.MatchString(text) || percentRe.MatchString(text) || revenueRe.MatchString(text)) {

@@ -110,6 +110,9 @@ var defaultActionVerbs = []string{
 	"tune", "turn", "unify", "update", "upgrade", "use", "validate", "verify", "version", "write",
 	// More verbs action items start with; a title starting with none of
 	// these is flagged, so the list errs on the side of being long.
+	"lengthen", "tighten", "widen", "broaden", "loosen", "deepen", "sharpen", "soften", "reconfigure", "reimplement", "retain",
+	"rerun", "reword", "reorganize", "reorganise", "parameterize", "parameterise", "sunset", "re-enable", "reenable", "replay",
+	"recreate", "sanitize", "sanitise", "reconcile", "rework", "speed", "slow", "contain", "postpone", "resume", "unsubscribe", "subdivide",
 	"accept", "account", "acknowledge", "activate", "adopt", "alarm", "allocate", "annotate", "arrange", "ask", "attach", "authenticate",
 	"authorise", "authorize", "avoid", "back", "backport", "balance", "batch", "benchmark", "bound", "break", "bring", "buffer",
 	"calibrate", "call", "canary", "capture", "centralise", "centralize", "check", "clean", "clear", "clone", "codify", "combine",
