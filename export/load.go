@@ -38,9 +38,7 @@ func Import(ctx context.Context, svc *debrief.Service, doc *Document) (*Document
 	if doc == nil || doc.Postmortem == nil {
 		return nil, debrief.Errorf(debrief.EInvalid, "markdown", "The document holds no postmortem.")
 	}
-	if doc.Source != nil && doc.Source.Plain && doc.Incident != nil && doc.Incident.Severity != "" {
-		knownSeverity(svc, doc)
-	}
+	KnownSeverity(svc, doc)
 	out, err := svc.ImportPostmortem(ctx, &debrief.PostmortemImport{Incident: doc.Incident, Timeline: doc.Timeline,
 		Postmortem: doc.Postmortem, ActionItems: doc.ActionItems})
 	if err != nil {
@@ -49,14 +47,18 @@ func Import(ctx context.Context, svc *debrief.Service, doc *Document) (*Document
 	return &Document{Postmortem: out.Postmortem, Incident: out.Incident, Timeline: out.Timeline, ActionItems: out.ActionItems}, nil
 }
 
-// knownSeverity matches a plain document's severity to this installation's
+// KnownSeverity matches a plain document's severity to this installation's
 // levels: by name, whatever its case ("sev2" is SEV2), else by the word
 // that starts a level's description ("Critical" is SEV1 when SEV1 is
 // described as "Critical: the product is down…"), with a warning saying
 // so. One it cannot match is dropped with a warning: the document is
 // imported with the lowest level rather than refused for a word a person
-// can fix afterwards.
-func knownSeverity(svc *debrief.Service, doc *Document) {
+// can fix afterwards. Import calls it; a caller showing what a file will
+// become may call it first (a second call changes nothing).
+func KnownSeverity(svc *debrief.Service, doc *Document) {
+	if doc.Source == nil || !doc.Source.Plain || doc.Incident == nil || doc.Incident.Severity == "" {
+		return
+	}
 	inc := doc.Incident
 	levels := svc.Severities()
 	line := 0

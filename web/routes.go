@@ -273,6 +273,8 @@ func (s *Server) routeTable() []Route {
 		// Live updates of the review's pages, signed in or by room link (ui_review_live.go).
 		{Pattern: "GET /postmortems/{id}/review/live", Kind: KindUI, Role: viewer, Handler: s.uiReviewLive()},
 		{Pattern: "GET /room/{token}/live", Kind: KindUI, Handler: s.uiRoomLive()},
+		{Pattern: "GET /postmortems/import", Kind: KindUI, Role: responder, Handler: s.uiImportForm()},
+		{Pattern: "POST /postmortems/import", Kind: KindUI, Role: responder, Handler: s.uiImport()},
 		{Pattern: "GET /postmortems/new", Kind: KindUI, Role: responder, Handler: s.uiNewProject()},
 		{Pattern: "POST /postmortems/new", Kind: KindUI, Role: responder, Handler: s.uiCreateProject()},
 		{Pattern: "GET /postmortems/{id}/project", Kind: KindUI, Role: viewer, Handler: s.uiProject()},
