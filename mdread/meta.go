@@ -62,10 +62,13 @@ func (d *Doc) Meta() *Meta {
 		if s.FromFrontMatter {
 			continue
 		}
+		props := propertySection(s)
 		for _, l := range s.Body {
 			if label, rest, ok := fieldLine(strings.TrimSpace(l)); ok {
 				m.field(label, rest)
 			} else if label, rest, ok := roleLine(l); ok {
+				m.field(label, rest)
+			} else if label, rest, ok := propertyLine(l); ok && props {
 				m.field(label, rest)
 			}
 		}
@@ -74,8 +77,7 @@ func (d *Doc) Meta() *Meta {
 }
 
 // roleLineRe matches an unemphasised "Incident commander: Sam Patel" line
-// or list item. Only the roles and the severity are read this way: words
-// such as "Status:" start ordinary sentences too often.
+// or list item anywhere: the roles and the severity.
 var roleLineRe = regexp.MustCompile(`(?i)^\s{0,3}(?:[-*+]\s+)?(incident commander|commander|incident lead|scribe|communications lead|comms lead|communications|severity):\s+(\S.*)$`)
 
 func roleLine(s string) (label, rest string, ok bool) {
@@ -84,6 +86,35 @@ func roleLine(s string) (label, rest string, ok bool) {
 		return "", "", false
 	}
 	return m[1], strings.TrimSpace(m[2]), true
+}
+
+// propertyLineRe matches the other unemphasised field lines ("Status:
+// Published", "Services: payments-api, ledger", "Owner: Priya"), as Notion
+// and Confluence export a page's properties. Words such as "Status:" start
+// ordinary lines elsewhere (a status update in a timeline), so these are
+// read only above the first heading and in sections about the incident's
+// details or people (propertySection).
+var propertyLineRe = regexp.MustCompile(`(?i)^\s{0,3}(?:[-*+]\s+)?(status|services|affected services|service|tags|labels|owner|owners|authors?|reviewers|reviewed by):\s+(\S.*)$`)
+
+func propertyLine(s string) (label, rest string, ok bool) {
+	m := propertyLineRe.FindStringSubmatch(s)
+	if m == nil {
+		return "", "", false
+	}
+	return m[1], strings.TrimSpace(m[2]), true
+}
+
+// propertySection says whether a section holds a document's properties:
+// the text above the first heading, or a section named for them.
+func propertySection(s *Section) bool {
+	if s.Preamble {
+		return true
+	}
+	switch normName(s.Heading) {
+	case "details", "incident details", "metadata", "properties", "incident information", "info", "responders", "roles", "people", "participants", "incident":
+		return true
+	}
+	return false
 }
 
 // fieldLineRe matches "**Label**: value" and "**Label:** value".
@@ -139,6 +170,10 @@ func (m *Meta) field(label, rest string) {
 	case "services", "affected services", "services affected", "service", "affected service":
 		if l := list(); len(l) > 0 && len(m.Services) == 0 {
 			m.Services, m.HasIncident = l, true
+		}
+	case "tags", "labels":
+		if l := list(); len(l) > 0 && len(m.Labels) == 0 {
+			m.Labels, m.HasIncident = l, true
 		}
 	}
 }

@@ -155,3 +155,34 @@ func TestMetaRoleLines(t *testing.T) {
 		t.Errorf("a sentence was read as a field: %+v", m)
 	}
 }
+
+// A Notion or Confluence export gives the page's properties as plain
+// lines above the first heading; they are read there, not elsewhere.
+func TestMetaPropertyLines(t *testing.T) {
+	src := "# Payments API 502s during database failover\n\nSeverity: SEV 1\nStatus: Published\nIncident Date: March 3, 2024\nOwner: Priya Raman\nServices: payments-api, ledger\nTags: database, failover\n\n# Timeline\n\n| Time (UTC) | What happened |\n| --- | --- |\n| 14:05 | Status: investigating |\n"
+	d := Parse([]byte(src))
+	m := d.Meta()
+	if m.Severity != "SEV1" || m.Status != "published" || strings.Join(m.Services, ",") != "payments-api,ledger" || strings.Join(m.Labels, ",") != "database,failover" || strings.Join(m.Authors, ",") != "Priya Raman" {
+		t.Errorf("properties: %+v", m)
+	}
+	day, ok := d.Day()
+	if !ok || day.Format("2006-01-02") != "2024-03-03" {
+		t.Errorf("day %v, %v; want 2024-03-03 from 'Incident Date:'", day, ok)
+	}
+	m = Parse([]byte("# Payments API 502s\n\n## Timeline\n\nStatus: investigating\nServices: checkout\n")).Meta()
+	if m.Status != "" || len(m.Services) != 0 {
+		t.Errorf("lines in a timeline were read as properties: %+v", m)
+	}
+	// Without a date line, a summary that opens with the day dates it.
+	d = Parse([]byte("# Payments API 502s\n\n## Summary\n\nOn March 3, 2024 from 14:05 to 14:41 UTC, card payments failed.\n\n## Timeline\n\n- 14:05 Failover\n"))
+	if day, ok := d.Day(); !ok || day.Format("2006-01-02") != "2024-03-03" {
+		t.Errorf("day %v, %v; want the summary's 2024-03-03", day, ok)
+	}
+}
+
+func TestSummaryWithSeveralDays(t *testing.T) {
+	d := Parse([]byte("# Payments API 502s\n\n## Summary\n\nSince the release of January 10, 2024, failovers left stale connections; on March 3, 2024 payments failed.\n\n## Timeline\n\n- 14:05 Failover\n"))
+	if day, ok := d.Day(); ok {
+		t.Errorf("day %v from a summary naming two days; want none", day)
+	}
+}

@@ -418,13 +418,56 @@ func (d *Doc) Day() (time.Time, bool) {
 		}
 	}
 	for _, s := range d.Sections {
+		if s.FromFrontMatter {
+			continue
+		}
 		for _, l := range s.Body {
-			if n := strings.ToLower(Plain(l)); strings.HasPrefix(n, "date") {
+			if dateLine(l) {
 				if t, ok := FindDate(l); ok {
 					return t, true
 				}
 			}
 		}
 	}
-	return FindDate(d.Title)
+	if t, ok := FindDate(d.Title); ok {
+		return t, true
+	}
+	// A summary that names one day ("On March 3, 2024 from 14:05 to 14:41
+	// UTC, …") dates the timeline when nothing else does; one that names
+	// several could mean any of them.
+	for _, s := range d.Sections {
+		if s.Role == RoleSummary {
+			if days := datesIn(strings.Join(s.Body, "\n")); len(days) == 1 {
+				return days[0], true
+			}
+			break
+		}
+	}
+	return time.Time{}, false
+}
+
+// datesIn returns the distinct days FindDate would read anywhere in s.
+func datesIn(s string) []time.Time {
+	seen := map[time.Time]bool{}
+	var out []time.Time
+	for _, re := range []*regexp.Regexp{isoDateRe, rangeDateRe, longDateRe, dayMonthRe} {
+		for _, m := range re.FindAllString(s, -1) {
+			if t, ok := FindDate(m); ok && !seen[t] {
+				seen[t] = true
+				out = append(out, t)
+			}
+		}
+	}
+	return out
+}
+
+// dateLabelRe matches the label of a line that gives the incident's day:
+// "Date:", "**Date**:", "Incident date:", "Date of incident:", "Occurred
+// on:", "Incident start:" (Notion and Confluence export page properties
+// as such lines).
+var dateLabelRe = regexp.MustCompile(`(?i)^(?:[-*+]\s+)?(?:date\b[^:]{0,20}|[a-z ]{0,20}\bdate|occurred(?: on)?|incident start(?:ed)?|started(?: at)?|when)\s*:`)
+
+func dateLine(l string) bool {
+	n := strings.TrimSpace(Plain(l))
+	return strings.HasPrefix(strings.ToLower(n), "date") || dateLabelRe.MatchString(n)
 }

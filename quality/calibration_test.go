@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/debriefhq/debrief/debrief"
 	"github.com/debriefhq/debrief/export"
@@ -93,6 +94,9 @@ func TestCalibration(t *testing.T) {
 		{"errors starting again are not a recovery",
 			"# Logs from 5 of 46 nodes not shipped for 11 hours\n\n## Timeline\n\n| Time | Event |\n|---|---|\n| 2023-04-11 11:20 | First node stops shipping logs |\n| 2023-04-11 20:28 | Alert for Fluentd is noticed by engineer |\n| 2023-04-11 22:04 | Engineer rolls back the faulty version |\n| 2023-04-11 22:25 | Errors started again |\n",
 			nil, []string{"timeline.moments"}},
+		{"a verb after a prefix is a verb",
+			"# Payments failed for 36 minutes\n\n## Action items\n\n| Action | Owner | Due |\n|---|---|---|\n| Re-resolve the database endpoint on connection errors | Priya | 2024-03-20 |\n| Pre-warm the connection pool after a failover | Tom | 2024-03-27 |\n",
+			[]string{"action-items.specific"}, nil},
 		{"lengthen is a verb",
 			"# Webhooks delayed for 3 hours\n\n## Action items\n\n| Action | Owner | Due |\n|---|---|---|\n| Lengthen the canary to 30 minutes | Sam | 2024-04-01 |\n",
 			[]string{"action-items.specific"}, nil},
@@ -242,5 +246,25 @@ Human error. Kevin pushed the wrong config because he was careless.
 	}
 	if len(findingsOf(rep, "root-cause.human-error"))+len(findingsOf(rep, "blameless.human-error")) == 0 {
 		t.Errorf("no human-error finding; findings: %+v", rep.Findings)
+	}
+}
+
+// A Markdown file that says nothing of its status may be published (it
+// was found in a public repository); only one that says it is a draft is
+// called late.
+func TestPublishOnTimeNeedsAStatus(t *testing.T) {
+	timeline := "## Timeline\n\n| Time | Event |\n|---|---|\n| 2021-06-22 08:21 | VPC CNI replaced by the pipeline |\n| 2021-06-22 08:29 | Issue detected as a result of alerts |\n| 2021-06-22 08:46 | Target groups reattached (resolved) |\n"
+	for _, tc := range []struct {
+		status string
+		late   bool
+	}{{"", false}, {"**Status:** Draft\n\n", true}, {"**Status:** Final\n\n", false}} {
+		in, err := ParseMarkdown([]byte("# All services returned 503 for 25 minutes\n\n"+tc.status+timeline), "doc.md")
+		if err != nil {
+			t.Fatal(err)
+		}
+		in.Now = time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)
+		if got := len(findingsOf(Check(in, nil), "publish.on-time")) > 0; got != tc.late {
+			t.Errorf("status line %q: publish.on-time reported = %v, want %v", tc.status, got, tc.late)
+		}
 	}
 }

@@ -63,6 +63,8 @@ type mdParser struct {
 	fm  map[string]any
 	// date is the day timeline entries without a date belong to.
 	date time.Time
+	// dated counts the timeline entries that gave their own date.
+	dated int
 }
 
 // parse builds the Input from what package mdread read: the same title,
@@ -78,6 +80,7 @@ func (p *mdParser) parse() {
 	}
 	m := p.doc.Meta()
 	p.apply(m)
+	p.in.StatusUnknown = m.Status == ""
 	if pm.Title == "" || p.doc.TitleLine > 0 {
 		pm.Title = p.doc.Title
 	}
@@ -152,7 +155,9 @@ func (p *mdParser) structure() {
 			}
 		}
 	}
-	if realDay {
+	if realDay || p.dated > 0 && p.dated == len(p.in.Timeline) {
+		// Times are real when the document gives the day, or when every
+		// entry carries its own date ("2021-06-22 08:21").
 		p.deriveIncidentTimes()
 	}
 }
@@ -184,6 +189,9 @@ func (p *mdParser) timeline(s *mdread.Section) {
 				ev.Kind = debrief.KindResolution
 			}
 			p.in.Timeline = append(p.in.Timeline, ev)
+			if e.HasDate {
+				p.dated++
+			}
 			p.in.Source.Timeline = append(p.in.Source.Timeline, s.BodyLine+e.Start)
 		}
 	}

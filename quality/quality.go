@@ -59,6 +59,10 @@ type Input struct {
 	// first row saying "the account was deleted" is the trigger, not a
 	// mitigation before the detection.
 	KindsFromWords bool
+	// StatusUnknown is set for a Markdown file that states no status: it
+	// is not known to be unpublished (a file in a public repository is
+	// published), so lateness is not judged.
+	StatusUnknown bool
 	// Source gives line numbers when the input came from a document; nil
 	// means lines are counted in the Markdown layout of the record (title,
 	// then each section as a heading and its body).

@@ -660,6 +660,9 @@ func checkActionItemsDue(c *checker) {
 	}
 }
 
+// verbPrefixes are the prefixes a verb takes with a hyphen ("re-resolve").
+var verbPrefixes = map[string]bool{"re": true, "pre": true, "un": true, "de": true, "co": true, "auto": true}
+
 func checkActionItemsSpecific(c *checker) {
 	for i, a := range c.in.ActionItems {
 		if a == nil {
@@ -680,8 +683,10 @@ func checkActionItemsSpecific(c *checker) {
 			}
 		}
 		first := toks[0].word
-		if head, _, ok := strings.Cut(first, "-"); ok && c.lex.actionVerbs[head] {
-			first = head // "Load-test …", "Re-run …" start with their first part's verb
+		if head, tail, ok := strings.Cut(first, "-"); ok && c.lex.actionVerbs[head] {
+			first = head // "Load-test …" starts with its first part's verb
+		} else if ok && verbPrefixes[head] && c.lex.actionVerbs[tail] {
+			first = tail // "Re-resolve …", "Pre-warm …": the verb after the prefix
 		}
 		if c.lex.actionVerbs[first] {
 			if len(toks) < 3 {
@@ -803,6 +808,8 @@ func checkPublishOnTime(c *checker) {
 		}
 	case c.published():
 		// Published, but the time is not known (Markdown with a status only).
+	case c.in.StatusUnknown:
+		// A file that says nothing of its status may well be published.
 	case !c.in.Now.IsZero() && c.in.Now.After(due):
 		c.add(Finding{Line: c.recordLine(), Message: fmt.Sprintf("Not published, and %s overdue: it was due on %s, %d days after resolution.", daysText(c.in.Now.Sub(due)), day(due), days)})
 	}

@@ -110,7 +110,7 @@ var defaultActionVerbs = []string{
 	"tune", "turn", "unify", "update", "upgrade", "use", "validate", "verify", "version", "write",
 	// More verbs action items start with; a title starting with none of
 	// these is flagged, so the list errs on the side of being long.
-	"lengthen", "tighten", "widen", "broaden", "loosen", "deepen", "sharpen", "soften", "reconfigure", "reimplement", "retain",
+	"resolve", "warm", "lengthen", "tighten", "widen", "broaden", "loosen", "deepen", "sharpen", "soften", "reconfigure", "reimplement", "retain",
 	"rerun", "reword", "reorganize", "reorganise", "parameterize", "parameterise", "sunset", "re-enable", "reenable", "replay",
 	"recreate", "sanitize", "sanitise", "reconcile", "rework", "speed", "slow", "contain", "postpone", "resume", "unsubscribe", "subdivide",
 	"accept", "account", "acknowledge", "activate", "adopt", "alarm", "allocate", "annotate", "arrange", "ask", "attach", "authenticate",
