@@ -89,6 +89,8 @@ func parsePlain(_ *yaml.Node, lines []string, _ int) (*Document, error) {
 		}
 	}
 	ApplyMeta(md.Meta(), pm, inc)
+	p.keepOrder(inc)
+	p.timesFromTimeline(inc)
 	p.doc.Incident = inc
 	p.doc.Warnings = p.warnings
 	return p.doc, nil
@@ -385,4 +387,89 @@ func timeWithoutDay(s string, loc *time.Location) bool {
 	}
 	_, _, ok := mdread.ReadStamp(s, loc, time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC))
 	return ok
+}
+
+// keepOrder leaves out, with a warning, a time the document gives that is
+// before the one it must follow (started ≤ detected ≤ mitigated ≤
+// resolved): the Service refuses such an incident, and a typo in a front
+// matter time should not refuse the whole file.
+func (p *plainParser) keepOrder(inc *debrief.Incident) {
+	prev, prevName := inc.StartedAt, "start"
+	for _, f := range []struct {
+		name string
+		t    **time.Time
+	}{{"detection", &inc.DetectedAt}, {"mitigation", &inc.MitigatedAt}, {"resolution", &inc.ResolvedAt}} {
+		if *f.t == nil {
+			continue
+		}
+		if !prev.IsZero() && (*f.t).Before(prev) {
+			p.warn(p.doc.Source.FrontMatter, "the %s time (%s) is before the %s (%s), so it was left out", f.name, (*f.t).UTC().Format("2006-01-02 15:04"), prevName, prev.UTC().Format("2006-01-02 15:04"))
+			*f.t = nil
+			continue
+		}
+		prev, prevName = **f.t, f.name
+	}
+}
+
+// timesFromTimeline dates the incident's detection, mitigation and
+// resolution, where the document gives none, from what its timeline's
+// entries say (package mdread's Moment: "alert fired", "rolled back",
+// "back to normal"): the first detection, the first mitigation after it,
+// the last resolution. Analytics (time to detect, mitigate, resolve) then
+// cover imported history. A warning names the times and the entries, so a
+// wrong reading is easy to correct on the incident.
+func (p *plainParser) timesFromTimeline(inc *debrief.Incident) {
+	moments := make([]mdread.Moment, len(p.doc.Timeline))
+	var detected, mitigated, resolved *debrief.TimelineEvent
+	for i, e := range p.doc.Timeline {
+		m := mdread.MomentOf(e.Text)
+		switch {
+		case e.Kind == debrief.KindResolution || e.Lifecycle == debrief.LifecycleResolved:
+			m = mdread.MomentResolution
+		case e.Kind == debrief.KindMitigation || e.Lifecycle == debrief.LifecycleMitigated:
+			m = mdread.MomentMitigation
+		}
+		moments[i] = m
+		if m == mdread.MomentDetection && detected == nil {
+			detected = e
+		}
+	}
+	for i, e := range p.doc.Timeline {
+		switch moments[i] {
+		case mdread.MomentMitigation:
+			// A "deleted" or "restarted" before the detection is the
+			// trigger, not the mitigation.
+			if mitigated == nil && (detected == nil || !e.At.Before(detected.At)) {
+				mitigated = e
+			}
+		case mdread.MomentResolution:
+			resolved = e
+		}
+	}
+	prev := inc.StartedAt
+	var read []string
+	for _, f := range []struct {
+		name string
+		t    **time.Time
+		e    *debrief.TimelineEvent
+	}{{"detected", &inc.DetectedAt, detected}, {"mitigated", &inc.MitigatedAt, mitigated}, {"resolved", &inc.ResolvedAt, resolved}} {
+		if *f.t != nil {
+			prev = **f.t
+			continue
+		}
+		if f.e == nil || f.e.At.Before(prev) {
+			continue
+		}
+		at := f.e.At
+		*f.t = &at
+		prev = at
+		if f.e.Kind == debrief.KindNote && f.e.Lifecycle == "" {
+			// Read from ordinary words, not a milestone the author marked
+			// ("**OUTAGE MITIGATED**"): say so.
+			read = append(read, sprintf("%s at %s (%q)", f.name, at.UTC().Format("2006-01-02 15:04 UTC"), truncate(f.e.Text, 40)))
+		}
+	}
+	if len(read) > 0 && len(p.doc.Source.Timeline) > 0 {
+		p.warn(p.doc.Source.Timeline[0], "the incident's times were read from the timeline's words: %s; correct them on the incident if they are wrong", strings.Join(read, ", "))
+	}
 }

@@ -243,3 +243,41 @@ func TestParsePlainTimesWithoutDay(t *testing.T) {
 		t.Errorf("with a date line: %d events, warnings %v", len(doc.Timeline), doc.Warnings)
 	}
 }
+
+// The incident is dated by what its timeline says, where the document
+// gives no times: the first detection, the first mitigation after it, the
+// last resolution; a warning names them. Times out of order are left out,
+// never refused.
+func TestParsePlainIncidentTimes(t *testing.T) {
+	doc, err := ParseMarkdown(strings.NewReader("# Search results empty for 2 hours\n\nDate: 2024-06-11\n\n## Timeline (UTC)\n\n| Time | Event |\n|---|---|\n" +
+		"| 08:58 | Old index deleted by the cleanup job |\n| 09:12 | SearchZeroResults alert fired |\n| 10:50 | Alias switched back |\n| 10:55 | Errors back to normal |\n| 11:05 | Confirmed the fix; incident closed |\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc := doc.Incident
+	at := func(p *time.Time) string {
+		if p == nil {
+			return "none"
+		}
+		return p.UTC().Format("15:04")
+	}
+	if got := at(&inc.StartedAt) + " " + at(inc.DetectedAt) + " " + at(inc.MitigatedAt) + " " + at(inc.ResolvedAt); got != "08:58 09:12 10:50 11:05" {
+		t.Errorf("started, detected, mitigated, resolved = %s; want 08:58 09:12 10:50 11:05 (the deletion before the alert is the trigger)", got)
+	}
+	if len(doc.Warnings) != 1 || !strings.Contains(doc.Warnings[0].Message, `mitigated at 2024-06-11 10:50 UTC ("Alias switched back")`) {
+		t.Errorf("warnings %v; want one naming the times read", doc.Warnings)
+	}
+
+	// Front matter times win; one before the start is left out.
+	doc, err = ParseMarkdown(strings.NewReader("---\nstarted_at: 2024-06-11T09:00:00Z\nresolved_at: 2024-06-10T11:05:00Z\ndetected_at: 2024-06-11T09:10:00Z\n---\n# Search results empty for 2 hours\n\n## Summary\n\nEmpty results.\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc = doc.Incident
+	if at(inc.DetectedAt) != "09:10" || inc.ResolvedAt != nil {
+		t.Errorf("detected %s, resolved %s; want 09:10 and none", at(inc.DetectedAt), at(inc.ResolvedAt))
+	}
+	if len(doc.Warnings) != 1 || !strings.Contains(doc.Warnings[0].Message, "the resolution time (2024-06-10 11:05) is before the detection (2024-06-11 09:10), so it was left out") {
+		t.Errorf("warnings %v", doc.Warnings)
+	}
+}

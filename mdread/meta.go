@@ -63,6 +63,9 @@ func (d *Doc) Meta() *Meta {
 			continue
 		}
 		props := propertySection(s)
+		for _, row := range propertyRows(s) {
+			m.field(row[0], row[1])
+		}
 		for _, l := range s.Body {
 			if label, rest, ok := fieldLine(strings.TrimSpace(l)); ok {
 				m.field(label, rest)
@@ -375,4 +378,43 @@ var recordKeys = map[string]bool{
 	"title": true, "status": true, "published_at": true, "root_cause": true, "contributing_factors": true,
 	"severity": true, "services": true, "customers": true, "labels": true, "tags": true, "categories": true,
 	"impact": true, "commander": true, "roles": true, "started_at": true, "detected_at": true, "mitigated_at": true, "resolved_at": true,
+}
+
+// propertyLabels are the labels a property table's rows are recognised
+// by (and that Meta.field reads).
+var propertyLabels = map[string]bool{
+	"authors": true, "author": true, "owner": true, "owners": true, "reviewers": true, "reviewed by": true, "status": true,
+	"severity": true, "sev": true, "incident severity": true, "incident commander": true, "commander": true, "ic": true,
+	"incident lead": true, "scribe": true, "communications lead": true, "comms lead": true, "services": true,
+	"affected services": true, "services affected": true, "service": true, "affected service": true, "tags": true, "labels": true,
+	"date": true, "incident date": true, "date of incident": true,
+}
+
+// propertyRows returns the label and value of each row of the section's
+// two-column property tables ("| Severity | SEV-2 |", as Atlassian's
+// postmortem template has under its summary): a table counts when at
+// least two of its rows (or its header and a row) have a known label.
+func propertyRows(s *Section) [][2]string {
+	var out [][2]string
+	for _, b := range s.Blocks {
+		if b.Kind != Table {
+			continue
+		}
+		t := ReadTable(s.Body[b.Start:min(b.End, len(s.Body))])
+		if t == nil || len(t.Header) != 2 {
+			continue
+		}
+		rows := append([][]string{{t.RawHeader[0], t.RawHeader[1]}}, t.Rows...)
+		var props [][2]string
+		for _, r := range rows {
+			label := strings.TrimRight(strings.ToLower(Plain(r[0])), ": ")
+			if propertyLabels[label] && strings.TrimSpace(r[1]) != "" {
+				props = append(props, [2]string{label, strings.TrimSpace(r[1])})
+			}
+		}
+		if len(props) >= 2 {
+			out = append(out, props...)
+		}
+	}
+	return out
 }

@@ -186,3 +186,20 @@ func TestSummaryWithSeveralDays(t *testing.T) {
 		t.Errorf("day %v from a summary naming two days; want none", day)
 	}
 }
+
+// A two-column property table under the summary (Atlassian's template)
+// gives the fields and the day; an ordinary two-column table does not.
+func TestMetaPropertyTable(t *testing.T) {
+	src := "# Search results empty for 2 hours\n\n## Incident summary\n\n| Field | Value |\n|---|---|\n| Incident date | 2024-06-11 |\n| Owner | Dana Whitfield |\n| Severity | SEV-2 |\n| Affected services | search-api, indexer |\n| Incident commander | Lee Park |\n\nSearches returned nothing.\n\n## Timeline\n\n| Time | Event |\n|---|---|\n| 09:00 | Status: alias switched |\n"
+	d := Parse([]byte(src))
+	m := d.Meta()
+	if m.Severity != "SEV2" || m.Commander != "Lee Park" || strings.Join(m.Services, ",") != "search-api,indexer" || strings.Join(m.Authors, ",") != "Dana Whitfield" {
+		t.Errorf("property table: %+v", m)
+	}
+	if day, ok := d.Day(); !ok || day.Format("2006-01-02") != "2024-06-11" {
+		t.Errorf("day %v, %v; want 2024-06-11", day, ok)
+	}
+	if m := Parse([]byte("# T\n\n## Notes\n\n| Service | Errors |\n|---|---|\n| checkout | 41,000 |\n")).Meta(); len(m.Services) != 0 {
+		t.Errorf("a table of figures was read as properties: %+v", m)
+	}
+}

@@ -428,6 +428,13 @@ func (d *Doc) Day() (time.Time, bool) {
 				}
 			}
 		}
+		for _, row := range propertyRows(s) {
+			if strings.Contains(row[0], "date") {
+				if t, ok := FindDate(row[1]); ok {
+					return t, true
+				}
+			}
+		}
 	}
 	if t, ok := FindDate(d.Title); ok {
 		return t, true

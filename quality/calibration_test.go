@@ -97,6 +97,9 @@ func TestCalibration(t *testing.T) {
 		{"a verb after a prefix is a verb",
 			"# Payments failed for 36 minutes\n\n## Action items\n\n| Action | Owner | Due |\n|---|---|---|\n| Re-resolve the database endpoint on connection errors | Priya | 2024-03-20 |\n| Pre-warm the connection pool after a failover | Tom | 2024-03-27 |\n",
 			[]string{"action-items.specific"}, nil},
+		{"an alias switched back is a mitigation",
+			"# Search results empty for 2 hours\n\n## Timeline\n\n| Time | Event |\n|---|---|\n| 2024-06-11 09:00 | Alias switched to the new index |\n| 2024-06-11 09:12 | SearchZeroResults alert fired |\n| 2024-06-11 10:50 | Alias switched back |\n| 2024-06-11 11:05 | Results back to normal |\n",
+			[]string{"timeline.moments"}, nil},
 		{"lengthen is a verb",
 			"# Webhooks delayed for 3 hours\n\n## Action items\n\n| Action | Owner | Due |\n|---|---|---|\n| Lengthen the canary to 30 minutes | Sam | 2024-04-01 |\n",
 			[]string{"action-items.specific"}, nil},
@@ -197,8 +200,17 @@ func TestSREShapedPostmortem(t *testing.T) {
 	if s := pm.Section("action-items"); s == nil || !strings.Contains(s.Body, "Bug 4407") {
 		t.Errorf("the reference 'Bug 4407' was dropped; action-items section: %+v", s)
 	}
+	// The incident is dated by the timeline: its milestones, and the page
+	// read from its words (which the one warning says).
+	inc := doc.Incident
+	if inc.DetectedAt == nil || inc.MitigatedAt == nil || inc.ResolvedAt == nil ||
+		inc.DetectedAt.Format("15:04") != "10:06" || inc.MitigatedAt.Format("15:04") != "10:47" || inc.ResolvedAt.Format("15:04") != "11:30" {
+		t.Errorf("incident times detected %v, mitigated %v, resolved %v; want 10:06, 10:47, 11:30", inc.DetectedAt, inc.MitigatedAt, inc.ResolvedAt)
+	}
 	for _, w := range doc.Warnings {
-		t.Errorf("import warning: %s", w)
+		if !strings.HasPrefix(w.Message, "the incident's times were read from the timeline's words: detected at 2025-02-18 10:06 UTC") {
+			t.Errorf("import warning: %s", w)
+		}
 	}
 	md, err := export.Markdown(doc)
 	if err != nil {

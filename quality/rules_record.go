@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/debriefhq/debrief/debrief"
+	"github.com/debriefhq/debrief/mdread"
 )
 
 // ---- impact ----
@@ -124,56 +125,20 @@ func eventMoment(e *debrief.TimelineEvent) momentKind {
 	return momentNone
 }
 
-var momentWords = []struct {
-	kind  momentKind
-	words []string
-}{
-	{momentResolution, []string{"resolved", "resolve", "resolution", "fixed", "restored", "recovered", "recovery", "back to normal", "fully operational", "operational again", "incident closed", "closed the incident", "all clear", "service restored", "normal operation", "permanently fixed", "stabilized", "stabilised", "back up", "healthy again", "returned to normal", "solved", "outage ends", "outage ended", "incident ends", "incident ended", "confirmed the fix", "fix confirmed", "no further action",
-		"working as intended", "working as expected", "working again", "working normally", "works again", "it works", "back online", "online again",
-		"traffic resumed", "service resumed", "services resumed"}},
-	{momentMitigation, []string{"mitigated", "mitigate", "mitigation", "rollback", "rolled back", "roll back", "rolls back", "rolling back", "reverted", "revert", "reverting", "failover", "failed over", "workaround", "drained", "disabled", "scaled up", "scaled out", "restarted", "rerouted", "redirected", "hotfix", "patched", "throttled", "downgraded", "blocked", "increased capacity", "added capacity", "manual configuration changes deployed", "removed", "deleted", "excluded", "outage mitigated"}},
-	{momentDetection, []string{"detected", "detect", "detects", "notice", "receives", "received", "detection", "alert", "alerted", "alerts", "alerting", "paged", "page fired", "noticed", "notices", "reported", "discovered", "spotted", "flagged", "declared", "on-call", "oncall", "investigation", "investigating", "notified", "escalated", "raised", "ticket", "identified", "became aware", "made aware", "reached out", "informed us", "told us", "first report", "report of"}},
-}
-
-// againWorkWords are what a system does when it works; said "again" ("the
-// nodes started shipping logs again") they mark the recovery. Failures
-// said again ("errors started again") do not.
-var againWorkWords = []string{" shipping ", " serving ", " working ", " processing ", " responding ", " accepting ", " sending ", " delivering ", " running normally ", " now fine ", " fine "}
-
-// recoveredAgain reports whether a timeline line (lower case, words between
-// spaces) says something works again or is now fine.
-func recoveredAgain(lower string) bool {
-	if strings.Contains(lower, " is now fine ") || strings.Contains(lower, " are now fine ") {
-		return true
-	}
-	if !strings.Contains(lower, " again ") {
-		return false
-	}
-	for _, w := range againWorkWords {
-		if strings.Contains(lower, w) {
-			return true
-		}
-	}
-	return false
-}
-
 // momentsOfText returns every moment the words of a timeline line name.
 func momentsOfText(text string) map[momentKind]bool {
-	lower := " " + strings.Join(tokenWords(text), " ") + " "
+	_, all := mdread.MomentsOfWords(" " + strings.Join(tokenWords(text), " ") + " ")
 	out := map[momentKind]bool{}
-	if recoveredAgain(lower) {
-		out[momentResolution] = true
-	}
-	for _, m := range momentWords {
-		for _, w := range m.words {
-			if strings.Contains(lower, " "+w+" ") {
-				out[m.kind] = true
-				break
-			}
-		}
+	for m := range all {
+		out[momentFromReader[m]] = true
 	}
 	return out
 }
+
+// momentFromReader maps the reader's moments (package mdread holds the
+// words of each, for import and lint alike) to the checker's.
+var momentFromReader = map[mdread.Moment]momentKind{"": momentNone, mdread.MomentDetection: momentDetection,
+	mdread.MomentMitigation: momentMitigation, mdread.MomentResolution: momentResolution}
 
 // momentOfText classifies a line of a timeline written as text.
 func momentOfText(text string) momentKind {
@@ -190,18 +155,8 @@ func momentOfTokens(toks []token) momentKind {
 		b.WriteString(t.word)
 		b.WriteByte(' ')
 	}
-	lower := b.String()
-	if recoveredAgain(lower) {
-		return momentResolution
-	}
-	for _, m := range momentWords {
-		for _, w := range m.words {
-			if strings.Contains(lower, " "+w+" ") {
-				return m.kind
-			}
-		}
-	}
-	return momentNone
+	first, _ := mdread.MomentsOfWords(b.String())
+	return momentFromReader[first]
 }
 
 func (c *checker) timelineSections() []*secInfo { return c.byRole(roleTimeline) }
