@@ -112,7 +112,7 @@ func (s *Server) uiImport() HandlerFunc {
 			stored, err := export.Import(r.Context(), s.svc, parsed[i])
 			if err != nil {
 				switch debrief.ErrorCode(err) {
-				case debrief.EInvalid, debrief.ETooLarge, debrief.EConflict:
+				case debrief.EInvalid, debrief.ETooLarge, debrief.EConflict, debrief.EUnprocessable:
 					d.Err = debrief.ErrorMessage(err)
 					p.Failed++
 					continue

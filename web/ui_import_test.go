@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"fmt"
 	"html"
 	"mime/multipart"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/debriefhq/debrief/debrief"
@@ -183,6 +185,59 @@ func TestUIImportPostmortems(t *testing.T) {
 			// A viewer cannot import.
 			if rec := importRequest(t, h, c.cookie["vic"], importPart{"file", "gdocs.md", string(gdocs)}, importPart{field: "action", body: "import"}); rec.Code != http.StatusForbidden || count() != 3 {
 				t.Errorf("import as a viewer = %d; want 403 and nothing stored", rec.Code)
+			}
+		})
+	}
+}
+
+// TestUIImportConcurrent: people importing at once (more requests than the
+// database pool holds) each get their postmortems, none lost or doubled.
+func TestUIImportConcurrent(t *testing.T) {
+	for _, engine := range engines {
+		t.Run(engine.name, func(t *testing.T) {
+			svc, h, c := newUITeam(t, engine.open(t))
+			const clients, files = 16, 3
+			var wg sync.WaitGroup
+			errs := make(chan string, clients)
+			for i := range clients {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					cookie := c.cookie[[]string{"rita", "otto"}[i%2]]
+					var parts []importPart
+					for j := range files {
+						parts = append(parts, importPart{"file", fmt.Sprintf("c%d-%d.md", i, j),
+							fmt.Sprintf("# Client %d file %d: search returned errors for 20 minutes\n\nDate: 2024-05-01\n\n## Timeline (UTC)\n\n- 10:00 Errors began\n- 10:05 Alert fired\n- 10:20 Back to normal\n", i, j)})
+					}
+					rec := importRequest(t, h, cookie, append(parts, importPart{field: "action", body: "import"})...)
+					if rec.Code != 200 || !strings.Contains(rec.Body.String(), fmt.Sprintf("%d postmortems were imported.", files)) {
+						errs <- fmt.Sprintf("client %d: %d", i, rec.Code)
+					}
+				}()
+			}
+			wg.Wait()
+			close(errs)
+			for e := range errs {
+				t.Error(e)
+			}
+			seen := map[string]bool{}
+			for after := ""; ; {
+				l, err := svc.ListPostmortems(c.as("rita"), debrief.PostmortemFilter{After: after, Limit: 100})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, pm := range l.Items {
+					if seen[pm.Title] {
+						t.Errorf("%q stored twice", pm.Title)
+					}
+					seen[pm.Title] = true
+				}
+				if after = l.NextCursor; after == "" {
+					break
+				}
+			}
+			if len(seen) != clients*files {
+				t.Errorf("%d postmortems stored, want %d", len(seen), clients*files)
 			}
 		})
 	}
