@@ -137,3 +137,32 @@ func TestImportWrittenElsewhereCLI(t *testing.T) {
 		t.Errorf("the stored SRE-shaped postmortem lints %d, want >= 75:\n%s", score, out)
 	}
 }
+
+// TestImportSeveralFilesCLI: several files in one command are imported one
+// by one; a file that cannot be read is reported and the others are
+// stored; the command then fails, saying how many were not imported.
+func TestImportSeveralFilesCLI(t *testing.T) {
+	srv := startServer(t, filepath.Join(t.TempDir(), "debrief.db"))
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good1 := write("a.md", "# Search returned errors for 20 minutes\n\n## Summary\n\nErrors for 20 minutes.\n")
+	bad := write("b.md", "---\ntitle: [unclosed\n---\n")
+	good2 := write("c.md", "# Checkout failed for 12 minutes\n\n## Summary\n\n5% of orders failed.\n")
+	out, errOut, err := cli(t, srv.URL, "", nil, "import", good1, bad, good2)
+	if err == nil || !strings.Contains(err.Error(), "2 of 3 files were imported; 1 was not") {
+		t.Errorf("import of 3 files with a bad one: err %v; want it to say 2 of 3 were imported", err)
+	}
+	if strings.Count(out, "Imported PM-") != 2 || !strings.Contains(errOut, "b.md:2: front matter") {
+		t.Errorf("import printed %q and %q; want two imported and the bad file's line", out, errOut)
+	}
+	out, _, err = cli(t, srv.URL, "", nil, "import", good1, good2)
+	if err != nil || !strings.Contains(out, "All 2 files were imported.") {
+		t.Errorf("import of 2 good files = %q, %v", out, err)
+	}
+}

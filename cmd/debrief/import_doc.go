@@ -13,11 +13,14 @@ import (
 	"github.com/debriefhq/debrief/export"
 )
 
-// ImportCmd stores a whole postmortem from a Markdown file.
+// ImportCmd stores whole postmortems from Markdown files, each all or
+// nothing; one that fails does not stop the others.
 type ImportCmd struct {
 	ClientFlags `embed:""`
-	File        string `arg:"" help:"The Markdown postmortem: one exported by 'debrief export', or one written elsewhere with headings like Summary, Impact, Timeline, Root cause and Action items ('-' reads standard input)." placeholder:"FILE.md"`
-	DryRun      bool   `help:"Read the file and show what would be imported, without sending anything."`
+	Files       []string `arg:"" name:"file" help:"Markdown postmortems: exported by 'debrief export', or written elsewhere with headings like Summary, Impact, Timeline, Root cause and Action items ('-' reads standard input). Several files are imported one by one." placeholder:"FILE.md"`
+	DryRun      bool     `help:"Read the files and show what would be imported, without sending anything."`
+	// File is the one being imported.
+	File string `kong:"-"`
 }
 
 // importAnswer is the server's answer to an import.
@@ -30,9 +33,40 @@ type importAnswer struct {
 	Warnings    []export.Warning   `json:"warnings"`
 }
 
-// Run reads the file here, so a problem is reported as FILE:LINE before
-// anything is sent; the server then stores everything or nothing.
+// Run imports each file; with several, it says how many were imported
+// and fails when any was not.
 func (c *ImportCmd) Run(env *Env) error {
+	if len(c.Files) == 1 {
+		c.File = c.Files[0]
+		return c.runOne(env)
+	}
+	failed := 0
+	for _, f := range c.Files {
+		c.File = f
+		if err := c.runOne(env); err != nil {
+			if errors.Is(err, env.Ctx.Err()) && env.Ctx.Err() != nil {
+				return err
+			}
+			fmt.Fprintf(env.Stderr, "debrief: %v\n", err)
+			failed++
+		}
+	}
+	if c.DryRun {
+		if failed > 0 {
+			return fmt.Errorf("%d of %d files cannot be imported (see above)", failed, len(c.Files))
+		}
+		return nil
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d files were imported; %s not (see above)", len(c.Files)-failed, len(c.Files), map[bool]string{true: "1 was", false: fmt.Sprint(failed) + " were"}[failed == 1])
+	}
+	fmt.Fprintf(env.Stdout, "All %d files were imported.\n", len(c.Files))
+	return nil
+}
+
+// runOne reads the file here, so a problem is reported as FILE:LINE before
+// anything is sent; the server then stores everything or nothing.
+func (c *ImportCmd) runOne(env *Env) error {
 	name := c.File
 	var data []byte
 	var err error
@@ -61,8 +95,8 @@ func (c *ImportCmd) Run(env *Env) error {
 		if doc.Source != nil && doc.Source.Plain {
 			kind = "plain Markdown, read by its headings"
 		}
-		fmt.Fprintf(env.Stdout, "%s (%s): %q with %d sections, %d timeline events, %d action items. Nothing was sent (--dry-run).\n",
-			name, kind, doc.Postmortem.Title, len(doc.Postmortem.Sections), len(doc.Timeline), len(doc.ActionItems))
+		fmt.Fprintf(env.Stdout, "%s (%s): %q with %s, %s, %s. Nothing was sent (--dry-run).\n",
+			name, kind, doc.Postmortem.Title, plural(len(doc.Postmortem.Sections), "section"), plural(len(doc.Timeline), "timeline event"), plural(len(doc.ActionItems), "action item"))
 		return nil
 	}
 	cl, err := c.client()
@@ -88,7 +122,7 @@ func (c *ImportCmd) Run(env *Env) error {
 	if ans.Incident != nil {
 		what += " (incident " + ans.Incident.Key + ")"
 	}
-	fmt.Fprintf(env.Stdout, "Imported %s: %q with %d sections, %d timeline events and %d action items.\n",
-		what, ans.Postmortem.Title, len(ans.Postmortem.Sections), ans.Events, ans.ActionItems)
+	fmt.Fprintf(env.Stdout, "Imported %s: %q with %s, %s and %s.\n",
+		what, ans.Postmortem.Title, plural(len(ans.Postmortem.Sections), "section"), plural(ans.Events, "timeline event"), plural(ans.ActionItems, "action item"))
 	return nil
 }
