@@ -54,7 +54,9 @@ func importRequest(t *testing.T, h http.Handler, c *http.Cookie, parts ...import
 	return rec
 }
 
-var hiddenDocRe = regexp.MustCompile(`(?s)<input type="hidden" name="docname" value="([^"]*)"><textarea name="doc" hidden>(.*?)</textarea>`)
+// hiddenDocRe finds the documents the check page carries; the newline
+// after <textarea> is the HTML parser's, not the document's.
+var hiddenDocRe = regexp.MustCompile(`(?s)<input type="hidden" name="docname" value="([^"]*)"><textarea name="doc" hidden>\n(.*?)</textarea>`)
 
 // TestUIImportPostmortems: files written elsewhere are checked (nothing
 // stored, what each becomes shown), then imported from the check page
