@@ -38,25 +38,20 @@ type Meta struct {
 	Summary                  string
 	// HasIncident says whether any incident field was given.
 	HasIncident bool
-	// Read lists the top-level front matter keys whose values were read
-	// into the fields above, so an importer can keep the others as text.
-	Read map[string]bool
 }
 
 // Meta reads the document's front matter and field lines.
 func (d *Doc) Meta() *Meta {
-	m := &Meta{Read: map[string]bool{}}
+	m := &Meta{}
 	if fm := d.FrontMatter; fm != nil && fm.Fields != nil {
-		m.postmortem(fm.Fields, true)
+		m.postmortem(fm.Fields)
 		if inc, ok := fm.Fields["incident"].(map[string]any); ok {
-			m.incident(inc, false)
-			m.Read["incident"] = true
+			m.incident(inc)
 		}
 		if pm, ok := fm.Fields["postmortem"].(map[string]any); ok {
-			m.postmortem(pm, false)
-			m.Read["postmortem"] = true
+			m.postmortem(pm)
 		}
-		m.incident(fm.Fields, true)
+		m.incident(fm.Fields)
 	}
 	for _, s := range d.Sections {
 		if s.FromFrontMatter {
@@ -181,64 +176,54 @@ func (m *Meta) field(label, rest string) {
 	}
 }
 
-func (m *Meta) postmortem(f map[string]any, top bool) {
-	read := func(k string) any {
-		v, ok := f[k]
-		if ok && top {
-			m.Read[k] = true
-		}
-		return v
-	}
-	if s := str(read("title")); s != "" {
+func (m *Meta) postmortem(f map[string]any) {
+	if s := str(f["title"]); s != "" {
 		m.Title = s
 	}
-	if s := str(read("owner")); s != "" {
+	if s := str(f["owner"]); s != "" {
 		m.Owner = s
 	}
-	if s := str(read("created_by")); s != "" {
+	if s := str(f["created_by"]); s != "" {
 		m.CreatedBy = s
 	}
-	if s := str(read("status")); s != "" {
+	if s := str(f["status"]); s != "" {
 		m.Status = statusOf(s)
 	}
-	if s := str(read("kind")); s != "" {
+	if s := str(f["kind"]); s != "" {
 		m.Kind = s
 	}
-	if s := str(read("template")); s != "" {
+	if s := str(f["template"]); s != "" {
 		m.Template = s
 	}
-	if v, ok := read("template_version").(int); ok {
+	if v, ok := f["template_version"].(int); ok {
 		m.TemplateVersion = v
 	}
-	if t := timeOf(read("published_at")); t != nil {
+	if t := timeOf(f["published_at"]); t != nil {
 		m.PublishedAt = t
 	}
-	if l := strList(read("contributing_factors")); len(l) > 0 {
+	if l := strList(f["contributing_factors"]); len(l) > 0 {
 		m.Factors = l
 	}
-	if s := str(read("root_cause")); s != "" {
+	if s := str(f["root_cause"]); s != "" {
 		m.RootCause = s
 	}
-	if s := str(read("summary")); s != "" {
+	if s := str(f["summary"]); s != "" {
 		m.Summary = strings.TrimSpace(s)
 	}
-	m.Authors = append(m.Authors, strList(read("authors"))...)
-	m.Reviewers = append(m.Reviewers, strList(read("reviewers"))...)
-	m.Reviewers = append(m.Reviewers, strList(read("shared_with"))...)
+	m.Authors = append(m.Authors, strList(f["authors"])...)
+	m.Reviewers = append(m.Reviewers, strList(f["reviewers"])...)
+	m.Reviewers = append(m.Reviewers, strList(f["shared_with"])...)
 }
 
 // incidentKeys are the front matter keys of the incident.
 var incidentKeys = []string{"severity", "services", "customers", "started_at", "detected_at", "mitigated_at", "resolved_at",
 	"impact", "labels", "tags", "categories", "commander", "roles", "key"}
 
-func (m *Meta) incident(f map[string]any, top bool) {
+func (m *Meta) incident(f map[string]any) {
 	has := false
 	for _, k := range incidentKeys {
 		if _, ok := f[k]; ok {
 			has = true
-			if top {
-				m.Read[k] = true
-			}
 		}
 	}
 	if !has {
