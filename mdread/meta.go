@@ -35,7 +35,6 @@ type Meta struct {
 	RootCause                string
 	Factors                  []string
 	Authors, Reviewers       []string
-	Summary                  string
 	// HasIncident says whether any incident field was given.
 	HasIncident bool
 }
@@ -206,9 +205,6 @@ func (m *Meta) postmortem(f map[string]any) {
 	}
 	if s := str(f["root_cause"]); s != "" {
 		m.RootCause = s
-	}
-	if s := str(f["summary"]); s != "" {
-		m.Summary = strings.TrimSpace(s)
 	}
 	m.Authors = append(m.Authors, strList(f["authors"])...)
 	m.Reviewers = append(m.Reviewers, strList(f["reviewers"])...)
