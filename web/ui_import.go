@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"log/slog"
 	"mime"
 	"mime/multipart"
 	"net/http"
@@ -114,10 +115,17 @@ func (s *Server) uiImport() HandlerFunc {
 				switch debrief.ErrorCode(err) {
 				case debrief.EInvalid, debrief.ETooLarge, debrief.EConflict, debrief.EUnprocessable:
 					d.Err = debrief.ErrorMessage(err)
-					p.Failed++
-					continue
+				default:
+					if p.Stored == 0 {
+						return err // nothing stored yet: the error page says it
+					}
+					// Some files are stored: say which, and that this one
+					// is not, rather than an error page that hides them.
+					s.log.LogAttrs(r.Context(), slog.LevelError, "import a postmortem", slog.String("file", d.Name), slog.String("error", err.Error()))
+					d.Err = "Not imported: the server could not store it (" + debrief.ErrorMessage(err) + "); try this file again."
 				}
-				return err
+				p.Failed++
+				continue
 			}
 			d.Postmortem = stored.Postmortem.Key
 			if stored.Incident != nil {

@@ -2,6 +2,8 @@ package web
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"html"
 	"mime/multipart"
@@ -12,7 +14,9 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/debriefhq/debrief/debrief"
 )
@@ -242,5 +246,41 @@ func TestUIImportConcurrent(t *testing.T) {
 				t.Errorf("%d postmortems stored, want %d", len(seen), clients*files)
 			}
 		})
+	}
+}
+
+// failSecondImport is a store whose second postmortem import fails as a
+// database that went away would.
+type failSecondImport struct {
+	debrief.Store
+	n atomic.Int32
+}
+
+func (f *failSecondImport) ImportPostmortem(ctx context.Context, imp *debrief.PostmortemImport, by string, at time.Time) error {
+	if f.n.Add(1) == 2 {
+		return errors.New("connection reset by peer")
+	}
+	return f.Store.ImportPostmortem(ctx, imp, by, at)
+}
+
+// TestUIImportServerFailureMidway: when the store fails on one file after
+// others were stored, the page lists what was stored and says this file
+// was not, instead of an error page that hides them.
+func TestUIImportServerFailureMidway(t *testing.T) {
+	store := &failSecondImport{Store: openSQLite(t)}
+	svc, h, c := newUITeam(t, store)
+	var parts []importPart
+	for i := range 3 {
+		parts = append(parts, importPart{"file", fmt.Sprintf("f%d.md", i), fmt.Sprintf("# File %d: search returned errors for 20 minutes\n\n## Summary\n\nErrors.\n", i)})
+	}
+	rec := importRequest(t, h, c.cookie["rita"], append(parts, importPart{field: "action", body: "import"})...)
+	body := html.UnescapeString(rec.Body.String())
+	if rec.Code != 200 || !strings.Contains(body, "2 postmortems were imported; 1 file was not") ||
+		!strings.Contains(body, "Not imported: the server could not store it (internal error); try this file again.") || strings.Contains(body, "connection reset") {
+		t.Errorf("import with a failure midway = %d:\n%s", rec.Code, body)
+	}
+	l, err := svc.ListPostmortems(c.as("rita"), debrief.PostmortemFilter{})
+	if err != nil || len(l.Items) != 2 {
+		t.Errorf("%d postmortems stored, %v; want 2", len(l.Items), err)
 	}
 }
