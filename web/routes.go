@@ -229,6 +229,7 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "GET /incidents/{id}/edit", Kind: KindUI, Role: responder, Handler: s.uiEditIncidentForm()},
 		{Pattern: "POST /incidents/{id}/edit", Kind: KindUI, Role: responder, Handler: s.uiEditIncident()},
 		{Pattern: "POST /incidents/{id}/timeline", Kind: KindUI, Role: responder, Handler: s.uiAddEvent()},
+		{Pattern: "POST /incidents/{id}/timeline/import", Kind: KindUI, Role: responder, Handler: s.uiImportTimeline()},
 		{Pattern: "GET /incidents/{id}/timeline/{event}/edit", Kind: KindUI, Role: responder, Handler: s.uiEditEventForm()},
 		{Pattern: "POST /incidents/{id}/timeline/{event}/edit", Kind: KindUI, Role: responder, Handler: s.uiEditEvent()},
 		{Pattern: "POST /incidents/{id}/timeline/{event}/star", Kind: KindUI, Role: responder, Handler: s.uiStarEvent()},

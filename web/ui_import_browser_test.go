@@ -98,5 +98,25 @@ func testImportBrowser(t *testing.T, store debrief.Store) {
 	if strings.Contains(page, `re\-resolve`) {
 		t.Errorf("the imported action item kept its Markdown escape")
 	}
+
+	// On the imported incident's page, a CSV timeline is imported from a
+	// file: the events are added and the page says how many.
+	inc := strings.TrimPrefix(eval[string](e, rita, `document.querySelector('a[href^="/incidents/INC-"]').getAttribute('href')`), "/incidents/")
+	if st := e.open(rita, "/incidents/"+inc); st != 200 {
+		t.Fatalf("GET /incidents/%s = %d", inc, st)
+	}
+	csvPath, err := filepath.Abs(filepath.Join("..", "ingest", "testdata", "import", "csv", "header-utc.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.do(rita, "open the timeline import", chromedp.Click(chromedp.CSS("details.import-timeline summary")))
+	e.do(rita, "choose the CSV", chromedp.SetUploadFiles(chromedp.ID("import-file"), []string{csvPath}))
+	e.checkAccessibility(rita, "timeline import form", a11y)
+	e.screenshot(rita, "incident-timeline-import-form")
+	e.click(rita, "import the CSV", `details.import-timeline button[type="submit"]`, 200)
+	if text := e.mainText(rita); !strings.Contains(text, "Added 5 events from header-utc.csv.") {
+		t.Errorf("after the timeline import the page shows:\n%s", text)
+	}
+	e.screenshot(rita, "incident-timeline-imported")
 	e.report(a11y)
 }

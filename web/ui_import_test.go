@@ -27,6 +27,12 @@ type importPart struct{ field, name, body string }
 // importRequest posts the import form as a browser does (multipart).
 func importRequest(t *testing.T, h http.Handler, c *http.Cookie, parts ...importPart) *httptest.ResponseRecorder {
 	t.Helper()
+	return multipartRequest(t, h, c, "/postmortems/import", parts...)
+}
+
+// multipartRequest posts a multipart form to path as a browser does.
+func multipartRequest(t *testing.T, h http.Handler, c *http.Cookie, path string, parts ...importPart) *httptest.ResponseRecorder {
+	t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	for _, p := range parts {
@@ -47,7 +53,7 @@ func importRequest(t *testing.T, h http.Handler, c *http.Cookie, parts ...import
 	if err := mw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	req := httptest.NewRequest("POST", "/postmortems/import", &buf)
+	req := httptest.NewRequest("POST", path, &buf)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	req.Header.Set("Accept", "text/html")
 	req.Header.Set("Sec-Fetch-Site", "same-origin")

@@ -499,10 +499,13 @@ type incidentPage struct {
 	EventForm    eventForm
 	Errors       formErrors
 	// Notice is a sentence shown above the timeline (a conflict explained).
-	Notice      string
-	Items       []actionRow
-	Similar     []debrief.SimilarIncident
-	Postmortems []*debrief.Postmortem
+	Notice string
+	// Imported and ImportError say how importing a timeline file went
+	// (ui_timeline_import.go).
+	Imported, ImportError string
+	Items                 []actionRow
+	Similar               []debrief.SimilarIncident
+	Postmortems           []*debrief.Postmortem
 	// ReviewStates says where each postmortem's review meeting stands,
 	// by postmortem ID.
 	ReviewStates map[int64]string
