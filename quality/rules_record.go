@@ -102,16 +102,16 @@ func checkImpactDuration(c *checker) {
 
 // ---- timeline ----
 
-type momentKind int
+// momentKind is what a timeline entry is: package mdread reads it from the
+// entry's words, for import and lint alike; its value is its name.
+type momentKind = mdread.Moment
 
 const (
-	momentNone momentKind = iota
-	momentDetection
-	momentMitigation
-	momentResolution
+	momentNone       momentKind = ""
+	momentDetection             = mdread.MomentDetection
+	momentMitigation            = mdread.MomentMitigation
+	momentResolution            = mdread.MomentResolution
 )
-
-var momentNames = map[momentKind]string{momentDetection: "detection", momentMitigation: "mitigation", momentResolution: "resolution"}
 
 func eventMoment(e *debrief.TimelineEvent) momentKind {
 	switch {
@@ -128,17 +128,8 @@ func eventMoment(e *debrief.TimelineEvent) momentKind {
 // momentsOfText returns every moment the words of a timeline line name.
 func momentsOfText(text string) map[momentKind]bool {
 	_, all := mdread.MomentsOfWords(" " + strings.Join(tokenWords(text), " ") + " ")
-	out := map[momentKind]bool{}
-	for m := range all {
-		out[momentFromReader[m]] = true
-	}
-	return out
+	return all
 }
-
-// momentFromReader maps the reader's moments (package mdread holds the
-// words of each, for import and lint alike) to the checker's.
-var momentFromReader = map[mdread.Moment]momentKind{"": momentNone, mdread.MomentDetection: momentDetection,
-	mdread.MomentMitigation: momentMitigation, mdread.MomentResolution: momentResolution}
 
 // momentOfText classifies a line of a timeline written as text.
 func momentOfText(text string) momentKind {
@@ -156,7 +147,7 @@ func momentOfTokens(toks []token) momentKind {
 		b.WriteByte(' ')
 	}
 	first, _ := mdread.MomentsOfWords(b.String())
-	return momentFromReader[first]
+	return first
 }
 
 func (c *checker) timelineSections() []*secInfo { return c.byRole(roleTimeline) }
@@ -226,7 +217,7 @@ func checkTimelineMoments(c *checker) {
 	var missing []string
 	for _, m := range []momentKind{momentDetection, momentMitigation, momentResolution} {
 		if !found[m] {
-			missing = append(missing, momentNames[m])
+			missing = append(missing, string(m))
 		}
 	}
 	if len(missing) == 0 {
@@ -313,7 +304,7 @@ func checkTimelineOrder(c *checker) {
 	for _, p := range pairs {
 		a, b := first[p[0]], first[p[1]]
 		if a != nil && b != nil && b.At.Before(a.At) && !kindsOf[b][p[0]] {
-			f := Finding{Message: fmt.Sprintf("The first %s (%s) comes before the first %s (%s).", momentNames[p[1]], b.At.UTC().Format("2006-01-02 15:04"), momentNames[p[0]], a.At.UTC().Format("2006-01-02 15:04")),
+			f := Finding{Message: fmt.Sprintf("The first %s (%s) comes before the first %s (%s).", string(p[1]), b.At.UTC().Format("2006-01-02 15:04"), string(p[0]), a.At.UTC().Format("2006-01-02 15:04")),
 				Excerpt: b.Text, Line: c.eventLine(idx[p[1]]),
 				Hint: "Check the times and kinds of these events; if the problem was mitigated before anyone detected it, say how."}
 			if sec != nil {
