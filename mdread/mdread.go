@@ -59,6 +59,9 @@ type FrontMatter struct {
 	Text       string // the YAML
 	// Fields is the YAML as a map; nil when it is not a YAML mapping.
 	Fields map[string]any
+	// entries are its top-level entries with their lines, read with
+	// Fields from the same parse.
+	entries []fmEntry
 }
 
 // Section is a part of the document under one heading or label.
@@ -157,6 +160,7 @@ func (d *Doc) frontMatter() int {
 				var m map[string]any
 				if yaml.Unmarshal([]byte(fm.Text), &n) == nil && !hasAlias(&n) && n.Decode(&m) == nil {
 					fm.Fields = m
+					fm.entries = entriesOf(&n, strings.Count(fm.Text, "\n")+2)
 				}
 			}()
 			d.FrontMatter = fm
@@ -409,7 +413,7 @@ func (d *Doc) frontMatterSummary() *Section {
 		return nil
 	}
 	line := fm.Start + 1
-	for _, e := range fm.entries() {
+	for _, e := range fm.entries {
 		if e.key == "summary" {
 			line = fm.Start + e.start
 		}
@@ -426,17 +430,12 @@ type fmEntry struct {
 	start, end int
 }
 
-// entries lists the front matter's top-level entries with their lines;
-// none when it is not a YAML mapping.
-func (fm *FrontMatter) entries() []fmEntry {
-	if fm.Fields == nil {
+// entriesOf lists the top-level entries of a parsed YAML mapping with
+// their lines; lines is one past the text's last line.
+func entriesOf(n *yaml.Node, lines int) []fmEntry {
+	if len(n.Content) == 0 || n.Content[0].Kind != yaml.MappingNode {
 		return nil
 	}
-	var n yaml.Node
-	if yaml.Unmarshal([]byte(fm.Text), &n) != nil || len(n.Content) == 0 || n.Content[0].Kind != yaml.MappingNode {
-		return nil
-	}
-	lines := strings.Count(fm.Text, "\n") + 2
 	c := n.Content[0].Content
 	var out []fmEntry
 	for i := 0; i+1 < len(c); i += 2 {
@@ -456,7 +455,7 @@ func (fm *FrontMatter) entries() []fmEntry {
 func (d *Doc) frontMatterKept(summaryTaken bool) []string {
 	fm := d.FrontMatter
 	all := d.Lines[fm.Start : fm.End-1]
-	entries := fm.entries()
+	entries := fm.entries
 	if entries == nil {
 		if strings.TrimSpace(fm.Text) == "" {
 			return nil

@@ -63,9 +63,7 @@ func (d *Doc) Meta() *Meta {
 		for _, l := range s.Body {
 			if label, rest, ok := fieldLine(strings.TrimSpace(l)); ok {
 				m.field(label, rest)
-			} else if label, rest, ok := roleLine(l); ok {
-				m.field(label, rest)
-			} else if label, rest, ok := propertyLine(l); ok && props {
+			} else if label, rest, ok := plainField(l, props); ok {
 				m.field(label, rest)
 			}
 		}
@@ -73,32 +71,28 @@ func (d *Doc) Meta() *Meta {
 	return m
 }
 
-// roleLineRe matches an unemphasised "Incident commander: Sam Patel" line
-// or list item anywhere: the roles and the severity.
-var roleLineRe = regexp.MustCompile(`(?i)^\s{0,3}(?:[-*+]\s+)?(incident commander|commander|incident lead|scribe|communications lead|comms lead|communications|severity):\s+(\S.*)$`)
+// plainFieldRe matches an unemphasised "Label: value" line or list item
+// ("Incident commander: Sam Patel", "- Status: Published", as Notion and
+// Confluence export a page's properties); the label must be one of
+// fieldLabels.
+var plainFieldRe = regexp.MustCompile(`^\s{0,3}(?:[-*+]\s+)?([A-Za-z][A-Za-z ]{0,30}?):\s+(\S.*)$`)
 
-func roleLine(s string) (label, rest string, ok bool) {
-	m := roleLineRe.FindStringSubmatch(s)
+// plainField reads a plain field line. Roles and the severity are read
+// wherever they stand; the other labels ("Status:", "Services:") and
+// abbreviations ("IC:", "Sev:") start ordinary lines elsewhere (a status
+// update in a timeline), so they are read only in a property section.
+func plainField(l string, props bool) (label, rest string, ok bool) {
+	m := plainFieldRe.FindStringSubmatch(l)
 	if m == nil {
 		return "", "", false
 	}
-	return m[1], strings.TrimSpace(m[2]), true
-}
-
-// propertyLineRe matches the other unemphasised field lines ("Status:
-// Published", "Services: payments-api, ledger", "Owner: Priya"), as Notion
-// and Confluence export a page's properties. Words such as "Status:" start
-// ordinary lines elsewhere (a status update in a timeline), so these are
-// read only above the first heading and in sections about the incident's
-// details or people (propertySection).
-var propertyLineRe = regexp.MustCompile(`(?i)^\s{0,3}(?:[-*+]\s+)?(status|services|affected services|service|tags|labels|owner|owners|authors?|reviewers|reviewed by):\s+(\S.*)$`)
-
-func propertyLine(s string) (label, rest string, ok bool) {
-	m := propertyLineRe.FindStringSubmatch(s)
-	if m == nil {
+	label = strings.ToLower(m[1])
+	k := fieldLabels[label]
+	anywhere := len(label) > 3 && (k == fieldSeverity || k == fieldCommander || k == fieldScribe || k == fieldComms)
+	if k == fieldNone || !props && !anywhere {
 		return "", "", false
 	}
-	return m[1], strings.TrimSpace(m[2]), true
+	return label, strings.TrimSpace(m[2]), true
 }
 
 // propertySection says whether a section holds a document's properties:
@@ -114,21 +108,52 @@ func propertySection(s *Section) bool {
 	return false
 }
 
-// fieldLineRe matches "**Label**: value" and "**Label:** value".
-var fieldLineRe = regexp.MustCompile(`^\*\*([^*]{1,60}?)(?::\*\*|\*\*\s*:)\s*(.*)$`)
-
+// fieldLine reads "**Label**: value" and "**Label:** value" (the bold
+// labels of labelled paragraphs, names.go).
 func fieldLine(s string) (label, rest string, ok bool) {
-	m := fieldLineRe.FindStringSubmatch(s)
+	m := boldLabelRe.FindStringSubmatch(s)
 	if m == nil {
 		return "", "", false
 	}
 	return strings.TrimSpace(m[1]), strings.TrimSpace(m[2]), true
 }
 
-// field takes a field line: authors, reviewers, status, severity, roles
-// and services. The line stays text in its section. The front matter,
-// read first, wins over a field line; the first field line wins over
-// later ones.
+// fieldKind is the field a labelled line or property row fills.
+type fieldKind int
+
+const (
+	fieldNone fieldKind = iota
+	fieldAuthors
+	fieldReviewers
+	fieldStatus
+	fieldSeverity
+	fieldCommander
+	fieldScribe
+	fieldComms
+	fieldServices
+	fieldTags
+	fieldDate // read by Doc.Day
+)
+
+// fieldLabels are the labels of field lines ("**Severity:**", "Incident
+// commander:") and property table rows, lower case, with the field each
+// fills.
+var fieldLabels = map[string]fieldKind{
+	"authors": fieldAuthors, "author": fieldAuthors, "owner": fieldAuthors, "owners": fieldAuthors,
+	"reviewers": fieldReviewers, "reviewed by": fieldReviewers, "shared with": fieldReviewers,
+	"status":   fieldStatus,
+	"severity": fieldSeverity, "sev": fieldSeverity, "incident severity": fieldSeverity,
+	"incident commander": fieldCommander, "commander": fieldCommander, "ic": fieldCommander, "incident lead": fieldCommander,
+	"scribe":              fieldScribe,
+	"communications lead": fieldComms, "comms lead": fieldComms, "communications": fieldComms,
+	"services": fieldServices, "affected services": fieldServices, "services affected": fieldServices, "service": fieldServices, "affected service": fieldServices,
+	"tags": fieldTags, "labels": fieldTags,
+	"date": fieldDate, "incident date": fieldDate, "date of incident": fieldDate,
+}
+
+// field takes a field line or property row. The line stays text in its
+// section. The front matter, read first, wins over a field line; the
+// first field line wins over later ones.
 func (m *Meta) field(label, rest string) {
 	list := func() []string {
 		var out []string
@@ -139,61 +164,57 @@ func (m *Meta) field(label, rest string) {
 		}
 		return out
 	}
-	switch strings.ToLower(label) {
-	case "authors", "author", "owner", "owners":
+	one := func(dst *string) {
+		if s := Plain(rest); s != "" && *dst == "" {
+			*dst, m.HasIncident = s, true
+		}
+	}
+	switch fieldLabels[strings.ToLower(label)] {
+	case fieldAuthors:
 		m.Authors = append(m.Authors, list()...)
-	case "reviewers", "reviewed by", "shared with":
+	case fieldReviewers:
 		m.Reviewers = append(m.Reviewers, list()...)
-	case "status":
+	case fieldStatus:
 		if s := statusOf(rest); s != "" {
 			m.Status = s
 		}
-	case "severity", "sev", "incident severity":
+	case fieldSeverity:
 		if s := Severity(Plain(rest)); s != "" && m.Severity == "" {
 			m.Severity, m.HasIncident = s, true
 		}
-	case "incident commander", "commander", "ic", "incident lead":
-		if s := Plain(rest); s != "" && m.Commander == "" {
-			m.Commander, m.HasIncident = s, true
-		}
-	case "scribe":
-		if s := Plain(rest); s != "" && m.Scribe == "" {
-			m.Scribe, m.HasIncident = s, true
-		}
-	case "communications lead", "comms lead", "communications":
-		if s := Plain(rest); s != "" && m.Comms == "" {
-			m.Comms, m.HasIncident = s, true
-		}
-	case "services", "affected services", "services affected", "service", "affected service":
+	case fieldCommander:
+		one(&m.Commander)
+	case fieldScribe:
+		one(&m.Scribe)
+	case fieldComms:
+		one(&m.Comms)
+	case fieldServices:
 		if l := list(); len(l) > 0 && len(m.Services) == 0 {
 			m.Services, m.HasIncident = l, true
 		}
-	case "tags", "labels":
+	case fieldTags:
 		if l := list(); len(l) > 0 && len(m.Labels) == 0 {
 			m.Labels, m.HasIncident = l, true
 		}
 	}
 }
 
+// setStr sets *dst to the front matter scalar v, when v is not empty.
+func setStr(dst *string, v any) {
+	if s := str(v); s != "" {
+		*dst = s
+	}
+}
+
 func (m *Meta) postmortem(f map[string]any) {
-	if s := str(f["title"]); s != "" {
-		m.Title = s
-	}
-	if s := str(f["owner"]); s != "" {
-		m.Owner = s
-	}
-	if s := str(f["created_by"]); s != "" {
-		m.CreatedBy = s
-	}
+	setStr(&m.Title, f["title"])
+	setStr(&m.Owner, f["owner"])
+	setStr(&m.CreatedBy, f["created_by"])
 	if s := str(f["status"]); s != "" {
 		m.Status = statusOf(s)
 	}
-	if s := str(f["kind"]); s != "" {
-		m.Kind = s
-	}
-	if s := str(f["template"]); s != "" {
-		m.Template = s
-	}
+	setStr(&m.Kind, f["kind"])
+	setStr(&m.Template, f["template"])
 	if v, ok := f["template_version"].(int); ok {
 		m.TemplateVersion = v
 	}
@@ -203,9 +224,7 @@ func (m *Meta) postmortem(f map[string]any) {
 	if l := strList(f["contributing_factors"]); len(l) > 0 {
 		m.Factors = l
 	}
-	if s := str(f["root_cause"]); s != "" {
-		m.RootCause = s
-	}
+	setStr(&m.RootCause, f["root_cause"])
 	m.Authors = append(m.Authors, strList(f["authors"])...)
 	m.Reviewers = append(m.Reviewers, strList(f["reviewers"])...)
 	m.Reviewers = append(m.Reviewers, strList(f["shared_with"])...)
@@ -238,15 +257,9 @@ func (m *Meta) incident(f map[string]any) {
 	for _, k := range []string{"labels", "tags", "categories"} {
 		m.Labels = append(m.Labels, strList(f[k])...)
 	}
-	if s := str(f["impact"]); s != "" {
-		m.Impact = s
-	}
-	if s := str(f["key"]); s != "" {
-		m.IncidentKey = s
-	}
-	if s := str(f["commander"]); s != "" {
-		m.Commander = s
-	}
+	setStr(&m.Impact, f["impact"])
+	setStr(&m.IncidentKey, f["key"])
+	setStr(&m.Commander, f["commander"])
 	if roles, ok := f["roles"].(map[string]any); ok {
 		m.Commander = str(roles["commander"])
 		m.Scribe = str(roles["scribe"])
@@ -353,23 +366,16 @@ func timeOf(v any) *time.Time {
 }
 
 // recordKeys are the top-level front matter keys whose values Meta reads
-// into the fields an importer stores; the front matter section keeps the
-// others as text.
-var recordKeys = map[string]bool{
-	"title": true, "status": true, "published_at": true, "root_cause": true, "contributing_factors": true,
-	"severity": true, "services": true, "customers": true, "labels": true, "tags": true, "categories": true,
-	"impact": true, "commander": true, "roles": true, "started_at": true, "detected_at": true, "mitigated_at": true, "resolved_at": true,
-}
-
-// propertyLabels are the labels a property table's rows are recognised
-// by (and that Meta.field reads).
-var propertyLabels = map[string]bool{
-	"authors": true, "author": true, "owner": true, "owners": true, "reviewers": true, "reviewed by": true, "status": true,
-	"severity": true, "sev": true, "incident severity": true, "incident commander": true, "commander": true, "ic": true,
-	"incident lead": true, "scribe": true, "communications lead": true, "comms lead": true, "services": true,
-	"affected services": true, "services affected": true, "service": true, "affected service": true, "tags": true, "labels": true,
-	"date": true, "incident date": true, "date of incident": true,
-}
+// into the fields an importer stores (the incident's, but its key, and
+// the postmortem's title, status, dates, root cause and factors); the
+// front matter section keeps the others as text.
+var recordKeys = func() map[string]bool {
+	keys := map[string]bool{"title": true, "status": true, "published_at": true, "root_cause": true, "contributing_factors": true}
+	for _, k := range incidentKeys {
+		keys[k] = k != "key"
+	}
+	return keys
+}()
 
 // propertyRows returns the label and value of each row of the section's
 // two-column property tables ("| Severity | SEV-2 |", as Atlassian's
@@ -389,7 +395,7 @@ func propertyRows(s *Section) [][2]string {
 		var props [][2]string
 		for _, r := range rows {
 			label := strings.TrimRight(strings.ToLower(Plain(r[0])), ": ")
-			if propertyLabels[label] && strings.TrimSpace(r[1]) != "" {
+			if fieldLabels[label] != fieldNone && strings.TrimSpace(r[1]) != "" {
 				props = append(props, [2]string{label, strings.TrimSpace(r[1])})
 			}
 		}

@@ -429,7 +429,7 @@ func (d *Doc) Day() (time.Time, bool) {
 			}
 		}
 		for _, row := range propertyRows(s) {
-			if strings.Contains(row[0], "date") {
+			if fieldLabels[row[0]] == fieldDate {
 				if t, ok := FindDate(row[1]); ok {
 					return t, true
 				}
