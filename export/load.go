@@ -61,12 +61,9 @@ func KnownSeverity(svc *debrief.Service, doc *Document) {
 	}
 	inc := doc.Incident
 	levels := svc.Severities()
-	line := 0
-	if doc.Source != nil {
-		line = doc.Source.Title
-		if doc.Source.FrontMatter > 0 {
-			line = doc.Source.FrontMatter
-		}
+	line := doc.Source.Title
+	if doc.Source.FrontMatter > 0 {
+		line = doc.Source.FrontMatter
 	}
 	var names []string
 	for _, l := range levels {

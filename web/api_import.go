@@ -278,19 +278,12 @@ func importSlack(q query, body io.Reader, res *importResult) ([]*debrief.Timelin
 	} else if opt.Kind = debrief.EventKind(kind); kind != "" && !opt.Kind.Valid() {
 		return nil, debrief.Errorf(debrief.EInvalid, "kind", "Unknown kind %q.", truncate(kind, 40))
 	}
-	// A zip needs random access: spool the upload to a temporary file, so
-	// memory stays flat however large the export is.
-	tmp, err := os.CreateTemp("", "debrief-slack-*.zip")
+	zip, size, done, err := spooled(body)
 	if err != nil {
 		return nil, err
 	}
-	defer os.Remove(tmp.Name())
-	defer tmp.Close()
-	size, err := io.Copy(tmp, body)
-	if err != nil {
-		return nil, uploadError(err)
-	}
-	fsys, err := ingest.OpenSlackZip(tmp, size)
+	defer done()
+	fsys, err := ingest.OpenSlackZip(zip, size)
 	if err != nil {
 		return nil, err
 	}
@@ -380,4 +373,31 @@ func importEventList(body io.Reader, contentType string, opt debrief.AddEventsOp
 		return nil, opt, debrief.Errorf(debrief.EInvalid, "events", "events must be a list of event objects.")
 	}
 	return events, opt, nil
+}
+
+// spooled returns body as a file to read at random (a zip needs it), with
+// its size: the file itself when body is one (the incident page spools
+// its upload already), else a temporary copy, so memory stays flat however
+// large the export is. done removes the copy.
+func spooled(body io.Reader) (f *os.File, size int64, done func(), err error) {
+	if f, ok := body.(*os.File); ok {
+		st, err := f.Stat()
+		if err != nil {
+			return nil, 0, nil, err
+		}
+		return f, st.Size(), func() {}, nil
+	}
+	tmp, err := os.CreateTemp("", "debrief-slack-*.zip")
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	done = func() {
+		tmp.Close()
+		os.Remove(tmp.Name())
+	}
+	if size, err = io.Copy(tmp, body); err != nil {
+		done()
+		return nil, 0, nil, uploadError(err)
+	}
+	return tmp, size, done, nil
 }

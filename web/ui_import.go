@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"io/fs"
 	"log/slog"
 	"mime"
 	"mime/multipart"
@@ -174,26 +175,13 @@ func readImportDoc(svc *debrief.Service, d *importDoc) *export.Document {
 // it), a pasted one ("markdown") and the action. Empty file fields (a form
 // sent with no file chosen) are skipped.
 func readImportForm(w http.ResponseWriter, r *http.Request) ([]*importDoc, string, error) {
-	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
-		return nil, "", debrief.Errorf(debrief.EInvalid, "file", "The form could not be read; reload the page and try again.")
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxImportTotal+1<<20)
-	mr := multipart.NewReader(r.Body, params["boundary"])
 	var docs []*importDoc
 	action, docName := "", ""
 	total := 0
-	for {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			if strings.Contains(err.Error(), "too large") {
-				return nil, "", debrief.Errorf(debrief.ETooLarge, "file", "These files come to more than %d MB; import them in several goes.", maxImportTotal>>20)
-			}
-			return nil, "", debrief.Errorf(debrief.EInvalid, "file", "The form could not be read (%s); reload the page and try again.", truncate(err.Error(), 80))
-		}
+	tooBig := func() error {
+		return debrief.Errorf(debrief.ETooLarge, "file", "These files come to more than %d MB; import them in several goes.", maxImportTotal>>20)
+	}
+	err := eachFormPart(w, r, maxImportTotal+1<<20, tooBig, func(part *multipart.Part) error {
 		field := part.FormName()
 		limit := int64(export.MaxDocumentSize)
 		if field == "action" || field == "docname" {
@@ -201,18 +189,17 @@ func readImportForm(w http.ResponseWriter, r *http.Request) ([]*importDoc, strin
 		}
 		data, err := io.ReadAll(io.LimitReader(part, limit+1))
 		if err != nil {
-			return nil, "", debrief.Errorf(debrief.EInvalid, "file", "The form could not be read (%s); reload the page and try again.", truncate(err.Error(), 80))
+			return err
 		}
 		if int64(len(data)) > limit {
 			name := part.FileName()
 			if name == "" {
 				name = docName
 			}
-			return nil, "", debrief.Errorf(debrief.ETooLarge, "file", "%s is larger than %d MB, the most one postmortem may be.", orDefault(name, "The pasted text"), export.MaxDocumentSize>>20)
+			return debrief.Errorf(debrief.ETooLarge, "file", "%s is larger than %d MB, the most one postmortem may be.", orDefault(name, "The pasted text"), export.MaxDocumentSize>>20)
 		}
-		total += len(data)
-		if total > maxImportTotal {
-			return nil, "", debrief.Errorf(debrief.ETooLarge, "file", "These files come to more than %d MB; import them in several goes.", maxImportTotal>>20)
+		if total += len(data); total > maxImportTotal {
+			return tooBig()
 		}
 		var d *importDoc
 		switch field {
@@ -221,10 +208,9 @@ func readImportForm(w http.ResponseWriter, r *http.Request) ([]*importDoc, strin
 		case "docname":
 			docName = string(data)
 		case "file":
-			if part.FileName() == "" && len(data) == 0 {
-				continue // no file chosen
+			if part.FileName() != "" || len(data) > 0 { // else no file chosen
+				d = &importDoc{Name: part.FileName(), Text: string(data)}
 			}
-			d = &importDoc{Name: part.FileName(), Text: string(data)}
 		case "doc":
 			d = &importDoc{Name: docName, Text: string(data)}
 			docName = ""
@@ -234,10 +220,10 @@ func readImportForm(w http.ResponseWriter, r *http.Request) ([]*importDoc, strin
 			}
 		}
 		if d == nil {
-			continue
+			return nil
 		}
 		if len(docs) == maxImportFiles {
-			return nil, "", debrief.Errorf(debrief.EInvalid, "file", "At most %d files are imported at once; import the others in another go.", maxImportFiles)
+			return debrief.Errorf(debrief.EInvalid, "file", "At most %d files are imported at once; import the others in another go.", maxImportFiles)
 		}
 		// Line endings as a browser sends a textarea (CRLF) read as LF.
 		d.Text = strings.ReplaceAll(d.Text, "\r\n", "\n")
@@ -245,8 +231,48 @@ func readImportForm(w http.ResponseWriter, r *http.Request) ([]*importDoc, strin
 			d.Err = "The file is empty."
 		}
 		docs = append(docs, d)
+		return nil
+	})
+	return docs, action, err
+}
+
+// eachFormPart calls fn with each part of the request's multipart/form-data
+// body, in order, reading at most limit bytes in all (the page's forms
+// with file pickers). A body over the limit is tooBig's error, a malformed
+// one a sentence asking to reload the page; an error with a code that fn
+// returns is returned as it is, and so is a failure of the server's own
+// file system (a temporary file), which is not the form's fault.
+func eachFormPart(w http.ResponseWriter, r *http.Request, limit int64, tooBig func() error, fn func(*multipart.Part) error) error {
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
+		return debrief.Errorf(debrief.EInvalid, "file", "The form could not be read; reload the page and try again.")
 	}
-	return docs, action, nil
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	mr := multipart.NewReader(r.Body, params["boundary"])
+	formError := func(err error) error {
+		var mbe *http.MaxBytesError
+		var de *debrief.Error
+		var pe *fs.PathError
+		switch {
+		case errors.As(err, &de), errors.As(err, &pe):
+			return err // a sentence already, or the server's own file system
+		case errors.As(err, &mbe) || strings.Contains(err.Error(), "request body too large"):
+			return tooBig()
+		}
+		return debrief.Errorf(debrief.EInvalid, "file", "The form could not be read (%s); reload the page and try again.", truncate(err.Error(), 80))
+	}
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return formError(err)
+		}
+		if err := fn(part); err != nil {
+			return formError(err)
+		}
+	}
 }
 
 func orDefault(s, def string) string {

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -41,52 +40,36 @@ func (u *timelineUpload) close() {
 
 // readTimelineUpload reads the multipart form in any order of its parts.
 func readTimelineUpload(w http.ResponseWriter, r *http.Request) (*timelineUpload, error) {
-	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
-		return nil, debrief.Errorf(debrief.EInvalid, "file", "The form could not be read; reload the page and try again.")
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, MaxImportBytes+1<<20)
-	mr := multipart.NewReader(r.Body, params["boundary"])
 	u := &timelineUpload{fields: url.Values{}}
-	for range 32 {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			u.close()
-			return nil, uploadError(err)
-		}
+	tooBig := func() error { return tooLarge(MaxImportBytes) }
+	err := eachFormPart(w, r, MaxImportBytes+1<<20, tooBig, func(part *multipart.Part) error {
 		if part.FormName() != "file" {
 			b, err := io.ReadAll(io.LimitReader(part, 1024))
-			if err != nil {
-				u.close()
-				return nil, uploadError(err)
-			}
 			u.fields.Set(part.FormName(), string(b))
-			continue
+			return err
 		}
 		if part.FileName() == "" || u.file != nil {
-			continue // no file chosen, or a second one
+			return nil // no file chosen, or a second one
 		}
 		u.name = path.Base(strings.ReplaceAll(part.FileName(), `\`, "/"))
 		u.ctype, _, _ = mime.ParseMediaType(part.Header.Get("Content-Type"))
+		var err error
 		if u.file, err = os.CreateTemp("", "debrief-timeline-*"); err != nil {
-			return nil, err
+			return err
 		}
-		if _, err := io.Copy(u.file, io.LimitReader(part, MaxImportBytes+1)); err != nil {
-			u.close()
-			return nil, uploadError(err)
+		n, err := io.Copy(u.file, io.LimitReader(part, MaxImportBytes+1))
+		if err == nil && n > MaxImportBytes {
+			err = tooBig()
 		}
+		return err
+	})
+	if err == nil && u.file == nil {
+		err = debrief.Errorf(debrief.EInvalid, "file", "Choose the file to import: a Slack export (.zip), a CSV, JSON or Markdown timeline.")
 	}
-	if u.file == nil {
-		return nil, debrief.Errorf(debrief.EInvalid, "file", "Choose the file to import: a Slack export (.zip), a CSV, JSON or Markdown timeline.")
+	if err == nil {
+		_, err = u.file.Seek(0, io.SeekStart)
 	}
-	if st, err := u.file.Stat(); err == nil && st.Size() > MaxImportBytes {
-		u.close()
-		return nil, tooLarge(MaxImportBytes)
-	}
-	if _, err := u.file.Seek(0, io.SeekStart); err != nil {
+	if err != nil {
 		u.close()
 		return nil, err
 	}
