@@ -19,8 +19,6 @@ type ImportCmd struct {
 	ClientFlags `embed:""`
 	Files       []string `arg:"" name:"file" help:"Markdown postmortems: exported by 'debrief export', or written elsewhere with headings like Summary, Impact, Timeline, Root cause and Action items ('-' reads standard input). Several files are imported one by one." placeholder:"FILE.md"`
 	DryRun      bool     `help:"Read the files and show what would be imported, without sending anything."`
-	// File is the one being imported.
-	File string `kong:"-"`
 }
 
 // importAnswer is the server's answer to an import.
@@ -37,15 +35,13 @@ type importAnswer struct {
 // and fails when any was not.
 func (c *ImportCmd) Run(env *Env) error {
 	if len(c.Files) == 1 {
-		c.File = c.Files[0]
-		return c.runOne(env)
+		return c.runOne(env, c.Files[0])
 	}
 	failed := 0
 	for _, f := range c.Files {
-		c.File = f
-		if err := c.runOne(env); err != nil {
-			if errors.Is(err, env.Ctx.Err()) && env.Ctx.Err() != nil {
-				return err
+		if err := c.runOne(env, f); err != nil {
+			if env.Ctx.Err() != nil {
+				return err // interrupted: the files after it were not tried
 			}
 			fmt.Fprintf(env.Stderr, "debrief: %v\n", err)
 			failed++
@@ -58,7 +54,11 @@ func (c *ImportCmd) Run(env *Env) error {
 		return nil
 	}
 	if failed > 0 {
-		return fmt.Errorf("%d of %d files were imported; %s not (see above)", len(c.Files)-failed, len(c.Files), map[bool]string{true: "1 was", false: fmt.Sprint(failed) + " were"}[failed == 1])
+		verb := "were"
+		if failed == 1 {
+			verb = "was"
+		}
+		return fmt.Errorf("%d of %d files were imported; %d %s not (see above)", len(c.Files)-failed, len(c.Files), failed, verb)
 	}
 	fmt.Fprintf(env.Stdout, "All %d files were imported.\n", len(c.Files))
 	return nil
@@ -66,15 +66,15 @@ func (c *ImportCmd) Run(env *Env) error {
 
 // runOne reads the file here, so a problem is reported as FILE:LINE before
 // anything is sent; the server then stores everything or nothing.
-func (c *ImportCmd) runOne(env *Env) error {
-	name := c.File
+func (c *ImportCmd) runOne(env *Env, file string) error {
+	name := file
 	var data []byte
 	var err error
-	if c.File == "-" {
+	if file == "-" {
 		name = "stdin"
 		data, err = io.ReadAll(io.LimitReader(env.Stdin, export.MaxDocumentSize+1))
 	} else {
-		data, err = os.ReadFile(c.File)
+		data, err = os.ReadFile(file)
 	}
 	if err != nil {
 		return fmt.Errorf("cannot read %s: %v", name, fileErrorText(err))
