@@ -449,24 +449,22 @@ func (p *plainParser) timesFromTimeline(inc *debrief.Incident) {
 	prev := inc.StartedAt
 	var read []string
 	for _, f := range []struct {
-		name string
-		t    **time.Time
-		e    *debrief.TimelineEvent
-	}{{"detected", &inc.DetectedAt, detected}, {"mitigated", &inc.MitigatedAt, mitigated}, {"resolved", &inc.ResolvedAt, resolved}} {
-		if *f.t != nil {
-			prev = **f.t
+		l debrief.Lifecycle
+		e *debrief.TimelineEvent
+	}{{debrief.LifecycleDetected, detected}, {debrief.LifecycleMitigated, mitigated}, {debrief.LifecycleResolved, resolved}} {
+		if t := inc.Timestamp(f.l); t != nil {
+			prev = *t // the document gave it
 			continue
 		}
 		if f.e == nil || f.e.At.Before(prev) {
 			continue
 		}
-		at := f.e.At
-		*f.t = &at
-		prev = at
+		inc.SetTimestamp(f.l, f.e.At)
+		prev = f.e.At
 		if f.e.Kind == debrief.KindNote && f.e.Lifecycle == "" {
 			// Read from ordinary words, not a milestone the author marked
 			// ("**OUTAGE MITIGATED**"): say so.
-			read = append(read, sprintf("%s at %s (%q)", f.name, at.UTC().Format("2006-01-02 15:04 UTC"), truncate(f.e.Text, 40)))
+			read = append(read, sprintf("%s at %s (%q)", f.l, prev.UTC().Format("2006-01-02 15:04 UTC"), truncate(f.e.Text, 40)))
 		}
 	}
 	if len(read) > 0 && len(p.doc.Source.Timeline) > 0 {
