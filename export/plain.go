@@ -419,30 +419,30 @@ func (p *plainParser) keepOrder(inc *debrief.Incident) {
 // cover imported history. A warning names the times and the entries, so a
 // wrong reading is easy to correct on the incident.
 func (p *plainParser) timesFromTimeline(inc *debrief.Incident) {
-	moments := make([]mdread.Moment, len(p.doc.Timeline))
+	// What each entry names: its words, and a milestone the author marked.
+	names := make([]map[mdread.Moment]bool, len(p.doc.Timeline))
 	var detected, mitigated, resolved *debrief.TimelineEvent
 	for i, e := range p.doc.Timeline {
-		m := mdread.MomentOf(e.Text)
+		names[i] = mdread.MomentsOf(e.Text)
 		switch {
 		case e.Kind == debrief.KindResolution || e.Lifecycle == debrief.LifecycleResolved:
-			m = mdread.MomentResolution
+			names[i] = map[mdread.Moment]bool{mdread.MomentResolution: true}
 		case e.Kind == debrief.KindMitigation || e.Lifecycle == debrief.LifecycleMitigated:
-			m = mdread.MomentMitigation
+			names[i] = map[mdread.Moment]bool{mdread.MomentMitigation: true}
 		}
-		moments[i] = m
-		if m == mdread.MomentDetection && detected == nil {
+		if names[i][mdread.MomentDetection] && detected == nil {
 			detected = e
 		}
 	}
 	for i, e := range p.doc.Timeline {
-		switch moments[i] {
-		case mdread.MomentMitigation:
-			// A "deleted" or "restarted" before the detection is the
-			// trigger, not the mitigation.
-			if mitigated == nil && (detected == nil || !e.At.Before(detected.At)) {
-				mitigated = e
-			}
-		case mdread.MomentResolution:
+		// A "deleted" or "restarted" before the detection is the trigger,
+		// not the mitigation; an entry that tells the detection ("a
+		// customer reached out: they had removed the SDK") is not the
+		// mitigation either.
+		if names[i][mdread.MomentMitigation] && mitigated == nil && e != detected && (detected == nil || !e.At.Before(detected.At)) {
+			mitigated = e
+		}
+		if names[i][mdread.MomentResolution] {
 			resolved = e
 		}
 	}
@@ -464,7 +464,7 @@ func (p *plainParser) timesFromTimeline(inc *debrief.Incident) {
 		if f.e.Kind == debrief.KindNote && f.e.Lifecycle == "" {
 			// Read from ordinary words, not a milestone the author marked
 			// ("**OUTAGE MITIGATED**"): say so.
-			read = append(read, sprintf("%s at %s (%q)", f.l, prev.UTC().Format("2006-01-02 15:04 UTC"), truncate(f.e.Text, 40)))
+			read = append(read, sprintf("%s at %s (%q)", f.l, prev.UTC().Format("2006-01-02 15:04 UTC"), truncate(mdread.Plain(f.e.Text), 40)))
 		}
 	}
 	if len(read) > 0 && len(p.doc.Source.Timeline) > 0 {

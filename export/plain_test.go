@@ -174,6 +174,12 @@ func TestParsePlainRecordFields(t *testing.T) {
 	if doc.Postmortem.Status != debrief.PostmortemPublished {
 		t.Errorf("status %q, want published (\"Status: Final\")", doc.Postmortem.Status)
 	}
+	// The note on the times read quotes the entries as text, not Markdown.
+	for _, w := range doc.Warnings {
+		if strings.Contains(w.Message, "times were read") && (!strings.Contains(w.Message, `"CheckoutErrorRate alert pages on-call"`) || strings.Contains(w.Message, `\`)) {
+			t.Errorf("note %q; want the entry quoted as plain text", w.Message)
+		}
+	}
 	if got := doc.ActionItems[0].Title; got != "Upgrade the Redis client to re-resolve the master on READONLY errors" {
 		t.Errorf("first action item %q: the escape was kept", got)
 	}
@@ -186,6 +192,13 @@ func TestParsePlainRecordFields(t *testing.T) {
 	if first.Status != debrief.ActionDone || first.TrackerURL != "https://github.com/PostHog/posthog-js/pull/2935" ||
 		first.Verification != "https://github.com/PostHog/posthog-js/pull/2935 https://github.com/PostHog/posthog-js/pull/2936" {
 		t.Errorf("done item with nested pull requests: status %q, tracker %q, verification %q", first.Status, first.TrackerURL, first.Verification)
+	}
+	// The first row tells the detection and a workaround at once ("a
+	// customer reached out … they had removed the SDK"): it dates the
+	// detection, and the mitigation is a later row.
+	if d, m := doc.Incident.DetectedAt, doc.Incident.MitigatedAt; d == nil || m == nil ||
+		d.Format(time.RFC3339) != "2026-01-14T10:18:00Z" || m.Format(time.RFC3339) != "2026-01-17T19:38:00Z" {
+		t.Errorf("detected %v, mitigated %v; want 2026-01-14 10:18 and 2026-01-17 19:38", d, m)
 	}
 	if doc.Incident.Severity != "Critical" {
 		t.Errorf("severity %q, want Critical as written (Import matches it to a level)", doc.Incident.Severity)

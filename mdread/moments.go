@@ -74,11 +74,13 @@ func MomentsOfWords(lower string) (first Moment, all map[Moment]bool) {
 	return first, all
 }
 
-// MomentOf returns the moment a line of text names, "" for none.
-func MomentOf(text string) Moment {
+// MomentsOf returns every moment a line of text (Markdown) names: "A
+// customer reached out to inform us that they had removed the SDK" is a
+// detection and a mitigation at once.
+func MomentsOf(text string) map[Moment]bool {
 	var b strings.Builder
 	b.WriteByte(' ')
-	for _, w := range strings.FieldsFunc(strings.ToLower(strings.ReplaceAll(text, "’", "'")), func(r rune) bool {
+	for _, w := range strings.FieldsFunc(strings.ToLower(strings.ReplaceAll(Plain(text), "’", "'")), func(r rune) bool {
 		return !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '\'' || r == '-')
 	}) {
 		if w = strings.Trim(w, "'-"); w != "" {
@@ -86,6 +88,6 @@ func MomentOf(text string) Moment {
 			b.WriteByte(' ')
 		}
 	}
-	first, _ := MomentsOfWords(b.String())
-	return first
+	_, all := MomentsOfWords(b.String())
+	return all
 }
